@@ -1,0 +1,74 @@
+/*
+ * util: small helpers every host-side module shares.
+ *
+ * I/O that survives EINTR and short reads, whole-file reads, atomic file
+ * writes, checked number parsing and a growable byte buffer. Functions
+ * return 0 (or a count) on success and a negative errno on failure; none
+ * of them prints.
+ */
+#ifndef BOOTLENS_UTIL_H
+#define BOOTLENS_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define UTIL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Read up to len bytes, retrying on EINTR and short reads. Returns the
+ * count read (less than len only at end of file) or -errno. */
+ssize_t util_read_full(int fd, void *buf, size_t len);
+
+/* Write all len bytes, retrying on EINTR and short writes. Returns 0 or
+ * -errno. */
+int util_write_full(int fd, const void *buf, size_t len);
+
+/* Read a whole file into a fresh NUL-terminated buffer (*data, owned by the
+ * caller, free()); *len excludes the terminating NUL. The file may hold NUL
+ * bytes. Returns 0 or -errno. */
+int util_read_file(const char *path, char **data, size_t *len);
+
+/* Write a file whole: to PATH.tmp.PID, fsync, then rename over PATH, so a
+ * reader never sees a partial file. Returns 0 or -errno. */
+int util_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* Parse a whole string as an unsigned decimal (or 0x hex with base 0)
+ * number. Returns 0, -EINVAL for junk or an empty string, -ERANGE for
+ * overflow. */
+int util_parse_u64(const char *s, int base, uint64_t *out);
+int util_parse_double(const char *s, double *out);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t util_now_ns(void);
+
+/* mkdir -p. Returns 0 or -errno. */
+int util_mkdir_p(const char *path, unsigned mode);
+
+/*
+ * A growable buffer, always NUL-terminated once anything was added.
+ * Initialise with SBUF_INIT or zero; sbuf_release() frees and resets it.
+ * On allocation failure the adders return -ENOMEM and the buffer keeps
+ * what it had.
+ */
+struct sbuf {
+        char *buf;
+        size_t len;
+        size_t cap;
+};
+#define SBUF_INIT {NULL, 0, 0}
+
+int sbuf_grow(struct sbuf *sb, size_t extra);
+int sbuf_add(struct sbuf *sb, const void *data, size_t len);
+int sbuf_adds(struct sbuf *sb, const char *s);
+int sbuf_addch(struct sbuf *sb, char c);
+int sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
+void sbuf_reset(struct sbuf *sb);
+/* Hand the buffer to the caller (free()) and reset sb. Never NULL unless
+ * allocation fails. */
+char *sbuf_detach(struct sbuf *sb, size_t *len);
+void sbuf_release(struct sbuf *sb);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * The bootlens subcommands. Each lives in cli/cmd_<name>.c and is called
+ * with argv[0] = its own name. A subcommand returns the process exit code
+ * (0 ok, 1 a check failed, 2 usage or input error: BL_EXIT_*), prints its
+ * own errors as "bootlens: ..." and its usage on --help/-h.
+ */
+#ifndef BOOTLENS_COMMANDS_H
+#define BOOTLENS_COMMANDS_H
+
+#include <stdio.h>
+
+enum {
+        BL_EXIT_OK = 0,
+        BL_EXIT_FAIL = 1,  /* a check failed: regression, no ok run, warnings under --strict */
+        BL_EXIT_USAGE = 2, /* usage or input error */
+};
+
+struct bl_command {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+        const char *summary;              /* one line for "bootlens help" */
+        void (*usage)(FILE *out);         /* the full usage, for "help NAME" and --help */
+};
+
+int cmd_analyze(int argc, char **argv);
+void usage_analyze(FILE *out);
+
+/* The table, in the order "bootlens help" lists it; NULL-terminated. */
+extern const struct bl_command bl_commands[];
+
+/* Print "bootlens: " + message + "\n" to stderr. */
+void bl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "bootlens: warning: " + message + "\n" to stderr. */
+void bl_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * framing: the console framing between the guest dumper and the host
+ * (docs/framing.md). Written once, used by the dumper (writer) and by the
+ * collector and analyzer (parser).
+ *
+ *   @@bootlens v1 begin KEY=VALUE ...\n
+ *   @@bootlens section NAME\n
+ *   ...verbatim lines...
+ *   @@bootlens end sections=N bytes=B crc32=XXXXXXXX\n
+ *
+ * bytes and crc32 (zlib's crc32, 8 lowercase hex digits) cover every byte
+ * after the begin line's newline up to the '@' of the end line: section
+ * lines included. A marker line "@@bootlens mark NAME uptime_ns=N" may
+ * appear anywhere on the console, inside or outside a dump.
+ *
+ * The writer needs only libc and zlib so that it links into the static
+ * dumper. Functions return 0 or a negative errno.
+ */
+#ifndef BOOTLENS_FRAMING_H
+#define BOOTLENS_FRAMING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FRAMING_PREFIX "@@bootlens "
+#define FRAMING_VERSION "v1"
+
+/* ---- writer ---- */
+
+/* Output goes to fd; the writer buffers nothing, so every call is a
+ * write(2) (or a few). err latches the first failure: later calls do
+ * nothing and return it. */
+struct framing_writer {
+        int fd;
+        uint32_t crc;
+        uint64_t bytes;
+        unsigned sections;
+        bool at_line_start; /* last body byte written was '\n' (or none yet) */
+        int err;
+};
+
+/* Write the begin line: "@@bootlens v1 begin " FIELDS "\n". fields is a
+ * space-separated list of key=value words made by the caller (no newline). */
+int framing_begin(struct framing_writer *w, int fd, const char *fields);
+/* Start a section; a newline is inserted first if the body is mid-line. */
+int framing_section(struct framing_writer *w, const char *name);
+/* Append body bytes (counted in bytes and crc32). */
+int framing_write(struct framing_writer *w, const void *data, size_t len);
+/* Terminate the last line if needed and write the end line. */
+int framing_end(struct framing_writer *w);
+
+/* Format a marker line into buf (NUL-terminated). Returns its length, or
+ * -ENOSPC if it does not fit, -EINVAL if name holds a space or control
+ * character. */
+int framing_format_mark(char *buf, size_t size, const char *name, uint64_t uptime_ns);
+
+/* ---- parser ---- */
+
+struct framing_section_ref {
+        const char *name; /* points into the parsed buffer, not NUL-terminated */
+        size_t name_len;
+        size_t off; /* first byte of the section's content */
+        size_t len; /* content length, up to the next section line or the end */
+};
+
+enum framing_status {
+        FRAMING_OK = 0,
+        FRAMING_NO_BEGIN,  /* no begin line at all */
+        FRAMING_NO_END,    /* begin but no end line: truncated */
+        FRAMING_BAD_END,   /* end line that does not parse */
+        FRAMING_BAD_BYTES, /* byte count mismatch */
+        FRAMING_BAD_CRC,   /* CRC mismatch */
+        FRAMING_BAD_SECTIONS, /* section count mismatch */
+};
+
+struct framing_dump {
+        enum framing_status status;
+        size_t begin_off;  /* '@' of the begin line */
+        size_t fields_off; /* begin line's fields (after "begin ") */
+        size_t fields_len;
+        size_t body_off;   /* first byte after the begin line's newline */
+        size_t end_off;    /* '@' of the end line; the buffer's length if none */
+        size_t after_off;  /* first byte after the end line (or length) */
+        uint64_t bytes_claimed, bytes_actual;
+        uint32_t crc_claimed, crc_actual;
+        unsigned sections_claimed;
+        unsigned nsections;
+        struct framing_section_ref *sections; /* owned, framing_dump_free() */
+};
+
+/* Find and check the first dump in buf[0..len). The buffer must outlive
+ * d. Returns 0 when a begin line was found (d->status then tells whether
+ * the dump is whole), -ENOENT when none was, -ENOMEM. */
+int framing_parse(const char *buf, size_t len, struct framing_dump *d);
+void framing_dump_free(struct framing_dump *d);
+/* Look up KEY in the begin line's fields. Returns a pointer into the
+ * buffer and sets *vlen, or NULL. */
+const char *framing_field(const char *buf, const struct framing_dump *d, const char *key,
+                          size_t *vlen);
+/* Find a section by name, or NULL. */
+const struct framing_section_ref *framing_find_section(const struct framing_dump *d,
+                                                       const char *name);
+const char *framing_status_str(enum framing_status s);
+
+/* Parse one console line (without its newline) as a marker. On success
+ * copies the NUL-terminated name (truncated to name_size-1) and uptime,
+ * returns 0; -EINVAL if it is not a marker line. uptime_ns is 0 when the
+ * line carried none. */
+int framing_parse_mark(const char *line, size_t len, char *name, size_t name_size,
+                       uint64_t *uptime_ns);
+
+#endif

@@ -1,0 +1,160 @@
+/* Unit tests of the console framing (guest/framing.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+
+#include "guest/framing.h"
+
+/* Frame two sections through a pipe and return the bytes written. */
+static char *frame_sample(size_t *len)
+{
+        struct framing_writer w;
+        FILE *f = tmpfile();
+        char *buf;
+        long n;
+
+        assert_non_null(f);
+        assert_int_equal(framing_begin(&w, fileno(f), "os=linux tsc_freq=2600000000"), 0);
+        assert_int_equal(framing_section(&w, "dmesg"), 0);
+        assert_int_equal(framing_write(&w, "line one\nline two", 17), 0);
+        assert_int_equal(framing_section(&w, "uptime"), 0);
+        assert_int_equal(framing_write(&w, "1.25 0.5\n", 9), 0);
+        assert_int_equal(framing_end(&w), 0);
+        n = ftell(f);
+        assert_true(n > 0);
+        buf = malloc((size_t)n + 1);
+        assert_non_null(buf);
+        rewind(f);
+        assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+        buf[n] = '\0';
+        fclose(f);
+        *len = (size_t)n;
+        return buf;
+}
+
+static void test_framing_round_trip(void **state)
+{
+        struct framing_dump d;
+        size_t len, vlen;
+        char *buf = frame_sample(&len);
+        const struct framing_section_ref *s;
+        const char *v;
+
+        assert_int_equal(framing_parse(buf, len, &d), 0);
+        assert_int_equal(d.status, FRAMING_OK);
+        assert_int_equal(d.nsections, 2);
+        s = framing_find_section(&d, "dmesg");
+        assert_non_null(s);
+        /* the writer terminated the unfinished line before the next section */
+        assert_int_equal(s->len, 18);
+        assert_memory_equal(buf + s->off, "line one\nline two\n", 18);
+        s = framing_find_section(&d, "uptime");
+        assert_non_null(s);
+        assert_memory_equal(buf + s->off, "1.25 0.5\n", 9);
+        v = framing_field(buf, &d, "tsc_freq", &vlen);
+        assert_non_null(v);
+        assert_int_equal(vlen, 10);
+        assert_memory_equal(v, "2600000000", 10);
+        assert_null(framing_field(buf, &d, "tsc", &vlen));
+        framing_dump_free(&d);
+        free(buf);
+}
+
+static void test_framing_finds_dump_among_console_noise(void **state)
+{
+        size_t len;
+        char *dump = frame_sample(&len);
+        char *buf;
+        struct framing_dump d;
+        const char noise[] = "[    0.1] booting\n@@bootlens mark x uptime_ns=5\n";
+
+        buf = malloc(len + sizeof(noise) * 2);
+        assert_non_null(buf);
+        memcpy(buf, noise, sizeof(noise) - 1);
+        memcpy(buf + sizeof(noise) - 1, dump, len);
+        memcpy(buf + sizeof(noise) - 1 + len, "reboot: Power down\n", 19);
+        assert_int_equal(framing_parse(buf, sizeof(noise) - 1 + len + 19, &d), 0);
+        assert_int_equal(d.status, FRAMING_OK);
+        assert_int_equal(d.begin_off, sizeof(noise) - 1);
+        assert_int_equal(d.after_off, sizeof(noise) - 1 + len);
+        framing_dump_free(&d);
+        free(buf);
+        free(dump);
+}
+
+static void test_framing_detects_corrupted_byte(void **state)
+{
+        size_t len;
+        char *buf = frame_sample(&len);
+        struct framing_dump d;
+        char *p = strstr(buf, "line two");
+
+        p[0] = 'L';
+        assert_int_equal(framing_parse(buf, len, &d), 0);
+        assert_int_equal(d.status, FRAMING_BAD_CRC);
+        framing_dump_free(&d);
+        free(buf);
+}
+
+static void test_framing_detects_truncated_end(void **state)
+{
+        size_t len;
+        char *buf = frame_sample(&len);
+        struct framing_dump d;
+        char *end = strstr(buf, "@@bootlens end");
+
+        assert_int_equal(framing_parse(buf, (size_t)(end - buf) + 5, &d), 0);
+        assert_int_equal(d.status, FRAMING_NO_END);
+        framing_dump_free(&d);
+        /* a dropped byte inside the body shows as a byte count mismatch */
+        memmove(end - 3, end - 2, len - (size_t)(end - buf) + 2);
+        assert_int_equal(framing_parse(buf, len - 1, &d), 0);
+        assert_int_equal(d.status, FRAMING_BAD_BYTES);
+        framing_dump_free(&d);
+        free(buf);
+}
+
+static void test_framing_without_begin_is_enoent(void **state)
+{
+        struct framing_dump d;
+        const char text[] = "just a kernel log\n@@bootlens end sections=0 bytes=0 crc32=00000000\n";
+
+        assert_int_equal(framing_parse(text, sizeof(text) - 1, &d), -ENOENT);
+        framing_dump_free(&d);
+}
+
+static void test_framing_mark_round_trip(void **state)
+{
+        char line[128], name[32];
+        uint64_t up;
+        int n = framing_format_mark(line, sizeof(line), "rc-start", 123456789);
+
+        assert_true(n > 0);
+        assert_int_equal(line[n - 1], '\n');
+        assert_int_equal(framing_parse_mark(line, (size_t)n - 1, name, sizeof(name), &up), 0);
+        assert_string_equal(name, "rc-start");
+        assert_int_equal(up, 123456789);
+        assert_int_equal(framing_format_mark(line, sizeof(line), "bad name", 1), -EINVAL);
+        assert_int_equal(framing_parse_mark("hello", 5, name, sizeof(name), &up), -EINVAL);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_framing_round_trip),
+                cmocka_unit_test(test_framing_finds_dump_among_console_noise),
+                cmocka_unit_test(test_framing_detects_corrupted_byte),
+                cmocka_unit_test(test_framing_detects_truncated_end),
+                cmocka_unit_test(test_framing_without_begin_is_enoent),
+                cmocka_unit_test(test_framing_mark_round_trip),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
