@@ -24,6 +24,8 @@ struct bl_command {
 
 int cmd_analyze(int argc, char **argv);
 void usage_analyze(FILE *out);
+int cmd_guest(int argc, char **argv);
+void usage_guest(FILE *out);
 
 /* The table, in the order "bootlens help" lists it; NULL-terminated. */
 extern const struct bl_command bl_commands[];

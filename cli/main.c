@@ -18,6 +18,7 @@ static void usage_version(FILE *out);
 
 const struct bl_command bl_commands[] = {
         {"analyze", cmd_analyze, "attribute boot time to phases and functions", usage_analyze},
+        {"guest", cmd_guest, "build guest images, fetch a test kernel, verify dumps", usage_guest},
         {"help", cmd_help, "show help for bootlens or one command", usage_help},
         {"version", cmd_version, "print the version", usage_version},
         {NULL, NULL, NULL, NULL},

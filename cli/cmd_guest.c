@@ -1,0 +1,328 @@
+/*
+ * bootlens guest: the guest side's host tools.
+ *
+ *   guest initrd        build a Linux initramfs carrying the dumper
+ *   guest fetch-kernel  download and cache Debian's cloud kernel
+ *   guest verify        check a captured console dump's framing
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/util.h"
+#include "cli/commands.h"
+#include "guest/framing.h"
+#include "guest/initrd.h"
+#include "guest/kernel_fetch.h"
+
+static void usage_initrd(FILE *out)
+{
+        fprintf(out,
+                "usage: bootlens guest initrd --modules-from DIR [--module NAME]...\n"
+                "                             [--dumper PATH] -o FILE\n\n"
+                "Write a gzip-compressed cpio (newc) initramfs: the static dumper as /init,\n"
+                "the named kernel modules and their dependencies (read from each module's\n"
+                ".modinfo) in load order, and /etc/bootlens/modules listing them.\n\n"
+                "  --modules-from DIR  a kernel's module tree (lib/modules/VERSION)\n"
+                "  --module NAME       a module to load (repeatable; default: %s",
+                initrd_default_modules[0]);
+        for (size_t i = 1; i < initrd_default_modules_count; i++)
+                fprintf(out, ", %s", initrd_default_modules[i]);
+        fprintf(out, ")\n"
+                     "                      modules built into the kernel are skipped\n"
+                     "  --dumper PATH       the bootlens-dumper binary (default: the one built\n"
+                     "                      or installed with bootlens)\n"
+                     "  -o, --output FILE   the initramfs to write\n");
+}
+
+static void usage_fetch(FILE *out)
+{
+        fprintf(out,
+                "usage: bootlens guest fetch-kernel [--version V] [--refresh]\n\n"
+                "Download Debian's cloud kernel with apt-get download, unpack it into\n"
+                "$XDG_CACHE_HOME/bootlens (else ~/.cache/bootlens) and print two lines:\n"
+                "  kernel PATH    the bzImage\n"
+                "  modules PATH   the module tree, .../lib/modules/RELEASE\n"
+                "A kernel already in the cache is reused without running apt.\n\n"
+                "  --version V  a release (6.1.0-56, 6.1.0-56-cloud-amd64); default: the one\n"
+                "               %s depends on\n"
+                "  --refresh    ask apt again which release the metapackage names\n",
+                KERNEL_FETCH_METAPACKAGE);
+}
+
+static void usage_verify(FILE *out)
+{
+        fprintf(out, "usage: bootlens guest verify [--section NAME] [--quiet] FILE\n\n"
+                     "Find the first bootlens dump in a console capture and check its framing\n"
+                     "(end line, byte count, crc32). Prints the verdict, the begin line's fields\n"
+                     "and the sections; exit status 0 if the dump is whole, 1 if not, 2 if the\n"
+                     "file cannot be read or holds no dump.\n\n"
+                     "  --section NAME  print that section's content instead (exit 1 if absent)\n"
+                     "  -q, --quiet     print nothing, only set the exit status\n");
+}
+
+void usage_guest(FILE *out)
+{
+        fprintf(out, "usage: bootlens guest COMMAND [ARGS]\n\n"
+                     "  initrd        build a Linux initramfs carrying the dumper\n"
+                     "  fetch-kernel  download and cache Debian's cloud kernel\n"
+                     "  verify        check the framing of a captured console dump\n\n"
+                     "Run 'bootlens guest COMMAND --help' for details.\n");
+}
+
+static int guest_initrd(int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"modules-from", required_argument, NULL, 'm'},
+            {"module", required_argument, NULL, 'M'},
+            {"dumper", required_argument, NULL, 'd'},
+            {"output", required_argument, NULL, 'o'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        const char *dir = NULL, *out = NULL, *dumper = NULL;
+        const char **names;
+        size_t nnames = 0;
+        char *found = NULL, *bad = NULL;
+        int c, ret, rc = BL_EXIT_USAGE;
+
+        names = calloc((size_t)argc, sizeof(*names));
+        if (!names) {
+                bl_error("out of memory");
+                return BL_EXIT_FAIL;
+        }
+        while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'm':
+                        dir = optarg;
+                        break;
+                case 'M':
+                        names[nnames++] = optarg;
+                        break;
+                case 'd':
+                        dumper = optarg;
+                        break;
+                case 'o':
+                        out = optarg;
+                        break;
+                case 'h':
+                        usage_initrd(stdout);
+                        rc = BL_EXIT_OK;
+                        goto out_free;
+                default:
+                        usage_initrd(stderr);
+                        goto out_free;
+                }
+        }
+        if (optind < argc || !dir || !out) {
+                if (optind < argc)
+                        bl_error("guest initrd: unexpected argument '%s'", argv[optind]);
+                else
+                        bl_error("guest initrd: %s is required",
+                                 dir ? "-o FILE" : "--modules-from DIR");
+                usage_initrd(stderr);
+                goto out_free;
+        }
+        if (!dumper) {
+                ret = initrd_find_dumper(&found);
+                if (ret < 0) {
+                        bl_error("cannot find bootlens-dumper (build it, or give --dumper PATH "
+                                 "or BOOTLENS_DUMPER)");
+                        goto out_free;
+                }
+                dumper = found;
+        }
+        ret = initrd_build(dir, names, nnames, dumper, out, &bad);
+        if (ret == -ENOENT && bad) {
+                bl_error("guest initrd: module '%s' is neither in '%s' nor built in", bad, dir);
+        } else if (ret == -ELOOP) {
+                bl_error("guest initrd: dependency cycle at module '%s'", bad ? bad : "?");
+        } else if (ret < 0 && bad) {
+                bl_error("cannot read module '%s': %s", bad, strerror(-ret));
+        } else if (ret < 0) {
+                bl_error("cannot write initramfs '%s' from '%s' and '%s': %s", out, dir, dumper,
+                         strerror(-ret));
+        } else {
+                rc = BL_EXIT_OK;
+        }
+out_free:
+        free(bad);
+        free(found);
+        free(names);
+        return rc;
+}
+
+static int guest_fetch_kernel(int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"version", required_argument, NULL, 'v'},
+            {"refresh", no_argument, NULL, 'r'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        struct kernel_fetch_opts fo = {0};
+        struct kernel_paths kp;
+        struct sbuf log = SBUF_INIT;
+        int c, ret;
+
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'v':
+                        fo.version = optarg;
+                        break;
+                case 'r':
+                        fo.refresh = true;
+                        break;
+                case 'h':
+                        usage_fetch(stdout);
+                        return BL_EXIT_OK;
+                default:
+                        usage_fetch(stderr);
+                        return BL_EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                bl_error("guest fetch-kernel: unexpected argument '%s'", argv[optind]);
+                usage_fetch(stderr);
+                return BL_EXIT_USAGE;
+        }
+        if (fo.version) {
+                char *rel;
+
+                if (kernel_fetch_release_name(fo.version, &rel) < 0) {
+                        bl_error("guest fetch-kernel: bad --version '%s' (expected e.g. "
+                                 "6.1.0-56 or 6.1.0-56-cloud-amd64)",
+                                 fo.version);
+                        return BL_EXIT_USAGE;
+                }
+                free(rel);
+        }
+        ret = kernel_fetch(&fo, &kp, &log);
+        if (ret < 0) {
+                while (log.len && log.buf[log.len - 1] == '\n')
+                        log.buf[--log.len] = '\0';
+                if (ret == -EPROTO || (ret == -ENOENT && log.len))
+                        bl_error("cannot fetch the kernel: %s", log.buf ? log.buf : "");
+                else
+                        bl_error("cannot fetch the kernel: %s", strerror(-ret));
+                sbuf_release(&log);
+                return BL_EXIT_FAIL;
+        }
+        printf("kernel %s\nmodules %s\n", kp.kernel, kp.modules);
+        kernel_paths_free(&kp);
+        sbuf_release(&log);
+        return BL_EXIT_OK;
+}
+
+static void print_verdict(const char *path, const char *buf, const struct framing_dump *d)
+{
+        printf("dump: %s\n", framing_status_str(d->status));
+        if (d->status == FRAMING_BAD_BYTES)
+                printf("bytes: claimed %llu, found %llu\n", (unsigned long long)d->bytes_claimed,
+                       (unsigned long long)d->bytes_actual);
+        if (d->status == FRAMING_BAD_CRC)
+                printf("crc32: claimed %08x, computed %08x\n", (unsigned)d->crc_claimed,
+                       (unsigned)d->crc_actual);
+        printf("begin: %.*s\n", (int)d->fields_len, buf + d->fields_off);
+        for (unsigned i = 0; i < d->nsections; i++)
+                printf("section %.*s %zu bytes\n", (int)d->sections[i].name_len,
+                       d->sections[i].name, d->sections[i].len);
+}
+
+static int guest_verify(int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"section", required_argument, NULL, 's'},
+            {"quiet", no_argument, NULL, 'q'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        const char *section = NULL, *path;
+        struct framing_dump d;
+        bool quiet = false;
+        char *buf;
+        size_t len;
+        int c, ret, rc;
+
+        while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+                switch (c) {
+                case 's':
+                        section = optarg;
+                        break;
+                case 'q':
+                        quiet = true;
+                        break;
+                case 'h':
+                        usage_verify(stdout);
+                        return BL_EXIT_OK;
+                default:
+                        usage_verify(stderr);
+                        return BL_EXIT_USAGE;
+                }
+        }
+        if (optind + 1 != argc) {
+                bl_error("guest verify: expected exactly one FILE");
+                usage_verify(stderr);
+                return BL_EXIT_USAGE;
+        }
+        path = argv[optind];
+        ret = util_read_file(path, &buf, &len);
+        if (ret < 0) {
+                bl_error("cannot open '%s': %s", path, strerror(-ret));
+                return BL_EXIT_USAGE;
+        }
+        ret = framing_parse(buf, len, &d);
+        if (ret < 0) {
+                if (ret == -ENOENT)
+                        bl_error("'%s': no bootlens dump (no '@@bootlens v1 begin' line)", path);
+                else
+                        bl_error("cannot parse '%s': %s", path, strerror(-ret));
+                free(buf);
+                return BL_EXIT_USAGE;
+        }
+        rc = d.status == FRAMING_OK ? BL_EXIT_OK : BL_EXIT_FAIL;
+        if (section) {
+                const struct framing_section_ref *s = framing_find_section(&d, section);
+
+                if (!s) {
+                        bl_error("'%s': the dump has no section '%s'", path, section);
+                        rc = BL_EXIT_FAIL;
+                } else if (!quiet) {
+                        fwrite(buf + s->off, 1, s->len, stdout);
+                }
+        } else if (!quiet) {
+                print_verdict(path, buf, &d);
+        }
+        if (d.status != FRAMING_OK && !quiet)
+                bl_error("'%s': bad dump: %s", path, framing_status_str(d.status));
+        framing_dump_free(&d);
+        free(buf);
+        return rc;
+}
+
+static const struct {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+} guest_commands[] = {
+    {"initrd", guest_initrd},
+    {"fetch-kernel", guest_fetch_kernel},
+    {"verify", guest_verify},
+};
+
+int cmd_guest(int argc, char **argv)
+{
+        if (argc < 2) {
+                usage_guest(stderr);
+                return BL_EXIT_USAGE;
+        }
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+                usage_guest(stdout);
+                return BL_EXIT_OK;
+        }
+        for (size_t i = 0; i < UTIL_ARRAY_SIZE(guest_commands); i++)
+                if (strcmp(argv[1], guest_commands[i].name) == 0)
+                        return guest_commands[i].fn(argc - 1, argv + 1);
+        bl_error("guest: unknown command '%s'; see 'bootlens guest --help'", argv[1]);
+        return BL_EXIT_USAGE;
+}

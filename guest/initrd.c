@@ -1,0 +1,516 @@
+/* initrd: see initrd.h. */
+#include "guest/initrd.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "analyzer/util.h"
+#include "bootlens_config.h"
+#include "guest/modinfo.h"
+
+const char *const initrd_default_modules[] = {"virtio_mmio", "virtio_console"};
+const size_t initrd_default_modules_count = UTIL_ARRAY_SIZE(initrd_default_modules);
+
+enum visit { UNSEEN, VISITING, PLACED };
+
+struct mod {
+        struct initrd_module m; /* first: order[] entries point here */
+        char *depends;          /* from .modinfo, read on first use */
+        enum visit state;
+};
+
+struct initrd_modtree {
+        struct mod *mods;
+        size_t nmods, capmods;
+        char **builtin;
+        size_t nbuiltin, capbuiltin;
+        char *missing; /* the last missing dependency's name, for *bad */
+};
+
+static int add_mod(struct initrd_modtree *t, const char *path, const char *fname, size_t stem)
+{
+        struct mod *m;
+
+        if (t->nmods == t->capmods) {
+                size_t cap = t->capmods ? t->capmods * 2 : 256;
+                m = realloc(t->mods, cap * sizeof(*m));
+                if (!m)
+                        return -ENOMEM;
+                t->mods = m;
+                t->capmods = cap;
+        }
+        m = &t->mods[t->nmods];
+        memset(m, 0, sizeof(*m));
+        m->m.name = strndup(fname, stem);
+        m->m.path = strdup(path);
+        if (!m->m.name || !m->m.path) {
+                free(m->m.name);
+                free(m->m.path);
+                return -ENOMEM;
+        }
+        modinfo_normalize_name(m->m.name);
+        t->nmods++;
+        return 0;
+}
+
+/* Recursively index module files below dir. */
+static int scan_dir(struct initrd_modtree *t, const char *dir)
+{
+        struct dirent *de;
+        DIR *d;
+        int ret = 0;
+
+        d = opendir(dir);
+        if (!d)
+                return -errno;
+        while (!ret && (de = readdir(d)) != NULL) {
+                struct sbuf path = SBUF_INIT;
+                struct stat st;
+                size_t stem;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                ret = sbuf_addf(&path, "%s/%s", dir, de->d_name);
+                if (ret < 0)
+                        break;
+                if (stat(path.buf, &st) == 0) {
+                        if (S_ISDIR(st.st_mode))
+                                ret = scan_dir(t, path.buf);
+                        else if (S_ISREG(st.st_mode) && modinfo_is_module_file(de->d_name, &stem))
+                                ret = add_mod(t, path.buf, de->d_name, stem);
+                }
+                sbuf_release(&path);
+        }
+        closedir(d);
+        return ret;
+}
+
+/* modules.builtin: one "kernel/dir/name.ko" a line. A missing file is fine. */
+static int read_builtin(struct initrd_modtree *t, const char *dir)
+{
+        struct sbuf path = SBUF_INIT;
+        char *data = NULL, *line, *save = NULL;
+        size_t len;
+        int ret;
+
+        ret = sbuf_addf(&path, "%s/modules.builtin", dir);
+        if (ret < 0)
+                return ret;
+        ret = util_read_file(path.buf, &data, &len);
+        sbuf_release(&path);
+        if (ret == -ENOENT)
+                return 0;
+        if (ret < 0)
+                return ret;
+        for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                const char *base = strrchr(line, '/');
+                size_t stem;
+                char *name;
+
+                base = base ? base + 1 : line;
+                if (!modinfo_is_module_file(base, &stem))
+                        continue;
+                if (t->nbuiltin == t->capbuiltin) {
+                        size_t cap = t->capbuiltin ? t->capbuiltin * 2 : 64;
+                        char **b = realloc(t->builtin, cap * sizeof(*b));
+                        if (!b) {
+                                ret = -ENOMEM;
+                                break;
+                        }
+                        t->builtin = b;
+                        t->capbuiltin = cap;
+                }
+                name = strndup(base, stem);
+                if (!name) {
+                        ret = -ENOMEM;
+                        break;
+                }
+                modinfo_normalize_name(name);
+                t->builtin[t->nbuiltin++] = name;
+        }
+        free(data);
+        return ret;
+}
+
+static int cmp_mod(const void *a, const void *b)
+{
+        return strcmp(((const struct mod *)a)->m.name, ((const struct mod *)b)->m.name);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int initrd_modtree_open(const char *dir, struct initrd_modtree **out)
+{
+        struct initrd_modtree *t;
+        struct stat st;
+        int ret;
+
+        if (stat(dir, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        ret = scan_dir(t, dir);
+        if (!ret)
+                ret = read_builtin(t, dir);
+        if (ret < 0) {
+                initrd_modtree_free(t);
+                return ret;
+        }
+        if (t->nmods)
+                qsort(t->mods, t->nmods, sizeof(*t->mods), cmp_mod);
+        if (t->nbuiltin)
+                qsort(t->builtin, t->nbuiltin, sizeof(*t->builtin), cmp_str);
+        *out = t;
+        return 0;
+}
+
+void initrd_modtree_free(struct initrd_modtree *t)
+{
+        if (!t)
+                return;
+        for (size_t i = 0; i < t->nmods; i++) {
+                free(t->mods[i].m.name);
+                free(t->mods[i].m.path);
+                free(t->mods[i].depends);
+        }
+        for (size_t i = 0; i < t->nbuiltin; i++)
+                free(t->builtin[i]);
+        free(t->mods);
+        free(t->builtin);
+        free(t->missing);
+        free(t);
+}
+
+size_t initrd_modtree_count(const struct initrd_modtree *t)
+{
+        return t->nmods;
+}
+
+static struct mod *find_mod(struct initrd_modtree *t, const char *name)
+{
+        struct mod key;
+
+        if (!t->nmods)
+                return NULL;
+        key.m.name = (char *)name;
+        return bsearch(&key, t->mods, t->nmods, sizeof(*t->mods), cmp_mod);
+}
+
+static bool is_builtin(const struct initrd_modtree *t, const char *name)
+{
+        return t->nbuiltin &&
+               bsearch(&name, t->builtin, t->nbuiltin, sizeof(*t->builtin), cmp_str) != NULL;
+}
+
+struct resolver {
+        struct initrd_modtree *t;
+        const struct initrd_module **order;
+        size_t count;
+        const char *bad;
+};
+
+static int visit(struct resolver *r, const char *name)
+{
+        struct mod *m = find_mod(r->t, name);
+        char *deps, *dep, *save = NULL;
+        int ret = 0;
+
+        if (!m) {
+                if (is_builtin(r->t, name))
+                        return 0;
+                r->bad = name;
+                return -ENOENT;
+        }
+        if (m->state == PLACED)
+                return 0;
+        if (m->state == VISITING) {
+                r->bad = m->m.name;
+                return -ELOOP;
+        }
+        if (!m->depends) {
+                struct modinfo mi;
+
+                ret = modinfo_read_file(m->m.path, &mi);
+                if (ret < 0) {
+                        r->bad = m->m.path;
+                        return ret;
+                }
+                m->depends = mi.depends;
+                mi.depends = NULL;
+                modinfo_free(&mi);
+        }
+        m->state = VISITING;
+        deps = strdup(m->depends);
+        if (!deps)
+                return -ENOMEM;
+        for (dep = strtok_r(deps, ",", &save); dep && !ret; dep = strtok_r(NULL, ",", &save)) {
+                struct mod *d;
+
+                modinfo_normalize_name(dep);
+                d = find_mod(r->t, dep);
+                if (!d && !is_builtin(r->t, dep)) {
+                        free(r->t->missing);
+                        r->t->missing = strdup(dep);
+                        r->bad = r->t->missing;
+                        ret = -ENOENT;
+                        break;
+                }
+                if (d)
+                        ret = visit(r, d->m.name);
+        }
+        free(deps);
+        if (ret < 0)
+                return ret;
+        m->state = PLACED;
+        r->order[r->count++] = &m->m;
+        return 0;
+}
+
+int initrd_modtree_resolve(struct initrd_modtree *t, const char *const *names, size_t nnames,
+                           const struct initrd_module ***order, size_t *count, const char **bad)
+{
+        struct resolver r = {.t = t};
+        int ret = 0;
+
+        for (size_t i = 0; i < t->nmods; i++)
+                t->mods[i].state = UNSEEN;
+        r.order = calloc(t->nmods + 1, sizeof(*r.order));
+        if (!r.order)
+                return -ENOMEM;
+        for (size_t i = 0; i < nnames && !ret; i++) {
+                char *name = strdup(names[i]);
+                struct mod *m;
+
+                if (!name) {
+                        ret = -ENOMEM;
+                        break;
+                }
+                modinfo_normalize_name(name);
+                m = find_mod(t, name);
+                if (m) {
+                        ret = visit(&r, m->m.name);
+                } else if (!is_builtin(t, name)) {
+                        r.bad = names[i];
+                        ret = -ENOENT;
+                }
+                free(name);
+        }
+        if (ret < 0) {
+                if (bad)
+                        *bad = r.bad;
+                free(r.order);
+                return ret;
+        }
+        *order = r.order;
+        *count = r.count;
+        return 0;
+}
+
+/* ---- the archive ---- */
+
+static int ar_error(struct archive *a)
+{
+        int e = archive_errno(a);
+
+        return e > 0 ? -e : -EIO;
+}
+
+static int add_entry(struct archive *a, const char *path, unsigned type, unsigned mode,
+                     const void *data, size_t len, const char *link, unsigned rmaj, unsigned rmin)
+{
+        struct archive_entry *e = archive_entry_new();
+        int ret = 0;
+
+        if (!e)
+                return -ENOMEM;
+        archive_entry_set_pathname(e, path);
+        archive_entry_set_filetype(e, type);
+        archive_entry_set_perm(e, mode);
+        archive_entry_set_uid(e, 0);
+        archive_entry_set_gid(e, 0);
+        archive_entry_set_mtime(e, 0, 0);
+        archive_entry_set_nlink(e, type == AE_IFDIR ? 2 : 1);
+        if (link)
+                archive_entry_set_symlink(e, link);
+        if (type == AE_IFCHR)
+                archive_entry_set_rdev(e, makedev(rmaj, rmin));
+        archive_entry_set_size(e, type == AE_IFREG ? (la_int64_t)len : 0);
+        if (archive_write_header(a, e) != ARCHIVE_OK)
+                ret = ar_error(a);
+        else if (type == AE_IFREG && len && archive_write_data(a, data, len) != (la_ssize_t)len)
+                ret = ar_error(a);
+        archive_entry_free(e);
+        return ret;
+}
+
+static int add_dir(struct archive *a, const char *path)
+{
+        return add_entry(a, path, AE_IFDIR, 0755, NULL, 0, NULL, 0, 0);
+}
+
+static int write_archive(struct archive *a, const char *dumper_path,
+                         const struct initrd_module *const *modules, size_t nmodules)
+{
+        static const char *const dirs[] = {"bin",         "dev",  "etc", "etc/bootlens", "lib",
+                                           "lib/modules", "proc", "sys", "tmp"};
+        struct sbuf list = SBUF_INIT, name = SBUF_INIT;
+        char *dumper = NULL;
+        size_t dumper_len;
+        int ret;
+
+        ret = util_read_file(dumper_path, &dumper, &dumper_len);
+        if (ret < 0)
+                return ret;
+        for (size_t i = 0; i < UTIL_ARRAY_SIZE(dirs) && !ret; i++)
+                ret = add_dir(a, dirs[i]);
+        if (!ret)
+                ret = add_entry(a, "dev/console", AE_IFCHR, 0600, NULL, 0, NULL, 5, 1);
+        if (!ret)
+                ret = add_entry(a, "init", AE_IFREG, 0755, dumper, dumper_len, NULL, 0, 0);
+        if (!ret)
+                ret = add_entry(a, "bin/bootlens-mark", AE_IFLNK, 0777, NULL, 0, "/init", 0, 0);
+        for (size_t i = 0; i < nmodules && !ret; i++) {
+                void *data;
+                size_t len;
+
+                ret = modinfo_load(modules[i]->path, &data, &len);
+                if (ret < 0)
+                        break;
+                sbuf_reset(&name);
+                ret = sbuf_addf(&name, "lib/modules/%s.ko", modules[i]->name);
+                if (!ret)
+                        ret = add_entry(a, name.buf, AE_IFREG, 0644, data, len, NULL, 0, 0);
+                if (!ret)
+                        ret = sbuf_addf(&list, "/%s\n", name.buf);
+                free(data);
+        }
+        if (!ret)
+                ret = add_entry(a, "etc/bootlens/modules", AE_IFREG, 0644, list.buf ? list.buf : "",
+                                list.len, NULL, 0, 0);
+        sbuf_release(&list);
+        sbuf_release(&name);
+        free(dumper);
+        return ret;
+}
+
+int initrd_write(const char *out_path, const char *dumper_path,
+                 const struct initrd_module *const *modules, size_t nmodules)
+{
+        struct sbuf tmp = SBUF_INIT;
+        struct archive *a;
+        int ret;
+
+        ret = sbuf_addf(&tmp, "%s.tmp.%ld", out_path, (long)getpid());
+        if (ret < 0)
+                return ret;
+        a = archive_write_new();
+        if (!a) {
+                ret = -ENOMEM;
+                goto out_tmp;
+        }
+        if (archive_write_set_format_cpio_newc(a) != ARCHIVE_OK ||
+            archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
+            archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK) {
+                ret = ar_error(a);
+                goto out_archive;
+        }
+        if (archive_write_open_filename(a, tmp.buf) != ARCHIVE_OK) {
+                ret = ar_error(a);
+                goto out_archive;
+        }
+        ret = write_archive(a, dumper_path, modules, nmodules);
+        if (archive_write_close(a) != ARCHIVE_OK && !ret)
+                ret = ar_error(a);
+        if (!ret && rename(tmp.buf, out_path) < 0)
+                ret = -errno;
+        if (ret < 0)
+                unlink(tmp.buf);
+out_archive:
+        archive_write_free(a);
+out_tmp:
+        sbuf_release(&tmp);
+        return ret;
+}
+
+static int try_path(const char *path, char **out)
+{
+        if (access(path, X_OK) != 0)
+                return -ENOENT;
+        *out = strdup(path);
+        return *out ? 0 : -ENOMEM;
+}
+
+int initrd_find_dumper(char **path)
+{
+        char self[PATH_MAX];
+        const char *env = getenv("BOOTLENS_DUMPER");
+        ssize_t n;
+
+        if (env && *env)
+                return try_path(env, path);
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n > 0) {
+                struct sbuf sb = SBUF_INIT;
+                int ret;
+
+                self[n] = '\0';
+                ret = sbuf_addf(&sb, "%s/../guest/bootlens-dumper", dirname(self));
+                if (!ret)
+                        ret = try_path(sb.buf, path);
+                sbuf_release(&sb);
+                if (ret != -ENOENT)
+                        return ret;
+        }
+        if (try_path(BOOTLENS_BINARY_DIR "/guest/bootlens-dumper", path) == 0)
+                return 0;
+        return try_path(BOOTLENS_DATADIR "/bootlens-dumper", path);
+}
+
+int initrd_build(const char *modules_dir, const char *const *names, size_t nnames,
+                 const char *dumper_path, const char *out_path, char **bad)
+{
+        const struct initrd_module **order = NULL;
+        struct initrd_modtree *t;
+        const char *culprit = NULL;
+        size_t count = 0;
+        int ret;
+
+        if (bad)
+                *bad = NULL;
+        if (nnames == 0) {
+                names = initrd_default_modules;
+                nnames = initrd_default_modules_count;
+        }
+        ret = initrd_modtree_open(modules_dir, &t);
+        if (ret < 0)
+                return ret;
+        ret = initrd_modtree_resolve(t, names, nnames, &order, &count, &culprit);
+        if (ret < 0) {
+                if (bad && culprit)
+                        *bad = strdup(culprit);
+                goto out_tree;
+        }
+        ret = initrd_write(out_path, dumper_path, order, count);
+        free(order);
+out_tree:
+        initrd_modtree_free(t);
+        return ret;
+}

@@ -1,0 +1,75 @@
+/*
+ * initrd: build the Linux initramfs that carries the dumper.
+ *
+ * A module tree (a kernel's lib/modules/VERSION directory, from a .deb or an
+ * installed system) is indexed by module name; the requested modules and
+ * their dependencies (read from each module's .modinfo, see modinfo.h, since
+ * a .deb holds no modules.dep) are put in load order, and a gzip-compressed
+ * cpio "newc" archive is written with libarchive:
+ *
+ *   /init                      the static dumper (mode 0755)
+ *   /bin/bootlens-mark         symlink to /init (marker mode)
+ *   /dev/console               character device 5:1
+ *   /proc /sys /dev /tmp       mount points
+ *   /lib/modules/NAME.ko       each module, decompressed, in load order
+ *   /etc/bootlens/modules      their paths, one a line, in load order
+ *
+ * Every entry has owner 0:0 and mtime 0, so the same inputs give the same
+ * bytes. Functions return 0 or a negative errno; none prints.
+ */
+#ifndef BOOTLENS_INITRD_H
+#define BOOTLENS_INITRD_H
+
+#include <stddef.h>
+
+/* Modules a VirtIO console needs on QEMU's -M microvm (virtio-mmio
+ * transport). Dependencies are added by resolution; built-ins skipped. */
+extern const char *const initrd_default_modules[];
+extern const size_t initrd_default_modules_count;
+
+/* One module found in a tree. */
+struct initrd_module {
+        char *name; /* normalised: underscores */
+        char *path; /* the .ko or .ko.xz file */
+};
+
+struct initrd_modtree; /* opaque */
+
+/* Index every .ko / .ko.xz below dir and read dir/modules.builtin (if
+ * present). Returns 0, -ENOENT if dir does not exist, -ENOTDIR, -ENOMEM. */
+int initrd_modtree_open(const char *dir, struct initrd_modtree **out);
+void initrd_modtree_free(struct initrd_modtree *t);
+/* Number of module files indexed. */
+size_t initrd_modtree_count(const struct initrd_modtree *t);
+
+/*
+ * Put names (module names; '-' and '_' are the same) and everything they
+ * depend on into load order: each module after its dependencies. Modules
+ * built into the kernel (modules.builtin) are skipped, not errors.
+ * *order (caller frees the array, not the entries, which belong to t)
+ * gets *count entries. Returns 0; -ENOENT when a module (or a dependency)
+ * is neither in the tree nor built in, -ELOOP for a dependency cycle, or
+ * an error from reading a module: then *bad (if not NULL) names the
+ * culprit, a string owned by t or by names.
+ */
+int initrd_modtree_resolve(struct initrd_modtree *t, const char *const *names, size_t nnames,
+                           const struct initrd_module ***order, size_t *count, const char **bad);
+
+/* Write the initramfs to out_path (atomically: a temporary file renamed
+ * over it). modules are in load order, from initrd_modtree_resolve(). */
+int initrd_write(const char *out_path, const char *dumper_path,
+                 const struct initrd_module *const *modules, size_t nmodules);
+
+/* Locate the bootlens-dumper binary: $BOOTLENS_DUMPER, else beside the
+ * running bootlens in a build tree (../guest/bootlens-dumper), else this
+ * build's guest/ directory, else the installed DATADIR/bootlens. *path is
+ * owned by the caller. Returns 0 or -ENOENT. */
+int initrd_find_dumper(char **path);
+
+/* Everything at once: open dir, resolve names (the default set when nnames
+ * is 0), write out_path. *bad as for initrd_modtree_resolve (copied: the
+ * caller frees it). */
+int initrd_build(const char *modules_dir, const char *const *names, size_t nnames,
+                 const char *dumper_path, const char *out_path, char **bad);
+
+#endif
