@@ -83,6 +83,8 @@ struct ev_trace {
         uint64_t lines_skipped; /* other lines (console noise, markers) */
         bool has_begin_marker;  /* a dump begin marker was seen */
         bool has_end_marker;    /* a dump end marker was seen */
+        uint32_t begin_marker_line; /* line of the first begin marker, 0 = none */
+        uint32_t end_marker_line;   /* line of the first end marker, 0 = none */
 
         struct ev_strtab *strs;
 };

@@ -1,0 +1,51 @@
+/*
+ * analysis: everything the reports show about one trace, computed once.
+ *
+ * The analyze command runs load -> trace -> analysis -> render: an input
+ * parser (tslog today, the Linux kernel log next) fills a struct ev_trace;
+ * analysis_run() builds the per-thread call trees and computes the phases;
+ * the renderers in reports/ only read a struct analysis.
+ */
+#ifndef BOOTLENS_ANALYSIS_H
+#define BOOTLENS_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer/calltree.h"
+#include "analyzer/events.h"
+#include "analyzer/phases.h"
+#include "analyzer/tslog.h"
+
+struct analysis {
+        struct ev_trace *trace;         /* not owned */
+        struct phases *phases;          /* not owned; NULL when there is no map */
+        struct ct_forest forest;        /* owned */
+        const char *input_kind;         /* "tslog", ...: a static string */
+        const char *freq_source;        /* "option", "capture" or "none": a static string */
+        const struct tslog_meta *tslog; /* tslog inputs only, else NULL (not owned) */
+};
+
+/* Build the call trees of t (appending their warnings to t) and compute
+ * the phases of ph over t when ph is not NULL. a is overwritten; the
+ * caller may set input_kind, freq_source and tslog afterwards. Returns 0
+ * or -ENOMEM. */
+int analysis_run(struct analysis *a, struct ev_trace *t, struct phases *ph);
+/* Release what a owns (the forest); accepts a zeroed analysis. */
+void analysis_free(struct analysis *a);
+
+/* The span that "% of boot" refers to: from the earliest record of any
+ * thread to the latest, in the trace's clock (0 when there is no record). */
+uint64_t analysis_boot_span(const struct analysis *a);
+
+/* A process's display name: its exec name, else its first namei, else
+ * "pid N"; written into buf (NUL-terminated, truncated to size). */
+const char *analysis_process_name(const struct ev_trace *t, const struct ev_process *p, char *buf,
+                                  size_t size);
+
+/* Indices of t's warnings in display order: by input line, warnings tied
+ * to no line last, stable otherwise. malloc'd (t->nwarns entries), NULL
+ * when there is none or on -ENOMEM. */
+uint32_t *analysis_warnings_sorted(const struct ev_trace *t);
+
+#endif

@@ -1,0 +1,685 @@
+/* tslog: see tslog.h. */
+#include "analyzer/tslog.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How much of a line a warning quotes. */
+#define QUOTE_MAX 40
+
+/* Per-thread state for the backward-step correction. */
+struct thread_state {
+        uint64_t id;
+        uint64_t last; /* last corrected timestamp */
+        uint64_t offset;
+};
+
+struct thread_map {
+        struct thread_state *v;
+        size_t n, cap;
+        uint32_t *slots; /* index + 1, 0 = empty */
+        size_t nslots;   /* power of two */
+};
+
+struct parser {
+        struct ev_trace *t;
+        const struct tslog_options *opts;
+        struct tslog_meta *meta;
+        struct thread_map threads;
+        bool in_user;
+        bool os_from_framing;
+        enum ev_os framing_os;
+        uint64_t capture_freq;
+        uint32_t line;
+};
+
+static uint32_t hash_u64(uint64_t x)
+{
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdULL;
+        x ^= x >> 33;
+        return (uint32_t)x;
+}
+
+static int thread_map_rehash(struct thread_map *m, size_t nslots)
+{
+        uint32_t *slots = calloc(nslots, sizeof(*slots));
+
+        if (!slots)
+                return -ENOMEM;
+        for (size_t k = 0; k < m->n; k++) {
+                size_t i = hash_u64(m->v[k].id) & (nslots - 1);
+                while (slots[i])
+                        i = (i + 1) & (nslots - 1);
+                slots[i] = (uint32_t)k + 1;
+        }
+        free(m->slots);
+        m->slots = slots;
+        m->nslots = nslots;
+        return 0;
+}
+
+/* The state of thread id, created on first sight; NULL on -ENOMEM. */
+static struct thread_state *thread_get(struct thread_map *m, uint64_t id)
+{
+        size_t i;
+
+        if (!m->slots && thread_map_rehash(m, 64) < 0)
+                return NULL;
+        for (i = hash_u64(id) & (m->nslots - 1); m->slots[i]; i = (i + 1) & (m->nslots - 1))
+                if (m->v[m->slots[i] - 1].id == id)
+                        return &m->v[m->slots[i] - 1];
+        if (m->n == m->cap) {
+                size_t cap = m->cap ? m->cap * 2 : 64;
+                struct thread_state *v = realloc(m->v, cap * sizeof(*v));
+                if (!v)
+                        return NULL;
+                m->v = v;
+                m->cap = cap;
+        }
+        m->v[m->n] = (struct thread_state){.id = id};
+        m->slots[i] = (uint32_t)m->n + 1;
+        m->n++;
+        if (m->n * 2 > m->nslots) {
+                if (thread_map_rehash(m, m->nslots * 2) < 0)
+                        return NULL;
+        }
+        return &m->v[m->n - 1];
+}
+
+static void thread_map_free(struct thread_map *m)
+{
+        free(m->v);
+        free(m->slots);
+}
+
+static bool is_hex(unsigned char c)
+{
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static unsigned hex_val(unsigned char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        return c - 'A' + 10;
+}
+
+static bool is_digit(unsigned char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+/* Parse a run of decimal digits at s[*i..n); false when there is none or
+ * it overflows (then *i is past the digits anyway). */
+static bool scan_dec(const char *s, size_t n, size_t *i, uint64_t *out)
+{
+        uint64_t v = 0;
+        bool ok = true;
+        size_t start = *i;
+
+        while (*i < n && is_digit((unsigned char)s[*i])) {
+                unsigned d = (unsigned char)s[*i] - '0';
+                if (v > (UINT64_MAX - d) / 10)
+                        ok = false;
+                v = v * 10 + d;
+                (*i)++;
+        }
+        if (*i == start)
+                return false;
+        *out = v;
+        return ok;
+}
+
+/* Parse a thread id ("0x" optional, at most 16 hex digits). */
+static bool scan_hex(const char *s, size_t n, size_t *i, uint64_t *out)
+{
+        uint64_t v = 0;
+        size_t start, digits = 0;
+
+        if (*i + 1 < n && s[*i] == '0' && (s[*i + 1] == 'x' || s[*i + 1] == 'X') && *i + 2 < n &&
+            is_hex((unsigned char)s[*i + 2]))
+                *i += 2;
+        start = *i;
+        while (*i < n && is_hex((unsigned char)s[*i])) {
+                v = (v << 4) | hex_val((unsigned char)s[*i]);
+                (*i)++;
+                digits++;
+        }
+        if (*i == start || digits > 16)
+                return false;
+        *out = v;
+        return true;
+}
+
+static bool has_control(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if ((c < 0x20 && c != '\t') || c == 0x7f)
+                        return true;
+        }
+        return false;
+}
+
+/* A printable quote of a line for a warning: at most QUOTE_MAX bytes,
+ * control bytes and non-ASCII shown as '?'. */
+static void quote(const char *s, size_t n, char out[QUOTE_MAX + 4])
+{
+        size_t k = n < QUOTE_MAX ? n : QUOTE_MAX;
+
+        for (size_t i = 0; i < k; i++) {
+                unsigned char c = (unsigned char)s[i];
+                out[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+        }
+        if (n > QUOTE_MAX) {
+                memcpy(out + k, "...", 4);
+        } else {
+                out[k] = '\0';
+        }
+}
+
+static int warn_malformed(struct parser *p, const char *s, size_t n, const char *why)
+{
+        char q[QUOTE_MAX + 4];
+
+        quote(s, n, q);
+        p->meta->lines_malformed++;
+        return ev_warn(p->t, p->line, "%s: '%s'", why, q);
+}
+
+static bool word_is(const char *s, size_t n, const char *w)
+{
+        size_t wl = strlen(w);
+
+        return n == wl && memcmp(s, w, wl) == 0;
+}
+
+static enum ev_os os_from_name(const char *s, size_t n)
+{
+        if (word_is(s, n, "freebsd"))
+                return EV_OS_FREEBSD;
+        if (word_is(s, n, "netbsd"))
+                return EV_OS_NETBSD;
+        if (word_is(s, n, "linux"))
+                return EV_OS_LINUX;
+        return EV_OS_UNKNOWN;
+}
+
+/* Look at key=value words in s[0..n): tsc_freq=, tsc_now=, os=. */
+static int scan_fields(struct parser *p, const char *s, size_t n)
+{
+        size_t i = 0;
+
+        while (i < n) {
+                size_t ws, we, eq;
+                uint64_t v;
+
+                while (i < n && (s[i] == ' ' || s[i] == '\t'))
+                        i++;
+                ws = i;
+                while (i < n && s[i] != ' ' && s[i] != '\t')
+                        i++;
+                we = i;
+                for (eq = ws; eq < we && s[eq] != '='; eq++)
+                        ;
+                if (eq == we)
+                        continue;
+                const char *key = s + ws, *val = s + eq + 1;
+                size_t klen = eq - ws, vlen = we - eq - 1, k = 0;
+
+                if (word_is(key, klen, "tsc_freq")) {
+                        if (!scan_dec(val, vlen, &k, &v) || k != vlen || v == 0) {
+                                char q[QUOTE_MAX + 4];
+                                quote(key, we - ws, q);
+                                if (ev_warn(p->t, p->line, "bad tsc_freq field '%s' ignored", q) <
+                                    0)
+                                        return -ENOMEM;
+                        } else if (!p->capture_freq) {
+                                p->capture_freq = v;
+                                p->meta->freq_line = p->line;
+                        } else if (v != p->capture_freq) {
+                                if (ev_warn(p->t, p->line,
+                                            "tsc_freq=%llu differs from tsc_freq=%llu of line %u; "
+                                            "using the first",
+                                            (unsigned long long)v,
+                                            (unsigned long long)p->capture_freq,
+                                            p->meta->freq_line) < 0)
+                                        return -ENOMEM;
+                        }
+                } else if (word_is(key, klen, "tsc_now")) {
+                        if (scan_dec(val, vlen, &k, &v) && k == vlen && !p->meta->has_tsc_now) {
+                                p->meta->has_tsc_now = true;
+                                p->meta->tsc_now = v;
+                        }
+                } else if (word_is(key, klen, "os")) {
+                        enum ev_os os = os_from_name(val, vlen);
+                        if (os != EV_OS_UNKNOWN && !p->os_from_framing) {
+                                p->os_from_framing = true;
+                                p->framing_os = os;
+                        }
+                }
+        }
+        return 0;
+}
+
+static void mark_begin(struct parser *p)
+{
+        if (!p->t->has_begin_marker)
+                p->t->begin_marker_line = p->line;
+        p->t->has_begin_marker = true;
+        p->in_user = false;
+}
+
+static void mark_end(struct parser *p)
+{
+        if (!p->t->has_end_marker)
+                p->t->end_marker_line = p->line;
+        p->t->has_end_marker = true;
+}
+
+/* "@@bootlens ..." lines. Returns 1 when handled, 0 when not framing,
+ * -ENOMEM. */
+static int handle_framing(struct parser *p, const char *s, size_t n)
+{
+        static const char prefix[] = "@@bootlens ";
+        size_t pl = sizeof(prefix) - 1, i, ws;
+
+        if (n < pl || memcmp(s, prefix, pl) != 0)
+                return 0;
+        p->meta->lines_markers++;
+        i = pl;
+        ws = i;
+        while (i < n && s[i] != ' ')
+                i++;
+        if (word_is(s + ws, i - ws, "section")) {
+                while (i < n && s[i] == ' ')
+                        i++;
+                size_t ne = n;
+                while (ne > i && (s[ne - 1] == ' ' || s[ne - 1] == '\t'))
+                        ne--;
+                p->in_user = word_is(s + i, ne - i, "tslog_user");
+                return 1;
+        }
+        if (word_is(s + ws, i - ws, "end")) {
+                mark_end(p);
+                p->in_user = false;
+                return 1;
+        }
+        if (i - ws >= 2 && s[ws] == 'v') {
+                /* "@@bootlens v1 begin fields..." */
+                size_t ks;
+                while (i < n && s[i] == ' ')
+                        i++;
+                ks = i;
+                while (i < n && s[i] != ' ')
+                        i++;
+                if (word_is(s + ks, i - ks, "begin")) {
+                        mark_begin(p);
+                        return scan_fields(p, s + i, n - i) < 0 ? -ENOMEM : 1;
+                }
+        }
+        return 1; /* marks and anything else of ours: skipped */
+}
+
+static bool suffix_is(const char *w, size_t n, const char *suffix)
+{
+        size_t sl = strlen(suffix);
+
+        if (n == sl)
+                return memcmp(w, suffix, sl) == 0;
+        return n > sl && w[n - sl - 1] == '_' && memcmp(w + n - sl, suffix, sl) == 0;
+}
+
+/* "*_TSLOG_BEGIN" etc. Returns 1 when handled, 0 when not a marker. */
+static int handle_marker(struct parser *p, const char *s, size_t n)
+{
+        size_t i = 0;
+
+        while (i < n && (is_digit((unsigned char)s[i]) || (s[i] >= 'A' && s[i] <= 'Z') ||
+                         (s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
+                i++;
+        if (i == 0 || (i < n && s[i] != ' ' && s[i] != '\t'))
+                return 0;
+        if (suffix_is(s, i, "TSLOG_BEGIN")) {
+                mark_begin(p);
+        } else if (suffix_is(s, i, "TSLOG_END")) {
+                mark_end(p);
+                p->in_user = false;
+        } else if (suffix_is(s, i, "TSLOG_USER_BEGIN")) {
+                p->in_user = true;
+        } else if (suffix_is(s, i, "TSLOG_USER_END")) {
+                p->in_user = false;
+        } else if (suffix_is(s, i, "TSLOG_META")) {
+                if (scan_fields(p, s + i, n - i) < 0)
+                        return -ENOMEM;
+        } else {
+                return 0;
+        }
+        p->meta->lines_markers++;
+        return 1;
+}
+
+/* Intern s[0..n); returns the id or -ENOMEM. */
+static int64_t intern(struct parser *p, const char *s, size_t n)
+{
+        return ev_intern(p->t, s, n);
+}
+
+/* A record line. Returns 1 when it became a record, 0 when it is not
+ * record-like, 2 when it was record-like but malformed (warned), -ENOMEM. */
+static int handle_record(struct parser *p, const char *s, size_t n)
+{
+        size_t i = 0, ts, te, ns, ne, as, ae;
+        uint64_t thread, tsc;
+        struct ev_record r = {0};
+        struct thread_state *th;
+        int64_t id;
+        bool tsc_ok;
+
+        if (!scan_hex(s, n, &i, &thread) || i >= n || s[i] != ' ')
+                return 0;
+        i++;
+        if (i >= n || !is_digit((unsigned char)s[i]))
+                return 0;
+        tsc_ok = scan_dec(s, n, &i, &tsc);
+        if (i >= n || s[i] != ' ')
+                return 0;
+        i++;
+        ts = i;
+        while (i < n && s[i] >= 'A' && s[i] <= 'Z')
+                i++;
+        te = i;
+        if (te == ts || (i < n && s[i] != ' '))
+                return 0; /* not an upper-case type word: not ours (a process row, noise) */
+        if (word_is(s + ts, te - ts, "ENTER"))
+                r.kind = EV_ENTER;
+        else if (word_is(s + ts, te - ts, "EXIT"))
+                r.kind = EV_EXIT;
+        else if (word_is(s + ts, te - ts, "THREAD"))
+                r.kind = EV_THREAD;
+        else if (word_is(s + ts, te - ts, "EVENT"))
+                r.kind = EV_EVENT;
+        else
+                return warn_malformed(p, s, n, "unknown tslog record type") < 0 ? -ENOMEM : 2;
+        if (!tsc_ok)
+                return warn_malformed(p, s, n, "tslog timestamp out of range") < 0 ? -ENOMEM : 2;
+        if (has_control(s + te, n - te))
+                return warn_malformed(p, s, n, "control byte in tslog record") < 0 ? -ENOMEM : 2;
+        /* trim trailing blanks */
+        while (n > te && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+                n--;
+        if (i < n)
+                i++; /* the space after the type */
+        ns = i;
+        if (r.kind == EV_THREAD) {
+                ne = n;
+                as = ae = n;
+        } else {
+                while (i < n && s[i] != ' ' && s[i] != '\t')
+                        i++;
+                ne = i;
+                as = i < n ? i + 1 : n;
+                ae = n;
+        }
+        if (ne == ns)
+                return warn_malformed(p, s, n, "tslog record without a name") < 0 ? -ENOMEM : 2;
+        id = intern(p, s + ns, ne - ns);
+        if (id < 0)
+                return -ENOMEM;
+        r.name = (uint32_t)id;
+        id = intern(p, s + as, ae - as);
+        if (id < 0)
+                return -ENOMEM;
+        r.arg = (uint32_t)id;
+        r.thread = thread;
+        r.line = p->line;
+
+        th = thread_get(&p->threads, thread);
+        if (!th)
+                return -ENOMEM;
+        r.ts = tsc + th->offset;
+        if (r.ts < th->last) {
+                uint64_t step = th->last - r.ts;
+                th->offset += step;
+                r.ts = th->last;
+                p->meta->backward_steps++;
+                if (ev_warn(p->t, p->line,
+                            "tsc of thread 0x%llx steps back by %llu cycles; corrected by an "
+                            "offset of %llu from here on",
+                            (unsigned long long)thread, (unsigned long long)step,
+                            (unsigned long long)th->offset) < 0)
+                        return -ENOMEM;
+        }
+        th->last = r.ts;
+        if (ev_add(p->t, &r) < 0)
+                return -ENOMEM;
+        return 1;
+}
+
+/* Scan a "..." string at s[*i..n): the closing quote is the first '"'
+ * followed by a space or the end of the line. */
+static bool scan_quoted(const char *s, size_t n, size_t *i, size_t *qs, size_t *qe)
+{
+        size_t k;
+
+        if (*i >= n || s[*i] != '"')
+                return false;
+        for (k = *i + 1; k < n; k++)
+                if (s[k] == '"' && (k + 1 == n || s[k + 1] == ' '))
+                        break;
+        if (k >= n)
+                return false;
+        *qs = *i + 1;
+        *qe = k;
+        *i = k + 1;
+        return true;
+}
+
+/* A process row: pid ppid forked exited "exec" "namei". Returns 1 when it
+ * became a process, 3 when it was an all-zero row, 0 when not a row,
+ * -ENOMEM. */
+static int handle_process(struct parser *p, const char *s, size_t n)
+{
+        uint64_t v[4];
+        size_t i = 0, es, ee, ms, me;
+        struct ev_process pr = {0};
+        int64_t id;
+
+        for (int k = 0; k < 4; k++) {
+                if (!scan_dec(s, n, &i, &v[k]) || i >= n || s[i] != ' ')
+                        return 0;
+                i++;
+        }
+        if (!scan_quoted(s, n, &i, &es, &ee) || i >= n || s[i] != ' ')
+                return 0;
+        i++;
+        if (!scan_quoted(s, n, &i, &ms, &me))
+                return 0;
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
+                i++;
+        if (i != n || has_control(s, n))
+                return 0;
+        if (v[1] == 0 && v[2] == 0 && v[3] == 0 && ee == es && me == ms)
+                return 3;
+        pr.pid = v[0];
+        pr.ppid = v[1];
+        pr.forked = v[2];
+        pr.exited = v[3];
+        pr.line = p->line;
+        id = intern(p, s + es, ee - es);
+        if (id < 0)
+                return -ENOMEM;
+        pr.exec = (uint32_t)id;
+        id = intern(p, s + ms, me - ms);
+        if (id < 0)
+                return -ENOMEM;
+        pr.namei = (uint32_t)id;
+        return ev_add_process(p->t, &pr) < 0 ? -ENOMEM : 1;
+}
+
+static int handle_line(struct parser *p, const char *s, size_t n)
+{
+        int r;
+
+        while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\r')) {
+                s++;
+                n--;
+        }
+        if (n == 0)
+                goto skipped;
+        if (*s == '@') {
+                r = handle_framing(p, s, n);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        goto skipped;
+        }
+        if (is_hex((unsigned char)*s)) {
+                r = handle_record(p, s, n);
+                if (r < 0)
+                        return r;
+                if (r == 1) {
+                        p->t->lines_records++;
+                        return 0;
+                }
+                if (r == 2)
+                        goto skipped;
+        }
+        if (is_digit((unsigned char)*s)) {
+                r = handle_process(p, s, n);
+                if (r < 0)
+                        return r;
+                if (r == 1) {
+                        p->t->lines_records++;
+                        return 0;
+                }
+                if (r == 3) {
+                        p->meta->lines_zero_rows++;
+                        goto skipped;
+                }
+                if (p->in_user) {
+                        if (warn_malformed(p, s, n, "not a tslog_user row") < 0)
+                                return -ENOMEM;
+                        goto skipped;
+                }
+        }
+        r = handle_marker(p, s, n);
+        if (r < 0)
+                return r;
+skipped:
+        p->t->lines_skipped++;
+        return 0;
+}
+
+static void detect_os(struct parser *p)
+{
+        struct ev_trace *t = p->t;
+        uint32_t hammer = ev_lookup(t, "hammer_time"), mi = ev_lookup(t, "mi_startup");
+        uint32_t main_id = ev_lookup(t, "main");
+        bool big = false, small = false, freebsd_names = false, netbsd_names = false;
+
+        if (p->opts && p->opts->os != EV_OS_UNKNOWN) {
+                t->os = p->opts->os;
+                return;
+        }
+        if (p->os_from_framing) {
+                t->os = p->framing_os;
+                return;
+        }
+        for (size_t k = 0; k < p->threads.n; k++) {
+                if (p->threads.v[k].id > UINT32_MAX)
+                        big = true;
+                else if (p->threads.v[k].id != 0)
+                        small = true;
+        }
+        for (size_t k = 0; k < t->nrecs; k++) {
+                const struct ev_record *r = &t->recs[k];
+                if (r->kind != EV_ENTER)
+                        continue;
+                if (r->name && (r->name == hammer || r->name == mi))
+                        freebsd_names = true;
+                if (r->name && r->name == main_id)
+                        netbsd_names = true;
+        }
+        if (big || freebsd_names)
+                t->os = EV_OS_FREEBSD;
+        else if (netbsd_names || small)
+                t->os = EV_OS_NETBSD;
+        else
+                t->os = EV_OS_UNKNOWN;
+}
+
+int tslog_parse(struct ev_trace *t, const char *buf, size_t len, const struct tslog_options *opts,
+                struct tslog_meta *meta)
+{
+        struct tslog_meta local;
+        struct parser p = {0};
+        size_t pos = 0;
+        int err = 0;
+
+        if (!meta)
+                meta = &local;
+        memset(meta, 0, sizeof(*meta));
+        p.t = t;
+        p.opts = opts;
+        p.meta = meta;
+        t->clock = EV_CLOCK_CYCLES;
+        while (pos < len) {
+                const char *s = buf + pos;
+                const char *nl = memchr(s, '\n', len - pos);
+                size_t n = nl ? (size_t)(nl - s) : len - pos;
+
+                pos += n + (nl ? 1 : 0);
+                if (p.line < UINT32_MAX)
+                        p.line++;
+                t->lines_total++;
+                if (n > 0 && s[n - 1] == '\r')
+                        n--;
+                err = handle_line(&p, s, n);
+                if (err < 0)
+                        goto out_free;
+        }
+        detect_os(&p);
+        meta->nthreads = p.threads.n;
+        if (opts && opts->freq_hz) {
+                t->freq_hz = opts->freq_hz;
+                meta->freq_source = TSLOG_FREQ_OPTION;
+        } else if (p.capture_freq) {
+                t->freq_hz = p.capture_freq;
+                meta->freq_source = TSLOG_FREQ_CAPTURE;
+        }
+out_free:
+        thread_map_free(&p.threads);
+        return err;
+}
+
+size_t tslog_probe(const char *buf, size_t len)
+{
+        size_t pos = 0, lines = 0, found = 0;
+
+        while (pos < len && lines < 4096) {
+                const char *s = buf + pos;
+                const char *nl = memchr(s, '\n', len - pos);
+                size_t n = nl ? (size_t)(nl - s) : len - pos, i = 0;
+                uint64_t v;
+
+                pos += n + (nl ? 1 : 0);
+                lines++;
+                if (!scan_hex(s, n, &i, &v) || i >= n || s[i] != ' ')
+                        continue;
+                i++;
+                if (!scan_dec(s, n, &i, &v) || i >= n || s[i] != ' ')
+                        continue;
+                i++;
+                if ((n - i >= 6 && memcmp(s + i, "ENTER ", 6) == 0) ||
+                    (n - i >= 5 && memcmp(s + i, "EXIT ", 5) == 0) ||
+                    (n - i >= 7 && memcmp(s + i, "THREAD ", 7) == 0) ||
+                    (n - i >= 6 && memcmp(s + i, "EVENT ", 6) == 0))
+                        found++;
+        }
+        return found;
+}
