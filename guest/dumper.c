@@ -162,14 +162,35 @@ uint64_t dumper_cpuid_tsc_hz(const char **src)
         return 0;
 }
 
-int dumper_console_raw(int fd)
+int dumper_console_raw(int fd, struct termios *saved, bool *had_tty)
 {
         struct termios t;
 
+        if (had_tty)
+                *had_tty = false;
         if (tcgetattr(fd, &t) != 0)
-                return errno == ENOTTY ? 0 : -errno;
+                return errno == ENOTTY || errno == EINVAL ? 0 : -errno;
+        if (saved)
+                *saved = t;
+        if (had_tty)
+                *had_tty = true;
         cfmakeraw(&t);
         if (tcsetattr(fd, TCSADRAIN, &t) != 0)
                 return -errno;
         return 0;
+}
+
+void dumper_console_restore(int fd, const struct termios *saved, bool had_tty)
+{
+        if (!had_tty)
+                return;
+        tcdrain(fd);
+        tcsetattr(fd, TCSADRAIN, saved);
+}
+
+const char *dumper_console_name(const char *dev)
+{
+        const char *slash = strrchr(dev, '/');
+
+        return slash && slash[1] ? slash + 1 : dev;
 }

@@ -19,8 +19,10 @@
 #ifndef BOOTLENS_DUMPER_H
 #define BOOTLENS_DUMPER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <termios.h>
 
 #include "analyzer/util.h"
 
@@ -72,7 +74,13 @@ uint64_t dumper_tsc_now(void);
 uint64_t dumper_cpuid_tsc_hz(const char **src);
 
 /* Put a tty in raw mode (cfmakeraw: no \n -> \r\n). A non-tty fd is left
- * alone and is not an error. */
-int dumper_console_raw(int fd);
+ * alone and is not an error. If saved is not NULL it receives the old
+ * settings (and *had_tty whether there were any) for
+ * dumper_console_restore(). */
+int dumper_console_raw(int fd, struct termios *saved, bool *had_tty);
+/* Undo dumper_console_raw() after draining the output. */
+void dumper_console_restore(int fd, const struct termios *saved, bool had_tty);
+/* The name of a console device for the begin line: "/dev/ttyS0" -> "ttyS0". */
+const char *dumper_console_name(const char *dev);
 
 #endif

@@ -275,7 +275,7 @@ static int open_dump_console(const char *want, unsigned long wait_ms, const char
                 if (fd < 0)
                         fd = -errno;
                 else
-                        *name = strrchr(want, '/') ? strrchr(want, '/') + 1 : want;
+                        *name = dumper_console_name(want);
                 sbuf_release(&path);
                 return fd;
         }
@@ -311,7 +311,7 @@ int dumper_os_open_console(const char *console)
                 return -errno;
         if (fd < 0)
                 return STDOUT_FILENO;
-        dumper_console_raw(fd);
+        dumper_console_raw(fd, NULL, NULL);
         return fd;
 }
 
@@ -321,6 +321,8 @@ int dumper_os_run(const struct dumper_opts *o)
         struct sbuf log = SBUF_INIT;
         struct cmdline c;
         struct utsname u;
+        struct termios saved;
+        bool had_tty = false;
         uint64_t t0 = dumper_uptime_ns();
         char *klog = NULL;
         size_t klog_len = 0;
@@ -338,7 +340,7 @@ int dumper_os_run(const struct dumper_opts *o)
                 ret = fd;
                 goto out_free;
         }
-        ret = dumper_console_raw(fd);
+        ret = dumper_console_raw(fd, &saved, &had_tty);
         if (ret < 0)
                 sbuf_addf(&log, "raw %s %s\n", r.console, strerror(-ret));
 
@@ -365,24 +367,32 @@ int dumper_os_run(const struct dumper_opts *o)
                 tcdrain(fd);
         if (o->as_init && c.init) {
                 dumper_write_mark(fd, "exec-init");
-                tcdrain(fd);
+                dumper_console_restore(fd, &saved, had_tty);
                 close(fd);
+                fd = -1;
                 execv(c.init, (char *[]){(char *)c.init, NULL});
                 fprintf(stderr, "bootlens-dumper: cannot run '%s': %s\n", c.init, strerror(errno));
         } else if (o->poweroff) {
                 dumper_write_mark(fd, "poweroff");
                 tcdrain(fd);
         }
-        if (o->poweroff) {
-                sync();
-                reboot(RB_POWER_OFF);
-                ret = -errno;
+        if (fd >= 0) {
+                dumper_console_restore(fd, &saved, had_tty);
+                close(fd);
         }
-        close(fd);
 out_free:
         dumper_report_free(&r);
         sbuf_release(&log);
         free(c.text);
         free(c.words);
+        /* Process 1 must not exit (the kernel would panic): power off even
+         * when the dump failed; the host sees a missing or bad dump. */
+        if (o->poweroff) {
+                if (ret < 0)
+                        fprintf(stderr, "bootlens-dumper: %s\n", strerror(-ret));
+                sync();
+                reboot(RB_POWER_OFF);
+                ret = -errno;
+        }
         return ret;
 }

@@ -76,8 +76,10 @@ int main(int argc, char **argv)
                 o.as_init = true;
                 o.poweroff = true;
                 ret = dumper_os_run(&o);
-                fprintf(stderr, "bootlens-dumper: %s\n", strerror(-ret));
-                return 1;
+                fprintf(stderr, "bootlens-dumper: cannot power off: %s\n", strerror(-ret));
+                /* Process 1 must not exit: the kernel would panic. */
+                for (;;)
+                        pause();
         }
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (c) {
