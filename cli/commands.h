@@ -27,6 +27,11 @@ void usage_analyze(FILE *out);
 int cmd_guest(int argc, char **argv);
 void usage_guest(FILE *out);
 
+int cmd_collect(int argc, char **argv);
+void usage_collect(FILE *out);
+int cmd_show(int argc, char **argv);
+void usage_show(FILE *out);
+
 /* The table, in the order "bootlens help" lists it; NULL-terminated. */
 extern const struct bl_command bl_commands[];
 

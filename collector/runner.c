@@ -1,0 +1,488 @@
+/* runner: see runner.h. */
+#include "collector/runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define MAX_MARKS      65536
+#define KVM_ERROR_TEXT "KVM internal error"
+
+static const char *const verdict_names[] = {
+    [RUNNER_OK] = "ok",         [RUNNER_TIMEOUT] = "timeout",
+    [RUNNER_CRASH] = "crash",   [RUNNER_BAD_DUMP] = "bad-dump",
+    [RUNNER_WARMUP] = "warmup",
+};
+
+const char *runner_verdict_name(enum runner_verdict v)
+{
+        if ((size_t)v < UTIL_ARRAY_SIZE(verdict_names))
+                return verdict_names[v];
+        return "?";
+}
+
+int runner_verdict_parse(const char *s, enum runner_verdict *v)
+{
+        for (size_t i = 0; i < UTIL_ARRAY_SIZE(verdict_names); i++) {
+                if (strcmp(s, verdict_names[i]) == 0) {
+                        *v = (enum runner_verdict)i;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+/* One stream QEMU writes to us. */
+struct stream {
+        int fd;
+        struct sbuf *buf;
+        size_t cap;
+        bool *truncated;
+        uint64_t *t_first;
+};
+
+struct scan {
+        size_t line_start; /* first byte of the line being assembled */
+        size_t scanned;    /* bytes already searched for a newline */
+};
+
+static uint64_t tv_ns(const struct timeval *tv)
+{
+        return (uint64_t)tv->tv_sec * 1000000000ull + (uint64_t)tv->tv_usec * 1000ull;
+}
+
+static int add_mark(struct runner_result *r, const char *line, size_t len, size_t off, uint64_t now)
+{
+        struct runner_mark m = {0};
+        struct runner_mark *a;
+
+        if (framing_parse_mark(line, len, m.name, sizeof(m.name), &m.uptime_ns) < 0)
+                return 0;
+        if (r->nmarks >= MAX_MARKS)
+                return 0;
+        if (r->nmarks % 64 == 0) {
+                a = realloc(r->marks, (r->nmarks + 64) * sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                r->marks = a;
+        }
+        m.host_ns = now;
+        m.offset = off;
+        r->marks[r->nmarks++] = m;
+        return 0;
+}
+
+/* Look at every console line completed since the last call. */
+static int scan_console(struct runner_result *r, struct scan *s, uint64_t now)
+{
+        static const char pfx[] = FRAMING_PREFIX;
+        static const char begin[] = FRAMING_VERSION " begin";
+        const size_t plen = sizeof(pfx) - 1;
+        const char *buf = r->console.buf;
+
+        while (s->scanned < r->console.len) {
+                const char *nl = memchr(buf + s->scanned, '\n', r->console.len - s->scanned);
+                size_t eol, len;
+                const char *line;
+
+                if (!nl) {
+                        s->scanned = r->console.len;
+                        break;
+                }
+                eol = (size_t)(nl - buf);
+                line = buf + s->line_start;
+                len = eol - s->line_start;
+                if (len > plen && memcmp(line, pfx, plen) == 0) {
+                        const char *rest = line + plen;
+                        size_t rlen = len - plen;
+
+                        if (!r->t_dump_begin && rlen >= sizeof(begin) - 1 &&
+                            memcmp(rest, begin, sizeof(begin) - 1) == 0) {
+                                r->t_dump_begin = now;
+                                r->off_dump_begin = s->line_start;
+                        } else if (r->t_dump_begin && !r->t_dump_end && rlen >= 4 &&
+                                   memcmp(rest, "end ", 4) == 0) {
+                                r->t_dump_end = now;
+                                r->off_dump_end = s->line_start;
+                        } else if (rlen >= 5 && memcmp(rest, "mark ", 5) == 0) {
+                                if (add_mark(r, line, len, s->line_start, now) < 0)
+                                        return -ENOMEM;
+                        }
+                }
+                s->line_start = eol + 1;
+                s->scanned = eol + 1;
+        }
+        return 0;
+}
+
+/* Read what is there. Returns 1 at end of file, 0 when more may come,
+ * -errno on error. Bytes past the stream's cap are read and dropped. */
+static int drain(struct stream *st, uint64_t now)
+{
+        char scratch[4096];
+
+        for (;;) {
+                char *dst = scratch;
+                size_t room = sizeof(scratch);
+                bool keep = st->buf->len < st->cap;
+                ssize_t n;
+
+                if (keep) {
+                        if (sbuf_grow(st->buf, 65536) < 0)
+                                return -ENOMEM;
+                        dst = st->buf->buf + st->buf->len;
+                        room = st->buf->cap - st->buf->len - 1;
+                        if (room > st->cap - st->buf->len)
+                                room = st->cap - st->buf->len;
+                }
+                n = read(st->fd, dst, room);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN || errno == EWOULDBLOCK)
+                                return 0;
+                        if (errno == ECONNRESET)
+                                return 1;
+                        return -errno;
+                }
+                if (n == 0)
+                        return 1;
+                if (st->t_first && !*st->t_first)
+                        *st->t_first = now;
+                if (keep) {
+                        st->buf->len += (size_t)n;
+                        st->buf->buf[st->buf->len] = '\0';
+                } else if (st->truncated) {
+                        *st->truncated = true;
+                }
+        }
+}
+
+static int make_pair(int *ours, int *theirs)
+{
+        int sv[2];
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return -errno;
+        /* QEMU inherits its end; ours stays private and non-blocking. */
+        if (fcntl(sv[1], F_SETFD, 0) < 0 || fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
+                int e = -errno;
+
+                close(sv[0]);
+                close(sv[1]);
+                return e;
+        }
+        *ours = sv[0];
+        *theirs = sv[1];
+        return 0;
+}
+
+static int spawn_qemu(char **argv, int log_fd, pid_t *pid)
+{
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t at;
+        sigset_t def, none;
+        int ret;
+
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, log_fd, 1);
+        posix_spawn_file_actions_adddup2(&fa, log_fd, 2);
+        posix_spawnattr_init(&at);
+        sigemptyset(&none);
+        sigemptyset(&def);
+        sigaddset(&def, SIGINT);
+        sigaddset(&def, SIGTERM);
+        sigaddset(&def, SIGPIPE);
+        sigaddset(&def, SIGHUP);
+        posix_spawnattr_setsigdefault(&at, &def);
+        posix_spawnattr_setsigmask(&at, &none);
+        posix_spawnattr_setpgroup(&at, 0);
+        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+                                          POSIX_SPAWN_SETSIGMASK);
+        ret = posix_spawn(pid, argv[0], &fa, &at, argv, environ);
+        posix_spawnattr_destroy(&at);
+        posix_spawn_file_actions_destroy(&fa);
+        return -ret;
+}
+
+static void self_cpu(uint64_t *user, uint64_t *sys)
+{
+        struct rusage ru;
+
+        getrusage(RUSAGE_SELF, &ru);
+        *user = tv_ns(&ru.ru_utime);
+        *sys = tv_ns(&ru.ru_stime);
+}
+
+static void send_signal(struct runner_result *r, pid_t pid, int sig)
+{
+        kill(pid, sig);
+        r->signal_sent = sig;
+}
+
+int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
+               struct runner_result *r)
+{
+        struct qemu_config cfg = *cfg_in;
+        int con = -1, con_vm = -1, ser = -1, ser_vm = -1, logp[2] = {-1, -1}, pidfd = -1;
+        struct stream st[3];
+        struct scan sc = {0, 0};
+        uint64_t u0, s0, u1, s1, kill_at = 0;
+        char **argv = NULL;
+        bool reaped = false;
+        pid_t pid = -1;
+        int ret;
+
+        memset(r, 0, sizeof(*r));
+        self_cpu(&u0, &s0);
+        ret = make_pair(&con, &con_vm);
+        if (ret < 0)
+                goto out;
+        ret = make_pair(&ser, &ser_vm);
+        if (ret < 0)
+                goto out;
+        if (pipe2(logp, O_CLOEXEC) < 0 || fcntl(logp[0], F_SETFL, O_NONBLOCK) < 0) {
+                ret = -errno;
+                goto out;
+        }
+        cfg.console_fd = con_vm;
+        cfg.serial_fd = ser_vm;
+        ret = qemu_build_argv(&cfg, &argv);
+        if (ret < 0)
+                goto out;
+
+        r->t_spawn = util_now_ns();
+        ret = spawn_qemu(argv, logp[1], &pid);
+        close(con_vm);
+        close(ser_vm);
+        close(logp[1]);
+        con_vm = ser_vm = logp[1] = -1;
+        if (ret < 0) {
+                r->exit = RUNNER_NOT_STARTED;
+                r->spawn_error = -ret;
+                ret = 0;
+                goto out_judge;
+        }
+        pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+        st[0] = (struct stream){con, &r->console, RUNNER_MAX_CONSOLE, &r->console_truncated,
+                                &r->t_first_console};
+        st[1] = (struct stream){ser, &r->serial, RUNNER_MAX_SERIAL, &r->serial_truncated,
+                                &r->t_first_serial};
+        st[2] = (struct stream){logp[0], &r->qemu_log, RUNNER_MAX_STDERR, NULL, NULL};
+
+        while (!reaped) {
+                struct pollfd p[4];
+                uint64_t now = util_now_ns(), wake;
+                int status, n, timeout_ms;
+                struct rusage ru;
+                pid_t w;
+
+                /* Decide what is due. */
+                if (o->stop && *o->stop >= o->stop_at && !r->interrupted) {
+                        r->interrupted = true;
+                        send_signal(r, pid, SIGKILL);
+                }
+                if (!r->signal_sent && now >= r->t_spawn + o->timeout_ns) {
+                        r->timed_out = true;
+                        send_signal(r, pid, SIGTERM);
+                        kill_at = now + RUNNER_KILL_GRACE_NS;
+                }
+                if (!r->signal_sent && r->t_dump_end &&
+                    now >= r->t_dump_end + RUNNER_AFTER_DUMP_NS) {
+                        send_signal(r, pid, SIGTERM);
+                        kill_at = now + RUNNER_KILL_GRACE_NS;
+                }
+                if (kill_at && now >= kill_at && r->signal_sent != SIGKILL)
+                        send_signal(r, pid, SIGKILL);
+
+                w = wait4(pid, &status, WNOHANG, &ru);
+                if (w == pid) {
+                        r->t_exit = util_now_ns();
+                        reaped = true;
+                        if (WIFEXITED(status)) {
+                                r->exit = RUNNER_EXITED;
+                                r->exit_code = WEXITSTATUS(status);
+                        } else {
+                                r->exit = RUNNER_SIGNALED;
+                                r->exit_signal = WTERMSIG(status);
+                        }
+                        r->qemu_user_ns = tv_ns(&ru.ru_utime);
+                        r->qemu_sys_ns = tv_ns(&ru.ru_stime);
+                        /* Its sockets are closed now: take what is left. */
+                        for (int i = 0; i < 3; i++) {
+                                if (st[i].fd >= 0 && drain(&st[i], r->t_exit) < 0) {
+                                        ret = -EIO;
+                                        break;
+                                }
+                        }
+                        if (scan_console(r, &sc, r->t_exit) < 0)
+                                ret = -ENOMEM;
+                        break;
+                }
+
+                wake = r->t_spawn + o->timeout_ns;
+                if (r->t_dump_end && r->t_dump_end + RUNNER_AFTER_DUMP_NS < wake)
+                        wake = r->t_dump_end + RUNNER_AFTER_DUMP_NS;
+                if (kill_at)
+                        wake = kill_at;
+                timeout_ms = wake > now ? (int)((wake - now) / 1000000) + 1 : 0;
+                /* Without a pidfd QEMU's exit is noticed on a short tick;
+                 * with one, a tick still lets a stop request through. */
+                if (timeout_ms > (pidfd >= 0 ? 100 : 10))
+                        timeout_ms = pidfd >= 0 ? 100 : 10;
+                n = 0;
+                for (int i = 0; i < 3; i++)
+                        p[n++] = (struct pollfd){st[i].fd, POLLIN, 0};
+                p[n++] = (struct pollfd){pidfd, POLLIN, 0};
+                if (poll(p, (nfds_t)n, timeout_ms) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        ret = -errno;
+                        break;
+                }
+                now = util_now_ns();
+                for (int i = 0; i < 3; i++) {
+                        int d;
+
+                        if (st[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                                continue;
+                        d = drain(&st[i], now);
+                        if (d < 0 && d != -ENOMEM) {
+                                d = 1; /* a broken stream ends like EOF */
+                        } else if (d < 0) {
+                                ret = d;
+                                break;
+                        }
+                        if (d == 1)
+                                st[i].fd = -1; /* closed below via the originals */
+                }
+                if (ret < 0)
+                        break;
+                if (scan_console(r, &sc, now) < 0) {
+                        ret = -ENOMEM;
+                        break;
+                }
+                if (!r->kvm_error && r->qemu_log.len &&
+                    memmem(r->qemu_log.buf, r->qemu_log.len, KVM_ERROR_TEXT,
+                           sizeof(KVM_ERROR_TEXT) - 1)) {
+                        r->kvm_error = true;
+                        send_signal(r, pid, SIGKILL);
+                }
+        }
+        if (!reaped) {
+                /* A host-side failure: do not leave QEMU behind. */
+                kill(pid, SIGKILL);
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                goto out;
+        }
+
+out_judge:
+        if (r->t_dump_begin && r->console.buf) {
+                if (framing_parse(r->console.buf, r->console.len, &r->dump) == 0)
+                        r->dump_found = true;
+                else
+                        framing_dump_free(&r->dump);
+        }
+        self_cpu(&u1, &s1);
+        r->self_user_ns = u1 - u0;
+        r->self_sys_ns = s1 - s0;
+        runner_judge(r, o->timeout_ns);
+out:
+        qemu_argv_free(argv);
+        if (con >= 0)
+                close(con);
+        if (ser >= 0)
+                close(ser);
+        if (con_vm >= 0)
+                close(con_vm);
+        if (ser_vm >= 0)
+                close(ser_vm);
+        if (logp[0] >= 0)
+                close(logp[0]);
+        if (logp[1] >= 0)
+                close(logp[1]);
+        if (pidfd >= 0)
+                close(pidfd);
+        return ret;
+}
+
+static double secs(uint64_t ns)
+{
+        return (double)ns / 1e9;
+}
+
+void runner_judge(struct runner_result *r, uint64_t timeout_ns)
+{
+        bool whole = r->dump_found && r->dump.status == FRAMING_OK;
+        size_t rs = sizeof(r->reason);
+
+        r->reason[0] = '\0';
+        if (r->exit == RUNNER_NOT_STARTED) {
+                r->verdict = RUNNER_CRASH;
+                snprintf(r->reason, rs, "cannot start qemu: %s", strerror(r->spawn_error));
+        } else if (r->kvm_error) {
+                r->verdict = RUNNER_CRASH;
+                snprintf(r->reason, rs, "qemu reported \"KVM internal error\"");
+        } else if (whole) {
+                r->verdict = RUNNER_OK;
+                if (r->signal_sent)
+                        snprintf(r->reason, rs, "qemu did not exit after the dump; stopped");
+        } else if (r->timed_out) {
+                r->verdict = RUNNER_TIMEOUT;
+                if (r->t_dump_begin)
+                        snprintf(r->reason, rs, "dump not finished within %g s", secs(timeout_ns));
+                else
+                        snprintf(r->reason, rs, "no dump within %g s", secs(timeout_ns));
+        } else if (r->dump_found) {
+                r->verdict = RUNNER_BAD_DUMP;
+                if (r->dump.status == FRAMING_BAD_CRC)
+                        snprintf(r->reason, rs, "dump: crc32 mismatch (claimed %08x, actual %08x)",
+                                 r->dump.crc_claimed, r->dump.crc_actual);
+                else if (r->dump.status == FRAMING_BAD_BYTES)
+                        snprintf(r->reason, rs,
+                                 "dump: byte count mismatch (claimed %llu, actual %llu)",
+                                 (unsigned long long)r->dump.bytes_claimed,
+                                 (unsigned long long)r->dump.bytes_actual);
+                else
+                        snprintf(r->reason, rs, "dump: %s", framing_status_str(r->dump.status));
+                if (r->console_truncated)
+                        snprintf(r->reason, rs, "dump: capture larger than %u MiB, truncated",
+                                 RUNNER_MAX_CONSOLE >> 20);
+        } else if (r->exit == RUNNER_SIGNALED) {
+                r->verdict = RUNNER_CRASH;
+                snprintf(r->reason, rs, "qemu killed by signal %d (%s) before a dump",
+                         r->exit_signal, strsignal(r->exit_signal));
+        } else {
+                r->verdict = RUNNER_CRASH;
+                snprintf(r->reason, rs, "qemu exited with status %d before a dump", r->exit_code);
+        }
+}
+
+void runner_result_free(struct runner_result *r)
+{
+        if (!r)
+                return;
+        free(r->marks);
+        r->marks = NULL;
+        r->nmarks = 0;
+        sbuf_release(&r->console);
+        sbuf_release(&r->serial);
+        sbuf_release(&r->qemu_log);
+        if (r->dump_found)
+                framing_dump_free(&r->dump);
+        r->dump_found = false;
+}
