@@ -1,0 +1,168 @@
+/*
+ * Unit tests of bootlens-dumper's shared code (guest/dumper.c) and of the
+ * host-testable parts of its Linux path (guest/dumper_linux.c, included
+ * here for its static helpers: TSC frequency from the kernel log).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/util.h"
+#include "guest/dumper.h"
+#include "guest/framing.h"
+
+#include "guest/dumper_linux.c"
+
+static void test_begin_line_has_the_documented_fields_in_order(void **state)
+{
+        struct dumper_report r = {.os = "linux",
+                                  .tsc_freq = 2300000000u,
+                                  .tsc_freq_src = "dmesg-refined",
+                                  .console = "hvc0"};
+        struct sbuf out = SBUF_INIT;
+
+        assert_int_equal(dumper_add_field(&r, "init_start_ns", "%d", 1318403702), 0);
+        assert_int_equal(dumper_format_begin(&r, 5928602128u, 1448380803u, &out), 0);
+        assert_string_equal(out.buf, "os=linux tsc_freq=2300000000 tsc_freq_src=dmesg-refined "
+                                     "tsc_now=5928602128 uptime_ns=1448380803 console=hvc0 "
+                                     "init_start_ns=1318403702");
+        sbuf_release(&out);
+        dumper_report_free(&r);
+}
+
+static void test_add_field_rejects_spaces_and_keeps_earlier_fields(void **state)
+{
+        struct dumper_report r = {.os = "netbsd"};
+
+        assert_int_equal(dumper_add_field(&r, "kernel", "%s", "6.1"), 0);
+        assert_int_equal(dumper_add_field(&r, "bad", "%s", "two words"), -EINVAL);
+        assert_int_equal(dumper_add_field(&r, "bad", "%s", "new\nline"), -EINVAL);
+        assert_string_equal(r.fields.buf, " kernel=6.1");
+        dumper_report_free(&r);
+}
+
+static void test_too_many_sections_is_enospc_and_frees_data(void **state)
+{
+        struct dumper_report r = {.os = "linux"};
+
+        for (unsigned i = 0; i < DUMPER_MAX_SECTIONS; i++)
+                assert_int_equal(dumper_add_section(&r, "s", strdup("x"), 1), 0);
+        assert_int_equal(dumper_add_section(&r, "s", strdup("x"), 1), -ENOSPC);
+        dumper_report_free(&r);
+}
+
+static void test_written_dump_parses_whole(void **state)
+{
+        struct dumper_report r = {.os = "linux", .console = "stdout"};
+        const struct framing_section_ref *s;
+        struct framing_dump d;
+        FILE *f = tmpfile();
+        char buf[4096];
+        size_t len, vlen;
+
+        dumper_add_section(&r, "dmesg", strdup("<6>[    0.000000] Linux version 6.1\n"), 35);
+        dumper_add_section(&r, "uptime", strdup("1.44 0.00"), 9); /* no final newline */
+        assert_int_equal(dumper_write(fileno(f), &r), 0);
+        assert_int_equal(dumper_write_mark(fileno(f), "poweroff"), 0);
+        rewind(f);
+        len = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[len] = '\0';
+        fclose(f);
+        assert_int_equal(framing_parse(buf, len, &d), 0);
+        assert_int_equal(d.status, FRAMING_OK);
+        assert_non_null(framing_field(buf, &d, "uptime_ns", &vlen));
+        assert_memory_equal(framing_field(buf, &d, "tsc_freq_src", &vlen), "none", 4);
+        s = framing_find_section(&d, "uptime");
+        assert_non_null(s);
+        assert_memory_equal(buf + s->off, "1.44 0.00\n", 10);
+        assert_non_null(strstr(buf + d.after_off, "@@bootlens mark poweroff uptime_ns="));
+        framing_dump_free(&d);
+        dumper_report_free(&r);
+}
+
+static void test_mark_rejects_names_with_spaces(void **state)
+{
+        FILE *f = tmpfile();
+
+        assert_int_equal(dumper_write_mark(fileno(f), "rc start"), -EINVAL);
+        assert_int_equal(dumper_write_mark(fileno(f), ""), -EINVAL);
+        assert_int_equal(ftell(f), 0);
+        fclose(f);
+}
+
+static void test_console_name_strips_dev(void **state)
+{
+        assert_string_equal(dumper_console_name("/dev/ttyS0"), "ttyS0");
+        assert_string_equal(dumper_console_name("hvc0"), "hvc0");
+}
+
+static const char klog_tsc_early[] =
+    "<6>[    0.000000] tsc: Detected 2300.000 MHz processor\n"
+    "<6>[    0.000000] tsc: Detected 2299.998 MHz TSC\n"
+    "<6>[    0.100000] clocksource: tsc-early: mask: 0xffffffffffffffff\n";
+
+static void test_tsc_frequency_prefers_refined_calibration(void **state)
+{
+        struct sbuf log = SBUF_INIT;
+        struct dumper_report r = {0};
+
+        sbuf_adds(&log, klog_tsc_early);
+        sbuf_adds(&log, "<6>[    1.100000] tsc: Refined TSC clocksource calibration: "
+                        "2299.968 MHz\n");
+        tsc_frequency(&r, log.buf);
+        assert_string_equal(r.tsc_freq_src, "dmesg-refined");
+        assert_int_equal(r.tsc_freq, 2299968000u);
+        sbuf_release(&log);
+}
+
+static void test_tsc_frequency_takes_the_tsc_line_over_the_processor_line(void **state)
+{
+        struct dumper_report r = {0};
+
+        tsc_frequency(&r, klog_tsc_early);
+        assert_string_equal(r.tsc_freq_src, "dmesg-detected-tsc");
+        assert_int_equal(r.tsc_freq, 2299998000u);
+}
+
+static void test_tsc_frequency_from_processor_line(void **state)
+{
+        struct dumper_report r = {0};
+
+        tsc_frequency(&r, "<6>[    0.000000] tsc: Detected 2445.431 MHz processor\n");
+        assert_string_equal(r.tsc_freq_src, "dmesg-detected");
+        assert_int_equal(r.tsc_freq, 2445431000u);
+}
+
+static void test_tsc_frequency_without_kernel_lines_asks_cpuid(void **state)
+{
+        struct dumper_report r = {0};
+
+        tsc_frequency(&r, "<6>[    0.000000] Linux version 6.1\n");
+        assert_true(strncmp(r.tsc_freq_src, "cpuid", 5) == 0 ||
+                    strcmp(r.tsc_freq_src, "none") == 0);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_begin_line_has_the_documented_fields_in_order),
+            cmocka_unit_test(test_add_field_rejects_spaces_and_keeps_earlier_fields),
+            cmocka_unit_test(test_too_many_sections_is_enospc_and_frees_data),
+            cmocka_unit_test(test_written_dump_parses_whole),
+            cmocka_unit_test(test_mark_rejects_names_with_spaces),
+            cmocka_unit_test(test_console_name_strips_dev),
+            cmocka_unit_test(test_tsc_frequency_prefers_refined_calibration),
+            cmocka_unit_test(test_tsc_frequency_takes_the_tsc_line_over_the_processor_line),
+            cmocka_unit_test(test_tsc_frequency_from_processor_line),
+            cmocka_unit_test(test_tsc_frequency_without_kernel_lines_asks_cpuid),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
