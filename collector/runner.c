@@ -226,9 +226,12 @@ static void self_cpu(uint64_t *user, uint64_t *sys)
         *sys = tv_ns(&ru.ru_stime);
 }
 
+/* QEMU leads its own process group: signal the group, so that anything
+ * it started goes too. */
 static void send_signal(struct runner_result *r, pid_t pid, int sig)
 {
-        kill(pid, sig);
+        if (kill(-pid, sig) < 0)
+                kill(pid, sig);
         r->signal_sent = sig;
 }
 
@@ -384,7 +387,8 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
         }
         if (!reaped) {
                 /* A host-side failure: do not leave QEMU behind. */
-                kill(pid, SIGKILL);
+                if (kill(-pid, SIGKILL) < 0)
+                        kill(pid, SIGKILL);
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;
                 goto out;

@@ -1,0 +1,280 @@
+/* Unit tests of one boot (collector/runner.c): the verdict rules, and
+ * runs of the stand-in QEMU (tests/data/collect/fake-qemu). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyzer/util.h"
+#include "collector/runner.h"
+
+#define DATA BOOTLENS_TEST_DATA "/collect"
+#define SEC  1000000000ull
+
+/* ---- runner_judge ---- */
+
+static void test_runner_judge_whole_dump_is_ok(void **state)
+{
+        struct runner_result r = {0};
+
+        r.exit = RUNNER_EXITED;
+        r.dump_found = true;
+        r.dump.status = FRAMING_OK;
+        runner_judge(&r, 30 * SEC);
+        assert_int_equal(r.verdict, RUNNER_OK);
+        assert_string_equal(r.reason, "");
+        /* Even when QEMU had to be stopped after the dump. */
+        r.signal_sent = 15;
+        r.exit = RUNNER_SIGNALED;
+        runner_judge(&r, 30 * SEC);
+        assert_int_equal(r.verdict, RUNNER_OK);
+        assert_non_null(strstr(r.reason, "did not exit"));
+}
+
+static void test_runner_judge_deadline_is_timeout(void **state)
+{
+        struct runner_result r = {0};
+
+        r.exit = RUNNER_SIGNALED;
+        r.exit_signal = 15;
+        r.timed_out = true;
+        runner_judge(&r, 3 * SEC);
+        assert_int_equal(r.verdict, RUNNER_TIMEOUT);
+        assert_string_equal(r.reason, "no dump within 3 s");
+        /* A dump cut off by the deadline is a timeout too (retried). */
+        r.t_dump_begin = 1;
+        r.dump_found = true;
+        r.dump.status = FRAMING_NO_END;
+        runner_judge(&r, 3 * SEC);
+        assert_int_equal(r.verdict, RUNNER_TIMEOUT);
+}
+
+static void test_runner_judge_bad_dump(void **state)
+{
+        struct runner_result r = {0};
+
+        r.exit = RUNNER_EXITED;
+        r.dump_found = true;
+        r.dump.status = FRAMING_BAD_CRC;
+        r.dump.crc_claimed = 0x1;
+        r.dump.crc_actual = 0x2;
+        runner_judge(&r, 3 * SEC);
+        assert_int_equal(r.verdict, RUNNER_BAD_DUMP);
+        assert_string_equal(r.reason, "dump: crc32 mismatch (claimed 00000001, actual 00000002)");
+        r.dump.status = FRAMING_NO_END;
+        runner_judge(&r, 3 * SEC);
+        assert_int_equal(r.verdict, RUNNER_BAD_DUMP);
+}
+
+static void test_runner_judge_crashes(void **state)
+{
+        struct runner_result r = {0};
+
+        r.exit = RUNNER_EXITED;
+        r.exit_code = 1;
+        runner_judge(&r, 3 * SEC);
+        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_string_equal(r.reason, "qemu exited with status 1 before a dump");
+        r.exit = RUNNER_SIGNALED;
+        r.exit_signal = 9;
+        runner_judge(&r, 3 * SEC);
+        assert_int_equal(r.verdict, RUNNER_CRASH);
+        r.kvm_error = true;
+        runner_judge(&r, 3 * SEC);
+        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_non_null(strstr(r.reason, "KVM internal error"));
+        r.kvm_error = false;
+        r.exit = RUNNER_NOT_STARTED;
+        r.spawn_error = ENOENT;
+        runner_judge(&r, 3 * SEC);
+        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_non_null(strstr(r.reason, "cannot start qemu"));
+}
+
+static void test_runner_verdict_names_round_trip(void **state)
+{
+        enum runner_verdict v;
+
+        for (int i = RUNNER_OK; i <= RUNNER_WARMUP; i++) {
+                assert_int_equal(runner_verdict_parse(runner_verdict_name(i), &v), 0);
+                assert_int_equal(v, i);
+        }
+        assert_string_equal(runner_verdict_name(RUNNER_BAD_DUMP), "bad-dump");
+        assert_int_equal(runner_verdict_parse("fine", &v), -EINVAL);
+}
+
+/* ---- runs of the stand-in ---- */
+
+static char state_dir[64];
+
+static int setup(void **state)
+{
+        strcpy(state_dir, "/tmp/bootlens-runner-XXXXXX");
+        if (!mkdtemp(state_dir))
+                return -1;
+        setenv("FAKE_QEMU_STATE", state_dir, 1);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        char path[128];
+
+        for (int i = 1; i < 20; i++) {
+                snprintf(path, sizeof(path), "%s/argv.%d", state_dir, i);
+                unlink(path);
+                snprintf(path, sizeof(path), "%s/pid.%d", state_dir, i);
+                unlink(path);
+        }
+        snprintf(path, sizeof(path), "%s/count", state_dir);
+        unlink(path);
+        rmdir(state_dir);
+        return 0;
+}
+
+static void boot(const char *mode, uint64_t timeout_ns, struct runner_result *r)
+{
+        struct qemu_config c = {.binary = DATA "/fake-qemu", .accel = "tcg", .kernel = "k"};
+        struct runner_opts o = {.timeout_ns = timeout_ns};
+        char path[128];
+
+        snprintf(path, sizeof(path), "%s/count", state_dir);
+        unlink(path);
+        setenv("FAKE_QEMU_SCRIPT", mode, 1);
+        assert_int_equal(runner_run(&c, &o, r), 0);
+}
+
+static void test_runner_run_keeps_console_verbatim_and_stamps_marks(void **state)
+{
+        struct runner_result r;
+        char *want;
+        size_t len;
+
+        boot("ok", 10 * SEC, &r);
+        assert_int_equal(r.verdict, RUNNER_OK);
+        assert_int_equal(util_read_file(DATA "/good.console", &want, &len), 0);
+        assert_int_equal(r.console.len, len);
+        assert_memory_equal(r.console.buf, want, len);
+        assert_true(r.t_spawn > 0);
+        assert_true(r.t_first_console >= r.t_spawn);
+        assert_true(r.t_dump_begin >= r.t_first_console);
+        assert_true(r.t_dump_end >= r.t_dump_begin);
+        assert_true(r.t_exit >= r.t_dump_end);
+        assert_memory_equal(want + r.off_dump_begin, "@@bootlens v1 begin", 19);
+        assert_memory_equal(want + r.off_dump_end, "@@bootlens end ", 15);
+        assert_int_equal(r.nmarks, 2);
+        assert_string_equal(r.marks[0].name, "init-start");
+        assert_int_equal(r.marks[0].uptime_ns, 500000);
+        assert_memory_equal(want + r.marks[0].offset, "@@bootlens mark init-start", 26);
+        assert_string_equal(r.marks[1].name, "poweroff");
+        assert_true(r.serial.len > 0);
+        assert_int_equal(r.exit, RUNNER_EXITED);
+        assert_int_equal(r.exit_code, 0);
+        free(want);
+        runner_result_free(&r);
+}
+
+static void test_runner_run_bad_crc_keeps_raw_bytes(void **state)
+{
+        struct runner_result r;
+        char *want;
+        size_t len;
+
+        boot("badcrc", 10 * SEC, &r);
+        assert_int_equal(r.verdict, RUNNER_BAD_DUMP);
+        assert_int_equal(util_read_file(DATA "/badcrc.console", &want, &len), 0);
+        assert_int_equal(r.console.len, len);
+        assert_memory_equal(r.console.buf, want, len);
+        free(want);
+        runner_result_free(&r);
+}
+
+static void test_runner_run_hang_times_out_promptly(void **state)
+{
+        struct runner_result r;
+        uint64_t t0 = util_now_ns();
+
+        boot("hang", 1 * SEC, &r);
+        assert_int_equal(r.verdict, RUNNER_TIMEOUT);
+        assert_true(r.timed_out);
+        assert_true(util_now_ns() - t0 < 3 * SEC);
+        assert_non_null(strstr(r.serial.buf, "Marking TSC unstable"));
+        runner_result_free(&r);
+}
+
+static void test_runner_run_killed_qemu_is_crash(void **state)
+{
+        struct runner_result r;
+
+        boot("crash", 10 * SEC, &r);
+        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_int_equal(r.exit, RUNNER_SIGNALED);
+        assert_int_equal(r.exit_signal, 9);
+        runner_result_free(&r);
+}
+
+static void test_runner_run_kvm_internal_error_is_crash_at_once(void **state)
+{
+        struct runner_result r;
+        uint64_t t0 = util_now_ns();
+
+        boot("kvmerror", 10 * SEC, &r);
+        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_true(r.kvm_error);
+        assert_true(util_now_ns() - t0 < 3 * SEC);
+        runner_result_free(&r);
+}
+
+static void test_runner_run_missing_binary_is_crash(void **state)
+{
+        struct qemu_config c = {
+            .binary = "/nonexistent-bootlens/qemu", .accel = "tcg", .kernel = "k"};
+        struct runner_opts o = {.timeout_ns = SEC};
+        struct runner_result r;
+
+        assert_int_equal(runner_run(&c, &o, &r), 0);
+        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_int_equal(r.exit, RUNNER_NOT_STARTED);
+        runner_result_free(&r);
+}
+
+static void test_runner_run_stop_request_interrupts(void **state)
+{
+        struct qemu_config c = {.binary = DATA "/fake-qemu", .accel = "tcg", .kernel = "k"};
+        volatile sig_atomic_t stop = 2;
+        struct runner_opts o = {.timeout_ns = 10 * SEC, .stop = &stop, .stop_at = 2};
+        struct runner_result r;
+        uint64_t t0 = util_now_ns();
+
+        setenv("FAKE_QEMU_SCRIPT", "hang", 1);
+        assert_int_equal(runner_run(&c, &o, &r), 0);
+        assert_true(r.interrupted);
+        assert_true(util_now_ns() - t0 < 2 * SEC);
+        runner_result_free(&r);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_runner_judge_whole_dump_is_ok),
+            cmocka_unit_test(test_runner_judge_deadline_is_timeout),
+            cmocka_unit_test(test_runner_judge_bad_dump),
+            cmocka_unit_test(test_runner_judge_crashes),
+            cmocka_unit_test(test_runner_verdict_names_round_trip),
+            cmocka_unit_test(test_runner_run_keeps_console_verbatim_and_stamps_marks),
+            cmocka_unit_test(test_runner_run_bad_crc_keeps_raw_bytes),
+            cmocka_unit_test(test_runner_run_hang_times_out_promptly),
+            cmocka_unit_test(test_runner_run_killed_qemu_is_crash),
+            cmocka_unit_test(test_runner_run_kvm_internal_error_is_crash_at_once),
+            cmocka_unit_test(test_runner_run_missing_binary_is_crash),
+            cmocka_unit_test(test_runner_run_stop_request_interrupts),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
