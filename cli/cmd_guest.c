@@ -224,6 +224,8 @@ static void print_verdict(const char *path, const char *buf, const struct framin
         if (d->status == FRAMING_BAD_CRC)
                 printf("crc32: claimed %08x, computed %08x\n", (unsigned)d->crc_claimed,
                        (unsigned)d->crc_actual);
+        if (d->status == FRAMING_OK && d->crc_unchecked)
+                printf("crc32: none (the writer computed no checksum; byte count checked)\n");
         printf("begin: %.*s\n", (int)d->fields_len, buf + d->fields_off);
         for (unsigned i = 0; i < d->nsections; i++)
                 printf("section %.*s %zu bytes\n", (int)d->sections[i].name_len,

@@ -145,6 +145,7 @@ static int parse_end_line(const char *s, size_t len, struct framing_dump *d)
         unsigned long long bytes;
         unsigned crc;
         char tail;
+        int used = 0;
 
         if (len >= sizeof(tmp))
                 return -EINVAL;
@@ -152,9 +153,15 @@ static int parse_end_line(const char *s, size_t len, struct framing_dump *d)
         tmp[len] = '\0';
         if (len && tmp[len - 1] == '\r')
                 tmp[len - 1] = '\0';
-        if (sscanf(tmp, FRAMING_PREFIX "end sections=%u bytes=%llu crc32=%8x%c", &sections, &bytes,
-                   &crc, &tail) != 3)
+        if (sscanf(tmp, FRAMING_PREFIX "end sections=%u bytes=%llu crc32=none%n", &sections, &bytes,
+                   &used) == 2 &&
+            used > 0 && tmp[used] == '\0') {
+                d->crc_unchecked = true;
+                crc = 0;
+        } else if (sscanf(tmp, FRAMING_PREFIX "end sections=%u bytes=%llu crc32=%8x%c", &sections,
+                          &bytes, &crc, &tail) != 3) {
                 return -EINVAL;
+        }
         d->sections_claimed = sections;
         d->bytes_claimed = bytes;
         d->crc_claimed = crc;
@@ -242,7 +249,7 @@ int framing_parse(const char *buf, size_t len, struct framing_dump *d)
                 return 0;
         if (d->bytes_claimed != d->bytes_actual)
                 d->status = FRAMING_BAD_BYTES;
-        else if (d->crc_claimed != d->crc_actual)
+        else if (!d->crc_unchecked && d->crc_claimed != d->crc_actual)
                 d->status = FRAMING_BAD_CRC;
         else if (d->sections_claimed != d->nsections)
                 d->status = FRAMING_BAD_SECTIONS;

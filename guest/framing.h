@@ -10,7 +10,9 @@
  *
  * bytes and crc32 (zlib's crc32, 8 lowercase hex digits) cover every byte
  * after the begin line's newline up to the '@' of the end line: section
- * lines included. A marker line "@@bootlens mark NAME uptime_ns=N" may
+ * lines included. A writer that cannot compute crc32 (the /etc/rc shell
+ * snippet) writes "crc32=none": the parser then checks bytes and sections
+ * only and sets crc_unchecked. A marker line "@@bootlens mark NAME uptime_ns=N" may
  * appear anywhere on the console, inside or outside a dump.
  *
  * The writer needs only libc and zlib so that it links into the static
@@ -85,6 +87,7 @@ struct framing_dump {
         uint64_t bytes_claimed, bytes_actual;
         uint32_t crc_claimed, crc_actual;
         unsigned sections_claimed;
+        bool crc_unchecked; /* the end line said crc32=none */
         unsigned nsections;
         struct framing_section_ref *sections; /* owned, framing_dump_free() */
 };

@@ -145,6 +145,32 @@ static void test_framing_mark_round_trip(void **state)
         assert_int_equal(framing_format_mark(line, sizeof(line), "bad name", 1), -EINVAL);
         assert_int_equal(framing_parse_mark("hello", 5, name, sizeof(name), &up), -EINVAL);
 }
+/* The /etc/rc snippet cannot compute crc32: "crc32=none" checks bytes only. */
+static void test_framing_accepts_crc32_none_but_still_counts_bytes(void **state)
+{
+        static const char good[] = "@@bootlens v1 begin os=netbsd\n"
+                                   "@@bootlens section tslog\n"
+                                   "0x1 100 ENTER main\n"
+                                   "@@bootlens end sections=1 bytes=44 crc32=none\n";
+        static const char short_count[] = "@@bootlens v1 begin os=netbsd\n"
+                                          "@@bootlens section tslog\n"
+                                          "0x1 100 ENTER main\n"
+                                          "@@bootlens end sections=1 bytes=43 crc32=none\n";
+        static const char junk[] = "@@bootlens v1 begin os=netbsd\n"
+                                   "@@bootlens end sections=0 bytes=0 crc32=nonesuch\n";
+        struct framing_dump d;
+
+        assert_int_equal(framing_parse(good, sizeof(good) - 1, &d), 0);
+        assert_int_equal(d.status, FRAMING_OK);
+        assert_true(d.crc_unchecked);
+        framing_dump_free(&d);
+        assert_int_equal(framing_parse(short_count, sizeof(short_count) - 1, &d), 0);
+        assert_int_equal(d.status, FRAMING_BAD_BYTES);
+        framing_dump_free(&d);
+        assert_int_equal(framing_parse(junk, sizeof(junk) - 1, &d), 0);
+        assert_int_equal(d.status, FRAMING_BAD_END);
+        framing_dump_free(&d);
+}
 
 int main(void)
 {
@@ -155,6 +181,7 @@ int main(void)
                 cmocka_unit_test(test_framing_detects_truncated_end),
                 cmocka_unit_test(test_framing_without_begin_is_enoent),
                 cmocka_unit_test(test_framing_mark_round_trip),
+                cmocka_unit_test(test_framing_accepts_crc32_none_but_still_counts_bytes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# bootlens guest: every subcommand's --help, usage errors (exit 2), and
+# 'guest verify' against golden console captures in tests/data/guest/
+# (NAME.console in, NAME.verify expected out; exit 0 whole, 1 bad, 2 none).
+set -euo pipefail
+
+: "${BOOTLENS:?}" "${BOOTLENS_TEST_DATA:?}"
+data=$BOOTLENS_TEST_DATA/guest
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+expect_status() { # WANT CMD...
+	local want=$1 status=0
+	shift
+	"$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+	[ "$status" -eq "$want" ] || fail "'$*' exited $status, expected $want: $(cat "$tmp/err")"
+}
+
+expect_status 0 "$BOOTLENS" guest --help
+grep -q 'fetch-kernel' "$tmp/out" || fail "guest --help does not list fetch-kernel"
+for sub in initrd fetch-kernel verify; do
+	expect_status 0 "$BOOTLENS" guest "$sub" --help
+	grep -q "^usage: bootlens guest $sub" "$tmp/out" || fail "guest $sub --help prints no usage"
+done
+expect_status 2 "$BOOTLENS" guest
+expect_status 2 "$BOOTLENS" guest frobnicate
+expect_status 2 "$BOOTLENS" guest initrd -o "$tmp/x.gz"
+grep -q -- '--modules-from DIR is required' "$tmp/err" || fail "initrd without --modules-from: $(cat "$tmp/err")"
+expect_status 2 "$BOOTLENS" guest initrd --modules-from /nonexistent/modules --dumper /bin/sh -o "$tmp/x.gz"
+grep -q "/nonexistent/modules" "$tmp/err" || fail "initrd does not name the missing directory"
+expect_status 2 "$BOOTLENS" guest fetch-kernel --version 'bad version'
+expect_status 2 "$BOOTLENS" guest verify
+expect_status 2 "$BOOTLENS" guest verify "$tmp/nonexistent.console"
+grep -q "cannot open '$tmp/nonexistent.console': No such file or directory" "$tmp/err" ||
+	fail "verify of a missing file: $(cat "$tmp/err")"
+
+for name in good bad-crc truncated; do
+	want=1
+	[ "$name" = good ] && want=0
+	expect_status "$want" "$BOOTLENS" guest verify "$data/$name.console"
+	diff -u "$data/$name.verify" "$tmp/out" || fail "guest verify $name.console differs from $name.verify"
+done
+expect_status 2 "$BOOTLENS" guest verify "$data/none.console"
+grep -q "no bootlens dump" "$tmp/err" || fail "verify of a capture without a dump: $(cat "$tmp/err")"
+expect_status 0 "$BOOTLENS" guest verify --section dmesg "$data/good.console"
+diff -u "$data/good.dmesg" "$tmp/out" || fail "--section dmesg differs from good.dmesg"
+expect_status 1 "$BOOTLENS" guest verify --section ftrace "$data/good.console"
+expect_status 1 "$BOOTLENS" guest verify --quiet "$data/bad-crc.console"
+[ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ] || fail "--quiet printed something"
+echo ok
