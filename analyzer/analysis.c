@@ -26,6 +26,21 @@ int analysis_run(struct analysis *a, struct ev_trace *t, struct phases *ph)
                         return err;
                 }
         }
+        {
+                bool any = a->forest.nthreads > 0;
+                if (any) {
+                        a->boot_start = (int64_t)a->forest.start;
+                        a->boot_end = (int64_t)a->forest.end;
+                }
+                for (size_t k = 0; ph && k < ph->npoints; k++) {
+                        int64_t v = ph->points[k].ticks;
+                        if (!any || v < a->boot_start)
+                                a->boot_start = v;
+                        if (!any || v > a->boot_end)
+                                a->boot_end = v;
+                        any = true;
+                }
+        }
         return 0;
 }
 
@@ -38,9 +53,7 @@ void analysis_free(struct analysis *a)
 
 uint64_t analysis_boot_span(const struct analysis *a)
 {
-        if (!a->forest.nthreads)
-                return 0;
-        return a->forest.end - a->forest.start;
+        return (uint64_t)(a->boot_end - a->boot_start);
 }
 
 const char *analysis_process_name(const struct ev_trace *t, const struct ev_process *p, char *buf,

@@ -24,6 +24,7 @@ struct analysis {
         const char *input_kind;         /* "tslog", ...: a static string */
         const char *freq_source;        /* "option", "capture" or "none": a static string */
         const struct tslog_meta *tslog; /* tslog inputs only, else NULL (not owned) */
+        int64_t boot_start, boot_end;   /* see analysis_boot_span() */
 };
 
 /* Build the call trees of t (appending their warnings to t) and compute
@@ -34,8 +35,10 @@ int analysis_run(struct analysis *a, struct ev_trace *t, struct phases *ph);
 /* Release what a owns (the forest); accepts a zeroed analysis. */
 void analysis_free(struct analysis *a);
 
-/* The span that "% of boot" refers to: from the earliest record of any
- * thread to the latest, in the trace's clock (0 when there is no record). */
+/* The span that "% of boot" refers to, in the trace's clock: from the
+ * earliest to the latest of every record and every phase point that is set
+ * (for tslog: guest.tsc0 = 0, so boot counts from the guest TSC's zero, and
+ * dump.begin when known). 0 when there is no record and no point. */
 uint64_t analysis_boot_span(const struct analysis *a);
 
 /* A process's display name: its exec name, else its first namei, else

@@ -295,7 +295,7 @@ int phases_load_default(struct phases *p, enum ev_os os)
         return -ENOENT;
 }
 
-int phases_set_point(struct phases *p, const char *name, uint64_t ticks)
+int phases_set_point(struct phases *p, const char *name, int64_t ticks)
 {
         struct phase_point *v;
 
@@ -317,7 +317,7 @@ int phases_set_point(struct phases *p, const char *name, uint64_t ticks)
         return 0;
 }
 
-bool phases_get_point(const struct phases *p, const char *name, uint64_t *ticks)
+bool phases_get_point(const struct phases *p, const char *name, int64_t *ticks)
 {
         for (size_t k = 0; k < p->npoints; k++) {
                 if (strcmp(p->points[k].name, name) == 0) {
@@ -330,7 +330,7 @@ bool phases_get_point(const struct phases *p, const char *name, uint64_t *ticks)
 
 /* Resolve one boundary: true with *ts and *line when it happened. */
 static bool resolve(const struct phases *p, const struct ev_trace *t, const struct phase_bound *b,
-                    uint64_t *ts, uint32_t *line)
+                    int64_t *ts, uint32_t *line)
 {
         uint32_t name, arg = 0;
         bool found = false;
@@ -353,8 +353,10 @@ static bool resolve(const struct phases *p, const struct ev_trace *t, const stru
                 const struct ev_record *r = &t->recs[k];
                 if (r->kind != kind || r->name != name || (b->arg && r->arg != arg))
                         continue;
-                if (!found || r->ts < *ts) {
-                        *ts = r->ts;
+                if (r->ts > INT64_MAX)
+                        continue;
+                if (!found || (int64_t)r->ts < *ts) {
+                        *ts = (int64_t)r->ts;
                         *line = r->line;
                         found = true;
                 }

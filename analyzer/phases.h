@@ -62,22 +62,24 @@ struct phase_def {
 struct phase_result {
         const struct phase_def *def;
         bool available;
-        bool inverted;       /* both boundaries found, end before start */
-        uint64_t start, end; /* when both boundaries were found */
+        bool inverted;      /* both boundaries found, end before start */
+        int64_t start, end; /* when found (has_start, has_end) */
         bool has_start, has_end;
         uint32_t start_line; /* input line of the boundary record, 0 for a point */
         uint32_t end_line;
         const char *missing; /* text of the first missing boundary, or NULL */
 };
 
+struct phase_point {
+        char *name;
+        int64_t ticks;
+};
+
 struct phases {
         char *source; /* "builtin:freebsd" or the map file's name */
         struct phase_def *defs;
         size_t ndefs;
-        struct phase_point {
-                char *name;
-                uint64_t ticks;
-        } * points;
+        struct phase_point *points;
         size_t npoints;
         struct phase_result *results; /* after phases_compute(), one per def */
         size_t nresults;
@@ -100,11 +102,12 @@ const char *phases_default_map(enum ev_os os);
  * -ENOMEM. */
 int phases_load_default(struct phases *p, enum ev_os os);
 
-/* Set (or reset) the point name to ticks, in the trace's clock. Returns 0
- * or -ENOMEM. */
-int phases_set_point(struct phases *p, const char *name, uint64_t ticks);
+/* Set (or reset) the point name to ticks, in the trace's clock (negative:
+ * before the clock's zero, e.g. host.spawn before the guest TSC started).
+ * Returns 0 or -ENOMEM. */
+int phases_set_point(struct phases *p, const char *name, int64_t ticks);
 /* Look up a point. Returns true and sets *ticks when it is set. */
-bool phases_get_point(const struct phases *p, const char *name, uint64_t *ticks);
+bool phases_get_point(const struct phases *p, const char *name, int64_t *ticks);
 
 /* Compute every phase of the map over t into p->results (replacing
  * earlier results). Returns 0 or -ENOMEM. */

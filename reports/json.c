@@ -118,6 +118,29 @@ static bool put_time(json_t *obj, const struct ev_trace *t, const char *key, uin
         return true;
 }
 
+/* The same for a signed time (phase boundaries, boot start: a point may
+ * lie before the clock's zero). */
+static bool put_stime(json_t *obj, const struct ev_trace *t, const char *key, int64_t ticks)
+{
+        char k[64];
+        double ns;
+
+        if (ticks >= 0)
+                return put_time(obj, t, key, (uint64_t)ticks);
+        if (t->clock == EV_CLOCK_CYCLES) {
+                snprintf(k, sizeof(k), "%s_cycles", key);
+                if (!put(obj, k, json_integer(ticks)))
+                        return false;
+        }
+        if (ev_to_ns(t, (uint64_t)-ticks, &ns)) {
+                snprintf(k, sizeof(k), "%s_ns", key);
+                if (t->clock == EV_CLOCK_NS)
+                        return put(obj, k, json_integer(ticks));
+                return put(obj, k, json_real(-ns));
+        }
+        return true;
+}
+
 static json_t *input_obj(const struct analysis *a)
 {
         const struct ev_trace *t = a->trace;
@@ -187,15 +210,13 @@ static json_t *dump_obj(const struct analysis *a)
 
 static json_t *boot_obj(const struct analysis *a)
 {
-        const struct ct_forest *f = &a->forest;
         json_t *o = json_object();
 
         if (!o)
                 return NULL;
-        if (!f->nthreads)
-                return o;
-        if (!put_time(o, a->trace, "start", f->start) || !put_time(o, a->trace, "end", f->end) ||
-            !put_time(o, a->trace, "span", f->end - f->start)) {
+        if (!put_stime(o, a->trace, "start", a->boot_start) ||
+            !put_stime(o, a->trace, "end", a->boot_end) ||
+            !put_time(o, a->trace, "span", analysis_boot_span(a))) {
                 json_decref(o);
                 return NULL;
         }
@@ -217,13 +238,13 @@ static json_t *phases_obj(const struct analysis *a)
                      put(p, "to", jstr(r->def->to.text)) &&
                      put(p, "available", json_boolean(r->available));
                 if (ok && r->has_start)
-                        ok = put_time(p, a->trace, "start", r->start) &&
+                        ok = put_stime(p, a->trace, "start", r->start) &&
                              put(p, "start_line", jline(r->start_line));
                 if (ok && r->has_end)
-                        ok = put_time(p, a->trace, "end", r->end) &&
+                        ok = put_stime(p, a->trace, "end", r->end) &&
                              put(p, "end_line", jline(r->end_line));
                 if (ok && r->available)
-                        ok = put_time(p, a->trace, "duration", r->end - r->start);
+                        ok = put_time(p, a->trace, "duration", (uint64_t)(r->end - r->start));
                 if (ok && !r->available)
                         ok = put(p, "why",
                                  json_string(r->inverted ? "ends before it starts"

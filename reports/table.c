@@ -82,8 +82,10 @@ static void write_header(FILE *out, const struct analysis *a, enum report_unit u
                                 ev_str(t, f->startup_name), f->startup_line);
                 fputc('\n', out);
         }
-        if (f->nthreads)
-                fprintf(out, "boot     %s %s from the first record to the last (100 %% boot)\n",
+        if (a->boot_end > a->boot_start || f->nthreads)
+                fprintf(out,
+                        "boot     %s %s (100 %% boot: from the earliest to the latest record or "
+                        "phase point)\n",
                         fmt_time(b1, sizeof(b1), t, analysis_boot_span(a), u), report_unit_name(u));
 }
 
@@ -106,9 +108,10 @@ static void write_phases(FILE *out, const struct analysis *a, enum report_unit u
                 fprintf(out, "  %-16s %-24s %-24s ", r->def->name, r->def->from.text,
                         r->def->to.text);
                 if (r->available)
-                        fprintf(out, "%14s %7s\n",
-                                fmt_time(b1, sizeof(b1), a->trace, r->end - r->start, u),
-                                fmt_pct(b2, sizeof(b2), r->end - r->start, span));
+                        fprintf(
+                            out, "%14s %7s\n",
+                            fmt_time(b1, sizeof(b1), a->trace, (uint64_t)(r->end - r->start), u),
+                            fmt_pct(b2, sizeof(b2), (uint64_t)(r->end - r->start), span));
                 else if (r->inverted)
                         fprintf(out, "%14s %7s  unavailable: ends before it starts\n", "-", "-");
                 else
@@ -122,11 +125,14 @@ static int write_funcs(FILE *out, const struct analysis *a, const struct report_
         const struct ct_forest *f = &a->forest;
         uint64_t span = analysis_boot_span(a);
         uint32_t *idx;
-        size_t n = f->nfuncs < o->top ? f->nfuncs : o->top;
+        size_t n = 0, completed = 0;
         char b1[64], b2[64], b3[32], label[LABEL_MAX];
 
+        for (size_t k = 0; k < f->nfuncs; k++)
+                completed += f->funcs[k].calls > 0;
+        n = completed < o->top ? completed : o->top;
         fprintf(out, "\ntop %zu functions by %s time\n", n, by_total ? "total" : "self");
-        if (!f->nfuncs) {
+        if (!completed) {
                 fprintf(out, "  (no completed ENTER/EXIT pair)\n");
                 return 0;
         }
@@ -135,11 +141,14 @@ static int write_funcs(FILE *out, const struct analysis *a, const struct report_
                 return -ENOMEM;
         fprintf(out, "  %14s %14s %7s %8s  %-25s %s\n", by_total ? "total" : "self",
                 by_total ? "self" : "total", "% boot", "calls", "thread", "function");
-        for (size_t k = 0; k < n; k++) {
+        for (size_t k = 0, shown = 0; k < f->nfuncs && shown < n; k++) {
                 const struct ct_func *fn = &f->funcs[idx[k]];
                 uint64_t main_v = by_total ? fn->total : fn->self;
                 uint64_t other_v = by_total ? fn->self : fn->total;
 
+                if (!fn->calls)
+                        continue; /* only open at dump time: listed there */
+                shown++;
                 fprintf(out, "  %14s %14s %7s %8" PRIu64 "  %-25s ",
                         fmt_time(b1, sizeof(b1), a->trace, main_v, u),
                         fmt_time(b2, sizeof(b2), a->trace, other_v, u),
