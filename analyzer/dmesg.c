@@ -767,6 +767,7 @@ static int parse_framed(struct parser *p, const char *buf, size_t len, struct fr
 static int finish(struct parser *p)
 {
         struct dmesg_meta *m = p->m;
+        uint64_t dump;
         int err = 0;
 
         if (p->junk_more)
@@ -788,9 +789,21 @@ static int finish(struct parser *p)
                                     "kernel boots with initcall_debug; phases only");
         if (!err)
                 err = add_milestones(p);
-        if (!err && m->has_uptime && m->lines_printk)
-                err = event(p, "dump.begin", m->uptime_ns, 0, 0, m->begin_line);
+        if (!err && m->lines_printk && dmesg_printk_at_dump(m, &dump))
+                err = event(p, "dump.begin", dump, 0, 0, m->begin_line);
         return err;
+}
+
+bool dmesg_printk_at_dump(const struct dmesg_meta *m, uint64_t *ns)
+{
+        /* a sane offset: 0 to 10 s */
+        bool off =
+            m->sched_stable_line && m->gtod_offset_ns >= 0 && m->gtod_offset_ns < 10000000000ll;
+
+        if (!m->has_uptime)
+                return false;
+        *ns = m->uptime_ns + (off ? (uint64_t)m->gtod_offset_ns : 0);
+        return true;
 }
 
 int dmesg_parse(struct ev_trace *t, const char *buf, size_t len, struct dmesg_meta *meta)

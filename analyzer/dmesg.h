@@ -94,6 +94,11 @@ struct dmesg_meta {
         int64_t gtod_offset_ns;
 };
 
+/* The printk time at the dump's begin line: uptime_ns plus the printk
+ * clock's offset over CLOCK_MONOTONIC when the log gave it. Returns false
+ * when the begin line had no uptime_ns. */
+bool dmesg_printk_at_dump(const struct dmesg_meta *m, uint64_t *ns);
+
 /*
  * Parse buf[0..len) into t, which the caller initialised with
  * ev_trace_init(); sets t->os (Linux), t->clock (ns) and t's line counters

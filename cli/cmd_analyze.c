@@ -19,11 +19,15 @@
 #include <string.h>
 
 #include "analyzer/analysis.h"
+#include "analyzer/dmesg.h"
 #include "analyzer/events.h"
 #include "analyzer/phases.h"
+#include "analyzer/stitch.h"
 #include "analyzer/tslog.h"
 #include "analyzer/util.h"
+#include "cli/analyze_session.h"
 #include "cli/commands.h"
+#include "guest/framing.h"
 #include "reports/folded.h"
 #include "reports/json.h"
 #include "reports/report.h"
@@ -49,6 +53,7 @@ struct input_result {
         const char *freq_source;
         struct tslog_meta tslog;
         bool is_tslog;
+        struct dmesg_meta dmesg; /* Linux inputs */
 };
 
 struct input_kind {
@@ -84,20 +89,54 @@ static int points_tslog(struct phases *ph, const struct ev_trace *t, const struc
         return err;
 }
 
-/* The Linux kernel log parser (analyzer/dmesg.h) plugs in here. */
+static int parse_linux(struct ev_trace *t, const char *buf, size_t len,
+                       const struct analyze_opts *o, struct input_result *res)
+{
+        res->freq_source = "none";
+        return dmesg_parse(t, buf, len, &res->dmesg);
+}
+
+/* A plain log has no host marks: only the kernel's own points. */
+static int points_linux(struct phases *ph, const struct ev_trace *t, const struct input_result *res)
+{
+        return stitch_set_points(ph, &res->dmesg, NULL);
+}
+
+/* The Linux kernel log parser (analyzer/dmesg.h): input_kinds[1]. */
 static const struct input_kind input_kinds[] = {
     {"tslog", parse_tslog, points_tslog},
+    {"linux", parse_linux, points_linux},
 };
+
+/* A Linux kernel log (a dump with os=linux, or more printk-stamped lines
+ * than tslog records at the start) or else tslog. */
+static const struct input_kind *choose_kind(const char *buf, size_t len,
+                                            const struct analyze_opts *o)
+{
+        static const char linux_dump[] = FRAMING_PREFIX FRAMING_VERSION " begin os=linux";
+
+        if (o->os == EV_OS_FREEBSD || o->os == EV_OS_NETBSD)
+                return &input_kinds[0];
+        if (memmem(buf, len, linux_dump, sizeof(linux_dump) - 1))
+                return &input_kinds[1];
+        if (dmesg_probe(buf, len) > tslog_probe(buf, len))
+                return &input_kinds[1];
+        return &input_kinds[0];
+}
 
 void usage_analyze(FILE *out)
 {
         fprintf(out,
                 "usage: bootlens analyze [--tsc-freq HZ] [--phase-map FILE]\n"
                 "                        [--format table|json|folded] [--unit cycles|ns|us|ms]\n"
-                "                        [--os freebsd|netbsd] [--top N] [--strict] FILE...\n"
+                "                        [--os freebsd|netbsd] [--top N] [--strict]\n"
+                "                        FILE|SESSION[:VARIANT]...\n"
                 "\n"
-                "Turn a tslog(4) dump or a raw console capture holding one into per-thread\n"
-                "call trees, boot phases and top functions.\n"
+                "Turn a tslog(4) dump, a Linux kernel log (dmesg, serial console, or a bootlens\n"
+                "dump) or a raw console capture holding one into per-thread call trees, boot\n"
+                "phases and top functions. A SESSION directory ('bootlens collect') gives, per\n"
+                "ok run, the phase table, the slowest initcalls and the clock stitching\n"
+                "(docs/linux.md).\n"
                 "\n"
                 "  --tsc-freq HZ      TSC frequency (default: a tsc_freq= field in the capture;\n"
                 "                     without one every time is in cycles)\n"
@@ -111,8 +150,9 @@ void usage_analyze(FILE *out)
                 "  --strict           exit 1 when there is any warning\n"
                 "\n"
                 "Several FILEs are analysed in turn; folded stacks of all of them are merged.\n"
-                "Exit status: 0 ok (warnings included), 1 warnings under --strict, 2 usage\n"
-                "error, unreadable file or no tslog record. See docs/analyze.md.\n");
+                "Exit status: 0 ok (warnings included), 1 warnings under --strict or a session\n"
+                "with no ok run, 2 usage error, unreadable file or no record. See\n"
+                "docs/analyze.md and docs/linux.md.\n");
 }
 
 static int parse_args(int argc, char **argv, struct analyze_opts *o)
@@ -265,7 +305,7 @@ static void print_warnings(const struct ev_trace *t)
 static int analyze_file(struct run_state *st, const char *path)
 {
         const struct analyze_opts *o = st->o;
-        const struct input_kind *kind = &input_kinds[0];
+        const struct input_kind *kind;
         struct input_result res = {0};
         struct report_options ropts = {.unit = o->unit, .top = o->top, .max_warnings = 50};
         struct analysis a = {0};
@@ -280,11 +320,17 @@ static int analyze_file(struct run_state *st, const char *path)
                 bl_error("cannot open '%s': %s", path, strerror(-err));
                 return BL_EXIT_USAGE;
         }
+        kind = choose_kind(buf, len, o);
         if (ev_trace_init(&t, path) < 0)
                 goto out_nomem;
         err = kind->parse(&t, buf, len, o, &res);
         if (err < 0)
                 goto out_nomem;
+        if (kind == &input_kinds[1] && !res.dmesg.lines_printk) {
+                bl_error("no kernel log line with a printk timestamp in '%s' (%llu lines read)",
+                         path, (unsigned long long)t.lines_total);
+                goto out_free;
+        }
         if (t.nrecs == 0 && t.nprocs == 0) {
                 bl_error("no tslog record in '%s' (%llu lines read)", path,
                          (unsigned long long)t.lines_total);
@@ -299,6 +345,9 @@ static int analyze_file(struct run_state *st, const char *path)
                 free(msg);
         } else {
                 err = phases_load_default(ph, t.os);
+                if (err == -ENOENT && t.os == EV_OS_LINUX)
+                        err = phases_load_map(ph, stitch_linux_map, strlen(stitch_linux_map),
+                                              "builtin:linux", NULL);
                 if (err == -ENOENT)
                         err = 0;
         }
@@ -381,9 +430,21 @@ int cmd_analyze(int argc, char **argv)
                         return BL_EXIT_USAGE;
                 }
         }
-        for (int k = optind; k < argc; k++)
-                if (analyze_file(&st, argv[k]) != BL_EXIT_OK)
+        for (int k = optind; k < argc; k++) {
+                if (o.format != FORMAT_FOLDED && analyze_is_session(argv[k])) {
+                        struct analyze_session_opts so = {.json = o.format == FORMAT_JSON,
+                                                          .top = o.top,
+                                                          .map = o.phase_map,
+                                                          .map_len = o.phase_map_len};
+                        int src = analyze_session(argv[k], &so);
+
+                        st.nwarnings += so.nwarnings;
+                        if (src != BL_EXIT_OK && rc != BL_EXIT_USAGE)
+                                rc = src;
+                } else if (analyze_file(&st, argv[k]) != BL_EXIT_OK) {
                         rc = BL_EXIT_USAGE;
+                }
+        }
         if (st.folded) {
                 enum report_unit u = folded_unit_for(st.folded, o.unit);
                 err = folded_write(stdout, st.folded, u);

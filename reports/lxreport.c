@@ -1,0 +1,292 @@
+/* lxreport: see lxreport.h. */
+#include "reports/lxreport.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LABEL 64
+
+int lxreport_slowest(const struct analysis *a, struct lxreport_initcall *out, size_t max,
+                     char *labels)
+{
+        const struct ct_forest *f = &a->forest;
+        const struct ev_trace *t = a->trace;
+        uint32_t probe = ev_lookup(t, "probe");
+        uint32_t *idx;
+        size_t n = 0;
+
+        if (!f->nfuncs || !max)
+                return 0;
+        idx = ct_funcs_sorted(f, true);
+        if (!idx)
+                return -ENOMEM;
+        for (size_t k = 0; k < f->nfuncs && n < max; k++) {
+                const struct ct_func *fn = &f->funcs[idx[k]];
+                const struct ct_thread *th = &f->threads[fn->thread];
+                char *label = labels + n * LABEL;
+
+                if (probe && fn->name == probe)
+                        continue;
+                if (th->id == DMESG_PROBE_THREAD)
+                        continue;
+                snprintf(label, LABEL, "pid %" PRIu64, th->id);
+                out[n].name = ev_str(t, fn->name);
+                out[n].thread = label;
+                out[n].total_ns = fn->total;
+                n++;
+        }
+        free(idx);
+        return (int)n;
+}
+
+static void ms(FILE *out, uint64_t ns)
+{
+        fprintf(out, "%12.3f", (double)ns / 1e6);
+}
+
+static void write_phases(FILE *out, const struct analysis *a)
+{
+        const struct phases *ph = a->phases;
+        uint64_t sum = 0;
+        bool all = true;
+
+        fprintf(out, "  %-16s %12s  %-16s %s\n", "phase", "ms", "from", "to");
+        for (size_t k = 0; ph && k < ph->nresults; k++) {
+                const struct phase_result *r = &ph->results[k];
+
+                fprintf(out, "  %-16s ", r->def->name);
+                if (r->available) {
+                        ms(out, r->end - r->start);
+                        sum += r->end - r->start;
+                } else {
+                        fprintf(out, "%12s", "-");
+                        all = false;
+                }
+                fprintf(out, "  %-16s %s", r->def->from.text, r->def->to.text);
+                if (!r->available)
+                        fprintf(out, "  (%s)",
+                                r->inverted ? "ends before it starts" : "unavailable");
+                fputc('\n', out);
+        }
+        fprintf(out, "  %-16s ", all ? "total" : "sum of shown");
+        ms(out, sum);
+        fputc('\n', out);
+}
+
+static void write_stitch(FILE *out, const struct dmesg_meta *m, const struct stitch *s)
+{
+        if (!s) {
+                fprintf(out,
+                        "clocks: kernel printk time only (no host marks: not a session run)\n");
+        } else if (!s->ok) {
+                fprintf(out, "clocks: not stitched: %s\n", s->why_not);
+        } else {
+                fprintf(out, "clocks: printk time 0 placed %.3f ms after spawn", s->shift_ns / 1e6);
+                if (s->has_tsc0)
+                        fprintf(out, "; guest TSC 0 at %.3f ms (TSC %.6f s at the dump)",
+                                s->tsc0_ns / 1e6, s->guest_s);
+                if (s->first_byte_ns)
+                        fprintf(out, "; first console byte at %.3f ms", s->first_byte_ns / 1e6);
+                fprintf(out, "\n");
+                if (s->has_tsc0)
+                        fprintf(out,
+                                "        uncertainty: console latency, 0 to %.3f ms (guest times "
+                                "can only appear late)\n",
+                                s->latency_bound_ns / 1e6);
+                if (s->has_lag)
+                        fprintf(out,
+                                "        printk lag %.3f ms: the kernel's early clock lost that "
+                                "much before the TSC took over (line %u)\n",
+                                s->lag_ns / 1e6, m->sched_stable_line);
+                else
+                        fprintf(out, "        printk lag unknown (no \"sched_clock: Marking "
+                                     "stable\" line): firmware+entry includes it\n");
+        }
+        fprintf(out, "        under TCG the guest runs slower than real time; its TSC counts host "
+                     "time\n");
+}
+
+int lxreport_table(FILE *out, const struct analysis *a, const struct dmesg_meta *m,
+                   const struct stitch *s, size_t top)
+{
+        struct lxreport_initcall *ic = NULL;
+        char *labels = NULL;
+        int n = 0;
+
+        if (top) {
+                ic = calloc(top, sizeof(*ic));
+                labels = calloc(top, LABEL);
+                if (!ic || !labels) {
+                        free(ic);
+                        free(labels);
+                        return -ENOMEM;
+                }
+                n = lxreport_slowest(a, ic, top, labels);
+                if (n < 0) {
+                        free(ic);
+                        free(labels);
+                        return n;
+                }
+        }
+        write_phases(out, a);
+        if (m->initcalls || m->initcalls_open) {
+                fprintf(out, "  slowest initcalls (%" PRIu64 " returned", m->initcalls);
+                if (m->initcalls_open)
+                        fprintf(out, ", %" PRIu64 " still running", m->initcalls_open);
+                fprintf(out, ", %" PRIu64 " probes)\n", m->probes);
+                for (int k = 0; k < n; k++) {
+                        fprintf(out, "  ");
+                        ms(out, ic[k].total_ns);
+                        fprintf(out, "  %-7s %s\n", ic[k].thread, ic[k].name);
+                }
+        } else {
+                fprintf(out, "  no initcalls: boot the kernel with initcall_debug to see them\n");
+        }
+        write_stitch(out, m, s);
+        free(ic);
+        free(labels);
+        return ferror(out) ? -EIO : 0;
+}
+
+static int set(json_t *o, const char *k, json_t *v)
+{
+        return v ? json_object_set_new(o, k, v) : -1;
+}
+
+static json_t *phases_json(const struct analysis *a)
+{
+        json_t *arr = json_array();
+        const struct phases *ph = a->phases;
+
+        for (size_t k = 0; arr && ph && k < ph->nresults; k++) {
+                const struct phase_result *r = &ph->results[k];
+                json_t *o = json_object();
+
+                if (!o || set(o, "name", json_string(r->def->name)) ||
+                    set(o, "from", json_string(r->def->from.text)) ||
+                    set(o, "to", json_string(r->def->to.text)) ||
+                    set(o, "ns",
+                        r->available ? json_integer((json_int_t)(r->end - r->start))
+                                     : json_null()) ||
+                    (!r->available &&
+                     set(o, "missing", json_string(r->inverted ? "inverted" : r->missing))) ||
+                    json_array_append_new(arr, o)) {
+                        json_decref(arr);
+                        return NULL;
+                }
+        }
+        return arr;
+}
+
+static json_t *stitch_json(const struct stitch *s)
+{
+        json_t *o = json_object();
+
+        if (!o)
+                return NULL;
+        if (!s) {
+                if (set(o, "ok", json_false()) ||
+                    set(o, "why_not", json_string("not a session run"))) {
+                        json_decref(o);
+                        return NULL;
+                }
+                return o;
+        }
+        if (set(o, "ok", json_boolean(s->ok)) ||
+            (!s->ok && set(o, "why_not", json_string(s->why_not))) ||
+            set(o, "shift_ns", json_integer(s->shift_ns)) ||
+            set(o, "dump_begin_ns", json_integer((json_int_t)s->dump_begin_ns)) ||
+            set(o, "first_byte_ns", json_integer((json_int_t)s->first_byte_ns)) ||
+            set(o, "exit_ns", json_integer((json_int_t)s->exit_ns)) ||
+            set(o, "tsc0_ns", s->has_tsc0 ? json_integer(s->tsc0_ns) : json_null()) ||
+            set(o, "printk0_ns", json_integer(s->printk0_ns)) ||
+            set(o, "guest_tsc_s", json_real(s->guest_s)) ||
+            set(o, "lag_ns", s->has_lag ? json_integer(s->lag_ns) : json_null()) ||
+            set(o, "monotonic_offset_ns", json_integer(s->offset_ns)) ||
+            set(o, "latency_bound_ns",
+                s->has_tsc0 ? json_integer((json_int_t)s->latency_bound_ns) : json_null()) ||
+            set(o, "note",
+                json_string("host times are ns since QEMU was spawned; guest times can only "
+                            "appear late, by the console latency (at most latency_bound_ns); "
+                            "under TCG the guest runs slower than real time but its TSC counts "
+                            "host time"))) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+json_t *lxreport_json(const struct analysis *a, const struct dmesg_meta *m, const struct stitch *s,
+                      size_t top)
+{
+        json_t *o = json_object(), *ic = json_object(), *slow = json_array(), *k = json_object(),
+               *warns = json_array();
+        struct lxreport_initcall *v = calloc(top ? top : 1, sizeof(*v));
+        char *labels = calloc(top ? top : 1, LABEL);
+        int n = v && labels ? lxreport_slowest(a, v, top, labels) : -ENOMEM;
+        const struct ev_trace *t = a->trace;
+        uint64_t dump;
+
+        if (!o || !ic || !slow || !k || !warns || n < 0)
+                goto out_fail;
+        for (int i = 0; i < n; i++) {
+                json_t *e = json_object();
+
+                if (!e || set(e, "name", json_string(v[i].name)) ||
+                    set(e, "thread", json_string(v[i].thread)) ||
+                    set(e, "ns", json_integer((json_int_t)v[i].total_ns)) ||
+                    json_array_append_new(slow, e))
+                        goto out_fail;
+        }
+        for (size_t i = 0; i < t->nwarns; i++) {
+                json_t *e = json_object();
+
+                if (!e || set(e, "line", json_integer(t->warns[i].line)) ||
+                    set(e, "message", json_string(t->warns[i].msg)) ||
+                    json_array_append_new(warns, e))
+                        goto out_fail;
+        }
+        if (set(ic, "count", json_integer((json_int_t)m->initcalls)) ||
+            set(ic, "open", json_integer((json_int_t)m->initcalls_open)) ||
+            set(ic, "probes", json_integer((json_int_t)m->probes)) ||
+            json_object_set(ic, "slowest", slow))
+                goto out_fail;
+        if (set(k, "printk_lines", json_integer((json_int_t)m->lines_printk)) ||
+            set(k, "first_initcall_ns",
+                m->first_initcall_ns ? json_integer((json_int_t)m->first_initcall_ns)
+                                     : json_null()) ||
+            set(k, "last_initcall_ns",
+                m->last_initcall_ns ? json_integer((json_int_t)m->last_initcall_ns)
+                                    : json_null()) ||
+            set(k, "run_init_ns",
+                m->run_init_line ? json_integer((json_int_t)m->run_init_ns) : json_null()) ||
+            set(k, "uptime_ns",
+                m->has_uptime ? json_integer((json_int_t)m->uptime_ns) : json_null()) ||
+            set(k, "printk_at_dump_ns",
+                dmesg_printk_at_dump(m, &dump) ? json_integer((json_int_t)dump) : json_null()) ||
+            set(k, "tsc_now", m->has_tsc ? json_integer((json_int_t)m->tsc_now) : json_null()) ||
+            set(k, "tsc_freq", m->has_tsc ? json_integer((json_int_t)m->tsc_freq) : json_null()))
+                goto out_fail;
+        if (set(o, "phases", phases_json(a)) || json_object_set(o, "initcalls", ic) ||
+            json_object_set(o, "kernel", k) || set(o, "stitch", stitch_json(s)) ||
+            json_object_set(o, "warnings", warns))
+                goto out_fail;
+        json_decref(ic);
+        json_decref(slow);
+        json_decref(k);
+        json_decref(warns);
+        free(v);
+        free(labels);
+        return o;
+out_fail:
+        json_decref(o);
+        json_decref(ic);
+        json_decref(slow);
+        json_decref(k);
+        json_decref(warns);
+        free(v);
+        free(labels);
+        return NULL;
+}

@@ -1,0 +1,48 @@
+/*
+ * lxreport: the compact report of one Linux boot (a session run or a
+ * kernel log): the phase table, the slowest initcalls, and the clock
+ * stitching with its uncertainty (docs/linux.md).
+ *
+ * The table is what "bootlens analyze SESSION" and "bootlens demo" print
+ * per run; the JSON object is that run's entry in the session report
+ * (docs/linux.md, "JSON"). Times are ms with three decimals in the table
+ * and ns in the JSON. The analysis must have been run with the Linux phase
+ * map; s may be NULL (a plain log: no host timeline).
+ */
+#ifndef BOOTLENS_LXREPORT_H
+#define BOOTLENS_LXREPORT_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "analyzer/analysis.h"
+#include "analyzer/dmesg.h"
+#include "analyzer/stitch.h"
+
+/* One initcall among the slowest: points into the analysis. */
+struct lxreport_initcall {
+        const char *name;
+        const char *thread; /* label, e.g. "pid 1" */
+        uint64_t total_ns;
+};
+
+/* The top (up to max) initcalls by total time, probes left out, into
+ * out[] (caller's array). Returns the count or -ENOMEM. labels is a
+ * caller buffer of max * 64 bytes for the thread labels. */
+int lxreport_slowest(const struct analysis *a, struct lxreport_initcall *out, size_t max,
+                     char *labels);
+
+/* Write the table. Returns 0, -ENOMEM or -EIO. */
+int lxreport_table(FILE *out, const struct analysis *a, const struct dmesg_meta *m,
+                   const struct stitch *s, size_t top);
+
+/* The run's JSON object (the caller json_decref()s it), NULL on -ENOMEM:
+ * phases [{name, from, to, ns | null, missing}], initcalls {count, open,
+ * probes, slowest [{name, thread, ns}]}, kernel {run_init_ns, ...}, stitch
+ * {ok, tsc0_ns, shift_ns, lag_ns, latency_bound_ns, guest_tsc_s, note},
+ * warnings [{line, message}]. */
+json_t *lxreport_json(const struct analysis *a, const struct dmesg_meta *m, const struct stitch *s,
+                      size_t top);
+
+#endif
