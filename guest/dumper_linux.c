@@ -40,6 +40,7 @@ struct cmdline {
         int ftrace;            /* bootlens.ftrace=0|1; -1: unset */
         bool boot_tracing;     /* ftrace= / trace_event= / ftrace_boot_snapshot given */
         unsigned long wait_ms; /* bootlens.wait_ms=N */
+        const char *halt;      /* bootlens.halt=poweroff|reboot; NULL: by ACPI */
 };
 
 static void parse_cmdline(struct cmdline *c)
@@ -64,6 +65,8 @@ static void parse_cmdline(struct cmdline *c)
                         c->console = w + 17;
                 else if (strncmp(w, "bootlens.ftrace=", 16) == 0)
                         c->ftrace = strcmp(w + 16, "0") != 0;
+                else if (strncmp(w, "bootlens.halt=", 14) == 0)
+                        c->halt = w + 14;
                 else if (strncmp(w, "bootlens.wait_ms=", 17) == 0 &&
                          util_parse_u64(w + 17, 10, &v) == 0)
                         c->wait_ms = (unsigned long)v;
@@ -102,9 +105,48 @@ static void mount_all(struct sbuf *log)
         }
 }
 
-/* Load each module named in the list; a module already loaded is fine. */
-static void load_modules(struct sbuf *log)
+/*
+ * The parameters the kernel command line gives module NAME ("NAME.p=v"
+ * words; '-' and '_' alike), as finit_module wants them: "p=v p2=v2". The
+ * kernel applies such words itself only to built-in code; for a loadable
+ * module, modprobe passes them, and so do we. QEMU's microvm without ACPI
+ * names its virtio-mmio devices this way (virtio_mmio.device=...).
+ */
+static int module_params(const char *cmdline, const char *path, struct sbuf *out)
 {
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        size_t n = strcspn(base, ".");
+        const char *p = cmdline;
+        int ret = 0;
+
+        sbuf_reset(out);
+        while (*p && !ret) {
+                size_t wlen;
+                bool same = true;
+
+                p += strspn(p, " \t\n");
+                wlen = strcspn(p, " \t\n");
+                if (wlen <= n + 1 || p[n] != '.')
+                        same = false;
+                for (size_t i = 0; same && i < n; i++) {
+                        char a = p[i] == '-' ? '_' : p[i], b = base[i] == '-' ? '_' : base[i];
+                        same = a == b;
+                }
+                if (same) {
+                        if (out->len)
+                                ret = sbuf_addch(out, ' ');
+                        if (!ret)
+                                ret = sbuf_add(out, p + n + 1, wlen - n - 1);
+                }
+                p += wlen;
+        }
+        return ret;
+}
+
+/* Load each module named in the list; a module already loaded is fine. */
+static void load_modules(const char *cmdline, struct sbuf *log)
+{
+        struct sbuf params = SBUF_INIT;
         char *list, *line, *save = NULL;
         size_t len;
 
@@ -117,13 +159,20 @@ static void load_modules(struct sbuf *log)
                 fd = open(line, O_RDONLY | O_CLOEXEC);
                 if (fd < 0) {
                         err = errno;
+                } else if (module_params(cmdline ? cmdline : "", line, &params) < 0) {
+                        err = ENOMEM;
+                        close(fd);
                 } else {
-                        if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)
+                        if (syscall(SYS_finit_module, fd, params.buf ? params.buf : "", 0) != 0 &&
+                            errno != EEXIST)
                                 err = errno;
                         close(fd);
                 }
                 log_step(log, "module", line, err, t0);
+                if (params.len)
+                        sbuf_addf(log, "params %s\n", params.buf);
         }
+        sbuf_release(&params);
         free(list);
 }
 
@@ -300,6 +349,21 @@ static int open_dump_console(const char *want, unsigned long wait_ms, const char
         return -errno;
 }
 
+/*
+ * How to end the VM. Power-off needs ACPI; QEMU's -M microvm,acpi=off has
+ * none, and the kernel would only halt, leaving QEMU running. A reboot
+ * (triple fault at worst) ends QEMU when it runs with -no-reboot, so that
+ * is the choice without ACPI. bootlens.halt=poweroff|reboot overrides.
+ */
+static int halt_command(const struct cmdline *c)
+{
+        if (c->halt && strcmp(c->halt, "reboot") == 0)
+                return RB_AUTOBOOT;
+        if (c->halt && strcmp(c->halt, "poweroff") == 0)
+                return RB_POWER_OFF;
+        return access("/sys/firmware/acpi", F_OK) == 0 ? RB_POWER_OFF : RB_AUTOBOOT;
+}
+
 int dumper_os_open_console(const char *console)
 {
         int fd;
@@ -326,15 +390,16 @@ int dumper_os_run(const struct dumper_opts *o)
         uint64_t t0 = dumper_uptime_ns();
         char *klog = NULL;
         size_t klog_len = 0;
-        int fd, ret;
+        int fd, ret, how = RB_POWER_OFF;
         bool ftrace;
 
         if (o->as_init)
                 mount_all(&log);
         parse_cmdline(&c);
         if (o->as_init)
-                load_modules(&log);
+                load_modules(c.text, &log);
         ftrace = o->ftrace || c.ftrace == 1 || (c.ftrace == -1 && c.boot_tracing);
+        how = halt_command(&c);
         fd = open_dump_console(o->console ? o->console : c.console, c.wait_ms, &r.console, &log);
         if (fd < 0) {
                 ret = fd;
@@ -373,7 +438,7 @@ int dumper_os_run(const struct dumper_opts *o)
                 execv(c.init, (char *[]){(char *)c.init, NULL});
                 fprintf(stderr, "bootlens-dumper: cannot run '%s': %s\n", c.init, strerror(errno));
         } else if (o->poweroff) {
-                dumper_write_mark(fd, "poweroff");
+                dumper_write_mark(fd, how == RB_POWER_OFF ? "poweroff" : "reboot");
                 tcdrain(fd);
         }
         if (fd >= 0) {
@@ -391,7 +456,7 @@ out_free:
                 if (ret < 0)
                         fprintf(stderr, "bootlens-dumper: %s\n", strerror(-ret));
                 sync();
-                reboot(RB_POWER_OFF);
+                reboot(how);
                 ret = -errno;
         }
         return ret;
