@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# bootlens collect on the real Debian cloud kernel under TCG: two variants
+# interleaved, n runs each, the guest initramfs with the dumper (issue 4).
+# At least n-1 ok runs per variant (a hang retried is fine and shows as
+# such), every console capture verbatim and whole, host marks in order.
+# Then --accel auto and --accel kvm: KVM is used only when it runs a guest
+# (here it does not: auto falls back to TCG in one line, kvm fails).
+# labels: vm slow
+# timeout: 600
+set -euo pipefail
+: "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
+n=3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	[ -d "$tmp/s" ] && "$BOOTLENS" show "$tmp/s" >&2 || true
+	exit 1
+}
+command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed"
+
+"$BOOTLENS" guest fetch-kernel >"$tmp/paths" || fail "bootlens guest fetch-kernel failed"
+kernel=$(sed -n 's/^kernel //p' "$tmp/paths")
+modules=$(sed -n 's/^modules //p' "$tmp/paths")
+"$BOOTLENS" guest initrd --modules-from "$modules" -o "$tmp/initrd.gz" ||
+	fail "bootlens guest initrd failed"
+
+set +e
+"$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd.gz" --accel tcg -n $n --timeout 60 \
+	--variant base --variant 'rtcoff: qemu+=-M microvm,rtc=off' --label test=collect_tcg \
+	-o "$tmp/s" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+set -e
+cat "$tmp/out" "$tmp/err"
+[ $rc -eq 0 ] || fail "collect exited $rc"
+"$BOOTLENS" show "$tmp/s" | tee "$tmp/show"
+
+grep -q '"accel": "tcg"' "$tmp/s/session.json" || fail "session.json does not say accel tcg"
+grep -q '"cmdline": "console=ttyS0 .*initcall_debug.* tsc_early_khz=[1-9][0-9]*"' "$tmp/s/session.json" ||
+	fail "the default command line lacks initcall_debug or tsc_early_khz"
+grep -q '"test": "collect_tcg"' "$tmp/s/session.json" || fail "the label is missing"
+
+for v in base rtcoff; do
+	ok=$(grep -Ec "^ +[0-9]+  $v +ok " "$tmp/show" || true)
+	[ "$ok" -ge $((n - 1)) ] || fail "variant $v has $ok ok runs of $n, want at least $((n - 1))"
+done
+# Interleaved: odd runs base, even runs rtcoff.
+order=$(awk '/^ +[0-9]+  /{printf "%s ", $2}' "$tmp/show")
+[ "$order" = "base rtcoff base rtcoff base rtcoff " ] || fail "runs are not interleaved: $order"
+# rtcoff's own -M comes after bootlens's: QEMU merged it (the run was ok).
+grep -q '"-M",' "$tmp/s/session.json" || fail "session.json lacks the argv"
+
+for j in "$tmp"/s/runs/[0-9][0-9][0-9][0-9].json; do
+	r=$(basename "$j" .json)
+	grep -q '"verdict": "ok"' "$j" || continue
+	"$BOOTLENS" guest verify --quiet "$tmp/s/runs/$r.console" || fail "run $r's dump is not whole"
+	"$BOOTLENS" show "$tmp/s" --run $((10#$r)) --raw | cmp -s - "$tmp/s/runs/$r.console" ||
+		fail "show --raw of run $r is not the capture"
+	# marks in order: spawn <= first console byte <= dump begin <= dump end <= exit
+	marks=$(tr -d ' \n' <"$j" | grep -o '"host_ns":{[^}]*}' | tail -n 1)
+	for m in spawn first_console_byte dump_begin dump_end exit; do
+		v=$(grep -o "\"$m\":[0-9]*" <<<"$marks" | cut -d: -f2)
+		[ -n "$v" ] || fail "run $r lacks host mark $m"
+		[ -z "${prev:-}" ] || [ "$v" -ge "$prev" ] || fail "run $r: mark $m is before the previous one"
+		prev=$v
+	done
+	prev=
+	grep -q '"name": "poweroff"' "$j" || fail "run $r lacks the dumper's poweroff mark"
+done
+
+# --accel auto: one line and TCG when KVM cannot run the guest.
+"$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd.gz" -n 1 --timeout 60 \
+	-o "$tmp/auto" >"$tmp/auto.out" 2>&1 || fail "--accel auto failed: $(cat "$tmp/auto.out")"
+cat "$tmp/auto.out"
+if grep -q '"accel": "kvm"' "$tmp/auto/session.json"; then
+	echo "note: KVM runs guests on this host"
+else
+	grep -q '"accel": "tcg"' "$tmp/auto/session.json" || fail "auto chose neither kvm nor tcg"
+	if [ -r /dev/kvm ]; then
+		[ "$(grep -c 'does not run a guest here' "$tmp/auto.out")" -eq 1 ] ||
+			fail "auto did not say in one line why it fell back to tcg"
+		set +e
+		"$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd.gz" -n 1 --accel kvm \
+			-o "$tmp/kvm" >"$tmp/kvm.out" 2>&1
+		rc=$?
+		set -e
+		cat "$tmp/kvm.out"
+		[ $rc -eq 1 ] || fail "--accel kvm on a KVM that runs no guest exited $rc, want 1"
+		grep -q 'use --accel tcg' "$tmp/kvm.out" || fail "--accel kvm did not suggest tcg"
+		[ ! -e "$tmp/kvm/session.json" ] || fail "--accel kvm created a session anyway"
+	fi
+fi
+echo ok
