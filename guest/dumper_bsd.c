@@ -51,7 +51,7 @@ int dumper_sysctl_read(const char *name, char **buf, size_t *len)
                 char *p;
 
                 if (sysctlbyname(name, NULL, &need, NULL, 0) != 0)
-                        return -errno;
+                        return errno ? -errno : -EIO;
                 cap = need + need / 8 + 4096;
                 p = malloc(cap + 1);
                 if (!p)
@@ -69,7 +69,7 @@ int dumper_sysctl_read(const char *name, char **buf, size_t *len)
                 }
                 free(p);
                 if (errno != ENOMEM)
-                        return -errno;
+                        return errno ? -errno : -EIO;
         }
         return -EAGAIN;
 }
