@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/util.h"
 #include "bootlens_config.h"
 
 /* Length of a valid UTF-8 sequence at s[0..n), or 0 when invalid. */
@@ -113,7 +115,7 @@ static bool put_time(json_t *obj, const struct ev_trace *t, const char *key, uin
                 snprintf(k, sizeof(k), "%s_ns", key);
                 if (t->clock == EV_CLOCK_NS)
                         return put(obj, k, ju64(ticks));
-                return put(obj, k, json_real(ns));
+                return put(obj, k, ju64((uint64_t)llround(ns)));
         }
         return true;
 }
@@ -136,7 +138,7 @@ static bool put_stime(json_t *obj, const struct ev_trace *t, const char *key, in
                 snprintf(k, sizeof(k), "%s_ns", key);
                 if (t->clock == EV_CLOCK_NS)
                         return put(obj, k, json_integer(ticks));
-                return put(obj, k, json_real(-ns));
+                return put(obj, k, json_integer(-llround(ns)));
         }
         return true;
 }
@@ -509,15 +511,26 @@ json_t *json_report(const struct analysis *a)
         return o;
 }
 
+static int dump_to_sbuf(const char *buffer, size_t size, void *data)
+{
+        return sbuf_add(data, buffer, size) < 0 ? -1 : 0;
+}
+
 int json_write(FILE *out, const struct analysis *a)
 {
         json_t *o = json_report(a);
+        struct sbuf sb = SBUF_INIT;
         int err = 0;
 
         if (!o)
                 return -ENOMEM;
-        if (json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || fputc('\n', out) == EOF)
+        /* into memory first: jansson writes token by token */
+        if (json_dump_callback(o, dump_to_sbuf, &sb, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+            sbuf_addch(&sb, '\n') < 0)
+                err = -ENOMEM;
+        else if (fwrite(sb.buf, 1, sb.len, out) != sb.len)
                 err = -EIO;
+        sbuf_release(&sb);
         json_decref(o);
         return err;
 }

@@ -3,8 +3,8 @@
  *
  * One JSON object per analysis, with "schema_version" (JSON_SCHEMA_VERSION).
  * Every time is given as raw ticks of the trace's clock ("..._cycles" for
- * a cycle trace) and, when it can be converted, as "..._ns" (a number with
- * fractions). Strings from the guest that are not valid UTF-8 have their
+ * a cycle trace) and, when it can be converted, as "..._ns" (an integer,
+ * rounded to the nearest ns). Strings from the guest that are not valid UTF-8 have their
  * bad bytes replaced by U+FFFD. Trees are flat: per thread, "nodes" in
  * pre-order with "id" and "parent", so no depth of nesting in the input
  * can make the output deep.
