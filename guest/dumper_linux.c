@@ -126,7 +126,7 @@ static int module_params(const char *cmdline, const char *path, struct sbuf *out
 
                 p += strspn(p, " \t\n");
                 wlen = strcspn(p, " \t\n");
-                if (wlen <= n + 1 || p[n] != '.')
+                if (wlen <= n + 1 || p[n] != '.' || p[n + 1] == '=')
                         same = false;
                 for (size_t i = 0; same && i < n; i++) {
                         char a = p[i] == '-' ? '_' : p[i], b = base[i] == '-' ? '_' : base[i];

@@ -428,6 +428,8 @@ int initrd_write(const char *out_path, const char *dumper_path,
         }
         if (archive_write_set_format_cpio_newc(a) != ARCHIVE_OK ||
             archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
+            /* No time in the gzip header: same inputs, same bytes. */
+            archive_write_set_filter_option(a, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
             archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK) {
                 ret = ar_error(a);
                 goto out_archive;

@@ -120,6 +120,9 @@ static int run_logged(char *const argv[], const char *tmp, const char *out_name,
         ret = run_tool(argv, tmp, out.buf, err.buf);
         if (ret == 0)
                 goto out_release;
+        /* Where spawning forks first, a missing tool is exit status 127. */
+        if (ret == 127)
+                ret = -ENOENT;
         sbuf_addf(log, "'%s", argv[0]);
         for (int i = 1; argv[i]; i++)
                 sbuf_addf(log, " %s", argv[i]);

@@ -149,6 +149,21 @@ static void test_tsc_frequency_without_kernel_lines_asks_cpuid(void **state)
                     strcmp(r.tsc_freq_src, "none") == 0);
 }
 
+static void test_module_params_come_from_the_kernel_command_line(void **state)
+{
+        static const char cmdline[] = "console=ttyS0 virtio_mmio.device=512@0xfeb00e00:12 "
+                                      "virtio-mmio.foo=1 virtio.x=2 virtio_mmio.=3 quiet\n";
+        struct sbuf p = SBUF_INIT;
+
+        assert_int_equal(module_params(cmdline, "/lib/modules/virtio_mmio.ko", &p), 0);
+        assert_string_equal(p.buf, "device=512@0xfeb00e00:12 foo=1");
+        assert_int_equal(module_params(cmdline, "/lib/modules/virtio.ko", &p), 0);
+        assert_string_equal(p.buf, "x=2");
+        assert_int_equal(module_params(cmdline, "/lib/modules/virtio_console.ko", &p), 0);
+        assert_int_equal(p.len, 0);
+        sbuf_release(&p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -162,6 +177,7 @@ int main(void)
             cmocka_unit_test(test_tsc_frequency_takes_the_tsc_line_over_the_processor_line),
             cmocka_unit_test(test_tsc_frequency_from_processor_line),
             cmocka_unit_test(test_tsc_frequency_without_kernel_lines_asks_cpuid),
+            cmocka_unit_test(test_module_params_come_from_the_kernel_command_line),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

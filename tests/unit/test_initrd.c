@@ -374,6 +374,31 @@ static void test_missing_dependency_is_named(void **state)
         sbuf_release(&dir);
 }
 
+static void test_same_inputs_give_same_bytes(void **state)
+{
+        struct sbuf a = SBUF_INIT, b = SBUF_INIT, dumper = SBUF_INIT;
+        char *da, *db;
+        size_t la, lb;
+
+        NEED_KERNEL();
+        sbuf_addf(&dumper, "%s/dumper", tmpdir);
+        sbuf_addf(&a, "%s/initrd.gz", tmpdir);
+        sbuf_addf(&b, "%s/virtio_console.ko", tmpdir); /* a name rm_tmpdir removes */
+        assert_int_equal(util_write_file_atomic(dumper.buf, "#!/bin/true\n", 12), 0);
+        assert_int_equal(initrd_build(kernel.modules, NULL, 0, dumper.buf, a.buf, NULL), 0);
+        sleep(1); /* a second later: no time may leak into the archive */
+        assert_int_equal(initrd_build(kernel.modules, NULL, 0, dumper.buf, b.buf, NULL), 0);
+        assert_int_equal(util_read_file(a.buf, &da, &la), 0);
+        assert_int_equal(util_read_file(b.buf, &db, &lb), 0);
+        assert_int_equal(la, lb);
+        assert_memory_equal(da, db, la);
+        free(da);
+        free(db);
+        sbuf_release(&a);
+        sbuf_release(&b);
+        sbuf_release(&dumper);
+}
+
 static void test_modtree_open_missing_dir_is_enoent(void **state)
 {
         struct initrd_modtree *t;
@@ -412,6 +437,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(
                 test_xz_modules_resolve_and_land_decompressed_in_archive, make_tmpdir, rm_tmpdir),
             cmocka_unit_test_setup_teardown(test_missing_dependency_is_named, make_tmpdir,
+                                            rm_tmpdir),
+            cmocka_unit_test_setup_teardown(test_same_inputs_give_same_bytes, make_tmpdir,
                                             rm_tmpdir),
             cmocka_unit_test(test_modtree_open_missing_dir_is_enoent),
             cmocka_unit_test(test_modinfo_rejects_non_elf),

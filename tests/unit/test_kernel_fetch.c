@@ -87,15 +87,17 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         char *argv[] = {"rm", "-rf", dir, NULL};
-        pid_t pid = fork();
+        pid_t pid;
 
+        /* PATH first: a test may have emptied it. */
+        setenv("PATH", old_path, 1);
+        free(old_path);
+        pid = fork();
         if (pid == 0) {
                 execvp(argv[0], argv);
                 _exit(127);
         }
         waitpid(pid, NULL, 0);
-        setenv("PATH", old_path, 1);
-        free(old_path);
         return 0;
 }
 
