@@ -553,10 +553,13 @@ static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool 
                 json_array_append_new(attempts, attempt_json(&r, k, c->accel, prefix));
                 if (r.verdict != RUNNER_OK) {
                         c->failures++;
-                        if (!c->progress || !last)
-                                bl_warning("run %u (%s) attempt %u: %s: %s%s", run, v->name, k,
-                                           runner_verdict_name(r.verdict), r.reason,
-                                           last ? "" : "; retrying");
+                        if (c->progress) {
+                                printf("\r\033[K"); /* the warning replaces the progress line */
+                                fflush(stdout);
+                        }
+                        bl_warning("run %u (%s) attempt %u: %s: %s%s", run, v->name, k,
+                                   runner_verdict_name(r.verdict), r.reason,
+                                   last ? "" : "; retrying");
                 }
                 if (last) {
                         final = r.verdict;

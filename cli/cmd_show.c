@@ -133,12 +133,50 @@ static int list_runs(struct session *s, const char *variant)
         return BL_EXIT_OK;
 }
 
-static void print_mark(json_t *a, const char *name, uint64_t spawn)
-{
+/* One line of an attempt's timeline. */
+struct tl_entry {
+        const char *what; /* "" for host marks, "mark " for guest markers */
+        const char *name;
         uint64_t ns;
+};
 
-        if (session_attempt_mark(a, name, &ns) == 0)
-                printf("    %-20s %12.3f ms\n", name, (double)(ns - spawn) / 1e6);
+static int cmp_entry(const void *a, const void *b)
+{
+        const struct tl_entry *x = a, *y = b;
+
+        return (x->ns > y->ns) - (x->ns < y->ns);
+}
+
+/* Print an attempt's host marks and guest markers in time order, relative
+ * to spawn. */
+static void print_timeline(json_t *a)
+{
+        static const char *const host[] = {"first_serial_byte", "first_console_byte", "dump_begin",
+                                           "dump_end", "exit"};
+        json_t *marks = json_object_get(a, "marks");
+        size_t n = 0, cap = UTIL_ARRAY_SIZE(host) + json_array_size(marks);
+        struct tl_entry *e = calloc(cap ? cap : 1, sizeof(*e));
+        uint64_t spawn = 0, ns;
+
+        if (!e)
+                return;
+        session_attempt_mark(a, "spawn", &spawn);
+        for (size_t i = 0; i < UTIL_ARRAY_SIZE(host); i++)
+                if (session_attempt_mark(a, host[i], &ns) == 0)
+                        e[n++] = (struct tl_entry){"", host[i], ns};
+        for (size_t i = 0; i < json_array_size(marks); i++) {
+                json_t *m = json_array_get(marks, i);
+                const char *name = json_string_value(json_object_get(m, "name"));
+                json_t *t = json_object_get(m, "host_ns");
+
+                if (name && json_is_integer(t))
+                        e[n++] = (struct tl_entry){"mark ", name, (uint64_t)json_integer_value(t)};
+        }
+        qsort(e, n, sizeof(*e), cmp_entry);
+        for (size_t i = 0; i < n; i++)
+                printf("    %12.3f ms  %s%s\n", (double)(int64_t)(e[i].ns - spawn) / 1e6, e[i].what,
+                       e[i].name);
+        free(e);
 }
 
 static int describe_run(json_t *rj)
@@ -155,30 +193,14 @@ static int describe_run(json_t *rj)
         if (info.boot_ns)
                 printf("boot    %.3f ms (spawn to dump begin)\n", (double)info.boot_ns / 1e6);
         for (size_t k = 0; k < json_array_size(at); k++) {
-                json_t *a = json_array_get(at, k), *marks = json_object_get(a, "marks");
+                json_t *a = json_array_get(at, k);
                 const char *reason = json_string_value(json_object_get(a, "reason"));
-                uint64_t spawn = 0;
 
                 printf("attempt %zu: %s%s%s  (console %s)\n", k + 1,
                        json_string_value(json_object_get(a, "verdict")),
                        reason && *reason ? ": " : "", reason ? reason : "",
                        json_string_value(json_object_get(json_object_get(a, "files"), "console")));
-                session_attempt_mark(a, "spawn", &spawn);
-                print_mark(a, "first_serial_byte", spawn);
-                print_mark(a, "first_console_byte", spawn);
-                for (size_t i = 0; i < json_array_size(marks); i++) {
-                        json_t *m = json_array_get(marks, i);
-
-                        printf(
-                            "    mark %-15s %12.3f ms\n",
-                            json_string_value(json_object_get(m, "name")),
-                            (double)((uint64_t)json_integer_value(json_object_get(m, "host_ns")) -
-                                     spawn) /
-                                1e6);
-                }
-                print_mark(a, "dump_begin", spawn);
-                print_mark(a, "dump_end", spawn);
-                print_mark(a, "exit", spawn);
+                print_timeline(a);
         }
         return BL_EXIT_OK;
 }
