@@ -573,10 +573,20 @@ static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
         if (starts(msg, end, "probe of "))
                 return on_probe(p, msg + 9, end, ts, line);
         if (starts(msg, end, "clocksource: Switched to clocksource ")) {
-                if (!p->precise)
+                /* jiffies and refined-jiffies tick: ktime is coarse again */
+                bool coarse = memmem(msg, (size_t)(end - msg), "jiffies", 7) != NULL;
+
+                if (!p->precise && !coarse && !p->m->clocksource_line)
                         p->m->clocksource_line = line;
-                p->precise = true;
+                p->precise = !coarse;
                 return 0;
+        }
+        if (starts(msg, end, "tsc: Marking TSC unstable") && !p->m->tsc_unstable_line) {
+                p->m->tsc_unstable_line = line;
+                return ev_warn(p->t, line,
+                               "the kernel marked its TSC unstable: later printk times and "
+                               "initcall durations follow jiffies and lose time (under TCG, "
+                               "boot with tsc=reliable)");
         }
         if (starts(msg, end, "sched_clock: Marking stable (") && !p->m->sched_stable_line)
                 return on_sched_stable(p, msg + 29, end, line);

@@ -34,9 +34,11 @@
  * stays part of the name. The kernel prints no initcall level, and none is
  * invented. An initcall's frame ends at its "returned" line and lasts the
  * kernel's own "after N usecs" once the kernel's clock is precise (after
- * the first "clocksource: Switched to clocksource" line); before that
- * line ktime runs on jiffies (a resolution of 1-10 ms) and the frame
- * spans the printk timestamps of its two lines instead. Frames on one PID
+ * a "clocksource: Switched to clocksource" line naming a clock other than
+ * jiffies); before such a line (or after a switch back to refined-jiffies,
+ * when the watchdog marks the TSC unstable, which is warned about) ktime
+ * runs on jiffies (a resolution of 1-10 ms) and the frame spans the printk
+ * timestamps of its two lines instead. Frames on one PID
  * never overlap: a start is clamped to the previous frame's end.
  * A probe line carries no PID: the probe is put inside the most recently
  * started initcall still running, else on the pseudo-thread
@@ -89,6 +91,7 @@ struct dmesg_meta {
          * S. lag = R - (G + O) is the time the printk clock lost before
          * the TSC took over (jiffies-driven under TCG), O the offset of
          * printk time over CLOCK_MONOTONIC (docs/linux.md). */
+        uint32_t tsc_unstable_line; /* "tsc: Marking TSC unstable", 0 = none */
         uint32_t sched_stable_line; /* 0 = none */
         int64_t sched_lag_ns;
         int64_t gtod_offset_ns;

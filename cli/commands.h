@@ -31,6 +31,8 @@ int cmd_collect(int argc, char **argv);
 void usage_collect(FILE *out);
 int cmd_show(int argc, char **argv);
 void usage_show(FILE *out);
+int cmd_demo(int argc, char **argv);
+void usage_demo(FILE *out);
 
 /* The table, in the order "bootlens help" lists it; NULL-terminated. */
 extern const struct bl_command bl_commands[];

@@ -104,6 +104,11 @@ static void write_stitch(FILE *out, const struct dmesg_meta *m, const struct sti
                         fprintf(out, "        printk lag unknown (no \"sched_clock: Marking "
                                      "stable\" line): firmware+entry includes it\n");
         }
+        if (m->tsc_unstable_line)
+                fprintf(out,
+                        "        the kernel marked its TSC unstable (line %u): printk times "
+                        "after it lag host time (boot with tsc=reliable)\n",
+                        m->tsc_unstable_line);
         fprintf(out, "        under TCG the guest runs slower than real time; its TSC counts host "
                      "time\n");
 }
