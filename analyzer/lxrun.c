@@ -34,8 +34,8 @@ int lxrun_analyse(struct lxrun *r, const char *source, char *buf, size_t len,
         if (map_text)
                 rc = phases_load_map(r->phases, map_text, map_len, "--phase-map", err);
         else
-                rc = phases_load_map(r->phases, stitch_linux_map, strlen(stitch_linux_map),
-                                     "builtin:linux", err);
+                rc = phases_load_map(r->phases, stitch_linux_map_for(&r->meta),
+                                     strlen(stitch_linux_map_for(&r->meta)), "builtin:linux", err);
         if (rc < 0)
                 return rc;
         rc = stitch_set_points(r->phases, &r->meta, host ? &r->stitch : NULL);

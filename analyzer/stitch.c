@@ -48,6 +48,18 @@ const char stitch_linux_map[] = "qemu: host.spawn -> guest.tsc0\n"
                                 "user space: kernel.run_init -> dump.begin\n"
                                 "power-off: dump.begin -> host.exit\n";
 
+const char stitch_linux_map_no_initcalls[] = "qemu: host.spawn -> guest.tsc0\n"
+                                             "firmware+entry: guest.tsc0 -> printk.zero\n"
+                                             "printk lag: printk.zero -> kernel.start\n"
+                                             "kernel: kernel.start -> kernel.run_init\n"
+                                             "user space: kernel.run_init -> dump.begin\n"
+                                             "power-off: dump.begin -> host.exit\n";
+
+const char *stitch_linux_map_for(const struct dmesg_meta *m)
+{
+        return m->initcalls || m->initcalls_open ? stitch_linux_map : stitch_linux_map_no_initcalls;
+}
+
 int stitch_set_points(struct phases *ph, const struct dmesg_meta *m, const struct stitch *s)
 {
         uint64_t dump;

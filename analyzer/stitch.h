@@ -75,6 +75,13 @@ void stitch_compute(const struct dmesg_meta *m, const struct stitch_host *h, str
  * firmware and kernel entry, printk lag, early kernel, initcalls, late
  * init, user space, power-off. */
 extern const char stitch_linux_map[];
+/* The same for a log without initcall_debug: one "kernel" phase from
+ * printk time 0 to Run /init instead of early kernel, initcalls, late
+ * init, whose boundaries such a log does not show. */
+extern const char stitch_linux_map_no_initcalls[];
+/* The map for m: stitch_linux_map, or the one above when m saw no
+ * initcall. */
+const char *stitch_linux_map_for(const struct dmesg_meta *m);
 
 /*
  * Set the Linux phase points in ph, in printk ns (the trace's clock):

@@ -346,7 +346,8 @@ static int analyze_file(struct run_state *st, const char *path)
         } else {
                 err = phases_load_default(ph, t.os);
                 if (err == -ENOENT && t.os == EV_OS_LINUX)
-                        err = phases_load_map(ph, stitch_linux_map, strlen(stitch_linux_map),
+                        err = phases_load_map(ph, stitch_linux_map_for(&res.dmesg),
+                                              strlen(stitch_linux_map_for(&res.dmesg)),
                                               "builtin:linux", NULL);
                 if (err == -ENOENT)
                         err = 0;

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# bootlens analyze on Linux inputs, no VM: kernel logs (a real dmesg with
+# level prefixes, a serial console, one without initcall_debug), and a
+# real one-run session (tests/data/linux-session) as SESSION and
+# SESSION:VARIANT, in table and JSON; the errors: an unknown variant, a
+# session with no ok run, a file with no kernel log.
+set -euo pipefail
+: "${BOOTLENS:?}" "${BOOTLENS_TEST_DATA:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+d=$BOOTLENS_TEST_DATA/dmesg
+s=$BOOTLENS_TEST_DATA/linux-session
+
+"$BOOTLENS" analyze "$d/real-dmesg-levels.log" >"$tmp/t" || fail "real dmesg: exit $?"
+grep -q '^input    linux' "$tmp/t" || fail "real dmesg not read as a Linux log"
+grep -Eq '^  initcalls +initcalls.start +initcalls.end +[0-9.]+' "$tmp/t" ||
+	fail "no initcalls phase for the real dmesg"
+grep -q 'init_kprobe_trace' "$tmp/t" || fail "init_kprobe_trace missing from the top functions"
+
+"$BOOTLENS" analyze "$d/real-console.log" >"$tmp/t" || fail "serial console: exit $?"
+grep -q 'con_init' "$tmp/t" || fail "console initcalls on PID 0 missing"
+
+"$BOOTLENS" analyze "$d/no-initcall-debug.log" >"$tmp/t" 2>"$tmp/e" || fail "no initcall_debug: exit $?"
+grep -q 'initcall_debug' "$tmp/t" || fail "no note that initcalls need initcall_debug"
+grep -Eq '^  kernel +kernel.start +kernel.run_init +[0-9]+\.[0-9]{3} ' "$tmp/t" ||
+	fail "no 'kernel' phase (printk 0 -> Run /init) for a log without initcall_debug"
+grep -q '^  initcalls ' "$tmp/t" && fail "an initcalls phase without initcall_debug"
+rc=0
+"$BOOTLENS" analyze --strict "$d/no-initcall-debug.log" >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "--strict with the initcall_debug note: exit $rc, want 1"
+
+"$BOOTLENS" analyze "$s" >"$tmp/t" || fail "session: exit $?"
+grep -q '^run 1 (default): ok' "$tmp/t" || fail "session table has no run 1"
+for p in qemu firmware+entry 'printk lag' 'early kernel' initcalls 'late init' 'user space' power-off; do
+	grep -Eq "^  ${p//+/\\+} +[0-9]+\.[0-9]{3} " "$tmp/t" || fail "phase '$p' missing or unavailable"
+done
+grep -q 'uncertainty: console latency' "$tmp/t" || fail "no stitching uncertainty in the footer"
+grep -q 'crypto_algapi_init' "$tmp/t" || fail "slowest initcall missing"
+
+"$BOOTLENS" analyze --format json "$s:default" >"$tmp/j" || fail "session json: exit $?"
+grep -q '"schema_version": 1' "$tmp/j" || fail "no schema_version"
+grep -q '"latency_bound_ns": [0-9]' "$tmp/j" || fail "no latency bound in the JSON"
+grep -q '"tsc0_ns": 99714597' "$tmp/j" || fail "stitched TSC 0 is not the expected 99714597 ns"
+
+rc=0
+"$BOOTLENS" analyze "$s:nosuch" >/dev/null 2>"$tmp/e" || rc=$?
+[ "$rc" -eq 2 ] || fail "unknown variant: exit $rc, want 2"
+grep -q "no variant 'nosuch'" "$tmp/e" || fail "unknown variant: $(cat "$tmp/e")"
+
+mkdir -p "$tmp/empty/runs"
+cp "$s/session.json" "$tmp/empty/"
+rc=0
+"$BOOTLENS" analyze "$tmp/empty" >/dev/null 2>"$tmp/e" || rc=$?
+[ "$rc" -eq 1 ] || fail "session with no ok run: exit $rc, want 1"
+grep -q 'no ok run' "$tmp/e" || fail "session with no ok run: $(cat "$tmp/e")"
+
+printf '@@bootlens v1 begin os=linux\nhello\n' >"$tmp/nolog"
+rc=0
+"$BOOTLENS" analyze "$tmp/nolog" >/dev/null 2>"$tmp/e" || rc=$?
+[ "$rc" -eq 2 ] || fail "no kernel log: exit $rc, want 2"
+grep -q 'no kernel log line' "$tmp/e" || fail "no kernel log: $(cat "$tmp/e")"
+echo ok

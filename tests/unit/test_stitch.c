@@ -1,0 +1,162 @@
+/* Unit tests of clock stitching (analyzer/stitch.c) and of one Linux run
+ * analysed from a real session (analyzer/lxrun.c, reports/lxreport.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/lxrun.h"
+#include "analyzer/stitch.h"
+#include "reports/lxreport.h"
+
+#define SESSION BOOTLENS_TEST_DATA "/linux-session"
+
+/* The numbers of tests/data/linux-session run 1 (Debian 6.1 under TCG). */
+static void real_meta(struct dmesg_meta *m, struct stitch_host *h)
+{
+        memset(m, 0, sizeof(*m));
+        m->lines_printk = 1000;
+        m->has_uptime = true;
+        m->uptime_ns = 2289705387;
+        m->has_tsc = true;
+        m->tsc_now = 7798782840;
+        m->tsc_freq = 2299840000;
+        m->sched_stable_line = 1218;
+        m->sched_lag_ns = 630026610;
+        m->gtod_offset_ns = 15064240;
+        *h = (struct stitch_host){.spawn = 1281460273145,
+                                  .dump_begin = 1284950998786,
+                                  .first_byte = 1283082086859,
+                                  .exit = 1284998876418};
+}
+
+static void test_stitch_places_printk_and_tsc0_on_the_host_timeline(void **state)
+{
+        struct dmesg_meta m;
+        struct stitch_host h;
+        struct stitch s;
+
+        real_meta(&m, &h);
+        stitch_compute(&m, &h, &s);
+        assert_true(s.ok);
+        assert_true(s.has_tsc0);
+        assert_true(s.has_lag);
+        /* printk at the dump = uptime + offset = 2304769627 */
+        assert_int_equal(s.shift_ns, 3490725641 - 2304769627);
+        assert_int_equal(s.lag_ns, 630026610);
+        assert_int_equal(s.printk0_ns, 3490725641 - 2304769627 - 630026610);
+        /* TSC 0 = dump arrival - tsc_now / tsc_freq */
+        assert_int_equal(s.tsc0_ns, 99714597);
+        assert_int_equal(s.latency_bound_ns, 99714597);
+        assert_true(s.tsc0_ns > 0 && (uint64_t)s.tsc0_ns < s.first_byte_ns);
+        assert_int_equal(s.exit_ns, 3538603273);
+}
+
+static void test_stitch_without_uptime_is_not_ok(void **state)
+{
+        struct dmesg_meta m;
+        struct stitch_host h;
+        struct stitch s;
+
+        real_meta(&m, &h);
+        m.has_uptime = false;
+        stitch_compute(&m, &h, &s);
+        assert_false(s.ok);
+        assert_non_null(strstr(s.why_not, "uptime_ns"));
+}
+
+static void test_stitch_rejects_uptime_longer_than_the_run(void **state)
+{
+        struct dmesg_meta m;
+        struct stitch_host h;
+        struct stitch s;
+
+        real_meta(&m, &h);
+        m.uptime_ns = 4000000000ull;
+        stitch_compute(&m, &h, &s);
+        assert_false(s.ok);
+        assert_non_null(strstr(s.why_not, "exceeds"));
+}
+
+static void test_stitch_without_tsc_still_places_printk(void **state)
+{
+        struct dmesg_meta m;
+        struct stitch_host h;
+        struct stitch s;
+
+        real_meta(&m, &h);
+        m.has_tsc = false;
+        stitch_compute(&m, &h, &s);
+        assert_true(s.ok);
+        assert_false(s.has_tsc0);
+        assert_int_equal(s.shift_ns, 3490725641 - 2304769627);
+}
+
+static bool phase(const struct lxrun *r, const char *name, int64_t *ns)
+{
+        const struct phases *ph = r->phases;
+
+        for (size_t k = 0; k < ph->nresults; k++)
+                if (strcmp(ph->results[k].def->name, name) == 0) {
+                        if (!ph->results[k].available)
+                                return false;
+                        *ns = ph->results[k].end - ph->results[k].start;
+                        return true;
+                }
+        return false;
+}
+
+/* The real session run: every phase available, their sum is the host's
+ * spawn-to-exit time, the kernel-side ones agree with the guest's uptime. */
+static void test_lxrun_real_session_run(void **state)
+{
+        static const char *const names[] = {"qemu",         "firmware+entry", "printk lag",
+                                            "early kernel", "initcalls",      "late init",
+                                            "user space",   "power-off"};
+        struct session *s = NULL;
+        json_t *rj = NULL;
+        struct lxrun r;
+        char msg[256], *err = NULL;
+        int64_t sum = 0, kside = 0, v;
+        struct lxreport_initcall ic[3];
+        char labels[3 * 64];
+
+        assert_int_equal(session_open(SESSION, &s, msg, sizeof(msg)), 0);
+        assert_int_equal(session_load_run(s, 1, &rj), 0);
+        assert_int_equal(lxrun_from_session(&r, s, 1, rj, NULL, 0, &err), 0);
+        assert_true(r.stitch.ok);
+        assert_true(r.meta.initcalls >= 100);
+        for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+                assert_true(phase(&r, names[k], &v));
+                assert_true(v >= 0);
+                sum += v;
+                if (k >= 3 && k <= 6)
+                        kside += v;
+        }
+        assert_int_equal(sum, 3538603273); /* exit - spawn */
+        assert_true(llabs(kside - (int64_t)r.meta.uptime_ns) * 20 < (int64_t)r.meta.uptime_ns);
+        assert_int_equal(lxreport_slowest(&r.analysis, ic, 3, labels), 3);
+        assert_string_equal(ic[0].thread, "pid 1");
+        assert_true(ic[0].total_ns >= ic[1].total_ns && ic[1].total_ns >= ic[2].total_ns);
+        lxrun_free(&r);
+        json_decref(rj);
+        session_free(s);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_stitch_places_printk_and_tsc0_on_the_host_timeline),
+            cmocka_unit_test(test_stitch_without_uptime_is_not_ok),
+            cmocka_unit_test(test_stitch_rejects_uptime_longer_than_the_run),
+            cmocka_unit_test(test_stitch_without_tsc_still_places_printk),
+            cmocka_unit_test(test_lxrun_real_session_run),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
