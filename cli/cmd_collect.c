@@ -848,8 +848,9 @@ static int new_session(struct collect *c, struct opts *o)
                         v->qemu_args[v->nqemu_args++] = o->extra[j];
         }
 
-        if (chosen == QEMU_ACCEL_AUTO || chosen != QEMU_ACCEL_TCG) {
+        if (chosen != QEMU_ACCEL_TCG) {
                 enum qemu_accel hw = chosen;
+                bool present;
 
                 if (chosen == QEMU_ACCEL_AUTO) {
 #ifdef __APPLE__
@@ -860,7 +861,8 @@ static int new_session(struct collect *c, struct opts *o)
                         hw = QEMU_ACCEL_KVM;
 #endif
                 }
-                if (!qemu_accel_present(hw)) {
+                present = qemu_accel_present(hw);
+                if (!present) {
                         snprintf(why, sizeof(why), "%s is not available on this host",
                                  qemu_accel_name(hw));
                 } else {
@@ -884,6 +886,12 @@ static int new_session(struct collect *c, struct opts *o)
                         }
                 }
                 if (!c->accel) {
+                        if (chosen != QEMU_ACCEL_AUTO && !present) {
+                                bl_error("--accel %s: %s; use --accel tcg", qemu_accel_name(hw),
+                                         why);
+                                code = BL_EXIT_FAIL;
+                                goto out;
+                        }
                         if (chosen != QEMU_ACCEL_AUTO) {
                                 bl_error("--accel %s: %s does not run a guest here: %s; use "
                                          "--accel tcg",
@@ -891,7 +899,7 @@ static int new_session(struct collect *c, struct opts *o)
                                 code = BL_EXIT_FAIL;
                                 goto out;
                         }
-                        if (qemu_accel_present(hw)) {
+                        if (present) {
                                 printf("%s does not run a guest here (%s); using tcg\n",
                                        qemu_accel_name(hw), why);
                                 fflush(stdout);
