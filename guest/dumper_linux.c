@@ -390,6 +390,7 @@ int dumper_os_run(const struct dumper_opts *o)
         uint64_t t0 = dumper_uptime_ns();
         char *klog = NULL;
         size_t klog_len = 0;
+        uint64_t t_step;
         int fd, ret, how = RB_POWER_OFF;
         bool ftrace;
 
@@ -400,18 +401,20 @@ int dumper_os_run(const struct dumper_opts *o)
                 load_modules(c.text, &log);
         ftrace = o->ftrace || c.ftrace == 1 || (c.ftrace == -1 && c.boot_tracing);
         how = halt_command(&c);
+        t_step = dumper_uptime_ns();
         fd = open_dump_console(o->console ? o->console : c.console, c.wait_ms, &r.console, &log);
         if (fd < 0) {
                 ret = fd;
                 goto out_free;
         }
+        log_step(&log, "console", r.console, 0, t_step);
         ret = dumper_console_raw(fd, &saved, &had_tty);
         if (ret < 0)
                 sbuf_addf(&log, "raw %s %s\n", r.console, strerror(-ret));
 
+        t_step = dumper_uptime_ns();
         ret = read_klog(&klog, &klog_len);
-        if (ret < 0)
-                sbuf_addf(&log, "klogctl %s\n", strerror(-ret));
+        log_step(&log, "klogctl", "read_all", ret < 0 ? -ret : 0, t_step);
         tsc_frequency(&r, klog);
         if (o->as_init)
                 dumper_add_field(&r, "init_start_ns", "%llu", (unsigned long long)t0);
