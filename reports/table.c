@@ -206,6 +206,41 @@ static void write_open(FILE *out, const struct analysis *a, enum report_unit u)
         }
 }
 
+static void write_events(FILE *out, const struct analysis *a, const struct report_options *o,
+                         enum report_unit u)
+{
+        const struct ct_forest *f = &a->forest;
+        const struct ev_trace *t = a->trace;
+        char b1[64], label[LABEL_MAX];
+        size_t shown = 0;
+
+        if (!f->nevents)
+                return;
+        fprintf(out, "\nevents (%zu)\n", f->nevents);
+        fprintf(out, "  %8s  %-25s %14s  %-24s %s\n", "line", "thread", "at", "event", "in frame");
+        for (size_t k = 0; k < f->nevents && shown < o->max_warnings; k++, shown++) {
+                const struct ct_event *e = &f->events[k];
+                const struct ev_record *r = &t->recs[e->rec];
+                const struct ct_node *n = &f->nodes[e->node];
+                int w;
+
+                fprintf(out, "  %8u  %-25s %14s  ", r->line,
+                        ct_thread_label(f, f->nodes[e->node].thread, label, sizeof(label)),
+                        fmt_time(b1, sizeof(b1), t, r->ts, u));
+                w = fprintf(out, "%s%s%s", ev_str(t, r->name), r->arg ? " " : "",
+                            ev_str(t, r->arg));
+                fprintf(out, "%*s ", w < 24 ? 24 - w : 0, "");
+                if (n->parent == CT_NONE)
+                        fputs("-", out);
+                else
+                        frame_text(t, n->name, n->arg, out);
+                fputc('\n', out);
+        }
+        if (shown < f->nevents)
+                fprintf(out, "  ... and %zu more (--format json lists every one)\n",
+                        f->nevents - shown);
+}
+
 static void write_unmatched(FILE *out, const struct analysis *a, enum report_unit u)
 {
         const struct ct_forest *f = &a->forest;
@@ -289,6 +324,7 @@ int table_write(FILE *out, const struct analysis *a, const struct report_options
         write_threads(out, a, u);
         write_open(out, a, u);
         write_unmatched(out, a, u);
+        write_events(out, a, o, u);
         write_processes(out, a, u);
         err = write_warnings(out, a, o);
         if (err < 0)

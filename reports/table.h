@@ -5,9 +5,10 @@
  * span), the phases of the map, the top functions by self time and by
  * total time (time in o->unit, three decimals for ms and us, % of boot,
  * calls, thread), the threads, frames open at dump time, unmatched EXITs,
- * the user-space processes, and the warnings (at most o->max_warnings,
- * ordered by input line). Guest strings are printed as they are; the
- * parser has already refused control bytes in records.
+ * EVENT records, the user-space processes, and the warnings (ordered by
+ * input line). Events and warnings are cut after o->max_warnings lines.
+ * Guest strings are printed as they are: the parser has already refused
+ * control bytes in records.
  */
 #ifndef BOOTLENS_TABLE_H
 #define BOOTLENS_TABLE_H
