@@ -215,7 +215,7 @@ static int guest_fetch_kernel(int argc, char **argv)
         return BL_EXIT_OK;
 }
 
-static void print_verdict(const char *path, const char *buf, const struct framing_dump *d)
+static void print_verdict(const char *buf, const struct framing_dump *d)
 {
         printf("dump: %s\n", framing_status_str(d->status));
         if (d->status == FRAMING_BAD_BYTES)
@@ -294,7 +294,7 @@ static int guest_verify(int argc, char **argv)
                         fwrite(buf + s->off, 1, s->len, stdout);
                 }
         } else if (!quiet) {
-                print_verdict(path, buf, &d);
+                print_verdict(buf, &d);
         }
         if (d.status != FRAMING_OK && !quiet)
                 bl_error("'%s': bad dump: %s", path, framing_status_str(d.status));
