@@ -87,7 +87,7 @@ static json_t *jline(uint32_t line)
 /* Attach new to obj under key; false when new is NULL or the set fails. */
 static bool put(json_t *obj, const char *key, json_t *v)
 {
-        return v && json_object_set_new(obj, key, v) == 0;
+        return v && json_object_set_new_nocheck(obj, key, v) == 0; /* keys are ours: ASCII */
 }
 
 static bool append(json_t *arr, json_t *v)
