@@ -442,6 +442,11 @@ int cmd_analyze(int argc, char **argv)
                         st.nwarnings += so.nwarnings;
                         if (src != BL_EXIT_OK && rc != BL_EXIT_USAGE)
                                 rc = src;
+                } else if (analyze_is_session(argv[k])) {
+                        bl_error("analyze: --format folded takes files, not the session '%s' "
+                                 "(give its runs/NNNN.console)",
+                                 argv[k]);
+                        rc = BL_EXIT_USAGE;
                 } else if (analyze_file(&st, argv[k]) != BL_EXIT_OK) {
                         rc = BL_EXIT_USAGE;
                 }

@@ -133,6 +133,29 @@ static void test_dmesg_golden_no_initcall_debug(void **state)
         check_golden("no-initcall-debug.log");
 }
 
+static void test_dmesg_golden_tsc_unstable(void **state)
+{
+        check_golden("tsc-unstable.log");
+}
+
+/* After the watchdog switches back to refined-jiffies, the kernel's
+ * "after N usecs" is coarse again: the printk timestamps are used. */
+static void test_dmesg_tsc_unstable_warns_and_uses_printk_times(void **state)
+{
+        const struct ev_record *e, *x;
+        struct parsed p;
+
+        parse_file(&p, "tsc-unstable.log");
+        assert_true(p.m.tsc_unstable_line > 0);
+        assert_true(has_warning(&p.t, "tsc=reliable"));
+        e = find(&p.t, EV_ENTER, "inet6_init", 1);
+        x = find(&p.t, EV_EXIT, "inet6_init", 1);
+        assert_non_null(e);
+        assert_non_null(x);
+        assert_int_equal(x->ts - e->ts, 1786413000 - 1754106000);
+        ev_trace_free(&p.t);
+}
+
 /* A real serial log: console initcalls run on PID 0, offsets are gone,
  * and the kernel's own duration is used once its clock is precise. */
 static void test_dmesg_real_console_durations(void **state)
@@ -310,6 +333,8 @@ int main(void)
             cmocka_unit_test(test_dmesg_golden_real_dmesg_levels),
             cmocka_unit_test(test_dmesg_golden_async_pids),
             cmocka_unit_test(test_dmesg_golden_no_initcall_debug),
+            cmocka_unit_test(test_dmesg_golden_tsc_unstable),
+            cmocka_unit_test(test_dmesg_tsc_unstable_warns_and_uses_printk_times),
             cmocka_unit_test(test_dmesg_real_console_durations),
             cmocka_unit_test(test_dmesg_async_initcalls_on_other_pids),
             cmocka_unit_test(test_dmesg_without_initcall_debug_notes_it),
