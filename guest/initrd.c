@@ -462,6 +462,10 @@ static int try_path(const char *path, char **out)
 
 int initrd_find_dumper(char **path)
 {
+        /* Relative to the running bootlens: a build tree, then an install
+         * (bin/ beside share/bootlens/), so a moved tree still works. */
+        static const char *const beside[] = {"../guest/bootlens-dumper",
+                                             "../share/bootlens/bootlens-dumper"};
         char self[PATH_MAX];
         const char *env = getenv("BOOTLENS_DUMPER");
         ssize_t n;
@@ -469,21 +473,22 @@ int initrd_find_dumper(char **path)
         if (env && *env)
                 return try_path(env, path);
         n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n > 0) {
+        for (size_t i = 0; n > 0 && i < UTIL_ARRAY_SIZE(beside); i++) {
                 struct sbuf sb = SBUF_INIT;
                 int ret;
 
                 self[n] = '\0';
-                ret = sbuf_addf(&sb, "%s/../guest/bootlens-dumper", dirname(self));
+                ret = sbuf_addf(&sb, "%s/%s", dirname(self), beside[i]);
                 if (!ret)
                         ret = try_path(sb.buf, path);
                 sbuf_release(&sb);
                 if (ret != -ENOENT)
                         return ret;
+                n = readlink("/proc/self/exe", self, sizeof(self) - 1);
         }
-        if (try_path(BOOTLENS_BINARY_DIR "/guest/bootlens-dumper", path) == 0)
+        if (try_path(BOOTLENS_DATADIR "/bootlens-dumper", path) == 0)
                 return 0;
-        return try_path(BOOTLENS_DATADIR "/bootlens-dumper", path);
+        return try_path(BOOTLENS_BINARY_DIR "/guest/bootlens-dumper", path);
 }
 
 int initrd_build(const char *modules_dir, const char *const *names, size_t nnames,

@@ -60,10 +60,11 @@ int initrd_modtree_resolve(struct initrd_modtree *t, const char *const *names, s
 int initrd_write(const char *out_path, const char *dumper_path,
                  const struct initrd_module *const *modules, size_t nmodules);
 
-/* Locate the bootlens-dumper binary: $BOOTLENS_DUMPER, else beside the
- * running bootlens in a build tree (../guest/bootlens-dumper), else this
- * build's guest/ directory, else the installed DATADIR/bootlens. *path is
- * owned by the caller. Returns 0 or -ENOENT. */
+/* Locate the bootlens-dumper binary: $BOOTLENS_DUMPER; else relative to
+ * the running bootlens, ../guest/bootlens-dumper (a build tree) or
+ * ../share/bootlens/bootlens-dumper (an install); else the configured
+ * DATADIR/bootlens; else this build's guest/ directory. *path is owned by
+ * the caller. Returns 0 or -ENOENT. */
 int initrd_find_dumper(char **path);
 
 /* Everything at once: open dir, resolve names (the default set when nnames
