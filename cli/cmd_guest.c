@@ -55,9 +55,9 @@ static void usage_verify(FILE *out)
 {
         fprintf(out, "usage: bootlens guest verify [--section NAME] [--quiet] FILE\n\n"
                      "Find the first bootlens dump in a console capture and check its framing\n"
-                     "(end line, byte count, crc32). Prints the verdict, the begin line's fields\n"
-                     "and the sections; exit status 0 if the dump is whole, 1 if not, 2 if the\n"
-                     "file cannot be read or holds no dump.\n\n"
+                     "(end line, byte count, crc32). Prints the verdict, the begin line's fields,\n"
+                     "the sections and every marker line; exit status 0 if the dump is whole,\n"
+                     "1 if not, 2 if the file cannot be read or holds no dump.\n\n"
                      "  --section NAME  print that section's content instead (exit 1 if absent)\n"
                      "  -q, --quiet     print nothing, only set the exit status\n");
 }
@@ -215,7 +215,28 @@ static int guest_fetch_kernel(int argc, char **argv)
         return BL_EXIT_OK;
 }
 
-static void print_verdict(const char *buf, const struct framing_dump *d)
+/* Every marker line in the capture, inside a dump or not. */
+static void print_marks(const char *buf, size_t len)
+{
+        static const char prefix[] = FRAMING_PREFIX "mark ";
+        struct sbuf name = SBUF_INIT;
+
+        for (size_t pos = 0; pos < len;) {
+                const char *nl = memchr(buf + pos, '\n', len - pos);
+                size_t eol = nl ? (size_t)(nl - buf) : len;
+                uint64_t up;
+
+                if (eol - pos > sizeof(prefix) - 1 &&
+                    memcmp(buf + pos, prefix, sizeof(prefix) - 1) == 0 &&
+                    sbuf_grow(&name, eol - pos + 1) == 0 &&
+                    framing_parse_mark(buf + pos, eol - pos, name.buf, eol - pos + 1, &up) == 0)
+                        printf("mark %s uptime_ns=%llu\n", name.buf, (unsigned long long)up);
+                pos = eol + 1;
+        }
+        sbuf_release(&name);
+}
+
+static void print_verdict(const char *buf, size_t len, const struct framing_dump *d)
 {
         printf("dump: %s\n", framing_status_str(d->status));
         if (d->status == FRAMING_BAD_BYTES)
@@ -230,6 +251,7 @@ static void print_verdict(const char *buf, const struct framing_dump *d)
         for (unsigned i = 0; i < d->nsections; i++)
                 printf("section %.*s %zu bytes\n", (int)d->sections[i].name_len,
                        d->sections[i].name, d->sections[i].len);
+        print_marks(buf, len);
 }
 
 static int guest_verify(int argc, char **argv)
@@ -294,7 +316,7 @@ static int guest_verify(int argc, char **argv)
                         fwrite(buf + s->off, 1, s->len, stdout);
                 }
         } else if (!quiet) {
-                print_verdict(buf, &d);
+                print_verdict(buf, len, &d);
         }
         if (d.status != FRAMING_OK && !quiet)
                 bl_error("'%s': bad dump: %s", path, framing_status_str(d.status));
