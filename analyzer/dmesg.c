@@ -425,6 +425,14 @@ static int on_probe(struct parser *p, const char *s, const char *end, uint64_t t
         return 0;
 }
 
+/* printk time minus CLOCK_MONOTONIC, when the log said (0 to 10 s). */
+static uint64_t monotonic_offset(const struct dmesg_meta *m)
+{
+        if (m->sched_stable_line && m->gtod_offset_ns >= 0 && m->gtod_offset_ns < 10000000000ll)
+                return (uint64_t)m->gtod_offset_ns;
+        return 0;
+}
+
 static int on_mark(struct parser *p, const char *s, size_t n, uint32_t line)
 {
         char name[128];
@@ -442,7 +450,7 @@ static int on_mark(struct parser *p, const char *s, size_t n, uint32_t line)
                 err = intern(p, ev.buf, ev.len, &id);
         sbuf_release(&ev);
         if (!err)
-                err = add_rec(p, EV_EVENT, uptime, 0, id, 0, line, NULL);
+                err = add_rec(p, EV_EVENT, uptime + monotonic_offset(p->m), 0, id, 0, line, NULL);
         if (err)
                 return err;
         p->m->marks++;
@@ -806,13 +814,9 @@ static int finish(struct parser *p)
 
 bool dmesg_printk_at_dump(const struct dmesg_meta *m, uint64_t *ns)
 {
-        /* a sane offset: 0 to 10 s */
-        bool off =
-            m->sched_stable_line && m->gtod_offset_ns >= 0 && m->gtod_offset_ns < 10000000000ll;
-
         if (!m->has_uptime)
                 return false;
-        *ns = m->uptime_ns + (off ? (uint64_t)m->gtod_offset_ns : 0);
+        *ns = m->uptime_ns + monotonic_offset(m);
         return true;
 }
 

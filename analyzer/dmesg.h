@@ -22,13 +22,14 @@
  *   probe of DEV returned R after N usecs          ENTER+EXIT "probe" DEV
  *   Run /init as init process                      EVENT kernel.run_init
  *   Freeing unused kernel image ... (first one)    EVENT kernel.free_initmem
- *   @@bootlens mark NAME uptime_ns=N               EVENT mark.NAME at N
+ *   @@bootlens mark NAME uptime_ns=N               EVENT mark.NAME at N + O
  * plus EVENT kernel.start at time 0 (printk time 0), and, when initcalls
  * were seen, EVENT initcalls.start at the first ENTER on PID 1 and EVENT
  * initcalls.end at the last EXIT before kernel.run_init (or before the end
  * of the log). When the dump's begin line carries uptime_ns, EVENT
- * dump.begin at that time (the kernel's CLOCK_MONOTONIC starts at printk
- * time 0, docs/linux.md).
+ * dump.begin at uptime_ns + O. O is the printk clock's offset over
+ * CLOCK_MONOTONIC (gtod_offset_ns below, from the "sched_clock: Marking
+ * stable" line; 0 when the log does not give it), docs/linux.md.
  *
  * Symbol names lose their "+0xOFF/0xLEN" suffix; a module's " [MOD]" tag
  * stays part of the name. The kernel prints no initcall level, and none is
