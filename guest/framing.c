@@ -1,5 +1,6 @@
 /* framing: see framing.h and docs/framing.md. */
 #include "guest/framing.h"
+#include "analyzer/util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,29 +9,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static int write_raw(int fd, const void *buf, size_t len)
-{
-        size_t done = 0;
-
-        while (done < len) {
-                ssize_t n = write(fd, (const char *)buf + done, len - done);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                done += (size_t)n;
-        }
-        return 0;
-}
-
 static int body_write(struct framing_writer *w, const void *data, size_t len)
 {
         if (w->err)
                 return w->err;
         if (len == 0)
                 return 0;
-        w->err = write_raw(w->fd, data, len);
+        w->err = util_write_full(w->fd, data, len);
         if (w->err)
                 return w->err;
         w->crc = (uint32_t)crc32(w->crc, data, (uInt)len);
@@ -45,12 +30,12 @@ int framing_begin(struct framing_writer *w, int fd, const char *fields)
         w->fd = fd;
         w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
         w->at_line_start = true;
-        w->err = write_raw(fd, FRAMING_PREFIX FRAMING_VERSION " begin ",
+        w->err = util_write_full(fd, FRAMING_PREFIX FRAMING_VERSION " begin ",
                            sizeof(FRAMING_PREFIX FRAMING_VERSION " begin ") - 1);
         if (!w->err)
-                w->err = write_raw(fd, fields, strlen(fields));
+                w->err = util_write_full(fd, fields, strlen(fields));
         if (!w->err)
-                w->err = write_raw(fd, "\n", 1);
+                w->err = util_write_full(fd, "\n", 1);
         return w->err;
 }
 
@@ -89,7 +74,7 @@ int framing_end(struct framing_writer *w)
                      w->sections, (unsigned long long)w->bytes, (unsigned)w->crc);
         if (n < 0 || (size_t)n >= sizeof(line))
                 return w->err = -EOVERFLOW;
-        w->err = write_raw(w->fd, line, (size_t)n);
+        w->err = util_write_full(w->fd, line, (size_t)n);
         return w->err;
 }
 
