@@ -13,7 +13,7 @@
  * ids. Id i names strs[i]; id 0 is "".
  */
 struct ev_strtab {
-        char **strs;   /* by id */
+        char **strs; /* by id */
         uint32_t *lens;
         uint32_t count, cap;
         uint32_t *slots; /* hash slots hold id+1, 0 = empty */

@@ -78,11 +78,11 @@ struct ev_trace {
         size_t nwarns, warns_cap;
 
         /* What the parser saw. */
-        uint64_t lines_total;   /* lines read */
-        uint64_t lines_records; /* lines that became records or processes */
-        uint64_t lines_skipped; /* other lines (console noise, markers) */
-        bool has_begin_marker;  /* a dump begin marker was seen */
-        bool has_end_marker;    /* a dump end marker was seen */
+        uint64_t lines_total;       /* lines read */
+        uint64_t lines_records;     /* lines that became records or processes */
+        uint64_t lines_skipped;     /* other lines (console noise, markers) */
+        bool has_begin_marker;      /* a dump begin marker was seen */
+        bool has_end_marker;        /* a dump end marker was seen */
         uint32_t begin_marker_line; /* line of the first begin marker, 0 = none */
         uint32_t end_marker_line;   /* line of the first end marker, 0 = none */
 
@@ -108,7 +108,7 @@ int64_t ev_add_process(struct ev_trace *t, const struct ev_process *p);
 /* Append a printf-formatted warning tied to an input line (0 = none).
  * Returns 0 or -ENOMEM. */
 int ev_warn(struct ev_trace *t, uint32_t line, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Convert a duration or timestamp in the trace's clock to nanoseconds.
  * Returns false (and leaves *ns alone) when a cycle trace has no known

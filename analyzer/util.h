@@ -57,7 +57,10 @@ struct sbuf {
         size_t len;
         size_t cap;
 };
-#define SBUF_INIT {NULL, 0, 0}
+#define SBUF_INIT                                                                                  \
+        {                                                                                          \
+                NULL, 0, 0                                                                         \
+        }
 
 int sbuf_grow(struct sbuf *sb, size_t extra);
 int sbuf_add(struct sbuf *sb, const void *data, size_t len);

@@ -17,14 +17,14 @@ static int cmd_version(int argc, char **argv);
 static void usage_version(FILE *out);
 
 const struct bl_command bl_commands[] = {
-        {"analyze", cmd_analyze, "attribute boot time to phases and functions", usage_analyze},
-        {"collect", cmd_collect, "boot a kernel under QEMU many times into a session", usage_collect},
-        {"demo", cmd_demo, "profile 5 real boots of Debian's cloud kernel, end to end", usage_demo},
-        {"guest", cmd_guest, "build guest images, fetch a test kernel, verify dumps", usage_guest},
-        {"help", cmd_help, "show help for bootlens or one command", usage_help},
-        {"show", cmd_show, "list a session's runs or print one run's capture", usage_show},
-        {"version", cmd_version, "print the version", usage_version},
-        {NULL, NULL, NULL, NULL},
+    {"analyze", cmd_analyze, "attribute boot time to phases and functions", usage_analyze},
+    {"collect", cmd_collect, "boot a kernel under QEMU many times into a session", usage_collect},
+    {"demo", cmd_demo, "profile 5 real boots of Debian's cloud kernel, end to end", usage_demo},
+    {"guest", cmd_guest, "build guest images, fetch a test kernel, verify dumps", usage_guest},
+    {"help", cmd_help, "show help for bootlens or one command", usage_help},
+    {"show", cmd_show, "list a session's runs or print one run's capture", usage_show},
+    {"version", cmd_version, "print the version", usage_version},
+    {NULL, NULL, NULL, NULL},
 };
 
 void bl_error(const char *fmt, ...)

@@ -31,7 +31,7 @@ int framing_begin(struct framing_writer *w, int fd, const char *fields)
         w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
         w->at_line_start = true;
         w->err = util_write_full(fd, FRAMING_PREFIX FRAMING_VERSION " begin ",
-                           sizeof(FRAMING_PREFIX FRAMING_VERSION " begin ") - 1);
+                                 sizeof(FRAMING_PREFIX FRAMING_VERSION " begin ") - 1);
         if (!w->err)
                 w->err = util_write_full(fd, fields, strlen(fields));
         if (!w->err)
@@ -210,24 +210,23 @@ int framing_parse(const char *buf, size_t len, struct framing_dump *d)
                 } else if (memcmp(buf + pos + sizeof(FRAMING_PREFIX) - 1, "end ", 4) == 0) {
                         d->end_off = pos;
                         d->after_off = eol < len ? eol + 1 : len;
-                        d->status = parse_end_line(buf + pos, eol - pos, d) ? FRAMING_BAD_END
-                                                                            : FRAMING_OK;
+                        d->status =
+                            parse_end_line(buf + pos, eol - pos, d) ? FRAMING_BAD_END : FRAMING_OK;
                         break;
                 }
         }
         for (unsigned i = 0; i < d->nsections; i++) {
-                size_t stop = i + 1 < d->nsections
-                                      ? (size_t)(d->sections[i + 1].name - buf) -
-                                                (sizeof(FRAMING_PREFIX) - 1 + 8)
-                                      : d->end_off;
+                size_t stop = i + 1 < d->nsections ? (size_t)(d->sections[i + 1].name - buf) -
+                                                         (sizeof(FRAMING_PREFIX) - 1 + 8)
+                                                   : d->end_off;
                 d->sections[i].len = stop > d->sections[i].off ? stop - d->sections[i].off : 0;
         }
         d->bytes_actual = d->end_off - d->body_off;
         d->crc_actual = (uint32_t)crc32(0L, Z_NULL, 0);
         for (size_t off = d->body_off; off < d->end_off;) {
                 size_t chunk = d->end_off - off > (1u << 30) ? (1u << 30) : d->end_off - off;
-                d->crc_actual = (uint32_t)crc32(d->crc_actual, (const Bytef *)buf + off,
-                                                (uInt)chunk);
+                d->crc_actual =
+                    (uint32_t)crc32(d->crc_actual, (const Bytef *)buf + off, (uInt)chunk);
                 off += chunk;
         }
         if (d->status != FRAMING_OK)
