@@ -26,7 +26,9 @@ export FAKE_QEMU_SCRIPT="ok slow"
 # run 1 is recorded.
 start() {
 	mkdir -p "$tmp/state.$1"
-	FAKE_QEMU_STATE=$tmp/state.$1 FAKE_QEMU_DELAY=$2 "$BOOTLENS" collect --kernel "$tmp/k" \
+	# Its own session and process group, like a shell job: a Ctrl-C on a
+	# terminal goes to the whole group (kill -INT -- -PID below).
+	FAKE_QEMU_STATE=$tmp/state.$1 FAKE_QEMU_DELAY=$2 setsid "$BOOTLENS" collect --kernel "$tmp/k" \
 		--qemu "$fake" --accel tcg -n 4 -o "$tmp/$1" >"$tmp/$1.out" 2>"$tmp/$1.err" &
 	pid=$!
 	for _ in $(seq 200); do
@@ -64,10 +66,11 @@ resume() {
 	grep -q '4 of 4 runs recorded' "$tmp/$1.rout" || fail "resume of $1 said: $(cat "$tmp/$1.rout")"
 }
 
-# Ctrl-C once, during run 2 (2 s each): run 2 still completes.
+# Ctrl-C once, during run 2 (2 s each): run 2 still completes (QEMU is in
+# its own process group, so the terminal's SIGINT does not reach it).
 start once 2
 sleep 0.3
-kill -INT "$pid"
+kill -INT -- "-$pid"
 finish
 [ $rc -eq 1 ] || fail "an interrupted collection exited $rc, want 1"
 grep -q 'stopped after [12] of 4 runs; continue with: bootlens collect --resume' "$tmp/once.out" ||
@@ -81,9 +84,9 @@ resume once
 start twice 30
 sleep 0.3
 t0=$(date +%s%N)
-kill -INT "$pid"
+kill -INT -- "-$pid"
 sleep 0.2
-kill -INT "$pid"
+kill -INT -- "-$pid"
 finish
 took=$((($(date +%s%N) - t0) / 1000000))
 [ $rc -eq 1 ] || fail "a twice-interrupted collection exited $rc, want 1"

@@ -68,6 +68,29 @@ for j in "$tmp"/s/runs/[0-9][0-9][0-9][0-9].json; do
 	grep -q '"name": "poweroff"' "$j" || fail "run $r lacks the dumper's poweroff mark"
 done
 
+# QEMU killed during a boot: verdict crash, and the session goes on.
+"$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd.gz" --accel tcg -n 2 \
+	--timeout 60 -o "$tmp/kill" >"$tmp/kill.out" 2>&1 &
+cpid=$!
+qpid=
+for _ in $(seq 100); do
+	qpid=$(pgrep -P "$cpid" -f -- " -kernel " | head -n 1 || true) # the booting child
+	[ -n "$qpid" ] && break
+	sleep 0.1
+done
+[ -n "$qpid" ] || fail "QEMU of the kill test did not start"
+sleep 0.5
+kill -KILL "$qpid"
+set +e
+wait "$cpid"
+rc=$?
+set -e
+cat "$tmp/kill.out"
+[ $rc -eq 0 ] || fail "collect after a killed QEMU exited $rc, want 0 (run 2 ok)"
+grep -q '"verdict": "crash"' "$tmp/kill/runs/0001.json" || fail "the killed run is not a crash"
+grep -q 'qemu killed by signal 9' "$tmp/kill/runs/0001.json" || fail "the killed run's reason"
+grep -q '"verdict": "ok"' "$tmp/kill/runs/0002.json" || fail "the run after the killed one is not ok"
+
 # --accel auto: one line and TCG when KVM cannot run the guest.
 "$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd.gz" -n 1 --timeout 60 \
 	-o "$tmp/auto" >"$tmp/auto.out" 2>&1 || fail "--accel auto failed: $(cat "$tmp/auto.out")"
