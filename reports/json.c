@@ -100,6 +100,18 @@ static json_t *ju64(uint64_t v)
         return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
 }
 
+/* k = key + suffix; key is one of ours (short), k holds 64 bytes. This is
+ * on the hot path of big reports: no snprintf. */
+static void suffixed(char k[64], const char *key, const char *suffix)
+{
+        size_t kl = strlen(key), sl = strlen(suffix);
+
+        if (kl + sl >= 64)
+                kl = 63 - sl;
+        memcpy(k, key, kl);
+        memcpy(k + kl, suffix, sl + 1);
+}
+
 /* key_cycles (or key_ns for an ns trace) and key_ns when convertible. */
 static bool put_time(json_t *obj, const struct ev_trace *t, const char *key, uint64_t ticks)
 {
@@ -107,12 +119,12 @@ static bool put_time(json_t *obj, const struct ev_trace *t, const char *key, uin
         double ns;
 
         if (t->clock == EV_CLOCK_CYCLES) {
-                snprintf(k, sizeof(k), "%s_cycles", key);
+                suffixed(k, key, "_cycles");
                 if (!put(obj, k, ju64(ticks)))
                         return false;
         }
         if (ev_to_ns(t, ticks, &ns)) {
-                snprintf(k, sizeof(k), "%s_ns", key);
+                suffixed(k, key, "_ns");
                 if (t->clock == EV_CLOCK_NS)
                         return put(obj, k, ju64(ticks));
                 return put(obj, k, ju64((uint64_t)llround(ns)));
@@ -130,12 +142,12 @@ static bool put_stime(json_t *obj, const struct ev_trace *t, const char *key, in
         if (ticks >= 0)
                 return put_time(obj, t, key, (uint64_t)ticks);
         if (t->clock == EV_CLOCK_CYCLES) {
-                snprintf(k, sizeof(k), "%s_cycles", key);
+                suffixed(k, key, "_cycles");
                 if (!put(obj, k, json_integer(ticks)))
                         return false;
         }
         if (ev_to_ns(t, (uint64_t)-ticks, &ns)) {
-                snprintf(k, sizeof(k), "%s_ns", key);
+                suffixed(k, key, "_ns");
                 if (t->clock == EV_CLOCK_NS)
                         return put(obj, k, json_integer(ticks));
                 return put(obj, k, json_integer(-llround(ns)));
