@@ -69,6 +69,11 @@ static int add_mark(struct runner_result *r, const char *line, size_t len, size_
 
         if (framing_parse_mark(line, len, m.name, sizeof(m.name), &m.uptime_ns) < 0)
                 return 0;
+        /* The name came from the guest: keep it printable ASCII (and so
+         * valid UTF-8 for the run's JSON). */
+        for (char *p = m.name; *p; p++)
+                if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+                        *p = '?';
         if (r->nmarks >= MAX_MARKS)
                 return 0;
         if (r->nmarks % 64 == 0) {

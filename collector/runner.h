@@ -51,7 +51,7 @@ const char *runner_verdict_name(enum runner_verdict v);
 int runner_verdict_parse(const char *s, enum runner_verdict *v);
 
 struct runner_mark {
-        char name[64];      /* truncated to 63 bytes */
+        char name[64];      /* truncated to 63 bytes; bytes outside 0x21-0x7e become '?' */
         uint64_t host_ns;   /* when the line's newline arrived */
         uint64_t uptime_ns; /* what the guest said (0: nothing) */
         size_t offset;      /* the line's first byte in the console capture */

@@ -181,6 +181,18 @@ static void test_runner_run_keeps_console_verbatim_and_stamps_marks(void **state
         runner_result_free(&r);
 }
 
+static void test_runner_run_mark_names_become_printable_ascii(void **state)
+{
+        struct runner_result r;
+
+        boot("oddmark", 10 * SEC, &r);
+        assert_int_equal(r.verdict, RUNNER_OK);
+        assert_true(r.nmarks >= 1);
+        assert_string_equal(r.marks[0].name, "caf??");
+        assert_int_equal(r.marks[0].offset, 0);
+        runner_result_free(&r);
+}
+
 static void test_runner_run_bad_crc_keeps_raw_bytes(void **state)
 {
         struct runner_result r;
@@ -269,6 +281,7 @@ int main(void)
             cmocka_unit_test(test_runner_judge_crashes),
             cmocka_unit_test(test_runner_verdict_names_round_trip),
             cmocka_unit_test(test_runner_run_keeps_console_verbatim_and_stamps_marks),
+            cmocka_unit_test(test_runner_run_mark_names_become_printable_ascii),
             cmocka_unit_test(test_runner_run_bad_crc_keeps_raw_bytes),
             cmocka_unit_test(test_runner_run_hang_times_out_promptly),
             cmocka_unit_test(test_runner_run_killed_qemu_is_crash),
