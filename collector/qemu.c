@@ -267,6 +267,28 @@ static int push(char ***argv, size_t *n, size_t *cap, const char *fmt, ...)
         return 0;
 }
 
+/* The machine type QEMU will use: the last -M/-machine among the extra
+ * arguments (its first word, or type=), else ours. */
+static bool machine_is_microvm(const struct qemu_config *c)
+{
+        const char *m = c->machine ? c->machine : QEMU_DEFAULT_MACHINE;
+
+        for (size_t i = 0; i + 1 < c->nextra; i++) {
+                const char *a = c->extra[i];
+
+                if (strcmp(a, "-M") == 0 || strcmp(a, "-machine") == 0 ||
+                    strcmp(a, "--machine") == 0) {
+                        const char *v = c->extra[i + 1], *t = strstr(v, "type=");
+
+                        if (t && (t == v || t[-1] == ','))
+                                m = t + 5;
+                        else if (!memchr(v, '=', strcspn(v, ",")))
+                                m = v; /* "-M q35,..."; "-M rtc=off" keeps the type */
+                }
+        }
+        return strncmp(m, "microvm", 7) == 0 && (m[7] == '\0' || m[7] == ',');
+}
+
 int qemu_build_argv(const struct qemu_config *c, char ***argvp)
 {
         char **argv = NULL;
@@ -303,7 +325,9 @@ int qemu_build_argv(const struct qemu_config *c, char ***argvp)
                 r |= push(&argv, &n, &cap, "-chardev");
                 r |= push(&argv, &n, &cap, "socket,id=blcon,fd=%d", c->console_fd);
                 r |= push(&argv, &n, &cap, "-device");
-                r |= push(&argv, &n, &cap, "virtio-serial-device");
+                /* virtio-mmio on microvm, PCI on the others (-M q35, pc). */
+                r |= push(&argv, &n, &cap, "%s",
+                          machine_is_microvm(c) ? "virtio-serial-device" : "virtio-serial-pci");
                 r |= push(&argv, &n, &cap, "-device");
                 r |= push(&argv, &n, &cap, "virtconsole,chardev=blcon");
         }

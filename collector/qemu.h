@@ -10,7 +10,8 @@
  *   BINARY -M microvm -accel A -m 256M -smp 1 -nodefaults -no-user-config
  *          -display none -no-reboot -kernel K [-initrd I] [-append CMDLINE]
  *          -chardev socket,id=blcon,fd=N -device virtio-serial-device
- *          -device virtconsole,chardev=blcon
+ *          -device virtconsole,chardev=blcon   (virtio-serial-pci when the
+ *                                               extra -M is not microvm)
  *          -chardev socket,id=blser,fd=M -serial chardev:blser  EXTRA...
  *
  * Functions return 0 or a negative errno and never print.

@@ -76,6 +76,34 @@ static void test_qemu_argv_extra_args_come_last(void **state)
         qemu_argv_free(argv);
 }
 
+static void test_qemu_argv_console_device_follows_the_machine(void **state)
+{
+        char *microvm[] = {"-M", "microvm,rtc=off", "-M", "pic=off"};
+        char *q35[] = {"-M", "q35"};
+        char *pc[] = {"-machine", "accel=tcg,type=pc"};
+        struct qemu_config c = {.binary = "q",
+                                .accel = "tcg",
+                                .kernel = "k",
+                                .console_fd = 3,
+                                .serial_fd = -1,
+                                .extra = microvm,
+                                .nextra = 4};
+        char **argv = NULL;
+
+        assert_true(qemu_build_argv(&c, &argv) > 0);
+        assert_true(find_arg(argv, "virtio-serial-device") > 0);
+        qemu_argv_free(argv);
+        c.extra = q35;
+        c.nextra = 2;
+        assert_true(qemu_build_argv(&c, &argv) > 0);
+        assert_true(find_arg(argv, "virtio-serial-pci") > 0);
+        qemu_argv_free(argv);
+        c.extra = pc;
+        assert_true(qemu_build_argv(&c, &argv) > 0);
+        assert_true(find_arg(argv, "virtio-serial-pci") > 0);
+        qemu_argv_free(argv);
+}
+
 static void test_qemu_argv_rejects_auto_accel_and_missing_kernel(void **state)
 {
         struct qemu_config c = {.binary = "q", .accel = "auto", .kernel = "k"};
@@ -163,6 +191,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_qemu_argv_has_microvm_console_and_serial),
             cmocka_unit_test(test_qemu_argv_extra_args_come_last),
+            cmocka_unit_test(test_qemu_argv_console_device_follows_the_machine),
             cmocka_unit_test(test_qemu_argv_rejects_auto_accel_and_missing_kernel),
             cmocka_unit_test(test_qemu_accel_names_round_trip),
             cmocka_unit_test(test_qemu_version_reads_first_line),
