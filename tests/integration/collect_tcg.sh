@@ -26,7 +26,7 @@ modules=$(sed -n 's/^modules //p' "$tmp/paths")
 	fail "bootlens guest initrd failed"
 
 set +e
-"$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd.gz" --accel tcg -n $n --timeout 60 \
+"$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd.gz" --accel tcg -n $n \
 	--variant base --variant 'rtcoff: qemu+=-M microvm,rtc=off' --label test=collect_tcg \
 	-o "$tmp/s" >"$tmp/out" 2>"$tmp/err"
 rc=$?
