@@ -27,6 +27,8 @@
 #include "guest/dumper_os.h"
 
 #define SYSLOG_ACTION_READ_ALL    3
+#define SYSLOG_ACTION_CONSOLE_OFF 6
+#define SYSLOG_ACTION_CONSOLE_ON  7
 #define SYSLOG_ACTION_SIZE_BUFFER 10
 #define MODULE_LIST               "/etc/bootlens/modules"
 #define DEFAULT_WAIT_MS           5000
@@ -392,7 +394,7 @@ int dumper_os_run(const struct dumper_opts *o)
         size_t klog_len = 0;
         uint64_t t_step;
         int fd, ret, how = RB_POWER_OFF;
-        bool ftrace;
+        bool ftrace, console_off;
 
         if (o->as_init)
                 mount_all(&log);
@@ -428,11 +430,19 @@ int dumper_os_run(const struct dumper_opts *o)
         if (ftrace) {
                 add_file_section(&r, "ftrace", "/sys/kernel/tracing/trace", &log);
         }
+        /* Kernel messages printed on the same console in the middle of the
+         * dump would break its byte count (seen on the ttyS0 fallback with
+         * initcall_debug): keep printk off the consoles while writing. */
+        console_off = klogctl(SYSLOG_ACTION_CONSOLE_OFF, NULL, 0) == 0;
+        if (!console_off)
+                sbuf_addf(&log, "klogctl console_off %s\n", strerror(errno));
         sbuf_addf(&log, "collected %llu\n", (unsigned long long)(dumper_uptime_ns() - t0));
         add_copy_section(&r, "dumper", log.buf ? log.buf : "", log.len);
         ret = dumper_write(fd, &r);
         if (ret == 0)
                 tcdrain(fd);
+        if (console_off)
+                klogctl(SYSLOG_ACTION_CONSOLE_ON, NULL, 0);
         if (o->as_init && c.init) {
                 dumper_write_mark(fd, "exec-init");
                 dumper_console_restore(fd, &saved, had_tty);
