@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/fgraph.h"
 #include "analyzer/util.h"
 #include "guest/framing.h"
 
@@ -728,6 +729,21 @@ static const struct framing_section_ref *log_section(const struct framing_dump *
         return NULL;
 }
 
+/* A function_graph trace: raw sched_clock, moved into printk time. */
+static int parse_ftrace(struct parser *p, const char *buf, size_t len, uint32_t first_line)
+{
+        struct fgraph_meta fm;
+        int64_t offset = p->m->sched_stable_line ? -p->m->sched_lag_ns : 0;
+        int err = fgraph_parse(p->t, buf, len, first_line, offset, &fm);
+
+        if (err)
+                return err;
+        p->m->ftrace_line = first_line;
+        p->m->ftrace_calls = fm.calls;
+        p->t->lines_records += fm.lines_entries;
+        return 0;
+}
+
 static int parse_framed(struct parser *p, const char *buf, size_t len, struct framing_dump *d)
 {
         const struct framing_section_ref *sec = log_section(d);
@@ -759,6 +775,12 @@ static int parse_framed(struct parser *p, const char *buf, size_t len, struct fr
         err = walk(p, buf + sec->off, sec->len, m->section_line + 1, false);
         if (err)
                 return err;
+        sec = framing_find_section(d, "ftrace");
+        if (sec && fgraph_probe(buf + sec->off, sec->len)) {
+                err = parse_ftrace(p, buf + sec->off, sec->len, line_of(buf, sec->off));
+                if (err)
+                        return err;
+        }
         /* Marks may sit anywhere on the console; count every line. */
         p->marks_inline = true;
         {
@@ -845,6 +867,10 @@ int dmesg_parse(struct ev_trace *t, const char *buf, size_t len, struct dmesg_me
         }
         if (found == 0) {
                 err = parse_framed(&p, buf, len, &d);
+        } else if (fgraph_probe(buf, len)) {
+                err = parse_ftrace(&p, buf, len, 1);
+                if (!err)
+                        err = walk(&p, buf, len, 1, true); /* count the lines */
         } else {
                 p.marks_inline = true;
                 err = walk(&p, buf, len, 1, true);

@@ -45,6 +45,12 @@
  * started initcall still running, else on the pseudo-thread
  * DMESG_PROBE_THREAD (named by an EV_THREAD record).
  *
+ * A function_graph trace (the dump's "ftrace" section, or a whole input
+ * starting with "# tracer: function_graph") is read by analyzer/fgraph.h
+ * onto threads of its own, its raw sched_clock times moved into printk
+ * time by the lag below (exact after "Marking stable", approximate
+ * before).
+ *
  * A "Linux version" line after timestamped lines starts a new boot (a
  * capture of a rebooting guest): the records before it are dropped with
  * a warning. A log with no "calling" line gets a warning that initcalls
@@ -92,6 +98,8 @@ struct dmesg_meta {
          * S. lag = R - (G + O) is the time the printk clock lost before
          * the TSC took over (jiffies-driven under TCG), O the offset of
          * printk time over CLOCK_MONOTONIC (docs/linux.md). */
+        uint32_t ftrace_line;       /* first line of a function_graph trace, 0 = none */
+        uint64_t ftrace_calls;      /* calls it gave (analyzer/fgraph.h) */
         uint32_t tsc_unstable_line; /* "tsc: Marking TSC unstable", 0 = none */
         uint32_t sched_stable_line; /* 0 = none */
         int64_t sched_lag_ns;

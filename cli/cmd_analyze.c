@@ -21,6 +21,7 @@
 #include "analyzer/analysis.h"
 #include "analyzer/dmesg.h"
 #include "analyzer/events.h"
+#include "analyzer/fgraph.h"
 #include "analyzer/phases.h"
 #include "analyzer/stitch.h"
 #include "analyzer/tslog.h"
@@ -119,7 +120,7 @@ static const struct input_kind *choose_kind(const char *buf, size_t len,
                 return &input_kinds[0];
         if (memmem(buf, len, linux_dump, sizeof(linux_dump) - 1))
                 return &input_kinds[1];
-        if (dmesg_probe(buf, len) > tslog_probe(buf, len))
+        if (fgraph_probe(buf, len) || dmesg_probe(buf, len) > tslog_probe(buf, len))
                 return &input_kinds[1];
         return &input_kinds[0];
 }
@@ -326,7 +327,7 @@ static int analyze_file(struct run_state *st, const char *path)
         err = kind->parse(&t, buf, len, o, &res);
         if (err < 0)
                 goto out_nomem;
-        if (kind == &input_kinds[1] && !res.dmesg.lines_printk) {
+        if (kind == &input_kinds[1] && !res.dmesg.lines_printk && !res.dmesg.ftrace_calls) {
                 bl_error("no kernel log line with a printk timestamp in '%s' (%llu lines read)",
                          path, (unsigned long long)t.lines_total);
                 goto out_free;

@@ -1,6 +1,8 @@
 /* lxreport: see lxreport.h. */
 #include "reports/lxreport.h"
 
+#include "analyzer/fgraph.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -29,8 +31,8 @@ int lxreport_slowest(const struct analysis *a, struct lxreport_initcall *out, si
 
                 if (probe && fn->name == probe)
                         continue;
-                if (th->id == DMESG_PROBE_THREAD)
-                        continue;
+                if (th->id == DMESG_PROBE_THREAD || th->id >= FGRAPH_THREAD_BASE)
+                        continue; /* probes and ftrace functions are not initcalls */
                 snprintf(label, LABEL, "pid %" PRIu64, th->id);
                 out[n].name = ev_str(t, fn->name);
                 out[n].thread = label;
@@ -149,6 +151,11 @@ int lxreport_table(FILE *out, const struct analysis *a, const struct dmesg_meta 
         } else {
                 fprintf(out, "  no initcalls: boot the kernel with initcall_debug to see them\n");
         }
+        if (m->ftrace_line)
+                fprintf(out,
+                        "  ftrace: %" PRIu64 " function_graph calls (line %u), on threads of "
+                        "their own (bootlens analyze FILE shows them)\n",
+                        m->ftrace_calls, m->ftrace_line);
         write_stitch(out, m, s);
         free(ic);
         free(labels);
@@ -272,7 +279,8 @@ json_t *lxreport_json(const struct analysis *a, const struct dmesg_meta *m, cons
             set(k, "printk_at_dump_ns",
                 dmesg_printk_at_dump(m, &dump) ? json_integer((json_int_t)dump) : json_null()) ||
             set(k, "tsc_now", m->has_tsc ? json_integer((json_int_t)m->tsc_now) : json_null()) ||
-            set(k, "tsc_freq", m->has_tsc ? json_integer((json_int_t)m->tsc_freq) : json_null()))
+            set(k, "tsc_freq", m->has_tsc ? json_integer((json_int_t)m->tsc_freq) : json_null()) ||
+            set(k, "ftrace_calls", json_integer((json_int_t)m->ftrace_calls)))
                 goto out_fail;
         if (set(o, "phases", phases_json(a)) || json_object_set(o, "initcalls", ic) ||
             json_object_set(o, "kernel", k) || set(o, "stitch", stitch_json(s)) ||
