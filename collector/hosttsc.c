@@ -4,12 +4,19 @@
 #include <errno.h>
 #include <time.h>
 
-#include "analyzer/util.h"
-
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
 
-/* One round: TSC ticks per CLOCK_MONOTONIC interval of about ms
+static uint64_t raw_ns(void)
+{
+        struct timespec ts;
+
+        /* Not slewed by NTP: the TSC against the clock's own oscillator. */
+        clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One round: TSC ticks per CLOCK_MONOTONIC_RAW interval of about ms
  * milliseconds, taking each clock reading between two rdtsc so that a
  * preemption between them shows up as a wide bracket and is skipped. */
 static int measure_round(unsigned ms, uint64_t *khz)
@@ -18,12 +25,12 @@ static int measure_round(unsigned ms, uint64_t *khz)
         struct timespec req = {0, (long)ms * 1000000L};
 
         c0 = __rdtsc();
-        t0 = util_now_ns();
+        t0 = raw_ns();
         if (__rdtsc() - c0 > 100000)
                 return -EAGAIN;
         nanosleep(&req, NULL);
         c1 = __rdtsc();
-        t1 = util_now_ns();
+        t1 = raw_ns();
         if (__rdtsc() - c1 > 100000)
                 return -EAGAIN;
         ns = t1 - t0;
@@ -35,16 +42,29 @@ static int measure_round(unsigned ms, uint64_t *khz)
         return 0;
 }
 
+static uint64_t median3(uint64_t a, uint64_t b, uint64_t c)
+{
+        if (a > b) {
+                uint64_t t = a;
+                a = b;
+                b = t;
+        }
+        /* now a <= b */
+        if (c <= a)
+                return a;
+        return c < b ? c : b;
+}
+
 int hosttsc_khz(uint64_t *khz)
 {
-        uint64_t best = 0, v;
+        uint64_t vals[3], v;
         int ok = 0;
 
-        /* Rounds agree to a few ppm; the median of three is robust to one
-         * round disturbed by a preemption the bracket missed. */
-        uint64_t vals[3];
+        /* 50 ms rounds agree to about 10 ppm here (10 ms rounds: 100 ppm);
+         * the median of three is robust to one round disturbed by a
+         * preemption the bracket missed. */
         for (int i = 0; i < 6 && ok < 3; i++) {
-                int ret = measure_round(10, &v);
+                int ret = measure_round(50, &v);
 
                 if (ret == -EIO)
                         return ret;
@@ -53,15 +73,10 @@ int hosttsc_khz(uint64_t *khz)
         }
         if (ok == 0)
                 return -EIO;
-        if (ok == 3) {
-                uint64_t a = vals[0], b = vals[1], c = vals[2];
-                best = a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b));
-        } else {
-                best = vals[0];
-        }
-        if (best == 0)
+        v = ok == 3 ? median3(vals[0], vals[1], vals[2]) : vals[0];
+        if (v == 0)
                 return -EIO;
-        *khz = best;
+        *khz = v;
         return 0;
 }
 
