@@ -148,17 +148,19 @@ static int add(struct fparser *p, struct task *k, enum ev_kind kind, uint64_t ra
 
 static int parse_line(struct fparser *p, const char *s, const char *end, uint32_t line)
 {
-        const char *q = skip_sp(s, end), *bar, *f, *task = NULL, *task_end = NULL;
+        const char *q, *bar, *f, *task = NULL, *task_end = NULL, *lost_at;
         uint64_t time = 0, cpu, dur = 0, pid;
         bool has_time = false, has_dur = false;
         struct task *k;
         int err = 0;
 
         end = rtrim(s, end);
+        q = skip_sp(s, end);
         if (q >= end || *q == '#')
                 return 0;
-        if (memmem(q, (size_t)(end - q), "[LOST ", 6)) {
-                const char *n = memmem(q, (size_t)(end - q), "[LOST ", 6) + 6;
+        lost_at = memmem(q, (size_t)(end - q), "[LOST ", 6);
+        if (lost_at) {
+                const char *n = lost_at + 6;
                 uint64_t lost = 0;
 
                 if (scan_time(&n, end, 1, &lost))
@@ -305,6 +307,8 @@ int fgraph_parse(struct ev_trace *t, const char *buf, size_t len, uint32_t first
 
         p.m = meta ? meta : &local;
         memset(p.m, 0, sizeof(*p.m));
+        if (!buf)
+                return 0;
         while (s < end && !err) {
                 const char *nl = memchr(s, '\n', (size_t)(end - s));
                 const char *e = nl ? nl : end;
