@@ -1160,7 +1160,7 @@ int cmd_collect(int argc, char **argv)
 {
         struct collect c = {0};
         struct opts o = {0};
-        struct sigaction sa, old_int, old_term;
+        struct sigaction sa, ign, old_int, old_term, old_hup, old_pipe;
         unsigned total, done = 0, recorded = 0;
         unsigned *ok_per_variant = NULL, *runs_per_variant = NULL;
         bool stopped = false, host_error = false;
@@ -1177,6 +1177,15 @@ int cmd_collect(int argc, char **argv)
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, &old_int);
         sigaction(SIGTERM, &sa, &old_term);
+        /* A closed terminal stops like Ctrl-C (unless run under nohup); a
+         * closed stdout pipe must not kill us with QEMU still running. */
+        sigaction(SIGHUP, NULL, &old_hup);
+        if (old_hup.sa_handler != SIG_IGN)
+                sigaction(SIGHUP, &sa, NULL);
+        memset(&ign, 0, sizeof(ign));
+        ign.sa_handler = SIG_IGN;
+        sigemptyset(&ign.sa_mask);
+        sigaction(SIGPIPE, &ign, &old_pipe);
 
         c.dir = o.out;
         c.timeout_ns = o.timeout_s * 1000000000ull;
@@ -1280,6 +1289,8 @@ int cmd_collect(int argc, char **argv)
 out:
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
+        sigaction(SIGHUP, &old_hup, NULL);
+        sigaction(SIGPIPE, &old_pipe, NULL);
         if (lock_fd >= 0)
                 close(lock_fd);
         free(ok_per_variant);
