@@ -50,6 +50,7 @@ int lxrun_from_session(struct lxrun *r, const struct session *s, unsigned run, j
         struct session_run_info info;
         struct stitch_host host = {0};
         uint64_t serial = 0;
+        json_t *off;
         char *path = NULL, *buf = NULL;
         size_t len;
         int rc;
@@ -65,6 +66,10 @@ int lxrun_from_session(struct lxrun *r, const struct session *s, unsigned run, j
                 session_attempt_mark(info.final, "dump_begin", &host.dump_begin);
                 session_attempt_mark(info.final, "exit", &host.exit);
                 session_attempt_mark(info.final, "first_console_byte", &host.first_byte);
+                /* the begin line opened the console: its first byte counts */
+                off = json_object_get(json_object_get(info.final, "console_offsets"), "dump_begin");
+                if (json_is_integer(off) && json_integer_value(off) == 0)
+                        host.begin_first_byte = host.first_byte;
                 if (session_attempt_mark(info.final, "first_serial_byte", &serial) == 0 && serial &&
                     (!host.first_byte || serial < host.first_byte))
                         host.first_byte = serial;

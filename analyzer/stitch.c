@@ -16,8 +16,12 @@ void stitch_compute(const struct dmesg_meta *m, const struct stitch_host *h, str
                 s->why_not = "the dump's begin line carries no uptime_ns";
                 return;
         }
-        hd = h->dump_begin - h->spawn;
-        s->dump_begin_ns = hd;
+        s->dump_begin_ns = h->dump_begin - h->spawn;
+        hd = s->dump_begin_ns;
+        if (h->begin_first_byte >= h->spawn && h->begin_first_byte <= h->dump_begin &&
+            h->begin_first_byte)
+                hd = h->begin_first_byte - h->spawn;
+        s->anchor_ns = hd;
         s->first_byte_ns =
             h->first_byte >= h->spawn && h->first_byte ? h->first_byte - h->spawn : 0;
         s->exit_ns = h->exit >= h->spawn && h->exit ? h->exit - h->spawn : 0;

@@ -20,6 +20,11 @@
  * ms on this machine): it appears as its own phase instead of inflating
  * the firmware phase.
  *
+ * H is the arrival of the begin line's first byte when the line opened
+ * its console (the dumper reads the clocks, then writes it), else of its
+ * newline; the line itself takes most of a millisecond to trickle through
+ * under TCG.
+ *
  * Uncertainty: H is later than D by the console latency (guest write, QEMU,
  * the collector's poll), so stitched guest times can only be late, never
  * early: the truth lies in [t - latency, t]. Guest TSC 0 cannot precede
@@ -46,7 +51,11 @@ struct stitch_host {
         uint64_t spawn;      /* CLOCK_MONOTONIC ns; required */
         uint64_t dump_begin; /* arrival of the begin line; 0 = none */
         uint64_t first_byte; /* first console byte (either console); 0 = none */
-        uint64_t exit;       /* QEMU's exit; 0 = none */
+        /* arrival of the begin line's first byte, when the line was the
+         * first thing on its console (the dumper wrote it right after
+         * reading the clocks); 0 = unknown */
+        uint64_t begin_first_byte;
+        uint64_t exit; /* QEMU's exit; 0 = none */
 };
 
 struct stitch {
@@ -59,6 +68,7 @@ struct stitch {
         int64_t lag_ns;
         int64_t offset_ns;         /* printk minus CLOCK_MONOTONIC */
         uint64_t dump_begin_ns;    /* host time (since spawn) of the begin line */
+        uint64_t anchor_ns;        /* host time (since spawn) the stitching uses */
         uint64_t first_byte_ns;    /* host time (since spawn), 0 = none */
         uint64_t exit_ns;          /* host time (since spawn), 0 = none */
         uint64_t latency_bound_ns; /* see above; 0 when !has_tsc0 */

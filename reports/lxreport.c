@@ -210,6 +210,7 @@ static json_t *stitch_json(const struct stitch *s)
             (!s->ok && set(o, "why_not", json_string(s->why_not))) ||
             set(o, "shift_ns", json_integer(s->shift_ns)) ||
             set(o, "dump_begin_ns", json_integer((json_int_t)s->dump_begin_ns)) ||
+            set(o, "anchor_ns", json_integer((json_int_t)s->anchor_ns)) ||
             set(o, "first_byte_ns", json_integer((json_int_t)s->first_byte_ns)) ||
             set(o, "exit_ns", json_integer((json_int_t)s->exit_ns)) ||
             set(o, "tsc0_ns", s->has_tsc0 ? json_integer(s->tsc0_ns) : json_null()) ||

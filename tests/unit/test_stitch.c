@@ -57,6 +57,24 @@ static void test_stitch_places_printk_and_tsc0_on_the_host_timeline(void **state
         assert_int_equal(s.exit_ns, 3538603273);
 }
 
+/* When the begin line opened the console, its first byte is the anchor:
+ * the dumper read the clocks just before writing it. */
+static void test_stitch_anchors_at_the_begin_lines_first_byte(void **state)
+{
+        struct dmesg_meta m;
+        struct stitch_host h;
+        struct stitch s;
+
+        real_meta(&m, &h);
+        h.begin_first_byte = 1284950257978; /* 740808 ns before its newline */
+        stitch_compute(&m, &h, &s);
+        assert_true(s.ok);
+        assert_int_equal(s.anchor_ns, 3490725641 - 740808);
+        assert_int_equal(s.dump_begin_ns, 3490725641);
+        assert_int_equal(s.tsc0_ns, 99714597 - 740808);
+        assert_int_equal(s.shift_ns, 3490725641 - 740808 - 2304769627);
+}
+
 static void test_stitch_without_uptime_is_not_ok(void **state)
 {
         struct dmesg_meta m;
@@ -152,6 +170,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_stitch_places_printk_and_tsc0_on_the_host_timeline),
+            cmocka_unit_test(test_stitch_anchors_at_the_begin_lines_first_byte),
             cmocka_unit_test(test_stitch_without_uptime_is_not_ok),
             cmocka_unit_test(test_stitch_rejects_uptime_longer_than_the_run),
             cmocka_unit_test(test_stitch_without_tsc_still_places_printk),
