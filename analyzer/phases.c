@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/stitch.h"
 #include "analyzer/util.h"
 
 /* Built-in maps. FreeBSD's is DESIGN.md's. NetBSD's follows its boot path:
  * main() (autoconfiguration, root file system) then start_init in process
- * 1 (exec of init). Linux's comes with the Linux parser. */
+ * 1 (exec of init). Linux's is stitch_linux_map (analyzer/stitch.h), whose
+ * points the Linux parser and the clock stitching set. */
 static const struct {
         enum ev_os os;
         const char *name;
@@ -29,6 +31,7 @@ static const struct {
      "main: ENTER main -> ENTER start_init\n"
      "init: ENTER start_init -> EXIT start_init\n"
      "userland: EXIT start_init -> dump.begin\n"},
+    {EV_OS_LINUX, "linux", stitch_linux_map},
 };
 
 struct phases *phases_new(void)

@@ -345,11 +345,13 @@ static int analyze_file(struct run_state *st, const char *path)
                 err = phases_load_map(ph, o->phase_map, o->phase_map_len, o->phase_map_path, &msg);
                 free(msg);
         } else {
-                err = phases_load_default(ph, t.os);
-                if (err == -ENOENT && t.os == EV_OS_LINUX)
+                /* Linux: the map that fits the log (with or without initcalls) */
+                if (t.os == EV_OS_LINUX)
                         err = phases_load_map(ph, stitch_linux_map_for(&res.dmesg),
                                               strlen(stitch_linux_map_for(&res.dmesg)),
                                               "builtin:linux", NULL);
+                else
+                        err = phases_load_default(ph, t.os);
                 if (err == -ENOENT)
                         err = 0;
         }
