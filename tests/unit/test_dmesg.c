@@ -133,6 +133,34 @@ static void test_dmesg_golden_no_initcall_debug(void **state)
         check_golden("no-initcall-debug.log");
 }
 
+static void test_dmesg_golden_real_async_modules(void **state)
+{
+        check_golden("real-async-modules.log");
+}
+
+/* A real log of two processes loading modules at once: each frame on its
+ * own PID, interleaved, each lasting the kernel's "after N usecs". */
+static void test_dmesg_real_async_modules_interleave(void **state)
+{
+        const struct ev_record *e, *x;
+        struct parsed p;
+
+        parse_file(&p, "real-async-modules.log");
+        e = find(&p.t, EV_ENTER, "blake2b_mod_init [blake2b_generic]", 79);
+        x = find(&p.t, EV_EXIT, "blake2b_mod_init [blake2b_generic]", 79);
+        assert_non_null(e);
+        assert_non_null(x);
+        assert_int_equal(x->ts - e->ts, 17538000);
+        e = find(&p.t, EV_ENTER, "camellia_init [camellia_generic]", 80);
+        x = find(&p.t, EV_EXIT, "camellia_init [camellia_generic]", 80);
+        assert_non_null(e);
+        assert_non_null(x);
+        assert_int_equal(x->ts - e->ts, 3427000);
+        assert_int_equal(p.m.initcalls_open, 0);
+        assert_int_equal(p.t.nwarns, 0);
+        ev_trace_free(&p.t);
+}
+
 static void test_dmesg_golden_tsc_unstable(void **state)
 {
         check_golden("tsc-unstable.log");
@@ -333,6 +361,8 @@ int main(void)
             cmocka_unit_test(test_dmesg_golden_real_dmesg_levels),
             cmocka_unit_test(test_dmesg_golden_async_pids),
             cmocka_unit_test(test_dmesg_golden_no_initcall_debug),
+            cmocka_unit_test(test_dmesg_golden_real_async_modules),
+            cmocka_unit_test(test_dmesg_real_async_modules_interleave),
             cmocka_unit_test(test_dmesg_golden_tsc_unstable),
             cmocka_unit_test(test_dmesg_tsc_unstable_warns_and_uses_printk_times),
             cmocka_unit_test(test_dmesg_real_console_durations),
