@@ -767,6 +767,7 @@ static int parse_framed(struct parser *p, const char *buf, size_t len, struct fr
                 err = ev_warn(p->t, m->begin_line,
                               "the dump holds no kernel log section (dmesg): reading the whole "
                               "capture as a kernel log");
+                p->marks_inline = true;
                 if (!err)
                         err = walk(p, buf, len, 1, true);
                 return err;
