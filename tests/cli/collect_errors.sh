@@ -79,6 +79,26 @@ run "$BOOTLENS" collect --kernel "$tmp/k" --qemu "$fake" --accel tcg -n 1 -o "$t
 [ $rc -eq 2 ] || fail "collecting into an existing session exited $rc, want 2"
 grep -q "already holds a session" <<<"$err" || fail "existing session said '$err'"
 
+# --resume refuses a kernel that changed since the session began, and a
+# session another collector is working on.
+echo other-kernel >"$tmp/k"
+run "$BOOTLENS" collect --resume -o "$tmp/s" --qemu "$fake"
+[ $rc -eq 2 ] || fail "--resume with a changed kernel exited $rc, want 2"
+grep -q "kernel '.*/k' changed since the session began" <<<"$err" || fail "changed kernel said '$err'"
+echo kernel >"$tmp/k"
+mkdir "$tmp/st-lock"
+FAKE_QEMU_STATE=$tmp/st-lock FAKE_QEMU_SCRIPT="ok slow" FAKE_QEMU_DELAY=3 "$BOOTLENS" collect \
+	--kernel "$tmp/k" --qemu "$fake" --accel tcg -n 2 -o "$tmp/busy" >/dev/null 2>&1 &
+busy=$!
+for _ in $(seq 100); do
+	[ -f "$tmp/busy/runs/0001.json" ] && break
+	sleep 0.05
+done
+run "$BOOTLENS" collect --resume -o "$tmp/busy" --qemu "$fake"
+wait "$busy" || fail "the busy collection failed"
+[ $rc -eq 2 ] || fail "--resume of a session in use exited $rc, want 2"
+grep -q "another bootlens collect is using it" <<<"$err" || fail "session in use said '$err'"
+
 # show
 run "$BOOTLENS" show "$tmp/none"
 [ $rc -eq 2 ] || fail "show of nothing exited $rc, want 2"
