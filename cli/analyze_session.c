@@ -50,12 +50,21 @@ static int one_run(const struct session *s, unsigned run, json_t *rj,
                 lxrun_free(&r);
                 return BL_EXIT_USAGE;
         }
-        if (!r.meta.lines_printk) {
-                bl_warning("run %u: no Linux kernel log in its console capture (not a Linux "
-                           "guest? analyse runs/%04u.console directly)",
-                           run, run);
+        if (!r.meta.lines_printk && !r.meta.ftrace_calls) {
+                if (o->other && !o->json) {
+                        printf("\nrun %u (%s): ok, not a Linux log\n", run, info->variant);
+                        fflush(stdout);
+                        rc = o->other(r.trace.source, o->ctx);
+                        if (rc == BL_EXIT_OK)
+                                o->nok++;
+                } else {
+                        bl_warning("run %u: no Linux kernel log in its console capture (not a "
+                                   "Linux guest? analyse runs/%04u.console directly)",
+                                   run, run);
+                        rc = BL_EXIT_OK;
+                }
                 lxrun_free(&r);
-                return BL_EXIT_OK;
+                return rc;
         }
         o->nwarnings += r.trace.nwarns;
         o->nok++;

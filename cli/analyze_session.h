@@ -18,6 +18,11 @@ struct analyze_session_opts {
         size_t top;      /* slowest initcalls per run */
         const char *map; /* phase map text, NULL: built-in Linux map */
         size_t map_len;
+        /* a run whose capture holds no Linux log (a BSD tslog dump) goes
+         * to other(its console path, ctx) in table mode, when set; it
+         * returns an exit code */
+        int (*other)(const char *path, void *ctx);
+        void *ctx;
         size_t nwarnings; /* out: warnings over every analysed run */
         size_t nok;       /* out: ok runs analysed */
 };

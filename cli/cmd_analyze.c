@@ -413,6 +413,12 @@ out_free:
         return rc;
 }
 
+/* A session run that is not a Linux log: the file path of analysis. */
+static int analyze_other(const char *path, void *ctx)
+{
+        return analyze_file(ctx, path);
+}
+
 int cmd_analyze(int argc, char **argv)
 {
         struct analyze_opts o = {.format = FORMAT_TABLE, .top = 20};
@@ -439,7 +445,9 @@ int cmd_analyze(int argc, char **argv)
                         struct analyze_session_opts so = {.json = o.format == FORMAT_JSON,
                                                           .top = o.top,
                                                           .map = o.phase_map,
-                                                          .map_len = o.phase_map_len};
+                                                          .map_len = o.phase_map_len,
+                                                          .other = analyze_other,
+                                                          .ctx = &st};
                         int src = analyze_session(argv[k], &so);
 
                         st.nwarnings += so.nwarnings;

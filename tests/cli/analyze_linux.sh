@@ -2,8 +2,9 @@
 # bootlens analyze on Linux inputs, no VM: kernel logs (a real dmesg with
 # level prefixes, a serial console, one without initcall_debug), and a
 # real one-run session (tests/data/linux-session) as SESSION and
-# SESSION:VARIANT, in table and JSON; the errors: an unknown variant, a
-# session with no ok run, a file with no kernel log.
+# SESSION:VARIANT, in table and JSON; a session whose run is a FreeBSD
+# tslog dump; the errors: an unknown variant, a session with no ok run, a
+# file with no kernel log.
 set -euo pipefail
 : "${BOOTLENS:?}" "${BOOTLENS_TEST_DATA:?}"
 tmp=$(mktemp -d)
@@ -57,6 +58,15 @@ rc=0
 "$BOOTLENS" analyze "$tmp/empty" >/dev/null 2>"$tmp/e" || rc=$?
 [ "$rc" -eq 1 ] || fail "session with no ok run: exit $rc, want 1"
 grep -q 'no ok run' "$tmp/e" || fail "session with no ok run: $(cat "$tmp/e")"
+
+# A session whose run is a FreeBSD tslog dump goes to the tslog analysis.
+if [ -n "${BOOTLENS_SAMPLES:-}" ] && [ -f "$BOOTLENS_SAMPLES/freebsd15-firecracker-tslog-head.txt" ]; then
+	cp -r "$s" "$tmp/bsd"
+	cp "$BOOTLENS_SAMPLES/freebsd15-firecracker-tslog-head.txt" "$tmp/bsd/runs/0001.console"
+	"$BOOTLENS" analyze "$tmp/bsd" >"$tmp/t" 2>/dev/null || fail "BSD session: exit $?"
+	grep -q 'not a Linux log' "$tmp/t" || fail "BSD session run not routed to tslog"
+	grep -q '^input    tslog, os freebsd' "$tmp/t" || fail "BSD session run not analysed as tslog"
+fi
 
 printf '@@bootlens v1 begin os=linux\nhello\n' >"$tmp/nolog"
 rc=0
