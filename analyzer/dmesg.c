@@ -711,8 +711,9 @@ static uint32_t line_of(const char *buf, size_t off)
 {
         uint32_t line = 1;
 
-        for (const char *s = buf; (s = memchr(s, '\n', (size_t)(buf + off - s))); s++)
-                line++;
+        for (size_t i = 0; i < off; i++)
+                if (buf[i] == '\n')
+                        line++;
         return line;
 }
 
