@@ -91,11 +91,42 @@ static const char *skip_spaces(const char *s, const char *end)
  * optional "[  T123]" caller field and one space. Returns a pointer to the
  * message and sets *ns, or NULL when the line carries no timestamp.
  */
+/* A /dev/kmsg record: "PRI,SEQ,USEC,FLAGS[,...];MESSAGE". */
+static const char *parse_kmsg(const char *s, const char *end, uint64_t *ns)
+{
+        uint64_t pri, seq, usec;
+        const char *p = s, *semi;
+
+        if (!scan_u64(&p, end, &pri) || p >= end || *p != ',')
+                return NULL;
+        p++;
+        if (!scan_u64(&p, end, &seq) || p >= end || *p != ',')
+                return NULL;
+        p++;
+        if (!scan_u64(&p, end, &usec) || p >= end || *p != ',' || usec > UINT64_MAX / 1000)
+                return NULL;
+        semi = memchr(p, ';', (size_t)(end - p));
+        if (!semi)
+                return NULL;
+        *ns = usec * 1000;
+        return semi + 1;
+}
+
 static const char *parse_prefix(const char *s, const char *end, uint64_t *ns)
 {
         uint64_t sec, frac = 0, scale = 1000000000ull;
         const char *p = s;
 
+        if (p < end && *p >= '0' && *p <= '9')
+                return parse_kmsg(s, end, ns);
+        if (p < end && *p >= 'a' && *p <= 'z') { /* dmesg -x: "kern  :info  : [ ..." */
+                const char *b =
+                    memmem(p, (size_t)(end - p) < 24 ? (size_t)(end - p) : 24, ": [", 3);
+
+                if (!b)
+                        return NULL;
+                p = b + 2;
+        }
         if (p < end && *p == '<') {
                 uint64_t level;
 

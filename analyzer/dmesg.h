@@ -8,7 +8,9 @@
  *     returned in the meta; "@@bootlens mark" lines anywhere become events;
  *   - a serial console capture or a plain `dmesg` saved by a user, with or
  *     without "<N>" level prefixes ("dmesg -r" and klogctl print them),
- *     with or without a "[  Tnnn]" caller field after the timestamp.
+ *     with or without a "[  Tnnn]" caller field after the timestamp, or
+ *     with "dmesg -x" facility and level names ("kern  :info  : [...");
+ *   - /dev/kmsg records ("6,339,5140900,-;message", time in us).
  * A line ends at '\n'; a trailing '\r' is dropped. Lines without a printk
  * timestamp "[ SSSS.UUUUUU]" are skipped and counted (firmware output,
  * user-space noise); a timestamped line holding a NUL or another control

@@ -347,6 +347,33 @@ static void test_dmesg_framed_dump(void **state)
         ev_trace_free(&p.t);
 }
 
+/* "dmesg -x" facility names and /dev/kmsg records parse like the rest. */
+static void test_dmesg_other_formats(void **state)
+{
+        static const char x[] = "kern  :info  : [    0.000000] Linux version 6.1.0\n"
+                                "kern  :debug : [    0.200000] calling  a_init+0x0/0x10 @ 1\n"
+                                "kern  :debug : [    0.200300] initcall a_init+0x0/0x10 returned 0 "
+                                "after 300 usecs\n";
+        static const char kmsg[] = "5,0,0,-;Linux version 6.1.0\n"
+                                   "7,581,200000,-,caller=T1;calling  b_init+0x0/0x10 @ 1\n"
+                                   " SUBSYSTEM=none\n"
+                                   "7,582,200400,-;initcall b_init+0x0/0x10 returned 0 after 400 "
+                                   "usecs\n";
+        struct parsed p;
+
+        parse_buf(&p, x, sizeof(x) - 1);
+        assert_int_equal(p.m.lines_printk, 3);
+        assert_int_equal(p.m.initcalls, 1);
+        assert_int_equal(find(&p.t, EV_EXIT, "a_init", 1)->ts, 200300000);
+        ev_trace_free(&p.t);
+        parse_buf(&p, kmsg, sizeof(kmsg) - 1);
+        assert_int_equal(p.m.lines_printk, 3);
+        assert_int_equal(p.m.initcalls, 1);
+        assert_int_equal(find(&p.t, EV_ENTER, "b_init", 1)->ts, 200000000);
+        assert_int_equal(find(&p.t, EV_EXIT, "b_init", 1)->ts, 200400000);
+        ev_trace_free(&p.t);
+}
+
 static void test_dmesg_probe_counts_timestamped_lines(void **state)
 {
         static const char txt[] = "hello\n<6>[    0.000000] a\n[    1.5] b\n[x] c\n";
@@ -371,6 +398,7 @@ int main(void)
             cmocka_unit_test(test_dmesg_empty_input),
             cmocka_unit_test(test_dmesg_garbage_tolerated),
             cmocka_unit_test(test_dmesg_framed_dump),
+            cmocka_unit_test(test_dmesg_other_formats),
             cmocka_unit_test(test_dmesg_probe_counts_timestamped_lines),
         };
 
