@@ -4,11 +4,8 @@
  * fetch the kernel (cached: guest/kernel_fetch.h) -> build the initramfs
  * with the dumper (guest/initrd.h) -> "bootlens collect" RUNS boots with
  * the collector's Linux defaults (spawned as /proc/self/exe with an argv:
- * the collector's session loop lives in its subcommand; plus tsc=reliable,
- * without which the clocksource watchdog under TCG often declares the TSC
- * unstable mid-boot and the kernel's clock falls back to jiffies) -> print
- * per ok run
- * the phase table and the slowest initcalls (cli/analyze_session.h). The
+ * the collector's session loop lives in its subcommand) -> print per ok
+ * run the phase table and the slowest initcalls (cli/analyze_session.h). The
  * session is left in ./bootlens-demo-<UTC timestamp>/, whose path is the
  * last line printed.
  */
@@ -40,8 +37,7 @@ void usage_demo(FILE *out)
                 "usage: bootlens demo [-n RUNS] [--accel auto|kvm|tcg] [--kernel-version V]\n"
                 "                     [--top N]\n\n"
                 "Fetch Debian's cloud kernel (cached), build the dumper's initramfs, boot it\n"
-                "RUNS times under QEMU (-M microvm) with the collector's Linux defaults and\n"
-                "tsc=reliable (docs/linux.md), and\n"
+                "RUNS times under QEMU (-M microvm) with the collector's Linux defaults, and\n"
                 "print per run the boot phases and the slowest initcalls. The session is kept\n"
                 "in ./bootlens-demo-<timestamp>/ for 'bootlens analyze' and 'bootlens show';\n"
                 "its path is the last line printed.\n\n"
@@ -193,10 +189,9 @@ int cmd_demo(int argc, char **argv)
                accel);
         snprintf(runs_arg, sizeof(runs_arg), "%llu", (unsigned long long)runs);
         {
-                char *cargv[] = {
-                    "bootlens", "collect", "--kernel", kp.kernel,     "--initrd", initrd,
-                    "-n",       runs_arg,  "--accel",  (char *)accel, "--append", "tsc=reliable",
-                    "--label",  "demo=1",  "-o",       dir,           NULL};
+                char *cargv[] = {"bootlens", "collect", "--kernel", kp.kernel, "--initrd",
+                                 initrd,     "-n",      runs_arg,   "--accel", (char *)accel,
+                                 "--label",  "demo=1",  "-o",       dir,       NULL};
 
                 err = run_collect(cargv);
         }

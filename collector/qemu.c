@@ -232,7 +232,13 @@ char *qemu_linux_cmdline(uint64_t tsc_khz)
         if (sbuf_adds(&sb, "console=ttyS0 quiet initcall_debug log_buf_len=4M panic=-1 "
                            "reboot=t") < 0)
                 return NULL;
-        if (tsc_khz && sbuf_addf(&sb, " tsc_early_khz=%llu", (unsigned long long)tsc_khz) < 0) {
+        /* Under TCG (tsc_khz given) the guest TSC runs at the host's rate:
+         * tsc_early_khz skips the PIT calibration that sometimes hangs, and
+         * tsc=reliable keeps the clocksource watchdog from declaring the TSC
+         * unstable mid-boot, which would put later printk and initcall
+         * times on jiffies (docs/collect.md). */
+        if (tsc_khz &&
+            sbuf_addf(&sb, " tsc=reliable tsc_early_khz=%llu", (unsigned long long)tsc_khz) < 0) {
                 sbuf_release(&sb);
                 return NULL;
         }

@@ -68,7 +68,7 @@ int qemu_kernel_kind(const char *path, enum qemu_kernel_kind *kind);
 /* The documented default kernel command line for a Linux guest (see
  * docs/collect.md): the console, initcall_debug, a big log buffer, and
  * panic=-1 reboot=t so that a panic ends QEMU. Under TCG (tsc_khz != 0)
- * tsc_early_khz=<tsc_khz> is added. Returns a malloc'd string or NULL. */
+ * tsc=reliable tsc_early_khz=<tsc_khz> is added. Returns a malloc'd string or NULL. */
 char *qemu_linux_cmdline(uint64_t tsc_khz);
 
 struct qemu_config {

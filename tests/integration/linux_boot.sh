@@ -31,7 +31,7 @@ modules=$(sed -n 's/^modules //p' "$tmp/paths")
 
 s=$tmp/s
 "$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd.gz" --accel tcg -n 3 --timeout 60 \
-	--append tsc=reliable --label test=linux_boot -o "$s" >"$tmp/collect.out" 2>&1 ||
+	--label test=linux_boot -o "$s" >"$tmp/collect.out" 2>&1 ||
 	fail "bootlens collect failed: $(cat "$tmp/collect.out")"
 
 "$BOOTLENS" analyze "$s" >"$tmp/table.txt" || fail "analyze SESSION (table) exited $?"

@@ -179,10 +179,11 @@ static void test_qemu_kernel_kind_and_linux_cmdline(void **state)
         assert_non_null(strstr(cmd, "initcall_debug"));
         assert_non_null(strstr(cmd, "log_buf_len="));
         assert_non_null(strstr(cmd, "panic=-1 reboot=t"));
-        assert_non_null(strstr(cmd, " tsc_early_khz=2299759"));
+        assert_non_null(strstr(cmd, " tsc=reliable tsc_early_khz=2299759"));
         free(cmd);
         cmd = qemu_linux_cmdline(0);
         assert_null(strstr(cmd, "tsc_early_khz"));
+        assert_null(strstr(cmd, "tsc=reliable"));
         free(cmd);
 }
 
