@@ -50,8 +50,9 @@ static void write_header(FILE *out, const struct analysis *a, enum report_unit u
                 "input    %s, os %s, %zu records on %zu thread%s, %zu event%s, %zu process%s\n",
                 a->input_kind, ev_os_str(t->os), t->nrecs, f->nthreads, f->nthreads == 1 ? "" : "s",
                 f->nevents, f->nevents == 1 ? "" : "s", t->nprocs, t->nprocs == 1 ? "" : "es");
-        fprintf(out, "lines    %" PRIu64 " read, %" PRIu64 " tslog, %" PRIu64 " skipped",
-                t->lines_total, t->lines_records, t->lines_skipped);
+        fprintf(out, "lines    %" PRIu64 " read, %" PRIu64 " %s, %" PRIu64 " skipped",
+                t->lines_total, t->lines_records, t->os == EV_OS_LINUX ? "kernel log" : "tslog",
+                t->lines_skipped);
         if (a->tslog)
                 fprintf(out,
                         " (%" PRIu64 " markers, %" PRIu64 " all-zero process rows, %" PRIu64
