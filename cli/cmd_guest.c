@@ -20,7 +20,7 @@ static void usage_initrd(FILE *out)
 {
         fprintf(out,
                 "usage: bootlens guest initrd --modules-from DIR [--module NAME]...\n"
-                "                             [--dumper PATH] -o FILE\n\n"
+                "                             [--dumper PATH] [--add SRC:DEST]... -o FILE\n\n"
                 "Write a gzip-compressed cpio (newc) initramfs: the static dumper as /init,\n"
                 "the named kernel modules and their dependencies (read from each module's\n"
                 ".modinfo) in load order, and /etc/bootlens/modules listing them.\n\n"
@@ -33,6 +33,9 @@ static void usage_initrd(FILE *out)
                      "                      modules built into the kernel are skipped\n"
                      "  --dumper PATH       the bootlens-dumper binary (default: the one built\n"
                      "                      or installed with bootlens)\n"
+                     "  --add SRC:DEST      put the host file SRC into the image at DEST\n"
+                     "                      (absolute, no '..'), keeping its mode; repeatable;\n"
+                     "                      e.g. a real init for bootlens.init=DEST\n"
                      "  -o, --output FILE   the initramfs to write\n");
 }
 
@@ -78,17 +81,23 @@ static int guest_initrd(int argc, char **argv)
             {"module", required_argument, NULL, 'M'},
             {"dumper", required_argument, NULL, 'd'},
             {"output", required_argument, NULL, 'o'},
+            {"add", required_argument, NULL, 'a'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
         const char *dir = NULL, *out = NULL, *dumper = NULL;
         const char **names;
-        size_t nnames = 0;
+        struct initrd_add *adds;
+        size_t nnames = 0, nadds = 0;
         char *found = NULL, *bad = NULL;
+        long bad_add = -1;
         int c, ret, rc = BL_EXIT_USAGE;
 
         names = calloc((size_t)argc, sizeof(*names));
-        if (!names) {
+        adds = calloc((size_t)argc, sizeof(*adds));
+        if (!names || !adds) {
+                free(names);
+                free(adds);
                 bl_error("out of memory");
                 return BL_EXIT_FAIL;
         }
@@ -105,6 +114,16 @@ static int guest_initrd(int argc, char **argv)
                         break;
                 case 'o':
                         out = optarg;
+                        break;
+                case 'a':
+                        if (initrd_parse_add(optarg, &adds[nadds]) < 0) {
+                                bl_error("guest initrd: bad --add '%s': want SRC:DEST, DEST an "
+                                         "absolute path in the image without '.', '..' or "
+                                         "empty components",
+                                         optarg);
+                                goto out_free;
+                        }
+                        nadds++;
                         break;
                 case 'h':
                         usage_initrd(stdout);
@@ -133,8 +152,22 @@ static int guest_initrd(int argc, char **argv)
                 }
                 dumper = found;
         }
-        ret = initrd_build(dir, names, nnames, dumper, out, &bad);
-        if (ret == -ENOENT && bad) {
+        ret = initrd_build_adds(dir, names, nnames, dumper, adds, nadds, out, &bad, &bad_add);
+        if (ret < 0 && bad_add >= 0) {
+                const struct initrd_add *a = &adds[bad_add];
+
+                if (ret == -EEXIST)
+                        bl_error("guest initrd: cannot add '%s': the image already has '%s'",
+                                 a->src, a->dest);
+                else if (ret == -ENOTDIR)
+                        bl_error("guest initrd: cannot add '%s': a file of the image lies on "
+                                 "the way to '%s'",
+                                 a->src, a->dest);
+                else if (ret == -EINVAL)
+                        bl_error("guest initrd: cannot add '%s': not a regular file", a->src);
+                else
+                        bl_error("guest initrd: cannot add '%s': %s", a->src, strerror(-ret));
+        } else if (ret == -ENOENT && bad) {
                 bl_error("guest initrd: module '%s' is neither in '%s' nor built in", bad, dir);
         } else if (ret == -ELOOP) {
                 bl_error("guest initrd: dependency cycle at module '%s'", bad ? bad : "?");
@@ -150,6 +183,7 @@ out_free:
         free(bad);
         free(found);
         free(names);
+        free(adds);
         return rc;
 }
 

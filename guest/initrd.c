@@ -361,17 +361,173 @@ static int add_entry(struct archive *a, const char *path, unsigned type, unsigne
         return ret;
 }
 
-static int add_dir(struct archive *a, const char *path)
+/* The paths an image holds, to refuse a second entry with the same path
+ * and to know which directories exist. */
+struct entries {
+        char **paths;
+        bool *dirs;
+        size_t n, cap;
+};
+
+static void entries_free(struct entries *en)
 {
-        return add_entry(a, path, AE_IFDIR, 0755, NULL, 0, NULL, 0, 0);
+        for (size_t i = 0; i < en->n; i++)
+                free(en->paths[i]);
+        free(en->paths);
+        free(en->dirs);
+}
+
+/* Index of path[0..len) among the entries, or -1. */
+static long entries_find(const struct entries *en, const char *path, size_t len)
+{
+        for (size_t i = 0; i < en->n; i++)
+                if (strlen(en->paths[i]) == len && memcmp(en->paths[i], path, len) == 0)
+                        return (long)i;
+        return -1;
+}
+
+static int entries_note(struct entries *en, const char *path, size_t len, bool dir)
+{
+        if (en->n == en->cap) {
+                size_t cap = en->cap ? en->cap * 2 : 32;
+                char **p = realloc(en->paths, cap * sizeof(*p));
+                bool *d;
+
+                if (!p)
+                        return -ENOMEM;
+                en->paths = p;
+                d = realloc(en->dirs, cap * sizeof(*d));
+                if (!d)
+                        return -ENOMEM;
+                en->dirs = d;
+                en->cap = cap;
+        }
+        en->paths[en->n] = strndup(path, len);
+        if (!en->paths[en->n])
+                return -ENOMEM;
+        en->dirs[en->n++] = dir;
+        return 0;
+}
+
+/* add_entry() that remembers the path. */
+static int put(struct archive *a, struct entries *en, const char *path, unsigned type,
+               unsigned mode, const void *data, size_t len, const char *link, unsigned rmaj,
+               unsigned rmin)
+{
+        int ret = add_entry(a, path, type, mode, data, len, link, rmaj, rmin);
+
+        return ret ? ret : entries_note(en, path, strlen(path), type == AE_IFDIR);
+}
+
+int initrd_check_dest(const char *dest)
+{
+        size_t len = strlen(dest), comp = 0;
+
+        if (dest[0] != '/' || len < 2 || len > PATH_MAX)
+                return -EINVAL;
+        for (size_t i = 1; i <= len; i++) {
+                unsigned char ch = (unsigned char)dest[i];
+
+                if (ch == '/' || ch == '\0') {
+                        const char *c = dest + i - comp;
+
+                        if (comp == 0 || (comp == 1 && c[0] == '.') ||
+                            (comp == 2 && c[0] == '.' && c[1] == '.'))
+                                return -EINVAL;
+                        comp = 0;
+                } else if (ch < 0x20 || ch == 0x7f) {
+                        return -EINVAL;
+                } else {
+                        comp++;
+                }
+        }
+        return 0;
+}
+
+int initrd_parse_add(char *spec, struct initrd_add *out)
+{
+        char *colon = strrchr(spec, ':');
+
+        if (!colon || colon == spec || initrd_check_dest(colon + 1) < 0)
+                return -EINVAL;
+        *colon = '\0';
+        out->src = spec;
+        out->dest = colon + 1;
+        return 0;
+}
+
+/* Check every add before anything is written: a good dest, a regular
+ * source that can be read. */
+static int check_adds(const struct initrd_add *adds, size_t nadds, long *bad_add)
+{
+        for (size_t i = 0; i < nadds; i++) {
+                struct stat st;
+                int ret = 0;
+
+                if (initrd_check_dest(adds[i].dest) < 0)
+                        ret = -EINVAL;
+                else if (stat(adds[i].src, &st) < 0)
+                        ret = -errno;
+                else if (S_ISDIR(st.st_mode))
+                        ret = -EISDIR;
+                else if (!S_ISREG(st.st_mode))
+                        ret = -EINVAL;
+                else if (access(adds[i].src, R_OK) < 0)
+                        ret = -errno;
+                if (ret < 0) {
+                        *bad_add = (long)i;
+                        return ret;
+                }
+        }
+        return 0;
+}
+
+/* One add: its missing parent directories, then the file. */
+static int write_add(struct archive *a, struct entries *en, const struct initrd_add *add)
+{
+        const char *path = add->dest + 1; /* archive paths are relative */
+        const char *slash;
+        struct stat st;
+        char *data = NULL;
+        size_t len;
+        long at;
+        int ret;
+
+        for (slash = strchr(path, '/'); slash; slash = strchr(slash + 1, '/')) {
+                at = entries_find(en, path, (size_t)(slash - path));
+                if (at >= 0 && !en->dirs[at])
+                        return -ENOTDIR;
+                if (at < 0) {
+                        char *dir = strndup(path, (size_t)(slash - path));
+
+                        if (!dir)
+                                return -ENOMEM;
+                        ret = put(a, en, dir, AE_IFDIR, 0755, NULL, 0, NULL, 0, 0);
+                        free(dir);
+                        if (ret < 0)
+                                return ret;
+                }
+        }
+        if (entries_find(en, path, strlen(path)) >= 0)
+                return -EEXIST;
+        if (stat(add->src, &st) < 0)
+                return -errno;
+        ret = util_read_file(add->src, &data, &len);
+        if (ret < 0)
+                return ret;
+        ret = put(a, en, path, AE_IFREG, st.st_mode & 07777, data, len, NULL, 0, 0);
+        free(data);
+        return ret;
 }
 
 static int write_archive(struct archive *a, const char *dumper_path,
-                         const struct initrd_module *const *modules, size_t nmodules)
+                         const struct initrd_module *const *modules, size_t nmodules,
+                         const struct initrd_add *adds, size_t nadds, long *bad_add)
 {
         static const char *const dirs[] = {"bin",         "dev",  "etc", "etc/bootlens", "lib",
                                            "lib/modules", "proc", "sys", "tmp"};
         struct sbuf list = SBUF_INIT, name = SBUF_INIT;
+        struct entries en = {0};
         char *dumper = NULL;
         size_t dumper_len;
         int ret;
@@ -380,13 +536,13 @@ static int write_archive(struct archive *a, const char *dumper_path,
         if (ret < 0)
                 return ret;
         for (size_t i = 0; i < UTIL_ARRAY_SIZE(dirs) && !ret; i++)
-                ret = add_dir(a, dirs[i]);
+                ret = put(a, &en, dirs[i], AE_IFDIR, 0755, NULL, 0, NULL, 0, 0);
         if (!ret)
-                ret = add_entry(a, "dev/console", AE_IFCHR, 0600, NULL, 0, NULL, 5, 1);
+                ret = put(a, &en, "dev/console", AE_IFCHR, 0600, NULL, 0, NULL, 5, 1);
         if (!ret)
-                ret = add_entry(a, "init", AE_IFREG, 0755, dumper, dumper_len, NULL, 0, 0);
+                ret = put(a, &en, "init", AE_IFREG, 0755, dumper, dumper_len, NULL, 0, 0);
         if (!ret)
-                ret = add_entry(a, "bin/bootlens-mark", AE_IFLNK, 0777, NULL, 0, "/init", 0, 0);
+                ret = put(a, &en, "bin/bootlens-mark", AE_IFLNK, 0777, NULL, 0, "/init", 0, 0);
         for (size_t i = 0; i < nmodules && !ret; i++) {
                 void *data;
                 size_t len;
@@ -397,14 +553,20 @@ static int write_archive(struct archive *a, const char *dumper_path,
                 sbuf_reset(&name);
                 ret = sbuf_addf(&name, "lib/modules/%s.ko", modules[i]->name);
                 if (!ret)
-                        ret = add_entry(a, name.buf, AE_IFREG, 0644, data, len, NULL, 0, 0);
+                        ret = put(a, &en, name.buf, AE_IFREG, 0644, data, len, NULL, 0, 0);
                 if (!ret)
                         ret = sbuf_addf(&list, "/%s\n", name.buf);
                 free(data);
         }
         if (!ret)
-                ret = add_entry(a, "etc/bootlens/modules", AE_IFREG, 0644, list.buf ? list.buf : "",
-                                list.len, NULL, 0, 0);
+                ret = put(a, &en, "etc/bootlens/modules", AE_IFREG, 0644, list.buf ? list.buf : "",
+                          list.len, NULL, 0, 0);
+        for (size_t i = 0; i < nadds && !ret; i++) {
+                ret = write_add(a, &en, &adds[i]);
+                if (ret < 0 && ret != -ENOMEM)
+                        *bad_add = (long)i;
+        }
+        entries_free(&en);
         sbuf_release(&list);
         sbuf_release(&name);
         free(dumper);
@@ -414,10 +576,24 @@ static int write_archive(struct archive *a, const char *dumper_path,
 int initrd_write(const char *out_path, const char *dumper_path,
                  const struct initrd_module *const *modules, size_t nmodules)
 {
+        return initrd_write_adds(out_path, dumper_path, modules, nmodules, NULL, 0, NULL);
+}
+
+int initrd_write_adds(const char *out_path, const char *dumper_path,
+                      const struct initrd_module *const *modules, size_t nmodules,
+                      const struct initrd_add *adds, size_t nadds, long *bad_add)
+{
         struct sbuf tmp = SBUF_INIT;
         struct archive *a;
+        long bad_local;
         int ret;
 
+        if (!bad_add)
+                bad_add = &bad_local;
+        *bad_add = -1;
+        ret = check_adds(adds, nadds, bad_add);
+        if (ret < 0)
+                return ret;
         ret = sbuf_addf(&tmp, "%s.tmp.%ld", out_path, (long)getpid());
         if (ret < 0)
                 return ret;
@@ -438,7 +614,7 @@ int initrd_write(const char *out_path, const char *dumper_path,
                 ret = ar_error(a);
                 goto out_archive;
         }
-        ret = write_archive(a, dumper_path, modules, nmodules);
+        ret = write_archive(a, dumper_path, modules, nmodules, adds, nadds, bad_add);
         if (archive_write_close(a) != ARCHIVE_OK && !ret)
                 ret = ar_error(a);
         if (!ret && rename(tmp.buf, out_path) < 0)
@@ -494,6 +670,14 @@ int initrd_find_dumper(char **path)
 int initrd_build(const char *modules_dir, const char *const *names, size_t nnames,
                  const char *dumper_path, const char *out_path, char **bad)
 {
+        return initrd_build_adds(modules_dir, names, nnames, dumper_path, NULL, 0, out_path, bad,
+                                 NULL);
+}
+
+int initrd_build_adds(const char *modules_dir, const char *const *names, size_t nnames,
+                      const char *dumper_path, const struct initrd_add *adds, size_t nadds,
+                      const char *out_path, char **bad, long *bad_add)
+{
         const struct initrd_module **order = NULL;
         struct initrd_modtree *t;
         const char *culprit = NULL;
@@ -502,6 +686,8 @@ int initrd_build(const char *modules_dir, const char *const *names, size_t nname
 
         if (bad)
                 *bad = NULL;
+        if (bad_add)
+                *bad_add = -1;
         if (nnames == 0) {
                 names = initrd_default_modules;
                 nnames = initrd_default_modules_count;
@@ -515,7 +701,7 @@ int initrd_build(const char *modules_dir, const char *const *names, size_t nname
                         *bad = strdup(culprit);
                 goto out_tree;
         }
-        ret = initrd_write(out_path, dumper_path, order, count);
+        ret = initrd_write_adds(out_path, dumper_path, order, count, adds, nadds, bad_add);
         free(order);
 out_tree:
         initrd_modtree_free(t);

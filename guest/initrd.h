@@ -13,6 +13,8 @@
  *   /proc /sys /dev /tmp       mount points
  *   /lib/modules/NAME.ko       each module, decompressed, in load order
  *   /etc/bootlens/modules      their paths, one a line, in load order
+ *   DEST ...                   each file added with initrd_write_adds(),
+ *                              after everything above, in the given order
  *
  * Every entry has owner 0:0 and mtime 0, so the same inputs give the same
  * bytes. Functions return 0 or a negative errno; none prints.
@@ -72,5 +74,46 @@ int initrd_find_dumper(char **path);
  * caller frees it). */
 int initrd_build(const char *modules_dir, const char *const *names, size_t nnames,
                  const char *dumper_path, const char *out_path, char **bad);
+
+/*
+ * Extra files (bootlens guest initrd --add SRC:DEST): a host file put into
+ * the image, e.g. a real init and its scripts (docs/guest.md, "Measuring
+ * user space"). src is a regular file (symlinks followed); its permission
+ * bits (07777) are kept, owner and mtime are 0 like every entry. dest is
+ * absolute inside the image; directories above it that the image lacks
+ * are added (0755) just before it.
+ */
+struct initrd_add {
+        const char *src;
+        const char *dest;
+};
+
+/* Check an image path: absolute, at most PATH_MAX bytes, no empty, "." or
+ * ".." component (so no "//" and no trailing '/'), no byte below 0x20 or
+ * 0x7f, not "/" itself. Returns 0 or -EINVAL. */
+int initrd_check_dest(const char *dest);
+
+/* Split spec "SRC:DEST" at its last ':' (spec is modified: the ':' becomes
+ * a NUL; out points into it). Returns 0, or -EINVAL when there is no ':',
+ * SRC is empty or DEST fails initrd_check_dest(). */
+int initrd_parse_add(char *spec, struct initrd_add *out);
+
+/*
+ * initrd_write() plus adds[0..nadds). Returns 0 or a negative errno; for
+ * an error caused by one add, *bad_add (if not NULL) is its index, else -1:
+ * -EINVAL a bad dest, -EISDIR/-EINVAL a src that is a directory or not a
+ * regular file, an errno from stat or read of src, -EEXIST a dest the image
+ * already has (a built-in entry such as /init, or an earlier add), -ENOTDIR
+ * a dest below a file of the image. Nothing is written then.
+ */
+int initrd_write_adds(const char *out_path, const char *dumper_path,
+                      const struct initrd_module *const *modules, size_t nmodules,
+                      const struct initrd_add *adds, size_t nadds, long *bad_add);
+
+/* initrd_build() plus adds, as initrd_write_adds(); *bad names a module
+ * only (*bad_add is -1 then). */
+int initrd_build_adds(const char *modules_dir, const char *const *names, size_t nnames,
+                      const char *dumper_path, const struct initrd_add *adds, size_t nadds,
+                      const char *out_path, char **bad, long *bad_add);
 
 #endif

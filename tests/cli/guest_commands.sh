@@ -31,6 +31,23 @@ expect_status 2 "$BOOTLENS" guest initrd -o "$tmp/x.gz"
 grep -q -- '--modules-from DIR is required' "$tmp/err" || fail "initrd without --modules-from: $(cat "$tmp/err")"
 expect_status 2 "$BOOTLENS" guest initrd --modules-from /nonexistent/modules --dumper /bin/sh -o "$tmp/x.gz"
 grep -q "/nonexistent/modules" "$tmp/err" || fail "initrd does not name the missing directory"
+# --add SRC:DEST (a tree whose default modules are built in needs no kernel)
+mkdir "$tmp/mods"
+printf 'kernel/drivers/virtio/virtio_mmio.ko\nkernel/drivers/char/virtio_console.ko\n' \
+	>"$tmp/mods/modules.builtin"
+printf '#!/bin/sh\n' >"$tmp/rc" && chmod 0750 "$tmp/rc"
+expect_status 0 "$BOOTLENS" guest initrd --modules-from "$tmp/mods" --dumper /bin/true \
+	--add "$tmp/rc:/sbin/init-real" -o "$tmp/x.gz"
+zcat "$tmp/x.gz" | cpio -it --quiet 2>/dev/null | grep -qx 'sbin/init-real' ||
+	fail "initrd --add: sbin/init-real is not in the image"
+expect_status 2 "$BOOTLENS" guest initrd --modules-from "$tmp/mods" --dumper /bin/true \
+	--add "$tmp/rc:/sbin/../init" -o "$tmp/y.gz"
+grep -q "bad --add '$tmp/rc:/sbin/../init'" "$tmp/err" || fail "initrd --add with '..': $(cat "$tmp/err")"
+expect_status 2 "$BOOTLENS" guest initrd --modules-from "$tmp/mods" --dumper /bin/true \
+	--add "$tmp/rc:/init" -o "$tmp/y.gz"
+grep -q "cannot add '$tmp/rc': the image already has '/init'" "$tmp/err" ||
+	fail "initrd --add over /init: $(cat "$tmp/err")"
+[ ! -e "$tmp/y.gz" ] || fail "a refused --add left an image behind"
 expect_status 2 "$BOOTLENS" guest fetch-kernel --version 'bad version'
 expect_status 2 "$BOOTLENS" guest verify
 expect_status 2 "$BOOTLENS" guest verify "$tmp/nonexistent.console"
