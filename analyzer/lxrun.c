@@ -7,8 +7,26 @@
 
 #include "analyzer/util.h"
 
-int lxrun_analyse(struct lxrun *r, const char *source, char *buf, size_t len,
-                  const struct stitch_host *host, const char *map_text, size_t map_len, char **err)
+/* Each mark.NAME a phase point at its first occurrence. */
+static int set_mark_points(struct phases *ph, const struct umarks *m)
+{
+        struct sbuf name = SBUF_INIT;
+        int64_t at;
+        int rc = 0;
+
+        for (size_t i = 0; i < m->n && !rc; i++) {
+                sbuf_reset(&name);
+                rc = sbuf_addf(&name, "mark.%s", m->v[i].name);
+                if (!rc && !phases_get_point(ph, name.buf, &at))
+                        rc = phases_set_point(ph, name.buf, (int64_t)m->v[i].guest_ns);
+        }
+        sbuf_release(&name);
+        return rc;
+}
+
+static int analyse(struct lxrun *r, const char *source, char *buf, size_t len,
+                   const struct stitch_host *host, const struct umarks_host *hmarks, size_t nhmarks,
+                   const char *map_text, size_t map_len, char **err)
 {
         int rc;
 
@@ -41,7 +59,46 @@ int lxrun_analyse(struct lxrun *r, const char *source, char *buf, size_t len,
         rc = stitch_set_points(r->phases, &r->meta, host ? &r->stitch : NULL);
         if (rc < 0)
                 return rc;
+        rc = umarks_collect(&r->trace, hmarks, nhmarks, host ? host->spawn : 0, &r->marks);
+        if (rc < 0)
+                return rc;
+        rc = set_mark_points(r->phases, &r->marks);
+        if (rc < 0)
+                return rc;
         return analysis_run(&r->analysis, &r->trace, r->phases);
+}
+
+int lxrun_analyse(struct lxrun *r, const char *source, char *buf, size_t len,
+                  const struct stitch_host *host, const char *map_text, size_t map_len, char **err)
+{
+        return analyse(r, source, buf, len, host, NULL, 0, map_text, map_len, err);
+}
+
+/* The final attempt's "marks" [{name, host_ns}] (names point into it);
+ * entries without both are kept with a NULL name, never paired. */
+static int host_marks(json_t *attempt, struct umarks_host **out, size_t *n)
+{
+        json_t *marks = json_object_get(attempt, "marks");
+        size_t count = json_array_size(marks);
+
+        *out = NULL;
+        *n = 0;
+        if (!count)
+                return 0;
+        *out = calloc(count, sizeof(**out));
+        if (!*out)
+                return -ENOMEM;
+        for (size_t i = 0; i < count; i++) {
+                json_t *m = json_array_get(marks, i);
+                json_t *name = json_object_get(m, "name"), *ns = json_object_get(m, "host_ns");
+
+                if (json_is_string(name) && json_is_integer(ns) && json_integer_value(ns) > 0) {
+                        (*out)[i].name = json_string_value(name);
+                        (*out)[i].host_ns = (uint64_t)json_integer_value(ns);
+                }
+        }
+        *n = count;
+        return 0;
 }
 
 int lxrun_from_session(struct lxrun *r, const struct session *s, unsigned run, json_t *run_json,
@@ -49,6 +106,8 @@ int lxrun_from_session(struct lxrun *r, const struct session *s, unsigned run, j
 {
         struct session_run_info info;
         struct stitch_host host = {0};
+        struct umarks_host *hmarks = NULL;
+        size_t nhmarks = 0;
         uint64_t serial = 0;
         json_t *off;
         char *path = NULL, *buf = NULL;
@@ -73,23 +132,29 @@ int lxrun_from_session(struct lxrun *r, const struct session *s, unsigned run, j
                 if (session_attempt_mark(info.final, "first_serial_byte", &serial) == 0 && serial &&
                     (!host.first_byte || serial < host.first_byte))
                         host.first_byte = serial;
+                rc = host_marks(info.final, &hmarks, &nhmarks);
+                if (rc < 0)
+                        return rc;
         }
         rc = session_run_path(session_dir(s), run, ".console", &path);
         if (rc < 0)
-                return rc;
+                goto out_marks;
         rc = util_read_file(path, &buf, &len);
-        if (rc < 0) {
-                free(path);
-                return rc;
-        }
-        rc = lxrun_analyse(r, path, buf, len, host.spawn ? &host : NULL, map_text, map_len, err);
+        if (rc < 0)
+                goto out_path;
+        rc = analyse(r, path, buf, len, host.spawn ? &host : NULL, hmarks, nhmarks, map_text,
+                     map_len, err);
+out_path:
         free(path); /* the trace keeps its own copy of the source name */
+out_marks:
+        free(hmarks);
         return rc;
 }
 
 void lxrun_free(struct lxrun *r)
 {
         analysis_free(&r->analysis);
+        umarks_free(&r->marks);
         phases_free(r->phases);
         ev_trace_free(&r->trace);
         free(r->buf);

@@ -7,7 +7,10 @@
  *
  * A session run is read from SESSION/runs/NNNN.console (the VirtIO
  * console, which holds the dump) with the final attempt's host marks from
- * runs/NNNN.json (collector/session.h). Everything belongs to the lxrun;
+ * runs/NNNN.json (collector/session.h). The guest's "@@bootlens mark"
+ * lines, paired with the host's stamps of them when known, are in marks
+ * (umarks.h), and each mark.NAME is a phase point (its first occurrence,
+ * printk time) that a --phase-map may name. Everything belongs to the lxrun;
  * lxrun_free() releases it. Functions return 0 or a negative errno (-ENOENT
  * for a missing capture) and never print.
  */
@@ -21,6 +24,7 @@
 #include "analyzer/analysis.h"
 #include "analyzer/dmesg.h"
 #include "analyzer/stitch.h"
+#include "analyzer/umarks.h"
 #include "collector/session.h"
 
 struct lxrun {
@@ -31,7 +35,8 @@ struct lxrun {
         bool has_host;         /* host marks were given: stitch is meaningful */
         struct phases *phases; /* the Linux map (or the caller's), with points */
         struct analysis analysis;
-        char *buf; /* the capture */
+        struct umarks marks; /* user-space marks, console order */
+        char *buf;           /* the capture */
         size_t len;
 };
 

@@ -71,7 +71,10 @@ static int one_run(const struct session *s, unsigned run, json_t *rj,
         if (o->json) {
                 json_t *j = lxreport_json(&r.analysis, &r.meta, &r.stitch, o->top);
 
-                if (!j || json_object_set_new(j, "run", json_integer(run)) ||
+                if (!j ||
+                    json_object_set_new(j, "marks",
+                                        lxreport_marks_json(&r.marks, &r.meta, &r.stitch)) ||
+                    json_object_set_new(j, "run", json_integer(run)) ||
                     json_object_set_new(j, "variant", json_string(info->variant)) ||
                     json_object_set_new(j, "verdict", json_string(info->verdict)) ||
                     json_object_set_new(j, "attempts", json_integer(info->attempts)) ||
@@ -84,6 +87,8 @@ static int one_run(const struct session *s, unsigned run, json_t *rj,
                 printf("\nrun %u (%s): ok%s\n", run, info->variant,
                        info->attempts > 1 ? ", after a retry" : "");
                 rc = lxreport_table(stdout, &r.analysis, &r.meta, &r.stitch, o->top);
+                if (rc == 0)
+                        rc = lxreport_marks_table(stdout, &r.marks, &r.meta, &r.stitch);
                 for (size_t k = 0; k < r.trace.nwarns && k < 10; k++) {
                         const struct ev_warning *w = &r.trace.warns[k];
 

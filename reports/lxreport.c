@@ -304,3 +304,102 @@ out_fail:
         free(labels);
         return NULL;
 }
+
+/* A mark's times since Run /init: guest always when the log has the line,
+ * host when it was stamped and the clocks are stitched. */
+struct mark_times {
+        bool has_guest, has_host;
+        int64_t guest, host;
+};
+
+static struct mark_times mark_times(const struct umark *u, const struct dmesg_meta *m,
+                                    const struct stitch *s)
+{
+        struct mark_times t = {0};
+
+        if (m->run_init_line) {
+                t.has_guest = true;
+                t.guest = (int64_t)u->guest_ns - (int64_t)m->run_init_ns;
+                if (u->has_host && s && s->ok) {
+                        t.has_host = true;
+                        t.host = (int64_t)u->host_ns - (s->shift_ns + (int64_t)m->run_init_ns);
+                }
+        }
+        return t;
+}
+
+static void ms_or_dash(FILE *out, bool has, int64_t ns)
+{
+        if (has)
+                fprintf(out, " %11.3f", (double)ns / 1e6);
+        else
+                fprintf(out, " %11s", "-");
+}
+
+int lxreport_marks_table(FILE *out, const struct umarks *um, const struct dmesg_meta *m,
+                         const struct stitch *s)
+{
+        uint64_t dump = 0;
+        bool has_dump = dmesg_printk_at_dump(m, &dump);
+
+        if (!um->n)
+                return 0;
+        fprintf(out, "  user space marks (ms since Run /init%s)\n",
+                m->run_init_line ? "" : ": no Run /init line in the log");
+        fprintf(out, "  %-24s %11s %11s %11s %11s\n", "mark", "guest", "host", "step guest",
+                "step host");
+        for (size_t i = 0; i < um->n; i++) {
+                const struct umark *u = &um->v[i];
+                struct mark_times t = mark_times(u, m, s);
+                bool step_host = i > 0 && u->has_host && um->v[i - 1].has_host;
+
+                fprintf(out, "  %-24.63s", u->name);
+                ms_or_dash(out, t.has_guest, t.guest);
+                ms_or_dash(out, t.has_host, t.host);
+                ms_or_dash(out, i > 0, (int64_t)u->guest_ns - (int64_t)um->v[i - (i > 0)].guest_ns);
+                ms_or_dash(out, step_host,
+                           (int64_t)u->host_ns - (int64_t)um->v[i - (i > 0)].host_ns);
+                if (has_dump && u->guest_ns >= dump && (i == 0 || um->v[i - 1].guest_ns < dump))
+                        fprintf(out, "  (after the dump)");
+                fputc('\n', out);
+        }
+        if (!s || !s->ok)
+                fprintf(out, "  host times need a session run with stitched clocks\n");
+        return ferror(out) ? -EIO : 0;
+}
+
+static json_t *ns_or_null(bool has, int64_t ns)
+{
+        return has ? json_integer((json_int_t)ns) : json_null();
+}
+
+json_t *lxreport_marks_json(const struct umarks *um, const struct dmesg_meta *m,
+                            const struct stitch *s)
+{
+        json_t *arr = json_array();
+        uint64_t dump = 0;
+        bool has_dump = dmesg_printk_at_dump(m, &dump);
+
+        for (size_t i = 0; arr && i < um->n; i++) {
+                const struct umark *u = &um->v[i];
+                struct mark_times t = mark_times(u, m, s);
+                json_t *o = json_object();
+
+                if (!o || set(o, "name", json_string(u->name)) ||
+                    set(o, "line", json_integer(u->line)) ||
+                    set(o, "guest_ns", json_integer((json_int_t)u->guest_ns)) ||
+                    set(o, "since_run_init_ns", ns_or_null(t.has_guest, t.guest)) ||
+                    set(o, "host_ns", ns_or_null(u->has_host, (int64_t)u->host_ns)) ||
+                    set(o, "host_since_run_init_ns", ns_or_null(t.has_host, t.host)) ||
+                    set(o, "after_dump", json_boolean(has_dump && u->guest_ns >= dump))) {
+                        json_decref(o);
+                        json_decref(arr);
+                        return NULL;
+                }
+                if (json_array_append_new(arr, o)) { /* o is released */
+                        json_decref(arr);
+                        return NULL;
+                }
+        }
+        return arr;
+}

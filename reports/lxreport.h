@@ -19,6 +19,7 @@
 #include "analyzer/analysis.h"
 #include "analyzer/dmesg.h"
 #include "analyzer/stitch.h"
+#include "analyzer/umarks.h"
 
 /* One initcall among the slowest: points into the analysis. */
 struct lxreport_initcall {
@@ -44,5 +45,22 @@ int lxreport_table(FILE *out, const struct analysis *a, const struct dmesg_meta 
  * warnings [{line, message}]. */
 json_t *lxreport_json(const struct analysis *a, const struct dmesg_meta *m, const struct stitch *s,
                       size_t top);
+
+/*
+ * The user-space marks (umarks.h) of one run, after the table: each mark's
+ * time since "Run /init" in guest time (printk) and in host time (its
+ * host stamp minus the stitched host time of Run /init; needs s->ok), and
+ * the step since the previous mark on both clocks. Prints nothing when
+ * there is no mark. Returns 0 or -EIO.
+ */
+int lxreport_marks_table(FILE *out, const struct umarks *um, const struct dmesg_meta *m,
+                         const struct stitch *s);
+
+/* The same as a JSON array (the caller json_decref()s it), NULL on
+ * -ENOMEM: [{name, line, guest_ns, since_run_init_ns, host_ns,
+ * host_since_run_init_ns, after_dump}]; guest_ns is printk time, host_ns
+ * ns since spawn; a time that is not known is null. */
+json_t *lxreport_marks_json(const struct umarks *um, const struct dmesg_meta *m,
+                            const struct stitch *s);
 
 #endif
