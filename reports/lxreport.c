@@ -341,6 +341,7 @@ int lxreport_marks_table(FILE *out, const struct umarks *um, const struct dmesg_
 {
         uint64_t dump = 0;
         bool has_dump = dmesg_printk_at_dump(m, &dump);
+        const struct umark *last;
 
         if (!um->n)
                 return 0;
@@ -365,6 +366,11 @@ int lxreport_marks_table(FILE *out, const struct umarks *um, const struct dmesg_
         }
         if (!s || !s->ok)
                 fprintf(out, "  host times need a session run with stitched clocks\n");
+        last = &um->v[um->n - 1];
+        if (has_dump && last->guest_ns >= dump && strcmp(last->name, "poweroff") != 0 &&
+            strcmp(last->name, "reboot") != 0)
+                fprintf(out, "  user space ran after the dump (bootlens.init): the power-off "
+                             "phase includes it\n");
         return ferror(out) ? -EIO : 0;
 }
 

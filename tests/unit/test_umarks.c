@@ -175,6 +175,8 @@ static void test_real_run_marks_table(void **state)
                                      "-           -  (after the dump)\n"));
         assert_non_null(strstr(text, "  slept                        546.774     545.779     "
                                      "226.573     219.707\n"));
+        assert_non_null(strstr(text, "  user space ran after the dump (bootlens.init): the "
+                                     "power-off phase includes it\n"));
         free(text);
         lxrun_free(&r);
 }
