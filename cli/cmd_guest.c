@@ -4,6 +4,7 @@
  *   guest initrd        build a Linux initramfs carrying the dumper
  *   guest fetch-kernel  download and cache Debian's cloud kernel
  *   guest verify        check a captured console dump's framing
+ *   guest vmlinux       unwrap the ELF kernel inside a bzImage (for PVH boots)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +16,7 @@
 #include "guest/framing.h"
 #include "guest/initrd.h"
 #include "guest/kernel_fetch.h"
+#include "guest/vmlinux.h"
 
 static void usage_initrd(FILE *out)
 {
@@ -65,12 +67,26 @@ static void usage_verify(FILE *out)
                      "  -q, --quiet     print nothing, only set the exit status\n");
 }
 
+static void usage_vmlinux(FILE *out)
+{
+        fprintf(out, "usage: bootlens guest vmlinux BZIMAGE -o VMLINUX\n\n"
+                     "Unwrap the ELF kernel that an x86 bzImage carries (boot protocol 2.08 or\n"
+                     "later): find the compressed payload named by the setup header, decompress\n"
+                     "it (lz4, zstd, xz, lzma, gzip or bzip2), check that it is an ELF image and\n"
+                     "write it to VMLINUX. Prints the compression, the sizes, and 'pvh yes' when\n"
+                     "the ELF has a PVH entry note (Xen PHYS32_ENTRY), which lets QEMU boot it\n"
+                     "directly: bootlens collect --kernel VMLINUX (docs/collect.md). Exit 0, or 2\n"
+                     "when BZIMAGE cannot be read or unwrapped, or VMLINUX cannot be written.\n\n"
+                     "  -o, --output VMLINUX  the ELF kernel to write\n");
+}
+
 void usage_guest(FILE *out)
 {
         fprintf(out, "usage: bootlens guest COMMAND [ARGS]\n\n"
                      "  initrd        build a Linux initramfs carrying the dumper\n"
                      "  fetch-kernel  download and cache Debian's cloud kernel\n"
-                     "  verify        check the framing of a captured console dump\n\n"
+                     "  verify        check the framing of a captured console dump\n"
+                     "  vmlinux       unwrap the ELF kernel inside a bzImage (for PVH boots)\n\n"
                      "Run 'bootlens guest COMMAND --help' for details.\n");
 }
 
@@ -359,6 +375,59 @@ static int guest_verify(int argc, char **argv)
         return rc;
 }
 
+static int guest_vmlinux(int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"output", required_argument, NULL, 'o'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        const char *in, *out = NULL;
+        struct vmlinux_info vi;
+        int c, ret;
+
+        while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'o':
+                        out = optarg;
+                        break;
+                case 'h':
+                        usage_vmlinux(stdout);
+                        return BL_EXIT_OK;
+                default:
+                        usage_vmlinux(stderr);
+                        return BL_EXIT_USAGE;
+                }
+        }
+        if (optind + 1 != argc || !out) {
+                bl_error("guest vmlinux: %s", optind + 1 != argc ? "expected exactly one BZIMAGE"
+                                                                 : "-o VMLINUX is required");
+                usage_vmlinux(stderr);
+                return BL_EXIT_USAGE;
+        }
+        in = argv[optind];
+        ret = vmlinux_extract(in, out, &vi);
+        if (ret < 0) {
+                if (strncmp(vi.why, "cannot ", 7) == 0)
+                        bl_error("%s", vi.why);
+                else
+                        bl_error("cannot unwrap '%s': %s", in, vi.why[0] ? vi.why : strerror(-ret));
+                return BL_EXIT_USAGE;
+        }
+        printf("bzimage %s %llu bytes, boot protocol %u.%02u\n", in,
+               (unsigned long long)vi.bzimage_size, vi.bz.protocol >> 8, vi.bz.protocol & 0xff);
+        printf("payload %s at 0x%zx, %zu bytes\n", vmlinux_comp_name(vi.bz.comp), vi.bz.payload_off,
+               vi.bz.payload_len);
+        printf("vmlinux %s %zu bytes (ELF%u, %zu bytes after it)\n", out, vi.vmlinux_size,
+               vi.elf.elf_class,
+               vi.vmlinux_size > vi.elf.elf_size ? vi.vmlinux_size - vi.elf.elf_size : 0);
+        if (vi.elf.pvh)
+                printf("pvh yes entry 0x%llx\n", (unsigned long long)vi.elf.pvh_entry);
+        else
+                printf("pvh no\n");
+        return BL_EXIT_OK;
+}
+
 static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
@@ -366,6 +435,7 @@ static const struct {
     {"initrd", guest_initrd},
     {"fetch-kernel", guest_fetch_kernel},
     {"verify", guest_verify},
+    {"vmlinux", guest_vmlinux},
 };
 
 int cmd_guest(int argc, char **argv)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "analyzer/util.h"
+#include "guest/vmlinux.h"
 
 extern char **environ;
 
@@ -214,11 +215,23 @@ int qemu_kernel_kind(const char *path, enum qemu_kernel_kind *kind)
         if (n < 0)
                 return (int)n;
         *kind = QEMU_KERNEL_UNKNOWN;
-        if (n >= 4 && memcmp(head, "\177ELF", 4) == 0)
+        if (n >= 4 && memcmp(head, "\177ELF", 4) == 0) {
+                struct vmlinux_elf e;
+
+                /* An ELF libelf cannot read stays a plain ELF: QEMU says
+                 * what is wrong with it. */
                 *kind = QEMU_KERNEL_ELF;
-        else if (n >= 0x206 && memcmp(head + 0x202, "HdrS", 4) == 0)
+                if (vmlinux_elf_inspect_file(path, &e) == 0 && e.linux_kernel)
+                        *kind = QEMU_KERNEL_LINUX_ELF;
+        } else if (n >= 0x206 && memcmp(head + 0x202, "HdrS", 4) == 0) {
                 *kind = QEMU_KERNEL_BZIMAGE;
+        }
         return 0;
+}
+
+bool qemu_kernel_is_linux(enum qemu_kernel_kind kind)
+{
+        return kind == QEMU_KERNEL_BZIMAGE || kind == QEMU_KERNEL_LINUX_ELF;
 }
 
 char *qemu_linux_cmdline(uint64_t tsc_khz)

@@ -55,15 +55,21 @@ const char *qemu_accel_name(enum qemu_accel a);
  * it actually runs a guest is another question (see collect.h's probe). */
 bool qemu_accel_present(enum qemu_accel a);
 
-/* What kind of kernel image a file is. */
+/* What kind of kernel image a file is. QEMU boots an ELF through its PVH
+ * entry note (guest/vmlinux.h tells whether it has one). */
 enum qemu_kernel_kind {
         QEMU_KERNEL_UNKNOWN,
-        QEMU_KERNEL_BZIMAGE, /* Linux boot protocol ("HdrS" at 0x202) */
-        QEMU_KERNEL_ELF,     /* an ELF (PVH entry note expected) */
+        QEMU_KERNEL_BZIMAGE,   /* Linux boot protocol ("HdrS" at 0x202) */
+        QEMU_KERNEL_ELF,       /* an ELF that is not Linux's (a BSD's PVH kernel) */
+        QEMU_KERNEL_LINUX_ELF, /* a Linux vmlinux: a "Linux" ELF note or linux_banner */
 };
-/* Look at the first bytes of path. Returns 0 (setting *kind, UNKNOWN for
- * anything else) or -errno when it cannot be read. */
+/* Look at path: its first bytes, and an ELF's notes and symbols (libelf).
+ * Returns 0 (setting *kind, UNKNOWN for anything else) or -errno when it
+ * cannot be read. */
 int qemu_kernel_kind(const char *path, enum qemu_kernel_kind *kind);
+/* Whether a kind of kernel gets the Linux default command line: a bzImage
+ * or a Linux vmlinux ELF. */
+bool qemu_kernel_is_linux(enum qemu_kernel_kind kind);
 
 /* The documented default kernel command line for a Linux guest (see
  * docs/collect.md): the console, initcall_debug, a big log buffer, and

@@ -21,7 +21,7 @@ expect_status() { # WANT CMD...
 
 expect_status 0 "$BOOTLENS" guest --help
 grep -q 'fetch-kernel' "$tmp/out" || fail "guest --help does not list fetch-kernel"
-for sub in initrd fetch-kernel verify; do
+for sub in initrd fetch-kernel verify vmlinux; do
 	expect_status 0 "$BOOTLENS" guest "$sub" --help
 	grep -q "^usage: bootlens guest $sub" "$tmp/out" || fail "guest $sub --help prints no usage"
 done
@@ -49,6 +49,15 @@ grep -q "cannot add '$tmp/rc': the image already has '/init'" "$tmp/err" ||
 	fail "initrd --add over /init: $(cat "$tmp/err")"
 [ ! -e "$tmp/y.gz" ] || fail "a refused --add left an image behind"
 expect_status 2 "$BOOTLENS" guest fetch-kernel --version 'bad version'
+expect_status 2 "$BOOTLENS" guest vmlinux "$tmp/nonexistent"
+grep -q -- '-o VMLINUX is required' "$tmp/err" || fail "vmlinux without -o: $(cat "$tmp/err")"
+expect_status 2 "$BOOTLENS" guest vmlinux "$tmp/nonexistent" -o "$tmp/vmlinux"
+grep -q "cannot read '$tmp/nonexistent': No such file or directory" "$tmp/err" ||
+	fail "vmlinux of a missing file: $(cat "$tmp/err")"
+expect_status 2 "$BOOTLENS" guest vmlinux "$data/good.console" -o "$tmp/vmlinux"
+grep -q "cannot unwrap '$data/good.console': no \"HdrS\" setup header signature at 0x202: not a bzImage" "$tmp/err" ||
+	fail "vmlinux of a file that is no bzImage: $(cat "$tmp/err")"
+[ ! -e "$tmp/vmlinux" ] || fail "a failed guest vmlinux left '$tmp/vmlinux' behind"
 expect_status 2 "$BOOTLENS" guest verify
 expect_status 2 "$BOOTLENS" guest verify "$tmp/nonexistent.console"
 grep -q "cannot open '$tmp/nonexistent.console': No such file or directory" "$tmp/err" ||

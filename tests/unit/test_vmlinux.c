@@ -1,0 +1,579 @@
+/*
+ * Unit tests of the vmlinux unwrapper (guest/vmlinux.c): Debian's real
+ * cloud kernel (fetched into the bootlens cache; those tests skip, saying
+ * why, only if it cannot be fetched) unwraps into an ELF with a PVH entry
+ * note; small synthetic bzImages carry a hand-made ELF in every supported
+ * compression; malformed images (truncated, bad magic, payload out of
+ * range, truncated or corrupt LZ4 blocks, wrong size trailer) fail with
+ * the documented errno and a reason, never a crash.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <bzlib.h>
+#include <errno.h>
+#include <lz4.h>
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "analyzer/util.h"
+#include "collector/qemu.h"
+#include "guest/kernel_fetch.h"
+#include "guest/vmlinux.h"
+
+static struct kernel_paths kernel;
+static bool have_kernel;
+static char *real_img;
+static size_t real_len;
+
+static int fetch_kernel(void **state)
+{
+        struct kernel_fetch_opts o = {0};
+        struct sbuf log = SBUF_INIT;
+        int ret = kernel_fetch(&o, &kernel, &log);
+
+        have_kernel = ret == 0 && util_read_file(kernel.kernel, &real_img, &real_len) == 0;
+        if (!have_kernel)
+                fprintf(stderr, "note: cannot fetch Debian's kernel (%s): %s\n", strerror(-ret),
+                        log.buf ? log.buf : "");
+        sbuf_release(&log);
+        return 0;
+}
+
+static int free_kernel(void **state)
+{
+        kernel_paths_free(&kernel);
+        free(real_img);
+        return 0;
+}
+
+#define NEED_KERNEL()                                                                              \
+        do {                                                                                       \
+                if (!have_kernel) {                                                                \
+                        fprintf(stderr, "skipped: Debian's kernel could not be fetched\n");        \
+                        skip();                                                                    \
+                }                                                                                  \
+        } while (0)
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+        for (int i = 0; i < 4; i++)
+                p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_le32(const unsigned char *p)
+{
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A copy of the real bzImage to break. */
+static unsigned char *real_copy(void)
+{
+        unsigned char *p = malloc(real_len);
+
+        assert_non_null(p);
+        memcpy(p, real_img, real_len);
+        return p;
+}
+
+/*
+ * A minimal ELF64 kernel image: the header, one PT_NOTE program header and
+ * its notes (Xen PHYS32_ENTRY when pvh, a "Linux" note when linux), padded
+ * with a byte pattern to size bytes.
+ */
+static unsigned char *make_elf(bool pvh, bool linux_note, size_t size, size_t *len)
+{
+        unsigned char notes[64] = {0}, *p;
+        size_t nlen = 0, off = 64 + 56;
+
+        if (pvh) { /* namesz 4 "Xen\0", descsz 8, type 18 */
+                put_le32(notes + nlen, 4);
+                put_le32(notes + nlen + 4, 8);
+                put_le32(notes + nlen + 8, VMLINUX_XEN_ELFNOTE_PHYS32_ENTRY);
+                memcpy(notes + nlen + 12, "Xen", 4);
+                put_le32(notes + nlen + 16, 0x1000850);
+                nlen += 24;
+        }
+        if (linux_note) { /* namesz 6 "Linux\0" (padded to 8), descsz 4, type 0x100 */
+                put_le32(notes + nlen, 6);
+                put_le32(notes + nlen + 4, 4);
+                put_le32(notes + nlen + 8, 0x100);
+                memcpy(notes + nlen + 12, "Linux", 6);
+                nlen += 24;
+        }
+        if (size < off + nlen)
+                size = off + nlen;
+        p = calloc(1, size);
+        assert_non_null(p);
+        memcpy(p, "\177ELF", 4);
+        p[4] = 2;   /* ELFCLASS64 */
+        p[5] = 1;   /* little endian */
+        p[6] = 1;   /* EV_CURRENT */
+        p[16] = 2;  /* ET_EXEC */
+        p[18] = 62; /* EM_X86_64 */
+        p[20] = 1;  /* e_version */
+        p[32] = 64; /* e_phoff */
+        p[52] = 64; /* e_ehsize */
+        p[54] = 56; /* e_phentsize */
+        p[56] = 1;  /* e_phnum */
+        p[58] = 64; /* e_shentsize */
+        /* the program header */
+        put_le32(p + 64, 4);                   /* PT_NOTE */
+        put_le32(p + 64 + 8, (uint32_t)off);   /* p_offset */
+        put_le32(p + 64 + 32, (uint32_t)nlen); /* p_filesz */
+        put_le32(p + 64 + 40, (uint32_t)nlen); /* p_memsz */
+        put_le32(p + 64 + 48, 4);              /* p_align */
+        memcpy(p + off, notes, nlen);
+        for (size_t i = off + nlen; i < size; i++)
+                p[i] = (unsigned char)((i * 7) >> 9);
+        *len = size;
+        return p;
+}
+
+/* Compress data as the kernel build does for a bzImage payload. */
+static void compress_as(enum vmlinux_comp comp, const unsigned char *in, size_t len,
+                        struct sbuf *out)
+{
+        unsigned char trailer[4];
+
+        sbuf_reset(out);
+        switch (comp) {
+        case VMLINUX_COMP_GZIP: {
+                z_stream z;
+
+                memset(&z, 0, sizeof(z));
+                assert_int_equal(
+                    deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+                assert_int_equal(sbuf_grow(out, deflateBound(&z, len)), 0);
+                z.next_in = (unsigned char *)in;
+                z.avail_in = (uInt)len;
+                z.next_out = (unsigned char *)out->buf;
+                z.avail_out = (uInt)(out->cap - 1);
+                assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+                out->len = z.total_out;
+                deflateEnd(&z);
+                return; /* gzip's own trailer holds the size */
+        }
+        case VMLINUX_COMP_XZ: {
+                size_t pos = 0;
+
+                assert_int_equal(sbuf_grow(out, lzma_stream_buffer_bound(len)), 0);
+                assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL, in, len,
+                                                         (uint8_t *)out->buf, &pos, out->cap - 1),
+                                 LZMA_OK);
+                out->len = pos;
+                break;
+        }
+        case VMLINUX_COMP_LZMA: {
+                lzma_stream s = LZMA_STREAM_INIT;
+                lzma_options_lzma opt;
+
+                assert_false(lzma_lzma_preset(&opt, 6));
+                assert_int_equal(lzma_alone_encoder(&s, &opt), LZMA_OK);
+                assert_int_equal(sbuf_grow(out, len + len / 2 + 4096), 0);
+                s.next_in = in;
+                s.avail_in = len;
+                s.next_out = (uint8_t *)out->buf;
+                s.avail_out = out->cap - 1;
+                assert_int_equal(lzma_code(&s, LZMA_FINISH), LZMA_STREAM_END);
+                out->len = s.total_out;
+                lzma_end(&s);
+                break;
+        }
+        case VMLINUX_COMP_ZSTD: {
+                size_t n;
+
+                assert_int_equal(sbuf_grow(out, ZSTD_compressBound(len)), 0);
+                n = ZSTD_compress(out->buf, out->cap - 1, in, len, 19);
+                assert_false(ZSTD_isError(n));
+                out->len = n;
+                break;
+        }
+        case VMLINUX_COMP_BZIP2: {
+                unsigned n;
+
+                assert_int_equal(sbuf_grow(out, len + len / 100 + 1024), 0);
+                n = (unsigned)(out->cap - 1);
+                assert_int_equal(
+                    BZ2_bzBuffToBuffCompress(out->buf, &n, (char *)in, (unsigned)len, 9, 0, 0),
+                    BZ_OK);
+                out->len = n;
+                break;
+        }
+        case VMLINUX_COMP_LZ4: {
+                const size_t block = 8u << 20;
+                unsigned char hdr[4];
+
+                put_le32(hdr, 0x184c2102u);
+                assert_int_equal(sbuf_add(out, hdr, 4), 0);
+                for (size_t pos = 0; pos < len; pos += block) {
+                        int n = (int)(len - pos < block ? len - pos : block);
+                        int bound = LZ4_compressBound(n), c;
+
+                        assert_int_equal(sbuf_grow(out, (size_t)bound + 4), 0);
+                        c = LZ4_compress_default((const char *)in + pos, out->buf + out->len + 4, n,
+                                                 bound);
+                        assert_true(c > 0);
+                        put_le32((unsigned char *)out->buf + out->len, (uint32_t)c);
+                        out->len += 4 + (size_t)c;
+                }
+                break;
+        }
+        default:
+                fail();
+        }
+        put_le32(trailer, (uint32_t)len);
+        assert_int_equal(sbuf_add(out, trailer, 4), 0);
+}
+
+/* A bzImage around a payload: one setup sector plus the boot sector
+ * (setup_sects 1), then the payload at payload_offset 0x40. */
+static unsigned char *make_bzimage(const void *payload, size_t plen, size_t *len)
+{
+        size_t setup = 1024, off = 0x40, n = setup + off + plen + 512;
+        unsigned char *p = calloc(1, n);
+
+        assert_non_null(p);
+        p[0x1f1] = 1;
+        memcpy(p + 0x202, "HdrS", 4);
+        p[0x206] = 0x0f; /* 2.15 */
+        p[0x207] = 0x02;
+        put_le32(p + 0x248, (uint32_t)off);
+        put_le32(p + 0x24c, (uint32_t)plen);
+        memcpy(p + setup + off, payload, plen);
+        *len = n;
+        return p;
+}
+
+static const enum vmlinux_comp all_comps[] = {
+    VMLINUX_COMP_LZ4,  VMLINUX_COMP_ZSTD, VMLINUX_COMP_XZ,
+    VMLINUX_COMP_LZMA, VMLINUX_COMP_GZIP, VMLINUX_COMP_BZIP2,
+};
+
+static void test_real_kernel_unwraps_to_a_linux_elf_with_a_pvh_note(void **state)
+{
+        char tmpl[] = "/tmp/bootlens-test-vmlinux-XXXXXX";
+        struct vmlinux_info vi;
+        struct vmlinux_elf e;
+        enum qemu_kernel_kind kind;
+        const unsigned char *payload;
+        int fd;
+
+        NEED_KERNEL();
+        fd = mkstemp(tmpl);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(vmlinux_extract(kernel.kernel, tmpl, &vi), 0);
+        assert_string_equal(vi.why, "");
+        assert_true(vi.bz.protocol >= 0x208);
+        /* 6.1 kernels: LZ4; 6.12: zstd (DESIGN.md). */
+        assert_true(vi.bz.comp == VMLINUX_COMP_LZ4 || vi.bz.comp == VMLINUX_COMP_ZSTD);
+        if (strncmp(kernel.release, "6.1.", 4) == 0)
+                assert_int_equal(vi.bz.comp, VMLINUX_COMP_LZ4);
+        payload = (const unsigned char *)real_img + vi.bz.payload_off;
+        assert_int_equal(vi.vmlinux_size, get_le32(payload + vi.bz.payload_len - 4));
+        assert_true(vi.vmlinux_size > 4 * vi.bz.payload_len / 2);
+        assert_int_equal(vi.elf.elf_class, 64);
+        assert_int_equal(vi.elf.machine, 62);
+        assert_true(vi.elf.pvh);
+        assert_true(vi.elf.pvh_entry >= 0x1000000 && vi.elf.pvh_entry < 0x100000000ull);
+        assert_true(vi.elf.linux_kernel);
+        /* The relocation table follows the ELF. */
+        assert_true(vi.elf.elf_size <= vi.vmlinux_size);
+
+        assert_int_equal(vmlinux_elf_inspect_file(tmpl, &e), 0);
+        assert_true(e.pvh && e.linux_kernel);
+        assert_int_equal(e.pvh_entry, vi.elf.pvh_entry);
+        /* The collector gives it the Linux command line; the bzImage too. */
+        assert_int_equal(qemu_kernel_kind(tmpl, &kind), 0);
+        assert_int_equal(kind, QEMU_KERNEL_LINUX_ELF);
+        assert_true(qemu_kernel_is_linux(kind));
+        assert_int_equal(qemu_kernel_kind(kernel.kernel, &kind), 0);
+        assert_int_equal(kind, QEMU_KERNEL_BZIMAGE);
+        unlink(tmpl);
+}
+
+static void test_real_kernel_truncated_is_erange(void **state)
+{
+        struct vmlinux_info vi;
+        void *out = NULL;
+        size_t n = 0;
+
+        NEED_KERNEL();
+        assert_int_equal(vmlinux_extract_mem(real_img, real_len / 2, &out, &n, &vi), -ERANGE);
+        assert_non_null(strstr(vi.why, "truncated"));
+        assert_null(out);
+        /* Cut inside the setup header. */
+        assert_int_equal(vmlinux_extract_mem(real_img, 0x240, &out, &n, &vi), -ERANGE);
+        assert_non_null(strstr(vi.why, "inside the setup header"));
+        assert_int_equal(vmlinux_extract_mem(real_img, 0x100, &out, &n, &vi), -ENOEXEC);
+}
+
+static void test_real_kernel_with_a_bad_payload_magic_is_enotsup(void **state)
+{
+        struct vmlinux_info vi;
+        unsigned char *p;
+        void *out = NULL;
+        size_t n;
+
+        NEED_KERNEL();
+        p = real_copy();
+        assert_int_equal(vmlinux_extract_mem(p, real_len, &out, &n, &vi), 0);
+        free(out);
+        out = NULL;
+        memcpy(p + vi.bz.payload_off, "JUNK", 4);
+        assert_int_equal(vmlinux_extract_mem(p, real_len, &out, &n, &vi), -ENOTSUP);
+        assert_non_null(strstr(vi.why, "unknown compression (first bytes 4a 55 4e 4b)"));
+        assert_null(out);
+        free(p);
+}
+
+static void test_real_kernel_payload_offset_out_of_range_is_erange(void **state)
+{
+        struct vmlinux_info vi;
+        unsigned char *p;
+        void *out = NULL;
+        size_t n;
+
+        NEED_KERNEL();
+        p = real_copy();
+        put_le32(p + 0x248, 0xfffffff0u);
+        assert_int_equal(vmlinux_extract_mem(p, real_len, &out, &n, &vi), -ERANGE);
+        assert_non_null(strstr(vi.why, "ends past the end of the file"));
+        put_le32(p + 0x248, 0x2cc);
+        put_le32(p + 0x24c, (uint32_t)real_len);
+        assert_int_equal(vmlinux_extract_mem(p, real_len, &out, &n, &vi), -ERANGE);
+        assert_null(out);
+        free(p);
+}
+
+static void test_real_kernel_truncated_lz4_block_is_ebadmsg(void **state)
+{
+        struct vmlinux_info vi;
+        struct vmlinux_bzimage bz;
+        unsigned char *p;
+        void *out = NULL;
+        size_t n;
+        uint32_t first;
+
+        NEED_KERNEL();
+        p = real_copy();
+        assert_int_equal(vmlinux_bzimage_parse(p, real_len, &bz, NULL, 0), 0);
+        if (bz.comp != VMLINUX_COMP_LZ4) {
+                free(p);
+                fprintf(stderr, "skipped: this kernel's payload is %s, not lz4\n",
+                        vmlinux_comp_name(bz.comp));
+                skip();
+        }
+        /* The payload ends inside its first block. */
+        first = get_le32(p + bz.payload_off + 4);
+        put_le32(p + 0x24c, 8 + first / 2);
+        assert_int_equal(vmlinux_extract_mem(p, real_len, &out, &n, &vi), -EBADMSG);
+        assert_non_null(strstr(vi.why, "lz4 block 0 at payload offset 4 claims"));
+        assert_non_null(strstr(vi.why, "truncated"));
+        assert_null(out);
+
+        /* A block size larger than any block can be. */
+        put_le32(p + 0x24c, (uint32_t)bz.payload_len);
+        put_le32(p + bz.payload_off + 4, 0x7fffffff);
+        assert_int_equal(vmlinux_extract_mem(p, real_len, &out, &n, &vi), -EBADMSG);
+        assert_non_null(strstr(vi.why, "claims 2147483647 bytes (at most"));
+
+        /* Garbage inside the first block. */
+        put_le32(p + bz.payload_off + 4, first);
+        memset(p + bz.payload_off + 8, 0xff, 4096);
+        assert_int_equal(vmlinux_extract_mem(p, real_len, &out, &n, &vi), -EBADMSG);
+        assert_non_null(strstr(vi.why, "lz4 block 0"));
+        assert_null(out);
+        free(p);
+}
+
+static void test_every_compression_round_trips_a_pvh_elf(void **state)
+{
+        size_t elf_len, img_len, out_len;
+        unsigned char *elf = make_elf(true, true, 300000, &elf_len), *img;
+        struct sbuf payload = SBUF_INIT;
+        struct vmlinux_info vi;
+        void *out;
+
+        for (size_t i = 0; i < UTIL_ARRAY_SIZE(all_comps); i++) {
+                compress_as(all_comps[i], elf, elf_len, &payload);
+                assert_int_equal(vmlinux_comp_detect(payload.buf, payload.len), all_comps[i]);
+                img = make_bzimage(payload.buf, payload.len, &img_len);
+                out = NULL;
+                assert_int_equal(vmlinux_extract_mem(img, img_len, &out, &out_len, &vi), 0);
+                assert_int_equal(vi.bz.comp, all_comps[i]);
+                assert_int_equal(vi.bz.protocol, 0x020f);
+                assert_int_equal(vi.bz.payload_off, 1024 + 0x40);
+                assert_int_equal(out_len, elf_len);
+                assert_memory_equal(out, elf, elf_len);
+                assert_true(vi.elf.pvh);
+                assert_int_equal(vi.elf.pvh_entry, 0x1000850);
+                assert_true(vi.elf.linux_kernel);
+                free(out);
+                free(img);
+        }
+        sbuf_release(&payload);
+        free(elf);
+}
+
+static void test_lz4_payload_of_several_blocks_unwraps(void **state)
+{
+        size_t elf_len, img_len, out_len;
+        unsigned char *elf = make_elf(true, true, (8u << 20) * 2 + 12345, &elf_len), *img;
+        struct sbuf payload = SBUF_INIT;
+        struct vmlinux_info vi;
+        void *out = NULL;
+
+        compress_as(VMLINUX_COMP_LZ4, elf, elf_len, &payload);
+        img = make_bzimage(payload.buf, payload.len, &img_len);
+        assert_int_equal(vmlinux_extract_mem(img, img_len, &out, &out_len, &vi), 0);
+        assert_int_equal(out_len, elf_len);
+        assert_memory_equal(out, elf, elf_len);
+        free(out);
+        free(img);
+        sbuf_release(&payload);
+        free(elf);
+}
+
+static void test_every_compression_cut_short_is_ebadmsg(void **state)
+{
+        size_t elf_len, img_len, out_len;
+        unsigned char *elf = make_elf(true, true, 300000, &elf_len), *img;
+        struct sbuf payload = SBUF_INIT;
+        struct vmlinux_info vi;
+        void *out;
+
+        for (size_t i = 0; i < UTIL_ARRAY_SIZE(all_comps); i++) {
+                compress_as(all_comps[i], elf, elf_len, &payload);
+                /* The first half of the stream, without the size trailer. */
+                img = make_bzimage(payload.buf, payload.len / 2, &img_len);
+                out = NULL;
+                assert_int_equal(vmlinux_extract_mem(img, img_len, &out, &out_len, &vi), -EBADMSG);
+                assert_true(vi.why[0] != '\0');
+                assert_null(out);
+                free(img);
+        }
+        sbuf_release(&payload);
+        free(elf);
+}
+
+static void test_wrong_size_trailer_is_ebadmsg(void **state)
+{
+        size_t elf_len, img_len, out_len;
+        unsigned char *elf = make_elf(true, true, 5000, &elf_len), *img;
+        struct sbuf payload = SBUF_INIT;
+        struct vmlinux_info vi;
+        void *out = NULL;
+
+        compress_as(VMLINUX_COMP_ZSTD, elf, elf_len, &payload);
+        put_le32((unsigned char *)payload.buf + payload.len - 4, (uint32_t)elf_len + 1);
+        img = make_bzimage(payload.buf, payload.len, &img_len);
+        assert_int_equal(vmlinux_extract_mem(img, img_len, &out, &out_len, &vi), -EBADMSG);
+        assert_non_null(strstr(vi.why, "decompressed 5000 bytes, the payload's size trailer says"));
+        assert_null(out);
+        free(img);
+        sbuf_release(&payload);
+        free(elf);
+}
+
+static void test_payload_that_is_no_elf_is_enoexec(void **state)
+{
+        unsigned char junk[4096];
+        size_t img_len, out_len;
+        struct sbuf payload = SBUF_INIT;
+        struct vmlinux_info vi;
+        unsigned char *img;
+        void *out = NULL;
+
+        memset(junk, 'x', sizeof(junk));
+        compress_as(VMLINUX_COMP_XZ, junk, sizeof(junk), &payload);
+        img = make_bzimage(payload.buf, payload.len, &img_len);
+        assert_int_equal(vmlinux_extract_mem(img, img_len, &out, &out_len, &vi), -ENOEXEC);
+        assert_non_null(strstr(vi.why, "no ELF image"));
+        assert_null(out);
+        free(img);
+        sbuf_release(&payload);
+}
+
+static void test_old_boot_protocol_and_lzo_are_refused(void **state)
+{
+        static const unsigned char lzo[] = "\x89LZO\0\r\n\x1a\n0123456789";
+        size_t img_len, out_len;
+        struct vmlinux_info vi;
+        unsigned char *img = make_bzimage(lzo, sizeof(lzo), &img_len);
+        void *out = NULL;
+
+        assert_int_equal(vmlinux_extract_mem(img, img_len, &out, &out_len, &vi), -ENOTSUP);
+        assert_int_equal(vi.bz.comp, VMLINUX_COMP_LZO);
+        assert_non_null(strstr(vi.why, "lzo"));
+        img[0x206] = 0x07; /* 2.07 */
+        assert_int_equal(vmlinux_extract_mem(img, img_len, &out, &out_len, &vi), -EPROTONOSUPPORT);
+        assert_non_null(strstr(vi.why, "boot protocol 2.07"));
+        assert_null(out);
+        free(img);
+}
+
+static void test_elf_inspection_tells_linux_from_other_kernels(void **state)
+{
+        char tmpl[] = "/tmp/bootlens-test-elf-XXXXXX";
+        enum qemu_kernel_kind kind;
+        struct vmlinux_elf e;
+        size_t len;
+        unsigned char *bsd = make_elf(true, false, 4096, &len);
+        int fd;
+
+        assert_int_equal(vmlinux_elf_inspect(bsd, len, &e), 0);
+        assert_true(e.pvh);
+        assert_false(e.linux_kernel);
+        assert_int_equal(e.elf_class, 64);
+
+        /* A PVH kernel that is not Linux (a BSD's) gets no Linux defaults. */
+        fd = mkstemp(tmpl);
+        assert_true(fd >= 0);
+        assert_int_equal(util_write_full(fd, bsd, len), 0);
+        close(fd);
+        assert_int_equal(qemu_kernel_kind(tmpl, &kind), 0);
+        assert_int_equal(kind, QEMU_KERNEL_ELF);
+        assert_false(qemu_kernel_is_linux(kind));
+        unlink(tmpl);
+        free(bsd);
+
+        bsd = make_elf(false, true, 4096, &len);
+        assert_int_equal(vmlinux_elf_inspect(bsd, len, &e), 0);
+        assert_false(e.pvh);
+        assert_true(e.linux_kernel);
+        free(bsd);
+
+        assert_int_equal(vmlinux_elf_inspect("not an elf", 10, &e), -ENOEXEC);
+        assert_int_equal(vmlinux_elf_inspect_file("/nonexistent-bootlens/vmlinux", &e), -ENOENT);
+        assert_int_equal(vmlinux_elf_inspect_file("/dev/null", &e), -ENOEXEC);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_real_kernel_unwraps_to_a_linux_elf_with_a_pvh_note),
+            cmocka_unit_test(test_real_kernel_truncated_is_erange),
+            cmocka_unit_test(test_real_kernel_with_a_bad_payload_magic_is_enotsup),
+            cmocka_unit_test(test_real_kernel_payload_offset_out_of_range_is_erange),
+            cmocka_unit_test(test_real_kernel_truncated_lz4_block_is_ebadmsg),
+            cmocka_unit_test(test_every_compression_round_trips_a_pvh_elf),
+            cmocka_unit_test(test_lz4_payload_of_several_blocks_unwraps),
+            cmocka_unit_test(test_every_compression_cut_short_is_ebadmsg),
+            cmocka_unit_test(test_wrong_size_trailer_is_ebadmsg),
+            cmocka_unit_test(test_payload_that_is_no_elf_is_enoexec),
+            cmocka_unit_test(test_old_boot_protocol_and_lzo_are_refused),
+            cmocka_unit_test(test_elf_inspection_tells_linux_from_other_kernels),
+        };
+
+        return cmocka_run_group_tests(tests, fetch_kernel, free_kernel);
+}
