@@ -53,7 +53,8 @@ void analysis_free(struct analysis *a)
 
 uint64_t analysis_boot_span(const struct analysis *a)
 {
-        return (uint64_t)(a->boot_end - a->boot_start);
+        /* unsigned: the points may lie at the ends of int64 (guest values) */
+        return (uint64_t)a->boot_end - (uint64_t)a->boot_start;
 }
 
 const char *analysis_process_name(const struct ev_trace *t, const struct ev_process *p, char *buf,

@@ -387,7 +387,8 @@ static int group_threads(struct builder *b, uint32_t **order_out, size_t **start
         /* sort threads, keeping where each provisional index went */
         for (size_t k = 0; k < f->nthreads; k++)
                 f->threads[k].root = (uint32_t)k; /* provisional index, for the remap */
-        qsort(f->threads, f->nthreads, sizeof(*f->threads), cmp_threads);
+        if (f->nthreads)                          /* threads is NULL when there is none */
+                qsort(f->threads, f->nthreads, sizeof(*f->threads), cmp_threads);
         remap = malloc((f->nthreads ? f->nthreads : 1) * sizeof(*remap));
         start = calloc(f->nthreads + 1, sizeof(*start));
         order = malloc((t->nrecs ? t->nrecs : 1) * sizeof(*order));

@@ -67,7 +67,7 @@ int sbuf_add(struct sbuf *sb, const void *data, size_t len);
 int sbuf_adds(struct sbuf *sb, const char *s);
 int sbuf_addch(struct sbuf *sb, char c);
 int sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
+int sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void sbuf_reset(struct sbuf *sb);
 /* Hand the buffer to the caller (free()) and reset sb. Never NULL unless
  * allocation fails. */

@@ -541,7 +541,9 @@ static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool 
                         return RUN_INTERRUPTED;
                 }
                 last = r.verdict != RUNNER_TIMEOUT || k == c->retries + 1;
-                snprintf(suffix, sizeof(suffix), last ? "" : ".a%u", k);
+                suffix[0] = '\0';
+                if (!last)
+                        snprintf(suffix, sizeof(suffix), ".a%u", k);
                 snprintf(prefix, sizeof(prefix), "%s%s", run_prefix, suffix);
                 ret = save_captures(c->dir, run, suffix, &r);
                 if (ret < 0) {

@@ -52,11 +52,6 @@ struct stream {
         uint64_t *t_first;
 };
 
-struct scan {
-        size_t line_start; /* first byte of the line being assembled */
-        size_t scanned;    /* bytes already searched for a newline */
-};
-
 static uint64_t tv_ns(const struct timeval *tv)
 {
         return (uint64_t)tv->tv_sec * 1000000000ull + (uint64_t)tv->tv_usec * 1000ull;
@@ -88,8 +83,7 @@ static int add_mark(struct runner_result *r, const char *line, size_t len, size_
         return 0;
 }
 
-/* Look at every console line completed since the last call. */
-static int scan_console(struct runner_result *r, struct scan *s, uint64_t now)
+int runner_scan_console(struct runner_result *r, struct runner_scan *s, uint64_t now)
 {
         static const char pfx[] = FRAMING_PREFIX;
         static const char begin[] = FRAMING_VERSION " begin";
@@ -246,7 +240,7 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
         struct qemu_config cfg = *cfg_in;
         int con = -1, con_vm = -1, ser = -1, ser_vm = -1, logp[2] = {-1, -1}, pidfd = -1;
         struct stream st[3];
-        struct scan sc = {0, 0};
+        struct runner_scan sc = {0, 0};
         uint64_t u0, s0, u1, s1, kill_at = 0;
         char **argv = NULL;
         bool reaped = false;
@@ -336,7 +330,7 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
                                         break;
                                 }
                         }
-                        if (scan_console(r, &sc, r->t_exit) < 0)
+                        if (runner_scan_console(r, &sc, r->t_exit) < 0)
                                 ret = -ENOMEM;
                         break;
                 }
@@ -379,7 +373,7 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
                 }
                 if (ret < 0)
                         break;
-                if (scan_console(r, &sc, now) < 0) {
+                if (runner_scan_console(r, &sc, now) < 0) {
                         ret = -ENOMEM;
                         break;
                 }

@@ -105,6 +105,19 @@ struct runner_opts {
  * -ENOMEM or another -errno when the host side failed (pipes, sockets). */
 int runner_run(const struct qemu_config *cfg, const struct runner_opts *o, struct runner_result *r);
 
+/* Where runner_scan_console() stopped: zero it before the first call. */
+struct runner_scan {
+        size_t line_start; /* first byte of the line being assembled */
+        size_t scanned;    /* bytes already searched for a newline */
+};
+
+/* Look at every console line of r->console completed since the last call
+ * (bytes may arrive in any chunks): stamp t_dump_begin/t_dump_end (with
+ * their offsets) and append "@@bootlens mark" lines to r->marks, at host
+ * time now. What runner_run() does as bytes arrive; public so that tests
+ * and fuzzers can feed it. Returns 0 or -ENOMEM. */
+int runner_scan_console(struct runner_result *r, struct runner_scan *s, uint64_t now);
+
 /* Set r->verdict and r->reason from the observations, for a boot with the
  * given timeout. A whole dump is ok (even if QEMU then had to be killed);
  * a deadline passed is timeout; "KVM internal error", a failed spawn, or

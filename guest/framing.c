@@ -200,10 +200,12 @@ int framing_parse(const char *buf, size_t len, struct framing_dump *d)
         /* Walk the body line by line: sections and the end line. */
         for (pos = d->body_off; pos < len; pos = eol + 1) {
                 eol = line_end(buf, len, pos);
-                if (eol - pos < sizeof(FRAMING_PREFIX) - 1 ||
+                /* "end " is the shortest keyword: no compare may pass eol */
+                if (eol - pos < sizeof(FRAMING_PREFIX) - 1 + 4 ||
                     memcmp(buf + pos, FRAMING_PREFIX, sizeof(FRAMING_PREFIX) - 1) != 0)
                         continue;
-                if (memcmp(buf + pos + sizeof(FRAMING_PREFIX) - 1, "section ", 8) == 0) {
+                if (eol - pos >= sizeof(FRAMING_PREFIX) - 1 + 8 &&
+                    memcmp(buf + pos + sizeof(FRAMING_PREFIX) - 1, "section ", 8) == 0) {
                         ret = add_section(d, buf, pos, eol);
                         if (ret < 0)
                                 return ret;

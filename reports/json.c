@@ -74,6 +74,11 @@ static json_t *jstr(const char *s)
         return j;
 }
 
+json_t *json_report_string(const char *s)
+{
+        return s ? jstr(s) : json_null();
+}
+
 static json_t *jstr_or_null(const struct ev_trace *t, uint32_t id)
 {
         return id ? jstr(ev_str(t, id)) : json_null();
@@ -98,6 +103,17 @@ static bool append(json_t *arr, json_t *v)
 static json_t *ju64(uint64_t v)
 {
         return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+/* x rounded to nearest, within 0..INT64_MAX (llround overflows beyond a
+ * long: a guest's tsc_freq=1 makes huge ns values). */
+static uint64_t round_ns(double x)
+{
+        if (!(x > 0))
+                return 0;
+        if (x >= 9223372036854775807.0)
+                return INT64_MAX;
+        return (uint64_t)llround(x);
 }
 
 /* k = key + suffix; key is one of ours (short), k holds 64 bytes. This is
@@ -127,7 +143,7 @@ static bool put_time(json_t *obj, const struct ev_trace *t, const char *key, uin
                 suffixed(k, key, "_ns");
                 if (t->clock == EV_CLOCK_NS)
                         return put(obj, k, ju64(ticks));
-                return put(obj, k, ju64((uint64_t)llround(ns)));
+                return put(obj, k, ju64(round_ns(ns)));
         }
         return true;
 }
@@ -146,11 +162,11 @@ static bool put_stime(json_t *obj, const struct ev_trace *t, const char *key, in
                 if (!put(obj, k, json_integer(ticks)))
                         return false;
         }
-        if (ev_to_ns(t, (uint64_t)-ticks, &ns)) {
+        if (ev_to_ns(t, -(uint64_t)ticks, &ns)) { /* ticks may be INT64_MIN */
                 suffixed(k, key, "_ns");
                 if (t->clock == EV_CLOCK_NS)
                         return put(obj, k, json_integer(ticks));
-                return put(obj, k, json_integer(-llround(ns)));
+                return put(obj, k, json_integer(-(json_int_t)round_ns(ns)));
         }
         return true;
 }
@@ -258,7 +274,8 @@ static json_t *phases_obj(const struct analysis *a)
                         ok = put_stime(p, a->trace, "end", r->end) &&
                              put(p, "end_line", jline(r->end_line));
                 if (ok && r->available)
-                        ok = put_time(p, a->trace, "duration", (uint64_t)(r->end - r->start));
+                        ok = put_time(p, a->trace, "duration",
+                                      (uint64_t)r->end - (uint64_t)r->start);
                 if (ok && !r->available)
                         ok = put(p, "why",
                                  json_string(r->inverted ? "ends before it starts"

@@ -24,6 +24,11 @@
  * Returns NULL on -ENOMEM. */
 json_t *json_report(const struct analysis *a);
 
+/* A JSON string of s, a string from the guest: bytes that are not valid
+ * UTF-8 become U+FFFD (jansson refuses them); null for NULL. NULL on
+ * -ENOMEM. */
+json_t *json_report_string(const char *s);
+
 /* Write the report to out, indented, with a final newline. Returns 0,
  * -ENOMEM or -EIO. */
 int json_write(FILE *out, const struct analysis *a);

@@ -2,6 +2,7 @@
 #include "reports/lxreport.h"
 
 #include "analyzer/fgraph.h"
+#include "reports/json.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -60,8 +61,8 @@ static void write_phases(FILE *out, const struct analysis *a)
 
                 fprintf(out, "  %-16s ", r->def->name);
                 if (r->available) {
-                        ms(out, r->end - r->start);
-                        sum += r->end - r->start;
+                        ms(out, (uint64_t)r->end - (uint64_t)r->start);
+                        sum += (uint64_t)r->end - (uint64_t)r->start;
                 } else {
                         fprintf(out, "%12s", "-");
                         all = false;
@@ -176,15 +177,21 @@ static json_t *phases_json(const struct analysis *a)
                 const struct phase_result *r = &ph->results[k];
                 json_t *o = json_object();
 
-                if (!o || set(o, "name", json_string(r->def->name)) ||
-                    set(o, "from", json_string(r->def->from.text)) ||
-                    set(o, "to", json_string(r->def->to.text)) ||
+                if (!o || set(o, "name", json_report_string(r->def->name)) ||
+                    set(o, "from", json_report_string(r->def->from.text)) ||
+                    set(o, "to", json_report_string(r->def->to.text)) ||
                     set(o, "ns",
-                        r->available ? json_integer((json_int_t)(r->end - r->start))
-                                     : json_null()) ||
+                        r->available
+                            ? json_integer((json_int_t)((uint64_t)r->end - (uint64_t)r->start))
+                            : json_null()) ||
                     (!r->available &&
-                     set(o, "missing", json_string(r->inverted ? "inverted" : r->missing))) ||
-                    json_array_append_new(arr, o)) {
+                     set(o, "missing",
+                         json_report_string(r->inverted ? "inverted" : r->missing)))) {
+                        json_decref(o);
+                        json_decref(arr);
+                        return NULL;
+                }
+                if (json_array_append_new(arr, o)) { /* o is released */
                         json_decref(arr);
                         return NULL;
                 }
@@ -247,18 +254,24 @@ json_t *lxreport_json(const struct analysis *a, const struct dmesg_meta *m, cons
         for (int i = 0; i < n; i++) {
                 json_t *e = json_object();
 
-                if (!e || set(e, "name", json_string(v[i].name)) ||
-                    set(e, "thread", json_string(v[i].thread)) ||
-                    set(e, "ns", json_integer((json_int_t)v[i].total_ns)) ||
-                    json_array_append_new(slow, e))
+                if (!e || set(e, "name", json_report_string(v[i].name)) ||
+                    set(e, "thread", json_report_string(v[i].thread)) ||
+                    set(e, "ns", json_integer((json_int_t)v[i].total_ns))) {
+                        json_decref(e);
+                        goto out_fail;
+                }
+                if (json_array_append_new(slow, e)) /* e is released */
                         goto out_fail;
         }
         for (size_t i = 0; i < t->nwarns; i++) {
                 json_t *e = json_object();
 
                 if (!e || set(e, "line", json_integer(t->warns[i].line)) ||
-                    set(e, "message", json_string(t->warns[i].msg)) ||
-                    json_array_append_new(warns, e))
+                    set(e, "message", json_report_string(t->warns[i].msg))) {
+                        json_decref(e);
+                        goto out_fail;
+                }
+                if (json_array_append_new(warns, e)) /* e is released */
                         goto out_fail;
         }
         if (set(ic, "count", json_integer((json_int_t)m->initcalls)) ||

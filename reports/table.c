@@ -111,8 +111,9 @@ static void write_phases(FILE *out, const struct analysis *a, enum report_unit u
                 if (r->available)
                         fprintf(
                             out, "%14s %7s\n",
-                            fmt_time(b1, sizeof(b1), a->trace, (uint64_t)(r->end - r->start), u),
-                            fmt_pct(b2, sizeof(b2), (uint64_t)(r->end - r->start), span));
+                            fmt_time(b1, sizeof(b1), a->trace,
+                                     (uint64_t)r->end - (uint64_t)r->start, u),
+                            fmt_pct(b2, sizeof(b2), (uint64_t)r->end - (uint64_t)r->start, span));
                 else if (r->inverted)
                         fprintf(out, "%14s %7s  unavailable: ends before it starts\n", "-", "-");
                 else

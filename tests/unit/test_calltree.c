@@ -284,6 +284,19 @@ static void test_calltree_sorts_each_thread_by_time(void **state)
         release(&x);
 }
 
+/* No record at all: an empty forest, no boot thread (found by fuzz_tslog:
+ * qsort on a NULL array). */
+static void test_calltree_empty_trace(void **state)
+{
+        struct fixture x;
+
+        build(&x, "", 0);
+        assert_int_equal(x.f.nthreads, 0);
+        assert_int_equal(x.f.nnodes, 0);
+        assert_int_equal(x.f.boot_thread, CT_NONE);
+        release(&x);
+}
+
 static void test_calltree_funcs_sorted_by_self_and_total(void **state)
 {
         struct fixture x;
@@ -304,6 +317,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_calltree_head_sample_hammer_time_total),
+            cmocka_unit_test(test_calltree_empty_trace),
             cmocka_unit_test(test_calltree_head_sample_is_truncated),
             cmocka_unit_test(test_calltree_head_sample_recursion_is_a_child_node),
             cmocka_unit_test(test_calltree_tail_sample_unmatched_and_open),

@@ -172,16 +172,34 @@ static void test_framing_accepts_crc32_none_but_still_counts_bytes(void **state)
         framing_dump_free(&d);
 }
 
+/* A console that ends inside a short "@@bootlens sec" line: the parser
+ * must not compare past the end of the buffer (found by fuzz_framing). */
+static void test_framing_short_line_at_end_of_buffer(void **state)
+{
+        static const char text[] = "@@bootlens v1 begin os=x\n@@bootlens sec";
+        char *exact = malloc(sizeof(text) - 1); /* no NUL after it */
+        struct framing_dump d;
+
+        assert_non_null(exact);
+        memcpy(exact, text, sizeof(text) - 1);
+        assert_int_equal(framing_parse(exact, sizeof(text) - 1, &d), 0);
+        assert_int_equal(d.status, FRAMING_NO_END);
+        assert_int_equal(d.nsections, 0);
+        framing_dump_free(&d);
+        free(exact);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_framing_round_trip),
-                cmocka_unit_test(test_framing_finds_dump_among_console_noise),
-                cmocka_unit_test(test_framing_detects_corrupted_byte),
-                cmocka_unit_test(test_framing_detects_truncated_end),
-                cmocka_unit_test(test_framing_without_begin_is_enoent),
-                cmocka_unit_test(test_framing_mark_round_trip),
-                cmocka_unit_test(test_framing_accepts_crc32_none_but_still_counts_bytes),
+            cmocka_unit_test(test_framing_round_trip),
+            cmocka_unit_test(test_framing_finds_dump_among_console_noise),
+            cmocka_unit_test(test_framing_detects_corrupted_byte),
+            cmocka_unit_test(test_framing_detects_truncated_end),
+            cmocka_unit_test(test_framing_without_begin_is_enoent),
+            cmocka_unit_test(test_framing_mark_round_trip),
+            cmocka_unit_test(test_framing_accepts_crc32_none_but_still_counts_bytes),
+            cmocka_unit_test(test_framing_short_line_at_end_of_buffer),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,6 +98,30 @@ static void test_runner_judge_crashes(void **state)
         assert_non_null(strstr(r.reason, "cannot start qemu"));
 }
 
+/* Bytes arrive in any chunks: lines are stamped when their newline comes. */
+static void test_runner_scan_console_in_chunks(void **state)
+{
+        static const char text[] = "noise\n@@bootlens v1 begin os=linux\n@@bootlens mark rc uptime_"
+                                   "ns=42\n@@bootlens end sections=0 bytes=0 crc32=none\n";
+        struct runner_result r;
+        struct runner_scan sc = {0, 0};
+
+        memset(&r, 0, sizeof(r));
+        for (size_t k = 0; k < sizeof(text) - 1; k += 7) {
+                size_t n = sizeof(text) - 1 - k < 7 ? sizeof(text) - 1 - k : 7;
+
+                assert_int_equal(sbuf_add(&r.console, text + k, n), 0);
+                assert_int_equal(runner_scan_console(&r, &sc, 100 + k), 0);
+        }
+        assert_int_equal(r.off_dump_begin, 6);
+        assert_true(r.t_dump_begin >= 100 + 35 - 7 && r.t_dump_begin <= 100 + 35);
+        assert_int_equal(r.nmarks, 1);
+        assert_string_equal(r.marks[0].name, "rc");
+        assert_int_equal(r.marks[0].uptime_ns, 42);
+        assert_true(r.t_dump_end > r.marks[0].host_ns);
+        runner_result_free(&r);
+}
+
 static void test_runner_verdict_names_round_trip(void **state)
 {
         enum runner_verdict v;
@@ -280,6 +304,7 @@ int main(void)
             cmocka_unit_test(test_runner_judge_bad_dump),
             cmocka_unit_test(test_runner_judge_crashes),
             cmocka_unit_test(test_runner_verdict_names_round_trip),
+            cmocka_unit_test(test_runner_scan_console_in_chunks),
             cmocka_unit_test(test_runner_run_keeps_console_verbatim_and_stamps_marks),
             cmocka_unit_test(test_runner_run_mark_names_become_printable_ascii),
             cmocka_unit_test(test_runner_run_bad_crc_keeps_raw_bytes),
