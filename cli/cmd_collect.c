@@ -23,6 +23,7 @@
 #include "collector/qemu.h"
 #include "collector/runner.h"
 #include "collector/session.h"
+#include "guest/vmlinux.h"
 
 #define DEFAULT_RUNS      10
 #define DEFAULT_TIMEOUT_S 30
@@ -50,7 +51,8 @@ void usage_collect(FILE *out)
                 "       bootlens collect --resume -o SESSION [--qemu PATH]\n\n"
                 "Boot a kernel under QEMU (-M microvm) RUNS times per variant, stamp host times\n"
                 "and keep every run whole in the directory SESSION.\n\n"
-                "  -k, --kernel K        kernel image (bzImage or PVH ELF)\n"
+                "  -k, --kernel K        kernel image: a bzImage, or an ELF with a PVH note\n"
+                "                        ('bootlens guest vmlinux' unwraps one from a bzImage)\n"
                 "  -i, --initrd I        initial ramdisk (e.g. from 'bootlens guest initrd')\n"
                 "  -a, --append ARGS     add to the default Linux command line\n"
                 "      --bare-append ARGS  use ARGS as the whole command line\n"
@@ -622,6 +624,21 @@ static int check_file(const char *what, const char *path)
         return 0;
 }
 
+/* check_file, and a warning for an ELF kernel without a PVH entry note:
+ * QEMU boots such an ELF only when it is a multiboot kernel. */
+static int check_kernel(const char *path)
+{
+        struct vmlinux_elf e;
+
+        if (check_file("kernel", path) < 0)
+                return -1;
+        if (vmlinux_elf_inspect_file(path, &e) == 0 && !e.pvh)
+                bl_warning("kernel '%s' is an ELF without a PVH entry note (Xen "
+                           "PHYS32_ENTRY): QEMU boots it only as a multiboot kernel",
+                           path);
+        return 0;
+}
+
 static json_t *file_json(const char *path)
 {
         char hex[65], *abs;
@@ -672,7 +689,7 @@ static char *base_cmdline(const struct opts *o, const char *kernel, uint64_t tsc
         if (o->bare_append)
                 return strdup(o->append);
         qemu_kernel_kind(kernel, &kind);
-        def = kind == QEMU_KERNEL_BZIMAGE ? qemu_linux_cmdline(tsc_khz) : strdup("");
+        def = qemu_kernel_is_linux(kind) ? qemu_linux_cmdline(tsc_khz) : strdup("");
         if (!def)
                 return NULL;
         if (!o->append || !*o->append)
@@ -798,12 +815,12 @@ static int new_session(struct collect *c, struct opts *o)
                         }
                 }
         }
-        if (check_file("kernel", o->kernel) < 0)
+        if (check_kernel(o->kernel) < 0)
                 return BL_EXIT_USAGE;
         if (o->initrd && check_file("initrd", o->initrd) < 0)
                 return BL_EXIT_USAGE;
         for (size_t i = 0; i < nsv; i++) {
-                if (sv[i].kernel && check_file("kernel", sv[i].kernel) < 0)
+                if (sv[i].kernel && check_kernel(sv[i].kernel) < 0)
                         return BL_EXIT_USAGE;
                 if (sv[i].initrd && check_file("initrd", sv[i].initrd) < 0)
                         return BL_EXIT_USAGE;
@@ -868,7 +885,7 @@ static int new_session(struct collect *c, struct opts *o)
                         snprintf(why, sizeof(why), "%s is not available on this host",
                                  qemu_accel_name(hw));
                 } else {
-                        base_hw = base_cmdline(o, o->kernel, 0);
+                        base_hw = base_cmdline(o, c->v[0].kernel, 0);
                         if (!base_hw)
                                 goto out_nomem;
                         cmdlines[0] = variant_cmdline(base_hw, &sv[0]);

@@ -34,6 +34,12 @@ run "$BOOTLENS" collect --kernel "$tmp/k" --initrd "$tmp/no-initrd" --qemu "$fak
 [ $rc -eq 2 ] || fail "missing initrd exited $rc, want 2"
 grep -q "cannot open initrd '$tmp/no-initrd'" <<<"$err" || fail "missing initrd said '$err'"
 
+# An ELF without a PVH note: a warning (QEMU boots it only as multiboot).
+run "$BOOTLENS" collect --kernel /bin/true --initrd "$tmp/no-initrd" --qemu "$fake" -o "$tmp/s"
+[ $rc -eq 2 ] || fail "missing initrd (ELF kernel) exited $rc, want 2"
+grep -q "^bootlens: warning: kernel '/bin/true' is an ELF without a PVH entry note" <<<"$err" ||
+	fail "an ELF kernel without a PVH note gave no warning: '$err'"
+
 run "$BOOTLENS" collect --kernel "$tmp/k" --variant "b: kernel=$tmp/nope" --qemu "$fake" -o "$tmp/s"
 [ $rc -eq 2 ] || fail "missing variant kernel exited $rc, want 2"
 grep -q "cannot open kernel '$tmp/nope'" <<<"$err" || fail "missing variant kernel said '$err'"
