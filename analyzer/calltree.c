@@ -225,9 +225,20 @@ static int replay_exit(struct builder *b, uint32_t thread, uint32_t ri)
 {
         struct ct_forest *f = b->f;
         const struct ev_record *r = &b->t->recs[ri];
-        size_t k = b->depth;
+        size_t k = b->depth, slot = 0;
+        bool open = false;
         char hex[24];
 
+        /* Search the stack only when a frame of this function is open on
+         * this thread: an unmatched EXIT under a deep stack must not cost
+         * the whole stack (quadratic on a hostile dump); a matched one
+         * costs the frames it closes. */
+        if (b->func_map.nslots)
+                slot = key3map_slot(&b->func_map, (struct key3){thread, r->name, r->arg}, &open);
+        if (open && f->funcs[b->func_map.vals[slot] - 1].active == 0)
+                open = false;
+        if (!open)
+                k = 0;
         while (k > 0 && !(f->nodes[b->stack[k - 1].node].name == r->name &&
                           f->nodes[b->stack[k - 1].node].arg == r->arg))
                 k--;

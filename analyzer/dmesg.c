@@ -516,11 +516,17 @@ static bool expect(const char **p, const char *end, const char *lit)
 /* "(G, O)->(R, S)" after "sched_clock: Marking stable ". */
 static int on_sched_stable(struct parser *p, const char *s, const char *end, uint32_t line)
 {
+        const int64_t lim = 1ll << 53;
         int64_t g, o, r, off;
         bool ok = scan_i64(&s, end, &g) && expect(&s, end, ", ") && scan_i64(&s, end, &o) &&
                   expect(&s, end, ")->(") && scan_i64(&s, end, &r) && expect(&s, end, ", ") &&
                   scan_i64(&s, end, &off);
 
+        /* ns since boot, read at boot: a guest's numbers beyond 2^53 ns
+         * (104 days) are garbage, and would overflow the sums below and
+         * in stitching */
+        if (ok && (g < -lim || g > lim || o < -lim || o > lim || r < -lim || r > lim))
+                ok = false;
         if (!ok)
                 return ev_warn(p->t, line, "malformed \"sched_clock: Marking stable\" line");
         p->m->sched_stable_line = line;
@@ -869,8 +875,8 @@ static int finish(struct parser *p)
 
 bool dmesg_printk_at_dump(const struct dmesg_meta *m, uint64_t *ns)
 {
-        if (!m->has_uptime)
-                return false;
+        if (!m->has_uptime || m->uptime_ns > UINT64_MAX - monotonic_offset(m))
+                return false; /* none, or a guest's garbage that would wrap */
         *ns = m->uptime_ns + monotonic_offset(m);
         return true;
 }

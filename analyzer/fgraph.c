@@ -129,14 +129,20 @@ static struct task *task_of(struct fparser *p, uint64_t pid, const char *comm, s
 static int add(struct fparser *p, struct task *k, enum ev_kind kind, uint64_t raw, uint32_t name,
                uint32_t line)
 {
-        uint64_t pid = k->pid;
-        int64_t ts;
+        uint64_t pid = k->pid, ts, d;
 
         if (raw < k->last)
                 raw = k->last;
         k->last = raw;
-        ts = (int64_t)raw + p->offset;
-        struct ev_record r = {.ts = ts > 0 ? (uint64_t)ts : 0,
+        /* raw + offset, clamped to 0..UINT64_MAX (both come from the guest) */
+        if (p->offset >= 0) {
+                d = (uint64_t)p->offset;
+                ts = raw > UINT64_MAX - d ? UINT64_MAX : raw + d;
+        } else {
+                d = -(uint64_t)p->offset;
+                ts = raw > d ? raw - d : 0;
+        }
+        struct ev_record r = {.ts = ts,
                               .thread = FGRAPH_THREAD_BASE + pid,
                               .name = name,
                               .line = line,

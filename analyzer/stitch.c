@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#define MAX_SPAN (1ull << 62) /* ns: host and guest times beyond it are garbage */
+
 void stitch_compute(const struct dmesg_meta *m, const struct stitch_host *h, struct stitch *s)
 {
         uint64_t p_dump, hd;
@@ -10,6 +12,12 @@ void stitch_compute(const struct dmesg_meta *m, const struct stitch_host *h, str
         memset(s, 0, sizeof(*s));
         if (!h->spawn || !h->dump_begin || h->dump_begin < h->spawn) {
                 s->why_not = "no host time for the spawn or the dump's begin line";
+                return;
+        }
+        /* host times beyond 2^62 ns (146 years) after spawn are garbage and
+         * would overflow the signed arithmetic below */
+        if (h->dump_begin - h->spawn > MAX_SPAN) {
+                s->why_not = "the dump's begin line lies too far after the spawn";
                 return;
         }
         if (!dmesg_printk_at_dump(m, &p_dump)) {
@@ -24,7 +32,9 @@ void stitch_compute(const struct dmesg_meta *m, const struct stitch_host *h, str
         s->anchor_ns = hd;
         s->first_byte_ns =
             h->first_byte >= h->spawn && h->first_byte ? h->first_byte - h->spawn : 0;
-        s->exit_ns = h->exit >= h->spawn && h->exit ? h->exit - h->spawn : 0;
+        s->exit_ns = h->exit >= h->spawn && h->exit && h->exit - h->spawn <= MAX_SPAN
+                         ? h->exit - h->spawn
+                         : 0;
         s->has_lag = m->sched_stable_line && m->gtod_offset_ns >= 0;
         s->lag_ns = s->has_lag ? m->sched_lag_ns : 0;
         s->offset_ns = s->has_lag ? m->gtod_offset_ns : 0;
@@ -35,7 +45,10 @@ void stitch_compute(const struct dmesg_meta *m, const struct stitch_host *h, str
         s->ok = true;
         s->shift_ns = (int64_t)(hd - p_dump);
         s->printk0_ns = s->shift_ns - s->lag_ns;
-        if (m->has_tsc && m->tsc_freq) {
+        /* the guest's TSC time must fit in an int64 of ns (a tsc_freq=1
+         * would not) */
+        if (m->has_tsc && m->tsc_freq &&
+            (double)m->tsc_now / (double)m->tsc_freq * 1e9 < (double)MAX_SPAN) {
                 s->guest_s = (double)m->tsc_now / (double)m->tsc_freq;
                 s->tsc0_ns = (int64_t)hd - (int64_t)(s->guest_s * 1e9 + 0.5);
                 s->has_tsc0 = true;

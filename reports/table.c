@@ -173,11 +173,14 @@ static void write_threads(FILE *out, const struct analysis *a, enum report_unit 
                 return;
         fprintf(out, "  %-25s %-18s %8s %14s %14s %6s\n", "thread", "id", "records", "first",
                 "last", "open");
-        for (size_t k = 0; k < f->nthreads; k++) {
+        /* f->open is grouped by thread in thread order: one pass */
+        for (size_t k = 0, i = 0; k < f->nthreads; k++) {
                 const struct ct_thread *th = &f->threads[k];
                 uint32_t open = 0;
-                for (size_t i = 0; i < f->nopen; i++)
-                        open += f->open[i].thread == k;
+                while (i < f->nopen && f->open[i].thread < k)
+                        i++;
+                for (; i < f->nopen && f->open[i].thread == k; i++)
+                        open++;
                 fprintf(out, "  %-25s 0x%-16" PRIx64 " %8zu %14s %14s %6u\n",
                         ct_thread_label(f, (uint32_t)k, label, sizeof(label)), th->id, th->nrecs,
                         fmt_time(b1, sizeof(b1), a->trace, th->first_ts, u),

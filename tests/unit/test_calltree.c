@@ -195,6 +195,29 @@ static void test_calltree_exit_matches_name_and_argument(void **state)
         release(&x);
 }
 
+/* An EXIT whose function is not open on its thread (closed already, open
+ * on another thread, or never entered) is unmatched at once and closes
+ * nothing, however deep the stack (fuzzing: a deep stack of such EXITs
+ * was quadratic). */
+static void test_calltree_exit_of_a_closed_function_is_unmatched(void **state)
+{
+        struct fixture x;
+
+        build_str(&x, "0xa 100 ENTER f\n"
+                      "0xa 110 EXIT f\n"
+                      "0xb 115 ENTER h\n"
+                      "0xa 120 ENTER g\n"
+                      "0xa 130 EXIT f\n"   /* f closed: unmatched, g stays open */
+                      "0xa 140 EXIT h\n"   /* h is open on 0xb only */
+                      "0xa 150 EXIT k\n"); /* never entered */
+        assert_int_equal(x.f.nunmatched, 3);
+        assert_int_equal(x.f.nforced, 0);
+        assert_int_equal(x.f.nopen, 2);
+        assert_int_equal(func(&x, "f", "")->calls, 1);
+        assert_true(has_warning(&x.t, 5, "EXIT f on thread 0xa has no matching ENTER"));
+        release(&x);
+}
+
 static void test_calltree_threads_events_and_names(void **state)
 {
         struct fixture x;
@@ -318,6 +341,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_calltree_head_sample_hammer_time_total),
             cmocka_unit_test(test_calltree_empty_trace),
+            cmocka_unit_test(test_calltree_exit_of_a_closed_function_is_unmatched),
             cmocka_unit_test(test_calltree_head_sample_is_truncated),
             cmocka_unit_test(test_calltree_head_sample_recursion_is_a_child_node),
             cmocka_unit_test(test_calltree_tail_sample_unmatched_and_open),
