@@ -260,6 +260,8 @@ char *qemu_linux_cmdline(uint64_t tsc_khz)
 
 static int push(char ***argv, size_t *n, size_t *cap, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+static int push_file_chardev(char ***argv, size_t *n, size_t *cap, const char *id,
+                             const char *path);
 
 static int push(char ***argv, size_t *n, size_t *cap, const char *fmt, ...)
 {
@@ -308,6 +310,21 @@ static bool machine_is_microvm(const struct qemu_config *c)
         return strncmp(m, "microvm", 7) == 0 && (m[7] == '\0' || m[7] == ',');
 }
 
+/* "file,id=ID,path=PATH" with QEMU's option escaping: a ',' in the path
+ * is written ",,". */
+static int push_file_chardev(char ***argv, size_t *n, size_t *cap, const char *id, const char *path)
+{
+        struct sbuf sb = SBUF_INIT;
+        int r = sbuf_addf(&sb, "file,id=%s,path=", id);
+
+        for (const char *p = path; *p && r == 0; p++)
+                r = *p == ',' ? sbuf_adds(&sb, ",,") : sbuf_addch(&sb, *p);
+        if (r == 0)
+                r = push(argv, n, cap, "%s", sb.buf);
+        sbuf_release(&sb);
+        return r;
+}
+
 int qemu_build_argv(const struct qemu_config *c, char ***argvp)
 {
         char **argv = NULL;
@@ -340,9 +357,12 @@ int qemu_build_argv(const struct qemu_config *c, char ***argvp)
                 r |= push(&argv, &n, &cap, "-append");
                 r |= push(&argv, &n, &cap, "%s", c->append);
         }
-        if (c->console_fd >= 0) {
+        if (c->console_path || c->console_fd >= 0) {
                 r |= push(&argv, &n, &cap, "-chardev");
-                r |= push(&argv, &n, &cap, "socket,id=blcon,fd=%d", c->console_fd);
+                if (c->console_path)
+                        r |= push_file_chardev(&argv, &n, &cap, "blcon", c->console_path);
+                else
+                        r |= push(&argv, &n, &cap, "socket,id=blcon,fd=%d", c->console_fd);
                 r |= push(&argv, &n, &cap, "-device");
                 /* virtio-mmio on microvm, PCI on the others (-M q35, pc). */
                 r |= push(&argv, &n, &cap, "%s",

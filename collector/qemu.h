@@ -9,7 +9,7 @@
  *
  *   BINARY -M microvm -accel A -m 256M -smp 1 -nodefaults -no-user-config
  *          -display none -no-reboot -kernel K [-initrd I] [-append CMDLINE]
- *          -chardev socket,id=blcon,fd=N -device virtio-serial-device
+ *          -chardev file,id=blcon,path=P -device virtio-serial-device
  *          -device virtconsole,chardev=blcon   (virtio-serial-pci when the
  *                                               extra -M is not microvm)
  *          -chardev socket,id=blser,fd=M -serial chardev:blser  EXTRA...
@@ -86,6 +86,10 @@ struct qemu_config {
         const char *initrd; /* NULL: none */
         const char *append; /* NULL or "": no -append */
         int console_fd;     /* VM end of the VirtIO console socket, -1: none */
+        /* A file QEMU writes the VirtIO console to (chardev file), used
+         * instead of console_fd when set: QEMU drops virtconsole bytes a
+         * socket cannot take at once, never those a file takes. */
+        const char *console_path;
         int serial_fd;      /* VM end of the serial socket, -1: none */
         char *const *extra; /* arguments appended last */
         size_t nextra;

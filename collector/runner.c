@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -50,6 +51,7 @@ struct stream {
         size_t cap;
         bool *truncated;
         uint64_t *t_first;
+        bool is_file; /* a regular file being written: end of file is "nothing yet" */
 };
 
 static uint64_t tv_ns(const struct timeval *tv)
@@ -156,7 +158,7 @@ static int drain(struct stream *st, uint64_t now)
                         return -errno;
                 }
                 if (n == 0)
-                        return 1;
+                        return st->is_file ? 0 : 1;
                 if (st->t_first && !*st->t_first)
                         *st->t_first = now;
                 if (keep) {
@@ -185,6 +187,59 @@ static int make_pair(int *ours, int *theirs)
         *ours = sv[0];
         *theirs = sv[1];
         return 0;
+}
+
+/*
+ * The VirtIO console goes to a scratch file, not a socket: QEMU's
+ * virtconsole drops whatever its chardev cannot take at once
+ * (hw/char/virtio-console.c, flush_buf), so a collector that is slow to
+ * read a socket (a loaded host) loses the end of a dump. A regular file
+ * takes every byte; inotify wakes the collector as bytes land, so arrival
+ * times are stamped as before. The file is made in $TMPDIR (else /tmp),
+ * read through *fd, and unlinked as soon as QEMU has opened it (the
+ * watch's IN_OPEN), so that not even a collector killed outright leaves
+ * it behind. Returns 0 or -errno.
+ */
+static int make_console_file(struct sbuf *path, int *fd, int *ino)
+{
+        const char *dir = getenv("TMPDIR");
+
+        if (!dir || !*dir)
+                dir = "/tmp";
+        if (sbuf_addf(path, "%s/bootlens-console-XXXXXX", dir) < 0)
+                return -ENOMEM;
+        *fd = mkostemp(path->buf, O_CLOEXEC);
+        if (*fd < 0) {
+                sbuf_reset(path);
+                return -errno;
+        }
+        *ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (*ino < 0 || inotify_add_watch(*ino, path->buf, IN_MODIFY | IN_OPEN) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Consume the watch's events; the first open (QEMU's: ours came before
+ * the watch) unlinks the file and empties path. */
+static void console_file_events(int ino, struct sbuf *path)
+{
+        char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        ssize_t n;
+
+        for (;;) {
+                n = read(ino, ev, sizeof(ev));
+                if (n <= 0)
+                        break;
+                for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
+                        const struct inotify_event *e = (const void *)(ev + off);
+
+                        if ((e->mask & IN_OPEN) && path->len) {
+                                unlink(path->buf);
+                                sbuf_reset(path);
+                        }
+                        off += (ssize_t)sizeof(*e) + e->len;
+                }
+        }
 }
 
 static int spawn_qemu(char **argv, int log_fd, pid_t *pid)
@@ -238,7 +293,8 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
                struct runner_result *r)
 {
         struct qemu_config cfg = *cfg_in;
-        int con = -1, con_vm = -1, ser = -1, ser_vm = -1, logp[2] = {-1, -1}, pidfd = -1;
+        int con = -1, ino = -1, ser = -1, ser_vm = -1, logp[2] = {-1, -1}, pidfd = -1;
+        struct sbuf con_path = SBUF_INIT;
         struct stream st[3];
         struct runner_scan sc = {0, 0};
         uint64_t u0, s0, u1, s1, kill_at = 0;
@@ -249,7 +305,7 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
 
         memset(r, 0, sizeof(*r));
         self_cpu(&u0, &s0);
-        ret = make_pair(&con, &con_vm);
+        ret = make_console_file(&con_path, &con, &ino);
         if (ret < 0)
                 goto out;
         ret = make_pair(&ser, &ser_vm);
@@ -259,7 +315,8 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
                 ret = -errno;
                 goto out;
         }
-        cfg.console_fd = con_vm;
+        cfg.console_fd = -1;
+        cfg.console_path = con_path.buf;
         cfg.serial_fd = ser_vm;
         ret = qemu_build_argv(&cfg, &argv);
         if (ret < 0)
@@ -267,10 +324,9 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
 
         r->t_spawn = util_now_ns();
         ret = spawn_qemu(argv, logp[1], &pid);
-        close(con_vm);
         close(ser_vm);
         close(logp[1]);
-        con_vm = ser_vm = logp[1] = -1;
+        ser_vm = logp[1] = -1;
         if (ret < 0) {
                 r->exit = RUNNER_NOT_STARTED;
                 r->spawn_error = -ret;
@@ -279,11 +335,11 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
         }
         pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-        st[0] = (struct stream){con, &r->console, RUNNER_MAX_CONSOLE, &r->console_truncated,
-                                &r->t_first_console};
-        st[1] = (struct stream){ser, &r->serial, RUNNER_MAX_SERIAL, &r->serial_truncated,
-                                &r->t_first_serial};
-        st[2] = (struct stream){logp[0], &r->qemu_log, RUNNER_MAX_STDERR, NULL, NULL};
+        st[0] = (struct stream){
+            con, &r->console, RUNNER_MAX_CONSOLE, &r->console_truncated, &r->t_first_console, true};
+        st[1] = (struct stream){
+            ser, &r->serial, RUNNER_MAX_SERIAL, &r->serial_truncated, &r->t_first_serial, false};
+        st[2] = (struct stream){logp[0], &r->qemu_log, RUNNER_MAX_STDERR, NULL, NULL, false};
 
         while (!reaped) {
                 struct pollfd p[4];
@@ -346,7 +402,9 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
                 if (timeout_ms > (pidfd >= 0 ? 100 : 10))
                         timeout_ms = pidfd >= 0 ? 100 : 10;
                 n = 0;
-                for (int i = 0; i < 3; i++)
+                /* The console file is watched through inotify. */
+                p[n++] = (struct pollfd){ino, POLLIN, 0};
+                for (int i = 1; i < 3; i++)
                         p[n++] = (struct pollfd){st[i].fd, POLLIN, 0};
                 p[n++] = (struct pollfd){pidfd, POLLIN, 0};
                 if (poll(p, (nfds_t)n, timeout_ms) < 0) {
@@ -356,10 +414,15 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
                         break;
                 }
                 now = util_now_ns();
+                if (p[0].revents & POLLIN)
+                        console_file_events(ino, &con_path);
                 for (int i = 0; i < 3; i++) {
                         int d;
 
-                        if (st[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                        /* the console file is read on every wake: cheap, and
+                         * nothing waits on a missed inotify event */
+                        if (st[i].fd < 0 ||
+                            (!st[i].is_file && !(p[i].revents & (POLLIN | POLLHUP | POLLERR))))
                                 continue;
                         d = drain(&st[i], now);
                         if (d < 0 && d != -ENOMEM) {
@@ -410,8 +473,11 @@ out:
                 close(con);
         if (ser >= 0)
                 close(ser);
-        if (con_vm >= 0)
-                close(con_vm);
+        if (ino >= 0)
+                close(ino);
+        if (con_path.len)
+                unlink(con_path.buf);
+        sbuf_release(&con_path);
         if (ser_vm >= 0)
                 close(ser_vm);
         if (logp[0] >= 0)

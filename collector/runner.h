@@ -2,8 +2,10 @@
  * runner: boot one micro-VM once and record what happened.
  *
  * runner_run() spawns QEMU (posix_spawn, its own process group so that a
- * Ctrl-C on the terminal reaches only bootlens), reads the VirtIO console,
- * the serial port (socketpairs handed to QEMU as chardev fds) and QEMU's
+ * Ctrl-C on the terminal reaches only bootlens), reads the VirtIO console
+ * (a scratch file QEMU writes, tailed through inotify: QEMU drops console
+ * bytes a socket cannot take at once), the serial port (a socketpair
+ * handed to QEMU as a chardev fd) and QEMU's
  * stdout/stderr with poll(), and stamps CLOCK_MONOTONIC host times:
  * spawn, first console byte, the dump's begin and end lines, every
  * "@@bootlens mark" line (the time its newline arrived) and QEMU's exit.

@@ -51,6 +51,25 @@ static void test_qemu_argv_has_microvm_console_and_serial(void **state)
         qemu_argv_free(argv);
 }
 
+/* The collector's own runs give a console file: QEMU's option syntax
+ * needs a ',' in its path doubled. */
+static void test_qemu_argv_console_file_escapes_commas(void **state)
+{
+        struct qemu_config c = {.binary = "q",
+                                .accel = "tcg",
+                                .kernel = "k",
+                                .console_fd = 5,
+                                .console_path = "/tmp/a,b/bootlens-console-x",
+                                .serial_fd = -1};
+        char **argv = NULL;
+
+        assert_true(qemu_build_argv(&c, &argv) > 0);
+        assert_true(find_arg(argv, "file,id=blcon,path=/tmp/a,,b/bootlens-console-x") > 0);
+        assert_int_equal(find_arg(argv, "socket,id=blcon,fd=5"), -1);
+        assert_true(find_arg(argv, "virtconsole,chardev=blcon") > 0);
+        qemu_argv_free(argv);
+}
+
 static void test_qemu_argv_extra_args_come_last(void **state)
 {
         char *extra[] = {"-M", "microvm,rtc=off", "-cpu", "max"};
@@ -191,7 +210,8 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_qemu_argv_has_microvm_console_and_serial),
-            cmocka_unit_test(test_qemu_argv_extra_args_come_last),
+            cmocka_unit_test(test_qemu_argv_console_file_escapes_commas),
+                cmocka_unit_test(test_qemu_argv_extra_args_come_last),
             cmocka_unit_test(test_qemu_argv_console_device_follows_the_machine),
             cmocka_unit_test(test_qemu_argv_rejects_auto_accel_and_missing_kernel),
             cmocka_unit_test(test_qemu_accel_names_round_trip),
