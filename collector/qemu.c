@@ -260,8 +260,6 @@ char *qemu_linux_cmdline(uint64_t tsc_khz)
 
 static int push(char ***argv, size_t *n, size_t *cap, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int push_file_chardev(char ***argv, size_t *n, size_t *cap, const char *id,
-                             const char *path);
 
 static int push(char ***argv, size_t *n, size_t *cap, const char *fmt, ...)
 {
