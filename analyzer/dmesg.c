@@ -21,6 +21,8 @@ struct open_frame {
         uint64_t calling_ts; /* printk time of its "calling" line */
         uint64_t min_child;  /* earliest start of a probe inside it */
         uint64_t prev_end;   /* end of the frame before it on its thread */
+        size_t prev_same;    /* 1 + index of the open frame of the same name below it, 0 = none */
+        bool done;           /* returned; dropped once nothing above it is open */
 };
 
 /* The end of the last frame closed on a thread. */
@@ -39,10 +41,18 @@ struct parser {
         bool saw_calling;
         uint64_t first_ts;
         uint32_t first_line;
+        /* Open initcalls in order of their "calling" lines; those that
+         * returned stay as tombstones (done) until the ones above them
+         * return, so that a "returned" line costs O(1), not a search (a
+         * log of many unmatched lines was quadratic). */
         struct open_frame *open;
-        size_t nopen, open_cap;
+        size_t nopen, open_cap, nlive;
+        size_t *last_open; /* by name id: 1 + index of its innermost open frame, 0 = none */
+        size_t last_open_cap;
         struct thread_end *ends;
         size_t nends, ends_cap;
+        uint32_t *end_slots; /* hash of ends by thread: 1 + index, 0 = free */
+        size_t end_nslots;
         bool has_first_pid1;
         size_t first_pid1_rec; /* ENTER of the first initcall on PID 1 */
         bool has_last_exit;
@@ -166,11 +176,47 @@ static const char *parse_prefix(const char *s, const char *end, uint64_t *ns)
 }
 
 /* The end of the last frame on thread, 0 when none. */
+static size_t end_slot(const struct parser *p, uint64_t thread)
+{
+        size_t mask = p->end_nslots - 1, i;
+        uint64_t h = thread * 0x9e3779b97f4a7c15ull;
+
+        for (i = (size_t)(h >> 32) & mask; p->end_slots[i]; i = (i + 1) & mask)
+                if (p->ends[p->end_slots[i] - 1].thread == thread)
+                        break;
+        return i;
+}
+
+/* Grow the hash of ends to hold one more, at most half full. */
+static int ends_reserve(struct parser *p)
+{
+        size_t n = p->end_nslots ? p->end_nslots * 2 : 64;
+        uint32_t *slots;
+
+        if ((p->nends + 1) * 2 <= p->end_nslots)
+                return 0;
+        if (p->nends >= UINT32_MAX - 1)
+                return -ENOMEM;
+        slots = calloc(n, sizeof(*slots));
+        if (!slots)
+                return -ENOMEM;
+        free(p->end_slots);
+        p->end_slots = slots;
+        p->end_nslots = n;
+        for (size_t k = 0; k < p->nends; k++)
+                p->end_slots[end_slot(p, p->ends[k].thread)] = (uint32_t)k + 1;
+        return 0;
+}
+
 static uint64_t *thread_end(struct parser *p, uint64_t thread)
 {
-        for (size_t i = 0; i < p->nends; i++)
-                if (p->ends[i].thread == thread)
-                        return &p->ends[i].ts;
+        size_t i;
+
+        if (ends_reserve(p) < 0)
+                return NULL;
+        i = end_slot(p, thread);
+        if (p->end_slots[i])
+                return &p->ends[p->end_slots[i] - 1].ts;
         if (p->nends == p->ends_cap) {
                 size_t cap = p->ends_cap ? p->ends_cap * 2 : 16;
                 struct thread_end *e = realloc(p->ends, cap * sizeof(*e));
@@ -182,6 +228,7 @@ static uint64_t *thread_end(struct parser *p, uint64_t thread)
         }
         p->ends[p->nends].thread = thread;
         p->ends[p->nends].ts = 0;
+        p->end_slots[i] = (uint32_t)p->nends + 1;
         return &p->ends[p->nends++].ts;
 }
 
@@ -325,6 +372,17 @@ static int on_calling(struct parser *p, const char *s, const char *end, uint64_t
                 p->open = f;
                 p->open_cap = cap;
         }
+        if (name >= p->last_open_cap) {
+                size_t cap = (size_t)name + 1 > 2 * p->last_open_cap ? (size_t)name + 1
+                                                                     : 2 * p->last_open_cap;
+                size_t *a = realloc(p->last_open, cap * sizeof(*a));
+
+                if (!a)
+                        return -ENOMEM;
+                memset(a + p->last_open_cap, 0, (cap - p->last_open_cap) * sizeof(*a));
+                p->last_open = a;
+                p->last_open_cap = cap;
+        }
         tend = thread_end(p, pid);
         if (!tend)
                 return -ENOMEM;
@@ -338,7 +396,10 @@ static int on_calling(struct parser *p, const char *s, const char *end, uint64_t
                                  .rec = rec,
                                  .calling_ts = ts,
                                  .min_child = UINT64_MAX,
-                                 .prev_end = *tend};
+                                 .prev_end = *tend,
+                                 .prev_same = p->last_open[name]};
+        p->last_open[name] = p->nopen;
+        p->nlive++;
         if (pid == 1 && !p->has_first_pid1) {
                 p->has_first_pid1 = true;
                 p->first_pid1_rec = rec;
@@ -363,16 +424,18 @@ static int on_returned(struct parser *p, const char *s, const char *end, uint64_
                 return junk(p, line,
                             "malformed \"initcall\" line: expected \"initcall SYMBOL returned "
                             "R after N usecs\"");
-        for (i = p->nopen; i > 0; i--)
-                if (p->open[i - 1].name == name)
-                        break;
+        /* the innermost open frame of that name */
+        i = name < p->last_open_cap ? p->last_open[name] : 0;
         if (i == 0)
                 return ev_warn(p->t, line,
                                "initcall %s returned but its \"calling\" line is missing",
                                ev_str(p->t, name));
         f = p->open[i - 1];
-        memmove(&p->open[i - 1], &p->open[i], (p->nopen - i) * sizeof(*p->open));
-        p->nopen--;
+        p->last_open[name] = f.prev_same;
+        p->open[i - 1].done = true;
+        p->nlive--;
+        while (p->nopen && p->open[p->nopen - 1].done)
+                p->nopen--;
 
         delta = ts >= f.calling_ts ? ts - f.calling_ts : 0;
         if (p->precise && usecs <= UINT64_MAX / 1000 && usecs * 1000 <= delta + 1000)
@@ -543,7 +606,12 @@ static int new_boot(struct parser *p, uint32_t line)
         p->t->nrecs = 0;
         p->t->lines_records = 0;
         p->nopen = 0;
+        p->nlive = 0;
+        if (p->last_open)
+                memset(p->last_open, 0, p->last_open_cap * sizeof(*p->last_open));
         p->nends = 0;
+        if (p->end_slots)
+                memset(p->end_slots, 0, p->end_nslots * sizeof(*p->end_slots));
         p->precise = false;
         p->probe_thread_named = false;
         p->saw_calling = false;
@@ -852,7 +920,7 @@ static int finish(struct parser *p)
         if (p->junk_more)
                 err = ev_warn(p->t, 0, "%llu more malformed kernel log lines skipped",
                               (unsigned long long)p->junk_more);
-        m->initcalls_open = p->nopen;
+        m->initcalls_open = p->nlive;
         if (!err && m->lines_printk && p->first_ts > 1000000000ull)
                 err = ev_warn(p->t, p->first_line,
                               "the kernel log starts at %.6f s, not at boot: its buffer "
@@ -921,7 +989,9 @@ int dmesg_parse(struct ev_trace *t, const char *buf, size_t len, struct dmesg_me
 out:
         framing_dump_free(&d);
         free(p.open);
+        free(p.last_open);
         free(p.ends);
+        free(p.end_slots);
         sbuf_release(&p.name);
         return err;
 }

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LABEL_MAX 64
+#define LABEL_MAX       64
+#define OPEN_INDENT_MAX 32u /* levels of indentation in "open at dump time" */
 
 static const char *fmt_time(char *buf, size_t size, const struct ev_trace *t, uint64_t ticks,
                             enum report_unit u)
@@ -201,11 +202,18 @@ static void write_open(FILE *out, const struct analysis *a, enum report_unit u)
                 "frame");
         for (size_t k = 0; k < f->nopen; k++) {
                 const struct ev_record *r = &t->recs[f->open[k].rec];
+                uint32_t level = f->nodes[f->open[k].node].depth - 1;
+
+                /* indentation shows nesting up to OPEN_INDENT_MAX levels, a
+                 * number beyond (a deep stack must not make the report
+                 * quadratic in size) */
                 fprintf(out, "  %8u  %-25s %14s %14s  %*s", r->line,
                         ct_thread_label(f, f->open[k].thread, label, sizeof(label)),
                         fmt_time(b1, sizeof(b1), t, r->ts, u),
                         fmt_time(b2, sizeof(b2), t, f->end - r->ts, u),
-                        (int)(2 * (f->nodes[f->open[k].node].depth - 1)), "");
+                        2 * (int)(level < OPEN_INDENT_MAX ? level : OPEN_INDENT_MAX), "");
+                if (level > OPEN_INDENT_MAX)
+                        fprintf(out, "[depth %u] ", level + 1);
                 frame_text(t, r->name, r->arg, out);
                 fputc('\n', out);
         }

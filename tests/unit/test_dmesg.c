@@ -238,6 +238,44 @@ static void test_dmesg_async_initcalls_on_other_pids(void **state)
         ev_trace_free(&p.t);
 }
 
+/* An initcall that returns while a later one still runs: the later one
+ * is the parent of the next probe, the same name returning twice is
+ * missing its "calling" line the second time, and a new boot forgets
+ * what was open (the bookkeeping that replaced a quadratic search). */
+static void test_dmesg_out_of_order_returns(void **state)
+{
+        static const char log[] =
+            "[    0.000000] Linux version 6.1.0\n"
+            "[    0.100000] calling  a_init+0x0/0x20 @ 1\n"
+            "[    0.110000] calling  b_init+0x0/0x20 @ 7\n"
+            "[    0.120000] calling  a_init+0x0/0x20 @ 8\n"
+            "[    0.130000] initcall a_init+0x0/0x20 returned 0 after 100 usecs\n"
+            "[    0.140000] probe of dev0 returned 0 after 10 usecs\n"
+            "[    0.150000] initcall a_init+0x0/0x20 returned 0 after 100 usecs\n"
+            "[    0.160000] initcall a_init+0x0/0x20 returned 0 after 100 usecs\n"
+            "[    0.170000] calling  c_init+0x0/0x20 @ 9\n";
+        static const char reboot[] = "[    1.000000] Linux version 6.1.0\n"
+                                     "[    1.100000] probe of dev1 returned 0 after 10 usecs\n";
+        char both[sizeof(log) + sizeof(reboot)];
+        struct parsed p;
+
+        parse_buf(&p, log, sizeof(log) - 1);
+        /* the inner a_init (PID 8) returned first; the probe went to b_init's PID */
+        assert_non_null(find(&p.t, EV_EXIT, "a_init", 8));
+        assert_non_null(find(&p.t, EV_ENTER, "probe", 7));
+        assert_non_null(find(&p.t, EV_EXIT, "a_init", 1));
+        assert_true(has_warning(&p.t, "a_init returned but its \"calling\" line is missing"));
+        assert_int_equal(p.m.initcalls, 2);
+        assert_int_equal(p.m.initcalls_open, 2); /* b_init and c_init */
+        ev_trace_free(&p.t);
+
+        snprintf(both, sizeof(both), "%s%s", log, reboot);
+        parse_buf(&p, both, strlen(both));
+        assert_int_equal(p.m.initcalls_open, 0);
+        assert_non_null(find(&p.t, EV_ENTER, "probe", DMESG_PROBE_THREAD));
+        ev_trace_free(&p.t);
+}
+
 static void test_dmesg_without_initcall_debug_notes_it(void **state)
 {
         struct parsed p;
@@ -384,6 +422,7 @@ static void test_dmesg_probe_counts_timestamped_lines(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_dmesg_out_of_order_returns),
             cmocka_unit_test(test_dmesg_golden_real_console),
             cmocka_unit_test(test_dmesg_golden_real_dmesg_levels),
             cmocka_unit_test(test_dmesg_golden_async_pids),
