@@ -92,7 +92,12 @@ static int add_append(char **dst, const char *s)
                 return ret;
         }
         free(*dst);
-        *dst = sb.len ? sbuf_detach(&sb, NULL) : strdup("");
+        if (sb.len) {
+                *dst = sbuf_detach(&sb, NULL);
+        } else {
+                sbuf_release(&sb); /* may hold a buffer even when empty */
+                *dst = strdup("");
+        }
         return *dst ? 0 : -ENOMEM;
 }
 
