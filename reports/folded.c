@@ -64,6 +64,15 @@ static int emit(struct folded *fo, const struct ev_trace *t, const struct sbuf *
         struct stack *s;
         double ns = 0;
 
+        (void)ev_to_ns(t, self, &ns);
+        /* the frames of a chain beyond FOLDED_MAX_DEPTH come one after the
+         * other with the same text: add them up in place */
+        s = fo->n ? &fo->v[fo->n - 1] : NULL;
+        if (s && s->len == path->len && memcmp(fo->text.buf + s->off, path->buf, path->len) == 0) {
+                s->ticks += self;
+                s->ns += ns;
+                return 0;
+        }
         if (fo->n == fo->cap) {
                 size_t cap = fo->cap ? fo->cap * 2 : 256;
                 struct stack *v = realloc(fo->v, cap * sizeof(*v));
@@ -72,7 +81,6 @@ static int emit(struct folded *fo, const struct ev_trace *t, const struct sbuf *
                 fo->v = v;
                 fo->cap = cap;
         }
-        (void)ev_to_ns(t, self, &ns);
         s = &fo->v[fo->n];
         s->off = fo->text.len;
         s->len = path->len;
@@ -118,8 +126,13 @@ int folded_add(struct folded *fo, const struct analysis *a)
                                 lens_cap = cap;
                         }
                         lens[depth++] = path.len;
-                        if (add_frame(&path, t, n) < 0)
-                                goto out_free;
+                        if (depth <= FOLDED_MAX_DEPTH) {
+                                if (add_frame(&path, t, n) < 0)
+                                        goto out_free;
+                        } else if (depth == FOLDED_MAX_DEPTH + 1) {
+                                if (sbuf_adds(&path, ";" FOLDED_DEEPER) < 0)
+                                        goto out_free;
+                        }
                         if (n->self && emit(fo, t, &path, n->self) < 0)
                                 goto out_free;
                         if (n->first_child != CT_NONE) {

@@ -9,6 +9,9 @@
  *  - a ';' inside a root or frame becomes '_';
  *  - SELF is the stack's self time in the unit asked for (us by default),
  *    an integer rounded to nearest (half away from zero).
+ * Frames deeper than FOLDED_MAX_DEPTH are not shown one by one: their
+ * self time goes to one frame FOLDED_DEEPER at that depth (a hostile dump
+ * nesting 100k frames would otherwise make output and memory quadratic).
  * Stacks that end up with the same text (two threads of one name, a name
  * that differed only by ';') are merged by adding their self times before
  * rounding; lines are sorted by stack text (bytewise). A stack whose self
@@ -27,6 +30,9 @@
 
 #include "analyzer/analysis.h"
 #include "reports/report.h"
+
+#define FOLDED_MAX_DEPTH 128
+#define FOLDED_DEEPER    "[deeper frames]"
 
 struct folded; /* opaque */
 

@@ -170,12 +170,54 @@ static void test_folded_merges_several_files_and_falls_back_to_cycles(void **sta
         release(&r2);
 }
 
+/* Frames deeper than FOLDED_MAX_DEPTH add up in one "[deeper frames]"
+ * frame: every cycle is still there, and the output stays small. */
+static void test_folded_caps_the_depth(void **state)
+{
+        const size_t n = FOLDED_MAX_DEPTH + 50;
+        struct sbuf in = SBUF_INIT;
+        struct folded *fo = folded_new();
+        struct run r;
+        char *out, *deep;
+        unsigned long long sum = 0;
+
+        for (size_t k = 0; k < n; k++)
+                assert_int_equal(sbuf_addf(&in, "0x1 %zu ENTER f%zu\n", 10 * k, k), 0);
+        for (size_t k = 0; k < n; k++)
+                assert_int_equal(sbuf_addf(&in, "0x1 %zu EXIT f%zu\n", 10 * (n + k), n - 1 - k), 0);
+        analyse(&r, in.buf, in.len);
+        assert_non_null(fo);
+        assert_int_equal(folded_add(fo, &r.a), 0);
+        out = render(fo, REPORT_CYCLES);
+        check_format(out);
+        deep = strstr(out, ";f127;" FOLDED_DEEPER " ");
+        assert_non_null(deep);
+        assert_null(strstr(out, ";f128"));
+        /* each frame has 10 cycles of its own before and after its child */
+        assert_int_equal(strtoull(deep + strlen(";f127;" FOLDED_DEEPER " "), NULL, 10),
+                         50 * 20 - 10);
+        for (const char *l = out; *l;) {
+                const char *nl = strchr(l, '\n'), *sp = nl;
+
+                while (sp > l && sp[-1] != ' ')
+                        sp--;
+                sum += strtoull(sp, NULL, 10);
+                l = nl + 1;
+        }
+        assert_int_equal(sum, 10 * (2 * n - 1)); /* the outermost frame's total */
+        free(out);
+        folded_free(fo);
+        release(&r);
+        sbuf_release(&in);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_folded_head_sample_obeys_the_format),
             cmocka_unit_test(test_folded_rounds_merges_and_sanitises),
             cmocka_unit_test(test_folded_merges_several_files_and_falls_back_to_cycles),
+            cmocka_unit_test(test_folded_caps_the_depth),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
