@@ -629,17 +629,6 @@ static int new_boot(struct parser *p, uint32_t line)
                        line - 1);
 }
 
-static bool has_control(const char *s, size_t n)
-{
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char)s[i];
-
-                if ((c < 0x20 && c != '\t') || c == 0x7f)
-                        return true;
-        }
-        return false;
-}
-
 static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
 {
         const char *end, *msg;
@@ -663,7 +652,7 @@ static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
                          DMESG_LINE_MAX);
                 return junk(p, line, why);
         }
-        if (has_control(s, n))
+        if (util_has_control(s, n))
                 return junk(p, line, "control byte (such as NUL) in a kernel log line");
         if (starts(msg, end, "Linux version ") && p->m->lines_printk > 0) {
                 int err = new_boot(p, line);

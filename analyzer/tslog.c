@@ -1,5 +1,6 @@
 /* tslog: see tslog.h. */
 #include "analyzer/tslog.h"
+#include "analyzer/util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -153,16 +154,6 @@ static bool scan_hex(const char *s, size_t n, size_t *i, uint64_t *out)
                 return false;
         *out = v;
         return true;
-}
-
-static bool has_control(const char *s, size_t n)
-{
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char)s[i];
-                if ((c < 0x20 && c != '\t') || c == 0x7f)
-                        return true;
-        }
-        return false;
 }
 
 /* A printable quote of a line for a warning: at most QUOTE_MAX bytes,
@@ -374,7 +365,7 @@ static int64_t intern(struct parser *p, const char *s, size_t n)
 static int handle_record(struct parser *p, const char *s, size_t n)
 {
         size_t i = 0, ts, te, ns, ne, as, ae;
-        uint64_t thread, tsc;
+        uint64_t thread, tsc = 0;
         struct ev_record r = {0};
         struct thread_state *th;
         int64_t id;
@@ -407,7 +398,7 @@ static int handle_record(struct parser *p, const char *s, size_t n)
                 return warn_malformed(p, s, n, "unknown tslog record type") < 0 ? -ENOMEM : 2;
         if (!tsc_ok)
                 return warn_malformed(p, s, n, "tslog timestamp out of range") < 0 ? -ENOMEM : 2;
-        if (has_control(s + te, n - te))
+        if (util_has_control(s + te, n - te))
                 return warn_malformed(p, s, n, "control byte in tslog record") < 0 ? -ENOMEM : 2;
         /* trim trailing blanks */
         while (n > te && (s[n - 1] == ' ' || s[n - 1] == '\t'))
@@ -501,7 +492,7 @@ static int handle_process(struct parser *p, const char *s, size_t n)
                 return 0;
         while (i < n && (s[i] == ' ' || s[i] == '\t'))
                 i++;
-        if (i != n || has_control(s, n))
+        if (i != n || util_has_control(s, n))
                 return 0;
         if (v[1] == 0 && v[2] == 0 && v[3] == 0 && ee == es && me == ms)
                 return 3;

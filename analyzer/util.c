@@ -142,6 +142,17 @@ int util_parse_double(const char *s, double *out)
         return 0;
 }
 
+bool util_has_control(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                if ((c < 0x20 && c != '\t') || c == 0x7f)
+                        return true;
+        }
+        return false;
+}
+
 uint64_t util_now_ns(void)
 {
         struct timespec ts;

@@ -40,6 +40,10 @@ int util_write_file_atomic(const char *path, const void *data, size_t len);
 int util_parse_u64(const char *s, int base, uint64_t *out);
 int util_parse_double(const char *s, double *out);
 
+/* Whether s[0..n) holds a control byte other than a tab (0x00-0x1f, 0x7f):
+ * a line a parser should not take as a record. */
+bool util_has_control(const char *s, size_t n);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t util_now_ns(void);
 
