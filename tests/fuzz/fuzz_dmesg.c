@@ -2,8 +2,9 @@
  * fuzz_dmesg: a Linux kernel log or console capture through what
  * "bootlens analyze" and "analyze SESSION" do with it: dmesg_parse (and
  * the function_graph parser it calls for an ftrace section), clock
- * stitching, the Linux phases and call trees (lxrun_analyse), and the
- * Linux report, table, JSON and folded renderers.
+ * stitching, the Linux phases, user-space marks and call trees
+ * (lxrun_analyse), and the Linux report (with its marks), table, JSON and
+ * folded renderers.
  *
  * The input is the capture, whole. Its length picks whether host marks
  * are given (stitching on or off), so the same bytes take the same path.
@@ -34,8 +35,11 @@ static void render(struct lxrun *r)
         json_decref(j);
         j = json_report(&r->analysis);
         json_decref(j);
+        j = lxreport_marks_json(&r->marks, &r->meta, r->has_host ? &r->stitch : NULL);
+        json_decref(j);
         if (out) {
                 lxreport_table(out, &r->analysis, &r->meta, r->has_host ? &r->stitch : NULL, 5);
+                lxreport_marks_table(out, &r->marks, &r->meta, r->has_host ? &r->stitch : NULL);
                 table_write(out, &r->analysis, &ro);
         }
         fo = folded_new();

@@ -3,7 +3,8 @@
  * session.json of one session (session_open and every accessor of the
  * variants and the plan) and as runs/0001.json of a second, well-formed
  * session (session_load_run, session_run_info, session_attempt_mark, and
- * lxrun_from_session over a small fixed console capture). Also parsed as
+ * lxrun_from_session over a small fixed console capture with a mark,
+ * paired with the run's host marks in lxreport_marks_*). Also parsed as
  * a --variant spec (session_variant_parse). Files go to a temporary
  * directory made on the first call (under $TMPDIR, else /dev/shm or /tmp)
  * and removed at exit.
@@ -17,6 +18,7 @@
 #include "analyzer/lxrun.h"
 #include "analyzer/util.h"
 #include "collector/session.h"
+#include "reports/lxreport.h"
 #include "tests/fuzz/fuzz.h"
 
 static const char good_session[] =
@@ -31,6 +33,7 @@ static const char console[] =
     "[    0.300000] calling  foo_init+0x0/0x20 @ 1\n"
     "[    0.300500] initcall foo_init+0x0/0x20 returned 0 after 400 usecs\n"
     "[    1.000000] Run /init as init process\n"
+    "@@bootlens mark rc-start uptime_ns=1200000000\n"
     "@@bootlens end sections=1 bytes=10 crc32=none\n";
 
 static char *dir_a, *dir_b; /* session.json = input; runs/0001.json = input */
@@ -149,7 +152,12 @@ static void read_run(const char *dir)
         if (session_load_run(s, 1, &run) == 0) {
                 if (session_run_info(run, &info) == 0 && info.final)
                         session_attempt_mark(info.final, "spawn", &ns);
-                lxrun_from_session(&r, s, 1, run, NULL, 0, NULL);
+                if (lxrun_from_session(&r, s, 1, run, NULL, 0, NULL) == 0) {
+                        /* the run's host marks paired with the log's */
+                        json_decref(lxreport_marks_json(&r.marks, &r.meta, &r.stitch));
+                        if (fuzz_sink())
+                                lxreport_marks_table(fuzz_sink(), &r.marks, &r.meta, &r.stitch);
+                }
                 lxrun_free(&r);
                 json_decref(run);
         }
