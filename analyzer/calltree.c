@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define WARN_NAME_MAX 256 /* bytes of a name quoted in a repeated warning */
+
 /* An open-addressing map from a key of three u32 to a u32 value. */
 struct key3 {
         uint32_t a, b, c;
@@ -255,11 +257,16 @@ static int replay_exit(struct builder *b, uint32_t thread, uint32_t ri)
                 const struct frame *top = &b->stack[b->depth - 1];
                 const struct ev_record *er = &b->t->recs[top->rec];
                 f->nforced++;
+                /* one EXIT can close many frames: its name is repeated in
+                 * each warning, so it is cut (as ev_warn cuts the message)
+                 * before it is formatted */
                 if (ev_warn(b->t, r->line,
-                            "EXIT %s%s%s on thread %s also closes %s%s%s entered at line %u",
-                            ev_str(b->t, r->name), r->arg ? " " : "", ev_str(b->t, r->arg),
-                            thread_hex(f->threads[thread].id, hex), ev_str(b->t, er->name),
-                            er->arg ? " " : "", ev_str(b->t, er->arg), er->line) < 0)
+                            "EXIT %.*s%s%.*s on thread %s also closes %.*s%s%.*s entered at line "
+                            "%u",
+                            WARN_NAME_MAX, ev_str(b->t, r->name), r->arg ? " " : "", WARN_NAME_MAX,
+                            ev_str(b->t, r->arg), thread_hex(f->threads[thread].id, hex),
+                            WARN_NAME_MAX, ev_str(b->t, er->name), er->arg ? " " : "",
+                            WARN_NAME_MAX, ev_str(b->t, er->arg), er->line) < 0)
                         return -ENOMEM;
                 close_frame(b, r->ts);
         }

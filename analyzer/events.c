@@ -233,15 +233,26 @@ int ev_warn(struct ev_trace *t, uint32_t line, const char *fmt, ...)
 {
         va_list ap;
         char *msg;
+        size_t size;
         int n;
 
         if (grow((void **)&t->warns, &t->warns_cap, t->nwarns, sizeof(*t->warns)) < 0)
                 return -ENOMEM;
         va_start(ap, fmt);
-        n = vasprintf(&msg, fmt, ap);
+        n = vsnprintf(NULL, 0, fmt, ap);
         va_end(ap);
         if (n < 0)
                 return -ENOMEM;
+        /* guest names can be long and one name can be in many warnings */
+        size = (size_t)n > EV_WARN_MAX ? EV_WARN_MAX : (size_t)n;
+        msg = malloc(size + 4);
+        if (!msg)
+                return -ENOMEM;
+        va_start(ap, fmt);
+        vsnprintf(msg, size + 1, fmt, ap);
+        va_end(ap);
+        if ((size_t)n > size)
+                memcpy(msg + size, "...", 4);
         t->warns[t->nwarns].line = line;
         t->warns[t->nwarns].msg = msg;
         t->nwarns++;

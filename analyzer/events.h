@@ -57,6 +57,8 @@ struct ev_process {
         uint32_t line;
 };
 
+#define EV_WARN_MAX 1024u
+
 struct ev_warning {
         uint32_t line; /* 0 = not tied to a line */
         char *msg;     /* owned */
@@ -105,8 +107,8 @@ uint32_t ev_lookup(const struct ev_trace *t, const char *s);
 /* Append a record (copied). Returns its index or -ENOMEM. */
 int64_t ev_add(struct ev_trace *t, const struct ev_record *r);
 int64_t ev_add_process(struct ev_trace *t, const struct ev_process *p);
-/* Append a printf-formatted warning tied to an input line (0 = none).
- * Returns 0 or -ENOMEM. */
+/* Append a printf-formatted warning tied to an input line (0 = none),
+ * cut to EV_WARN_MAX bytes and "...". Returns 0 or -ENOMEM. */
 int ev_warn(struct ev_trace *t, uint32_t line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -218,6 +218,32 @@ static void test_calltree_exit_of_a_closed_function_is_unmatched(void **state)
         release(&x);
 }
 
+/* An EXIT with a long name closing many frames: each warning is short
+ * (fuzzing: 10k frames under a 100 KB name took 1 GB of warnings). */
+static void test_calltree_forced_close_warnings_stay_short(void **state)
+{
+        struct sbuf in = SBUF_INIT;
+        char *name = malloc(5001);
+        struct fixture x;
+
+        assert_non_null(name);
+        memset(name, 'n', 5000);
+        name[5000] = '\0';
+        assert_int_equal(sbuf_addf(&in, "0xa 1 ENTER %s\n", name), 0);
+        for (int k = 0; k < 100; k++)
+                assert_int_equal(sbuf_addf(&in, "0xa %d ENTER f%d\n", k + 2, k), 0);
+        assert_int_equal(sbuf_addf(&in, "0xa 200 EXIT %s\n", name), 0);
+        build(&x, in.buf, in.len);
+        assert_int_equal(x.f.nforced, 100);
+        assert_int_equal(x.t.nwarns, 100);
+        for (size_t k = 0; k < x.t.nwarns; k++)
+                assert_true(strlen(x.t.warns[k].msg) <= EV_WARN_MAX + 3);
+        assert_true(has_warning(&x.t, 102, "also closes f0 entered at line 2"));
+        release(&x);
+        sbuf_release(&in);
+        free(name);
+}
+
 static void test_calltree_threads_events_and_names(void **state)
 {
         struct fixture x;
@@ -342,6 +368,7 @@ int main(void)
             cmocka_unit_test(test_calltree_head_sample_hammer_time_total),
             cmocka_unit_test(test_calltree_empty_trace),
             cmocka_unit_test(test_calltree_exit_of_a_closed_function_is_unmatched),
+            cmocka_unit_test(test_calltree_forced_close_warnings_stay_short),
             cmocka_unit_test(test_calltree_head_sample_is_truncated),
             cmocka_unit_test(test_calltree_head_sample_recursion_is_a_child_node),
             cmocka_unit_test(test_calltree_tail_sample_unmatched_and_open),
