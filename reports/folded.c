@@ -37,13 +37,18 @@ void folded_free(struct folded *fo)
         free(fo);
 }
 
-/* Append s with ';' turned into '_'. */
+/* Append s (at most FOLDED_NAME_MAX bytes of it, then "...") with ';'
+ * turned into '_'. */
 static int add_sanitised(struct sbuf *sb, const char *s)
 {
-        size_t start = sb->len;
+        size_t start = sb->len, n = strnlen(s, FOLDED_NAME_MAX + 1);
 
-        if (sbuf_adds(sb, s) < 0)
+        if (n > FOLDED_NAME_MAX) {
+                if (sbuf_add(sb, s, FOLDED_NAME_MAX) < 0 || sbuf_adds(sb, "...") < 0)
+                        return -ENOMEM;
+        } else if (sbuf_add(sb, s, n) < 0) {
                 return -ENOMEM;
+        }
         for (size_t k = start; k < sb->len; k++)
                 if (sb->buf[k] == ';' || sb->buf[k] == '\n')
                         sb->buf[k] = '_';

@@ -6,7 +6,9 @@
  *    else "thread 0x<id>";
  *  - a FRAME is "name" or "name arg" (spaces allowed: readers split the
  *    count off at the last space);
- *  - a ';' inside a root or frame becomes '_';
+ *  - a ';' inside a root or frame becomes '_'; a name or argument longer
+ *    than FOLDED_NAME_MAX bytes is cut there and ends in "..." (every
+ *    stack repeats its parents' names);
  *  - SELF is the stack's self time in the unit asked for (us by default),
  *    an integer rounded to nearest (half away from zero).
  * Frames deeper than FOLDED_MAX_DEPTH are not shown one by one: their
@@ -33,6 +35,7 @@
 
 #define FOLDED_MAX_DEPTH 128
 #define FOLDED_DEEPER    "[deeper frames]"
+#define FOLDED_NAME_MAX  256
 
 struct folded; /* opaque */
 

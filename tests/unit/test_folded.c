@@ -211,6 +211,39 @@ static void test_folded_caps_the_depth(void **state)
         sbuf_release(&in);
 }
 
+/* A long name is cut in every stack that repeats it (fuzzing: a 100 KB
+ * parent of 20k children took 2 GB). */
+static void test_folded_cuts_long_names(void **state)
+{
+        struct sbuf in = SBUF_INIT;
+        struct folded *fo = folded_new();
+        char *name = malloc(1001), *out, *line;
+        struct run r;
+
+        assert_non_null(name);
+        memset(name, 'n', 1000);
+        name[1000] = '\0';
+        assert_int_equal(sbuf_addf(&in, "0x1 0 ENTER %s\n", name), 0);
+        for (int k = 0; k < 10; k++)
+                assert_int_equal(sbuf_addf(&in, "0x1 %d ENTER f%d\n0x1 %d EXIT f%d\n", 10 * k + 1,
+                                           k, 10 * k + 6, k),
+                                 0);
+        assert_int_equal(sbuf_addf(&in, "0x1 200 EXIT %s\n", name), 0);
+        analyse(&r, in.buf, in.len);
+        assert_non_null(fo);
+        assert_int_equal(folded_add(fo, &r.a), 0);
+        out = render(fo, REPORT_CYCLES);
+        assert_int_equal(check_format(out), 11);
+        for (line = out; *line; line = strchr(line, '\n') + 1)
+                assert_true((size_t)(strchr(line, '\n') - line) < FOLDED_NAME_MAX + 32);
+        assert_non_null(strstr(out, "nnn...;f9 5\n"));
+        free(out);
+        folded_free(fo);
+        release(&r);
+        sbuf_release(&in);
+        free(name);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -218,6 +251,7 @@ int main(void)
             cmocka_unit_test(test_folded_rounds_merges_and_sanitises),
             cmocka_unit_test(test_folded_merges_several_files_and_falls_back_to_cycles),
             cmocka_unit_test(test_folded_caps_the_depth),
+            cmocka_unit_test(test_folded_cuts_long_names),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
