@@ -100,6 +100,27 @@ static bool append(json_t *arr, json_t *v)
         return v && json_array_append_new(arr, v) == 0;
 }
 
+/* Put o into arr when ok (arr takes it), else release o. Returns whether
+ * o is in arr. */
+static bool append_if(json_t *arr, json_t *o, bool ok)
+{
+        if (!ok) {
+                json_decref(o);
+                return false;
+        }
+        return append(arr, o);
+}
+
+/* arr when everything went into it; else release it and return NULL. */
+static json_t *arr_done(json_t *arr, bool ok)
+{
+        if (!ok) {
+                json_decref(arr);
+                return NULL;
+        }
+        return arr;
+}
+
 static json_t *ju64(uint64_t v)
 {
         return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
@@ -393,11 +414,7 @@ static json_t *threads_arr(const struct analysis *a)
                 }
                 ok = append(arr, o);
         }
-        if (!ok) {
-                json_decref(arr);
-                return NULL;
-        }
-        return arr;
+        return arr_done(arr, ok);
 }
 
 static json_t *functions_arr(const struct analysis *a)
@@ -415,17 +432,10 @@ static json_t *functions_arr(const struct analysis *a)
                      put(o, "arg", jstr_or_null(a->trace, fn->arg)) &&
                      put(o, "calls", ju64(fn->calls)) && put_time(o, a->trace, "self", fn->self) &&
                      put_time(o, a->trace, "total", fn->total);
-                if (!ok)
-                        json_decref(o);
-                else
-                        ok = append(arr, o);
+                ok = append_if(arr, o, ok);
         }
         free(idx);
-        if (!ok) {
-                json_decref(arr);
-                return NULL;
-        }
-        return arr;
+        return arr_done(arr, ok);
 }
 
 static json_t *refs_arr(const struct analysis *a, const struct ct_ref *refs, size_t n, bool open)
@@ -443,16 +453,9 @@ static json_t *refs_arr(const struct analysis *a, const struct ct_ref *refs, siz
                 if (ok && open)
                         ok = put(o, "node", json_integer(refs[k].node)) &&
                              put_time(o, t, "open_for", a->forest.end - r->ts);
-                if (!ok)
-                        json_decref(o);
-                else
-                        ok = append(arr, o);
+                ok = append_if(arr, o, ok);
         }
-        if (!ok) {
-                json_decref(arr);
-                return NULL;
-        }
-        return arr;
+        return arr_done(arr, ok);
 }
 
 static json_t *processes_arr(const struct analysis *a)
@@ -475,16 +478,9 @@ static json_t *processes_arr(const struct analysis *a)
                         ok = put_time(o, t, "exited", p->exited);
                 if (ok && p->forked && p->exited && p->exited >= p->forked)
                         ok = put_time(o, t, "lived", p->exited - p->forked);
-                if (!ok)
-                        json_decref(o);
-                else
-                        ok = append(arr, o);
+                ok = append_if(arr, o, ok);
         }
-        if (!ok) {
-                json_decref(arr);
-                return NULL;
-        }
-        return arr;
+        return arr_done(arr, ok);
 }
 
 static json_t *warnings_arr(const struct analysis *a)
@@ -498,17 +494,10 @@ static json_t *warnings_arr(const struct analysis *a)
                 const struct ev_warning *w = &t->warns[idx[k]];
                 json_t *o = json_object();
                 ok = o && put(o, "line", jline(w->line)) && put(o, "message", jstr(w->msg));
-                if (!ok)
-                        json_decref(o);
-                else
-                        ok = append(arr, o);
+                ok = append_if(arr, o, ok);
         }
         free(idx);
-        if (!ok) {
-                json_decref(arr);
-                return NULL;
-        }
-        return arr;
+        return arr_done(arr, ok);
 }
 
 json_t *json_report(const struct analysis *a)
