@@ -23,11 +23,9 @@ fail() {
 	exit 1
 }
 
-"$BOOTLENS" guest fetch-kernel >"$tmp/paths" || fail "bootlens guest fetch-kernel failed"
-kernel=$(sed -n 's/^kernel //p' "$tmp/paths")
-modules=$(sed -n 's/^modules //p' "$tmp/paths")
-"$BOOTLENS" guest initrd --modules-from "$modules" -o "$tmp/initrd.gz" ||
-	fail "bootlens guest initrd failed"
+. "$(dirname "$0")/lib/guest.sh"
+bl_fetch_kernel
+bl_build_initrd
 
 "$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd.gz" --accel tcg -n 1 --retries 1 \
 	--timeout 90 -o "$tmp/s" >"$tmp/out" 2>&1 &

@@ -19,11 +19,9 @@ fail() {
 }
 command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed"
 
-"$BOOTLENS" guest fetch-kernel >"$tmp/paths" || fail "bootlens guest fetch-kernel failed"
-kernel=$(sed -n 's/^kernel //p' "$tmp/paths")
-modules=$(sed -n 's/^modules //p' "$tmp/paths")
-"$BOOTLENS" guest initrd --modules-from "$modules" -o "$tmp/initrd.gz" ||
-	fail "bootlens guest initrd failed"
+. "$(dirname "$0")/lib/guest.sh"
+bl_fetch_kernel
+bl_build_initrd
 
 set +e
 "$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd.gz" --accel tcg -n $n \

@@ -20,11 +20,9 @@ fail() {
 command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed"
 command -v jq >/dev/null || fail "jq is not installed (scripts/setup.sh installs it)"
 
-"$BOOTLENS" guest fetch-kernel >"$tmp/paths" || fail "bootlens guest fetch-kernel failed"
-kernel=$(sed -n 's/^kernel //p' "$tmp/paths")
-modules=$(sed -n 's/^modules //p' "$tmp/paths")
-"$BOOTLENS" guest initrd --modules-from "$modules" -o "$tmp/initrd.gz" ||
-	fail "bootlens guest initrd failed"
+. "$(dirname "$0")/lib/guest.sh"
+bl_fetch_kernel
+bl_build_initrd
 "$BOOTLENS" guest vmlinux "$kernel" -o "$tmp/vmlinux" >"$tmp/vmlinux.out" ||
 	fail "bootlens guest vmlinux failed"
 cat "$tmp/vmlinux.out"

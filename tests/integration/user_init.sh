@@ -28,9 +28,8 @@ command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not inst
 command -v jq >/dev/null || fail "jq is not installed"
 [ -x "$busybox" ] || fail "no static busybox at $busybox (Debian: apt-get install busybox-static)"
 
-"$BOOTLENS" guest fetch-kernel >"$tmp/paths" || fail "bootlens guest fetch-kernel failed"
-kernel=$(sed -n 's/^kernel //p' "$tmp/paths")
-modules=$(sed -n 's/^modules //p' "$tmp/paths")
+. "$(dirname "$0")/lib/guest.sh"
+bl_fetch_kernel
 
 # The real init: a few user-space steps, a mark between each.
 cat >"$tmp/init-real" <<'RC'
@@ -46,8 +45,7 @@ cat >"$tmp/init-real" <<'RC'
 /bin/busybox poweroff -f
 RC
 chmod 0755 "$tmp/init-real"
-"$BOOTLENS" guest initrd --modules-from "$modules" --add "$busybox:/bin/busybox" \
-	--add "$tmp/init-real:/sbin/init-real" -o "$tmp/initrd.gz" || fail "bootlens guest initrd --add failed"
+bl_build_initrd --add "$busybox:/bin/busybox" --add "$tmp/init-real:/sbin/init-real"
 
 set +e
 "$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd.gz" --accel tcg -n 2 --retries 0 \
