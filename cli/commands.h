@@ -18,8 +18,8 @@ enum {
 struct bl_command {
         const char *name;
         int (*fn)(int argc, char **argv);
-        const char *summary;              /* one line for "bootlens help" */
-        void (*usage)(FILE *out);         /* the full usage, for "help NAME" and --help */
+        const char *summary;      /* one line for "bootlens help" */
+        void (*usage)(FILE *out); /* the full usage, for "help NAME" and --help */
 };
 
 int cmd_analyze(int argc, char **argv);

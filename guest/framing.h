@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FRAMING_PREFIX "@@bootlens "
+#define FRAMING_PREFIX  "@@bootlens "
 #define FRAMING_VERSION "v1"
 
 /* ---- writer ---- */
@@ -68,11 +68,11 @@ struct framing_section_ref {
 
 enum framing_status {
         FRAMING_OK = 0,
-        FRAMING_NO_BEGIN,  /* no begin line at all */
-        FRAMING_NO_END,    /* begin but no end line: truncated */
-        FRAMING_BAD_END,   /* end line that does not parse */
-        FRAMING_BAD_BYTES, /* byte count mismatch */
-        FRAMING_BAD_CRC,   /* CRC mismatch */
+        FRAMING_NO_BEGIN,     /* no begin line at all */
+        FRAMING_NO_END,       /* begin but no end line: truncated */
+        FRAMING_BAD_END,      /* end line that does not parse */
+        FRAMING_BAD_BYTES,    /* byte count mismatch */
+        FRAMING_BAD_CRC,      /* CRC mismatch */
         FRAMING_BAD_SECTIONS, /* section count mismatch */
 };
 
@@ -81,9 +81,9 @@ struct framing_dump {
         size_t begin_off;  /* '@' of the begin line */
         size_t fields_off; /* begin line's fields (after "begin ") */
         size_t fields_len;
-        size_t body_off;   /* first byte after the begin line's newline */
-        size_t end_off;    /* '@' of the end line; the buffer's length if none */
-        size_t after_off;  /* first byte after the end line (or length) */
+        size_t body_off;  /* first byte after the begin line's newline */
+        size_t end_off;   /* '@' of the end line; the buffer's length if none */
+        size_t after_off; /* first byte after the end line (or length) */
         uint64_t bytes_claimed, bytes_actual;
         uint32_t crc_claimed, crc_actual;
         unsigned sections_claimed;

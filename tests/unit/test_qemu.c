@@ -211,7 +211,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_qemu_argv_has_microvm_console_and_serial),
             cmocka_unit_test(test_qemu_argv_console_file_escapes_commas),
-                cmocka_unit_test(test_qemu_argv_extra_args_come_last),
+            cmocka_unit_test(test_qemu_argv_extra_args_come_last),
             cmocka_unit_test(test_qemu_argv_console_device_follows_the_machine),
             cmocka_unit_test(test_qemu_argv_rejects_auto_accel_and_missing_kernel),
             cmocka_unit_test(test_qemu_accel_names_round_trip),
