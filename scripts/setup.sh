@@ -4,7 +4,8 @@
 #
 #   bash scripts/setup.sh           install + build
 #   bash scripts/setup.sh --demo    ... then profile real boots (bootlens demo)
-#   bash scripts/setup.sh --test    ... then run every test label with ctest
+#   bash scripts/setup.sh --test    ... then run every test label with ctest, and
+#                                   the unit label again under ASan+UBSan
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,7 +57,13 @@ case "$mode" in
 	exec "$build/cli/bootlens" demo
 	;;
 --test)
-	cd "$build"
-	exec ctest --output-on-failure --timeout 1200
+	# Every label on the normal build; then the unit label again on an
+	# ASan+UBSan build ($build-asan), so that a memory error in a parser
+	# of guest bytes fails the suite even where no output shows it.
+	(cd "$build" && ctest --output-on-failure --timeout 1200)
+	cmake -S "$here" -B "$build-asan" -DBOOTLENS_SANITIZE=ON >/dev/null
+	cmake --build "$build-asan" -j "$(nproc)" >/dev/null
+	cd "$build-asan"
+	exec ctest --output-on-failure --timeout 1200 -L unit
 	;;
 esac
