@@ -2,31 +2,27 @@
  * bootlens demo: profile real boots of Debian's cloud kernel, end to end.
  *
  * fetch the kernel (cached: guest/kernel_fetch.h) -> build the initramfs
- * with the dumper (guest/initrd.h) -> "bootlens collect" RUNS boots with
- * the collector's Linux defaults (spawned as /proc/self/exe with an argv:
- * the collector's session loop lives in its subcommand) -> print per ok
- * run the phase table and the slowest initcalls (cli/analyze_session.h). The
- * session is left in ./bootlens-demo-<UTC timestamp>/, whose path is the
- * last line printed.
+ * with the dumper (guest/initrd.h) -> RUNS boots with the collector's Linux
+ * defaults (collector/collect.h, reported as "bootlens collect" reports
+ * them) -> print per ok run the phase table and the slowest initcalls
+ * (cli/analyze_session.h). The session is left in
+ * ./bootlens-demo-<UTC timestamp>/, whose path is the last line printed.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "analyzer/util.h"
 #include "cli/analyze_session.h"
 #include "cli/commands.h"
+#include "collector/collect.h"
 #include "guest/initrd.h"
 #include "guest/kernel_fetch.h"
-
-extern char **environ;
 
 #define DEMO_RUNS 5
 #define DEMO_TOP  10
@@ -51,25 +47,6 @@ void usage_demo(FILE *out)
                 "Exit status: 0 at least one ok run, 1 none, 2 usage error or a failed\n"
                 "download or build. See docs/linux.md.\n",
                 DEMO_RUNS, DEMO_TOP);
-}
-
-/* Run "bootlens collect ..." as a child; returns its exit status or -errno. */
-static int run_collect(char *const argv[])
-{
-        pid_t pid;
-        int status, err;
-
-        fflush(stdout);
-        fflush(stderr);
-        err = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ);
-        if (err)
-                return -err;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status);
-        return BL_EXIT_USAGE;
 }
 
 /* ./bootlens-demo-YYYYMMDDTHHMMSSZ, with -2, -3 ... if it exists. */
@@ -108,8 +85,10 @@ int cmd_demo(int argc, char **argv)
         struct kernel_paths kp = {0};
         struct analyze_session_opts so = {.top = DEMO_TOP};
         struct sbuf log = SBUF_INIT;
+        struct collect_opts co = {0};
+        char *labels[] = {"demo=1", NULL};
         const char *accel = "auto";
-        char dir[128], runs_arg[32], *initrd = NULL, *dumper = NULL, *bad = NULL;
+        char dir[128], *initrd = NULL, *dumper = NULL, *bad = NULL;
         uint64_t runs = DEMO_RUNS, v;
         int c, rc = BL_EXIT_USAGE, err;
 
@@ -187,19 +166,20 @@ int cmd_demo(int argc, char **argv)
         printf("initrd   %s (the dumper as /init, VirtIO console modules)\n", initrd);
         printf("booting  %llu times under QEMU -M microvm (--accel %s)\n", (unsigned long long)runs,
                accel);
-        snprintf(runs_arg, sizeof(runs_arg), "%llu", (unsigned long long)runs);
-        {
-                char *cargv[] = {"bootlens", "collect", "--kernel", kp.kernel, "--initrd",
-                                 initrd,     "-n",      runs_arg,   "--accel", (char *)accel,
-                                 "--label",  "demo=1",  "-o",       dir,       NULL};
-
-                err = run_collect(cargv);
-        }
-        if (err < 0) {
-                bl_error("cannot run 'bootlens collect': %s", strerror(-err));
+        if (qemu_accel_parse(accel, &co.accel) < 0) {
+                bl_error("--accel: '%s' is not one of auto, kvm, hvf, nvmm, tcg", accel);
                 goto out;
         }
-        if (err == BL_EXIT_USAGE)
+        co.out = dir;
+        co.kernel = kp.kernel;
+        co.initrd = initrd;
+        co.interleave = true;
+        co.runs = runs;
+        co.timeout_s = COLLECT_DEFAULT_TIMEOUT_S;
+        co.retries = COLLECT_DEFAULT_RETRIES;
+        co.labels = labels;
+        co.nlabels = 1;
+        if (collect_and_report(&co) == BL_EXIT_USAGE)
                 goto out;
         rc = analyze_session(dir, &so);
         if (rc == BL_EXIT_USAGE)

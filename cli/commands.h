@@ -29,6 +29,11 @@ void usage_guest(FILE *out);
 
 int cmd_collect(int argc, char **argv);
 void usage_collect(FILE *out);
+/* The collection o describes (its stop, event and user are set here),
+ * with collect's signal handling, progress line, warnings and summary;
+ * returns collect's exit status. Also used by cmd_demo.c. */
+struct collect_opts;
+int collect_and_report(const struct collect_opts *o);
 int cmd_show(int argc, char **argv);
 void usage_show(FILE *out);
 int cmd_demo(int argc, char **argv);

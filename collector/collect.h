@@ -1,0 +1,104 @@
+/*
+ * The collector's session loop: create a session (or reopen one to
+ * resume), choose the accelerator (a probe boot for "auto"), then boot
+ * every planned run (warm-ups and measured runs, interleaved per variant
+ * or not) through collector/runner.h with retries, writing each run whole
+ * through collector/session.h (docs/collect.md, docs/session.md).
+ *
+ * Nothing here prints: progress, warnings, notes and error messages go to
+ * the caller's event callback, which decides what to show.
+ */
+#ifndef BOOTLENS_COLLECTOR_COLLECT_H
+#define BOOTLENS_COLLECTOR_COLLECT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collector/qemu.h"
+#include "collector/session.h"
+
+#define COLLECT_DEFAULT_RUNS      10
+#define COLLECT_DEFAULT_TIMEOUT_S 30
+#define COLLECT_DEFAULT_RETRIES   2
+
+enum collect_event_kind {
+        COLLECT_EV_RUN_START,   /* run, total, variant, failures */
+        COLLECT_EV_RUN_DONE,    /* the same and last: the run was recorded */
+        COLLECT_EV_RUN_WARNING, /* msg: an attempt failed (replaces a progress line) */
+        COLLECT_EV_WARNING,     /* msg: e.g. an ELF kernel without a PVH note */
+        COLLECT_EV_NOTE,        /* msg: e.g. "kvm does not run a guest here ..." */
+        COLLECT_EV_ERROR,       /* msg: why collect_run() is about to fail */
+};
+
+struct collect_event {
+        enum collect_event_kind kind;
+        const char *msg; /* WARNING, NOTE, ERROR: no prefix, no newline */
+        unsigned run, total;
+        const char *variant;
+        const struct session_run_info *last; /* RUN_DONE only */
+        unsigned failures;                   /* failed attempts so far, resumed runs included */
+};
+
+/* Called synchronously; ev and its strings are valid only during the call. */
+typedef void (*collect_event_fn)(const struct collect_event *ev, void *user);
+
+struct collect_opts {
+        const char *out;  /* session directory to create, or to resume (required) */
+        const char *qemu; /* NULL: $BOOTLENS_QEMU, then QEMU_DEFAULT_BINARY (on resume:
+                           * the session's binary unless $BOOTLENS_QEMU is set) */
+        bool resume;      /* take every setting below from out/session.json */
+
+        /* A new session only. */
+        const char *kernel; /* required */
+        const char *initrd; /* NULL: none */
+        const char *append; /* NULL: nothing added to the Linux default */
+        bool bare_append;   /* append is the whole command line */
+        bool interleave;    /* run 1 of each variant, then run 2 ... */
+        enum qemu_accel accel;
+        uint64_t runs, warmup, timeout_s, retries;
+        const struct session_variant *variants; /* none: one variant "default" */
+        size_t nvariants;
+        char *const *labels; /* "KEY=VALUE" each */
+        size_t nlabels;
+        char *const *extra; /* QEMU arguments after bootlens's own */
+        size_t nextra;
+
+        /* Non-NULL: 1 stops before the next run, 2 kills the current boot. A
+         * signal handler may set it. */
+        volatile sig_atomic_t *stop;
+        collect_event_fn event; /* may be NULL */
+        void *user;
+};
+
+struct collect_variant_result {
+        char *name;
+        unsigned ok; /* measured runs with verdict ok */
+};
+
+struct collect_result {
+        unsigned total;    /* planned runs */
+        unsigned done;     /* recorded, now or before a resume */
+        unsigned recorded; /* recorded by this call */
+        bool stopped;      /* *stop ended the loop */
+        bool host_error;   /* a run could not be booted or written (an ERROR event said why) */
+        bool bad_input;    /* on failure: the options, their files or the session are at fault */
+        struct collect_variant_result *variants;
+        size_t nvariants;
+};
+
+/* Run the collection o describes into o->out, holding the session lock
+ * meanwhile. res is initialised here (collect_result_free() it even on
+ * error). Returns 0 when the loop ran, whatever happened in it (see
+ * res->stopped, res->host_error and the per-variant ok counts), or -errno
+ * when the session could not be set up, locked or opened: -EINVAL and
+ * others with res->bad_input (exit status 2 in the CLI), -ENODEV (the
+ * requested accelerator is unusable), -EINTR (stopped during the probe
+ * boot), -ENOMEM. Every failure is first reported by an ERROR event. */
+int collect_run(const struct collect_opts *o, struct collect_result *res);
+
+/* Release res's arrays; NULL is fine. */
+void collect_result_free(struct collect_result *res);
+
+#endif
