@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analyzer/fgraph.h"
+#include "analyzer/idmap.h"
 #include "analyzer/util.h"
 #include "guest/framing.h"
 
@@ -26,11 +27,6 @@ struct open_frame {
 };
 
 /* The end of the last frame closed on a thread. */
-struct thread_end {
-        uint64_t thread;
-        uint64_t ts;
-};
-
 struct parser {
         struct ev_trace *t;
         struct dmesg_meta *m;
@@ -49,10 +45,9 @@ struct parser {
         size_t nopen, open_cap, nlive;
         size_t *last_open; /* by name id: 1 + index of its innermost open frame, 0 = none */
         size_t last_open_cap;
-        struct thread_end *ends;
-        size_t nends, ends_cap;
-        uint32_t *end_slots; /* hash of ends by thread: 1 + index, 0 = free */
-        size_t end_nslots;
+        struct idmap end_ids; /* thread -> index into ends */
+        uint64_t *ends;       /* end of the last frame per thread, end_ids.n of them */
+        size_t ends_cap;
         bool has_first_pid1;
         size_t first_pid1_rec; /* ENTER of the first initcall on PID 1 */
         bool has_last_exit;
@@ -175,61 +170,28 @@ static const char *parse_prefix(const char *s, const char *end, uint64_t *ns)
         return p;
 }
 
-/* The end of the last frame on thread, 0 when none. */
-static size_t end_slot(const struct parser *p, uint64_t thread)
-{
-        size_t mask = p->end_nslots - 1, i;
-        uint64_t h = thread * 0x9e3779b97f4a7c15ull;
-
-        for (i = (size_t)(h >> 32) & mask; p->end_slots[i]; i = (i + 1) & mask)
-                if (p->ends[p->end_slots[i] - 1].thread == thread)
-                        break;
-        return i;
-}
-
-/* Grow the hash of ends to hold one more, at most half full. */
-static int ends_reserve(struct parser *p)
-{
-        size_t n = p->end_nslots ? p->end_nslots * 2 : 64;
-        uint32_t *slots;
-
-        if ((p->nends + 1) * 2 <= p->end_nslots)
-                return 0;
-        if (p->nends >= UINT32_MAX - 1)
-                return -ENOMEM;
-        slots = calloc(n, sizeof(*slots));
-        if (!slots)
-                return -ENOMEM;
-        free(p->end_slots);
-        p->end_slots = slots;
-        p->end_nslots = n;
-        for (size_t k = 0; k < p->nends; k++)
-                p->end_slots[end_slot(p, p->ends[k].thread)] = (uint32_t)k + 1;
-        return 0;
-}
-
+/* The end of the last frame on thread (0 when none yet), to update;
+ * NULL on -ENOMEM. */
 static uint64_t *thread_end(struct parser *p, uint64_t thread)
 {
-        size_t i;
+        bool added;
+        int64_t k;
 
-        if (ends_reserve(p) < 0)
-                return NULL;
-        i = end_slot(p, thread);
-        if (p->end_slots[i])
-                return &p->ends[p->end_slots[i] - 1].ts;
-        if (p->nends == p->ends_cap) {
+        if (p->end_ids.n == p->ends_cap) { /* room first: the map never names a missing end */
                 size_t cap = p->ends_cap ? p->ends_cap * 2 : 16;
-                struct thread_end *e = realloc(p->ends, cap * sizeof(*e));
+                uint64_t *e = realloc(p->ends, cap * sizeof(*e));
 
                 if (!e)
                         return NULL;
                 p->ends = e;
                 p->ends_cap = cap;
         }
-        p->ends[p->nends].thread = thread;
-        p->ends[p->nends].ts = 0;
-        p->end_slots[i] = (uint32_t)p->nends + 1;
-        return &p->ends[p->nends++].ts;
+        k = idmap_get(&p->end_ids, thread, &added);
+        if (k < 0)
+                return NULL;
+        if (added)
+                p->ends[k] = 0;
+        return &p->ends[k];
 }
 
 static int add_rec(struct parser *p, enum ev_kind kind, uint64_t ts, uint64_t thread, uint32_t name,
@@ -609,9 +571,7 @@ static int new_boot(struct parser *p, uint32_t line)
         p->nlive = 0;
         if (p->last_open)
                 memset(p->last_open, 0, p->last_open_cap * sizeof(*p->last_open));
-        p->nends = 0;
-        if (p->end_slots)
-                memset(p->end_slots, 0, p->end_nslots * sizeof(*p->end_slots));
+        idmap_clear(&p->end_ids);
         p->precise = false;
         p->probe_thread_named = false;
         p->saw_calling = false;
@@ -980,7 +940,7 @@ out:
         free(p.open);
         free(p.last_open);
         free(p.ends);
-        free(p.end_slots);
+        idmap_free(&p.end_ids);
         sbuf_release(&p.name);
         return err;
 }

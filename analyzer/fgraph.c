@@ -1,5 +1,6 @@
 /* fgraph: see fgraph.h. */
 #include "analyzer/fgraph.h"
+#include "analyzer/idmap.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -21,10 +22,9 @@ struct fparser {
         struct ev_trace *t;
         struct fgraph_meta *m;
         int64_t offset;
-        struct task *tasks;
-        size_t ntasks, tasks_cap;
-        uint32_t *slots; /* hash of tasks by pid: 1 + index, 0 = free */
-        size_t nslots;
+        struct idmap task_ids; /* pid -> index into tasks */
+        struct task *tasks;    /* task_ids.n of them */
+        size_t tasks_cap;
         uint64_t orphan_returns; /* "}" with nothing open: the call began before the trace */
         uint64_t no_time;        /* entries without an absolute timestamp */
         uint32_t warned;
@@ -84,55 +84,17 @@ static int warn(struct fparser *p, uint32_t line, const char *msg)
         return ev_warn(p->t, line, "ftrace: %s", msg);
 }
 
-static size_t task_slot(const struct fparser *p, uint64_t pid)
-{
-        size_t mask = p->nslots - 1, i;
-
-        for (i = (size_t)((pid * 0x9e3779b97f4a7c15ull) >> 32) & mask; p->slots[i];
-             i = (i + 1) & mask)
-                if (p->tasks[p->slots[i] - 1].pid == pid)
-                        break;
-        return i;
-}
-
-/* Room in the hash for one more task (at most half full): a trace of
- * many tasks must not cost a search of them all per line. */
-static int tasks_reserve(struct fparser *p)
-{
-        size_t n = p->nslots ? p->nslots * 2 : 64;
-        uint32_t *slots;
-
-        if ((p->ntasks + 1) * 2 <= p->nslots)
-                return 0;
-        if (p->ntasks >= UINT32_MAX - 1)
-                return -ENOMEM;
-        slots = calloc(n, sizeof(*slots));
-        if (!slots)
-                return -ENOMEM;
-        free(p->slots);
-        p->slots = slots;
-        p->nslots = n;
-        for (size_t k = 0; k < p->ntasks; k++)
-                p->slots[task_slot(p, p->tasks[k].pid)] = (uint32_t)k + 1;
-        return 0;
-}
-
 static struct task *task_of(struct fparser *p, uint64_t pid, const char *comm, size_t comm_len,
                             uint32_t line, int *err)
 {
         struct task *k;
         char name[96];
+        bool added;
         int64_t id;
-        size_t slot;
 
-        if (tasks_reserve(p) < 0) {
-                *err = -ENOMEM;
-                return NULL;
-        }
-        slot = task_slot(p, pid);
-        if (p->slots[slot])
-                return &p->tasks[p->slots[slot] - 1];
-        if (p->ntasks == p->tasks_cap) {
+        /* room for a new task first, so that the map never names a
+         * task that is not there */
+        if (p->task_ids.n == p->tasks_cap) {
                 size_t cap = p->tasks_cap ? p->tasks_cap * 2 : 8;
 
                 k = realloc(p->tasks, cap * sizeof(*k));
@@ -143,8 +105,14 @@ static struct task *task_of(struct fparser *p, uint64_t pid, const char *comm, s
                 p->tasks = k;
                 p->tasks_cap = cap;
         }
-        p->slots[slot] = (uint32_t)p->ntasks + 1;
-        k = &p->tasks[p->ntasks++];
+        id = idmap_get(&p->task_ids, pid, &added);
+        if (id < 0) {
+                *err = -ENOMEM;
+                return NULL;
+        }
+        if (!added)
+                return &p->tasks[id];
+        k = &p->tasks[id];
         memset(k, 0, sizeof(*k));
         k->pid = pid;
         snprintf(name, sizeof(name), "ftrace %.*s", (int)(comm_len > 64 ? 64 : comm_len), comm);
@@ -367,12 +335,12 @@ int fgraph_parse(struct ev_trace *t, const char *buf, size_t len, uint32_t first
                 line++;
                 s = nl ? nl + 1 : end;
         }
-        for (size_t i = 0; i < p.ntasks; i++) {
+        for (size_t i = 0; i < p.task_ids.n; i++) {
                 p.m->open += p.tasks[i].n;
                 free(p.tasks[i].names);
         }
         free(p.tasks);
-        free(p.slots);
+        idmap_free(&p.task_ids);
         if (!err && p.more)
                 err = ev_warn(t, 0, "ftrace: %llu more malformed trace lines skipped",
                               (unsigned long long)p.more);

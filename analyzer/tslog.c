@@ -1,5 +1,6 @@
 /* tslog: see tslog.h. */
 #include "analyzer/tslog.h"
+#include "analyzer/idmap.h"
 #include "analyzer/util.h"
 
 #include <errno.h>
@@ -17,10 +18,9 @@ struct thread_state {
 };
 
 struct thread_map {
-        struct thread_state *v;
-        size_t n, cap;
-        uint32_t *slots; /* index + 1, 0 = empty */
-        size_t nslots;   /* power of two */
+        struct idmap ids;       /* thread id -> index into v */
+        struct thread_state *v; /* ids.n of them */
+        size_t cap;
 };
 
 struct parser {
@@ -35,64 +35,33 @@ struct parser {
         uint32_t line;
 };
 
-static uint32_t hash_u64(uint64_t x)
-{
-        x ^= x >> 33;
-        x *= 0xff51afd7ed558ccdULL;
-        x ^= x >> 33;
-        return (uint32_t)x;
-}
-
-static int thread_map_rehash(struct thread_map *m, size_t nslots)
-{
-        uint32_t *slots = calloc(nslots, sizeof(*slots));
-
-        if (!slots)
-                return -ENOMEM;
-        for (size_t k = 0; k < m->n; k++) {
-                size_t i = hash_u64(m->v[k].id) & (nslots - 1);
-                while (slots[i])
-                        i = (i + 1) & (nslots - 1);
-                slots[i] = (uint32_t)k + 1;
-        }
-        free(m->slots);
-        m->slots = slots;
-        m->nslots = nslots;
-        return 0;
-}
-
 /* The state of thread id, created on first sight; NULL on -ENOMEM. */
 static struct thread_state *thread_get(struct thread_map *m, uint64_t id)
 {
-        size_t i;
+        bool added;
+        int64_t k;
 
-        if (!m->slots && thread_map_rehash(m, 64) < 0)
-                return NULL;
-        for (i = hash_u64(id) & (m->nslots - 1); m->slots[i]; i = (i + 1) & (m->nslots - 1))
-                if (m->v[m->slots[i] - 1].id == id)
-                        return &m->v[m->slots[i] - 1];
-        if (m->n == m->cap) {
+        if (m->ids.n == m->cap) { /* room first: the map never names a missing state */
                 size_t cap = m->cap ? m->cap * 2 : 64;
                 struct thread_state *v = realloc(m->v, cap * sizeof(*v));
+
                 if (!v)
                         return NULL;
                 m->v = v;
                 m->cap = cap;
         }
-        m->v[m->n] = (struct thread_state){.id = id};
-        m->slots[i] = (uint32_t)m->n + 1;
-        m->n++;
-        if (m->n * 2 > m->nslots) {
-                if (thread_map_rehash(m, m->nslots * 2) < 0)
-                        return NULL;
-        }
-        return &m->v[m->n - 1];
+        k = idmap_get(&m->ids, id, &added);
+        if (k < 0)
+                return NULL;
+        if (added)
+                m->v[k] = (struct thread_state){.id = id};
+        return &m->v[k];
 }
 
 static void thread_map_free(struct thread_map *m)
 {
         free(m->v);
-        free(m->slots);
+        idmap_free(&m->ids);
 }
 
 static bool is_hex(unsigned char c)
@@ -581,7 +550,7 @@ static void detect_os(struct parser *p)
                 t->os = p->framing_os;
                 return;
         }
-        for (size_t k = 0; k < p->threads.n; k++) {
+        for (size_t k = 0; k < p->threads.ids.n; k++) {
                 if (p->threads.v[k].id > UINT32_MAX)
                         big = true;
                 else if (p->threads.v[k].id != 0)
@@ -635,7 +604,7 @@ int tslog_parse(struct ev_trace *t, const char *buf, size_t len, const struct ts
                         goto out_free;
         }
         detect_os(&p);
-        meta->nthreads = p.threads.n;
+        meta->nthreads = p.threads.ids.n;
         if (opts && opts->freq_hz) {
                 t->freq_hz = opts->freq_hz;
                 meta->freq_source = TSLOG_FREQ_OPTION;
