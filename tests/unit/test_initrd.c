@@ -26,20 +26,11 @@
 #include "guest/kernel_fetch.h"
 #include "guest/modinfo.h"
 
-static struct kernel_paths kernel;
-static bool have_kernel;
+#include "kernel_fixture.h"
 
 static int fetch_kernel(void **state)
 {
-        struct kernel_fetch_opts o = {0};
-        struct sbuf log = SBUF_INIT;
-        int ret = kernel_fetch(&o, &kernel, &log);
-
-        have_kernel = ret == 0;
-        if (!have_kernel)
-                fprintf(stderr, "note: cannot fetch Debian's kernel (%s): %s\n", strerror(-ret),
-                        log.buf ? log.buf : "");
-        sbuf_release(&log);
+        fixture_fetch_kernel();
         return 0;
 }
 
@@ -48,14 +39,6 @@ static int free_kernel(void **state)
         kernel_paths_free(&kernel);
         return 0;
 }
-
-#define NEED_KERNEL()                                                                              \
-        do {                                                                                       \
-                if (!have_kernel) {                                                                \
-                        fprintf(stderr, "skipped: Debian's kernel could not be fetched\n");        \
-                        skip();                                                                    \
-                }                                                                                  \
-        } while (0)
 
 static struct initrd_modtree *open_real_tree(void)
 {

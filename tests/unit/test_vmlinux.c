@@ -29,22 +29,18 @@
 #include "guest/kernel_fetch.h"
 #include "guest/vmlinux.h"
 
-static struct kernel_paths kernel;
-static bool have_kernel;
+#include "kernel_fixture.h"
+
 static char *real_img;
 static size_t real_len;
 
 static int fetch_kernel(void **state)
 {
-        struct kernel_fetch_opts o = {0};
-        struct sbuf log = SBUF_INIT;
-        int ret = kernel_fetch(&o, &kernel, &log);
-
-        have_kernel = ret == 0 && util_read_file(kernel.kernel, &real_img, &real_len) == 0;
-        if (!have_kernel)
-                fprintf(stderr, "note: cannot fetch Debian's kernel (%s): %s\n", strerror(-ret),
-                        log.buf ? log.buf : "");
-        sbuf_release(&log);
+        fixture_fetch_kernel();
+        if (have_kernel && util_read_file(kernel.kernel, &real_img, &real_len) < 0) {
+                fprintf(stderr, "note: cannot read '%s'\n", kernel.kernel);
+                have_kernel = false;
+        }
         return 0;
 }
 
@@ -54,14 +50,6 @@ static int free_kernel(void **state)
         free(real_img);
         return 0;
 }
-
-#define NEED_KERNEL()                                                                              \
-        do {                                                                                       \
-                if (!have_kernel) {                                                                \
-                        fprintf(stderr, "skipped: Debian's kernel could not be fetched\n");        \
-                        skip();                                                                    \
-                }                                                                                  \
-        } while (0)
 
 static void put_le32(unsigned char *p, uint32_t v)
 {
