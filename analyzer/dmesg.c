@@ -8,7 +8,8 @@
 
 #include "analyzer/fgraph.h"
 #include "analyzer/idmap.h"
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "guest/framing.h"
 
 #define JUNK_WARN_MAX 50
@@ -909,6 +910,7 @@ int dmesg_parse(struct ev_trace *t, const char *buf, size_t len, struct dmesg_me
                 meta = &local;
         memset(meta, 0, sizeof(*meta));
         memset(&p, 0, sizeof(p));
+        sbuf_init(&p.name);
         p.t = t;
         p.m = meta;
         t->os = EV_OS_LINUX;

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 
 /* Each mark.NAME a phase point at its first occurrence. */
 static int set_mark_points(struct phases *ph, const struct umarks *m)

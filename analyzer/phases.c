@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "analyzer/stitch.h"
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 
 /* Built-in maps. FreeBSD's is DESIGN.md's. NetBSD's follows its boot path:
  * main() (autoconfiguration, root file system) then start_init in process

@@ -1,7 +1,7 @@
 /* tslog: see tslog.h. */
 #include "analyzer/tslog.h"
 #include "analyzer/idmap.h"
-#include "analyzer/util.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <stdlib.h>

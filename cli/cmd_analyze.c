@@ -25,7 +25,7 @@
 #include "analyzer/phases.h"
 #include "analyzer/stitch.h"
 #include "analyzer/tslog.h"
-#include "analyzer/util.h"
+#include "base/util.h"
 #include "cli/analyze_session.h"
 #include "cli/commands.h"
 #include "guest/framing.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/util.h"
+#include "base/util.h"
 #include "cli/commands.h"
 #include "collector/collect.h"
 #include "collector/qemu.h"

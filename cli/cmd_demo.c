@@ -17,7 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "cli/analyze_session.h"
 #include "cli/commands.h"
 #include "collector/collect.h"

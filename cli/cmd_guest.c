@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "cli/commands.h"
 #include "guest/framing.h"
 #include "guest/initrd.h"
@@ -253,7 +254,7 @@ static int guest_fetch_kernel(int argc, char **argv)
                 while (log.len && log.buf[log.len - 1] == '\n')
                         log.buf[--log.len] = '\0';
                 if (ret == -EPROTO || (ret == -ENOENT && log.len))
-                        bl_error("cannot fetch the kernel: %s", log.buf ? log.buf : "");
+                        bl_error("cannot fetch the kernel: %s", log.buf);
                 else
                         bl_error("cannot fetch the kernel: %s", strerror(-ret));
                 sbuf_release(&log);

@@ -11,7 +11,8 @@
 
 #include <jansson.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "cli/commands.h"
 #include "collector/session.h"
 

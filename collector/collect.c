@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "analyzer/util.h"
+#include "base/util.h"
 #include "bootlens_config.h"
 #include "collector/hosttsc.h"
 #include "collector/runner.h"

@@ -14,7 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "guest/vmlinux.h"
 
 extern char **environ;

@@ -1,4 +1,5 @@
 /* runner: see runner.h. */
+#include "base/sbuf.h"
 #include "collector/runner.h"
 
 #include <errno.h>
@@ -304,6 +305,9 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
         int ret;
 
         memset(r, 0, sizeof(*r));
+        sbuf_init(&r->console);
+        sbuf_init(&r->serial);
+        sbuf_init(&r->qemu_log);
         self_cpu(&u0, &s0);
         ret = make_console_file(&con_path, &con, &ino);
         if (ret < 0)
@@ -457,7 +461,7 @@ int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
         }
 
 out_judge:
-        if (r->t_dump_begin && r->console.buf) {
+        if (r->t_dump_begin && r->console.len) {
                 if (framing_parse(r->console.buf, r->console.len, &r->dump) == 0)
                         r->dump_found = true;
                 else

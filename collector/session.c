@@ -15,7 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 
 struct session {
         char *dir;

@@ -1,4 +1,5 @@
 /* dumper: see dumper.h. */
+#include "base/sbuf.h"
 #include "guest/dumper.h"
 
 #include <errno.h>
@@ -45,7 +46,7 @@ int dumper_add_field(struct dumper_report *r, const char *key, const char *fmt, 
                         ret = -EINVAL;
         if (ret < 0) {
                 r->fields.len = start;
-                if (r->fields.buf)
+                if (r->fields.cap)
                         r->fields.buf[start] = '\0';
         }
         return ret;
@@ -59,6 +60,7 @@ void dumper_report_free(struct dumper_report *r)
                 free(r->sections[i].data);
         sbuf_release(&r->fields);
         memset(r, 0, sizeof(*r));
+        sbuf_init(&r->fields);
 }
 
 int dumper_format_begin(const struct dumper_report *r, uint64_t tsc_now, uint64_t uptime_ns,
@@ -71,7 +73,7 @@ int dumper_format_begin(const struct dumper_report *r, uint64_t tsc_now, uint64_
                          r->os, (unsigned long long)r->tsc_freq,
                          r->tsc_freq_src ? r->tsc_freq_src : "none", (unsigned long long)tsc_now,
                          (unsigned long long)uptime_ns, r->console ? r->console : "unknown",
-                         r->fields.buf ? r->fields.buf : "");
+                         r->fields.buf);
 }
 
 int dumper_write(int fd, const struct dumper_report *r)

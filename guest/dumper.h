@@ -24,7 +24,8 @@
 #include <stdint.h>
 #include <termios.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 
 #define DUMPER_MAX_SECTIONS 16
 
@@ -43,6 +44,13 @@ struct dumper_report {
         struct dumper_section sections[DUMPER_MAX_SECTIONS];
         unsigned nsections;
 };
+
+/* Initialise a report: DUMPER_REPORT_INIT, or designated fields plus
+ * .fields = SBUF_INIT. */
+#define DUMPER_REPORT_INIT                                                                         \
+        {                                                                                          \
+                .fields = SBUF_INIT                                                                \
+        }
 
 /* Add a section; takes ownership of data (malloc'd; freed even on error).
  * -ENOSPC when DUMPER_MAX_SECTIONS are already there. */

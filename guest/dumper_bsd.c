@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/sbuf.h"
 #include "guest/dumper_os.h"
 
 #if defined(__NetBSD__) || defined(__FreeBSD__)
@@ -154,7 +155,7 @@ static int power_off(void)
 
 int dumper_os_run(const struct dumper_opts *o)
 {
-        struct dumper_report r = {0};
+        struct dumper_report r = DUMPER_REPORT_INIT;
         struct sbuf log = SBUF_INIT;
         struct termios saved;
         bool had_tty;

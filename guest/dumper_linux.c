@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/sbuf.h"
 #include "guest/dumper_os.h"
 
 #define SYSLOG_ACTION_READ_ALL    3
@@ -165,8 +166,7 @@ static void load_modules(const char *cmdline, struct sbuf *log)
                         err = ENOMEM;
                         close(fd);
                 } else {
-                        if (syscall(SYS_finit_module, fd, params.buf ? params.buf : "", 0) != 0 &&
-                            errno != EEXIST)
+                        if (syscall(SYS_finit_module, fd, params.buf, 0) != 0 && errno != EEXIST)
                                 err = errno;
                         close(fd);
                 }
@@ -383,7 +383,7 @@ int dumper_os_open_console(const char *console)
 
 int dumper_os_run(const struct dumper_opts *o)
 {
-        struct dumper_report r = {.os = "linux"};
+        struct dumper_report r = {.os = "linux", .fields = SBUF_INIT};
         struct sbuf log = SBUF_INIT;
         struct cmdline c;
         struct utsname u;
@@ -437,7 +437,7 @@ int dumper_os_run(const struct dumper_opts *o)
         if (!console_off)
                 sbuf_addf(&log, "klogctl console_off %s\n", strerror(errno));
         sbuf_addf(&log, "collected %llu\n", (unsigned long long)(dumper_uptime_ns() - t0));
-        add_copy_section(&r, "dumper", log.buf ? log.buf : "", log.len);
+        add_copy_section(&r, "dumper", log.buf, log.len);
         ret = dumper_write(fd, &r);
         if (ret == 0)
                 tcdrain(fd);

@@ -1,6 +1,6 @@
 /* framing: see framing.h and docs/framing.md. */
 #include "guest/framing.h"
-#include "analyzer/util.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -16,7 +16,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "bootlens_config.h"
 #include "guest/modinfo.h"
 

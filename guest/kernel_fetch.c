@@ -1,4 +1,5 @@
 /* kernel_fetch: see kernel_fetch.h. */
+#include "base/sbuf.h"
 #include "guest/kernel_fetch.h"
 
 #include <dirent.h>

@@ -26,7 +26,8 @@
 
 #include <stdbool.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 
 #define KERNEL_FETCH_METAPACKAGE "linux-image-cloud-amd64"
 

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 
 static bool has_suffix(const char *s, size_t len, const char *suffix, size_t *stem_len)
 {

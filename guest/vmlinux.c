@@ -17,7 +17,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 
 /* Setup header fields (Documentation/arch/x86/boot.rst). */
 #define HDR_SETUP_SECTS    0x1f1

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 
 struct stack {
         size_t off, len; /* text in fo->text */
@@ -25,7 +26,11 @@ struct folded {
 
 struct folded *folded_new(void)
 {
-        return calloc(1, sizeof(struct folded));
+        struct folded *fo = calloc(1, sizeof(*fo));
+
+        if (fo)
+                sbuf_init(&fo->text);
+        return fo;
 }
 
 void folded_free(struct folded *fo)

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "bootlens_config.h"
 
 /* Length of a valid UTF-8 sequence at s[0..n), or 0 when invalid. */

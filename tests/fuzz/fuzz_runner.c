@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "base/sbuf.h"
 #include "collector/runner.h"
 #include "tests/fuzz/fuzz.h"
 

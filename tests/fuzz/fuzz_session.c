@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "analyzer/lxrun.h"
-#include "analyzer/util.h"
+#include "base/util.h"
 #include "collector/session.h"
 #include "reports/lxreport.h"
 #include "tests/fuzz/fuzz.h"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "analyzer/util.h"
+#include "base/util.h"
 #include "tests/fuzz/fuzz.h"
 
 static int cmp_str(const void *a, const void *b)

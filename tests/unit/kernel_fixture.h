@@ -11,7 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "guest/kernel_fetch.h"
 
 static struct kernel_paths kernel;

@@ -12,7 +12,8 @@
 #include <unistd.h>
 
 #include "analyzer/dmesg.h"
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "guest/framing.h"
 
 #define DATA BOOTLENS_TEST_DATA "/dmesg/"

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "guest/dumper.h"
 #include "guest/framing.h"
 
@@ -22,7 +23,8 @@
 
 static void test_begin_line_has_the_documented_fields_in_order(void **state)
 {
-        struct dumper_report r = {.os = "linux",
+        struct dumper_report r = {.fields = SBUF_INIT,
+                                  .os = "linux",
                                   .tsc_freq = 2300000000u,
                                   .tsc_freq_src = "dmesg-refined",
                                   .console = "hvc0"};
@@ -39,7 +41,7 @@ static void test_begin_line_has_the_documented_fields_in_order(void **state)
 
 static void test_add_field_rejects_spaces_and_keeps_earlier_fields(void **state)
 {
-        struct dumper_report r = {.os = "netbsd"};
+        struct dumper_report r = {.fields = SBUF_INIT, .os = "netbsd"};
 
         assert_int_equal(dumper_add_field(&r, "kernel", "%s", "6.1"), 0);
         assert_int_equal(dumper_add_field(&r, "bad", "%s", "two words"), -EINVAL);
@@ -50,7 +52,7 @@ static void test_add_field_rejects_spaces_and_keeps_earlier_fields(void **state)
 
 static void test_too_many_sections_is_enospc_and_frees_data(void **state)
 {
-        struct dumper_report r = {.os = "linux"};
+        struct dumper_report r = {.fields = SBUF_INIT, .os = "linux"};
 
         for (unsigned i = 0; i < DUMPER_MAX_SECTIONS; i++)
                 assert_int_equal(dumper_add_section(&r, "s", strdup("x"), 1), 0);
@@ -60,7 +62,7 @@ static void test_too_many_sections_is_enospc_and_frees_data(void **state)
 
 static void test_written_dump_parses_whole(void **state)
 {
-        struct dumper_report r = {.os = "linux", .console = "stdout"};
+        struct dumper_report r = {.fields = SBUF_INIT, .os = "linux", .console = "stdout"};
         const struct framing_section_ref *s;
         struct framing_dump d;
         FILE *f = tmpfile();
@@ -111,7 +113,7 @@ static const char klog_tsc_early[] =
 static void test_tsc_frequency_prefers_refined_calibration(void **state)
 {
         struct sbuf log = SBUF_INIT;
-        struct dumper_report r = {0};
+        struct dumper_report r = DUMPER_REPORT_INIT;
 
         sbuf_adds(&log, klog_tsc_early);
         sbuf_adds(&log, "<6>[    1.100000] tsc: Refined TSC clocksource calibration: "
@@ -124,7 +126,7 @@ static void test_tsc_frequency_prefers_refined_calibration(void **state)
 
 static void test_tsc_frequency_takes_the_tsc_line_over_the_processor_line(void **state)
 {
-        struct dumper_report r = {0};
+        struct dumper_report r = DUMPER_REPORT_INIT;
 
         tsc_frequency(&r, klog_tsc_early);
         assert_string_equal(r.tsc_freq_src, "dmesg-detected-tsc");
@@ -133,7 +135,7 @@ static void test_tsc_frequency_takes_the_tsc_line_over_the_processor_line(void *
 
 static void test_tsc_frequency_from_processor_line(void **state)
 {
-        struct dumper_report r = {0};
+        struct dumper_report r = DUMPER_REPORT_INIT;
 
         tsc_frequency(&r, "<6>[    0.000000] tsc: Detected 2445.431 MHz processor\n");
         assert_string_equal(r.tsc_freq_src, "dmesg-detected");
@@ -142,7 +144,7 @@ static void test_tsc_frequency_from_processor_line(void **state)
 
 static void test_tsc_frequency_without_kernel_lines_asks_cpuid(void **state)
 {
-        struct dumper_report r = {0};
+        struct dumper_report r = DUMPER_REPORT_INIT;
 
         tsc_frequency(&r, "<6>[    0.000000] Linux version 6.1\n");
         assert_true(strncmp(r.tsc_freq_src, "cpuid", 5) == 0 ||

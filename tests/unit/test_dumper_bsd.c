@@ -16,7 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "guest/dumper.h"
 #include "guest/framing.h"
 
@@ -232,7 +233,7 @@ static void test_sysctl_read_missing_name_is_enoent(void **state)
 /* Frame what dumper_bsd_collect() gathered into a temporary file. */
 static char *collect_and_frame(size_t *len, struct sbuf *log)
 {
-        struct dumper_report r = {0};
+        struct dumper_report r = DUMPER_REPORT_INIT;
         FILE *f = tmpfile();
         char *buf;
         long n;
@@ -320,7 +321,7 @@ static void test_collect_netbsd_without_tslog_user(void **state)
 
 static void test_collect_without_tslog_is_enoent(void **state)
 {
-        struct dumper_report r = {0};
+        struct dumper_report r = DUMPER_REPORT_INIT;
         struct sbuf log = SBUF_INIT;
 
         fakes[1].name = "not.served";
@@ -333,7 +334,7 @@ static void test_collect_without_tslog_is_enoent(void **state)
 
 static void test_tsc_freq_missing_falls_back_to_cpuid(void **state)
 {
-        struct dumper_report r = {0};
+        struct dumper_report r = DUMPER_REPORT_INIT;
         struct sbuf log = SBUF_INIT;
 
         fake_tsc_freq = 0;

@@ -11,7 +11,7 @@
 
 #include "analyzer/dmesg.h"
 #include "analyzer/fgraph.h"
-#include "analyzer/util.h"
+#include "base/util.h"
 
 #define TRACE BOOTLENS_TEST_DATA "/ftrace/graph-initcalls.txt"
 

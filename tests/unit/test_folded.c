@@ -14,7 +14,8 @@
 
 #include "analyzer/analysis.h"
 #include "analyzer/tslog.h"
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "reports/folded.h"
 
 #define HEAD BOOTLENS_SAMPLES "/freebsd15-firecracker-tslog-head.txt"

@@ -21,7 +21,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "guest/initrd.h"
 #include "guest/kernel_fetch.h"
 #include "guest/modinfo.h"

@@ -13,7 +13,7 @@
 
 #include "analyzer/analysis.h"
 #include "analyzer/tslog.h"
-#include "analyzer/util.h"
+#include "base/util.h"
 #include "reports/json.h"
 
 #define HEAD BOOTLENS_SAMPLES "/freebsd15-firecracker-tslog-head.txt"

@@ -20,7 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "guest/kernel_fetch.h"
 
 static const char fake_apt_get[] =

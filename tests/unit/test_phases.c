@@ -12,7 +12,7 @@
 #include "analyzer/events.h"
 #include "analyzer/phases.h"
 #include "analyzer/tslog.h"
-#include "analyzer/util.h"
+#include "base/util.h"
 
 #define HEAD BOOTLENS_SAMPLES "/freebsd15-firecracker-tslog-head.txt"
 

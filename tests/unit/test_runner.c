@@ -12,7 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "collector/runner.h"
 
 #define DATA BOOTLENS_TEST_DATA "/collect"

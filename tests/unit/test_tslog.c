@@ -12,7 +12,8 @@
 #include "analyzer/analysis.h"
 #include "analyzer/events.h"
 #include "analyzer/tslog.h"
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 
 #define HEAD BOOTLENS_SAMPLES "/freebsd15-firecracker-tslog-head.txt"
 #define TAIL BOOTLENS_SAMPLES "/freebsd15-firecracker-tslog-tail.txt"

@@ -24,7 +24,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "analyzer/util.h"
+#include "base/sbuf.h"
+#include "base/util.h"
 #include "collector/qemu.h"
 #include "guest/kernel_fetch.h"
 #include "guest/vmlinux.h"

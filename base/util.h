@@ -2,14 +2,13 @@
  * util: small helpers every host-side module shares.
  *
  * I/O that survives EINTR and short reads, whole-file reads, atomic file
- * writes, checked number parsing and a growable byte buffer. Functions
+ * writes, checked number parsing and the monotonic clock. Functions
  * return 0 (or a count) on success and a negative errno on failure; none
  * of them prints.
  */
 #ifndef BOOTLENS_UTIL_H
 #define BOOTLENS_UTIL_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,33 +48,5 @@ uint64_t util_now_ns(void);
 
 /* mkdir -p. Returns 0 or -errno. */
 int util_mkdir_p(const char *path, unsigned mode);
-
-/*
- * A growable buffer, always NUL-terminated once anything was added.
- * Initialise with SBUF_INIT or zero; sbuf_release() frees and resets it.
- * On allocation failure the adders return -ENOMEM and the buffer keeps
- * what it had.
- */
-struct sbuf {
-        char *buf;
-        size_t len;
-        size_t cap;
-};
-#define SBUF_INIT                                                                                  \
-        {                                                                                          \
-                NULL, 0, 0                                                                         \
-        }
-
-int sbuf_grow(struct sbuf *sb, size_t extra);
-int sbuf_add(struct sbuf *sb, const void *data, size_t len);
-int sbuf_adds(struct sbuf *sb, const char *s);
-int sbuf_addch(struct sbuf *sb, char c);
-int sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-void sbuf_reset(struct sbuf *sb);
-/* Hand the buffer to the caller (free()) and reset sb. Never NULL unless
- * allocation fails. */
-char *sbuf_detach(struct sbuf *sb, size_t *len);
-void sbuf_release(struct sbuf *sb);
 
 #endif
