@@ -65,23 +65,15 @@ static bool starts(const char *s, const char *end, const char *prefix)
         return (size_t)(end - s) >= n && memcmp(s, prefix, n) == 0;
 }
 
-/* Parse decimal digits at *p (before end) into *v; advance *p. Returns
- * false when there is no digit or the number overflows. */
+/* A decimal number at *p (before end) into *v, *p moved past it; false
+ * when there is none or it overflows (then *p is where it was). */
 static bool scan_u64(const char **p, const char *end, uint64_t *v)
 {
         const char *s = *p;
-        uint64_t x = 0;
 
-        if (s >= end || *s < '0' || *s > '9')
+        if (util_scan_u64(&s, end, 10, 0, v) < 0)
                 return false;
-        while (s < end && *s >= '0' && *s <= '9') {
-                if (x > (UINT64_MAX - 9) / 10)
-                        return false;
-                x = x * 10 + (uint64_t)(*s - '0');
-                s++;
-        }
         *p = s;
-        *v = x;
         return true;
 }
 
@@ -120,8 +112,7 @@ static const char *parse_kmsg(const char *s, const char *end, uint64_t *ns)
 
 static const char *parse_prefix(const char *s, const char *end, uint64_t *ns)
 {
-        uint64_t sec, frac = 0, scale = 1000000000ull;
-        const char *p = s;
+        const char *p = s, *stamp, *dot;
 
         if (p < end && *p >= '0' && *p <= '9')
                 return parse_kmsg(s, end, ns);
@@ -144,22 +135,13 @@ static const char *parse_prefix(const char *s, const char *end, uint64_t *ns)
         if (p >= end || *p != '[')
                 return NULL;
         p = skip_spaces(p + 1, end);
-        if (!scan_u64(&p, end, &sec) || p >= end || *p != '.')
+        stamp = p;
+        if (util_scan_fixed(&p, end, 1000000000ull, ns) < 0)
+                return NULL;
+        dot = memchr(stamp, '.', (size_t)(p - stamp));
+        if (!dot || dot + 1 == p || p >= end || *p != ']') /* "S.U]": a digit after the dot */
                 return NULL;
         p++;
-        if (p >= end || *p < '0' || *p > '9')
-                return NULL;
-        while (p < end && *p >= '0' && *p <= '9') {
-                if (scale > 1) {
-                        scale /= 10;
-                        frac += (uint64_t)(*p - '0') * scale;
-                }
-                p++;
-        }
-        if (p >= end || *p != ']' || sec > UINT64_MAX / 1000000000ull - 1)
-                return NULL;
-        p++;
-        *ns = sec * 1000000000ull + frac;
         if (p < end && *p == '[') { /* CONFIG_PRINTK_CALLER: "[    T1]" */
                 const char *q = memchr(p, ']', (size_t)(end - p) < 16 ? (size_t)(end - p) : 16);
 
@@ -598,9 +580,12 @@ static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
         if (n && s[n - 1] == '\r')
                 n--;
         end = s + n;
-        if (starts(s, end, FRAMING_PREFIX)) {
-                if (p->marks_inline && starts(s, end, FRAMING_PREFIX "mark "))
-                        return on_mark(p, s, n, line);
+        switch (framing_line_kind(s, n, NULL, NULL)) {
+        case FRAMING_LINE_NONE:
+                break;
+        case FRAMING_LINE_MARK:
+                return p->marks_inline ? on_mark(p, s, n, line) : 0;
+        default:
                 return 0;
         }
         msg = parse_prefix(s, n > 64 ? s + 64 : end, &ts);
@@ -756,10 +741,7 @@ static int add_milestones(struct parser *p)
 
 static bool field_u64(const char *buf, const struct framing_dump *d, const char *key, uint64_t *v)
 {
-        size_t n;
-        const char *s = framing_field(buf, d, key, &n);
-
-        return s && scan_u64(&s, s + n, v) && s == framing_field(buf, d, key, &n) + n;
+        return framing_field_u64(buf, d, key, v) == 0;
 }
 
 static uint32_t line_of(const char *buf, size_t off)
@@ -814,8 +796,9 @@ static int parse_framed(struct parser *p, const char *buf, size_t len, struct fr
         m->has_tsc = field_u64(buf, d, "tsc_now", &m->tsc_now) &&
                      field_u64(buf, d, "tsc_freq", &m->tsc_freq) && m->tsc_freq > 0;
         if (d->status != FRAMING_OK) {
-                err = ev_warn(p->t, m->begin_line, "the dump is damaged: %s",
-                              framing_status_str(d->status));
+                char why[160];
+
+                err = ev_warn(p->t, m->begin_line, "%s", framing_describe(d, why, sizeof(why)));
                 if (err)
                         return err;
         }
@@ -849,7 +832,7 @@ static int parse_framed(struct parser *p, const char *buf, size_t len, struct fr
                         size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
 
                         p->t->lines_total++;
-                        if (starts(s, s + n, FRAMING_PREFIX "mark ")) {
+                        if (framing_line_kind(s, n, NULL, NULL) == FRAMING_LINE_MARK) {
                                 err = on_mark(p, s, n, line);
                                 if (err)
                                         return err;
