@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/sbuf.h"
 #include "base/util.h"
@@ -26,7 +27,8 @@ static void usage_initrd(FILE *out)
                 "                             [--dumper PATH] [--add SRC:DEST]... -o FILE\n\n"
                 "Write a gzip-compressed cpio (newc) initramfs: the static dumper as /init,\n"
                 "the named kernel modules and their dependencies (read from each module's\n"
-                ".modinfo) in load order, and /etc/bootlens/modules listing them.\n\n"
+                ".modinfo) in load order, and /etc/bootlens/modules listing them. Prints\n"
+                "'wrote FILE (N bytes, M modules)' when done.\n\n"
                 "  --modules-from DIR  a kernel's module tree (lib/modules/VERSION)\n"
                 "  --module NAME       a module to load (repeatable; default: %s",
                 initrd_default_modules[0]);
@@ -194,6 +196,13 @@ static int guest_initrd(int argc, char **argv)
                 bl_error("cannot write initramfs '%s' from '%s' and '%s': %s", out, dir, dumper,
                          strerror(-ret));
         } else {
+                struct stat st;
+
+                if (stat(out, &st) == 0)
+                        printf("wrote %s (%lld bytes, %d module%s)\n", out, (long long)st.st_size,
+                               ret, ret == 1 ? "" : "s");
+                else
+                        printf("wrote %s (%d module%s)\n", out, ret, ret == 1 ? "" : "s");
                 rc = BL_EXIT_OK;
         }
 out_free:
@@ -269,7 +278,6 @@ static int guest_fetch_kernel(int argc, char **argv)
 /* Every marker line in the capture, inside a dump or not. */
 static void print_marks(const char *buf, size_t len)
 {
-        static const char prefix[] = FRAMING_PREFIX "mark ";
         struct sbuf name = SBUF_INIT;
 
         for (size_t pos = 0; pos < len;) {
@@ -277,8 +285,7 @@ static void print_marks(const char *buf, size_t len)
                 size_t eol = nl ? (size_t)(nl - buf) : len;
                 uint64_t up;
 
-                if (eol - pos > sizeof(prefix) - 1 &&
-                    memcmp(buf + pos, prefix, sizeof(prefix) - 1) == 0 &&
+                if (framing_line_kind(buf + pos, eol - pos, NULL, NULL) == FRAMING_LINE_MARK &&
                     sbuf_grow(&name, eol - pos + 1) == 0 &&
                     framing_parse_mark(buf + pos, eol - pos, name.buf, eol - pos + 1, &up) == 0)
                         printf("mark %s uptime_ns=%llu\n", name.buf, (unsigned long long)up);
