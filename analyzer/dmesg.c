@@ -572,10 +572,91 @@ static int new_boot(struct parser *p, uint32_t line)
                        line - 1);
 }
 
+/* Count a printk line; a "Linux version" line after others starts over. */
+static int count_printk(struct parser *p, const char *msg, const char *end, uint64_t ts,
+                        uint32_t line)
+{
+        if (starts(msg, end, "Linux version ") && p->m->lines_printk > 0) {
+                int err = new_boot(p, line);
+
+                if (err)
+                        return err;
+        } else {
+                if (p->m->lines_printk == 0) {
+                        p->first_ts = ts;
+                        p->first_line = line;
+                        p->m->boots = 1;
+                }
+                p->m->lines_printk++;
+        }
+        p->m->last_printk_ns = ts;
+        return 0;
+}
+
+/* What the kernel says about its clocks. Returns 1 when msg was none of
+ * that, else 0 or -ENOMEM. */
+static int on_clock_message(struct parser *p, const char *msg, const char *end, uint32_t line)
+{
+        if (starts(msg, end, "clocksource: Switched to clocksource ")) {
+                /* jiffies and refined-jiffies tick: ktime is coarse again */
+                bool coarse = memmem(msg, (size_t)(end - msg), "jiffies", 7) != NULL;
+
+                if (!p->precise && !coarse && !p->m->clocksource_line)
+                        p->m->clocksource_line = line;
+                p->precise = !coarse;
+                return 0;
+        }
+        if (starts(msg, end, "tsc: Marking TSC unstable") && !p->m->tsc_unstable_line) {
+                p->m->tsc_unstable_line = line;
+                return ev_warn(p->t, line,
+                               "the kernel marked its TSC unstable: later printk times and "
+                               "initcall durations follow jiffies and lose time (under TCG, "
+                               "boot with tsc=reliable)");
+        }
+        if (starts(msg, end, "sched_clock: Marking stable (") && !p->m->sched_stable_line)
+                return on_sched_stable(p, msg + 29, end, line);
+        return 1;
+}
+
+/* The command line and the milestones of the end of boot. s..end is the
+ * whole line. */
+static int on_boot_message(struct parser *p, const char *s, const char *msg, const char *end,
+                           uint64_t ts, uint32_t line)
+{
+        if (starts(msg, end, "Kernel command line: ")) {
+                for (const char *q = msg; q + 14 <= end; q++)
+                        if (memcmp(q, "initcall_debug", 14) == 0)
+                                p->cmdline_initcall_debug = true;
+                return 0;
+        }
+        if ((starts(msg, end, "Freeing unused kernel image") ||
+             starts(msg, end, "Freeing unused kernel memory")) &&
+            !p->m->free_initmem_line) {
+                p->m->free_initmem_line = line;
+                p->m->free_initmem_ns = ts;
+                p->t->lines_records++;
+                return event(p, "kernel.free_initmem", ts, 1, 0, line);
+        }
+        if (starts(msg, end, "Run ") && end - s >= 20 &&
+            memcmp(end - 16, " as init process", 16) == 0 && !p->m->run_init_line) {
+                uint32_t path;
+                int err = intern(p, msg + 4, (size_t)(end - 16 - (msg + 4)), &path);
+
+                if (err)
+                        return err;
+                p->m->run_init_line = line;
+                p->m->run_init_ns = ts;
+                p->t->lines_records++;
+                return event(p, "kernel.run_init", ts, 1, path, line);
+        }
+        return 0;
+}
+
 static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
 {
         const char *end, *msg;
         uint64_t ts;
+        int err;
 
         if (n && s[n - 1] == '\r')
                 n--;
@@ -600,72 +681,19 @@ static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
         }
         if (util_has_control(s, n))
                 return junk(p, line, "control byte (such as NUL) in a kernel log line");
-        if (starts(msg, end, "Linux version ") && p->m->lines_printk > 0) {
-                int err = new_boot(p, line);
-
-                if (err)
-                        return err;
-        } else {
-                if (p->m->lines_printk == 0) {
-                        p->first_ts = ts;
-                        p->first_line = line;
-                        p->m->boots = 1;
-                }
-                p->m->lines_printk++;
-        }
-        p->m->last_printk_ns = ts;
-
+        err = count_printk(p, msg, end, ts, line);
+        if (err)
+                return err;
         if (starts(msg, end, "calling "))
                 return on_calling(p, msg + 8, end, ts, line);
         if (starts(msg, end, "initcall "))
                 return on_returned(p, msg + 9, end, ts, line);
         if (starts(msg, end, "probe of "))
                 return on_probe(p, msg + 9, end, ts, line);
-        if (starts(msg, end, "clocksource: Switched to clocksource ")) {
-                /* jiffies and refined-jiffies tick: ktime is coarse again */
-                bool coarse = memmem(msg, (size_t)(end - msg), "jiffies", 7) != NULL;
-
-                if (!p->precise && !coarse && !p->m->clocksource_line)
-                        p->m->clocksource_line = line;
-                p->precise = !coarse;
-                return 0;
-        }
-        if (starts(msg, end, "tsc: Marking TSC unstable") && !p->m->tsc_unstable_line) {
-                p->m->tsc_unstable_line = line;
-                return ev_warn(p->t, line,
-                               "the kernel marked its TSC unstable: later printk times and "
-                               "initcall durations follow jiffies and lose time (under TCG, "
-                               "boot with tsc=reliable)");
-        }
-        if (starts(msg, end, "sched_clock: Marking stable (") && !p->m->sched_stable_line)
-                return on_sched_stable(p, msg + 29, end, line);
-        if (starts(msg, end, "Kernel command line: ")) {
-                for (const char *q = msg; q + 14 <= end; q++)
-                        if (memcmp(q, "initcall_debug", 14) == 0)
-                                p->cmdline_initcall_debug = true;
-                return 0;
-        }
-        if ((starts(msg, end, "Freeing unused kernel image") ||
-             starts(msg, end, "Freeing unused kernel memory")) &&
-            !p->m->free_initmem_line) {
-                p->m->free_initmem_line = line;
-                p->m->free_initmem_ns = ts;
-                p->t->lines_records++;
-                return event(p, "kernel.free_initmem", ts, 1, 0, line);
-        }
-        if (starts(msg, end, "Run ") && n >= 20 && memcmp(end - 16, " as init process", 16) == 0 &&
-            !p->m->run_init_line) {
-                uint32_t path;
-                int err = intern(p, msg + 4, (size_t)(end - 16 - (msg + 4)), &path);
-
-                if (err)
-                        return err;
-                p->m->run_init_line = line;
-                p->m->run_init_ns = ts;
-                p->t->lines_records++;
-                return event(p, "kernel.run_init", ts, 1, path, line);
-        }
-        return 0;
+        err = on_clock_message(p, msg, end, line);
+        if (err <= 0)
+                return err;
+        return on_boot_message(p, s, msg, end, ts, line);
 }
 
 /* Walk the lines of buf[off..off+len), numbered from first_line. */
