@@ -819,7 +819,10 @@ static int parse_framed(struct parser *p, const char *buf, size_t len, struct fr
         m->framed = true;
         m->begin_line = line_of(buf, d->begin_off);
         p->t->has_begin_marker = true;
+        p->t->begin_marker_line = m->begin_line;
         p->t->has_end_marker = d->status != FRAMING_NO_END;
+        if (p->t->has_end_marker)
+                p->t->end_marker_line = line_of(buf, d->end_off);
         m->has_uptime = field_u64(buf, d, "uptime_ns", &m->uptime_ns);
         m->has_tsc = field_u64(buf, d, "tsc_now", &m->tsc_now) &&
                      field_u64(buf, d, "tsc_freq", &m->tsc_freq) && m->tsc_freq > 0;
