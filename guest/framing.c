@@ -212,6 +212,18 @@ static size_t line_end(const char *buf, size_t len, size_t from)
         return nl ? (size_t)(nl - buf) : len;
 }
 
+int framing_find_begin(const char *buf, size_t len, size_t *off, const char **fields,
+                       size_t *fields_len)
+{
+        size_t at = find_begin(buf, len, 0);
+
+        if (at == len)
+                return -ENOENT;
+        *off = at;
+        framing_line_kind(buf + at, line_end(buf, len, at) - at, fields, fields_len);
+        return 0;
+}
+
 /* Read "KEY=" at *p (before end) and move past it. */
 static bool expect_key(const char **p, const char *end, const char *key)
 {

@@ -124,6 +124,11 @@ struct framing_dump {
         struct framing_section_ref *sections; /* owned, framing_dump_free() */
 };
 
+/* The first begin line in buf[0..len), without checking the dump: sets
+ * *off to its '@' and *fields, *fields_len to its fields (for
+ * framing_fields_get(), e.g. the os= of a capture). Returns 0 or -ENOENT. */
+int framing_find_begin(const char *buf, size_t len, size_t *off, const char **fields,
+                       size_t *fields_len);
 /* Find and check the first dump in buf[0..len). The buffer must outlive
  * d. Returns 0 when a begin line was found (d->status then tells whether
  * the dump is whole), -ENOENT when none was, -ENOMEM. */

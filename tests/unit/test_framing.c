@@ -343,6 +343,25 @@ static void test_framing_describe_names_the_counts(void **state)
         framing_dump_free(&d);
 }
 
+static void test_framing_find_begin_reads_the_fields_of_the_first(void **state)
+{
+        static const char text[] = "noise @@bootlens v1 begin os=bsd\n"
+                                   "@@bootlens v1 beginning os=no\n"
+                                   "@@bootlens v1 begin tsc_freq=5 os=linux\r\n"
+                                   "@@bootlens v1 begin os=netbsd\n";
+        const char *f, *os;
+        size_t off, flen, vlen;
+
+        (void)state;
+        assert_int_equal(framing_find_begin(text, sizeof(text) - 1, &off, &f, &flen), 0);
+        assert_int_equal(off, 63);
+        os = framing_fields_get(f, flen, "os", &vlen);
+        assert_non_null(os);
+        assert_int_equal(vlen, 5);
+        assert_memory_equal(os, "linux", 5);
+        assert_int_equal(framing_find_begin(text, 62, &off, &f, &flen), -ENOENT);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -359,6 +378,7 @@ int main(void)
             cmocka_unit_test(test_framing_mark_uptime_is_checked),
             cmocka_unit_test(test_framing_begin_fields_are_checked_numbers),
             cmocka_unit_test(test_framing_describe_names_the_counts),
+            cmocka_unit_test(test_framing_find_begin_reads_the_fields_of_the_first),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
