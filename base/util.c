@@ -111,19 +111,19 @@ int util_write_file_atomic(const char *path, const void *data, size_t len)
 
 int util_parse_u64(const char *s, int base, uint64_t *out)
 {
-        unsigned long long v;
-        char *end;
+        unsigned flags = 0;
 
-        if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+        if (!s)
                 return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, base);
-        if (errno == ERANGE)
-                return -ERANGE;
-        if (end == s || *end)
+        if (base == 0) {
+                base = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
+                flags = UTIL_SCAN_0X | UTIL_SCAN_ANYCASE;
+        } else if (base == 16) {
+                flags = UTIL_SCAN_0X | UTIL_SCAN_ANYCASE;
+        } else if (base != 10) {
                 return -EINVAL;
-        *out = v;
-        return 0;
+        }
+        return util_scan_u64_all(s, strlen(s), base, flags, out);
 }
 
 static int digit_value(unsigned char c, int base, unsigned flags)

@@ -33,8 +33,10 @@ int util_read_file(const char *path, char **data, size_t *len);
  * reader never sees a partial file. Returns 0 or -errno. */
 int util_write_file_atomic(const char *path, const void *data, size_t len);
 
-/* Parse a whole string as an unsigned decimal (or 0x hex with base 0)
- * number. Returns 0, -EINVAL for junk or an empty string, -ERANGE for
+/* Parse a whole NUL-terminated string (a command-line argument) as an
+ * unsigned number with util_scan_u64(): base 10 decimal, base 16 hex of
+ * either case, base 0 decimal or "0x" hex. Returns 0, -EINVAL for junk, a
+ * sign, a blank or an empty string (or another base), -ERANGE for
  * overflow. */
 int util_parse_u64(const char *s, int base, uint64_t *out);
 int util_parse_double(const char *s, double *out);

@@ -180,6 +180,32 @@ static void test_numscan_fixed_point(void **state)
         assert_int_equal(util_scan_fixed(&p, p + 13, 1000000000, &v), -ERANGE);
 }
 
+static void test_numscan_parse_u64_reads_whole_arguments(void **state)
+{
+        uint64_t v = 0;
+
+        (void)state;
+        assert_int_equal(util_parse_u64("42", 10, &v), 0);
+        assert_int_equal(v, 42);
+        assert_int_equal(util_parse_u64("18446744073709551615", 10, &v), 0);
+        assert_true(v == UINT64_MAX);
+        assert_int_equal(util_parse_u64("18446744073709551616", 10, &v), -ERANGE);
+        assert_int_equal(util_parse_u64("0x1F", 0, &v), 0);
+        assert_int_equal(v, 31);
+        assert_int_equal(util_parse_u64("010", 0, &v), 0); /* decimal, not octal */
+        assert_int_equal(v, 10);
+        assert_int_equal(util_parse_u64("ff", 16, &v), 0);
+        assert_int_equal(v, 255);
+        assert_int_equal(util_parse_u64("", 10, &v), -EINVAL);
+        assert_int_equal(util_parse_u64("-1", 10, &v), -EINVAL);
+        assert_int_equal(util_parse_u64("+1", 10, &v), -EINVAL);
+        assert_int_equal(util_parse_u64("\t1", 10, &v), -EINVAL);
+        assert_int_equal(util_parse_u64("1 ", 10, &v), -EINVAL);
+        assert_int_equal(util_parse_u64("0x", 0, &v), -EINVAL);
+        assert_int_equal(util_parse_u64("12", 8, &v), -EINVAL);
+        assert_int_equal(util_parse_u64(NULL, 10, &v), -EINVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -192,6 +218,7 @@ int main(void)
             cmocka_unit_test(test_numscan_refuses_upper_case_hex_unless_asked),
             cmocka_unit_test(test_numscan_stops_at_trailing_junk),
             cmocka_unit_test(test_numscan_fixed_point),
+            cmocka_unit_test(test_numscan_parse_u64_reads_whole_arguments),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
