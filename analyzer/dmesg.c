@@ -65,23 +65,15 @@ static bool starts(const char *s, const char *end, const char *prefix)
         return (size_t)(end - s) >= n && memcmp(s, prefix, n) == 0;
 }
 
-/* Parse decimal digits at *p (before end) into *v; advance *p. Returns
- * false when there is no digit or the number overflows. */
+/* A decimal number at *p (before end) into *v, *p moved past it; false
+ * when there is none or it overflows (then *p is where it was). */
 static bool scan_u64(const char **p, const char *end, uint64_t *v)
 {
         const char *s = *p;
-        uint64_t x = 0;
 
-        if (s >= end || *s < '0' || *s > '9')
+        if (util_scan_u64(&s, end, 10, 0, v) < 0)
                 return false;
-        while (s < end && *s >= '0' && *s <= '9') {
-                if (x > (UINT64_MAX - 9) / 10)
-                        return false;
-                x = x * 10 + (uint64_t)(*s - '0');
-                s++;
-        }
         *p = s;
-        *v = x;
         return true;
 }
 
@@ -120,8 +112,7 @@ static const char *parse_kmsg(const char *s, const char *end, uint64_t *ns)
 
 static const char *parse_prefix(const char *s, const char *end, uint64_t *ns)
 {
-        uint64_t sec, frac = 0, scale = 1000000000ull;
-        const char *p = s;
+        const char *p = s, *stamp, *dot;
 
         if (p < end && *p >= '0' && *p <= '9')
                 return parse_kmsg(s, end, ns);
@@ -144,22 +135,13 @@ static const char *parse_prefix(const char *s, const char *end, uint64_t *ns)
         if (p >= end || *p != '[')
                 return NULL;
         p = skip_spaces(p + 1, end);
-        if (!scan_u64(&p, end, &sec) || p >= end || *p != '.')
+        stamp = p;
+        if (util_scan_fixed(&p, end, 1000000000ull, ns) < 0)
+                return NULL;
+        dot = memchr(stamp, '.', (size_t)(p - stamp));
+        if (!dot || dot + 1 == p || p >= end || *p != ']') /* "S.U]": a digit after the dot */
                 return NULL;
         p++;
-        if (p >= end || *p < '0' || *p > '9')
-                return NULL;
-        while (p < end && *p >= '0' && *p <= '9') {
-                if (scale > 1) {
-                        scale /= 10;
-                        frac += (uint64_t)(*p - '0') * scale;
-                }
-                p++;
-        }
-        if (p >= end || *p != ']' || sec > UINT64_MAX / 1000000000ull - 1)
-                return NULL;
-        p++;
-        *ns = sec * 1000000000ull + frac;
         if (p < end && *p == '[') { /* CONFIG_PRINTK_CALLER: "[    T1]" */
                 const char *q = memchr(p, ']', (size_t)(end - p) < 16 ? (size_t)(end - p) : 16);
 
@@ -590,31 +572,10 @@ static int new_boot(struct parser *p, uint32_t line)
                        line - 1);
 }
 
-static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
+/* Count a printk line; a "Linux version" line after others starts over. */
+static int count_printk(struct parser *p, const char *msg, const char *end, uint64_t ts,
+                        uint32_t line)
 {
-        const char *end, *msg;
-        uint64_t ts;
-
-        if (n && s[n - 1] == '\r')
-                n--;
-        end = s + n;
-        if (starts(s, end, FRAMING_PREFIX)) {
-                if (p->marks_inline && starts(s, end, FRAMING_PREFIX "mark "))
-                        return on_mark(p, s, n, line);
-                return 0;
-        }
-        msg = parse_prefix(s, n > 64 ? s + 64 : end, &ts);
-        if (!msg)
-                return 0;
-        if (n > DMESG_LINE_MAX) {
-                char why[80];
-
-                snprintf(why, sizeof(why), "kernel log line of %zu bytes (the limit is %u)", n,
-                         DMESG_LINE_MAX);
-                return junk(p, line, why);
-        }
-        if (util_has_control(s, n))
-                return junk(p, line, "control byte (such as NUL) in a kernel log line");
         if (starts(msg, end, "Linux version ") && p->m->lines_printk > 0) {
                 int err = new_boot(p, line);
 
@@ -629,13 +590,13 @@ static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
                 p->m->lines_printk++;
         }
         p->m->last_printk_ns = ts;
+        return 0;
+}
 
-        if (starts(msg, end, "calling "))
-                return on_calling(p, msg + 8, end, ts, line);
-        if (starts(msg, end, "initcall "))
-                return on_returned(p, msg + 9, end, ts, line);
-        if (starts(msg, end, "probe of "))
-                return on_probe(p, msg + 9, end, ts, line);
+/* What the kernel says about its clocks. Returns 1 when msg was none of
+ * that, else 0 or -ENOMEM. */
+static int on_clock_message(struct parser *p, const char *msg, const char *end, uint32_t line)
+{
         if (starts(msg, end, "clocksource: Switched to clocksource ")) {
                 /* jiffies and refined-jiffies tick: ktime is coarse again */
                 bool coarse = memmem(msg, (size_t)(end - msg), "jiffies", 7) != NULL;
@@ -654,6 +615,14 @@ static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
         }
         if (starts(msg, end, "sched_clock: Marking stable (") && !p->m->sched_stable_line)
                 return on_sched_stable(p, msg + 29, end, line);
+        return 1;
+}
+
+/* The command line and the milestones of the end of boot. s..end is the
+ * whole line. */
+static int on_boot_message(struct parser *p, const char *s, const char *msg, const char *end,
+                           uint64_t ts, uint32_t line)
+{
         if (starts(msg, end, "Kernel command line: ")) {
                 for (const char *q = msg; q + 14 <= end; q++)
                         if (memcmp(q, "initcall_debug", 14) == 0)
@@ -668,8 +637,8 @@ static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
                 p->t->lines_records++;
                 return event(p, "kernel.free_initmem", ts, 1, 0, line);
         }
-        if (starts(msg, end, "Run ") && n >= 20 && memcmp(end - 16, " as init process", 16) == 0 &&
-            !p->m->run_init_line) {
+        if (starts(msg, end, "Run ") && end - s >= 20 &&
+            memcmp(end - 16, " as init process", 16) == 0 && !p->m->run_init_line) {
                 uint32_t path;
                 int err = intern(p, msg + 4, (size_t)(end - 16 - (msg + 4)), &path);
 
@@ -681,6 +650,50 @@ static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
                 return event(p, "kernel.run_init", ts, 1, path, line);
         }
         return 0;
+}
+
+static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
+{
+        const char *end, *msg;
+        uint64_t ts;
+        int err;
+
+        if (n && s[n - 1] == '\r')
+                n--;
+        end = s + n;
+        switch (framing_line_kind(s, n, NULL, NULL)) {
+        case FRAMING_LINE_NONE:
+                break;
+        case FRAMING_LINE_MARK:
+                return p->marks_inline ? on_mark(p, s, n, line) : 0;
+        default:
+                return 0;
+        }
+        msg = parse_prefix(s, n > 64 ? s + 64 : end, &ts);
+        if (!msg)
+                return 0;
+        if (n > DMESG_LINE_MAX) {
+                char why[80];
+
+                snprintf(why, sizeof(why), "kernel log line of %zu bytes (the limit is %u)", n,
+                         DMESG_LINE_MAX);
+                return junk(p, line, why);
+        }
+        if (util_has_control(s, n))
+                return junk(p, line, "control byte (such as NUL) in a kernel log line");
+        err = count_printk(p, msg, end, ts, line);
+        if (err)
+                return err;
+        if (starts(msg, end, "calling "))
+                return on_calling(p, msg + 8, end, ts, line);
+        if (starts(msg, end, "initcall "))
+                return on_returned(p, msg + 9, end, ts, line);
+        if (starts(msg, end, "probe of "))
+                return on_probe(p, msg + 9, end, ts, line);
+        err = on_clock_message(p, msg, end, line);
+        if (err <= 0)
+                return err;
+        return on_boot_message(p, s, msg, end, ts, line);
 }
 
 /* Walk the lines of buf[off..off+len), numbered from first_line. */
@@ -756,10 +769,7 @@ static int add_milestones(struct parser *p)
 
 static bool field_u64(const char *buf, const struct framing_dump *d, const char *key, uint64_t *v)
 {
-        size_t n;
-        const char *s = framing_field(buf, d, key, &n);
-
-        return s && scan_u64(&s, s + n, v) && s == framing_field(buf, d, key, &n) + n;
+        return framing_field_u64(buf, d, key, v) == 0;
 }
 
 static uint32_t line_of(const char *buf, size_t off)
@@ -809,13 +819,17 @@ static int parse_framed(struct parser *p, const char *buf, size_t len, struct fr
         m->framed = true;
         m->begin_line = line_of(buf, d->begin_off);
         p->t->has_begin_marker = true;
+        p->t->begin_marker_line = m->begin_line;
         p->t->has_end_marker = d->status != FRAMING_NO_END;
+        if (p->t->has_end_marker)
+                p->t->end_marker_line = line_of(buf, d->end_off);
         m->has_uptime = field_u64(buf, d, "uptime_ns", &m->uptime_ns);
         m->has_tsc = field_u64(buf, d, "tsc_now", &m->tsc_now) &&
                      field_u64(buf, d, "tsc_freq", &m->tsc_freq) && m->tsc_freq > 0;
         if (d->status != FRAMING_OK) {
-                err = ev_warn(p->t, m->begin_line, "the dump is damaged: %s",
-                              framing_status_str(d->status));
+                char why[160];
+
+                err = ev_warn(p->t, m->begin_line, "%s", framing_describe(d, why, sizeof(why)));
                 if (err)
                         return err;
         }
@@ -849,7 +863,7 @@ static int parse_framed(struct parser *p, const char *buf, size_t len, struct fr
                         size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
 
                         p->t->lines_total++;
-                        if (starts(s, s + n, FRAMING_PREFIX "mark ")) {
+                        if (framing_line_kind(s, n, NULL, NULL) == FRAMING_LINE_MARK) {
                                 err = on_mark(p, s, n, line);
                                 if (err)
                                         return err;

@@ -1,6 +1,7 @@
 /* fgraph: see fgraph.h. */
 #include "analyzer/fgraph.h"
 #include "analyzer/idmap.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -46,31 +47,15 @@ static const char *rtrim(const char *s, const char *end)
 }
 
 /* Digits [. digits] at *p into ns, the integer part in unit_ns (1e9 for
- * seconds, 1e3 for microseconds). */
+ * seconds, 1e3 for microseconds): util_scan_fixed(), *p moved only on
+ * success. */
 static bool scan_time(const char **p, const char *end, uint64_t unit_ns, uint64_t *ns)
 {
         const char *s = *p;
-        uint64_t whole = 0, frac = 0, scale = unit_ns;
 
-        if (s >= end || *s < '0' || *s > '9')
+        if (util_scan_fixed(&s, end, unit_ns, ns) < 0)
                 return false;
-        while (s < end && *s >= '0' && *s <= '9') {
-                if (whole > UINT64_MAX / 10 / unit_ns)
-                        return false;
-                whole = whole * 10 + (uint64_t)(*s++ - '0');
-        }
-        if (s < end && *s == '.') {
-                s++;
-                while (s < end && *s >= '0' && *s <= '9') {
-                        if (scale > 1) {
-                                scale /= 10;
-                                frac += (uint64_t)(*s - '0') * scale;
-                        }
-                        s++;
-                }
-        }
         *p = s;
-        *ns = whole * unit_ns + frac;
         return true;
 }
 
@@ -161,147 +146,214 @@ static int add(struct fparser *p, struct task *k, enum ev_kind kind, uint64_t ra
         return i < 0 ? (int)i : 0;
 }
 
+/* The columns of one function_graph line. */
+struct fline {
+        uint64_t time, cpu, dur;
+        bool has_time, has_dur;
+        const char *task, *task_end; /* the TASK-PID column; NULL without funcgraph-proc */
+        const char *func, *end;      /* the function column, to the end of the line */
+};
+
+/* "[TIME |] CPU)" at q: l->time and l->cpu; returns what follows the ')'
+ * or NULL. */
+static const char *read_time_cpu(const char *q, const char *bar, const char *end, struct fline *l)
+{
+        const char *t = q;
+
+        if (scan_time(&t, bar, 1000000000ull, &l->time) && skip_sp(t, bar) == bar) {
+                l->has_time = true;
+                q = skip_sp(bar + 1, end);
+        }
+        if (!scan_time(&q, end, 1, &l->cpu) || q >= end || *q != ')')
+                return NULL;
+        return q + 1;
+}
+
+/* "[TASK-PID |] [DURATION] |" at q (bar: the first '|' after q): l->task,
+ * l->dur; returns the last '|', or NULL with *why set. */
+static const char *read_task_duration(const char *q, const char *bar, const char *end,
+                                      struct fline *l, const char **why)
+{
+        const char *a = skip_sp(q, bar), *b = rtrim(a, bar);
+
+        /* a TASK-PID column (funcgraph-proc), else the duration's */
+        if (b > a && !(b - a >= 2 && b[-2] == 'u' && b[-1] == 's') &&
+            memchr(a, '-', (size_t)(b - a))) {
+                l->task = a;
+                l->task_end = b;
+                q = bar + 1;
+                bar = memchr(q, '|', (size_t)(end - q));
+                if (!bar) {
+                        *why = "expected \"DURATION |\" after the task";
+                        return NULL;
+                }
+        }
+        a = skip_sp(q, bar);
+        if (a < bar && strchr("+!#*@$", *a))
+                a = skip_sp(a + 1, bar);
+        if (a < bar) {
+                if (!scan_time(&a, bar, 1000, &l->dur)) {
+                        *why = "unreadable duration";
+                        return NULL;
+                }
+                l->has_dur = true;
+        }
+        return bar;
+}
+
+/* Split the line q..end into l. Returns 1 for an entry, 0 for a line that
+ * holds none (a separator, an event, an interrupt arrow), -1 for a
+ * malformed line (*why says what was expected). */
+static int read_columns(const char *q, const char *end, struct fline *l, const char **why)
+{
+        const char *bar = memchr(q, '|', (size_t)(end - q)), *f;
+
+        memset(l, 0, sizeof(*l));
+        if (!bar)
+                return 0; /* context-switch blocks, separators */
+        q = read_time_cpu(q, bar, end, l);
+        if (!q) {
+                *why = "expected \"CPU)\" in a function_graph line";
+                return -1;
+        }
+        bar = memchr(q, '|', (size_t)(end - q));
+        if (!bar)
+                return 0;
+        bar = read_task_duration(q, bar, end, l, why);
+        if (!bar)
+                return -1;
+        f = skip_sp(bar + 1, end);
+        if (f >= end || (f[0] == '/' && f + 1 < end && f[1] == '*'))
+                return 0; /* events and trace_printk comments */
+        if (end - f >= 2 && (memcmp(f, "==", 2) == 0 || memcmp(f, "<=", 2) == 0))
+                return 0; /* interrupt entry and exit arrows */
+        l->func = f;
+        l->end = end;
+        return 1;
+}
+
+/* The thread of an entry: the PID of its TASK-PID column, else its CPU
+ * (without funcgraph-proc: one thread per CPU). False when the column
+ * holds no PID. */
+static bool line_pid(struct fline *l, uint64_t *pid)
+{
+        const char *dash;
+
+        if (!l->task) {
+                *pid = l->cpu;
+                l->task = "cpu";
+                l->task_end = l->task + 3;
+                return true;
+        }
+        dash = l->task_end;
+        while (dash > l->task && dash[-1] != '-')
+                dash--;
+        return dash != l->task && scan_time(&dash, l->task_end, 1, pid) && dash == l->task_end;
+}
+
+/* "}": the innermost open call of task k returns. */
+static int on_return(struct fparser *p, struct task *k, const struct fline *l, uint32_t line)
+{
+        int err;
+
+        if (!k->n) {
+                p->orphan_returns++;
+                return 0;
+        }
+        err = add(p, k, EV_EXIT, l->time, k->names[--k->n], line);
+        if (!err) {
+                p->m->calls++;
+                p->m->lines_entries++;
+        }
+        return err;
+}
+
+/* "func() {" opens a call on task k, "func();" is a whole leaf call. */
+static int on_call(struct fparser *p, struct task *k, const struct fline *l, uint32_t line)
+{
+        const char *f = l->func, *end = l->end;
+        const char *paren = memmem(f, (size_t)(end - f), "()", 2), *after;
+        int64_t id;
+        int err;
+
+        if (!paren || paren == f)
+                return warn(p, line, "expected \"func() {\", \"func();\" or \"}\"");
+        id = ev_intern(p->t, f, (size_t)(rtrim(f, paren) - f));
+        if (id < 0)
+                return -ENOMEM;
+        after = skip_sp(paren + 2, end);
+        if (after < end && *after == '{') {
+                if (k->n == k->cap) {
+                        size_t cap = k->cap ? k->cap * 2 : 16;
+                        uint32_t *n = realloc(k->names, cap * sizeof(*n));
+
+                        if (!n)
+                                return -ENOMEM;
+                        k->names = n;
+                        k->cap = cap;
+                }
+                k->names[k->n++] = (uint32_t)id;
+                err = add(p, k, EV_ENTER, l->time, (uint32_t)id, line);
+        } else if (after < end && *after == ';') {
+                if (!l->has_dur)
+                        return warn(p, line, "a leaf call without a duration");
+                err = add(p, k, EV_ENTER, l->time, (uint32_t)id, line);
+                if (!err) /* the duration is exact: end = (clamped) start + it */
+                        err = add(p, k, EV_EXIT, k->last + l->dur, (uint32_t)id, line);
+                if (!err)
+                        p->m->calls++;
+        } else {
+                return warn(p, line, "expected \"func() {\", \"func();\" or \"}\"");
+        }
+        if (!err)
+                p->m->lines_entries++;
+        return err;
+}
+
+/* "[LOST N events]" at lost_at: the ring buffer overflowed. */
+static int on_lost(struct fparser *p, const char *lost_at, const char *end, uint32_t line)
+{
+        const char *n = lost_at + 6;
+        uint64_t lost = 0;
+
+        if (scan_time(&n, end, 1, &lost))
+                p->m->lost += lost;
+        return warn(p, line,
+                    "the trace buffer lost events here (boot with a larger trace_buf_size=)");
+}
+
 static int parse_line(struct fparser *p, const char *s, const char *end, uint32_t line)
 {
-        const char *q, *bar, *f, *task = NULL, *task_end = NULL, *lost_at;
-        uint64_t time = 0, cpu, dur = 0, pid;
-        bool has_time = false, has_dur = false;
+        const char *q, *lost_at, *why = NULL;
+        struct fline l;
         struct task *k;
-        int err = 0;
+        uint64_t pid;
+        int err = 0, r;
 
         end = rtrim(s, end);
         q = skip_sp(s, end);
         if (q >= end || *q == '#')
                 return 0;
         lost_at = memmem(q, (size_t)(end - q), "[LOST ", 6);
-        if (lost_at) {
-                const char *n = lost_at + 6;
-                uint64_t lost = 0;
-
-                if (scan_time(&n, end, 1, &lost))
-                        p->m->lost += lost;
-                return warn(p, line,
-                            "the trace buffer lost events here (boot with a larger "
-                            "trace_buf_size=)");
-        }
-        /* TIME | */
-        bar = memchr(q, '|', (size_t)(end - q));
-        if (!bar)
-                return 0; /* context-switch blocks, separators */
-        {
-                const char *t = q;
-
-                if (scan_time(&t, bar, 1000000000ull, &time) && skip_sp(t, bar) == bar) {
-                        has_time = true;
-                        q = skip_sp(bar + 1, end);
-                }
-        }
-        /* CPU) */
-        if (!scan_time(&q, end, 1, &cpu) || q >= end || *q != ')')
-                return warn(p, line, "expected \"CPU)\" in a function_graph line");
-        q++;
-        bar = memchr(q, '|', (size_t)(end - q));
-        if (!bar)
+        if (lost_at)
+                return on_lost(p, lost_at, end, line);
+        r = read_columns(q, end, &l, &why);
+        if (r < 0)
+                return warn(p, line, why);
+        if (r == 0)
                 return 0;
-        /* TASK-PID | (funcgraph-proc), else DURATION | */
-        {
-                const char *a = skip_sp(q, bar), *b = rtrim(a, bar);
-
-                if (b > a && !(b - a >= 2 && b[-2] == 'u' && b[-1] == 's') &&
-                    memchr(a, '-', (size_t)(b - a))) {
-                        task = a;
-                        task_end = b;
-                        q = bar + 1;
-                        bar = memchr(q, '|', (size_t)(end - q));
-                        if (!bar)
-                                return warn(p, line, "expected \"DURATION |\" after the task");
-                }
-        }
-        {
-                const char *a = skip_sp(q, bar);
-
-                if (a < bar && strchr("+!#*@$", *a))
-                        a = skip_sp(a + 1, bar);
-                if (a < bar) {
-                        if (!scan_time(&a, bar, 1000, &dur))
-                                return warn(p, line, "unreadable duration");
-                        has_dur = true;
-                }
-        }
-        f = skip_sp(bar + 1, end);
-        if (f >= end || (f[0] == '/' && f + 1 < end && f[1] == '*'))
-                return 0; /* events and trace_printk comments */
-        if (end - f >= 2 && (memcmp(f, "==", 2) == 0 || memcmp(f, "<=", 2) == 0))
-                return 0; /* interrupt entry and exit arrows */
-        if (task) {
-                const char *dash = task_end;
-
-                while (dash > task && dash[-1] != '-')
-                        dash--;
-                if (dash == task || !scan_time(&dash, task_end, 1, &pid) || dash != task_end)
-                        return warn(p, line, "expected \"TASK-PID\" in the task column");
-        } else {
-                pid = cpu; /* without funcgraph-proc: one thread per CPU */
-                task = "cpu";
-                task_end = task + 3;
-        }
-        if (!has_time) {
+        if (!line_pid(&l, &pid))
+                return warn(p, line, "expected \"TASK-PID\" in the task column");
+        if (!l.has_time) {
                 p->no_time++;
                 return 0;
         }
-        k = task_of(p, pid, task, (size_t)(task_end - task), line, &err);
+        k = task_of(p, pid, l.task, (size_t)(l.task_end - l.task), line, &err);
         if (!k)
                 return err;
-        if (*f == '}') {
-                if (!k->n) {
-                        p->orphan_returns++;
-                        return 0;
-                }
-                err = add(p, k, EV_EXIT, time, k->names[--k->n], line);
-                if (!err) {
-                        p->m->calls++;
-                        p->m->lines_entries++;
-                }
-                return err;
-        }
-        {
-                const char *paren = memmem(f, (size_t)(end - f), "()", 2);
-                const char *after;
-                int64_t id;
-
-                if (!paren || paren == f)
-                        return warn(p, line, "expected \"func() {\", \"func();\" or \"}\"");
-                id = ev_intern(p->t, f, (size_t)(rtrim(f, paren) - f));
-                if (id < 0)
-                        return -ENOMEM;
-                after = skip_sp(paren + 2, end);
-                if (after < end && *after == '{') {
-                        if (k->n == k->cap) {
-                                size_t cap = k->cap ? k->cap * 2 : 16;
-                                uint32_t *n = realloc(k->names, cap * sizeof(*n));
-
-                                if (!n)
-                                        return -ENOMEM;
-                                k->names = n;
-                                k->cap = cap;
-                        }
-                        k->names[k->n++] = (uint32_t)id;
-                        err = add(p, k, EV_ENTER, time, (uint32_t)id, line);
-                } else if (after < end && *after == ';') {
-                        if (!has_dur)
-                                return warn(p, line, "a leaf call without a duration");
-                        err = add(p, k, EV_ENTER, time, (uint32_t)id, line);
-                        if (!err) /* the duration is exact: end = (clamped) start + it */
-                                err = add(p, k, EV_EXIT, k->last + dur, (uint32_t)id, line);
-                        if (!err)
-                                p->m->calls++;
-                } else {
-                        return warn(p, line, "expected \"func() {\", \"func();\" or \"}\"");
-                }
-                if (!err)
-                        p->m->lines_entries++;
-                return err;
-        }
+        if (*l.func == '}')
+                return on_return(p, k, &l, line);
+        return on_call(p, k, &l, line);
 }
 
 int fgraph_probe(const char *buf, size_t len)

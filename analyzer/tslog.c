@@ -2,6 +2,7 @@
 #include "analyzer/tslog.h"
 #include "analyzer/idmap.h"
 #include "base/util.h"
+#include "guest/framing.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ struct parser {
         enum ev_os framing_os;
         uint64_t capture_freq;
         uint32_t line;
+        const char *end; /* the end of the capture */
 };
 
 /* The state of thread id, created on first sight; NULL on -ENOMEM. */
@@ -69,60 +71,30 @@ static bool is_hex(unsigned char c)
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-static unsigned hex_val(unsigned char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        return c - 'A' + 10;
-}
-
 static bool is_digit(unsigned char c)
 {
         return c >= '0' && c <= '9';
 }
 
-/* Parse a run of decimal digits at s[*i..n); false when there is none or
- * it overflows (then *i is past the digits anyway). */
+/* A decimal number at s[*i..n) (util_scan_u64); false when there is none
+ * or it overflows (then *i is past the digits anyway). */
 static bool scan_dec(const char *s, size_t n, size_t *i, uint64_t *out)
 {
-        uint64_t v = 0;
-        bool ok = true;
-        size_t start = *i;
+        const char *p = s + *i;
+        int ret = util_scan_u64(&p, s + n, 10, 0, out);
 
-        while (*i < n && is_digit((unsigned char)s[*i])) {
-                unsigned d = (unsigned char)s[*i] - '0';
-                if (v > (UINT64_MAX - d) / 10)
-                        ok = false;
-                v = v * 10 + d;
-                (*i)++;
-        }
-        if (*i == start)
-                return false;
-        *out = v;
-        return ok;
+        *i = (size_t)(p - s);
+        return ret == 0;
 }
 
-/* Parse a thread id ("0x" optional, at most 16 hex digits). */
+/* A thread id: hex digits of either case, "0x" optional, within 64 bits. */
 static bool scan_hex(const char *s, size_t n, size_t *i, uint64_t *out)
 {
-        uint64_t v = 0;
-        size_t start, digits = 0;
+        const char *p = s + *i;
+        int ret = util_scan_u64(&p, s + n, 16, UTIL_SCAN_0X | UTIL_SCAN_ANYCASE, out);
 
-        if (*i + 1 < n && s[*i] == '0' && (s[*i + 1] == 'x' || s[*i + 1] == 'X') && *i + 2 < n &&
-            is_hex((unsigned char)s[*i + 2]))
-                *i += 2;
-        start = *i;
-        while (*i < n && is_hex((unsigned char)s[*i])) {
-                v = (v << 4) | hex_val((unsigned char)s[*i]);
-                (*i)++;
-                digits++;
-        }
-        if (*i == start || digits > 16)
-                return false;
-        *out = v;
-        return true;
+        *i = (size_t)(p - s);
+        return ret == 0;
 }
 
 /* A printable quote of a line for a warning: at most QUOTE_MAX bytes,
@@ -189,10 +161,10 @@ static int scan_fields(struct parser *p, const char *s, size_t n)
                 if (eq == we)
                         continue;
                 const char *key = s + ws, *val = s + eq + 1;
-                size_t klen = eq - ws, vlen = we - eq - 1, k = 0;
+                size_t klen = eq - ws, vlen = we - eq - 1;
 
                 if (word_is(key, klen, "tsc_freq")) {
-                        if (!scan_dec(val, vlen, &k, &v) || k != vlen || v == 0) {
+                        if (util_scan_u64_all(val, vlen, 10, 0, &v) < 0 || v == 0) {
                                 char q[QUOTE_MAX + 4];
                                 quote(key, we - ws, q);
                                 if (ev_warn(p->t, p->line, "bad tsc_freq field '%s' ignored", q) <
@@ -211,7 +183,7 @@ static int scan_fields(struct parser *p, const char *s, size_t n)
                                         return -ENOMEM;
                         }
                 } else if (word_is(key, klen, "tsc_now")) {
-                        if (scan_dec(val, vlen, &k, &v) && k == vlen && !p->meta->has_tsc_now) {
+                        if (util_scan_u64_all(val, vlen, 10, 0, &v) == 0 && !p->meta->has_tsc_now) {
                                 p->meta->has_tsc_now = true;
                                 p->meta->tsc_now = v;
                         }
@@ -241,48 +213,54 @@ static void mark_end(struct parser *p)
         p->t->has_end_marker = true;
 }
 
+/* The first begin line of a capture: check the dump that starts there
+ * (bytes, CRC, sections) as the Linux parser does, and warn when it is
+ * not whole. */
+static int check_dump(struct parser *p, const char *s)
+{
+        struct framing_dump d;
+        char why[160];
+        int err = framing_parse(s, (size_t)(p->end - s), &d);
+
+        if (err == 0 && d.status != FRAMING_OK)
+                err = ev_warn(p->t, p->line, "%s", framing_describe(&d, why, sizeof(why)));
+        framing_dump_free(&d);
+        return err == -ENOENT ? 0 : err;
+}
+
 /* "@@bootlens ..." lines. Returns 1 when handled, 0 when not framing,
  * -ENOMEM. */
 static int handle_framing(struct parser *p, const char *s, size_t n)
 {
-        static const char prefix[] = "@@bootlens ";
-        size_t pl = sizeof(prefix) - 1, i, ws;
+        const char *rest;
+        size_t rlen;
+        bool first;
 
-        if (n < pl || memcmp(s, prefix, pl) != 0)
+        switch (framing_line_kind(s, n, &rest, &rlen)) {
+        case FRAMING_LINE_NONE:
                 return 0;
-        p->meta->lines_markers++;
-        i = pl;
-        ws = i;
-        while (i < n && s[i] != ' ')
-                i++;
-        if (word_is(s + ws, i - ws, "section")) {
-                while (i < n && s[i] == ' ')
-                        i++;
-                size_t ne = n;
-                while (ne > i && (s[ne - 1] == ' ' || s[ne - 1] == '\t'))
-                        ne--;
-                p->in_user = word_is(s + i, ne - i, "tslog_user");
-                return 1;
-        }
-        if (word_is(s + ws, i - ws, "end")) {
+        case FRAMING_LINE_SECTION:
+                while (rlen && (rest[rlen - 1] == ' ' || rest[rlen - 1] == '\t'))
+                        rlen--;
+                p->in_user = word_is(rest, rlen, "tslog_user");
+                break;
+        case FRAMING_LINE_END:
                 mark_end(p);
                 p->in_user = false;
-                return 1;
+                break;
+        case FRAMING_LINE_BEGIN:
+                first = !p->t->has_begin_marker;
+                mark_begin(p);
+                if (first && check_dump(p, s) < 0)
+                        return -ENOMEM;
+                if (scan_fields(p, rest, rlen) < 0)
+                        return -ENOMEM;
+                break;
+        default:
+                break; /* marks and anything else of ours: skipped */
         }
-        if (i - ws >= 2 && s[ws] == 'v') {
-                /* "@@bootlens v1 begin fields..." */
-                size_t ks;
-                while (i < n && s[i] == ' ')
-                        i++;
-                ks = i;
-                while (i < n && s[i] != ' ')
-                        i++;
-                if (word_is(s + ks, i - ks, "begin")) {
-                        mark_begin(p);
-                        return scan_fields(p, s + i, n - i) < 0 ? -ENOMEM : 1;
-                }
-        }
-        return 1; /* marks and anything else of ours: skipped */
+        p->meta->lines_markers++;
+        return 1;
 }
 
 static bool suffix_is(const char *w, size_t n, const char *suffix)
@@ -587,6 +565,7 @@ int tslog_parse(struct ev_trace *t, const char *buf, size_t len, const struct ts
         p.t = t;
         p.opts = opts;
         p.meta = meta;
+        p.end = buf + len;
         t->clock = EV_CLOCK_CYCLES;
         while (pos < len) {
                 const char *s = buf + pos;

@@ -19,6 +19,12 @@
  *   @@bootlens section tslog|tslog_user, @@bootlens end ...   framing
  *   anything else                                             skipped, counted
  *
+ * Framing lines are recognised by guest/framing.h (framing_line_kind). The
+ * dump that starts at the first begin line is checked as the Linux parser
+ * checks one (framing_parse: end line, byte count, crc32, section count);
+ * when it is not whole, a warning at the begin line says so in the words of
+ * framing_describe() ("the dump is damaged: crc32 mismatch (...)").
+ *
  * The thread id may carry "0x" or not; the name of a record is its first
  * word after the type, the argument the rest of the line (one separating
  * space dropped, trailing blanks trimmed). A line that starts like a

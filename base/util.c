@@ -111,18 +111,95 @@ int util_write_file_atomic(const char *path, const void *data, size_t len)
 
 int util_parse_u64(const char *s, int base, uint64_t *out)
 {
-        unsigned long long v;
-        char *end;
+        unsigned flags = 0;
 
-        if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+        if (!s)
                 return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, base);
-        if (errno == ERANGE)
+        if (base == 0) {
+                base = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
+                flags = UTIL_SCAN_0X | UTIL_SCAN_ANYCASE;
+        } else if (base == 16) {
+                flags = UTIL_SCAN_0X | UTIL_SCAN_ANYCASE;
+        } else if (base != 10) {
+                return -EINVAL;
+        }
+        return util_scan_u64_all(s, strlen(s), base, flags, out);
+}
+
+static int digit_value(unsigned char c, int base, unsigned flags)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (base != 16)
+                return -1;
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if ((flags & UTIL_SCAN_ANYCASE) && c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+int util_scan_u64(const char **p, const char *end, int base, unsigned flags, uint64_t *v)
+{
+        const char *s = *p;
+        uint64_t x = 0;
+        bool range = false;
+        int d;
+
+        if (base != 10 && base != 16)
+                return -EINVAL;
+        if (base == 16 && (flags & UTIL_SCAN_0X) && end - s > 2 && s[0] == '0' &&
+            (s[1] == 'x' || ((flags & UTIL_SCAN_ANYCASE) && s[1] == 'X')) &&
+            digit_value((unsigned char)s[2], base, flags) >= 0)
+                s += 2;
+        if (s >= end || digit_value((unsigned char)*s, base, flags) < 0)
+                return -EINVAL;
+        for (; s < end && (d = digit_value((unsigned char)*s, base, flags)) >= 0; s++) {
+                if (x > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+                        range = true;
+                x = x * (uint64_t)base + (uint64_t)d;
+        }
+        *p = s;
+        if (range)
                 return -ERANGE;
-        if (end == s || *end)
+        *v = x;
+        return 0;
+}
+
+int util_scan_u64_all(const char *s, size_t n, int base, unsigned flags, uint64_t *v)
+{
+        const char *p = s;
+        uint64_t x;
+        int ret = util_scan_u64(&p, s + n, base, flags, &x);
+
+        if (ret < 0)
+                return ret;
+        if (p != s + n)
                 return -EINVAL;
-        *out = v;
+        *v = x;
+        return 0;
+}
+
+int util_scan_fixed(const char **p, const char *end, uint64_t unit, uint64_t *v)
+{
+        const char *s = *p;
+        uint64_t whole, frac = 0, scale = unit;
+        int ret = util_scan_u64(&s, end, 10, 0, &whole);
+
+        if (ret == -EINVAL)
+                return ret;
+        if (s < end && *s == '.') {
+                for (s++; s < end && *s >= '0' && *s <= '9'; s++) {
+                        if (scale > 1) {
+                                scale /= 10;
+                                frac += (uint64_t)(*s - '0') * scale;
+                        }
+                }
+        }
+        *p = s;
+        if (ret < 0 || whole > (UINT64_MAX - frac) / unit)
+                return -ERANGE;
+        *v = whole * unit + frac;
         return 0;
 }
 

@@ -33,11 +33,41 @@ int util_read_file(const char *path, char **data, size_t *len);
  * reader never sees a partial file. Returns 0 or -errno. */
 int util_write_file_atomic(const char *path, const void *data, size_t len);
 
-/* Parse a whole string as an unsigned decimal (or 0x hex with base 0)
- * number. Returns 0, -EINVAL for junk or an empty string, -ERANGE for
+/* Parse a whole NUL-terminated string (a command-line argument) as an
+ * unsigned number with util_scan_u64(): base 10 decimal, base 16 hex of
+ * either case, base 0 decimal or "0x" hex. Returns 0, -EINVAL for junk, a
+ * sign, a blank or an empty string (or another base), -ERANGE for
  * overflow. */
 int util_parse_u64(const char *s, int base, uint64_t *out);
 int util_parse_double(const char *s, double *out);
+
+/*
+ * The one scanner of numbers that come from a guest. Reads an unsigned
+ * number at *p, never at or past end (the text need not be NUL-terminated):
+ * decimal digits (base 10) or hex digits (base 16: lower case only, unless
+ * flags has UTIL_SCAN_ANYCASE; a leading "0x" only with UTIL_SCAN_0X). No
+ * sign, no blanks; leading zeros are fine. Returns 0 with *v set and *p past
+ * the digits; -EINVAL with *p unchanged when no digit is there (an empty
+ * text, "-1", "+1", "0x" alone); -ERANGE when the value exceeds UINT64_MAX,
+ * with *p past the digits (so that a caller can tell "a number, too big"
+ * from "no number"). The caller checks what follows the digits.
+ */
+#define UTIL_SCAN_ANYCASE 1u /* hex digits A-F accepted as well */
+#define UTIL_SCAN_0X      2u /* an optional "0x" (or "0X" with ANYCASE) prefix */
+int util_scan_u64(const char **p, const char *end, int base, unsigned flags, uint64_t *v);
+
+/* The whole of s[0..n) as util_scan_u64() reads it: 0, -EINVAL (empty,
+ * no digit, or anything after the digits) or -ERANGE. */
+int util_scan_u64_all(const char *s, size_t n, int base, unsigned flags, uint64_t *v);
+
+/*
+ * A fixed-point decimal "W[.F]" at *p (before end) as an integer count of
+ * 1/unit: W * unit + F's first digits (those finer than 1/unit are read and
+ * dropped), e.g. "1.5" with unit 1000 is 1500. unit is a power of ten >= 1.
+ * Returns 0 with *v set and *p past the text, -EINVAL when W has no digit
+ * (*p unchanged), -ERANGE when the value exceeds UINT64_MAX.
+ */
+int util_scan_fixed(const char **p, const char *end, uint64_t unit, uint64_t *v);
 
 /* Whether s[0..n) holds a control byte other than a tab (0x00-0x1f, 0x7f):
  * a line a parser should not take as a record. */

@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/sbuf.h"
 #include "base/util.h"
@@ -26,7 +27,8 @@ static void usage_initrd(FILE *out)
                 "                             [--dumper PATH] [--add SRC:DEST]... -o FILE\n\n"
                 "Write a gzip-compressed cpio (newc) initramfs: the static dumper as /init,\n"
                 "the named kernel modules and their dependencies (read from each module's\n"
-                ".modinfo) in load order, and /etc/bootlens/modules listing them.\n\n"
+                ".modinfo) in load order, and /etc/bootlens/modules listing them. Prints\n"
+                "'wrote FILE (N bytes, M modules)' when done.\n\n"
                 "  --modules-from DIR  a kernel's module tree (lib/modules/VERSION)\n"
                 "  --module NAME       a module to load (repeatable; default: %s",
                 initrd_default_modules[0]);
@@ -91,86 +93,11 @@ void usage_guest(FILE *out)
                      "Run 'bootlens guest COMMAND --help' for details.\n");
 }
 
-static int guest_initrd(int argc, char **argv)
+/* Say why initrd_build_adds() failed (ret < 0). */
+static void initrd_error(int ret, const char *dir, const char *out, const char *dumper,
+                         const char *bad, const struct initrd_add *adds, long bad_add)
 {
-        static const struct option opts[] = {
-            {"modules-from", required_argument, NULL, 'm'},
-            {"module", required_argument, NULL, 'M'},
-            {"dumper", required_argument, NULL, 'd'},
-            {"output", required_argument, NULL, 'o'},
-            {"add", required_argument, NULL, 'a'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-        };
-        const char *dir = NULL, *out = NULL, *dumper = NULL;
-        const char **names;
-        struct initrd_add *adds;
-        size_t nnames = 0, nadds = 0;
-        char *found = NULL, *bad = NULL;
-        long bad_add = -1;
-        int c, ret, rc = BL_EXIT_USAGE;
-
-        names = calloc((size_t)argc, sizeof(*names));
-        adds = calloc((size_t)argc, sizeof(*adds));
-        if (!names || !adds) {
-                free(names);
-                free(adds);
-                bl_error("out of memory");
-                return BL_EXIT_FAIL;
-        }
-        while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'm':
-                        dir = optarg;
-                        break;
-                case 'M':
-                        names[nnames++] = optarg;
-                        break;
-                case 'd':
-                        dumper = optarg;
-                        break;
-                case 'o':
-                        out = optarg;
-                        break;
-                case 'a':
-                        if (initrd_parse_add(optarg, &adds[nadds]) < 0) {
-                                bl_error("guest initrd: bad --add '%s': want SRC:DEST, DEST an "
-                                         "absolute path in the image without '.', '..' or "
-                                         "empty components",
-                                         optarg);
-                                goto out_free;
-                        }
-                        nadds++;
-                        break;
-                case 'h':
-                        usage_initrd(stdout);
-                        rc = BL_EXIT_OK;
-                        goto out_free;
-                default:
-                        usage_initrd(stderr);
-                        goto out_free;
-                }
-        }
-        if (optind < argc || !dir || !out) {
-                if (optind < argc)
-                        bl_error("guest initrd: unexpected argument '%s'", argv[optind]);
-                else
-                        bl_error("guest initrd: %s is required",
-                                 dir ? "-o FILE" : "--modules-from DIR");
-                usage_initrd(stderr);
-                goto out_free;
-        }
-        if (!dumper) {
-                ret = initrd_find_dumper(&found);
-                if (ret < 0) {
-                        bl_error("cannot find bootlens-dumper (build it, or give --dumper PATH "
-                                 "or BOOTLENS_DUMPER)");
-                        goto out_free;
-                }
-                dumper = found;
-        }
-        ret = initrd_build_adds(dir, names, nnames, dumper, adds, nadds, out, &bad, &bad_add);
-        if (ret < 0 && bad_add >= 0) {
+        if (bad_add >= 0) {
                 const struct initrd_add *a = &adds[bad_add];
 
                 if (ret == -EEXIST)
@@ -188,19 +115,125 @@ static int guest_initrd(int argc, char **argv)
                 bl_error("guest initrd: module '%s' is neither in '%s' nor built in", bad, dir);
         } else if (ret == -ELOOP) {
                 bl_error("guest initrd: dependency cycle at module '%s'", bad ? bad : "?");
-        } else if (ret < 0 && bad) {
+        } else if (bad) {
                 bl_error("cannot read module '%s': %s", bad, strerror(-ret));
-        } else if (ret < 0) {
+        } else {
                 bl_error("cannot write initramfs '%s' from '%s' and '%s': %s", out, dir, dumper,
                          strerror(-ret));
-        } else {
-                rc = BL_EXIT_OK;
         }
+}
+
+/* What guest initrd was asked for. */
+struct initrd_args {
+        const char *dir, *out, *dumper;
+        const char **names; /* argc of them at most */
+        struct initrd_add *adds;
+        size_t nnames, nadds;
+};
+
+/* Parse guest initrd's arguments into a. Returns -1 to go on, else the
+ * exit status (after --help or a usage error). */
+static int initrd_args_parse(int argc, char **argv, struct initrd_args *a)
+{
+        static const struct option opts[] = {
+            {"modules-from", required_argument, NULL, 'm'},
+            {"module", required_argument, NULL, 'M'},
+            {"dumper", required_argument, NULL, 'd'},
+            {"output", required_argument, NULL, 'o'},
+            {"add", required_argument, NULL, 'a'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'm':
+                        a->dir = optarg;
+                        break;
+                case 'M':
+                        a->names[a->nnames++] = optarg;
+                        break;
+                case 'd':
+                        a->dumper = optarg;
+                        break;
+                case 'o':
+                        a->out = optarg;
+                        break;
+                case 'a':
+                        if (initrd_parse_add(optarg, &a->adds[a->nadds]) < 0) {
+                                bl_error("guest initrd: bad --add '%s': want SRC:DEST, DEST an "
+                                         "absolute path in the image without '.', '..' or "
+                                         "empty components",
+                                         optarg);
+                                return BL_EXIT_USAGE;
+                        }
+                        a->nadds++;
+                        break;
+                case 'h':
+                        usage_initrd(stdout);
+                        return BL_EXIT_OK;
+                default:
+                        usage_initrd(stderr);
+                        return BL_EXIT_USAGE;
+                }
+        }
+        if (optind < argc || !a->dir || !a->out) {
+                if (optind < argc)
+                        bl_error("guest initrd: unexpected argument '%s'", argv[optind]);
+                else
+                        bl_error("guest initrd: %s is required",
+                                 a->dir ? "-o FILE" : "--modules-from DIR");
+                usage_initrd(stderr);
+                return BL_EXIT_USAGE;
+        }
+        return -1;
+}
+
+static int guest_initrd(int argc, char **argv)
+{
+        struct initrd_args a = {0};
+        char *found = NULL, *bad = NULL;
+        long bad_add = -1;
+        struct stat st;
+        int ret, rc;
+
+        a.names = calloc((size_t)argc, sizeof(*a.names));
+        a.adds = calloc((size_t)argc, sizeof(*a.adds));
+        if (!a.names || !a.adds) {
+                bl_error("out of memory");
+                rc = BL_EXIT_FAIL;
+                goto out_free;
+        }
+        rc = initrd_args_parse(argc, argv, &a);
+        if (rc >= 0)
+                goto out_free;
+        rc = BL_EXIT_USAGE;
+        if (!a.dumper) {
+                if (initrd_find_dumper(&found) < 0) {
+                        bl_error("cannot find bootlens-dumper (build it, or give --dumper PATH "
+                                 "or BOOTLENS_DUMPER)");
+                        goto out_free;
+                }
+                a.dumper = found;
+        }
+        ret = initrd_build_adds(a.dir, a.names, a.nnames, a.dumper, a.adds, a.nadds, a.out, &bad,
+                                &bad_add);
+        if (ret < 0) {
+                initrd_error(ret, a.dir, a.out, a.dumper, bad, a.adds, bad_add);
+                goto out_free;
+        }
+        if (stat(a.out, &st) == 0)
+                printf("wrote %s (%lld bytes, %d module%s)\n", a.out, (long long)st.st_size, ret,
+                       ret == 1 ? "" : "s");
+        else
+                printf("wrote %s (%d module%s)\n", a.out, ret, ret == 1 ? "" : "s");
+        rc = BL_EXIT_OK;
 out_free:
         free(bad);
         free(found);
-        free(names);
-        free(adds);
+        free(a.names);
+        free(a.adds);
         return rc;
 }
 
@@ -269,7 +302,6 @@ static int guest_fetch_kernel(int argc, char **argv)
 /* Every marker line in the capture, inside a dump or not. */
 static void print_marks(const char *buf, size_t len)
 {
-        static const char prefix[] = FRAMING_PREFIX "mark ";
         struct sbuf name = SBUF_INIT;
 
         for (size_t pos = 0; pos < len;) {
@@ -277,8 +309,7 @@ static void print_marks(const char *buf, size_t len)
                 size_t eol = nl ? (size_t)(nl - buf) : len;
                 uint64_t up;
 
-                if (eol - pos > sizeof(prefix) - 1 &&
-                    memcmp(buf + pos, prefix, sizeof(prefix) - 1) == 0 &&
+                if (framing_line_kind(buf + pos, eol - pos, NULL, NULL) == FRAMING_LINE_MARK &&
                     sbuf_grow(&name, eol - pos + 1) == 0 &&
                     framing_parse_mark(buf + pos, eol - pos, name.buf, eol - pos + 1, &up) == 0)
                         printf("mark %s uptime_ns=%llu\n", name.buf, (unsigned long long)up);

@@ -88,9 +88,6 @@ static int add_mark(struct runner_result *r, const char *line, size_t len, size_
 
 int runner_scan_console(struct runner_result *r, struct runner_scan *s, uint64_t now)
 {
-        static const char pfx[] = FRAMING_PREFIX;
-        static const char begin[] = FRAMING_VERSION " begin";
-        const size_t plen = sizeof(pfx) - 1;
         const char *buf = r->console.buf;
 
         while (s->scanned < r->console.len) {
@@ -105,22 +102,25 @@ int runner_scan_console(struct runner_result *r, struct runner_scan *s, uint64_t
                 eol = (size_t)(nl - buf);
                 line = buf + s->line_start;
                 len = eol - s->line_start;
-                if (len > plen && memcmp(line, pfx, plen) == 0) {
-                        const char *rest = line + plen;
-                        size_t rlen = len - plen;
-
-                        if (!r->t_dump_begin && rlen >= sizeof(begin) - 1 &&
-                            memcmp(rest, begin, sizeof(begin) - 1) == 0) {
+                switch (framing_line_kind(line, len, NULL, NULL)) {
+                case FRAMING_LINE_BEGIN:
+                        if (!r->t_dump_begin) {
                                 r->t_dump_begin = now;
                                 r->off_dump_begin = s->line_start;
-                        } else if (r->t_dump_begin && !r->t_dump_end && rlen >= 4 &&
-                                   memcmp(rest, "end ", 4) == 0) {
+                        }
+                        break;
+                case FRAMING_LINE_END:
+                        if (r->t_dump_begin && !r->t_dump_end) {
                                 r->t_dump_end = now;
                                 r->off_dump_end = s->line_start;
-                        } else if (rlen >= 5 && memcmp(rest, "mark ", 5) == 0) {
-                                if (add_mark(r, line, len, s->line_start, now) < 0)
-                                        return -ENOMEM;
                         }
+                        break;
+                case FRAMING_LINE_MARK:
+                        if (add_mark(r, line, len, s->line_start, now) < 0)
+                                return -ENOMEM;
+                        break;
+                default:
+                        break;
                 }
                 s->line_start = eol + 1;
                 s->scanned = eol + 1;

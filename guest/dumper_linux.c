@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "base/sbuf.h"
+#include "base/util.h"
 #include "guest/dumper_os.h"
 
 #define SYSLOG_ACTION_READ_ALL    3
@@ -203,11 +204,13 @@ static int read_klog(char **buf, size_t *len)
 /* "N.NNN MHz" (the kernel's "%lu.%03lu MHz") at s, as Hz; 0 if not. */
 static uint64_t parse_mhz(const char *s)
 {
-        unsigned long mhz, khz;
+        const char *p = s, *end = s + strnlen(s, 64);
+        uint64_t khz;
 
-        if (sscanf(s, "%lu.%3lu MHz", &mhz, &khz) != 2)
+        if (util_scan_fixed(&p, end, 1000, &khz) < 0 || strncmp(p, " MHz", 4) != 0 ||
+            khz > UINT64_MAX / 1000)
                 return 0;
-        return ((uint64_t)mhz * 1000u + khz) * 1000u;
+        return khz * 1000u;
 }
 
 /* The figure after the last occurrence of key in the kernel log. */

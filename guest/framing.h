@@ -57,9 +57,41 @@ int framing_end(struct framing_writer *w);
  * character. */
 int framing_format_mark(char *buf, size_t size, const char *name, uint64_t uptime_ns);
 
+/* ---- lines ---- */
+
+/* What a console line is. A framing line starts at the line's first byte
+ * with FRAMING_PREFIX; its keyword is the word after the prefix (up to a
+ * space or the end of the line). */
+enum framing_kind {
+        FRAMING_LINE_NONE = 0, /* not a framing line: kernel output, records */
+        FRAMING_LINE_BEGIN,    /* "@@bootlens v1 begin [FIELDS]" */
+        FRAMING_LINE_SECTION,  /* "@@bootlens section NAME" */
+        FRAMING_LINE_END,      /* "@@bootlens end FIELDS" */
+        FRAMING_LINE_MARK,     /* "@@bootlens mark NAME [FIELDS]" */
+        FRAMING_LINE_OTHER,    /* any other "@@bootlens " line (another version, an
+                                * unknown keyword): ours, to be skipped */
+};
+
+/* Classify one console line, line[0..len) without its '\n' (one trailing
+ * '\r' is dropped). When rest is not NULL it is set to what follows the
+ * keyword and its space ("begin" and the spaces after it for a begin line:
+ * the fields; the name for a section; the fields for an end line; the
+ * name and fields for a mark), *rest_len to its length (0 when none). */
+enum framing_kind framing_line_kind(const char *line, size_t len, const char **rest,
+                                    size_t *rest_len);
+
+/* Look up KEY in a begin line's fields, fields[0..len) (space-separated
+ * KEY=VALUE words). Returns a pointer to the value and sets *vlen, or NULL
+ * when the key is absent. */
+const char *framing_fields_get(const char *fields, size_t len, const char *key, size_t *vlen);
+/* The value of KEY read as a decimal number with util_scan_u64_all().
+ * Returns 0, -ENOENT when absent, -EINVAL when not a number, -ERANGE. */
+int framing_fields_u64(const char *fields, size_t len, const char *key, uint64_t *v);
+
 /* ---- parser ---- */
 
 struct framing_section_ref {
+        size_t line_off;  /* '@' of its section line */
         const char *name; /* points into the parsed buffer, not NUL-terminated */
         size_t name_len;
         size_t off; /* first byte of the section's content */
@@ -92,6 +124,11 @@ struct framing_dump {
         struct framing_section_ref *sections; /* owned, framing_dump_free() */
 };
 
+/* The first begin line in buf[0..len), without checking the dump: sets
+ * *off to its '@' and *fields, *fields_len to its fields (for
+ * framing_fields_get(), e.g. the os= of a capture). Returns 0 or -ENOENT. */
+int framing_find_begin(const char *buf, size_t len, size_t *off, const char **fields,
+                       size_t *fields_len);
 /* Find and check the first dump in buf[0..len). The buffer must outlive
  * d. Returns 0 when a begin line was found (d->status then tells whether
  * the dump is whole), -ENOENT when none was, -ENOMEM. */
@@ -101,15 +138,23 @@ void framing_dump_free(struct framing_dump *d);
  * buffer and sets *vlen, or NULL. */
 const char *framing_field(const char *buf, const struct framing_dump *d, const char *key,
                           size_t *vlen);
+/* framing_fields_u64() on the dump's begin line. */
+int framing_field_u64(const char *buf, const struct framing_dump *d, const char *key, uint64_t *v);
 /* Find a section by name, or NULL. */
 const struct framing_section_ref *framing_find_section(const struct framing_dump *d,
                                                        const char *name);
 const char *framing_status_str(enum framing_status s);
+/* One sentence for a report about a dump whose status is not FRAMING_OK,
+ * the same for every OS: "the dump is damaged: " and the status, with the
+ * claimed and actual counts of a mismatch. Written into buf (truncated to
+ * size, NUL-terminated); returns buf. */
+const char *framing_describe(const struct framing_dump *d, char *buf, size_t size);
 
 /* Parse one console line (without its newline) as a marker. On success
  * copies the NUL-terminated name (truncated to name_size-1) and uptime,
- * returns 0; -EINVAL if it is not a marker line. uptime_ns is 0 when the
- * line carried none. */
+ * returns 0; -EINVAL if it is not a marker line, has no name, or carries
+ * an uptime_ns= that is not a decimal number within 64 bits. uptime_ns is
+ * 0 when the line carried none. Other KEY=VALUE words are ignored. */
 int framing_parse_mark(const char *line, size_t len, char *name, size_t name_size,
                        uint64_t *uptime_ns);
 

@@ -671,8 +671,10 @@ int initrd_find_dumper(char **path)
 int initrd_build(const char *modules_dir, const char *const *names, size_t nnames,
                  const char *dumper_path, const char *out_path, char **bad)
 {
-        return initrd_build_adds(modules_dir, names, nnames, dumper_path, NULL, 0, out_path, bad,
-                                 NULL);
+        int ret = initrd_build_adds(modules_dir, names, nnames, dumper_path, NULL, 0, out_path, bad,
+                                    NULL);
+
+        return ret < 0 ? ret : 0;
 }
 
 int initrd_build_adds(const char *modules_dir, const char *const *names, size_t nnames,
@@ -703,6 +705,8 @@ int initrd_build_adds(const char *modules_dir, const char *const *names, size_t 
                 goto out_tree;
         }
         ret = initrd_write_adds(out_path, dumper_path, order, count, adds, nadds, bad_add);
+        if (ret == 0)
+                ret = count > INT_MAX ? INT_MAX : (int)count;
         free(order);
 out_tree:
         initrd_modtree_free(t);

@@ -111,7 +111,8 @@ int initrd_write_adds(const char *out_path, const char *dumper_path,
                       const struct initrd_add *adds, size_t nadds, long *bad_add);
 
 /* initrd_build() plus adds, as initrd_write_adds(); *bad names a module
- * only (*bad_add is -1 then). */
+ * only (*bad_add is -1 then). Returns the number of modules put into the
+ * image (built-in ones are not), or a negative errno. */
 int initrd_build_adds(const char *modules_dir, const char *const *names, size_t nnames,
                       const char *dumper_path, const struct initrd_add *adds, size_t nadds,
                       const char *out_path, char **bad, long *bad_add);

@@ -40,6 +40,10 @@ expect_status 0 "$BOOTLENS" guest initrd --modules-from "$tmp/mods" --dumper /bi
 	--add "$tmp/rc:/sbin/init-real" -o "$tmp/x.gz"
 zcat "$tmp/x.gz" | cpio -it --quiet 2>/dev/null | grep -qx 'sbin/init-real' ||
 	fail "initrd --add: sbin/init-real is not in the image"
+# it says what it wrote: one line, the path, its size and the module count
+[ "$(cat "$tmp/out")" = "wrote $tmp/x.gz ($(stat -c %s "$tmp/x.gz") bytes, 0 modules)" ] ||
+	fail "initrd does not say what it wrote: '$(cat "$tmp/out")'"
+[ ! -s "$tmp/err" ] || fail "initrd wrote to stderr: $(cat "$tmp/err")"
 expect_status 2 "$BOOTLENS" guest initrd --modules-from "$tmp/mods" --dumper /bin/true \
 	--add "$tmp/rc:/sbin/../init" -o "$tmp/y.gz"
 grep -q "bad --add '$tmp/rc:/sbin/../init'" "$tmp/err" || fail "initrd --add with '..': $(cat "$tmp/err")"

@@ -189,6 +189,179 @@ static void test_framing_short_line_at_end_of_buffer(void **state)
         free(exact);
 }
 
+static void test_framing_line_kind_names_every_line(void **state)
+{
+        static const struct {
+                const char *line;
+                enum framing_kind kind;
+                const char *rest;
+        } cases[] = {
+            {"@@bootlens v1 begin os=netbsd tsc_freq=1", FRAMING_LINE_BEGIN,
+             "os=netbsd tsc_freq=1"},
+            {"@@bootlens v1 begin", FRAMING_LINE_BEGIN, ""},
+            {"@@bootlens v1 begin  os=x\r", FRAMING_LINE_BEGIN, "os=x"},
+            {"@@bootlens v1 beginning", FRAMING_LINE_OTHER, "v1 beginning"},
+            {"@@bootlens v2 begin os=x", FRAMING_LINE_OTHER, "v2 begin os=x"},
+            {"@@bootlens v1", FRAMING_LINE_OTHER, "v1"},
+            {"@@bootlens section tslog_user", FRAMING_LINE_SECTION, "tslog_user"},
+            {"@@bootlens section dmesg\r", FRAMING_LINE_SECTION, "dmesg"},
+            {"@@bootlens sections", FRAMING_LINE_OTHER, "sections"},
+            {"@@bootlens end sections=0 bytes=0 crc32=none", FRAMING_LINE_END,
+             "sections=0 bytes=0 crc32=none"},
+            {"@@bootlens end", FRAMING_LINE_END, ""},
+            {"@@bootlens endless", FRAMING_LINE_OTHER, "endless"},
+            {"@@bootlens mark rc-start uptime_ns=5", FRAMING_LINE_MARK, "rc-start uptime_ns=5"},
+            {"@@bootlens frobnicate", FRAMING_LINE_OTHER, "frobnicate"},
+            {"@@bootlens ", FRAMING_LINE_OTHER, ""},
+            {"@@bootlens", FRAMING_LINE_NONE, NULL},
+            {" @@bootlens end sections=0 bytes=0 crc32=none", FRAMING_LINE_NONE, NULL},
+            {"[    0.1] @@bootlens mark x", FRAMING_LINE_NONE, NULL},
+            {"", FRAMING_LINE_NONE, NULL},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                size_t n = strlen(cases[i].line), rlen = 99;
+                char *exact = malloc(n + 1); /* no byte after the line is read */
+                const char *rest = NULL;
+
+                assert_non_null(exact);
+                memcpy(exact, cases[i].line, n);
+                exact[n] = 'X';
+                assert_int_equal(framing_line_kind(exact, n, &rest, &rlen), cases[i].kind);
+                if (cases[i].rest) {
+                        assert_int_equal(rlen, strlen(cases[i].rest));
+                        assert_memory_equal(rest, cases[i].rest, rlen);
+                }
+                assert_int_equal(framing_line_kind(exact, n, NULL, NULL), cases[i].kind);
+                free(exact);
+        }
+}
+
+/* Frame "@@bootlens v1 begin os=x\n" + body + end_fields and parse it. */
+static enum framing_status status_of_end(const char *end_fields)
+{
+        char text[256];
+        struct framing_dump d;
+        enum framing_status st;
+        int n = snprintf(text, sizeof(text), "@@bootlens v1 begin os=x\n@@bootlens end %s\n",
+                         end_fields);
+
+        assert_true(n > 0 && (size_t)n < sizeof(text));
+        assert_int_equal(framing_parse(text, (size_t)n, &d), 0);
+        st = d.status;
+        framing_dump_free(&d);
+        return st;
+}
+
+static void test_framing_end_line_numbers_are_checked(void **state)
+{
+        (void)state;
+        assert_int_equal(status_of_end("sections=0 bytes=0 crc32=00000000"), FRAMING_OK);
+        assert_int_equal(status_of_end("sections=0 bytes=0 crc32=none"), FRAMING_OK);
+        assert_int_equal(status_of_end("sections=00 bytes=000 crc32=00000000"), FRAMING_OK);
+        /* 2^32 + 4 must not wrap to 4 (sscanf's %u did) */
+        assert_int_equal(status_of_end("sections=4294967300 bytes=0 crc32=none"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=4294967295 bytes=0 crc32=none"),
+                         FRAMING_BAD_SECTIONS);
+        assert_int_equal(status_of_end("sections=0 bytes=18446744073709551616 crc32=none"),
+                         FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0 bytes=18446744073709551615 crc32=none"),
+                         FRAMING_BAD_BYTES);
+        assert_int_equal(status_of_end("sections=-1 bytes=0 crc32=none"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=+0 bytes=0 crc32=none"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0 bytes=-0 crc32=none"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0 bytes= crc32=none"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0  bytes=0 crc32=none"), FRAMING_BAD_END);
+        /* the CRC: exactly 8 lower-case hex digits, or none */
+        assert_int_equal(status_of_end("sections=0 bytes=0 crc32=0"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0 bytes=0 crc32=0000000"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0 bytes=0 crc32=000000000"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0 bytes=0 crc32=-0000001"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0 bytes=0 crc32=+0000000"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0 bytes=0 crc32=0x000000"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0 bytes=0 crc32=ABCDEF01"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0 bytes=0 crc32=abcdef01"), FRAMING_BAD_CRC);
+        assert_int_equal(status_of_end("sections=0 bytes=0 crc32=NONE"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0 bytes=0 crc32=none "), FRAMING_BAD_END);
+        assert_int_equal(status_of_end("sections=0 bytes=0"), FRAMING_BAD_END);
+        assert_int_equal(status_of_end(""), FRAMING_BAD_END);
+}
+
+static void test_framing_mark_uptime_is_checked(void **state)
+{
+        char name[16];
+        uint64_t up = 1;
+        const char *ok = "@@bootlens mark poweroff uptime_ns=18446744073709551615";
+        const char *big = "@@bootlens mark poweroff uptime_ns=18446744073709551616";
+        const char *neg = "@@bootlens mark poweroff uptime_ns=-1";
+        const char *none = "@@bootlens mark poweroff";
+        const char *noname = "@@bootlens mark  uptime_ns=5";
+
+        (void)state;
+        assert_int_equal(framing_parse_mark(ok, strlen(ok), name, sizeof(name), &up), 0);
+        assert_true(up == UINT64_MAX);
+        assert_string_equal(name, "poweroff");
+        assert_int_equal(framing_parse_mark(big, strlen(big), name, sizeof(name), &up), -EINVAL);
+        assert_int_equal(framing_parse_mark(neg, strlen(neg), name, sizeof(name), &up), -EINVAL);
+        assert_int_equal(framing_parse_mark(none, strlen(none), name, sizeof(name), &up), 0);
+        assert_int_equal(up, 0);
+        assert_int_equal(framing_parse_mark(noname, strlen(noname), name, sizeof(name), &up),
+                         -EINVAL);
+}
+
+static void test_framing_begin_fields_are_checked_numbers(void **state)
+{
+        static const char f[] = "os=netbsd tsc_freq=2445431964 tsc_now=-5 uptime_ns=0x10 big="
+                                "18446744073709551616";
+        uint64_t v = 0;
+
+        (void)state;
+        assert_int_equal(framing_fields_u64(f, sizeof(f) - 1, "tsc_freq", &v), 0);
+        assert_true(v == 2445431964ull);
+        assert_int_equal(framing_fields_u64(f, sizeof(f) - 1, "tsc_now", &v), -EINVAL);
+        assert_int_equal(framing_fields_u64(f, sizeof(f) - 1, "uptime_ns", &v), -EINVAL);
+        assert_int_equal(framing_fields_u64(f, sizeof(f) - 1, "big", &v), -ERANGE);
+        assert_int_equal(framing_fields_u64(f, sizeof(f) - 1, "os", &v), -EINVAL);
+        assert_int_equal(framing_fields_u64(f, sizeof(f) - 1, "tsc", &v), -ENOENT);
+}
+
+static void test_framing_describe_names_the_counts(void **state)
+{
+        static const char text[] = "@@bootlens v1 begin os=x\n"
+                                   "@@bootlens section tslog\n"
+                                   "@@bootlens end sections=1 bytes=3 crc32=none\n";
+        struct framing_dump d;
+        char why[160];
+
+        (void)state;
+        assert_int_equal(framing_parse(text, sizeof(text) - 1, &d), 0);
+        assert_int_equal(d.status, FRAMING_BAD_BYTES);
+        assert_string_equal(framing_describe(&d, why, sizeof(why)),
+                            "the dump is damaged: byte count mismatch (the end line says 3 "
+                            "bytes, 25 found)");
+        framing_dump_free(&d);
+}
+
+static void test_framing_find_begin_reads_the_fields_of_the_first(void **state)
+{
+        static const char text[] = "noise @@bootlens v1 begin os=bsd\n"
+                                   "@@bootlens v1 beginning os=no\n"
+                                   "@@bootlens v1 begin tsc_freq=5 os=linux\r\n"
+                                   "@@bootlens v1 begin os=netbsd\n";
+        const char *f, *os;
+        size_t off, flen, vlen;
+
+        (void)state;
+        assert_int_equal(framing_find_begin(text, sizeof(text) - 1, &off, &f, &flen), 0);
+        assert_int_equal(off, 63);
+        os = framing_fields_get(f, flen, "os", &vlen);
+        assert_non_null(os);
+        assert_int_equal(vlen, 5);
+        assert_memory_equal(os, "linux", 5);
+        assert_int_equal(framing_find_begin(text, 62, &off, &f, &flen), -ENOENT);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -200,6 +373,12 @@ int main(void)
             cmocka_unit_test(test_framing_mark_round_trip),
             cmocka_unit_test(test_framing_accepts_crc32_none_but_still_counts_bytes),
             cmocka_unit_test(test_framing_short_line_at_end_of_buffer),
+            cmocka_unit_test(test_framing_line_kind_names_every_line),
+            cmocka_unit_test(test_framing_end_line_numbers_are_checked),
+            cmocka_unit_test(test_framing_mark_uptime_is_checked),
+            cmocka_unit_test(test_framing_begin_fields_are_checked_numbers),
+            cmocka_unit_test(test_framing_describe_names_the_counts),
+            cmocka_unit_test(test_framing_find_begin_reads_the_fields_of_the_first),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

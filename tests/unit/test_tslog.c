@@ -243,7 +243,7 @@ static void test_tslog_framing_fields_and_sections(void **state)
                   "1 0 20 0 \"/sbin/init\" \"\"\n"
                   "this is not a row\n"
                   "7 x\n"
-                  "@@bootlens end sections=2 bytes=1 crc32=00000000\n",
+                  "@@bootlens end sections=2 bytes=171 crc32=df9bb3d2\n",
                   &m);
         assert_int_equal(t.freq_hz, 2000000000ULL);
         assert_int_equal(m.freq_line, 2);
