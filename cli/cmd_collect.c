@@ -309,7 +309,7 @@ static void print_event(const struct collect_event *ev, void *user)
                 if (ev->last && ev->last->boot_ns)
                         printf("  last %.3f s", (double)ev->last->boot_ns / 1e9);
                 else if (ev->last)
-                        printf("  last %s", ev->last->verdict);
+                        printf("  last %s", session_verdict_name(ev->last->verdict));
                 printf("  failures %u", ev->failures);
                 fflush(stdout);
                 break;

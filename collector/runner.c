@@ -21,30 +21,6 @@ extern char **environ;
 #define MAX_MARKS      65536
 #define KVM_ERROR_TEXT "KVM internal error"
 
-static const char *const verdict_names[] = {
-    [RUNNER_OK] = "ok",         [RUNNER_TIMEOUT] = "timeout",
-    [RUNNER_CRASH] = "crash",   [RUNNER_BAD_DUMP] = "bad-dump",
-    [RUNNER_WARMUP] = "warmup",
-};
-
-const char *runner_verdict_name(enum runner_verdict v)
-{
-        if ((size_t)v < UTIL_ARRAY_SIZE(verdict_names))
-                return verdict_names[v];
-        return "?";
-}
-
-int runner_verdict_parse(const char *s, enum runner_verdict *v)
-{
-        for (size_t i = 0; i < UTIL_ARRAY_SIZE(verdict_names); i++) {
-                if (strcmp(s, verdict_names[i]) == 0) {
-                        *v = (enum runner_verdict)i;
-                        return 0;
-                }
-        }
-        return -EINVAL;
-}
-
 /* One stream QEMU writes to us. */
 struct stream {
         int fd;
@@ -505,23 +481,23 @@ void runner_judge(struct runner_result *r, uint64_t timeout_ns)
 
         r->reason[0] = '\0';
         if (r->exit == RUNNER_NOT_STARTED) {
-                r->verdict = RUNNER_CRASH;
+                r->verdict = SESSION_CRASH;
                 snprintf(r->reason, rs, "cannot start qemu: %s", strerror(r->spawn_error));
         } else if (r->kvm_error) {
-                r->verdict = RUNNER_CRASH;
+                r->verdict = SESSION_CRASH;
                 snprintf(r->reason, rs, "qemu reported \"KVM internal error\"");
         } else if (whole) {
-                r->verdict = RUNNER_OK;
+                r->verdict = SESSION_OK;
                 if (r->signal_sent)
                         snprintf(r->reason, rs, "qemu did not exit after the dump; stopped");
         } else if (r->timed_out) {
-                r->verdict = RUNNER_TIMEOUT;
+                r->verdict = SESSION_TIMEOUT;
                 if (r->t_dump_begin)
                         snprintf(r->reason, rs, "dump not finished within %g s", secs(timeout_ns));
                 else
                         snprintf(r->reason, rs, "no dump within %g s", secs(timeout_ns));
         } else if (r->dump_found) {
-                r->verdict = RUNNER_BAD_DUMP;
+                r->verdict = SESSION_BAD_DUMP;
                 if (r->dump.status == FRAMING_BAD_CRC)
                         snprintf(r->reason, rs, "dump: crc32 mismatch (claimed %08x, actual %08x)",
                                  r->dump.crc_claimed, r->dump.crc_actual);
@@ -536,11 +512,11 @@ void runner_judge(struct runner_result *r, uint64_t timeout_ns)
                         snprintf(r->reason, rs, "dump: capture larger than %u MiB, truncated",
                                  RUNNER_MAX_CONSOLE >> 20);
         } else if (r->exit == RUNNER_SIGNALED) {
-                r->verdict = RUNNER_CRASH;
+                r->verdict = SESSION_CRASH;
                 snprintf(r->reason, rs, "qemu killed by signal %d (%s) before a dump",
                          r->exit_signal, strsignal(r->exit_signal));
         } else {
-                r->verdict = RUNNER_CRASH;
+                r->verdict = SESSION_CRASH;
                 snprintf(r->reason, rs, "qemu exited with status %d before a dump", r->exit_code);
         }
 }
