@@ -177,7 +177,8 @@ static int describe_run(const struct session_run *r)
                session_verdict_name(r->verdict), r->warmup ? " (warm-up)" : "",
                *r->reason ? ": " : "", r->reason);
         if (r->boot_ns)
-                printf("to dump %.3f ms (spawn to dump: QEMU spawned to the dump's begin line)\n",
+                printf("to dump %.3f ms (spawn to dump: host time from QEMU's spawn to the dump's "
+                       "begin line)\n",
                        (double)r->boot_ns / 1e6);
         for (size_t k = 0; k < r->nattempts; k++) {
                 const struct session_attempt *a = &r->attempts[k];
