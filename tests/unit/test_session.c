@@ -467,6 +467,32 @@ static void test_session_run_write_out_of_memory_leaves_no_file(void **state)
         free(path);
 }
 
+static void test_session_create_out_of_memory_leaves_no_session(void **state)
+{
+        struct session_info meta = sample_meta();
+        char sdir[128], path[160];
+        unsigned failed = 0;
+        int ret;
+
+        snprintf(sdir, sizeof(sdir), "%s/oom-create", dir);
+        snprintf(path, sizeof(path), "%s/session.json", sdir);
+        json_set_alloc_funcs(failing_malloc, free);
+        for (long k = 0;; k++) {
+                alloc_countdown = k;
+                ret = session_create(sdir, &meta);
+                alloc_countdown = -1;
+                if (ret == 0)
+                        break;
+                assert_int_equal(ret, -ENOMEM);
+                assert_int_equal(access(path, F_OK), -1);
+                failed++;
+                assert_true(k < 100000);
+        }
+        json_set_alloc_funcs(malloc, free);
+        assert_true(failed > 20);
+        assert_int_equal(access(path, F_OK), 0);
+}
+
 static void test_session_open_rejects_what_is_not_a_session(void **state)
 {
         struct session *s = NULL;
@@ -550,6 +576,7 @@ int main(void)
             cmocka_unit_test(test_session_golden_files_round_trip_byte_for_byte),
             cmocka_unit_test(test_session_run_read_rejects_malformed_runs),
             cmocka_unit_test(test_session_run_write_out_of_memory_leaves_no_file),
+            cmocka_unit_test(test_session_create_out_of_memory_leaves_no_session),
             cmocka_unit_test(test_session_open_rejects_what_is_not_a_session),
             cmocka_unit_test(test_session_lock_is_exclusive),
             cmocka_unit_test(test_session_split_ref),
