@@ -75,42 +75,34 @@ int lxrun_analyse(struct lxrun *r, const char *source, char *buf, size_t len,
         return analyse(r, source, buf, len, host, NULL, 0, map_text, map_len, err);
 }
 
-/* The final attempt's "marks" [{name, host_ns}] (names point into it);
- * entries without both are kept with a NULL name, never paired. */
-static int host_marks(json_t *attempt, struct umarks_host **out, size_t *n)
+/* The final attempt's marks (names point into it); entries without a
+ * host time are kept with a NULL name, never paired. */
+static int host_marks(const struct session_attempt *a, struct umarks_host **out, size_t *n)
 {
-        json_t *marks = json_object_get(attempt, "marks");
-        size_t count = json_array_size(marks);
-
         *out = NULL;
         *n = 0;
-        if (!count)
+        if (!a->nmarks)
                 return 0;
-        *out = calloc(count, sizeof(**out));
+        *out = calloc(a->nmarks, sizeof(**out));
         if (!*out)
                 return -ENOMEM;
-        for (size_t i = 0; i < count; i++) {
-                json_t *m = json_array_get(marks, i);
-                json_t *name = json_object_get(m, "name"), *ns = json_object_get(m, "host_ns");
-
-                if (json_is_string(name) && json_is_integer(ns) && json_integer_value(ns) > 0) {
-                        (*out)[i].name = json_string_value(name);
-                        (*out)[i].host_ns = (uint64_t)json_integer_value(ns);
+        for (size_t i = 0; i < a->nmarks; i++) {
+                if (a->marks[i].name && a->marks[i].host_ns > 0) {
+                        (*out)[i].name = a->marks[i].name;
+                        (*out)[i].host_ns = a->marks[i].host_ns;
                 }
         }
-        *n = count;
+        *n = a->nmarks;
         return 0;
 }
 
-int lxrun_from_session(struct lxrun *r, const struct session *s, unsigned run, json_t *run_json,
+int lxrun_from_session(struct lxrun *r, const struct session *s, const struct session_run *run,
                        const char *map_text, size_t map_len, char **err)
 {
-        struct session_run_info info;
+        const struct session_attempt *final = session_run_final(run);
         struct stitch_host host = {0};
         struct umarks_host *hmarks = NULL;
         size_t nhmarks = 0;
-        uint64_t serial = 0;
-        json_t *off;
         char *path = NULL, *buf = NULL;
         size_t len;
         int rc;
@@ -118,26 +110,24 @@ int lxrun_from_session(struct lxrun *r, const struct session *s, unsigned run, j
         memset(r, 0, sizeof(*r));
         if (err)
                 *err = NULL;
-        rc = session_run_info(run_json, &info);
-        if (rc < 0)
-                return rc;
-        if (info.final) {
-                session_attempt_mark(info.final, "spawn", &host.spawn);
-                session_attempt_mark(info.final, "dump_begin", &host.dump_begin);
-                session_attempt_mark(info.final, "exit", &host.exit);
-                session_attempt_mark(info.final, "first_console_byte", &host.first_byte);
+        if (final) {
+                const struct session_host_marks *h = &final->host;
+
+                host.spawn = h->spawn;
+                host.dump_begin = h->dump_begin;
+                host.exit = h->exit;
+                host.first_byte = h->first_console_byte;
                 /* the begin line opened the console: its first byte counts */
-                off = json_object_get(json_object_get(info.final, "console_offsets"), "dump_begin");
-                if (json_is_integer(off) && json_integer_value(off) == 0)
+                if (h->dump_begin && final->off_dump_begin == 0)
                         host.begin_first_byte = host.first_byte;
-                if (session_attempt_mark(info.final, "first_serial_byte", &serial) == 0 && serial &&
-                    (!host.first_byte || serial < host.first_byte))
-                        host.first_byte = serial;
-                rc = host_marks(info.final, &hmarks, &nhmarks);
+                if (h->first_serial_byte &&
+                    (!host.first_byte || h->first_serial_byte < host.first_byte))
+                        host.first_byte = h->first_serial_byte;
+                rc = host_marks(final, &hmarks, &nhmarks);
                 if (rc < 0)
                         return rc;
         }
-        rc = session_run_path(session_dir(s), run, ".console", &path);
+        rc = session_run_path(session_dir(s), run->run, ".console", &path);
         if (rc < 0)
                 goto out_marks;
         rc = util_read_file(path, &buf, &len);

@@ -17,7 +17,6 @@
 #ifndef BOOTLENS_LXRUN_H
 #define BOOTLENS_LXRUN_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -49,9 +48,10 @@ struct lxrun {
 int lxrun_analyse(struct lxrun *r, const char *source, char *buf, size_t len,
                   const struct stitch_host *host, const char *map_text, size_t map_len, char **err);
 
-/* Read run's capture and host marks from session s and analyse it (as
- * lxrun_analyse). run_json is the run's JSON (session_load_run). */
-int lxrun_from_session(struct lxrun *r, const struct session *s, unsigned run, json_t *run_json,
+/* Read run's capture from session s and analyse it (as lxrun_analyse)
+ * with the host marks of its final attempt; run is the run as read
+ * (session_run_read), only read during the call. */
+int lxrun_from_session(struct lxrun *r, const struct session *s, const struct session_run *run,
                        const char *map_text, size_t map_len, char **err);
 
 void lxrun_free(struct lxrun *r); /* accepts a zeroed lxrun */

@@ -33,13 +33,13 @@ bool analyze_is_session(const char *ref)
 }
 
 /* Analyse one ok run; print its table or append its JSON to runs. */
-static int one_run(const struct session *s, unsigned run, json_t *rj,
-                   const struct session_run_info *info, struct analyze_session_opts *o,
-                   json_t *runs)
+static int one_run(const struct session *s, const struct session_run *info,
+                   struct analyze_session_opts *o, json_t *runs)
 {
+        unsigned run = info->run;
         struct lxrun r;
         char *err = NULL;
-        int rc = lxrun_from_session(&r, s, run, rj, o->map, o->map_len, &err);
+        int rc = lxrun_from_session(&r, s, info, o->map, o->map_len, &err);
 
         if (rc < 0) {
                 if (rc == -EINVAL && err)
@@ -76,8 +76,9 @@ static int one_run(const struct session *s, unsigned run, json_t *rj,
                                         lxreport_marks_json(&r.marks, &r.meta, &r.stitch)) ||
                     json_object_set_new(j, "run", json_integer(run)) ||
                     json_object_set_new(j, "variant", json_string(info->variant)) ||
-                    json_object_set_new(j, "verdict", json_string(info->verdict)) ||
-                    json_object_set_new(j, "attempts", json_integer(info->attempts)) ||
+                    json_object_set_new(j, "verdict",
+                                        json_string(session_verdict_name(info->verdict))) ||
+                    json_object_set_new(j, "attempts", json_integer((json_int_t)info->nattempts)) ||
                     json_array_append_new(runs, j)) {
                         lxrun_free(&r);
                         bl_error("analyze: out of memory");
@@ -85,7 +86,7 @@ static int one_run(const struct session *s, unsigned run, json_t *rj,
                 }
         } else {
                 printf("\nrun %u (%s): ok%s\n", run, info->variant,
-                       info->attempts > 1 ? ", after a retry" : "");
+                       info->nattempts > 1 ? ", after a retry" : "");
                 rc = lxreport_table(stdout, &r.analysis, &r.meta, &r.stitch, o->top);
                 if (rc == 0)
                         rc = lxreport_marks_table(stdout, &r.marks, &r.meta, &r.stitch);
@@ -146,27 +147,26 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
         }
         rc = BL_EXIT_OK;
         for (int k = 0; k < n && rc == BL_EXIT_OK; k++) {
-                struct session_run_info info;
-                json_t *rj = NULL;
+                struct session_run info;
 
-                if (session_load_run(s, runs[k], &rj) < 0 || session_run_info(rj, &info) < 0) {
+                if (session_run_read(s, runs[k], &info, NULL, 0) < 0) {
                         bl_warning("run %u: unreadable run JSON, skipped", runs[k]);
-                        json_decref(rj);
                         continue;
                 }
                 if (variant && strcmp(info.variant, variant) != 0) {
-                        json_decref(rj);
+                        session_run_free(&info);
                         continue;
                 }
-                if (strcmp(info.verdict, "ok") != 0) {
+                if (info.verdict != SESSION_OK) {
                         if (!o->json)
                                 printf("\nrun %u (%s): %s%s%s, skipped\n", runs[k], info.variant,
-                                       info.verdict, *info.reason ? ": " : "", info.reason);
-                        json_decref(rj);
+                                       session_verdict_name(info.verdict), *info.reason ? ": " : "",
+                                       info.reason);
+                        session_run_free(&info);
                         continue;
                 }
-                rc = one_run(s, runs[k], rj, &info, o, jruns);
-                json_decref(rj);
+                rc = one_run(s, &info, o, jruns);
+                session_run_free(&info);
         }
         if (rc == BL_EXIT_OK && o->json) {
                 if (json_object_set(doc, "runs", jruns) ||

@@ -81,8 +81,6 @@ struct opts {
         bool set_kernel_opts; /* an option that defines a new session was given */
 };
 
-/* What one variant boots, resolved. */
-
 static int parse_num(const char *opt, const char *arg, uint64_t max, uint64_t *out)
 {
         int ret = util_parse_u64(arg, 10, out);
@@ -117,157 +115,169 @@ static void opts_free(struct opts *o)
         free(o->labels);
 }
 
-/* Returns 0, or an exit code. */
-static int parse_opts(int argc, char **argv, struct opts *o)
+enum {
+        OPT_BARE = 256,
+        OPT_WARMUP,
+        OPT_ACCEL,
+        OPT_TIMEOUT,
+        OPT_RETRIES,
+        OPT_VARIANT,
+        OPT_NOINTER,
+        OPT_LABEL,
+        OPT_RESUME,
+        OPT_QEMU
+};
+
+static const struct option longopts[] = {
+    {"kernel", required_argument, NULL, 'k'},
+    {"initrd", required_argument, NULL, 'i'},
+    {"append", required_argument, NULL, 'a'},
+    {"bare-append", required_argument, NULL, OPT_BARE},
+    {"runs", required_argument, NULL, 'n'},
+    {"warmup", required_argument, NULL, OPT_WARMUP},
+    {"accel", required_argument, NULL, OPT_ACCEL},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"variant", required_argument, NULL, OPT_VARIANT},
+    {"no-interleave", no_argument, NULL, OPT_NOINTER},
+    {"label", required_argument, NULL, OPT_LABEL},
+    {"resume", no_argument, NULL, OPT_RESUME},
+    {"qemu", required_argument, NULL, OPT_QEMU},
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* -n, --warmup, --timeout, --retries. Returns 0 or BL_EXIT_USAGE. */
+static int opt_number(int c, const char *arg, struct opts *o)
 {
-        enum {
-                OPT_BARE = 256,
-                OPT_WARMUP,
-                OPT_ACCEL,
-                OPT_TIMEOUT,
-                OPT_RETRIES,
-                OPT_VARIANT,
-                OPT_NOINTER,
-                OPT_LABEL,
-                OPT_RESUME,
-                OPT_QEMU
-        };
-        static const struct option longopts[] = {
-            {"kernel", required_argument, NULL, 'k'},
-            {"initrd", required_argument, NULL, 'i'},
-            {"append", required_argument, NULL, 'a'},
-            {"bare-append", required_argument, NULL, OPT_BARE},
-            {"runs", required_argument, NULL, 'n'},
-            {"warmup", required_argument, NULL, OPT_WARMUP},
-            {"accel", required_argument, NULL, OPT_ACCEL},
-            {"timeout", required_argument, NULL, OPT_TIMEOUT},
-            {"retries", required_argument, NULL, OPT_RETRIES},
-            {"variant", required_argument, NULL, OPT_VARIANT},
-            {"no-interleave", no_argument, NULL, OPT_NOINTER},
-            {"label", required_argument, NULL, OPT_LABEL},
-            {"resume", no_argument, NULL, OPT_RESUME},
-            {"qemu", required_argument, NULL, OPT_QEMU},
-            {"output", required_argument, NULL, 'o'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
-        };
-        int c;
+        switch (c) {
+        case 'n':
+                if (parse_num("-n", arg, 100000, &o->runs) < 0)
+                        return BL_EXIT_USAGE;
+                if (o->runs == 0) {
+                        bl_error("-n: at least one run is needed");
+                        return BL_EXIT_USAGE;
+                }
+                return 0;
+        case OPT_WARMUP:
+                return parse_num("--warmup", arg, 100000, &o->warmup) < 0 ? BL_EXIT_USAGE : 0;
+        case OPT_TIMEOUT:
+                if (parse_num("--timeout", arg, 86400, &o->timeout_s) < 0)
+                        return BL_EXIT_USAGE;
+                if (o->timeout_s == 0) {
+                        bl_error("--timeout: must be at least 1 second");
+                        return BL_EXIT_USAGE;
+                }
+                return 0;
+        default: /* OPT_RETRIES */
+                return parse_num("--retries", arg, 100, &o->retries) < 0 ? BL_EXIT_USAGE : 0;
+        }
+}
 
-        o->runs = COLLECT_DEFAULT_RUNS;
-        o->timeout_s = COLLECT_DEFAULT_TIMEOUT_S;
-        o->retries = COLLECT_DEFAULT_RETRIES;
-        o->interleave = true;
-        o->accel = QEMU_ACCEL_AUTO;
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "k:i:a:n:o:h", longopts, NULL)) != -1) {
-                struct session_variant v;
-                char err[256];
+/* --variant SPEC. Returns 0 or an exit code. */
+static int opt_variant(const char *arg, struct opts *o)
+{
+        struct session_variant v;
+        char err[256];
 
-                switch (c) {
-                case 'k':
-                        o->kernel = optarg;
-                        break;
-                case 'i':
-                        o->initrd = optarg;
-                        o->set_kernel_opts = true;
-                        break;
-                case 'a':
-                        o->append = optarg;
-                        o->bare_append = false;
-                        o->set_kernel_opts = true;
-                        break;
-                case OPT_BARE:
-                        o->append = optarg;
-                        o->bare_append = true;
-                        o->set_kernel_opts = true;
-                        break;
-                case 'n':
-                        if (parse_num("-n", optarg, 100000, &o->runs) < 0)
-                                return BL_EXIT_USAGE;
-                        if (o->runs == 0) {
-                                bl_error("-n: at least one run is needed");
-                                return BL_EXIT_USAGE;
-                        }
-                        o->set_kernel_opts = true;
-                        break;
-                case OPT_WARMUP:
-                        if (parse_num("--warmup", optarg, 100000, &o->warmup) < 0)
-                                return BL_EXIT_USAGE;
-                        o->set_kernel_opts = true;
-                        break;
-                case OPT_ACCEL:
-                        if (qemu_accel_parse(optarg, &o->accel) < 0) {
-                                bl_error("--accel: '%s' is not one of auto, kvm, hvf, nvmm, tcg",
-                                         optarg);
-                                return BL_EXIT_USAGE;
-                        }
-                        o->set_kernel_opts = true;
-                        break;
-                case OPT_TIMEOUT:
-                        if (parse_num("--timeout", optarg, 86400, &o->timeout_s) < 0)
-                                return BL_EXIT_USAGE;
-                        if (o->timeout_s == 0) {
-                                bl_error("--timeout: must be at least 1 second");
-                                return BL_EXIT_USAGE;
-                        }
-                        o->set_kernel_opts = true;
-                        break;
-                case OPT_RETRIES:
-                        if (parse_num("--retries", optarg, 100, &o->retries) < 0)
-                                return BL_EXIT_USAGE;
-                        o->set_kernel_opts = true;
-                        break;
-                case OPT_VARIANT:
-                        if (session_variant_parse(optarg, &v, err, sizeof(err)) < 0) {
-                                bl_error("--variant: %s", err);
-                                return BL_EXIT_USAGE;
-                        }
-                        for (size_t i = 0; i < o->nvariants; i++) {
-                                if (strcmp(o->variants[i].name, v.name) == 0) {
-                                        bl_error("--variant: '%s' is given twice", v.name);
-                                        session_variant_free(&v);
-                                        return BL_EXIT_USAGE;
-                                }
-                        }
-                        if (add_ptr(&o->variants, &o->nvariants, sizeof(v), &v) < 0) {
-                                session_variant_free(&v);
-                                bl_error("out of memory");
-                                return BL_EXIT_FAIL;
-                        }
-                        o->set_kernel_opts = true;
-                        break;
-                case OPT_NOINTER:
-                        o->interleave = false;
-                        o->set_kernel_opts = true;
-                        break;
-                case OPT_LABEL:
-                        if (!strchr(optarg, '=') || optarg[0] == '=') {
-                                bl_error("--label: '%s' is not KEY=VALUE", optarg);
-                                return BL_EXIT_USAGE;
-                        }
-                        if (add_ptr(&o->labels, &o->nlabels, sizeof(char *), &optarg) < 0) {
-                                bl_error("out of memory");
-                                return BL_EXIT_FAIL;
-                        }
-                        o->set_kernel_opts = true;
-                        break;
-                case OPT_RESUME:
-                        o->resume = true;
-                        break;
-                case OPT_QEMU:
-                        o->qemu = optarg;
-                        break;
-                case 'o':
-                        o->out = optarg;
-                        break;
-                case 'h':
-                        usage_collect(stdout);
-                        return -1;
-                default:
-                        usage_collect(stderr);
+        if (session_variant_parse(arg, &v, err, sizeof(err)) < 0) {
+                bl_error("--variant: %s", err);
+                return BL_EXIT_USAGE;
+        }
+        for (size_t i = 0; i < o->nvariants; i++) {
+                if (strcmp(o->variants[i].name, v.name) == 0) {
+                        bl_error("--variant: '%s' is given twice", v.name);
+                        session_variant_free(&v);
                         return BL_EXIT_USAGE;
                 }
         }
+        if (add_ptr(&o->variants, &o->nvariants, sizeof(v), &v) < 0) {
+                session_variant_free(&v);
+                bl_error("out of memory");
+                return BL_EXIT_FAIL;
+        }
+        return 0;
+}
+
+/* --label KEY=VALUE (arg is kept). Returns 0 or an exit code. */
+static int opt_label(char *arg, struct opts *o)
+{
+        if (!strchr(arg, '=') || arg[0] == '=') {
+                bl_error("--label: '%s' is not KEY=VALUE", arg);
+                return BL_EXIT_USAGE;
+        }
+        if (add_ptr(&o->labels, &o->nlabels, sizeof(char *), &arg) < 0) {
+                bl_error("out of memory");
+                return BL_EXIT_FAIL;
+        }
+        return 0;
+}
+
+/* Apply option c (getopt's) with argument arg. Returns 0, an exit code, or
+ * -1 after --help. */
+static int apply_opt(int c, char *arg, struct opts *o)
+{
+        int code = 0;
+
+        switch (c) {
+        case 'k':
+                o->kernel = arg;
+                return 0;
+        case OPT_RESUME:
+                o->resume = true;
+                return 0;
+        case OPT_QEMU:
+                o->qemu = arg;
+                return 0;
+        case 'o':
+                o->out = arg;
+                return 0;
+        case 'h':
+                usage_collect(stdout);
+                return -1;
+        case 'i':
+                o->initrd = arg;
+                break;
+        case 'a':
+        case OPT_BARE:
+                o->append = arg;
+                o->bare_append = c == OPT_BARE;
+                break;
+        case 'n':
+        case OPT_WARMUP:
+        case OPT_TIMEOUT:
+        case OPT_RETRIES:
+                code = opt_number(c, arg, o);
+                break;
+        case OPT_ACCEL:
+                if (qemu_accel_parse(arg, &o->accel) < 0) {
+                        bl_error("--accel: '%s' is not one of auto, kvm, hvf, nvmm, tcg", arg);
+                        return BL_EXIT_USAGE;
+                }
+                break;
+        case OPT_VARIANT:
+                code = opt_variant(arg, o);
+                break;
+        case OPT_NOINTER:
+                o->interleave = false;
+                break;
+        case OPT_LABEL:
+                code = opt_label(arg, o);
+                break;
+        default:
+                usage_collect(stderr);
+                return BL_EXIT_USAGE;
+        }
+        /* What follows the switch defines a new session. */
+        o->set_kernel_opts = true;
+        return code;
+}
+
+/* What getopt left: QEMU arguments after --, a session, a kernel or
+ * --resume alone. Returns 0 or BL_EXIT_USAGE. */
+static int check_opts(int argc, char **argv, struct opts *o)
+{
         o->extra = argv + optind;
         o->nextra = (size_t)(argc - optind);
         if (o->nextra && strcmp(argv[optind - 1], "--") != 0) {
@@ -294,6 +304,26 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         return 0;
 }
 
+/* Returns 0, an exit code, or -1 after --help. */
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+        int c;
+
+        o->runs = COLLECT_DEFAULT_RUNS;
+        o->timeout_s = COLLECT_DEFAULT_TIMEOUT_S;
+        o->retries = COLLECT_DEFAULT_RETRIES;
+        o->interleave = true;
+        o->accel = QEMU_ACCEL_AUTO;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "k:i:a:n:o:h", longopts, NULL)) != -1) {
+                int code = apply_opt(c, optarg, o);
+
+                if (code)
+                        return code;
+        }
+        return check_opts(argc, argv, o);
+}
+
 /* ---- what the collection says ---- */
 
 static void print_event(const struct collect_event *ev, void *user)
@@ -309,7 +339,7 @@ static void print_event(const struct collect_event *ev, void *user)
                 if (ev->last && ev->last->boot_ns)
                         printf("  last %.3f s", (double)ev->last->boot_ns / 1e9);
                 else if (ev->last)
-                        printf("  last %s", ev->last->verdict);
+                        printf("  last %s", session_verdict_name(ev->last->verdict));
                 printf("  failures %u", ev->failures);
                 fflush(stdout);
                 break;

@@ -72,7 +72,15 @@ static int make_dir_name(char *buf, size_t size)
         return -EEXIST;
 }
 
-int cmd_demo(int argc, char **argv)
+struct demo_opts {
+        uint64_t runs;
+        const char *accel;
+        struct kernel_fetch_opts fetch;
+        size_t top;
+};
+
+/* Returns 0, an exit code, or -1 after --help. */
+static int parse_demo_opts(int argc, char **argv, struct demo_opts *o)
 {
         static const struct option longopts[] = {
             {"runs", required_argument, NULL, 'n'},
@@ -82,44 +90,37 @@ int cmd_demo(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
-        struct kernel_fetch_opts fo = {0};
-        struct kernel_paths kp = {0};
-        struct analyze_session_opts so = {.top = DEMO_TOP};
-        struct sbuf log = SBUF_INIT;
-        struct collect_opts co = {0};
-        char *labels[] = {"demo=1", NULL};
-        const char *accel = "auto";
-        char dir[128], *initrd = NULL, *dumper = NULL, *bad = NULL;
-        uint64_t runs = DEMO_RUNS, v;
-        int c, rc = BL_EXIT_USAGE, err;
+        uint64_t v;
+        int c;
 
         optind = 1;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
                 switch (c) {
                 case 'n':
-                        if (util_parse_u64(optarg, 10, &runs) < 0 || runs == 0 || runs > 1000) {
+                        if (util_parse_u64(optarg, 10, &o->runs) < 0 || o->runs == 0 ||
+                            o->runs > 1000) {
                                 bl_error("demo: --runs wants a number from 1 to 1000, not '%s'",
                                          optarg);
                                 return BL_EXIT_USAGE;
                         }
                         break;
                 case 'a':
-                        accel = optarg;
+                        o->accel = optarg;
                         break;
                 case 'k':
-                        fo.version = optarg;
+                        o->fetch.version = optarg;
                         break;
                 case 't':
                         if (util_parse_u64(optarg, 10, &v) < 0 || v > 1000) {
                                 bl_error("demo: --top wants a number up to 1000, not '%s'", optarg);
                                 return BL_EXIT_USAGE;
                         }
-                        so.top = (size_t)v;
+                        o->top = (size_t)v;
                         break;
                 case 'h':
                         usage_demo(stdout);
-                        return BL_EXIT_OK;
+                        return -1;
                 default:
                         bl_error("demo: option '%s' is unknown or needs a value", argv[optind - 1]);
                         usage_demo(stderr);
@@ -130,69 +131,128 @@ int cmd_demo(int argc, char **argv)
                 bl_error("demo: unexpected argument '%s'", argv[optind]);
                 return BL_EXIT_USAGE;
         }
+        return 0;
+}
 
-        printf("bootlens demo: fetching Debian's cloud kernel (cached after the first run)\n");
-        fflush(stdout);
-        err = kernel_fetch(&fo, &kp, &log);
-        if (err < 0) {
-                bl_error("cannot fetch the kernel: %s%s%s", strerror(-err), log.len ? "\n" : "",
-                         log.len ? log.buf : "");
-                goto out;
-        }
-        printf("kernel   %s%s\n", kp.kernel, kp.cached ? " (cached)" : "");
-        err = make_dir_name(dir, sizeof(dir));
-        if (err == 0)
-                err = util_mkdir_p(dir, 0755);
-        if (err < 0) {
-                bl_error("cannot create a demo directory in the current directory: %s",
-                         strerror(-err));
-                goto out;
-        }
-        if (asprintf(&initrd, "%s/initrd.gz", dir) < 0) {
-                initrd = NULL;
+/* What the demo boots: the kernel (fetched or cached) and, in a fresh
+ * ./bootlens-demo-* directory dir, an initramfs with the dumper. */
+struct demo_guest {
+        struct kernel_paths kp;
+        char dir[128];
+        char *initrd;
+};
+
+static void demo_guest_free(struct demo_guest *g)
+{
+        kernel_paths_free(&g->kp);
+        free(g->initrd);
+}
+
+/* Build g->initrd in g->dir: the dumper as /init and the kernel's VirtIO
+ * console modules. Returns 0 or BL_EXIT_USAGE (said why). */
+static int build_initrd(struct demo_guest *g)
+{
+        char *dumper = NULL, *bad = NULL;
+        int err;
+
+        if (asprintf(&g->initrd, "%s/initrd.gz", g->dir) < 0) {
+                g->initrd = NULL;
                 bl_error("demo: out of memory");
-                goto out;
+                return BL_EXIT_USAGE;
         }
         err = initrd_find_dumper(&dumper);
         if (err < 0) {
                 bl_error("cannot find bootlens-dumper (build it, or set BOOTLENS_DUMPER)");
-                goto out;
+                return BL_EXIT_USAGE;
         }
-        err = initrd_build(kp.modules, NULL, 0, dumper, initrd, &bad);
-        if (err < 0) {
-                bl_error("cannot build the initramfs '%s': %s%s%s", initrd, strerror(-err),
+        err = initrd_build(g->kp.modules, NULL, 0, dumper, g->initrd, &bad);
+        if (err < 0)
+                bl_error("cannot build the initramfs '%s': %s%s%s", g->initrd, strerror(-err),
                          bad ? ": " : "", bad ? bad : "");
-                goto out;
+        else
+                printf("initrd   %s (the dumper as /init, VirtIO console modules)\n", g->initrd);
+        free(dumper);
+        free(bad);
+        return err < 0 ? BL_EXIT_USAGE : 0;
+}
+
+/* Fetch the kernel, make the demo directory, build the initramfs.
+ * Returns 0 or BL_EXIT_USAGE (said why). */
+static int prepare_guest(const struct demo_opts *o, struct demo_guest *g)
+{
+        struct sbuf log = SBUF_INIT;
+        int err;
+
+        printf("bootlens demo: fetching Debian's cloud kernel (cached after the first run)\n");
+        fflush(stdout);
+        err = kernel_fetch(&o->fetch, &g->kp, &log);
+        if (err < 0) {
+                bl_error("cannot fetch the kernel: %s%s%s", strerror(-err), log.len ? "\n" : "",
+                         log.buf);
+                sbuf_release(&log);
+                return BL_EXIT_USAGE;
         }
-        printf("initrd   %s (the dumper as /init, VirtIO console modules)\n", initrd);
-        printf("booting  %llu times under QEMU -M microvm (--accel %s)\n", (unsigned long long)runs,
-               accel);
-        if (qemu_accel_parse(accel, &co.accel) < 0) {
-                bl_error("--accel: '%s' is not one of auto, kvm, hvf, nvmm, tcg", accel);
-                goto out;
+        sbuf_release(&log);
+        printf("kernel   %s%s\n", g->kp.kernel, g->kp.cached ? " (cached)" : "");
+        err = make_dir_name(g->dir, sizeof(g->dir));
+        if (err == 0)
+                err = util_mkdir_p(g->dir, 0755);
+        if (err < 0) {
+                bl_error("cannot create a demo directory in the current directory: %s",
+                         strerror(-err));
+                return BL_EXIT_USAGE;
         }
-        co.out = dir;
-        co.kernel = kp.kernel;
-        co.initrd = initrd;
+        return build_initrd(g);
+}
+
+/* Boot the guest o->runs times through the collection library, as
+ * "bootlens collect" does. Returns 0 or BL_EXIT_USAGE. */
+static int boot_guest(const struct demo_opts *o, const struct demo_guest *g)
+{
+        static char *labels[] = {"demo=1", NULL};
+        struct collect_opts co = {0};
+
+        printf("booting  %llu times under QEMU -M microvm (--accel %s)\n",
+               (unsigned long long)o->runs, o->accel);
+        if (qemu_accel_parse(o->accel, &co.accel) < 0) {
+                bl_error("--accel: '%s' is not one of auto, kvm, hvf, nvmm, tcg", o->accel);
+                return BL_EXIT_USAGE;
+        }
+        co.out = g->dir;
+        co.kernel = g->kp.kernel;
+        co.initrd = g->initrd;
         co.interleave = true;
-        co.runs = runs;
+        co.runs = o->runs;
         co.timeout_s = COLLECT_DEFAULT_TIMEOUT_S;
         co.retries = COLLECT_DEFAULT_RETRIES;
         co.labels = labels;
         co.nlabels = 1;
-        if (collect_and_report(&co) == BL_EXIT_USAGE)
-                goto out;
-        rc = analyze_session(dir, &so);
-        if (rc == BL_EXIT_USAGE)
-                goto out;
-        printf("\nanalyse further: bootlens analyze %s   (--format json), bootlens show %s\n", dir,
-               dir);
-        printf("%s\n", dir);
-out:
-        free(initrd);
-        free(dumper);
-        free(bad);
-        kernel_paths_free(&kp);
-        sbuf_release(&log);
+        return collect_and_report(&co) == BL_EXIT_USAGE ? BL_EXIT_USAGE : 0;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+        struct demo_opts o = {.runs = DEMO_RUNS, .accel = "auto", .top = DEMO_TOP};
+        struct demo_guest g = {0};
+        struct analyze_session_opts so = {0};
+        int rc;
+
+        rc = parse_demo_opts(argc, argv, &o);
+        if (rc)
+                return rc < 0 ? BL_EXIT_OK : rc;
+        rc = prepare_guest(&o, &g);
+        if (rc == 0)
+                rc = boot_guest(&o, &g);
+        if (rc == 0) {
+                so.top = o.top;
+                rc = analyze_session(g.dir, &so);
+        }
+        if (rc != BL_EXIT_USAGE) {
+                printf("\nanalyse further: bootlens analyze %s   (--format json), bootlens show "
+                       "%s\n",
+                       g.dir, g.dir);
+                printf("%s\n", g.dir);
+        }
+        demo_guest_free(&g);
         return rc;
 }

@@ -9,8 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "base/sbuf.h"
 #include "base/util.h"
 #include "cli/commands.h"
@@ -20,8 +18,9 @@ void usage_show(FILE *out)
 {
         fprintf(out, "usage: bootlens show SESSION[:VARIANT] [--run N [--attempt K] "
                      "[--raw | --serial | --qemu-log]]\n\n"
-                     "Without --run, list the runs: variant, verdict, attempts, boot time\n"
-                     "(host spawn to the dump's begin line) and what went wrong.\n"
+                     "Without --run, list the runs: variant, verdict, attempts, to_dump_ms\n"
+                     "(spawn to dump: host ms from QEMU's spawn to the dump's begin line) and\n"
+                     "what went wrong.\n"
                      "With --run N, describe run N; --raw prints its VirtIO console capture\n"
                      "verbatim, --serial its serial capture, --qemu-log QEMU's own output;\n"
                      "--attempt K picks an earlier attempt of a retried run.\n\n"
@@ -54,36 +53,51 @@ static int print_file(const char *path)
         return BL_EXIT_OK;
 }
 
-static void print_header(struct session *s)
+static const char *str_or(const char *s, const char *dflt)
 {
-        json_t *m = session_meta(s), *host = json_object_get(m, "host");
-        json_t *labels = json_object_get(m, "labels");
-        const char *key;
-        json_t *val;
+        return s ? s : dflt;
+}
 
-        printf("session %s (%s)\n", json_string_value(json_object_get(m, "session_id")),
-               json_string_value(json_object_get(m, "created")));
-        printf("host    %s, %s, %s\n", json_string_value(json_object_get(host, "cpu_model")),
-               json_string_value(json_object_get(host, "kernel")),
-               json_string_value(json_object_get(host, "qemu_version")));
-        printf("accel   %s", json_string_value(json_object_get(host, "accel")));
-        if (json_is_string(json_object_get(host, "accel_note")))
-                printf(" (%s)", json_string_value(json_object_get(host, "accel_note")));
+static void print_header(const struct session *s)
+{
+        const struct session_info *in = session_info(s);
+
+        printf("session %s (%s)\n", str_or(in->id, "?"), str_or(in->created, "?"));
+        printf("host    %s, %s, %s\n", str_or(in->host.cpu_model, "(null)"),
+               str_or(in->host.kernel, "(null)"), str_or(in->host.qemu_version, "(null)"));
+        printf("accel   %s", str_or(in->host.accel, "(null)"));
+        if (in->host.accel_note)
+                printf(" (%s)", in->host.accel_note);
         printf("\n");
-        json_object_foreach(labels, key, val)
-        {
-                printf("label   %s=%s\n", key, json_string_value(val));
-        }
-        for (size_t i = 0; i < session_variant_count(s); i++) {
-                json_t *v = session_variant(s, i);
-
-                printf("variant %s: %s\n", session_variant_name(s, i),
-                       json_string_value(json_object_get(json_object_get(v, "kernel"), "path")));
-                printf("        cmdline: %s\n", session_variant_cmdline(s, i));
+        for (size_t i = 0; i < in->nlabels; i++)
+                printf("label   %s=%s\n", in->labels[i].key, in->labels[i].value);
+        for (size_t i = 0; i < in->nvariants; i++) {
+                printf("variant %s: %s\n", in->variants[i].name,
+                       str_or(in->variants[i].kernel.path, "(null)"));
+                printf("        cmdline: %s\n", str_or(in->variants[i].cmdline, "(null)"));
         }
 }
 
-static int list_runs(struct session *s, const char *variant)
+/* One line of the run list. */
+static void print_run_line(const struct session_run *r)
+{
+        struct sbuf note = SBUF_INIT;
+        char to_dump[32] = "-";
+
+        if (r->boot_ns)
+                snprintf(to_dump, sizeof(to_dump), "%.1f", (double)r->boot_ns / 1e6);
+        /* Earlier attempts, e.g. "retried after timeout". */
+        for (size_t k = 0; k + 1 < r->nattempts; k++)
+                sbuf_addf(&note, "%sattempt %zu %s", note.len ? "; " : "", k + 1,
+                          session_verdict_name(r->attempts[k].verdict));
+        if (*r->reason)
+                sbuf_addf(&note, "%s%s", note.len ? "; " : "", r->reason);
+        printf("%5u  %-12s %-9s %8zu %10s  %s\n", r->run, r->variant,
+               session_verdict_name(r->verdict), r->nattempts, to_dump, note.buf);
+        sbuf_release(&note);
+}
+
+static int list_runs(const struct session *s, const char *variant)
 {
         unsigned *runs = NULL;
         int n;
@@ -95,40 +109,19 @@ static int list_runs(struct session *s, const char *variant)
                 return BL_EXIT_USAGE;
         }
         printf("\n%5s  %-12s %-9s %8s %10s  %s\n", "run", "variant", "verdict", "attempts",
-               "boot_ms", "note");
+               "to_dump_ms", "note");
         for (int i = 0; i < n; i++) {
-                struct session_run_info info;
-                json_t *rj;
+                struct session_run r;
+                int ret = session_run_read(s, runs[i], &r, NULL, 0);
 
-                if (session_load_run(s, runs[i], &rj) < 0) {
-                        printf("%5u  (unreadable run file)\n", runs[i]);
+                if (ret < 0) {
+                        printf("%5u  (%s run file)\n", runs[i],
+                               ret == -EINVAL ? "malformed" : "unreadable");
                         continue;
                 }
-                if (session_run_info(rj, &info) < 0) {
-                        printf("%5u  (malformed run file)\n", runs[i]);
-                        json_decref(rj);
-                        continue;
-                }
-                if (!variant || strcmp(variant, info.variant) == 0) {
-                        char boot[32] = "-";
-                        struct sbuf note = SBUF_INIT;
-                        json_t *at = json_object_get(rj, "attempts");
-
-                        if (info.boot_ns)
-                                snprintf(boot, sizeof(boot), "%.1f", (double)info.boot_ns / 1e6);
-                        /* Earlier attempts, e.g. "retried after timeout". */
-                        for (size_t k = 0; k + 1 < json_array_size(at); k++) {
-                                sbuf_addf(&note, "%sattempt %zu %s", note.len ? "; " : "", k + 1,
-                                          json_string_value(
-                                              json_object_get(json_array_get(at, k), "verdict")));
-                        }
-                        if (*info.reason)
-                                sbuf_addf(&note, "%s%s", note.len ? "; " : "", info.reason);
-                        printf("%5u  %-12s %-9s %8u %10s  %s\n", info.run, info.variant,
-                               info.verdict, info.attempts, boot, note.len ? note.buf : "");
-                        sbuf_release(&note);
-                }
-                json_decref(rj);
+                if (!variant || strcmp(variant, r.variant) == 0)
+                        print_run_line(&r);
+                session_run_free(&r);
         }
         free(runs);
         return BL_EXIT_OK;
@@ -150,63 +143,64 @@ static int cmp_entry(const void *a, const void *b)
 
 /* Print an attempt's host marks and guest markers in time order, relative
  * to spawn. */
-static void print_timeline(json_t *a)
+static void print_timeline(const struct session_attempt *a)
 {
-        static const char *const host[] = {"first_serial_byte", "first_console_byte", "dump_begin",
-                                           "dump_end", "exit"};
-        json_t *marks = json_object_get(a, "marks");
-        size_t n = 0, cap = UTIL_ARRAY_SIZE(host) + json_array_size(marks);
-        struct tl_entry *e = calloc(cap ? cap : 1, sizeof(*e));
-        uint64_t spawn = 0, ns;
+        const struct session_host_marks *h = &a->host;
+        const struct tl_entry host[] = {
+            {"", "first_serial_byte", h->first_serial_byte},
+            {"", "first_console_byte", h->first_console_byte},
+            {"", "dump_begin", h->dump_begin},
+            {"", "dump_end", h->dump_end},
+            {"", "exit", h->exit},
+        };
+        struct tl_entry *e = calloc(UTIL_ARRAY_SIZE(host) + a->nmarks, sizeof(*e));
+        size_t n = 0;
 
         if (!e)
                 return;
-        session_attempt_mark(a, "spawn", &spawn);
         for (size_t i = 0; i < UTIL_ARRAY_SIZE(host); i++)
-                if (session_attempt_mark(a, host[i], &ns) == 0)
-                        e[n++] = (struct tl_entry){"", host[i], ns};
-        for (size_t i = 0; i < json_array_size(marks); i++) {
-                json_t *m = json_array_get(marks, i);
-                const char *name = json_string_value(json_object_get(m, "name"));
-                json_t *t = json_object_get(m, "host_ns");
-
-                if (name && json_is_integer(t))
-                        e[n++] = (struct tl_entry){"mark ", name, (uint64_t)json_integer_value(t)};
-        }
+                if (host[i].ns)
+                        e[n++] = host[i];
+        for (size_t i = 0; i < a->nmarks; i++)
+                if (a->marks[i].host_ns)
+                        e[n++] = (struct tl_entry){"mark ", a->marks[i].name, a->marks[i].host_ns};
         qsort(e, n, sizeof(*e), cmp_entry);
         for (size_t i = 0; i < n; i++)
-                printf("    %12.3f ms  %s%s\n", (double)(int64_t)(e[i].ns - spawn) / 1e6, e[i].what,
-                       e[i].name);
+                printf("    %12.3f ms  %s%s\n", (double)(int64_t)(e[i].ns - h->spawn) / 1e6,
+                       e[i].what, e[i].name);
         free(e);
 }
 
-static int describe_run(json_t *rj)
+static int describe_run(const struct session_run *r)
 {
-        struct session_run_info info;
-        json_t *at = json_object_get(rj, "attempts");
-
-        if (session_run_info(rj, &info) < 0) {
-                bl_error("run file is malformed");
-                return BL_EXIT_USAGE;
-        }
-        printf("run %u  variant %s  verdict %s%s%s%s\n", info.run, info.variant, info.verdict,
-               info.warmup ? " (warm-up)" : "", *info.reason ? ": " : "", info.reason);
-        if (info.boot_ns)
-                printf("boot    %.3f ms (spawn to dump begin)\n", (double)info.boot_ns / 1e6);
-        for (size_t k = 0; k < json_array_size(at); k++) {
-                json_t *a = json_array_get(at, k);
-                const char *reason = json_string_value(json_object_get(a, "reason"));
+        printf("run %u  variant %s  verdict %s%s%s%s\n", r->run, r->variant,
+               session_verdict_name(r->verdict), r->warmup ? " (warm-up)" : "",
+               *r->reason ? ": " : "", r->reason);
+        if (r->boot_ns)
+                printf("to dump %.3f ms (spawn to dump: host time from QEMU's spawn to the dump's "
+                       "begin line)\n",
+                       (double)r->boot_ns / 1e6);
+        for (size_t k = 0; k < r->nattempts; k++) {
+                const struct session_attempt *a = &r->attempts[k];
 
                 printf("attempt %zu: %s%s%s  (console %s)\n", k + 1,
-                       json_string_value(json_object_get(a, "verdict")),
-                       reason && *reason ? ": " : "", reason ? reason : "",
-                       json_string_value(json_object_get(json_object_get(a, "files"), "console")));
+                       session_verdict_name(a->verdict), *a->reason ? ": " : "", a->reason,
+                       str_or(a->console_file, "(null)"));
                 print_timeline(a);
         }
         return BL_EXIT_OK;
 }
 
-int cmd_show(int argc, char **argv)
+enum show_capture { SHOW_NONE, SHOW_CONSOLE, SHOW_SERIAL, SHOW_QEMU_LOG };
+
+struct show_opts {
+        uint64_t run, attempt; /* 0: none given */
+        enum show_capture what;
+        const char *ref; /* SESSION[:VARIANT] */
+};
+
+/* Returns 0, or an exit code (-1: --help, exit 0). */
+static int parse_show_opts(int argc, char **argv, struct show_opts *o)
 {
         enum { OPT_ATTEMPT = 256, OPT_RAW, OPT_SERIAL, OPT_QLOG };
         static const struct option longopts[] = {
@@ -218,25 +212,21 @@ int cmd_show(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
-        const char *what = NULL;
-        uint64_t run = 0, attempt = 0;
-        char *dir = NULL, *variant = NULL, err[512] = "";
-        struct session *s = NULL;
-        json_t *rj = NULL;
-        int c, code = BL_EXIT_USAGE, ret;
+        int c;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
                 switch (c) {
                 case 'r':
-                        if (util_parse_u64(optarg, 10, &run) < 0 || run == 0 || run > UINT32_MAX) {
+                        if (util_parse_u64(optarg, 10, &o->run) < 0 || o->run == 0 ||
+                            o->run > UINT32_MAX) {
                                 bl_error("--run: '%s' is not a run number", optarg);
                                 return BL_EXIT_USAGE;
                         }
                         break;
                 case OPT_ATTEMPT:
-                        if (util_parse_u64(optarg, 10, &attempt) < 0 || attempt == 0 ||
-                            attempt > 1000) {
+                        if (util_parse_u64(optarg, 10, &o->attempt) < 0 || o->attempt == 0 ||
+                            o->attempt > 1000) {
                                 bl_error("--attempt: '%s' is not an attempt number", optarg);
                                 return BL_EXIT_USAGE;
                         }
@@ -244,15 +234,17 @@ int cmd_show(int argc, char **argv)
                 case OPT_RAW:
                 case OPT_SERIAL:
                 case OPT_QLOG:
-                        if (what) {
+                        if (o->what) {
                                 bl_error("give only one of --raw, --serial, --qemu-log");
                                 return BL_EXIT_USAGE;
                         }
-                        what = c == OPT_RAW ? "console" : c == OPT_SERIAL ? "serial" : "qemu_log";
+                        o->what = c == OPT_RAW      ? SHOW_CONSOLE
+                                  : c == OPT_SERIAL ? SHOW_SERIAL
+                                                    : SHOW_QEMU_LOG;
                         break;
                 case 'h':
                         usage_show(stdout);
-                        return BL_EXIT_OK;
+                        return -1;
                 default:
                         usage_show(stderr);
                         return BL_EXIT_USAGE;
@@ -263,63 +255,97 @@ int cmd_show(int argc, char **argv)
                 usage_show(stderr);
                 return BL_EXIT_USAGE;
         }
-        if ((what || attempt) && !run) {
+        if ((o->what || o->attempt) && !o->run) {
                 bl_error("--raw, --serial, --qemu-log and --attempt need --run N");
                 return BL_EXIT_USAGE;
         }
-        if (session_split_ref(argv[optind], &dir, &variant) < 0) {
+        o->ref = argv[optind];
+        return 0;
+}
+
+/* Print one capture of attempt o->attempt (0: the final one) of r. */
+static int print_capture(const char *dir, const struct session_run *r, const struct show_opts *o)
+{
+        size_t k = o->attempt ? (size_t)o->attempt : r->nattempts;
+        const struct session_attempt *a = k >= 1 && k <= r->nattempts ? &r->attempts[k - 1] : NULL;
+        const char *file = !a                        ? NULL
+                           : o->what == SHOW_CONSOLE ? a->console_file
+                           : o->what == SHOW_SERIAL  ? a->serial_file
+                                                     : a->qemu_log_file;
+        char *path;
+        int code;
+
+        if (!file) {
+                bl_error("run %u has no attempt %zu", r->run, k);
+                return BL_EXIT_USAGE;
+        }
+        if (strchr(file, '/')) {
+                bl_error("run %u: bad file name '%s'", r->run, file);
+                return BL_EXIT_USAGE;
+        }
+        if (asprintf(&path, "%s/runs/%s", dir, file) < 0)
+                return BL_EXIT_FAIL;
+        code = print_file(path);
+        free(path);
+        return code;
+}
+
+/* Open the session o->ref names; *variant: its variant or NULL. */
+static int open_session(const struct show_opts *o, struct session **s, char **dir, char **variant)
+{
+        char err[512] = "";
+        int ret;
+
+        if (session_split_ref(o->ref, dir, variant) < 0) {
                 bl_error("out of memory");
                 return BL_EXIT_FAIL;
         }
-        ret = session_open(dir, &s, err, sizeof(err));
+        ret = session_open(*dir, s, err, sizeof(err));
         if (ret < 0) {
                 if (ret == -ENOENT)
-                        bl_error("'%s' is not a session: no session.json", dir);
+                        bl_error("'%s' is not a session: no session.json", *dir);
                 else
                         bl_error("%s", err[0] ? err : strerror(-ret));
-                goto out;
+                return BL_EXIT_USAGE;
         }
-        if (variant && session_variant_index(s, variant) < 0) {
-                bl_error("session '%s' has no variant '%s'", dir, variant);
-                goto out;
+        if (*variant && session_variant_index(*s, *variant) < 0) {
+                bl_error("session '%s' has no variant '%s'", *dir, *variant);
+                return BL_EXIT_USAGE;
         }
-        if (!run) {
+        return BL_EXIT_OK;
+}
+
+int cmd_show(int argc, char **argv)
+{
+        struct show_opts o = {0};
+        char *dir = NULL, *variant = NULL, err[512] = "";
+        struct session *s = NULL;
+        struct session_run r = {0};
+        int code, ret;
+
+        code = parse_show_opts(argc, argv, &o);
+        if (code)
+                return code < 0 ? BL_EXIT_OK : code;
+        code = open_session(&o, &s, &dir, &variant);
+        if (code != BL_EXIT_OK)
+                goto out;
+        if (!o.run) {
                 code = list_runs(s, variant);
                 goto out;
         }
-        ret = session_load_run(s, (unsigned)run, &rj);
+        ret = session_run_read(s, (unsigned)o.run, &r, err, sizeof(err));
         if (ret < 0) {
-                bl_error(ret == -ENOENT ? "session '%s' has no run %llu"
-                                        : "session '%s': run %llu is malformed",
-                         dir, (unsigned long long)run);
+                if (ret == -ENOENT)
+                        bl_error("session '%s' has no run %llu", dir, (unsigned long long)o.run);
+                else
+                        bl_error("session '%s': run %llu is malformed: %s", dir,
+                                 (unsigned long long)o.run, err[0] ? err : strerror(-ret));
+                code = BL_EXIT_USAGE;
                 goto out;
         }
-        if (!what) {
-                code = describe_run(rj);
-        } else {
-                json_t *at = json_object_get(rj, "attempts");
-                size_t k = attempt ? (size_t)attempt : json_array_size(at);
-                const char *file = json_string_value(
-                    json_object_get(json_object_get(json_array_get(at, k - 1), "files"), what));
-                char *path;
-
-                if (k == 0 || k > json_array_size(at) || !file) {
-                        bl_error("run %llu has no attempt %zu", (unsigned long long)run, k);
-                        goto out;
-                }
-                if (strchr(file, '/')) {
-                        bl_error("run %llu: bad file name '%s'", (unsigned long long)run, file);
-                        goto out;
-                }
-                if (asprintf(&path, "%s/runs/%s", dir, file) < 0) {
-                        code = BL_EXIT_FAIL;
-                        goto out;
-                }
-                code = print_file(path);
-                free(path);
-        }
+        code = o.what ? print_capture(dir, &r, &o) : describe_run(&r);
 out:
-        json_decref(rj);
+        session_run_free(&r);
         session_free(s);
         free(dir);
         free(variant);

@@ -14,8 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "base/util.h"
 #include "bootlens_config.h"
 #include "collector/hosttsc.h"
@@ -91,7 +89,7 @@ static void say_error(struct collect *c, const char *fmt, ...)
 }
 
 static void progress(struct collect *c, enum collect_event_kind kind, unsigned run, unsigned total,
-                     const char *variant, const struct session_run_info *last)
+                     const char *variant, const struct session_run *last)
 {
         struct collect_event ev = {.kind = kind,
                                    .run = run,
@@ -126,28 +124,6 @@ static char *cpu_model(void)
         return model;
 }
 
-static json_t *host_json(const char *qemu, const char *qemu_version)
-{
-        struct utsname u;
-        char host[256] = "";
-        char *cpu = cpu_model();
-        json_t *h = json_object();
-
-        gethostname(host, sizeof(host) - 1);
-        json_object_set_new(h, "hostname", json_string(host));
-        json_object_set_new(h, "cpu_model", cpu ? json_string(cpu) : json_null());
-        json_object_set_new(h, "cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
-        if (uname(&u) == 0) {
-                json_object_set_new(h, "os", json_string(u.sysname));
-                json_object_set_new(h, "kernel", json_string(u.release));
-                json_object_set_new(h, "arch", json_string(u.machine));
-        }
-        json_object_set_new(h, "qemu_binary", json_string(qemu));
-        json_object_set_new(h, "qemu_version", json_string(qemu_version));
-        free(cpu);
-        return h;
-}
-
 static void utc_now(char buf[32])
 {
         time_t t = time(NULL);
@@ -158,99 +134,85 @@ static void utc_now(char buf[32])
                 buf[0] = '\0';
 }
 
-/* ---- one attempt as JSON ---- */
+/* ---- one attempt, as the session records it ---- */
 
-static void set_ns(json_t *o, const char *key, uint64_t ns)
+static int dup_to(char **dst, const char *s)
 {
-        if (ns)
-                json_object_set_new(o, key, json_integer((json_int_t)ns));
+        *dst = strdup(s);
+        return *dst ? 0 : -ENOMEM;
 }
 
-static json_t *attempt_json(const struct runner_result *r, unsigned k, const char *accel,
-                            const char *prefix)
+/* The runner's exit, marks and dump check in a's terms. */
+static int attempt_outcome(const struct runner_result *r, struct session_attempt *a)
 {
-        json_t *a = json_object(), *marks = json_object(), *offs = json_object();
-        json_t *files = json_object(), *ml = json_array(), *ex = json_object();
-        json_t *cpu = json_object();
-        char name[64];
-
-        json_object_set_new(a, "attempt", json_integer(k));
-        json_object_set_new(a, "verdict", json_string(runner_verdict_name(r->verdict)));
-        json_object_set_new(a, "reason", json_string(r->reason));
-        json_object_set_new(a, "accel", json_string(accel));
-        snprintf(name, sizeof(name), "%s.console", prefix);
-        json_object_set_new(files, "console", json_string(name));
-        snprintf(name, sizeof(name), "%s.serial", prefix);
-        json_object_set_new(files, "serial", json_string(name));
-        snprintf(name, sizeof(name), "%s.qemu.log", prefix);
-        json_object_set_new(files, "qemu_log", json_string(name));
-        json_object_set_new(a, "files", files);
-        set_ns(marks, "spawn", r->t_spawn);
-        set_ns(marks, "first_console_byte", r->t_first_console);
-        set_ns(marks, "first_serial_byte", r->t_first_serial);
-        set_ns(marks, "dump_begin", r->t_dump_begin);
-        set_ns(marks, "dump_end", r->t_dump_end);
-        set_ns(marks, "exit", r->t_exit);
-        json_object_set_new(a, "host_ns", marks);
-        if (r->t_dump_begin)
-                json_object_set_new(offs, "dump_begin",
-                                    json_integer((json_int_t)r->off_dump_begin));
-        if (r->t_dump_end)
-                json_object_set_new(offs, "dump_end", json_integer((json_int_t)r->off_dump_end));
-        json_object_set_new(a, "console_offsets", offs);
-        for (size_t i = 0; i < r->nmarks; i++) {
-                json_t *m = json_object();
-
-                json_object_set_new(m, "name", json_string(r->marks[i].name));
-                json_object_set_new(m, "host_ns", json_integer((json_int_t)r->marks[i].host_ns));
-                json_object_set_new(m, "uptime_ns",
-                                    json_integer((json_int_t)r->marks[i].uptime_ns));
-                json_object_set_new(m, "offset", json_integer((json_int_t)r->marks[i].offset));
-                json_array_append_new(ml, m);
-        }
-        json_object_set_new(a, "marks", ml);
-        json_object_set_new(a, "console_bytes", json_integer((json_int_t)r->console.len));
-        json_object_set_new(a, "serial_bytes", json_integer((json_int_t)r->serial.len));
-        json_object_set_new(a, "console_truncated", json_boolean(r->console_truncated));
-        if (r->dump_found) {
-                json_t *d = json_object();
-                char crc[16];
-
-                json_object_set_new(d, "status", json_string(framing_status_str(r->dump.status)));
-                json_object_set_new(d, "bytes", json_integer((json_int_t)r->dump.bytes_actual));
-                snprintf(crc, sizeof(crc), "%08x", r->dump.crc_actual);
-                json_object_set_new(d, "crc32", json_string(crc));
-                json_object_set_new(a, "dump", d);
-        } else {
-                json_object_set_new(a, "dump", json_null());
-        }
         switch (r->exit) {
         case RUNNER_NOT_STARTED:
-                json_object_set_new(ex, "how", json_string("not-started"));
-                json_object_set_new(ex, "error", json_string(strerror(r->spawn_error)));
+                a->exit_how = SESSION_EXIT_NOT_STARTED;
+                if (dup_to(&a->exit_error, strerror(r->spawn_error)) < 0)
+                        return -ENOMEM;
                 break;
         case RUNNER_EXITED:
-                json_object_set_new(ex, "how", json_string("exited"));
-                json_object_set_new(ex, "code", json_integer(r->exit_code));
+                a->exit_how = SESSION_EXIT_EXITED;
+                a->exit_code = r->exit_code;
                 break;
         case RUNNER_SIGNALED:
-                json_object_set_new(ex, "how", json_string("signaled"));
-                json_object_set_new(ex, "signal", json_integer(r->exit_signal));
+                a->exit_how = SESSION_EXIT_SIGNALED;
+                a->exit_signal = r->exit_signal;
                 break;
         }
-        json_object_set_new(ex, "signal_sent", json_integer(r->signal_sent));
-        json_object_set_new(a, "exit", ex);
-        json_object_set_new(a, "timed_out", json_boolean(r->timed_out));
-        json_object_set_new(a, "kvm_internal_error", json_boolean(r->kvm_error));
+        if (r->dump_found) {
+                a->has_dump = true;
+                a->dump_bytes = r->dump.bytes_actual;
+                a->dump_crc32 = r->dump.crc_actual;
+                if (dup_to(&a->dump_status, framing_status_str(r->dump.status)) < 0)
+                        return -ENOMEM;
+        }
+        a->marks = calloc(r->nmarks ? r->nmarks : 1, sizeof(*a->marks));
+        if (!a->marks)
+                return -ENOMEM;
+        for (size_t i = 0; i < r->nmarks; i++) {
+                const struct runner_mark *m = &r->marks[i];
+
+                a->marks[i] = (struct session_mark){NULL, m->host_ns, m->uptime_ns, m->offset};
+                a->nmarks++;
+                if (dup_to(&a->marks[i].name, m->name) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Attempt k of a run from the runner's result; its captures are the
+ * files prefix.console, .serial and .qemu.log. Returns 0 or -ENOMEM
+ * (a's strings are then released with its run). */
+static int attempt_from(const struct runner_result *r, unsigned k, const char *accel,
+                        const char *prefix, struct session_attempt *a)
+{
+        memset(a, 0, sizeof(*a));
+        a->attempt = k;
+        a->verdict = r->verdict;
+        a->host =
+            (struct session_host_marks){r->t_spawn,      r->t_first_console, r->t_first_serial,
+                                        r->t_dump_begin, r->t_dump_end,      r->t_exit};
+        a->off_dump_begin = r->off_dump_begin;
+        a->off_dump_end = r->off_dump_end;
+        a->console_bytes = r->console.len;
+        a->serial_bytes = r->serial.len;
+        a->console_truncated = r->console_truncated;
+        a->signal_sent = r->signal_sent;
+        a->timed_out = r->timed_out;
+        a->kvm_internal_error = r->kvm_error;
         if (r->t_exit && r->t_spawn)
-                json_object_set_new(a, "wall_ns",
-                                    json_integer((json_int_t)(r->t_exit - r->t_spawn)));
-        json_object_set_new(cpu, "qemu_user", json_integer((json_int_t)r->qemu_user_ns));
-        json_object_set_new(cpu, "qemu_system", json_integer((json_int_t)r->qemu_sys_ns));
-        json_object_set_new(cpu, "collector_user", json_integer((json_int_t)r->self_user_ns));
-        json_object_set_new(cpu, "collector_system", json_integer((json_int_t)r->self_sys_ns));
-        json_object_set_new(a, "cpu_ns", cpu);
-        return a;
+                a->wall_ns = r->t_exit - r->t_spawn;
+        a->cpu_qemu_user_ns = r->qemu_user_ns;
+        a->cpu_qemu_system_ns = r->qemu_sys_ns;
+        a->cpu_collector_user_ns = r->self_user_ns;
+        a->cpu_collector_system_ns = r->self_sys_ns;
+        if (dup_to(&a->reason, r->reason) < 0 || dup_to(&a->accel, accel) < 0 ||
+            asprintf(&a->console_file, "%s.console", prefix) < 0 ||
+            asprintf(&a->serial_file, "%s.serial", prefix) < 0 ||
+            asprintf(&a->qemu_log_file, "%s.qemu.log", prefix) < 0)
+                return -ENOMEM;
+        return attempt_outcome(r, a);
 }
 
 static int save_captures(const char *dir, unsigned run, const char *suffix,
@@ -286,98 +248,97 @@ static void config_for(const struct collect *c, const struct variant_cfg *v, str
         q->nextra = v->nqemu_args;
 }
 
+/* ---- one run ---- */
+
 enum run_outcome { RUN_RECORDED, RUN_INTERRUPTED, RUN_HOST_ERROR };
 
-/* Boot run number run (with retries) and record it. */
-static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool warmup,
-                               struct session_run_info *out_verdict, json_t **out_run)
+/* Boot attempt k of run into rec->attempts[k - 1] and keep its captures
+ * (as NNNN.aK.* unless it is the final attempt). Sets *last. */
+static enum run_outcome boot_attempt(struct collect *c, struct session_run *rec, size_t vi,
+                                     unsigned k, bool *last)
 {
-        const struct variant_cfg *v = &c->v[vi];
         struct runner_opts ro = {c->timeout_ns, c->stop, 2};
-        json_t *attempts = json_array(), *rj;
+        const struct variant_cfg *v = &c->v[vi];
+        enum run_outcome out = RUN_HOST_ERROR;
+        char suffix[16] = "", prefix[32];
         struct runner_result r;
         struct qemu_config q;
-        enum runner_verdict final = RUNNER_CRASH;
-        const char *final_reason = "";
-        uint64_t boot_ns = 0;
-        char started[32], run_prefix[16], reason[256] = "";
         int ret;
 
-        utc_now(started);
-        snprintf(run_prefix, sizeof(run_prefix), "%04u", run);
         config_for(c, v, &q);
-        for (unsigned k = 1; k <= c->retries + 1; k++) {
-                bool last;
-                char suffix[16], prefix[32];
-
-                ret = runner_run(&q, &ro, &r);
-                if (ret < 0) {
-                        say_error(c, "run %u: cannot boot: %s", run, strerror(-ret));
-                        runner_result_free(&r);
-                        json_decref(attempts);
-                        return RUN_HOST_ERROR;
-                }
-                if (r.interrupted) {
-                        runner_result_free(&r);
-                        json_decref(attempts);
-                        return RUN_INTERRUPTED;
-                }
-                last = r.verdict != RUNNER_TIMEOUT || k == c->retries + 1;
-                suffix[0] = '\0';
-                if (!last)
-                        snprintf(suffix, sizeof(suffix), ".a%u", k);
-                snprintf(prefix, sizeof(prefix), "%s%s", run_prefix, suffix);
-                ret = save_captures(c->dir, run, suffix, &r);
-                if (ret < 0) {
-                        say_error(c, "cannot write run %u in '%s': %s", run, c->dir,
-                                  strerror(-ret));
-                        runner_result_free(&r);
-                        json_decref(attempts);
-                        return RUN_HOST_ERROR;
-                }
-                json_array_append_new(attempts, attempt_json(&r, k, c->accel, prefix));
-                if (r.verdict != RUNNER_OK) {
-                        c->failures++;
-                        say(c, COLLECT_EV_RUN_WARNING, "run %u (%s) attempt %u: %s: %s%s", run,
-                            v->name, k, runner_verdict_name(r.verdict), r.reason,
-                            last ? "" : "; retrying");
-                }
-                if (last) {
-                        final = r.verdict;
-                        snprintf(reason, sizeof(reason), "%s", r.reason);
-                        final_reason = reason;
-                        if (r.t_dump_begin)
-                                boot_ns = r.t_dump_begin - r.t_spawn;
-                }
-                runner_result_free(&r);
-                if (last)
-                        break;
+        ret = runner_run(&q, &ro, &r);
+        if (ret < 0) {
+                say_error(c, "run %u: cannot boot: %s", rec->run, strerror(-ret));
+                goto out;
         }
-        if (warmup && final == RUNNER_OK)
-                final = RUNNER_WARMUP;
-        rj = json_object();
-        json_object_set_new(rj, "schema_version", json_integer(SESSION_SCHEMA_VERSION));
-        json_object_set_new(rj, "kind", json_string(SESSION_RUN_KIND));
-        json_object_set_new(rj, "run", json_integer(run));
-        json_object_set_new(rj, "variant", json_string(v->name));
-        json_object_set_new(rj, "warmup", json_boolean(warmup));
-        json_object_set_new(rj, "verdict", json_string(runner_verdict_name(final)));
-        json_object_set_new(rj, "reason", json_string(final_reason));
-        json_object_set_new(rj, "started", json_string(started));
-        json_object_set_new(rj, "boot_ns",
-                            boot_ns ? json_integer((json_int_t)boot_ns) : json_null());
-        json_object_set_new(rj, "attempts", attempts);
-        ret = session_write_run(c->dir, run, rj);
+        if (r.interrupted) {
+                out = RUN_INTERRUPTED;
+                goto out;
+        }
+        *last = r.verdict != SESSION_TIMEOUT || k == c->retries + 1;
+        if (!*last)
+                snprintf(suffix, sizeof(suffix), ".a%u", k);
+        snprintf(prefix, sizeof(prefix), "%04u%s", rec->run, suffix);
+        ret = save_captures(c->dir, rec->run, suffix, &r);
+        if (ret == 0) {
+                rec->nattempts++;
+                ret = attempt_from(&r, k, c->accel, prefix, &rec->attempts[k - 1]);
+        }
+        if (ret < 0) {
+                say_error(c, "cannot write run %u in '%s': %s", rec->run, c->dir, strerror(-ret));
+                goto out;
+        }
+        if (r.verdict != SESSION_OK) {
+                c->failures++;
+                say(c, COLLECT_EV_RUN_WARNING, "run %u (%s) attempt %u: %s: %s%s", rec->run,
+                    v->name, k, session_verdict_name(r.verdict), r.reason,
+                    *last ? "" : "; retrying");
+        }
+        out = RUN_RECORDED;
+out:
+        runner_result_free(&r);
+        return out;
+}
+
+/* Boot run number run (with retries) and record it in *rec (the caller
+ * session_run_free()s it whatever the outcome). */
+static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool warmup,
+                               struct session_run *rec)
+{
+        const struct session_attempt *final;
+        char started[32];
+        bool last = false;
+        int ret;
+
+        memset(rec, 0, sizeof(*rec));
+        utc_now(started);
+        rec->run = run;
+        rec->warmup = warmup;
+        rec->attempts = calloc(c->retries + 1, sizeof(*rec->attempts));
+        if (!rec->attempts || dup_to(&rec->variant, c->v[vi].name) < 0 ||
+            dup_to(&rec->started, started) < 0) {
+                say_error(c, "out of memory");
+                return RUN_HOST_ERROR;
+        }
+        for (unsigned k = 1; !last; k++) {
+                enum run_outcome out = boot_attempt(c, rec, vi, k, &last);
+
+                if (out != RUN_RECORDED)
+                        return out;
+        }
+        final = session_run_final(rec);
+        rec->verdict = warmup && final->verdict == SESSION_OK ? SESSION_WARMUP : final->verdict;
+        if (dup_to(&rec->reason, final->reason) < 0) {
+                say_error(c, "out of memory");
+                return RUN_HOST_ERROR;
+        }
+        if (final->host.dump_begin)
+                rec->boot_ns = final->host.dump_begin - final->host.spawn;
+        ret = session_run_write(c->dir, rec);
         if (ret < 0) {
                 say_error(c, "cannot write run %u in '%s': %s", run, c->dir, strerror(-ret));
-                json_decref(rj);
                 return RUN_HOST_ERROR;
         }
-        if (session_run_info(rj, out_verdict) < 0) {
-                json_decref(rj);
-                return RUN_HOST_ERROR;
-        }
-        *out_run = rj;
         return RUN_RECORDED;
 }
 
@@ -417,30 +378,128 @@ static int check_kernel(struct collect *c, const char *path)
         return 0;
 }
 
-static json_t *file_json(const char *path)
+/* Before anything is booted or written: o->out holds no session yet and
+ * every kernel and initrd can be read. Returns 0 or -EINVAL. */
+static int preflight(struct collect *c, const struct collect_opts *o,
+                     const struct session_variant *sv, size_t nsv)
 {
-        char hex[65], *abs;
-        uint64_t size;
-        json_t *f;
+        char *p;
 
-        if (session_file_sha256(path, hex, &size) < 0)
-                return NULL;
-        abs = realpath(path, NULL);
-        f = json_object();
-        json_object_set_new(f, "path", json_string(abs ? abs : path));
-        json_object_set_new(f, "size", json_integer((json_int_t)size));
-        json_object_set_new(f, "sha256", json_string(hex));
-        free(abs);
-        return f;
+        if (asprintf(&p, "%s/session.json", o->out) >= 0) {
+                bool exists = access(p, F_OK) == 0;
+
+                free(p);
+                if (exists) {
+                        say_error(c,
+                                  "'%s' already holds a session; continue it with --resume or "
+                                  "choose another -o",
+                                  o->out);
+                        return -EINVAL;
+                }
+        }
+        if (check_kernel(c, o->kernel) < 0)
+                return -EINVAL;
+        if (o->initrd && check_file(c, "initrd", o->initrd) < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < nsv; i++) {
+                if (sv[i].kernel && check_kernel(c, sv[i].kernel) < 0)
+                        return -EINVAL;
+                if (sv[i].initrd && check_file(c, "initrd", sv[i].initrd) < 0)
+                        return -EINVAL;
+        }
+        return 0;
 }
 
-static json_t *strv_json(char *const *v, size_t n)
+/* Find QEMU into c->qemu: want, else $BOOTLENS_QEMU, else the default;
+ * on resume, the binary the session used unless $BOOTLENS_QEMU is set.
+ * Returns 0 or -EINVAL. */
+static int find_qemu(struct collect *c, const char *want, bool resume, const char *stored)
 {
-        json_t *a = json_array();
+        const char *env = getenv("BOOTLENS_QEMU"), *shown;
+        int ret = qemu_find(want ? want : (env ? NULL : stored), &c->qemu);
 
-        for (size_t i = 0; i < n; i++)
-                json_array_append_new(a, json_string(v[i]));
-        return a;
+        if (ret == 0)
+                return 0;
+        if (want)
+                shown = want;
+        else if (resume)
+                shown = stored ? stored : QEMU_DEFAULT_BINARY;
+        else
+                shown = env && *env ? env : QEMU_DEFAULT_BINARY;
+        say_error(c,
+                  "cannot find QEMU '%s': %s (install the Debian package %s, or give --qemu PATH)",
+                  shown, strerror(-ret), QEMU_DEBIAN_PACKAGE);
+        return -EINVAL;
+}
+
+static void free_variant_cfgs(struct collect *c)
+{
+        for (size_t i = 0; i < c->nv; i++)
+                free(c->v[i].qemu_args);
+        free(c->v);
+        c->v = NULL;
+        c->nv = 0;
+}
+
+/* c->v from the options (strings borrowed from o and sv; no cmdline yet).
+ * Returns 0 or -ENOMEM. */
+static int variants_from_opts(struct collect *c, const struct collect_opts *o,
+                              const struct session_variant *sv, size_t nsv)
+{
+        c->v = calloc(nsv, sizeof(*c->v));
+        if (!c->v)
+                return -ENOMEM;
+        c->nv = nsv;
+        for (size_t i = 0; i < nsv; i++) {
+                struct variant_cfg *v = &c->v[i];
+
+                v->name = sv[i].name;
+                v->kernel = sv[i].kernel ? sv[i].kernel : o->kernel;
+                v->initrd = sv[i].initrd ? sv[i].initrd : o->initrd;
+                v->qemu_args = calloc(sv[i].nqemu_args + o->nextra + 1, sizeof(char *));
+                if (!v->qemu_args)
+                        return -ENOMEM;
+                for (size_t j = 0; j < sv[i].nqemu_args; j++)
+                        v->qemu_args[v->nqemu_args++] = sv[i].qemu_args[j];
+                for (size_t j = 0; j < o->nextra; j++)
+                        v->qemu_args[v->nqemu_args++] = o->extra[j];
+        }
+        return 0;
+}
+
+/* Fill c->v from session.json's variants (strings borrowed from it). */
+static int variants_from_session(struct collect *c)
+{
+        const struct session_info *in = session_info(c->s);
+
+        c->v = calloc(in->nvariants, sizeof(*c->v));
+        if (!c->v) {
+                say_error(c, "out of memory");
+                return -ENOMEM;
+        }
+        c->nv = in->nvariants;
+        for (size_t i = 0; i < in->nvariants; i++) {
+                const struct session_variant_info *vi = &in->variants[i];
+                struct variant_cfg *v = &c->v[i];
+
+                v->name = vi->name;
+                v->kernel = vi->kernel.path;
+                v->initrd = vi->initrd.path;
+                v->cmdline = vi->cmdline;
+                v->qemu_args = calloc(vi->nqemu_args + 1, sizeof(char *));
+                if (!v->qemu_args) {
+                        say_error(c, "out of memory");
+                        return -ENOMEM;
+                }
+                for (size_t j = 0; j < vi->nqemu_args; j++)
+                        v->qemu_args[v->nqemu_args++] = vi->qemu_args[j];
+                if (!v->kernel || !v->cmdline) {
+                        say_error(c, "'%s/session.json': variant '%s' lacks a kernel or cmdline",
+                                  c->dir, v->name);
+                        return -EINVAL;
+                }
+        }
+        return 0;
 }
 
 /* The command line for a variant: the base (Linux default + --append, or
@@ -478,6 +537,19 @@ static char *base_cmdline(const struct collect_opts *o, const char *kernel, uint
         return s;
 }
 
+/* Variant i's command line for a guest TSC of tsc_khz (0: none given). */
+static char *cmdline_for(const struct collect_opts *o, const struct session_variant *sv,
+                         const char *kernel, uint64_t tsc_khz)
+{
+        char *base = base_cmdline(o, kernel, tsc_khz), *s;
+
+        if (!base)
+                return NULL;
+        s = variant_cmdline(base, sv);
+        free(base);
+        return s;
+}
+
 /* Boot variant 0 once under a hardware accelerator to see whether it runs
  * a guest at all. Returns true when it produced a whole dump; *why says
  * what went wrong otherwise. */
@@ -499,7 +571,7 @@ static bool probe_accel(struct collect *c, const char *accel, char *why, size_t 
                 c->accel = saved;
                 return false;
         }
-        ok = r.verdict == RUNNER_OK;
+        ok = r.verdict == SESSION_OK;
         if (r.kvm_error)
                 snprintf(why, whysize, "QEMU reported \"KVM internal error\"");
         else if (!ok)
@@ -509,382 +581,388 @@ static bool probe_accel(struct collect *c, const char *accel, char *why, size_t 
         return ok;
 }
 
-static void free_variant_cfgs(struct collect *c)
+/* The hardware accelerator "auto" means on this host. */
+static enum qemu_accel host_hw_accel(void)
 {
-        for (size_t i = 0; i < c->nv; i++)
-                free(c->v[i].qemu_args);
-        free(c->v);
-        c->v = NULL;
-        c->nv = 0;
+#ifdef __APPLE__
+        return QEMU_ACCEL_HVF;
+#elif defined(__NetBSD__)
+        return QEMU_ACCEL_NVMM;
+#else
+        return QEMU_ACCEL_KVM;
+#endif
 }
 
-/* Fill c->v from session.json's variants (strings borrowed from it). */
-static int variants_from_session(struct collect *c)
+/* Whether hw runs variant 0 here (a probe boot, with a command line
+ * without tsc_early_khz): *why says why not. Returns 1, 0, -EINTR when
+ * stopped meanwhile, -ENOMEM. */
+static int hw_accel_works(struct collect *c, const struct collect_opts *o,
+                          const struct session_variant *sv0, enum qemu_accel hw, char *why,
+                          size_t whysize)
 {
-        size_t n = session_variant_count(c->s);
+        char *cmdline;
+        bool ok;
 
-        c->v = calloc(n, sizeof(*c->v));
-        if (!c->v)
+        if (!qemu_accel_present(hw)) {
+                snprintf(why, whysize, "%s is not available on this host", qemu_accel_name(hw));
+                return 0;
+        }
+        cmdline = cmdline_for(o, sv0, c->v[0].kernel, 0);
+        if (!cmdline)
                 return -ENOMEM;
-        c->nv = n;
-        for (size_t i = 0; i < n; i++) {
-                json_t *v = session_variant(c->s, i);
-                json_t *args = json_object_get(v, "qemu_args");
-                json_t *initrd = json_object_get(v, "initrd");
+        c->v[0].cmdline = cmdline;
+        ok = probe_accel(c, qemu_accel_name(hw), why, whysize);
+        c->v[0].cmdline = NULL;
+        free(cmdline);
+        if (c->stop && *c->stop)
+                return -EINTR;
+        return ok;
+}
 
-                c->v[i].name = session_variant_name(c->s, i);
-                c->v[i].kernel =
-                    json_string_value(json_object_get(json_object_get(v, "kernel"), "path"));
-                c->v[i].initrd = json_is_object(initrd)
-                                     ? json_string_value(json_object_get(initrd, "path"))
-                                     : NULL;
-                c->v[i].cmdline = session_variant_cmdline(c->s, i);
-                c->v[i].qemu_args = calloc(json_array_size(args) + 1, sizeof(char *));
-                if (!c->v[i].qemu_args)
-                        return -ENOMEM;
-                for (size_t j = 0; j < json_array_size(args); j++) {
-                        const char *a = json_string_value(json_array_get(args, j));
+/* Set c->accel from o->accel: tcg as asked; kvm (hvf, nvmm) only if a
+ * probe boot runs a guest; auto falls back to tcg with a note (also in
+ * *note, which points into why). Returns 0, -ENODEV (the accelerator
+ * asked for is unusable), -EINTR, -ENOMEM, with c->bad_input false. */
+static int choose_accel(struct collect *c, const struct collect_opts *o,
+                        const struct session_variant *sv0, char *why, size_t whysize,
+                        const char **note)
+{
+        enum qemu_accel hw = o->accel == QEMU_ACCEL_AUTO ? host_hw_accel() : o->accel;
+        const char *name = qemu_accel_name(hw);
+        bool present = qemu_accel_present(hw);
+        int works;
 
-                        if (a)
-                                c->v[i].qemu_args[c->v[i].nqemu_args++] = (char *)a;
-                }
-                if (!c->v[i].kernel || !c->v[i].cmdline) {
-                        say_error(c, "'%s/session.json': variant '%s' lacks a kernel or cmdline",
-                                  c->dir, c->v[i].name);
-                        return -EINVAL;
-                }
+        *note = NULL;
+        c->accel = "tcg";
+        if (o->accel == QEMU_ACCEL_TCG)
+                return 0;
+        works = hw_accel_works(c, o, sv0, hw, why, whysize);
+        if (works == 1) {
+                c->accel = name;
+                return 0;
+        }
+        if (works == 0 && o->accel == QEMU_ACCEL_AUTO) {
+                if (present)
+                        say(c, COLLECT_EV_NOTE, "%s does not run a guest here (%s); using tcg",
+                            name, why);
+                *note = why;
+                return 0;
+        }
+        if (works == -EINTR)
+                say_error(c, "interrupted");
+        else if (works < 0)
+                say_error(c, "out of memory");
+        else if (!present)
+                say_error(c, "--accel %s: %s; use --accel tcg", name, why);
+        else
+                say_error(c, "--accel %s: %s does not run a guest here: %s; use --accel tcg", name,
+                          name, why);
+        c->bad_input = false;
+        return works < 0 ? works : -ENODEV;
+}
+
+/* ---- session.json ---- */
+
+/* session.json being built: the info and what its pointers point to. */
+struct meta {
+        struct session_info info;
+        char id[32], created[32], hostname[256];
+        char *cpu;
+        struct utsname u;
+        struct session_label *labels;
+        struct session_variant_info *variants;
+        struct variant_store {
+                char *kernel_path, *initrd_path;
+                char kernel_sha[65], initrd_sha[65];
+                char **argv;
+        } * store;
+        struct session_plan_entry *plan;
+};
+
+static void meta_free(struct meta *m)
+{
+        for (size_t i = 0; m->store && i < m->info.nvariants; i++) {
+                free(m->store[i].kernel_path);
+                free(m->store[i].initrd_path);
+                qemu_argv_free(m->store[i].argv);
+        }
+        for (size_t i = 0; m->labels && i < m->info.nlabels; i++)
+                free((char *)m->labels[i].key);
+        free(m->store);
+        free(m->variants);
+        free(m->labels);
+        free(m->plan);
+        free(m->cpu);
+}
+
+/* path's absolute name, size and sha256 into f (strings in *abs, sha). */
+static int file_info(struct collect *c, const char *path, struct session_file *f, char **abs,
+                     char sha[65])
+{
+        int ret = session_file_sha256(path, sha, &f->size);
+
+        if (ret < 0) {
+                say_error(c, "cannot read '%s': %s", path, strerror(-ret));
+                return -EINVAL;
+        }
+        *abs = realpath(path, NULL);
+        f->path = *abs ? *abs : path;
+        f->sha256 = sha;
+        return 0;
+}
+
+/* Variant i as recorded: files with their sha256, and the whole argv with
+ * the console/serial fds shown as 3 and 4 (they vary from run to run). */
+static int variant_info(struct collect *c, size_t i, struct variant_store *st,
+                        struct session_variant_info *vi)
+{
+        const struct variant_cfg *v = &c->v[i];
+        struct qemu_config q;
+        int ret;
+
+        vi->name = v->name;
+        vi->cmdline = v->cmdline;
+        vi->qemu_args = v->qemu_args;
+        vi->nqemu_args = v->nqemu_args;
+        ret = file_info(c, v->kernel, &vi->kernel, &st->kernel_path, st->kernel_sha);
+        if (ret == 0 && v->initrd)
+                ret = file_info(c, v->initrd, &vi->initrd, &st->initrd_path, st->initrd_sha);
+        if (ret < 0)
+                return ret;
+        config_for(c, v, &q);
+        q.console_fd = 3;
+        q.serial_fd = 4;
+        if (qemu_build_argv(&q, &st->argv) >= 0) {
+                vi->argv = st->argv;
+                while (st->argv[vi->nargv])
+                        vi->nargv++;
         }
         return 0;
+}
+
+/* The plan: interleaved, warm-ups of every variant first, then run 1 of
+ * each, run 2 ...; otherwise each variant's warm-ups just before its runs. */
+static int make_plan(struct meta *m, const struct collect_opts *o, size_t nsv)
+{
+        size_t per = (size_t)(o->warmup + o->runs), total = nsv * per, n = 0;
+
+        m->plan = calloc(total ? total : 1, sizeof(*m->plan));
+        if (!m->plan)
+                return -ENOMEM;
+        for (size_t a = 0; a < (o->interleave ? per : nsv); a++) {
+                for (size_t b = 0; b < (o->interleave ? nsv : per); b++, n++) {
+                        size_t vi = o->interleave ? b : a, k = o->interleave ? a : b;
+
+                        m->plan[n] =
+                            (struct session_plan_entry){(unsigned)n + 1, vi, k < o->warmup};
+                }
+        }
+        m->info.plan = m->plan;
+        m->info.nplan = n;
+        return 0;
+}
+
+static int meta_labels(struct meta *m, const struct collect_opts *o)
+{
+        m->labels = calloc(o->nlabels ? o->nlabels : 1, sizeof(*m->labels));
+        if (!m->labels)
+                return -ENOMEM;
+        m->info.labels = m->labels;
+        for (size_t i = 0; i < o->nlabels; i++) {
+                const char *eq = strchr(o->labels[i], '=');
+                size_t klen = eq ? (size_t)(eq - o->labels[i]) : strlen(o->labels[i]);
+
+                m->labels[i].key = strndup(o->labels[i], klen);
+                if (!m->labels[i].key)
+                        return -ENOMEM;
+                m->labels[i].value = eq ? eq + 1 : "";
+                m->info.nlabels++;
+        }
+        return 0;
+}
+
+static void meta_host(struct meta *m, const struct collect *c, const struct collect_opts *o,
+                      const char *version, const char *note, uint64_t tsc_khz)
+{
+        struct session_host *h = &m->info.host;
+
+        gethostname(m->hostname, sizeof(m->hostname) - 1);
+        m->cpu = cpu_model();
+        h->hostname = m->hostname;
+        h->cpu_model = m->cpu;
+        h->cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        if (uname(&m->u) == 0) {
+                h->os = m->u.sysname;
+                h->kernel = m->u.release;
+                h->arch = m->u.machine;
+        }
+        h->qemu_binary = c->qemu;
+        h->qemu_version = version;
+        h->accel = c->accel;
+        h->accel_requested = qemu_accel_name(o->accel);
+        h->accel_note = note;
+        h->tsc_khz = tsc_khz;
+}
+
+static void meta_settings(struct meta *m, const struct collect_opts *o)
+{
+        m->info.settings = (struct session_settings){
+            .runs = o->runs,
+            .warmup = o->warmup,
+            .timeout_s = o->timeout_s,
+            .retries = o->retries,
+            .interleave = o->interleave,
+            .append = o->append,
+            .bare_append = o->bare_append,
+            .qemu_args = o->extra,
+            .nqemu_args = o->nextra,
+        };
+}
+
+/* Write o->out/session.json for c->v (command lines set). Returns 0 or
+ * -errno (an ERROR event said why). */
+static int write_session(struct collect *c, const struct collect_opts *o, const char *version,
+                         const char *note, uint64_t tsc_khz)
+{
+        struct meta m = {0};
+        int ret = -ENOMEM;
+
+        session_new_id(m.id);
+        utc_now(m.created);
+        m.info.id = m.id;
+        m.info.created = m.created;
+        m.info.tool_name = "bootlens";
+        m.info.tool_version = BOOTLENS_VERSION;
+        meta_host(&m, c, o, version, note, tsc_khz);
+        meta_settings(&m, o);
+        m.variants = calloc(c->nv, sizeof(*m.variants));
+        m.store = calloc(c->nv, sizeof(*m.store));
+        if (!m.variants || !m.store || meta_labels(&m, o) < 0 || make_plan(&m, o, c->nv) < 0)
+                goto out_nomem;
+        m.info.variants = m.variants;
+        for (size_t i = 0; i < c->nv; i++) {
+                m.info.nvariants++;
+                ret = variant_info(c, i, &m.store[i], &m.variants[i]);
+                if (ret < 0)
+                        goto out;
+        }
+        ret = session_create(o->out, &m.info);
+        if (ret < 0)
+                say_error(c, "cannot create session '%s': %s", o->out, strerror(-ret));
+        goto out;
+out_nomem:
+        say_error(c, "out of memory");
+        c->bad_input = false;
+out:
+        meta_free(&m);
+        return ret;
 }
 
 /* Create the session for a fresh collection. Returns 0 or -errno (with
  * c->bad_input set when the error concerns the options or their files). */
 static int new_session(struct collect *c, const struct collect_opts *o)
 {
-        struct session_variant def = {0};
-        const struct session_variant *sv = o->variants;
-        size_t nsv = o->nvariants;
-        json_t *meta = NULL, *variants, *plan, *labels, *settings, *host;
-        char *version = NULL, id[32], created[32], why[256] = "", err[256];
-        const char *accel_note = NULL;
+        struct session_variant def = {.name = "default"};
+        const struct session_variant *sv = o->nvariants ? o->variants : &def;
+        size_t nsv = o->nvariants ? o->nvariants : 1;
+        char *version = NULL, why[256] = "", err[256];
+        const char *note;
         uint64_t tsc_khz = 0;
-        char *base_tcg = NULL, *base_hw = NULL;
-        enum qemu_accel chosen = o->accel;
-        int ret, code = -EINVAL;
         char **cmdlines = NULL;
-        unsigned run = 0;
+        int ret;
 
-        if (nsv == 0) {
-                def.name = "default";
-                sv = &def;
-                nsv = 1;
-        }
-        {
-                char *p;
-
-                if (asprintf(&p, "%s/session.json", o->out) >= 0) {
-                        bool exists = access(p, F_OK) == 0;
-
-                        free(p);
-                        if (exists) {
-                                say_error(c,
-                                          "'%s' already holds a session; continue it with "
-                                          "--resume or choose another -o",
-                                          o->out);
-                                return -EINVAL;
-                        }
-                }
-        }
-        if (check_kernel(c, o->kernel) < 0)
-                return -EINVAL;
-        if (o->initrd && check_file(c, "initrd", o->initrd) < 0)
-                return -EINVAL;
-        for (size_t i = 0; i < nsv; i++) {
-                if (sv[i].kernel && check_kernel(c, sv[i].kernel) < 0)
-                        return -EINVAL;
-                if (sv[i].initrd && check_file(c, "initrd", sv[i].initrd) < 0)
-                        return -EINVAL;
-        }
-        ret = qemu_find(o->qemu, &c->qemu);
-        if (ret < 0) {
-                const char *want = o->qemu ? o->qemu
-                                           : (getenv("BOOTLENS_QEMU") && *getenv("BOOTLENS_QEMU")
-                                                  ? getenv("BOOTLENS_QEMU")
-                                                  : QEMU_DEFAULT_BINARY);
-
-                say_error(c,
-                          "cannot find QEMU '%s': %s (install the Debian package %s, or give "
-                          "--qemu PATH)",
-                          want, strerror(-ret), QEMU_DEBIAN_PACKAGE);
-                return -EINVAL;
-        }
+        ret = preflight(c, o, sv, nsv);
+        if (ret == 0)
+                ret = find_qemu(c, o->qemu, false, NULL);
+        if (ret < 0)
+                return ret;
         ret = qemu_version(c->qemu, &version);
         if (ret < 0) {
                 say_error(c, "cannot run '%s --version': %s", c->qemu, strerror(-ret));
                 return -EINVAL;
         }
-
-        /* Per-variant configuration, first for a hardware accelerator (no
-         * tsc_early_khz), so that a probe boot can use it. */
-        c->v = calloc(nsv, sizeof(*c->v));
+        ret = -ENOMEM;
         cmdlines = calloc(nsv, sizeof(*cmdlines));
-        if (!c->v || !cmdlines)
+        if (!cmdlines || variants_from_opts(c, o, sv, nsv) < 0)
                 goto out_nomem;
-        c->nv = nsv;
-        if (hosttsc_khz(&tsc_khz) < 0)
+        ret = choose_accel(c, o, &sv[0], why, sizeof(why), &note);
+        if (ret < 0)
+                goto out;
+        /* Under TCG the guest TSC runs at the host's rate: tell Linux. */
+        if (strcmp(c->accel, "tcg") != 0 || hosttsc_khz(&tsc_khz) < 0)
                 tsc_khz = 0;
         for (size_t i = 0; i < nsv; i++) {
-                struct variant_cfg *v = &c->v[i];
-
-                v->name = sv[i].name;
-                v->kernel = sv[i].kernel ? sv[i].kernel : o->kernel;
-                v->initrd = sv[i].initrd ? sv[i].initrd : o->initrd;
-                v->qemu_args = calloc(sv[i].nqemu_args + o->nextra + 1, sizeof(char *));
-                if (!v->qemu_args)
-                        goto out_nomem;
-                for (size_t j = 0; j < sv[i].nqemu_args; j++)
-                        v->qemu_args[v->nqemu_args++] = sv[i].qemu_args[j];
-                for (size_t j = 0; j < o->nextra; j++)
-                        v->qemu_args[v->nqemu_args++] = o->extra[j];
-        }
-
-        if (chosen != QEMU_ACCEL_TCG) {
-                enum qemu_accel hw = chosen;
-                bool present;
-
-                if (chosen == QEMU_ACCEL_AUTO) {
-#ifdef __APPLE__
-                        hw = QEMU_ACCEL_HVF;
-#elif defined(__NetBSD__)
-                        hw = QEMU_ACCEL_NVMM;
-#else
-                        hw = QEMU_ACCEL_KVM;
-#endif
-                }
-                present = qemu_accel_present(hw);
-                if (!present) {
-                        snprintf(why, sizeof(why), "%s is not available on this host",
-                                 qemu_accel_name(hw));
-                } else {
-                        base_hw = base_cmdline(o, c->v[0].kernel, 0);
-                        if (!base_hw)
-                                goto out_nomem;
-                        cmdlines[0] = variant_cmdline(base_hw, &sv[0]);
-                        if (!cmdlines[0])
-                                goto out_nomem;
-                        c->v[0].cmdline = cmdlines[0];
-                        if (probe_accel(c, qemu_accel_name(hw), why, sizeof(why))) {
-                                why[0] = '\0';
-                                c->accel = qemu_accel_name(hw);
-                        }
-                        free(cmdlines[0]);
-                        cmdlines[0] = NULL;
-                        if (c->stop && *c->stop) {
-                                say_error(c, "interrupted");
-                                c->bad_input = false;
-                                code = -EINTR;
-                                goto out;
-                        }
-                }
-                if (!c->accel) {
-                        if (chosen != QEMU_ACCEL_AUTO && !present) {
-                                say_error(c, "--accel %s: %s; use --accel tcg", qemu_accel_name(hw),
-                                          why);
-                                c->bad_input = false;
-                                code = -ENODEV;
-                                goto out;
-                        }
-                        if (chosen != QEMU_ACCEL_AUTO) {
-                                say_error(c,
-                                          "--accel %s: %s does not run a guest here: %s; use "
-                                          "--accel tcg",
-                                          qemu_accel_name(hw), qemu_accel_name(hw), why);
-                                c->bad_input = false;
-                                code = -ENODEV;
-                                goto out;
-                        }
-                        if (present) {
-                                say(c, COLLECT_EV_NOTE,
-                                    "%s does not run a guest here (%s); using tcg",
-                                    qemu_accel_name(hw), why);
-                        }
-                        accel_note = why;
-                }
-        }
-        if (!c->accel)
-                c->accel = "tcg";
-        if (strcmp(c->accel, "tcg") != 0)
-                tsc_khz = 0;
-        base_tcg = base_cmdline(o, o->kernel, tsc_khz);
-        if (!base_tcg)
-                goto out_nomem;
-        for (size_t i = 0; i < nsv; i++) {
-                char *base = base_tcg;
-
-                if (sv[i].kernel) {
-                        base = base_cmdline(o, sv[i].kernel, tsc_khz);
-                        if (!base)
-                                goto out_nomem;
-                }
-                cmdlines[i] = variant_cmdline(base, &sv[i]);
-                if (base != base_tcg)
-                        free(base);
+                cmdlines[i] =
+                    cmdline_for(o, &sv[i], sv[i].kernel ? sv[i].kernel : o->kernel, tsc_khz);
                 if (!cmdlines[i])
                         goto out_nomem;
+                c->v[i].cmdline = cmdlines[i];
         }
-
-        /* session.json */
-        meta = json_object();
-        session_new_id(id);
-        utc_now(created);
-        json_object_set_new(meta, "schema_version", json_integer(SESSION_SCHEMA_VERSION));
-        json_object_set_new(meta, "kind", json_string(SESSION_KIND));
-        json_object_set_new(meta, "session_id", json_string(id));
-        json_object_set_new(meta, "created", json_string(created));
-        json_object_set_new(
-            meta, "tool", json_pack("{s:s,s:s}", "name", "bootlens", "version", BOOTLENS_VERSION));
-        host = host_json(c->qemu, version);
-        json_object_set_new(host, "accel", json_string(c->accel));
-        json_object_set_new(host, "accel_requested", json_string(qemu_accel_name(o->accel)));
-        json_object_set_new(host, "accel_note", accel_note ? json_string(accel_note) : json_null());
-        json_object_set_new(host, "tsc_khz",
-                            tsc_khz ? json_integer((json_int_t)tsc_khz) : json_null());
-        json_object_set_new(meta, "host", host);
-        settings = json_object();
-        json_object_set_new(settings, "runs", json_integer((json_int_t)o->runs));
-        json_object_set_new(settings, "warmup", json_integer((json_int_t)o->warmup));
-        json_object_set_new(settings, "timeout_s", json_integer((json_int_t)o->timeout_s));
-        json_object_set_new(settings, "retries", json_integer((json_int_t)o->retries));
-        json_object_set_new(settings, "interleave", json_boolean(o->interleave));
-        json_object_set_new(settings, "append", o->append ? json_string(o->append) : json_null());
-        json_object_set_new(settings, "bare_append", json_boolean(o->bare_append));
-        json_object_set_new(settings, "qemu_args", strv_json(o->extra, o->nextra));
-        json_object_set_new(meta, "settings", settings);
-        labels = json_object();
-        for (size_t i = 0; i < o->nlabels; i++) {
-                char *eq = strchr(o->labels[i], '=');
-                char *key = strndup(o->labels[i], (size_t)(eq - o->labels[i]));
-
-                if (!key)
-                        goto out_nomem;
-                json_object_set_new(labels, key, json_string(eq + 1));
-                free(key);
-        }
-        json_object_set_new(meta, "labels", labels);
-        variants = json_array();
-        for (size_t i = 0; i < nsv; i++) {
-                struct variant_cfg *v = &c->v[i];
-                json_t *vj = json_object(), *kj, *ij = json_null();
-                struct qemu_config q;
-                char **argv = NULL;
-
-                v->cmdline = cmdlines[i];
-                kj = file_json(v->kernel);
-                if (v->initrd)
-                        ij = file_json(v->initrd);
-                if (!kj || !ij) {
-                        say_error(c, "cannot read '%s': %s", !kj ? v->kernel : v->initrd,
-                                  strerror(errno));
-                        json_decref(kj);
-                        json_decref(ij);
-                        json_decref(vj);
-                        json_decref(variants);
-                        goto out;
-                }
-                json_object_set_new(vj, "name", json_string(v->name));
-                json_object_set_new(vj, "kernel", kj);
-                json_object_set_new(vj, "initrd", ij);
-                json_object_set_new(vj, "cmdline", json_string(v->cmdline));
-                json_object_set_new(vj, "qemu_args", strv_json(v->qemu_args, v->nqemu_args));
-                /* The whole argv, console/serial fds shown as they are
-                 * passed (numbers vary from run to run). */
-                config_for(c, v, &q);
-                q.console_fd = 3;
-                q.serial_fd = 4;
-                if (qemu_build_argv(&q, &argv) >= 0) {
-                        size_t n = 0;
-
-                        while (argv[n])
-                                n++;
-                        json_object_set_new(vj, "argv", strv_json(argv, n));
-                }
-                qemu_argv_free(argv);
-                json_array_append_new(variants, vj);
-        }
-        json_object_set_new(meta, "variants", variants);
-        plan = json_array();
-        {
-                uint64_t rounds[2] = {o->warmup, o->runs};
-
-                for (int phase = 0; phase < 2; phase++) {
-                        size_t outer = o->interleave ? rounds[phase] : nsv;
-                        size_t inner = o->interleave ? nsv : rounds[phase];
-
-                        for (size_t a = 0; a < outer; a++) {
-                                for (size_t b = 0; b < inner; b++) {
-                                        size_t vi = o->interleave ? b : a;
-
-                                        json_array_append_new(
-                                            plan, json_pack("{s:I,s:s,s:b}", "run",
-                                                            (json_int_t)++run, "variant",
-                                                            sv[vi].name, "warmup", phase == 0));
-                                }
-                        }
-                }
-        }
-        /* --no-interleave: each variant's warm-ups just before its runs. */
-        if (!o->interleave && o->warmup) {
-                json_t *p2 = json_array();
-
-                run = 0;
-                for (size_t vi = 0; vi < nsv; vi++) {
-                        for (uint64_t k = 0; k < o->warmup + o->runs; k++)
-                                json_array_append_new(
-                                    p2, json_pack("{s:I,s:s,s:b}", "run", (json_int_t)++run,
-                                                  "variant", sv[vi].name, "warmup", k < o->warmup));
-                }
-                json_decref(plan);
-                plan = p2;
-        }
-        json_object_set_new(meta, "plan", plan);
-
-        ret = session_create(o->out, meta);
-        if (ret < 0) {
-                say_error(c, "cannot create session '%s': %s", o->out, strerror(-ret));
+        ret = write_session(c, o, version, note, tsc_khz);
+        if (ret < 0)
                 goto out;
-        }
-        ret = session_open(o->out, &c->s, err, sizeof(err));
-        if (ret < 0) {
+        if (session_open(o->out, &c->s, err, sizeof(err)) < 0) {
                 say_error(c, "%s", err);
+                ret = -EINVAL;
                 goto out;
         }
         /* From here on, everything comes from session.json, as on resume. */
         free_variant_cfgs(c);
-        if (variants_from_session(c) < 0)
-                goto out;
-        code = 0;
+        ret = variants_from_session(c) < 0 ? -EINVAL : 0;
         goto out;
 out_nomem:
         say_error(c, "out of memory");
         c->bad_input = false;
-        code = -ENOMEM;
+        ret = -ENOMEM;
 out:
         for (size_t i = 0; cmdlines && i < nsv; i++)
                 free(cmdlines[i]);
         free(cmdlines);
-        free(base_tcg);
-        free(base_hw);
         free(version);
-        json_decref(meta);
-        return code;
+        return ret < 0 ? ret : 0;
+}
+
+/* The files of every variant must be the ones the session began with.
+ * Returns 0 or -EINVAL. */
+static int check_unchanged(struct collect *c)
+{
+        const struct session_info *in = session_info(c->s);
+
+        for (size_t i = 0; i < in->nvariants; i++) {
+                const struct session_file *f[] = {&in->variants[i].kernel, &in->variants[i].initrd};
+                const char *what[] = {"kernel", "initrd"};
+
+                for (int k = 0; k < 2; k++) {
+                        char hex[65];
+                        uint64_t size;
+                        int ret;
+
+                        if (!f[k]->path)
+                                continue;
+                        ret = session_file_sha256(f[k]->path, hex, &size);
+                        if (ret < 0) {
+                                say_error(c, "cannot open %s '%s': %s", what[k], f[k]->path,
+                                          strerror(-ret));
+                                return -EINVAL;
+                        }
+                        if (!f[k]->sha256 || strcmp(f[k]->sha256, hex) != 0) {
+                                say_error(c,
+                                          "%s '%s' changed since the session began (sha256 %s, "
+                                          "now %s)",
+                                          what[k], f[k]->path, f[k]->sha256 ? f[k]->sha256 : "?",
+                                          hex);
+                                return -EINVAL;
+                        }
+                }
+        }
+        return 0;
 }
 
 /* Open o->out for --resume. Returns 0 or -EINVAL (an input error). */
 static int resume_session(struct collect *c, const struct collect_opts *o)
 {
+        const struct session_info *in;
         char err[512] = "";
-        json_t *host;
-        const char *stored_qemu, *accel;
         int ret;
 
         ret = session_open(o->out, &c->s, err, sizeof(err));
@@ -895,58 +973,19 @@ static int resume_session(struct collect *c, const struct collect_opts *o)
                         say_error(c, "%s", err[0] ? err : strerror(-ret));
                 return -EINVAL;
         }
-        host = json_object_get(session_meta(c->s), "host");
-        stored_qemu = json_string_value(json_object_get(host, "qemu_binary"));
-        accel = json_string_value(json_object_get(host, "accel"));
-        if (!accel) {
+        in = session_info(c->s);
+        if (!in->host.accel) {
                 say_error(c, "'%s/session.json': no host.accel", o->out);
                 return -EINVAL;
         }
-        c->accel = accel;
-        ret =
-            qemu_find(o->qemu ? o->qemu : (getenv("BOOTLENS_QEMU") ? NULL : stored_qemu), &c->qemu);
-        if (ret < 0) {
-                say_error(c,
-                          "cannot find QEMU '%s': %s (install the Debian package %s, or give "
-                          "--qemu PATH)",
-                          o->qemu       ? o->qemu
-                          : stored_qemu ? stored_qemu
-                                        : QEMU_DEFAULT_BINARY,
-                          strerror(-ret), QEMU_DEBIAN_PACKAGE);
+        c->accel = in->host.accel;
+        c->timeout_ns = in->settings.timeout_s * 1000000000ull;
+        if (!c->timeout_ns)
+                c->timeout_ns = COLLECT_DEFAULT_TIMEOUT_S * 1000000000ull;
+        c->retries = (unsigned)in->settings.retries;
+        if (find_qemu(c, o->qemu, true, in->host.qemu_binary) < 0 || variants_from_session(c) < 0)
                 return -EINVAL;
-        }
-        if (variants_from_session(c) < 0)
-                return -EINVAL;
-        /* The files must be the ones the session began with. */
-        for (size_t i = 0; i < c->nv; i++) {
-                json_t *v = session_variant(c->s, i);
-                const char *keys[] = {"kernel", "initrd"};
-
-                for (int k = 0; k < 2; k++) {
-                        json_t *f = json_object_get(v, keys[k]);
-                        const char *path = json_string_value(json_object_get(f, "path"));
-                        const char *sha = json_string_value(json_object_get(f, "sha256"));
-                        char hex[65];
-                        uint64_t size;
-
-                        if (!path)
-                                continue;
-                        ret = session_file_sha256(path, hex, &size);
-                        if (ret < 0) {
-                                say_error(c, "cannot open %s '%s': %s", keys[k], path,
-                                          strerror(-ret));
-                                return -EINVAL;
-                        }
-                        if (!sha || strcmp(sha, hex) != 0) {
-                                say_error(c,
-                                          "%s '%s' changed since the session began (sha256 %s, "
-                                          "now %s)",
-                                          keys[k], path, sha ? sha : "?", hex);
-                                return -EINVAL;
-                        }
-                }
-        }
-        return 0;
+        return check_unchanged(c);
 }
 
 /* ---- the loop ---- */
@@ -962,11 +1001,93 @@ void collect_result_free(struct collect_result *res)
         res->nvariants = 0;
 }
 
+/* Lock the session, clean up after an interrupted writer and name the
+ * variants in res. Returns 0 or -errno (an ERROR event said why). */
+static int start_loop(struct collect *c, int *lock_fd, struct collect_result *res)
+{
+        int ret = session_lock(c->dir, lock_fd);
+
+        if (ret < 0) {
+                say_error(c, "cannot lock session '%s': %s", c->dir,
+                          ret == -EBUSY ? "another bootlens collect is using it" : strerror(-ret));
+                c->bad_input = true;
+                return ret;
+        }
+        session_clean_temp(c->dir);
+        res->variants = calloc(c->nv, sizeof(*res->variants));
+        if (!res->variants)
+                goto out_nomem;
+        res->nvariants = c->nv;
+        for (size_t i = 0; i < c->nv; i++) {
+                res->variants[i].name = strdup(c->v[i].name);
+                if (!res->variants[i].name)
+                        goto out_nomem;
+        }
+        return 0;
+out_nomem:
+        say_error(c, "out of memory");
+        return -ENOMEM;
+}
+
+/* A run recorded before (a resume): count it. */
+static void count_recorded(struct collect *c, unsigned run, size_t vi, struct collect_result *res)
+{
+        struct session_run rec;
+
+        if (session_run_read(c->s, run, &rec, NULL, 0) < 0)
+                return;
+        if (rec.verdict == SESSION_OK)
+                res->variants[vi].ok++;
+        else if (rec.verdict != SESSION_WARMUP)
+                c->failures++;
+        session_run_free(&rec);
+}
+
+/* Boot every planned run not yet recorded, in order, until one is
+ * stopped or fails on the host side. */
+static void run_plan(struct collect *c, struct collect_result *res)
+{
+        for (unsigned run = 1; run <= res->total; run++) {
+                struct session_run rec;
+                size_t vi;
+                bool warmup;
+
+                if (session_plan(c->s, run, &vi, &warmup) < 0)
+                        continue;
+                if (session_run_done(c->s, run)) {
+                        count_recorded(c, run, vi, res);
+                        res->done++;
+                        continue;
+                }
+                if (c->stop && *c->stop) {
+                        res->stopped = true;
+                        break;
+                }
+                progress(c, COLLECT_EV_RUN_START, run, res->total, c->v[vi].name, NULL);
+                switch (do_run(c, run, vi, warmup, &rec)) {
+                case RUN_RECORDED:
+                        res->done++;
+                        res->recorded++;
+                        if (rec.verdict == SESSION_OK)
+                                res->variants[vi].ok++;
+                        progress(c, COLLECT_EV_RUN_DONE, run, res->total, c->v[vi].name, &rec);
+                        break;
+                case RUN_INTERRUPTED:
+                        res->stopped = true;
+                        break;
+                case RUN_HOST_ERROR:
+                        res->host_error = true;
+                        break;
+                }
+                session_run_free(&rec);
+                if (res->stopped || res->host_error)
+                        break;
+        }
+}
+
 int collect_run(const struct collect_opts *o, struct collect_result *res)
 {
         struct collect c = {0};
-        unsigned total, done = 0, recorded = 0;
-        bool stopped = false, host_error = false;
         int lock_fd = -1, ret;
 
         memset(res, 0, sizeof(*res));
@@ -981,89 +1102,11 @@ int collect_run(const struct collect_opts *o, struct collect_result *res)
         if (ret < 0)
                 goto out;
         c.bad_input = false;
-        if (o->resume) {
-                json_t *st = json_object_get(session_meta(c.s), "settings");
-
-                c.timeout_ns =
-                    (uint64_t)json_integer_value(json_object_get(st, "timeout_s")) * 1000000000ull;
-                c.retries = (unsigned)json_integer_value(json_object_get(st, "retries"));
-                if (!c.timeout_ns)
-                        c.timeout_ns = COLLECT_DEFAULT_TIMEOUT_S * 1000000000ull;
-        }
-        ret = session_lock(c.dir, &lock_fd);
-        if (ret < 0) {
-                say_error(&c, "cannot lock session '%s': %s", c.dir,
-                          ret == -EBUSY ? "another bootlens collect is using it" : strerror(-ret));
-                c.bad_input = true;
+        ret = start_loop(&c, &lock_fd, res);
+        if (ret < 0)
                 goto out;
-        }
-        session_clean_temp(c.dir);
-
-        total = (unsigned)session_planned_runs(c.s);
-        res->variants = calloc(c.nv, sizeof(*res->variants));
-        if (!res->variants) {
-                say_error(&c, "out of memory");
-                ret = -ENOMEM;
-                goto out;
-        }
-        res->nvariants = c.nv;
-        for (size_t i = 0; i < c.nv; i++) {
-                res->variants[i].name = strdup(c.v[i].name);
-                if (!res->variants[i].name) {
-                        say_error(&c, "out of memory");
-                        ret = -ENOMEM;
-                        goto out;
-                }
-        }
-        for (unsigned run = 1; run <= total; run++) {
-                struct session_run_info info;
-                json_t *rj = NULL;
-                size_t vi;
-                bool warmup;
-
-                if (session_plan(c.s, run, &vi, &warmup) < 0)
-                        continue;
-                if (session_run_done(c.s, run)) {
-                        if (session_load_run(c.s, run, &rj) == 0 &&
-                            session_run_info(rj, &info) == 0) {
-                                if (strcmp(info.verdict, "ok") == 0)
-                                        res->variants[vi].ok++;
-                                else if (strcmp(info.verdict, "warmup") != 0)
-                                        c.failures++;
-                        }
-                        json_decref(rj);
-                        done++;
-                        continue;
-                }
-                if (c.stop && *c.stop) {
-                        stopped = true;
-                        break;
-                }
-                progress(&c, COLLECT_EV_RUN_START, run, total, c.v[vi].name, NULL);
-                switch (do_run(&c, run, vi, warmup, &info, &rj)) {
-                case RUN_RECORDED:
-                        done++;
-                        recorded++;
-                        if (strcmp(info.verdict, "ok") == 0)
-                                res->variants[vi].ok++;
-                        progress(&c, COLLECT_EV_RUN_DONE, run, total, c.v[vi].name, &info);
-                        json_decref(rj);
-                        break;
-                case RUN_INTERRUPTED:
-                        stopped = true;
-                        break;
-                case RUN_HOST_ERROR:
-                        host_error = true;
-                        break;
-                }
-                if (stopped || host_error)
-                        break;
-        }
-        res->total = total;
-        res->done = done;
-        res->recorded = recorded;
-        res->stopped = stopped;
-        res->host_error = host_error;
+        res->total = (unsigned)session_planned_runs(c.s);
+        run_plan(&c, res);
         ret = 0;
 out:
         res->bad_input = ret < 0 && c.bad_input;

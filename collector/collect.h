@@ -37,8 +37,8 @@ struct collect_event {
         const char *msg; /* WARNING, NOTE, ERROR: no prefix, no newline */
         unsigned run, total;
         const char *variant;
-        const struct session_run_info *last; /* RUN_DONE only */
-        unsigned failures;                   /* failed attempts so far, resumed runs included */
+        const struct session_run *last; /* RUN_DONE only */
+        unsigned failures;              /* failed attempts so far, resumed runs included */
 };
 
 /* Called synchronously; ev and its strings are valid only during the call. */

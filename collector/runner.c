@@ -21,30 +21,6 @@ extern char **environ;
 #define MAX_MARKS      65536
 #define KVM_ERROR_TEXT "KVM internal error"
 
-static const char *const verdict_names[] = {
-    [RUNNER_OK] = "ok",         [RUNNER_TIMEOUT] = "timeout",
-    [RUNNER_CRASH] = "crash",   [RUNNER_BAD_DUMP] = "bad-dump",
-    [RUNNER_WARMUP] = "warmup",
-};
-
-const char *runner_verdict_name(enum runner_verdict v)
-{
-        if ((size_t)v < UTIL_ARRAY_SIZE(verdict_names))
-                return verdict_names[v];
-        return "?";
-}
-
-int runner_verdict_parse(const char *s, enum runner_verdict *v)
-{
-        for (size_t i = 0; i < UTIL_ARRAY_SIZE(verdict_names); i++) {
-                if (strcmp(s, verdict_names[i]) == 0) {
-                        *v = (enum runner_verdict)i;
-                        return 0;
-                }
-        }
-        return -EINVAL;
-}
-
 /* One stream QEMU writes to us. */
 struct stream {
         int fd;
@@ -290,177 +266,236 @@ static void send_signal(struct runner_result *r, pid_t pid, int sig)
         r->signal_sent = sig;
 }
 
-int runner_run(const struct qemu_config *cfg_in, const struct runner_opts *o,
-               struct runner_result *r)
+/* One boot in progress: the channels to QEMU and where the loop is. */
+struct boot {
+        struct qemu_config cfg;
+        int con, ino, ser, ser_vm, logp[2], pidfd;
+        struct sbuf con_path;
+        struct stream st[3]; /* console file, serial socket, QEMU's stdout+stderr */
+        struct runner_scan sc;
+        uint64_t kill_at; /* SIGKILL after a SIGTERM (0: none due) */
+        char **argv;
+        pid_t pid;
+        bool reaped;
+};
+
+/* Make the console file, the serial socketpair, the log pipe and QEMU's
+ * argv. Returns 0 or -errno (boot_close() releases what was made). */
+static int boot_open(struct boot *b, const struct qemu_config *cfg)
 {
-        struct qemu_config cfg = *cfg_in;
-        int con = -1, ino = -1, ser = -1, ser_vm = -1, logp[2] = {-1, -1}, pidfd = -1;
-        struct sbuf con_path = SBUF_INIT;
-        struct stream st[3];
-        struct runner_scan sc = {0, 0};
-        uint64_t u0, s0, u1, s1, kill_at = 0;
-        char **argv = NULL;
-        bool reaped = false;
-        pid_t pid = -1;
         int ret;
 
-        memset(r, 0, sizeof(*r));
-        sbuf_init(&r->console);
-        sbuf_init(&r->serial);
-        sbuf_init(&r->qemu_log);
-        self_cpu(&u0, &s0);
-        ret = make_console_file(&con_path, &con, &ino);
+        memset(b, 0, sizeof(*b));
+        b->con = b->ino = b->ser = b->ser_vm = b->logp[0] = b->logp[1] = b->pidfd = -1;
+        b->pid = -1;
+        b->cfg = *cfg;
+        sbuf_init(&b->con_path);
+        ret = make_console_file(&b->con_path, &b->con, &b->ino);
         if (ret < 0)
-                goto out;
-        ret = make_pair(&ser, &ser_vm);
+                return ret;
+        ret = make_pair(&b->ser, &b->ser_vm);
         if (ret < 0)
-                goto out;
-        if (pipe2(logp, O_CLOEXEC) < 0 || fcntl(logp[0], F_SETFL, O_NONBLOCK) < 0) {
-                ret = -errno;
-                goto out;
-        }
-        cfg.console_fd = -1;
-        cfg.console_path = con_path.buf;
-        cfg.serial_fd = ser_vm;
-        ret = qemu_build_argv(&cfg, &argv);
-        if (ret < 0)
-                goto out;
+                return ret;
+        if (pipe2(b->logp, O_CLOEXEC) < 0 || fcntl(b->logp[0], F_SETFL, O_NONBLOCK) < 0)
+                return -errno;
+        b->cfg.console_fd = -1;
+        b->cfg.console_path = b->con_path.buf;
+        b->cfg.serial_fd = b->ser_vm;
+        ret = qemu_build_argv(&b->cfg, &b->argv);
+        return ret < 0 ? ret : 0;
+}
+
+static void close_fd(int *fd)
+{
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+}
+
+static void boot_close(struct boot *b)
+{
+        qemu_argv_free(b->argv);
+        close_fd(&b->con);
+        close_fd(&b->ser);
+        close_fd(&b->ino);
+        if (b->con_path.len)
+                unlink(b->con_path.buf);
+        sbuf_release(&b->con_path);
+        close_fd(&b->ser_vm);
+        close_fd(&b->logp[0]);
+        close_fd(&b->logp[1]);
+        close_fd(&b->pidfd);
+}
+
+/* Spawn QEMU at r->t_spawn; a failed spawn is a result (not started), not
+ * an error. Returns 0, or 1 when QEMU runs. */
+static int boot_spawn(struct boot *b, struct runner_result *r)
+{
+        int ret;
 
         r->t_spawn = util_now_ns();
-        ret = spawn_qemu(argv, logp[1], &pid);
-        close(ser_vm);
-        close(logp[1]);
-        ser_vm = logp[1] = -1;
+        ret = spawn_qemu(b->argv, b->logp[1], &b->pid);
+        close_fd(&b->ser_vm);
+        close_fd(&b->logp[1]);
         if (ret < 0) {
                 r->exit = RUNNER_NOT_STARTED;
                 r->spawn_error = -ret;
-                ret = 0;
-                goto out_judge;
+                return 0;
         }
-        pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        b->pidfd = (int)syscall(SYS_pidfd_open, b->pid, 0);
+        b->st[0] = (struct stream){
+            b->con, &r->console, RUNNER_MAX_CONSOLE, &r->console_truncated, &r->t_first_console,
+            true};
+        b->st[1] = (struct stream){
+            b->ser, &r->serial, RUNNER_MAX_SERIAL, &r->serial_truncated, &r->t_first_serial, false};
+        b->st[2] = (struct stream){b->logp[0], &r->qemu_log, RUNNER_MAX_STDERR, NULL, NULL, false};
+        return 1;
+}
 
-        st[0] = (struct stream){
-            con, &r->console, RUNNER_MAX_CONSOLE, &r->console_truncated, &r->t_first_console, true};
-        st[1] = (struct stream){
-            ser, &r->serial, RUNNER_MAX_SERIAL, &r->serial_truncated, &r->t_first_serial, false};
-        st[2] = (struct stream){logp[0], &r->qemu_log, RUNNER_MAX_STDERR, NULL, NULL, false};
+/* Send what is due at now: SIGKILL on a stop request, SIGTERM at the
+ * deadline or a while after the dump's end, SIGKILL a grace after that. */
+static void send_due_signals(struct boot *b, const struct runner_opts *o, struct runner_result *r,
+                             uint64_t now)
+{
+        if (o->stop && *o->stop >= o->stop_at && !r->interrupted) {
+                r->interrupted = true;
+                send_signal(r, b->pid, SIGKILL);
+        }
+        if (!r->signal_sent && now >= r->t_spawn + o->timeout_ns) {
+                r->timed_out = true;
+                send_signal(r, b->pid, SIGTERM);
+                b->kill_at = now + RUNNER_KILL_GRACE_NS;
+        }
+        if (!r->signal_sent && r->t_dump_end && now >= r->t_dump_end + RUNNER_AFTER_DUMP_NS) {
+                send_signal(r, b->pid, SIGTERM);
+                b->kill_at = now + RUNNER_KILL_GRACE_NS;
+        }
+        if (b->kill_at && now >= b->kill_at && r->signal_sent != SIGKILL)
+                send_signal(r, b->pid, SIGKILL);
+}
 
-        while (!reaped) {
-                struct pollfd p[4];
-                uint64_t now = util_now_ns(), wake;
-                int status, n, timeout_ms;
+/* QEMU was reaped at r->t_exit with status: record how, and take what its
+ * streams still hold. Returns 0 or -errno. */
+static int record_exit(struct boot *b, struct runner_result *r, int status, const struct rusage *ru)
+{
+        int ret = 0;
+
+        if (WIFEXITED(status)) {
+                r->exit = RUNNER_EXITED;
+                r->exit_code = WEXITSTATUS(status);
+        } else {
+                r->exit = RUNNER_SIGNALED;
+                r->exit_signal = WTERMSIG(status);
+        }
+        r->qemu_user_ns = tv_ns(&ru->ru_utime);
+        r->qemu_sys_ns = tv_ns(&ru->ru_stime);
+        /* Its sockets are closed now: take what is left. */
+        for (int i = 0; i < 3; i++) {
+                if (b->st[i].fd >= 0 && drain(&b->st[i], r->t_exit) < 0) {
+                        ret = -EIO;
+                        break;
+                }
+        }
+        if (runner_scan_console(r, &b->sc, r->t_exit) < 0)
+                ret = -ENOMEM;
+        return ret;
+}
+
+/* How long poll() may sleep at now: until the next deadline, but a short
+ * tick without a pidfd (QEMU's exit is noticed by wait4), and a tick that
+ * lets a stop request through with one. */
+static int poll_timeout_ms(const struct boot *b, const struct runner_opts *o,
+                           const struct runner_result *r, uint64_t now)
+{
+        uint64_t wake = r->t_spawn + o->timeout_ns;
+        int ms, tick = b->pidfd >= 0 ? 100 : 10;
+
+        if (r->t_dump_end && r->t_dump_end + RUNNER_AFTER_DUMP_NS < wake)
+                wake = r->t_dump_end + RUNNER_AFTER_DUMP_NS;
+        if (b->kill_at)
+                wake = b->kill_at;
+        ms = wake > now ? (int)((wake - now) / 1000000) + 1 : 0;
+        return ms > tick ? tick : ms;
+}
+
+/* Wait up to timeout_ms for bytes or QEMU's exit, read every stream,
+ * stamp console lines, and kill QEMU at once when it reports "KVM
+ * internal error". Returns 0 or -errno. */
+static int read_streams(struct boot *b, struct runner_result *r, int timeout_ms)
+{
+        struct pollfd p[4];
+        uint64_t now;
+        int n = 0;
+
+        /* The console file is watched through inotify. */
+        p[n++] = (struct pollfd){b->ino, POLLIN, 0};
+        for (int i = 1; i < 3; i++)
+                p[n++] = (struct pollfd){b->st[i].fd, POLLIN, 0};
+        p[n++] = (struct pollfd){b->pidfd, POLLIN, 0};
+        if (poll(p, (nfds_t)n, timeout_ms) < 0)
+                return errno == EINTR ? 0 : -errno;
+        now = util_now_ns();
+        if (p[0].revents & POLLIN)
+                console_file_events(b->ino, &b->con_path);
+        for (int i = 0; i < 3; i++) {
+                struct stream *st = &b->st[i];
+                int d;
+
+                /* the console file is read on every wake: cheap, and
+                 * nothing waits on a missed inotify event */
+                if (st->fd < 0 || (!st->is_file && !(p[i].revents & (POLLIN | POLLHUP | POLLERR))))
+                        continue;
+                d = drain(st, now);
+                if (d == -ENOMEM)
+                        return d;
+                if (d != 0)
+                        st->fd = -1; /* end of stream, or broken (ends like EOF); closed later */
+        }
+        if (runner_scan_console(r, &b->sc, now) < 0)
+                return -ENOMEM;
+        if (!r->kvm_error && r->qemu_log.len &&
+            memmem(r->qemu_log.buf, r->qemu_log.len, KVM_ERROR_TEXT, sizeof(KVM_ERROR_TEXT) - 1)) {
+                r->kvm_error = true;
+                send_signal(r, b->pid, SIGKILL);
+        }
+        return 0;
+}
+
+/* Watch the running QEMU until it is reaped (b->reaped) or the host side
+ * fails. Returns 0 or -errno. */
+static int watch(struct boot *b, const struct runner_opts *o, struct runner_result *r)
+{
+        for (;;) {
+                uint64_t now = util_now_ns();
                 struct rusage ru;
-                pid_t w;
+                int status, ret;
 
-                /* Decide what is due. */
-                if (o->stop && *o->stop >= o->stop_at && !r->interrupted) {
-                        r->interrupted = true;
-                        send_signal(r, pid, SIGKILL);
-                }
-                if (!r->signal_sent && now >= r->t_spawn + o->timeout_ns) {
-                        r->timed_out = true;
-                        send_signal(r, pid, SIGTERM);
-                        kill_at = now + RUNNER_KILL_GRACE_NS;
-                }
-                if (!r->signal_sent && r->t_dump_end &&
-                    now >= r->t_dump_end + RUNNER_AFTER_DUMP_NS) {
-                        send_signal(r, pid, SIGTERM);
-                        kill_at = now + RUNNER_KILL_GRACE_NS;
-                }
-                if (kill_at && now >= kill_at && r->signal_sent != SIGKILL)
-                        send_signal(r, pid, SIGKILL);
-
-                w = wait4(pid, &status, WNOHANG, &ru);
-                if (w == pid) {
+                send_due_signals(b, o, r, now);
+                if (wait4(b->pid, &status, WNOHANG, &ru) == b->pid) {
                         r->t_exit = util_now_ns();
-                        reaped = true;
-                        if (WIFEXITED(status)) {
-                                r->exit = RUNNER_EXITED;
-                                r->exit_code = WEXITSTATUS(status);
-                        } else {
-                                r->exit = RUNNER_SIGNALED;
-                                r->exit_signal = WTERMSIG(status);
-                        }
-                        r->qemu_user_ns = tv_ns(&ru.ru_utime);
-                        r->qemu_sys_ns = tv_ns(&ru.ru_stime);
-                        /* Its sockets are closed now: take what is left. */
-                        for (int i = 0; i < 3; i++) {
-                                if (st[i].fd >= 0 && drain(&st[i], r->t_exit) < 0) {
-                                        ret = -EIO;
-                                        break;
-                                }
-                        }
-                        if (runner_scan_console(r, &sc, r->t_exit) < 0)
-                                ret = -ENOMEM;
-                        break;
+                        b->reaped = true;
+                        return record_exit(b, r, status, &ru);
                 }
-
-                wake = r->t_spawn + o->timeout_ns;
-                if (r->t_dump_end && r->t_dump_end + RUNNER_AFTER_DUMP_NS < wake)
-                        wake = r->t_dump_end + RUNNER_AFTER_DUMP_NS;
-                if (kill_at)
-                        wake = kill_at;
-                timeout_ms = wake > now ? (int)((wake - now) / 1000000) + 1 : 0;
-                /* Without a pidfd QEMU's exit is noticed on a short tick;
-                 * with one, a tick still lets a stop request through. */
-                if (timeout_ms > (pidfd >= 0 ? 100 : 10))
-                        timeout_ms = pidfd >= 0 ? 100 : 10;
-                n = 0;
-                /* The console file is watched through inotify. */
-                p[n++] = (struct pollfd){ino, POLLIN, 0};
-                for (int i = 1; i < 3; i++)
-                        p[n++] = (struct pollfd){st[i].fd, POLLIN, 0};
-                p[n++] = (struct pollfd){pidfd, POLLIN, 0};
-                if (poll(p, (nfds_t)n, timeout_ms) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        ret = -errno;
-                        break;
-                }
-                now = util_now_ns();
-                if (p[0].revents & POLLIN)
-                        console_file_events(ino, &con_path);
-                for (int i = 0; i < 3; i++) {
-                        int d;
-
-                        /* the console file is read on every wake: cheap, and
-                         * nothing waits on a missed inotify event */
-                        if (st[i].fd < 0 ||
-                            (!st[i].is_file && !(p[i].revents & (POLLIN | POLLHUP | POLLERR))))
-                                continue;
-                        d = drain(&st[i], now);
-                        if (d < 0 && d != -ENOMEM) {
-                                d = 1; /* a broken stream ends like EOF */
-                        } else if (d < 0) {
-                                ret = d;
-                                break;
-                        }
-                        if (d == 1)
-                                st[i].fd = -1; /* closed below via the originals */
-                }
+                ret = read_streams(b, r, poll_timeout_ms(b, o, r, now));
                 if (ret < 0)
-                        break;
-                if (runner_scan_console(r, &sc, now) < 0) {
-                        ret = -ENOMEM;
-                        break;
-                }
-                if (!r->kvm_error && r->qemu_log.len &&
-                    memmem(r->qemu_log.buf, r->qemu_log.len, KVM_ERROR_TEXT,
-                           sizeof(KVM_ERROR_TEXT) - 1)) {
-                        r->kvm_error = true;
-                        send_signal(r, pid, SIGKILL);
-                }
+                        return ret;
         }
-        if (!reaped) {
-                /* A host-side failure: do not leave QEMU behind. */
-                if (kill(-pid, SIGKILL) < 0)
-                        kill(pid, SIGKILL);
-                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                        ;
-                goto out;
-        }
+}
 
-out_judge:
+/* A host-side failure: do not leave QEMU behind. */
+static void kill_unreaped(struct boot *b)
+{
+        if (kill(-b->pid, SIGKILL) < 0)
+                kill(b->pid, SIGKILL);
+        while (waitpid(b->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+}
+
+/* The dump's check, bootlens's CPU time since (u0, s0), the verdict. */
+static void finish(struct runner_result *r, const struct runner_opts *o, uint64_t u0, uint64_t s0)
+{
+        uint64_t u1, s1;
+
         if (r->t_dump_begin && r->console.len) {
                 if (framing_parse(r->console.buf, r->console.len, &r->dump) == 0)
                         r->dump_found = true;
@@ -471,25 +506,32 @@ out_judge:
         r->self_user_ns = u1 - u0;
         r->self_sys_ns = s1 - s0;
         runner_judge(r, o->timeout_ns);
+}
+
+int runner_run(const struct qemu_config *cfg, const struct runner_opts *o, struct runner_result *r)
+{
+        struct boot b;
+        uint64_t u0, s0;
+        int ret;
+
+        memset(r, 0, sizeof(*r));
+        sbuf_init(&r->console);
+        sbuf_init(&r->serial);
+        sbuf_init(&r->qemu_log);
+        self_cpu(&u0, &s0);
+        ret = boot_open(&b, cfg);
+        if (ret < 0)
+                goto out;
+        if (boot_spawn(&b, r)) {
+                ret = watch(&b, o, r);
+                if (!b.reaped) {
+                        kill_unreaped(&b);
+                        goto out;
+                }
+        }
+        finish(r, o, u0, s0);
 out:
-        qemu_argv_free(argv);
-        if (con >= 0)
-                close(con);
-        if (ser >= 0)
-                close(ser);
-        if (ino >= 0)
-                close(ino);
-        if (con_path.len)
-                unlink(con_path.buf);
-        sbuf_release(&con_path);
-        if (ser_vm >= 0)
-                close(ser_vm);
-        if (logp[0] >= 0)
-                close(logp[0]);
-        if (logp[1] >= 0)
-                close(logp[1]);
-        if (pidfd >= 0)
-                close(pidfd);
+        boot_close(&b);
         return ret;
 }
 
@@ -505,23 +547,23 @@ void runner_judge(struct runner_result *r, uint64_t timeout_ns)
 
         r->reason[0] = '\0';
         if (r->exit == RUNNER_NOT_STARTED) {
-                r->verdict = RUNNER_CRASH;
+                r->verdict = SESSION_CRASH;
                 snprintf(r->reason, rs, "cannot start qemu: %s", strerror(r->spawn_error));
         } else if (r->kvm_error) {
-                r->verdict = RUNNER_CRASH;
+                r->verdict = SESSION_CRASH;
                 snprintf(r->reason, rs, "qemu reported \"KVM internal error\"");
         } else if (whole) {
-                r->verdict = RUNNER_OK;
+                r->verdict = SESSION_OK;
                 if (r->signal_sent)
                         snprintf(r->reason, rs, "qemu did not exit after the dump; stopped");
         } else if (r->timed_out) {
-                r->verdict = RUNNER_TIMEOUT;
+                r->verdict = SESSION_TIMEOUT;
                 if (r->t_dump_begin)
                         snprintf(r->reason, rs, "dump not finished within %g s", secs(timeout_ns));
                 else
                         snprintf(r->reason, rs, "no dump within %g s", secs(timeout_ns));
         } else if (r->dump_found) {
-                r->verdict = RUNNER_BAD_DUMP;
+                r->verdict = SESSION_BAD_DUMP;
                 if (r->dump.status == FRAMING_BAD_CRC)
                         snprintf(r->reason, rs, "dump: crc32 mismatch (claimed %08x, actual %08x)",
                                  r->dump.crc_claimed, r->dump.crc_actual);
@@ -536,11 +578,11 @@ void runner_judge(struct runner_result *r, uint64_t timeout_ns)
                         snprintf(r->reason, rs, "dump: capture larger than %u MiB, truncated",
                                  RUNNER_MAX_CONSOLE >> 20);
         } else if (r->exit == RUNNER_SIGNALED) {
-                r->verdict = RUNNER_CRASH;
+                r->verdict = SESSION_CRASH;
                 snprintf(r->reason, rs, "qemu killed by signal %d (%s) before a dump",
                          r->exit_signal, strsignal(r->exit_signal));
         } else {
-                r->verdict = RUNNER_CRASH;
+                r->verdict = SESSION_CRASH;
                 snprintf(r->reason, rs, "qemu exited with status %d before a dump", r->exit_code);
         }
 }

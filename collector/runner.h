@@ -32,6 +32,7 @@
 #include "base/sbuf.h"
 #include "base/util.h"
 #include "collector/qemu.h"
+#include "collector/session.h"
 #include "guest/framing.h"
 
 #define RUNNER_MAX_CONSOLE   (256u << 20) /* bytes kept per stream */
@@ -39,19 +40,6 @@
 #define RUNNER_MAX_STDERR    (1u << 20)
 #define RUNNER_AFTER_DUMP_NS 5000000000ull /* grace for QEMU to exit after the dump */
 #define RUNNER_KILL_GRACE_NS 1000000000ull /* SIGTERM to SIGKILL */
-
-enum runner_verdict {
-        RUNNER_OK,
-        RUNNER_TIMEOUT,
-        RUNNER_CRASH,
-        RUNNER_BAD_DUMP,
-        RUNNER_WARMUP,
-};
-
-/* "ok", "timeout", "crash", "bad-dump", "warmup". */
-const char *runner_verdict_name(enum runner_verdict v);
-/* Returns 0 or -EINVAL. */
-int runner_verdict_parse(const char *s, enum runner_verdict *v);
 
 struct runner_mark {
         char name[64];      /* truncated to 63 bytes; bytes outside 0x21-0x7e become '?' */
@@ -92,7 +80,7 @@ struct runner_result {
          * run (getrusage). */
         uint64_t qemu_user_ns, qemu_sys_ns, self_user_ns, self_sys_ns;
 
-        enum runner_verdict verdict; /* set by runner_judge() */
+        enum session_verdict verdict; /* set by runner_judge(): never warmup */
         char reason[256];
 };
 

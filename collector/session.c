@@ -2,8 +2,10 @@
 #include "collector/session.h"
 
 #include <dirent.h>
+#include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,9 +22,12 @@
 
 struct session {
         char *dir;
-        json_t *meta;
-        json_t *variants; /* borrowed from meta */
-        json_t *plan;     /* borrowed from meta */
+        json_t *meta; /* session.json; every string of info is borrowed from it */
+        struct session_info info;
+        struct session_label *labels;
+        struct session_variant_info *variants;
+        struct session_plan_entry *plan;
+        char **settings_args;
 };
 
 /* ---- variants ---- */
@@ -203,13 +208,357 @@ void session_variant_free(struct session_variant *v)
         memset(v, 0, sizeof(*v));
 }
 
-/* ---- reading ---- */
+/* ---- verdicts ---- */
+
+static const char *const verdict_names[] = {
+    [SESSION_OK] = "ok",         [SESSION_TIMEOUT] = "timeout",
+    [SESSION_CRASH] = "crash",   [SESSION_BAD_DUMP] = "bad-dump",
+    [SESSION_WARMUP] = "warmup",
+};
+
+const char *session_verdict_name(enum session_verdict v)
+{
+        if ((size_t)v < UTIL_ARRAY_SIZE(verdict_names))
+                return verdict_names[v];
+        return "?";
+}
+
+int session_verdict_parse(const char *s, enum session_verdict *v)
+{
+        for (size_t i = 0; i < UTIL_ARRAY_SIZE(verdict_names); i++) {
+                if (strcmp(s, verdict_names[i]) == 0) {
+                        *v = (enum session_verdict)i;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+/* ---- reading JSON: typed fields, every misfit named ---- */
+
+/* Where a reader is: the file, and the object inside it ("attempts[1]"). */
+struct rd {
+        const char *path;
+        char where[64];
+        char *err;
+        size_t errsize;
+};
+
+/* Set the message for o[key] being missing (v NULL) or not a want. */
+static int rd_bad(struct rd *rd, const char *key, const json_t *v, const char *want)
+{
+        set_err(rd->err, rd->errsize, "'%s': %s%s%s %s", rd->path, rd->where,
+                rd->where[0] ? "." : "", key, v ? "is not " : "is missing");
+        if (v && rd->err && rd->errsize)
+                strncat(rd->err, want, rd->errsize - strlen(rd->err) - 1);
+        return -EINVAL;
+}
+
+/* o[key] of the wanted kind: absent or null gives NULL (an error when
+ * required), another kind is an error. */
+static int rd_get(struct rd *rd, json_t *o, const char *key, bool required, json_type type,
+                  const char *want, json_t **out)
+{
+        json_t *v = json_object_get(o, key);
+
+        *out = NULL;
+        if (v && json_typeof(v) == type) {
+                *out = v;
+                return 0;
+        }
+        if ((!v || json_is_null(v)) && !required)
+                return 0;
+        return rd_bad(rd, key, json_is_null(v) ? NULL : v, want);
+}
+
+static int rd_str(struct rd *rd, json_t *o, const char *key, bool required, const char **out)
+{
+        json_t *v;
+        int ret = rd_get(rd, o, key, required, JSON_STRING, "a string", &v);
+
+        *out = v ? json_string_value(v) : NULL;
+        return ret;
+}
+
+/* A non-negative integer; absent leaves 0. */
+static int rd_u64(struct rd *rd, json_t *o, const char *key, bool required, uint64_t *out)
+{
+        json_t *v;
+        int ret = rd_get(rd, o, key, required, JSON_INTEGER, "an integer", &v);
+
+        *out = 0;
+        if (ret < 0 || !v)
+                return ret;
+        if (json_integer_value(v) < 0)
+                return rd_bad(rd, key, v, "a non-negative integer");
+        *out = (uint64_t)json_integer_value(v);
+        return 0;
+}
+
+static int rd_int(struct rd *rd, json_t *o, const char *key, int *out)
+{
+        json_t *v;
+        int ret = rd_get(rd, o, key, false, JSON_INTEGER, "an integer", &v);
+
+        *out = 0;
+        if (ret < 0 || !v)
+                return ret;
+        if (json_integer_value(v) < INT_MIN || json_integer_value(v) > INT_MAX)
+                return rd_bad(rd, key, v, "an int");
+        *out = (int)json_integer_value(v);
+        return 0;
+}
+
+static int rd_bool(struct rd *rd, json_t *o, const char *key, bool *out)
+{
+        json_t *v = json_object_get(o, key);
+
+        *out = false;
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_boolean(v))
+                return rd_bad(rd, key, v, "true or false");
+        *out = json_is_true(v);
+        return 0;
+}
+
+static int rd_obj(struct rd *rd, json_t *o, const char *key, json_t **out)
+{
+        return rd_get(rd, o, key, false, JSON_OBJECT, "an object", out);
+}
+
+/* An array of strings, borrowed into a malloc'd array (NULL-terminated). */
+static int rd_strv(struct rd *rd, json_t *o, const char *key, char ***out, size_t *n)
+{
+        json_t *a;
+        int ret = rd_get(rd, o, key, false, JSON_ARRAY, "an array", &a);
+
+        *out = NULL;
+        *n = 0;
+        if (ret < 0 || !a)
+                return ret;
+        *out = calloc(json_array_size(a) + 1, sizeof(**out));
+        if (!*out)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_array_size(a); i++) {
+                json_t *v = json_array_get(a, i);
+
+                if (!json_is_string(v)) {
+                        free(*out);
+                        *out = NULL;
+                        return rd_bad(rd, key, v, "an array of strings");
+                }
+                (*out)[i] = (char *)json_string_value(v);
+        }
+        *n = json_array_size(a);
+        return 0;
+}
+
+/* ---- reading session.json ---- */
+
+static int read_file_ref(struct rd *rd, json_t *o, const char *key, struct session_file *f)
+{
+        json_t *fo;
+        int ret = rd_obj(rd, o, key, &fo);
+
+        memset(f, 0, sizeof(*f));
+        if (ret < 0 || !fo)
+                return ret;
+        snprintf(rd->where + strlen(rd->where), sizeof(rd->where) - strlen(rd->where), ".%s", key);
+        ret = rd_str(rd, fo, "path", true, &f->path);
+        if (ret == 0)
+                ret = rd_u64(rd, fo, "size", false, &f->size);
+        if (ret == 0)
+                ret = rd_str(rd, fo, "sha256", false, &f->sha256);
+        *strrchr(rd->where, '.') = '\0';
+        return ret;
+}
+
+static int read_host(struct rd *rd, json_t *meta, struct session_host *h)
+{
+        json_t *o;
+        uint64_t cpus;
+        int ret = rd_obj(rd, meta, "host", &o);
+
+        if (ret < 0 || !o)
+                return ret;
+        snprintf(rd->where, sizeof(rd->where), "host");
+        if ((ret = rd_str(rd, o, "hostname", false, &h->hostname)) < 0 ||
+            (ret = rd_str(rd, o, "cpu_model", false, &h->cpu_model)) < 0 ||
+            (ret = rd_u64(rd, o, "cpus", false, &cpus)) < 0 ||
+            (ret = rd_str(rd, o, "os", false, &h->os)) < 0 ||
+            (ret = rd_str(rd, o, "kernel", false, &h->kernel)) < 0 ||
+            (ret = rd_str(rd, o, "arch", false, &h->arch)) < 0 ||
+            (ret = rd_str(rd, o, "qemu_binary", false, &h->qemu_binary)) < 0 ||
+            (ret = rd_str(rd, o, "qemu_version", false, &h->qemu_version)) < 0 ||
+            (ret = rd_str(rd, o, "accel", false, &h->accel)) < 0 ||
+            (ret = rd_str(rd, o, "accel_requested", false, &h->accel_requested)) < 0 ||
+            (ret = rd_str(rd, o, "accel_note", false, &h->accel_note)) < 0 ||
+            (ret = rd_u64(rd, o, "tsc_khz", false, &h->tsc_khz)) < 0)
+                return ret;
+        h->cpus = (long)cpus;
+        return 0;
+}
+
+static int read_settings(struct session *s, struct rd *rd)
+{
+        struct session_settings *st = &s->info.settings;
+        json_t *o;
+        int ret = rd_obj(rd, s->meta, "settings", &o);
+
+        if (ret < 0 || !o)
+                return ret;
+        snprintf(rd->where, sizeof(rd->where), "settings");
+        if ((ret = rd_u64(rd, o, "runs", false, &st->runs)) < 0 ||
+            (ret = rd_u64(rd, o, "warmup", false, &st->warmup)) < 0 ||
+            (ret = rd_u64(rd, o, "timeout_s", false, &st->timeout_s)) < 0 ||
+            (ret = rd_u64(rd, o, "retries", false, &st->retries)) < 0 ||
+            (ret = rd_bool(rd, o, "interleave", &st->interleave)) < 0 ||
+            (ret = rd_str(rd, o, "append", false, &st->append)) < 0 ||
+            (ret = rd_bool(rd, o, "bare_append", &st->bare_append)) < 0 ||
+            (ret = rd_strv(rd, o, "qemu_args", &s->settings_args, &st->nqemu_args)) < 0)
+                return ret;
+        st->qemu_args = s->settings_args;
+        return 0;
+}
+
+static int read_labels(struct session *s, struct rd *rd)
+{
+        json_t *o, *v;
+        const char *key;
+        size_t n = 0;
+        int ret = rd_obj(rd, s->meta, "labels", &o);
+
+        if (ret < 0 || !o || !json_object_size(o))
+                return ret;
+        s->labels = calloc(json_object_size(o), sizeof(*s->labels));
+        if (!s->labels)
+                return -ENOMEM;
+        snprintf(rd->where, sizeof(rd->where), "labels");
+        json_object_foreach(o, key, v)
+        {
+                if (!json_is_string(v))
+                        return rd_bad(rd, key, v, "a string");
+                s->labels[n].key = key;
+                s->labels[n++].value = json_string_value(v);
+        }
+        s->info.labels = s->labels;
+        s->info.nlabels = n;
+        return 0;
+}
+
+static int read_variants(struct session *s, struct rd *rd)
+{
+        json_t *a = json_object_get(s->meta, "variants");
+        size_t n = json_array_size(a);
+
+        if (!json_is_array(a) || n == 0) {
+                set_err(rd->err, rd->errsize, "'%s': no variants or no plan", rd->path);
+                return -EINVAL;
+        }
+        s->variants = calloc(n, sizeof(*s->variants));
+        if (!s->variants)
+                return -ENOMEM;
+        s->info.variants = s->variants;
+        s->info.nvariants = n;
+        for (size_t i = 0; i < n; i++) {
+                struct session_variant_info *v = &s->variants[i];
+                json_t *o = json_array_get(a, i);
+                char **args = NULL, **argv = NULL;
+                int ret;
+
+                snprintf(rd->where, sizeof(rd->where), "variants[%zu]", i);
+                if (!json_is_object(o) || !json_is_string(json_object_get(o, "name"))) {
+                        set_err(rd->err, rd->errsize, "'%s': variant %zu has no name", rd->path, i);
+                        return -EINVAL;
+                }
+                v->name = json_string_value(json_object_get(o, "name"));
+                ret = read_file_ref(rd, o, "kernel", &v->kernel);
+                if (ret == 0)
+                        ret = read_file_ref(rd, o, "initrd", &v->initrd);
+                if (ret == 0)
+                        ret = rd_str(rd, o, "cmdline", false, &v->cmdline);
+                if (ret == 0)
+                        ret = rd_strv(rd, o, "qemu_args", &args, &v->nqemu_args);
+                v->qemu_args = args;
+                if (ret == 0)
+                        ret = rd_strv(rd, o, "argv", &argv, &v->nargv);
+                v->argv = argv;
+                if (ret < 0)
+                        return ret;
+        }
+        return 0;
+}
+
+static int read_plan(struct session *s, struct rd *rd)
+{
+        json_t *a = json_object_get(s->meta, "plan");
+        size_t n = json_array_size(a);
+
+        if (!json_is_array(a)) {
+                set_err(rd->err, rd->errsize, "'%s': no variants or no plan", rd->path);
+                return -EINVAL;
+        }
+        s->plan = calloc(n ? n : 1, sizeof(*s->plan));
+        if (!s->plan)
+                return -ENOMEM;
+        s->info.plan = s->plan;
+        s->info.nplan = n;
+        for (size_t i = 0; i < n; i++) {
+                json_t *p = json_array_get(a, i);
+                json_t *vi = json_object_get(p, "variant");
+                int v =
+                    json_is_string(vi) ? session_variant_index(s, json_string_value(vi)) : -ENOENT;
+
+                if (v < 0 || json_integer_value(json_object_get(p, "run")) != (json_int_t)(i + 1)) {
+                        set_err(rd->err, rd->errsize, "'%s': plan entry %zu is malformed", rd->path,
+                                i + 1);
+                        return -EINVAL;
+                }
+                s->plan[i].run = (unsigned)(i + 1);
+                s->plan[i].variant = (size_t)v;
+                s->plan[i].warmup = json_is_true(json_object_get(p, "warmup"));
+        }
+        return 0;
+}
+
+/* Check kind and version, then fill s->info from s->meta. */
+static int read_info(struct session *s, struct rd *rd)
+{
+        struct session_info *in = &s->info;
+        json_t *sv = json_object_get(s->meta, "schema_version"), *tool;
+        const char *kind = json_string_value(json_object_get(s->meta, "kind"));
+        int ret;
+
+        if (!json_is_integer(sv) || json_integer_value(sv) != SESSION_SCHEMA_VERSION || !kind ||
+            strcmp(kind, SESSION_KIND) != 0) {
+                set_err(rd->err, rd->errsize, "'%s' is not a bootlens session (schema_version %d)",
+                        rd->path, SESSION_SCHEMA_VERSION);
+                return -EINVAL;
+        }
+        if ((ret = read_variants(s, rd)) < 0 || (ret = read_plan(s, rd)) < 0)
+                return ret;
+        rd->where[0] = '\0';
+        if ((ret = rd_str(rd, s->meta, "session_id", false, &in->id)) < 0 ||
+            (ret = rd_str(rd, s->meta, "created", false, &in->created)) < 0 ||
+            (ret = rd_obj(rd, s->meta, "tool", &tool)) < 0)
+                return ret;
+        snprintf(rd->where, sizeof(rd->where), "tool");
+        if ((ret = rd_str(rd, tool, "name", false, &in->tool_name)) < 0 ||
+            (ret = rd_str(rd, tool, "version", false, &in->tool_version)) < 0)
+                return ret;
+        rd->where[0] = '\0';
+        if ((ret = read_host(rd, s->meta, &in->host)) < 0 || (ret = read_settings(s, rd)) < 0)
+                return ret;
+        rd->where[0] = '\0';
+        return read_labels(s, rd);
+}
 
 int session_open(const char *dir, struct session **out, char *err, size_t errsize)
 {
         struct session *s;
+        struct rd rd = {.err = err, .errsize = errsize};
         json_error_t je;
-        json_t *sv;
         char *path = NULL;
         int ret;
 
@@ -218,6 +567,7 @@ int session_open(const char *dir, struct session **out, char *err, size_t errsiz
                 free(s);
                 return -ENOMEM;
         }
+        rd.path = path;
         s->dir = strdup(dir);
         if (!s->dir) {
                 ret = -ENOMEM;
@@ -234,41 +584,9 @@ int session_open(const char *dir, struct session **out, char *err, size_t errsiz
                 ret = -EINVAL;
                 goto out_fail;
         }
-        sv = json_object_get(s->meta, "schema_version");
-        s->variants = json_object_get(s->meta, "variants");
-        s->plan = json_object_get(s->meta, "plan");
-        if (!json_is_integer(sv) || json_integer_value(sv) != SESSION_SCHEMA_VERSION ||
-            !json_is_string(json_object_get(s->meta, "kind")) ||
-            strcmp(json_string_value(json_object_get(s->meta, "kind")), SESSION_KIND) != 0) {
-                set_err(err, errsize, "'%s' is not a bootlens session (schema_version %d)", path,
-                        SESSION_SCHEMA_VERSION);
-                ret = -EINVAL;
+        ret = read_info(s, &rd);
+        if (ret < 0)
                 goto out_fail;
-        }
-        if (!json_is_array(s->variants) || json_array_size(s->variants) == 0 ||
-            !json_is_array(s->plan)) {
-                set_err(err, errsize, "'%s': no variants or no plan", path);
-                ret = -EINVAL;
-                goto out_fail;
-        }
-        for (size_t i = 0; i < json_array_size(s->variants); i++) {
-                if (!json_is_string(json_object_get(json_array_get(s->variants, i), "name"))) {
-                        set_err(err, errsize, "'%s': variant %zu has no name", path, i);
-                        ret = -EINVAL;
-                        goto out_fail;
-                }
-        }
-        for (size_t i = 0; i < json_array_size(s->plan); i++) {
-                json_t *p = json_array_get(s->plan, i);
-                json_t *vi = json_object_get(p, "variant");
-
-                if (!json_is_string(vi) || session_variant_index(s, json_string_value(vi)) < 0 ||
-                    json_integer_value(json_object_get(p, "run")) != (json_int_t)(i + 1)) {
-                        set_err(err, errsize, "'%s': plan entry %zu is malformed", path, i + 1);
-                        ret = -EINVAL;
-                        goto out_fail;
-                }
-        }
         free(path);
         *out = s;
         return 0;
@@ -282,6 +600,14 @@ void session_free(struct session *s)
 {
         if (!s)
                 return;
+        for (size_t i = 0; s->variants && i < s->info.nvariants; i++) {
+                free((void *)s->variants[i].qemu_args);
+                free((void *)s->variants[i].argv);
+        }
+        free(s->variants);
+        free(s->labels);
+        free(s->plan);
+        free(s->settings_args);
         json_decref(s->meta);
         free(s->dir);
         free(s);
@@ -292,29 +618,24 @@ const char *session_dir(const struct session *s)
         return s->dir;
 }
 
-json_t *session_meta(const struct session *s)
+const struct session_info *session_info(const struct session *s)
 {
-        return s->meta;
+        return &s->info;
 }
 
 size_t session_variant_count(const struct session *s)
 {
-        return json_array_size(s->variants);
-}
-
-json_t *session_variant(const struct session *s, size_t i)
-{
-        return json_array_get(s->variants, i);
+        return s->info.nvariants;
 }
 
 const char *session_variant_name(const struct session *s, size_t i)
 {
-        return json_string_value(json_object_get(session_variant(s, i), "name"));
+        return i < s->info.nvariants ? s->info.variants[i].name : NULL;
 }
 
 const char *session_variant_cmdline(const struct session *s, size_t i)
 {
-        return json_string_value(json_object_get(session_variant(s, i), "cmdline"));
+        return i < s->info.nvariants ? s->info.variants[i].cmdline : NULL;
 }
 
 int session_variant_index(const struct session *s, const char *name)
@@ -330,22 +651,15 @@ int session_variant_index(const struct session *s, const char *name)
 
 size_t session_planned_runs(const struct session *s)
 {
-        return json_array_size(s->plan);
+        return s->info.nplan;
 }
 
 int session_plan(const struct session *s, unsigned run, size_t *variant, bool *warmup)
 {
-        json_t *p;
-        int vi;
-
         if (run == 0 || run > session_planned_runs(s))
                 return -ENOENT;
-        p = json_array_get(s->plan, run - 1);
-        vi = session_variant_index(s, json_string_value(json_object_get(p, "variant")));
-        if (vi < 0)
-                return vi;
-        *variant = (size_t)vi;
-        *warmup = json_is_true(json_object_get(p, "warmup"));
+        *variant = s->info.plan[run - 1].variant;
+        *warmup = s->info.plan[run - 1].warmup;
         return 0;
 }
 
@@ -427,63 +741,322 @@ int session_list_runs(const struct session *s, unsigned **runs)
         return (int)n;
 }
 
-int session_load_run(const struct session *s, unsigned run, json_t **out)
+/* ---- reading runs/NNNN.json ---- */
+
+/* o[key] as an owned copy; absent gives def (NULL: stays NULL). */
+static int rd_dup(struct rd *rd, json_t *o, const char *key, bool required, const char *def,
+                  char **out)
 {
+        const char *v;
+        int ret = rd_str(rd, o, key, required, &v);
+
+        *out = NULL;
+        if (ret < 0)
+                return ret;
+        if (!v)
+                v = def;
+        if (v) {
+                *out = strdup(v);
+                if (!*out)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int rd_verdict(struct rd *rd, json_t *o, enum session_verdict *v)
+{
+        const char *name;
+        int ret = rd_str(rd, o, "verdict", true, &name);
+
+        if (ret < 0)
+                return ret;
+        if (session_verdict_parse(name, v) < 0)
+                return rd_bad(rd, "verdict", json_object_get(o, "verdict"),
+                              "one of ok, timeout, crash, bad-dump, warmup");
+        return 0;
+}
+
+static int read_host_marks(struct rd *rd, json_t *a, struct session_attempt *at)
+{
+        struct session_host_marks *h = &at->host;
+        uint64_t off;
+        json_t *o;
+        size_t len = strlen(rd->where);
+        int ret = rd_obj(rd, a, "host_ns", &o);
+
+        snprintf(rd->where + len, sizeof(rd->where) - len, ".host_ns");
+        if (ret == 0 && o &&
+            ((ret = rd_u64(rd, o, "spawn", false, &h->spawn)) < 0 ||
+             (ret = rd_u64(rd, o, "first_console_byte", false, &h->first_console_byte)) < 0 ||
+             (ret = rd_u64(rd, o, "first_serial_byte", false, &h->first_serial_byte)) < 0 ||
+             (ret = rd_u64(rd, o, "dump_begin", false, &h->dump_begin)) < 0 ||
+             (ret = rd_u64(rd, o, "dump_end", false, &h->dump_end)) < 0 ||
+             (ret = rd_u64(rd, o, "exit", false, &h->exit)) < 0))
+                return ret;
+        rd->where[len] = '\0';
+        if (ret == 0)
+                ret = rd_obj(rd, a, "console_offsets", &o);
+        snprintf(rd->where + len, sizeof(rd->where) - len, ".console_offsets");
+        if (ret == 0 && o) {
+                ret = rd_u64(rd, o, "dump_begin", false, &off);
+                at->off_dump_begin = (size_t)off;
+                if (ret == 0)
+                        ret = rd_u64(rd, o, "dump_end", false, &off);
+                at->off_dump_end = (size_t)off;
+        }
+        rd->where[len] = '\0';
+        return ret;
+}
+
+static int read_marks(struct rd *rd, json_t *a, struct session_attempt *at)
+{
+        json_t *ml;
+        size_t len = strlen(rd->where);
+        int ret = rd_get(rd, a, "marks", false, JSON_ARRAY, "an array", &ml);
+
+        if (ret < 0 || !json_array_size(ml))
+                return ret;
+        at->marks = calloc(json_array_size(ml), sizeof(*at->marks));
+        if (!at->marks)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_array_size(ml) && ret == 0; i++) {
+                struct session_mark *m = &at->marks[i];
+                json_t *o = json_array_get(ml, i);
+                uint64_t off;
+
+                at->nmarks++;
+                snprintf(rd->where + len, sizeof(rd->where) - len, ".marks[%zu]", i);
+                if (!json_is_object(o)) {
+                        set_err(rd->err, rd->errsize, "'%s': %s is not an object", rd->path,
+                                rd->where);
+                        ret = -EINVAL;
+                        break;
+                }
+                ret = rd_dup(rd, o, "name", true, NULL, &m->name);
+                if (ret == 0)
+                        ret = rd_u64(rd, o, "host_ns", false, &m->host_ns);
+                if (ret == 0)
+                        ret = rd_u64(rd, o, "uptime_ns", false, &m->uptime_ns);
+                if (ret == 0)
+                        ret = rd_u64(rd, o, "offset", false, &off);
+                m->offset = (size_t)off;
+        }
+        rd->where[len] = '\0';
+        return ret;
+}
+
+static int read_dump(struct rd *rd, json_t *a, struct session_attempt *at)
+{
+        const char *crc;
+        uint64_t v;
+        json_t *o;
+        int ret = rd_obj(rd, a, "dump", &o);
+
+        if (ret < 0 || !o)
+                return ret;
+        at->has_dump = true;
+        strncat(rd->where, ".dump", sizeof(rd->where) - strlen(rd->where) - 1);
+        ret = rd_dup(rd, o, "status", true, NULL, &at->dump_status);
+        if (ret == 0)
+                ret = rd_u64(rd, o, "bytes", false, &at->dump_bytes);
+        if (ret == 0)
+                ret = rd_str(rd, o, "crc32", false, &crc);
+        if (ret == 0 && crc) {
+                if (strlen(crc) != 8 || util_parse_u64(crc, 16, &v) < 0)
+                        ret = rd_bad(rd, "crc32", json_object_get(o, "crc32"), "8 hex digits");
+                at->dump_crc32 = (uint32_t)v;
+        }
+        *strrchr(rd->where, '.') = '\0';
+        return ret;
+}
+
+static int read_exit(struct rd *rd, json_t *a, struct session_attempt *at)
+{
+        const char *how;
+        json_t *o;
+        int ret = rd_obj(rd, a, "exit", &o);
+
+        if (ret < 0 || !o)
+                return ret;
+        strncat(rd->where, ".exit", sizeof(rd->where) - strlen(rd->where) - 1);
+        ret = rd_str(rd, o, "how", true, &how);
+        if (ret == 0 && strcmp(how, "exited") == 0) {
+                at->exit_how = SESSION_EXIT_EXITED;
+                ret = rd_int(rd, o, "code", &at->exit_code);
+        } else if (ret == 0 && strcmp(how, "signaled") == 0) {
+                at->exit_how = SESSION_EXIT_SIGNALED;
+                ret = rd_int(rd, o, "signal", &at->exit_signal);
+        } else if (ret == 0 && strcmp(how, "not-started") == 0) {
+                at->exit_how = SESSION_EXIT_NOT_STARTED;
+                ret = rd_dup(rd, o, "error", false, "", &at->exit_error);
+        } else if (ret == 0) {
+                ret = rd_bad(rd, "how", json_object_get(o, "how"),
+                             "one of exited, signaled, not-started");
+        }
+        if (ret == 0)
+                ret = rd_int(rd, o, "signal_sent", &at->signal_sent);
+        *strrchr(rd->where, '.') = '\0';
+        return ret;
+}
+
+static int read_cpu(struct rd *rd, json_t *a, struct session_attempt *at)
+{
+        json_t *o;
+        int ret = rd_obj(rd, a, "cpu_ns", &o);
+
+        if (ret < 0 || !o)
+                return ret;
+        strncat(rd->where, ".cpu_ns", sizeof(rd->where) - strlen(rd->where) - 1);
+        if ((ret = rd_u64(rd, o, "qemu_user", false, &at->cpu_qemu_user_ns)) == 0 &&
+            (ret = rd_u64(rd, o, "qemu_system", false, &at->cpu_qemu_system_ns)) == 0 &&
+            (ret = rd_u64(rd, o, "collector_user", false, &at->cpu_collector_user_ns)) == 0)
+                ret = rd_u64(rd, o, "collector_system", false, &at->cpu_collector_system_ns);
+        *strrchr(rd->where, '.') = '\0';
+        return ret;
+}
+
+static int read_attempt(struct rd *rd, json_t *a, struct session_attempt *at)
+{
+        uint64_t n;
+        json_t *files;
+        int ret;
+
+        if (!json_is_object(a)) {
+                set_err(rd->err, rd->errsize, "'%s': %s is not an object", rd->path, rd->where);
+                return -EINVAL;
+        }
+        if ((ret = rd_u64(rd, a, "attempt", false, &n)) < 0 ||
+            (ret = rd_verdict(rd, a, &at->verdict)) < 0 ||
+            (ret = rd_dup(rd, a, "reason", false, "", &at->reason)) < 0 ||
+            (ret = rd_dup(rd, a, "accel", false, NULL, &at->accel)) < 0 ||
+            (ret = rd_obj(rd, a, "files", &files)) < 0)
+                return ret;
+        at->attempt = (unsigned)n;
+        strncat(rd->where, ".files", sizeof(rd->where) - strlen(rd->where) - 1);
+        if ((ret = rd_dup(rd, files, "console", false, NULL, &at->console_file)) == 0 &&
+            (ret = rd_dup(rd, files, "serial", false, NULL, &at->serial_file)) == 0)
+                ret = rd_dup(rd, files, "qemu_log", false, NULL, &at->qemu_log_file);
+        *strrchr(rd->where, '.') = '\0';
+        if (ret < 0 || (ret = read_host_marks(rd, a, at)) < 0 ||
+            (ret = read_marks(rd, a, at)) < 0 ||
+            (ret = rd_u64(rd, a, "console_bytes", false, &at->console_bytes)) < 0 ||
+            (ret = rd_u64(rd, a, "serial_bytes", false, &at->serial_bytes)) < 0 ||
+            (ret = rd_bool(rd, a, "console_truncated", &at->console_truncated)) < 0 ||
+            (ret = read_dump(rd, a, at)) < 0 || (ret = read_exit(rd, a, at)) < 0 ||
+            (ret = rd_bool(rd, a, "timed_out", &at->timed_out)) < 0 ||
+            (ret = rd_bool(rd, a, "kvm_internal_error", &at->kvm_internal_error)) < 0 ||
+            (ret = rd_u64(rd, a, "wall_ns", false, &at->wall_ns)) < 0)
+                return ret;
+        return read_cpu(rd, a, at);
+}
+
+/* Check kind and version, then fill r from j. */
+static int read_run(struct rd *rd, json_t *j, struct session_run *r)
+{
+        const char *kind = json_string_value(json_object_get(j, "kind"));
+        json_t *attempts;
+        uint64_t run;
+        int ret;
+
+        if (!json_is_object(j) ||
+            json_integer_value(json_object_get(j, "schema_version")) != SESSION_SCHEMA_VERSION ||
+            (kind && strcmp(kind, SESSION_RUN_KIND) != 0)) {
+                set_err(rd->err, rd->errsize, "'%s' is not a bootlens run (schema_version %d)",
+                        rd->path, SESSION_SCHEMA_VERSION);
+                return -EINVAL;
+        }
+        if ((ret = rd_u64(rd, j, "run", true, &run)) < 0 ||
+            (ret = rd_dup(rd, j, "variant", true, NULL, &r->variant)) < 0 ||
+            (ret = rd_bool(rd, j, "warmup", &r->warmup)) < 0 ||
+            (ret = rd_verdict(rd, j, &r->verdict)) < 0 ||
+            (ret = rd_dup(rd, j, "reason", false, "", &r->reason)) < 0 ||
+            (ret = rd_dup(rd, j, "started", false, NULL, &r->started)) < 0 ||
+            (ret = rd_u64(rd, j, "boot_ns", false, &r->boot_ns)) < 0 ||
+            (ret = rd_get(rd, j, "attempts", true, JSON_ARRAY, "an array", &attempts)) < 0)
+                return ret;
+        if (run == 0 || run > UINT32_MAX)
+                return rd_bad(rd, "run", json_object_get(j, "run"), "a run number");
+        r->run = (unsigned)run;
+        if (!json_array_size(attempts)) {
+                set_err(rd->err, rd->errsize, "'%s': attempts is empty", rd->path);
+                return -EINVAL;
+        }
+        r->attempts = calloc(json_array_size(attempts), sizeof(*r->attempts));
+        if (!r->attempts)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_array_size(attempts); i++) {
+                r->nattempts++;
+                snprintf(rd->where, sizeof(rd->where), "attempts[%zu]", i);
+                ret = read_attempt(rd, json_array_get(attempts, i), &r->attempts[i]);
+                if (ret < 0)
+                        return ret;
+        }
+        return 0;
+}
+
+int session_run_read(const struct session *s, unsigned run, struct session_run *out, char *err,
+                     size_t errsize)
+{
+        struct rd rd = {.err = err, .errsize = errsize};
         json_error_t je;
         char *path;
         json_t *j;
+        int ret;
 
+        memset(out, 0, sizeof(*out));
         if (session_run_path(s->dir, run, ".json", &path) < 0)
                 return -ENOMEM;
+        rd.path = path;
         if (access(path, F_OK) < 0) {
-                int e = -errno;
-
+                ret = -errno;
+                set_err(err, errsize, "cannot open '%s': %s", path, strerror(errno));
                 free(path);
-                return e;
+                return ret;
         }
         j = json_load_file(path, 0, &je);
-        free(path);
-        if (!j)
-                return -EINVAL;
-        if (!json_is_object(j) ||
-            json_integer_value(json_object_get(j, "schema_version")) != SESSION_SCHEMA_VERSION) {
-                json_decref(j);
+        if (!j) {
+                set_err(err, errsize, "%s:%d: %s", path, je.line, je.text);
+                free(path);
                 return -EINVAL;
         }
-        *out = j;
-        return 0;
+        ret = read_run(&rd, j, out);
+        json_decref(j);
+        free(path);
+        if (ret < 0)
+                session_run_free(out);
+        return ret;
 }
 
-int session_run_info(json_t *run, struct session_run_info *info)
+static void attempt_free(struct session_attempt *a)
 {
-        json_t *attempts = json_object_get(run, "attempts");
-        json_t *boot = json_object_get(run, "boot_ns");
-        const char *reason;
-
-        memset(info, 0, sizeof(*info));
-        info->run = (unsigned)json_integer_value(json_object_get(run, "run"));
-        info->variant = json_string_value(json_object_get(run, "variant"));
-        info->verdict = json_string_value(json_object_get(run, "verdict"));
-        reason = json_string_value(json_object_get(run, "reason"));
-        info->reason = reason ? reason : "";
-        info->warmup = json_is_true(json_object_get(run, "warmup"));
-        if (!info->run || !info->variant || !info->verdict || !json_is_array(attempts) ||
-            json_array_size(attempts) == 0)
-                return -EINVAL;
-        info->attempts = (unsigned)json_array_size(attempts);
-        info->final = json_array_get(attempts, info->attempts - 1);
-        info->boot_ns = json_is_integer(boot) ? (uint64_t)json_integer_value(boot) : 0;
-        return 0;
+        free(a->reason);
+        free(a->accel);
+        free(a->console_file);
+        free(a->serial_file);
+        free(a->qemu_log_file);
+        for (size_t i = 0; i < a->nmarks; i++)
+                free(a->marks[i].name);
+        free(a->marks);
+        free(a->dump_status);
+        free(a->exit_error);
 }
 
-int session_attempt_mark(json_t *attempt, const char *name, uint64_t *ns)
+void session_run_free(struct session_run *r)
 {
-        json_t *v = json_object_get(json_object_get(attempt, "host_ns"), name);
+        if (!r)
+                return;
+        free(r->variant);
+        free(r->reason);
+        free(r->started);
+        for (size_t i = 0; r->attempts && i < r->nattempts; i++)
+                attempt_free(&r->attempts[i]);
+        free(r->attempts);
+        memset(r, 0, sizeof(*r));
+}
 
-        if (!json_is_integer(v))
-                return -ENOENT;
-        *ns = (uint64_t)json_integer_value(v);
-        return 0;
+const struct session_attempt *session_run_final(const struct session_run *r)
+{
+        return r && r->nattempts ? &r->attempts[r->nattempts - 1] : NULL;
 }
 
 int session_split_ref(const char *ref, char **dir, char **variant)
@@ -516,14 +1089,66 @@ int session_split_ref(const char *ref, char **dir, char **variant)
         return *dir ? 0 : -ENOMEM;
 }
 
-/* ---- writing ---- */
+/* ---- writing JSON: every call checked ---- */
 
+/*
+ * A failed step (a NULL value from an allocation, a failed set or append)
+ * clears *ok and releases the value, so that a whole document can be
+ * built and checked once at the end: jansson's set_new and append_new
+ * take their value even when they fail, and accept a NULL object.
+ */
+static void put(bool *ok, json_t *o, const char *key, json_t *v)
+{
+        if (json_object_set_new(o, key, v) < 0)
+                *ok = false;
+}
+
+static void push(bool *ok, json_t *a, json_t *v)
+{
+        if (json_array_append_new(a, v) < 0)
+                *ok = false;
+}
+
+static json_t *jstr(const char *s)
+{
+        return s ? json_string(s) : json_null();
+}
+
+static json_t *jint(uint64_t v)
+{
+        return json_integer((json_int_t)v);
+}
+
+/* An integer, or null for 0. */
+static json_t *jint_or_null(uint64_t v)
+{
+        return v ? jint(v) : json_null();
+}
+
+/* Set key only when ns happened. */
+static void put_ns(bool *ok, json_t *o, const char *key, uint64_t ns)
+{
+        if (ns)
+                put(ok, o, key, jint(ns));
+}
+
+static json_t *jstrv(bool *ok, char *const *v, size_t n)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < n; i++)
+                push(ok, a, json_string(v[i]));
+        return a;
+}
+
+/* Write j and a newline to path whole, then release j. */
 static int write_json(const char *path, json_t *j)
 {
         char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         struct sbuf sb = SBUF_INIT;
         int ret;
 
+        json_decref(j);
         if (!text)
                 return -ENOMEM;
         ret = sbuf_adds(&sb, text);
@@ -536,11 +1161,116 @@ static int write_json(const char *path, json_t *j)
         return ret;
 }
 
-int session_create(const char *dir, json_t *meta)
+/* ---- writing session.json ---- */
+
+static json_t *host_json(bool *ok, const struct session_host *h)
+{
+        json_t *o = json_object();
+
+        put(ok, o, "hostname", jstr(h->hostname));
+        put(ok, o, "cpu_model", jstr(h->cpu_model));
+        put(ok, o, "cpus", json_integer(h->cpus));
+        if (h->os)
+                put(ok, o, "os", json_string(h->os));
+        if (h->kernel)
+                put(ok, o, "kernel", json_string(h->kernel));
+        if (h->arch)
+                put(ok, o, "arch", json_string(h->arch));
+        put(ok, o, "qemu_binary", jstr(h->qemu_binary));
+        put(ok, o, "qemu_version", jstr(h->qemu_version));
+        put(ok, o, "accel", jstr(h->accel));
+        put(ok, o, "accel_requested", jstr(h->accel_requested));
+        put(ok, o, "accel_note", jstr(h->accel_note));
+        put(ok, o, "tsc_khz", jint_or_null(h->tsc_khz));
+        return o;
+}
+
+static json_t *settings_json(bool *ok, const struct session_settings *st)
+{
+        json_t *o = json_object();
+
+        put(ok, o, "runs", jint(st->runs));
+        put(ok, o, "warmup", jint(st->warmup));
+        put(ok, o, "timeout_s", jint(st->timeout_s));
+        put(ok, o, "retries", jint(st->retries));
+        put(ok, o, "interleave", json_boolean(st->interleave));
+        put(ok, o, "append", jstr(st->append));
+        put(ok, o, "bare_append", json_boolean(st->bare_append));
+        put(ok, o, "qemu_args", jstrv(ok, st->qemu_args, st->nqemu_args));
+        return o;
+}
+
+/* {path, size, sha256}, or null without a path. */
+static json_t *file_json(bool *ok, const struct session_file *f)
+{
+        json_t *o;
+
+        if (!f->path)
+                return json_null();
+        o = json_object();
+        put(ok, o, "path", json_string(f->path));
+        put(ok, o, "size", jint(f->size));
+        put(ok, o, "sha256", jstr(f->sha256));
+        return o;
+}
+
+static json_t *variant_json(bool *ok, const struct session_variant_info *v)
+{
+        json_t *o = json_object();
+
+        put(ok, o, "name", jstr(v->name));
+        put(ok, o, "kernel", file_json(ok, &v->kernel));
+        put(ok, o, "initrd", file_json(ok, &v->initrd));
+        put(ok, o, "cmdline", jstr(v->cmdline));
+        put(ok, o, "qemu_args", jstrv(ok, v->qemu_args, v->nqemu_args));
+        if (v->argv)
+                put(ok, o, "argv", jstrv(ok, v->argv, v->nargv));
+        return o;
+}
+
+static json_t *info_json(bool *ok, const struct session_info *in)
+{
+        json_t *j = json_object(), *tool = json_object(), *labels = json_object();
+        json_t *variants = json_array(), *plan = json_array();
+
+        put(ok, j, "schema_version", json_integer(SESSION_SCHEMA_VERSION));
+        put(ok, j, "kind", json_string(SESSION_KIND));
+        put(ok, j, "session_id", jstr(in->id));
+        put(ok, j, "created", jstr(in->created));
+        put(ok, tool, "name", jstr(in->tool_name));
+        put(ok, tool, "version", jstr(in->tool_version));
+        put(ok, j, "tool", tool);
+        put(ok, j, "host", host_json(ok, &in->host));
+        put(ok, j, "settings", settings_json(ok, &in->settings));
+        for (size_t i = 0; i < in->nlabels; i++)
+                put(ok, labels, in->labels[i].key, jstr(in->labels[i].value));
+        put(ok, j, "labels", labels);
+        for (size_t i = 0; i < in->nvariants; i++)
+                push(ok, variants, variant_json(ok, &in->variants[i]));
+        put(ok, j, "variants", variants);
+        for (size_t i = 0; i < in->nplan; i++) {
+                const struct session_plan_entry *p = &in->plan[i];
+                json_t *e = json_object();
+
+                put(ok, e, "run", jint(p->run));
+                put(ok, e, "variant", json_string(in->variants[p->variant].name));
+                put(ok, e, "warmup", json_boolean(p->warmup));
+                push(ok, plan, e);
+        }
+        put(ok, j, "plan", plan);
+        return j;
+}
+
+int session_create(const char *dir, const struct session_info *info)
 {
         char *path, *runs;
+        bool ok = true;
+        json_t *j;
         int ret;
 
+        for (size_t i = 0; i < info->nplan; i++)
+                if (info->plan[i].variant >= info->nvariants)
+                        return -EINVAL;
         if (asprintf(&path, "%s/session.json", dir) < 0)
                 return -ENOMEM;
         if (asprintf(&runs, "%s/runs", dir) < 0) {
@@ -551,14 +1281,17 @@ int session_create(const char *dir, json_t *meta)
                 ret = -EEXIST;
                 goto out;
         }
-        ret = util_mkdir_p(runs, 0755);
-        if (ret < 0)
+        j = info_json(&ok, info);
+        if (!ok) {
+                json_decref(j);
+                ret = -ENOMEM;
                 goto out;
-        if (!json_object_get(meta, "schema_version"))
-                json_object_set_new(meta, "schema_version", json_integer(SESSION_SCHEMA_VERSION));
-        if (!json_object_get(meta, "kind"))
-                json_object_set_new(meta, "kind", json_string(SESSION_KIND));
-        ret = write_json(path, meta);
+        }
+        ret = util_mkdir_p(runs, 0755);
+        if (ret == 0)
+                ret = write_json(path, j);
+        else
+                json_decref(j);
 out:
         free(path);
         free(runs);
@@ -625,20 +1358,141 @@ int session_write_capture(const char *dir, unsigned run, const char *suffix, con
         return ret;
 }
 
-int session_write_run(const char *dir, unsigned run, json_t *run_json)
+/* ---- writing runs/NNNN.json ---- */
+
+static json_t *marks_json(bool *ok, const struct session_attempt *a)
 {
+        json_t *ml = json_array();
+
+        for (size_t i = 0; i < a->nmarks; i++) {
+                const struct session_mark *m = &a->marks[i];
+                json_t *o = json_object();
+
+                put(ok, o, "name", jstr(m->name));
+                put(ok, o, "host_ns", jint(m->host_ns));
+                put(ok, o, "uptime_ns", jint(m->uptime_ns));
+                put(ok, o, "offset", jint(m->offset));
+                push(ok, ml, o);
+        }
+        return ml;
+}
+
+static json_t *dump_json(bool *ok, const struct session_attempt *a)
+{
+        json_t *o;
+        char crc[16];
+
+        if (!a->has_dump)
+                return json_null();
+        o = json_object();
+        snprintf(crc, sizeof(crc), "%08x", a->dump_crc32);
+        put(ok, o, "status", jstr(a->dump_status));
+        put(ok, o, "bytes", jint(a->dump_bytes));
+        put(ok, o, "crc32", json_string(crc));
+        return o;
+}
+
+static json_t *exit_json(bool *ok, const struct session_attempt *a)
+{
+        json_t *o = json_object();
+
+        switch (a->exit_how) {
+        case SESSION_EXIT_NOT_STARTED:
+                put(ok, o, "how", json_string("not-started"));
+                put(ok, o, "error", jstr(a->exit_error));
+                break;
+        case SESSION_EXIT_EXITED:
+                put(ok, o, "how", json_string("exited"));
+                put(ok, o, "code", json_integer(a->exit_code));
+                break;
+        case SESSION_EXIT_SIGNALED:
+                put(ok, o, "how", json_string("signaled"));
+                put(ok, o, "signal", json_integer(a->exit_signal));
+                break;
+        }
+        put(ok, o, "signal_sent", json_integer(a->signal_sent));
+        return o;
+}
+
+static json_t *attempt_json(bool *ok, const struct session_attempt *a)
+{
+        json_t *j = json_object(), *files = json_object(), *host = json_object();
+        json_t *offs = json_object(), *cpu = json_object();
+
+        put(ok, j, "attempt", jint(a->attempt));
+        put(ok, j, "verdict", json_string(session_verdict_name(a->verdict)));
+        put(ok, j, "reason", jstr(a->reason));
+        put(ok, j, "accel", jstr(a->accel));
+        put(ok, files, "console", jstr(a->console_file));
+        put(ok, files, "serial", jstr(a->serial_file));
+        put(ok, files, "qemu_log", jstr(a->qemu_log_file));
+        put(ok, j, "files", files);
+        put_ns(ok, host, "spawn", a->host.spawn);
+        put_ns(ok, host, "first_console_byte", a->host.first_console_byte);
+        put_ns(ok, host, "first_serial_byte", a->host.first_serial_byte);
+        put_ns(ok, host, "dump_begin", a->host.dump_begin);
+        put_ns(ok, host, "dump_end", a->host.dump_end);
+        put_ns(ok, host, "exit", a->host.exit);
+        put(ok, j, "host_ns", host);
+        if (a->host.dump_begin)
+                put(ok, offs, "dump_begin", jint(a->off_dump_begin));
+        if (a->host.dump_end)
+                put(ok, offs, "dump_end", jint(a->off_dump_end));
+        put(ok, j, "console_offsets", offs);
+        put(ok, j, "marks", marks_json(ok, a));
+        put(ok, j, "console_bytes", jint(a->console_bytes));
+        put(ok, j, "serial_bytes", jint(a->serial_bytes));
+        put(ok, j, "console_truncated", json_boolean(a->console_truncated));
+        put(ok, j, "dump", dump_json(ok, a));
+        put(ok, j, "exit", exit_json(ok, a));
+        put(ok, j, "timed_out", json_boolean(a->timed_out));
+        put(ok, j, "kvm_internal_error", json_boolean(a->kvm_internal_error));
+        put_ns(ok, j, "wall_ns", a->wall_ns);
+        put(ok, cpu, "qemu_user", jint(a->cpu_qemu_user_ns));
+        put(ok, cpu, "qemu_system", jint(a->cpu_qemu_system_ns));
+        put(ok, cpu, "collector_user", jint(a->cpu_collector_user_ns));
+        put(ok, cpu, "collector_system", jint(a->cpu_collector_system_ns));
+        put(ok, j, "cpu_ns", cpu);
+        return j;
+}
+
+static json_t *run_json(bool *ok, const struct session_run *r)
+{
+        json_t *j = json_object(), *attempts = json_array();
+
+        put(ok, j, "schema_version", json_integer(SESSION_SCHEMA_VERSION));
+        put(ok, j, "kind", json_string(SESSION_RUN_KIND));
+        put(ok, j, "run", jint(r->run));
+        put(ok, j, "variant", jstr(r->variant));
+        put(ok, j, "warmup", json_boolean(r->warmup));
+        put(ok, j, "verdict", json_string(session_verdict_name(r->verdict)));
+        put(ok, j, "reason", jstr(r->reason));
+        put(ok, j, "started", jstr(r->started));
+        put(ok, j, "boot_ns", jint_or_null(r->boot_ns));
+        for (size_t i = 0; i < r->nattempts; i++)
+                push(ok, attempts, attempt_json(ok, &r->attempts[i]));
+        put(ok, j, "attempts", attempts);
+        return j;
+}
+
+int session_run_write(const char *dir, const struct session_run *r)
+{
+        bool ok = true;
         char *path;
+        json_t *j;
         int ret;
 
-        ret = session_run_path(dir, run, ".json", &path);
-        if (ret < 0)
+        j = run_json(&ok, r);
+        if (!ok) {
+                json_decref(j);
+                return -ENOMEM;
+        }
+        ret = session_run_path(dir, r->run, ".json", &path);
+        if (ret < 0) {
+                json_decref(j);
                 return ret;
-        if (!json_object_get(run_json, "schema_version"))
-                json_object_set_new(run_json, "schema_version",
-                                    json_integer(SESSION_SCHEMA_VERSION));
-        if (!json_object_get(run_json, "kind"))
-                json_object_set_new(run_json, "kind", json_string(SESSION_RUN_KIND));
-        ret = write_json(path, run_json);
+        }
+        ret = write_json(path, j);
         free(path);
         return ret;
 }

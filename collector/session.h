@@ -13,14 +13,13 @@
  * written after its captures, so a run exists exactly when its JSON does.
  * session.json is written once, when the session is created.
  *
- * JSON values are jansson objects; "borrowed" ones belong to the session
- * and live as long as it. Functions return 0 (or a count) or a negative
- * errno and never print.
+ * This module is the one owner of the format: it writes and reads both
+ * files behind the plain structs below (JSON stays inside session.c).
+ * Functions return 0 (or a count) or a negative errno and never print.
  */
 #ifndef BOOTLENS_SESSION_H
 #define BOOTLENS_SESSION_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,23 +47,176 @@ struct session_variant {
 int session_variant_parse(const char *spec, struct session_variant *v, char *err, size_t errsize);
 void session_variant_free(struct session_variant *v);
 
+/* ---- verdicts ---- */
+
+/* What became of a run (docs/session.md, "Verdicts"). */
+enum session_verdict {
+        SESSION_OK,
+        SESSION_TIMEOUT,
+        SESSION_CRASH,
+        SESSION_BAD_DUMP,
+        SESSION_WARMUP,
+};
+
+/* "ok", "timeout", "crash", "bad-dump", "warmup" ("?" for no verdict). */
+const char *session_verdict_name(enum session_verdict v);
+/* Returns 0 or -EINVAL. */
+int session_verdict_parse(const char *s, enum session_verdict *v);
+
+/* ---- session.json ---- */
+
+/*
+ * session.json as plain C. Read (session_info()), every pointer is
+ * borrowed from the session and lives as long as it; written
+ * (session_create()), every pointer is the caller's. A NULL string is
+ * JSON null (or an absent key where docs/session.md says "absent").
+ */
+struct session_file {
+        const char *path; /* NULL: no file (initrd: null) */
+        uint64_t size;
+        const char *sha256; /* 64 lowercase hex digits */
+};
+
+struct session_host {
+        const char *hostname;
+        const char *cpu_model; /* NULL: unknown */
+        long cpus;
+        const char *os, *kernel, *arch; /* uname(2); NULL: absent */
+        const char *qemu_binary, *qemu_version;
+        const char *accel;           /* what every run used */
+        const char *accel_requested; /* what --accel said */
+        const char *accel_note;      /* why auto fell back from kvm; NULL: none */
+        uint64_t tsc_khz;            /* 0: not measured (null) */
+};
+
+struct session_settings {
+        uint64_t runs, warmup, timeout_s, retries;
+        bool interleave;
+        const char *append; /* NULL: none */
+        bool bare_append;
+        char *const *qemu_args; /* the user's, after -- */
+        size_t nqemu_args;
+};
+
+struct session_label {
+        const char *key, *value;
+};
+
+/* What one variant boots, as recorded. */
+struct session_variant_info {
+        const char *name;
+        struct session_file kernel, initrd;
+        const char *cmdline;
+        char *const *qemu_args; /* variant's, then the user's */
+        size_t nqemu_args;
+        char *const *argv; /* the whole QEMU argv (fds as 3 and 4); NULL: not recorded */
+        size_t nargv;
+};
+
+struct session_plan_entry {
+        unsigned run;   /* i + 1 for plan[i] */
+        size_t variant; /* index into variants */
+        bool warmup;
+};
+
+struct session_info {
+        const char *id, *created; /* session_id; UTC, "2026-11-25T01:57:34Z" */
+        const char *tool_name, *tool_version;
+        struct session_host host;
+        struct session_settings settings;
+        const struct session_label *labels;
+        size_t nlabels;
+        const struct session_variant_info *variants;
+        size_t nvariants;
+        const struct session_plan_entry *plan;
+        size_t nplan;
+};
+
+/* ---- runs/NNNN.json ---- */
+
+/* Host marks of an attempt, CLOCK_MONOTONIC ns; 0: it did not happen. */
+struct session_host_marks {
+        uint64_t spawn;              /* just before posix_spawn */
+        uint64_t first_console_byte; /* the first read that returned bytes */
+        uint64_t first_serial_byte;
+        uint64_t dump_begin; /* the begin line's newline arrived */
+        uint64_t dump_end;   /* the end line's newline arrived */
+        uint64_t exit;       /* QEMU reaped */
+};
+
+/* A "@@bootlens mark" line of the console. */
+struct session_mark {
+        char *name;
+        uint64_t host_ns;   /* when its newline arrived */
+        uint64_t uptime_ns; /* what the guest said (0: nothing) */
+        size_t offset;      /* the line's first byte in the console capture */
+};
+
+enum session_exit_how {
+        SESSION_EXIT_NOT_STARTED, /* exit_error says why */
+        SESSION_EXIT_EXITED,      /* exit_code */
+        SESSION_EXIT_SIGNALED,    /* exit_signal */
+};
+
+/* One boot of a run. */
+struct session_attempt {
+        unsigned attempt; /* 1-based */
+        enum session_verdict verdict;
+        char *reason; /* "" when none */
+        char *accel;
+        char *console_file, *serial_file, *qemu_log_file; /* names inside runs/ */
+        struct session_host_marks host;
+        size_t off_dump_begin; /* console offsets of the lines' first bytes, */
+        size_t off_dump_end;   /* valid when host.dump_begin / dump_end is set */
+        struct session_mark *marks;
+        size_t nmarks;
+        uint64_t console_bytes, serial_bytes;
+        bool console_truncated;
+        bool has_dump;       /* a begin line was seen; then: */
+        char *dump_status;   /* the framing check, "ok" or what failed */
+        uint64_t dump_bytes; /* bytes the dump holds */
+        uint32_t dump_crc32;
+        enum session_exit_how exit_how;
+        int exit_code, exit_signal;
+        char *exit_error; /* SESSION_EXIT_NOT_STARTED: strerror() of the spawn */
+        int signal_sent;  /* the last signal bootlens sent QEMU, or 0 */
+        bool timed_out, kvm_internal_error;
+        uint64_t wall_ns; /* exit - spawn; 0: unknown */
+        uint64_t cpu_qemu_user_ns, cpu_qemu_system_ns;
+        uint64_t cpu_collector_user_ns, cpu_collector_system_ns;
+};
+
+/* One run: runs/NNNN.json. Every pointer is owned (session_run_free()). */
+struct session_run {
+        unsigned run;
+        char *variant;
+        bool warmup;
+        enum session_verdict verdict;     /* the final attempt's (warmup for an ok warm-up) */
+        char *reason;                     /* "" when none */
+        char *started;                    /* UTC */
+        uint64_t boot_ns;                 /* final attempt: spawn to dump begin; 0: no dump */
+        struct session_attempt *attempts; /* in order; the last is final */
+        size_t nattempts;
+};
+
+/* The final attempt, or NULL when there is none. */
+const struct session_attempt *session_run_final(const struct session_run *r);
+
 /* ---- reading ---- */
 
 struct session; /* opaque */
 
 /* Open DIR/session.json. Returns 0, -ENOENT when there is none, -EINVAL
- * when it is not a bootlens session (bad JSON, kind or schema_version;
- * err says which), -ENOMEM. */
+ * when it is not a bootlens session (bad JSON, kind or schema_version, a
+ * field of the wrong type; err says which), -ENOMEM. */
 int session_open(const char *dir, struct session **s, char *err, size_t errsize);
 void session_free(struct session *s); /* accepts NULL */
 
 const char *session_dir(const struct session *s);
-/* The whole session.json (borrowed). */
-json_t *session_meta(const struct session *s);
+/* session.json (borrowed from s). */
+const struct session_info *session_info(const struct session *s);
 size_t session_variant_count(const struct session *s);
-/* The i-th variant's object in session.json: name, kernel{path,size,
- * sha256}, initrd, cmdline, qemu_args (borrowed), or NULL. */
-json_t *session_variant(const struct session *s, size_t i);
+/* The i-th variant's name and command line (borrowed), or NULL. */
 const char *session_variant_name(const struct session *s, size_t i);
 const char *session_variant_cmdline(const struct session *s, size_t i);
 /* Index of the variant called name, or -ENOENT. */
@@ -82,27 +234,14 @@ int session_run_path(const char *dir, unsigned run, const char *suffix, char **p
 bool session_run_done(const struct session *s, unsigned run);
 /* Recorded runs, ascending (*runs malloc'd). Returns the count or -errno. */
 int session_list_runs(const struct session *s, unsigned **runs);
-/* Load runs/NNNN.json into *run (caller json_decref()s). Returns 0,
- * -ENOENT when the run was not recorded, -EINVAL when malformed. */
-int session_load_run(const struct session *s, unsigned run, json_t **out);
-
-/* The fields of a run everyone needs. Strings point into run. */
-struct session_run_info {
-        unsigned run;
-        const char *variant;
-        const char *verdict; /* "ok", "timeout", "crash", "bad-dump", "warmup" */
-        const char *reason;  /* "" when none */
-        bool warmup;
-        unsigned attempts;
-        uint64_t boot_ns; /* spawn to dump begin line, 0: no dump */
-        json_t *final;    /* the final attempt (attempts[-1]), borrowed */
-};
-/* Returns 0 or -EINVAL when run lacks a field. */
-int session_run_info(json_t *run, struct session_run_info *info);
-/* A host mark (CLOCK_MONOTONIC ns) of an attempt: "spawn",
- * "first_console_byte", "first_serial_byte", "dump_begin", "dump_end",
- * "exit". Returns 0 or -ENOENT when it did not happen. */
-int session_attempt_mark(json_t *attempt, const char *name, uint64_t *ns);
+/* Read runs/NNNN.json into *out (session_run_free() it; on error there is
+ * nothing to free). Returns 0, -ENOENT when the run was not recorded,
+ * -EINVAL when malformed (bad JSON, schema_version or kind, a missing
+ * run, variant, verdict or attempt, a field of the wrong type: err, if
+ * not NULL, says which and where), -ENOMEM. */
+int session_run_read(const struct session *s, unsigned run, struct session_run *out, char *err,
+                     size_t errsize);
+void session_run_free(struct session_run *r); /* accepts NULL and a zeroed run */
 
 /* Split "SESSION:VARIANT" at the last ':' when the left part is a session
  * directory (holds session.json); otherwise the whole string is the
@@ -111,10 +250,11 @@ int session_split_ref(const char *ref, char **dir, char **variant);
 
 /* ---- writing ---- */
 
-/* Create DIR and DIR/runs and write meta as DIR/session.json (meta gets
- * schema_version and kind if it lacks them). Returns 0, -EEXIST when DIR
- * already holds a session, or -errno. */
-int session_create(const char *dir, json_t *meta);
+/* Create DIR and DIR/runs and write info as DIR/session.json. Returns 0,
+ * -EEXIST when DIR already holds a session, -EINVAL when a plan entry
+ * names no variant, -ENOMEM (also for a string that is not UTF-8) or
+ * -errno; on failure no session.json is written. */
+int session_create(const char *dir, const struct session_info *info);
 /* Take DIR/.lock (flock) so that one collector works on a session at a
  * time; *fd holds it until closed. Returns 0, -EBUSY, -errno. */
 int session_lock(const char *dir, int *fd);
@@ -124,9 +264,11 @@ int session_clean_temp(const char *dir);
 /* Write runs/NNNN<suffix> whole. Returns 0 or -errno. */
 int session_write_capture(const char *dir, unsigned run, const char *suffix, const void *data,
                           size_t len);
-/* Write runs/NNNN.json whole (adds schema_version and kind): from then on
- * the run counts as recorded. Returns 0 or -errno. */
-int session_write_run(const char *dir, unsigned run, json_t *run_json);
+/* Write r as runs/NNNN.json (NNNN: r->run) whole: from then on the run
+ * counts as recorded. Every field is written; on any failure (-ENOMEM,
+ * also for a string that is not UTF-8, or -errno) nothing is: a run file
+ * is whole or absent. */
+int session_run_write(const char *dir, const struct session_run *r);
 
 /* ---- helpers ---- */
 

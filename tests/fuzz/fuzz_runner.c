@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         r.kvm_error = size % 7 == 0;
         r.console_truncated = size % 11 == 0;
         runner_judge(&r, 60000000000ull);
-        runner_verdict_name(r.verdict);
+        session_verdict_name(r.verdict);
 out:
         runner_result_free(&r);
         return 0;

@@ -2,7 +2,7 @@
  * fuzz_session: the session JSON loader. The input is written as
  * session.json of one session (session_open and every accessor of the
  * variants and the plan) and as runs/0001.json of a second, well-formed
- * session (session_load_run, session_run_info, session_attempt_mark, and
+ * session (session_run_read, session_run_write of what it read, and
  * lxrun_from_session over a small fixed console capture with a mark,
  * paired with the run's host marks in lxreport_marks_*). Also parsed as
  * a --variant spec (session_variant_parse). Files go to a temporary
@@ -118,6 +118,7 @@ static int setup(void)
 
 static void read_session(const char *dir)
 {
+        const struct session_info *in;
         struct session *s = NULL;
         char err[256];
         size_t variant;
@@ -125,14 +126,16 @@ static void read_session(const char *dir)
 
         if (session_open(dir, &s, err, sizeof(err)) < 0)
                 return;
+        in = session_info(s);
         for (size_t i = 0; i < session_variant_count(s) + 1; i++) {
                 const char *name = session_variant_name(s, i);
 
-                session_variant(s, i);
                 session_variant_cmdline(s, i);
                 if (name)
                         session_variant_index(s, name);
         }
+        for (size_t i = 0; i < in->nlabels && fuzz_sink(); i++)
+                fprintf(fuzz_sink(), "%s=%s\n", in->labels[i].key, in->labels[i].value);
         for (unsigned run = 0; run <= session_planned_runs(s) + 1 && run < 1000; run++)
                 session_plan(s, run, &variant, &warmup);
         session_free(s);
@@ -140,26 +143,25 @@ static void read_session(const char *dir)
 
 static void read_run(const char *dir)
 {
-        struct session_run_info info;
         struct session *s = NULL;
+        struct session_run run;
         struct lxrun r;
-        json_t *run = NULL;
-        uint64_t ns;
         char err[256];
 
         if (session_open(dir, &s, err, sizeof(err)) < 0)
                 return;
-        if (session_load_run(s, 1, &run) == 0) {
-                if (session_run_info(run, &info) == 0 && info.final)
-                        session_attempt_mark(info.final, "spawn", &ns);
-                if (lxrun_from_session(&r, s, 1, run, NULL, 0, NULL) == 0) {
+        if (session_run_read(s, 1, &run, err, sizeof(err)) == 0) {
+                /* what was read writes back (over the input: run 1 only) */
+                if (run.run == 1)
+                        session_run_write(dir, &run);
+                if (lxrun_from_session(&r, s, &run, NULL, 0, NULL) == 0) {
                         /* the run's host marks paired with the log's */
                         json_decref(lxreport_marks_json(&r.marks, &r.meta, &r.stitch));
                         if (fuzz_sink())
                                 lxreport_marks_table(fuzz_sink(), &r.marks, &r.meta, &r.stitch);
                 }
                 lxrun_free(&r);
-                json_decref(run);
+                session_run_free(&run);
         }
         session_free(s);
 }

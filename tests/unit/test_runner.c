@@ -29,13 +29,13 @@ static void test_runner_judge_whole_dump_is_ok(void **state)
         r.dump_found = true;
         r.dump.status = FRAMING_OK;
         runner_judge(&r, 30 * SEC);
-        assert_int_equal(r.verdict, RUNNER_OK);
+        assert_int_equal(r.verdict, SESSION_OK);
         assert_string_equal(r.reason, "");
         /* Even when QEMU had to be stopped after the dump. */
         r.signal_sent = 15;
         r.exit = RUNNER_SIGNALED;
         runner_judge(&r, 30 * SEC);
-        assert_int_equal(r.verdict, RUNNER_OK);
+        assert_int_equal(r.verdict, SESSION_OK);
         assert_non_null(strstr(r.reason, "did not exit"));
 }
 
@@ -47,14 +47,14 @@ static void test_runner_judge_deadline_is_timeout(void **state)
         r.exit_signal = 15;
         r.timed_out = true;
         runner_judge(&r, 3 * SEC);
-        assert_int_equal(r.verdict, RUNNER_TIMEOUT);
+        assert_int_equal(r.verdict, SESSION_TIMEOUT);
         assert_string_equal(r.reason, "no dump within 3 s");
         /* A dump cut off by the deadline is a timeout too (retried). */
         r.t_dump_begin = 1;
         r.dump_found = true;
         r.dump.status = FRAMING_NO_END;
         runner_judge(&r, 3 * SEC);
-        assert_int_equal(r.verdict, RUNNER_TIMEOUT);
+        assert_int_equal(r.verdict, SESSION_TIMEOUT);
 }
 
 static void test_runner_judge_bad_dump(void **state)
@@ -67,11 +67,11 @@ static void test_runner_judge_bad_dump(void **state)
         r.dump.crc_claimed = 0x1;
         r.dump.crc_actual = 0x2;
         runner_judge(&r, 3 * SEC);
-        assert_int_equal(r.verdict, RUNNER_BAD_DUMP);
+        assert_int_equal(r.verdict, SESSION_BAD_DUMP);
         assert_string_equal(r.reason, "dump: crc32 mismatch (claimed 00000001, actual 00000002)");
         r.dump.status = FRAMING_NO_END;
         runner_judge(&r, 3 * SEC);
-        assert_int_equal(r.verdict, RUNNER_BAD_DUMP);
+        assert_int_equal(r.verdict, SESSION_BAD_DUMP);
 }
 
 static void test_runner_judge_crashes(void **state)
@@ -81,21 +81,21 @@ static void test_runner_judge_crashes(void **state)
         r.exit = RUNNER_EXITED;
         r.exit_code = 1;
         runner_judge(&r, 3 * SEC);
-        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_int_equal(r.verdict, SESSION_CRASH);
         assert_string_equal(r.reason, "qemu exited with status 1 before a dump");
         r.exit = RUNNER_SIGNALED;
         r.exit_signal = 9;
         runner_judge(&r, 3 * SEC);
-        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_int_equal(r.verdict, SESSION_CRASH);
         r.kvm_error = true;
         runner_judge(&r, 3 * SEC);
-        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_int_equal(r.verdict, SESSION_CRASH);
         assert_non_null(strstr(r.reason, "KVM internal error"));
         r.kvm_error = false;
         r.exit = RUNNER_NOT_STARTED;
         r.spawn_error = ENOENT;
         runner_judge(&r, 3 * SEC);
-        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_int_equal(r.verdict, SESSION_CRASH);
         assert_non_null(strstr(r.reason, "cannot start qemu"));
 }
 
@@ -123,16 +123,16 @@ static void test_runner_scan_console_in_chunks(void **state)
         runner_result_free(&r);
 }
 
-static void test_runner_verdict_names_round_trip(void **state)
+static void test_session_verdict_names_round_trip(void **state)
 {
-        enum runner_verdict v;
+        enum session_verdict v;
 
-        for (int i = RUNNER_OK; i <= RUNNER_WARMUP; i++) {
-                assert_int_equal(runner_verdict_parse(runner_verdict_name(i), &v), 0);
+        for (int i = SESSION_OK; i <= SESSION_WARMUP; i++) {
+                assert_int_equal(session_verdict_parse(session_verdict_name(i), &v), 0);
                 assert_int_equal(v, i);
         }
-        assert_string_equal(runner_verdict_name(RUNNER_BAD_DUMP), "bad-dump");
-        assert_int_equal(runner_verdict_parse("fine", &v), -EINVAL);
+        assert_string_equal(session_verdict_name(SESSION_BAD_DUMP), "bad-dump");
+        assert_int_equal(session_verdict_parse("fine", &v), -EINVAL);
 }
 
 /* ---- runs of the stand-in ---- */
@@ -183,7 +183,7 @@ static void test_runner_run_keeps_console_verbatim_and_stamps_marks(void **state
         size_t len;
 
         boot("ok", 10 * SEC, &r);
-        assert_int_equal(r.verdict, RUNNER_OK);
+        assert_int_equal(r.verdict, SESSION_OK);
         assert_int_equal(util_read_file(DATA "/good.console", &want, &len), 0);
         assert_int_equal(r.console.len, len);
         assert_memory_equal(r.console.buf, want, len);
@@ -211,7 +211,7 @@ static void test_runner_run_mark_names_become_printable_ascii(void **state)
         struct runner_result r;
 
         boot("oddmark", 10 * SEC, &r);
-        assert_int_equal(r.verdict, RUNNER_OK);
+        assert_int_equal(r.verdict, SESSION_OK);
         assert_true(r.nmarks >= 1);
         assert_string_equal(r.marks[0].name, "caf??");
         assert_int_equal(r.marks[0].offset, 0);
@@ -225,7 +225,7 @@ static void test_runner_run_bad_crc_keeps_raw_bytes(void **state)
         size_t len;
 
         boot("badcrc", 10 * SEC, &r);
-        assert_int_equal(r.verdict, RUNNER_BAD_DUMP);
+        assert_int_equal(r.verdict, SESSION_BAD_DUMP);
         assert_int_equal(util_read_file(DATA "/badcrc.console", &want, &len), 0);
         assert_int_equal(r.console.len, len);
         assert_memory_equal(r.console.buf, want, len);
@@ -239,7 +239,7 @@ static void test_runner_run_hang_times_out_promptly(void **state)
         uint64_t t0 = util_now_ns();
 
         boot("hang", 1 * SEC, &r);
-        assert_int_equal(r.verdict, RUNNER_TIMEOUT);
+        assert_int_equal(r.verdict, SESSION_TIMEOUT);
         assert_true(r.timed_out);
         assert_true(util_now_ns() - t0 < 3 * SEC);
         assert_non_null(strstr(r.serial.buf, "Marking TSC unstable"));
@@ -251,7 +251,7 @@ static void test_runner_run_killed_qemu_is_crash(void **state)
         struct runner_result r;
 
         boot("crash", 10 * SEC, &r);
-        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_int_equal(r.verdict, SESSION_CRASH);
         assert_int_equal(r.exit, RUNNER_SIGNALED);
         assert_int_equal(r.exit_signal, 9);
         runner_result_free(&r);
@@ -263,7 +263,7 @@ static void test_runner_run_kvm_internal_error_is_crash_at_once(void **state)
         uint64_t t0 = util_now_ns();
 
         boot("kvmerror", 10 * SEC, &r);
-        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_int_equal(r.verdict, SESSION_CRASH);
         assert_true(r.kvm_error);
         assert_true(util_now_ns() - t0 < 3 * SEC);
         runner_result_free(&r);
@@ -277,7 +277,7 @@ static void test_runner_run_missing_binary_is_crash(void **state)
         struct runner_result r;
 
         assert_int_equal(runner_run(&c, &o, &r), 0);
-        assert_int_equal(r.verdict, RUNNER_CRASH);
+        assert_int_equal(r.verdict, SESSION_CRASH);
         assert_int_equal(r.exit, RUNNER_NOT_STARTED);
         runner_result_free(&r);
 }
@@ -304,7 +304,7 @@ int main(void)
             cmocka_unit_test(test_runner_judge_deadline_is_timeout),
             cmocka_unit_test(test_runner_judge_bad_dump),
             cmocka_unit_test(test_runner_judge_crashes),
-            cmocka_unit_test(test_runner_verdict_names_round_trip),
+            cmocka_unit_test(test_session_verdict_names_round_trip),
             cmocka_unit_test(test_runner_scan_console_in_chunks),
             cmocka_unit_test(test_runner_run_keeps_console_verbatim_and_stamps_marks),
             cmocka_unit_test(test_runner_run_mark_names_become_printable_ascii),

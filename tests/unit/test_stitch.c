@@ -137,7 +137,7 @@ static void test_lxrun_real_session_run(void **state)
                                             "early kernel", "initcalls",      "late init",
                                             "user space",   "power-off"};
         struct session *s = NULL;
-        json_t *rj = NULL;
+        struct session_run rj;
         struct lxrun r;
         char msg[256], *err = NULL;
         int64_t sum = 0, kside = 0, v;
@@ -145,8 +145,8 @@ static void test_lxrun_real_session_run(void **state)
         char labels[3 * 64];
 
         assert_int_equal(session_open(SESSION, &s, msg, sizeof(msg)), 0);
-        assert_int_equal(session_load_run(s, 1, &rj), 0);
-        assert_int_equal(lxrun_from_session(&r, s, 1, rj, NULL, 0, &err), 0);
+        assert_int_equal(session_run_read(s, 1, &rj, NULL, 0), 0);
+        assert_int_equal(lxrun_from_session(&r, s, &rj, NULL, 0, &err), 0);
         assert_true(r.stitch.ok);
         assert_true(r.meta.initcalls >= 100);
         for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -162,7 +162,7 @@ static void test_lxrun_real_session_run(void **state)
         assert_string_equal(ic[0].thread, "pid 1");
         assert_true(ic[0].total_ns >= ic[1].total_ns && ic[1].total_ns >= ic[2].total_ns);
         lxrun_free(&r);
-        json_decref(rj);
+        session_run_free(&rj);
         session_free(s);
 }
 

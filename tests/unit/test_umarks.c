@@ -113,14 +113,14 @@ static void test_no_marks_is_empty(void **state)
 static void load(struct lxrun *r, const char *map)
 {
         struct session *s = NULL;
-        json_t *rj = NULL;
+        struct session_run rj;
         char msg[256], *err = NULL;
 
         assert_int_equal(session_open(SESSION, &s, msg, sizeof(msg)), 0);
-        assert_int_equal(session_load_run(s, 1, &rj), 0);
-        assert_int_equal(lxrun_from_session(r, s, 1, rj, map, map ? strlen(map) : 0, &err), 0);
+        assert_int_equal(session_run_read(s, 1, &rj, NULL, 0), 0);
+        assert_int_equal(lxrun_from_session(r, s, &rj, map, map ? strlen(map) : 0, &err), 0);
         assert_null(err);
-        json_decref(rj);
+        session_run_free(&rj);
         session_free(s);
 }
 
