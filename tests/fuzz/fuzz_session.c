@@ -3,8 +3,9 @@
  * session.json of one session (session_open and every accessor of the
  * variants and the plan) and as runs/0001.json of a second, well-formed
  * session (session_load_run, session_run_info, session_attempt_mark, and
- * lxrun_from_session over a small fixed console capture with a mark,
- * paired with the run's host marks in lxreport_marks_*). Also parsed as
+ * the run model over a small fixed console capture with a mark, paired
+ * with the run's host marks: runset_open, runset_analyse, and the table
+ * and JSON reports). Also parsed as
  * a --variant spec (session_variant_parse). Files go to a temporary
  * directory made on the first call (under $TMPDIR, else /dev/shm or /tmp)
  * and removed at exit.
@@ -15,10 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/lxrun.h"
+#include "analyzer/runset.h"
 #include "base/util.h"
 #include "collector/session.h"
-#include "reports/lxreport.h"
+#include "reports/json.h"
+#include "reports/table.h"
 #include "tests/fuzz/fuzz.h"
 
 static const char good_session[] =
@@ -141,8 +143,11 @@ static void read_session(const char *dir)
 static void read_run(const char *dir)
 {
         struct session_run_info info;
+        struct report_options ro = {.unit = REPORT_MS, .top = 5, .max_warnings = 10, .brief = true};
+        struct run_options o = {0};
         struct session *s = NULL;
-        struct lxrun r;
+        struct runset rs;
+        struct run r = {0};
         json_t *run = NULL;
         uint64_t ns;
         char err[256];
@@ -152,16 +157,24 @@ static void read_run(const char *dir)
         if (session_load_run(s, 1, &run) == 0) {
                 if (session_run_info(run, &info) == 0 && info.final)
                         session_attempt_mark(info.final, "spawn", &ns);
-                if (lxrun_from_session(&r, s, 1, run, NULL, 0, NULL) == 0) {
-                        /* the run's host marks paired with the log's */
-                        json_decref(lxreport_marks_json(&r.marks, &r.meta, &r.stitch));
-                        if (fuzz_sink())
-                                lxreport_marks_table(fuzz_sink(), &r.marks, &r.meta, &r.stitch);
-                }
-                lxrun_free(&r);
                 json_decref(run);
         }
         session_free(s);
+        if (runset_open(dir, &rs, err, sizeof(err)) == 0) {
+                for (size_t i = 0; i < rs.n; i++) {
+                        if (!rs.v[i].readable || runset_analyse(&rs, i, &o, &r, NULL) < 0) {
+                                run_free(&r);
+                                continue;
+                        }
+                        /* the run's host marks paired with the log's */
+                        if (fuzz_sink()) {
+                                table_write(fuzz_sink(), &r, &ro);
+                                json_write(fuzz_sink(), &r, 5);
+                        }
+                        run_free(&r);
+                }
+        }
+        runset_free(&rs);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,0 +1,187 @@
+/* runset: see runset.h. Everything that reads the session format is here. */
+#include "analyzer/runset.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "base/util.h"
+#include "collector/session.h"
+
+bool runset_is_session(const char *ref)
+{
+        char *dir = NULL, *variant = NULL, *path = NULL;
+        struct stat st;
+        bool yes = false;
+
+        if (session_split_ref(ref, &dir, &variant) < 0)
+                return false;
+        if (asprintf(&path, "%s/session.json", dir) >= 0) {
+                yes = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+                free(path);
+        }
+        free(dir);
+        free(variant);
+        return yes;
+}
+
+/* The final attempt's "marks" [{name, host_ns}] (names copied); entries
+ * without both are kept with a NULL name, never paired. */
+static int read_marks(json_t *attempt, struct runset_run *e)
+{
+        json_t *marks = json_object_get(attempt, "marks");
+        size_t count = json_array_size(marks);
+
+        if (!count)
+                return 0;
+        e->marks = calloc(count, sizeof(*e->marks));
+        if (!e->marks)
+                return -ENOMEM;
+        e->host.marks = e->marks;
+        e->host.nmarks = count;
+        for (size_t i = 0; i < count; i++) {
+                json_t *m = json_array_get(marks, i);
+                json_t *name = json_object_get(m, "name"), *ns = json_object_get(m, "host_ns");
+
+                if (json_is_string(name) && json_is_integer(ns) && json_integer_value(ns) > 0) {
+                        e->marks[i].name = strdup(json_string_value(name));
+                        if (!e->marks[i].name)
+                                return -ENOMEM;
+                        e->marks[i].host_ns = (uint64_t)json_integer_value(ns);
+                }
+        }
+        return 0;
+}
+
+/* The host clocks of the final attempt (stitch.h). */
+static void read_clocks(json_t *attempt, struct stitch_host *h)
+{
+        uint64_t serial = 0;
+        json_t *off;
+
+        memset(h, 0, sizeof(*h));
+        session_attempt_mark(attempt, "spawn", &h->spawn);
+        session_attempt_mark(attempt, "dump_begin", &h->dump_begin);
+        session_attempt_mark(attempt, "exit", &h->exit);
+        session_attempt_mark(attempt, "first_console_byte", &h->first_byte);
+        /* the begin line opened the console: its first byte counts */
+        off = json_object_get(json_object_get(attempt, "console_offsets"), "dump_begin");
+        if (json_is_integer(off) && json_integer_value(off) == 0)
+                h->begin_first_byte = h->first_byte;
+        if (session_attempt_mark(attempt, "first_serial_byte", &serial) == 0 && serial &&
+            (!h->first_byte || serial < h->first_byte))
+                h->first_byte = serial;
+}
+
+/* One run's JSON into e: the adapter from the session format. */
+static int read_run(const struct session *s, struct runset_run *e)
+{
+        struct session_run_info info;
+        json_t *rj = NULL;
+        int rc;
+
+        if (session_load_run(s, e->run, &rj) < 0 || session_run_info(rj, &info) < 0) {
+                json_decref(rj);
+                return 0; /* not readable: listed as such */
+        }
+        e->variant = strdup(info.variant);
+        e->verdict = strdup(info.verdict);
+        e->reason = strdup(info.reason);
+        e->attempts = info.attempts;
+        rc = e->variant && e->verdict && e->reason ? 0 : -ENOMEM;
+        if (rc == 0 && info.final) {
+                read_clocks(info.final, &e->host.clocks);
+                rc = read_marks(info.final, e);
+        }
+        e->readable = rc == 0;
+        json_decref(rj);
+        return rc;
+}
+
+int runset_open(const char *ref, struct runset *rs, char *err, size_t errsize)
+{
+        struct session *s = NULL;
+        unsigned *runs = NULL;
+        int n, rc;
+
+        memset(rs, 0, sizeof(*rs));
+        if (errsize)
+                err[0] = '\0';
+        if (session_split_ref(ref, &rs->dir, &rs->variant) < 0)
+                return -ENOMEM;
+        rc = session_open(rs->dir, &s, err, errsize);
+        if (rc < 0)
+                return rc;
+        if (rs->variant && session_variant_index(s, rs->variant) < 0) {
+                rc = -ESRCH;
+                goto out;
+        }
+        n = session_list_runs(s, &runs);
+        if (n < 0) {
+                rc = n;
+                goto out;
+        }
+        rs->v = calloc(n ? (size_t)n : 1, sizeof(*rs->v));
+        if (!rs->v) {
+                rc = -ENOMEM;
+                goto out;
+        }
+        for (int k = 0; k < n && rc == 0; k++) {
+                struct runset_run *e = &rs->v[rs->n++];
+
+                e->run = runs[k];
+                rc = read_run(s, e);
+                e->selected = e->readable && strcmp(e->verdict, "ok") == 0 &&
+                              (!rs->variant || strcmp(e->variant, rs->variant) == 0);
+                rs->nselected += e->selected;
+        }
+out:
+        free(runs);
+        session_free(s);
+        return rc;
+}
+
+int runset_analyse(const struct runset *rs, size_t i, const struct run_options *o, struct run *r,
+                   char **err)
+{
+        const struct runset_run *e = &rs->v[i];
+        char *path = NULL, *buf = NULL;
+        size_t len;
+        int rc;
+
+        memset(r, 0, sizeof(*r));
+        if (err)
+                *err = NULL;
+        rc = session_run_path(rs->dir, e->run, ".console", &path);
+        if (rc < 0)
+                return rc;
+        rc = util_read_file(path, &buf, &len);
+        if (rc == 0)
+                rc = run_analyse(r, path, buf, len, o, &e->host, err);
+        free(path); /* the trace keeps its own copy of the source name */
+        return rc;
+}
+
+void runset_free(struct runset *rs)
+{
+        if (!rs)
+                return;
+        for (size_t i = 0; i < rs->n; i++) {
+                struct runset_run *e = &rs->v[i];
+
+                for (size_t k = 0; k < e->host.nmarks; k++)
+                        free((char *)e->marks[k].name);
+                free(e->marks);
+                free(e->variant);
+                free(e->verdict);
+                free(e->reason);
+        }
+        free(rs->v);
+        free(rs->dir);
+        free(rs->variant);
+        memset(rs, 0, sizeof(*rs));
+}
