@@ -362,7 +362,7 @@ static int write_initcalls(FILE *out, const struct run *r, const struct report_o
                 free(ic);
                 return n;
         }
-        fprintf(out, "\nslowest %d initcalls (%" PRIu64 " returned", n, m->initcalls);
+        fprintf(out, "\nslowest initcalls (%" PRIu64 " returned", m->initcalls);
         if (m->initcalls_open)
                 fprintf(out, ", %" PRIu64 " still running", m->initcalls_open);
         fprintf(out, ", %" PRIu64 " probes)\n", m->probes);

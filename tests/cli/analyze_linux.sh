@@ -72,7 +72,8 @@ done
 # folded stacks of a session's runs.
 "$BOOTLENS" analyze --unit us --top 3 "$s" >"$tmp/t" || fail "session --unit us: exit $?"
 grep -Eq '^  initcalls +initcalls.start +initcalls.end +1518949\.[0-9]{3} ' "$tmp/t" || fail "--unit us ignored by the session table"
-grep -q '^slowest 3 initcalls' "$tmp/t" || fail "--top ignored by the session table"
+grep -q 'cubictcp_register' "$tmp/t" && ! grep -q 'init_kprobe_trace' "$tmp/t" ||
+	fail "--top ignored by the session table (the 3rd slowest initcall missing, or the 4th shown)"
 "$BOOTLENS" analyze --format folded "$s" >"$tmp/fold" || fail "session folded: exit $?"
 grep -q '^kernel;crypto_algapi_init 457442$' "$tmp/fold" || fail "no folded stacks of the session run"
 
