@@ -504,7 +504,8 @@ int table_write(FILE *out, const struct run *r, const struct report_options *o)
                 write_events(out, a, o, u);
                 write_processes(out, a, u);
         }
-        err = write_warnings(out, a, o);
+        if (!o->brief || r->trace.nwarns)
+                err = write_warnings(out, a, o);
         if (err < 0)
                 return err;
         return ferror(out) ? -EIO : 0;

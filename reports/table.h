@@ -11,8 +11,8 @@
  * open at dump time, unmatched EXITs, EVENT records, the user-space
  * processes, and the warnings (ordered by input line, tied to no line
  * last). Events and warnings are cut after o->max_warnings lines. With
- * o->brief only the phases, the Linux sections and the warnings are
- * written (the demo's report). Guest strings are printed as they are: the
+ * o->brief only the phases, the Linux sections and the warnings (when
+ * there is any) are written (the demo's report). Guest strings are printed as they are: the
  * parsers have already refused control bytes in records.
  */
 #ifndef BOOTLENS_TABLE_H
