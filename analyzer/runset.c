@@ -145,7 +145,7 @@ out:
         return rc;
 }
 
-int runset_analyse(const struct runset *rs, size_t i, const struct run_options *o, struct run *r,
+int runset_analyse(struct runset *rs, size_t i, const struct run_options *o, struct run *r,
                    char **err)
 {
         const struct runset_run *e = &rs->v[i];
@@ -163,6 +163,10 @@ int runset_analyse(const struct runset *rs, size_t i, const struct run_options *
         if (rc == 0)
                 rc = run_analyse(r, path, buf, len, o, &e->host, err);
         free(path); /* the trace keeps its own copy of the source name */
+        if (rc == 0) {
+                rs->nanalysed++;
+                rs->nwarnings += r->trace.nwarns;
+        }
         return rc;
 }
 

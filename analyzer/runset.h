@@ -36,6 +36,8 @@ struct runset {
         struct runset_run *v;
         size_t n;
         size_t nselected;
+        size_t nanalysed; /* runs runset_analyse() analysed */
+        size_t nwarnings; /* their warnings, in total */
 };
 
 /* Whether ref names a session directory (DIR or DIR:VARIANT holding
@@ -50,9 +52,9 @@ bool runset_is_session(const char *ref);
 int runset_open(const char *ref, struct runset *rs, char *err, size_t errsize);
 
 /* Analyse run rs->v[i] (run_analyse with its host marks; source is the
- * capture's path). Returns what run_analyse does, or the -errno of reading
- * the capture. */
-int runset_analyse(const struct runset *rs, size_t i, const struct run_options *o, struct run *r,
+ * capture's path) and count it and its warnings in rs's totals. Returns
+ * what run_analyse does, or the -errno of reading the capture. */
+int runset_analyse(struct runset *rs, size_t i, const struct run_options *o, struct run *r,
                    char **err);
 
 void runset_free(struct runset *rs); /* accepts a zeroed runset */

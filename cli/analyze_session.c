@@ -39,8 +39,8 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
         }
         err = sessreport_write(stdout, &rs, fmt, o->run ? o->run : &defaults,
                                o->report ? o->report : &brief, o->folded, &res);
-        o->nwarnings = res.nwarnings;
-        o->nok = res.nok;
+        o->nwarnings = rs.nwarnings;
+        o->nok = rs.nanalysed;
         if (err == -EINVAL && res.msg) {
                 bl_error("%s", res.msg);
                 goto out;
@@ -53,7 +53,7 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
                 bl_error("cannot write the report: %s", strerror(-err));
                 goto out;
         }
-        if (!res.nok) {
+        if (!rs.nanalysed) {
                 bl_error("no ok run in '%s'%s%s", rs.dir, rs.variant ? " for variant " : "",
                          rs.variant ? rs.variant : "");
                 rc = BL_EXIT_FAIL;

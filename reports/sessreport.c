@@ -60,8 +60,7 @@ static void json_run(struct jsonw *w, const struct runset_run *e, const struct r
 
 /* The runs not reported (not ok, unreadable, or holding nothing to
  * analyse: empty[i]) of the variant asked for, then the totals. */
-static void json_end(struct jsonw *w, const struct runset *rs, const bool *empty,
-                     const struct sessreport_result *res)
+static void json_end(struct jsonw *w, const struct runset *rs, const bool *empty)
 {
         jsonw_arr_end(w);
         jsonw_key(w, "skipped");
@@ -87,15 +86,15 @@ static void json_end(struct jsonw *w, const struct runset *rs, const bool *empty
         }
         jsonw_arr_end(w);
         jsonw_key(w, "ok_runs");
-        jsonw_uint(w, res->nok);
+        jsonw_uint(w, rs->nanalysed);
         jsonw_key(w, "warning_count");
-        jsonw_uint(w, res->nwarnings);
+        jsonw_uint(w, rs->nwarnings);
         jsonw_obj_end(w);
 }
 
 /* One selected run into the report; *empty when its capture holds
  * nothing to analyse (a note, not an error). Returns 0 or -errno. */
-static int one_run(FILE *out, const struct runset *rs, size_t i, enum sessreport_format fmt,
+static int one_run(FILE *out, struct runset *rs, size_t i, enum sessreport_format fmt,
                    const struct run_options *ro, const struct report_options *o, struct folded *fo,
                    struct jsonw *w, bool *empty, struct sessreport_result *res)
 {
@@ -118,8 +117,6 @@ static int one_run(FILE *out, const struct runset *rs, size_t i, enum sessreport
                 run_free(&r);
                 return rc;
         }
-        res->nok++;
-        res->nwarnings += r.trace.nwarns;
         switch (fmt) {
         case SESSREPORT_TABLE:
                 fprintf(out, "\nrun %u (%s): ok%s\n", e->run, e->variant,
@@ -140,7 +137,7 @@ static int one_run(FILE *out, const struct runset *rs, size_t i, enum sessreport
         return rc;
 }
 
-int sessreport_write(FILE *out, const struct runset *rs, enum sessreport_format fmt,
+int sessreport_write(FILE *out, struct runset *rs, enum sessreport_format fmt,
                      const struct run_options *ro, const struct report_options *o,
                      struct folded *fo, struct sessreport_result *res)
 {
@@ -170,7 +167,7 @@ int sessreport_write(FILE *out, const struct runset *rs, enum sessreport_format 
         }
         if (w) {
                 if (rc == 0) {
-                        json_end(w, rs, empty, res);
+                        json_end(w, rs, empty);
                         rc = jsonw_finish(w);
                         if (rc == 0 && fputc('\n', out) == EOF)
                                 rc = -EIO;

@@ -31,21 +31,20 @@ enum sessreport_format {
 };
 
 struct sessreport_result {
-        size_t nok;       /* runs analysed and reported */
-        size_t nwarnings; /* their warnings */
-        unsigned failed;  /* on an analysis error: the run */
-        char *msg;        /* on -EINVAL: the phase map's message (malloc'd, the caller frees) */
+        unsigned failed; /* on an analysis error: the run */
+        char *msg;       /* on -EINVAL: the phase map's message (malloc'd, the caller frees) */
 };
 
 /*
  * Analyse the selected runs of rs and write their report to out (folded:
- * add them to fo instead). Returns 0 (res says how many runs were ok: 0
- * is for the caller to judge), -EIO when a write failed, or the error of
+ * add them to fo instead). Returns 0 (rs->nanalysed and rs->nwarnings say
+ * how many runs were analysed and their warnings: no run is for the
+ * caller to judge), -EIO when a write failed, or the error of
  * analysing run res->failed (-ENOMEM, -EINVAL for a bad phase map, the
  * -errno of reading its capture; -ENODATA when it holds no record, as
  * run_analyse). res is overwritten.
  */
-int sessreport_write(FILE *out, const struct runset *rs, enum sessreport_format fmt,
+int sessreport_write(FILE *out, struct runset *rs, enum sessreport_format fmt,
                      const struct run_options *ro, const struct report_options *o,
                      struct folded *fo, struct sessreport_result *res);
 
