@@ -311,6 +311,11 @@ static int analyze_ref(struct run_state *st, const char *ref)
         };
         int rc = analyze_session(ref, &so);
 
+        if (so.nwarnings)
+                bl_warning("%s: %zu warning%s in %zu run%s (%s)", ref, so.nwarnings,
+                           so.nwarnings == 1 ? "" : "s", so.nok, so.nok == 1 ? "" : "s",
+                           st->folded ? "--format table or json lists them"
+                                      : "listed in the report");
         st->nwarnings += so.nwarnings;
         if (rc == BL_EXIT_OK)
                 st->nfiles_done++;
