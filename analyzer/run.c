@@ -175,6 +175,21 @@ bool run_total_ns(const struct run *r, uint64_t *ns)
         return true;
 }
 
+bool run_phase_ns(const struct run *r, size_t k, uint64_t *ns)
+{
+        const struct phase_result *p;
+        double v;
+
+        if (!r->phases || k >= r->phases->nresults)
+                return false;
+        p = &r->phases->results[k];
+        if (!p->available || !ev_to_ns(&r->trace, (uint64_t)p->end - (uint64_t)p->start, &v))
+                return false;
+        *ns = r->trace.clock == EV_CLOCK_NS ? (uint64_t)p->end - (uint64_t)p->start
+                                            : (uint64_t)(v + 0.5);
+        return true;
+}
+
 int run_slowest_initcalls(const struct run *r, struct run_initcall *out, size_t max)
 {
         const struct ct_forest *f = &r->analysis.forest;

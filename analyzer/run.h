@@ -101,6 +101,11 @@ void run_free(struct run *r); /* accepts a zeroed run */
  * known (a FILE) or QEMU's exit was not stamped. */
 bool run_total_ns(const struct run *r, uint64_t *ns);
 
+/* The duration of phase k (r->phases->results[k]) in ns, whatever the
+ * trace's clock: what statistics over runs aggregate. False when the
+ * phase is unavailable or a cycle trace has no known frequency. */
+bool run_phase_ns(const struct run *r, size_t k, uint64_t *ns);
+
 /* One of the slowest Linux initcalls (points into the run). */
 struct run_initcall {
         const char *name;

@@ -230,6 +230,33 @@ static void test_json_report_is_laid_out_as_jansson_does(void **state)
         json_decref(j);
 }
 
+/* A tslog run's phases in ns, as statistics see them, are the report's. */
+static void test_run_phase_ns_of_a_cycle_trace(void **state)
+{
+        struct run_options o = {0};
+        struct run r;
+        char *buf;
+        size_t len, navailable = 0;
+        json_t *j = report_of_file(HEAD), *phases = json_object_get(j, "phases");
+
+        assert_int_equal(util_read_file(HEAD, &buf, &len), 0);
+        assert_int_equal(run_analyse(&r, "sample", buf, len, &o, NULL, NULL), 0);
+        assert_int_equal(r.kind, RUN_TSLOG);
+        for (size_t k = 0; k < r.phases->nresults; k++) {
+                json_t *ns = json_object_get(json_array_get(phases, k), "duration_ns");
+                uint64_t v;
+
+                assert_int_equal(run_phase_ns(&r, k, &v), ns != NULL);
+                if (ns) {
+                        assert_int_equal(v, json_integer_value(ns));
+                        navailable++;
+                }
+        }
+        assert_true(navailable > 0);
+        run_free(&r);
+        json_decref(j);
+}
+
 static FILE *full_device(char **text, size_t *len)
 {
         *text = NULL;
@@ -274,6 +301,7 @@ int main(void)
             cmocka_unit_test(test_json_tail_sample),
             cmocka_unit_test(test_json_replaces_bad_utf8),
             cmocka_unit_test(test_json_report_is_laid_out_as_jansson_does),
+            cmocka_unit_test(test_run_phase_ns_of_a_cycle_trace),
             cmocka_unit_test(test_jsonw_writes_what_jansson_writes),
             cmocka_unit_test(test_jsonw_write_error_is_sticky),
             cmocka_unit_test(test_jsonw_refuses_ill_formed_documents),

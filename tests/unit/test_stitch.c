@@ -159,6 +159,12 @@ static void test_run_real_session_run(void **state)
                         kside += v;
         }
         assert_int_equal(sum, 3538603273); /* exit - spawn */
+        for (size_t k = 0; k < r.phases->nresults; k++) {
+                uint64_t ns;
+
+                assert_true(run_phase_ns(&r, k, &ns)); /* the OS-neutral view */
+                assert_int_equal(ns, r.phases->results[k].end - r.phases->results[k].start);
+        }
         assert_true(run_total_ns(&r, &total));
         assert_int_equal(total, 3538603273);
         assert_true(llabs(kside - (int64_t)r.dmesg.uptime_ns) * 20 < (int64_t)r.dmesg.uptime_ns);
