@@ -1,4 +1,8 @@
-/* runset: see runset.h. Everything that reads the session format is here. */
+/* runset: see runset.h. Everything in the analyzer that reads the session
+ * format is here: runset_is_session() and runset_open() (the session,
+ * its variants, its runs), read_run(), read_clocks() and read_marks() (one
+ * run's JSON into struct runset_run), and runset_analyse() (the capture's
+ * path). A new session API is ported by rewriting these alone. */
 #include "analyzer/runset.h"
 
 #include <errno.h>
