@@ -14,8 +14,6 @@ int analysis_run(struct analysis *a, struct ev_trace *t, struct phases *ph)
         memset(a, 0, sizeof(*a));
         a->trace = t;
         a->phases = ph;
-        a->input_kind = "unknown";
-        a->freq_source = "none";
         err = ct_build(&a->forest, t);
         if (err < 0)
                 return err;

@@ -1,10 +1,9 @@
 /*
- * analysis: everything the reports show about one trace, computed once.
- *
- * The analyze command runs load -> trace -> analysis -> render: an input
- * parser (tslog today, the Linux kernel log next) fills a struct ev_trace;
- * analysis_run() builds the per-thread call trees and computes the phases;
- * the renderers in reports/ only read a struct analysis.
+ * analysis: the call trees and phases of one trace, computed once, for
+ * any input: an input parser (tslog, the Linux kernel log) fills a struct
+ * ev_trace; analysis_run() builds the per-thread call trees and computes
+ * the phases. It knows no input format: the run model (run.h) holds an
+ * analysis beside the input's own metadata, and the reports read both.
  */
 #ifndef BOOTLENS_ANALYSIS_H
 #define BOOTLENS_ANALYSIS_H
@@ -15,22 +14,17 @@
 #include "analyzer/calltree.h"
 #include "analyzer/events.h"
 #include "analyzer/phases.h"
-#include "analyzer/tslog.h"
 
 struct analysis {
-        struct ev_trace *trace;         /* not owned */
-        struct phases *phases;          /* not owned; NULL when there is no map */
-        struct ct_forest forest;        /* owned */
-        const char *input_kind;         /* "tslog", ...: a static string */
-        const char *freq_source;        /* "option", "capture" or "none": a static string */
-        const struct tslog_meta *tslog; /* tslog inputs only, else NULL (not owned) */
-        int64_t boot_start, boot_end;   /* see analysis_boot_span() */
+        struct ev_trace *trace;       /* not owned */
+        struct phases *phases;        /* not owned; NULL when there is no map */
+        struct ct_forest forest;      /* owned */
+        int64_t boot_start, boot_end; /* see analysis_boot_span() */
 };
 
 /* Build the call trees of t (appending their warnings to t) and compute
- * the phases of ph over t when ph is not NULL. a is overwritten; the
- * caller may set input_kind, freq_source and tslog afterwards. Returns 0
- * or -ENOMEM. */
+ * the phases of ph over t when ph is not NULL. a is overwritten. Returns
+ * 0 or -ENOMEM. */
 int analysis_run(struct analysis *a, struct ev_trace *t, struct phases *ph);
 /* Release what a owns (the forest); accepts a zeroed analysis. */
 void analysis_free(struct analysis *a);

@@ -20,9 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/analysis.h"
-#include "analyzer/phases.h"
-#include "analyzer/tslog.h"
+#include "analyzer/run.h"
 #include "base/sbuf.h"
 #include "base/util.h"
 #include "reports/folded.h"
@@ -221,49 +219,45 @@ int main(int argc, char **argv)
         }
         for (size_t r = 0; r < runs; r++) {
                 struct report_options ro = {.unit = REPORT_MS, .top = 20, .max_warnings = 50};
-                struct tslog_options to = {0};
-                struct tslog_meta meta;
-                struct ev_trace t;
-                struct analysis a;
-                struct phases *ph = phases_new();
+                struct run_options opts = {0};
+                struct run run;
                 struct folded *fo = folded_new();
-                uint64_t t0 = util_now_ns(), t1;
+                char *copy = malloc(dump.len);
+                uint64_t t0, t1;
 
-                if (!ph || !fo || ev_trace_init(&t, "bench") < 0 ||
-                    tslog_parse(&t, dump.buf, dump.len, &to, &meta) < 0)
+                if (!fo || !copy)
+                        return 1;
+                memcpy(copy, dump.buf, dump.len); /* the run owns its input */
+                t0 = util_now_ns();
+                if (run_parse(&run, "bench", copy, dump.len, &opts) < 0)
                         return 1;
                 times[PARSE][r] = ms_since(t0);
                 t1 = util_now_ns();
-                if (phases_load_default(ph, t.os) < 0 ||
-                    phases_set_point(ph, "guest.tsc0", 0) < 0 || analysis_run(&a, &t, ph) < 0)
+                if (run_finish(&run, &opts, NULL, NULL) < 0)
                         return 1;
-                a.input_kind = "tslog";
-                a.freq_source = "capture";
-                a.tslog = &meta;
                 times[TREES][r] = ms_since(t1);
                 t1 = util_now_ns();
-                if (table_write(null, &a, &ro) < 0)
+                if (table_write(null, &run, &ro) < 0)
                         return 1;
                 times[TABLE][r] = ms_since(t1);
                 t1 = util_now_ns();
-                if (json_write(null, &a) < 0)
+                if (json_write(null, &run, ro.top) < 0)
                         return 1;
                 times[JSON][r] = ms_since(t1);
                 t1 = util_now_ns();
-                if (folded_add(fo, &a) < 0 || folded_write(null, fo, REPORT_US) < 0)
+                if (folded_add(fo, &run.analysis) < 0 || folded_write(null, fo, REPORT_US) < 0)
                         return 1;
                 times[FOLDED][r] = ms_since(t1);
                 times[TOTAL][r] = ms_since(t0);
-                records = t.nrecs;
+                records = run.trace.nrecs;
                 if (r == 0)
                         printf("dump: %zu records, %zu processes, %zu threads, %zu call-tree "
                                "nodes, %zu bytes, %zu warnings, truncated=%s\n",
-                               t.nrecs, t.nprocs, a.forest.nthreads, a.forest.nnodes, dump.len,
-                               t.nwarns, a.forest.truncated ? "yes" : "no");
+                               run.trace.nrecs, run.trace.nprocs, run.analysis.forest.nthreads,
+                               run.analysis.forest.nnodes, dump.len, run.trace.nwarns,
+                               run.analysis.forest.truncated ? "yes" : "no");
                 folded_free(fo);
-                analysis_free(&a);
-                phases_free(ph);
-                ev_trace_free(&t);
+                run_free(&run);
         }
         printf("%zu runs over %zu records (ms: min / median / max)\n", runs, records);
         for (int s = 0; s < NSTAGES; s++) {

@@ -1,11 +1,9 @@
 /*
- * analyze_session: "bootlens analyze SESSION[:VARIANT]" for Linux
- * sessions, and the per-run report that "bootlens demo" prints.
- *
- * Per ok run (of the variant, when one is named): the phase table, the
- * slowest initcalls and the clock stitching (reports/lxreport.h). Runs
- * that are not ok are listed with their verdict and skipped; a Linux
- * session is never an error for lack of tslog records.
+ * analyze_session: "bootlens analyze SESSION[:VARIANT]", and the per-run
+ * report that "bootlens demo" prints: opens the session's runs
+ * (analyzer/runset.h), writes their report (reports/sessreport.h: every
+ * ok run of the variant through the same pipeline and renderers as a
+ * FILE) on stdout, and prints what went wrong on stderr.
  */
 #ifndef BOOTLENS_ANALYZE_SESSION_H
 #define BOOTLENS_ANALYZE_SESSION_H
@@ -13,28 +11,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct analyze_session_opts {
-        bool json;       /* one JSON document instead of tables */
-        size_t top;      /* slowest initcalls per run */
-        const char *map; /* phase map text, NULL: built-in Linux map */
-        size_t map_len;
-        /* a run whose capture holds no Linux log (a BSD tslog dump) goes
-         * to other(its console path, ctx) in table mode, when set; it
-         * returns an exit code */
-        int (*other)(const char *path, void *ctx);
-        void *ctx;
-        size_t nwarnings; /* out: warnings over every analysed run */
-        size_t nok;       /* out: ok runs analysed */
-};
+#include "analyzer/run.h"
+#include "reports/folded.h"
+#include "reports/report.h"
 
-/* Whether ref names a session directory (DIR or DIR:VARIANT holding
- * session.json). */
-bool analyze_is_session(const char *ref);
+struct analyze_session_opts {
+        bool json;                           /* one JSON document instead of tables */
+        size_t top;                          /* with report NULL: slowest initcalls per run */
+        const struct report_options *report; /* NULL: the demo's brief table, in ms */
+        const struct run_options *run;       /* NULL: detection and built-in maps */
+        struct folded *folded;               /* not NULL: add each run's stacks here */
+        size_t nwarnings;                    /* out: warnings over every analysed run */
+        size_t nok;                          /* out: ok runs analysed */
+};
 
 /* Analyse the session ref and print the report on stdout (errors on
  * stderr). Returns BL_EXIT_OK, BL_EXIT_FAIL when no ok run was found,
- * BL_EXIT_USAGE when the session cannot be read or the variant does not
- * exist. */
+ * BL_EXIT_USAGE when the session cannot be read, the variant does not
+ * exist or a run cannot be analysed. */
 int analyze_session(const char *ref, struct analyze_session_opts *o);
 
 #endif

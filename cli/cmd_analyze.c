@@ -1,15 +1,12 @@
 /*
  * bootlens analyze: attribute boot time to phases and functions.
  *
- * Each FILE goes through load -> trace -> analysis -> render:
- *   load      read the whole file (util_read_file)
- *   trace     an input parser fills a struct ev_trace (input_kinds[]: tslog
- *             today; the Linux kernel log parser adds an entry there)
- *   analysis  call trees and phases (analyzer/analysis.h)
- *   render    table, json or folded (reports/)
- * Several FILEs are analysed in turn: the table and JSON reports follow one
- * another (one JSON document per file); folded stacks are merged into one
- * profile.
+ * Parses the arguments, then for each FILE reads it and runs the one
+ * pipeline (analyzer/run.h: input detection, parse, phases, call trees)
+ * and a renderer (reports/: table, json, folded); a SESSION[:VARIANT]
+ * goes through the same pipeline run by run (analyze_session.h). Table
+ * and JSON reports follow one another (one JSON document per argument);
+ * folded stacks of every input are merged into one profile.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,17 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/analysis.h"
-#include "analyzer/dmesg.h"
-#include "analyzer/events.h"
-#include "analyzer/fgraph.h"
 #include "analyzer/phases.h"
-#include "analyzer/stitch.h"
-#include "analyzer/tslog.h"
+#include "analyzer/run.h"
+#include "analyzer/runset.h"
 #include "base/util.h"
 #include "cli/analyze_session.h"
 #include "cli/commands.h"
-#include "guest/framing.h"
 #include "reports/folded.h"
 #include "reports/json.h"
 #include "reports/report.h"
@@ -49,82 +41,6 @@ struct analyze_opts {
         size_t top;
 };
 
-/* What an input parser hands back beside the trace. */
-struct input_result {
-        const char *freq_source;
-        struct tslog_meta tslog;
-        bool is_tslog;
-        struct dmesg_meta dmesg; /* Linux inputs */
-};
-
-struct input_kind {
-        const char *name;
-        /* Fill t from buf; returns 0 or -ENOMEM. */
-        int (*parse)(struct ev_trace *t, const char *buf, size_t len, const struct analyze_opts *o,
-                     struct input_result *res);
-        /* Set the phase points this input knows of. */
-        int (*points)(struct phases *ph, const struct ev_trace *t, const struct input_result *res);
-};
-
-static int parse_tslog(struct ev_trace *t, const char *buf, size_t len,
-                       const struct analyze_opts *o, struct input_result *res)
-{
-        struct tslog_options topts = {.os = o->os, .freq_hz = o->tsc_freq};
-        int err = tslog_parse(t, buf, len, &topts, &res->tslog);
-
-        res->is_tslog = true;
-        res->freq_source = res->tslog.freq_source == TSLOG_FREQ_OPTION    ? "option"
-                           : res->tslog.freq_source == TSLOG_FREQ_CAPTURE ? "capture"
-                                                                          : "none";
-        return err;
-}
-
-/* guest.tsc0: the guest TSC counts from 0 at vCPU creation; dump.begin:
- * the dumper's TSC when it started, when the capture says. */
-static int points_tslog(struct phases *ph, const struct ev_trace *t, const struct input_result *res)
-{
-        int err = phases_set_point(ph, "guest.tsc0", 0);
-
-        if (err == 0 && res->tslog.has_tsc_now)
-                err = phases_set_point(ph, "dump.begin", res->tslog.tsc_now);
-        return err;
-}
-
-static int parse_linux(struct ev_trace *t, const char *buf, size_t len,
-                       const struct analyze_opts *o, struct input_result *res)
-{
-        res->freq_source = "none";
-        return dmesg_parse(t, buf, len, &res->dmesg);
-}
-
-/* A plain log has no host marks: only the kernel's own points. */
-static int points_linux(struct phases *ph, const struct ev_trace *t, const struct input_result *res)
-{
-        return stitch_set_points(ph, &res->dmesg, NULL);
-}
-
-/* The Linux kernel log parser (analyzer/dmesg.h): input_kinds[1]. */
-static const struct input_kind input_kinds[] = {
-    {"tslog", parse_tslog, points_tslog},
-    {"linux", parse_linux, points_linux},
-};
-
-/* A Linux kernel log (a dump with os=linux, or more printk-stamped lines
- * than tslog records at the start) or else tslog. */
-static const struct input_kind *choose_kind(const char *buf, size_t len,
-                                            const struct analyze_opts *o)
-{
-        static const char linux_dump[] = FRAMING_PREFIX FRAMING_VERSION " begin os=linux";
-
-        if (o->os == EV_OS_FREEBSD || o->os == EV_OS_NETBSD)
-                return &input_kinds[0];
-        if (memmem(buf, len, linux_dump, sizeof(linux_dump) - 1))
-                return &input_kinds[1];
-        if (fgraph_probe(buf, len) || dmesg_probe(buf, len) > tslog_probe(buf, len))
-                return &input_kinds[1];
-        return &input_kinds[0];
-}
-
 void usage_analyze(FILE *out)
 {
         fprintf(out,
@@ -135,9 +51,10 @@ void usage_analyze(FILE *out)
                 "\n"
                 "Turn a tslog(4) dump, a Linux kernel log (dmesg, serial console, or a bootlens\n"
                 "dump) or a raw console capture holding one into per-thread call trees, boot\n"
-                "phases and top functions. A SESSION directory ('bootlens collect') gives, per\n"
-                "ok run, the phase table, the slowest initcalls and the clock stitching\n"
-                "(docs/linux.md).\n"
+                "phases and top functions (for Linux also the slowest initcalls). A SESSION\n"
+                "directory ('bootlens collect') gives the same report for each ok run, plus\n"
+                "what the host's marks add: the host phases, the total (spawn to QEMU exit)\n"
+                "and the clock stitching (docs/linux.md).\n"
                 "\n"
                 "  --tsc-freq HZ      TSC frequency (default: a tsc_freq= field in the capture;\n"
                 "                     without one every time is in cycles)\n"
@@ -146,11 +63,12 @@ void usage_analyze(FILE *out)
                 "  --format FMT       table (default), json, or folded (FlameGraph stacks)\n"
                 "  --unit UNIT        time unit of table and folded (default ms for table,\n"
                 "                     us for folded; json gives cycles and ns)\n"
-                "  --os OS            dialect, when detection guesses wrong\n"
-                "  --top N            functions listed by self and by total time (default 20)\n"
+                "  --os OS            tslog dialect, when detection guesses wrong\n"
+                "  --top N            functions listed by self and by total time, slowest\n"
+                "                     initcalls listed (default 20)\n"
                 "  --strict           exit 1 when there is any warning\n"
                 "\n"
-                "Several FILEs are analysed in turn; folded stacks of all of them are merged.\n"
+                "Several inputs are analysed in turn; folded stacks of all of them are merged.\n"
                 "Exit status: 0 ok (warnings included), 1 warnings under --strict or a session\n"
                 "with no ok run, 2 usage error, unreadable file or no record. See\n"
                 "docs/analyze.md and docs/linux.md.\n");
@@ -282,6 +200,8 @@ static int load_phase_map(struct analyze_opts *o)
 
 struct run_state {
         const struct analyze_opts *o;
+        struct run_options ro;
+        struct report_options rep;
         struct folded *folded;
         bool said_no_freq;
         size_t nfiles_done;
@@ -302,121 +222,104 @@ static void print_warnings(const struct ev_trace *t)
         free(idx);
 }
 
+/* Render one analysed FILE. Returns 0 or -errno. */
+static int render(struct run_state *st, const struct run *r)
+{
+        switch (st->o->format) {
+        case FORMAT_TABLE:
+                if (st->nfiles_done)
+                        putchar('\n');
+                return table_write(stdout, r, &st->rep);
+        case FORMAT_JSON:
+                return json_write(stdout, r, st->rep.top);
+        case FORMAT_FOLDED:
+                return folded_add(st->folded, &r->analysis);
+        }
+        return -EINVAL;
+}
+
 /* Analyse one file. Returns BL_EXIT_OK or BL_EXIT_USAGE (input error). */
 static int analyze_file(struct run_state *st, const char *path)
 {
-        const struct analyze_opts *o = st->o;
-        const struct input_kind *kind;
-        struct input_result res = {0};
-        struct report_options ropts = {.unit = o->unit, .top = o->top, .max_warnings = 50};
-        struct analysis a = {0};
-        struct ev_trace t;
-        struct phases *ph = NULL;
-        char *buf = NULL;
+        struct run r = {0};
+        char *buf = NULL, *msg = NULL;
         size_t len;
-        int rc = BL_EXIT_USAGE, err;
+        int err;
 
         err = util_read_file(path, &buf, &len);
         if (err < 0) {
                 bl_error("cannot open '%s': %s", path, strerror(-err));
                 return BL_EXIT_USAGE;
         }
-        kind = choose_kind(buf, len, o);
-        if (ev_trace_init(&t, path) < 0)
-                goto out_nomem;
-        err = kind->parse(&t, buf, len, o, &res);
-        if (err < 0)
-                goto out_nomem;
-        if (kind == &input_kinds[1] && !res.dmesg.lines_printk && !res.dmesg.ftrace_calls) {
-                bl_error("no kernel log line with a printk timestamp in '%s' (%llu lines read)",
-                         path, (unsigned long long)t.lines_total);
-                goto out_free;
-        }
-        if (t.nrecs == 0 && t.nprocs == 0) {
-                bl_error("no tslog record in '%s' (%llu lines read)", path,
-                         (unsigned long long)t.lines_total);
-                goto out_free;
-        }
-        ph = phases_new();
-        if (!ph)
-                goto out_nomem;
-        if (o->phase_map) {
-                char *msg = NULL;
-                err = phases_load_map(ph, o->phase_map, o->phase_map_len, o->phase_map_path, &msg);
-                free(msg);
-        } else {
-                /* Linux: the map that fits the log (with or without initcalls) */
-                if (t.os == EV_OS_LINUX)
-                        err = phases_load_map(ph, stitch_linux_map_for(&res.dmesg),
-                                              strlen(stitch_linux_map_for(&res.dmesg)),
-                                              "builtin:linux", NULL);
+        err = run_analyse(&r, path, buf, len, &st->ro, NULL, &msg);
+        if (err == -ENODATA) {
+                if (r.kind == RUN_LINUX)
+                        bl_error("no kernel log line with a printk timestamp in '%s' (%llu lines "
+                                 "read)",
+                                 path, (unsigned long long)r.trace.lines_total);
                 else
-                        err = phases_load_default(ph, t.os);
-                if (err == -ENOENT)
-                        err = 0;
+                        bl_error("no tslog record in '%s' (%llu lines read)", path,
+                                 (unsigned long long)r.trace.lines_total);
+                goto out_fail;
         }
-        if (err == 0)
-                err = kind->points(ph, &t, &res);
         if (err < 0)
-                goto out_nomem;
-        err = analysis_run(&a, &t, ph);
-        if (err < 0)
-                goto out_nomem;
-        a.input_kind = kind->name;
-        a.freq_source = res.freq_source;
-        a.tslog = res.is_tslog ? &res.tslog : NULL;
-
-        if (t.clock == EV_CLOCK_CYCLES && !t.freq_hz && !st->said_no_freq) {
+                goto out_err;
+        if (r.trace.clock == EV_CLOCK_CYCLES && !r.trace.freq_hz && !st->said_no_freq) {
                 fprintf(stderr,
                         "bootlens: no TSC frequency for '%s' (no --tsc-freq, no tsc_freq= in the "
                         "capture): times are in cycles\n",
                         path);
                 st->said_no_freq = true;
         }
-        switch (o->format) {
-        case FORMAT_TABLE:
-                if (st->nfiles_done)
-                        putchar('\n');
-                err = table_write(stdout, &a, &ropts);
-                break;
-        case FORMAT_JSON:
-                err = json_write(stdout, &a);
-                break;
-        case FORMAT_FOLDED:
-                err = folded_add(st->folded, &a);
-                break;
-        }
+        err = render(st, &r);
         if (err == -ENOMEM)
-                goto out_nomem;
+                goto out_err;
         if (err < 0) {
                 bl_error("cannot write the report: %s", strerror(-err));
-                goto out_free;
+                goto out_fail;
         }
-        if (t.nwarns) {
-                if (o->format == FORMAT_FOLDED)
-                        print_warnings(&t);
+        if (r.trace.nwarns) {
+                if (st->o->format == FORMAT_FOLDED)
+                        print_warnings(&r.trace);
                 else
-                        bl_warning("%s: %zu warning%s (listed in the report)", path, t.nwarns,
-                                   t.nwarns == 1 ? "" : "s");
+                        bl_warning("%s: %zu warning%s (listed in the report)", path, r.trace.nwarns,
+                                   r.trace.nwarns == 1 ? "" : "s");
         }
-        st->nwarnings += t.nwarns;
+        st->nwarnings += r.trace.nwarns;
         st->nfiles_done++;
-        rc = BL_EXIT_OK;
-        goto out_free;
-out_nomem:
-        bl_error("analyze: out of memory on '%s'", path);
-out_free:
-        analysis_free(&a);
-        phases_free(ph);
-        ev_trace_free(&t);
-        free(buf);
-        return rc;
+        run_free(&r);
+        return BL_EXIT_OK;
+out_err:
+        if (err == -EINVAL && msg)
+                bl_error("%s", msg);
+        else
+                bl_error("analyze: cannot analyse '%s': %s", path, strerror(-err));
+out_fail:
+        free(msg);
+        run_free(&r);
+        return BL_EXIT_USAGE;
 }
 
-/* A session run that is not a Linux log: the file path of analysis. */
-static int analyze_other(const char *path, void *ctx)
+/* Analyse the session ref through the same pipeline and renderers. */
+static int analyze_ref(struct run_state *st, const char *ref)
 {
-        return analyze_file(ctx, path);
+        struct analyze_session_opts so = {
+            .json = st->o->format == FORMAT_JSON,
+            .run = &st->ro,
+            .report = &st->rep,
+            .folded = st->folded,
+        };
+        int rc = analyze_session(ref, &so);
+
+        if (so.nwarnings)
+                bl_warning("%s: %zu warning%s in %zu run%s (%s)", ref, so.nwarnings,
+                           so.nwarnings == 1 ? "" : "s", so.nok, so.nok == 1 ? "" : "s",
+                           st->folded ? "--format table or json lists them"
+                                      : "listed in the report");
+        st->nwarnings += so.nwarnings;
+        if (rc == BL_EXIT_OK)
+                st->nfiles_done++;
+        return rc;
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -432,6 +335,12 @@ int cmd_analyze(int argc, char **argv)
                 free(o.phase_map);
                 return BL_EXIT_USAGE;
         }
+        st.ro = (struct run_options){.os = o.os,
+                                     .tsc_freq = o.tsc_freq,
+                                     .map = o.phase_map,
+                                     .map_len = o.phase_map_len,
+                                     .map_name = o.phase_map_path};
+        st.rep = (struct report_options){.unit = o.unit, .top = o.top, .max_warnings = 50};
         if (o.format == FORMAT_FOLDED) {
                 st.folded = folded_new();
                 if (!st.folded) {
@@ -441,26 +350,11 @@ int cmd_analyze(int argc, char **argv)
                 }
         }
         for (int k = optind; k < argc; k++) {
-                if (o.format != FORMAT_FOLDED && analyze_is_session(argv[k])) {
-                        struct analyze_session_opts so = {.json = o.format == FORMAT_JSON,
-                                                          .top = o.top,
-                                                          .map = o.phase_map,
-                                                          .map_len = o.phase_map_len,
-                                                          .other = analyze_other,
-                                                          .ctx = &st};
-                        int src = analyze_session(argv[k], &so);
+                int one = runset_is_session(argv[k]) ? analyze_ref(&st, argv[k])
+                                                     : analyze_file(&st, argv[k]);
 
-                        st.nwarnings += so.nwarnings;
-                        if (src != BL_EXIT_OK && rc != BL_EXIT_USAGE)
-                                rc = src;
-                } else if (analyze_is_session(argv[k])) {
-                        bl_error("analyze: --format folded takes files, not the session '%s' "
-                                 "(give its runs/NNNN.console)",
-                                 argv[k]);
-                        rc = BL_EXIT_USAGE;
-                } else if (analyze_file(&st, argv[k]) != BL_EXIT_OK) {
-                        rc = BL_EXIT_USAGE;
-                }
+                if (one != BL_EXIT_OK && rc != BL_EXIT_USAGE)
+                        rc = one;
         }
         if (st.folded) {
                 enum report_unit u = folded_unit_for(st.folded, o.unit);

@@ -7,124 +7,56 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/sbuf.h"
-#include "base/util.h"
 #include "bootlens_config.h"
 
-/* Length of a valid UTF-8 sequence at s[0..n), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+static void kstr(struct jsonw *w, const char *key, const char *s)
 {
-        size_t len;
-        uint32_t cp;
-
-        if (s[0] < 0x80)
-                return 1;
-        if ((s[0] & 0xe0) == 0xc0) {
-                len = 2;
-                cp = s[0] & 0x1f;
-        } else if ((s[0] & 0xf0) == 0xe0) {
-                len = 3;
-                cp = s[0] & 0x0f;
-        } else if ((s[0] & 0xf8) == 0xf0) {
-                len = 4;
-                cp = s[0] & 0x07;
-        } else {
-                return 0;
-        }
-        if (n < len)
-                return 0;
-        for (size_t k = 1; k < len; k++) {
-                if ((s[k] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[k] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return len;
+        jsonw_key(w, key);
+        jsonw_str(w, s);
 }
 
-/* A JSON string of s, bad UTF-8 bytes replaced by U+FFFD. */
-static json_t *jstr(const char *s)
+static void kuint(struct jsonw *w, const char *key, uint64_t v)
 {
-        const unsigned char *u = (const unsigned char *)s;
-        size_t n = strlen(s), k = 0, o = 0;
-        json_t *j;
-        char *copy;
-
-        j = json_stringn(s, n);
-        if (j)
-                return j;
-        copy = malloc(n * 3 + 1);
-        if (!copy)
-                return NULL;
-        while (k < n) {
-                size_t len = utf8_seq(u + k, n - k);
-                if (len) {
-                        memcpy(copy + o, s + k, len);
-                        o += len;
-                        k += len;
-                } else {
-                        memcpy(copy + o, "\xef\xbf\xbd", 3);
-                        o += 3;
-                        k++;
-                }
-        }
-        j = json_stringn(copy, o);
-        free(copy);
-        return j;
+        jsonw_key(w, key);
+        jsonw_uint(w, v);
 }
 
-json_t *json_report_string(const char *s)
+static void kint(struct jsonw *w, const char *key, int64_t v)
 {
-        return s ? jstr(s) : json_null();
+        jsonw_key(w, key);
+        jsonw_int(w, v);
 }
 
-static json_t *jstr_or_null(const struct ev_trace *t, uint32_t id)
+static void kbool(struct jsonw *w, const char *key, bool v)
 {
-        return id ? jstr(ev_str(t, id)) : json_null();
+        jsonw_key(w, key);
+        jsonw_bool(w, v);
 }
 
-static json_t *jline(uint32_t line)
+/* An input line, null when 0 (tied to no line). */
+static void kline(struct jsonw *w, const char *key, uint32_t line)
 {
-        return line ? json_integer(line) : json_null();
+        jsonw_key(w, key);
+        if (line)
+                jsonw_uint(w, line);
+        else
+                jsonw_null(w);
 }
 
-/* Attach new to obj under key; false when new is NULL or the set fails. */
-static bool put(json_t *obj, const char *key, json_t *v)
+/* A string id of t, null when 0 (none). */
+static void kid(struct jsonw *w, const char *key, const struct ev_trace *t, uint32_t id)
 {
-        return v && json_object_set_new_nocheck(obj, key, v) == 0; /* keys are ours: ASCII */
+        kstr(w, key, id ? ev_str(t, id) : NULL);
 }
 
-static bool append(json_t *arr, json_t *v)
+/* v when has, else null. */
+static void kint_or_null(struct jsonw *w, const char *key, bool has, int64_t v)
 {
-        return v && json_array_append_new(arr, v) == 0;
-}
-
-/* Put o into arr when ok (arr takes it), else release o. Returns whether
- * o is in arr. */
-static bool append_if(json_t *arr, json_t *o, bool ok)
-{
-        if (!ok) {
-                json_decref(o);
-                return false;
-        }
-        return append(arr, o);
-}
-
-/* arr when everything went into it; else release it and return NULL. */
-static json_t *arr_done(json_t *arr, bool ok)
-{
-        if (!ok) {
-                json_decref(arr);
-                return NULL;
-        }
-        return arr;
-}
-
-static json_t *ju64(uint64_t v)
-{
-        return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
+        jsonw_key(w, key);
+        if (has)
+                jsonw_int(w, v);
+        else
+                jsonw_null(w);
 }
 
 /* x rounded to nearest, within 0..INT64_MAX (llround overflows beyond a
@@ -150,206 +82,301 @@ static void suffixed(char k[64], const char *key, const char *suffix)
         memcpy(k + kl, suffix, sl + 1);
 }
 
-/* key_cycles (or key_ns for an ns trace) and key_ns when convertible. */
-static bool put_time(json_t *obj, const struct ev_trace *t, const char *key, uint64_t ticks)
+/* key_cycles (for a cycle trace) and key_ns when convertible. */
+static void put_time(struct jsonw *w, const struct ev_trace *t, const char *key, uint64_t ticks)
 {
         char k[64];
         double ns;
 
         if (t->clock == EV_CLOCK_CYCLES) {
                 suffixed(k, key, "_cycles");
-                if (!put(obj, k, ju64(ticks)))
-                        return false;
+                kuint(w, k, ticks);
         }
         if (ev_to_ns(t, ticks, &ns)) {
                 suffixed(k, key, "_ns");
-                if (t->clock == EV_CLOCK_NS)
-                        return put(obj, k, ju64(ticks));
-                return put(obj, k, ju64(round_ns(ns)));
+                kuint(w, k, t->clock == EV_CLOCK_NS ? ticks : round_ns(ns));
         }
-        return true;
 }
 
 /* The same for a signed time (phase boundaries, boot start: a point may
  * lie before the clock's zero). */
-static bool put_stime(json_t *obj, const struct ev_trace *t, const char *key, int64_t ticks)
+static void put_stime(struct jsonw *w, const struct ev_trace *t, const char *key, int64_t ticks)
 {
         char k[64];
         double ns;
 
-        if (ticks >= 0)
-                return put_time(obj, t, key, (uint64_t)ticks);
+        if (ticks >= 0) {
+                put_time(w, t, key, (uint64_t)ticks);
+                return;
+        }
         if (t->clock == EV_CLOCK_CYCLES) {
                 suffixed(k, key, "_cycles");
-                if (!put(obj, k, json_integer(ticks)))
-                        return false;
+                kint(w, k, ticks);
         }
         if (ev_to_ns(t, -(uint64_t)ticks, &ns)) { /* ticks may be INT64_MIN */
                 suffixed(k, key, "_ns");
-                if (t->clock == EV_CLOCK_NS)
-                        return put(obj, k, json_integer(ticks));
-                return put(obj, k, json_integer(-(json_int_t)round_ns(ns)));
+                kint(w, k, t->clock == EV_CLOCK_NS ? ticks : -(int64_t)round_ns(ns));
         }
-        return true;
 }
 
-static json_t *input_obj(const struct analysis *a)
+static void input_obj(struct jsonw *w, const struct run *r)
 {
-        const struct ev_trace *t = a->trace;
-        json_t *o = json_object(), *lines = json_object();
-        bool ok = o && lines;
+        const struct ev_trace *t = &r->trace;
+        bool tslog = r->kind == RUN_TSLOG;
 
-        ok = ok && put(o, "kind", json_string(a->input_kind));
-        ok = ok && put(o, "os", json_string(ev_os_str(t->os)));
-        ok = ok && put(o, "clock", json_string(t->clock == EV_CLOCK_NS ? "ns" : "cycles"));
-        ok = ok && put(o, "freq_hz", t->freq_hz ? ju64(t->freq_hz) : json_null());
-        ok = ok && put(o, "freq_source", json_string(a->freq_source));
-        ok = ok && put(lines, "total", ju64(t->lines_total));
-        ok = ok && put(lines, "records", ju64(t->lines_records));
-        ok = ok && put(lines, "skipped", ju64(t->lines_skipped));
-        if (a->tslog) {
-                ok = ok && put(lines, "markers", ju64(a->tslog->lines_markers));
-                ok = ok && put(lines, "zero_process_rows", ju64(a->tslog->lines_zero_rows));
-                ok = ok && put(lines, "malformed", ju64(a->tslog->lines_malformed));
+        jsonw_key(w, "input");
+        jsonw_obj_begin(w);
+        kstr(w, "kind", r->kind_name);
+        kstr(w, "os", ev_os_str(t->os));
+        kstr(w, "clock", t->clock == EV_CLOCK_NS ? "ns" : "cycles");
+        kint_or_null(w, "freq_hz", t->freq_hz,
+                     (int64_t)(t->freq_hz > INT64_MAX ? INT64_MAX : t->freq_hz));
+        kstr(w, "freq_source", r->freq_source);
+        jsonw_key(w, "lines");
+        jsonw_obj_begin(w);
+        kuint(w, "total", t->lines_total);
+        kuint(w, "records", t->lines_records);
+        kuint(w, "skipped", t->lines_skipped);
+        if (tslog) {
+                kuint(w, "markers", r->tslog.lines_markers);
+                kuint(w, "zero_process_rows", r->tslog.lines_zero_rows);
+                kuint(w, "malformed", r->tslog.lines_malformed);
         }
-        ok = ok && put(o, "lines", lines);
-        lines = NULL;
-        ok = ok && put(o, "records", ju64(t->nrecs));
-        ok = ok && put(o, "processes", ju64(t->nprocs));
-        ok = ok && put(o, "begin_marker_line", jline(t->begin_marker_line));
-        ok = ok && put(o, "end_marker_line", jline(t->end_marker_line));
-        if (a->tslog) {
-                ok = ok && put(o, "backward_steps", ju64(a->tslog->backward_steps));
-                ok = ok && put(o, "tsc_now",
-                               a->tslog->has_tsc_now ? ju64(a->tslog->tsc_now) : json_null());
+        jsonw_obj_end(w);
+        kuint(w, "records", t->nrecs);
+        kuint(w, "processes", t->nprocs);
+        kline(w, "begin_marker_line", t->begin_marker_line);
+        kline(w, "end_marker_line", t->end_marker_line);
+        if (tslog) {
+                kuint(w, "backward_steps", r->tslog.backward_steps);
+                jsonw_key(w, "tsc_now");
+                if (r->tslog.has_tsc_now)
+                        jsonw_uint(w, r->tslog.tsc_now);
+                else
+                        jsonw_null(w);
         }
-        json_decref(lines);
-        if (!ok) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        jsonw_obj_end(w);
 }
 
-static json_t *dump_obj(const struct analysis *a)
+static void dump_obj(struct jsonw *w, const struct run *r)
 {
-        const struct ct_forest *f = &a->forest;
-        const struct ev_trace *t = a->trace;
-        json_t *o = json_object(), *reasons = json_array();
-        bool ok = o && reasons;
+        const struct ct_forest *f = &r->analysis.forest;
+        const struct ev_trace *t = &r->trace;
 
-        ok = ok && put(o, "truncated", json_boolean(f->truncated));
-        if (ok && f->truncated_by_marker) {
-                json_t *r = json_object();
-                ok = r && put(r, "rule", json_string("begin marker without end marker")) &&
-                     put(r, "line", jline(t->begin_marker_line)) && append(reasons, r);
+        jsonw_key(w, "dump");
+        jsonw_obj_begin(w);
+        kbool(w, "truncated", f->truncated);
+        jsonw_key(w, "reasons");
+        jsonw_arr_begin(w);
+        if (f->truncated_by_marker) {
+                jsonw_obj_begin(w);
+                kstr(w, "rule", "begin marker without end marker");
+                kline(w, "line", t->begin_marker_line);
+                jsonw_obj_end(w);
         }
-        if (ok && f->truncated_by_startup) {
-                json_t *r = json_object();
+        if (f->truncated_by_startup) {
                 char why[128];
+
                 snprintf(why, sizeof(why), "ENTER %s without EXIT start_init",
                          ev_str(t, f->startup_name));
-                ok = r && put(r, "rule", json_string(why)) &&
-                     put(r, "line", jline(f->startup_line)) && append(reasons, r);
+                jsonw_obj_begin(w);
+                kstr(w, "rule", why);
+                kline(w, "line", f->startup_line);
+                jsonw_obj_end(w);
         }
-        ok = ok && put(o, "reasons", reasons);
-        if (!ok) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        jsonw_arr_end(w);
+        jsonw_obj_end(w);
 }
 
-static json_t *boot_obj(const struct analysis *a)
+static void boot_obj(struct jsonw *w, const struct run *r)
 {
-        json_t *o = json_object();
+        const struct analysis *a = &r->analysis;
+        uint64_t total;
+        bool has_total = run_total_ns(r, &total);
 
-        if (!o)
-                return NULL;
-        if (!put_stime(o, a->trace, "start", a->boot_start) ||
-            !put_stime(o, a->trace, "end", a->boot_end) ||
-            !put_time(o, a->trace, "span", analysis_boot_span(a))) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        jsonw_key(w, "boot");
+        jsonw_obj_begin(w);
+        put_stime(w, a->trace, "start", a->boot_start);
+        put_stime(w, a->trace, "end", a->boot_end);
+        put_time(w, a->trace, "span", analysis_boot_span(a));
+        jsonw_obj_end(w);
+        kint_or_null(w, "total_ns", has_total, (int64_t)(total > INT64_MAX ? INT64_MAX : total));
 }
 
-static json_t *phases_obj(const struct analysis *a)
+static void phases_arr(struct jsonw *w, const struct run *r)
 {
-        const struct phases *ph = a->phases;
-        json_t *o = json_object(), *arr = json_array();
-        bool ok = o && arr;
+        const struct phases *ph = r->phases;
+        const struct ev_trace *t = &r->trace;
 
-        ok = ok && put(o, "map", ph ? json_string(ph->source) : json_null());
-        for (size_t k = 0; ok && ph && k < ph->nresults; k++) {
-                const struct phase_result *r = &ph->results[k];
-                json_t *p = json_object();
-                ok = p && put(p, "name", jstr(r->def->name)) &&
-                     put(p, "from", jstr(r->def->from.text)) &&
-                     put(p, "to", jstr(r->def->to.text)) &&
-                     put(p, "available", json_boolean(r->available));
-                if (ok && r->has_start)
-                        ok = put_stime(p, a->trace, "start", r->start) &&
-                             put(p, "start_line", jline(r->start_line));
-                if (ok && r->has_end)
-                        ok = put_stime(p, a->trace, "end", r->end) &&
-                             put(p, "end_line", jline(r->end_line));
-                if (ok && r->available)
-                        ok = put_time(p, a->trace, "duration",
-                                      (uint64_t)r->end - (uint64_t)r->start);
-                if (ok && !r->available)
-                        ok = put(p, "why",
-                                 json_string(r->inverted ? "ends before it starts"
-                                                         : "missing boundary")) &&
-                             put(p, "missing", r->missing ? jstr(r->missing) : json_null());
-                if (!ok) {
-                        json_decref(p);
-                        break;
+        kstr(w, "phase_map", ph && ph->ndefs ? ph->source : NULL);
+        jsonw_key(w, "phases");
+        jsonw_arr_begin(w);
+        for (size_t k = 0; ph && k < ph->nresults; k++) {
+                const struct phase_result *p = &ph->results[k];
+
+                jsonw_obj_begin(w);
+                kstr(w, "name", p->def->name);
+                kstr(w, "from", p->def->from.text);
+                kstr(w, "to", p->def->to.text);
+                kbool(w, "available", p->available);
+                if (p->has_start) {
+                        put_stime(w, t, "start", p->start);
+                        kline(w, "start_line", p->start_line);
                 }
-                ok = append(arr, p);
+                if (p->has_end) {
+                        put_stime(w, t, "end", p->end);
+                        kline(w, "end_line", p->end_line);
+                }
+                if (p->available)
+                        put_time(w, t, "duration", (uint64_t)p->end - (uint64_t)p->start);
+                if (!p->available) {
+                        kstr(w, "why", p->inverted ? "ends before it starts" : "missing boundary");
+                        kstr(w, "missing", p->missing);
+                }
+                jsonw_obj_end(w);
         }
-        ok = ok && put(o, "phases", arr);
-        if (!ok) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        jsonw_arr_end(w);
 }
 
-static json_t *node_obj(const struct analysis *a, uint32_t id)
+static void initcalls_obj(struct jsonw *w, const struct run *r, size_t top)
+{
+        const struct dmesg_meta *m = &r->dmesg;
+        struct run_initcall *v;
+        char label[32];
+        int n;
+
+        jsonw_key(w, "initcalls");
+        if (r->kind != RUN_LINUX) {
+                jsonw_null(w);
+                return;
+        }
+        v = calloc(top ? top : 1, sizeof(*v));
+        n = v ? run_slowest_initcalls(r, v, top) : -ENOMEM;
+        jsonw_obj_begin(w);
+        kuint(w, "count", m->initcalls);
+        kuint(w, "open", m->initcalls_open);
+        kuint(w, "probes", m->probes);
+        jsonw_key(w, "slowest");
+        jsonw_arr_begin(w);
+        for (int i = 0; i < n; i++) {
+                snprintf(label, sizeof(label), "pid %" PRIu64, v[i].pid);
+                jsonw_obj_begin(w);
+                kstr(w, "name", v[i].name);
+                kstr(w, "thread", label);
+                kuint(w, "total_ns", v[i].total_ns);
+                jsonw_obj_end(w);
+        }
+        jsonw_arr_end(w);
+        jsonw_obj_end(w);
+        free(v);
+        if (n < 0)
+                jsonw_fail(w, n);
+}
+
+static void kernel_obj(struct jsonw *w, const struct run *r)
+{
+        const struct dmesg_meta *m = &r->dmesg;
+        uint64_t dump = 0;
+        bool has_dump = dmesg_printk_at_dump(m, &dump);
+
+        jsonw_key(w, "kernel");
+        if (r->kind != RUN_LINUX) {
+                jsonw_null(w);
+                return;
+        }
+        jsonw_obj_begin(w);
+        kuint(w, "printk_lines", m->lines_printk);
+        kint_or_null(w, "first_initcall_ns", m->first_initcall_ns, (int64_t)m->first_initcall_ns);
+        kint_or_null(w, "last_initcall_ns", m->last_initcall_ns, (int64_t)m->last_initcall_ns);
+        kint_or_null(w, "run_init_ns", m->run_init_line, (int64_t)m->run_init_ns);
+        kint_or_null(w, "uptime_ns", m->has_uptime, (int64_t)m->uptime_ns);
+        kint_or_null(w, "printk_at_dump_ns", has_dump, (int64_t)dump);
+        kint_or_null(w, "tsc_now", m->has_tsc, (int64_t)m->tsc_now);
+        kint_or_null(w, "tsc_freq", m->has_tsc, (int64_t)m->tsc_freq);
+        kuint(w, "ftrace_calls", m->ftrace_calls);
+        jsonw_obj_end(w);
+}
+
+static void stitch_obj(struct jsonw *w, const struct run *r)
+{
+        const struct stitch *s = &r->stitch;
+
+        jsonw_key(w, "stitch");
+        if (r->kind != RUN_LINUX || !r->has_host) {
+                jsonw_null(w);
+                return;
+        }
+        jsonw_obj_begin(w);
+        kbool(w, "ok", s->ok);
+        kstr(w, "why_not", s->ok ? NULL : s->why_not);
+        kint(w, "shift_ns", s->shift_ns);
+        kuint(w, "dump_begin_ns", s->dump_begin_ns);
+        kuint(w, "anchor_ns", s->anchor_ns);
+        kuint(w, "first_byte_ns", s->first_byte_ns);
+        kuint(w, "exit_ns", s->exit_ns);
+        kint_or_null(w, "tsc0_ns", s->has_tsc0, s->tsc0_ns);
+        kint(w, "printk0_ns", s->printk0_ns);
+        jsonw_key(w, "guest_tsc_s");
+        jsonw_real(w, s->guest_s);
+        kint_or_null(w, "lag_ns", s->has_lag, s->lag_ns);
+        kint(w, "monotonic_offset_ns", s->offset_ns);
+        kint_or_null(w, "latency_bound_ns", s->has_tsc0, (int64_t)s->latency_bound_ns);
+        kstr(w, "note",
+             "host times are ns since QEMU was spawned; guest times can only appear late, by the "
+             "console latency (at most latency_bound_ns); under TCG the guest runs slower than "
+             "real time but its TSC counts host time");
+        jsonw_obj_end(w);
+}
+
+static void marks_arr(struct jsonw *w, const struct run *r)
+{
+        jsonw_key(w, "marks");
+        jsonw_arr_begin(w);
+        for (size_t i = 0; i < r->marks.n; i++) {
+                const struct umark *u = &r->marks.v[i];
+                struct run_mark_times t;
+
+                run_mark_times(r, i, &t);
+                jsonw_obj_begin(w);
+                kstr(w, "name", u->name);
+                kline(w, "line", u->line);
+                kuint(w, "guest_ns", u->guest_ns);
+                kint_or_null(w, "since_run_init_ns", t.has_guest, t.guest);
+                kint_or_null(w, "host_ns", u->has_host, (int64_t)u->host_ns);
+                kint_or_null(w, "host_since_run_init_ns", t.has_host, t.host);
+                kbool(w, "after_dump", t.after_dump);
+                jsonw_obj_end(w);
+        }
+        jsonw_arr_end(w);
+}
+
+static void node_obj(struct jsonw *w, const struct analysis *a, uint32_t id)
 {
         const struct ct_node *n = &a->forest.nodes[id];
         const struct ct_node *p = &a->forest.nodes[n->parent];
-        json_t *o = json_object();
-        bool ok = o != NULL;
 
-        ok = ok && put(o, "id", json_integer(id));
-        ok = ok && put(o, "parent", p->parent == CT_NONE ? json_null() : json_integer(n->parent));
-        ok = ok && put(o, "depth", json_integer(n->depth));
-        ok = ok && put(o, "name", jstr(ev_str(a->trace, n->name)));
-        ok = ok && put(o, "arg", jstr_or_null(a->trace, n->arg));
-        ok = ok && put(o, "calls", ju64(n->calls));
-        ok = ok && put(o, "open", json_integer(n->open));
-        ok = ok && put_time(o, a->trace, "total", n->total);
-        ok = ok && put_time(o, a->trace, "self", n->self);
-        ok = ok && put(o, "first_line", jline(n->first_line));
-        if (!ok) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        jsonw_obj_begin(w);
+        kuint(w, "id", id);
+        kint_or_null(w, "parent", p->parent != CT_NONE, n->parent);
+        kuint(w, "depth", n->depth);
+        kstr(w, "name", ev_str(a->trace, n->name));
+        kid(w, "arg", a->trace, n->arg);
+        kuint(w, "calls", n->calls);
+        kint(w, "open", n->open);
+        put_time(w, a->trace, "total", n->total);
+        put_time(w, a->trace, "self", n->self);
+        kline(w, "first_line", n->first_line);
+        jsonw_obj_end(w);
 }
 
 /* Pre-order walk of a thread's nodes without recursion. */
-static bool thread_nodes(const struct analysis *a, const struct ct_thread *th, json_t *arr)
+static void thread_nodes(struct jsonw *w, const struct analysis *a, const struct ct_thread *th)
 {
         const struct ct_forest *f = &a->forest;
         uint32_t cur = f->nodes[th->root].first_child;
 
-        while (cur != CT_NONE) {
-                if (!append(arr, node_obj(a, cur)))
-                        return false;
+        while (cur != CT_NONE && !w->err) {
+                node_obj(w, a, cur);
                 if (f->nodes[cur].first_child != CT_NONE) {
                         cur = f->nodes[cur].first_child;
                         continue;
@@ -362,194 +389,191 @@ static bool thread_nodes(const struct analysis *a, const struct ct_thread *th, j
                 if (cur != CT_NONE)
                         cur = f->nodes[cur].next_sibling;
         }
-        return true;
 }
 
-static json_t *threads_arr(const struct analysis *a)
+static void threads_arr(struct jsonw *w, const struct analysis *a)
 {
         const struct ct_forest *f = &a->forest;
         const struct ev_trace *t = a->trace;
-        json_t *arr = json_array();
-        bool ok = arr != NULL;
 
-        for (size_t k = 0; ok && k < f->nthreads; k++) {
+        jsonw_key(w, "threads");
+        jsonw_arr_begin(w);
+        for (size_t k = 0; k < f->nthreads && !w->err; k++) {
                 const struct ct_thread *th = &f->threads[k];
-                json_t *o = json_object(), *nodes = json_array(), *events = json_array();
                 char buf[128];
 
-                ok = o && nodes && events;
+                jsonw_obj_begin(w);
+                kuint(w, "index", k);
                 snprintf(buf, sizeof(buf), "0x%" PRIx64, th->id);
-                ok = ok && put(o, "index", json_integer((json_int_t)k));
-                ok = ok && put(o, "id", json_string(buf));
-                ok = ok && put(o, "label", jstr(ct_thread_label(f, (uint32_t)k, buf, sizeof(buf))));
-                ok = ok && put(o, "name", jstr_or_null(t, th->name));
-                ok = ok && put(o, "boot", json_boolean(th->is_boot));
-                ok = ok && put(o, "records", ju64(th->nrecs));
-                ok = ok && put_time(o, t, "first", th->first_ts);
-                ok = ok && put_time(o, t, "last", th->last_ts);
-                ok = ok && thread_nodes(a, th, nodes);
-                for (size_t e = 0; ok && e < th->nevents; e++) {
+                kstr(w, "id", buf);
+                kstr(w, "label", ct_thread_label(f, (uint32_t)k, buf, sizeof(buf)));
+                kid(w, "name", t, th->name);
+                kbool(w, "boot", th->is_boot);
+                kuint(w, "records", th->nrecs);
+                put_time(w, t, "first", th->first_ts);
+                put_time(w, t, "last", th->last_ts);
+                jsonw_key(w, "nodes");
+                jsonw_arr_begin(w);
+                thread_nodes(w, a, th);
+                jsonw_arr_end(w);
+                jsonw_key(w, "events");
+                jsonw_arr_begin(w);
+                for (size_t e = 0; e < th->nevents; e++) {
                         const struct ct_event *ev = &f->events[th->first_event + e];
                         const struct ev_record *r = &t->recs[ev->rec];
-                        json_t *eo = json_object();
-                        ok = eo && put(eo, "line", jline(r->line)) &&
-                             put_time(eo, t, "at", r->ts) &&
-                             put(eo, "name", jstr(ev_str(t, r->name))) &&
-                             put(eo, "arg", jstr_or_null(t, r->arg)) &&
-                             put(eo, "node",
-                                 ev->node == th->root ? json_null() : json_integer(ev->node));
-                        if (!ok)
-                                json_decref(eo);
-                        else
-                                ok = append(events, eo);
+
+                        jsonw_obj_begin(w);
+                        kline(w, "line", r->line);
+                        put_time(w, t, "at", r->ts);
+                        kstr(w, "name", ev_str(t, r->name));
+                        kid(w, "arg", t, r->arg);
+                        kint_or_null(w, "node", ev->node != th->root, ev->node);
+                        jsonw_obj_end(w);
                 }
-                ok = ok && put(o, "nodes", nodes);
-                nodes = NULL;
-                ok = ok && put(o, "events", events);
-                events = NULL;
-                json_decref(nodes);
-                json_decref(events);
-                if (!ok) {
-                        json_decref(o);
-                        break;
-                }
-                ok = append(arr, o);
+                jsonw_arr_end(w);
+                jsonw_obj_end(w);
         }
-        return arr_done(arr, ok);
+        jsonw_arr_end(w);
 }
 
-static json_t *functions_arr(const struct analysis *a)
+static void functions_arr(struct jsonw *w, const struct analysis *a)
 {
         const struct ct_forest *f = &a->forest;
-        json_t *arr = json_array();
         uint32_t *idx = ct_funcs_sorted(f, false);
-        bool ok = arr && (idx || !f->nfuncs);
 
-        for (size_t k = 0; ok && k < f->nfuncs; k++) {
+        if (!idx && f->nfuncs)
+                jsonw_fail(w, -ENOMEM);
+        jsonw_key(w, "functions");
+        jsonw_arr_begin(w);
+        for (size_t k = 0; idx && k < f->nfuncs && !w->err; k++) {
                 const struct ct_func *fn = &f->funcs[idx[k]];
-                json_t *o = json_object();
-                ok = o && put(o, "thread", json_integer(fn->thread)) &&
-                     put(o, "name", jstr(ev_str(a->trace, fn->name))) &&
-                     put(o, "arg", jstr_or_null(a->trace, fn->arg)) &&
-                     put(o, "calls", ju64(fn->calls)) && put_time(o, a->trace, "self", fn->self) &&
-                     put_time(o, a->trace, "total", fn->total);
-                ok = append_if(arr, o, ok);
+
+                jsonw_obj_begin(w);
+                kuint(w, "thread", fn->thread);
+                kstr(w, "name", ev_str(a->trace, fn->name));
+                kid(w, "arg", a->trace, fn->arg);
+                kuint(w, "calls", fn->calls);
+                put_time(w, a->trace, "self", fn->self);
+                put_time(w, a->trace, "total", fn->total);
+                jsonw_obj_end(w);
         }
+        jsonw_arr_end(w);
         free(idx);
-        return arr_done(arr, ok);
 }
 
-static json_t *refs_arr(const struct analysis *a, const struct ct_ref *refs, size_t n, bool open)
+static void refs_arr(struct jsonw *w, const char *key, const struct analysis *a,
+                     const struct ct_ref *refs, size_t n, bool open)
 {
         const struct ev_trace *t = a->trace;
-        json_t *arr = json_array();
-        bool ok = arr != NULL;
 
-        for (size_t k = 0; ok && k < n; k++) {
+        jsonw_key(w, key);
+        jsonw_arr_begin(w);
+        for (size_t k = 0; k < n && !w->err; k++) {
                 const struct ev_record *r = &t->recs[refs[k].rec];
-                json_t *o = json_object();
-                ok = o && put(o, "thread", json_integer(refs[k].thread)) &&
-                     put(o, "line", jline(r->line)) && put(o, "name", jstr(ev_str(t, r->name))) &&
-                     put(o, "arg", jstr_or_null(t, r->arg)) && put_time(o, t, "at", r->ts);
-                if (ok && open)
-                        ok = put(o, "node", json_integer(refs[k].node)) &&
-                             put_time(o, t, "open_for", a->forest.end - r->ts);
-                ok = append_if(arr, o, ok);
+
+                jsonw_obj_begin(w);
+                kuint(w, "thread", refs[k].thread);
+                kline(w, "line", r->line);
+                kstr(w, "name", ev_str(t, r->name));
+                kid(w, "arg", t, r->arg);
+                put_time(w, t, "at", r->ts);
+                if (open) {
+                        kuint(w, "node", refs[k].node);
+                        put_time(w, t, "open_for", a->forest.end - r->ts);
+                }
+                jsonw_obj_end(w);
         }
-        return arr_done(arr, ok);
+        jsonw_arr_end(w);
 }
 
-static json_t *processes_arr(const struct analysis *a)
+static void processes_arr(struct jsonw *w, const struct ev_trace *t)
 {
-        const struct ev_trace *t = a->trace;
-        json_t *arr = json_array();
-        bool ok = arr != NULL;
         char name[512];
 
-        for (size_t k = 0; ok && k < t->nprocs; k++) {
+        jsonw_key(w, "processes");
+        jsonw_arr_begin(w);
+        for (size_t k = 0; k < t->nprocs && !w->err; k++) {
                 const struct ev_process *p = &t->procs[k];
-                json_t *o = json_object();
-                ok = o && put(o, "pid", ju64(p->pid)) && put(o, "ppid", ju64(p->ppid)) &&
-                     put(o, "name", jstr(analysis_process_name(t, p, name, sizeof(name)))) &&
-                     put(o, "exec", jstr_or_null(t, p->exec)) &&
-                     put(o, "namei", jstr_or_null(t, p->namei)) && put(o, "line", jline(p->line));
-                if (ok && p->forked)
-                        ok = put_time(o, t, "forked", p->forked);
-                if (ok && p->exited)
-                        ok = put_time(o, t, "exited", p->exited);
-                if (ok && p->forked && p->exited && p->exited >= p->forked)
-                        ok = put_time(o, t, "lived", p->exited - p->forked);
-                ok = append_if(arr, o, ok);
+
+                jsonw_obj_begin(w);
+                kuint(w, "pid", p->pid);
+                kuint(w, "ppid", p->ppid);
+                kstr(w, "name", analysis_process_name(t, p, name, sizeof(name)));
+                kid(w, "exec", t, p->exec);
+                kid(w, "namei", t, p->namei);
+                kline(w, "line", p->line);
+                if (p->forked)
+                        put_time(w, t, "forked", p->forked);
+                if (p->exited)
+                        put_time(w, t, "exited", p->exited);
+                if (p->forked && p->exited && p->exited >= p->forked)
+                        put_time(w, t, "lived", p->exited - p->forked);
+                jsonw_obj_end(w);
         }
-        return arr_done(arr, ok);
+        jsonw_arr_end(w);
 }
 
-static json_t *warnings_arr(const struct analysis *a)
+static void warnings_arr(struct jsonw *w, const struct ev_trace *t)
 {
-        const struct ev_trace *t = a->trace;
-        json_t *arr = json_array();
         uint32_t *idx = analysis_warnings_sorted(t);
-        bool ok = arr && (idx || !t->nwarns);
 
-        for (size_t k = 0; ok && k < t->nwarns; k++) {
-                const struct ev_warning *w = &t->warns[idx[k]];
-                json_t *o = json_object();
-                ok = o && put(o, "line", jline(w->line)) && put(o, "message", jstr(w->msg));
-                ok = append_if(arr, o, ok);
+        if (!idx && t->nwarns)
+                jsonw_fail(w, -ENOMEM);
+        jsonw_key(w, "warnings");
+        jsonw_arr_begin(w);
+        for (size_t k = 0; idx && k < t->nwarns; k++) {
+                const struct ev_warning *wr = &t->warns[idx[k]];
+
+                jsonw_obj_begin(w);
+                kline(w, "line", wr->line);
+                kstr(w, "message", wr->msg);
+                jsonw_obj_end(w);
         }
+        jsonw_arr_end(w);
         free(idx);
-        return arr_done(arr, ok);
 }
 
-json_t *json_report(const struct analysis *a)
+void json_run_members(struct jsonw *w, const struct run *r, size_t top)
 {
+        const struct analysis *a = &r->analysis;
         const struct ct_forest *f = &a->forest;
-        json_t *o = json_object();
-        bool ok = o != NULL;
 
-        ok = ok && put(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
-        ok = ok && put(o, "tool", json_string("bootlens " BOOTLENS_VERSION));
-        ok = ok && put(o, "source", a->trace->source ? jstr(a->trace->source) : json_null());
-        ok = ok && put(o, "input", input_obj(a));
-        ok = ok && put(o, "dump", dump_obj(a));
-        ok = ok && put(o, "boot", boot_obj(a));
-        ok = ok && put(o, "boot_thread",
-                       f->boot_thread == CT_NONE ? json_null() : json_integer(f->boot_thread));
-        ok = ok && put(o, "phases", phases_obj(a));
-        ok = ok && put(o, "threads", threads_arr(a));
-        ok = ok && put(o, "functions", functions_arr(a));
-        ok = ok && put(o, "open_at_dump", refs_arr(a, f->open, f->nopen, true));
-        ok = ok && put(o, "unmatched_exits", refs_arr(a, f->unmatched, f->nunmatched, false));
-        ok = ok && put(o, "forced_closes", ju64(f->nforced));
-        ok = ok && put(o, "processes", processes_arr(a));
-        ok = ok && put(o, "warnings", warnings_arr(a));
-        if (!ok) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        kstr(w, "source", r->trace.source);
+        input_obj(w, r);
+        dump_obj(w, r);
+        boot_obj(w, r);
+        kint_or_null(w, "boot_thread", f->boot_thread != CT_NONE, f->boot_thread);
+        phases_arr(w, r);
+        initcalls_obj(w, r, top);
+        kernel_obj(w, r);
+        stitch_obj(w, r);
+        marks_arr(w, r);
+        threads_arr(w, a);
+        functions_arr(w, a);
+        refs_arr(w, "open_at_dump", a, f->open, f->nopen, true);
+        refs_arr(w, "unmatched_exits", a, f->unmatched, f->nunmatched, false);
+        kuint(w, "forced_closes", f->nforced);
+        processes_arr(w, &r->trace);
+        warnings_arr(w, &r->trace);
 }
 
-static int dump_to_sbuf(const char *buffer, size_t size, void *data)
+int json_write(FILE *out, const struct run *r, size_t top)
 {
-        return sbuf_add(data, buffer, size) < 0 ? -1 : 0;
-}
+        struct jsonw *w = malloc(sizeof(*w));
+        int err;
 
-int json_write(FILE *out, const struct analysis *a)
-{
-        json_t *o = json_report(a);
-        struct sbuf sb = SBUF_INIT;
-        int err = 0;
-
-        if (!o)
+        if (!w)
                 return -ENOMEM;
-        /* into memory first: jansson writes token by token */
-        if (json_dump_callback(o, dump_to_sbuf, &sb, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
-            sbuf_addch(&sb, '\n') < 0)
-                err = -ENOMEM;
-        else if (fwrite(sb.buf, 1, sb.len, out) != sb.len)
+        jsonw_init(w, out);
+        jsonw_obj_begin(w);
+        kint(w, "schema_version", JSON_SCHEMA_VERSION);
+        kstr(w, "kind", "bootlens-analysis");
+        kstr(w, "tool", "bootlens " BOOTLENS_VERSION);
+        json_run_members(w, r, top);
+        jsonw_obj_end(w);
+        err = jsonw_finish(w);
+        if (err == 0 && (fputc('\n', out) == EOF || ferror(out)))
                 err = -EIO;
-        sbuf_release(&sb);
-        json_decref(o);
+        free(w);
         return err;
 }

@@ -27,8 +27,10 @@ enum report_unit {
 
 struct report_options {
         enum report_unit unit; /* table: ms unless set; folded: us unless set */
-        size_t top;            /* table: functions listed by self and by total */
-        size_t max_warnings;   /* table: warnings listed (the rest counted) */
+        size_t top;            /* table: functions listed by self and by total; table and
+                                * json: the slowest initcalls */
+        size_t max_warnings;   /* table: events and warnings listed (the rest counted) */
+        bool brief;            /* table: phases, Linux sections and warnings only */
 };
 
 /* Parse "cycles", "ns", "us" or "ms". Returns 0 or -EINVAL. */

@@ -21,6 +21,19 @@ static const char *fmt_time(char *buf, size_t size, const struct ev_trace *t, ui
         return buf;
 }
 
+/* ns (signed: host times before a guest clock's zero) in unit u, which
+ * is not cycles. */
+static const char *fmt_ns(char *buf, size_t size, int64_t ns, enum report_unit u)
+{
+        double v = (double)ns / (u == REPORT_MS ? 1e6 : u == REPORT_US ? 1e3 : 1);
+
+        if (u == REPORT_CYCLES || u == REPORT_NS)
+                snprintf(buf, size, "%" PRId64, ns);
+        else
+                snprintf(buf, size, "%.3f", v);
+        return buf;
+}
+
 static const char *fmt_pct(char *buf, size_t size, uint64_t part, uint64_t whole)
 {
         if (!whole)
@@ -40,8 +53,9 @@ static void frame_text(const struct ev_trace *t, uint32_t name, uint32_t arg, FI
         }
 }
 
-static void write_header(FILE *out, const struct analysis *a, enum report_unit u)
+static void write_header(FILE *out, const struct run *r, enum report_unit u)
 {
+        const struct analysis *a = &r->analysis;
         const struct ev_trace *t = a->trace;
         const struct ct_forest *f = &a->forest;
         char b1[64];
@@ -49,23 +63,22 @@ static void write_header(FILE *out, const struct analysis *a, enum report_unit u
         fprintf(out, "bootlens analyze %s\n", t->source ? t->source : "-");
         fprintf(out,
                 "input    %s, os %s, %zu records on %zu thread%s, %zu event%s, %zu process%s\n",
-                a->input_kind, ev_os_str(t->os), t->nrecs, f->nthreads, f->nthreads == 1 ? "" : "s",
+                r->kind_name, ev_os_str(t->os), t->nrecs, f->nthreads, f->nthreads == 1 ? "" : "s",
                 f->nevents, f->nevents == 1 ? "" : "s", t->nprocs, t->nprocs == 1 ? "" : "es");
         fprintf(out, "lines    %" PRIu64 " read, %" PRIu64 " %s, %" PRIu64 " skipped",
                 t->lines_total, t->lines_records, t->os == EV_OS_LINUX ? "kernel log" : "tslog",
                 t->lines_skipped);
-        if (a->tslog)
+        if (r->kind == RUN_TSLOG)
                 fprintf(out,
                         " (%" PRIu64 " markers, %" PRIu64 " all-zero process rows, %" PRIu64
                         " malformed)",
-                        a->tslog->lines_markers, a->tslog->lines_zero_rows,
-                        a->tslog->lines_malformed);
+                        r->tslog.lines_markers, r->tslog.lines_zero_rows, r->tslog.lines_malformed);
         fputc('\n', out);
         if (t->clock == EV_CLOCK_NS)
                 fprintf(out, "clock    ns; times in %s\n", report_unit_name(u));
         else if (t->freq_hz)
                 fprintf(out, "clock    TSC at %" PRIu64 " Hz (%s); times in %s\n", t->freq_hz,
-                        strcmp(a->freq_source, "option") == 0 ? "from --tsc-freq"
+                        strcmp(r->freq_source, "option") == 0 ? "from --tsc-freq"
                                                               : "from the capture",
                         report_unit_name(u));
         else
@@ -91,10 +104,11 @@ static void write_header(FILE *out, const struct analysis *a, enum report_unit u
                         fmt_time(b1, sizeof(b1), t, analysis_boot_span(a), u), report_unit_name(u));
 }
 
-static void write_phases(FILE *out, const struct analysis *a, enum report_unit u)
+static void write_phases(FILE *out, const struct run *r, enum report_unit u)
 {
+        const struct analysis *a = &r->analysis;
         const struct phases *ph = a->phases;
-        uint64_t span = analysis_boot_span(a);
+        uint64_t span = analysis_boot_span(a), total;
         char b1[64], b2[32];
 
         if (!ph || !ph->ndefs) {
@@ -106,20 +120,25 @@ static void write_phases(FILE *out, const struct analysis *a, enum report_unit u
         fprintf(out, "  %-16s %-24s %-24s %14s %7s\n", "phase", "from", "to", report_unit_name(u),
                 "% boot");
         for (size_t k = 0; k < ph->nresults; k++) {
-                const struct phase_result *r = &ph->results[k];
-                fprintf(out, "  %-16s %-24s %-24s ", r->def->name, r->def->from.text,
-                        r->def->to.text);
-                if (r->available)
+                const struct phase_result *p = &ph->results[k];
+                fprintf(out, "  %-16s %-24s %-24s ", p->def->name, p->def->from.text,
+                        p->def->to.text);
+                if (p->available)
                         fprintf(
                             out, "%14s %7s\n",
                             fmt_time(b1, sizeof(b1), a->trace,
-                                     (uint64_t)r->end - (uint64_t)r->start, u),
-                            fmt_pct(b2, sizeof(b2), (uint64_t)r->end - (uint64_t)r->start, span));
-                else if (r->inverted)
+                                     (uint64_t)p->end - (uint64_t)p->start, u),
+                            fmt_pct(b2, sizeof(b2), (uint64_t)p->end - (uint64_t)p->start, span));
+                else if (p->inverted)
                         fprintf(out, "%14s %7s  unavailable: ends before it starts\n", "-", "-");
                 else
-                        fprintf(out, "%14s %7s  unavailable: no %s\n", "-", "-", r->missing);
+                        fprintf(out, "%14s %7s  unavailable: no %s\n", "-", "-", p->missing);
         }
+        /* total: the host's span, whatever the map */
+        if (run_total_ns(r, &total) && u != REPORT_CYCLES)
+                fprintf(out, "  %-16s %-24s %-24s %14s %7s\n", "total", "host.spawn", "host.exit",
+                        fmt_ns(b1, sizeof(b1), (int64_t)total, u),
+                        r->trace.clock == EV_CLOCK_NS ? fmt_pct(b2, sizeof(b2), total, span) : "-");
 }
 
 static int write_funcs(FILE *out, const struct analysis *a, const struct report_options *o,
@@ -322,24 +341,171 @@ static int write_warnings(FILE *out, const struct analysis *a, const struct repo
         return 0;
 }
 
-int table_write(FILE *out, const struct analysis *a, const struct report_options *o)
+/* The slowest initcalls of a Linux run, o->top of them. */
+static int write_initcalls(FILE *out, const struct run *r, const struct report_options *o,
+                           enum report_unit u)
 {
-        enum report_unit u = report_unit_for(a->trace, o->unit);
-        int err;
+        const struct dmesg_meta *m = &r->dmesg;
+        struct run_initcall *ic;
+        char b1[64], label[32];
+        int n;
 
-        write_header(out, a, u);
-        write_phases(out, a, u);
-        err = write_funcs(out, a, o, u, false);
-        if (err == 0)
-                err = write_funcs(out, a, o, u, true);
-        if (err < 0)
-                return err;
-        write_threads(out, a, u);
-        write_open(out, a, u);
-        write_unmatched(out, a, u);
-        write_events(out, a, o, u);
-        write_processes(out, a, u);
-        err = write_warnings(out, a, o);
+        if (!m->initcalls && !m->initcalls_open) {
+                fprintf(out, "\nno initcalls: boot the kernel with initcall_debug to see them\n");
+                return 0;
+        }
+        ic = calloc(o->top ? o->top : 1, sizeof(*ic));
+        if (!ic)
+                return -ENOMEM;
+        n = run_slowest_initcalls(r, ic, o->top);
+        if (n < 0) {
+                free(ic);
+                return n;
+        }
+        fprintf(out, "\nslowest initcalls (%" PRIu64 " returned", m->initcalls);
+        if (m->initcalls_open)
+                fprintf(out, ", %" PRIu64 " still running", m->initcalls_open);
+        fprintf(out, ", %" PRIu64 " probes)\n", m->probes);
+        if (n)
+                fprintf(out, "  %14s  %-8s %s\n", "total", "thread", "initcall");
+        for (int k = 0; k < n; k++) {
+                snprintf(label, sizeof(label), "pid %" PRIu64, ic[k].pid);
+                fprintf(out, "  %14s  %-8s %s\n",
+                        fmt_time(b1, sizeof(b1), &r->trace, ic[k].total_ns, u), label, ic[k].name);
+        }
+        if (m->ftrace_line)
+                fprintf(out,
+                        "  ftrace: %" PRIu64 " function_graph calls (line %u), on threads of "
+                        "their own (listed among the functions, not here)\n",
+                        m->ftrace_calls, m->ftrace_line);
+        free(ic);
+        return 0;
+}
+
+/* How a Linux run's clocks meet the host's (stitch.h). */
+static void write_clocks(FILE *out, const struct run *r, enum report_unit u)
+{
+        const struct dmesg_meta *m = &r->dmesg;
+        const struct stitch *s = &r->stitch;
+        const char *un = report_unit_name(u);
+        char b1[64];
+
+        fputc('\n', out);
+        if (!r->has_host) {
+                fprintf(out,
+                        "clocks: kernel printk time only (no host marks: not a session run)\n");
+        } else if (!s->ok) {
+                fprintf(out, "clocks: not stitched: %s\n", s->why_not);
+        } else {
+                fprintf(out, "clocks: printk time 0 placed %s %s after spawn",
+                        fmt_ns(b1, sizeof(b1), s->shift_ns, u), un);
+                if (s->has_tsc0)
+                        fprintf(out, "; guest TSC 0 at %s %s (TSC %.6f s at the dump)",
+                                fmt_ns(b1, sizeof(b1), s->tsc0_ns, u), un, s->guest_s);
+                if (s->first_byte_ns)
+                        fprintf(out, "; first console byte at %s %s",
+                                fmt_ns(b1, sizeof(b1), (int64_t)s->first_byte_ns, u), un);
+                fprintf(out, "\n");
+                if (s->has_tsc0)
+                        fprintf(out,
+                                "        uncertainty: console latency, 0 to %s %s (guest times "
+                                "can only appear late)\n",
+                                fmt_ns(b1, sizeof(b1), (int64_t)s->latency_bound_ns, u), un);
+                if (s->has_lag)
+                        fprintf(out,
+                                "        printk lag %s %s: the kernel's early clock lost that "
+                                "much before the TSC took over (line %u)\n",
+                                fmt_ns(b1, sizeof(b1), s->lag_ns, u), un, m->sched_stable_line);
+                else
+                        fprintf(out, "        printk lag unknown (no \"sched_clock: Marking "
+                                     "stable\" line): firmware+entry includes it\n");
+        }
+        if (m->tsc_unstable_line)
+                fprintf(out,
+                        "        the kernel marked its TSC unstable (line %u): printk times "
+                        "after it lag host time (boot with tsc=reliable)\n",
+                        m->tsc_unstable_line);
+        fprintf(out, "        under TCG the guest runs slower than real time; its TSC counts host "
+                     "time\n");
+}
+
+static void ns_or_dash(FILE *out, bool has, int64_t ns, enum report_unit u)
+{
+        char b[64];
+
+        fprintf(out, " %11s", has ? fmt_ns(b, sizeof(b), ns, u) : "-");
+}
+
+/* The user-space marks (umarks.h): each mark's time since Run /init on
+ * both clocks and the step since the previous one. */
+static void write_marks(FILE *out, const struct run *r, enum report_unit u)
+{
+        const struct umarks *um = &r->marks;
+        const struct umark *last;
+        struct run_mark_times t, tp;
+
+        if (!um->n)
+                return;
+        fprintf(out, "\n  user space marks (%s since Run /init%s)\n", report_unit_name(u),
+                r->dmesg.run_init_line ? "" : ": no Run /init line in the log");
+        fprintf(out, "  %-24s %11s %11s %11s %11s\n", "mark", "guest", "host", "step guest",
+                "step host");
+        for (size_t i = 0; i < um->n; i++) {
+                const struct umark *m = &um->v[i];
+                const struct umark *prev = &um->v[i ? i - 1 : 0];
+
+                run_mark_times(r, i, &t);
+                run_mark_times(r, i ? i - 1 : 0, &tp);
+                fprintf(out, "  %-24.63s", m->name);
+                ns_or_dash(out, t.has_guest, t.guest, u);
+                ns_or_dash(out, t.has_host, t.host, u);
+                ns_or_dash(out, i > 0, (int64_t)m->guest_ns - (int64_t)prev->guest_ns, u);
+                ns_or_dash(out, i > 0 && m->has_host && prev->has_host,
+                           (int64_t)m->host_ns - (int64_t)prev->host_ns, u);
+                if (t.after_dump && (i == 0 || !tp.after_dump))
+                        fprintf(out, "  (after the dump)");
+                fputc('\n', out);
+        }
+        if (!r->has_host || !r->stitch.ok)
+                fprintf(out, "  host times need a session run with stitched clocks\n");
+        last = &um->v[um->n - 1];
+        run_mark_times(r, um->n - 1, &tp);
+        if (tp.after_dump && strcmp(last->name, "poweroff") != 0 &&
+            strcmp(last->name, "reboot") != 0)
+                fprintf(out, "  user space ran after the dump (bootlens.init): the power-off "
+                             "phase includes it\n");
+}
+
+int table_write(FILE *out, const struct run *r, const struct report_options *o)
+{
+        const struct analysis *a = &r->analysis;
+        enum report_unit u = report_unit_for(&r->trace, o->unit);
+        int err = 0;
+
+        if (!o->brief)
+                write_header(out, r, u);
+        write_phases(out, r, u);
+        if (r->kind == RUN_LINUX) {
+                err = write_initcalls(out, r, o, u);
+                if (err < 0)
+                        return err;
+                write_clocks(out, r, u);
+                write_marks(out, r, u);
+        }
+        if (!o->brief) {
+                err = write_funcs(out, a, o, u, false);
+                if (err == 0)
+                        err = write_funcs(out, a, o, u, true);
+                if (err < 0)
+                        return err;
+                write_threads(out, a, u);
+                write_open(out, a, u);
+                write_unmatched(out, a, u);
+                write_events(out, a, o, u);
+                write_processes(out, a, u);
+        }
+        if (!o->brief || r->trace.nwarns)
+                err = write_warnings(out, a, o);
         if (err < 0)
                 return err;
         return ferror(out) ? -EIO : 0;

@@ -4,8 +4,10 @@
 # NAME.json and NAME.folded (JSON without its "tool" line, which carries the
 # version). NAME.args holds extra arguments, NAME.rc the expected exit
 # status (default 0), NAME.stderr the expected standard error of the table
-# run. With UPDATE=1 the expected files are rewritten instead (review the
-# diff before committing).
+# run. Linux inputs (tests/data/analyze-linux/README.md): a dmesg file, a
+# serial console capture and a session, in table and JSON, from
+# tests/data so that every path in them is relative. With UPDATE=1 the
+# expected files are rewritten instead (review the diff before committing).
 set -euo pipefail
 : "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
 : "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
@@ -62,6 +64,29 @@ for input in *.txt; do
 			mv "$tmp/out.json" "$tmp/out"
 		fi
 		check "$name.$fmt" "$tmp/out" "$name --format $fmt"
+	done
+done
+cd "$BOOTLENS_TEST_DATA"
+for spec in dmesg-levels:dmesg/real-dmesg-levels.log serial-console:dmesg/real-console.log \
+	session:linux-session; do
+	name=${spec%%:*}
+	input=${spec#*:}
+	for fmt in table json; do
+		set +e
+		"$BOOTLENS" analyze --format "$fmt" "$input" >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		set -e
+		checked=$((checked + 1))
+		if [ "$rc" -ne 0 ]; then
+			echo "FAIL: $input --format $fmt exited $rc:"
+			cat "$tmp/err"
+			failures=$((failures + 1))
+		fi
+		if [ "$fmt" = json ]; then
+			grep -v '^  "tool": ' "$tmp/out" >"$tmp/out.json"
+			mv "$tmp/out.json" "$tmp/out"
+		fi
+		check "analyze-linux/$name.$fmt" "$tmp/out" "$input --format $fmt"
 	done
 done
 if [ "${UPDATE:-}" = 1 ]; then

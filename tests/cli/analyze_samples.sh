@@ -32,7 +32,7 @@ grep -q "warning: $head: 2 warnings" "$tmp/head.err" || fail "head: warnings not
 # in "functions": name, arg, calls, self_cycles, self_ns, total_cycles
 grep -A6 '^      "name": "hammer_time",$' "$tmp/head.json" | grep -q '"total_cycles": 13877804,' ||
 	fail "head json: hammer_time total_cycles is not 13877804"
-grep -q '"schema_version": 1' "$tmp/head.json" || fail "head json: no schema_version"
+grep -q '"schema_version": 2' "$tmp/head.json" || fail "head json: no schema_version"
 
 # --- head: folded stacks obey the format (one stack a line, ';' frames, space, integer)
 "$BOOTLENS" analyze --format folded "$head" >"$tmp/head.folded" 2>/dev/null

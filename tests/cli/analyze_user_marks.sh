@@ -31,6 +31,6 @@ jq -e '[.runs[0].marks[].host_since_run_init_ns] | . == sort and all(. != null)'
 
 printf 'sleep: mark.mounted -> mark.slept\n' >"$tmp/map"
 "$BOOTLENS" analyze --phase-map "$tmp/map" --format json "$s" >"$tmp/p" || fail "analyze --phase-map exited $?"
-ns=$(jq '.runs[0].phases[0].ns' "$tmp/p")
+ns=$(jq '.runs[0].phases[0].duration_ns' "$tmp/p")
 [ "$ns" = 226572905 ] || fail "phase mark.mounted -> mark.slept is $ns ns, expected 226572905"
 echo "ok"

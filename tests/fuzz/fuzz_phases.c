@@ -4,13 +4,10 @@
  * rendered by the table and JSON reports (which print phase names and
  * boundaries as written).
  */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/analysis.h"
-#include "analyzer/phases.h"
-#include "analyzer/tslog.h"
+#include "analyzer/run.h"
 #include "reports/json.h"
 #include "reports/table.h"
 #include "tests/fuzz/fuzz.h"
@@ -28,43 +25,33 @@ static const char dump[] = "FreeBSD_TSLOG_BEGIN\n"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        struct tslog_options opts = {.os = EV_OS_FREEBSD, .freq_hz = 1000000000};
+        struct run_options o = {.os = EV_OS_FREEBSD,
+                                .tsc_freq = 1000000000,
+                                .map = (const char *)data,
+                                .map_len = size,
+                                .map_name = "fuzz.map"};
         struct report_options ro = {.unit = REPORT_US, .top = 5, .max_warnings = 10};
-        struct analysis a = {0};
-        struct phases *ph;
-        struct ev_trace t;
-        char *err = NULL;
-        json_t *j;
+        struct run r;
+        char *err = NULL, *buf = malloc(sizeof(dump) - 1);
 
-        ph = phases_new();
-        if (!ph)
+        if (!buf)
                 return 0;
-        if (ev_trace_init(&t, "fuzz") < 0)
-                goto out_phases;
-        if (phases_load_map(ph, (const char *)data, size, "fuzz.map", &err) < 0)
+        memcpy(buf, dump, sizeof(dump) - 1);
+        /* r owns buf from here on */
+        if (run_analyse(&r, "fuzz", buf, sizeof(dump) - 1, &o, NULL, &err) < 0)
                 goto out;
-        if (tslog_parse(&t, dump, sizeof(dump) - 1, &opts, NULL) < 0)
+        if (phases_set_point(r.phases, "host.spawn", -1000) < 0 ||
+            phases_set_point(r.phases, "dump.begin", 1000) < 0 ||
+            phases_set_point(r.phases, "dump.begin", INT64_MAX) < 0)
                 goto out;
-        if (phases_set_point(ph, "guest.tsc0", 0) < 0 ||
-            phases_set_point(ph, "host.spawn", -1000) < 0 ||
-            phases_set_point(ph, "dump.begin", 1000) < 0 ||
-            phases_set_point(ph, "dump.begin", INT64_MAX) < 0)
+        if (phases_compute(r.phases, &r.trace) < 0)
                 goto out;
-        if (phases_compute(ph, &t) < 0)
-                goto out;
-        if (analysis_run(&a, &t, ph) < 0)
-                goto out;
-        a.input_kind = "tslog";
-        a.freq_source = "option";
-        if (fuzz_sink())
-                table_write(fuzz_sink(), &a, &ro);
-        j = json_report(&a);
-        json_decref(j);
+        if (fuzz_sink()) {
+                table_write(fuzz_sink(), &r, &ro);
+                json_write(fuzz_sink(), &r, 5);
+        }
 out:
         free(err);
-        analysis_free(&a);
-        ev_trace_free(&t);
-out_phases:
-        phases_free(ph);
+        run_free(&r);
         return 0;
 }

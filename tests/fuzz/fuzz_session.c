@@ -3,8 +3,9 @@
  * session.json of one session (session_open and every accessor of the
  * variants and the plan) and as runs/0001.json of a second, well-formed
  * session (session_run_read, session_run_write of what it read, and
- * lxrun_from_session over a small fixed console capture with a mark,
- * paired with the run's host marks in lxreport_marks_*). Also parsed as
+ * the run model over a small fixed console capture with a mark, paired
+ * with the run's host marks: runset_open, runset_analyse, and the table
+ * and JSON reports). Also parsed as
  * a --variant spec (session_variant_parse). Files go to a temporary
  * directory made on the first call (under $TMPDIR, else /dev/shm or /tmp)
  * and removed at exit.
@@ -15,10 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/lxrun.h"
+#include "analyzer/runset.h"
 #include "base/util.h"
 #include "collector/session.h"
-#include "reports/lxreport.h"
+#include "reports/json.h"
+#include "reports/table.h"
 #include "tests/fuzz/fuzz.h"
 
 static const char good_session[] =
@@ -143,27 +145,38 @@ static void read_session(const char *dir)
 
 static void read_run(const char *dir)
 {
+        struct session_run sr;
+        struct report_options ro = {.unit = REPORT_MS, .top = 5, .max_warnings = 10, .brief = true};
+        struct run_options o = {0};
         struct session *s = NULL;
-        struct session_run run;
-        struct lxrun r;
+        struct runset rs;
+        struct run r = {0};
         char err[256];
 
         if (session_open(dir, &s, err, sizeof(err)) < 0)
                 return;
-        if (session_run_read(s, 1, &run, err, sizeof(err)) == 0) {
+        if (session_run_read(s, 1, &sr, err, sizeof(err)) == 0) {
                 /* what was read writes back (over the input: run 1 only) */
-                if (run.run == 1)
-                        session_run_write(dir, &run);
-                if (lxrun_from_session(&r, s, &run, NULL, 0, NULL) == 0) {
-                        /* the run's host marks paired with the log's */
-                        json_decref(lxreport_marks_json(&r.marks, &r.meta, &r.stitch));
-                        if (fuzz_sink())
-                                lxreport_marks_table(fuzz_sink(), &r.marks, &r.meta, &r.stitch);
-                }
-                lxrun_free(&r);
-                session_run_free(&run);
+                if (sr.run == 1)
+                        session_run_write(dir, &sr);
+                session_run_free(&sr);
         }
         session_free(s);
+        if (runset_open(dir, &rs, err, sizeof(err)) == 0) {
+                for (size_t i = 0; i < rs.n; i++) {
+                        if (!rs.v[i].readable || runset_analyse(&rs, i, &o, &r, NULL) < 0) {
+                                run_free(&r);
+                                continue;
+                        }
+                        /* the run's host marks paired with the log's */
+                        if (fuzz_sink()) {
+                                table_write(fuzz_sink(), &r, &ro);
+                                json_write(fuzz_sink(), &r, 5);
+                        }
+                        run_free(&r);
+                }
+        }
+        runset_free(&rs);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -57,7 +57,7 @@ for i in $(seq 0 $((nruns - 1))); do
 	# kernel's "after N usecs" or (while ktime ran on jiffies) the
 	# distance between its two printk timestamps.
 	name=$(jq -r '.initcalls.slowest[0].name' <<<"$r")
-	ns=$(jq '.initcalls.slowest[0].ns' <<<"$r")
+	ns=$(jq '.initcalls.slowest[0].total_ns' <<<"$r")
 	grep -qF "$name" "$tmp/table.txt" || fail "run $run: slowest initcall $name not in the table"
 	sym=${name%% *}
 	ret=$(grep -a -m1 -E "\] initcall $sym\+0x[0-9a-f]+/0x[0-9a-f]+.* returned" "$console") ||
@@ -80,7 +80,7 @@ for i in $(seq 0 $((nruns - 1))); do
 		fail "run $run: guest TSC 0 at +$tsc0 ns, not before the first console byte at +$((first - spawn)) ns"
 
 	# Kernel-side phases (printk clock) against the guest's uptime at the dump.
-	kside=$(jq '[.phases[] | select(.name == "early kernel" or .name == "initcalls" or .name == "late init" or .name == "user space") | .ns] | add' <<<"$r")
+	kside=$(jq '[.phases[] | select(.name == "early kernel" or .name == "initcalls" or .name == "late init" or .name == "user space") | .duration_ns] | add' <<<"$r")
 	uptime=$(jq .kernel.uptime_ns <<<"$r")
 	diff=$((kside > uptime ? kside - uptime : uptime - kside))
 	[ $((diff * 100)) -le $((uptime * 5)) ] ||

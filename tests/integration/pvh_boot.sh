@@ -63,6 +63,6 @@ done
 "$BOOTLENS" show "$s"
 for v in bzimage pvh; do
 	echo "variant $v: phases (ms) per ok run"
-	jq -r '.runs[] | "  run \(.run): " + ([.phases[] | "\(.name) \(if .ns == null then "-" else (.ns / 1e4 | round / 100) end)"] | join(", "))' "$tmp/$v.json"
+	jq -r '.runs[] | "  run \(.run): " + ([.phases[] | "\(.name) \(if .duration_ns == null then "-" else (.duration_ns / 1e4 | round / 100) end)"] | join(", "))' "$tmp/$v.json"
 done
 echo "ok: bzimage and pvh variants booted"

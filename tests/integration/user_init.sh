@@ -109,6 +109,6 @@ done
 # A phase map naming the marks.
 printf 'user space: kernel.run_init -> mark.after-sleep\nsleep: mark.before-sleep -> mark.after-sleep\n' >"$tmp/map"
 "$BOOTLENS" analyze "$tmp/s" --phase-map "$tmp/map" --format json >"$tmp/p" || fail "analyze --phase-map exited $?"
-jq -e '.runs[] | .phases[1].ns >= 200000000 and .phases[0].ns > .phases[1].ns' "$tmp/p" >/dev/null ||
+jq -e '.runs[] | .phases[1].duration_ns >= 200000000 and .phases[0].duration_ns > .phases[1].duration_ns' "$tmp/p" >/dev/null ||
 	fail "phases over the marks: $(jq -c '[.runs[].phases]' "$tmp/p")"
 echo "ok: $ok runs, marks '$want' on both clocks"

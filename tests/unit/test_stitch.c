@@ -1,5 +1,5 @@
 /* Unit tests of clock stitching (analyzer/stitch.c) and of one Linux run
- * analysed from a real session (analyzer/lxrun.c, reports/lxreport.c). */
+ * analysed from a real session (analyzer/runset.c, analyzer/run.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/lxrun.h"
+#include "analyzer/run.h"
+#include "analyzer/runset.h"
 #include "analyzer/stitch.h"
-#include "reports/lxreport.h"
 
 #define SESSION BOOTLENS_TEST_DATA "/linux-session"
 
@@ -115,7 +115,7 @@ static void test_stitch_without_tsc_still_places_printk(void **state)
         assert_int_equal(s.shift_ns, 3490725641 - 2304769627);
 }
 
-static bool phase(const struct lxrun *r, const char *name, int64_t *ns)
+static bool phase(const struct run *r, const char *name, int64_t *ns)
 {
         const struct phases *ph = r->phases;
 
@@ -131,24 +131,26 @@ static bool phase(const struct lxrun *r, const char *name, int64_t *ns)
 
 /* The real session run: every phase available, their sum is the host's
  * spawn-to-exit time, the kernel-side ones agree with the guest's uptime. */
-static void test_lxrun_real_session_run(void **state)
+static void test_run_real_session_run(void **state)
 {
         static const char *const names[] = {"qemu",         "firmware+entry", "printk lag",
                                             "early kernel", "initcalls",      "late init",
                                             "user space",   "power-off"};
-        struct session *s = NULL;
-        struct session_run rj;
-        struct lxrun r;
+        struct runset rs;
+        struct run_options o = {0};
+        struct run r;
         char msg[256], *err = NULL;
         int64_t sum = 0, kside = 0, v;
-        struct lxreport_initcall ic[3];
-        char labels[3 * 64];
+        uint64_t total;
+        struct run_initcall ic[3];
 
-        assert_int_equal(session_open(SESSION, &s, msg, sizeof(msg)), 0);
-        assert_int_equal(session_run_read(s, 1, &rj, NULL, 0), 0);
-        assert_int_equal(lxrun_from_session(&r, s, &rj, NULL, 0, &err), 0);
+        assert_int_equal(runset_open(SESSION, &rs, msg, sizeof(msg)), 0);
+        assert_int_equal(rs.n, 1);
+        assert_true(rs.v[0].selected);
+        assert_int_equal(runset_analyse(&rs, 0, &o, &r, &err), 0);
+        assert_int_equal(r.kind, RUN_LINUX);
         assert_true(r.stitch.ok);
-        assert_true(r.meta.initcalls >= 100);
+        assert_true(r.dmesg.initcalls >= 100);
         for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
                 assert_true(phase(&r, names[k], &v));
                 assert_true(v >= 0);
@@ -157,13 +159,20 @@ static void test_lxrun_real_session_run(void **state)
                         kside += v;
         }
         assert_int_equal(sum, 3538603273); /* exit - spawn */
-        assert_true(llabs(kside - (int64_t)r.meta.uptime_ns) * 20 < (int64_t)r.meta.uptime_ns);
-        assert_int_equal(lxreport_slowest(&r.analysis, ic, 3, labels), 3);
-        assert_string_equal(ic[0].thread, "pid 1");
+        for (size_t k = 0; k < r.phases->nresults; k++) {
+                uint64_t ns;
+
+                assert_true(run_phase_ns(&r, k, &ns)); /* the OS-neutral view */
+                assert_int_equal(ns, r.phases->results[k].end - r.phases->results[k].start);
+        }
+        assert_true(run_total_ns(&r, &total));
+        assert_int_equal(total, 3538603273);
+        assert_true(llabs(kside - (int64_t)r.dmesg.uptime_ns) * 20 < (int64_t)r.dmesg.uptime_ns);
+        assert_int_equal(run_slowest_initcalls(&r, ic, 3), 3);
+        assert_int_equal(ic[0].pid, 1);
         assert_true(ic[0].total_ns >= ic[1].total_ns && ic[1].total_ns >= ic[2].total_ns);
-        lxrun_free(&r);
-        session_run_free(&rj);
-        session_free(s);
+        run_free(&r);
+        runset_free(&rs);
 }
 
 int main(void)
@@ -174,7 +183,7 @@ int main(void)
             cmocka_unit_test(test_stitch_without_uptime_is_not_ok),
             cmocka_unit_test(test_stitch_rejects_uptime_longer_than_the_run),
             cmocka_unit_test(test_stitch_without_tsc_still_places_printk),
-            cmocka_unit_test(test_lxrun_real_session_run),
+            cmocka_unit_test(test_run_real_session_run),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,7 @@
  * mark events with the collector's host stamps, and a real run whose
  * dumper exec'd a busybox init that printed marks (tests/data/
  * linux-session-userinit, its script beside it as init-real) through
- * lxrun and lxreport. */
+ * the run model (analyzer/runset.c, run.c) and its table and JSON. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,9 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/lxrun.h"
+#include <jansson.h>
+
+#include "analyzer/run.h"
+#include "analyzer/runset.h"
 #include "analyzer/umarks.h"
-#include "reports/lxreport.h"
+#include "reports/json.h"
+#include "reports/table.h"
 
 #define SESSION BOOTLENS_TEST_DATA "/linux-session-userinit"
 
@@ -110,18 +114,33 @@ static void test_no_marks_is_empty(void **state)
         ev_trace_free(&t);
 }
 
-static void load(struct lxrun *r, const char *map)
+static void load(struct run *r, const char *map)
 {
-        struct session *s = NULL;
-        struct session_run rj;
+        struct run_options o = {.map = map, .map_len = map ? strlen(map) : 0};
+        struct runset rs;
         char msg[256], *err = NULL;
 
-        assert_int_equal(session_open(SESSION, &s, msg, sizeof(msg)), 0);
-        assert_int_equal(session_run_read(s, 1, &rj, NULL, 0), 0);
-        assert_int_equal(lxrun_from_session(r, s, &rj, map, map ? strlen(map) : 0, &err), 0);
+        assert_int_equal(runset_open(SESSION, &rs, msg, sizeof(msg)), 0);
+        assert_int_equal(runset_analyse(&rs, 0, &o, r, &err), 0);
         assert_null(err);
-        session_run_free(&rj);
-        session_free(s);
+        runset_free(&rs);
+}
+
+/* The run's JSON report, parsed back. */
+static json_t *report(const struct run *r)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        json_t *j;
+
+        assert_non_null(f);
+        assert_int_equal(json_write(f, r, 20), 0);
+        fclose(f);
+        j = json_loads(text, 0, NULL);
+        assert_non_null(j);
+        free(text);
+        return j;
 }
 
 /* The run's marks: the dumper's exec-init, then the script's three. */
@@ -134,13 +153,13 @@ static void test_real_run_marks_on_both_clocks(void **state)
                     {"rc-start", 287272562, 286283177},
                     {"mounted", 320201537, 326072500},
                     {"slept", 546774442, 545779150}};
-        struct lxrun r;
-        json_t *j;
+        struct run r;
+        json_t *doc, *j;
 
         load(&r, NULL);
         assert_int_equal(r.marks.n, 4);
-        j = lxreport_marks_json(&r.marks, &r.meta, &r.stitch);
-        assert_non_null(j);
+        doc = report(&r);
+        j = json_object_get(doc, "marks");
         assert_int_equal(json_array_size(j), 4);
         for (size_t i = 0; i < 4; i++) {
                 json_t *o = json_array_get(j, i);
@@ -155,20 +174,21 @@ static void test_real_run_marks_on_both_clocks(void **state)
         /* the script's "sleep 0.2" between mounted and slept, on both clocks */
         assert_true(want[3].since - want[2].since >= 200000000);
         assert_true(want[3].host_since - want[2].host_since >= 200000000);
-        json_decref(j);
-        lxrun_free(&r);
+        json_decref(doc);
+        run_free(&r);
 }
 
 static void test_real_run_marks_table(void **state)
 {
-        struct lxrun r;
+        struct report_options o = {.unit = REPORT_MS, .top = 5, .max_warnings = 10, .brief = true};
+        struct run r;
         char *text = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&text, &len);
 
         assert_non_null(f);
         load(&r, NULL);
-        assert_int_equal(lxreport_marks_table(f, &r.marks, &r.meta, &r.stitch), 0);
+        assert_int_equal(table_write(f, &r, &o), 0);
         fclose(f);
         assert_non_null(strstr(text, "  user space marks (ms since Run /init)\n"));
         assert_non_null(strstr(text, "  exec-init                    220.649     219.672           "
@@ -178,7 +198,7 @@ static void test_real_run_marks_table(void **state)
         assert_non_null(strstr(text, "  user space ran after the dump (bootlens.init): the "
                                      "power-off phase includes it\n"));
         free(text);
-        lxrun_free(&r);
+        run_free(&r);
 }
 
 /* mark.NAME is a phase point a map can name. */
@@ -187,7 +207,7 @@ static void test_phase_map_names_marks(void **state)
         const char *map = "dumper: kernel.run_init -> mark.exec-init\n"
                           "sleep: mark.mounted -> mark.slept\n"
                           "nope: mark.nosuch -> mark.slept\n";
-        struct lxrun r;
+        struct run r;
         const struct phases *ph;
 
         load(&r, map);
@@ -198,7 +218,7 @@ static void test_phase_map_names_marks(void **state)
         assert_true(ph->results[1].available);
         assert_int_equal(ph->results[1].end - ph->results[1].start, 546774442 - 320201537);
         assert_false(ph->results[2].available);
-        lxrun_free(&r);
+        run_free(&r);
 }
 
 int main(void)

@@ -1,0 +1,64 @@
+/*
+ * jsonw: a streaming JSON writer, for reports too big to build as a tree.
+ *
+ * Values go straight to a FILE through a 64 KiB buffer, laid out as
+ * jansson's JSON_INDENT(2) lays them out: one member or element a line,
+ * indented by two spaces a level, "key": value, empty containers as {} and
+ * []. Keys and strings are escaped as JSON requires: '"', '\\' and every
+ * byte below 0x20 (\b \f \n \r \t, else \u00XX, upper-case hex); bytes that are not valid
+ * UTF-8 (overlong forms, surrogates, beyond U+10FFFF, cut sequences) are
+ * each replaced by U+FFFD, so any guest string is written safely.
+ *
+ * Errors are sticky: the first failed write (-EIO) or misuse (-EINVAL:
+ * nesting deeper than JSONW_MAX_DEPTH, a value where a key is expected)
+ * stops all output, and jsonw_finish() returns it. The caller checks once,
+ * at the end. Nothing is allocated.
+ */
+#ifndef BOOTLENS_JSONW_H
+#define BOOTLENS_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSONW_MAX_DEPTH 32
+#define JSONW_BUF       65536
+
+struct jsonw {
+        FILE *out;
+        int err;                      /* 0 or the first error (-EIO, -EINVAL) */
+        unsigned depth;               /* open containers */
+        bool first[JSONW_MAX_DEPTH];  /* no member yet at that level */
+        bool is_obj[JSONW_MAX_DEPTH]; /* that level is an object */
+        bool have_key;                /* a key was written, its value is next */
+        size_t len;                   /* bytes in buf */
+        char buf[JSONW_BUF];
+};
+
+/* Start writing to out (w is overwritten). */
+void jsonw_init(struct jsonw *w, FILE *out);
+/* Flush (the buffer and out); returns 0 or the sticky error. The document must be complete
+ * (every container closed), else -EINVAL. */
+int jsonw_finish(struct jsonw *w);
+
+/* Stop w with err (a negative errno) unless it has stopped already: for a
+ * caller that failed to get what it was about to write (-ENOMEM). */
+void jsonw_fail(struct jsonw *w, int err);
+
+void jsonw_obj_begin(struct jsonw *w);
+void jsonw_obj_end(struct jsonw *w);
+void jsonw_arr_begin(struct jsonw *w);
+void jsonw_arr_end(struct jsonw *w);
+/* The key of the next member (inside an object only). */
+void jsonw_key(struct jsonw *w, const char *key);
+
+void jsonw_str(struct jsonw *w, const char *s); /* NULL writes null */
+void jsonw_int(struct jsonw *w, int64_t v);
+void jsonw_uint(struct jsonw *w, uint64_t v); /* above INT64_MAX: INT64_MAX, as jansson can hold */
+void jsonw_real(struct jsonw *w, double v);   /* %.17g, ".0" added to a whole number; null
+                                               * for an infinity or NaN */
+void jsonw_bool(struct jsonw *w, bool v);
+void jsonw_null(struct jsonw *w);
+
+#endif
