@@ -3,6 +3,7 @@
 
 #include "base/sbuf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -114,7 +115,9 @@ int util_parse_u64(const char *s, int base, uint64_t *out)
         unsigned long long v;
         char *end;
 
-        if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+        /* strtoull would skip leading white space (any, not just ' ') and
+         * take a sign: a whole number has neither. */
+        if (!s || !*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
                 return -EINVAL;
         errno = 0;
         v = strtoull(s, &end, base);
@@ -178,7 +181,16 @@ int util_mkdir_p(const char *path, unsigned mode)
                         return -errno;
                 *p = '/';
         }
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                return -errno;
+        if (mkdir(buf, mode) < 0) {
+                struct stat st;
+
+                if (errno != EEXIST)
+                        return -errno;
+                /* Like mkdir -p: something that is not a directory is in the way. */
+                if (stat(buf, &st) < 0)
+                        return -errno;
+                if (!S_ISDIR(st.st_mode))
+                        return -EEXIST;
+        }
         return 0;
 }
