@@ -212,8 +212,10 @@ static json_t *input_obj(const struct analysis *a)
                 ok = ok && put(lines, "zero_process_rows", ju64(a->tslog->lines_zero_rows));
                 ok = ok && put(lines, "malformed", ju64(a->tslog->lines_malformed));
         }
-        ok = ok && put(o, "lines", lines);
-        lines = NULL;
+        if (ok) {
+                ok = put(o, "lines", lines);
+                lines = NULL; /* put() took it, even when it failed */
+        }
         ok = ok && put(o, "records", ju64(t->nrecs));
         ok = ok && put(o, "processes", ju64(t->nprocs));
         ok = ok && put(o, "begin_marker_line", jline(t->begin_marker_line));
@@ -242,17 +244,23 @@ static json_t *dump_obj(const struct analysis *a)
         if (ok && f->truncated_by_marker) {
                 json_t *r = json_object();
                 ok = r && put(r, "rule", json_string("begin marker without end marker")) &&
-                     put(r, "line", jline(t->begin_marker_line)) && append(reasons, r);
+                     put(r, "line", jline(t->begin_marker_line));
+                ok = append_if(reasons, r, ok);
         }
         if (ok && f->truncated_by_startup) {
                 json_t *r = json_object();
                 char why[128];
                 snprintf(why, sizeof(why), "ENTER %s without EXIT start_init",
                          ev_str(t, f->startup_name));
-                ok = r && put(r, "rule", json_string(why)) &&
-                     put(r, "line", jline(f->startup_line)) && append(reasons, r);
+                ok =
+                    r && put(r, "rule", json_string(why)) && put(r, "line", jline(f->startup_line));
+                ok = append_if(reasons, r, ok);
         }
-        ok = ok && put(o, "reasons", reasons);
+        if (ok) {
+                ok = put(o, "reasons", reasons);
+                reasons = NULL; /* put() took it, even when it failed */
+        }
+        json_decref(reasons);
         if (!ok) {
                 json_decref(o);
                 return NULL;
@@ -309,7 +317,11 @@ static json_t *phases_obj(const struct analysis *a)
                 }
                 ok = append(arr, p);
         }
-        ok = ok && put(o, "phases", arr);
+        if (ok) {
+                ok = put(o, "phases", arr);
+                arr = NULL; /* put() took it, even when it failed */
+        }
+        json_decref(arr);
         if (!ok) {
                 json_decref(o);
                 return NULL;
@@ -403,10 +415,15 @@ static json_t *threads_arr(const struct analysis *a)
                         else
                                 ok = append(events, eo);
                 }
-                ok = ok && put(o, "nodes", nodes);
-                nodes = NULL;
-                ok = ok && put(o, "events", events);
-                events = NULL;
+                /* put() takes what it is given, even when it fails */
+                if (ok) {
+                        ok = put(o, "nodes", nodes);
+                        nodes = NULL;
+                }
+                if (ok) {
+                        ok = put(o, "events", events);
+                        events = NULL;
+                }
                 json_decref(nodes);
                 json_decref(events);
                 if (!ok) {
@@ -530,24 +547,39 @@ json_t *json_report(const struct analysis *a)
         return o;
 }
 
+/* jansson 2.14 ignores the callback's failure when it writes an object's
+ * key (dump.c: dump_string()'s result is not checked), so a failed append
+ * would silently drop the key: the first failure latches, and json_write
+ * checks the latch. */
+struct dump_sink {
+        struct sbuf sb;
+        bool failed;
+};
+
 static int dump_to_sbuf(const char *buffer, size_t size, void *data)
 {
-        return sbuf_add(data, buffer, size) < 0 ? -1 : 0;
+        struct dump_sink *d = data;
+
+        if (!d->failed && sbuf_add(&d->sb, buffer, size) < 0)
+                d->failed = true;
+        return d->failed ? -1 : 0;
 }
 
 int json_write(FILE *out, const struct analysis *a)
 {
         json_t *o = json_report(a);
-        struct sbuf sb = SBUF_INIT;
+        struct dump_sink d = {SBUF_INIT, false};
+        struct sbuf sb;
         int err = 0;
 
         if (!o)
                 return -ENOMEM;
         /* into memory first: jansson writes token by token */
-        if (json_dump_callback(o, dump_to_sbuf, &sb, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
-            sbuf_addch(&sb, '\n') < 0)
+        if (json_dump_callback(o, dump_to_sbuf, &d, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+            d.failed || sbuf_addch(&d.sb, '\n') < 0)
                 err = -ENOMEM;
-        else if (fwrite(sb.buf, 1, sb.len, out) != sb.len)
+        sb = d.sb;
+        if (err == 0 && fwrite(sb.buf, 1, sb.len, out) != sb.len)
                 err = -EIO;
         sbuf_release(&sb);
         json_decref(o);
