@@ -22,11 +22,12 @@ if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then kvm_usable=yes; f
 script="kvmerror ok"
 [ $kvm_usable = yes ] || script=ok
 mkdir "$tmp/st1"
-start=$(date +%s)
+# (That the probe does not wait for its timeout on a KVM internal error is
+# test_runner's test_runner_run_kvm_internal_error_is_crash_at_once: no
+# wall-clock assertion here.)
 FAKE_QEMU_STATE=$tmp/st1 FAKE_QEMU_SCRIPT=$script "$BOOTLENS" collect --kernel "$tmp/k" \
 	--qemu "$fake" -n 1 -o "$tmp/auto" >"$tmp/out" 2>"$tmp/err" ||
 	fail "--accel auto exited $?: $(cat "$tmp/err")"
-[ $(($(date +%s) - start)) -le 5 ] || fail "the KVM probe waited for its timeout"
 grep -q '"accel": "tcg"' "$tmp/auto/session.json" || fail "auto did not fall back to tcg"
 grep -q '"accel_requested": "auto"' "$tmp/auto/session.json" || fail "accel_requested is not auto"
 if [ $kvm_usable = yes ]; then
