@@ -26,16 +26,7 @@
 #include "guest/initrd.h"
 #include "guest/modinfo.h"
 
-static void read_entry(struct archive *a, struct sbuf *body)
-{
-        const void *buf;
-        size_t size;
-        la_int64_t off;
-
-        sbuf_reset(body);
-        while (archive_read_data_block(a, &buf, &size, &off) == ARCHIVE_OK)
-                sbuf_add(body, buf, size);
-}
+#include "scratch.h"
 
 static void test_modtree_open_missing_dir_is_enoent(void **state)
 {
@@ -134,7 +125,7 @@ static void list_archive(const char *path, struct sbuf *out)
                 assert_int_equal(archive_entry_uid(e), 0);
                 assert_int_equal(archive_entry_gid(e), 0);
                 assert_int_equal(archive_entry_mtime(e), 0);
-                read_entry(a, &body);
+                scratch_read_entry(a, &body);
                 sbuf_addf(out, "%c %04o %s",
                           type == AE_IFDIR   ? 'd'
                           : type == AE_IFLNK ? 'l'

@@ -28,6 +28,8 @@
 #include "guest/kernel_fetch.h"
 #include "guest/modinfo.h"
 
+#include "scratch.h"
+
 #include "kernel_fixture.h"
 
 static int fetch_kernel(void **state)
@@ -233,17 +235,6 @@ static void copy_module(const struct initrd_module *m, const char *dir, bool xz)
         sbuf_release(&out);
 }
 
-static void read_entry(struct archive *a, struct sbuf *body)
-{
-        const void *buf;
-        size_t size;
-        la_int64_t off;
-
-        sbuf_reset(body);
-        while (archive_read_data_block(a, &buf, &size, &off) == ARCHIVE_OK)
-                sbuf_add(body, buf, size);
-}
-
 static void test_xz_modules_resolve_and_land_decompressed_in_archive(void **state)
 {
         static const char *const chain[] = {"virtio_ring", "virtio", "virtio_console"};
@@ -289,7 +280,7 @@ static void test_xz_modules_resolve_and_land_decompressed_in_archive(void **stat
                 assert_int_equal(archive_format(a), ARCHIVE_FORMAT_CPIO_SVR4_NOCRC);
                 assert_int_equal(archive_entry_uid(e), 0);
                 assert_int_equal(archive_entry_mtime(e), 0);
-                read_entry(a, &body);
+                scratch_read_entry(a, &body);
                 if (strcmp(name, "init") == 0) {
                         saw_init = true;
                         assert_int_equal(archive_entry_perm(e), 0755);

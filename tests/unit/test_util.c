@@ -30,6 +30,8 @@
 #include "base/sbuf.h"
 #include "base/util.h"
 
+#include "scratch.h"
+
 /* ---- a scratch directory per test ---- */
 
 static char dir[64];
@@ -43,16 +45,8 @@ static int make_dir(void **state)
 
 static int remove_dir(void **state)
 {
-        char *argv[] = {"rm", "-rf", dir, NULL};
-        pid_t pid;
-
         chmod(dir, 0700); /* a test may have made it read-only */
-        pid = fork();
-        if (pid == 0) {
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        waitpid(pid, NULL, 0);
+        scratch_rm_rf(dir);
         return 0;
 }
 
