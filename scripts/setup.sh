@@ -64,6 +64,7 @@ fi
 # The skipped tests of a ctest --output-junit FILE: their count on the
 # first line, then "  NAME: the reason it printed" for each.
 skipped_tests() {
+	[ -f "$1" ] || { echo "? (no $1)"; return 0; }
 	awk '
 		/^\tskipped="/ { n = $0; gsub(/[^0-9]/, "", n) }
 		/<testcase / && /status="notrun"/ { name = $0; sub(/.*name="/, "", name); sub(/".*/, "", name); want = 1; why = "" }
@@ -81,12 +82,12 @@ case "$mode" in
 	# The committed HEAD, cloned into an empty directory: the suite must
 	# stand alone (no ../shared, no build output, nothing untracked).
 	command -v git >/dev/null || { echo "setup.sh: --test needs git" >&2; exit 2; }
-	head=$(git -C "$here" rev-parse HEAD) || {
+	commit=$(git -C "$here" rev-parse HEAD) || {
 		echo "setup.sh: --test clones the repository, and $here is not one" >&2
 		exit 2
 	}
 	if [ -n "$(git -C "$here" status --porcelain --untracked-files=normal)" ]; then
-		echo "setup.sh: uncommitted changes in $here are not tested: the clone holds HEAD ($head)" >&2
+		echo "setup.sh: uncommitted changes in $here are not tested: the clone holds HEAD ($commit)" >&2
 	fi
 	work=$(mktemp -d "${TMPDIR:-/tmp}/bootlens-test.XXXXXX")
 	if [ -z "${BOOTLENS_KEEP_TEST_DIR:-}" ]; then
@@ -94,8 +95,8 @@ case "$mode" in
 	fi
 	src=$work/bootlens
 	git clone -q --no-checkout "$here" "$src"
-	git -C "$src" checkout -q --detach "$head"
-	echo "setup.sh: testing $head in $src" >&2
+	git -C "$src" checkout -q --detach "$commit"
+	echo "setup.sh: testing $commit in $src" >&2
 	cmake -S "$src" -B "$work/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build "$work/build" -j "$(nproc)" >/dev/null
 
