@@ -106,12 +106,20 @@ case "$mode" in
 	# suite even where no output shows it.
 	rc=0
 	(cd "$work/build" && ctest --output-on-failure --timeout 1200 \
+		--test-output-size-passed 65536 \
 		--output-junit "$work/all.xml") || rc=1
 	cmake -S "$src" -B "$work/build-asan" -DBOOTLENS_SANITIZE=ON >/dev/null
 	cmake --build "$work/build-asan" -j "$(nproc)" >/dev/null
 	(cd "$work/build-asan" && ctest --output-on-failure --timeout 1200 -L unit \
+		--test-output-size-passed 65536 \
 		--output-junit "$work/asan.xml") || rc=1
 
+	# test_nomem's summary, one line a parser, from the ASan run.
+	if [ -f "$work/asan.xml" ] && grep -q '^nomem: ' "$work/asan.xml"; then
+		echo "setup.sh: failing-malloc injector under ASan+UBSan (test_nomem):"
+		sed -n "s/^nomem: /  /p" "$work/asan.xml" |
+			sed "s/&apos;/'/g; s/&quot;/\"/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g"
+	fi
 	all=$(skipped_tests "$work/all.xml")
 	asan=$(skipped_tests "$work/asan.xml")
 	echo "setup.sh: skipped tests: $(head -n1 <<<"$all") of every label, $(head -n1 <<<"$asan") of unit under ASan+UBSan"
