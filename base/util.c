@@ -3,6 +3,7 @@
 
 #include "base/sbuf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -255,7 +256,16 @@ int util_mkdir_p(const char *path, unsigned mode)
                         return -errno;
                 *p = '/';
         }
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-                return -errno;
+        if (mkdir(buf, mode) < 0) {
+                struct stat st;
+
+                if (errno != EEXIST)
+                        return -errno;
+                /* Like mkdir -p: something that is not a directory is in the way. */
+                if (stat(buf, &st) < 0)
+                        return -errno;
+                if (!S_ISDIR(st.st_mode))
+                        return -EEXIST;
+        }
         return 0;
 }

@@ -76,7 +76,8 @@ bool util_has_control(const char *s, size_t n);
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t util_now_ns(void);
 
-/* mkdir -p. Returns 0 or -errno. */
+/* mkdir -p: path and every missing parent. Returns 0 (also when path is
+ * already a directory), -EEXIST when something else is there, or -errno. */
 int util_mkdir_p(const char *path, unsigned mode);
 
 #endif

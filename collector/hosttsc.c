@@ -72,7 +72,7 @@ int hosttsc_khz(uint64_t *khz)
                         vals[ok++] = v;
         }
         if (ok == 0)
-                return -EIO;
+                return -EAGAIN; /* every round was preempted: a busy host */
         v = ok == 3 ? median3(vals[0], vals[1], vals[2]) : vals[0];
         if (v == 0)
                 return -EIO;

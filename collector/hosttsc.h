@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 /* Measure the host TSC rate in kHz into *khz. Takes about 150 ms. Returns
- * 0, -ENOTSUP on a host without a TSC (not x86-64), -EIO when the
+ * 0, -ENOTSUP on a host without a TSC (not x86-64), -EAGAIN when every
+ * round was preempted (a busy host: try again later), -EIO when the
  * measurement makes no sense (a TSC that does not advance). */
 int hosttsc_khz(uint64_t *khz);
 

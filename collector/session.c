@@ -554,6 +554,13 @@ static int read_info(struct session *s, struct rd *rd)
         return read_labels(s, rd);
 }
 
+/* Why json_load_file() failed: -ENOMEM when jansson ran out of memory,
+ * else -EINVAL (not JSON, or not readable as such). */
+static int load_error(const json_error_t *je)
+{
+        return json_error_code(je) == json_error_out_of_memory ? -ENOMEM : -EINVAL;
+}
+
 int session_open(const char *dir, struct session **out, char *err, size_t errsize)
 {
         struct session *s;
@@ -581,7 +588,7 @@ int session_open(const char *dir, struct session **out, char *err, size_t errsiz
         s->meta = json_load_file(path, 0, &je);
         if (!s->meta) {
                 set_err(err, errsize, "%s:%d: %s", path, je.line, je.text);
-                ret = -EINVAL;
+                ret = load_error(&je);
                 goto out_fail;
         }
         ret = read_info(s, &rd);
@@ -1017,7 +1024,7 @@ int session_run_read(const struct session *s, unsigned run, struct session_run *
         if (!j) {
                 set_err(err, errsize, "%s:%d: %s", path, je.line, je.text);
                 free(path);
-                return -EINVAL;
+                return load_error(&je);
         }
         ret = read_run(&rd, j, out);
         json_decref(j);
@@ -1141,23 +1148,33 @@ static json_t *jstrv(bool *ok, char *const *v, size_t n)
         return a;
 }
 
-/* Write j and a newline to path whole, then release j. */
+struct dump_sink {
+        struct sbuf sb;
+        bool failed; /* latched: jansson 2.14 ignores a failed write of an object key */
+};
+
+static int dump_to_sink(const char *buf, size_t size, void *data)
+{
+        struct dump_sink *d = data;
+
+        if (d->failed || sbuf_add(&d->sb, buf, size) < 0)
+                d->failed = true;
+        return d->failed ? -1 : 0;
+}
+
+/* Write j and a newline to path whole, then release j. The text is
+ * written only when every byte of it was dumped: a run file is whole or
+ * absent. */
 static int write_json(const char *path, json_t *j)
 {
-        char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        struct sbuf sb = SBUF_INIT;
-        int ret;
+        struct dump_sink d = {.sb = SBUF_INIT};
+        int ret = -ENOMEM;
 
+        if (json_dump_callback(j, dump_to_sink, &d, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
+            !d.failed && sbuf_addch(&d.sb, '\n') == 0)
+                ret = util_write_file_atomic(path, d.sb.buf, d.sb.len);
         json_decref(j);
-        if (!text)
-                return -ENOMEM;
-        ret = sbuf_adds(&sb, text);
-        if (ret == 0)
-                ret = sbuf_addch(&sb, '\n');
-        if (ret == 0)
-                ret = util_write_file_atomic(path, sb.buf, sb.len);
-        sbuf_release(&sb);
-        free(text);
+        sbuf_release(&d.sb);
         return ret;
 }
 

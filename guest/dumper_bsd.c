@@ -13,7 +13,7 @@
  * Only the sysctlbyname() and reboot() calls are BSD-specific. On other
  * systems this file still compiles, expecting a sysctlbyname() from
  * elsewhere: tests/unit/test_dumper_bsd.c supplies a stand-in that serves
- * the samples in ../shared/samples, and reboot is then -ENOSYS.
+ * the samples in tests/data/samples, and reboot is then -ENOSYS.
  */
 #include <errno.h>
 #include <fcntl.h>

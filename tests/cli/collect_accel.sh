@@ -22,11 +22,12 @@ if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then kvm_usable=yes; f
 script="kvmerror ok"
 [ $kvm_usable = yes ] || script=ok
 mkdir "$tmp/st1"
-start=$(date +%s)
+# (That the probe does not wait for its timeout on a KVM internal error is
+# test_runner's test_runner_run_kvm_internal_error_is_crash_at_once: no
+# wall-clock assertion here.)
 FAKE_QEMU_STATE=$tmp/st1 FAKE_QEMU_SCRIPT=$script "$BOOTLENS" collect --kernel "$tmp/k" \
 	--qemu "$fake" -n 1 -o "$tmp/auto" >"$tmp/out" 2>"$tmp/err" ||
 	fail "--accel auto exited $?: $(cat "$tmp/err")"
-[ $(($(date +%s) - start)) -le 5 ] || fail "the KVM probe waited for its timeout"
 grep -q '"accel": "tcg"' "$tmp/auto/session.json" || fail "auto did not fall back to tcg"
 grep -q '"accel_requested": "auto"' "$tmp/auto/session.json" || fail "accel_requested is not auto"
 if [ $kvm_usable = yes ]; then
@@ -57,12 +58,16 @@ mkdir "$tmp/st3"
 FAKE_QEMU_STATE=$tmp/st3 "$BOOTLENS" collect --kernel "$tmp/k" --qemu "$fake" --accel tcg -n 2 \
 	-o "$tmp/quiet" >"$tmp/out" 2>&1
 ! grep -q $'\r' "$tmp/out" || fail "progress written to a file"
-if command -v script >/dev/null; then
-	mkdir "$tmp/st4"
-	FAKE_QEMU_STATE=$tmp/st4 script -qec "'$BOOTLENS' collect --kernel '$tmp/k' --qemu '$fake' \
-		--accel tcg -n 2 -o '$tmp/tty'" /dev/null </dev/null >"$tmp/out" 2>&1 ||
-		fail "collect on a terminal failed: $(cat "$tmp/out")"
-	grep -q 'run 2/2  default  last 0\.[0-9]* s  failures 0' "$tmp/out" ||
-		fail "no progress line on a terminal: $(cat -v "$tmp/out")"
+# script(1) gives collect a terminal; without it this check cannot run:
+# the test then ends as skipped (77), not passed.
+if ! command -v script >/dev/null; then
+	echo "skipped: script(1) is not installed: progress on a terminal not checked" >&2
+	exit "${BOOTLENS_SKIP_RC:-77}"
 fi
+mkdir "$tmp/st4"
+FAKE_QEMU_STATE=$tmp/st4 script -qec "'$BOOTLENS' collect --kernel '$tmp/k' --qemu '$fake' \
+	--accel tcg -n 2 -o '$tmp/tty'" /dev/null </dev/null >"$tmp/out" 2>&1 ||
+	fail "collect on a terminal failed: $(cat "$tmp/out")"
+grep -q 'run 2/2  default  last 0\.[0-9]* s  failures 0' "$tmp/out" ||
+	fail "no progress line on a terminal: $(cat -v "$tmp/out")"
 echo ok

@@ -80,17 +80,16 @@ k=$(check_whole "$tmp/once")
 grep -q '"verdict": "ok"' "$tmp/once/runs/000$k.json" || fail "the last kept run is not ok"
 resume once
 
-# Ctrl-C twice during a 30 s boot: stops at once, run 2 thrown away whole.
-start twice 30
+# Ctrl-C twice during a boot that would last 10 minutes: stops at once
+# (a collector that waited for the boot would outlast CTest's timeout: no
+# wall-clock assertion needed), run 2 thrown away whole.
+start twice 600
 sleep 0.3
-t0=$(date +%s%N)
 kill -INT -- "-$pid"
 sleep 0.2
 kill -INT -- "-$pid"
 finish
-took=$((($(date +%s%N) - t0) / 1000000))
 [ $rc -eq 1 ] || fail "a twice-interrupted collection exited $rc, want 1"
-[ "$took" -lt 3000 ] || fail "two Ctrl-C took $took ms to stop the collector"
 [ "$(check_whole "$tmp/twice")" -eq 1 ] || fail "two Ctrl-C kept other than run 1"
 for p in "$tmp"/state.twice/pid.*; do
 	! kill -0 "$(cat "$p")" 2>/dev/null || fail "QEMU (pid $(cat "$p")) outlived the collector"

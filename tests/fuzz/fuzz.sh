@@ -7,7 +7,7 @@
 # inputs go to BUILD/fuzz-work/TARGET/corpus, crashes to
 # BUILD/fuzz-work/TARGET/crash-*; the seeds are the committed corpus
 # (tests/fuzz/corpus/TARGET) and the golden files of tests/data and
-# ../shared/samples, read where they lie.
+# tests/data/samples, read where they lie.
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -17,7 +17,7 @@ fi
 build=$(cd "$1" && pwd) target=$2 secs=${3:-180}
 shift $(($# < 3 ? $# : 3))
 src=$(cd "$(dirname "$0")/../.." && pwd)
-data=$src/tests/data samples=$src/../shared/samples
+data=$src/tests/data samples=$data/samples
 bin=$build/tests/fuzz/fuzz_$target
 if [ ! -x "$bin" ]; then
         echo "$0: no '$bin': configure BUILD with CC=clang -DBOOTLENS_FUZZ=ON and build it" >&2

@@ -24,6 +24,7 @@ fail() {
 }
 
 . "$(dirname "$0")/lib/guest.sh"
+bl_need_tool qemu-system-x86_64
 bl_fetch_kernel
 bl_build_initrd
 

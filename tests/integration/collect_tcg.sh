@@ -17,9 +17,9 @@ fail() {
 	[ -d "$tmp/s" ] && "$BOOTLENS" show "$tmp/s" >&2 || true
 	exit 1
 }
-command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed"
-
 . "$(dirname "$0")/lib/guest.sh"
+bl_need_tool qemu-system-x86_64
+
 bl_fetch_kernel
 bl_build_initrd
 

@@ -20,9 +20,10 @@ fail() {
 	exit 1
 }
 
-command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed"
+. "$(dirname "$0")/lib/guest.sh"
+bl_need_tool qemu-system-x86_64
 
-"$BOOTLENS" guest fetch-kernel >"$tmp/paths" || fail "bootlens guest fetch-kernel failed"
+"$BOOTLENS" guest fetch-kernel >"$tmp/paths" || bl_skip "Debian's kernel cannot be fetched (bootlens guest fetch-kernel failed)"
 [ "$(wc -l <"$tmp/paths")" -eq 2 ] || fail "fetch-kernel printed $(wc -l <"$tmp/paths") lines, expected 2"
 kernel=$(sed -n 's/^kernel //p' "$tmp/paths")
 modules=$(sed -n 's/^modules //p' "$tmp/paths")

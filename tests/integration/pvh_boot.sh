@@ -17,10 +17,10 @@ fail() {
 	echo "FAIL: $*" >&2
 	exit 1
 }
-command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is not installed"
-command -v jq >/dev/null || fail "jq is not installed (scripts/setup.sh installs it)"
-
 . "$(dirname "$0")/lib/guest.sh"
+bl_need_tool qemu-system-x86_64
+bl_need_tool jq "scripts/setup.sh installs it"
+
 bl_fetch_kernel
 bl_build_initrd
 "$BOOTLENS" guest vmlinux "$kernel" -o "$tmp/vmlinux" >"$tmp/vmlinux.out" ||

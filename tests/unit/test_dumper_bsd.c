@@ -1,7 +1,7 @@
 /*
  * Unit tests of bootlens-dumper's NetBSD/FreeBSD path (guest/dumper_bsd.c),
  * compiled on Linux against the stand-in sysctlbyname() below, which
- * serves the real FreeBSD capture in ../shared/samples: size probing, a
+ * serves the real FreeBSD capture in tests/data/samples: size probing, a
  * value that grows between the probe and the read, and the framing.
  */
 #include <setjmp.h>

@@ -1,4 +1,9 @@
-/* Unit tests of the host TSC rate (collector/hosttsc.c). */
+/*
+ * Unit tests of the host TSC rate (collector/hosttsc.c): a plausible rate,
+ * or a visible skip when the host is too busy to measure it. How close two
+ * measurements come (about 10 ppm) is a benchmark's business, not a unit
+ * test's: bench/bench_hosttsc.c prints it.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,29 +14,30 @@
 
 #include "collector/hosttsc.h"
 
-static void test_hosttsc_rate_is_plausible_and_repeatable(void **state)
+#include "skip.h"
+
+static void test_hosttsc_rate_is_plausible(void **state)
 {
 #if defined(__x86_64__) || defined(__i386__)
-        uint64_t a, b, diff;
+        uint64_t khz = 0;
+        int ret = hosttsc_khz(&khz);
 
-        assert_int_equal(hosttsc_khz(&a), 0);
-        assert_int_equal(hosttsc_khz(&b), 0);
+        if (ret == -EAGAIN)
+                test_skip("the host was too busy to measure its TSC rate (every round preempted)");
+        assert_int_equal(ret, 0);
         /* 100 MHz to 10 GHz */
-        assert_in_range(a, 100000, 10000000);
-        /* two measurements agree to 0.1% (they do to ~10 ppm) */
-        diff = a > b ? a - b : b - a;
-        assert_true(diff * 1000 <= a);
+        assert_in_range(khz, 100000, 10000000);
 #else
-        uint64_t a;
+        uint64_t khz;
 
-        assert_int_equal(hosttsc_khz(&a), -ENOTSUP);
+        assert_int_equal(hosttsc_khz(&khz), -ENOTSUP);
 #endif
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_hosttsc_rate_is_plausible_and_repeatable),
+            cmocka_unit_test(test_hosttsc_rate_is_plausible),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return test_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }

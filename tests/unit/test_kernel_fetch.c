@@ -24,6 +24,8 @@
 #include "base/util.h"
 #include "guest/kernel_fetch.h"
 
+#include "scratch.h"
+
 static const char fake_apt_get[] =
     "#!/bin/sh\n"
     "# stand-in apt-get: 'download PKG' builds a small kernel package here\n"
@@ -87,18 +89,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        char *argv[] = {"rm", "-rf", dir, NULL};
-        pid_t pid;
-
         /* PATH first: a test may have emptied it. */
         setenv("PATH", old_path, 1);
         free(old_path);
-        pid = fork();
-        if (pid == 0) {
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        waitpid(pid, NULL, 0);
+        scratch_rm_rf(dir);
         return 0;
 }
 

@@ -233,15 +233,16 @@ static void test_runner_run_bad_crc_keeps_raw_bytes(void **state)
         runner_result_free(&r);
 }
 
-static void test_runner_run_hang_times_out_promptly(void **state)
+/* The stand-in QEMU hangs for good: only the runner's own deadline ends
+ * the run (without it this test would hang until CTest's timeout). How
+ * fast it reacts is no unit test's business (no wall-clock assertions). */
+static void test_runner_run_hang_times_out(void **state)
 {
         struct runner_result r;
-        uint64_t t0 = util_now_ns();
 
         boot("hang", 1 * SEC, &r);
         assert_int_equal(r.verdict, SESSION_TIMEOUT);
         assert_true(r.timed_out);
-        assert_true(util_now_ns() - t0 < 3 * SEC);
         assert_non_null(strstr(r.serial.buf, "Marking TSC unstable"));
         runner_result_free(&r);
 }
@@ -257,15 +258,16 @@ static void test_runner_run_killed_qemu_is_crash(void **state)
         runner_result_free(&r);
 }
 
+/* "At once": with a deadline an hour away, a runner that waited for it
+ * would outlast CTest's timeout; r.timed_out says it did not wait. */
 static void test_runner_run_kvm_internal_error_is_crash_at_once(void **state)
 {
         struct runner_result r;
-        uint64_t t0 = util_now_ns();
 
-        boot("kvmerror", 10 * SEC, &r);
+        boot("kvmerror", 3600 * SEC, &r);
         assert_int_equal(r.verdict, SESSION_CRASH);
         assert_true(r.kvm_error);
-        assert_true(util_now_ns() - t0 < 3 * SEC);
+        assert_false(r.timed_out);
         runner_result_free(&r);
 }
 
@@ -286,14 +288,14 @@ static void test_runner_run_stop_request_interrupts(void **state)
 {
         struct qemu_config c = {.binary = DATA "/fake-qemu", .accel = "tcg", .kernel = "k"};
         volatile sig_atomic_t stop = 2;
-        struct runner_opts o = {.timeout_ns = 10 * SEC, .stop = &stop, .stop_at = 2};
+        /* a deadline an hour away: only the stop request can end the run */
+        struct runner_opts o = {.timeout_ns = 3600 * SEC, .stop = &stop, .stop_at = 2};
         struct runner_result r;
-        uint64_t t0 = util_now_ns();
 
         setenv("FAKE_QEMU_SCRIPT", "hang", 1);
         assert_int_equal(runner_run(&c, &o, &r), 0);
         assert_true(r.interrupted);
-        assert_true(util_now_ns() - t0 < 2 * SEC);
+        assert_false(r.timed_out);
         runner_result_free(&r);
 }
 
@@ -309,7 +311,7 @@ int main(void)
             cmocka_unit_test(test_runner_run_keeps_console_verbatim_and_stamps_marks),
             cmocka_unit_test(test_runner_run_mark_names_become_printable_ascii),
             cmocka_unit_test(test_runner_run_bad_crc_keeps_raw_bytes),
-            cmocka_unit_test(test_runner_run_hang_times_out_promptly),
+            cmocka_unit_test(test_runner_run_hang_times_out),
             cmocka_unit_test(test_runner_run_killed_qemu_is_crash),
             cmocka_unit_test(test_runner_run_kvm_internal_error_is_crash_at_once),
             cmocka_unit_test(test_runner_run_missing_binary_is_crash),
