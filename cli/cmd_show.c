@@ -12,6 +12,7 @@
 #include "base/sbuf.h"
 #include "base/util.h"
 #include "cli/commands.h"
+#include "cli/textout.h"
 #include "collector/session.h"
 
 void usage_show(FILE *out)
@@ -33,6 +34,9 @@ void usage_show(FILE *out)
                      "Exit status: 0 ok, 2 usage error or no such session or run.\n");
 }
 
+/* path's bytes to stdout: verbatim to a pipe or file, escaped on a
+ * terminal (textout.h; the capture is the guest's, not ours to let drive
+ * the terminal). */
 static int print_file(const char *path)
 {
         char *data;
@@ -44,37 +48,53 @@ static int print_file(const char *path)
                 bl_error("cannot open '%s': %s", path, strerror(-ret));
                 return BL_EXIT_USAGE;
         }
-        ret = util_write_full(STDOUT_FILENO, data, len);
+        if (isatty(STDOUT_FILENO))
+                textout_write(stdout, data, len, TEXTOUT_LINES);
+        else
+                fwrite(data, 1, len, stdout);
         free(data);
-        if (ret < 0) {
-                bl_error("cannot write to standard output: %s", strerror(-ret));
-                return BL_EXIT_FAIL;
-        }
         return BL_EXIT_OK;
 }
 
-static const char *str_or(const char *s, const char *dflt)
+/* A label, then the text s made safe (NULL: "unknown"), then a newline. */
+static void print_field(const char *label, const char *s)
 {
-        return s ? s : dflt;
+        fputs(label, stdout);
+        textout_puts(stdout, s);
+        putchar('\n');
 }
 
 static void print_header(const struct session *s)
 {
         const struct session_info *in = session_info(s);
 
-        printf("session %s (%s)\n", str_or(in->id, "?"), str_or(in->created, "?"));
-        printf("host    %s, %s, %s\n", str_or(in->host.cpu_model, "(null)"),
-               str_or(in->host.kernel, "(null)"), str_or(in->host.qemu_version, "(null)"));
-        printf("accel   %s", str_or(in->host.accel, "(null)"));
-        if (in->host.accel_note)
-                printf(" (%s)", in->host.accel_note);
+        printf("session ");
+        textout_puts(stdout, in->id);
+        printf(" (");
+        textout_puts(stdout, in->created);
+        printf(")\n");
+        printf("host    ");
+        textout_puts(stdout, in->host.cpu_model);
+        printf(", ");
+        textout_puts(stdout, in->host.kernel);
+        print_field(", ", in->host.qemu_version);
+        printf("accel   ");
+        textout_puts(stdout, in->host.accel);
+        if (in->host.accel_note) {
+                printf(" (");
+                textout_puts(stdout, in->host.accel_note);
+                printf(")");
+        }
         printf("\n");
-        for (size_t i = 0; i < in->nlabels; i++)
-                printf("label   %s=%s\n", in->labels[i].key, in->labels[i].value);
+        for (size_t i = 0; i < in->nlabels; i++) {
+                printf("label   ");
+                textout_puts(stdout, in->labels[i].key);
+                print_field("=", in->labels[i].value);
+        }
         for (size_t i = 0; i < in->nvariants; i++) {
-                printf("variant %s: %s\n", in->variants[i].name,
-                       str_or(in->variants[i].kernel.path, "(null)"));
-                printf("        cmdline: %s\n", str_or(in->variants[i].cmdline, "(null)"));
+                printf("variant %s: ", in->variants[i].name); /* a checked name */
+                print_field("", in->variants[i].kernel.path);
+                print_field("        cmdline: ", in->variants[i].cmdline);
         }
 }
 
@@ -92,8 +112,9 @@ static void print_run_line(const struct session_run *r)
                           session_verdict_name(r->attempts[k].verdict));
         if (*r->reason)
                 sbuf_addf(&note, "%s%s", note.len ? "; " : "", r->reason);
-        printf("%5u  %-12s %-9s %8zu %10s  %s\n", r->run, r->variant,
-               session_verdict_name(r->verdict), r->nattempts, to_dump, note.buf);
+        printf("%5u  %-12s %-9s %8zu %10s  ", r->run, r->variant, session_verdict_name(r->verdict),
+               r->nattempts, to_dump);
+        print_field("", note.buf);
         sbuf_release(&note);
 }
 
@@ -112,11 +133,20 @@ static int list_runs(const struct session *s, const char *variant)
                "to_dump_ms", "note");
         for (int i = 0; i < n; i++) {
                 struct session_run r;
-                int ret = session_run_read(s, runs[i], &r, NULL, 0);
+                char err[512] = "";
+                int ret;
 
+                if (runs[i] > session_planned_runs(s)) {
+                        bl_warning(
+                            "'%s/runs/%04u.json' is not in the plan (runs 1 to %zu): ignored",
+                            session_dir(s), runs[i], session_planned_runs(s));
+                        continue;
+                }
+                ret = session_run_read(s, runs[i], &r, err, sizeof(err));
                 if (ret < 0) {
                         printf("%5u  (%s run file)\n", runs[i],
                                ret == -EINVAL ? "malformed" : "unreadable");
+                        bl_warning("%s", err[0] ? err : strerror(-ret));
                         continue;
                 }
                 if (!variant || strcmp(variant, r.variant) == 0)
@@ -165,17 +195,19 @@ static void print_timeline(const struct session_attempt *a)
                 if (a->marks[i].host_ns)
                         e[n++] = (struct tl_entry){"mark ", a->marks[i].name, a->marks[i].host_ns};
         qsort(e, n, sizeof(*e), cmp_entry);
-        for (size_t i = 0; i < n; i++)
-                printf("    %12.3f ms  %s%s\n", (double)(int64_t)(e[i].ns - h->spawn) / 1e6,
-                       e[i].what, e[i].name);
+        for (size_t i = 0; i < n; i++) {
+                printf("    %12.3f ms  %s", (double)(int64_t)(e[i].ns - h->spawn) / 1e6, e[i].what);
+                print_field("", e[i].name);
+        }
         free(e);
 }
 
 static int describe_run(const struct session_run *r)
 {
-        printf("run %u  variant %s  verdict %s%s%s%s\n", r->run, r->variant,
+        printf("run %u  variant %s  verdict %s%s%s", r->run, r->variant,
                session_verdict_name(r->verdict), r->warmup ? " (warm-up)" : "",
-               *r->reason ? ": " : "", r->reason);
+               *r->reason ? ": " : "");
+        print_field("", r->reason);
         if (r->boot_ns)
                 printf("to dump %.3f ms (spawn to dump: host time from QEMU's spawn to the dump's "
                        "begin line)\n",
@@ -183,9 +215,12 @@ static int describe_run(const struct session_run *r)
         for (size_t k = 0; k < r->nattempts; k++) {
                 const struct session_attempt *a = &r->attempts[k];
 
-                printf("attempt %zu: %s%s%s  (console %s)\n", k + 1,
-                       session_verdict_name(a->verdict), *a->reason ? ": " : "", a->reason,
-                       str_or(a->console_file, "(null)"));
+                printf("attempt %zu: %s%s", k + 1, session_verdict_name(a->verdict),
+                       *a->reason ? ": " : "");
+                textout_puts(stdout, a->reason);
+                printf("  (console ");
+                textout_puts(stdout, a->console_file ? a->console_file : "none");
+                printf(")\n");
                 print_timeline(a);
         }
         return BL_EXIT_OK;
@@ -345,6 +380,9 @@ int cmd_show(int argc, char **argv)
         }
         code = o.what ? print_capture(dir, &r, &o) : describe_run(&r);
 out:
+        /* What was printed must have reached stdout (a full disk, /dev/full). */
+        if (textout_check(stdout, "standard output") < 0 && code == BL_EXIT_OK)
+                code = BL_EXIT_FAIL;
         session_run_free(&r);
         session_free(s);
         free(dir);
