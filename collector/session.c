@@ -378,7 +378,9 @@ static int rd_setting(struct rd *rd, json_t *o, enum session_setting which, uint
         char want[64];
         int ret = rd_u64(rd, o, r->key, false, out);
 
-        if (ret < 0 || *out == 0 || session_setting_check(which, *out) == 0)
+        if (ret < 0)
+                return ret;
+        if (*out == 0 || session_setting_check(which, *out) == 0)
                 return 0;
         snprintf(want, sizeof(want), "a number from %llu to %llu, as %s takes",
                  (unsigned long long)r->min, (unsigned long long)r->max, r->option);
