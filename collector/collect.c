@@ -393,12 +393,45 @@ static int check_kernel(struct collect *c, const char *path)
         return 0;
 }
 
-/* Before anything is booted or written: o->out holds no session yet and
- * every kernel and initrd can be read. Returns 0 or -EINVAL. */
+/* The settings are in the ranges the command line and session.json
+ * share, and the plan's run numbers fit. Returns 0 or -EINVAL. */
+static int check_settings(struct collect *c, const struct collect_opts *o, size_t nsv)
+{
+        const uint64_t v[SESSION_NSETTINGS] = {
+            [SESSION_SET_RUNS] = o->runs,
+            [SESSION_SET_WARMUP] = o->warmup,
+            [SESSION_SET_TIMEOUT_S] = o->timeout_s,
+            [SESSION_SET_RETRIES] = o->retries,
+        };
+
+        for (int i = 0; i < SESSION_NSETTINGS; i++) {
+                const struct session_setting_range *r = &session_setting_ranges[i];
+
+                if (session_setting_check((enum session_setting)i, v[i]) < 0) {
+                        say_error(c, "%s: %llu is not a number from %llu to %llu", r->option,
+                                  (unsigned long long)v[i], (unsigned long long)r->min,
+                                  (unsigned long long)r->max);
+                        return -EINVAL;
+                }
+        }
+        if (nsv > UINT32_MAX / (o->runs + o->warmup)) {
+                say_error(c, "%zu variants of %llu runs each are too many runs", nsv,
+                          (unsigned long long)(o->runs + o->warmup));
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* Before anything is booted or written: the settings are in range, o->out
+ * holds no session yet and every kernel and initrd can be read. Returns 0
+ * or -EINVAL. */
 static int preflight(struct collect *c, const struct collect_opts *o,
                      const struct session_variant *sv, size_t nsv)
 {
         char *p;
+
+        if (check_settings(c, o, nsv) < 0)
+                return -EINVAL;
 
         if (asprintf(&p, "%s/session.json", o->out) >= 0) {
                 bool exists = access(p, F_OK) == 0;

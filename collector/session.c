@@ -1385,8 +1385,14 @@ int session_create(const char *dir, const struct session_info *info)
         json_t *j;
         int ret;
 
+        const uint64_t set[SESSION_NSETTINGS] = {info->settings.runs, info->settings.warmup,
+                                                 info->settings.timeout_s, info->settings.retries};
+
         for (size_t i = 0; i < info->nplan; i++)
                 if (info->plan[i].variant >= info->nvariants)
+                        return -EINVAL;
+        for (int i = 0; i < SESSION_NSETTINGS; i++) /* 0: not recorded, as on reading */
+                if (set[i] && session_setting_check((enum session_setting)i, set[i]) < 0)
                         return -EINVAL;
         if (asprintf(&path, "%s/session.json", dir) < 0)
                 return -ENOMEM;
