@@ -282,8 +282,8 @@ int session_split_ref(const char *ref, char **dir, char **variant);
 
 /* Create DIR and DIR/runs and write info as DIR/session.json. Returns 0,
  * -EEXIST when DIR already holds a session, -EINVAL when a plan entry
- * names no variant or a setting is outside session_setting_ranges, -ENOMEM (also for a string that is not UTF-8) or
- * -errno; on failure no session.json is written. */
+ * names no variant or a setting is outside session_setting_ranges, -ENOMEM (also for a string that
+ * is not UTF-8) or -errno; on failure no session.json is written. */
 int session_create(const char *dir, const struct session_info *info);
 /* Take DIR/.lock (flock) so that one collector works on a session at a
  * time; *fd holds it until closed. Returns 0, -EBUSY, -errno. */
