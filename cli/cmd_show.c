@@ -118,12 +118,25 @@ static void print_run_line(const struct session_run *r)
         sbuf_release(&note);
 }
 
+/* Run files outside the plan are not runs of the session: say so. */
+static void warn_strays(const struct session *s)
+{
+        unsigned *runs = NULL;
+        int n = session_list_strays(s, &runs);
+
+        for (int i = 0; i < n; i++)
+                bl_warning("'%s/runs/%04u.json' is not in the plan (runs 1 to %zu): ignored",
+                           session_dir(s), runs[i], session_planned_runs(s));
+        free(runs);
+}
+
 static int list_runs(const struct session *s, const char *variant)
 {
         unsigned *runs = NULL;
         int n;
 
         print_header(s);
+        warn_strays(s);
         n = session_list_runs(s, &runs);
         if (n < 0) {
                 bl_error("cannot list runs in '%s': %s", session_dir(s), strerror(-n));
@@ -136,12 +149,6 @@ static int list_runs(const struct session *s, const char *variant)
                 char err[512] = "";
                 int ret;
 
-                if (runs[i] > session_planned_runs(s)) {
-                        bl_warning(
-                            "'%s/runs/%04u.json' is not in the plan (runs 1 to %zu): ignored",
-                            session_dir(s), runs[i], session_planned_runs(s));
-                        continue;
-                }
                 ret = session_run_read(s, runs[i], &r, err, sizeof(err));
                 if (ret < 0) {
                         printf("%5u  (%s run file)\n", runs[i],

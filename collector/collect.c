@@ -1094,13 +1094,12 @@ out_nomem:
 static void warn_strays(struct collect *c, unsigned total)
 {
         unsigned *runs = NULL;
-        int n = session_list_runs(c->s, &runs);
+        int n = session_list_strays(c->s, &runs);
 
         for (int i = 0; i < n; i++)
-                if (runs[i] > total)
-                        say(c, COLLECT_EV_WARNING,
-                            "'%s/runs/%04u.json' is not in the plan (runs 1 to %u): ignored",
-                            c->dir, runs[i], total);
+                say(c, COLLECT_EV_WARNING,
+                    "'%s/runs/%04u.json' is not in the plan (runs 1 to %u): ignored", c->dir,
+                    runs[i], total);
         free(runs);
 }
 

@@ -771,7 +771,9 @@ static int cmp_unsigned(const void *a, const void *b)
         return (x > y) - (x < y);
 }
 
-int session_list_runs(const struct session *s, unsigned **runs)
+/* Run files in runs/, ascending: those in the plan, or (strays) those
+ * outside it. */
+static int list_runs(const struct session *s, bool strays, unsigned **runs)
 {
         unsigned *a = NULL;
         size_t n = 0, cap = 0;
@@ -803,6 +805,8 @@ int session_list_runs(const struct session *s, unsigned **runs)
                 num[digits] = '\0';
                 if (util_parse_u64(num, 10, &v) < 0 || v == 0 || v > UINT32_MAX)
                         continue;
+                if ((v <= s->info.nplan) == strays)
+                        continue;
                 if (n == cap) {
                         unsigned *b = realloc(a, (cap ? cap * 2 : 64) * sizeof(*a));
 
@@ -821,6 +825,16 @@ int session_list_runs(const struct session *s, unsigned **runs)
                 qsort(a, n, sizeof(*a), cmp_unsigned);
         *runs = a;
         return (int)n;
+}
+
+int session_list_runs(const struct session *s, unsigned **runs)
+{
+        return list_runs(s, false, runs);
+}
+
+int session_list_strays(const struct session *s, unsigned **runs)
+{
+        return list_runs(s, true, runs);
 }
 
 /* ---- reading runs/NNNN.json ---- */

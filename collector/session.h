@@ -257,10 +257,13 @@ int session_plan(const struct session *s, unsigned run, size_t *variant, bool *w
 int session_run_path(const char *dir, unsigned run, const char *suffix, char **path);
 /* Whether run's JSON exists (the run was recorded). */
 bool session_run_done(const struct session *s, unsigned run);
-/* Run files present (runs/NNNN.json), ascending (*runs malloc'd), planned
- * or not (session_run_read() refuses a run outside the plan). Returns the
- * count or -errno. */
+/* Recorded runs of the plan (runs/NNNN.json present, NNNN in 1..planned),
+ * ascending (*runs malloc'd). Returns the count or -errno. */
 int session_list_runs(const struct session *s, unsigned **runs);
+/* Run files outside the plan (e.g. a stray runs/0099.json in a session of
+ * ten runs): never runs of the session, session_run_read() refuses them;
+ * listed so that a command can warn. Like session_list_runs(). */
+int session_list_strays(const struct session *s, unsigned **runs);
 /* Read runs/NNNN.json into *out (session_run_free() it; on error there is
  * nothing to free). Returns 0, -ENOENT when the run was not recorded,
  * -EINVAL when malformed or not the planned run (bad JSON, schema_version
