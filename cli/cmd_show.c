@@ -17,21 +17,26 @@
 
 void usage_show(FILE *out)
 {
-        fprintf(out, "usage: bootlens show SESSION[:VARIANT] [--run N [--attempt K] "
-                     "[--raw | --serial | --qemu-log]]\n\n"
-                     "Without --run, list the runs: variant, verdict, attempts, to_dump_ms\n"
-                     "(spawn to dump: host ms from QEMU's spawn to the dump's begin line) and\n"
-                     "what went wrong.\n"
-                     "With --run N, describe run N; --raw prints its VirtIO console capture\n"
-                     "verbatim, --serial its serial capture, --qemu-log QEMU's own output;\n"
-                     "--attempt K picks an earlier attempt of a retried run.\n\n"
-                     "  -r, --run N       one run\n"
-                     "      --attempt K   attempt K of that run (default: the final one)\n"
-                     "      --raw         print the VirtIO console capture\n"
-                     "      --serial      print the serial capture\n"
-                     "      --qemu-log    print QEMU's stdout and stderr\n"
-                     "  -h, --help        show this help\n\n"
-                     "Exit status: 0 ok, 2 usage error or no such session or run.\n");
+        fprintf(out,
+                "usage: bootlens show SESSION[:VARIANT] [--run N [--attempt K] "
+                "[--raw | --serial | --qemu-log]]\n\n"
+                "Without --run, list the runs: variant, verdict, attempts, to_dump_ms\n"
+                "(spawn to dump: host ms from QEMU's spawn to the dump's begin line) and\n"
+                "what went wrong.\n"
+                "With --run N, describe run N; --raw prints its VirtIO console capture\n"
+                "verbatim, --serial its serial capture, --qemu-log QEMU's own output;\n"
+                "--attempt K picks an earlier attempt of a retried run.\n\n"
+                "  -r, --run N       one run\n"
+                "      --attempt K   attempt K of that run (default: the final one)\n"
+                "      --raw         print the VirtIO console capture\n"
+                "      --serial      print the serial capture\n"
+                "      --qemu-log    print QEMU's stdout and stderr\n"
+                "  -h, --help        show this help\n\n"
+                "Text from the session and the guest is shown with control bytes escaped\n"
+                "(\\x1b); --raw, --serial and --qemu-log copy the bytes as they are to a pipe\n"
+                "or a file, and escape them too on a terminal.\n\n"
+                "Exit status: 0 ok, 1 stdout cannot be written, 2 usage error or no such\n"
+                "(or a malformed) session or run.\n");
 }
 
 /* path's bytes to stdout: verbatim to a pipe or file, escaped on a
