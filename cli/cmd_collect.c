@@ -327,15 +327,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 /* ---- what the collection says ---- */
 
-/* An event's message can quote a session's paths or a guest's words:
- * made safe for a terminal (textout.h). */
-static void say_safe(FILE *f, const char *prefix, const char *msg)
-{
-        fputs(prefix, f);
-        textout_puts(f, msg);
-        fputc('\n', f);
-}
-
 static void print_event(const struct collect_event *ev, void *user)
 {
         const bool *progress = user;
@@ -358,17 +349,19 @@ static void print_event(const struct collect_event *ev, void *user)
                         printf("\r\033[K"); /* the warning replaces the progress line */
                         fflush(stdout);
                 }
-                say_safe(stderr, "bootlens: warning: ", ev->msg);
+                textout_warning("%s", ev->msg);
                 break;
         case COLLECT_EV_WARNING:
-                say_safe(stderr, "bootlens: warning: ", ev->msg);
+                textout_warning("%s", ev->msg);
                 break;
         case COLLECT_EV_NOTE:
-                say_safe(stdout, "", ev->msg);
+                /* A message can quote a session's paths or a guest's words. */
+                textout_puts(stdout, ev->msg);
+                putchar('\n');
                 fflush(stdout);
                 break;
         case COLLECT_EV_ERROR:
-                say_safe(stderr, "bootlens: ", ev->msg);
+                textout_error("%s", ev->msg);
                 break;
         }
 }

@@ -50,7 +50,7 @@ static int print_file(const char *path)
 
         ret = util_read_file(path, &data, &len);
         if (ret < 0) {
-                bl_error("cannot open '%s': %s", path, strerror(-ret));
+                textout_error("cannot open '%s': %s", path, strerror(-ret));
                 return BL_EXIT_USAGE;
         }
         if (isatty(STDOUT_FILENO))
@@ -158,7 +158,7 @@ static int list_runs(const struct session *s, const char *variant)
                 if (ret < 0) {
                         printf("%5u  (%s run file)\n", runs[i],
                                ret == -EINVAL ? "malformed" : "unreadable");
-                        bl_warning("%s", err[0] ? err : strerror(-ret));
+                        textout_warning("%s", err[0] ? err : strerror(-ret));
                         continue;
                 }
                 if (!variant || strcmp(variant, r.variant) == 0)
@@ -327,7 +327,7 @@ static int print_capture(const char *dir, const struct session_run *r, const str
                 return BL_EXIT_USAGE;
         }
         if (strchr(file, '/')) {
-                bl_error("run %u: bad file name '%s'", r->run, file);
+                textout_error("run %u: bad file name '%s'", r->run, file);
                 return BL_EXIT_USAGE;
         }
         if (asprintf(&path, "%s/runs/%s", dir, file) < 0)
@@ -352,7 +352,7 @@ static int open_session(const struct show_opts *o, struct session **s, char **di
                 if (ret == -ENOENT)
                         bl_error("'%s' is not a session: no session.json", *dir);
                 else
-                        bl_error("%s", err[0] ? err : strerror(-ret));
+                        textout_error("%s", err[0] ? err : strerror(-ret));
                 return BL_EXIT_USAGE;
         }
         if (*variant && session_variant_index(*s, *variant) < 0) {
@@ -385,8 +385,8 @@ int cmd_show(int argc, char **argv)
                 if (ret == -ENOENT)
                         bl_error("session '%s' has no run %llu", dir, (unsigned long long)o.run);
                 else
-                        bl_error("session '%s': run %llu is malformed: %s", dir,
-                                 (unsigned long long)o.run, err[0] ? err : strerror(-ret));
+                        textout_error("session '%s': run %llu is malformed: %s", dir,
+                                      (unsigned long long)o.run, err[0] ? err : strerror(-ret));
                 code = BL_EXIT_USAGE;
                 goto out;
         }

@@ -2,6 +2,8 @@
 #include "cli/textout.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -76,6 +78,36 @@ void textout_puts(FILE *f, const char *s)
         if (!s)
                 s = "unknown";
         textout_write(f, s, strlen(s), 0);
+}
+
+static void say(const char *prefix, const char *fmt, va_list ap)
+{
+        char *msg;
+
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        fputs(prefix, stderr);
+        textout_puts(stderr, msg ? msg : "out of memory");
+        fputc('\n', stderr);
+        free(msg);
+}
+
+void textout_error(const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        say("bootlens: ", fmt, ap);
+        va_end(ap);
+}
+
+void textout_warning(const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        say("bootlens: warning: ", fmt, ap);
+        va_end(ap);
 }
 
 int textout_check(FILE *f, const char *name)

@@ -22,6 +22,10 @@ enum {
 void textout_write(FILE *f, const void *s, size_t len, unsigned flags);
 /* textout_write() of a string on one line; NULL prints as "unknown". */
 void textout_puts(FILE *f, const char *s);
+/* bl_error() and bl_warning() for a message that quotes a session's or a
+ * guest's text: the whole message is made safe as above. */
+void textout_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void textout_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Flush f and check that nothing written to it failed. On failure prints
  * "bootlens: cannot write to NAME: REASON" and returns -1; else 0. */
 int textout_check(FILE *f, const char *name);
