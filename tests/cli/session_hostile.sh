@@ -165,6 +165,11 @@ edit var '.variant = "other"' runs/0004.json
 run "$BOOTLENS" show "$tmp/var" --run 4
 [ $rc -eq 2 ] && grep -q "run 4 is of variant 'other', the plan says 'default'" <<<"$err" ||
 	fail "variant other: $rc $err"
+	# the message quotes the file's text: escaped too
+	edit var '.variant = "o\u001b[2Jx"' runs/0004.json
+	run "$BOOTLENS" show "$tmp/var" --run 4
+	grep -qF "run 4 is of variant 'o\x1b[2Jx'" <<<"$err" && ! grep -q $'\x1b' "$tmp/err" ||
+		fail "an escape sequence in a message: $(cat -v "$tmp/err")"
 fresh stray
 cp "$tmp/stray/runs/0001.json" "$tmp/stray/runs/0099.json"
 run "$BOOTLENS" show "$tmp/stray"
