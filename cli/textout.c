@@ -81,6 +81,8 @@ void textout_puts(FILE *f, const char *s)
 }
 
 static void say(const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void say(const char *prefix, const char *fmt, va_list ap)
 {
         char *msg;
 

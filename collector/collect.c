@@ -55,6 +55,8 @@ static void emit(struct collect *c, const struct collect_event *ev)
 }
 
 static void vsay(struct collect *c, enum collect_event_kind kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void vsay(struct collect *c, enum collect_event_kind kind, const char *fmt, va_list ap)
 {
         struct collect_event ev = {.kind = kind, .failures = c->failures};
         char *msg;
