@@ -918,7 +918,7 @@ static int read_marks(struct rd *rd, json_t *a, struct session_attempt *at)
         for (size_t i = 0; i < json_array_size(ml) && ret == 0; i++) {
                 struct session_mark *m = &at->marks[i];
                 json_t *o = json_array_get(ml, i);
-                uint64_t off;
+                uint64_t off = 0;
 
                 at->nmarks++;
                 snprintf(rd->where + len, sizeof(rd->where) - len, ".marks[%zu]", i);
@@ -944,7 +944,7 @@ static int read_marks(struct rd *rd, json_t *a, struct session_attempt *at)
 static int read_dump(struct rd *rd, json_t *a, struct session_attempt *at)
 {
         const char *crc;
-        uint64_t v;
+        uint64_t v = 0;
         json_t *o;
         int ret = rd_obj(rd, a, "dump", &o);
 
