@@ -53,10 +53,17 @@ static int print_file(const char *path)
                 textout_error("cannot open '%s': %s", path, strerror(-ret));
                 return BL_EXIT_USAGE;
         }
-        if (isatty(STDOUT_FILENO))
+        if (isatty(STDOUT_FILENO)) {
                 textout_write(stdout, data, len, TEXTOUT_LINES);
-        else
-                fwrite(data, 1, len, stdout);
+        } else if (fflush(stdout) == 0) {
+                /* whole, past stdio: a failure keeps its errno */
+                ret = util_write_full(STDOUT_FILENO, data, len);
+                if (ret < 0) {
+                        bl_error("cannot write to standard output: %s", strerror(-ret));
+                        free(data);
+                        return BL_EXIT_FAIL;
+                }
+        }
         free(data);
         return BL_EXIT_OK;
 }

@@ -189,10 +189,19 @@ for args in "" "--run 1" "--run 1 --raw"; do
 	"$BOOTLENS" show "$tmp/base" $args >/dev/full 2>"$tmp/err"
 	rc=$?
 	set -e
-	[ $rc -ne 0 ] || fail "show $args >/dev/full exited 0"
+	[ $rc -eq 1 ] || fail "show $args >/dev/full exited $rc, want 1"
 	grep -q '^bootlens: cannot write to standard output: No space left on device$' "$tmp/err" ||
 		fail "show $args >/dev/full said: $(cat "$tmp/err")"
 done
+# a capture larger than stdio's buffer: the same message (the errno kept)
+fresh big
+head -c 200000 /dev/urandom >"$tmp/big/runs/0001.console"
+set +e
+"$BOOTLENS" show "$tmp/big" --run 1 --raw >/dev/full 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q '^bootlens: cannot write to standard output: No space left on device$' "$tmp/err" ||
+	fail "a 200 kB capture >/dev/full: $rc $(cat "$tmp/err")"
 set +e
 "$BOOTLENS" collect --kernel "$tmp/k" --qemu "$fake" --accel tcg -n 1 -o "$tmp/full" >/dev/full 2>"$tmp/err"
 rc=$?
