@@ -15,6 +15,7 @@
 
 #include "base/util.h"
 #include "cli/commands.h"
+#include "cli/textout.h"
 #include "collector/collect.h"
 #include "collector/qemu.h"
 #include "collector/session.h"
@@ -81,14 +82,26 @@ struct opts {
         bool set_kernel_opts; /* an option that defines a new session was given */
 };
 
-static int parse_num(const char *opt, const char *arg, uint64_t max, uint64_t *out)
+/* A setting's option, in the range session.json's settings are also
+ * read with (session_setting_ranges). Returns 0 or BL_EXIT_USAGE. */
+static int parse_setting(enum session_setting which, const char *arg, uint64_t *out)
 {
-        int ret = util_parse_u64(arg, 10, out);
+        const struct session_setting_range *r = &session_setting_ranges[which];
 
-        if (ret < 0 || *out > max) {
-                bl_error("%s: '%s' is not a number from 0 to %llu", opt, arg,
-                         (unsigned long long)max);
-                return -EINVAL;
+        if (util_parse_u64(arg, 10, out) < 0 || *out > r->max) {
+                bl_error("%s: '%s' is not a number from %llu to %llu", r->option, arg,
+                         (unsigned long long)r->min, (unsigned long long)r->max);
+                return BL_EXIT_USAGE;
+        }
+        if (session_setting_check(which, *out) < 0) {
+                if (which == SESSION_SET_RUNS)
+                        bl_error("-n: at least one run is needed");
+                else if (which == SESSION_SET_TIMEOUT_S)
+                        bl_error("--timeout: must be at least 1 second");
+                else
+                        bl_error("%s: must be at least %llu", r->option,
+                                 (unsigned long long)r->min);
+                return BL_EXIT_USAGE;
         }
         return 0;
 }
@@ -153,25 +166,13 @@ static int opt_number(int c, const char *arg, struct opts *o)
 {
         switch (c) {
         case 'n':
-                if (parse_num("-n", arg, 100000, &o->runs) < 0)
-                        return BL_EXIT_USAGE;
-                if (o->runs == 0) {
-                        bl_error("-n: at least one run is needed");
-                        return BL_EXIT_USAGE;
-                }
-                return 0;
+                return parse_setting(SESSION_SET_RUNS, arg, &o->runs);
         case OPT_WARMUP:
-                return parse_num("--warmup", arg, 100000, &o->warmup) < 0 ? BL_EXIT_USAGE : 0;
+                return parse_setting(SESSION_SET_WARMUP, arg, &o->warmup);
         case OPT_TIMEOUT:
-                if (parse_num("--timeout", arg, 86400, &o->timeout_s) < 0)
-                        return BL_EXIT_USAGE;
-                if (o->timeout_s == 0) {
-                        bl_error("--timeout: must be at least 1 second");
-                        return BL_EXIT_USAGE;
-                }
-                return 0;
+                return parse_setting(SESSION_SET_TIMEOUT_S, arg, &o->timeout_s);
         default: /* OPT_RETRIES */
-                return parse_num("--retries", arg, 100, &o->retries) < 0 ? BL_EXIT_USAGE : 0;
+                return parse_setting(SESSION_SET_RETRIES, arg, &o->retries);
         }
 }
 
@@ -335,7 +336,7 @@ static void print_event(const struct collect_event *ev, void *user)
         case COLLECT_EV_RUN_DONE:
                 if (!*progress)
                         return;
-                printf("\r\033[Krun %u/%u  %s", ev->run, ev->total, ev->variant);
+                printf("\r\033[Krun %u/%u  %s", ev->run, ev->total, ev->variant); /* checked */
                 if (ev->last && ev->last->boot_ns)
                         printf("  last %.3f s", (double)ev->last->boot_ns / 1e9);
                 else if (ev->last)
@@ -348,17 +349,19 @@ static void print_event(const struct collect_event *ev, void *user)
                         printf("\r\033[K"); /* the warning replaces the progress line */
                         fflush(stdout);
                 }
-                bl_warning("%s", ev->msg);
+                textout_warning("%s", ev->msg);
                 break;
         case COLLECT_EV_WARNING:
-                bl_warning("%s", ev->msg);
+                textout_warning("%s", ev->msg);
                 break;
         case COLLECT_EV_NOTE:
-                printf("%s\n", ev->msg);
+                /* A message can quote a session's paths or a guest's words. */
+                textout_puts(stdout, ev->msg);
+                putchar('\n');
                 fflush(stdout);
                 break;
         case COLLECT_EV_ERROR:
-                bl_error("%s", ev->msg);
+                textout_error("%s", ev->msg);
                 break;
         }
 }
@@ -407,6 +410,8 @@ int collect_and_report(const struct collect_opts *opts)
                 printf("; %s: %u ok", res.variants[i].name, res.variants[i].ok);
         printf("\n");
         code = BL_EXIT_OK;
+        if (textout_check(stdout, "standard output") < 0)
+                code = BL_EXIT_FAIL;
         if (res.stopped || res.host_error)
                 code = BL_EXIT_FAIL;
         for (size_t i = 0; i < res.nvariants; i++) {

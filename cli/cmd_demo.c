@@ -21,6 +21,7 @@
 #include "base/util.h"
 #include "cli/analyze_session.h"
 #include "cli/commands.h"
+#include "cli/textout.h"
 #include "collector/collect.h"
 #include "guest/initrd.h"
 #include "guest/kernel_fetch.h"
@@ -253,6 +254,8 @@ int cmd_demo(int argc, char **argv)
                        g.dir, g.dir);
                 printf("%s\n", g.dir);
         }
+        if (textout_check(stdout, "standard output") < 0 && rc != BL_EXIT_USAGE)
+                rc = BL_EXIT_FAIL;
         demo_guest_free(&g);
         return rc;
 }

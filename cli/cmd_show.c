@@ -12,27 +12,36 @@
 #include "base/sbuf.h"
 #include "base/util.h"
 #include "cli/commands.h"
+#include "cli/textout.h"
 #include "collector/session.h"
 
 void usage_show(FILE *out)
 {
-        fprintf(out, "usage: bootlens show SESSION[:VARIANT] [--run N [--attempt K] "
-                     "[--raw | --serial | --qemu-log]]\n\n"
-                     "Without --run, list the runs: variant, verdict, attempts, to_dump_ms\n"
-                     "(spawn to dump: host ms from QEMU's spawn to the dump's begin line) and\n"
-                     "what went wrong.\n"
-                     "With --run N, describe run N; --raw prints its VirtIO console capture\n"
-                     "verbatim, --serial its serial capture, --qemu-log QEMU's own output;\n"
-                     "--attempt K picks an earlier attempt of a retried run.\n\n"
-                     "  -r, --run N       one run\n"
-                     "      --attempt K   attempt K of that run (default: the final one)\n"
-                     "      --raw         print the VirtIO console capture\n"
-                     "      --serial      print the serial capture\n"
-                     "      --qemu-log    print QEMU's stdout and stderr\n"
-                     "  -h, --help        show this help\n\n"
-                     "Exit status: 0 ok, 2 usage error or no such session or run.\n");
+        fprintf(out,
+                "usage: bootlens show SESSION[:VARIANT] [--run N [--attempt K] "
+                "[--raw | --serial | --qemu-log]]\n\n"
+                "Without --run, list the runs: variant, verdict, attempts, to_dump_ms\n"
+                "(spawn to dump: host ms from QEMU's spawn to the dump's begin line) and\n"
+                "what went wrong.\n"
+                "With --run N, describe run N; --raw prints its VirtIO console capture\n"
+                "verbatim, --serial its serial capture, --qemu-log QEMU's own output;\n"
+                "--attempt K picks an earlier attempt of a retried run.\n\n"
+                "  -r, --run N       one run\n"
+                "      --attempt K   attempt K of that run (default: the final one)\n"
+                "      --raw         print the VirtIO console capture\n"
+                "      --serial      print the serial capture\n"
+                "      --qemu-log    print QEMU's stdout and stderr\n"
+                "  -h, --help        show this help\n\n"
+                "Text from the session and the guest is shown with control bytes escaped\n"
+                "(\\x1b); --raw, --serial and --qemu-log copy the bytes as they are to a pipe\n"
+                "or a file, and escape them too on a terminal.\n\n"
+                "Exit status: 0 ok, 1 stdout cannot be written, 2 usage error or no such\n"
+                "(or a malformed) session or run.\n");
 }
 
+/* path's bytes to stdout: verbatim to a pipe or file, escaped on a
+ * terminal (textout.h; the capture is the guest's, not ours to let drive
+ * the terminal). */
 static int print_file(const char *path)
 {
         char *data;
@@ -41,40 +50,63 @@ static int print_file(const char *path)
 
         ret = util_read_file(path, &data, &len);
         if (ret < 0) {
-                bl_error("cannot open '%s': %s", path, strerror(-ret));
+                textout_error("cannot open '%s': %s", path, strerror(-ret));
                 return BL_EXIT_USAGE;
         }
-        ret = util_write_full(STDOUT_FILENO, data, len);
-        free(data);
-        if (ret < 0) {
-                bl_error("cannot write to standard output: %s", strerror(-ret));
-                return BL_EXIT_FAIL;
+        if (isatty(STDOUT_FILENO)) {
+                textout_write(stdout, data, len, TEXTOUT_LINES);
+        } else if (fflush(stdout) == 0) {
+                /* whole, past stdio: a failure keeps its errno */
+                ret = util_write_full(STDOUT_FILENO, data, len);
+                if (ret < 0) {
+                        bl_error("cannot write to standard output: %s", strerror(-ret));
+                        free(data);
+                        return BL_EXIT_FAIL;
+                }
         }
+        free(data);
         return BL_EXIT_OK;
 }
 
-static const char *str_or(const char *s, const char *dflt)
+/* A label, then the text s made safe (NULL: "unknown"), then a newline. */
+static void print_field(const char *label, const char *s)
 {
-        return s ? s : dflt;
+        fputs(label, stdout);
+        textout_puts(stdout, s);
+        putchar('\n');
 }
 
 static void print_header(const struct session *s)
 {
         const struct session_info *in = session_info(s);
 
-        printf("session %s (%s)\n", str_or(in->id, "?"), str_or(in->created, "?"));
-        printf("host    %s, %s, %s\n", str_or(in->host.cpu_model, "(null)"),
-               str_or(in->host.kernel, "(null)"), str_or(in->host.qemu_version, "(null)"));
-        printf("accel   %s", str_or(in->host.accel, "(null)"));
-        if (in->host.accel_note)
-                printf(" (%s)", in->host.accel_note);
+        printf("session ");
+        textout_puts(stdout, in->id);
+        printf(" (");
+        textout_puts(stdout, in->created);
+        printf(")\n");
+        printf("host    ");
+        textout_puts(stdout, in->host.cpu_model);
+        printf(", ");
+        textout_puts(stdout, in->host.kernel);
+        print_field(", ", in->host.qemu_version);
+        printf("accel   ");
+        textout_puts(stdout, in->host.accel);
+        if (in->host.accel_note) {
+                printf(" (");
+                textout_puts(stdout, in->host.accel_note);
+                printf(")");
+        }
         printf("\n");
-        for (size_t i = 0; i < in->nlabels; i++)
-                printf("label   %s=%s\n", in->labels[i].key, in->labels[i].value);
+        for (size_t i = 0; i < in->nlabels; i++) {
+                printf("label   ");
+                textout_puts(stdout, in->labels[i].key);
+                print_field("=", in->labels[i].value);
+        }
         for (size_t i = 0; i < in->nvariants; i++) {
-                printf("variant %s: %s\n", in->variants[i].name,
-                       str_or(in->variants[i].kernel.path, "(null)"));
-                printf("        cmdline: %s\n", str_or(in->variants[i].cmdline, "(null)"));
+                printf("variant %s: ", in->variants[i].name); /* a checked name */
+                print_field("", in->variants[i].kernel.path);
+                print_field("        cmdline: ", in->variants[i].cmdline);
         }
 }
 
@@ -92,9 +124,22 @@ static void print_run_line(const struct session_run *r)
                           session_verdict_name(r->attempts[k].verdict));
         if (*r->reason)
                 sbuf_addf(&note, "%s%s", note.len ? "; " : "", r->reason);
-        printf("%5u  %-12s %-9s %8zu %10s  %s\n", r->run, r->variant,
-               session_verdict_name(r->verdict), r->nattempts, to_dump, note.buf);
+        printf("%5u  %-12s %-9s %8zu %10s  ", r->run, r->variant, session_verdict_name(r->verdict),
+               r->nattempts, to_dump);
+        print_field("", note.buf);
         sbuf_release(&note);
+}
+
+/* Run files outside the plan are not runs of the session: say so. */
+static void warn_strays(const struct session *s)
+{
+        unsigned *runs = NULL;
+        int n = session_list_strays(s, &runs);
+
+        for (int i = 0; i < n; i++)
+                bl_warning("'%s/runs/%04u.json' is not in the plan (runs 1 to %zu): ignored",
+                           session_dir(s), runs[i], session_planned_runs(s));
+        free(runs);
 }
 
 static int list_runs(const struct session *s, const char *variant)
@@ -103,6 +148,7 @@ static int list_runs(const struct session *s, const char *variant)
         int n;
 
         print_header(s);
+        warn_strays(s);
         n = session_list_runs(s, &runs);
         if (n < 0) {
                 bl_error("cannot list runs in '%s': %s", session_dir(s), strerror(-n));
@@ -112,11 +158,14 @@ static int list_runs(const struct session *s, const char *variant)
                "to_dump_ms", "note");
         for (int i = 0; i < n; i++) {
                 struct session_run r;
-                int ret = session_run_read(s, runs[i], &r, NULL, 0);
+                char err[512] = "";
+                int ret;
 
+                ret = session_run_read(s, runs[i], &r, err, sizeof(err));
                 if (ret < 0) {
                         printf("%5u  (%s run file)\n", runs[i],
                                ret == -EINVAL ? "malformed" : "unreadable");
+                        textout_warning("%s", err[0] ? err : strerror(-ret));
                         continue;
                 }
                 if (!variant || strcmp(variant, r.variant) == 0)
@@ -165,17 +214,19 @@ static void print_timeline(const struct session_attempt *a)
                 if (a->marks[i].host_ns)
                         e[n++] = (struct tl_entry){"mark ", a->marks[i].name, a->marks[i].host_ns};
         qsort(e, n, sizeof(*e), cmp_entry);
-        for (size_t i = 0; i < n; i++)
-                printf("    %12.3f ms  %s%s\n", (double)(int64_t)(e[i].ns - h->spawn) / 1e6,
-                       e[i].what, e[i].name);
+        for (size_t i = 0; i < n; i++) {
+                printf("    %12.3f ms  %s", (double)(int64_t)(e[i].ns - h->spawn) / 1e6, e[i].what);
+                print_field("", e[i].name);
+        }
         free(e);
 }
 
 static int describe_run(const struct session_run *r)
 {
-        printf("run %u  variant %s  verdict %s%s%s%s\n", r->run, r->variant,
+        printf("run %u  variant %s  verdict %s%s%s", r->run, r->variant,
                session_verdict_name(r->verdict), r->warmup ? " (warm-up)" : "",
-               *r->reason ? ": " : "", r->reason);
+               *r->reason ? ": " : "");
+        print_field("", r->reason);
         if (r->boot_ns)
                 printf("to dump %.3f ms (spawn to dump: host time from QEMU's spawn to the dump's "
                        "begin line)\n",
@@ -183,9 +234,12 @@ static int describe_run(const struct session_run *r)
         for (size_t k = 0; k < r->nattempts; k++) {
                 const struct session_attempt *a = &r->attempts[k];
 
-                printf("attempt %zu: %s%s%s  (console %s)\n", k + 1,
-                       session_verdict_name(a->verdict), *a->reason ? ": " : "", a->reason,
-                       str_or(a->console_file, "(null)"));
+                printf("attempt %zu: %s%s", k + 1, session_verdict_name(a->verdict),
+                       *a->reason ? ": " : "");
+                textout_puts(stdout, a->reason);
+                printf("  (console ");
+                textout_puts(stdout, a->console_file ? a->console_file : "none");
+                printf(")\n");
                 print_timeline(a);
         }
         return BL_EXIT_OK;
@@ -280,7 +334,7 @@ static int print_capture(const char *dir, const struct session_run *r, const str
                 return BL_EXIT_USAGE;
         }
         if (strchr(file, '/')) {
-                bl_error("run %u: bad file name '%s'", r->run, file);
+                textout_error("run %u: bad file name '%s'", r->run, file);
                 return BL_EXIT_USAGE;
         }
         if (asprintf(&path, "%s/runs/%s", dir, file) < 0)
@@ -305,7 +359,7 @@ static int open_session(const struct show_opts *o, struct session **s, char **di
                 if (ret == -ENOENT)
                         bl_error("'%s' is not a session: no session.json", *dir);
                 else
-                        bl_error("%s", err[0] ? err : strerror(-ret));
+                        textout_error("%s", err[0] ? err : strerror(-ret));
                 return BL_EXIT_USAGE;
         }
         if (*variant && session_variant_index(*s, *variant) < 0) {
@@ -338,13 +392,16 @@ int cmd_show(int argc, char **argv)
                 if (ret == -ENOENT)
                         bl_error("session '%s' has no run %llu", dir, (unsigned long long)o.run);
                 else
-                        bl_error("session '%s': run %llu is malformed: %s", dir,
-                                 (unsigned long long)o.run, err[0] ? err : strerror(-ret));
+                        textout_error("session '%s': run %llu is malformed: %s", dir,
+                                      (unsigned long long)o.run, err[0] ? err : strerror(-ret));
                 code = BL_EXIT_USAGE;
                 goto out;
         }
         code = o.what ? print_capture(dir, &r, &o) : describe_run(&r);
 out:
+        /* What was printed must have reached stdout (a full disk, /dev/full). */
+        if (textout_check(stdout, "standard output") < 0 && code == BL_EXIT_OK)
+                code = BL_EXIT_FAIL;
         session_run_free(&r);
         session_free(s);
         free(dir);

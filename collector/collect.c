@@ -55,6 +55,8 @@ static void emit(struct collect *c, const struct collect_event *ev)
 }
 
 static void vsay(struct collect *c, enum collect_event_kind kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void vsay(struct collect *c, enum collect_event_kind kind, const char *fmt, va_list ap)
 {
         struct collect_event ev = {.kind = kind, .failures = c->failures};
         char *msg;
@@ -215,23 +217,40 @@ static int attempt_from(const struct runner_result *r, unsigned k, const char *a
         return attempt_outcome(r, a);
 }
 
-static int save_captures(const char *dir, unsigned run, const char *suffix,
+/* An ERROR event naming the file of run that could not be written. */
+static void say_write_error(struct collect *c, unsigned run, const char *suffix, int err)
+{
+        char *path = NULL;
+
+        if (session_run_path(c->dir, run, suffix, &path) < 0)
+                path = NULL;
+        say_error(c, "cannot write run %u: '%s': %s", run, path ? path : c->dir, strerror(-err));
+        free(path);
+}
+
+/* Write the three captures of attempt suffix ("" or ".aK") of run.
+ * Returns 0 or -errno (an ERROR event named the file). */
+static int save_captures(struct collect *c, unsigned run, const char *suffix,
                          const struct runner_result *r)
 {
+        const struct {
+                const char *ext;
+                const struct sbuf *data;
+        } caps[] = {
+            {".console", &r->console}, {".serial", &r->serial}, {".qemu.log", &r->qemu_log}};
         char s[32];
-        int ret;
 
-        snprintf(s, sizeof(s), "%s.console", suffix);
-        ret = session_write_capture(dir, run, s, r->console.buf, r->console.len);
-        if (ret == 0) {
-                snprintf(s, sizeof(s), "%s.serial", suffix);
-                ret = session_write_capture(dir, run, s, r->serial.buf, r->serial.len);
+        for (size_t i = 0; i < UTIL_ARRAY_SIZE(caps); i++) {
+                int ret;
+
+                snprintf(s, sizeof(s), "%s%s", suffix, caps[i].ext);
+                ret = session_write_capture(c->dir, run, s, caps[i].data->buf, caps[i].data->len);
+                if (ret < 0) {
+                        say_write_error(c, run, s, ret);
+                        return ret;
+                }
         }
-        if (ret == 0) {
-                snprintf(s, sizeof(s), "%s.qemu.log", suffix);
-                ret = session_write_capture(dir, run, s, r->qemu_log.buf, r->qemu_log.len);
-        }
-        return ret;
+        return 0;
 }
 
 static void config_for(const struct collect *c, const struct variant_cfg *v, struct qemu_config *q)
@@ -279,13 +298,11 @@ static enum run_outcome boot_attempt(struct collect *c, struct session_run *rec,
         if (!*last)
                 snprintf(suffix, sizeof(suffix), ".a%u", k);
         snprintf(prefix, sizeof(prefix), "%04u%s", rec->run, suffix);
-        ret = save_captures(c->dir, rec->run, suffix, &r);
-        if (ret == 0) {
-                rec->nattempts++;
-                ret = attempt_from(&r, k, c->accel, prefix, &rec->attempts[k - 1]);
-        }
-        if (ret < 0) {
-                say_error(c, "cannot write run %u in '%s': %s", rec->run, c->dir, strerror(-ret));
+        if (save_captures(c, rec->run, suffix, &r) < 0)
+                goto out;
+        rec->nattempts++;
+        if (attempt_from(&r, k, c->accel, prefix, &rec->attempts[k - 1]) < 0) {
+                say_error(c, "out of memory");
                 goto out;
         }
         if (r.verdict != SESSION_OK) {
@@ -336,7 +353,7 @@ static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool 
                 rec->boot_ns = final->host.dump_begin - final->host.spawn;
         ret = session_run_write(c->dir, rec);
         if (ret < 0) {
-                say_error(c, "cannot write run %u in '%s': %s", run, c->dir, strerror(-ret));
+                say_write_error(c, run, ".json", ret);
                 return RUN_HOST_ERROR;
         }
         return RUN_RECORDED;
@@ -378,12 +395,45 @@ static int check_kernel(struct collect *c, const char *path)
         return 0;
 }
 
-/* Before anything is booted or written: o->out holds no session yet and
- * every kernel and initrd can be read. Returns 0 or -EINVAL. */
+/* The settings are in the ranges the command line and session.json
+ * share, and the plan's run numbers fit. Returns 0 or -EINVAL. */
+static int check_settings(struct collect *c, const struct collect_opts *o, size_t nsv)
+{
+        const uint64_t v[SESSION_NSETTINGS] = {
+            [SESSION_SET_RUNS] = o->runs,
+            [SESSION_SET_WARMUP] = o->warmup,
+            [SESSION_SET_TIMEOUT_S] = o->timeout_s,
+            [SESSION_SET_RETRIES] = o->retries,
+        };
+
+        for (int i = 0; i < SESSION_NSETTINGS; i++) {
+                const struct session_setting_range *r = &session_setting_ranges[i];
+
+                if (session_setting_check((enum session_setting)i, v[i]) < 0) {
+                        say_error(c, "%s: %llu is not a number from %llu to %llu", r->option,
+                                  (unsigned long long)v[i], (unsigned long long)r->min,
+                                  (unsigned long long)r->max);
+                        return -EINVAL;
+                }
+        }
+        if (nsv > UINT32_MAX / (o->runs + o->warmup)) {
+                say_error(c, "%zu variants of %llu runs each are too many runs", nsv,
+                          (unsigned long long)(o->runs + o->warmup));
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* Before anything is booted or written: the settings are in range, o->out
+ * holds no session yet and every kernel and initrd can be read. Returns 0
+ * or -EINVAL. */
 static int preflight(struct collect *c, const struct collect_opts *o,
                      const struct session_variant *sv, size_t nsv)
 {
         char *p;
+
+        if (check_settings(c, o, nsv) < 0)
+                return -EINVAL;
 
         if (asprintf(&p, "%s/session.json", o->out) >= 0) {
                 bool exists = access(p, F_OK) == 0;
@@ -410,26 +460,29 @@ static int preflight(struct collect *c, const struct collect_opts *o,
         return 0;
 }
 
-/* Find QEMU into c->qemu: want, else $BOOTLENS_QEMU, else the default;
- * on resume, the binary the session used unless $BOOTLENS_QEMU is set.
- * Returns 0 or -EINVAL. */
-static int find_qemu(struct collect *c, const char *want, bool resume, const char *stored)
+/* Find QEMU into c->qemu: want, else $BOOTLENS_QEMU, else the default,
+ * on resume too: a path read from a session is never run (the session may
+ * come from someone else). stored (NULL: a new session) is the binary the
+ * session recorded; a different one is noted. Returns 0 or -EINVAL. */
+static int find_qemu(struct collect *c, const char *want, const char *stored)
 {
-        const char *env = getenv("BOOTLENS_QEMU"), *shown;
-        int ret = qemu_find(want ? want : (env ? NULL : stored), &c->qemu);
+        const char *env = getenv("BOOTLENS_QEMU");
+        int ret = qemu_find(want, &c->qemu);
 
-        if (ret == 0)
-                return 0;
-        if (want)
-                shown = want;
-        else if (resume)
-                shown = stored ? stored : QEMU_DEFAULT_BINARY;
-        else
-                shown = env && *env ? env : QEMU_DEFAULT_BINARY;
-        say_error(c,
-                  "cannot find QEMU '%s': %s (install the Debian package %s, or give --qemu PATH)",
-                  shown, strerror(-ret), QEMU_DEBIAN_PACKAGE);
-        return -EINVAL;
+        if (ret < 0) {
+                say_error(c,
+                          "cannot find QEMU '%s': %s (install the Debian package %s, or give "
+                          "--qemu PATH)",
+                          want          ? want
+                          : env && *env ? env
+                                        : QEMU_DEFAULT_BINARY,
+                          strerror(-ret), QEMU_DEBIAN_PACKAGE);
+                return -EINVAL;
+        }
+        if (stored && strcmp(stored, c->qemu) != 0)
+                say(c, COLLECT_EV_NOTE, "resuming with QEMU '%s'; the session recorded '%s'",
+                    c->qemu, stored);
+        return 0;
 }
 
 static void free_variant_cfgs(struct collect *c)
@@ -848,7 +901,8 @@ static int write_session(struct collect *c, const struct collect_opts *o, const 
         }
         ret = session_create(o->out, &m.info);
         if (ret < 0)
-                say_error(c, "cannot create session '%s': %s", o->out, strerror(-ret));
+                say_error(c, "cannot create session '%s': '%s/session.json': %s", o->out, o->out,
+                          strerror(-ret));
         goto out;
 out_nomem:
         say_error(c, "out of memory");
@@ -873,7 +927,7 @@ static int new_session(struct collect *c, const struct collect_opts *o)
 
         ret = preflight(c, o, sv, nsv);
         if (ret == 0)
-                ret = find_qemu(c, o->qemu, false, NULL);
+                ret = find_qemu(c, o->qemu, NULL);
         if (ret < 0)
                 return ret;
         ret = qemu_version(c->qemu, &version);
@@ -962,6 +1016,7 @@ static int check_unchanged(struct collect *c)
 static int resume_session(struct collect *c, const struct collect_opts *o)
 {
         const struct session_info *in;
+        enum qemu_accel accel;
         char err[512] = "";
         int ret;
 
@@ -978,12 +1033,19 @@ static int resume_session(struct collect *c, const struct collect_opts *o)
                 say_error(c, "'%s/session.json': no host.accel", o->out);
                 return -EINVAL;
         }
-        c->accel = in->host.accel;
-        c->timeout_ns = in->settings.timeout_s * 1000000000ull;
-        if (!c->timeout_ns)
-                c->timeout_ns = COLLECT_DEFAULT_TIMEOUT_S * 1000000000ull;
+        if (qemu_accel_parse(in->host.accel, &accel) < 0 || accel == QEMU_ACCEL_AUTO) {
+                say_error(c, "'%s/session.json': host.accel is not one of kvm, hvf, nvmm, tcg",
+                          o->out);
+                return -EINVAL;
+        }
+        c->accel = qemu_accel_name(accel);
+        /* session_open() checked the settings against the command line's
+         * ranges; 0 is "not recorded". */
+        c->timeout_ns =
+            (in->settings.timeout_s ? in->settings.timeout_s : COLLECT_DEFAULT_TIMEOUT_S) *
+            1000000000ull;
         c->retries = (unsigned)in->settings.retries;
-        if (find_qemu(c, o->qemu, true, in->host.qemu_binary) < 0 || variants_from_session(c) < 0)
+        if (find_qemu(c, o->qemu, in->host.qemu_binary) < 0 || variants_from_session(c) < 0)
                 return -EINVAL;
         return check_unchanged(c);
 }
@@ -1029,18 +1091,57 @@ out_nomem:
         return -ENOMEM;
 }
 
-/* A run recorded before (a resume): count it. */
-static void count_recorded(struct collect *c, unsigned run, size_t vi, struct collect_result *res)
+/* Run files outside the plan (e.g. a stray runs/0099.json) are not
+ * runs of this session: say so, once each. */
+static void warn_strays(struct collect *c, unsigned total)
 {
-        struct session_run rec;
+        unsigned *runs = NULL;
+        int n = session_list_strays(c->s, &runs);
 
-        if (session_run_read(c->s, run, &rec, NULL, 0) < 0)
-                return;
-        if (rec.verdict == SESSION_OK)
-                res->variants[vi].ok++;
-        else if (rec.verdict != SESSION_WARMUP)
-                c->failures++;
-        session_run_free(&rec);
+        for (int i = 0; i < n; i++)
+                say(c, COLLECT_EV_WARNING,
+                    "'%s/runs/%04u.json' is not in the plan (runs 1 to %u): ignored", c->dir,
+                    runs[i], total);
+        free(runs);
+}
+
+/* Count what is on disk, not what a loop saw before it stopped: res->done
+ * and each variant's ok runs from the recorded run files (older runs of a
+ * resume and this call's alike); with failures, also c->failures (a
+ * failed run recorded before counts as one). Returns 0, -EINVAL when a
+ * run file is malformed or not the planned run, -ENOMEM (an ERROR event
+ * said which). */
+static int tally(struct collect *c, struct collect_result *res, bool failures)
+{
+        res->done = 0;
+        for (size_t i = 0; i < res->nvariants; i++)
+                res->variants[i].ok = 0;
+        for (unsigned run = 1; run <= res->total; run++) {
+                struct session_run rec;
+                char err[512] = "";
+                size_t vi;
+                bool warmup;
+                int ret;
+
+                if (session_plan(c->s, run, &vi, &warmup) < 0 || !session_run_done(c->s, run))
+                        continue;
+                ret = session_run_read(c->s, run, &rec, err, sizeof(err));
+                if (ret < 0) {
+                        if (ret == -ENOMEM)
+                                say_error(c, "out of memory");
+                        else
+                                say_error(c, "%s (move it away to boot run %u again)",
+                                          err[0] ? err : strerror(-ret), run);
+                        return ret;
+                }
+                res->done++;
+                if (rec.verdict == SESSION_OK)
+                        res->variants[vi].ok++;
+                else if (failures && rec.verdict != SESSION_WARMUP)
+                        c->failures++;
+                session_run_free(&rec);
+        }
+        return 0;
 }
 
 /* Boot every planned run not yet recorded, in order, until one is
@@ -1054,11 +1155,8 @@ static void run_plan(struct collect *c, struct collect_result *res)
 
                 if (session_plan(c->s, run, &vi, &warmup) < 0)
                         continue;
-                if (session_run_done(c->s, run)) {
-                        count_recorded(c, run, vi, res);
-                        res->done++;
-                        continue;
-                }
+                if (session_run_done(c->s, run))
+                        continue; /* counted by tally() */
                 if (c->stop && *c->stop) {
                         res->stopped = true;
                         break;
@@ -1066,10 +1164,7 @@ static void run_plan(struct collect *c, struct collect_result *res)
                 progress(c, COLLECT_EV_RUN_START, run, res->total, c->v[vi].name, NULL);
                 switch (do_run(c, run, vi, warmup, &rec)) {
                 case RUN_RECORDED:
-                        res->done++;
                         res->recorded++;
-                        if (rec.verdict == SESSION_OK)
-                                res->variants[vi].ok++;
                         progress(c, COLLECT_EV_RUN_DONE, run, res->total, c->v[vi].name, &rec);
                         break;
                 case RUN_INTERRUPTED:
@@ -1106,8 +1201,14 @@ int collect_run(const struct collect_opts *o, struct collect_result *res)
         if (ret < 0)
                 goto out;
         res->total = (unsigned)session_planned_runs(c.s);
+        warn_strays(&c, res->total);
+        c.bad_input = true;
+        ret = tally(&c, res, true);
+        if (ret < 0)
+                goto out;
+        c.bad_input = false;
         run_plan(&c, res);
-        ret = 0;
+        ret = tally(&c, res, false);
 out:
         res->bad_input = ret < 0 && c.bad_input;
         if (lock_fd >= 0)

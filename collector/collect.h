@@ -46,8 +46,9 @@ typedef void (*collect_event_fn)(const struct collect_event *ev, void *user);
 
 struct collect_opts {
         const char *out;  /* session directory to create, or to resume (required) */
-        const char *qemu; /* NULL: $BOOTLENS_QEMU, then QEMU_DEFAULT_BINARY (on resume:
-                           * the session's binary unless $BOOTLENS_QEMU is set) */
+        const char *qemu; /* NULL: $BOOTLENS_QEMU, then QEMU_DEFAULT_BINARY, on resume
+                           * too (never a path read from the session; a different
+                           * binary than the one recorded gets a NOTE) */
         bool resume;      /* take every setting below from out/session.json */
 
         /* A new session only. */
@@ -57,8 +58,8 @@ struct collect_opts {
         bool bare_append;   /* append is the whole command line */
         bool interleave;    /* run 1 of each variant, then run 2 ... */
         enum qemu_accel accel;
-        uint64_t runs, warmup, timeout_s, retries;
-        const struct session_variant *variants; /* none: one variant "default" */
+        uint64_t runs, warmup, timeout_s, retries; /* within session_setting_ranges */
+        const struct session_variant *variants;    /* none: one variant "default" */
         size_t nvariants;
         char *const *labels; /* "KEY=VALUE" each */
         size_t nlabels;
@@ -79,7 +80,7 @@ struct collect_variant_result {
 
 struct collect_result {
         unsigned total;    /* planned runs */
-        unsigned done;     /* recorded, now or before a resume */
+        unsigned done;     /* run files on disk, now or before a resume, counted after the loop */
         unsigned recorded; /* recorded by this call */
         bool stopped;      /* *stop ended the loop */
         bool host_error;   /* a run could not be booted or written (an ERROR event said why) */

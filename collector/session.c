@@ -354,6 +354,39 @@ static int rd_strv(struct rd *rd, json_t *o, const char *key, char ***out, size_
         return 0;
 }
 
+/* ---- settings ---- */
+
+const struct session_setting_range session_setting_ranges[SESSION_NSETTINGS] = {
+    [SESSION_SET_RUNS] = {"runs", "-n", 1, 100000},
+    [SESSION_SET_WARMUP] = {"warmup", "--warmup", 0, 100000},
+    [SESSION_SET_TIMEOUT_S] = {"timeout_s", "--timeout", 1, 86400},
+    [SESSION_SET_RETRIES] = {"retries", "--retries", 0, 100},
+};
+
+int session_setting_check(enum session_setting which, uint64_t v)
+{
+        const struct session_setting_range *r = &session_setting_ranges[which];
+
+        return v >= r->min && v <= r->max ? 0 : -ERANGE;
+}
+
+/* o[key]: absent, null or 0 is 0 (not recorded: a writer that was given
+ * no settings writes 0); otherwise it is in the setting's range. */
+static int rd_setting(struct rd *rd, json_t *o, enum session_setting which, uint64_t *out)
+{
+        const struct session_setting_range *r = &session_setting_ranges[which];
+        char want[64];
+        int ret = rd_u64(rd, o, r->key, false, out);
+
+        if (ret < 0)
+                return ret;
+        if (*out == 0 || session_setting_check(which, *out) == 0)
+                return 0;
+        snprintf(want, sizeof(want), "a number from %llu to %llu, as %s takes",
+                 (unsigned long long)r->min, (unsigned long long)r->max, r->option);
+        return rd_bad(rd, r->key, json_object_get(o, r->key), want);
+}
+
 /* ---- reading session.json ---- */
 
 static int read_file_ref(struct rd *rd, json_t *o, const char *key, struct session_file *f)
@@ -409,10 +442,10 @@ static int read_settings(struct session *s, struct rd *rd)
         if (ret < 0 || !o)
                 return ret;
         snprintf(rd->where, sizeof(rd->where), "settings");
-        if ((ret = rd_u64(rd, o, "runs", false, &st->runs)) < 0 ||
-            (ret = rd_u64(rd, o, "warmup", false, &st->warmup)) < 0 ||
-            (ret = rd_u64(rd, o, "timeout_s", false, &st->timeout_s)) < 0 ||
-            (ret = rd_u64(rd, o, "retries", false, &st->retries)) < 0 ||
+        if ((ret = rd_setting(rd, o, SESSION_SET_RUNS, &st->runs)) < 0 ||
+            (ret = rd_setting(rd, o, SESSION_SET_WARMUP, &st->warmup)) < 0 ||
+            (ret = rd_setting(rd, o, SESSION_SET_TIMEOUT_S, &st->timeout_s)) < 0 ||
+            (ret = rd_setting(rd, o, SESSION_SET_RETRIES, &st->retries)) < 0 ||
             (ret = rd_bool(rd, o, "interleave", &st->interleave)) < 0 ||
             (ret = rd_str(rd, o, "append", false, &st->append)) < 0 ||
             (ret = rd_bool(rd, o, "bare_append", &st->bare_append)) < 0 ||
@@ -473,6 +506,19 @@ static int read_variants(struct session *s, struct rd *rd)
                         return -EINVAL;
                 }
                 v->name = json_string_value(json_object_get(o, "name"));
+                if (!valid_name(v->name)) {
+                        set_err(rd->err, rd->errsize,
+                                "'%s': variant %zu: the name must be 1-63 of A-Z a-z 0-9 . _ -",
+                                rd->path, i);
+                        return -EINVAL;
+                }
+                for (size_t k = 0; k < i; k++) {
+                        if (strcmp(s->variants[k].name, v->name) == 0) {
+                                set_err(rd->err, rd->errsize, "'%s': variant '%s' is given twice",
+                                        rd->path, v->name);
+                                return -EINVAL;
+                        }
+                }
                 ret = read_file_ref(rd, o, "kernel", &v->kernel);
                 if (ret == 0)
                         ret = read_file_ref(rd, o, "initrd", &v->initrd);
@@ -494,6 +540,7 @@ static int read_plan(struct session *s, struct rd *rd)
 {
         json_t *a = json_object_get(s->meta, "plan");
         size_t n = json_array_size(a);
+        int ret;
 
         if (!json_is_array(a)) {
                 set_err(rd->err, rd->errsize, "'%s': no variants or no plan", rd->path);
@@ -510,14 +557,47 @@ static int read_plan(struct session *s, struct rd *rd)
                 int v =
                     json_is_string(vi) ? session_variant_index(s, json_string_value(vi)) : -ENOENT;
 
-                if (v < 0 || json_integer_value(json_object_get(p, "run")) != (json_int_t)(i + 1)) {
+                if (v < 0 || json_integer_value(json_object_get(p, "run")) != (json_int_t)(i + 1) ||
+                    i >= UINT32_MAX) {
                         set_err(rd->err, rd->errsize, "'%s': plan entry %zu is malformed", rd->path,
                                 i + 1);
                         return -EINVAL;
                 }
+                snprintf(rd->where, sizeof(rd->where), "plan[%zu]", i);
                 s->plan[i].run = (unsigned)(i + 1);
                 s->plan[i].variant = (size_t)v;
-                s->plan[i].warmup = json_is_true(json_object_get(p, "warmup"));
+                ret = rd_bool(rd, p, "warmup", &s->plan[i].warmup);
+                if (ret < 0)
+                        return ret;
+        }
+        return 0;
+}
+
+/* With settings recorded, the plan holds runs + warmup runs of each
+ * variant, warmup of them warm-ups. */
+static int check_plan(const struct session *s, struct rd *rd)
+{
+        const struct session_settings *st = &s->info.settings;
+
+        if (!st->runs)
+                return 0;
+        for (size_t v = 0; v < s->info.nvariants; v++) {
+                uint64_t n = 0, w = 0;
+
+                for (size_t i = 0; i < s->info.nplan; i++) {
+                        n += s->info.plan[i].variant == v;
+                        w += s->info.plan[i].variant == v && s->info.plan[i].warmup;
+                }
+                if (n != st->runs + st->warmup || w != st->warmup) {
+                        set_err(rd->err, rd->errsize,
+                                "'%s': the plan holds %llu runs (%llu warm-ups) of variant '%s', "
+                                "settings say %llu (%llu)",
+                                rd->path, (unsigned long long)n, (unsigned long long)w,
+                                s->info.variants[v].name,
+                                (unsigned long long)(st->runs + st->warmup),
+                                (unsigned long long)st->warmup);
+                        return -EINVAL;
+                }
         }
         return 0;
 }
@@ -551,6 +631,8 @@ static int read_info(struct session *s, struct rd *rd)
         if ((ret = read_host(rd, s->meta, &in->host)) < 0 || (ret = read_settings(s, rd)) < 0)
                 return ret;
         rd->where[0] = '\0';
+        if ((ret = check_plan(s, rd)) < 0)
+                return ret;
         return read_labels(s, rd);
 }
 
@@ -696,7 +778,9 @@ static int cmp_unsigned(const void *a, const void *b)
         return (x > y) - (x < y);
 }
 
-int session_list_runs(const struct session *s, unsigned **runs)
+/* Run files in runs/, ascending: those in the plan, or (strays) those
+ * outside it. */
+static int list_runs(const struct session *s, bool strays, unsigned **runs)
 {
         unsigned *a = NULL;
         size_t n = 0, cap = 0;
@@ -728,6 +812,8 @@ int session_list_runs(const struct session *s, unsigned **runs)
                 num[digits] = '\0';
                 if (util_parse_u64(num, 10, &v) < 0 || v == 0 || v > UINT32_MAX)
                         continue;
+                if ((v <= s->info.nplan) == strays)
+                        continue;
                 if (n == cap) {
                         unsigned *b = realloc(a, (cap ? cap * 2 : 64) * sizeof(*a));
 
@@ -746,6 +832,16 @@ int session_list_runs(const struct session *s, unsigned **runs)
                 qsort(a, n, sizeof(*a), cmp_unsigned);
         *runs = a;
         return (int)n;
+}
+
+int session_list_runs(const struct session *s, unsigned **runs)
+{
+        return list_runs(s, false, runs);
+}
+
+int session_list_strays(const struct session *s, unsigned **runs)
+{
+        return list_runs(s, true, runs);
 }
 
 /* ---- reading runs/NNNN.json ---- */
@@ -829,7 +925,7 @@ static int read_marks(struct rd *rd, json_t *a, struct session_attempt *at)
         for (size_t i = 0; i < json_array_size(ml) && ret == 0; i++) {
                 struct session_mark *m = &at->marks[i];
                 json_t *o = json_array_get(ml, i);
-                uint64_t off;
+                uint64_t off = 0;
 
                 at->nmarks++;
                 snprintf(rd->where + len, sizeof(rd->where) - len, ".marks[%zu]", i);
@@ -855,7 +951,7 @@ static int read_marks(struct rd *rd, json_t *a, struct session_attempt *at)
 static int read_dump(struct rd *rd, json_t *a, struct session_attempt *at)
 {
         const char *crc;
-        uint64_t v;
+        uint64_t v = 0;
         json_t *o;
         int ret = rd_obj(rd, a, "dump", &o);
 
@@ -938,7 +1034,7 @@ static int read_attempt(struct rd *rd, json_t *a, struct session_attempt *at)
             (ret = rd_dup(rd, a, "accel", false, NULL, &at->accel)) < 0 ||
             (ret = rd_obj(rd, a, "files", &files)) < 0)
                 return ret;
-        at->attempt = (unsigned)n;
+        at->attempt = n <= UINT_MAX ? (unsigned)n : UINT_MAX;
         strncat(rd->where, ".files", sizeof(rd->where) - strlen(rd->where) - 1);
         if ((ret = rd_dup(rd, files, "console", false, NULL, &at->console_file)) == 0 &&
             (ret = rd_dup(rd, files, "serial", false, NULL, &at->serial_file)) == 0)
@@ -997,6 +1093,33 @@ static int read_run(struct rd *rd, json_t *j, struct session_run *r)
                 ret = read_attempt(rd, json_array_get(attempts, i), &r->attempts[i]);
                 if (ret < 0)
                         return ret;
+                if (r->attempts[i].attempt == 0) /* not recorded: its place */
+                        r->attempts[i].attempt = (unsigned)(i + 1);
+                if (r->attempts[i].attempt != i + 1)
+                        return rd_bad(rd, "attempt",
+                                      json_object_get(json_array_get(attempts, i), "attempt"),
+                                      "its place in attempts (1, 2 ...)");
+        }
+        return 0;
+}
+
+/* r, read from run's file, is the run the plan has there. */
+static int check_run_planned(const struct session *s, struct rd *rd, unsigned run,
+                             const struct session_run *r)
+{
+        const struct session_plan_entry *p = &s->info.plan[run - 1];
+        const char *name = s->info.variants[p->variant].name;
+
+        rd->where[0] = '\0';
+        if (r->run != run) {
+                set_err(rd->err, rd->errsize, "'%s': run is %u, its file name says %u", rd->path,
+                        r->run, run);
+                return -EINVAL;
+        }
+        if (strcmp(r->variant, name) != 0) {
+                set_err(rd->err, rd->errsize, "'%s': run %u is of variant '%s', the plan says '%s'",
+                        rd->path, run, r->variant, name);
+                return -EINVAL;
         }
         return 0;
 }
@@ -1020,6 +1143,12 @@ int session_run_read(const struct session *s, unsigned run, struct session_run *
                 free(path);
                 return ret;
         }
+        if (run == 0 || run > s->info.nplan) {
+                set_err(err, errsize, "'%s': run %u is not in the plan (runs 1 to %zu)", path, run,
+                        s->info.nplan);
+                free(path);
+                return -EINVAL;
+        }
         j = json_load_file(path, 0, &je);
         if (!j) {
                 set_err(err, errsize, "%s:%d: %s", path, je.line, je.text);
@@ -1027,6 +1156,8 @@ int session_run_read(const struct session *s, unsigned run, struct session_run *
                 return load_error(&je);
         }
         ret = read_run(&rd, j, out);
+        if (ret == 0)
+                ret = check_run_planned(s, &rd, run, out);
         json_decref(j);
         free(path);
         if (ret < 0)
@@ -1285,8 +1416,14 @@ int session_create(const char *dir, const struct session_info *info)
         json_t *j;
         int ret;
 
+        const uint64_t set[SESSION_NSETTINGS] = {info->settings.runs, info->settings.warmup,
+                                                 info->settings.timeout_s, info->settings.retries};
+
         for (size_t i = 0; i < info->nplan; i++)
                 if (info->plan[i].variant >= info->nvariants)
+                        return -EINVAL;
+        for (int i = 0; i < SESSION_NSETTINGS; i++) /* 0: not recorded, as on reading */
+                if (set[i] && session_setting_check((enum session_setting)i, set[i]) < 0)
                         return -EINVAL;
         if (asprintf(&path, "%s/session.json", dir) < 0)
                 return -ENOMEM;
@@ -1499,6 +1636,8 @@ int session_run_write(const char *dir, const struct session_run *r)
         json_t *j;
         int ret;
 
+        if (r->nattempts == 0 || !r->variant)
+                return -EINVAL; /* a run has a variant and at least one attempt */
         j = run_json(&ok, r);
         if (!ok) {
                 json_decref(j);

@@ -89,6 +89,31 @@ struct session_host {
         uint64_t tsc_khz;            /* 0: not measured (null) */
 };
 
+/*
+ * The ranges of collect's numeric settings: its options (-n, --warmup,
+ * --timeout, --retries) and session.json's settings are checked against
+ * this one table, so a session read back holds only what the command line
+ * accepts.
+ */
+enum session_setting {
+        SESSION_SET_RUNS,
+        SESSION_SET_WARMUP,
+        SESSION_SET_TIMEOUT_S,
+        SESSION_SET_RETRIES,
+        SESSION_NSETTINGS,
+};
+
+struct session_setting_range {
+        const char *key;    /* in session.json's "settings" */
+        const char *option; /* collect's option */
+        uint64_t min, max;
+};
+
+extern const struct session_setting_range session_setting_ranges[SESSION_NSETTINGS];
+
+/* Returns 0 when v is in the range of setting which, else -ERANGE. */
+int session_setting_check(enum session_setting which, uint64_t v);
+
 struct session_settings {
         uint64_t runs, warmup, timeout_s, retries;
         bool interleave;
@@ -232,13 +257,21 @@ int session_plan(const struct session *s, unsigned run, size_t *variant, bool *w
 int session_run_path(const char *dir, unsigned run, const char *suffix, char **path);
 /* Whether run's JSON exists (the run was recorded). */
 bool session_run_done(const struct session *s, unsigned run);
-/* Recorded runs, ascending (*runs malloc'd). Returns the count or -errno. */
+/* Recorded runs of the plan (runs/NNNN.json present, NNNN in 1..planned),
+ * ascending (*runs malloc'd). Returns the count or -errno. */
 int session_list_runs(const struct session *s, unsigned **runs);
+/* Run files outside the plan (e.g. a stray runs/0099.json in a session of
+ * ten runs): never runs of the session, session_run_read() refuses them;
+ * listed so that a command can warn. Like session_list_runs(). */
+int session_list_strays(const struct session *s, unsigned **runs);
 /* Read runs/NNNN.json into *out (session_run_free() it; on error there is
  * nothing to free). Returns 0, -ENOENT when the run was not recorded,
- * -EINVAL when malformed (bad JSON, schema_version or kind, a missing
- * run, variant, verdict or attempt, a field of the wrong type: err, if
- * not NULL, says which and where), -ENOMEM. */
+ * -EINVAL when malformed or not the planned run (bad JSON, schema_version
+ * or kind; a missing run, variant, verdict or attempt; a field of the
+ * wrong type or a negative number; a run outside the plan, a run number
+ * other than its file name's, a variant other than the plan's,
+ * attempts numbered other than 1, 2 ...: err, if not NULL, says which and where),
+ * -ENOMEM. */
 int session_run_read(const struct session *s, unsigned run, struct session_run *out, char *err,
                      size_t errsize);
 void session_run_free(struct session_run *r); /* accepts NULL and a zeroed run */
@@ -252,8 +285,8 @@ int session_split_ref(const char *ref, char **dir, char **variant);
 
 /* Create DIR and DIR/runs and write info as DIR/session.json. Returns 0,
  * -EEXIST when DIR already holds a session, -EINVAL when a plan entry
- * names no variant, -ENOMEM (also for a string that is not UTF-8) or
- * -errno; on failure no session.json is written. */
+ * names no variant or a setting is outside session_setting_ranges, -ENOMEM (also for a string that
+ * is not UTF-8) or -errno; on failure no session.json is written. */
 int session_create(const char *dir, const struct session_info *info);
 /* Take DIR/.lock (flock) so that one collector works on a session at a
  * time; *fd holds it until closed. Returns 0, -EBUSY, -errno. */
@@ -267,7 +300,7 @@ int session_write_capture(const char *dir, unsigned run, const char *suffix, con
 /* Write r as runs/NNNN.json (NNNN: r->run) whole: from then on the run
  * counts as recorded. Every field is written; on any failure (-ENOMEM,
  * also for a string that is not UTF-8, or -errno) nothing is: a run file
- * is whole or absent. */
+ * is whole or absent. A run without a variant or an attempt is -EINVAL. */
 int session_run_write(const char *dir, const struct session_run *r);
 
 /* ---- helpers ---- */

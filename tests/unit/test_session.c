@@ -556,6 +556,100 @@ static void test_session_sha256_and_id(void **state)
         assert_int_equal(id[16], '-');
 }
 
+/* A session.json written with settings out of the command line's ranges
+ * (hand-edited, or from another tool) is refused at reading, naming the
+ * field; session_create() refuses to write one. */
+static void test_session_open_checks_settings_against_the_option_ranges(void **state)
+{
+        static const struct {
+                const char *settings, *why; /* why: NULL for settings that read */
+        } cases[] = {
+            {"{\"runs\": 1, \"warmup\": 1, \"timeout_s\": 30, \"retries\": 2}", NULL},
+            {"{\"runs\": 3, \"retries\": 4294967295}",
+             "settings.retries is not a number from 0 to 100, as --retries takes"},
+            {"{\"timeout_s\": -1}", "settings.timeout_s is not a non-negative integer"},
+            {"{\"timeout_s\": 18446744074}", "settings.timeout_s is not a number from 1 to 86400"},
+            {"{\"runs\": 100001}", "settings.runs is not a number from 1 to 100000"},
+            {"{\"warmup\": 100001}", "settings.warmup is not a number from 0 to 100000"},
+            {"{\"runs\": 1}", "the plan holds 2 runs (1 warm-ups) of variant 'a', settings say 1"},
+        };
+        struct session_info meta = sample_meta();
+        struct session *s = NULL;
+        char sdir[128], path[160], err[256], *text;
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                snprintf(sdir, sizeof(sdir), "%s/set%zu", dir, i);
+                assert_int_equal(
+                    asprintf(&text,
+                             "{\"schema_version\": 1, \"kind\": \"bootlens-session\", "
+                             "\"settings\": %s, \"variants\": [{\"name\": \"a\", "
+                             "\"kernel\": {\"path\": \"/k\"}}], \"plan\": [{\"run\": 1, "
+                             "\"variant\": \"a\", \"warmup\": true}, {\"run\": 2, "
+                             "\"variant\": \"a\", \"warmup\": false}]}",
+                             cases[i].settings) > 0,
+                    1);
+                assert_int_equal(util_mkdir_p(sdir, 0755), 0);
+                snprintf(path, sizeof(path), "%s/session.json", sdir);
+                assert_int_equal(util_write_file_atomic(path, text, strlen(text)), 0);
+                free(text);
+                err[0] = '\0';
+                if (!cases[i].why) {
+                        if (session_open(sdir, &s, err, sizeof(err)) < 0)
+                                fail_msg("case %zu: %s", i, err);
+                        session_free(s);
+                        continue;
+                }
+                assert_int_equal(session_open(sdir, &s, err, sizeof(err)), -EINVAL);
+                if (!strstr(err, cases[i].why))
+                        fail_msg("case %zu: '%s' does not say '%s'", i, err, cases[i].why);
+        }
+        snprintf(sdir, sizeof(sdir), "%s/set-write", dir);
+        meta.settings.retries = 101;
+        assert_int_equal(session_create(sdir, &meta), -EINVAL);
+        snprintf(path, sizeof(path), "%s/session.json", sdir);
+        assert_int_equal(access(path, F_OK), -1);
+}
+
+/* A run is read only as the run the plan has under its file name; a run
+ * with no attempt is never written. */
+static void test_session_run_must_be_the_planned_run(void **state)
+{
+        struct session_info meta = sample_meta();
+        struct session *s = NULL;
+        struct session_run run, back;
+        struct session_attempt a[2];
+        struct session_mark m[2];
+        char sdir[128], err[256], *path, *path1;
+
+        snprintf(sdir, sizeof(sdir), "%s/planned", dir);
+        assert_int_equal(session_create(sdir, &meta), 0);
+        assert_int_equal(session_open(sdir, &s, NULL, 0), 0);
+        sample_run(&run, a, m); /* run 2, variant a */
+        run.nattempts = 0;
+        assert_int_equal(session_run_write(sdir, &run), -EINVAL);
+        assert_false(session_run_done(s, 2));
+        sample_run(&run, a, m);
+        run.run = 4; /* outside the plan (3 runs) */
+        assert_int_equal(session_run_write(sdir, &run), 0);
+        assert_int_equal(session_run_read(s, 4, &back, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "run 4 is not in the plan (runs 1 to 3)"));
+        run.run = 3; /* the plan's run 3 is of variant b */
+        assert_int_equal(session_run_write(sdir, &run), 0);
+        assert_int_equal(session_run_read(s, 3, &back, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "run 3 is of variant 'a', the plan says 'b'"));
+        /* run 2's content under run 1's name */
+        run.run = 2;
+        assert_int_equal(session_run_write(sdir, &run), 0);
+        assert_int_equal(session_run_path(sdir, 2, ".json", &path), 0);
+        assert_int_equal(session_run_path(sdir, 1, ".json", &path1), 0);
+        assert_int_equal(rename(path, path1), 0);
+        free(path);
+        free(path1);
+        assert_int_equal(session_run_read(s, 1, &back, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "run is 2, its file name says 1"));
+        session_free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -572,6 +666,8 @@ int main(void)
             cmocka_unit_test(test_session_lock_is_exclusive),
             cmocka_unit_test(test_session_split_ref),
             cmocka_unit_test(test_session_sha256_and_id),
+            cmocka_unit_test(test_session_open_checks_settings_against_the_option_ranges),
+            cmocka_unit_test(test_session_run_must_be_the_planned_run),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
