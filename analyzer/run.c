@@ -125,8 +125,12 @@ int run_finish(struct run *r, const struct run_options *o, const struct run_host
         if (rc < 0)
                 return rc;
         if (r->kind == RUN_LINUX) {
-                if (r->has_host)
+                if (r->has_host) {
                         stitch_compute(&r->dmesg, &r->host, &r->stitch);
+                        rc = stitch_warn(&r->stitch, &r->trace, r->trace.begin_marker_line);
+                        if (rc < 0)
+                                return rc;
+                }
                 rc = stitch_set_points(r->phases, &r->dmesg, r->has_host ? &r->stitch : NULL);
                 if (rc == 0)
                         rc = umarks_collect(&r->trace, r->has_host ? host->marks : NULL,

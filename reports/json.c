@@ -230,7 +230,10 @@ static void phases_arr(struct jsonw *w, const struct run *r)
                 if (p->available)
                         put_time(w, t, "duration", (uint64_t)p->end - (uint64_t)p->start);
                 if (!p->available) {
-                        kstr(w, "why", p->inverted ? "ends before it starts" : "missing boundary");
+                        kstr(w, "why",
+                             p->inverted ? "ends before it starts"
+                             : p->why    ? p->why
+                                         : "missing boundary");
                         kstr(w, "missing", p->missing);
                 }
                 jsonw_obj_end(w);
@@ -316,6 +319,9 @@ static void stitch_obj(struct jsonw *w, const struct run *r)
         kuint(w, "exit_ns", s->exit_ns);
         kint_or_null(w, "tsc0_ns", s->has_tsc0, s->tsc0_ns);
         kint(w, "printk0_ns", s->printk0_ns);
+        kstr(w, "tsc0_why", s->tsc0_why[0] ? s->tsc0_why : NULL);
+        kstr(w, "printk0_why", s->printk0_why[0] ? s->printk0_why : NULL);
+        kstr(w, "exit_why", s->exit_why[0] ? s->exit_why : NULL);
         jsonw_key(w, "guest_tsc_s");
         jsonw_real(w, s->guest_s);
         kint_or_null(w, "lag_ns", s->has_lag, s->lag_ns);

@@ -131,6 +131,8 @@ static void write_phases(FILE *out, const struct run *r, enum report_unit u)
                             fmt_pct(b2, sizeof(b2), (uint64_t)p->end - (uint64_t)p->start, span));
                 else if (p->inverted)
                         fprintf(out, "%14s %7s  unavailable: ends before it starts\n", "-", "-");
+                else if (p->why)
+                        fprintf(out, "%14s %7s  unavailable: %s\n", "-", "-", p->why);
                 else
                         fprintf(out, "%14s %7s  unavailable: no %s\n", "-", "-", p->missing);
         }
@@ -406,6 +408,12 @@ static void write_clocks(FILE *out, const struct run *r, enum report_unit u)
                         fprintf(out, "; first console byte at %s %s",
                                 fmt_ns(b1, sizeof(b1), (int64_t)s->first_byte_ns, u), un);
                 fprintf(out, "\n");
+                if (s->tsc0_why[0])
+                        fprintf(out, "        %s\n", s->tsc0_why);
+                if (s->printk0_why[0])
+                        fprintf(out, "        %s\n", s->printk0_why);
+                if (s->exit_why[0])
+                        fprintf(out, "        %s\n", s->exit_why);
                 if (s->has_tsc0)
                         fprintf(out,
                                 "        uncertainty: console latency, 0 to %s %s (guest times "
