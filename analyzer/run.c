@@ -2,11 +2,14 @@
 #include "analyzer/run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyzer/fgraph.h"
 #include "base/sbuf.h"
+#include "base/util.h"
 #include "guest/framing.h"
 
 /* A Linux kernel log (a dump with os=linux, a function_graph trace, or
@@ -169,6 +172,68 @@ void run_free(struct run *r)
         ev_trace_free(&r->trace);
         free(r->buf);
         memset(r, 0, sizeof(*r));
+}
+
+uint64_t run_input_limit(void)
+{
+        const char *env = getenv(RUN_INPUT_MAX_ENV);
+        uint64_t v;
+
+        if (env && util_parse_u64(env, 10, &v) == 0 && v > 0)
+                return v;
+        return RUN_INPUT_MAX_DEFAULT;
+}
+
+/* fd to its end, at most max bytes: -EFBIG beyond (base/util.h's
+ * util_read_fd_max() once the base has it). */
+static int read_bounded(int fd, uint64_t max, char **buf, size_t *len)
+{
+        struct sbuf sb = SBUF_INIT;
+        int rc = 0;
+
+        if (max > SIZE_MAX - 2)
+                max = SIZE_MAX - 2;
+        for (;;) {
+                size_t want;
+                ssize_t n;
+
+                rc = sbuf_grow(&sb, 65536);
+                if (rc < 0)
+                        goto out_release;
+                want = sb.cap - sb.len - 1;
+                if (want > max + 1 - sb.len) /* max + 1 at most: enough to tell "too big" */
+                        want = max + 1 - sb.len;
+                n = util_read_full(fd, sb.buf + sb.len, want);
+                if (n < 0) {
+                        rc = (int)n;
+                        goto out_release;
+                }
+                if (n == 0)
+                        break;
+                sb.len += (size_t)n;
+                sb.buf[sb.len] = '\0';
+                if (sb.len > max) {
+                        rc = -EFBIG;
+                        goto out_release;
+                }
+        }
+        *len = sb.len;
+        *buf = sbuf_detach(&sb, NULL);
+out_release:
+        sbuf_release(&sb);
+        return rc;
+}
+
+int run_read_input(const char *path, char **buf, size_t *len, bool *opened)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+        *opened = fd >= 0;
+        if (fd < 0)
+                return -errno;
+        rc = read_bounded(fd, run_input_limit(), buf, len);
+        close(fd);
+        return rc;
 }
 
 bool run_total_ns(const struct run *r, uint64_t *ns)

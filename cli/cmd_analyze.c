@@ -176,13 +176,14 @@ static int load_phase_map(struct analyze_opts *o)
 {
         struct phases *ph;
         char *err = NULL;
+        bool opened;
         int rc;
 
         if (!o->phase_map_path)
                 return 0;
-        rc = util_read_file(o->phase_map_path, &o->phase_map, &o->phase_map_len);
+        rc = run_read_input(o->phase_map_path, &o->phase_map, &o->phase_map_len, &opened);
         if (rc < 0) {
-                bl_error("cannot open '%s': %s", o->phase_map_path, strerror(-rc));
+                analyze_input_error(o->phase_map_path, rc, opened);
                 return rc;
         }
         ph = phases_new();
@@ -244,11 +245,12 @@ static int analyze_file(struct run_state *st, const char *path)
         struct run r = {0};
         char *buf = NULL, *msg = NULL;
         size_t len;
+        bool opened;
         int err;
 
-        err = util_read_file(path, &buf, &len);
+        err = run_read_input(path, &buf, &len, &opened);
         if (err < 0) {
-                bl_error("cannot open '%s': %s", path, strerror(-err));
+                analyze_input_error(path, err, opened);
                 return BL_EXIT_USAGE;
         }
         err = run_analyse(&r, path, buf, len, &st->ro, NULL, &msg);
