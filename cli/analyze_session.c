@@ -54,7 +54,8 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
                 goto out;
         }
         if (err < 0) {
-                bl_error("cannot write the report: %s", strerror(-err));
+                bl_error("cannot write the report to standard output: %s", strerror(-err));
+                o->output_failed = true;
                 goto out;
         }
         if (!rs.nanalysed) {

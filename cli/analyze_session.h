@@ -23,6 +23,7 @@ struct analyze_session_opts {
         struct folded *folded;               /* not NULL: add each run's stacks here */
         size_t nwarnings;                    /* out: warnings over every analysed run */
         size_t nok;                          /* out: ok runs analysed */
+        bool output_failed;                  /* out: writing the report failed (said) */
 };
 
 /* Analyse the session ref and print the report on stdout (errors on

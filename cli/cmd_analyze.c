@@ -207,6 +207,7 @@ struct run_state {
         bool said_no_freq;
         size_t nfiles_done;
         size_t nwarnings;
+        bool output_failed; /* a write to stdout failed, and was said */
 };
 
 static void print_warnings(const struct ev_trace *t)
@@ -277,7 +278,9 @@ static int analyze_file(struct run_state *st, const char *path)
         if (err == -ENOMEM)
                 goto out_err;
         if (err < 0) {
-                bl_error("cannot write the report: %s", strerror(-err));
+                bl_error("cannot write the report of '%s' to standard output: %s", path,
+                         strerror(-err));
+                st->output_failed = true;
                 goto out_fail;
         }
         if (r.trace.nwarns) {
@@ -319,6 +322,7 @@ static int analyze_ref(struct run_state *st, const char *ref)
                            st->folded ? "--format table or json lists them"
                                       : "listed in the report");
         st->nwarnings += so.nwarnings;
+        st->output_failed |= so.output_failed;
         if (rc == BL_EXIT_OK)
                 st->nfiles_done++;
         return rc;
@@ -361,15 +365,24 @@ int cmd_analyze(int argc, char **argv)
         if (st.folded) {
                 enum report_unit u = folded_unit_for(st.folded, o.unit);
                 err = folded_write(stdout, st.folded, u);
-                if (err < 0) {
+                if (err < 0 && err != -EIO) {
                         bl_error("cannot write the stacks: %s", strerror(-err));
                         rc = BL_EXIT_USAGE;
+                } else if (err < 0) {
+                        bl_error("cannot write the stacks to standard output: %s", strerror(-err));
+                        st.output_failed = true;
                 }
         }
-        if (fflush(stdout) != 0) {
-                bl_error("cannot write to standard output: %s", strerror(errno));
-                rc = BL_EXIT_USAGE;
+        /* the final flush: what the renderers left in stdio's buffer */
+        errno = 0;
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                if (!st.output_failed)
+                        bl_error("cannot write to standard output: %s",
+                                 strerror(errno ? errno : EIO));
+                st.output_failed = true;
         }
+        if (st.output_failed)
+                rc = BL_EXIT_USAGE;
         if (rc == BL_EXIT_OK && o.strict && st.nwarnings)
                 rc = BL_EXIT_FAIL;
         folded_free(st.folded);
