@@ -2,6 +2,7 @@
 #include "analyzer/run.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,10 +89,19 @@ static int load_map(struct run *r, const struct run_options *o, char **err)
 static int points_tslog(struct run *r)
 {
         int err = phases_set_point(r->phases, "guest.tsc0", 0);
+        int64_t at;
 
-        if (err == 0 && r->tslog.has_tsc_now)
-                err = phases_set_point(r->phases, "dump.begin", (int64_t)r->tslog.tsc_now);
-        return err;
+        if (err || !r->tslog.has_tsc_now)
+                return err;
+        if (analysis_point(r->tslog.tsc_now, &at))
+                return phases_set_point(r->phases, "dump.begin", at);
+        err = ev_warn(&r->trace, r->trace.begin_marker_line,
+                      "tsc_now=%" PRIu64 " lies beyond the analyzer's clock range (0 to %" PRId64
+                      "): dump.begin is not placed",
+                      r->tslog.tsc_now, (int64_t)EV_CLOCK_MAX);
+        return err ? err
+                   : phases_refuse_point(r->phases, "dump.begin",
+                                         "tsc_now lies beyond the clock range (see the warnings)");
 }
 
 /* Each mark.NAME a phase point at its first occurrence. */
@@ -104,8 +114,13 @@ static int points_marks(struct run *r)
         for (size_t i = 0; i < r->marks.n && !rc; i++) {
                 sbuf_reset(&name);
                 rc = sbuf_addf(&name, "mark.%s", r->marks.v[i].name);
-                if (!rc && !phases_get_point(r->phases, name.buf, &at))
-                        rc = phases_set_point(r->phases, name.buf, (int64_t)r->marks.v[i].guest_ns);
+                if (rc || phases_get_point(r->phases, name.buf, &at))
+                        continue;
+                if (analysis_point(r->marks.v[i].guest_ns, &at))
+                        rc = phases_set_point(r->phases, name.buf, at);
+                else
+                        rc = phases_refuse_point(r->phases, name.buf,
+                                                 "the mark's time lies beyond the clock range");
         }
         sbuf_release(&name);
         return rc;
@@ -238,7 +253,8 @@ int run_read_input(const char *path, char **buf, size_t *len, bool *opened)
 
 bool run_total_ns(const struct run *r, uint64_t *ns)
 {
-        if (!r->has_host || !r->host.exit || r->host.exit < r->host.spawn)
+        if (!r->has_host || !r->host.exit || r->host.exit < r->host.spawn ||
+            r->host.exit - r->host.spawn > EV_CLOCK_MAX)
                 return false;
         *ns = r->host.exit - r->host.spawn;
         return true;
@@ -292,17 +308,18 @@ void run_mark_times(const struct run *r, size_t i, struct run_mark_times *t)
 {
         const struct umark *u = &r->marks.v[i];
         const struct dmesg_meta *m = &r->dmesg;
+        int64_t g, init, h, host_init;
         uint64_t dump;
 
         memset(t, 0, sizeof(*t));
-        if (m->run_init_line) {
+        /* every difference checked: guest and host values come from the
+         * capture and the session, and may lie anywhere in 64 bits */
+        if (m->run_init_line && analysis_point(u->guest_ns, &g) &&
+            analysis_point(m->run_init_ns, &init) && analysis_sub(g, init, &t->guest)) {
                 t->has_guest = true;
-                t->guest = (int64_t)u->guest_ns - (int64_t)m->run_init_ns;
-                if (u->has_host && r->has_host && r->stitch.ok) {
-                        t->has_host = true;
-                        t->host =
-                            (int64_t)u->host_ns - (r->stitch.shift_ns + (int64_t)m->run_init_ns);
-                }
+                if (u->has_host && r->has_host && r->stitch.ok && analysis_point(u->host_ns, &h) &&
+                    !__builtin_add_overflow(r->stitch.shift_ns, init, &host_init))
+                        t->has_host = analysis_sub(h, host_init, &t->host);
         }
         t->after_dump = dmesg_printk_at_dump(m, &dump) && u->guest_ns >= dump;
 }

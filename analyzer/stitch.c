@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyzer/analysis.h"
+
 #define MAX_SPAN (1ull << 62) /* ns: host and guest times beyond it are garbage */
 
 static double ms(int64_t ns)
@@ -162,6 +164,17 @@ const char *stitch_linux_map_for(const struct dmesg_meta *m)
         return m->initcalls || m->initcalls_open ? stitch_linux_map : stitch_linux_map_no_initcalls;
 }
 
+/* A point from the log's uint64 ns: refused when beyond the clock range
+ * (the parser should not let such a time through). */
+static int log_point(struct phases *ph, const char *name, uint64_t ns)
+{
+        int64_t at;
+
+        if (analysis_point(ns, &at))
+                return phases_set_point(ph, name, at);
+        return phases_refuse_point(ph, name, "the log's time lies beyond the clock range");
+}
+
 int stitch_set_points(struct phases *ph, const struct dmesg_meta *m, const struct stitch *s)
 {
         uint64_t dump;
@@ -171,13 +184,13 @@ int stitch_set_points(struct phases *ph, const struct dmesg_meta *m, const struc
         if (m->lines_printk)
                 err = phases_set_point(ph, "kernel.start", 0);
         if (!err && (m->initcalls || m->initcalls_open) && m->first_initcall_ns)
-                err = phases_set_point(ph, "initcalls.start", (int64_t)m->first_initcall_ns);
+                err = log_point(ph, "initcalls.start", m->first_initcall_ns);
         if (!err && m->last_initcall_ns)
-                err = phases_set_point(ph, "initcalls.end", (int64_t)m->last_initcall_ns);
+                err = log_point(ph, "initcalls.end", m->last_initcall_ns);
         if (!err && m->run_init_line)
-                err = phases_set_point(ph, "kernel.run_init", (int64_t)m->run_init_ns);
+                err = log_point(ph, "kernel.run_init", m->run_init_ns);
         if (!err && m->lines_printk && dmesg_printk_at_dump(m, &dump))
-                err = phases_set_point(ph, "dump.begin", (int64_t)dump);
+                err = log_point(ph, "dump.begin", dump);
         if (err || !s)
                 return err;
         if (!s->ok) {
