@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyzer/fgraph.h"
@@ -200,14 +201,24 @@ uint64_t run_input_limit(void)
 }
 
 /* fd to its end, at most max bytes: -EFBIG beyond (base/util.h's
- * util_read_fd_max() once the base has it). */
+ * util_read_fd_max() once the base has it). A regular file's buffer is
+ * sized once from its length: doubling would take up to twice the input,
+ * and three times while realloc copies. */
 static int read_bounded(int fd, uint64_t max, char **buf, size_t *len)
 {
         struct sbuf sb = SBUF_INIT;
+        struct stat st;
         int rc = 0;
 
         if (max > SIZE_MAX - 2)
                 max = SIZE_MAX - 2;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+            (uint64_t)st.st_size <= max) {
+                /* one byte more, to meet the end without growing */
+                rc = sbuf_grow(&sb, (size_t)st.st_size + 1);
+                if (rc < 0)
+                        return rc;
+        }
         for (;;) {
                 size_t want;
                 ssize_t n;
