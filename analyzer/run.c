@@ -127,6 +127,36 @@ static int points_marks(struct run *r)
         return rc;
 }
 
+/* Every available phase of a stitched Linux run lies inside QEMU's spawn
+ * to exit: stitched guest times can only be late, by the console latency
+ * (at most latency_bound_ns), so an end may pass the exit by that much and
+ * nothing may precede the spawn. A phase outside is unavailable, with a
+ * warning: the log's times contradict the host's. */
+static int check_inside_host(struct run *r)
+{
+        struct phases *ph = r->phases;
+        int64_t spawn, exit, past, slack = (int64_t)r->stitch.latency_bound_ns;
+        int rc = 0;
+
+        if (r->kind != RUN_LINUX || !r->stitch.ok || !phases_get_point(ph, "host.spawn", &spawn) ||
+            !phases_get_point(ph, "host.exit", &exit))
+                return 0;
+        for (size_t k = 0; k < ph->nresults && !rc; k++) {
+                struct phase_result *p = &ph->results[k];
+
+                if (!p->available ||
+                    (p->start >= spawn && analysis_sub(p->end, exit, &past) && past <= slack))
+                        continue;
+                p->available = false;
+                p->why = "lies outside QEMU's spawn to exit (see the warnings)";
+                rc = ev_warn(&r->trace, p->start_line ? p->start_line : p->end_line,
+                             "clock stitching: phase %s (%s -> %s) lies outside QEMU's spawn to "
+                             "exit: the log's times contradict the host's; it is left unavailable",
+                             p->def->name, p->def->from.text, p->def->to.text);
+        }
+        return rc;
+}
+
 int run_finish(struct run *r, const struct run_options *o, const struct run_host *host, char **err)
 {
         int rc;
@@ -162,7 +192,8 @@ int run_finish(struct run *r, const struct run_options *o, const struct run_host
         }
         if (rc < 0)
                 return rc;
-        return analysis_run(&r->analysis, &r->trace, r->phases);
+        rc = analysis_run(&r->analysis, &r->trace, r->phases);
+        return rc < 0 ? rc : check_inside_host(r);
 }
 
 int run_analyse(struct run *r, const char *source, char *buf, size_t len,

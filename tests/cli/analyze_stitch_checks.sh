@@ -42,6 +42,22 @@ for f in 1149920000 3 4599680000; do
 	jq -e "([$r.phases[] | select(.available) | .duration_ns] | add) <= $r.total_ns" "$tmp/j" >/dev/null ||
 		fail "tsc_freq=$f: available phases sum beyond spawn -> exit"
 done
+# a log whose Run /init lies hours after the dump: late init would end
+# after QEMU's exit; unavailable with a warning, the available phases still
+# fit inside spawn -> exit
+s=$tmp/late
+cp -r "$BOOTLENS_TEST_DATA/linux-session" "$s"
+sed -i 's/^<6>\[    1.983627\] Run \/init/<6>[ 9999.983627] Run \/init/' "$s/runs/0001.console"
+grep -q '9999.983627' "$s/runs/0001.console" || fail "Run /init not moved"
+"$BOOTLENS" analyze "$s" >"$tmp/t" 2>/dev/null || fail "late Run /init: exit $?"
+grep -Eq "^  late init .* unavailable: lies outside QEMU's spawn to exit" "$tmp/t" ||
+	fail "late init not unavailable: $(sed -n '/^phases/,/total/p' "$tmp/t")"
+grep -q "clock stitching: phase late init (initcalls.end -> kernel.run_init) lies outside" "$tmp/t" ||
+	fail "no warning for late init"
+"$BOOTLENS" analyze --format json "$s" >"$tmp/j" 2>/dev/null
+jq -e '.runs[0] | ([.phases[] | select(.available) | .duration_ns] | add) <= .total_ns' "$tmp/j" >/dev/null ||
+	fail "late Run /init: available phases sum beyond spawn -> exit"
+
 # the untouched run: no warning, every phase available
 "$BOOTLENS" analyze --format json "$BOOTLENS_TEST_DATA/linux-session" >"$tmp/j" 2>/dev/null
 jq -e '.runs[0] | (.warnings | length == 0) and ([.phases[] | select(.available | not)] | length == 0)' \
