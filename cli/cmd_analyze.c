@@ -365,6 +365,11 @@ int cmd_analyze(int argc, char **argv)
         if (st.folded) {
                 enum report_unit u = folded_unit_for(st.folded, o.unit);
                 err = folded_write(stdout, st.folded, u);
+                if (err > 0)
+                        st.nwarnings += (size_t)err;
+                if (err > 0)
+                        bl_warning("%d stack%s left out: %s cycles add up beyond 64 bits", err,
+                                   err == 1 ? "" : "s", err == 1 ? "its" : "their");
                 if (err < 0 && err != -EIO) {
                         bl_error("cannot write the stacks: %s", strerror(-err));
                         rc = BL_EXIT_USAGE;

@@ -34,4 +34,12 @@ printf '@@bootlens v1 begin os=freebsd tsc_freq=1000000000 tsc_now=1844674407370
 "$BOOTLENS" analyze "$tmp/now" >"$tmp/t" 2>/dev/null || fail "tsc_now: exit $?"
 grep -q 'ends before it starts' "$tmp/t" && fail "tsc_now=2^64-1: a phase ends before it starts"
 grep -Eq '^  line 1: .*tsc_now' "$tmp/t" || fail "tsc_now=2^64-1: no warning naming it"
+# folded stacks: a cycle count exactly; one that adds up beyond 64 bits
+# over merged inputs is left out with a warning, never wrapped
+printf '0x1 0 ENTER a\n0x1 9223372036854775807 EXIT a\n' >"$tmp/half"
+"$BOOTLENS" analyze --format folded "$tmp/half" >"$tmp/f" 2>/dev/null
+[ "$(cat "$tmp/f")" = "kernel;a 9223372036854775807" ] || fail "folded: '$(cat "$tmp/f")'"
+"$BOOTLENS" analyze --format folded "$tmp/half" "$tmp/half" "$tmp/half" >"$tmp/f" 2>"$tmp/e"
+[ "$(cat "$tmp/f")" = "" ] || fail "folded over 64 bits: '$(cat "$tmp/f")'"
+grep -q '1 stack left out: its cycles add up beyond 64 bits' "$tmp/e" || fail "folded: no warning: $(cat "$tmp/e")"
 echo "clock range: ok"
