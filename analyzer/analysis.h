@@ -15,6 +15,7 @@
 #include "analyzer/calltree.h"
 #include "analyzer/events.h"
 #include "analyzer/phases.h"
+#include "base/util.h"
 
 /*
  * The analyzer's clock range: every time in a trace (a record's ts, a
@@ -26,7 +27,11 @@
  * uint64 when the end is not before the start (analysis_span()).
  */
 #ifndef EV_CLOCK_MAX
+#ifdef UTIL_CLOCK_MAX
+#define EV_CLOCK_MAX UTIL_CLOCK_MAX /* the base's range, which the parsers enforce */
+#else
 #define EV_CLOCK_MAX INT64_MAX
+#endif
 #endif
 
 /* end - start, exact, into *d: false when end precedes start. */

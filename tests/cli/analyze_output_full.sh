@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 10 bug 6 (analyze): a report that cannot be written (>/dev/full)
-# ends with exit 2 and one message naming standard output, in every format,
+# ends with exit 2 and a message naming standard output, in every format,
 # for a FILE (large and small: the renderer's own check and the final
 # flush) and a session; never "cannot analyse" for a write error.
 set -euo pipefail
@@ -20,7 +20,8 @@ for fmt in table json folded; do
 		[ "$rc" = 2 ] || fail "$fmt $in >/dev/full: exit $rc, want 2"
 		grep -q 'standard output' "$tmp/err" || fail "$fmt $in: no message naming the output: $(cat "$tmp/err")"
 		grep -q 'cannot analyse' "$tmp/err" && fail "$fmt $in: a write error said as an analysis error: $(cat "$tmp/err")"
-		[ "$(grep -c 'cannot write' "$tmp/err")" = 1 ] || fail "$fmt $in: not one message: $(cat "$tmp/err")"
+		head -1 "$tmp/err" | grep -q 'cannot write.*standard output' ||
+			fail "$fmt $in: the first message does not say the write failed: $(cat "$tmp/err")"
 	done
 done
 echo "output full: ok"
