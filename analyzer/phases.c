@@ -62,8 +62,10 @@ void phases_free(struct phases *p)
         if (!p)
                 return;
         defs_free(p->defs, p->ndefs);
-        for (size_t k = 0; k < p->npoints; k++)
+        for (size_t k = 0; k < p->npoints; k++) {
                 free(p->points[k].name);
+                free(p->points[k].why);
+        }
         free(p->points);
         free(p->results);
         free(p->source);
@@ -299,37 +301,78 @@ int phases_load_default(struct phases *p, enum ev_os os)
         return -ENOENT;
 }
 
-int phases_set_point(struct phases *p, const char *name, int64_t ticks)
+/* The point called name, added unset when new; NULL on -ENOMEM. */
+static struct phase_point *point_slot(struct phases *p, const char *name)
 {
         struct phase_point *v;
 
-        for (size_t k = 0; k < p->npoints; k++) {
-                if (strcmp(p->points[k].name, name) == 0) {
-                        p->points[k].ticks = ticks;
-                        return 0;
-                }
-        }
+        for (size_t k = 0; k < p->npoints; k++)
+                if (strcmp(p->points[k].name, name) == 0)
+                        return &p->points[k];
         v = realloc(p->points, (p->npoints + 1) * sizeof(*v));
         if (!v)
-                return -ENOMEM;
+                return NULL;
         p->points = v;
-        v[p->npoints].name = strdup(name);
-        if (!v[p->npoints].name)
-                return -ENOMEM;
-        v[p->npoints].ticks = ticks;
+        v += p->npoints;
+        memset(v, 0, sizeof(*v));
+        v->name = strdup(name);
+        if (!v->name)
+                return NULL;
         p->npoints++;
+        return v;
+}
+
+int phases_set_point(struct phases *p, const char *name, int64_t ticks)
+{
+        struct phase_point *v = point_slot(p, name);
+
+        if (!v)
+                return -ENOMEM;
+        free(v->why);
+        v->why = NULL;
+        v->ticks = ticks;
         return 0;
+}
+
+int phases_refuse_point(struct phases *p, const char *name, const char *why)
+{
+        struct phase_point *v = point_slot(p, name);
+        char *copy = strdup(why);
+
+        if (!v || !copy) {
+                free(copy);
+                return -ENOMEM;
+        }
+        free(v->why);
+        v->why = copy;
+        v->ticks = 0;
+        return 0;
+}
+
+static const struct phase_point *point_find(const struct phases *p, const char *name)
+{
+        for (size_t k = 0; k < p->npoints; k++)
+                if (strcmp(p->points[k].name, name) == 0)
+                        return &p->points[k];
+        return NULL;
 }
 
 bool phases_get_point(const struct phases *p, const char *name, int64_t *ticks)
 {
-        for (size_t k = 0; k < p->npoints; k++) {
-                if (strcmp(p->points[k].name, name) == 0) {
-                        *ticks = p->points[k].ticks;
-                        return true;
-                }
-        }
-        return false;
+        const struct phase_point *v = point_find(p, name);
+
+        if (!v || v->why)
+                return false;
+        *ticks = v->ticks;
+        return true;
+}
+
+/* Why a missing boundary is missing when it is a refused point, else NULL. */
+static const char *refusal(const struct phases *p, const struct phase_bound *b)
+{
+        const struct phase_point *v = b->kind == PHASE_POINT ? point_find(p, b->name) : NULL;
+
+        return v ? v->why : NULL;
 }
 
 /* Resolve one boundary: true with *ts and *line when it happened. */
@@ -381,11 +424,13 @@ int phases_compute(struct phases *p, const struct ev_trace *t)
                 r->def = d;
                 r->has_start = resolve(p, t, &d->from, &r->start, &r->start_line);
                 r->has_end = resolve(p, t, &d->to, &r->end, &r->end_line);
-                if (!r->has_start)
+                if (!r->has_start) {
                         r->missing = d->from.text;
-                else if (!r->has_end)
+                        r->why = refusal(p, &d->from);
+                } else if (!r->has_end) {
                         r->missing = d->to.text;
-                else if (r->end < r->start)
+                        r->why = refusal(p, &d->to);
+                } else if (r->end < r->start)
                         r->inverted = true;
                 else
                         r->available = true;

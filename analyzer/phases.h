@@ -68,11 +68,16 @@ struct phase_result {
         uint32_t start_line; /* input line of the boundary record, 0 for a point */
         uint32_t end_line;
         const char *missing; /* text of the first missing boundary, or NULL */
+        /* when a missing boundary is a point refused with a reason
+         * (phases_refuse_point()): that reason (owned by the phases), else
+         * NULL */
+        const char *why;
 };
 
 struct phase_point {
         char *name;
         int64_t ticks;
+        char *why; /* NULL: ticks is set; else why the point is unknown (owned) */
 };
 
 struct phases {
@@ -106,7 +111,13 @@ int phases_load_default(struct phases *p, enum ev_os os);
  * before the clock's zero, e.g. host.spawn before the guest TSC started).
  * Returns 0 or -ENOMEM. */
 int phases_set_point(struct phases *p, const char *name, int64_t ticks);
-/* Look up a point. Returns true and sets *ticks when it is set. */
+/* Mark the point name as unknowable, for a reason (copied) the phases it
+ * bounds give as their why: a value that was computed but failed a check
+ * is refused rather than set. Setting it later replaces the refusal.
+ * Returns 0 or -ENOMEM. */
+int phases_refuse_point(struct phases *p, const char *name, const char *why);
+/* Look up a point. Returns true and sets *ticks when it is set (not when
+ * it is refused). */
 bool phases_get_point(const struct phases *p, const char *name, int64_t *ticks);
 
 /* Compute every phase of the map over t into p->results (replacing

@@ -2,11 +2,16 @@
 #include "analyzer/run.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "analyzer/fgraph.h"
 #include "base/sbuf.h"
+#include "base/util.h"
 #include "guest/framing.h"
 
 /* A Linux kernel log (a dump with os=linux, a function_graph trace, or
@@ -85,10 +90,19 @@ static int load_map(struct run *r, const struct run_options *o, char **err)
 static int points_tslog(struct run *r)
 {
         int err = phases_set_point(r->phases, "guest.tsc0", 0);
+        int64_t at;
 
-        if (err == 0 && r->tslog.has_tsc_now)
-                err = phases_set_point(r->phases, "dump.begin", (int64_t)r->tslog.tsc_now);
-        return err;
+        if (err || !r->tslog.has_tsc_now)
+                return err;
+        if (analysis_point(r->tslog.tsc_now, &at))
+                return phases_set_point(r->phases, "dump.begin", at);
+        err = ev_warn(&r->trace, r->trace.begin_marker_line,
+                      "tsc_now=%" PRIu64 " lies beyond the analyzer's clock range (0 to %" PRId64
+                      "): dump.begin is not placed",
+                      r->tslog.tsc_now, (int64_t)EV_CLOCK_MAX);
+        return err ? err
+                   : phases_refuse_point(r->phases, "dump.begin",
+                                         "tsc_now lies beyond the clock range (see the warnings)");
 }
 
 /* Each mark.NAME a phase point at its first occurrence. */
@@ -101,10 +115,45 @@ static int points_marks(struct run *r)
         for (size_t i = 0; i < r->marks.n && !rc; i++) {
                 sbuf_reset(&name);
                 rc = sbuf_addf(&name, "mark.%s", r->marks.v[i].name);
-                if (!rc && !phases_get_point(r->phases, name.buf, &at))
-                        rc = phases_set_point(r->phases, name.buf, (int64_t)r->marks.v[i].guest_ns);
+                if (rc || phases_get_point(r->phases, name.buf, &at))
+                        continue;
+                if (analysis_point(r->marks.v[i].guest_ns, &at))
+                        rc = phases_set_point(r->phases, name.buf, at);
+                else
+                        rc = phases_refuse_point(r->phases, name.buf,
+                                                 "the mark's time lies beyond the clock range");
         }
         sbuf_release(&name);
+        return rc;
+}
+
+/* Every available phase of a stitched Linux run lies inside QEMU's spawn
+ * to exit: stitched guest times can only be late, by the console latency
+ * (at most latency_bound_ns), so an end may pass the exit by that much and
+ * nothing may precede the spawn. A phase outside is unavailable, with a
+ * warning: the log's times contradict the host's. */
+static int check_inside_host(struct run *r)
+{
+        struct phases *ph = r->phases;
+        int64_t spawn, exit, past, slack = (int64_t)r->stitch.latency_bound_ns;
+        int rc = 0;
+
+        if (r->kind != RUN_LINUX || !r->stitch.ok || !phases_get_point(ph, "host.spawn", &spawn) ||
+            !phases_get_point(ph, "host.exit", &exit))
+                return 0;
+        for (size_t k = 0; k < ph->nresults && !rc; k++) {
+                struct phase_result *p = &ph->results[k];
+
+                if (!p->available ||
+                    (p->start >= spawn && analysis_sub(p->end, exit, &past) && past <= slack))
+                        continue;
+                p->available = false;
+                p->why = "lies outside QEMU's spawn to exit (see the warnings)";
+                rc = ev_warn(&r->trace, p->start_line ? p->start_line : p->end_line,
+                             "clock stitching: phase %s (%s -> %s) lies outside QEMU's spawn to "
+                             "exit: the log's times contradict the host's; it is left unavailable",
+                             p->def->name, p->def->from.text, p->def->to.text);
+        }
         return rc;
 }
 
@@ -125,8 +174,12 @@ int run_finish(struct run *r, const struct run_options *o, const struct run_host
         if (rc < 0)
                 return rc;
         if (r->kind == RUN_LINUX) {
-                if (r->has_host)
+                if (r->has_host) {
                         stitch_compute(&r->dmesg, &r->host, &r->stitch);
+                        rc = stitch_warn(&r->stitch, &r->trace, r->trace.begin_marker_line);
+                        if (rc < 0)
+                                return rc;
+                }
                 rc = stitch_set_points(r->phases, &r->dmesg, r->has_host ? &r->stitch : NULL);
                 if (rc == 0)
                         rc = umarks_collect(&r->trace, r->has_host ? host->marks : NULL,
@@ -139,7 +192,8 @@ int run_finish(struct run *r, const struct run_options *o, const struct run_host
         }
         if (rc < 0)
                 return rc;
-        return analysis_run(&r->analysis, &r->trace, r->phases);
+        rc = analysis_run(&r->analysis, &r->trace, r->phases);
+        return rc < 0 ? rc : check_inside_host(r);
 }
 
 int run_analyse(struct run *r, const char *source, char *buf, size_t len,
@@ -167,9 +221,82 @@ void run_free(struct run *r)
         memset(r, 0, sizeof(*r));
 }
 
+uint64_t run_input_limit(void)
+{
+        const char *env = getenv(RUN_INPUT_MAX_ENV);
+        uint64_t v;
+
+        if (env && util_parse_u64(env, 10, &v) == 0 && v > 0)
+                return v;
+        return RUN_INPUT_MAX_DEFAULT;
+}
+
+/* fd to its end, at most max bytes: -EFBIG beyond (base/util.h's
+ * util_read_fd_max() once the base has it). A regular file's buffer is
+ * sized once from its length: doubling would take up to twice the input,
+ * and three times while realloc copies. */
+static int read_bounded(int fd, uint64_t max, char **buf, size_t *len)
+{
+        struct sbuf sb = SBUF_INIT;
+        struct stat st;
+        int rc = 0;
+
+        if (max > SIZE_MAX - 2)
+                max = SIZE_MAX - 2;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+            (uint64_t)st.st_size <= max) {
+                /* one byte more, to meet the end without growing */
+                rc = sbuf_grow(&sb, (size_t)st.st_size + 1);
+                if (rc < 0)
+                        return rc;
+        }
+        for (;;) {
+                size_t want;
+                ssize_t n;
+
+                rc = sbuf_grow(&sb, 65536);
+                if (rc < 0)
+                        goto out_release;
+                want = sb.cap - sb.len - 1;
+                if (want > max + 1 - sb.len) /* max + 1 at most: enough to tell "too big" */
+                        want = max + 1 - sb.len;
+                n = util_read_full(fd, sb.buf + sb.len, want);
+                if (n < 0) {
+                        rc = (int)n;
+                        goto out_release;
+                }
+                if (n == 0)
+                        break;
+                sb.len += (size_t)n;
+                sb.buf[sb.len] = '\0';
+                if (sb.len > max) {
+                        rc = -EFBIG;
+                        goto out_release;
+                }
+        }
+        *len = sb.len;
+        *buf = sbuf_detach(&sb, NULL);
+out_release:
+        sbuf_release(&sb);
+        return rc;
+}
+
+int run_read_input(const char *path, char **buf, size_t *len, bool *opened)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+        *opened = fd >= 0;
+        if (fd < 0)
+                return -errno;
+        rc = read_bounded(fd, run_input_limit(), buf, len);
+        close(fd);
+        return rc;
+}
+
 bool run_total_ns(const struct run *r, uint64_t *ns)
 {
-        if (!r->has_host || !r->host.exit || r->host.exit < r->host.spawn)
+        if (!r->has_host || !r->host.exit || r->host.exit < r->host.spawn ||
+            r->host.exit - r->host.spawn > EV_CLOCK_MAX)
                 return false;
         *ns = r->host.exit - r->host.spawn;
         return true;
@@ -223,17 +350,18 @@ void run_mark_times(const struct run *r, size_t i, struct run_mark_times *t)
 {
         const struct umark *u = &r->marks.v[i];
         const struct dmesg_meta *m = &r->dmesg;
+        int64_t g, init, h, host_init;
         uint64_t dump;
 
         memset(t, 0, sizeof(*t));
-        if (m->run_init_line) {
+        /* every difference checked: guest and host values come from the
+         * capture and the session, and may lie anywhere in 64 bits */
+        if (m->run_init_line && analysis_point(u->guest_ns, &g) &&
+            analysis_point(m->run_init_ns, &init) && analysis_sub(g, init, &t->guest)) {
                 t->has_guest = true;
-                t->guest = (int64_t)u->guest_ns - (int64_t)m->run_init_ns;
-                if (u->has_host && r->has_host && r->stitch.ok) {
-                        t->has_host = true;
-                        t->host =
-                            (int64_t)u->host_ns - (r->stitch.shift_ns + (int64_t)m->run_init_ns);
-                }
+                if (u->has_host && r->has_host && r->stitch.ok && analysis_point(u->host_ns, &h) &&
+                    !__builtin_add_overflow(r->stitch.shift_ns, init, &host_init))
+                        t->has_host = analysis_sub(h, host_init, &t->host);
         }
         t->after_dump = dmesg_printk_at_dump(m, &dump) && u->guest_ns >= dump;
 }

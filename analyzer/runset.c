@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "base/util.h"
 #include "collector/session.h"
 
 bool runset_is_session(const char *ref)
@@ -146,6 +145,7 @@ int runset_analyse(struct runset *rs, size_t i, const struct run_options *o, str
         const struct runset_run *e = &rs->v[i];
         char *path = NULL, *buf = NULL;
         size_t len;
+        bool opened;
         int rc;
 
         memset(r, 0, sizeof(*r));
@@ -154,9 +154,14 @@ int runset_analyse(struct runset *rs, size_t i, const struct run_options *o, str
         rc = session_run_path(rs->dir, e->run, ".console", &path);
         if (rc < 0)
                 return rc;
-        rc = util_read_file(path, &buf, &len);
-        if (rc == 0)
-                rc = run_analyse(r, path, buf, len, o, &e->host, err);
+        rc = run_read_input(path, &buf, &len, &opened);
+        if (rc < 0) {
+                free(rs->unreadable);
+                rs->unreadable = path;
+                rs->unreadable_opened = opened;
+                return rc;
+        }
+        rc = run_analyse(r, path, buf, len, o, &e->host, err);
         free(path); /* the trace keeps its own copy of the source name */
         if (rc == 0) {
                 rs->nanalysed++;
@@ -180,6 +185,7 @@ void runset_free(struct runset *rs)
                 free(e->reason);
         }
         free(rs->v);
+        free(rs->unreadable);
         free(rs->dir);
         free(rs->variant);
         memset(rs, 0, sizeof(*rs));

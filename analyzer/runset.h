@@ -38,6 +38,10 @@ struct runset {
         size_t nselected;
         size_t nanalysed; /* runs runset_analyse() analysed */
         size_t nwarnings; /* their warnings, in total */
+        /* the capture runset_analyse() last failed to read (run_read_input():
+         * its path, malloc'd, and whether it opened), NULL when none */
+        char *unreadable;
+        bool unreadable_opened;
 };
 
 /* Whether ref names a session directory (DIR or DIR:VARIANT holding
@@ -53,7 +57,8 @@ int runset_open(const char *ref, struct runset *rs, char *err, size_t errsize);
 
 /* Analyse run rs->v[i] (run_analyse with its host marks; source is the
  * capture's path) and count it and its warnings in rs's totals. Returns
- * what run_analyse does, or the -errno of reading the capture. */
+ * what run_analyse does, or what run_read_input() does of the capture
+ * (-EFBIG beyond the input limit; rs->unreadable names it then). */
 int runset_analyse(struct runset *rs, size_t i, const struct run_options *o, struct run *r,
                    char **err);
 

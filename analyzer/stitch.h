@@ -74,12 +74,30 @@ struct stitch {
         uint64_t latency_bound_ns; /* see above; 0 when !has_tsc0 */
         double guest_s;            /* tsc_now / tsc_freq: guest TSC time at the dump */
         const char *why_not;       /* when !ok: a static reason */
+        /* !ok because the host marks and the guest's clocks contradict each
+         * other (not merely because a mark or a field is missing) */
+        bool contradiction;
+        /* Checks the stitched result failed, each with the numbers; "" when
+         * it passed or was not made. guest TSC 0 (see place_tsc0() in
+         * stitch.c): before the spawn, after the first console byte, or
+         * after printk time 0; printk time 0 (a printk lag beyond the
+         * shift, or negative); QEMU's exit (before the dump's begin line).
+         * A failed point is refused (phases_refuse_point()), its phases are
+         * unavailable with that reason, never wrong. */
+        char tsc0_why[320];
+        char printk0_why[192];
+        char exit_why[128];
 };
 
 /* Work out the stitching of one run from the parsed log's meta (begin line
  * fields, sched_clock line) and the host marks. Never fails: s->ok and
  * s->has_tsc0 say what could be done, s->why_not why not. */
 void stitch_compute(const struct dmesg_meta *m, const struct stitch_host *h, struct stitch *s);
+
+/* Add a warning to t at line (the dump's begin line) for each check of s
+ * that failed, naming the clock (the TSC frequency, the printk lag, the
+ * host marks). Returns 0 or -ENOMEM. */
+int stitch_warn(const struct stitch *s, struct ev_trace *t, uint32_t line);
 
 /* The built-in Linux phase map (phases_load_map() text): QEMU start-up,
  * firmware and kernel entry, printk lag, early kernel, initcalls, late
@@ -98,7 +116,9 @@ const char *stitch_linux_map_for(const struct dmesg_meta *m);
  * kernel.start (0), initcalls.start, initcalls.end, kernel.run_init and
  * dump.begin from the log (meta), and when s is not NULL and s->ok:
  * host.spawn, guest.tsc0, printk.zero and host.exit, which lie before
- * printk time 0 (negative) or after the log. Returns 0 or -ENOMEM.
+ * printk time 0 (negative) or after the log; a point that failed its
+ * check is refused with the reason instead, and when the stitching is a
+ * contradiction all four are. Returns 0 or -ENOMEM.
  */
 int stitch_set_points(struct phases *ph, const struct dmesg_meta *m, const struct stitch *s);
 

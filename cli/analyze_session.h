@@ -23,6 +23,7 @@ struct analyze_session_opts {
         struct folded *folded;               /* not NULL: add each run's stacks here */
         size_t nwarnings;                    /* out: warnings over every analysed run */
         size_t nok;                          /* out: ok runs analysed */
+        bool output_failed;                  /* out: writing the report failed (said) */
 };
 
 /* Analyse the session ref and print the report on stdout (errors on
@@ -30,5 +31,10 @@ struct analyze_session_opts {
  * BL_EXIT_USAGE when the session cannot be read, the variant does not
  * exist or a run cannot be analysed. */
 int analyze_session(const char *ref, struct analyze_session_opts *o);
+
+/* Say on stderr why the input path could not be read (err and opened as
+ * run_read_input() left them): larger than the input limit, cannot open,
+ * or cannot read. */
+void analyze_input_error(const char *path, int err, bool opened);
 
 #endif

@@ -176,13 +176,14 @@ static int load_phase_map(struct analyze_opts *o)
 {
         struct phases *ph;
         char *err = NULL;
+        bool opened;
         int rc;
 
         if (!o->phase_map_path)
                 return 0;
-        rc = util_read_file(o->phase_map_path, &o->phase_map, &o->phase_map_len);
+        rc = run_read_input(o->phase_map_path, &o->phase_map, &o->phase_map_len, &opened);
         if (rc < 0) {
-                bl_error("cannot open '%s': %s", o->phase_map_path, strerror(-rc));
+                analyze_input_error(o->phase_map_path, rc, opened);
                 return rc;
         }
         ph = phases_new();
@@ -206,6 +207,7 @@ struct run_state {
         bool said_no_freq;
         size_t nfiles_done;
         size_t nwarnings;
+        bool output_failed; /* a write to stdout failed, and was said */
 };
 
 static void print_warnings(const struct ev_trace *t)
@@ -244,11 +246,12 @@ static int analyze_file(struct run_state *st, const char *path)
         struct run r = {0};
         char *buf = NULL, *msg = NULL;
         size_t len;
+        bool opened;
         int err;
 
-        err = util_read_file(path, &buf, &len);
+        err = run_read_input(path, &buf, &len, &opened);
         if (err < 0) {
-                bl_error("cannot open '%s': %s", path, strerror(-err));
+                analyze_input_error(path, err, opened);
                 return BL_EXIT_USAGE;
         }
         err = run_analyse(&r, path, buf, len, &st->ro, NULL, &msg);
@@ -275,7 +278,9 @@ static int analyze_file(struct run_state *st, const char *path)
         if (err == -ENOMEM)
                 goto out_err;
         if (err < 0) {
-                bl_error("cannot write the report: %s", strerror(-err));
+                bl_error("cannot write the report of '%s' to standard output: %s", path,
+                         strerror(-err));
+                st->output_failed = true;
                 goto out_fail;
         }
         if (r.trace.nwarns) {
@@ -317,6 +322,7 @@ static int analyze_ref(struct run_state *st, const char *ref)
                            st->folded ? "--format table or json lists them"
                                       : "listed in the report");
         st->nwarnings += so.nwarnings;
+        st->output_failed |= so.output_failed;
         if (rc == BL_EXIT_OK)
                 st->nfiles_done++;
         return rc;
@@ -359,15 +365,29 @@ int cmd_analyze(int argc, char **argv)
         if (st.folded) {
                 enum report_unit u = folded_unit_for(st.folded, o.unit);
                 err = folded_write(stdout, st.folded, u);
-                if (err < 0) {
+                if (err > 0)
+                        st.nwarnings += (size_t)err;
+                if (err > 0)
+                        bl_warning("%d stack%s left out: %s cycles add up beyond 64 bits", err,
+                                   err == 1 ? "" : "s", err == 1 ? "its" : "their");
+                if (err < 0 && err != -EIO) {
                         bl_error("cannot write the stacks: %s", strerror(-err));
                         rc = BL_EXIT_USAGE;
+                } else if (err < 0) {
+                        bl_error("cannot write the stacks to standard output: %s", strerror(-err));
+                        st.output_failed = true;
                 }
         }
-        if (fflush(stdout) != 0) {
-                bl_error("cannot write to standard output: %s", strerror(errno));
-                rc = BL_EXIT_USAGE;
+        /* the final flush: what the renderers left in stdio's buffer */
+        errno = 0;
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                if (!st.output_failed)
+                        bl_error("cannot write to standard output: %s",
+                                 strerror(errno ? errno : EIO));
+                st.output_failed = true;
         }
+        if (st.output_failed)
+                rc = BL_EXIT_USAGE;
         if (rc == BL_EXIT_OK && o.strict && st.nwarnings)
                 rc = BL_EXIT_FAIL;
         folded_free(st.folded);

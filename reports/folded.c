@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,14 @@ static int add_frame(struct sbuf *sb, const struct ev_trace *t, const struct ct_
         return 0;
 }
 
+/* a + b, UINT64_MAX when it does not fit (then the stack is left out) */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+        uint64_t c;
+
+        return __builtin_add_overflow(a, b, &c) ? UINT64_MAX : c;
+}
+
 static int emit(struct folded *fo, const struct ev_trace *t, const struct sbuf *path, uint64_t self)
 {
         struct stack *s;
@@ -79,7 +88,7 @@ static int emit(struct folded *fo, const struct ev_trace *t, const struct sbuf *
          * other with the same text: add them up in place */
         s = fo->n ? &fo->v[fo->n - 1] : NULL;
         if (s && s->len == path->len && memcmp(fo->text.buf + s->off, path->buf, path->len) == 0) {
-                s->ticks += self;
+                s->ticks = sat_add(s->ticks, self);
                 s->ns += ns;
                 return 0;
         }
@@ -192,7 +201,7 @@ static int cmp_stacks(const void *a, const void *b, void *arg)
 int folded_write(FILE *out, struct folded *fo, enum report_unit u)
 {
         static const double per_ns[] = {1, 1, 1e3, 1e6};
-        size_t k = 0;
+        size_t k = 0, left_out = 0;
 
         if (!fo->n)
                 return 0;
@@ -204,18 +213,25 @@ int folded_write(FILE *out, struct folded *fo, enum report_unit u)
                 size_t j = k;
 
                 while (j < fo->n && cmp_stacks(s, &fo->v[j], fo->text.buf) == 0) {
-                        ticks += fo->v[j].ticks;
+                        ticks = sat_add(ticks, fo->v[j].ticks);
                         ns += fo->v[j].ns;
                         j++;
                 }
                 k = j;
-                v = u == REPORT_CYCLES ? (double)ticks : ns / per_ns[u];
-                v = round(v);
+                if (u == REPORT_CYCLES && ticks == UINT64_MAX) {
+                        left_out++; /* beyond 64 bits: no wrapped count */
+                        continue;
+                }
+                v = u == REPORT_CYCLES ? (double)ticks : round(ns / per_ns[u]);
                 if (v < 1)
                         continue;
+                /* cycles exactly: a double would print 2^64 for 2^64 - 2 */
                 if (fwrite(fo->text.buf + s->off, 1, s->len, out) != s->len ||
-                    fprintf(out, " %.0f\n", v) < 0)
+                    (u == REPORT_CYCLES ? fprintf(out, " %" PRIu64 "\n", ticks)
+                                        : fprintf(out, " %.0f\n", v)) < 0)
                         return -EIO;
         }
-        return ferror(out) ? -EIO : 0;
+        if (ferror(out))
+                return -EIO;
+        return left_out > INT_MAX ? INT_MAX : (int)left_out;
 }

@@ -53,7 +53,9 @@ int folded_add(struct folded *fo, const struct analysis *a);
 enum report_unit folded_unit_for(const struct folded *fo, enum report_unit u);
 
 /* Write the merged, sorted stacks in unit u (use folded_unit_for()).
- * Returns 0, -ENOMEM or -EIO. */
+ * A stack whose cycles add up beyond 64 bits (merged hostile inputs) is
+ * left out rather than written wrapped. Returns the count of stacks left
+ * out (0 normally), -ENOMEM or -EIO. */
 int folded_write(FILE *out, struct folded *fo, enum report_unit u);
 
 #endif

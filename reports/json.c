@@ -59,15 +59,25 @@ static void kint_or_null(struct jsonw *w, const char *key, bool has, int64_t v)
                 jsonw_null(w);
 }
 
-/* x rounded to nearest, within 0..INT64_MAX (llround overflows beyond a
- * long: a guest's tsc_freq=1 makes huge ns values). */
-static uint64_t round_ns(double x)
+/* v when has, else null; beyond INT64_MAX null too (jsonw_uint). */
+static void kuint_or_null(struct jsonw *w, const char *key, bool has, uint64_t v)
 {
-        if (!(x > 0))
-                return 0;
-        if (x >= 9223372036854775807.0)
-                return INT64_MAX;
-        return (uint64_t)llround(x);
+        jsonw_key(w, key);
+        if (has)
+                jsonw_uint(w, v);
+        else
+                jsonw_null(w);
+}
+
+/* x >= 0 rounded to nearest into *v: false when it is not below 2^63
+ * (llround overflows beyond a long: a guest's tsc_freq=1 makes huge ns
+ * values), which is written as null rather than a clamped number. */
+static bool round_ns(double x, uint64_t *v)
+{
+        if (!(x >= 0) || x >= 9223372036854775808.0)
+                return false;
+        *v = (uint64_t)llround(x);
+        return true;
 }
 
 /* k = key + suffix; key is one of ours (short), k holds 64 bytes. This is
@@ -93,8 +103,11 @@ static void put_time(struct jsonw *w, const struct ev_trace *t, const char *key,
                 kuint(w, k, ticks);
         }
         if (ev_to_ns(t, ticks, &ns)) {
+                uint64_t v = ticks;
+                bool ok = t->clock == EV_CLOCK_NS || round_ns(ns, &v);
+
                 suffixed(k, key, "_ns");
-                kuint(w, k, t->clock == EV_CLOCK_NS ? ticks : round_ns(ns));
+                kuint_or_null(w, k, ok, v);
         }
 }
 
@@ -114,8 +127,27 @@ static void put_stime(struct jsonw *w, const struct ev_trace *t, const char *key
                 kint(w, k, ticks);
         }
         if (ev_to_ns(t, -(uint64_t)ticks, &ns)) { /* ticks may be INT64_MIN */
+                uint64_t v = 0;
+                bool ok = t->clock == EV_CLOCK_NS || round_ns(ns, &v);
+
                 suffixed(k, key, "_ns");
-                kint(w, k, t->clock == EV_CLOCK_NS ? ticks : -(int64_t)round_ns(ns));
+                kint_or_null(w, k, ok, t->clock == EV_CLOCK_NS ? ticks : -(int64_t)v);
+        }
+}
+
+/* The keys put_time() would write, each null: a time that is unavailable. */
+static void put_null_time(struct jsonw *w, const struct ev_trace *t, const char *key)
+{
+        char k[64];
+        double ns;
+
+        if (t->clock == EV_CLOCK_CYCLES) {
+                suffixed(k, key, "_cycles");
+                kuint_or_null(w, k, false, 0);
+        }
+        if (ev_to_ns(t, 0, &ns)) {
+                suffixed(k, key, "_ns");
+                kuint_or_null(w, k, false, 0);
         }
 }
 
@@ -129,8 +161,7 @@ static void input_obj(struct jsonw *w, const struct run *r)
         kstr(w, "kind", r->kind_name);
         kstr(w, "os", ev_os_str(t->os));
         kstr(w, "clock", t->clock == EV_CLOCK_NS ? "ns" : "cycles");
-        kint_or_null(w, "freq_hz", t->freq_hz,
-                     (int64_t)(t->freq_hz > INT64_MAX ? INT64_MAX : t->freq_hz));
+        kuint_or_null(w, "freq_hz", t->freq_hz, t->freq_hz);
         kstr(w, "freq_source", r->freq_source);
         jsonw_key(w, "lines");
         jsonw_obj_begin(w);
@@ -196,11 +227,18 @@ static void boot_obj(struct jsonw *w, const struct run *r)
 
         jsonw_key(w, "boot");
         jsonw_obj_begin(w);
-        put_stime(w, a->trace, "start", a->boot_start);
-        put_stime(w, a->trace, "end", a->boot_end);
-        put_time(w, a->trace, "span", analysis_boot_span(a));
+        if (a->forest.nthreads && !a->has_boot) {
+                /* a time beyond the clock range (a warning says so) */
+                put_null_time(w, a->trace, "start");
+                put_null_time(w, a->trace, "end");
+                put_null_time(w, a->trace, "span");
+        } else {
+                put_stime(w, a->trace, "start", a->boot_start);
+                put_stime(w, a->trace, "end", a->boot_end);
+                put_time(w, a->trace, "span", analysis_boot_span(a));
+        }
         jsonw_obj_end(w);
-        kint_or_null(w, "total_ns", has_total, (int64_t)(total > INT64_MAX ? INT64_MAX : total));
+        kuint_or_null(w, "total_ns", has_total, total); /* run_total_ns: <= EV_CLOCK_MAX */
 }
 
 static void phases_arr(struct jsonw *w, const struct run *r)
@@ -230,7 +268,10 @@ static void phases_arr(struct jsonw *w, const struct run *r)
                 if (p->available)
                         put_time(w, t, "duration", (uint64_t)p->end - (uint64_t)p->start);
                 if (!p->available) {
-                        kstr(w, "why", p->inverted ? "ends before it starts" : "missing boundary");
+                        kstr(w, "why",
+                             p->inverted ? "ends before it starts"
+                             : p->why    ? p->why
+                                         : "missing boundary");
                         kstr(w, "missing", p->missing);
                 }
                 jsonw_obj_end(w);
@@ -286,13 +327,13 @@ static void kernel_obj(struct jsonw *w, const struct run *r)
         }
         jsonw_obj_begin(w);
         kuint(w, "printk_lines", m->lines_printk);
-        kint_or_null(w, "first_initcall_ns", m->first_initcall_ns, (int64_t)m->first_initcall_ns);
-        kint_or_null(w, "last_initcall_ns", m->last_initcall_ns, (int64_t)m->last_initcall_ns);
-        kint_or_null(w, "run_init_ns", m->run_init_line, (int64_t)m->run_init_ns);
-        kint_or_null(w, "uptime_ns", m->has_uptime, (int64_t)m->uptime_ns);
-        kint_or_null(w, "printk_at_dump_ns", has_dump, (int64_t)dump);
-        kint_or_null(w, "tsc_now", m->has_tsc, (int64_t)m->tsc_now);
-        kint_or_null(w, "tsc_freq", m->has_tsc, (int64_t)m->tsc_freq);
+        kuint_or_null(w, "first_initcall_ns", m->first_initcall_ns, m->first_initcall_ns);
+        kuint_or_null(w, "last_initcall_ns", m->last_initcall_ns, m->last_initcall_ns);
+        kuint_or_null(w, "run_init_ns", m->run_init_line, m->run_init_ns);
+        kuint_or_null(w, "uptime_ns", m->has_uptime, m->uptime_ns);
+        kuint_or_null(w, "printk_at_dump_ns", has_dump, dump);
+        kuint_or_null(w, "tsc_now", m->has_tsc, m->tsc_now);
+        kuint_or_null(w, "tsc_freq", m->has_tsc, m->tsc_freq);
         kuint(w, "ftrace_calls", m->ftrace_calls);
         jsonw_obj_end(w);
 }
@@ -316,11 +357,14 @@ static void stitch_obj(struct jsonw *w, const struct run *r)
         kuint(w, "exit_ns", s->exit_ns);
         kint_or_null(w, "tsc0_ns", s->has_tsc0, s->tsc0_ns);
         kint(w, "printk0_ns", s->printk0_ns);
+        kstr(w, "tsc0_why", s->tsc0_why[0] ? s->tsc0_why : NULL);
+        kstr(w, "printk0_why", s->printk0_why[0] ? s->printk0_why : NULL);
+        kstr(w, "exit_why", s->exit_why[0] ? s->exit_why : NULL);
         jsonw_key(w, "guest_tsc_s");
         jsonw_real(w, s->guest_s);
         kint_or_null(w, "lag_ns", s->has_lag, s->lag_ns);
         kint(w, "monotonic_offset_ns", s->offset_ns);
-        kint_or_null(w, "latency_bound_ns", s->has_tsc0, (int64_t)s->latency_bound_ns);
+        kuint_or_null(w, "latency_bound_ns", s->has_tsc0, s->latency_bound_ns);
         kstr(w, "note",
              "host times are ns since QEMU was spawned; guest times can only appear late, by the "
              "console latency (at most latency_bound_ns); under TCG the guest runs slower than "
@@ -342,7 +386,7 @@ static void marks_arr(struct jsonw *w, const struct run *r)
                 kline(w, "line", u->line);
                 kuint(w, "guest_ns", u->guest_ns);
                 kint_or_null(w, "since_run_init_ns", t.has_guest, t.guest);
-                kint_or_null(w, "host_ns", u->has_host, (int64_t)u->host_ns);
+                kuint_or_null(w, "host_ns", u->has_host, u->host_ns);
                 kint_or_null(w, "host_since_run_init_ns", t.has_host, t.host);
                 kbool(w, "after_dump", t.after_dump);
                 jsonw_obj_end(w);

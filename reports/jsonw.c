@@ -295,7 +295,10 @@ void jsonw_int(struct jsonw *w, int64_t v)
 
 void jsonw_uint(struct jsonw *w, uint64_t v)
 {
-        jsonw_int(w, v > INT64_MAX ? INT64_MAX : (int64_t)v);
+        if (v > INT64_MAX)
+                jsonw_null(w); /* unrepresentable for a reader like jansson: not a wrong number */
+        else
+                jsonw_int(w, (int64_t)v);
 }
 
 void jsonw_real(struct jsonw *w, double v)

@@ -55,9 +55,10 @@ void jsonw_key(struct jsonw *w, const char *key);
 
 void jsonw_str(struct jsonw *w, const char *s); /* NULL writes null */
 void jsonw_int(struct jsonw *w, int64_t v);
-void jsonw_uint(struct jsonw *w, uint64_t v); /* above INT64_MAX: INT64_MAX, as jansson can hold */
-void jsonw_real(struct jsonw *w, double v);   /* %.17g, ".0" added to a whole number; null
-                                               * for an infinity or NaN */
+void jsonw_uint(struct jsonw *w,
+                uint64_t v);                /* above INT64_MAX (which jansson cannot hold): null */
+void jsonw_real(struct jsonw *w, double v); /* %.17g, ".0" added to a whole number; null
+                                             * for an infinity or NaN */
 void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
 

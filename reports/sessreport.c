@@ -131,8 +131,6 @@ static int one_run(FILE *out, struct runset *rs, size_t i, enum sessreport_forma
                 rc = folded_add(fo, &r.analysis);
                 break;
         }
-        if (rc < 0)
-                res->failed = e->run;
         run_free(&r);
         return rc;
 }

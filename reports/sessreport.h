@@ -31,7 +31,7 @@ enum sessreport_format {
 };
 
 struct sessreport_result {
-        unsigned failed; /* on an analysis error: the run */
+        unsigned failed; /* on an analysis error (not a write error): the run */
         char *msg;       /* on -EINVAL: the phase map's message (malloc'd, the caller frees) */
 };
 

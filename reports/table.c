@@ -14,7 +14,11 @@ static const char *fmt_time(char *buf, size_t size, const struct ev_trace *t, ui
 {
         double v = report_convert(t, ticks, u);
 
-        if (u == REPORT_CYCLES || u == REPORT_NS)
+        /* the trace's own clock exactly: a double would print 2^64 for
+         * 2^64 - 2 */
+        if (u == REPORT_CYCLES || (u == REPORT_NS && t->clock == EV_CLOCK_NS))
+                snprintf(buf, size, "%" PRIu64, ticks);
+        else if (u == REPORT_NS)
                 snprintf(buf, size, "%.0f", v);
         else
                 snprintf(buf, size, "%.3f", v);
@@ -97,7 +101,10 @@ static void write_header(FILE *out, const struct run *r, enum report_unit u)
                                 ev_str(t, f->startup_name), f->startup_line);
                 fputc('\n', out);
         }
-        if (a->boot_end > a->boot_start || f->nthreads)
+        if (f->nthreads && !a->has_boot)
+                fprintf(out, "boot     unavailable (a time beyond the clock range: see the "
+                             "warnings)\n");
+        else if (a->has_boot)
                 fprintf(out,
                         "boot     %s %s (100 %% boot: from the earliest to the latest record or "
                         "phase point)\n",
@@ -131,6 +138,8 @@ static void write_phases(FILE *out, const struct run *r, enum report_unit u)
                             fmt_pct(b2, sizeof(b2), (uint64_t)p->end - (uint64_t)p->start, span));
                 else if (p->inverted)
                         fprintf(out, "%14s %7s  unavailable: ends before it starts\n", "-", "-");
+                else if (p->why)
+                        fprintf(out, "%14s %7s  unavailable: %s\n", "-", "-", p->why);
                 else
                         fprintf(out, "%14s %7s  unavailable: no %s\n", "-", "-", p->missing);
         }
@@ -406,6 +415,12 @@ static void write_clocks(FILE *out, const struct run *r, enum report_unit u)
                         fprintf(out, "; first console byte at %s %s",
                                 fmt_ns(b1, sizeof(b1), (int64_t)s->first_byte_ns, u), un);
                 fprintf(out, "\n");
+                if (s->tsc0_why[0])
+                        fprintf(out, "        %s\n", s->tsc0_why);
+                if (s->printk0_why[0])
+                        fprintf(out, "        %s\n", s->printk0_why);
+                if (s->exit_why[0])
+                        fprintf(out, "        %s\n", s->exit_why);
                 if (s->has_tsc0)
                         fprintf(out,
                                 "        uncertainty: console latency, 0 to %s %s (guest times "
@@ -436,6 +451,14 @@ static void ns_or_dash(FILE *out, bool has, int64_t ns, enum report_unit u)
         fprintf(out, " %11s", has ? fmt_ns(b, sizeof(b), ns, u) : "-");
 }
 
+/* b - a of two uint64 times into *d: false when it does not fit an int64. */
+static bool step(uint64_t b, uint64_t a, int64_t *d)
+{
+        int64_t x, y;
+
+        return analysis_point(b, &x) && analysis_point(a, &y) && analysis_sub(x, y, d);
+}
+
 /* The user-space marks (umarks.h): each mark's time since Run /init on
  * both clocks and the step since the previous one. */
 static void write_marks(FILE *out, const struct run *r, enum report_unit u)
@@ -443,6 +466,8 @@ static void write_marks(FILE *out, const struct run *r, enum report_unit u)
         const struct umarks *um = &r->marks;
         const struct umark *last;
         struct run_mark_times t, tp;
+        int64_t d = 0;
+        bool has;
 
         if (!um->n)
                 return;
@@ -459,9 +484,10 @@ static void write_marks(FILE *out, const struct run *r, enum report_unit u)
                 fprintf(out, "  %-24.63s", m->name);
                 ns_or_dash(out, t.has_guest, t.guest, u);
                 ns_or_dash(out, t.has_host, t.host, u);
-                ns_or_dash(out, i > 0, (int64_t)m->guest_ns - (int64_t)prev->guest_ns, u);
-                ns_or_dash(out, i > 0 && m->has_host && prev->has_host,
-                           (int64_t)m->host_ns - (int64_t)prev->host_ns, u);
+                has = i > 0 && step(m->guest_ns, prev->guest_ns, &d);
+                ns_or_dash(out, has, d, u);
+                has = i > 0 && m->has_host && prev->has_host && step(m->host_ns, prev->host_ns, &d);
+                ns_or_dash(out, has, d, u);
                 if (t.after_dump && (i == 0 || !tp.after_dump))
                         fprintf(out, "  (after the dump)");
                 fputc('\n', out);

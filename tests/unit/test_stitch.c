@@ -115,6 +115,140 @@ static void test_stitch_without_tsc_still_places_printk(void **state)
         assert_int_equal(s.shift_ns, 3490725641 - 2304769627);
 }
 
+/* Issue 10 bug 3: a halved tsc_freq makes the TSC count twice as long as
+ * the host saw: guest TSC 0 would lie before the spawn. Refused, with the
+ * frequency in the reason; printk stays placed. */
+static void test_stitch_refuses_tsc0_before_the_spawn(void **state)
+{
+        static const uint64_t freqs[] = {2299840000 / 2, 3};
+        struct dmesg_meta m;
+        struct stitch_host h;
+        struct stitch s;
+
+        for (size_t k = 0; k < 2; k++) {
+                real_meta(&m, &h);
+                m.tsc_freq = freqs[k];
+                stitch_compute(&m, &h, &s);
+                assert_true(s.ok);
+                assert_false(s.has_tsc0);
+                assert_int_equal(s.latency_bound_ns, 0);
+                assert_non_null(strstr(s.tsc0_why, "before QEMU's spawn"));
+                assert_non_null(strstr(s.tsc0_why, "TSC frequency"));
+                assert_int_equal(s.shift_ns, 3490725641 - 2304769627);
+        }
+}
+
+/* A doubled tsc_freq: TSC 0 after the first console byte (the guest wrote
+ * before its TSC started). */
+static void test_stitch_refuses_tsc0_after_the_first_console_byte(void **state)
+{
+        struct dmesg_meta m;
+        struct stitch_host h;
+        struct stitch s;
+
+        real_meta(&m, &h);
+        m.tsc_freq = 2299840000ull * 2;
+        stitch_compute(&m, &h, &s);
+        assert_true(s.ok);
+        assert_false(s.has_tsc0);
+        assert_non_null(strstr(s.tsc0_why, "after the first console byte"));
+}
+
+/* Without a first console byte, a TSC that counted less than the kernel's
+ * clock puts TSC 0 after printk time 0: refused too. */
+static void test_stitch_refuses_tsc0_after_printk_zero(void **state)
+{
+        struct dmesg_meta m;
+        struct stitch_host h;
+        struct stitch s;
+
+        real_meta(&m, &h);
+        h.first_byte = 0;
+        m.tsc_freq = 2299840000ull * 2;
+        stitch_compute(&m, &h, &s);
+        assert_false(s.has_tsc0);
+        assert_non_null(strstr(s.tsc0_why, "after printk time 0"));
+}
+
+static void test_stitch_refuses_a_lag_beyond_the_spawn_and_an_exit_before_the_dump(void **state)
+{
+        struct dmesg_meta m;
+        struct stitch_host h;
+        struct stitch s;
+
+        real_meta(&m, &h);
+        m.sched_lag_ns = 2000000000; /* more than printk 0's 1185 ms after spawn */
+        h.exit = h.dump_begin - 1;
+        stitch_compute(&m, &h, &s);
+        assert_true(s.ok);
+        assert_non_null(strstr(s.printk0_why, "before QEMU's spawn"));
+        assert_non_null(strstr(s.exit_why, "before"));
+        assert_int_equal(s.exit_ns, 0);
+}
+
+/* The stitched points the checks refused are refused in the phases: the
+ * phases they bound are unavailable with a why, the others keep their
+ * values; a warning names the clock. */
+static void test_stitch_refused_points_leave_phases_unavailable(void **state)
+{
+        struct dmesg_meta m;
+        struct stitch_host h;
+        struct stitch s;
+        struct phases *ph = phases_new();
+        struct ev_trace t;
+        int64_t v;
+
+        assert_non_null(ph);
+        assert_int_equal(ev_trace_init(&t, "x"), 0);
+        real_meta(&m, &h);
+        m.tsc_freq /= 2;
+        stitch_compute(&m, &h, &s);
+        assert_int_equal(phases_load_map(ph, stitch_linux_map, strlen(stitch_linux_map), "b", NULL),
+                         0);
+        assert_int_equal(stitch_set_points(ph, &m, &s), 0);
+        assert_false(phases_get_point(ph, "guest.tsc0", &v));
+        assert_true(phases_get_point(ph, "host.spawn", &v));
+        assert_int_equal(phases_compute(ph, &t), 0);
+        assert_false(ph->results[0].available); /* qemu */
+        assert_false(ph->results[0].inverted);
+        assert_non_null(strstr(ph->results[0].why, "TSC frequency"));
+        assert_false(ph->results[1].available); /* firmware+entry */
+        assert_non_null(ph->results[1].why);
+        assert_true(ph->results[2].available); /* printk lag */
+        assert_int_equal(stitch_warn(&s, &t, 1), 0);
+        assert_int_equal(t.nwarns, 1);
+        assert_int_equal(t.warns[0].line, 1);
+        assert_non_null(strstr(t.warns[0].msg, "clock stitching"));
+        assert_non_null(strstr(t.warns[0].msg, "tsc_freq=1149920000"));
+        ev_trace_free(&t);
+        phases_free(ph);
+}
+
+/* An uptime beyond the host time since spawn is a contradiction: every
+ * host point is refused, with a warning. */
+static void test_stitch_contradiction_refuses_every_host_point(void **state)
+{
+        struct dmesg_meta m;
+        struct stitch_host h;
+        struct stitch s;
+        struct phases *ph = phases_new();
+        struct ev_trace t;
+        int64_t v;
+
+        assert_int_equal(ev_trace_init(&t, "x"), 0);
+        real_meta(&m, &h);
+        m.uptime_ns = 4000000000ull;
+        stitch_compute(&m, &h, &s);
+        assert_true(s.contradiction);
+        assert_int_equal(stitch_set_points(ph, &m, &s), 0);
+        assert_false(phases_get_point(ph, "host.spawn", &v));
+        assert_false(phases_get_point(ph, "host.exit", &v));
+        assert_int_equal(stitch_warn(&s, &t, 1), 0);
+        assert_int_equal(t.nwarns, 1);
+        ev_trace_free(&t);
+        phases_free(ph);
+}
+
 static bool phase(const struct run *r, const char *name, int64_t *ns)
 {
         const struct phases *ph = r->phases;
@@ -183,6 +317,13 @@ int main(void)
             cmocka_unit_test(test_stitch_without_uptime_is_not_ok),
             cmocka_unit_test(test_stitch_rejects_uptime_longer_than_the_run),
             cmocka_unit_test(test_stitch_without_tsc_still_places_printk),
+            cmocka_unit_test(test_stitch_refuses_tsc0_before_the_spawn),
+            cmocka_unit_test(test_stitch_refuses_tsc0_after_the_first_console_byte),
+            cmocka_unit_test(test_stitch_refuses_tsc0_after_printk_zero),
+            cmocka_unit_test(
+                test_stitch_refuses_a_lag_beyond_the_spawn_and_an_exit_before_the_dump),
+            cmocka_unit_test(test_stitch_refused_points_leave_phases_unavailable),
+            cmocka_unit_test(test_stitch_contradiction_refuses_every_host_point),
             cmocka_unit_test(test_run_real_session_run),
         };
 
