@@ -632,8 +632,8 @@ out_free:
  * difference's is sqrt(pi/2) S / sqrt(n), S^2 = sigma_a^2 + sigma_b^2.
  * A difference beyond the threshold needs a level alpha/m two-sided test
  * with the power asked: n = ((z_{alpha/2m} + z_power) sqrt(pi/2) S / |d|)^2.
- * A difference within it needs the CI inside +-threshold: n =
- * (z_{(1-level)/2} sqrt(pi/2) S / (threshold - |d|))^2. */
+ * A difference within it needs the CI inside +-threshold, with the same
+ * power: n = ((z_{(1-level)/2} + z_power) sqrt(pi/2) S / (threshold - |d|))^2. */
 static size_t runs_needed(const struct stats_compare *c, size_t m, const struct stats_options *o)
 {
         double S = hypot(c->sigma_a, c->sigma_b), d = fabs(c->diff), z, margin, n;
@@ -645,7 +645,7 @@ static size_t runs_needed(const struct stats_compare *c, size_t m, const struct 
                 z = stats_norm_isf(o->alpha / (2 * (double)m)) + stats_norm_isf(1 - o->power);
                 margin = d;
         } else {
-                z = stats_norm_isf((1 - o->level) / 2);
+                z = stats_norm_isf((1 - o->level) / 2) + stats_norm_isf(1 - o->power);
                 margin = c->threshold - d;
         }
         if (!(margin > 0))

@@ -12,6 +12,13 @@
  * runs in under 1 s.
  *
  *   bench_stats [--runs N] [--metrics N] [--samples N] [--resamples B]
+ *   bench_stats --runs-needed
+ *
+ * --runs-needed checks the runs-needed estimate instead (docs/statistics.md,
+ * "Runs needed"): for a few true shifts of a normal 100 ms metric (sd 3 ms,
+ * threshold 2 ms), 200 comparisons of 8 runs a side, the median estimate of
+ * the inconclusive ones, then how many of 200 comparisons at that many runs
+ * a side settle (power asked: 0.8).
  */
 #include <math.h>
 #include <stdio.h>
@@ -48,6 +55,74 @@ static void generate(double *x, size_t n, double median, double scale, struct st
                 x[i] = round(median * scale * exp(0.1 * gauss(r)) / 1e4) * 1e4;
 }
 
+static void fill_normal(double *x, size_t n, double mean, double sd, struct stats_rng *r)
+{
+        for (size_t i = 0; i < n; i++)
+                x[i] = mean + sd * gauss(r);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+        size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+        return x < y ? -1 : x > y;
+}
+
+/* One line per shift: the estimate at 8 runs a side, and the share of
+ * comparisons it settles. */
+static int check_runs_needed(void)
+{
+        static const double shifts_ms[] = {6, 4, 0.5, 0};
+        enum { TRIALS = 200, MAXN = 2000 };
+        double *a = calloc(MAXN, sizeof(*a)), *b = calloc(MAXN, sizeof(*b));
+        size_t need[TRIALS];
+        struct stats_options o;
+        struct stats_rng rng;
+
+        if (!a || !b)
+                return 1;
+        stats_options_default(&o);
+        o.B = 2000;
+        stats_rng_seed(&rng, 5);
+        for (size_t s = 0; s < sizeof(shifts_ms) / sizeof(shifts_ms[0]); s++) {
+                double shift = shifts_ms[s] * 1e6;
+                size_t k = 0, n;
+                int settled = 0, slower = 0;
+
+                for (int t = 0; t < TRIALS; t++) {
+                        struct stats_compare c;
+                        fill_normal(a, 8, 100e6, 3e6, &rng);
+                        fill_normal(b, 8, 100e6 + shift, 3e6, &rng);
+                        if (stats_compare(a, 8, b, 8, &o, &c) < 0 ||
+                            stats_compare_verdicts(&c, 1, &o) < 0)
+                                return 1;
+                        if (c.verdict == STATS_INCONCLUSIVE && c.runs_needed > 0)
+                                need[k++] = c.runs_needed;
+                }
+                if (k == 0)
+                        continue;
+                qsort(need, k, sizeof(need[0]), cmp_size);
+                n = need[k / 2] < MAXN ? need[k / 2] : MAXN;
+                for (int t = 0; t < TRIALS; t++) {
+                        struct stats_compare c;
+                        fill_normal(a, n, 100e6, 3e6, &rng);
+                        fill_normal(b, n, 100e6 + shift, 3e6, &rng);
+                        if (stats_compare(a, n, b, n, &o, &c) < 0 ||
+                            stats_compare_verdicts(&c, 1, &o) < 0)
+                                return 1;
+                        settled += c.verdict != STATS_INCONCLUSIVE;
+                        slower += c.verdict == STATS_SLOWER;
+                }
+                printf(
+                    "shift %.1f ms: %zu/%d inconclusive at 8 a side, median estimate %zu; at %zu "
+                    "a side %d/%d settled (%d slower)\n",
+                    shifts_ms[s], k, TRIALS, need[k / 2], n, settled, TRIALS, slower);
+        }
+        free(a);
+        free(b);
+        return 0;
+}
+
 static int parse_arg(int argc, char **argv, int *k, const char *name, size_t *out)
 {
         uint64_t v;
@@ -71,13 +146,15 @@ int main(int argc, char **argv)
         struct stats_rng rng;
         size_t verdicts[4] = {0};
 
+        if (argc == 2 && strcmp(argv[1], "--runs-needed") == 0)
+                return check_runs_needed();
         for (int k = 1; k < argc; k++) {
                 if (!parse_arg(argc, argv, &k, "--runs", &runs) &&
                     !parse_arg(argc, argv, &k, "--metrics", &metrics) &&
                     !parse_arg(argc, argv, &k, "--samples", &n) &&
                     !parse_arg(argc, argv, &k, "--resamples", &B)) {
                         fprintf(stderr, "usage: bench_stats [--runs N] [--metrics N] "
-                                        "[--samples N] [--resamples B]\n");
+                                        "[--samples N] [--resamples B] | --runs-needed\n");
                         return 2;
                 }
         }
