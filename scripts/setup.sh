@@ -33,7 +33,8 @@ esac
 packages=(build-essential cmake pkg-config git ca-certificates
 	qemu-system-x86 gnuplot-nox libelf-dev libcmocka-dev libsqlite3-dev sqlite3
 	libarchive-dev libjansson-dev libssl-dev zlib1g-dev liblz4-dev liblzma-dev libzstd-dev libbz2-dev
-	cpio xz-utils zstd jq musl-tools busybox-static clang-format)
+	cpio xz-utils zstd jq musl-tools busybox-static clang-format
+	python3-scipy python3-numpy)
 
 missing=()
 for p in "${packages[@]}"; do
