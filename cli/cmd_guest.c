@@ -15,6 +15,7 @@
 #include "base/sbuf.h"
 #include "base/util.h"
 #include "cli/commands.h"
+#include "cli/io.h"
 #include "guest/framing.h"
 #include "guest/initrd.h"
 #include "guest/kernel_fetch.h"
@@ -373,11 +374,8 @@ static int guest_verify(int argc, char **argv)
                 return BL_EXIT_USAGE;
         }
         path = argv[optind];
-        ret = util_read_file(path, &buf, &len);
-        if (ret < 0) {
-                bl_error("cannot open '%s': %s", path, strerror(-ret));
+        if (cli_read_input(path, &buf, &len) < 0)
                 return BL_EXIT_USAGE;
-        }
         ret = framing_parse(buf, len, &d);
         if (ret < 0) {
                 if (ret == -ENOENT)
@@ -400,6 +398,8 @@ static int guest_verify(int argc, char **argv)
         } else if (!quiet) {
                 print_verdict(buf, len, &d);
         }
+        /* that the bytes reached stdout whole is checked by main()
+         * (cli_finish_stdout) */
         if (d.status != FRAMING_OK && !quiet)
                 bl_error("'%s': bad dump: %s", path, framing_status_str(d.status));
         framing_dump_free(&d);
