@@ -312,8 +312,11 @@ static void print_marks(const char *buf, size_t len)
 
                 if (framing_line_kind(buf + pos, eol - pos, NULL, NULL) == FRAMING_LINE_MARK &&
                     sbuf_grow(&name, eol - pos + 1) == 0 &&
-                    framing_parse_mark(buf + pos, eol - pos, name.buf, eol - pos + 1, &up) == 0)
-                        printf("mark %s uptime_ns=%llu\n", name.buf, (unsigned long long)up);
+                    framing_parse_mark(buf + pos, eol - pos, name.buf, eol - pos + 1, &up) == 0) {
+                        fputs("mark ", stdout);
+                        cli_put_safe(stdout, name.buf, strlen(name.buf));
+                        printf(" uptime_ns=%llu\n", (unsigned long long)up);
+                }
                 pos = eol + 1;
         }
         sbuf_release(&name);
@@ -330,10 +333,15 @@ static void print_verdict(const char *buf, size_t len, const struct framing_dump
                        (unsigned)d->crc_actual);
         if (d->status == FRAMING_OK && d->crc_unchecked)
                 printf("crc32: none (the writer computed no checksum; byte count checked)\n");
-        printf("begin: %.*s\n", (int)d->fields_len, buf + d->fields_off);
-        for (unsigned i = 0; i < d->nsections; i++)
-                printf("section %.*s %zu bytes\n", (int)d->sections[i].name_len,
-                       d->sections[i].name, d->sections[i].len);
+        /* the guest's words, made safe for a terminal */
+        fputs("begin: ", stdout);
+        cli_put_safe(stdout, buf + d->fields_off, d->fields_len);
+        putchar('\n');
+        for (unsigned i = 0; i < d->nsections; i++) {
+                fputs("section ", stdout);
+                cli_put_safe(stdout, d->sections[i].name, d->sections[i].name_len);
+                printf(" %zu bytes\n", d->sections[i].len);
+        }
         print_marks(buf, len);
 }
 

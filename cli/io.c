@@ -90,3 +90,12 @@ int cli_finish_stdout(void)
         }
         return ret;
 }
+
+void cli_put_safe(FILE *f, const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                putc(c >= 0x20 && c < 0x7f ? c : '?', f);
+        }
+}

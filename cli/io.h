@@ -36,4 +36,10 @@ int cli_check_output(FILE *f, const char *name);
  * (printed). */
 int cli_finish_stdout(void);
 
+/* Write s[0..n) to f for a terminal: every byte that is not printable
+ * ASCII (a control byte such as ESC, DEL, or a byte >= 0x80) as '?', so
+ * that text from a guest or a session cannot drive the terminal. For
+ * output the user asked to get raw (a section's bytes), use fwrite. */
+void cli_put_safe(FILE *f, const char *s, size_t n);
+
 #endif

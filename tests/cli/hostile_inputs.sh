@@ -74,6 +74,14 @@ head -c -1 good.console >nonl.console # the end line without its newline
 run "$BOOTLENS" guest verify nonl.console
 has out "dump: malformed end line" "an end line without its newline"
 
+# guest words reach the terminal made safe (ESC, DEL as '?')
+dump $'os=freebsd kernel=\e]0;owned\a' >esc.console
+printf '@@bootlens mark x\e[2Jy uptime_ns=5\n' >>esc.console
+run "$BOOTLENS" guest verify esc.console
+if grep -q $'\e' out; then fail "guest verify printed an escape byte: $(cat -v out)"; fi
+has out "begin: os=freebsd kernel=?]0;owned?" "guest verify of an escape in a field"
+has out "mark x?[2Jy uptime_ns=5" "guest verify of an escape in a mark"
+
 # ---- bug 7: the input limit ----
 run "$BOOTLENS" guest verify /dev/zero
 [ "$rc" = 2 ] || fail "guest verify /dev/zero exited $rc, want 2"
