@@ -548,10 +548,13 @@ static int new_boot(struct parser *p, uint32_t line)
 
         p->t->nrecs = 0;
         p->t->lines_records = 0;
+        /* every name with an open frame: what is set in last_open (the
+         * frames, not the whole table: a log of many reboots stays linear) */
+        for (size_t k = 0; k < p->nopen; k++)
+                if (p->open[k].name < p->last_open_cap)
+                        p->last_open[p->open[k].name] = 0;
         p->nopen = 0;
         p->nlive = 0;
-        if (p->last_open)
-                memset(p->last_open, 0, p->last_open_cap * sizeof(*p->last_open));
         idmap_clear(&p->end_ids);
         p->precise = false;
         p->probe_thread_named = false;

@@ -459,6 +459,30 @@ static void test_dmesg_refuses_clock_values_out_of_range(void **state)
         ev_trace_free(&p.t);
 }
 
+/* A log that starts over forgets the open initcalls of the earlier boot
+ * (only their names are cleared: a log of many reboots stays linear). */
+static void test_dmesg_reboot_forgets_open_initcalls(void **state)
+{
+        static const char txt[] =
+            "<6>[    0.000000] Linux version 6.1\n"
+            "<6>[    0.100000] calling  a+0x0/0x10 @ 1\n"
+            "<6>[    0.200000] calling  b+0x0/0x10 @ 1\n"
+            "<6>[    0.000000] Linux version 6.1\n"
+            "<6>[    0.300000] initcall a+0x0/0x10 returned 0 after 5 usecs\n"
+            "<6>[    0.400000] calling  b+0x0/0x10 @ 1\n"
+            "<6>[    0.500000] initcall b+0x0/0x10 returned 0 after 5 usecs\n";
+        struct parsed p;
+
+        (void)state;
+        parse_buf(&p, txt, sizeof(txt) - 1);
+        assert_int_equal(p.m.boots, 2);
+        assert_int_equal(p.m.initcalls, 1);
+        assert_non_null(
+            find_warning(&p.t, 5, "initcall a returned but its \"calling\" line is missing"));
+        assert_int_equal(p.m.initcalls_open, 0);
+        ev_trace_free(&p.t);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -480,6 +504,7 @@ int main(void)
             cmocka_unit_test(test_dmesg_other_formats),
             cmocka_unit_test(test_dmesg_probe_counts_timestamped_lines),
             cmocka_unit_test(test_dmesg_refuses_clock_values_out_of_range),
+            cmocka_unit_test(test_dmesg_reboot_forgets_open_initcalls),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
