@@ -111,6 +111,13 @@ done
 rc=0
 "$BOOTLENS" version >/dev/full 2>err || rc=$?
 [ "$rc" != 0 ] || fail "version >/dev/full exited 0"
+# stdout closed: an error when something was to be printed, none otherwise
+rc=0
+"$BOOTLENS" version >&- 2>err || rc=$?
+[ "$rc" != 0 ] || fail "version >&- exited 0"
+rc=0
+"$BOOTLENS" guest verify --quiet good.console >&- 2>err || rc=$?
+[ "$rc" = 0 ] || fail "guest verify --quiet >&- exited $rc: $(cat err)"
 # a small file system that fills up (root only)
 if [ "$(id -u)" = 0 ] && mkdir small && mount -t tmpfs -o size=64k tmpfs small 2>/dev/null; then
 	mnt=$tmp/small
