@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,9 @@ int cli_read_input(const char *path, char **data, size_t *len)
         return 0;
 }
 
+/* A write failure of stdout already said: main's final check stays quiet. */
+static bool stdout_reported;
+
 int cli_check_output(FILE *f, const char *name)
 {
         int before = errno, err = 0; /* a failed earlier write left its errno, most likely */
@@ -53,6 +57,8 @@ int cli_check_output(FILE *f, const char *name)
                 return 0;
         if (!err)
                 err = before;
+        if (f == stdout)
+                stdout_reported = true;
         if (err)
                 bl_error("cannot write to %s: %s", name, strerror(err));
         else
@@ -82,7 +88,13 @@ static const char *stdout_name(char *buf, size_t size)
 int cli_finish_stdout(void)
 {
         char name[PATH_MAX + 32];
-        int ret = cli_check_output(stdout, stdout_name(name, sizeof(name)));
+        int ret;
+
+        if (stdout_reported) { /* said once by the command: the status only */
+                fclose(stdout);
+                return -1;
+        }
+        ret = cli_check_output(stdout, stdout_name(name, sizeof(name)));
 
         /* EBADF with nothing written and nothing failed: stdout was closed
          * (">&-") and the command printed nothing, as gnulib's close_stdout

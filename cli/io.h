@@ -28,7 +28,9 @@ int cli_read_input(const char *path, char **data, size_t *len);
 
 /* Flush f and check that nothing written to it failed (ferror). On
  * failure prints "bootlens: cannot write to NAME: REASON" and returns -1;
- * else 0. name says what f is ("standard output"). */
+ * else 0. name says what f is ("standard output"). A command may call it
+ * on stdout to stop early; cli_finish_stdout() then does not say it
+ * again. */
 int cli_check_output(FILE *f, const char *name);
 
 /* At the end of a command: cli_check_output(stdout) and fclose(stdout),
