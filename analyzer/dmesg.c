@@ -12,8 +12,6 @@
 #include "base/util.h"
 #include "guest/framing.h"
 
-#define JUNK_WARN_MAX 50
-
 /* An initcall whose "returned" line has not come yet. */
 struct open_frame {
         uint64_t pid;
@@ -53,9 +51,7 @@ struct parser {
         size_t first_pid1_rec; /* ENTER of the first initcall on PID 1 */
         bool has_last_exit;
         size_t last_exit_rec; /* EXIT of the last initcall before Run /init */
-        uint64_t junk_more;   /* junk lines not warned about */
-        uint32_t junk_warned;
-        struct sbuf name; /* scratch for "SYM [MOD]" */
+        struct sbuf name;     /* scratch for "SYM [MOD]" */
 };
 
 static bool starts(const char *s, const char *end, const char *prefix)
@@ -101,12 +97,13 @@ static const char *parse_kmsg(const char *s, const char *end, uint64_t *ns)
         if (!scan_u64(&p, end, &seq) || p >= end || *p != ',')
                 return NULL;
         p++;
-        if (!scan_u64(&p, end, &usec) || p >= end || *p != ',' || usec > UINT64_MAX / 1000)
+        if (!scan_u64(&p, end, &usec) || p >= end || *p != ',')
                 return NULL;
         semi = memchr(p, ';', (size_t)(end - p));
         if (!semi)
                 return NULL;
-        *ns = usec * 1000;
+        /* too big for ns: saturated, for the caller to refuse (UTIL_CLOCK_MAX) */
+        *ns = usec > UINT64_MAX / 1000 ? UINT64_MAX : usec * 1000;
         return semi + 1;
 }
 
@@ -222,14 +219,10 @@ static int event(struct parser *p, const char *name, uint64_t ts, uint64_t threa
         return add_rec(p, EV_EVENT, ts, thread, id, arg, line, NULL);
 }
 
+/* A line refused: counted in lines_malformed, warned about while few. */
 static int junk(struct parser *p, uint32_t line, const char *why)
 {
-        if (p->junk_warned >= JUNK_WARN_MAX) {
-                p->junk_more++;
-                return 0;
-        }
-        p->junk_warned++;
-        return ev_warn(p->t, line, "%s, line skipped", why);
+        return ev_skip(p->t, &p->m->lines_malformed, line, "%s, line skipped", why);
 }
 
 /*
@@ -372,7 +365,7 @@ static int on_returned(struct parser *p, const char *s, const char *end, uint64_
         /* the innermost open frame of that name */
         i = name < p->last_open_cap ? p->last_open[name] : 0;
         if (i == 0)
-                return ev_warn(p->t, line,
+                return ev_skip(p->t, &p->m->lines_malformed, line,
                                "initcall %s returned but its \"calling\" line is missing",
                                ev_str(p->t, name));
         f = p->open[i - 1];
@@ -482,9 +475,14 @@ static int on_mark(struct parser *p, const char *s, size_t n, uint32_t line)
         int err;
 
         if (framing_parse_mark(s, n, name, sizeof(name), &uptime) < 0)
-                return ev_warn(p->t, line, "malformed marker line, skipped");
+                return ev_skip(p->t, &p->m->lines_malformed, line,
+                               "malformed marker line, skipped");
         if (!uptime)
-                return ev_warn(p->t, line, "marker %s carries no uptime_ns, skipped", name);
+                return ev_skip(p->t, &p->m->lines_malformed, line,
+                               "marker %s carries no uptime_ns, skipped", name);
+        if (uptime > UTIL_CLOCK_MAX - monotonic_offset(p->m))
+                return ev_skip(p->t, &p->m->lines_malformed, line,
+                               "marker %s: uptime_ns out of range, skipped", name);
         err = sbuf_addf(&ev, "mark.%s", name);
         if (!err)
                 err = intern(p, ev.buf, ev.len, &id);
@@ -550,10 +548,13 @@ static int new_boot(struct parser *p, uint32_t line)
 
         p->t->nrecs = 0;
         p->t->lines_records = 0;
+        /* every name with an open frame: what is set in last_open (the
+         * frames, not the whole table: a log of many reboots stays linear) */
+        for (size_t k = 0; k < p->nopen; k++)
+                if (p->open[k].name < p->last_open_cap)
+                        p->last_open[p->open[k].name] = 0;
         p->nopen = 0;
         p->nlive = 0;
-        if (p->last_open)
-                memset(p->last_open, 0, p->last_open_cap * sizeof(*p->last_open));
         idmap_clear(&p->end_ids);
         p->precise = false;
         p->probe_thread_named = false;
@@ -672,6 +673,8 @@ static int parse_line(struct parser *p, const char *s, size_t n, uint32_t line)
         msg = parse_prefix(s, n > 64 ? s + 64 : end, &ts);
         if (!msg)
                 return 0;
+        if (ts > UTIL_CLOCK_MAX)
+                return junk(p, line, "printk timestamp out of range");
         if (n > DMESG_LINE_MAX) {
                 char why[80];
 
@@ -767,9 +770,21 @@ static int add_milestones(struct parser *p)
         return err;
 }
 
-static bool field_u64(const char *buf, const struct framing_dump *d, const char *key, uint64_t *v)
+/* A number of the begin line (framing_field_u64: at most UTIL_CLOCK_MAX).
+ * Returns 1 when there, 0 when absent or refused (refused: warned, *err
+ * set on -ENOMEM). */
+static bool field_u64(struct parser *p, const char *buf, const struct framing_dump *d,
+                      const char *key, uint64_t *v, int *err)
 {
-        return framing_field_u64(buf, d, key, v) == 0;
+        int ret = framing_field_u64(buf, d, key, v);
+
+        if (ret == -EINVAL || ret == -ERANGE) {
+                int e = ev_warn(p->t, p->m->begin_line, "the begin line's %s= is %s, ignored", key,
+                                ret == -ERANGE ? "out of range" : "not a number");
+                if (e && !*err)
+                        *err = e;
+        }
+        return ret == 0;
 }
 
 static uint32_t line_of(const char *buf, size_t off)
@@ -823,9 +838,13 @@ static int parse_framed(struct parser *p, const char *buf, size_t len, struct fr
         p->t->has_end_marker = d->status != FRAMING_NO_END;
         if (p->t->has_end_marker)
                 p->t->end_marker_line = line_of(buf, d->end_off);
-        m->has_uptime = field_u64(buf, d, "uptime_ns", &m->uptime_ns);
-        m->has_tsc = field_u64(buf, d, "tsc_now", &m->tsc_now) &&
-                     field_u64(buf, d, "tsc_freq", &m->tsc_freq) && m->tsc_freq > 0;
+        err = 0;
+        m->has_uptime = field_u64(p, buf, d, "uptime_ns", &m->uptime_ns, &err);
+        m->has_tsc = field_u64(p, buf, d, "tsc_now", &m->tsc_now, &err);
+        m->has_tsc =
+            field_u64(p, buf, d, "tsc_freq", &m->tsc_freq, &err) && m->has_tsc && m->tsc_freq > 0;
+        if (err)
+                return err;
         if (d->status != FRAMING_OK) {
                 char why[160];
 
@@ -881,9 +900,7 @@ static int finish(struct parser *p)
         uint64_t dump;
         int err = 0;
 
-        if (p->junk_more)
-                err = ev_warn(p->t, 0, "%llu more malformed kernel log lines skipped",
-                              (unsigned long long)p->junk_more);
+        err = ev_skip_summary(p->t, m->lines_malformed, "malformed kernel log lines");
         m->initcalls_open = p->nlive;
         if (!err && m->lines_printk && p->first_ts > 1000000000ull)
                 err = ev_warn(p->t, p->first_line,
@@ -907,7 +924,7 @@ static int finish(struct parser *p)
 
 bool dmesg_printk_at_dump(const struct dmesg_meta *m, uint64_t *ns)
 {
-        if (!m->has_uptime || m->uptime_ns > UINT64_MAX - monotonic_offset(m))
+        if (!m->has_uptime || m->uptime_ns > UTIL_CLOCK_MAX - monotonic_offset(m))
                 return false; /* none, or a guest's garbage that would wrap */
         *ns = m->uptime_ns + monotonic_offset(m);
         return true;

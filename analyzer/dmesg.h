@@ -72,14 +72,16 @@
 
 /* What the parser learnt beside the records. Times are printk ns. */
 struct dmesg_meta {
-        bool framed;           /* the input held a bootlens dump */
-        bool has_uptime;       /* begin line uptime_ns= */
-        uint64_t uptime_ns;    /* guest CLOCK_MONOTONIC at dump begin */
-        bool has_tsc;          /* begin line tsc_now= and tsc_freq= */
-        uint64_t tsc_now;      /* guest TSC at dump begin */
-        uint64_t tsc_freq;     /* Hz */
-        uint32_t begin_line;   /* 0 = none */
-        uint32_t section_line; /* line of the kernel-log section header, 0 = none */
+        bool framed;              /* the input held a bootlens dump */
+        bool has_uptime;          /* begin line uptime_ns= */
+        uint64_t uptime_ns;       /* guest CLOCK_MONOTONIC at dump begin */
+        bool has_tsc;             /* begin line tsc_now= and tsc_freq= */
+        uint64_t tsc_now;         /* guest TSC at dump begin */
+        uint64_t tsc_freq;        /* Hz */
+        uint32_t begin_line;      /* 0 = none */
+        uint32_t section_line;    /* line of the kernel-log section header, 0 = none */
+        uint64_t lines_malformed; /* lines refused with a warning (ev_skip: the first
+                                   * EV_SKIP_WARN_MAX listed, then the total) */
 
         uint64_t lines_printk;   /* lines with a printk timestamp */
         uint64_t initcalls;      /* initcalls that returned */

@@ -229,34 +229,68 @@ int64_t ev_add_process(struct ev_trace *t, const struct ev_process *p)
         return (int64_t)t->nprocs++;
 }
 
-int ev_warn(struct ev_trace *t, uint32_t line, const char *fmt, ...)
+static int ev_vwarn(struct ev_trace *t, uint32_t line, const char *fmt, va_list ap)
 {
-        va_list ap;
+        va_list again;
         char *msg;
         size_t size;
         int n;
 
         if (grow((void **)&t->warns, &t->warns_cap, t->nwarns, sizeof(*t->warns)) < 0)
                 return -ENOMEM;
-        va_start(ap, fmt);
+        va_copy(again, ap);
         n = vsnprintf(NULL, 0, fmt, ap);
-        va_end(ap);
-        if (n < 0)
+        if (n < 0) {
+                va_end(again);
                 return -ENOMEM;
+        }
         /* guest names can be long and one name can be in many warnings */
         size = (size_t)n > EV_WARN_MAX ? EV_WARN_MAX : (size_t)n;
         msg = malloc(size + 4);
-        if (!msg)
+        if (!msg) {
+                va_end(again);
                 return -ENOMEM;
-        va_start(ap, fmt);
-        vsnprintf(msg, size + 1, fmt, ap);
-        va_end(ap);
+        }
+        vsnprintf(msg, size + 1, fmt, again);
+        va_end(again);
         if ((size_t)n > size)
                 memcpy(msg + size, "...", 4);
         t->warns[t->nwarns].line = line;
         t->warns[t->nwarns].msg = msg;
         t->nwarns++;
         return 0;
+}
+
+int ev_warn(struct ev_trace *t, uint32_t line, const char *fmt, ...)
+{
+        va_list ap;
+        int ret;
+
+        va_start(ap, fmt);
+        ret = ev_vwarn(t, line, fmt, ap);
+        va_end(ap);
+        return ret;
+}
+
+int ev_skip(struct ev_trace *t, uint64_t *count, uint32_t line, const char *fmt, ...)
+{
+        va_list ap;
+        int ret;
+
+        if (++*count > EV_SKIP_WARN_MAX)
+                return 0;
+        va_start(ap, fmt);
+        ret = ev_vwarn(t, line, fmt, ap);
+        va_end(ap);
+        return ret;
+}
+
+int ev_skip_summary(struct ev_trace *t, uint64_t count, const char *what)
+{
+        if (count <= EV_SKIP_WARN_MAX)
+                return 0;
+        return ev_warn(t, 0, "%llu %s skipped in all (only the first %u are listed)",
+                       (unsigned long long)count, what, EV_SKIP_WARN_MAX);
 }
 
 bool ev_to_ns(const struct ev_trace *t, uint64_t ticks, double *ns)

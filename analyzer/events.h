@@ -39,7 +39,8 @@ enum ev_clock {
 };
 
 struct ev_record {
-        uint64_t ts;     /* guest time in the trace's clock, after backward-step correction */
+        uint64_t ts;     /* guest time in the trace's clock, after backward-step correction;
+                          * at most UTIL_CLOCK_MAX (base/util.h): parsers refuse more */
         uint64_t thread; /* kernel pointer (FreeBSD), LWP id (NetBSD), PID (Linux) */
         uint32_t name;   /* string id */
         uint32_t arg;    /* string id, 0 = none */
@@ -111,6 +112,22 @@ int64_t ev_add_process(struct ev_trace *t, const struct ev_process *p);
  * cut to EV_WARN_MAX bytes and "...". Returns 0 or -ENOMEM. */
 int ev_warn(struct ev_trace *t, uint32_t line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * Lines a parser refuses (they look like its records but break the
+ * grammar or the clock range, UTIL_CLOCK_MAX in base/util.h): each is
+ * counted in *count (the parser's metadata), and the first
+ * EV_SKIP_WARN_MAX get a warning with their line, so that a hostile input
+ * of a million bad lines gives a handful of warnings, not a million.
+ * ev_skip() counts and warns (printf-formatted); ev_skip_summary() adds,
+ * once the parse is done, one warning with the total when more were
+ * skipped than listed: "N WHAT skipped in all (only the first 5 are
+ * listed)". Both return 0 or -ENOMEM.
+ */
+#define EV_SKIP_WARN_MAX 5u
+int ev_skip(struct ev_trace *t, uint64_t *count, uint32_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int ev_skip_summary(struct ev_trace *t, uint64_t count, const char *what);
 
 /* Convert a duration or timestamp in the trace's clock to nanoseconds.
  * Returns false (and leaves *ns alone) when a cycle trace has no known

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WARN_MAX 50
-
 /* Open functions of one task, innermost last. */
 struct task {
         uint64_t pid;
@@ -28,8 +26,6 @@ struct fparser {
         size_t tasks_cap;
         uint64_t orphan_returns; /* "}" with nothing open: the call began before the trace */
         uint64_t no_time;        /* entries without an absolute timestamp */
-        uint32_t warned;
-        uint64_t more;
 };
 
 static const char *skip_sp(const char *s, const char *end)
@@ -59,14 +55,10 @@ static bool scan_time(const char **p, const char *end, uint64_t unit_ns, uint64_
         return true;
 }
 
+/* A line refused: counted in lines_malformed, warned about while few. */
 static int warn(struct fparser *p, uint32_t line, const char *msg)
 {
-        if (p->warned >= WARN_MAX) {
-                p->more++;
-                return 0;
-        }
-        p->warned++;
-        return ev_warn(p->t, line, "ftrace: %s", msg);
+        return ev_skip(p->t, &p->m->lines_malformed, line, "ftrace: %s", msg);
 }
 
 static struct task *task_of(struct fparser *p, uint64_t pid, const char *comm, size_t comm_len,
@@ -128,10 +120,10 @@ static int add(struct fparser *p, struct task *k, enum ev_kind kind, uint64_t ra
         if (raw < k->last)
                 raw = k->last;
         k->last = raw;
-        /* raw + offset, clamped to 0..UINT64_MAX (both come from the guest) */
+        /* raw + offset, clamped to 0..UTIL_CLOCK_MAX (both come from the guest) */
         if (p->offset >= 0) {
                 d = (uint64_t)p->offset;
-                ts = raw > UINT64_MAX - d ? UINT64_MAX : raw + d;
+                ts = raw > UTIL_CLOCK_MAX - d ? UTIL_CLOCK_MAX : raw + d;
         } else {
                 d = -(uint64_t)p->offset;
                 ts = raw > d ? raw - d : 0;
@@ -297,6 +289,8 @@ static int on_call(struct fparser *p, struct task *k, const struct fline *l, uin
         } else if (after < end && *after == ';') {
                 if (!l->has_dur)
                         return warn(p, line, "a leaf call without a duration");
+                if (l->dur > UTIL_CLOCK_MAX - (l->time > k->last ? l->time : k->last))
+                        return warn(p, line, "a leaf call that ends out of the clock range");
                 err = add(p, k, EV_ENTER, l->time, (uint32_t)id, line);
                 if (!err) /* the duration is exact: end = (clamped) start + it */
                         err = add(p, k, EV_EXIT, k->last + l->dur, (uint32_t)id, line);
@@ -348,6 +342,8 @@ static int parse_line(struct fparser *p, const char *s, const char *end, uint32_
                 p->no_time++;
                 return 0;
         }
+        if (l.time > UTIL_CLOCK_MAX)
+                return warn(p, line, "timestamp out of range");
         k = task_of(p, pid, l.task, (size_t)(l.task_end - l.task), line, &err);
         if (!k)
                 return err;
@@ -393,9 +389,9 @@ int fgraph_parse(struct ev_trace *t, const char *buf, size_t len, uint32_t first
         }
         free(p.tasks);
         idmap_free(&p.task_ids);
-        if (!err && p.more)
-                err = ev_warn(t, 0, "ftrace: %llu more malformed trace lines skipped",
-                              (unsigned long long)p.more);
+        if (!err)
+                err = ev_skip_summary(t, p.m->lines_malformed,
+                                      "ftrace lines skipped or warned about");
         if (!err && p.no_time)
                 err = ev_warn(t, 0,
                               "ftrace: %llu entries without absolute timestamps ignored (boot with "

@@ -39,10 +39,12 @@
 #define FGRAPH_THREAD_BASE (1ull << 40)
 
 struct fgraph_meta {
-        uint64_t lines_entries; /* lines that became records */
-        uint64_t calls;         /* completed calls (leaf or "}" closed) */
-        uint64_t open;          /* ENTERs never closed */
-        uint64_t lost;          /* events the kernel said it lost */
+        uint64_t lines_entries;   /* lines that became records */
+        uint64_t calls;           /* completed calls (leaf or "}" closed) */
+        uint64_t open;            /* ENTERs never closed */
+        uint64_t lost;            /* events the kernel said it lost */
+        uint64_t lines_malformed; /* lines refused with a warning (ev_skip: the first
+                                   * EV_SKIP_WARN_MAX listed, then the total) */
         uint32_t threads;
 };
 

@@ -66,9 +66,18 @@ int64_t idmap_get(struct idmap *m, uint64_t id, bool *added)
 
 void idmap_clear(struct idmap *m)
 {
-        m->n = 0;
-        if (m->slots)
+        if (m->slots && m->n * 4 < m->nslots) {
+                /* few ids in a large table (a parser that clears often: a log
+                 * of many reboots): free their slots only, so that a clear
+                 * costs the ids, not the table. In reverse order of insertion
+                 * (a rehash inserts in index order too), each id's probe run
+                 * holds only older, still present ids. */
+                for (size_t k = m->n; k-- > 0;)
+                        m->slots[slot_of(m, m->keys[k])] = 0;
+        } else if (m->slots) {
                 memset(m->slots, 0, m->nslots * sizeof(*m->slots));
+        }
+        m->n = 0;
 }
 
 void idmap_free(struct idmap *m)

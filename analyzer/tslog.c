@@ -87,14 +87,16 @@ static bool scan_dec(const char *s, size_t n, size_t *i, uint64_t *out)
         return ret == 0;
 }
 
-/* A thread id: hex digits of either case, "0x" optional, within 64 bits. */
-static bool scan_hex(const char *s, size_t n, size_t *i, uint64_t *out)
+/* A thread id: hex digits of either case, "0x" optional, within 64 bits.
+ * Returns util_scan_u64()'s 0, -EINVAL (no digit) or -ERANGE (*i then past
+ * the digits). */
+static int scan_hex(const char *s, size_t n, size_t *i, uint64_t *out)
 {
         const char *p = s + *i;
         int ret = util_scan_u64(&p, s + n, 16, UTIL_SCAN_0X | UTIL_SCAN_ANYCASE, out);
 
         *i = (size_t)(p - s);
-        return ret == 0;
+        return ret;
 }
 
 /* A printable quote of a line for a warning: at most QUOTE_MAX bytes,
@@ -114,13 +116,23 @@ static void quote(const char *s, size_t n, char out[QUOTE_MAX + 4])
         }
 }
 
+/* A record-like line that is refused: counted, and warned about while
+ * few (ev_skip). */
 static int warn_malformed(struct parser *p, const char *s, size_t n, const char *why)
 {
         char q[QUOTE_MAX + 4];
 
         quote(s, n, q);
-        p->meta->lines_malformed++;
-        return ev_warn(p->t, p->line, "%s: '%s'", why, q);
+        return ev_skip(p->t, &p->meta->lines_malformed, p->line, "%s: '%s'", why, q);
+}
+
+/* A field of a begin or META line that is refused. */
+static int warn_field(struct parser *p, const char *name, const char *word, size_t n)
+{
+        char q[QUOTE_MAX + 4];
+
+        quote(word, n, q);
+        return ev_warn(p->t, p->line, "bad %s field '%s' ignored", name, q);
 }
 
 static bool word_is(const char *s, size_t n, const char *w)
@@ -164,11 +176,9 @@ static int scan_fields(struct parser *p, const char *s, size_t n)
                 size_t klen = eq - ws, vlen = we - eq - 1;
 
                 if (word_is(key, klen, "tsc_freq")) {
-                        if (util_scan_u64_all(val, vlen, 10, 0, &v) < 0 || v == 0) {
-                                char q[QUOTE_MAX + 4];
-                                quote(key, we - ws, q);
-                                if (ev_warn(p->t, p->line, "bad tsc_freq field '%s' ignored", q) <
-                                    0)
+                        if (util_scan_u64_all(val, vlen, 10, 0, &v) < 0 || v == 0 ||
+                            v > UTIL_CLOCK_MAX) {
+                                if (warn_field(p, "tsc_freq", key, we - ws) < 0)
                                         return -ENOMEM;
                         } else if (!p->capture_freq) {
                                 p->capture_freq = v;
@@ -183,7 +193,10 @@ static int scan_fields(struct parser *p, const char *s, size_t n)
                                         return -ENOMEM;
                         }
                 } else if (word_is(key, klen, "tsc_now")) {
-                        if (util_scan_u64_all(val, vlen, 10, 0, &v) == 0 && !p->meta->has_tsc_now) {
+                        if (util_scan_u64_all(val, vlen, 10, 0, &v) < 0 || v > UTIL_CLOCK_MAX) {
+                                if (warn_field(p, "tsc_now", key, we - ws) < 0)
+                                        return -ENOMEM;
+                        } else if (!p->meta->has_tsc_now) {
                                 p->meta->has_tsc_now = true;
                                 p->meta->tsc_now = v;
                         }
@@ -316,14 +329,16 @@ static int handle_record(struct parser *p, const char *s, size_t n)
         struct ev_record r = {0};
         struct thread_state *th;
         int64_t id;
-        bool tsc_ok;
+        bool tsc_ok, thread_ok;
+        int ret = scan_hex(s, n, &i, &thread);
 
-        if (!scan_hex(s, n, &i, &thread) || i >= n || s[i] != ' ')
+        if (ret == -EINVAL || i >= n || s[i] != ' ')
                 return 0;
+        thread_ok = ret == 0;
         i++;
         if (i >= n || !is_digit((unsigned char)s[i]))
                 return 0;
-        tsc_ok = scan_dec(s, n, &i, &tsc);
+        tsc_ok = scan_dec(s, n, &i, &tsc) && tsc <= UTIL_CLOCK_MAX;
         if (i >= n || s[i] != ' ')
                 return 0;
         i++;
@@ -331,6 +346,8 @@ static int handle_record(struct parser *p, const char *s, size_t n)
         while (i < n && s[i] >= 'A' && s[i] <= 'Z')
                 i++;
         te = i;
+        if (i < n && s[i] != ' ' && util_has_control(s + i, 1))
+                return warn_malformed(p, s, n, "control byte in tslog record") < 0 ? -ENOMEM : 2;
         if (te == ts || (i < n && s[i] != ' '))
                 return 0; /* not an upper-case type word: not ours (a process row, noise) */
         if (word_is(s + ts, te - ts, "ENTER"))
@@ -343,6 +360,8 @@ static int handle_record(struct parser *p, const char *s, size_t n)
                 r.kind = EV_EVENT;
         else
                 return warn_malformed(p, s, n, "unknown tslog record type") < 0 ? -ENOMEM : 2;
+        if (!thread_ok)
+                return warn_malformed(p, s, n, "tslog thread id above 64 bits") < 0 ? -ENOMEM : 2;
         if (!tsc_ok)
                 return warn_malformed(p, s, n, "tslog timestamp out of range") < 0 ? -ENOMEM : 2;
         if (util_has_control(s + te, n - te))
@@ -379,7 +398,13 @@ static int handle_record(struct parser *p, const char *s, size_t n)
         th = thread_get(&p->threads, thread);
         if (!th)
                 return -ENOMEM;
-        r.ts = tsc + th->offset;
+        r.ts = tsc + th->offset; /* both at most UTIL_CLOCK_MAX: no wrap */
+        if (r.ts > UTIL_CLOCK_MAX)
+                return warn_malformed(p, s, n,
+                                      "tslog timestamp out of range after the backward-step "
+                                      "correction") < 0
+                           ? -ENOMEM
+                           : 2;
         if (r.ts < th->last) {
                 uint64_t step = th->last - r.ts;
                 th->offset += step;
@@ -418,8 +443,8 @@ static bool scan_quoted(const char *s, size_t n, size_t *i, size_t *qs, size_t *
 }
 
 /* A process row: pid ppid forked exited "exec" "namei". Returns 1 when it
- * became a process, 3 when it was an all-zero row, 0 when not a row,
- * -ENOMEM. */
+ * became a process, 3 when it was an all-zero row, 0 when not a row, 2
+ * when its times are out of the clock range (warned), -ENOMEM. */
 static int handle_process(struct parser *p, const char *s, size_t n)
 {
         uint64_t v[4];
@@ -443,6 +468,8 @@ static int handle_process(struct parser *p, const char *s, size_t n)
                 return 0;
         if (v[1] == 0 && v[2] == 0 && v[3] == 0 && ee == es && me == ms)
                 return 3;
+        if (v[2] > UTIL_CLOCK_MAX || v[3] > UTIL_CLOCK_MAX)
+                return warn_malformed(p, s, n, "tslog_user time out of range") < 0 ? -ENOMEM : 2;
         pr.pid = v[0];
         pr.ppid = v[1];
         pr.forked = v[2];
@@ -499,6 +526,8 @@ static int handle_line(struct parser *p, const char *s, size_t n)
                         p->meta->lines_zero_rows++;
                         goto skipped;
                 }
+                if (r == 2)
+                        goto skipped;
                 if (p->in_user) {
                         if (warn_malformed(p, s, n, "not a tslog_user row") < 0)
                                 return -ENOMEM;
@@ -582,6 +611,9 @@ int tslog_parse(struct ev_trace *t, const char *buf, size_t len, const struct ts
                 if (err < 0)
                         goto out_free;
         }
+        err = ev_skip_summary(t, meta->lines_malformed, "malformed tslog lines");
+        if (err < 0)
+                goto out_free;
         detect_os(&p);
         meta->nthreads = p.threads.ids.n;
         if (opts && opts->freq_hz) {
@@ -608,7 +640,7 @@ size_t tslog_probe(const char *buf, size_t len)
 
                 pos += n + (nl ? 1 : 0);
                 lines++;
-                if (!scan_hex(s, n, &i, &v) || i >= n || s[i] != ' ')
+                if (scan_hex(s, n, &i, &v) < 0 || i >= n || s[i] != ' ')
                         continue;
                 i++;
                 if (!scan_dec(s, n, &i, &v) || i >= n || s[i] != ' ')

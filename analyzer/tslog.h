@@ -29,9 +29,13 @@
  * word after the type, the argument the rest of the line (one separating
  * space dropped, trailing blanks trimmed). A line that starts like a
  * record (hex, space, decimal, space) but breaks the grammar (unknown
- * type, no name, a control byte such as NUL, a TSC that overflows) is
- * skipped with a warning. A process row whose numbers and strings are all
- * zero/empty is skipped (FreeBSD prints one per possible pid).
+ * type, no name, a control byte such as NUL, a thread id above 64 bits, a
+ * TSC above UTIL_CLOCK_MAX, also after the backward-step correction) is
+ * skipped and counted in meta->lines_malformed; the first EV_SKIP_WARN_MAX
+ * get a warning with their line, then one gives the total (ev_skip). A
+ * tsc_freq= or tsc_now= above UTIL_CLOCK_MAX is ignored with a warning. A
+ * process row whose numbers and strings are all zero/empty is skipped
+ * (FreeBSD prints one per possible pid).
  *
  * Per thread, records are assumed to be in causal order in the input (the
  * kernel appends them as they happen). When a thread's TSC steps

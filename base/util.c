@@ -49,41 +49,77 @@ int util_write_full(int fd, const void *buf, size_t len)
         return 0;
 }
 
-int util_read_file(const char *path, char **data, size_t *len)
+int util_read_fd_max(int fd, size_t max, char **data, size_t *len)
 {
         struct sbuf sb = SBUF_INIT;
-        int fd, ret = 0;
+        int ret = 0;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
+        if (max > SIZE_MAX - 2)
+                max = SIZE_MAX - 2;
         for (;;) {
+                size_t want;
                 ssize_t n;
 
                 ret = sbuf_grow(&sb, 65536);
                 if (ret < 0)
-                        goto out_close;
-                n = util_read_full(fd, sb.buf + sb.len, sb.cap - sb.len - 1);
+                        goto out_release;
+                want = sb.cap - sb.len - 1;
+                if (want > max + 1 - sb.len) /* max + 1 at most: enough to tell "too big" */
+                        want = max + 1 - sb.len;
+                n = util_read_full(fd, sb.buf + sb.len, want);
                 if (n < 0) {
                         ret = (int)n;
-                        goto out_close;
+                        goto out_release;
                 }
                 if (n == 0)
                         break;
                 sb.len += (size_t)n;
                 sb.buf[sb.len] = '\0';
-        }
-        if (!sb.cap) {
-                ret = sbuf_grow(&sb, 1);
-                if (ret < 0)
-                        goto out_close;
+                if (sb.len > max) {
+                        ret = -EFBIG;
+                        goto out_release;
+                }
         }
         *len = sb.len;
-        *data = sb.buf;
-        sb.buf = NULL;
-out_close:
+        *data = sbuf_detach(&sb, NULL);
+out_release:
         sbuf_release(&sb);
+        return ret;
+}
+
+int util_read_file_max(const char *path, size_t max, char **data, size_t *len)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+        if (fd < 0)
+                return -errno;
+        ret = util_read_fd_max(fd, max, data, len);
         close(fd);
+        return ret;
+}
+
+int util_read_file(const char *path, char **data, size_t *len)
+{
+        uint64_t max;
+
+        util_input_limit(&max);
+        return util_read_file_max(path, max > SIZE_MAX ? SIZE_MAX : (size_t)max, data, len);
+}
+
+int util_input_limit(uint64_t *max)
+{
+        const char *env = getenv(UTIL_INPUT_MAX_ENV);
+        uint64_t v;
+        int ret;
+
+        *max = UTIL_INPUT_MAX_DEFAULT;
+        if (!env)
+                return 0;
+        ret = util_parse_size(env, &v);
+        if (ret == 0 && v == 0)
+                ret = -EINVAL;
+        if (ret == 0)
+                *max = v;
         return ret;
 }
 
@@ -219,6 +255,53 @@ int util_parse_double(const char *s, double *out)
                 return -EINVAL;
         *out = v;
         return 0;
+}
+
+int util_parse_size(const char *s, uint64_t *out)
+{
+        static const char units[] = "kmgt";
+        const char *p = s, *end, *u;
+        uint64_t v, mul = 1;
+        int ret;
+
+        if (!s)
+                return -EINVAL;
+        end = s + strlen(s);
+        ret = util_scan_u64(&p, end, 10, 0, &v);
+        if (ret < 0)
+                return ret;
+        if (p < end) {
+                u = memchr(units, *p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p, 4);
+                if (!u || !*p)
+                        return -EINVAL;
+                mul = 1ull << (10 * (u - units + 1));
+                p++;
+                if (strcmp(p, "iB") == 0 || strcmp(p, "B") == 0)
+                        p = end;
+                if (p != end)
+                        return -EINVAL;
+        }
+        if (v > UINT64_MAX / mul)
+                return -ERANGE;
+        *out = v * mul;
+        return 0;
+}
+
+const char *util_format_size(uint64_t bytes, char *buf, size_t size)
+{
+        static const char *const names[] = {"TiB", "GiB", "MiB", "KiB"};
+
+        for (size_t i = 0; i < UTIL_ARRAY_SIZE(names); i++) {
+                uint64_t unit = 1ull << (10 * (UTIL_ARRAY_SIZE(names) - i));
+
+                if (bytes && bytes % unit == 0) {
+                        snprintf(buf, size, "%llu %s", (unsigned long long)(bytes / unit),
+                                 names[i]);
+                        return buf;
+                }
+        }
+        snprintf(buf, size, "%llu bytes", (unsigned long long)bytes);
+        return buf;
 }
 
 bool util_has_control(const char *s, size_t n)

@@ -24,9 +24,35 @@ ssize_t util_read_full(int fd, void *buf, size_t len);
  * -errno. */
 int util_write_full(int fd, const void *buf, size_t len);
 
+/*
+ * The input limit: no reader of a whole file takes more than this many
+ * bytes (a full tslog buffer is about 12 MB, a Linux dump well under 1 MB),
+ * so that `bootlens analyze /dev/zero` stops instead of eating the memory.
+ * The environment variable UTIL_INPUT_MAX_ENV overrides it (docs/limits.md).
+ */
+#define UTIL_INPUT_MAX_DEFAULT (256ull << 20) /* 256 MiB */
+#define UTIL_INPUT_MAX_ENV     "BOOTLENS_MAX_INPUT"
+
+/* The input limit in bytes: UTIL_INPUT_MAX_ENV read with util_parse_size()
+ * when set, else UTIL_INPUT_MAX_DEFAULT. Returns 0; -EINVAL or -ERANGE when
+ * the variable is set but is not a size above 0 (*max is then the
+ * default). */
+int util_input_limit(uint64_t *max);
+
+/* Read what fd holds, to its end, into a fresh NUL-terminated buffer
+ * (*data, owned by the caller, free()); *len excludes the NUL. Reads in
+ * chunks and at most max + 1 bytes: returns -EFBIG (nothing kept) when fd
+ * holds more than max bytes, else 0 or -errno of the read. */
+int util_read_fd_max(int fd, size_t max, char **data, size_t *len);
+
+/* open() path, then util_read_fd_max(). Returns 0, -errno of the open or
+ * the read, or -EFBIG. */
+int util_read_file_max(const char *path, size_t max, char **data, size_t *len);
+
 /* Read a whole file into a fresh NUL-terminated buffer (*data, owned by the
  * caller, free()); *len excludes the terminating NUL. The file may hold NUL
- * bytes. Returns 0 or -errno. */
+ * bytes. At most the input limit (util_input_limit(); the default when the
+ * variable is malformed) is read: -EFBIG beyond it. Returns 0 or -errno. */
 int util_read_file(const char *path, char **data, size_t *len);
 
 /* Write a file whole: to PATH.tmp.PID, fsync, then rename over PATH, so a
@@ -40,6 +66,16 @@ int util_write_file_atomic(const char *path, const void *data, size_t len);
  * overflow. */
 int util_parse_u64(const char *s, int base, uint64_t *out);
 int util_parse_double(const char *s, double *out);
+
+/* Parse a whole string as a size in bytes: decimal digits and an optional
+ * binary suffix K, M, G or T (either case, 1024-based, "KiB" and "KB" the
+ * same as "K"), e.g. "512M", "1G", "300000". Returns 0, -EINVAL for junk or
+ * an empty string, -ERANGE above UINT64_MAX. */
+int util_parse_size(const char *s, uint64_t *out);
+
+/* A size for a message: "256 MiB" (a whole number of GiB, MiB or KiB),
+ * else "N bytes". Written into buf (truncated to size); returns buf. */
+const char *util_format_size(uint64_t bytes, char *buf, size_t size);
 
 /*
  * The one scanner of numbers that come from a guest. Reads an unsigned
@@ -68,6 +104,16 @@ int util_scan_u64_all(const char *s, size_t n, int base, unsigned flags, uint64_
  * (*p unchanged), -ERANGE when the value exceeds UINT64_MAX.
  */
 int util_scan_fixed(const char **p, const char *end, uint64_t unit, uint64_t *v);
+
+/*
+ * The range of every clock value the analyzer takes from a guest (a TSC
+ * read, nanoseconds since boot, a TSC frequency): 0 to UTIL_CLOCK_MAX, so
+ * that each fits an int64_t and a difference of two never wraps. A real TSC
+ * or uptime is far below (2^63 ns is 292 years; 2^63 cycles at 5 GHz, 58
+ * years). Every parser refuses a value above it with a warning that names
+ * the line, and skips the record (docs/limits.md).
+ */
+#define UTIL_CLOCK_MAX INT64_MAX
 
 /* Whether s[0..n) holds a control byte other than a tab (0x00-0x1f, 0x7f):
  * a line a parser should not take as a record. */

@@ -15,6 +15,7 @@
 #include "base/sbuf.h"
 #include "base/util.h"
 #include "cli/commands.h"
+#include "cli/io.h"
 #include "guest/framing.h"
 #include "guest/initrd.h"
 #include "guest/kernel_fetch.h"
@@ -311,8 +312,11 @@ static void print_marks(const char *buf, size_t len)
 
                 if (framing_line_kind(buf + pos, eol - pos, NULL, NULL) == FRAMING_LINE_MARK &&
                     sbuf_grow(&name, eol - pos + 1) == 0 &&
-                    framing_parse_mark(buf + pos, eol - pos, name.buf, eol - pos + 1, &up) == 0)
-                        printf("mark %s uptime_ns=%llu\n", name.buf, (unsigned long long)up);
+                    framing_parse_mark(buf + pos, eol - pos, name.buf, eol - pos + 1, &up) == 0) {
+                        fputs("mark ", stdout);
+                        cli_put_safe(stdout, name.buf, strlen(name.buf));
+                        printf(" uptime_ns=%llu\n", (unsigned long long)up);
+                }
                 pos = eol + 1;
         }
         sbuf_release(&name);
@@ -329,10 +333,15 @@ static void print_verdict(const char *buf, size_t len, const struct framing_dump
                        (unsigned)d->crc_actual);
         if (d->status == FRAMING_OK && d->crc_unchecked)
                 printf("crc32: none (the writer computed no checksum; byte count checked)\n");
-        printf("begin: %.*s\n", (int)d->fields_len, buf + d->fields_off);
-        for (unsigned i = 0; i < d->nsections; i++)
-                printf("section %.*s %zu bytes\n", (int)d->sections[i].name_len,
-                       d->sections[i].name, d->sections[i].len);
+        /* the guest's words, made safe for a terminal */
+        fputs("begin: ", stdout);
+        cli_put_safe(stdout, buf + d->fields_off, d->fields_len);
+        putchar('\n');
+        for (unsigned i = 0; i < d->nsections; i++) {
+                fputs("section ", stdout);
+                cli_put_safe(stdout, d->sections[i].name, d->sections[i].name_len);
+                printf(" %zu bytes\n", d->sections[i].len);
+        }
         print_marks(buf, len);
 }
 
@@ -373,11 +382,8 @@ static int guest_verify(int argc, char **argv)
                 return BL_EXIT_USAGE;
         }
         path = argv[optind];
-        ret = util_read_file(path, &buf, &len);
-        if (ret < 0) {
-                bl_error("cannot open '%s': %s", path, strerror(-ret));
+        if (cli_read_input(path, &buf, &len) < 0)
                 return BL_EXIT_USAGE;
-        }
         ret = framing_parse(buf, len, &d);
         if (ret < 0) {
                 if (ret == -ENOENT)
@@ -400,6 +406,8 @@ static int guest_verify(int argc, char **argv)
         } else if (!quiet) {
                 print_verdict(buf, len, &d);
         }
+        /* that the bytes reached stdout whole is checked by main()
+         * (cli_finish_stdout) */
         if (d.status != FRAMING_OK && !quiet)
                 bl_error("'%s': bad dump: %s", path, framing_status_str(d.status));
         framing_dump_free(&d);

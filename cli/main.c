@@ -10,6 +10,7 @@
 
 #include "bootlens_config.h"
 #include "cli/commands.h"
+#include "cli/io.h"
 
 static int cmd_help(int argc, char **argv);
 static void usage_help(FILE *out);
@@ -108,7 +109,7 @@ static int cmd_version(int argc, char **argv)
         return BL_EXIT_OK;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
         const struct bl_command *c;
 
@@ -128,4 +129,15 @@ int main(int argc, char **argv)
                 return BL_EXIT_USAGE;
         }
         return c->fn(argc - 1, argv + 1);
+}
+
+/* Every command's output is checked once it returns (cli/io.h): a write
+ * that failed (a full disk, /dev/full) makes the exit status non-zero. */
+int main(int argc, char **argv)
+{
+        int rc = run(argc, argv);
+
+        if (cli_finish_stdout() < 0 && rc == BL_EXIT_OK)
+                rc = BL_EXIT_USAGE;
+        return rc;
 }

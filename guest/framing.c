@@ -184,9 +184,17 @@ int framing_fields_u64(const char *fields, size_t len, const char *key, uint64_t
         size_t vlen;
         const char *s = framing_fields_get(fields, len, key, &vlen);
 
+        uint64_t x;
+        int ret;
+
         if (!s)
                 return -ENOENT;
-        return util_scan_u64_all(s, vlen, 10, 0, v);
+        ret = util_scan_u64_all(s, vlen, 10, 0, &x);
+        if (ret == 0 && x > UTIL_CLOCK_MAX) /* every number there is a clock or a frequency */
+                ret = -ERANGE;
+        if (ret == 0)
+                *v = x;
+        return ret;
 }
 
 /* ---- parser ---- */
@@ -297,7 +305,10 @@ static int walk_body(const char *buf, size_t len, struct framing_dump *d)
                 case FRAMING_LINE_END:
                         d->end_off = pos;
                         d->after_off = eol < len ? eol + 1 : len;
-                        d->status = parse_end_fields(rest, rlen, d) ? FRAMING_BAD_END : FRAMING_OK;
+                        /* an end line ends with '\n' (docs/framing.md): without one,
+                         * the capture stops inside it */
+                        d->status = eol == len || parse_end_fields(rest, rlen, d) ? FRAMING_BAD_END
+                                                                                  : FRAMING_OK;
                         return 0;
                 default:
                         break;

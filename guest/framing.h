@@ -84,8 +84,11 @@ enum framing_kind framing_line_kind(const char *line, size_t len, const char **r
  * KEY=VALUE words). Returns a pointer to the value and sets *vlen, or NULL
  * when the key is absent. */
 const char *framing_fields_get(const char *fields, size_t len, const char *key, size_t *vlen);
-/* The value of KEY read as a decimal number with util_scan_u64_all().
- * Returns 0, -ENOENT when absent, -EINVAL when not a number, -ERANGE. */
+/* The value of KEY read as a decimal number with util_scan_u64_all(), at
+ * most UTIL_CLOCK_MAX (base/util.h: every number of a begin line or a mark,
+ * tsc_now, tsc_freq, uptime_ns, init_start_ns, is a clock or a frequency).
+ * Returns 0, -ENOENT when absent, -EINVAL when not a number, -ERANGE above
+ * UTIL_CLOCK_MAX (*v untouched on error). */
 int framing_fields_u64(const char *fields, size_t len, const char *key, uint64_t *v);
 
 /* ---- parser ---- */
@@ -153,7 +156,7 @@ const char *framing_describe(const struct framing_dump *d, char *buf, size_t siz
 /* Parse one console line (without its newline) as a marker. On success
  * copies the NUL-terminated name (truncated to name_size-1) and uptime,
  * returns 0; -EINVAL if it is not a marker line, has no name, or carries
- * an uptime_ns= that is not a decimal number within 64 bits. uptime_ns is
+ * an uptime_ns= that is not a decimal number up to UTIL_CLOCK_MAX. uptime_ns is
  * 0 when the line carried none. Other KEY=VALUE words are ignored. */
 int framing_parse_mark(const char *line, size_t len, char *name, size_t name_size,
                        uint64_t *uptime_ns);

@@ -41,6 +41,16 @@ static void parse_file(struct parsed *p, const char *name)
         free(buf);
 }
 
+/* The warning at line whose message holds text, or NULL. */
+static const struct ev_warning *find_warning(const struct ev_trace *t, uint32_t line,
+                                             const char *text)
+{
+        for (size_t i = 0; i < t->nwarns; i++)
+                if (t->warns[i].line == line && strstr(t->warns[i].msg, text))
+                        return &t->warns[i];
+        return NULL;
+}
+
 /* The golden rendering: meta, every record, every warning. */
 static char *render(const struct parsed *p)
 {
@@ -420,6 +430,59 @@ static void test_dmesg_probe_counts_timestamped_lines(void **state)
         assert_int_equal(dmesg_probe(txt, sizeof(txt) - 1), 2);
 }
 
+/* issue 10, bug 1: printk times, the begin line's clocks and a mark's
+ * uptime at or above 2^63 are refused with a warning naming the line */
+static void test_dmesg_refuses_clock_values_out_of_range(void **state)
+{
+        static const char txt[] = "@@bootlens v1 begin os=linux uptime_ns=18446744073709551615 "
+                                  "tsc_now=18446744073709551615 tsc_freq=2000000000\n"
+                                  "@@bootlens section dmesg\n"
+                                  "<6>[    0.000000] Linux version 6.1\n"
+                                  "<6>[9223372036.854775808] calling  big+0x0/0x10 @ 1\n"
+                                  "<6>[    0.100000] Run /init as init process\n"
+                                  "@@bootlens end sections=1 bytes=0 crc32=none\n"
+                                  "@@bootlens mark poweroff uptime_ns=9223372036854775808\n";
+        struct parsed p;
+
+        (void)state;
+        parse_buf(&p, txt, sizeof(txt) - 1);
+        assert_false(p.m.has_uptime);
+        assert_false(p.m.has_tsc);
+        assert_int_equal(p.m.lines_malformed, 2);
+        assert_int_equal(p.m.marks, 0);
+        for (size_t i = 0; i < p.t.nrecs; i++)
+                assert_true(p.t.recs[i].ts <= UTIL_CLOCK_MAX);
+        assert_non_null(find_warning(&p.t, 1, "uptime_ns= is out of range"));
+        assert_non_null(find_warning(&p.t, 1, "tsc_now= is out of range"));
+        assert_non_null(find_warning(&p.t, 4, "printk timestamp out of range"));
+        assert_non_null(find_warning(&p.t, 7, "malformed marker line"));
+        ev_trace_free(&p.t);
+}
+
+/* A log that starts over forgets the open initcalls of the earlier boot
+ * (only their names are cleared: a log of many reboots stays linear). */
+static void test_dmesg_reboot_forgets_open_initcalls(void **state)
+{
+        static const char txt[] =
+            "<6>[    0.000000] Linux version 6.1\n"
+            "<6>[    0.100000] calling  a+0x0/0x10 @ 1\n"
+            "<6>[    0.200000] calling  b+0x0/0x10 @ 1\n"
+            "<6>[    0.000000] Linux version 6.1\n"
+            "<6>[    0.300000] initcall a+0x0/0x10 returned 0 after 5 usecs\n"
+            "<6>[    0.400000] calling  b+0x0/0x10 @ 1\n"
+            "<6>[    0.500000] initcall b+0x0/0x10 returned 0 after 5 usecs\n";
+        struct parsed p;
+
+        (void)state;
+        parse_buf(&p, txt, sizeof(txt) - 1);
+        assert_int_equal(p.m.boots, 2);
+        assert_int_equal(p.m.initcalls, 1);
+        assert_non_null(
+            find_warning(&p.t, 5, "initcall a returned but its \"calling\" line is missing"));
+        assert_int_equal(p.m.initcalls_open, 0);
+        ev_trace_free(&p.t);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -440,6 +503,8 @@ int main(void)
             cmocka_unit_test(test_dmesg_framed_dump),
             cmocka_unit_test(test_dmesg_other_formats),
             cmocka_unit_test(test_dmesg_probe_counts_timestamped_lines),
+            cmocka_unit_test(test_dmesg_refuses_clock_values_out_of_range),
+            cmocka_unit_test(test_dmesg_reboot_forgets_open_initcalls),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 
 #include "analyzer/dmesg.h"
 #include "analyzer/fgraph.h"
+#include "base/sbuf.h"
 #include "base/util.h"
 
 #define TRACE BOOTLENS_TEST_DATA "/ftrace/graph-initcalls.txt"
@@ -114,12 +115,49 @@ static void test_fgraph_section_of_a_dump(void **state)
         ev_trace_free(&t);
 }
 
+/* issue 10, bug 1: a time at or above 2^63 ns is refused, a leaf call
+ * cannot end past the range, and refused lines are counted and listed
+ * while few */
+static void test_fgraph_refuses_times_out_of_the_clock_range(void **state)
+{
+        struct sbuf sb = SBUF_INIT;
+        struct fgraph_meta m;
+        struct ev_trace t;
+
+        (void)state;
+        assert_int_equal(sbuf_adds(&sb, "# tracer: function_graph\n"
+                                        "9223372036.854775808 |   0)   init-1   |               |  "
+                                        "a() {\n"
+                                        "9223372036.854775800 |   0)   init-1   |   5.000 us    |  "
+                                        "f();\n"
+                                        "    1.000000 |   0)   init-1   |   5.000 us    |  g();\n"),
+                         0);
+        for (int i = 0; i < 10; i++)
+                assert_int_equal(sbuf_adds(&sb, "    2.000000 |   0)   init-1   |  bad  |  x\n"),
+                                 0);
+        assert_int_equal(ev_trace_init(&t, "big"), 0);
+        assert_int_equal(fgraph_parse(&t, sb.buf, sb.len, 1, 0, &m), 0);
+        assert_int_equal(m.calls, 1);
+        assert_int_equal(m.lines_malformed, 12);
+        assert_int_equal(t.nwarns, EV_SKIP_WARN_MAX + 1);
+        assert_int_equal(t.warns[0].line, 2);
+        assert_non_null(strstr(t.warns[0].msg, "timestamp out of range"));
+        assert_int_equal(t.warns[1].line, 3);
+        assert_non_null(strstr(t.warns[1].msg, "out of the clock range"));
+        assert_non_null(strstr(t.warns[EV_SKIP_WARN_MAX].msg, "12 ftrace lines skipped"));
+        for (size_t i = 0; i < t.nrecs; i++)
+                assert_true(t.recs[i].ts <= UTIL_CLOCK_MAX);
+        ev_trace_free(&t);
+        sbuf_release(&sb);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_fgraph_real_trace),
             cmocka_unit_test(test_fgraph_other_lines),
             cmocka_unit_test(test_fgraph_section_of_a_dump),
+            cmocka_unit_test(test_fgraph_refuses_times_out_of_the_clock_range),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

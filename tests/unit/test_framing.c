@@ -292,7 +292,9 @@ static void test_framing_mark_uptime_is_checked(void **state)
 {
         char name[16];
         uint64_t up = 1;
-        const char *ok = "@@bootlens mark poweroff uptime_ns=18446744073709551615";
+        /* the clock range: at most UTIL_CLOCK_MAX (2^63-1) */
+        const char *ok = "@@bootlens mark poweroff uptime_ns=9223372036854775807";
+        const char *clock = "@@bootlens mark poweroff uptime_ns=9223372036854775808";
         const char *big = "@@bootlens mark poweroff uptime_ns=18446744073709551616";
         const char *neg = "@@bootlens mark poweroff uptime_ns=-1";
         const char *none = "@@bootlens mark poweroff";
@@ -300,8 +302,10 @@ static void test_framing_mark_uptime_is_checked(void **state)
 
         (void)state;
         assert_int_equal(framing_parse_mark(ok, strlen(ok), name, sizeof(name), &up), 0);
-        assert_true(up == UINT64_MAX);
+        assert_true(up == INT64_MAX);
         assert_string_equal(name, "poweroff");
+        assert_int_equal(framing_parse_mark(clock, strlen(clock), name, sizeof(name), &up),
+                         -EINVAL);
         assert_int_equal(framing_parse_mark(big, strlen(big), name, sizeof(name), &up), -EINVAL);
         assert_int_equal(framing_parse_mark(neg, strlen(neg), name, sizeof(name), &up), -EINVAL);
         assert_int_equal(framing_parse_mark(none, strlen(none), name, sizeof(name), &up), 0);
@@ -324,6 +328,41 @@ static void test_framing_begin_fields_are_checked_numbers(void **state)
         assert_int_equal(framing_fields_u64(f, sizeof(f) - 1, "big", &v), -ERANGE);
         assert_int_equal(framing_fields_u64(f, sizeof(f) - 1, "os", &v), -EINVAL);
         assert_int_equal(framing_fields_u64(f, sizeof(f) - 1, "tsc", &v), -ENOENT);
+}
+
+/* issue 10, bug 1: every number of a begin line is a clock or a
+ * frequency, at most UTIL_CLOCK_MAX (2^63-1): tsc_now=2^64-1 made
+ * "userland: ends before it starts" */
+static void test_framing_begin_fields_stay_in_the_clock_range(void **state)
+{
+        static const char f[] = "tsc_now=18446744073709551615 uptime_ns=9223372036854775808 "
+                                "tsc_freq=9223372036854775807";
+        uint64_t v = 7;
+
+        (void)state;
+        assert_int_equal(framing_fields_u64(f, sizeof(f) - 1, "tsc_now", &v), -ERANGE);
+        assert_int_equal(framing_fields_u64(f, sizeof(f) - 1, "uptime_ns", &v), -ERANGE);
+        assert_int_equal(v, 7); /* untouched on error */
+        assert_int_equal(framing_fields_u64(f, sizeof(f) - 1, "tsc_freq", &v), 0);
+        assert_true(v == INT64_MAX);
+}
+
+/* issue 10, bug 2: the end line ends with a newline (docs/framing.md) */
+static void test_framing_end_line_needs_its_newline(void **state)
+{
+        static const char cut[] = "@@bootlens v1 begin os=x\n@@bootlens end sections=0 bytes=0 "
+                                  "crc32=none";
+        static const char crlf[] = "@@bootlens v1 begin os=x\n@@bootlens end sections=0 bytes=0 "
+                                   "crc32=none\r\n";
+        struct framing_dump d;
+
+        (void)state;
+        assert_int_equal(framing_parse(cut, sizeof(cut) - 1, &d), 0);
+        assert_int_equal(d.status, FRAMING_BAD_END);
+        framing_dump_free(&d);
+        assert_int_equal(framing_parse(crlf, sizeof(crlf) - 1, &d), 0);
+        assert_int_equal(d.status, FRAMING_OK);
+        framing_dump_free(&d);
 }
 
 static void test_framing_describe_names_the_counts(void **state)
@@ -377,6 +416,8 @@ int main(void)
             cmocka_unit_test(test_framing_end_line_numbers_are_checked),
             cmocka_unit_test(test_framing_mark_uptime_is_checked),
             cmocka_unit_test(test_framing_begin_fields_are_checked_numbers),
+            cmocka_unit_test(test_framing_begin_fields_stay_in_the_clock_range),
+            cmocka_unit_test(test_framing_end_line_needs_its_newline),
             cmocka_unit_test(test_framing_describe_names_the_counts),
             cmocka_unit_test(test_framing_find_begin_reads_the_fields_of_the_first),
         };

@@ -319,6 +319,129 @@ static void test_tslog_survives_nul_bytes_and_a_1mb_line(void **state)
         free(junk);
 }
 
+/* issue 10, bug 1: clock values are below 2^63 (UTIL_CLOCK_MAX); one
+ * above made the boot 0 cycles long, or printed 18446744073709551616 */
+static void test_tslog_refuses_clock_values_at_or_above_2_63(void **state)
+{
+        struct ev_trace t;
+        struct tslog_meta m;
+
+        (void)state;
+        parse_str(&t,
+                  "0x1 1000 ENTER a\n"
+                  "0x1 9223372036854776808 EXIT a\n"
+                  "0x1 18446744073709551614 EXIT a\n"
+                  "0x1 9223372036854775808 EXIT a\n"
+                  "0x1 9223372036854775807 EXIT a\n",
+                  &m);
+        assert_int_equal(t.nrecs, 2);
+        assert_true(t.recs[1].ts == INT64_MAX);
+        assert_int_equal(m.lines_malformed, 3);
+        assert_int_equal(t.nwarns, 3);
+        for (int i = 0; i < 3; i++) {
+                assert_int_equal(t.warns[i].line, i + 2);
+                assert_non_null(strstr(t.warns[i].msg, "tslog timestamp out of range"));
+        }
+        ev_trace_free(&t);
+}
+
+/* A backward step's offset cannot push a timestamp past the range. */
+static void test_tslog_refuses_a_corrected_timestamp_past_the_range(void **state)
+{
+        struct ev_trace t;
+        struct tslog_meta m;
+
+        (void)state;
+        parse_str(&t,
+                  "0x1 9223372036854775000 ENTER a\n"
+                  "0x1 10 ENTER b\n"
+                  "0x1 9223372036854775000 EXIT b\n",
+                  &m);
+        assert_int_equal(t.nrecs, 2);
+        assert_int_equal(m.lines_malformed, 1);
+        assert_int_equal(t.warns[t.nwarns - 1].line, 3);
+        assert_non_null(strstr(t.warns[t.nwarns - 1].msg, "after the backward-step correction"));
+        ev_trace_free(&t);
+}
+
+static void test_tslog_refuses_tsc_fields_out_of_range(void **state)
+{
+        struct ev_trace t;
+        struct tslog_meta m;
+
+        (void)state;
+        parse_str(&t,
+                  "@@bootlens v1 begin os=freebsd tsc_freq=18446744073709551615 "
+                  "tsc_now=18446744073709551615\n"
+                  "0x1 1000 ENTER a\n",
+                  &m);
+        assert_false(m.has_tsc_now);
+        assert_int_equal(m.freq_source, TSLOG_FREQ_NONE);
+        assert_int_equal(t.nwarns, 3); /* and "the dump is damaged: no end line" */
+        assert_int_equal(t.warns[1].line, 1);
+        assert_non_null(strstr(t.warns[1].msg, "bad tsc_freq field"));
+        assert_int_equal(t.warns[2].line, 1);
+        assert_non_null(strstr(t.warns[2].msg, "bad tsc_now field"));
+        ev_trace_free(&t);
+        parse_str(&t, "0 1 2 9223372036854775808 \"sh\" \"/bin/sh\"\n0x1 1 ENTER a\n", &m);
+        assert_int_equal(t.nprocs, 0);
+        assert_int_equal(m.lines_malformed, 1);
+        assert_non_null(strstr(t.warns[0].msg, "tslog_user time out of range"));
+        ev_trace_free(&t);
+}
+
+/* issue 10: a NUL inside the record type and a thread id over 64 bits
+ * were skipped without a warning */
+static void test_tslog_warns_about_every_refused_record(void **state)
+{
+        static const char s[] = "0x1 1000 EN\0TER a\n"
+                                "0x1 1001 \0ENTER a\n"
+                                "0x123456789abcdef01 1002 ENTER a\n"
+                                "0x1 1003 ENTER ok\n";
+        struct ev_trace t;
+        struct tslog_meta m;
+
+        (void)state;
+        parse_buf(&t, s, sizeof(s) - 1, NULL, &m);
+        assert_int_equal(t.nrecs, 1);
+        assert_int_equal(m.lines_malformed, 3);
+        assert_int_equal(t.nwarns, 3);
+        assert_int_equal(t.warns[0].line, 1);
+        assert_non_null(strstr(t.warns[0].msg, "control byte"));
+        assert_int_equal(t.warns[1].line, 2);
+        assert_non_null(strstr(t.warns[1].msg, "control byte"));
+        assert_int_equal(t.warns[2].line, 3);
+        assert_non_null(strstr(t.warns[2].msg, "thread id above 64 bits"));
+        ev_trace_free(&t);
+}
+
+/* Every refused line is counted; the first EV_SKIP_WARN_MAX are listed,
+ * then one warning gives the total. */
+static void test_tslog_lists_the_first_refused_lines_then_the_total(void **state)
+{
+        struct sbuf sb = SBUF_INIT;
+        struct ev_trace t;
+        struct tslog_meta m;
+
+        (void)state;
+        for (int i = 0; i < 1000; i++)
+                assert_int_equal(sbuf_addf(&sb, "0x1 %d ENTRE typo\n", i), 0);
+        assert_int_equal(sbuf_adds(&sb, "0x1 5000 ENTER ok\n"), 0);
+        parse_buf(&t, sb.buf, sb.len, NULL, &m);
+        assert_int_equal(t.nrecs, 1);
+        assert_int_equal(m.lines_malformed, 1000);
+        assert_int_equal(t.lines_skipped, 1000);
+        assert_int_equal(t.nwarns, EV_SKIP_WARN_MAX + 1);
+        for (unsigned i = 0; i < EV_SKIP_WARN_MAX; i++)
+                assert_int_equal(t.warns[i].line, i + 1);
+        assert_int_equal(t.warns[EV_SKIP_WARN_MAX].line, 0);
+        assert_string_equal(t.warns[EV_SKIP_WARN_MAX].msg,
+                            "1000 malformed tslog lines skipped in all (only the first 5 are "
+                            "listed)");
+        ev_trace_free(&t);
+        sbuf_release(&sb);
+}
+
 static void test_tslog_probe_counts_records(void **state)
 {
         static const char s[] = "hello\n0xa 1 ENTER f\n0xa 2 EXIT f\n1 0 0 0 \"\" \"\"\n";
@@ -339,6 +462,11 @@ int main(void)
             cmocka_unit_test(test_tslog_framing_fields_and_sections),
             cmocka_unit_test(test_tslog_freq_option_wins_over_the_capture),
             cmocka_unit_test(test_tslog_survives_nul_bytes_and_a_1mb_line),
+            cmocka_unit_test(test_tslog_refuses_clock_values_at_or_above_2_63),
+            cmocka_unit_test(test_tslog_refuses_a_corrected_timestamp_past_the_range),
+            cmocka_unit_test(test_tslog_refuses_tsc_fields_out_of_range),
+            cmocka_unit_test(test_tslog_warns_about_every_refused_record),
+            cmocka_unit_test(test_tslog_lists_the_first_refused_lines_then_the_total),
             cmocka_unit_test(test_tslog_probe_counts_records),
         };
 
