@@ -26,13 +26,9 @@
  * warning, never a wrapped number. Differences of two int64 points fit a
  * uint64 when the end is not before the start (analysis_span()).
  */
-#ifndef EV_CLOCK_MAX
-#ifdef UTIL_CLOCK_MAX
-#define EV_CLOCK_MAX UTIL_CLOCK_MAX /* the base's range, which the parsers enforce */
-#else
-#define EV_CLOCK_MAX INT64_MAX
-#endif
-#endif
+#define EV_CLOCK_MAX                                                                               \
+        UTIL_CLOCK_MAX /* the base's range (base/util.h), which the parsers enforce                \
+                        */
 
 /* end - start, exact, into *d: false when end precedes start. */
 bool analysis_span(int64_t start, int64_t end, uint64_t *d);

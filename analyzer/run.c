@@ -221,74 +221,20 @@ void run_free(struct run *r)
         memset(r, 0, sizeof(*r));
 }
 
-uint64_t run_input_limit(void)
-{
-        const char *env = getenv(RUN_INPUT_MAX_ENV);
-        uint64_t v;
-
-        if (env && util_parse_u64(env, 10, &v) == 0 && v > 0)
-                return v;
-        return RUN_INPUT_MAX_DEFAULT;
-}
-
-/* fd to its end, at most max bytes: -EFBIG beyond (base/util.h's
- * util_read_fd_max() once the base has it). A regular file's buffer is
- * sized once from its length: doubling would take up to twice the input,
- * and three times while realloc copies. */
-static int read_bounded(int fd, uint64_t max, char **buf, size_t *len)
-{
-        struct sbuf sb = SBUF_INIT;
-        struct stat st;
-        int rc = 0;
-
-        if (max > SIZE_MAX - 2)
-                max = SIZE_MAX - 2;
-        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-            (uint64_t)st.st_size <= max) {
-                /* one byte more, to meet the end without growing */
-                rc = sbuf_grow(&sb, (size_t)st.st_size + 1);
-                if (rc < 0)
-                        return rc;
-        }
-        for (;;) {
-                size_t want;
-                ssize_t n;
-
-                rc = sbuf_grow(&sb, 65536);
-                if (rc < 0)
-                        goto out_release;
-                want = sb.cap - sb.len - 1;
-                if (want > max + 1 - sb.len) /* max + 1 at most: enough to tell "too big" */
-                        want = max + 1 - sb.len;
-                n = util_read_full(fd, sb.buf + sb.len, want);
-                if (n < 0) {
-                        rc = (int)n;
-                        goto out_release;
-                }
-                if (n == 0)
-                        break;
-                sb.len += (size_t)n;
-                sb.buf[sb.len] = '\0';
-                if (sb.len > max) {
-                        rc = -EFBIG;
-                        goto out_release;
-                }
-        }
-        *len = sb.len;
-        *buf = sbuf_detach(&sb, NULL);
-out_release:
-        sbuf_release(&sb);
-        return rc;
-}
-
 int run_read_input(const char *path, char **buf, size_t *len, bool *opened)
 {
-        int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+        uint64_t max;
+        int fd, rc;
 
+        *opened = false;
+        rc = util_input_limit(&max);
+        if (rc < 0)
+                return rc;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
         *opened = fd >= 0;
         if (fd < 0)
                 return -errno;
-        rc = read_bounded(fd, run_input_limit(), buf, len);
+        rc = util_read_fd_max(fd, max > SIZE_MAX ? SIZE_MAX : (size_t)max, buf, len);
         close(fd);
         return rc;
 }

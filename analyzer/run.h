@@ -97,23 +97,15 @@ int run_finish(struct run *r, const struct run_options *o, const struct run_host
 void run_free(struct run *r); /* accepts a zeroed run */
 
 /*
- * The input limit: run_read_input() reads no more than this many bytes (a
- * full tslog buffer is about 12 MB, a Linux dump well under 1 MB), so that
- * "bootlens analyze /dev/zero" stops at once instead of eating the memory.
- * The environment variable RUN_INPUT_MAX_ENV (a count of bytes, above 0)
- * overrides it; a malformed value leaves the default.
- */
-#define RUN_INPUT_MAX_DEFAULT (256ull << 20) /* 256 MiB */
-#define RUN_INPUT_MAX_ENV     "BOOTLENS_MAX_INPUT"
-uint64_t run_input_limit(void);
-
-/*
  * Read the input at path whole, the one reader of every input analyse
  * takes (a FILE, a session run's capture): into a fresh NUL-terminated
  * buffer (*buf, the caller's, or run_analyse()'s), *len without the NUL,
- * reading in chunks. Returns 0; -EFBIG (nothing kept) when path holds
- * more than run_input_limit() bytes; the -errno of open() with *opened
- * false, or of reading (EISDIR, EIO) with *opened true.
+ * reading in chunks, at most the input limit (base/util.h,
+ * util_input_limit(): 256 MiB unless BOOTLENS_MAX_INPUT says otherwise).
+ * Returns 0; -EFBIG (nothing kept) when path holds more; -EINVAL or
+ * -ERANGE with *opened false when BOOTLENS_MAX_INPUT is not a size; the
+ * -errno of open() with *opened false, or of reading (EISDIR, EIO) with
+ * *opened true.
  */
 int run_read_input(const char *path, char **buf, size_t *len, bool *opened);
 

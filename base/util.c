@@ -52,10 +52,20 @@ int util_write_full(int fd, const void *buf, size_t len)
 int util_read_fd_max(int fd, size_t max, char **data, size_t *len)
 {
         struct sbuf sb = SBUF_INIT;
+        struct stat st;
         int ret = 0;
 
         if (max > SIZE_MAX - 2)
                 max = SIZE_MAX - 2;
+        /* A regular file's buffer is sized once from its length (one byte
+         * more, to meet the end without growing): doubling would take up to
+         * twice the input, and three times while realloc copies. */
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+            (uint64_t)st.st_size <= max) {
+                ret = sbuf_grow(&sb, (size_t)st.st_size + 1);
+                if (ret < 0)
+                        return ret;
+        }
         for (;;) {
                 size_t want;
                 ssize_t n;

@@ -1,5 +1,6 @@
 /* analyze_session: see analyze_session.h. */
 #include "cli/analyze_session.h"
+#include "cli/io.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,7 +47,7 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
                 goto out;
         }
         if (err < 0 && res.failed && rs.unreadable) {
-                analyze_input_error(rs.unreadable, err, rs.unreadable_opened);
+                cli_input_error(rs.unreadable, err, rs.unreadable_opened);
                 goto out;
         }
         if (err < 0 && res.failed) {
@@ -56,6 +57,7 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
         if (err < 0) {
                 bl_error("cannot write the report to standard output: %s", strerror(-err));
                 o->output_failed = true;
+                cli_output_error_said(stdout);
                 goto out;
         }
         if (!rs.nanalysed) {
@@ -69,18 +71,4 @@ out:
         free(res.msg);
         runset_free(&rs);
         return rc;
-}
-
-void analyze_input_error(const char *path, int err, bool opened)
-{
-        uint64_t max = run_input_limit();
-
-        if (err == -EFBIG && max % (1u << 20) == 0)
-                bl_error("'%s' is larger than the input limit of %llu MiB (set %s to raise it)",
-                         path, (unsigned long long)(max >> 20), RUN_INPUT_MAX_ENV);
-        else if (err == -EFBIG)
-                bl_error("'%s' is larger than the input limit of %llu bytes (set %s to raise it)",
-                         path, (unsigned long long)max, RUN_INPUT_MAX_ENV);
-        else
-                bl_error("cannot %s '%s': %s", opened ? "read" : "open", path, strerror(-err));
 }

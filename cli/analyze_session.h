@@ -32,9 +32,4 @@ struct analyze_session_opts {
  * exist or a run cannot be analysed. */
 int analyze_session(const char *ref, struct analyze_session_opts *o);
 
-/* Say on stderr why the input path could not be read (err and opened as
- * run_read_input() left them): larger than the input limit, cannot open,
- * or cannot read. */
-void analyze_input_error(const char *path, int err, bool opened);
-
 #endif

@@ -21,6 +21,7 @@
 #include "base/util.h"
 #include "cli/analyze_session.h"
 #include "cli/commands.h"
+#include "cli/io.h"
 #include "reports/folded.h"
 #include "reports/json.h"
 #include "reports/report.h"
@@ -183,7 +184,7 @@ static int load_phase_map(struct analyze_opts *o)
                 return 0;
         rc = run_read_input(o->phase_map_path, &o->phase_map, &o->phase_map_len, &opened);
         if (rc < 0) {
-                analyze_input_error(o->phase_map_path, rc, opened);
+                cli_input_error(o->phase_map_path, rc, opened);
                 return rc;
         }
         ph = phases_new();
@@ -251,7 +252,7 @@ static int analyze_file(struct run_state *st, const char *path)
 
         err = run_read_input(path, &buf, &len, &opened);
         if (err < 0) {
-                analyze_input_error(path, err, opened);
+                cli_input_error(path, err, opened);
                 return BL_EXIT_USAGE;
         }
         err = run_analyse(&r, path, buf, len, &st->ro, NULL, &msg);
@@ -281,6 +282,7 @@ static int analyze_file(struct run_state *st, const char *path)
                 bl_error("cannot write the report of '%s' to standard output: %s", path,
                          strerror(-err));
                 st->output_failed = true;
+                cli_output_error_said(stdout);
                 goto out_fail;
         }
         if (r.trace.nwarns) {
@@ -376,16 +378,13 @@ int cmd_analyze(int argc, char **argv)
                 } else if (err < 0) {
                         bl_error("cannot write the stacks to standard output: %s", strerror(-err));
                         st.output_failed = true;
+                        cli_output_error_said(stdout);
                 }
         }
-        /* the final flush: what the renderers left in stdio's buffer */
-        errno = 0;
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-                if (!st.output_failed)
-                        bl_error("cannot write to standard output: %s",
-                                 strerror(errno ? errno : EIO));
+        /* the final flush: what the renderers left in stdio's buffer (said
+         * once: main's cli_finish_stdout() then stays quiet) */
+        if (!st.output_failed && cli_check_output(stdout, "standard output") < 0)
                 st.output_failed = true;
-        }
         if (st.output_failed)
                 rc = BL_EXIT_USAGE;
         if (rc == BL_EXIT_OK && o.strict && st.nwarnings)

@@ -15,6 +15,7 @@
 
 #include "base/util.h"
 #include "cli/commands.h"
+#include "cli/io.h"
 #include "cli/textout.h"
 #include "collector/collect.h"
 #include "collector/qemu.h"
@@ -410,7 +411,7 @@ int collect_and_report(const struct collect_opts *opts)
                 printf("; %s: %u ok", res.variants[i].name, res.variants[i].ok);
         printf("\n");
         code = BL_EXIT_OK;
-        if (textout_check(stdout, "standard output") < 0)
+        if (cli_check_output(stdout, "standard output") < 0)
                 code = BL_EXIT_FAIL;
         if (res.stopped || res.host_error)
                 code = BL_EXIT_FAIL;

@@ -21,6 +21,7 @@
 #include "base/util.h"
 #include "cli/analyze_session.h"
 #include "cli/commands.h"
+#include "cli/io.h"
 #include "cli/textout.h"
 #include "collector/collect.h"
 #include "guest/initrd.h"
@@ -254,7 +255,7 @@ int cmd_demo(int argc, char **argv)
                        g.dir, g.dir);
                 printf("%s\n", g.dir);
         }
-        if (textout_check(stdout, "standard output") < 0 && rc != BL_EXIT_USAGE)
+        if (cli_check_output(stdout, "standard output") < 0 && rc != BL_EXIT_USAGE)
                 rc = BL_EXIT_FAIL;
         demo_guest_free(&g);
         return rc;

@@ -16,6 +16,7 @@
 #include "base/util.h"
 #include "cli/commands.h"
 #include "cli/io.h"
+#include "cli/textout.h"
 #include "guest/framing.h"
 #include "guest/initrd.h"
 #include "guest/kernel_fetch.h"
@@ -314,7 +315,7 @@ static void print_marks(const char *buf, size_t len)
                     sbuf_grow(&name, eol - pos + 1) == 0 &&
                     framing_parse_mark(buf + pos, eol - pos, name.buf, eol - pos + 1, &up) == 0) {
                         fputs("mark ", stdout);
-                        cli_put_safe(stdout, name.buf, strlen(name.buf));
+                        textout_write(stdout, name.buf, strlen(name.buf), 0);
                         printf(" uptime_ns=%llu\n", (unsigned long long)up);
                 }
                 pos = eol + 1;
@@ -335,11 +336,11 @@ static void print_verdict(const char *buf, size_t len, const struct framing_dump
                 printf("crc32: none (the writer computed no checksum; byte count checked)\n");
         /* the guest's words, made safe for a terminal */
         fputs("begin: ", stdout);
-        cli_put_safe(stdout, buf + d->fields_off, d->fields_len);
+        textout_write(stdout, buf + d->fields_off, d->fields_len, 0);
         putchar('\n');
         for (unsigned i = 0; i < d->nsections; i++) {
                 fputs("section ", stdout);
-                cli_put_safe(stdout, d->sections[i].name, d->sections[i].name_len);
+                textout_write(stdout, d->sections[i].name, d->sections[i].name_len, 0);
                 printf(" %zu bytes\n", d->sections[i].len);
         }
         print_marks(buf, len);

@@ -12,6 +12,7 @@
 #include "base/sbuf.h"
 #include "base/util.h"
 #include "cli/commands.h"
+#include "cli/io.h"
 #include "cli/textout.h"
 #include "collector/session.h"
 
@@ -400,7 +401,7 @@ int cmd_show(int argc, char **argv)
         code = o.what ? print_capture(dir, &r, &o) : describe_run(&r);
 out:
         /* What was printed must have reached stdout (a full disk, /dev/full). */
-        if (textout_check(stdout, "standard output") < 0 && code == BL_EXIT_OK)
+        if (cli_check_output(stdout, "standard output") < 0 && code == BL_EXIT_OK)
                 code = BL_EXIT_FAIL;
         session_run_free(&r);
         session_free(s);

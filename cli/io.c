@@ -1,6 +1,7 @@
 /* io: see io.h. */
 #include "cli/io.h"
 
+#include "analyzer/run.h"
 #include "base/util.h"
 #include "cli/commands.h"
 
@@ -14,31 +15,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int cli_read_input(const char *path, char **data, size_t *len)
+void cli_input_error(const char *path, int err, bool opened)
 {
         uint64_t max;
         char size[32];
-        int fd, ret;
 
-        if (util_input_limit(&max) < 0) {
+        int bad_limit = util_input_limit(&max); /* the default when malformed */
+
+        if (!opened && bad_limit < 0) {
                 bl_error("%s='%s' is not a size above 0 (such as 512M or 1G)", UTIL_INPUT_MAX_ENV,
                          getenv(UTIL_INPUT_MAX_ENV));
-                return -1;
+                return;
         }
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-                bl_error("cannot open '%s': %s", path, strerror(errno));
-                return -1;
-        }
-        ret = util_read_fd_max(fd, max > SIZE_MAX ? SIZE_MAX : (size_t)max, data, len);
-        close(fd);
-        if (ret == -EFBIG) {
+        if (err == -EFBIG)
                 bl_error("'%s' is larger than the input limit of %s (set %s to raise it)", path,
                          util_format_size(max, size, sizeof(size)), UTIL_INPUT_MAX_ENV);
-                return -1;
-        }
+        else
+                bl_error("cannot %s '%s': %s", opened ? "read" : "open", path, strerror(-err));
+}
+
+int cli_read_input(const char *path, char **data, size_t *len)
+{
+        bool opened;
+        int ret = run_read_input(path, data, len, &opened);
+
         if (ret < 0) {
-                bl_error("cannot read '%s': %s", path, strerror(-ret));
+                cli_input_error(path, ret, opened);
                 return -1;
         }
         return 0;
@@ -46,6 +48,12 @@ int cli_read_input(const char *path, char **data, size_t *len)
 
 /* A write failure of stdout already said: main's final check stays quiet. */
 static bool stdout_reported;
+
+void cli_output_error_said(FILE *f)
+{
+        if (f == stdout)
+                stdout_reported = true;
+}
 
 int cli_check_output(FILE *f, const char *name)
 {
@@ -104,13 +112,4 @@ int cli_finish_stdout(void)
                 ret = -1;
         }
         return ret;
-}
-
-void cli_put_safe(FILE *f, const char *s, size_t n)
-{
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char)s[i];
-
-                putc(c >= 0x20 && c < 0x7f ? c : '?', f);
-        }
 }

@@ -11,6 +11,7 @@
 #ifndef BOOTLENS_CLI_IO_H
 #define BOOTLENS_CLI_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -26,6 +27,11 @@
  */
 int cli_read_input(const char *path, char **data, size_t *len);
 
+/* Print the message of cli_read_input() for err and opened as
+ * run_read_input() (analyzer/run.h) left them: for an input read by the
+ * layers below (a session run's capture). */
+void cli_input_error(const char *path, int err, bool opened);
+
 /* Flush f and check that nothing written to it failed (ferror). On
  * failure prints "bootlens: cannot write to NAME: REASON" and returns -1;
  * else 0. name says what f is ("standard output"). A command may call it
@@ -33,15 +39,14 @@ int cli_read_input(const char *path, char **data, size_t *len);
  * again. */
 int cli_check_output(FILE *f, const char *name);
 
+/* A command that said itself that writing f failed (naming more than
+ * cli_check_output() would) marks it so: cli_finish_stdout() then does
+ * not say it again. */
+void cli_output_error_said(FILE *f);
+
 /* At the end of a command: cli_check_output(stdout) and fclose(stdout),
  * naming the file stdout goes to when it is one. Returns 0 or -1
  * (printed). */
 int cli_finish_stdout(void);
-
-/* Write s[0..n) to f for a terminal: every byte that is not printable
- * ASCII (a control byte such as ESC, DEL, or a byte >= 0x80) as '?', so
- * that text from a guest or a session cannot drive the terminal. For
- * output the user asked to get raw (a section's bytes), use fwrite. */
-void cli_put_safe(FILE *f, const char *s, size_t n);
 
 #endif

@@ -111,18 +111,3 @@ void textout_warning(const char *fmt, ...)
         say("bootlens: warning: ", fmt, ap);
         va_end(ap);
 }
-
-int textout_check(FILE *f, const char *name)
-{
-        int err = 0;
-
-        errno = 0;
-        if (fflush(f) != 0)
-                err = errno ? errno : EIO;
-        else if (ferror(f))
-                err = EIO;
-        if (!err)
-                return 0;
-        bl_error("cannot write to %s: %s", name, strerror(err));
-        return -1;
-}

@@ -1,6 +1,6 @@
 /*
- * textout: text from sessions and guests, made safe for a terminal, and
- * the check that what a command printed reached its output.
+ * textout: text from sessions and guests, made safe for a terminal (the
+ * check that what a command printed reached its output is cli/io.h's).
  *
  * A session directory or a capture may come from anyone: its strings can
  * hold escape sequences that would drive the terminal (move the cursor,
@@ -26,8 +26,5 @@ void textout_puts(FILE *f, const char *s);
  * guest's text: the whole message is made safe as above. */
 void textout_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void textout_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Flush f and check that nothing written to it failed. On failure prints
- * "bootlens: cannot write to NAME: REASON" and returns -1; else 0. */
-int textout_check(FILE *f, const char *name);
 
 #endif
