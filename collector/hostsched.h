@@ -41,11 +41,14 @@ struct hostsched {
         /* readings of TIDs that were reused by a newer thread (its counts
          * went backwards): kept here so that nothing is counted twice */
         uint64_t retired_on_cpu_ns, retired_run_delay_ns, retired_timeslices;
-        unsigned samples;  /* samples that read at least one thread */
-        bool unavailable;  /* a thread without a schedstat file was seen */
+        unsigned samples; /* samples that read at least one thread */
+        bool unavailable; /* a thread without a schedstat file was seen */
 };
 
-#define HOSTSCHED_INIT {0}
+#define HOSTSCHED_INIT                                                                             \
+        {                                                                                          \
+                0                                                                                  \
+        }
 
 /* Read every thread of pid under proc (NULL: "/proc"; tests point it
  * elsewhere) into h. Returns the count of threads read, -ESRCH when the

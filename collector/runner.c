@@ -275,10 +275,10 @@ struct boot {
         struct sbuf con_path;
         struct stream st[3]; /* console file, serial socket, QEMU's stdout+stderr */
         struct runner_scan sc;
-        struct hostsched hs;  /* QEMU's threads' run delay */
-        uint64_t sched_at;    /* next sample due (CLOCK_MONOTONIC ns) */
-        bool sched_dump_end;  /* sampled when the dump's end line arrived */
-        uint64_t kill_at; /* SIGKILL after a SIGTERM (0: none due) */
+        struct hostsched hs; /* QEMU's threads' run delay */
+        uint64_t sched_at;   /* next sample due (CLOCK_MONOTONIC ns) */
+        bool sched_dump_end; /* sampled when the dump's end line arrived */
+        uint64_t kill_at;    /* SIGKILL after a SIGTERM (0: none due) */
         char **argv;
         pid_t pid;
         bool reaped;
@@ -503,8 +503,9 @@ static void record_sched(const struct boot *b, struct runner_result *r)
                 sc->available = true;
                 sc->samples = b->hs.samples;
         } else {
-                memset(sc, 0, sizeof(*sc));
+                memset(sc, 0, sizeof(*sc)); /* unknown, not 0 */
         }
+        sc->looked = true;
 }
 
 /* Whether QEMU has exited (a zombie, not yet reaped: its /proc entry is

@@ -35,12 +35,12 @@
 #include "collector/session.h"
 #include "guest/framing.h"
 
-#define RUNNER_MAX_CONSOLE   (256u << 20) /* bytes kept per stream */
-#define RUNNER_MAX_SERIAL    (64u << 20)
-#define RUNNER_MAX_STDERR    (1u << 20)
-#define RUNNER_AFTER_DUMP_NS 5000000000ull /* grace for QEMU to exit after the dump */
-#define RUNNER_KILL_GRACE_NS 1000000000ull /* SIGTERM to SIGKILL */
-#define RUNNER_SCHED_EVERY_NS 50000000ull  /* QEMU's threads' run delay read this often */
+#define RUNNER_MAX_CONSOLE    (256u << 20) /* bytes kept per stream */
+#define RUNNER_MAX_SERIAL     (64u << 20)
+#define RUNNER_MAX_STDERR     (1u << 20)
+#define RUNNER_AFTER_DUMP_NS  5000000000ull /* grace for QEMU to exit after the dump */
+#define RUNNER_KILL_GRACE_NS  1000000000ull /* SIGTERM to SIGKILL */
+#define RUNNER_SCHED_EVERY_NS 50000000ull   /* QEMU's threads' run delay read this often */
 
 struct runner_mark {
         char name[64];      /* truncated to 63 bytes; bytes outside 0x21-0x7e become '?' */

@@ -1026,6 +1026,7 @@ static int read_sched(struct rd *rd, json_t *a, struct session_attempt *at)
         json_t *o;
         int ret = rd_obj(rd, a, "sched", &o);
 
+        sc->looked = json_object_get(a, "sched") != NULL;
         if (ret < 0 || !o)
                 return ret;
         strncat(rd->where, ".sched", sizeof(rd->where) - strlen(rd->where) - 1);
@@ -1363,7 +1364,9 @@ static int write_json(const char *path, json_t *j)
         struct dump_sink d = {.sb = SBUF_INIT};
         int ret = -ENOMEM;
 
-        if (json_dump_callback(j, dump_to_sink, &d, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) == 0 &&
+        if (json_dump_callback(j, dump_to_sink, &d,
+                               JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) ==
+                0 &&
             !d.failed && sbuf_addch(&d.sb, '\n') == 0)
                 ret = util_write_file_atomic(path, d.sb.buf, d.sb.len);
         json_decref(j);
@@ -1684,10 +1687,12 @@ static json_t *attempt_json(bool *ok, const struct session_attempt *a)
         put(ok, cpu, "collector_user", jint(a->cpu_collector_user_ns));
         put(ok, cpu, "collector_system", jint(a->cpu_collector_system_ns));
         put(ok, j, "cpu_ns", cpu);
-        put(ok, j, "sched", sched_json(ok, &a->sched));
-        put(ok, j, "loadavg_1m",
-            a->loadavg_1m_centi >= 0 ? json_real(a->loadavg_1m_centi / 100.0) : json_null());
-        put(ok, j, "cpus_online", jint_or_null(a->cpus_online));
+        if (a->sched.looked)
+                put(ok, j, "sched", sched_json(ok, &a->sched));
+        if (a->loadavg_1m_centi >= 0)
+                put(ok, j, "loadavg_1m", json_real(a->loadavg_1m_centi / 100.0));
+        if (a->cpus_online)
+                put(ok, j, "cpus_online", jint(a->cpus_online));
         return j;
 }
 

@@ -186,12 +186,14 @@ enum session_exit_how {
 /*
  * How long QEMU's threads waited for a host CPU while it ran
  * (collector/hostsched.h): the host scheduler's run delay, summed over
- * every thread seen. JSON null when the host keeps no such account (or a
- * run file older than the field): available is false then, and the
- * counts are 0 but mean "unknown", never "no wait".
+ * every thread seen. JSON null when the host keeps no such account, and
+ * absent when nobody looked (a run file of an older bootlens, a QEMU that
+ * never started). Without available the counts are 0 but mean
+ * "unknown", never "no wait".
  */
 struct session_sched {
-        bool available;
+        bool looked;           /* the collector tried (false: the key is absent) */
+        bool available;        /* it got an account (false: null) */
         uint64_t run_delay_ns; /* runnable, waiting on a runqueue */
         uint64_t on_cpu_ns;    /* running */
         unsigned threads;      /* distinct threads seen */
@@ -225,8 +227,8 @@ struct session_attempt {
         uint64_t cpu_qemu_user_ns, cpu_qemu_system_ns;
         uint64_t cpu_collector_user_ns, cpu_collector_system_ns;
         struct session_sched sched;
-        int loadavg_1m_centi; /* /proc/loadavg's first field at spawn, x100; -1: unknown */
-        unsigned cpus_online; /* online host CPUs at spawn; 0: unknown */
+        int loadavg_1m_centi; /* /proc/loadavg's first field at spawn, x100; -1: unknown (absent) */
+        unsigned cpus_online; /* online host CPUs at spawn; 0: unknown (absent) */
 };
 
 /*
