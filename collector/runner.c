@@ -486,8 +486,8 @@ static int sample_sched(struct boot *b, const struct runner_result *r, uint64_t 
                 b->sched_dump_end = true;
                 force = true;
         }
-        if (!force && now < b->sched_at)
-                return 0;
+        if (b->hs.unavailable || (!force && now < b->sched_at))
+                return 0; /* no account on this host, or not due */
         b->sched_at = now + RUNNER_SCHED_EVERY_NS;
         ret = hostsched_sample(&b->hs, b->pid, NULL);
         return ret == -ENOMEM ? ret : 0;

@@ -9,6 +9,8 @@
  * stdout/stderr with poll(), and stamps CLOCK_MONOTONIC host times:
  * spawn, first console byte, the dump's begin and end lines, every
  * "@@bootlens mark" line (the time its newline arrived) and QEMU's exit.
+ * While QEMU runs it reads its threads' run delay (hostsched.h: how long
+ * they waited for a host CPU, docs/contention.md).
  * Every byte is kept verbatim in memory (bounded: see RUNNER_MAX_*).
  *
  * A run ends when QEMU exits; when the deadline passes (SIGTERM, then
