@@ -22,8 +22,9 @@ void usage_show(FILE *out)
                 "usage: bootlens show SESSION[:VARIANT] [--run N [--attempt K] "
                 "[--raw | --serial | --qemu-log]]\n\n"
                 "Without --run, list the runs: variant, verdict, attempts, to_dump_ms\n"
-                "(spawn to dump: host ms from QEMU's spawn to the dump's begin line) and\n"
-                "what went wrong.\n"
+                "(spawn to dump: host ms from QEMU's spawn to the dump's begin line),\n"
+                "delay_ms (how long QEMU's threads waited for a host CPU; \"-\": not\n"
+                "recorded) and what went wrong, \"starved\" among it (docs/contention.md).\n"
                 "With --run N, describe run N; --raw prints its VirtIO console capture\n"
                 "verbatim, --serial its serial capture, --qemu-log QEMU's own output;\n"
                 "--attempt K picks an earlier attempt of a retried run.\n\n"
@@ -111,22 +112,36 @@ static void print_header(const struct session *s)
         }
 }
 
+/* The final attempt's run delay in ms ("-": not recorded) and, when it
+ * was starved, a note saying so. */
+static void run_delay(const struct session_attempt *a, char *ms, size_t size, struct sbuf *note)
+{
+        snprintf(ms, size, "-");
+        if (!a || !a->sched.available)
+                return;
+        snprintf(ms, size, "%.1f", (double)a->sched.run_delay_ns / 1e6);
+        if (session_attempt_starved(a))
+                sbuf_addf(note, "starved: run delay %.0f%% of wall time",
+                          100.0 * (double)a->sched.run_delay_ns / (double)a->wall_ns);
+}
+
 /* One line of the run list. */
 static void print_run_line(const struct session_run *r)
 {
         struct sbuf note = SBUF_INIT;
-        char to_dump[32] = "-";
+        char to_dump[32] = "-", delay[32];
 
         if (r->boot_ns)
                 snprintf(to_dump, sizeof(to_dump), "%.1f", (double)r->boot_ns / 1e6);
+        run_delay(session_run_final(r), delay, sizeof(delay), &note);
         /* Earlier attempts, e.g. "retried after timeout". */
         for (size_t k = 0; k + 1 < r->nattempts; k++)
                 sbuf_addf(&note, "%sattempt %zu %s", note.len ? "; " : "", k + 1,
                           session_verdict_name(r->attempts[k].verdict));
         if (*r->reason)
                 sbuf_addf(&note, "%s%s", note.len ? "; " : "", r->reason);
-        printf("%5u  %-12s %-9s %8zu %10s  ", r->run, r->variant, session_verdict_name(r->verdict),
-               r->nattempts, to_dump);
+        printf("%5u  %-12s %-9s %8zu %10s %8s  ", r->run, r->variant,
+               session_verdict_name(r->verdict), r->nattempts, to_dump, delay);
         print_field("", note.buf);
         sbuf_release(&note);
 }
@@ -155,8 +170,8 @@ static int list_runs(const struct session *s, const char *variant)
                 bl_error("cannot list runs in '%s': %s", session_dir(s), strerror(-n));
                 return BL_EXIT_USAGE;
         }
-        printf("\n%5s  %-12s %-9s %8s %10s  %s\n", "run", "variant", "verdict", "attempts",
-               "to_dump_ms", "note");
+        printf("\n%5s  %-12s %-9s %8s %10s %8s  %s\n", "run", "variant", "verdict", "attempts",
+               "to_dump_ms", "delay_ms", "note");
         for (int i = 0; i < n; i++) {
                 struct session_run r;
                 char err[512] = "";
@@ -222,6 +237,27 @@ static void print_timeline(const struct session_attempt *a)
         free(e);
 }
 
+/* What the host scheduler said about an attempt's QEMU, and the host's
+ * load at spawn. */
+static void print_host_load(const struct session_attempt *a)
+{
+        const struct session_sched *sc = &a->sched;
+
+        printf("    host: ");
+        if (sc->available)
+                printf("run delay %.1f ms%s, on CPU %.1f ms (%u threads, %u samples)",
+                       (double)sc->run_delay_ns / 1e6,
+                       session_attempt_starved(a) ? " (starved)" : "", (double)sc->on_cpu_ns / 1e6,
+                       sc->threads, sc->samples);
+        else
+                printf("run delay not recorded");
+        if (a->loadavg_1m_centi >= 0)
+                printf("; load %d.%02d", a->loadavg_1m_centi / 100, a->loadavg_1m_centi % 100);
+        if (a->cpus_online)
+                printf(" on %u CPUs", a->cpus_online);
+        printf("\n");
+}
+
 static int describe_run(const struct session_run *r)
 {
         printf("run %u  variant %s  verdict %s%s%s", r->run, r->variant,
@@ -241,6 +277,7 @@ static int describe_run(const struct session_run *r)
                 printf("  (console ");
                 textout_puts(stdout, a->console_file ? a->console_file : "none");
                 printf(")\n");
+                print_host_load(a);
                 print_timeline(a);
         }
         return BL_EXIT_OK;

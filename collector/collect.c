@@ -209,6 +209,9 @@ static int attempt_from(const struct runner_result *r, unsigned k, const char *a
         a->cpu_qemu_system_ns = r->qemu_sys_ns;
         a->cpu_collector_user_ns = r->self_user_ns;
         a->cpu_collector_system_ns = r->self_sys_ns;
+        a->sched = r->sched;
+        a->loadavg_1m_centi = r->loadavg_1m_centi;
+        a->cpus_online = r->cpus_online;
         if (dup_to(&a->reason, r->reason) < 0 || dup_to(&a->accel, accel) < 0 ||
             asprintf(&a->console_file, "%s.console", prefix) < 0 ||
             asprintf(&a->serial_file, "%s.serial", prefix) < 0 ||

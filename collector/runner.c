@@ -1,9 +1,11 @@
 /* runner: see runner.h. */
 #include "base/sbuf.h"
+#include "collector/hostsched.h"
 #include "collector/runner.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -273,7 +275,10 @@ struct boot {
         struct sbuf con_path;
         struct stream st[3]; /* console file, serial socket, QEMU's stdout+stderr */
         struct runner_scan sc;
-        uint64_t kill_at; /* SIGKILL after a SIGTERM (0: none due) */
+        struct hostsched hs; /* QEMU's threads' run delay */
+        uint64_t sched_at;   /* next sample due (CLOCK_MONOTONIC ns) */
+        bool sched_dump_end; /* sampled when the dump's end line arrived */
+        uint64_t kill_at;    /* SIGKILL after a SIGTERM (0: none due) */
         char **argv;
         pid_t pid;
         bool reaped;
@@ -314,6 +319,7 @@ static void close_fd(int *fd)
 
 static void boot_close(struct boot *b)
 {
+        hostsched_release(&b->hs);
         qemu_argv_free(b->argv);
         close_fd(&b->con);
         close_fd(&b->ser);
@@ -331,8 +337,14 @@ static void boot_close(struct boot *b)
  * an error. Returns 0, or 1 when QEMU runs. */
 static int boot_spawn(struct boot *b, struct runner_result *r)
 {
+        unsigned centi;
+        long cpus;
         int ret;
 
+        if (hostsched_loadavg(&centi) == 0 && centi <= INT_MAX)
+                r->loadavg_1m_centi = (int)centi;
+        cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        r->cpus_online = cpus > 0 && cpus <= UINT_MAX ? (unsigned)cpus : 0;
         r->t_spawn = util_now_ns();
         ret = spawn_qemu(b->argv, b->logp[1], &b->pid);
         close_fd(&b->ser_vm);
@@ -401,8 +413,8 @@ static int record_exit(struct boot *b, struct runner_result *r, int status, cons
         return ret;
 }
 
-/* How long poll() may sleep at now: until the next deadline, but a short
- * tick without a pidfd (QEMU's exit is noticed by wait4), and a tick that
+/* How long poll() may sleep at now: until the next deadline or run delay
+ * sample, but a short tick without a pidfd (QEMU's exit is noticed by wait4), and a tick that
  * lets a stop request through with one. */
 static int poll_timeout_ms(const struct boot *b, const struct runner_opts *o,
                            const struct runner_result *r, uint64_t now)
@@ -414,6 +426,8 @@ static int poll_timeout_ms(const struct boot *b, const struct runner_opts *o,
                 wake = r->t_dump_end + RUNNER_AFTER_DUMP_NS;
         if (b->kill_at)
                 wake = b->kill_at;
+        if (b->sched_at && b->sched_at < wake)
+                wake = b->sched_at; /* the next run delay sample */
         ms = wake > now ? (int)((wake - now) / 1000000) + 1 : 0;
         return ms > tick ? tick : ms;
 }
@@ -461,6 +475,48 @@ static int read_streams(struct boot *b, struct runner_result *r, int timeout_ms)
         return 0;
 }
 
+/* Read QEMU's threads' run delay when a sample is due at now: every
+ * RUNNER_SCHED_EVERY_NS, when the dump's end line has arrived, and (force)
+ * when QEMU is a zombie about to be reaped. Returns 0 or -ENOMEM. */
+static int sample_sched(struct boot *b, const struct runner_result *r, uint64_t now, bool force)
+{
+        int ret;
+
+        if (r->t_dump_end && !b->sched_dump_end) {
+                b->sched_dump_end = true;
+                force = true;
+        }
+        if (b->hs.unavailable || (!force && now < b->sched_at))
+                return 0; /* no account on this host, or not due */
+        b->sched_at = now + RUNNER_SCHED_EVERY_NS;
+        ret = hostsched_sample(&b->hs, b->pid, NULL);
+        return ret == -ENOMEM ? ret : 0;
+}
+
+/* The run delay account of b into r->sched. */
+static void record_sched(const struct boot *b, struct runner_result *r)
+{
+        struct session_sched *sc = &r->sched;
+
+        memset(sc, 0, sizeof(*sc));
+        if (hostsched_totals(&b->hs, &sc->run_delay_ns, &sc->on_cpu_ns, &sc->threads) == 0) {
+                sc->available = true;
+                sc->samples = b->hs.samples;
+        } else {
+                memset(sc, 0, sizeof(*sc)); /* unknown, not 0 */
+        }
+        sc->looked = true;
+}
+
+/* Whether QEMU has exited (a zombie, not yet reaped: its /proc entry is
+ * still there to be read). */
+static bool exited(pid_t pid)
+{
+        siginfo_t si = {0};
+
+        return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
 /* Watch the running QEMU until it is reaped (b->reaped) or the host side
  * fails. Returns 0 or -errno. */
 static int watch(struct boot *b, const struct runner_opts *o, struct runner_result *r)
@@ -469,9 +525,15 @@ static int watch(struct boot *b, const struct runner_opts *o, struct runner_resu
                 uint64_t now = util_now_ns();
                 struct rusage ru;
                 int status, ret;
+                bool gone;
 
                 send_due_signals(b, o, r, now);
-                if (wait4(b->pid, &status, WNOHANG, &ru) == b->pid) {
+                gone = exited(b->pid);
+                ret = sample_sched(b, r, now, gone);
+                if (ret < 0)
+                        return ret;
+                if (gone && wait4(b->pid, &status, WNOHANG, &ru) == b->pid) {
+                        record_sched(b, r);
                         r->t_exit = util_now_ns();
                         b->reaped = true;
                         return record_exit(b, r, status, &ru);
@@ -515,6 +577,7 @@ int runner_run(const struct qemu_config *cfg, const struct runner_opts *o, struc
         int ret;
 
         memset(r, 0, sizeof(*r));
+        r->loadavg_1m_centi = -1;
         sbuf_init(&r->console);
         sbuf_init(&r->serial);
         sbuf_init(&r->qemu_log);

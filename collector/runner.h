@@ -9,6 +9,8 @@
  * stdout/stderr with poll(), and stamps CLOCK_MONOTONIC host times:
  * spawn, first console byte, the dump's begin and end lines, every
  * "@@bootlens mark" line (the time its newline arrived) and QEMU's exit.
+ * While QEMU runs it reads its threads' run delay (hostsched.h: how long
+ * they waited for a host CPU, docs/contention.md).
  * Every byte is kept verbatim in memory (bounded: see RUNNER_MAX_*).
  *
  * A run ends when QEMU exits; when the deadline passes (SIGTERM, then
@@ -35,11 +37,12 @@
 #include "collector/session.h"
 #include "guest/framing.h"
 
-#define RUNNER_MAX_CONSOLE   (256u << 20) /* bytes kept per stream */
-#define RUNNER_MAX_SERIAL    (64u << 20)
-#define RUNNER_MAX_STDERR    (1u << 20)
-#define RUNNER_AFTER_DUMP_NS 5000000000ull /* grace for QEMU to exit after the dump */
-#define RUNNER_KILL_GRACE_NS 1000000000ull /* SIGTERM to SIGKILL */
+#define RUNNER_MAX_CONSOLE    (256u << 20) /* bytes kept per stream */
+#define RUNNER_MAX_SERIAL     (64u << 20)
+#define RUNNER_MAX_STDERR     (1u << 20)
+#define RUNNER_AFTER_DUMP_NS  5000000000ull /* grace for QEMU to exit after the dump */
+#define RUNNER_KILL_GRACE_NS  1000000000ull /* SIGTERM to SIGKILL */
+#define RUNNER_SCHED_EVERY_NS 50000000ull   /* QEMU's threads' run delay read this often */
 
 struct runner_mark {
         char name[64];      /* truncated to 63 bytes; bytes outside 0x21-0x7e become '?' */
@@ -79,6 +82,14 @@ struct runner_result {
         /* CPU time in ns: QEMU's (from wait4) and bootlens's own during the
          * run (getrusage). */
         uint64_t qemu_user_ns, qemu_sys_ns, self_user_ns, self_sys_ns;
+
+        /* How long QEMU's threads waited for a host CPU (hostsched.h),
+         * sampled every RUNNER_SCHED_EVERY_NS, when the dump's end line
+         * arrives and once as a zombie before the reap; not available when
+         * the host keeps no such account. The host's load at spawn. */
+        struct session_sched sched;
+        int loadavg_1m_centi; /* -1: unknown */
+        unsigned cpus_online; /* 0: unknown */
 
         enum session_verdict verdict; /* set by runner_judge(): never warmup */
         char reason[256];

@@ -1018,6 +1018,50 @@ static int read_cpu(struct rd *rd, json_t *a, struct session_attempt *at)
         return ret;
 }
 
+/* "sched": null or absent (not measured), or the run delay account. */
+static int read_sched(struct rd *rd, json_t *a, struct session_attempt *at)
+{
+        struct session_sched *sc = &at->sched;
+        uint64_t threads, samples;
+        json_t *o;
+        int ret = rd_obj(rd, a, "sched", &o);
+
+        sc->looked = json_object_get(a, "sched") != NULL;
+        if (ret < 0 || !o)
+                return ret;
+        strncat(rd->where, ".sched", sizeof(rd->where) - strlen(rd->where) - 1);
+        if ((ret = rd_u64(rd, o, "run_delay_ns", true, &sc->run_delay_ns)) == 0 &&
+            (ret = rd_u64(rd, o, "on_cpu_ns", true, &sc->on_cpu_ns)) == 0 &&
+            (ret = rd_u64(rd, o, "threads", false, &threads)) == 0 &&
+            (ret = rd_u64(rd, o, "samples", false, &samples)) == 0) {
+                sc->threads = threads <= UINT_MAX ? (unsigned)threads : UINT_MAX;
+                sc->samples = samples <= UINT_MAX ? (unsigned)samples : UINT_MAX;
+                sc->available = true;
+        }
+        *strrchr(rd->where, '.') = '\0';
+        return ret;
+}
+
+/* "loadavg_1m" (a number, null or absent) and "cpus_online". */
+static int read_host_load(struct rd *rd, json_t *a, struct session_attempt *at)
+{
+        json_t *v = json_object_get(a, "loadavg_1m");
+        uint64_t cpus;
+        int ret;
+
+        at->loadavg_1m_centi = -1;
+        if (v && !json_is_null(v)) {
+                double d = json_number_value(v);
+
+                if (!json_is_number(v) || !(d >= 0) || d > 1e7)
+                        return rd_bad(rd, "loadavg_1m", v, "a load average");
+                at->loadavg_1m_centi = (int)(d * 100 + 0.5);
+        }
+        ret = rd_u64(rd, a, "cpus_online", false, &cpus);
+        at->cpus_online = cpus <= UINT_MAX ? (unsigned)cpus : UINT_MAX;
+        return ret;
+}
+
 static int read_attempt(struct rd *rd, json_t *a, struct session_attempt *at)
 {
         uint64_t n;
@@ -1048,9 +1092,10 @@ static int read_attempt(struct rd *rd, json_t *a, struct session_attempt *at)
             (ret = read_dump(rd, a, at)) < 0 || (ret = read_exit(rd, a, at)) < 0 ||
             (ret = rd_bool(rd, a, "timed_out", &at->timed_out)) < 0 ||
             (ret = rd_bool(rd, a, "kvm_internal_error", &at->kvm_internal_error)) < 0 ||
-            (ret = rd_u64(rd, a, "wall_ns", false, &at->wall_ns)) < 0)
+            (ret = rd_u64(rd, a, "wall_ns", false, &at->wall_ns)) < 0 ||
+            (ret = read_cpu(rd, a, at)) < 0 || (ret = read_sched(rd, a, at)) < 0)
                 return ret;
-        return read_cpu(rd, a, at);
+        return read_host_load(rd, a, at);
 }
 
 /* Check kind and version, then fill r from j. */
@@ -1197,6 +1242,24 @@ const struct session_attempt *session_run_final(const struct session_run *r)
         return r && r->nattempts ? &r->attempts[r->nattempts - 1] : NULL;
 }
 
+enum session_contention session_attempt_contention(const struct session_attempt *a)
+{
+        uint64_t delay;
+
+        if (!a || !a->sched.available || !a->wall_ns)
+                return SESSION_CONTENTION_UNKNOWN;
+        delay = a->sched.run_delay_ns;
+        if (delay > SESSION_STARVED_MIN_NS &&
+            (double)delay * 100 > (double)a->wall_ns * SESSION_STARVED_FRACTION_PCT)
+                return SESSION_CONTENTION_STARVED;
+        return SESSION_CONTENTION_NONE;
+}
+
+bool session_attempt_starved(const struct session_attempt *a)
+{
+        return session_attempt_contention(a) == SESSION_CONTENTION_STARVED;
+}
+
 int session_split_ref(const char *ref, char **dir, char **variant)
 {
         const char *colon = strrchr(ref, ':');
@@ -1301,7 +1364,9 @@ static int write_json(const char *path, json_t *j)
         struct dump_sink d = {.sb = SBUF_INIT};
         int ret = -ENOMEM;
 
-        if (json_dump_callback(j, dump_to_sink, &d, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
+        if (json_dump_callback(j, dump_to_sink, &d,
+                               JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) ==
+                0 &&
             !d.failed && sbuf_addch(&d.sb, '\n') == 0)
                 ret = util_write_file_atomic(path, d.sb.buf, d.sb.len);
         json_decref(j);
@@ -1568,6 +1633,21 @@ static json_t *exit_json(bool *ok, const struct session_attempt *a)
         return o;
 }
 
+/* The run delay account, or null when there is none. */
+static json_t *sched_json(bool *ok, const struct session_sched *sc)
+{
+        json_t *o;
+
+        if (!sc->available)
+                return json_null();
+        o = json_object();
+        put(ok, o, "run_delay_ns", jint(sc->run_delay_ns));
+        put(ok, o, "on_cpu_ns", jint(sc->on_cpu_ns));
+        put(ok, o, "threads", jint(sc->threads));
+        put(ok, o, "samples", jint(sc->samples));
+        return o;
+}
+
 static json_t *attempt_json(bool *ok, const struct session_attempt *a)
 {
         json_t *j = json_object(), *files = json_object(), *host = json_object();
@@ -1607,6 +1687,12 @@ static json_t *attempt_json(bool *ok, const struct session_attempt *a)
         put(ok, cpu, "collector_user", jint(a->cpu_collector_user_ns));
         put(ok, cpu, "collector_system", jint(a->cpu_collector_system_ns));
         put(ok, j, "cpu_ns", cpu);
+        if (a->sched.looked)
+                put(ok, j, "sched", sched_json(ok, &a->sched));
+        if (a->loadavg_1m_centi >= 0)
+                put(ok, j, "loadavg_1m", json_real(a->loadavg_1m_centi / 100.0));
+        if (a->cpus_online)
+                put(ok, j, "cpus_online", jint(a->cpus_online));
         return j;
 }
 

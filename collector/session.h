@@ -183,6 +183,23 @@ enum session_exit_how {
         SESSION_EXIT_SIGNALED,    /* exit_signal */
 };
 
+/*
+ * How long QEMU's threads waited for a host CPU while it ran
+ * (collector/hostsched.h): the host scheduler's run delay, summed over
+ * every thread seen. JSON null when the host keeps no such account, and
+ * absent when nobody looked (a run file of an older bootlens, a QEMU that
+ * never started). Without available the counts are 0 but mean
+ * "unknown", never "no wait".
+ */
+struct session_sched {
+        bool looked;           /* the collector tried (false: the key is absent) */
+        bool available;        /* it got an account (false: null) */
+        uint64_t run_delay_ns; /* runnable, waiting on a runqueue */
+        uint64_t on_cpu_ns;    /* running */
+        unsigned threads;      /* distinct threads seen */
+        unsigned samples;      /* times they were read */
+};
+
 /* One boot of a run. */
 struct session_attempt {
         unsigned attempt; /* 1-based */
@@ -209,7 +226,30 @@ struct session_attempt {
         uint64_t wall_ns; /* exit - spawn; 0: unknown */
         uint64_t cpu_qemu_user_ns, cpu_qemu_system_ns;
         uint64_t cpu_collector_user_ns, cpu_collector_system_ns;
+        struct session_sched sched;
+        int loadavg_1m_centi; /* /proc/loadavg's first field at spawn, x100; -1: unknown (absent) */
+        unsigned cpus_online; /* online host CPUs at spawn; 0: unknown (absent) */
 };
+
+/*
+ * Starved by the host (docs/contention.md): QEMU's threads waited for a
+ * CPU for more than SESSION_STARVED_FRACTION_PCT percent of the attempt's
+ * wall time (spawn to exit) and more than SESSION_STARVED_MIN_NS in all.
+ * An attempt without the account (sched not available) or without a wall
+ * time is not called starved: session_attempt_contention() tells it apart.
+ */
+#define SESSION_STARVED_FRACTION_PCT 5
+#define SESSION_STARVED_MIN_NS       10000000ull /* 10 ms */
+
+enum session_contention {
+        SESSION_CONTENTION_UNKNOWN, /* no run delay recorded, or no wall time */
+        SESSION_CONTENTION_NONE,
+        SESSION_CONTENTION_STARVED,
+};
+
+enum session_contention session_attempt_contention(const struct session_attempt *a);
+/* session_attempt_contention(a) == SESSION_CONTENTION_STARVED. */
+bool session_attempt_starved(const struct session_attempt *a);
 
 /* One run: runs/NNNN.json. Every pointer is owned (session_run_free()). */
 struct session_run {

@@ -88,9 +88,10 @@ grep -q '"cmdline": "one=1"' "$tmp/s/session.json" || fail "session.json lacks a
 grep -q '"sha256": "[0-9a-f]\{64\}"' "$tmp/s/session.json" || fail "session.json lacks the kernel sha256"
 grep -q '"session_id": ' "$tmp/s/session.json" || fail "session.json lacks session_id"
 
-# show lists every run with variant, verdict, attempts and boot time.
+# show lists every run with variant, verdict, attempts, boot time and run
+# delay ("-" on a host without schedstat files).
 "$BOOTLENS" show "$tmp/s" >"$tmp/show"
-grep -Eq '^ +2  b +timeout +3 +- +attempt 1 timeout; attempt 2 timeout; no dump within 2 s$' "$tmp/show" ||
+grep -Eq '^ +2  b +timeout +3 +- +(-|[0-9]+\.[0-9]) +attempt 1 timeout; attempt 2 timeout; no dump within 2 s$' "$tmp/show" ||
 	fail "show's line for run 2: $(grep '^ *2 ' "$tmp/show")"
 grep -Eq '^ +1  a +ok +1 +[0-9]+\.[0-9]' "$tmp/show" || fail "show's line for run 1"
 [ "$("$BOOTLENS" show "$tmp/s:b" | grep -Ec '^ +[0-9]+  ')" -eq 3 ] || fail "show SESSION:b lists other runs"

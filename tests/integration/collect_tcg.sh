@@ -2,7 +2,8 @@
 # bootlens collect on the real Debian cloud kernel under TCG: two variants
 # interleaved, n runs each, the guest initramfs with the dumper (issue 4).
 # At least n-1 ok runs per variant (a hang retried is fine and shows as
-# such), every console capture verbatim and whole, host marks in order.
+# such), every console capture verbatim and whole, host marks in order,
+# QEMU's threads' run delay recorded and plausible.
 # Then --accel auto and --accel kvm: KVM is used only when it runs a guest
 # (here it does not: auto falls back to TCG in one line, kvm fails).
 # labels: vm slow
@@ -48,9 +49,39 @@ order=$(awk '/^ +[0-9]+  /{printf "%s ", $2}' "$tmp/show")
 # rtcoff's own -M comes after bootlens's: QEMU merged it (the run was ok).
 grep -q '"-M",' "$tmp/s/session.json" || fail "session.json lacks the argv"
 
+# QEMU's threads' run delay (docs/contention.md), from the host scheduler:
+# recorded, on-CPU time close to what wait4 said for all of QEMU (a thread
+# missed by the sampler falls short; each exited thread loses at most its
+# last 50 ms), run delay below the wall time (summed over threads it could
+# pass it only on a host busier than two waiting threads per QEMU: seen
+# here at most 94% with three extra busy loops on two CPUs).
+check_sched() { # check_sched RUN-JSON RUN
+	local flat sched delay cpu threads wall used
+	flat=$(tr -d ' \n' <"$1")
+	if [ ! -e /proc/self/schedstat ]; then
+		grep -q '"sched":null' <<<"$flat" || fail "run $2: no schedstat here, sched is not null"
+		return
+	fi
+	sched=$(grep -o '"sched":{[^}]*}' <<<"$flat") || fail "run $2 has no run delay account"
+	delay=$(grep -o '"run_delay_ns":[0-9]*' <<<"$sched" | cut -d: -f2)
+	cpu=$(grep -o '"on_cpu_ns":[0-9]*' <<<"$sched" | cut -d: -f2)
+	threads=$(grep -o '"threads":[0-9]*' <<<"$sched" | cut -d: -f2)
+	wall=$(grep -o '"wall_ns":[0-9]*' <<<"$flat" | tail -n 1 | cut -d: -f2)
+	used=$(($(grep -o '"qemu_user":[0-9]*' <<<"$flat" | tail -n 1 | cut -d: -f2) +
+		$(grep -o '"qemu_system":[0-9]*' <<<"$flat" | tail -n 1 | cut -d: -f2)))
+	echo "run $2: run delay $((delay / 1000000)) ms of $((wall / 1000000)) ms wall," \
+		"on CPU $((cpu / 1000000)) ms (wait4: $((used / 1000000)) ms), $threads threads"
+	[ -n "$delay" ] && [ "$delay" -lt "$wall" ] || fail "run $2: run delay $delay ns, wall $wall ns"
+	[ "$threads" -ge 2 ] || fail "run $2: $threads QEMU threads seen, want the vCPU's and more"
+	[ "$((cpu * 10))" -ge "$((used * 9))" ] && [ "$cpu" -le "$((used + used / 20))" ] ||
+		fail "run $2: on CPU $cpu ns, but QEMU used $used ns (wait4)"
+	grep -Eq '"loadavg_1m":[0-9.]+' <<<"$flat" || fail "run $2 lacks loadavg_1m"
+}
+
 for j in "$tmp"/s/runs/[0-9][0-9][0-9][0-9].json; do
 	r=$(basename "$j" .json)
 	grep -q '"verdict": "ok"' "$j" || continue
+	check_sched "$j" "$r"
 	"$BOOTLENS" guest verify --quiet "$tmp/s/runs/$r.console" || fail "run $r's dump is not whole"
 	"$BOOTLENS" show "$tmp/s" --run $((10#$r)) --raw | cmp -s - "$tmp/s/runs/$r.console" ||
 		fail "show --raw of run $r is not the capture"

@@ -168,6 +168,8 @@ static void sample_run(struct session_run *r, struct session_attempt a[2], struc
             .signal_sent = 15,
             .timed_out = true,
             .wall_ns = 2000,
+            .sched = {.looked = true}, /* no account on this host: null */
+            .loadavg_1m_centi = -1,    /* unknown: absent */
         };
         a[1] = (struct session_attempt){
             .attempt = 2,
@@ -197,6 +199,9 @@ static void sample_run(struct session_run *r, struct session_attempt a[2], struc
             .cpu_qemu_system_ns = 2,
             .cpu_collector_user_ns = 3,
             .cpu_collector_system_ns = 4,
+            .sched = {true, true, 1162541781, 3101888789, 3, 77},
+            .loadavg_1m_centi = 325,
+            .cpus_online = 2,
         };
         r->run = 2;
         r->variant = "a";
@@ -247,6 +252,14 @@ static void assert_attempts_equal(const struct session_attempt *x, const struct 
         assert_int_equal(x->cpu_qemu_system_ns, y->cpu_qemu_system_ns);
         assert_int_equal(x->cpu_collector_user_ns, y->cpu_collector_user_ns);
         assert_int_equal(x->cpu_collector_system_ns, y->cpu_collector_system_ns);
+        assert_int_equal(x->sched.looked, y->sched.looked);
+        assert_int_equal(x->sched.available, y->sched.available);
+        assert_int_equal(x->sched.run_delay_ns, y->sched.run_delay_ns);
+        assert_int_equal(x->sched.on_cpu_ns, y->sched.on_cpu_ns);
+        assert_int_equal(x->sched.threads, y->sched.threads);
+        assert_int_equal(x->sched.samples, y->sched.samples);
+        assert_int_equal(x->loadavg_1m_centi, y->loadavg_1m_centi);
+        assert_int_equal(x->cpus_online, y->cpus_online);
 }
 
 static void test_session_runs_are_written_whole_and_listed(void **state)
@@ -333,6 +346,14 @@ static void test_session_golden_files_round_trip_byte_for_byte(void **state)
 
                 if (session_run_read(s, 1, &r, err, sizeof(err)) < 0)
                         fail_msg("%s", err);
+                /* Older than the run delay account: unknown, not 0. */
+                assert_false(r.attempts[0].sched.looked);
+                assert_false(r.attempts[0].sched.available);
+                assert_int_equal(r.attempts[0].loadavg_1m_centi, -1);
+                assert_int_equal(r.attempts[0].cpus_online, 0);
+                assert_int_equal(session_attempt_contention(&r.attempts[0]),
+                                 SESSION_CONTENTION_UNKNOWN);
+                assert_false(session_attempt_starved(&r.attempts[0]));
                 assert_int_equal(session_run_write(sdir, &r), 0);
                 session_run_free(&r);
                 assert_int_equal(session_run_path(sessions[k], 1, ".json", &path), 0);
@@ -396,6 +417,20 @@ static void test_session_run_read_rejects_malformed_runs(void **state)
             {RUN_HEAD "\"verdict\": \"ok\", \"attempts\": [{\"verdict\": \"ok\", \"dump\": "
                       "{\"status\": \"ok\", \"crc32\": \"xyz\"}}]}",
              "attempts[0].dump.crc32 is not 8 hex digits"},
+            {RUN_HEAD "\"verdict\": \"ok\", \"attempts\": [{\"verdict\": \"ok\", \"sched\": "
+                      "null, \"loadavg_1m\": 0.5, \"cpus_online\": 2}]}",
+             NULL},
+            {RUN_HEAD "\"verdict\": \"ok\", \"attempts\": [{\"verdict\": \"ok\", \"sched\": "
+                      "{\"on_cpu_ns\": 5}}]}",
+             "attempts[0].sched.run_delay_ns is missing"},
+            {RUN_HEAD "\"verdict\": \"ok\", \"attempts\": [{\"verdict\": \"ok\", \"sched\": "
+                      "{\"run_delay_ns\": -1, \"on_cpu_ns\": 5}}]}",
+             "attempts[0].sched.run_delay_ns is not a non-negative integer"},
+            {RUN_HEAD "\"verdict\": \"ok\", \"attempts\": [{\"verdict\": \"ok\", \"sched\": 3}]}",
+             "attempts[0].sched is not an object"},
+            {RUN_HEAD "\"verdict\": \"ok\", \"attempts\": [{\"verdict\": \"ok\", "
+                      "\"loadavg_1m\": -2}]}",
+             "attempts[0].loadavg_1m is not a load average"},
             {"{\"schema_version\": 2}", "not a bootlens run"},
             {"{\"schema", "0001.json:1:"},
         };
@@ -537,6 +572,33 @@ static void test_session_split_ref(void **state)
         free(d);
 }
 
+/* docs/contention.md's rule: more than 5% of the wall time and more than
+ * 10 ms waiting for a CPU; no account or no wall time is unknown. */
+static void test_session_attempt_starved_rule(void **state)
+{
+        struct session_attempt a = {.wall_ns = 4000000000ull,
+                                    .sched = {.looked = true, .available = true}};
+
+        (void)state;
+        a.sched.run_delay_ns = 200000000; /* exactly 5%: not starved */
+        assert_int_equal(session_attempt_contention(&a), SESSION_CONTENTION_NONE);
+        a.sched.run_delay_ns = 200000001;
+        assert_int_equal(session_attempt_contention(&a), SESSION_CONTENTION_STARVED);
+        assert_true(session_attempt_starved(&a));
+        a.wall_ns = 150000000; /* a 150 ms boot: 9 ms is 6%, but under 10 ms */
+        a.sched.run_delay_ns = 9000000;
+        assert_false(session_attempt_starved(&a));
+        a.sched.run_delay_ns = 10000001;
+        assert_true(session_attempt_starved(&a));
+        a.wall_ns = 0;
+        assert_int_equal(session_attempt_contention(&a), SESSION_CONTENTION_UNKNOWN);
+        a.wall_ns = 150000000;
+        a.sched.available = false; /* null: unknown, even with counts */
+        assert_int_equal(session_attempt_contention(&a), SESSION_CONTENTION_UNKNOWN);
+        assert_false(session_attempt_starved(&a));
+        assert_int_equal(session_attempt_contention(NULL), SESSION_CONTENTION_UNKNOWN);
+}
+
 static void test_session_sha256_and_id(void **state)
 {
         char path[128], hex[65], id[32];
@@ -666,6 +728,7 @@ int main(void)
             cmocka_unit_test(test_session_lock_is_exclusive),
             cmocka_unit_test(test_session_split_ref),
             cmocka_unit_test(test_session_sha256_and_id),
+            cmocka_unit_test(test_session_attempt_starved_rule),
             cmocka_unit_test(test_session_open_checks_settings_against_the_option_ranges),
             cmocka_unit_test(test_session_run_must_be_the_planned_run),
         };
