@@ -168,13 +168,82 @@ static int set_error(char **err, const char *source, uint32_t line, const char *
         return -EINVAL;
 }
 
+/* One map line's "NAME: EVENT -> EVENT" (text[b..e), comment and blanks
+ * already cut) into *d, which owns what it holds on success. defs[0..ndefs)
+ * are the phases before it (a name may appear once). Returns 0, -EINVAL
+ * with *err set, or -ENOMEM. */
+static int parse_map_line(const char *text, size_t b, size_t e, const struct phase_def *defs,
+                          size_t ndefs, struct phase_def *d, const char *source, uint32_t line,
+                          char **err)
+{
+        size_t colon, arrow, nb, ne, fb, fe, tb, te;
+        const char *why = NULL;
+        int rc;
+
+        for (colon = b; colon < e && text[colon] != ':'; colon++)
+                ;
+        for (arrow = colon; arrow + 1 < e && !(text[arrow] == '-' && text[arrow + 1] == '>');
+             arrow++)
+                ;
+        if (colon >= e || arrow + 1 >= e)
+                return set_error(err, source, line, "expected 'NAME: EVENT -> EVENT'");
+        nb = b, ne = colon, fb = colon + 1, fe = arrow, tb = arrow + 2, te = e;
+        trim(text, &nb, &ne);
+        trim(text, &fb, &fe);
+        trim(text, &tb, &te);
+        if (nb == ne)
+                return set_error(err, source, line, "phase without a name");
+        for (size_t k = 0; k < ndefs; k++)
+                if (strlen(defs[k].name) == ne - nb &&
+                    memcmp(defs[k].name, text + nb, ne - nb) == 0)
+                        return set_error(err, source, line, "phase defined twice");
+        d->name = strndup(text + nb, ne - nb);
+        if (!d->name)
+                return -ENOMEM;
+        rc = parse_bound(text, fb, fe, &d->from, &why);
+        if (rc == 0) {
+                rc = parse_bound(text, tb, te, &d->to, &why);
+                if (rc < 0)
+                        bound_free(&d->from);
+        }
+        if (rc < 0) {
+                free(d->name);
+                d->name = NULL;
+                if (rc == -EINVAL)
+                        set_error(err, source, line, why);
+                return rc;
+        }
+        d->line = line;
+        return 0;
+}
+
+/* Append d to *defs (growing it); on -ENOMEM d is released. */
+static int push_def(struct phase_def **defs, size_t *ndefs, size_t *cap, struct phase_def *d)
+{
+        if (*ndefs == *cap) {
+                size_t ncap = *cap ? *cap * 2 : 8;
+                struct phase_def *nd = realloc(*defs, ncap * sizeof(*nd));
+
+                if (!nd) {
+                        free(d->name);
+                        bound_free(&d->from);
+                        bound_free(&d->to);
+                        return -ENOMEM;
+                }
+                *defs = nd;
+                *cap = ncap;
+        }
+        (*defs)[(*ndefs)++] = *d;
+        return 0;
+}
+
 int phases_load_map(struct phases *p, const char *text, size_t len, const char *source, char **err)
 {
         struct phase_def *defs = NULL;
         size_t ndefs = 0, cap = 0, pos = 0;
         uint32_t line = 0;
         char *src = NULL;
-        int rc = -ENOMEM;
+        int rc = 0;
 
         if (err)
                 *err = NULL;
@@ -184,9 +253,8 @@ int phases_load_map(struct phases *p, const char *text, size_t len, const char *
         }
         while (pos < len) {
                 const char *nl = memchr(text + pos, '\n', len - pos);
-                size_t b = pos, e = nl ? (size_t)(nl - text) : len, colon, arrow;
+                size_t b = pos, e = nl ? (size_t)(nl - text) : len;
                 struct phase_def d = {0};
-                const char *why = NULL;
                 const char *hash;
 
                 pos = e + (nl ? 1 : 0);
@@ -197,70 +265,21 @@ int phases_load_map(struct phases *p, const char *text, size_t len, const char *
                 trim(text, &b, &e);
                 if (b == e)
                         continue;
-                for (colon = b; colon < e && text[colon] != ':'; colon++)
-                        ;
-                for (arrow = colon;
-                     arrow + 1 < e && !(text[arrow] == '-' && text[arrow + 1] == '>'); arrow++)
-                        ;
-                if (colon >= e || arrow + 1 >= e) {
-                        rc = set_error(err, source, line, "expected 'NAME: EVENT -> EVENT'");
+                rc = parse_map_line(text, b, e, defs, ndefs, &d, source, line, err);
+                if (rc == 0)
+                        rc = push_def(&defs, &ndefs, &cap, &d);
+                if (rc < 0)
                         goto out_free;
-                }
-                {
-                        size_t nb = b, ne = colon, fb = colon + 1, fe = arrow, tb = arrow + 2,
-                               te = e;
-                        trim(text, &nb, &ne);
-                        trim(text, &fb, &fe);
-                        trim(text, &tb, &te);
-                        if (nb == ne) {
-                                rc = set_error(err, source, line, "phase without a name");
-                                goto out_free;
-                        }
-                        d.name = strndup(text + nb, ne - nb);
-                        if (!d.name)
-                                goto out_nomem;
-                        for (size_t k = 0; k < ndefs; k++) {
-                                if (strcmp(defs[k].name, d.name) == 0) {
-                                        free(d.name);
-                                        rc = set_error(err, source, line, "phase defined twice");
-                                        goto out_free;
-                                }
-                        }
-                        rc = parse_bound(text, fb, fe, &d.from, &why);
-                        if (rc == 0) {
-                                rc = parse_bound(text, tb, te, &d.to, &why);
-                                if (rc < 0)
-                                        bound_free(&d.from);
-                        }
-                        if (rc < 0) {
-                                free(d.name);
-                                if (rc == -EINVAL)
-                                        set_error(err, source, line, why);
-                                goto out_free;
-                        }
-                }
-                d.line = line;
-                if (ndefs == cap) {
-                        size_t ncap = cap ? cap * 2 : 8;
-                        struct phase_def *nd = realloc(defs, ncap * sizeof(*nd));
-                        if (!nd) {
-                                free(d.name);
-                                bound_free(&d.from);
-                                bound_free(&d.to);
-                                goto out_nomem;
-                        }
-                        defs = nd;
-                        cap = ncap;
-                }
-                defs[ndefs++] = d;
         }
         if (ndefs == 0) {
                 rc = set_error(err, source, 0, "no phase in the map");
                 goto out_free;
         }
         src = strdup(source);
-        if (!src)
-                goto out_nomem;
+        if (!src) {
+                rc = -ENOMEM;
+                goto out_free;
+        }
         defs_free(p->defs, p->ndefs);
         free(p->source);
         free(p->results);
@@ -270,8 +289,6 @@ int phases_load_map(struct phases *p, const char *text, size_t len, const char *
         p->ndefs = ndefs;
         p->source = src;
         return 0;
-out_nomem:
-        rc = -ENOMEM;
 out_free:
         defs_free(defs, ndefs);
         return rc;
