@@ -322,13 +322,111 @@ static int64_t intern(struct parser *p, const char *s, size_t n)
 
 /* A record line. Returns 1 when it became a record, 0 when it is not
  * record-like, 2 when it was record-like but malformed (warned), -ENOMEM. */
+/* What a refused record returns: 2 (counted and warned), or -ENOMEM. */
+static int refuse(struct parser *p, const char *s, size_t n, const char *why)
+{
+        return warn_malformed(p, s, n, why) < 0 ? -ENOMEM : 2;
+}
+
+/* The record type word at s[*i..n) into *kind (an enum ev_kind), *i past it. Returns 1; 0
+ * when the line is not a tslog record (no upper-case type word: a process
+ * row, noise); 2 or -ENOMEM when it is one that is refused. */
+static int record_type(struct parser *p, const char *s, size_t n, size_t *i, uint8_t *kind)
+{
+        size_t ts = *i, te;
+
+        while (*i < n && s[*i] >= 'A' && s[*i] <= 'Z')
+                (*i)++;
+        te = *i;
+        if (*i < n && s[*i] != ' ' && util_has_control(s + *i, 1))
+                return refuse(p, s, n, "control byte in tslog record");
+        if (te == ts || (*i < n && s[*i] != ' '))
+                return 0;
+        if (word_is(s + ts, te - ts, "ENTER"))
+                *kind = EV_ENTER;
+        else if (word_is(s + ts, te - ts, "EXIT"))
+                *kind = EV_EXIT;
+        else if (word_is(s + ts, te - ts, "THREAD"))
+                *kind = EV_THREAD;
+        else if (word_is(s + ts, te - ts, "EVENT"))
+                *kind = EV_EVENT;
+        else
+                return refuse(p, s, n, "unknown tslog record type");
+        return 1;
+}
+
+/* The name and argument after the type (s[i..n), blanks at the end
+ * already cut) interned into r: a THREAD's name is the rest of the line.
+ * Returns 1, 2 (no name: refused) or -ENOMEM. */
+static int record_name(struct parser *p, const char *s, size_t n, size_t i, struct ev_record *r)
+{
+        size_t ns, ne, as, ae;
+        int64_t id;
+
+        if (i < n)
+                i++; /* the space after the type */
+        ns = i;
+        if (r->kind == EV_THREAD) {
+                ne = n;
+                as = ae = n;
+        } else {
+                while (i < n && s[i] != ' ' && s[i] != '\t')
+                        i++;
+                ne = i;
+                as = i < n ? i + 1 : n;
+                ae = n;
+        }
+        if (ne == ns)
+                return refuse(p, s, n, "tslog record without a name");
+        id = intern(p, s + ns, ne - ns);
+        if (id < 0)
+                return -ENOMEM;
+        r->name = (uint32_t)id;
+        id = intern(p, s + as, ae - as);
+        if (id < 0)
+                return -ENOMEM;
+        r->arg = (uint32_t)id;
+        return 1;
+}
+
+/* Put r (r->thread set) at tsc on its thread's clock: the thread's offset
+ * added, and a step backwards corrected from here on (warned). Returns 1,
+ * 2 (out of range after the correction) or -ENOMEM. */
+static int record_time(struct parser *p, const char *s, size_t n, uint64_t tsc, struct ev_record *r)
+{
+        struct thread_state *th = thread_get(&p->threads, r->thread);
+
+        if (!th)
+                return -ENOMEM;
+        r->ts = tsc + th->offset; /* both at most UTIL_CLOCK_MAX: no wrap */
+        if (r->ts > UTIL_CLOCK_MAX)
+                return refuse(p, s, n,
+                              "tslog timestamp out of range after the backward-step correction");
+        if (r->ts < th->last) {
+                uint64_t step = th->last - r->ts;
+
+                th->offset += step;
+                r->ts = th->last;
+                p->meta->backward_steps++;
+                if (ev_warn(p->t, p->line,
+                            "tsc of thread 0x%llx steps back by %llu cycles; corrected by an "
+                            "offset of %llu from here on",
+                            (unsigned long long)r->thread, (unsigned long long)step,
+                            (unsigned long long)th->offset) < 0)
+                        return -ENOMEM;
+        }
+        th->last = r->ts;
+        return 1;
+}
+
+/* One line "THREAD TSC TYPE NAME [ARG]". Returns 1 (a record added), 0
+ * (not a tslog record), 2 (a refused record: counted and warned) or
+ * -ENOMEM. */
 static int handle_record(struct parser *p, const char *s, size_t n)
 {
-        size_t i = 0, ts, te, ns, ne, as, ae;
-        uint64_t thread, tsc = 0;
         struct ev_record r = {0};
-        struct thread_state *th;
-        int64_t id;
+        size_t i = 0, te;
+        uint64_t thread, tsc = 0;
         bool tsc_ok, thread_ok;
         int ret = scan_hex(s, n, &i, &thread);
 
@@ -342,82 +440,26 @@ static int handle_record(struct parser *p, const char *s, size_t n)
         if (i >= n || s[i] != ' ')
                 return 0;
         i++;
-        ts = i;
-        while (i < n && s[i] >= 'A' && s[i] <= 'Z')
-                i++;
+        ret = record_type(p, s, n, &i, &r.kind);
+        if (ret != 1)
+                return ret;
         te = i;
-        if (i < n && s[i] != ' ' && util_has_control(s + i, 1))
-                return warn_malformed(p, s, n, "control byte in tslog record") < 0 ? -ENOMEM : 2;
-        if (te == ts || (i < n && s[i] != ' '))
-                return 0; /* not an upper-case type word: not ours (a process row, noise) */
-        if (word_is(s + ts, te - ts, "ENTER"))
-                r.kind = EV_ENTER;
-        else if (word_is(s + ts, te - ts, "EXIT"))
-                r.kind = EV_EXIT;
-        else if (word_is(s + ts, te - ts, "THREAD"))
-                r.kind = EV_THREAD;
-        else if (word_is(s + ts, te - ts, "EVENT"))
-                r.kind = EV_EVENT;
-        else
-                return warn_malformed(p, s, n, "unknown tslog record type") < 0 ? -ENOMEM : 2;
         if (!thread_ok)
-                return warn_malformed(p, s, n, "tslog thread id above 64 bits") < 0 ? -ENOMEM : 2;
+                return refuse(p, s, n, "tslog thread id above 64 bits");
         if (!tsc_ok)
-                return warn_malformed(p, s, n, "tslog timestamp out of range") < 0 ? -ENOMEM : 2;
+                return refuse(p, s, n, "tslog timestamp out of range");
         if (util_has_control(s + te, n - te))
-                return warn_malformed(p, s, n, "control byte in tslog record") < 0 ? -ENOMEM : 2;
-        /* trim trailing blanks */
+                return refuse(p, s, n, "control byte in tslog record");
         while (n > te && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-                n--;
-        if (i < n)
-                i++; /* the space after the type */
-        ns = i;
-        if (r.kind == EV_THREAD) {
-                ne = n;
-                as = ae = n;
-        } else {
-                while (i < n && s[i] != ' ' && s[i] != '\t')
-                        i++;
-                ne = i;
-                as = i < n ? i + 1 : n;
-                ae = n;
-        }
-        if (ne == ns)
-                return warn_malformed(p, s, n, "tslog record without a name") < 0 ? -ENOMEM : 2;
-        id = intern(p, s + ns, ne - ns);
-        if (id < 0)
-                return -ENOMEM;
-        r.name = (uint32_t)id;
-        id = intern(p, s + as, ae - as);
-        if (id < 0)
-                return -ENOMEM;
-        r.arg = (uint32_t)id;
+                n--; /* trailing blanks */
+        ret = record_name(p, s, n, i, &r);
+        if (ret != 1)
+                return ret;
         r.thread = thread;
         r.line = p->line;
-
-        th = thread_get(&p->threads, thread);
-        if (!th)
-                return -ENOMEM;
-        r.ts = tsc + th->offset; /* both at most UTIL_CLOCK_MAX: no wrap */
-        if (r.ts > UTIL_CLOCK_MAX)
-                return warn_malformed(p, s, n,
-                                      "tslog timestamp out of range after the backward-step "
-                                      "correction") < 0
-                           ? -ENOMEM
-                           : 2;
-        if (r.ts < th->last) {
-                uint64_t step = th->last - r.ts;
-                th->offset += step;
-                r.ts = th->last;
-                p->meta->backward_steps++;
-                if (ev_warn(p->t, p->line,
-                            "tsc of thread 0x%llx steps back by %llu cycles; corrected by an "
-                            "offset of %llu from here on",
-                            (unsigned long long)thread, (unsigned long long)step,
-                            (unsigned long long)th->offset) < 0)
-                        return -ENOMEM;
-        }
-        th->last = r.ts;
+        ret = record_time(p, s, n, tsc, &r);
+        if (ret != 1)
+                return ret;
         if (ev_add(p->t, &r) < 0)
                 return -ENOMEM;
         return 1;
