@@ -16,9 +16,13 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
         struct report_options brief = {
             .unit = REPORT_MS, .top = o->top, .max_warnings = 10, .brief = true};
         struct run_options defaults = {0};
-        enum sessreport_format fmt = o->folded ? SESSREPORT_FOLDED
-                                     : o->json ? SESSREPORT_JSON
-                                               : SESSREPORT_TABLE;
+        struct sessreport_options so = {.fmt = o->folded ? SESSREPORT_FOLDED
+                                               : o->json ? SESSREPORT_JSON
+                                                         : SESSREPORT_TABLE,
+                                        .per_run = o->per_run,
+                                        .exclude_starved = o->exclude_starved,
+                                        .seed = o->seed,
+                                        .top = o->report ? o->report->top : o->top};
         struct sessreport_result res = {0};
         struct runset rs;
         char msg[256];
@@ -38,7 +42,10 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
                 bl_error("cannot read the runs of '%s': %s", rs.dir ? rs.dir : ref, strerror(-err));
                 goto out;
         }
-        err = sessreport_write(stdout, &rs, fmt, o->run ? o->run : &defaults,
+        for (size_t i = 0; i < rs.n; i++)
+                if (rs.v[i].selected && rs.v[i].starved)
+                        o->nstarved++;
+        err = sessreport_write(stdout, &rs, &so, o->run ? o->run : &defaults,
                                o->report ? o->report : &brief, o->folded, &res);
         o->nwarnings = rs.nwarnings;
         o->nok = rs.nanalysed;
