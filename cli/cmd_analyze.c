@@ -253,6 +253,7 @@ struct run_state {
         char *tables_buf;
         size_t tables_len;
         enum run_kind files_kind;
+        enum ev_os files_os;
         const char *first_file;
 };
 
@@ -347,16 +348,19 @@ static int analyze_file(struct run_state *st, const char *path)
         }
         if (err < 0)
                 goto out_err;
-        if (st->o->aggregate && st->first_file && r.kind != st->files_kind) {
+        if (st->o->aggregate && st->first_file &&
+            (r.kind != st->files_kind ||
+             (r.trace.os && st->files_os && r.trace.os != st->files_os))) {
                 bl_error("analyze: --aggregate takes captures of one OS: '%s' is %s, '%s' is %s",
-                         st->first_file, r.kind == RUN_LINUX ? "tslog" : "linux", path,
-                         r.kind_name);
+                         st->first_file, ev_os_str(st->files_os), path, ev_os_str(r.trace.os));
                 goto out_fail;
         }
         if (!st->first_file) {
                 st->first_file = path;
                 st->files_kind = r.kind;
         }
+        if (!st->files_os)
+                st->files_os = r.trace.os;
         if (r.trace.clock == EV_CLOCK_CYCLES && !r.trace.freq_hz && !st->said_no_freq) {
                 fprintf(stderr,
                         "bootlens: no TSC frequency for '%s' (no --tsc-freq, no tsc_freq= in the "

@@ -163,10 +163,6 @@ static void metric_line(FILE *out, const struct aggregate *a, const struct aggre
                 snprintf(n, sizeof(n), "%zu", s->present);
         else
                 snprintf(n, sizeof(n), "%zu/%zu", s->present, s->n);
-        if (!s->present) {
-                fprintf(out, "%-*s %7s  %s\n", width, s->name, n, "(unavailable in every run)");
-                return;
-        }
         ms(med, sizeof(med), m->sum.median);
         range(iqr, sizeof(iqr), m->sum.q25, m->sum.q75);
         range(p, sizeof(p), m->sum.p10, m->sum.p90);
@@ -203,7 +199,7 @@ static void metric_line(FILE *out, const struct aggregate *a, const struct aggre
 static void table_group(FILE *out, const struct aggreport *r, const struct aggreport_group *g)
 {
         const struct aggregate *a = &g->agg;
-        size_t nfn = 0, nself = 0, left = 0;
+        size_t nfn = 0, nself = 0, left = 0, none = 0;
         int width = 6;
 
         table_heading(out, r, g);
@@ -219,10 +215,20 @@ static void table_group(FILE *out, const struct aggreport *r, const struct aggre
                 "IQR (q25..q75)", "p10..p90", "min..max", "95% CI of median");
         nfn = nself = 0;
         for (size_t i = 0; i < a->n; i++) {
-                if (in_table(&a->v[i], r->top, &nfn, &nself))
+                if (!a->v[i].s->present)
+                        none++;
+                else if (in_table(&a->v[i], r->top, &nfn, &nself))
                         metric_line(out, a, &a->v[i], width);
                 else
                         left++;
+        }
+        for (size_t i = 0, k = 0; i < a->n; i++) {
+                if (a->v[i].s->present)
+                        continue;
+                fputs(k ? ", " : "unavailable in every run: ", out);
+                fputs(a->v[i].s->name, out);
+                if (++k == none)
+                        fputc('\n', out);
         }
         if (left)
                 fprintf(out, "(%zu more function metric%s: --top N, or --format json for all)\n",
