@@ -472,7 +472,11 @@ static int analyze_ref(struct run_state *st, const char *ref)
             .exclude_starved = st->o->exclude_starved,
             .seed = st->o->seed,
         };
-        int rc = analyze_session(ref, &so);
+        int rc;
+
+        if (st->o->format == FORMAT_TABLE && st->nfiles_done)
+                putchar('\n');
+        rc = analyze_session(ref, &so);
 
         if (so.nwarnings)
                 bl_warning("%s: %zu warning%s in %zu run%s (%s)", ref, so.nwarnings,
