@@ -9,7 +9,36 @@
 
 #include "analyzer/runset.h"
 #include "cli/commands.h"
+#include "cli/textout.h"
 #include "reports/sessreport.h"
+
+/* The report on stdout; a table through textout_write(), since a session's
+ * variant names, verdict reasons and directory may come from anyone. */
+static int write_report(struct runset *rs, const struct sessreport_options *so,
+                        const struct run_options *ro, const struct report_options *ro2,
+                        struct folded *fo, struct sessreport_result *res)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *mem;
+        int err;
+
+        if (so->fmt != SESSREPORT_TABLE)
+                return sessreport_write(stdout, rs, so, ro, ro2, fo, res);
+        mem = open_memstream(&buf, &len);
+        if (!mem)
+                return -ENOMEM;
+        err = sessreport_write(mem, rs, so, ro, ro2, fo, res);
+        if (fclose(mem) != 0 && !err)
+                err = -ENOMEM;
+        if (!err) {
+                textout_write(stdout, buf, len, TEXTOUT_LINES);
+                if (ferror(stdout))
+                        err = -EIO;
+        }
+        free(buf);
+        return err;
+}
 
 int analyze_session(const char *ref, struct analyze_session_opts *o)
 {
@@ -45,8 +74,8 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
         for (size_t i = 0; i < rs.n; i++)
                 if (rs.v[i].selected && rs.v[i].starved)
                         o->nstarved++;
-        err = sessreport_write(stdout, &rs, &so, o->run ? o->run : &defaults,
-                               o->report ? o->report : &brief, o->folded, &res);
+        err = write_report(&rs, &so, o->run ? o->run : &defaults, o->report ? o->report : &brief,
+                           o->folded, &res);
         o->nwarnings = rs.nwarnings;
         o->nok = rs.nanalysed;
         if (err == -EINVAL && res.msg) {

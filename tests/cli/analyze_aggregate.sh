@@ -68,6 +68,12 @@ grep -q 'variant b: 2 ok runs, 1 failed, 1 starved by the host; times in ms$' "$
 "$BOOTLENS" analyze "$s" "$tmp/two:b" >"$tmp/t" 2>/dev/null || fail "two refs: exit $?"
 [ "$(grep -c '^aggregate of' "$tmp/t")" = 2 ] || fail "two refs: not two aggregates"
 
+# a failed run's reason comes from the session: escaped on the terminal
+jq '.reason = "hung\u001b[2J"' "$tmp/two/runs/0006.json" >"$tmp/r6"
+mv "$tmp/r6" "$tmp/two/runs/0006.json"
+"$BOOTLENS" analyze "$tmp/two" >"$tmp/t" 2>/dev/null || fail "escaped reason: exit $?"
+grep -q 'failed: run 6 (timeout: hung\\x1b\[2J)$' "$tmp/t" || fail "reason not escaped: $(grep 'run 6' "$tmp/t" | od -c | head -3)"
+
 # FILEs: --aggregate of one OS only; median folded stacks
 "$BOOTLENS" analyze --aggregate "$t/two_threads.txt" "$t/netbsd.txt" >/dev/null 2>"$tmp/e" && fail "two OSes aggregated"
 grep -q "takes captures of one OS: '.*two_threads.txt' is freebsd, '.*netbsd.txt' is netbsd" "$tmp/e" ||
