@@ -32,23 +32,16 @@
 #include <time.h>
 
 #include "analyzer/aggregate.h"
+#include "analyzer/stats.h"
 #include "analyzer/run.h"
 #include "base/sbuf.h"
 #include "base/util.h"
 
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t next(void)
-{
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        return rng;
-}
+static struct stats_rng rng; /* seeded in main */
 
 static double uniform(void)
 {
-        return (double)(next() >> 11) / 9007199254740992.0;
+        return (double)(stats_rng_next(&rng) >> 11) / 9007199254740992.0;
 }
 
 static double now_ms(void)
@@ -150,6 +143,7 @@ int main(int argc, char **argv)
         fin = calloc(repeat, sizeof(*fin));
         if (!logs || !lens || !base || !total || !fin)
                 return 1;
+        stats_rng_seed(&rng, 1);
         for (size_t i = 0; i < ninit; i++) /* 10 us .. 50 ms, mostly short */
                 base[i] = 10 * (1 + 5000 * uniform() * uniform() * uniform());
         for (size_t r = 0; r < nruns; r++) {

@@ -23,7 +23,6 @@
 #include "cli/analyze_session.h"
 #include "cli/commands.h"
 #include "cli/io.h"
-#include "bootlens_config.h"
 #include "reports/aggreport.h"
 #include "reports/folded.h"
 #include "reports/jsonw.h"
@@ -411,13 +410,7 @@ static int begin_files(struct run_state *st)
                 if (!st->w)
                         return -ENOMEM;
                 jsonw_init(st->w, stdout);
-                jsonw_obj_begin(st->w);
-                jsonw_key(st->w, "schema_version");
-                jsonw_int(st->w, JSON_SCHEMA_VERSION);
-                jsonw_key(st->w, "kind");
-                jsonw_str(st->w, "bootlens-files-aggregate");
-                jsonw_key(st->w, "tool");
-                jsonw_str(st->w, "bootlens " BOOTLENS_VERSION);
+                aggreport_json_begin(st->w, "bootlens-files-aggregate");
                 jsonw_key(st->w, "files");
                 jsonw_arr_begin(st->w);
         } else if (st->o->format == FORMAT_TABLE && st->o->per_run) {

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootlens_config.h"
 #include "collector/session.h"
+#include "reports/json.h"
 
 struct aggreport_group *aggreport_group(struct aggreport *r, const char *variant)
 {
@@ -336,6 +338,17 @@ static void json_metric(struct jsonw *w, const struct aggregate *a,
                         jsonw_uint(w, aggregate_run_id(a, m, k));
         jsonw_arr_end(w);
         jsonw_obj_end(w);
+}
+
+void aggreport_json_begin(struct jsonw *w, const char *kind)
+{
+        jsonw_obj_begin(w);
+        jsonw_key(w, "schema_version");
+        jsonw_int(w, JSON_SCHEMA_VERSION);
+        jsonw_key(w, "kind");
+        jsonw_str(w, kind);
+        jsonw_key(w, "tool");
+        jsonw_str(w, "bootlens " BOOTLENS_VERSION);
 }
 
 void aggreport_json_members(struct jsonw *w, const struct aggreport *r)

@@ -63,6 +63,8 @@ int aggreport_finish(struct aggreport *r);
 
 /* The table. Returns 0 or -EIO. */
 int aggreport_table(FILE *out, const struct aggreport *r);
+/* Open a report document: "{", schema_version (json.h), kind, tool. */
+void aggreport_json_begin(struct jsonw *w, const char *kind);
 /* The member "aggregates": [...] into the object w is in. */
 void aggreport_json_members(struct jsonw *w, const struct aggreport *r);
 

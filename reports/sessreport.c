@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bootlens_config.h"
 #include "reports/aggreport.h"
 #include "reports/json.h"
 #include "reports/jsonw.h"
@@ -29,13 +28,7 @@ static void table_skipped(FILE *out, const struct runset *rs, const struct runse
 
 static void json_begin(struct jsonw *w, const struct runset *rs)
 {
-        jsonw_obj_begin(w);
-        jsonw_key(w, "schema_version");
-        jsonw_int(w, JSON_SCHEMA_VERSION);
-        jsonw_key(w, "kind");
-        jsonw_str(w, "bootlens-session-analysis");
-        jsonw_key(w, "tool");
-        jsonw_str(w, "bootlens " BOOTLENS_VERSION);
+        aggreport_json_begin(w, "bootlens-session-analysis");
         jsonw_key(w, "session");
         jsonw_str(w, rs->dir);
         jsonw_key(w, "variant");
