@@ -13,9 +13,17 @@
  * into the aggregate and frees the run, then computes the aggregate
  * (aggregate_finish: every metric's summary, the CIs of the total, the
  * phases and the top 20 functions, the outliers). The inputs are generated
- * before the clock starts; the copy run_analyse takes is timed.
+ * before the clock starts (with --stream: each just before its analysis,
+ * not timed, so that only one is in memory at a time and the peak RSS is
+ * the aggregate's); the copy run_analyse takes is timed.
  *
- *   bench_aggregate [--runs N] [--initcalls N] [--repeat N] [--write DIR]
+ * With --tslog RECORDS the runs are FreeBSD tslog(4) dumps of about RECORDS
+ * records each instead (a 2 GHz TSC named by a META line; hammer_time,
+ * mi_startup, SYSINIT NAME pairs of 300 names nesting up to 3 deep,
+ * start_init), whose metrics are fn: and self: per function.
+ *
+ *   bench_aggregate [--runs N] [--initcalls N] [--tslog RECORDS] [--stream]
+ *                   [--repeat N] [--write DIR]
  *
  * Prints "aggregate MIN MEDIAN MAX" in ms over the repeats (the whole
  * aggregate: analysis of every run included), "finish MIN MEDIAN MAX" (the
@@ -24,6 +32,7 @@
  * timing the command: bootlens analyze --aggregate DIR/\*.log >/dev/null.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +108,58 @@ static int gen_log(struct sbuf *sb, const double *base, size_t n)
         return rc ? -ENOMEM : 0;
 }
 
+/* One run's tslog dump into sb, about nrec records. */
+static int gen_tslog(struct sbuf *sb, const double *base, size_t nbase, size_t nrec)
+{
+        double factor = 0.8 + 0.45 * uniform();
+        uint64_t t = 1000000; /* cycles at 2 GHz */
+        char line[160];
+        int rc = 0;
+
+        sbuf_reset(sb);
+        rc |= sbuf_adds(sb, "TSLOG_META tsc_freq=2000000000 ncpu=2\nTSLOG_BEGIN\n");
+        snprintf(line, sizeof(line), "0xfffff80003a01000 %" PRIu64 " ENTER hammer_time\n", t);
+        rc |= sbuf_adds(sb, line);
+        t += 4000000;
+        snprintf(line, sizeof(line), "0xfffff80003a01000 %" PRIu64 " EXIT hammer_time\n", t);
+        rc |= sbuf_adds(sb, line);
+        snprintf(line, sizeof(line), "0xfffff80003a01000 %" PRIu64 " ENTER mi_startup\n", ++t);
+        rc |= sbuf_adds(sb, line);
+        for (size_t i = 0; 6 * i + 8 < nrec && !rc; i++) {
+                size_t k = i % nbase;
+                uint64_t d = (uint64_t)(base[k] * 2000 * factor * (0.9 + 0.2 * uniform())) + 1;
+
+                /* SYSINIT k { SYSINIT k+1 { f } } */
+                snprintf(line, sizeof(line),
+                         "0xfffff80003a01000 %" PRIu64 " ENTER SYSINIT s%zu\n"
+                         "0xfffff80003a01000 %" PRIu64 " ENTER SYSINIT s%zu\n"
+                         "0xfffff80003a01000 %" PRIu64 " ENTER f%zu\n",
+                         t, k, t + d / 8, (k + 1) % nbase, t + d / 4, k % 50);
+                rc |= sbuf_adds(sb, line);
+                snprintf(line, sizeof(line),
+                         "0xfffff80003a01000 %" PRIu64 " EXIT f%zu\n"
+                         "0xfffff80003a01000 %" PRIu64 " EXIT SYSINIT s%zu\n"
+                         "0xfffff80003a01000 %" PRIu64 " EXIT SYSINIT s%zu\n",
+                         t + d / 2, k % 50, t + 3 * d / 4, (k + 1) % nbase, t + d, k);
+                rc |= sbuf_adds(sb, line);
+                t += d + 10;
+        }
+        snprintf(line, sizeof(line),
+                 "0xfffff80003a01000 %" PRIu64 " ENTER start_init\n"
+                 "0xfffff80003a01000 %" PRIu64 " EXIT start_init\nTSLOG_END\n",
+                 t, t + 2000000);
+        rc |= sbuf_adds(sb, line);
+        return rc ? -ENOMEM : 0;
+}
+
+/* Run r's input into sb: the same for a given r, whether streamed or not. */
+static int generate(struct sbuf *sb, size_t r, const double *base, size_t ninit, size_t tslog)
+{
+        stats_rng_seed(&rng, 2 + r);
+        return tslog ? gen_tslog(sb, base, 300 < ninit ? 300 : ninit, tslog)
+                     : gen_log(sb, base, ninit);
+}
+
 static size_t arg(int argc, char **argv, int *i, const char *name)
 {
         uint64_t v;
@@ -113,7 +174,8 @@ static size_t arg(int argc, char **argv, int *i, const char *name)
 
 int main(int argc, char **argv)
 {
-        size_t nruns = 1000, ninit = 600, repeat = 5, nmetrics = 0, nvalues = 0;
+        size_t nruns = 1000, ninit = 600, repeat = 5, nmetrics = 0, nvalues = 0, tslog = 0;
+        bool stream = false;
         const char *dir = NULL;
         struct sbuf sb = SBUF_INIT;
         char **logs;
@@ -126,13 +188,18 @@ int main(int argc, char **argv)
                         nruns = arg(argc, argv, &i, "--runs");
                 else if (!strcmp(argv[i], "--initcalls"))
                         ninit = arg(argc, argv, &i, "--initcalls");
+                else if (!strcmp(argv[i], "--tslog"))
+                        tslog = arg(argc, argv, &i, "--tslog");
+                else if (!strcmp(argv[i], "--stream"))
+                        stream = true;
                 else if (!strcmp(argv[i], "--repeat"))
                         repeat = arg(argc, argv, &i, "--repeat");
                 else if (!strcmp(argv[i], "--write") && i + 1 < argc)
                         dir = argv[++i];
                 else {
-                        fprintf(stderr, "usage: bench_aggregate [--runs N] [--initcalls N] "
-                                        "[--repeat N] [--write DIR]\n");
+                        fprintf(stderr,
+                                "usage: bench_aggregate [--runs N] [--initcalls N] "
+                                "[--tslog RECORDS] [--stream] [--repeat N] [--write DIR]\n");
                         return 2;
                 }
         }
@@ -146,8 +213,8 @@ int main(int argc, char **argv)
         stats_rng_seed(&rng, 1);
         for (size_t i = 0; i < ninit; i++) /* 10 us .. 50 ms, mostly short */
                 base[i] = 10 * (1 + 5000 * uniform() * uniform() * uniform());
-        for (size_t r = 0; r < nruns; r++) {
-                if (gen_log(&sb, base, ninit) < 0 || !(logs[r] = malloc(sb.len + 1)))
+        for (size_t r = 0; r < nruns && !stream; r++) {
+                if (generate(&sb, r, base, ninit, tslog) < 0 || !(logs[r] = malloc(sb.len + 1)))
                         return 1;
                 memcpy(logs[r], sb.buf, sb.len + 1);
                 lens[r] = sb.len;
@@ -155,7 +222,8 @@ int main(int argc, char **argv)
                         char path[4096];
                         FILE *f;
 
-                        snprintf(path, sizeof(path), "%s/%04zu.log", dir, r + 1);
+                        snprintf(path, sizeof(path), "%s/%04zu.%s", dir, r + 1,
+                                 tslog ? "tslog" : "log");
                         f = fopen(path, "w");
                         if (!f || fwrite(logs[r], 1, lens[r], f) != lens[r] || fclose(f) != 0) {
                                 fprintf(stderr, "bench_aggregate: cannot write '%s'\n", path);
@@ -163,31 +231,37 @@ int main(int argc, char **argv)
                         }
                 }
         }
-        sbuf_release(&sb);
         for (size_t k = 0; k < repeat; k++) {
                 struct aggregate a = {0};
                 struct run_options o = {0};
-                double t0 = now_ms(), t1;
+                double spent = 0, t0, t1;
 
                 for (size_t r = 0; r < nruns; r++) {
                         struct run run;
-                        char *buf = malloc(lens[r] + 1);
+                        char *buf;
+                        size_t len;
 
+                        if (stream && generate(&sb, r, base, ninit, tslog) < 0)
+                                return 1;
+                        len = stream ? sb.len : lens[r];
+                        t0 = now_ms();
+                        buf = malloc(len + 1);
                         if (!buf)
                                 return 1;
-                        memcpy(buf, logs[r], lens[r] + 1);
-                        if (run_analyse(&run, "bench", buf, lens[r], &o, NULL, NULL) < 0 ||
+                        memcpy(buf, stream ? sb.buf : logs[r], len + 1);
+                        if (run_analyse(&run, "bench", buf, len, &o, NULL, NULL) < 0 ||
                             aggregate_add(&a, &run, (unsigned)r + 1) < 0) {
                                 fprintf(stderr, "bench_aggregate: run %zu failed\n", r + 1);
                                 return 1;
                         }
                         run_free(&run);
+                        spent += now_ms() - t0;
                 }
                 t1 = now_ms();
                 if (aggregate_finish(&a, 20) < 0)
                         return 1;
-                total[k] = now_ms() - t0;
                 fin[k] = now_ms() - t1;
+                total[k] = spent + fin[k];
                 nmetrics = a.n;
                 nvalues = 0;
                 for (size_t i = 0; i < a.n; i++)
@@ -197,13 +271,20 @@ int main(int argc, char **argv)
         qsort(total, repeat, sizeof(*total), cmp_double);
         qsort(fin, repeat, sizeof(*fin), cmp_double);
         getrusage(RUSAGE_SELF, &ru);
-        printf("runs %zu, initcalls %zu per run, repeats %zu: %zu metrics, %zu values\n", nruns,
-               ninit, repeat, nmetrics, nvalues);
+        if (tslog)
+                printf("runs %zu, tslog dumps of %zu records, repeats %zu: %zu metrics, %zu "
+                       "values\n",
+                       nruns, tslog, repeat, nmetrics, nvalues);
+        else
+                printf("runs %zu, initcalls %zu per run, repeats %zu: %zu metrics, %zu values\n",
+                       nruns, ninit, repeat, nmetrics, nvalues);
         printf("aggregate %.1f %.1f %.1f ms (analysis of every run included)\n", total[0],
                total[repeat / 2], total[repeat - 1]);
         printf("finish %.1f %.1f %.1f ms (the statistics alone)\n", fin[0], fin[repeat / 2],
                fin[repeat - 1]);
-        printf("peak RSS %.1f MiB (the generated logs included)\n", (double)ru.ru_maxrss / 1024);
+        printf("peak RSS %.1f MiB (%s)\n", (double)ru.ru_maxrss / 1024,
+               stream ? "one generated log at a time" : "every generated log held in memory");
+        sbuf_release(&sb);
         for (size_t r = 0; r < nruns; r++)
                 free(logs[r]);
         free(logs);
