@@ -32,7 +32,9 @@ s=$tmp/s
 	--label test=linux_boot -o "$s" >"$tmp/collect.out" 2>&1 ||
 	fail "bootlens collect failed: $(cat "$tmp/collect.out")"
 
-"$BOOTLENS" analyze "$s" >"$tmp/table.txt" || fail "analyze SESSION (table) exited $?"
+"$BOOTLENS" analyze --per-run "$s" >"$tmp/table.txt" || fail "analyze SESSION (table) exited $?"
+grep -Eq '^aggregate of session .*: 3 ok runs' "$tmp/table.txt" || fail "no aggregate of the 3 runs first"
+grep -Eq '^phase:initcalls +3 ' "$tmp/table.txt" || fail "no initcalls phase in the aggregate"
 "$BOOTLENS" analyze "$s:default" --format json --top 5 >"$tmp/a.json" ||
 	fail "analyze SESSION:default --format json exited $?"
 nruns=$(jq '.runs | length' "$tmp/a.json")
