@@ -66,28 +66,53 @@ for input in *.txt; do
 		check "$name.$fmt" "$tmp/out" "$name --format $fmt"
 	done
 done
+# golden EXPECTED JQ FMT ARG...: analyze --format FMT ARG... exits 0 and
+# writes EXPECTED (JSON without its "tool" line, or filtered by JQ when
+# JQ is not "-")
+golden() {
+	local expected=$1 filter=$2 fmt=$3 rc
+	shift 3
+	set +e
+	"$BOOTLENS" analyze --format "$fmt" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	set -e
+	checked=$((checked + 1))
+	if [ "$rc" -ne 0 ]; then
+		echo "FAIL: $* --format $fmt exited $rc:"
+		cat "$tmp/err"
+		failures=$((failures + 1))
+	fi
+	if [ "$fmt" = json ] && [ "$filter" != - ]; then
+		jq "$filter" "$tmp/out" >"$tmp/out.json"
+		mv "$tmp/out.json" "$tmp/out"
+	elif [ "$fmt" = json ]; then
+		grep -v '^  "tool": ' "$tmp/out" >"$tmp/out.json"
+		mv "$tmp/out.json" "$tmp/out"
+	fi
+	check "$expected" "$tmp/out" "$* --format $fmt"
+}
 cd "$BOOTLENS_TEST_DATA"
 for spec in dmesg-levels:dmesg/real-dmesg-levels.log serial-console:dmesg/real-console.log \
 	session:linux-session; do
 	name=${spec%%:*}
-	input=${spec#*:}
 	for fmt in table json; do
-		set +e
-		"$BOOTLENS" analyze --format "$fmt" "$input" >"$tmp/out" 2>"$tmp/err"
-		rc=$?
-		set -e
-		checked=$((checked + 1))
-		if [ "$rc" -ne 0 ]; then
-			echo "FAIL: $input --format $fmt exited $rc:"
-			cat "$tmp/err"
-			failures=$((failures + 1))
-		fi
-		if [ "$fmt" = json ]; then
-			grep -v '^  "tool": ' "$tmp/out" >"$tmp/out.json"
-			mv "$tmp/out.json" "$tmp/out"
-		fi
-		check "analyze-linux/$name.$fmt" "$tmp/out" "$input --format $fmt"
+		golden "analyze-linux/$name.$fmt" - "$fmt" "${spec#*:}"
 	done
+done
+# Aggregates (docs/analyze.md, "Aggregate"): a session of 5 ok runs, a
+# failed one and a starved one (linux-session-5/PROVENANCE.md), and FILEs
+# of one OS with --aggregate (tslog: their stacks are too different for a
+# median folded profile: each is in fewer than half of them). The
+# session's JSON golden holds its aggregates only (each run's analysis is
+# that of session.json's run, checked above).
+for fmt in table json folded; do
+	golden "analyze-linux/aggregate-session5.$fmt" '{ok_runs, skipped, aggregates}' "$fmt" \
+		linux-session-5
+done
+for fmt in table json; do
+	golden "analyze-linux/aggregate-bsd-files.$fmt" - "$fmt" --aggregate --tsc-freq 2445431964 \
+		tslog/two_threads.txt tslog/recursion.txt tslog/unclosed.txt \
+		samples/freebsd15-firecracker-tslog-head.txt samples/freebsd15-firecracker-tslog-tail.txt
 done
 if [ "${UPDATE:-}" = 1 ]; then
 	echo "analyze golden: expected files rewritten"

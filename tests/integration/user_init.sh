@@ -83,7 +83,7 @@ done
 
 # Analysis: the marks as events on both clocks.
 "$BOOTLENS" analyze "$tmp/s" --format json >"$tmp/j" || fail "analyze --format json exited $?"
-"$BOOTLENS" analyze "$tmp/s" >"$tmp/t" || fail "analyze exited $?"
+"$BOOTLENS" analyze --per-run "$tmp/s" >"$tmp/t" || fail "analyze exited $?"
 grep -q '^  user space marks (ms since Run /init)$' "$tmp/t" || fail "the table has no user space marks"
 [ "$(jq '.runs | length' "$tmp/j")" -eq $ok ] || fail "analyze does not list the $ok ok runs"
 for i in $(seq 0 $((ok - 1))); do
