@@ -366,8 +366,7 @@ static int open_side(struct compare_side *side, struct side_data *d, const char 
                 return -ENOMEM;
         rc = runset_open(ref, &d->rs, why, sizeof(why));
         if (rc == -ESRCH) {
-                snprintf(err, errsize, "'%s': the session has no variant '%s'", ref,
-                         d->rs.variant);
+                snprintf(err, errsize, "'%s': the session has no variant '%s'", ref, d->rs.variant);
                 return rc;
         }
         if (rc == -ENOENT || rc == -EINVAL) {
@@ -417,8 +416,8 @@ static int collect_side(struct side_data *d, const struct compare_options *o, ch
                         snprintf(err, errsize, "cannot read '%s': %s", d->rs.unreadable,
                                  strerror(-rc));
                 else
-                        snprintf(err, errsize, "cannot analyse run %u of '%s': %s",
-                                 d->rs.v[i].run, d->rs.dir, strerror(-rc));
+                        snprintf(err, errsize, "cannot analyse run %u of '%s': %s", d->rs.v[i].run,
+                                 d->rs.dir, strerror(-rc));
                 free(msg);
                 run_free(&r);
         }
@@ -518,8 +517,8 @@ static int build_metrics(struct compare *c, const struct side_data *da, const st
                                 continue; /* added from base */
                         rc = add_series(c, COMPARE_PHASE, s->name + 6, s->name + 6,
                                         side ? metrics_table_find(other, s->name) : s,
-                                        side ? s : metrics_table_find(other, s->name), da, db,
-                                        va, vb);
+                                        side ? s : metrics_table_find(other, s->name), da, db, va,
+                                        vb);
                 }
         }
         if (rc)
@@ -573,8 +572,8 @@ static int build_metrics(struct compare *c, const struct side_data *da, const st
                 if (!f->name || (phase && !f->phase))
                         rc = -ENOMEM;
                 if (rc == 0 && i < top)
-                        rc = add_series(c, COMPARE_FN, k->name + 3, phase, k->a, k->b, da, db,
-                                        va, vb);
+                        rc = add_series(c, COMPARE_FN, k->name + 3, phase, k->a, k->b, da, db, va,
+                                        vb);
         }
 out:
         free(cand);

@@ -50,9 +50,9 @@ const char *compare_kind_name(enum compare_kind k);
 
 struct compare_metric {
         enum compare_kind kind;
-        char *name;  /* "total", the phase's or the function's name (owned) */
-        char *phase; /* COMPARE_PHASE: its own name; COMPARE_FN: the phase it ran
-                      * in (metrics.h), NULL when none is known (owned) */
+        char *name;    /* "total", the phase's or the function's name (owned) */
+        char *phase;   /* COMPARE_PHASE: its own name; COMPARE_FN: the phase it ran
+                        * in (metrics.h), NULL when none is known (owned) */
         double *a, *b; /* ns, one per run used (owned) */
         size_t na, nb;
         size_t present_a, present_b; /* runs that had it (fn: <= na, nb) */
@@ -74,15 +74,15 @@ struct compare_envdiff {
 };
 
 struct compare_side {
-        char *ref;           /* as given (owned) */
-        char *cpu_model;     /* session.json's host; NULL: unknown (owned) */
-        char *qemu_version;  /* (owned) */
-        char *accel;         /* (owned) */
-        size_t recorded;     /* runs recorded in the session */
-        size_t ok;           /* ok runs of the variant */
-        size_t starved;      /* of them, starved by the host */
-        size_t left_out;     /* starved runs left out (exclude_starved) */
-        size_t used;         /* runs compared */
+        char *ref;          /* as given (owned) */
+        char *cpu_model;    /* session.json's host; NULL: unknown (owned) */
+        char *qemu_version; /* (owned) */
+        char *accel;        /* (owned) */
+        size_t recorded;    /* runs recorded in the session */
+        size_t ok;          /* ok runs of the variant */
+        size_t starved;     /* of them, starved by the host */
+        size_t left_out;    /* starved runs left out (exclude_starved) */
+        size_t used;        /* runs compared */
         /* per run used, in run order (owned): the run number and QEMU's CPU
          * time (user, system; 0: unknown), for the hyperfine export */
         unsigned *runs;
