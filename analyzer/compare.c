@@ -534,7 +534,7 @@ static int build_metrics(struct compare *c, const struct side_data *da, const st
                 for (size_t i = 0; i < d->t.n && rc == 0; i++) {
                         const struct metric_series *s = &d->t.v[i];
                         struct candidate *k = &cand[ncand];
-                        double ma, mb;
+                        double ma = 0, mb = 0;
 
                         if (s->kind != METRIC_FN_TOTAL)
                                 continue;

@@ -137,7 +137,7 @@ int compreport_table(FILE *out, const struct compare *c, const struct compreport
         for (size_t k = 0; k < c->n; k++) {
                 const struct compare_metric *m = &c->m[order[k]];
                 const char *col = NULL;
-                char ci[64], rel[32], p[32];
+                char ci[160], rel[32], p[32];
 
                 if (isnan(m->c.ci.lo))
                         snprintf(ci, sizeof(ci), "-");
