@@ -89,6 +89,9 @@ static int read_run(const struct session *s, struct runset_run *e)
         final = session_run_final(&sr);
         if (rc == 0 && final) {
                 read_clocks(final, &e->host.clocks);
+                e->contention = session_attempt_contention(final);
+                e->starved = e->contention == SESSION_CONTENTION_STARVED;
+                e->run_delay_ns = final->sched.run_delay_ns;
                 rc = read_marks(final, e);
         }
         e->readable = rc == 0;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "analyzer/run.h"
+#include "collector/session.h"
 
 struct runset_run {
         unsigned run;
@@ -28,6 +29,11 @@ struct runset_run {
         unsigned attempts;
         struct run_host host;      /* the final attempt's marks; clocks.spawn 0: none */
         struct umarks_host *marks; /* host.marks, owned with their names */
+        /* host contention of the final attempt (docs/contention.md):
+         * session_attempt_contention() and session_attempt_starved() */
+        enum session_contention contention;
+        bool starved;
+        uint64_t run_delay_ns; /* the host's run delay of QEMU (0: none recorded) */
 };
 
 struct runset {

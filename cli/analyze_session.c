@@ -9,16 +9,49 @@
 
 #include "analyzer/runset.h"
 #include "cli/commands.h"
+#include "cli/textout.h"
 #include "reports/sessreport.h"
+
+/* The report on stdout; a table through textout_write(), since a session's
+ * variant names, verdict reasons and directory may come from anyone. */
+static int write_report(struct runset *rs, const struct sessreport_options *so,
+                        const struct run_options *ro, const struct report_options *ro2,
+                        struct folded *fo, struct sessreport_result *res)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *mem;
+        int err;
+
+        if (so->fmt != SESSREPORT_TABLE)
+                return sessreport_write(stdout, rs, so, ro, ro2, fo, res);
+        mem = open_memstream(&buf, &len);
+        if (!mem)
+                return -ENOMEM;
+        err = sessreport_write(mem, rs, so, ro, ro2, fo, res);
+        if (fclose(mem) != 0 && !err)
+                err = -ENOMEM;
+        if (!err) {
+                textout_write(stdout, buf, len, TEXTOUT_LINES);
+                if (ferror(stdout))
+                        err = -EIO;
+        }
+        free(buf);
+        return err;
+}
 
 int analyze_session(const char *ref, struct analyze_session_opts *o)
 {
         struct report_options brief = {
             .unit = REPORT_MS, .top = o->top, .max_warnings = 10, .brief = true};
         struct run_options defaults = {0};
-        enum sessreport_format fmt = o->folded ? SESSREPORT_FOLDED
-                                     : o->json ? SESSREPORT_JSON
-                                               : SESSREPORT_TABLE;
+        struct sessreport_options so = {.fmt = o->folded ? SESSREPORT_FOLDED
+                                               : o->json ? SESSREPORT_JSON
+                                                         : SESSREPORT_TABLE,
+                                        .per_run = o->per_run,
+                                        .exclude_starved = o->exclude_starved,
+                                        .seed = o->seed,
+                                        .top = o->report ? o->report->top : o->top};
         struct sessreport_result res = {0};
         struct runset rs;
         char msg[256];
@@ -38,8 +71,11 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
                 bl_error("cannot read the runs of '%s': %s", rs.dir ? rs.dir : ref, strerror(-err));
                 goto out;
         }
-        err = sessreport_write(stdout, &rs, fmt, o->run ? o->run : &defaults,
-                               o->report ? o->report : &brief, o->folded, &res);
+        for (size_t i = 0; i < rs.n; i++)
+                if (rs.v[i].selected && rs.v[i].starved)
+                        o->nstarved++;
+        err = write_report(&rs, &so, o->run ? o->run : &defaults, o->report ? o->report : &brief,
+                           o->folded, &res);
         o->nwarnings = rs.nwarnings;
         o->nok = rs.nanalysed;
         if (err == -EINVAL && res.msg) {

@@ -1,15 +1,17 @@
 /*
- * analyze_session: "bootlens analyze SESSION[:VARIANT]", and the per-run
- * report that "bootlens demo" prints: opens the session's runs
- * (analyzer/runset.h), writes their report (reports/sessreport.h: every
- * ok run of the variant through the same pipeline and renderers as a
- * FILE) on stdout, and prints what went wrong on stderr.
+ * analyze_session: "bootlens analyze SESSION[:VARIANT]", and the aggregate
+ * that "bootlens demo" prints: opens the session's runs
+ * (analyzer/runset.h), writes their report (reports/sessreport.h: the
+ * aggregate of the ok runs of each variant, every ok run through the same
+ * pipeline as a FILE, and with per_run each run's own report) on stdout,
+ * and prints what went wrong on stderr.
  */
 #ifndef BOOTLENS_ANALYZE_SESSION_H
 #define BOOTLENS_ANALYZE_SESSION_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "analyzer/run.h"
 #include "reports/folded.h"
@@ -21,6 +23,10 @@ struct analyze_session_opts {
         const struct report_options *report; /* NULL: the demo's brief table, in ms */
         const struct run_options *run;       /* NULL: detection and built-in maps */
         struct folded *folded;               /* not NULL: add each run's stacks here */
+        bool per_run;                        /* table: each run's report after the aggregate */
+        bool exclude_starved;                /* leave starved runs out of the aggregate */
+        uint64_t seed;                       /* --seed, recorded in the aggregate */
+        size_t nstarved;                     /* out: starved runs (left out or not) */
         size_t nwarnings;                    /* out: warnings over every analysed run */
         size_t nok;                          /* out: ok runs analysed */
         bool output_failed;                  /* out: writing the report failed (said) */

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,9 @@
 #include "cli/analyze_session.h"
 #include "cli/commands.h"
 #include "cli/io.h"
+#include "reports/aggreport.h"
 #include "reports/folded.h"
+#include "reports/jsonw.h"
 #include "reports/json.h"
 #include "reports/report.h"
 #include "reports/table.h"
@@ -40,6 +43,10 @@ struct analyze_opts {
         bool strict;
         enum ev_os os;
         size_t top;
+        bool per_run;         /* sessions: each run's report after the aggregate */
+        bool aggregate;       /* FILEs: one aggregate of them all */
+        bool exclude_starved; /* sessions: starved runs out of the aggregate */
+        uint64_t seed;
 };
 
 void usage_analyze(FILE *out)
@@ -48,14 +55,18 @@ void usage_analyze(FILE *out)
                 "usage: bootlens analyze [--tsc-freq HZ] [--phase-map FILE]\n"
                 "                        [--format table|json|folded] [--unit cycles|ns|us|ms]\n"
                 "                        [--os freebsd|netbsd] [--top N] [--strict]\n"
-                "                        FILE|SESSION[:VARIANT]...\n"
+                "                        [--per-run] [--aggregate] [--exclude-starved]\n"
+                "                        [--seed S] FILE|SESSION[:VARIANT]...\n"
                 "\n"
                 "Turn a tslog(4) dump, a Linux kernel log (dmesg, serial console, or a bootlens\n"
                 "dump) or a raw console capture holding one into per-thread call trees, boot\n"
                 "phases and top functions (for Linux also the slowest initcalls). A SESSION\n"
-                "directory ('bootlens collect') gives the same report for each ok run, plus\n"
-                "what the host's marks add: the host phases, the total (spawn to QEMU exit)\n"
-                "and the clock stitching (docs/linux.md).\n"
+                "directory ('bootlens collect') gives the aggregate of the ok runs of each\n"
+                "variant: per metric (the total, every phase, every function) n, median,\n"
+                "IQR, p10, p90, min, max, a 95%% CI of the median, outliers; failed and\n"
+                "starved runs listed. Each run is analysed as a FILE, plus what the host's\n"
+                "marks add: the host phases, the total (spawn to QEMU exit) and the clock\n"
+                "stitching (docs/linux.md).\n"
                 "\n"
                 "  --tsc-freq HZ      TSC frequency (default: a tsc_freq= field in the capture;\n"
                 "                     without one every time is in cycles)\n"
@@ -68,6 +79,11 @@ void usage_analyze(FILE *out)
                 "  --top N            functions listed by self and by total time, slowest\n"
                 "                     initcalls listed (default 20)\n"
                 "  --strict           exit 1 when there is any warning\n"
+                "  --per-run          sessions: each run's own report after the aggregate\n"
+                "  --aggregate        FILEs: aggregate them as the runs of one session\n"
+                "  --exclude-starved  leave runs starved by the host out of the aggregate\n"
+                "  --seed S           seed of the statistics' randomness (default 0; the\n"
+                "                     aggregate's order-statistic CI uses none)\n"
                 "\n"
                 "Several inputs are analysed in turn; folded stacks of all of them are merged.\n"
                 "Exit status: 0 ok (warnings included), 1 warnings under --strict or a session\n"
@@ -85,6 +101,10 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
             {"strict", no_argument, NULL, 's'},
             {"os", required_argument, NULL, 'o'},
             {"top", required_argument, NULL, 't'},
+            {"per-run", no_argument, NULL, 'R'},
+            {"aggregate", no_argument, NULL, 'A'},
+            {"exclude-starved", no_argument, NULL, 'X'},
+            {"seed", required_argument, NULL, 'S'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -148,6 +168,22 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
                         }
                         o->top = (size_t)v;
                         break;
+                case 'R':
+                        o->per_run = true;
+                        break;
+                case 'A':
+                        o->aggregate = true;
+                        break;
+                case 'X':
+                        o->exclude_starved = true;
+                        break;
+                case 'S':
+                        if (util_parse_u64(optarg, 0, &v) < 0) {
+                                bl_error("analyze: --seed wants a number, not '%s'", optarg);
+                                return -EINVAL;
+                        }
+                        o->seed = v;
+                        break;
                 case 'h':
                         usage_analyze(stdout);
                         return 1;
@@ -209,6 +245,15 @@ struct run_state {
         size_t nfiles_done;
         size_t nwarnings;
         bool output_failed; /* a write to stdout failed, and was said */
+        /* --aggregate: the FILEs' aggregate, their JSON document, their tables */
+        struct aggreport files;
+        struct jsonw *w;
+        FILE *tables;
+        char *tables_buf;
+        size_t tables_len;
+        enum run_kind files_kind;
+        enum ev_os files_os;
+        const char *first_file;
 };
 
 static void print_warnings(const struct ev_trace *t)
@@ -225,9 +270,43 @@ static void print_warnings(const struct ev_trace *t)
         free(idx);
 }
 
+/* One analysed FILE into the FILEs' aggregate (and their JSON document
+ * or tables). Returns 0 or -errno. */
+static int aggregate_file(struct run_state *st, const struct run *r, const char *path)
+{
+        struct aggreport_group *g = aggreport_group(&st->files, NULL);
+        struct aggreport_run u = {
+            .run = (unsigned)st->nfiles_done + 1, .file = path, .verdict = "ok", .reason = ""};
+        int rc = g ? aggreport_add_run(g, &u) : -ENOMEM;
+
+        if (!rc)
+                rc = aggregate_add(&g->agg, r, u.run);
+        if (rc)
+                return rc;
+        switch (st->o->format) {
+        case FORMAT_TABLE:
+                if (!st->tables)
+                        return 0;
+                fprintf(st->tables, "\n%s:\n", path);
+                return table_write(st->tables, r, &st->rep);
+        case FORMAT_JSON:
+                jsonw_obj_begin(st->w);
+                jsonw_key(st->w, "file");
+                jsonw_str(st->w, path);
+                json_run_members(st->w, r, st->rep.top);
+                jsonw_obj_end(st->w);
+                return st->w->err;
+        case FORMAT_FOLDED:
+                return folded_add(st->folded, &r->analysis);
+        }
+        return -EINVAL;
+}
+
 /* Render one analysed FILE. Returns 0 or -errno. */
 static int render(struct run_state *st, const struct run *r)
 {
+        if (st->o->aggregate)
+                return aggregate_file(st, r, r->trace.source);
         switch (st->o->format) {
         case FORMAT_TABLE:
                 if (st->nfiles_done)
@@ -268,6 +347,19 @@ static int analyze_file(struct run_state *st, const char *path)
         }
         if (err < 0)
                 goto out_err;
+        if (st->o->aggregate && st->first_file &&
+            (r.kind != st->files_kind ||
+             (r.trace.os && st->files_os && r.trace.os != st->files_os))) {
+                bl_error("analyze: --aggregate takes captures of one OS: '%s' is %s, '%s' is %s",
+                         st->first_file, ev_os_str(st->files_os), path, ev_os_str(r.trace.os));
+                goto out_fail;
+        }
+        if (!st->first_file) {
+                st->first_file = path;
+                st->files_kind = r.kind;
+        }
+        if (!st->files_os)
+                st->files_os = r.trace.os;
         if (r.trace.clock == EV_CLOCK_CYCLES && !r.trace.freq_hz && !st->said_no_freq) {
                 fprintf(stderr,
                         "bootlens: no TSC frequency for '%s' (no --tsc-freq, no tsc_freq= in the "
@@ -307,6 +399,60 @@ out_fail:
         return BL_EXIT_USAGE;
 }
 
+/* --aggregate: start the FILEs' JSON document or their tables. Returns 0
+ * or -ENOMEM. */
+static int begin_files(struct run_state *st)
+{
+        st->files.top = st->o->top;
+        st->files.seed = st->o->seed;
+        if (st->o->format == FORMAT_JSON) {
+                st->w = malloc(sizeof(*st->w));
+                if (!st->w)
+                        return -ENOMEM;
+                jsonw_init(st->w, stdout);
+                aggreport_json_begin(st->w, "bootlens-files-aggregate");
+                jsonw_key(st->w, "files");
+                jsonw_arr_begin(st->w);
+        } else if (st->o->format == FORMAT_TABLE && st->o->per_run) {
+                st->tables = open_memstream(&st->tables_buf, &st->tables_len);
+                if (!st->tables)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* --aggregate: the FILEs' aggregate, written. Returns 0, or -errno after
+ * saying what failed. */
+static int end_files(struct run_state *st)
+{
+        int rc = aggreport_finish(&st->files);
+
+        if (rc) {
+                bl_error("analyze: out of memory");
+                return rc;
+        }
+        if (st->tables && fclose(st->tables) != 0)
+                rc = -ENOMEM;
+        st->tables = NULL;
+        if (!rc && st->w) {
+                jsonw_arr_end(st->w);
+                aggreport_json_members(st->w, &st->files);
+                jsonw_obj_end(st->w);
+                rc = jsonw_finish(st->w);
+                if (!rc && putchar('\n') == EOF)
+                        rc = -EIO;
+        } else if (!rc && st->o->format == FORMAT_TABLE) {
+                if (st->nfiles_done)
+                        rc = aggreport_table(stdout, &st->files);
+                if (!rc && st->tables_buf && st->tables_len &&
+                    fwrite(st->tables_buf, 1, st->tables_len, stdout) != st->tables_len)
+                        rc = -EIO;
+        }
+        if (rc)
+                bl_error("cannot write the aggregate to standard output: %s", strerror(-rc));
+        return rc;
+}
+
 /* Analyse the session ref through the same pipeline and renderers. */
 static int analyze_ref(struct run_state *st, const char *ref)
 {
@@ -315,14 +461,25 @@ static int analyze_ref(struct run_state *st, const char *ref)
             .run = &st->ro,
             .report = &st->rep,
             .folded = st->folded,
+            .per_run = st->o->per_run,
+            .exclude_starved = st->o->exclude_starved,
+            .seed = st->o->seed,
         };
-        int rc = analyze_session(ref, &so);
+        int rc;
+
+        if (st->o->format == FORMAT_TABLE && st->nfiles_done)
+                putchar('\n');
+        rc = analyze_session(ref, &so);
 
         if (so.nwarnings)
                 bl_warning("%s: %zu warning%s in %zu run%s (%s)", ref, so.nwarnings,
                            so.nwarnings == 1 ? "" : "s", so.nok, so.nok == 1 ? "" : "s",
                            st->folded ? "--format table or json lists them"
                                       : "listed in the report");
+        if (so.nstarved)
+                bl_warning("%s: %zu run%s starved by the host (docs/contention.md)%s", ref,
+                           so.nstarved, so.nstarved == 1 ? "" : "s",
+                           st->o->exclude_starved ? ", left out of the aggregate" : "");
         st->nwarnings += so.nwarnings;
         st->output_failed |= so.output_failed;
         if (rc == BL_EXIT_OK)
@@ -350,12 +507,21 @@ int cmd_analyze(int argc, char **argv)
                                      .map_name = o.phase_map_path};
         st.rep = (struct report_options){.unit = o.unit, .top = o.top, .max_warnings = 50};
         if (o.format == FORMAT_FOLDED) {
-                st.folded = folded_new();
+                bool median = o.aggregate;
+
+                for (int k = optind; k < argc; k++)
+                        median |= runset_is_session(argv[k]);
+                st.folded = median ? folded_new_median() : folded_new();
                 if (!st.folded) {
                         bl_error("analyze: out of memory");
                         free(o.phase_map);
                         return BL_EXIT_USAGE;
                 }
+        }
+        if (o.aggregate && begin_files(&st) < 0) {
+                bl_error("analyze: out of memory");
+                rc = BL_EXIT_USAGE;
+                goto out_free;
         }
         for (int k = optind; k < argc; k++) {
                 int one = runset_is_session(argv[k]) ? analyze_ref(&st, argv[k])
@@ -363,6 +529,10 @@ int cmd_analyze(int argc, char **argv)
 
                 if (one != BL_EXIT_OK && rc != BL_EXIT_USAGE)
                         rc = one;
+        }
+        if (o.aggregate && rc != BL_EXIT_USAGE && end_files(&st) < 0) {
+                st.output_failed = true;
+                cli_output_error_said(stdout);
         }
         if (st.folded) {
                 enum report_unit u = folded_unit_for(st.folded, o.unit);
@@ -389,6 +559,12 @@ int cmd_analyze(int argc, char **argv)
                 rc = BL_EXIT_USAGE;
         if (rc == BL_EXIT_OK && o.strict && st.nwarnings)
                 rc = BL_EXIT_FAIL;
+out_free:
+        if (st.tables)
+                fclose(st.tables);
+        free(st.tables_buf);
+        free(st.w);
+        aggreport_free(&st.files);
         folded_free(st.folded);
         free(o.phase_map);
         return rc;

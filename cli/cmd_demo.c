@@ -4,7 +4,8 @@
  * fetch the kernel (cached: guest/kernel_fetch.h) -> build the initramfs
  * with the dumper (guest/initrd.h) -> RUNS boots with the collector's Linux
  * defaults (collector/collect.h, reported as "bootlens collect" reports
- * them) -> print per ok run the phase table and the slowest initcalls
+ * them) -> print the aggregate of the ok runs: one table with the spread
+ * of the total, every phase and the slowest initcalls
  * (cli/analyze_session.h). The session is left in
  * ./bootlens-demo-<UTC timestamp>/, whose path is the last line printed.
  */
@@ -37,7 +38,9 @@ void usage_demo(FILE *out)
                 "                     [--top N]\n\n"
                 "Fetch Debian's cloud kernel (cached), build the dumper's initramfs, boot it\n"
                 "RUNS times under QEMU (-M microvm) with the collector's Linux defaults, and\n"
-                "print per run the boot phases and the slowest initcalls. The session is kept\n"
+                "print the aggregate of the ok runs: the total, every boot phase and the\n"
+                "slowest initcalls, each with its median, spread and a 95%% CI of the median.\n"
+                "The session is kept\n"
                 "in ./bootlens-demo-<timestamp>/ for 'bootlens analyze' and 'bootlens show';\n"
                 "its path is the last line printed.\n\n"
                 "  -n, --runs RUNS         boots (default %d)\n"
@@ -45,7 +48,7 @@ void usage_demo(FILE *out)
                 "                          guest, else TCG)\n"
                 "      --kernel-version V  a Debian release such as 6.1.0-56 (default: what\n"
                 "                          linux-image-cloud-amd64 depends on)\n"
-                "      --top N             slowest initcalls listed per run (default %d)\n"
+                "      --top N             slowest initcalls listed (default %d)\n"
                 "  -h, --help              show this help\n\n"
                 "Exit status: 0 at least one ok run, 1 none, 2 usage error or a failed\n"
                 "download or build. See docs/linux.md.\n",
@@ -250,8 +253,8 @@ int cmd_demo(int argc, char **argv)
                 rc = analyze_session(g.dir, &so);
         }
         if (rc != BL_EXIT_USAGE) {
-                printf("\nanalyse further: bootlens analyze %s   (--format json), bootlens show "
-                       "%s\n",
+                printf("\nanalyse further: bootlens analyze %s   (--per-run, --format json), "
+                       "bootlens show %s\n",
                        g.dir, g.dir);
                 printf("%s\n", g.dir);
         }

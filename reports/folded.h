@@ -21,8 +21,25 @@
  * stacks below them); ask for ns or cycles to keep short frames. Frames
  * open at dump time have no completed time and are not shown.
  *
- * Several analyses (one per input file) can be added: their stacks are
- * merged into one profile.
+ * A Linux boot's stacks start from its phases (analysis.phases): a
+ * top-level frame's stack begins with the phase that holds its first
+ * ENTER (the first available phase of the map, in map order, whose
+ * [start, end) holds it), then the thread label unless it is the boot
+ * thread ("initcalls;acpi_init", "initcalls;thread 0x4f;mod_init [mod]");
+ * a frame in no available phase keeps the thread label as root. Each
+ * available phase is a stack of its own ("qemu", "initcalls") whose self
+ * time is the phase's duration less the totals of the boot thread's
+ * top-level frames that began in it (no stack when that is 0 or less), so
+ * the flame graph shows the whole boot, phase by phase. tslog stacks start
+ * from the thread label as above.
+ *
+ * Several analyses can be added. folded_new() merges them into one
+ * profile by adding their self times (FILEs analysed one after another);
+ * folded_new_median() takes each folded_add() as one run and writes, per
+ * stack, the median (type 7, stats.h) of its self time over every run
+ * added, a run without that stack counting as 0 (so a stack seen in fewer
+ * than half the runs has median 0 and is left out like any stack that
+ * rounds to 0).
  */
 #ifndef BOOTLENS_FOLDED_H
 #define BOOTLENS_FOLDED_H
@@ -41,6 +58,8 @@ struct folded; /* opaque */
 
 /* A new, empty profile; NULL on -ENOMEM. */
 struct folded *folded_new(void);
+/* A new, empty profile of the median over runs (above); NULL on -ENOMEM. */
+struct folded *folded_new_median(void);
 /* Release it; accepts NULL. */
 void folded_free(struct folded *fo);
 

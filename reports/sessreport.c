@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bootlens_config.h"
+#include "reports/aggreport.h"
 #include "reports/json.h"
 #include "reports/jsonw.h"
 #include "reports/table.h"
@@ -28,13 +28,7 @@ static void table_skipped(FILE *out, const struct runset *rs, const struct runse
 
 static void json_begin(struct jsonw *w, const struct runset *rs)
 {
-        jsonw_obj_begin(w);
-        jsonw_key(w, "schema_version");
-        jsonw_int(w, JSON_SCHEMA_VERSION);
-        jsonw_key(w, "kind");
-        jsonw_str(w, "bootlens-session-analysis");
-        jsonw_key(w, "tool");
-        jsonw_str(w, "bootlens " BOOTLENS_VERSION);
+        aggreport_json_begin(w, "bootlens-session-analysis");
         jsonw_key(w, "session");
         jsonw_str(w, rs->dir);
         jsonw_key(w, "variant");
@@ -43,7 +37,8 @@ static void json_begin(struct jsonw *w, const struct runset *rs)
         jsonw_arr_begin(w);
 }
 
-static void json_run(struct jsonw *w, const struct runset_run *e, const struct run *r, size_t top)
+static void json_run(struct jsonw *w, const struct runset_run *e, const struct run *r, size_t top,
+                     bool in_aggregate)
 {
         jsonw_obj_begin(w);
         jsonw_key(w, "run");
@@ -54,13 +49,20 @@ static void json_run(struct jsonw *w, const struct runset_run *e, const struct r
         jsonw_str(w, e->verdict);
         jsonw_key(w, "attempts");
         jsonw_uint(w, e->attempts);
+        jsonw_key(w, "starved");
+        jsonw_bool(w, e->starved);
+        jsonw_key(w, "in_aggregate");
+        jsonw_bool(w, in_aggregate);
         json_run_members(w, r, top);
         jsonw_obj_end(w);
 }
 
+#define EMPTY_REASON "no tslog record and no kernel log line in its capture"
+
 /* The runs not reported (not ok, unreadable, or holding nothing to
  * analyse: empty[i]) of the variant asked for, then the totals. */
-static void json_end(struct jsonw *w, const struct runset *rs, const bool *empty)
+static void json_end(struct jsonw *w, const struct runset *rs, const bool *empty,
+                     const struct aggreport *ar)
 {
         jsonw_arr_end(w);
         jsonw_key(w, "skipped");
@@ -80,7 +82,7 @@ static void json_end(struct jsonw *w, const struct runset *rs, const bool *empty
                 jsonw_str(w, e->readable ? e->verdict : NULL);
                 jsonw_key(w, "reason");
                 jsonw_str(w, !e->readable ? "unreadable run JSON"
-                             : empty[i]   ? "no tslog record and no kernel log line in its capture"
+                             : empty[i]   ? EMPTY_REASON
                                           : e->reason);
                 jsonw_obj_end(w);
         }
@@ -89,91 +91,186 @@ static void json_end(struct jsonw *w, const struct runset *rs, const bool *empty
         jsonw_uint(w, rs->nanalysed);
         jsonw_key(w, "warning_count");
         jsonw_uint(w, rs->nwarnings);
+        aggreport_json_members(w, ar);
         jsonw_obj_end(w);
 }
 
+struct sess_state {
+        FILE *out; /* the per-run tables (a memory stream), or NULL */
+        struct jsonw *w;
+        struct aggreport ar;
+        const struct sessreport_options *so;
+        const struct run_options *ro;
+        const struct report_options *o;
+        struct folded *fo;
+};
+
+/* A failed run into the aggregate of its variant. */
+static int add_failed(struct sess_state *st, const char *variant, unsigned run, const char *verdict,
+                      const char *reason)
+{
+        struct aggreport_group *g = aggreport_group(&st->ar, variant);
+        struct aggreport_run u = {.run = run, .verdict = verdict, .reason = reason, .failed = true};
+
+        return g ? aggreport_add_run(g, &u) : -ENOMEM;
+}
+
 /* One selected run into the report; *empty when its capture holds
- * nothing to analyse (a note, not an error). Returns 0 or -errno. */
-static int one_run(FILE *out, struct runset *rs, size_t i, enum sessreport_format fmt,
-                   const struct run_options *ro, const struct report_options *o, struct folded *fo,
-                   struct jsonw *w, bool *empty, struct sessreport_result *res)
+ * nothing to analyse (a failed run, not an error). Returns 0 or -errno. */
+static int one_run(struct sess_state *st, struct runset *rs, size_t i, bool *empty,
+                   struct sessreport_result *res)
 {
         const struct runset_run *e = &rs->v[i];
+        bool excluded = e->starved && st->so->exclude_starved;
+        struct aggreport_run u = {.run = e->run,
+                                  .verdict = e->verdict,
+                                  .reason = e->reason,
+                                  .starved = e->starved,
+                                  .excluded = excluded,
+                                  .run_delay_ns = e->run_delay_ns};
+        struct aggreport_group *g;
         struct run r;
-        int rc = runset_analyse(rs, i, ro, &r, &res->msg);
+        int rc = runset_analyse(rs, i, st->ro, &r, &res->msg);
 
         if (rc == -ENODATA) {
                 *empty = true;
-                if (fmt == SESSREPORT_TABLE)
-                        fprintf(out,
-                                "\nrun %u (%s): ok, but no tslog record and no kernel log line in "
-                                "its capture, skipped\n",
+                if (st->out)
+                        fprintf(st->out, "\nrun %u (%s): ok, but " EMPTY_REASON ", skipped\n",
                                 e->run, e->variant);
                 run_free(&r);
-                return 0;
+                return add_failed(st, e->variant, e->run, e->verdict, EMPTY_REASON);
         }
         if (rc < 0) {
                 res->failed = e->run;
                 run_free(&r);
                 return rc;
         }
-        switch (fmt) {
-        case SESSREPORT_TABLE:
-                fprintf(out, "\nrun %u (%s): ok%s\n", e->run, e->variant,
-                        e->attempts > 1 ? ", after a retry" : "");
-                rc = table_write(out, &r, o);
-                break;
-        case SESSREPORT_JSON:
-                json_run(w, e, &r, o->top);
-                rc = w->err;
-                break;
-        case SESSREPORT_FOLDED:
-                rc = folded_add(fo, &r.analysis);
-                break;
+        (void)run_total_ns(&r, &u.wall_ns);
+        g = aggreport_group(&st->ar, e->variant);
+        rc = g ? aggreport_add_run(g, &u) : -ENOMEM;
+        if (!rc && !excluded)
+                rc = aggregate_add(&g->agg, &r, e->run);
+        if (!rc && st->out) {
+                fprintf(st->out, "\nrun %u (%s): ok%s%s\n", e->run, e->variant,
+                        e->attempts > 1 ? ", after a retry" : "",
+                        !e->starved ? ""
+                        : excluded  ? ", starved (left out of the aggregate)"
+                                    : ", starved");
+                rc = table_write(st->out, &r, st->o);
         }
+        if (!rc && st->w) {
+                json_run(st->w, e, &r, st->o->top, !excluded);
+                rc = st->w->err;
+        }
+        if (!rc && st->fo && !excluded)
+                rc = folded_add(st->fo, &r.analysis);
         run_free(&r);
         return rc;
 }
 
-int sessreport_write(FILE *out, struct runset *rs, enum sessreport_format fmt,
+/* Every run of the session into st. */
+static int all_runs(struct sess_state *st, struct runset *rs, bool *empty,
+                    struct sessreport_result *res)
+{
+        int rc = 0;
+
+        for (size_t i = 0; i < rs->n && rc == 0; i++) {
+                const struct runset_run *e = &rs->v[i];
+
+                if (e->selected) {
+                        rc = one_run(st, rs, i, &empty[i], res);
+                        continue;
+                }
+                if (st->out)
+                        table_skipped(st->out, rs, e);
+                if (!e->readable)
+                        continue; /* below, once the variants are known */
+                if ((rs->variant && strcmp(e->variant, rs->variant)) ||
+                    !strcmp(e->verdict, "warmup"))
+                        continue;
+                rc = add_failed(st, e->variant, e->run, e->verdict, e->reason);
+        }
+        for (size_t i = 0; i < rs->n && rc == 0; i++) {
+                const char *v = rs->variant;
+
+                if (rs->v[i].readable)
+                        continue;
+                if (!v)
+                        v = st->ar.ngroups ? st->ar.groups[0].variant : "?";
+                rc = add_failed(st, v, rs->v[i].run, "unreadable", "unreadable run JSON");
+        }
+        return rc;
+}
+
+/* The per-run tables, after the aggregate. */
+static int copy_out(FILE *out, const char *buf, size_t len)
+{
+        return fwrite(buf, 1, len, out) == len ? 0 : -EIO;
+}
+
+int sessreport_write(FILE *out, struct runset *rs, const struct sessreport_options *so,
                      const struct run_options *ro, const struct report_options *o,
                      struct folded *fo, struct sessreport_result *res)
 {
-        struct jsonw *w = NULL;
+        struct sess_state st = {.so = so, .ro = ro, .o = o};
         bool *empty = calloc(rs->n ? rs->n : 1, sizeof(*empty));
+        char *tables = NULL;
+        size_t tables_len = 0;
         int rc = 0;
 
         memset(res, 0, sizeof(*res));
+        st.ar.session = rs->dir;
+        st.ar.top = so->top;
+        st.ar.exclude_starved = so->exclude_starved;
+        st.ar.seed = so->seed;
         if (!empty)
                 return -ENOMEM;
-        if (fmt == SESSREPORT_JSON) {
-                w = malloc(sizeof(*w));
-                if (!w) {
-                        free(empty);
-                        return -ENOMEM;
+        if (so->fmt == SESSREPORT_JSON) {
+                st.w = malloc(sizeof(*st.w));
+                if (!st.w) {
+                        rc = -ENOMEM;
+                        goto out_free;
                 }
-                jsonw_init(w, out);
-                json_begin(w, rs);
-        } else if (fmt == SESSREPORT_TABLE) {
-                table_begin(out, rs);
-        }
-        for (size_t i = 0; i < rs->n && rc == 0; i++) {
-                if (rs->v[i].selected)
-                        rc = one_run(out, rs, i, fmt, ro, o, fo, w, &empty[i], res);
-                else if (fmt == SESSREPORT_TABLE)
-                        table_skipped(out, rs, &rs->v[i]);
-        }
-        if (w) {
-                if (rc == 0) {
-                        json_end(w, rs, empty);
-                        rc = jsonw_finish(w);
-                        if (rc == 0 && fputc('\n', out) == EOF)
-                                rc = -EIO;
+                jsonw_init(st.w, out);
+                json_begin(st.w, rs);
+        } else if (so->fmt == SESSREPORT_TABLE && so->per_run) {
+                st.out = open_memstream(&tables, &tables_len);
+                if (!st.out) {
+                        rc = -ENOMEM;
+                        goto out_free;
                 }
-                free(w);
+                table_begin(st.out, rs);
+        } else if (so->fmt == SESSREPORT_FOLDED) {
+                st.fo = fo;
         }
-        free(empty);
+        rc = all_runs(&st, rs, empty, res);
+        if (st.out && fclose(st.out) != 0 && !rc)
+                rc = -ENOMEM;
+        st.out = NULL;
+        if (!rc)
+                rc = aggreport_finish(&st.ar);
+        if (rc)
+                goto out_free;
+        if (st.w) {
+                json_end(st.w, rs, empty, &st.ar);
+                rc = jsonw_finish(st.w);
+                if (rc == 0 && fputc('\n', out) == EOF)
+                        rc = -EIO;
+        } else if (so->fmt == SESSREPORT_TABLE) {
+                rc = aggreport_table(out, &st.ar);
+                if (!rc && so->per_run) {
+                        fputc('\n', out);
+                        rc = copy_out(out, tables, tables_len);
+                }
+        }
         if (rc == 0 && ferror(out))
                 rc = -EIO;
+out_free:
+        if (st.out)
+                fclose(st.out);
+        free(tables);
+        free(st.w);
+        free(empty);
+        aggreport_free(&st.ar);
         return rc;
 }

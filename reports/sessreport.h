@@ -2,21 +2,37 @@
  * sessreport: the report of a session's runs ("bootlens analyze
  * SESSION[:VARIANT]", and what "bootlens demo" prints): every selected run
  * (analyzer/runset.h) analysed through the one pipeline of run.h and
- * rendered by the same renderers as a FILE: its table (table.h), its JSON
- * object (json.h) or its folded stacks (folded.h).
+ * aggregated (analyzer/aggregate.h, rendered by aggreport.h), one
+ * aggregate per variant; with per_run, each run rendered by the same
+ * renderers as a FILE too: its table (table.h) or its JSON object
+ * (json.h).
  *
- * Table: "session DIR: N runs recorded[, variant V]", then per run a line
- * "run N (VARIANT): ok[, after a retry]" and the run's table, or "run N
- * (VARIANT): VERDICT[: REASON], skipped" for a run that is not selected.
- * JSON: one document {schema_version, kind "bootlens-session-analysis",
- * tool, session, variant, runs: [{run, variant, verdict, attempts, <the
- * run's report members>}], skipped: [{run, variant, verdict, reason}],
- * ok_runs, warning_count} (docs/json-schema.md). Folded: the stacks of
- * every selected run are added to the caller's profile.
+ * Which runs: an ok run of the variant asked for (of every variant when
+ * none is) is analysed; a run whose capture holds nothing to analyse, a
+ * run of another verdict than ok or warmup and an unreadable run are
+ * failed runs, counted and listed in the aggregate of their variant
+ * (unreadable ones in the variant asked for, else the first), never
+ * averaged in; warm-up runs are left out silently. A starved run (the
+ * final attempt's session_attempt_starved(), docs/contention.md) is
+ * flagged and counted, or left out of the aggregate with exclude_starved.
+ *
+ * Table: the aggregate (aggreport_table), then with per_run "session DIR:
+ * N runs recorded[, variant V]" and per run a line "run N (VARIANT):
+ * ok[, after a retry][, starved]" and the run's table, or "run N
+ * (VARIANT): VERDICT[: REASON], skipped". JSON: one document
+ * {schema_version, kind "bootlens-session-analysis", tool, session,
+ * variant, runs: [{run, variant, verdict, attempts, starved, in_aggregate,
+ * <the run's report members>}], skipped: [{run, variant, verdict, reason}],
+ * ok_runs, warning_count, aggregates} (docs/json-schema.md): every run's
+ * own analysis is always there. Folded: the stacks of every run in the
+ * aggregate are added to the caller's profile (a median profile:
+ * folded.h).
  */
 #ifndef BOOTLENS_SESSREPORT_H
 #define BOOTLENS_SESSREPORT_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "analyzer/run.h"
@@ -30,6 +46,14 @@ enum sessreport_format {
         SESSREPORT_FOLDED,
 };
 
+struct sessreport_options {
+        enum sessreport_format fmt;
+        bool per_run;         /* table: each run's own report after the aggregate */
+        bool exclude_starved; /* leave starved runs out of the aggregate */
+        uint64_t seed;        /* recorded in the aggregate */
+        size_t top;           /* aggregate: fn: and self: lines (and CIs) */
+};
+
 struct sessreport_result {
         unsigned failed; /* on an analysis error (not a write error): the run */
         char *msg;       /* on -EINVAL: the phase map's message (malloc'd, the caller frees) */
@@ -37,14 +61,15 @@ struct sessreport_result {
 
 /*
  * Analyse the selected runs of rs and write their report to out (folded:
- * add them to fo instead). Returns 0 (rs->nanalysed and rs->nwarnings say
+ * add them to fo instead). -ENOMEM also when the aggregate cannot be
+ * built (res->failed 0). Returns 0 (rs->nanalysed and rs->nwarnings say
  * how many runs were analysed and their warnings: no run is for the
  * caller to judge), -EIO when a write failed, or the error of
  * analysing run res->failed (-ENOMEM, -EINVAL for a bad phase map, the
  * -errno of reading its capture; -ENODATA when it holds no record, as
  * run_analyse). res is overwritten.
  */
-int sessreport_write(FILE *out, struct runset *rs, enum sessreport_format fmt,
+int sessreport_write(FILE *out, struct runset *rs, const struct sessreport_options *so,
                      const struct run_options *ro, const struct report_options *o,
                      struct folded *fo, struct sessreport_result *res);
 

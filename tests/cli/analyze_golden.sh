@@ -89,6 +89,41 @@ for spec in dmesg-levels:dmesg/real-dmesg-levels.log serial-console:dmesg/real-c
 		check "analyze-linux/$name.$fmt" "$tmp/out" "$input --format $fmt"
 	done
 done
+# Aggregates (docs/analyze.md, "Aggregate"): a session of 5 ok runs, a
+# failed one and a starved one (linux-session-5/PROVENANCE.md), and FILEs
+# of one OS with --aggregate (tslog: their stacks are too different for a
+# median folded profile: each is in fewer than half of them). The
+# session's JSON golden holds its aggregates only (each run's analysis is
+# that of session.json's run, checked above).
+agg_bsd="--aggregate --tsc-freq 2445431964 tslog/two_threads.txt tslog/recursion.txt \
+tslog/unclosed.txt samples/freebsd15-firecracker-tslog-head.txt \
+samples/freebsd15-firecracker-tslog-tail.txt"
+for spec in "session5:linux-session-5" "bsd-files:$agg_bsd"; do
+	name=${spec%%:*}
+	read -r -a args <<<"${spec#*:}"
+	fmts="table json folded"
+	[ "$name" = session5 ] || fmts="table json"
+	for fmt in $fmts; do
+		set +e
+		"$BOOTLENS" analyze --format "$fmt" "${args[@]}" >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		set -e
+		checked=$((checked + 1))
+		if [ "$rc" -ne 0 ]; then
+			echo "FAIL: aggregate $name --format $fmt exited $rc:"
+			cat "$tmp/err"
+			failures=$((failures + 1))
+		fi
+		if [ "$fmt" = json ] && [ "$name" = session5 ]; then
+			jq '{ok_runs, skipped, aggregates}' "$tmp/out" >"$tmp/out.json"
+			mv "$tmp/out.json" "$tmp/out"
+		elif [ "$fmt" = json ]; then
+			grep -v '^  "tool": ' "$tmp/out" >"$tmp/out.json"
+			mv "$tmp/out.json" "$tmp/out"
+		fi
+		check "analyze-linux/aggregate-$name.$fmt" "$tmp/out" "aggregate $name --format $fmt"
+	done
+done
 if [ "${UPDATE:-}" = 1 ]; then
 	echo "analyze golden: expected files rewritten"
 	exit 0

@@ -36,7 +36,7 @@ rc=0
 "$BOOTLENS" analyze --strict "$d/no-initcall-debug.log" >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 1 ] || fail "--strict with the initcall_debug note: exit $rc, want 1"
 
-"$BOOTLENS" analyze "$s" >"$tmp/t" || fail "session: exit $?"
+"$BOOTLENS" analyze --per-run "$s" >"$tmp/t" || fail "session: exit $?"
 grep -q '^run 1 (default): ok' "$tmp/t" || fail "session table has no run 1"
 for p in qemu firmware+entry 'printk lag' 'early kernel' initcalls 'late init' 'user space' power-off; do
 	grep -Eq "^  ${p//+/\\+} +[^ ]+ +[^ ]+ +[0-9]+\.[0-9]{3} " "$tmp/t" || fail "phase '$p' missing or unavailable"
@@ -70,12 +70,12 @@ done
 
 # Every option on every path: --unit and --top on a session's table,
 # folded stacks of a session's runs.
-"$BOOTLENS" analyze --unit us --top 3 "$s" >"$tmp/t" || fail "session --unit us: exit $?"
+"$BOOTLENS" analyze --per-run --unit us --top 3 "$s" >"$tmp/t" || fail "session --unit us: exit $?"
 grep -Eq '^  initcalls +initcalls.start +initcalls.end +1518949\.[0-9]{3} ' "$tmp/t" || fail "--unit us ignored by the session table"
 grep -q 'cubictcp_register' "$tmp/t" && ! grep -q 'init_kprobe_trace' "$tmp/t" ||
 	fail "--top ignored by the session table (the 3rd slowest initcall missing, or the 4th shown)"
 "$BOOTLENS" analyze --format folded "$s" >"$tmp/fold" || fail "session folded: exit $?"
-grep -q '^kernel;crypto_algapi_init 457442$' "$tmp/fold" || fail "no folded stacks of the session run"
+grep -q '^initcalls;crypto_algapi_init 457442$' "$tmp/fold" || fail "no folded stacks of the session run"
 
 rc=0
 "$BOOTLENS" analyze "$s:nosuch" >/dev/null 2>"$tmp/e" || rc=$?
@@ -93,7 +93,7 @@ grep -q 'no ok run' "$tmp/e" || fail "session with no ok run: $(cat "$tmp/e")"
 if [ -n "${BOOTLENS_SAMPLES:-}" ] && [ -f "$BOOTLENS_SAMPLES/freebsd15-firecracker-tslog-head.txt" ]; then
 	cp -r "$s" "$tmp/bsd"
 	cp "$BOOTLENS_SAMPLES/freebsd15-firecracker-tslog-head.txt" "$tmp/bsd/runs/0001.console"
-	"$BOOTLENS" analyze "$tmp/bsd" >"$tmp/t" 2>/dev/null || fail "BSD session: exit $?"
+	"$BOOTLENS" analyze --per-run "$tmp/bsd" >"$tmp/t" 2>/dev/null || fail "BSD session: exit $?"
 	grep -q '^run 1 (default): ok' "$tmp/t" || fail "BSD session run not reported"
 	grep -q '^input    tslog, os freebsd' "$tmp/t" || fail "BSD session run not analysed as tslog"
 	"$BOOTLENS" analyze --format json "$tmp/bsd" >"$tmp/j" 2>/dev/null || fail "BSD session json: exit $?"

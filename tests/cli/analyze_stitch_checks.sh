@@ -20,7 +20,7 @@ for f in 1149920000 3 4599680000; do
 	# the begin line is outside the bytes and crc32 of the end line
 	sed -i "1s/tsc_freq=2299840000 /tsc_freq=$f /" "$s/runs/0001.console"
 	grep -q "tsc_freq=$f " "$s/runs/0001.console" || fail "tsc_freq=$f not planted"
-	"$BOOTLENS" analyze "$s" >"$tmp/t" 2>"$tmp/e" || fail "tsc_freq=$f: exit $?"
+	"$BOOTLENS" analyze --per-run "$s" >"$tmp/t" 2>"$tmp/e" || fail "tsc_freq=$f: exit $?"
 	grep -q 'ends before it starts' "$tmp/t" && fail "tsc_freq=$f: an inverted phase: $(cat "$tmp/t")"
 	grep -Eq 'guest TSC 0 at -' "$tmp/t" && fail "tsc_freq=$f: guest TSC 0 before the spawn is printed"
 	grep -Eq '^  qemu .* unavailable: guest TSC 0 not placed: the TSC frequency' "$tmp/t" ||
@@ -49,7 +49,7 @@ s=$tmp/late
 cp -r "$BOOTLENS_TEST_DATA/linux-session" "$s"
 sed -i 's/^<6>\[    1.983627\] Run \/init/<6>[ 9999.983627] Run \/init/' "$s/runs/0001.console"
 grep -q '9999.983627' "$s/runs/0001.console" || fail "Run /init not moved"
-"$BOOTLENS" analyze "$s" >"$tmp/t" 2>/dev/null || fail "late Run /init: exit $?"
+"$BOOTLENS" analyze --per-run "$s" >"$tmp/t" 2>/dev/null || fail "late Run /init: exit $?"
 grep -Eq "^  late init .* unavailable: lies outside QEMU's spawn to exit" "$tmp/t" ||
 	fail "late init not unavailable: $(sed -n '/^phases/,/total/p' "$tmp/t")"
 grep -q "clock stitching: phase late init (initcalls.end -> kernel.run_init) lies outside" "$tmp/t" ||

@@ -14,7 +14,7 @@ fail() {
 	exit 1
 }
 
-"$BOOTLENS" analyze "$s" >"$tmp/t" || fail "analyze exited $?"
+"$BOOTLENS" analyze --per-run "$s" >"$tmp/t" || fail "analyze exited $?"
 grep -q '^  user space marks (ms since Run /init)$' "$tmp/t" || fail "no user space marks section: $(cat "$tmp/t")"
 for m in exec-init rc-start mounted slept; do
 	grep -Eq "^  $m +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3} " "$tmp/t" || fail "mark $m lacks guest and host times"

@@ -8,7 +8,7 @@
 # dump within 5%; guest time between the dump's begin line and the
 # dumper's poweroff mark agrees with the host's stamps of both (10 ms:
 # the console latency of the two lines differs). Then
-# "bootlens demo -n 1" (one more boot) prints a phase table and its
+# "bootlens demo -n 1" (one more boot) prints the aggregate and its
 # session path last. Four boots in all.
 # labels: vm slow
 # timeout: 600
@@ -104,6 +104,7 @@ mkdir "$tmp/demo"
 last=$(tail -n 1 "$tmp/demo.out")
 case "$last" in bootlens-demo-*) ;; *) fail "demo's last line is not its session: '$last'" ;; esac
 [ -f "$tmp/demo/$last/session.json" ] || fail "demo session $last has no session.json"
-grep -q '^  initcalls ' "$tmp/demo.out" || fail "demo printed no phase table"
-grep -q 'slowest initcalls' "$tmp/demo.out" || fail "demo printed no slowest initcalls"
+grep -q '^aggregate of session ' "$tmp/demo.out" || fail "demo printed no aggregate"
+grep -q '^phase:initcalls ' "$tmp/demo.out" || fail "demo printed no phase line"
+grep -q '^fn:' "$tmp/demo.out" || fail "demo printed no slowest initcalls"
 echo "ok: $nruns runs checked; demo session $last"

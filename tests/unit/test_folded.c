@@ -245,6 +245,39 @@ static void test_folded_cuts_long_names(void **state)
         free(name);
 }
 
+/* A median profile: per stack the median of its self time over the runs,
+ * a run without the stack counting as 0. */
+static void test_folded_median_counts_absent_stacks_as_zero(void **state)
+{
+        static const char a[] = "0x1 0 ENTER f\n0x1 100 EXIT f\n0x1 100 ENTER g\n0x1 110 EXIT g\n";
+        static const char b[] = "0x1 0 ENTER f\n0x1 300 EXIT f\n";
+        static const char c[] = "0x1 0 ENTER f\n0x1 200 EXIT f\n0x1 200 ENTER g\n0x1 230 EXIT g\n";
+        struct folded *fo = folded_new_median(), *sum = folded_new();
+        struct run r[3];
+        char *out;
+
+        assert_non_null(fo);
+        assert_non_null(sum);
+        analyse(&r[0], a, strlen(a));
+        analyse(&r[1], b, strlen(b));
+        analyse(&r[2], c, strlen(c));
+        for (int i = 0; i < 3; i++) {
+                assert_int_equal(folded_add(fo, &r[i].a), 0);
+                assert_int_equal(folded_add(sum, &r[i].a), 0);
+        }
+        /* f: 100, 300, 200 -> 200; g: 10, 0, 30 -> 10 */
+        out = render(fo, REPORT_CYCLES);
+        assert_string_equal(out, "kernel;f 200\nkernel;g 10\n");
+        free(out);
+        out = render(sum, REPORT_CYCLES);
+        assert_string_equal(out, "kernel;f 600\nkernel;g 40\n");
+        free(out);
+        folded_free(fo);
+        folded_free(sum);
+        for (int i = 0; i < 3; i++)
+                release(&r[i]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -253,6 +286,7 @@ int main(void)
             cmocka_unit_test(test_folded_merges_several_files_and_falls_back_to_cycles),
             cmocka_unit_test(test_folded_caps_the_depth),
             cmocka_unit_test(test_folded_cuts_long_names),
+            cmocka_unit_test(test_folded_median_counts_absent_stacks_as_zero),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
