@@ -1,7 +1,8 @@
 /* compare: see compare.h. The sides come from the session through
- * runset.h (which runs, their analysis) and metrics.h (the numbers); what
- * neither carries (the environment of session.json, each run's
- * contention and QEMU CPU time) is read here from collector/session.h. */
+ * runset.h (which runs, their contention, their analysis) and metrics.h
+ * (the numbers); what neither carries (the environment of session.json,
+ * each run's QEMU CPU time for the hyperfine export) is read here from
+ * collector/session.h. */
 #include "analyzer/compare.h"
 
 #include <errno.h>
@@ -290,8 +291,8 @@ struct side_data {
         struct metric_table t;
 };
 
-/* The environment of session.json, and each selected run's contention and
- * QEMU CPU time: selected[i] is cleared for a starved run left out. */
+/* The environment of session.json, and each selected run's QEMU CPU time;
+ * a starved run (runset's flag) left out is unselected. */
 static int read_session_side(struct compare_side *side, struct runset *rs, bool exclude_starved,
                              char *err, size_t errsize)
 {
@@ -323,7 +324,7 @@ static int read_session_side(struct compare_side *side, struct runset *rs, bool 
                 struct runset_run *e = &rs->v[i];
                 const struct session_attempt *a;
                 struct session_run sr;
-                bool starved = false, read;
+                bool starved, read;
 
                 if (!e->selected)
                         continue;
@@ -334,8 +335,7 @@ static int read_session_side(struct compare_side *side, struct runset *rs, bool 
                 a = rc == 0 ? session_run_final(&sr) : NULL;
                 read = rc == 0;
                 rc = 0;
-                if (a)
-                        starved = session_attempt_starved(a);
+                starved = e->starved; /* runset's: session_attempt_starved() */
                 side->starved += starved;
                 if (starved && exclude_starved) {
                         e->selected = false;
