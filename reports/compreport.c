@@ -420,18 +420,27 @@ int compreport_csv(FILE *out, const struct compare *c, const struct compreport_o
 
 /* ---- md ---- */
 
-/* Markdown table cell text: '|', '\\', '`', '*', '_', '<', '>', '[', ']'
- * escaped with a backslash; a newline becomes a space. */
+/* Markdown text (GitHub Flavored), the rules of h-chrome's md_escape()
+ * (reports/md.h), which should replace this once both are merged:
+ * '\\', '`', '|', '*', '_', '[', ']', '~' get a backslash; '<', '>', '&'
+ * become entities; control bytes a space. */
 static void md_text(FILE *out, const char *s)
 {
         for (; s && *s; s++) {
-                if (*s == '\n' || *s == '\r') {
+                unsigned char c = (unsigned char)*s;
+
+                if (c < 0x20 || c == 0x7f)
                         fputc(' ', out);
-                        continue;
-                }
-                if (strchr("|\\`*_<>[]#", *s))
-                        fputc('\\', out);
-                fputc(*s, out);
+                else if (c == '<')
+                        fputs("&lt;", out);
+                else if (c == '>')
+                        fputs("&gt;", out);
+                else if (c == '&')
+                        fputs("&amp;", out);
+                else if (strchr("\\`|*_[]~", c))
+                        fprintf(out, "\\%c", c);
+                else
+                        fputc(c, out);
         }
 }
 
