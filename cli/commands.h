@@ -36,6 +36,8 @@ struct collect_opts;
 int collect_and_report(const struct collect_opts *o);
 int cmd_show(int argc, char **argv);
 void usage_show(FILE *out);
+int cmd_compare(int argc, char **argv);
+void usage_compare(FILE *out);
 int cmd_demo(int argc, char **argv);
 void usage_demo(FILE *out);
 

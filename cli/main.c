@@ -20,6 +20,8 @@ static void usage_version(FILE *out);
 const struct bl_command bl_commands[] = {
     {"analyze", cmd_analyze, "attribute boot time to phases and functions", usage_analyze},
     {"collect", cmd_collect, "boot a kernel under QEMU many times into a session", usage_collect},
+    {"compare", cmd_compare, "did a change move boot time? a verdict per phase and function",
+     usage_compare},
     {"demo", cmd_demo, "profile 5 real boots of Debian's cloud kernel, end to end", usage_demo},
     {"guest", cmd_guest, "build guest images, fetch a test kernel, verify dumps", usage_guest},
     {"help", cmd_help, "show help for bootlens or one command", usage_help},

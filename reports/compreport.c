@@ -1,0 +1,677 @@
+/* compreport: see compreport.h. */
+#include "reports/compreport.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bootlens_config.h"
+#include "reports/jsonw.h"
+
+#define COL_RED   "\033[31m"
+#define COL_GREEN "\033[32m"
+#define COL_BOLD  "\033[1m"
+#define COL_OFF   "\033[0m"
+
+static int finish(FILE *out)
+{
+        if (fflush(out) != 0 || ferror(out))
+                return -EIO;
+        return 0;
+}
+
+static size_t *ordered(const struct compare *c)
+{
+        size_t *order = malloc((c->n ? c->n : 1) * sizeof(*order));
+
+        if (order && compare_order(c, order) < 0) {
+                free(order);
+                return NULL;
+        }
+        return order;
+}
+
+static void put_text(FILE *out, const struct compreport_options *o, const char *s)
+{
+        if (o && o->put_text)
+                o->put_text(out, s);
+        else
+                fputs(s, out);
+}
+
+/* ms with 3 decimals; "-" for NaN */
+static const char *ms(char *buf, size_t size, double ns, bool sign)
+{
+        if (isnan(ns))
+                snprintf(buf, size, "-");
+        else
+                snprintf(buf, size, sign ? "%+.3f" : "%.3f", ns / 1e6);
+        return buf;
+}
+
+static const char *verdict_text(char *buf, size_t size, const struct compare_metric *m)
+{
+        const char *v = stats_verdict_name(m->c.verdict);
+
+        if (m->c.verdict == STATS_INCONCLUSIVE && m->c.runs_needed)
+                snprintf(buf, size, "%s (~%zu runs/side)", v, m->c.runs_needed);
+        else if (m->c.verdict == STATS_INCONCLUSIVE && (!m->na || !m->nb))
+                snprintf(buf, size, "%s (one side lacks it)", v);
+        else
+                snprintf(buf, size, "%s", v);
+        return buf;
+}
+
+static void summary_line(FILE *out, const struct compare *c)
+{
+        fprintf(out, "summary: %zu metric%s: %zu slower, %zu faster, %zu same, %zu inconclusive\n",
+                c->n, c->n == 1 ? "" : "s", c->verdicts[STATS_SLOWER], c->verdicts[STATS_FASTER],
+                c->verdicts[STATS_SAME], c->verdicts[STATS_INCONCLUSIVE]);
+}
+
+static void side_line(FILE *out, const char *label, const struct compare_side *s,
+                      const struct compreport_options *o)
+{
+        fprintf(out, "%-5s ", label);
+        put_text(out, o, s->ref);
+        fprintf(out, ": %zu run%s compared (%zu recorded, %zu ok, %zu starved", s->used,
+                s->used == 1 ? "" : "s", s->recorded, s->ok, s->starved);
+        if (s->left_out)
+                fprintf(out, ", %zu left out", s->left_out);
+        fputs(")\n", out);
+}
+
+static void envdiff_lines(FILE *out, const struct compare *c, const struct compreport_options *o)
+{
+        for (size_t i = 0; i < c->nenvdiff; i++) {
+                fprintf(out, "environment differs (--force): %s: base '", c->envdiff[i].what);
+                put_text(out, o, c->envdiff[i].base);
+                fputs("', new '", out);
+                put_text(out, o, c->envdiff[i].new);
+                fputs("'\n", out);
+        }
+}
+
+static void compared_line(FILE *out, const struct compare *c)
+{
+        const struct stats_options *s = &c->stats;
+
+        fprintf(out,
+                "compared %zu metric%s: the total, %zu phase%s, the top %zu of %zu function%s by "
+                "median total time\n",
+                c->n, c->n == 1 ? "" : "s", c->nphases, c->nphases == 1 ? "" : "s", c->nfns,
+                c->fn_candidates, c->fn_candidates == 1 ? "" : "s");
+        fprintf(
+            out,
+            "verdict  Holm-adjusted Mann-Whitney p < %g and |diff| > max(%.3f ms, %g%%) of base; "
+            "%.0f%% bootstrap CI, %zu resamples, seed %llu\n",
+            s->alpha, s->min_abs / 1e6, s->min_rel * 100, s->level * 100, s->B,
+            (unsigned long long)s->seed);
+}
+
+static void presence(FILE *out, const struct compare_metric *m)
+{
+        if (m->kind == COMPARE_FN && (m->present_a < m->na || m->present_b < m->nb))
+                fprintf(out, "  (in %zu/%zu and %zu/%zu runs)", m->present_a, m->na, m->present_b,
+                        m->nb);
+}
+
+int compreport_table(FILE *out, const struct compare *c, const struct compreport_options *o)
+{
+        size_t *order = ordered(c);
+        char b[6][64];
+
+        if (!order)
+                return -ENOMEM;
+        fputs("bootlens compare\n", out);
+        side_line(out, "base", &c->base, o);
+        side_line(out, "new", &c->new, o);
+        envdiff_lines(out, c, o);
+        compared_line(out, c);
+        fputc('\n', out);
+        fprintf(out, "%12s %4s %12s %4s %11s  %-25s %8s %9s  %-28s %s\n", "base ms", "n", "new ms",
+                "n", "diff ms", "95% CI of diff (ms)", "rel", "p (Holm)", "verdict",
+                "metric (phase, then its functions)");
+        for (size_t k = 0; k < c->n; k++) {
+                const struct compare_metric *m = &c->m[order[k]];
+                const char *col = NULL;
+                char ci[160], rel[32], p[32];
+
+                if (isnan(m->c.ci.lo))
+                        snprintf(ci, sizeof(ci), "-");
+                else
+                        snprintf(ci, sizeof(ci), "[%s, %s]", ms(b[3], 64, m->c.ci.lo, true),
+                                 ms(b[4], 64, m->c.ci.hi, true));
+                if (isnan(m->c.rel))
+                        snprintf(rel, sizeof(rel), "-");
+                else
+                        snprintf(rel, sizeof(rel), "%+.1f%%", m->c.rel * 100);
+                snprintf(p, sizeof(p), "%.4f", m->c.p_holm);
+                fprintf(out, "%12s %4zu %12s %4zu %11s  %-25s %8s %9s  ",
+                        ms(b[0], 64, m->c.median_a, false), m->na,
+                        ms(b[1], 64, m->c.median_b, false), m->nb, ms(b[2], 64, m->c.diff, true),
+                        ci, rel, p);
+                if (o && o->colour && m->c.verdict == STATS_SLOWER)
+                        col = COL_RED;
+                else if (o && o->colour && m->c.verdict == STATS_FASTER)
+                        col = COL_GREEN;
+                if (col)
+                        fputs(col, out);
+                fprintf(out, "%-28s", verdict_text(b[5], 64, m));
+                if (col)
+                        fputs(COL_OFF, out);
+                fputc(' ', out);
+                if (m->kind == COMPARE_FN)
+                        fputs(m->phase ? "    " : "  ", out);
+                else if (m->kind == COMPARE_PHASE)
+                        fputs("  ", out);
+                if (m->kind == COMPARE_PHASE)
+                        fputs("phase ", out);
+                put_text(out, o, m->name);
+                presence(out, m);
+                fputc('\n', out);
+        }
+        fputc('\n', out);
+        summary_line(out, c);
+        free(order);
+        return finish(out);
+}
+
+/* ---- json ---- */
+
+static void kstr(struct jsonw *w, const char *k, const char *v)
+{
+        jsonw_key(w, k);
+        jsonw_str(w, v);
+}
+
+static void kuint(struct jsonw *w, const char *k, uint64_t v)
+{
+        jsonw_key(w, k);
+        jsonw_uint(w, v);
+}
+
+static void kreal(struct jsonw *w, const char *k, double v)
+{
+        jsonw_key(w, k);
+        jsonw_real(w, v); /* NaN: null */
+}
+
+static void json_side(struct jsonw *w, const char *k, const struct compare_side *s)
+{
+        jsonw_key(w, k);
+        jsonw_obj_begin(w);
+        kstr(w, "ref", s->ref);
+        kstr(w, "host_cpu", s->cpu_model);
+        kstr(w, "qemu_version", s->qemu_version);
+        kstr(w, "accel", s->accel);
+        kuint(w, "runs_recorded", s->recorded);
+        kuint(w, "runs_ok", s->ok);
+        kuint(w, "runs_starved", s->starved);
+        kuint(w, "runs_left_out", s->left_out);
+        kuint(w, "runs_compared", s->used);
+        jsonw_key(w, "runs");
+        jsonw_arr_begin(w);
+        for (size_t i = 0; i < s->used; i++)
+                jsonw_uint(w, s->runs[i]);
+        jsonw_arr_end(w);
+        jsonw_obj_end(w);
+}
+
+static void json_envdiff(struct jsonw *w, const struct compare *c, bool forced)
+{
+        jsonw_key(w, "forced");
+        jsonw_bool(w, forced);
+        jsonw_key(w, "environment_differences");
+        jsonw_arr_begin(w);
+        for (size_t i = 0; i < c->nenvdiff; i++) {
+                jsonw_obj_begin(w);
+                kstr(w, "what", c->envdiff[i].what);
+                kstr(w, "base", c->envdiff[i].base);
+                kstr(w, "new", c->envdiff[i].new);
+                jsonw_obj_end(w);
+        }
+        jsonw_arr_end(w);
+}
+
+static void json_metric_side(struct jsonw *w, const char *k, size_t n, size_t present,
+                             double median)
+{
+        jsonw_key(w, k);
+        jsonw_obj_begin(w);
+        kuint(w, "n", n);
+        kuint(w, "present", present);
+        kreal(w, "median_ns", median);
+        jsonw_obj_end(w);
+}
+
+static void json_metric(struct jsonw *w, const struct compare_metric *m)
+{
+        jsonw_obj_begin(w);
+        kstr(w, "kind", compare_kind_name(m->kind));
+        kstr(w, "name", m->name);
+        kstr(w, "phase", m->phase);
+        json_metric_side(w, "base", m->na, m->present_a, m->c.median_a);
+        json_metric_side(w, "new", m->nb, m->present_b, m->c.median_b);
+        kreal(w, "diff_ns", m->c.diff);
+        kreal(w, "rel", m->c.rel);
+        kreal(w, "ci_lo_ns", m->c.ci.lo);
+        kreal(w, "ci_hi_ns", m->c.ci.hi);
+        kreal(w, "u", m->c.mwu.u);
+        kreal(w, "p", m->c.mwu.p);
+        kstr(w, "p_method", !m->na || !m->nb ? NULL : m->c.mwu.exact ? "exact" : "asymptotic");
+        kreal(w, "p_holm", m->c.p_holm);
+        kreal(w, "threshold_ns", m->c.threshold);
+        kstr(w, "verdict", stats_verdict_name(m->c.verdict));
+        kuint(w, "runs_needed", m->c.runs_needed);
+        jsonw_obj_end(w);
+}
+
+int compreport_json(FILE *out, const struct compare *c, const struct compreport_options *o)
+{
+        const struct stats_options *s = &c->stats;
+        size_t *order = ordered(c);
+        struct jsonw *w = malloc(sizeof(*w));
+        int rc;
+
+        if (!order || !w) {
+                free(order);
+                free(w);
+                return -ENOMEM;
+        }
+        jsonw_init(w, out);
+        jsonw_obj_begin(w);
+        kuint(w, "schema_version", COMPREPORT_SCHEMA_VERSION);
+        kstr(w, "kind", COMPREPORT_KIND);
+        kstr(w, "tool", "bootlens " BOOTLENS_VERSION);
+        json_side(w, "base", &c->base);
+        json_side(w, "new", &c->new);
+        json_envdiff(w, c, o && o->forced);
+        jsonw_key(w, "options");
+        jsonw_obj_begin(w);
+        kreal(w, "alpha", s->alpha);
+        kreal(w, "min_effect_ns", s->min_abs);
+        kreal(w, "min_effect_rel", s->min_rel);
+        kreal(w, "ci_level", s->level);
+        kuint(w, "bootstrap_resamples", s->B);
+        kuint(w, "seed", s->seed);
+        jsonw_obj_end(w);
+        jsonw_key(w, "compared");
+        jsonw_obj_begin(w);
+        kuint(w, "metrics", c->n);
+        kuint(w, "phases", c->nphases);
+        kuint(w, "functions", c->nfns);
+        kuint(w, "functions_seen", c->fn_candidates);
+        jsonw_obj_end(w);
+        jsonw_key(w, "metrics");
+        jsonw_arr_begin(w);
+        for (size_t k = 0; k < c->n; k++)
+                json_metric(w, &c->m[order[k]]);
+        jsonw_arr_end(w);
+        jsonw_key(w, "summary");
+        jsonw_obj_begin(w);
+        for (int v = STATS_SLOWER; v >= STATS_INCONCLUSIVE; v--)
+                kuint(w, stats_verdict_name((enum stats_verdict)v), c->verdicts[v]);
+        jsonw_obj_end(w);
+        jsonw_obj_end(w);
+        rc = jsonw_finish(w);
+        if (rc == 0 && fputc('\n', out) == EOF)
+                rc = -EIO;
+        free(w);
+        free(order);
+        return rc < 0 ? rc : finish(out);
+}
+
+/* ---- csv ---- */
+
+/* A CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or
+ * LF, each quote doubled. */
+static void csv_text(FILE *out, const char *s)
+{
+        if (!s)
+                return;
+        if (!strpbrk(s, ",\"\r\n")) {
+                fputs(s, out);
+                return;
+        }
+        fputc('"', out);
+        for (; *s; s++) {
+                if (*s == '"')
+                        fputc('"', out);
+                fputc(*s, out);
+        }
+        fputc('"', out);
+}
+
+static void csv_num(FILE *out, double v)
+{
+        if (!isnan(v))
+                fprintf(out, "%.0f", v);
+}
+
+static void csv_real(FILE *out, double v)
+{
+        if (!isnan(v))
+                fprintf(out, "%.6g", v);
+}
+
+int compreport_csv(FILE *out, const struct compare *c, const struct compreport_options *o)
+{
+        size_t *order = ordered(c);
+
+        if (!order)
+                return -ENOMEM;
+        fputs("kind,name,phase,base_n,base_present,base_median_ns,new_n,new_present,"
+              "new_median_ns,diff_ns,rel,ci_lo_ns,ci_hi_ns,p,p_holm,verdict,runs_needed,"
+              "environment\r\n",
+              out);
+        for (size_t k = 0; k < c->n; k++) {
+                const struct compare_metric *m = &c->m[order[k]];
+
+                fprintf(out, "%s,", compare_kind_name(m->kind));
+                csv_text(out, m->name);
+                fputc(',', out);
+                csv_text(out, m->phase);
+                fprintf(out, ",%zu,%zu,", m->na, m->present_a);
+                csv_num(out, m->c.median_a);
+                fprintf(out, ",%zu,%zu,", m->nb, m->present_b);
+                csv_num(out, m->c.median_b);
+                fputc(',', out);
+                csv_num(out, m->c.diff);
+                fputc(',', out);
+                csv_real(out, m->c.rel);
+                fputc(',', out);
+                csv_num(out, m->c.ci.lo);
+                fputc(',', out);
+                csv_num(out, m->c.ci.hi);
+                fputc(',', out);
+                csv_real(out, m->c.mwu.p);
+                fputc(',', out);
+                csv_real(out, m->c.p_holm);
+                fprintf(out, ",%s,%zu,", stats_verdict_name(m->c.verdict), m->c.runs_needed);
+                /* the environment's differences (forced) on every row */
+                if (o && o->forced && c->nenvdiff) {
+                        char *buf = NULL;
+                        size_t len = 0;
+                        FILE *mem = open_memstream(&buf, &len);
+
+                        if (!mem) {
+                                free(order);
+                                return -ENOMEM;
+                        }
+                        for (size_t i = 0; i < c->nenvdiff; i++)
+                                fprintf(mem, "%s%s: base '%s', new '%s'", i ? "; " : "",
+                                        c->envdiff[i].what, c->envdiff[i].base, c->envdiff[i].new);
+                        if (fclose(mem) != 0) {
+                                free(buf);
+                                free(order);
+                                return -ENOMEM;
+                        }
+                        csv_text(out, buf);
+                        free(buf);
+                }
+                fputs("\r\n", out);
+        }
+        free(order);
+        return finish(out);
+}
+
+/* ---- md ---- */
+
+/* Markdown text (GitHub Flavored), the rules of h-chrome's md_escape()
+ * (reports/md.h), which should replace this once both are merged:
+ * '\\', '`', '|', '*', '_', '[', ']', '~' get a backslash; '<', '>', '&'
+ * become entities; control bytes a space. */
+static void md_text(FILE *out, const char *s)
+{
+        for (; s && *s; s++) {
+                unsigned char c = (unsigned char)*s;
+
+                if (c < 0x20 || c == 0x7f)
+                        fputc(' ', out);
+                else if (c == '<')
+                        fputs("&lt;", out);
+                else if (c == '>')
+                        fputs("&gt;", out);
+                else if (c == '&')
+                        fputs("&amp;", out);
+                else if (strchr("\\`|*_[]~", c))
+                        fprintf(out, "\\%c", c);
+                else
+                        fputc(c, out);
+        }
+}
+
+int compreport_md(FILE *out, const struct compare *c, const struct compreport_options *o)
+{
+        size_t *order = ordered(c);
+        char b[6][64];
+
+        (void)o;
+        if (!order)
+                return -ENOMEM;
+        fputs("### bootlens compare: ", out);
+        md_text(out, c->base.ref);
+        fputs(" → ", out);
+        md_text(out, c->new.ref);
+        fprintf(out,
+                "\n\n%zu vs %zu runs; %zu metrics compared (the total, %zu phases, the top "
+                "%zu of %zu functions); alpha %g after Holm, minimum effect %.3f ms and "
+                "%g%%.\n\n",
+                c->base.used, c->new.used, c->n, c->nphases, c->nfns, c->fn_candidates,
+                c->stats.alpha, c->stats.min_abs / 1e6, c->stats.min_rel * 100);
+        for (size_t i = 0; i < c->nenvdiff; i++) {
+                fprintf(out, "> **Environment differs (--force)**: %s: base `", c->envdiff[i].what);
+                md_text(out, c->envdiff[i].base);
+                fputs("`, new `", out);
+                md_text(out, c->envdiff[i].new);
+                fputs("`\n\n", out);
+        }
+        fputs("| metric | base ms (n) | new ms (n) | diff ms | 95% CI (ms) | rel | p (Holm) | "
+              "verdict |\n",
+              out);
+        fputs("|---|---:|---:|---:|---|---:|---:|---|\n", out);
+        for (size_t k = 0; k < c->n; k++) {
+                const struct compare_metric *m = &c->m[order[k]];
+                const char *em =
+                    m->c.verdict == STATS_SLOWER || m->c.verdict == STATS_FASTER ? "**" : "";
+
+                fputs("| ", out);
+                if (m->kind == COMPARE_FN)
+                        fputs(m->phase ? "&nbsp;&nbsp;&nbsp;&nbsp;" : "&nbsp;&nbsp;", out);
+                else if (m->kind == COMPARE_PHASE)
+                        fputs("&nbsp;&nbsp;phase ", out);
+                md_text(out, m->name);
+                fprintf(out, " | %s (%zu) | %s (%zu) | %s | ", ms(b[0], 64, m->c.median_a, false),
+                        m->na, ms(b[1], 64, m->c.median_b, false), m->nb,
+                        ms(b[2], 64, m->c.diff, true));
+                if (isnan(m->c.ci.lo))
+                        fputs("-", out);
+                else
+                        fprintf(out, "%s … %s", ms(b[3], 64, m->c.ci.lo, true),
+                                ms(b[4], 64, m->c.ci.hi, true));
+                if (isnan(m->c.rel))
+                        fputs(" | - |", out);
+                else
+                        fprintf(out, " | %+.1f%% |", m->c.rel * 100);
+                fprintf(out, " %.4f | %s%s%s |\n", m->c.p_holm, em, verdict_text(b[5], 64, m), em);
+        }
+        fputc('\n', out);
+        summary_line(out, c);
+        free(order);
+        return finish(out);
+}
+
+/* ---- folded (difffolded.pl) ---- */
+
+/* A folded frame: ';' would split it, a space before the counts is fine
+ * (readers split at the last spaces), a newline would end the line. */
+static void folded_frame(FILE *out, const char *s)
+{
+        for (; s && *s; s++)
+                fputc(*s == ';' ? '_' : *s == '\n' || *s == '\r' ? ' ' : *s, out);
+}
+
+static bool has_phase(const struct compare *c, const char *name)
+{
+        for (size_t i = 0; i < c->n; i++)
+                if (c->m[i].kind == COMPARE_PHASE && strcmp(c->m[i].name, name) == 0)
+                        return true;
+        return false;
+}
+
+static long long us(double ns)
+{
+        return isnan(ns) || ns < 0 ? 0 : llround(ns / 1e3);
+}
+
+int compreport_folded(FILE *out, const struct compare *c, const struct compreport_options *o)
+{
+        (void)o;
+        for (size_t i = 0; i < c->n; i++) {
+                const struct compare_metric *ph = &c->m[i];
+                double ra, rb;
+
+                if (ph->kind != COMPARE_PHASE)
+                        continue;
+                ra = isnan(ph->c.median_a) ? 0 : ph->c.median_a;
+                rb = isnan(ph->c.median_b) ? 0 : ph->c.median_b;
+                for (size_t f = 0; f < c->fn_candidates; f++) {
+                        const struct compare_fn *fn = &c->fns[f];
+
+                        if (!fn->phase || strcmp(fn->phase, ph->name) != 0)
+                                continue;
+                        ra -= fn->median_a;
+                        rb -= fn->median_b;
+                        if (!us(fn->median_a) && !us(fn->median_b))
+                                continue;
+                        folded_frame(out, ph->name);
+                        fputc(';', out);
+                        folded_frame(out, fn->name);
+                        fprintf(out, " %lld %lld\n", us(fn->median_a), us(fn->median_b));
+                }
+                if (us(ra) || us(rb)) {
+                        folded_frame(out, ph->name);
+                        fprintf(out, " %lld %lld\n", us(ra), us(rb));
+                }
+        }
+        for (size_t f = 0; f < c->fn_candidates; f++) {
+                const struct compare_fn *fn = &c->fns[f];
+
+                if (fn->phase && has_phase(c, fn->phase))
+                        continue;
+                if (!us(fn->median_a) && !us(fn->median_b))
+                        continue;
+                fputs("[no phase];", out);
+                folded_frame(out, fn->name);
+                fprintf(out, " %lld %lld\n", us(fn->median_a), us(fn->median_b));
+        }
+        return finish(out);
+}
+
+/* ---- hyperfine ---- */
+
+static void hf_result(struct jsonw *w, const struct compare *c, const struct compare_side *s,
+                      const struct compare_metric *m, const double *v, size_t n, bool forced)
+{
+        struct stats_summary sum;
+        double *sorted = malloc((n ? n : 1) * sizeof(*sorted));
+        double mean = 0, var = 0, user = 0, sys = 0;
+        char *cmd = NULL;
+
+        if (!sorted) {
+                jsonw_fail(w, -ENOMEM);
+                return;
+        }
+        for (size_t i = 0; i < n; i++)
+                mean += v[i];
+        mean = n ? mean / (double)n : NAN;
+        for (size_t i = 0; i < n; i++)
+                var += (v[i] - mean) * (v[i] - mean);
+        memcpy(sorted, v, n * sizeof(*sorted));
+        if (stats_summary(sorted, n, &sum) < 0)
+                sum.median = sum.min = sum.max = NAN;
+        if (m->kind == COMPARE_TOTAL && n == s->used) {
+                for (size_t i = 0; i < n; i++) {
+                        user += (double)s->cpu_user_ns[i];
+                        sys += (double)s->cpu_system_ns[i];
+                }
+                user /= (double)n;
+                sys /= (double)n;
+        }
+        if (m->kind == COMPARE_TOTAL)
+                cmd = strdup(s->ref);
+        else if (asprintf(&cmd, "%s %s:%s", s->ref, m->kind == COMPARE_PHASE ? "phase" : "fn",
+                          m->name) < 0)
+                cmd = NULL;
+        if (!cmd) {
+                free(sorted);
+                jsonw_fail(w, -ENOMEM);
+                return;
+        }
+        jsonw_obj_begin(w);
+        kstr(w, "command", cmd);
+        kreal(w, "mean", mean / 1e9);
+        /* hyperfine: the sample standard deviation, null for one run */
+        jsonw_key(w, "stddev");
+        if (n > 1)
+                jsonw_real(w, sqrt(var / (double)(n - 1)) / 1e9);
+        else
+                jsonw_null(w);
+        kreal(w, "median", sum.median / 1e9);
+        kreal(w, "user", user / 1e9);
+        kreal(w, "system", sys / 1e9);
+        kreal(w, "min", sum.min / 1e9);
+        kreal(w, "max", sum.max / 1e9);
+        jsonw_key(w, "times");
+        jsonw_arr_begin(w);
+        for (size_t i = 0; i < n; i++)
+                jsonw_real(w, v[i] / 1e9);
+        jsonw_arr_end(w);
+        jsonw_key(w, "exit_codes");
+        jsonw_arr_begin(w);
+        for (size_t i = 0; i < n; i++)
+                jsonw_int(w, 0); /* ok runs only: QEMU exited 0 */
+        jsonw_arr_end(w);
+        if (forced && c->nenvdiff) {
+                jsonw_key(w, "bootlens_environment_differences");
+                jsonw_arr_begin(w);
+                for (size_t i = 0; i < c->nenvdiff; i++) {
+                        jsonw_obj_begin(w);
+                        kstr(w, "what", c->envdiff[i].what);
+                        kstr(w, "base", c->envdiff[i].base);
+                        kstr(w, "new", c->envdiff[i].new);
+                        jsonw_obj_end(w);
+                }
+                jsonw_arr_end(w);
+        }
+        jsonw_obj_end(w);
+        free(cmd);
+        free(sorted);
+}
+
+int compreport_hyperfine(FILE *out, const struct compare *c, const struct compare_metric *m,
+                         const struct compreport_options *o)
+{
+        struct jsonw *w = malloc(sizeof(*w));
+        bool forced = o && o->forced;
+        int rc;
+
+        if (!w)
+                return -ENOMEM;
+        jsonw_init(w, out);
+        jsonw_obj_begin(w);
+        jsonw_key(w, "results");
+        jsonw_arr_begin(w);
+        hf_result(w, c, &c->base, m, m->a, m->na, forced);
+        hf_result(w, c, &c->new, m, m->b, m->nb, forced);
+        jsonw_arr_end(w);
+        jsonw_obj_end(w);
+        rc = jsonw_finish(w);
+        if (rc == 0 && fputc('\n', out) == EOF)
+                rc = -EIO;
+        free(w);
+        return rc < 0 ? rc : finish(out);
+}
