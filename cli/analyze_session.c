@@ -38,8 +38,12 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
                 bl_error("cannot read the runs of '%s': %s", rs.dir ? rs.dir : ref, strerror(-err));
                 goto out;
         }
-        err = sessreport_write(stdout, &rs, fmt, o->run ? o->run : &defaults,
-                               o->report ? o->report : &brief, o->folded, &res);
+        if (o->export)
+                err = export_add_session(o->export, &rs, o->run ? o->run : &defaults, &res.failed,
+                                         &res.msg);
+        else
+                err = sessreport_write(stdout, &rs, fmt, o->run ? o->run : &defaults,
+                                       o->report ? o->report : &brief, o->folded, &res);
         o->nwarnings = rs.nwarnings;
         o->nok = rs.nanalysed;
         if (err == -EINVAL && res.msg) {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "analyzer/run.h"
+#include "reports/export.h"
 #include "reports/folded.h"
 #include "reports/report.h"
 
@@ -21,6 +22,7 @@ struct analyze_session_opts {
         const struct report_options *report; /* NULL: the demo's brief table, in ms */
         const struct run_options *run;       /* NULL: detection and built-in maps */
         struct folded *folded;               /* not NULL: add each run's stacks here */
+        struct export *export;               /* not NULL: add each ok run here (csv, md, chrome) */
         size_t nwarnings;                    /* out: warnings over every analysed run */
         size_t nok;                          /* out: ok runs analysed */
         bool output_failed;                  /* out: writing the report failed (said) */

@@ -278,6 +278,19 @@ static char *utoa(char b[24], uint64_t v)
         return p;
 }
 
+void jsonw_milli(struct jsonw *w, int64_t v)
+{
+        uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v; /* v may be INT64_MIN */
+        char b[32];
+        int n;
+
+        if (!before_value(w))
+                return;
+        n = snprintf(b, sizeof(b), "%s%" PRIu64 ".%03u", v < 0 ? "-" : "", m / 1000,
+                     (unsigned)(m % 1000));
+        put(w, b, (size_t)n);
+}
+
 void jsonw_int(struct jsonw *w, int64_t v)
 {
         char b[24], *p;
