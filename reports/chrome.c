@@ -14,6 +14,11 @@
 #define TID_PHASES 1u
 #define TID_FIRST  2u /* of the guest threads */
 
+/* Times are written in us as multiples of 2^-10 us (0.9765625 ns): exact
+ * in a double, so a reader's ts + dur is exact and the nesting it sees is
+ * the one written. */
+#define CHROME_FRAC_BITS 10
+
 enum item_kind {
         ITEM_FRAME = 0, /* a completed activation: ref is its ENTER record */
         ITEM_OPEN,      /* an activation open at dump time: ref is its ENTER */
@@ -22,7 +27,7 @@ enum item_kind {
         ITEM_POINT,     /* ref: index into phases->points */
 };
 
-/* One event of a track, its times in ns on the run's axis. */
+/* One event of a track, its times on the run's axis (2^-10 us). */
 struct item {
         int64_t ts, end; /* end == ts for an instant */
         int64_t end_unclipped;
@@ -104,7 +109,8 @@ static int64_t ticks_ns(const struct ev_trace *t, int64_t ticks)
         return ticks < 0 ? -(int64_t)ns : (int64_t)ns;
 }
 
-/* A time of the trace on the run's axis; clipped to 0 before its zero. */
+/* A time of the trace on the run's axis, in 2^-10 us (rounded down:
+ * monotonic); clipped to 0 before its zero. */
 static int64_t axis(const struct ctx *x, int64_t ticks, bool *clipped)
 {
         int64_t v = ticks_ns(x->t, ticks) - x->origin_ns;
@@ -113,7 +119,8 @@ static int64_t axis(const struct ctx *x, int64_t ticks, bool *clipped)
                 *clipped = true;
                 return 0;
         }
-        return v;
+        /* v * 1024 / 1000 = v * 128 / 125, without overflow */
+        return v / 125 * 128 + v % 125 * 128 / 125;
 }
 
 static void kstr(struct jsonw *w, const char *k, const char *v)
@@ -173,6 +180,11 @@ static void write_item(struct ctx *x, unsigned tid, const struct item *it)
         const struct phases *ph = x->r->analysis.phases;
         struct jsonw *w = &x->c->w;
         const char *name = "", *cat = "";
+        /* a span of no length is an instant (args.zero_length): readers
+         * that turn X into begin/end pairs (speedscope) cannot place one
+         * that starts with a longer span */
+        bool zero = !is_instant(it->kind) && it->end == it->ts;
+        bool instant = zero || is_instant(it->kind);
 
         switch ((enum item_kind)it->kind) {
         case ITEM_FRAME:
@@ -196,12 +208,12 @@ static void write_item(struct ctx *x, unsigned tid, const struct item *it)
         jsonw_obj_begin(w);
         kstr(w, "name", name);
         kstr(w, "cat", cat);
-        kstr(w, "ph", is_instant(it->kind) ? "i" : "X");
+        kstr(w, "ph", instant ? "i" : "X");
         jsonw_key(w, "ts");
-        jsonw_milli(w, it->ts);
-        if (!is_instant(it->kind)) {
+        jsonw_binary_fraction(w, it->ts, CHROME_FRAC_BITS);
+        if (!instant) {
                 jsonw_key(w, "dur");
-                jsonw_milli(w, it->end - it->ts);
+                jsonw_binary_fraction(w, it->end - it->ts, CHROME_FRAC_BITS);
         } else {
                 kstr(w, "s", "t");
         }
@@ -215,6 +227,10 @@ static void write_item(struct ctx *x, unsigned tid, const struct item *it)
         } else if (it->kind != ITEM_POINT) {
                 kuint(w, "line", x->t->recs[it->ref].line);
         }
+        if (zero) {
+                jsonw_key(w, "zero_length");
+                jsonw_bool(w, true);
+        }
         if (it->kind == ITEM_OPEN) {
                 jsonw_key(w, "open_at_dump");
                 jsonw_bool(w, true);
@@ -225,7 +241,7 @@ static void write_item(struct ctx *x, unsigned tid, const struct item *it)
         }
         if (it->end_unclipped != it->end) {
                 jsonw_key(w, "end_us");
-                jsonw_milli(w, it->end_unclipped);
+                jsonw_binary_fraction(w, it->end_unclipped, CHROME_FRAC_BITS);
         }
         jsonw_obj_end(w);
         jsonw_obj_end(w);
