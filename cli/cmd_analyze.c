@@ -285,7 +285,8 @@ static int analyze_file(struct run_state *st, const char *path)
         }
         if (err < 0)
                 goto out_err;
-        if (r.trace.clock == EV_CLOCK_CYCLES && !r.trace.freq_hz && !st->said_no_freq) {
+        if (r.trace.clock == EV_CLOCK_CYCLES && !r.trace.freq_hz && !st->said_no_freq &&
+            st->o->format != FORMAT_CHROME) {
                 fprintf(stderr,
                         "bootlens: no TSC frequency for '%s' (no --tsc-freq, no tsc_freq= in the "
                         "capture): times are in cycles\n",
