@@ -103,41 +103,54 @@ static void row_start(struct csv_row *row, FILE *out, const struct csv_run_sourc
         csv_field(row, name);
 }
 
-static int write_funcs(FILE *out, const struct run *r, const struct csv_run_source *src,
-                       enum report_unit u, size_t top)
+int csv_top_funcs(const struct run *r, size_t top, uint32_t **out)
 {
         const struct ct_forest *f = &r->analysis.forest;
-        struct csv_row row;
-        char label[256], b1[64], b2[64];
         uint32_t *idx;
-        char *name = NULL;
-        size_t cap = 0;
-        int rc = 0;
+        size_t n = 0;
 
+        *out = NULL;
         if (!f->nfuncs || !top)
                 return 0;
         idx = ct_funcs_sorted(f, true);
         if (!idx)
                 return -ENOMEM;
-        for (size_t k = 0, shown = 0; k < f->nfuncs && shown < top; k++) {
-                const struct ct_func *fn = &f->funcs[idx[k]];
-                const char *nm = ev_str(&r->trace, fn->name), *arg = ev_str(&r->trace, fn->arg);
-                size_t need = strlen(nm) + strlen(arg) + 2;
+        for (size_t k = 0; k < f->nfuncs && n < top; k++)
+                if (f->funcs[idx[k]].calls) /* else only open at dump time: no time */
+                        idx[n++] = idx[k];
+        if (!n) {
+                free(idx);
+                return 0;
+        }
+        *out = idx;
+        return (int)n;
+}
 
-                if (!fn->calls)
-                        continue; /* only open at dump time: no completed time */
-                shown++;
-                if (need > cap) {
-                        char *p = realloc(name, need);
-                        if (!p) {
-                                rc = -ENOMEM;
-                                break;
-                        }
-                        name = p;
-                        cap = need;
-                }
-                snprintf(name, cap, "%s%s%s", nm, *arg ? " " : "", arg);
-                row_start(&row, out, src, "function", name);
+int csv_func_name(struct sbuf *sb, const struct ev_trace *t, const struct ct_func *fn)
+{
+        const char *arg = ev_str(t, fn->arg);
+
+        return sbuf_addf(sb, "%s%s%s", ev_str(t, fn->name), *arg ? " " : "", arg);
+}
+
+static int write_funcs(FILE *out, const struct run *r, const struct csv_run_source *src,
+                       enum report_unit u, size_t top)
+{
+        const struct ct_forest *f = &r->analysis.forest;
+        struct sbuf name = SBUF_INIT;
+        struct csv_row row;
+        char label[256], b1[64], b2[64];
+        uint32_t *idx;
+        int n = csv_top_funcs(r, top, &idx), rc = 0;
+
+        for (int k = 0; k < n && !rc; k++) {
+                const struct ct_func *fn = &f->funcs[idx[k]];
+
+                sbuf_reset(&name);
+                rc = csv_func_name(&name, &r->trace, fn);
+                if (rc)
+                        break;
+                row_start(&row, out, src, "function", name.buf);
                 csv_field(&row, ct_thread_label(f, fn->thread, label, sizeof(label)));
                 csv_fieldf(&row, "%" PRIu64, fn->calls);
                 csv_field(&row, csv_time_text(b1, sizeof(b1), &r->trace, fn->total, u));
@@ -145,9 +158,9 @@ static int write_funcs(FILE *out, const struct run *r, const struct csv_run_sour
                 csv_field(&row, report_unit_name(u));
                 csv_end(&row);
         }
-        free(name);
+        sbuf_release(&name);
         free(idx);
-        return rc;
+        return n < 0 ? n : rc;
 }
 
 int csv_write_run(FILE *out, const struct run *r, const struct csv_run_source *src,

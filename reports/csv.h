@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "analyzer/run.h"
+#include "base/sbuf.h"
 #include "reports/report.h"
 
 /* One row being written: csv_field() puts the separator before every field
@@ -49,6 +50,15 @@ const char *csv_time_text(char *buf, size_t size, const struct ev_trace *t, uint
 bool csv_ns_text(char *buf, size_t size, uint64_t ns, enum report_unit u);
 /* The duration of an available phase result in its trace's clock. */
 uint64_t csv_phase_ticks(const struct phase_result *p);
+
+/* The top (at most top) functions of r by total time, those with a
+ * completed activation only, as indices into r's forest funcs, into *out
+ * (malloc'd; NULL when there is none): what the CSV and Markdown exports
+ * list. Returns the count or -ENOMEM. */
+int csv_top_funcs(const struct run *r, size_t top, uint32_t **out);
+/* A function's frame as "name" or "name arg", appended to sb. Returns 0 or
+ * -ENOMEM. */
+int csv_func_name(struct sbuf *sb, const struct ev_trace *t, const struct ct_func *fn);
 
 /*
  * analyze's CSV: one row per metric of a run, under one header line

@@ -204,32 +204,21 @@ static int write_funcs(FILE *out, const struct run *r, enum report_unit u, size_
         const char *hdr[] = {"function", "thread", "calls", h1, h2};
         const bool right[] = {false, false, true, true, true};
         struct sbuf name = SBUF_INIT;
-        struct md_table *t;
+        struct md_table *t = NULL;
         uint32_t *idx;
-        size_t shown = 0;
-        int rc = 0;
+        int n = csv_top_funcs(r, top, &idx), rc = 0;
 
-        if (!f->nfuncs || !top)
-                return 0;
-        idx = ct_funcs_sorted(f, true);
-        if (!idx)
-                return -ENOMEM;
+        if (n <= 0)
+                return n;
         snprintf(h1, sizeof(h1), "total (%s)", report_unit_name(u));
         snprintf(h2, sizeof(h2), "self (%s)", report_unit_name(u));
         t = md_table_new(5, hdr, right);
-        if (!t) {
-                free(idx);
-                return -ENOMEM;
-        }
-        for (size_t k = 0; k < f->nfuncs && shown < top && !rc; k++) {
+        rc = t ? 0 : -ENOMEM;
+        for (int k = 0; k < n && !rc; k++) {
                 const struct ct_func *fn = &f->funcs[idx[k]];
-                const char *arg = ev_str(&r->trace, fn->arg);
 
-                if (!fn->calls)
-                        continue; /* only open at dump time: no completed time */
-                shown++;
                 sbuf_reset(&name);
-                rc = sbuf_addf(&name, "%s%s%s", ev_str(&r->trace, fn->name), *arg ? " " : "", arg);
+                rc = csv_func_name(&name, &r->trace, fn);
                 snprintf(calls, sizeof(calls), "%" PRIu64, fn->calls);
                 const char *cells[] = {name.buf,
                                        ct_thread_label(f, fn->thread, label, sizeof(label)), calls,
@@ -238,8 +227,8 @@ static int write_funcs(FILE *out, const struct run *r, enum report_unit u, size_
                 if (!rc)
                         rc = md_table_add(t, cells);
         }
-        if (!rc && shown) {
-                fprintf(out, "\nTop %zu functions by total time:\n\n", shown);
+        if (!rc) {
+                fprintf(out, "\nTop %d functions by total time:\n\n", n);
                 rc = md_table_write(out, t);
         }
         md_table_free(t);
