@@ -66,8 +66,8 @@ void usage_analyze(FILE *out)
                 "  --format FMT       table (default), json, folded (FlameGraph stacks), csv,\n"
                 "                     md (Markdown tables) or chrome (Chrome trace JSON for\n"
                 "                     Perfetto and speedscope: docs/exports.md)\n"
-                "  --unit UNIT        time unit of table and folded (default ms for table,\n"
-                "                     us for folded; json gives cycles and ns)\n"
+                "  --unit UNIT        time unit of table, folded, csv and md (default ms;\n"
+                "                     us for folded; json gives cycles and ns, chrome us)\n"
                 "  --os OS            tslog dialect, when detection guesses wrong\n"
                 "  --top N            functions listed by self and by total time, slowest\n"
                 "                     initcalls listed (default 20)\n"
@@ -416,7 +416,8 @@ int cmd_analyze(int argc, char **argv)
                         cli_output_error_said(stdout);
                 }
         }
-        if (st.export && !st.output_failed && (err = export_finish(st.export)) < 0) {
+        err = st.export && !st.output_failed ? export_finish(st.export) : 0;
+        if (err < 0) {
                 bl_error("cannot write the %s to standard output: %s",
                          o.format == FORMAT_CHROME ? "trace" : "report", strerror(-err));
                 st.output_failed = true;
