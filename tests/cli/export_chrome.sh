@@ -68,6 +68,26 @@ grep -q '"labels": "time since QEMU spawn (host)"' "$tmp/t.json" || {
 	echo "FAIL: session: the axis is not said to be host time since spawn"
 	failures=$((failures + 1))
 }
+# a session of three runs, two ok: one process per ok run, "run N (VARIANT)"
+cp -r linux-session "$tmp/s3"
+for n in 0002 0003; do
+	cp linux-session/runs/0001.console "$tmp/s3/runs/$n.console"
+	cp linux-session/runs/0001.serial "$tmp/s3/runs/$n.serial"
+done
+sed 's/"run": 1,/"run": 2,/' linux-session/runs/0001.json >"$tmp/s3/runs/0002.json"
+sed '0,/"verdict": "ok"/s//"verdict": "timeout"/; s/"run": 1,/"run": 3,/' \
+	linux-session/runs/0001.json >"$tmp/s3/runs/0003.json"
+"$BOOTLENS" analyze --format chrome "$tmp/s3" >"$tmp/t.json" 2>"$tmp/err"
+ok "a session of two ok runs and a timeout" --processes 2
+checks=$((checks + 1))
+names=$("$py" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(",".join(e["args"]["name"] for e in d["traceEvents"] if e["name"] == "process_name"))' \
+	"$tmp/t.json")
+if [ "$names" != "run 1 (default),run 2 (default)" ]; then
+	echo "FAIL: the session's processes are named '$names'"
+	failures=$((failures + 1))
+fi
 "$BOOTLENS" analyze --format chrome linux-session dmesg/async-pids.log tslog/two_threads.txt \
 	>"$tmp/t.json" 2>"$tmp/err"
 ok "three inputs in one trace" --processes 3
