@@ -314,13 +314,16 @@ static const char *thread_name(struct ctx *x, uint32_t k)
         const struct ct_thread *th = &f->threads[k];
         struct sbuf *sb = &x->c->text;
         char label[256];
+        int rc;
 
         sbuf_reset(sb);
         if (x->t->os == EV_OS_LINUX && !th->name)
-                sbuf_addf(sb, "%spid %" PRIu64 "%s", th->is_boot ? "kernel (" : "", th->id,
-                          th->is_boot ? ")" : "");
+                rc = sbuf_addf(sb, "%spid %" PRIu64 "%s", th->is_boot ? "kernel (" : "", th->id,
+                               th->is_boot ? ")" : "");
         else
-                sbuf_adds(sb, ct_thread_label(f, k, label, sizeof(label)));
+                rc = sbuf_adds(sb, ct_thread_label(f, k, label, sizeof(label)));
+        if (rc < 0)
+                jsonw_fail(&x->c->w, rc);
         return sb->buf;
 }
 
@@ -406,10 +409,9 @@ static int cmp_thread_keys(const void *pa, const void *pb)
         return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static const struct ev_record *sort_recs; /* qsort has no context argument */
-
-static int cmp_by_time(const void *pa, const void *pb)
+static int cmp_by_time(const void *pa, const void *pb, void *arg)
 {
+        const struct ev_record *sort_recs = arg;
         uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
 
         if (sort_recs[a].ts != sort_recs[b].ts)
@@ -464,12 +466,11 @@ static int thread_tracks(struct ctx *x)
                 if (pass == 1)
                         start[0] = 0;
         }
-        sort_recs = t->recs;
         rc = 0;
         for (size_t k = 0; k < f->nthreads && !rc; k++) {
                 size_t n = start[k + 1] - start[k];
 
-                qsort(order + start[k], n, sizeof(*order), cmp_by_time);
+                qsort_r(order + start[k], n, sizeof(*order), cmp_by_time, t->recs);
                 track_meta(x, TID_FIRST + (unsigned)k, thread_name(x, (uint32_t)k));
                 it.n = 0;
                 rc = replay(x, order + start[k], n, open, &it);
