@@ -295,8 +295,10 @@ static int phases_track(struct ctx *x)
                         continue;
                 while (depth && stack[depth - 1] <= e->ts)
                         depth--;
-                if (depth && e->end > stack[depth - 1])
+                if (depth && e->end > stack[depth - 1]) {
                         e->end = stack[depth - 1];
+                        e->clipped = true;
+                }
                 e->depth = (uint32_t)depth;
                 stack[depth++] = e->end;
         }

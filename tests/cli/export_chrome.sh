@@ -50,6 +50,21 @@ grep -q '"open_at_dump": true' "$tmp/t.json" || {
 	echo "FAIL: unclosed.txt: no frame open at dump time in the trace"
 	failures=$((failures + 1))
 }
+# a phase map whose phases cross: the second is clipped to end with the first
+printf 'outer: ENTER hammer_time -> ENTER start_init\ncross: ENTER mi_startup -> EXIT mi_startup\n' \
+	>"$tmp/cross.map"
+"$BOOTLENS" analyze --format chrome --tsc-freq 1000000000 --phase-map "$tmp/cross.map" \
+	tslog/recursion.txt >"$tmp/t.json" 2>"$tmp/err"
+ok "crossing phases" --processes 1
+checks=$((checks + 1))
+if ! "$py" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+(c,) = [e for e in d["traceEvents"] if e["name"] == "cross"]
+assert (c["ts"], c["dur"], c["args"]["clipped"], c["args"]["end_us"]) == (3, 17, True, 31), c' \
+	"$tmp/t.json"; then
+	echo "FAIL: the crossing phase is not clipped to 3..20 us with its end (31 us) in args"
+	failures=$((failures + 1))
+fi
 # Linux FILEs: async initcalls on their own PID's track
 "$BOOTLENS" analyze --format chrome dmesg/async-pids.log >"$tmp/t.json" 2>"$tmp/err"
 ok "linux async-pids" --processes 1 --max-end-us 405000 405000
