@@ -74,8 +74,12 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
         for (size_t i = 0; i < rs.n; i++)
                 if (rs.v[i].selected && rs.v[i].starved)
                         o->nstarved++;
-        err = write_report(&rs, &so, o->run ? o->run : &defaults, o->report ? o->report : &brief,
-                           o->folded, &res);
+        if (o->export)
+                err = export_add_session(o->export, &rs, o->run ? o->run : &defaults, &res.failed,
+                                         &res.msg);
+        else
+                err = write_report(&rs, &so, o->run ? o->run : &defaults,
+                                   o->report ? o->report : &brief, o->folded, &res);
         o->nwarnings = rs.nwarnings;
         o->nok = rs.nanalysed;
         if (err == -EINVAL && res.msg) {

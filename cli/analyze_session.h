@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "analyzer/run.h"
+#include "reports/export.h"
 #include "reports/folded.h"
 #include "reports/report.h"
 
@@ -27,6 +28,7 @@ struct analyze_session_opts {
         bool exclude_starved;                /* leave starved runs out of the aggregate */
         uint64_t seed;                       /* --seed, recorded in the aggregate */
         size_t nstarved;                     /* out: starved runs (left out or not) */
+        struct export *export;               /* not NULL: add each ok run here (csv, md, chrome) */
         size_t nwarnings;                    /* out: warnings over every analysed run */
         size_t nok;                          /* out: ok runs analysed */
         bool output_failed;                  /* out: writing the report failed (said) */

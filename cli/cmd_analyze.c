@@ -24,13 +24,14 @@
 #include "cli/commands.h"
 #include "cli/io.h"
 #include "reports/aggreport.h"
+#include "reports/export.h"
 #include "reports/folded.h"
 #include "reports/jsonw.h"
 #include "reports/json.h"
 #include "reports/report.h"
 #include "reports/table.h"
 
-enum format { FORMAT_TABLE, FORMAT_JSON, FORMAT_FOLDED };
+enum format { FORMAT_TABLE, FORMAT_JSON, FORMAT_FOLDED, FORMAT_CSV, FORMAT_MD, FORMAT_CHROME };
 
 struct analyze_opts {
         uint64_t tsc_freq;
@@ -53,7 +54,8 @@ void usage_analyze(FILE *out)
 {
         fprintf(out,
                 "usage: bootlens analyze [--tsc-freq HZ] [--phase-map FILE]\n"
-                "                        [--format table|json|folded] [--unit cycles|ns|us|ms]\n"
+                "                        [--format table|json|folded|csv|md|chrome]\n"
+                "                        [--unit cycles|ns|us|ms]\n"
                 "                        [--os freebsd|netbsd] [--top N] [--strict]\n"
                 "                        [--per-run] [--aggregate] [--exclude-starved]\n"
                 "                        [--seed S] FILE|SESSION[:VARIANT]...\n"
@@ -72,9 +74,11 @@ void usage_analyze(FILE *out)
                 "                     without one every time is in cycles)\n"
                 "  --phase-map FILE   phases, one 'NAME: EVENT -> EVENT' a line (default: the\n"
                 "                     built-in map of the guest OS)\n"
-                "  --format FMT       table (default), json, or folded (FlameGraph stacks)\n"
-                "  --unit UNIT        time unit of table and folded (default ms for table,\n"
-                "                     us for folded; json gives cycles and ns)\n"
+                "  --format FMT       table (default), json, folded (FlameGraph stacks), csv,\n"
+                "                     md (Markdown tables) or chrome (Chrome trace JSON for\n"
+                "                     Perfetto and speedscope: docs/exports.md)\n"
+                "  --unit UNIT        time unit of table, folded, csv and md (default ms;\n"
+                "                     us for folded; json gives cycles and ns, chrome us)\n"
                 "  --os OS            tslog dialect, when detection guesses wrong\n"
                 "  --top N            functions listed by self and by total time, slowest\n"
                 "                     initcalls listed (default 20)\n"
@@ -134,8 +138,15 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
                                 o->format = FORMAT_JSON;
                         } else if (strcmp(optarg, "folded") == 0) {
                                 o->format = FORMAT_FOLDED;
+                        } else if (strcmp(optarg, "csv") == 0) {
+                                o->format = FORMAT_CSV;
+                        } else if (strcmp(optarg, "md") == 0) {
+                                o->format = FORMAT_MD;
+                        } else if (strcmp(optarg, "chrome") == 0) {
+                                o->format = FORMAT_CHROME;
                         } else {
-                                bl_error("analyze: unknown format '%s' (table, json or folded)",
+                                bl_error("analyze: unknown format '%s' (table, json, folded, csv, "
+                                         "md or chrome)",
                                          optarg);
                                 return -EINVAL;
                         }
@@ -241,6 +252,7 @@ struct run_state {
         struct run_options ro;
         struct report_options rep;
         struct folded *folded;
+        struct export *export; /* csv, md, chrome */
         bool said_no_freq;
         size_t nfiles_done;
         size_t nwarnings;
@@ -298,6 +310,10 @@ static int aggregate_file(struct run_state *st, const struct run *r, const char 
                 return st->w->err;
         case FORMAT_FOLDED:
                 return folded_add(st->folded, &r->analysis);
+        case FORMAT_CSV:
+        case FORMAT_MD:
+        case FORMAT_CHROME: /* the exports list each run (docs/exports.md) */
+                return export_add_run(st->export, r, &(struct csv_run_source){.source = path});
         }
         return -EINVAL;
 }
@@ -316,6 +332,11 @@ static int render(struct run_state *st, const struct run *r)
                 return json_write(stdout, r, st->rep.top);
         case FORMAT_FOLDED:
                 return folded_add(st->folded, &r->analysis);
+        case FORMAT_CSV:
+        case FORMAT_MD:
+        case FORMAT_CHROME:
+                return export_add_run(st->export, r,
+                                      &(struct csv_run_source){.source = r->trace.source});
         }
         return -EINVAL;
 }
@@ -360,7 +381,8 @@ static int analyze_file(struct run_state *st, const char *path)
         }
         if (!st->files_os)
                 st->files_os = r.trace.os;
-        if (r.trace.clock == EV_CLOCK_CYCLES && !r.trace.freq_hz && !st->said_no_freq) {
+        if (r.trace.clock == EV_CLOCK_CYCLES && !r.trace.freq_hz && !st->said_no_freq &&
+            st->o->format != FORMAT_CHROME) {
                 fprintf(stderr,
                         "bootlens: no TSC frequency for '%s' (no --tsc-freq, no tsc_freq= in the "
                         "capture): times are in cycles\n",
@@ -368,6 +390,10 @@ static int analyze_file(struct run_state *st, const char *path)
                 st->said_no_freq = true;
         }
         err = render(st, &r);
+        if (err == -EDOM) {
+                bl_error("'%s': %s", path, EXPORT_NO_FREQ);
+                goto out_fail;
+        }
         if (err == -ENOMEM)
                 goto out_err;
         if (err < 0) {
@@ -464,6 +490,7 @@ static int analyze_ref(struct run_state *st, const char *ref)
             .per_run = st->o->per_run,
             .exclude_starved = st->o->exclude_starved,
             .seed = st->o->seed,
+            .export = st->export,
         };
         int rc;
 
@@ -506,6 +533,18 @@ int cmd_analyze(int argc, char **argv)
                                      .map_len = o.phase_map_len,
                                      .map_name = o.phase_map_path};
         st.rep = (struct report_options){.unit = o.unit, .top = o.top, .max_warnings = 50};
+        if (o.format >= FORMAT_CSV) {
+                st.export = export_new(stdout,
+                                       o.format == FORMAT_CSV  ? EXPORT_CSV
+                                       : o.format == FORMAT_MD ? EXPORT_MD
+                                                               : EXPORT_CHROME,
+                                       o.unit, o.top);
+                if (!st.export) {
+                        bl_error("analyze: out of memory");
+                        free(o.phase_map);
+                        return BL_EXIT_USAGE;
+                }
+        }
         if (o.format == FORMAT_FOLDED) {
                 bool median = o.aggregate;
 
@@ -551,6 +590,13 @@ int cmd_analyze(int argc, char **argv)
                         cli_output_error_said(stdout);
                 }
         }
+        err = st.export && !st.output_failed ? export_finish(st.export) : 0;
+        if (err < 0) {
+                bl_error("cannot write the %s to standard output: %s",
+                         o.format == FORMAT_CHROME ? "trace" : "report", strerror(-err));
+                st.output_failed = true;
+                cli_output_error_said(stdout);
+        }
         /* the final flush: what the renderers left in stdio's buffer (said
          * once: main's cli_finish_stdout() then stays quiet) */
         if (!st.output_failed && cli_check_output(stdout, "standard output") < 0)
@@ -566,6 +612,7 @@ out_free:
         free(st.w);
         aggreport_free(&st.files);
         folded_free(st.folded);
+        export_free(st.export);
         free(o.phase_map);
         return rc;
 }

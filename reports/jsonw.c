@@ -278,6 +278,35 @@ static char *utoa(char b[24], uint64_t v)
         return p;
 }
 
+void jsonw_binary_fraction(struct jsonw *w, int64_t v, unsigned bits)
+{
+        uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v; /* v may be INT64_MIN */
+        uint64_t frac, five = 1;
+        unsigned digits = bits;
+        char b[48];
+        int n;
+
+        if (bits > 16) {
+                jsonw_fail(w, -EINVAL);
+                return;
+        }
+        if (!before_value(w))
+                return;
+        for (unsigned k = 0; k < bits; k++)
+                five *= 5;
+        frac = (m & ((UINT64_C(1) << bits) - 1)) * five; /* the fraction's digits, times 10^bits */
+        while (digits && frac % 10 == 0) {
+                frac /= 10;
+                digits--;
+        }
+        if (digits)
+                n = snprintf(b, sizeof(b), "%s%" PRIu64 ".%0*" PRIu64, v < 0 ? "-" : "", m >> bits,
+                             (int)digits, frac);
+        else
+                n = snprintf(b, sizeof(b), "%s%" PRIu64, v < 0 ? "-" : "", m >> bits);
+        put(w, b, (size_t)n);
+}
+
 void jsonw_int(struct jsonw *w, int64_t v)
 {
         char b[24], *p;

@@ -59,6 +59,11 @@ void jsonw_uint(struct jsonw *w,
                 uint64_t v);                /* above INT64_MAX (which jansson cannot hold): null */
 void jsonw_real(struct jsonw *w, double v); /* %.17g, ".0" added to a whole number; null
                                              * for an infinity or NaN */
+/* v / 2^bits (bits at most 16) written exactly, in as few decimals as
+ * that takes ("-12.5", "0.0009765625", "3"): a number that a reader's
+ * double holds exactly, so that sums of such numbers (a trace's ts + dur)
+ * are exact too. */
+void jsonw_binary_fraction(struct jsonw *w, int64_t v, unsigned bits);
 void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
 
