@@ -75,8 +75,12 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
                 if (rs.v[i].selected && rs.v[i].starved)
                         o->nstarved++;
         if (o->export)
-                err = export_add_session(o->export, &rs, o->run ? o->run : &defaults, &res.failed,
-                                         &res.msg);
+                err = export_add_session(
+                    o->export, &rs, o->run ? o->run : &defaults,
+                    &(struct export_session_options){.per_run = o->per_run,
+                                                     .exclude_starved = o->exclude_starved,
+                                                     .seed = o->seed},
+                    &res.failed, &res.msg);
         else
                 err = write_report(&rs, &so, o->run ? o->run : &defaults,
                                    o->report ? o->report : &brief, o->folded, &res);

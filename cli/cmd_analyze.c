@@ -311,8 +311,11 @@ static int aggregate_file(struct run_state *st, const struct run *r, const char 
         case FORMAT_FOLDED:
                 return folded_add(st->folded, &r->analysis);
         case FORMAT_CSV:
-        case FORMAT_MD:
-        case FORMAT_CHROME: /* the exports list each run (docs/exports.md) */
+        case FORMAT_MD: /* each run with --per-run, the aggregate at the end */
+                if (!st->o->per_run)
+                        return 0;
+                /* fall through */
+        case FORMAT_CHROME: /* each run (docs/exports.md) */
                 return export_add_run(st->export, r, &(struct csv_run_source){.source = path});
         }
         return -EINVAL;
@@ -473,7 +476,8 @@ static int end_files(struct run_state *st)
                 if (!rc && st->tables_buf && st->tables_len &&
                     fwrite(st->tables_buf, 1, st->tables_len, stdout) != st->tables_len)
                         rc = -EIO;
-        }
+        } else if (!rc && st->export && st->nfiles_done)
+                rc = export_add_aggregate(st->export, &st->files);
         if (rc)
                 bl_error("cannot write the aggregate to standard output: %s", strerror(-rc));
         return rc;

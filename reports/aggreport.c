@@ -78,7 +78,7 @@ void aggreport_free(struct aggreport *r)
 
 /* ---- table ---- */
 
-static bool in_table(const struct aggregate_metric *m, size_t top, size_t *nfn, size_t *nself)
+bool aggreport_in_table(const struct aggregate_metric *m, size_t top, size_t *nfn, size_t *nself)
 {
         switch (m->s->kind) {
         case METRIC_TOTAL:
@@ -206,8 +206,8 @@ static void table_group(FILE *out, const struct aggreport *r, const struct aggre
 
         table_heading(out, r, g);
         for (size_t i = 0; i < a->n; i++)
-                if (in_table(&a->v[i], r->top, &nfn, &nself) && strlen(a->v[i].s->name) < 48 &&
-                    (int)strlen(a->v[i].s->name) > width)
+                if (aggreport_in_table(&a->v[i], r->top, &nfn, &nself) &&
+                    strlen(a->v[i].s->name) < 48 && (int)strlen(a->v[i].s->name) > width)
                         width = (int)strlen(a->v[i].s->name);
         if (!a->n) {
                 fputs("  no metric: no ok run\n", out);
@@ -219,7 +219,7 @@ static void table_group(FILE *out, const struct aggreport *r, const struct aggre
         for (size_t i = 0; i < a->n; i++) {
                 if (!a->v[i].s->present)
                         none++;
-                else if (in_table(&a->v[i], r->top, &nfn, &nself))
+                else if (aggreport_in_table(&a->v[i], r->top, &nfn, &nself))
                         metric_line(out, a, &a->v[i], width);
                 else
                         left++;

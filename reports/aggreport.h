@@ -61,6 +61,10 @@ int aggreport_add_run(struct aggreport_group *g, const struct aggreport_run *run
 /* aggregate_finish() every group. Returns 0 or -ENOMEM. */
 int aggreport_finish(struct aggreport *r);
 
+/* Whether m is one of the table's lines (the total, a phase, the first
+ * top fn: and self: metrics): call it on a->v[] in order, *nfn and *nself
+ * starting at 0. The CSV and Markdown exports list the same metrics. */
+bool aggreport_in_table(const struct aggregate_metric *m, size_t top, size_t *nfn, size_t *nself);
 /* The table. Returns 0 or -EIO. */
 int aggreport_table(FILE *out, const struct aggreport *r);
 /* Open a report document: "{", schema_version (json.h), kind, tool. */

@@ -23,6 +23,7 @@
 
 #include "analyzer/run.h"
 #include "base/sbuf.h"
+#include "reports/aggreport.h"
 #include "reports/report.h"
 
 /* One row being written: csv_field() puts the separator before every field
@@ -64,7 +65,11 @@ int csv_func_name(struct sbuf *sb, const struct ev_trace *t, const struct ct_fun
  * analyze's CSV: one row per metric of a run, under one header line
  * (docs/exports.md):
  *
- *   source,run,variant,kind,name,thread,calls,total,self,unit
+ *   source,run,variant,kind,name,thread,calls,total,self,unit,
+ *   n,present,median,q25,q75,p10,p90,min,max,ci_low,ci_high,ci_coverage,run_ids
+ *
+ * (the columns after unit are the aggregate's, csv_write_aggregate: empty
+ * in a run's rows)
  *
  * source is the input (a FILE's path, a session run's capture); run and
  * variant are the session's (empty for a FILE); kind is "total" (the
@@ -78,6 +83,19 @@ struct csv_run_source {
         unsigned run;        /* 0: not a session run */
         const char *variant; /* NULL for a FILE */
 };
+
+/*
+ * The aggregate's rows (docs/exports.md), per group (variant) of ar: four
+ * count rows (kind "runs", name "ok", "failed", "starved", "left_out", n
+ * the count, run_ids the runs), then one row per metric of the table
+ * (aggreport_in_table; kind "aggregate", name the metric: "total",
+ * "phase:NAME", "fn:NAME", "self:NAME") with n (runs aggregated), present,
+ * median, q25, q75, p10, p90, min, max, ci_low, ci_high, ci_coverage (the
+ * total, phases and top functions) and run_ids (the outliers). source is
+ * the session (empty for FILEs), run, thread, calls, total and self are
+ * empty. Times in unit (ns for cycles). Returns 0, -ENOMEM or -EIO.
+ */
+int csv_write_aggregate(FILE *out, const struct aggreport *ar, enum report_unit unit);
 
 /* The header line. Returns 0 or -EIO. */
 int csv_write_header(FILE *out);

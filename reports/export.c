@@ -8,6 +8,7 @@
 
 #include "reports/chrome.h"
 #include "reports/md.h"
+#include "reports/sessreport.h"
 
 struct export
 {
@@ -75,12 +76,63 @@ int export_add_run(struct export *ex, const struct run *r, const struct csv_run_
         return rc;
 }
 
+int export_add_aggregate(struct export *ex, const struct aggreport *ar)
+{
+        int rc = 0;
+
+        switch (ex->fmt) {
+        case EXPORT_CSV:
+                if (!ex->nruns)
+                        rc = csv_write_header(ex->out);
+                if (!rc)
+                        rc = csv_write_aggregate(ex->out, ar, ex->unit);
+                break;
+        case EXPORT_MD:
+                if (ex->nruns)
+                        fputc('\n', ex->out);
+                rc = md_write_aggregate(ex->out, ar, ex->unit);
+                break;
+        case EXPORT_CHROME:
+                return 0;
+        }
+        if (!rc)
+                ex->nruns++;
+        return rc;
+}
+
+/* sessreport's each_run: a session run's rows. */
+static int session_run(void *ctx, const struct runset_run *e, const struct run *r)
+{
+        struct csv_run_source src = {r->trace.source, e->run, e->variant};
+
+        return export_add_run(ctx, r, &src);
+}
+
 int export_add_session(struct export *ex, struct runset *rs, const struct run_options *ro,
-                       unsigned *failed, char **msg)
+                       const struct export_session_options *eo, unsigned *failed, char **msg)
 {
         int rc = 0;
 
         *failed = 0;
+        if (ex->fmt != EXPORT_CHROME) {
+                struct aggreport ar = {0};
+                struct sessreport_options so = {.fmt = SESSREPORT_NONE,
+                                                .exclude_starved = eo->exclude_starved,
+                                                .seed = eo->seed,
+                                                .top = ex->top,
+                                                .each_run = eo->per_run ? session_run : NULL,
+                                                .ctx = ex,
+                                                .keep = &ar};
+                struct sessreport_result res;
+
+                rc = sessreport_write(ex->out, rs, &so, ro, NULL, NULL, &res);
+                *failed = res.failed;
+                *msg = res.msg;
+                if (!rc && rs->nanalysed)
+                        rc = export_add_aggregate(ex, &ar);
+                aggreport_free(&ar);
+                return rc;
+        }
         for (size_t i = 0; i < rs->n && !rc; i++) {
                 const struct runset_run *e = &rs->v[i];
                 struct run r;

@@ -261,3 +261,162 @@ out:
         sbuf_release(&sb);
         return rc;
 }
+
+/* ---- the aggregate ---- */
+
+/* ns (a real) in unit u (ns for cycles): 3 decimals in ms, none in us and
+ * ns (short, for a comment; the CSV has every ns). */
+static const char *agg_time(char *buf, size_t size, double ns, enum report_unit u)
+{
+        double div = u == REPORT_MS ? 1e6 : u == REPORT_US ? 1e3 : 1;
+
+        snprintf(buf, size, "%.*f", u == REPORT_MS ? 3 : 0, ns / div);
+        return buf;
+}
+
+static const char *agg_range(char *buf, size_t size, double lo, double hi, enum report_unit u)
+{
+        char a[48], b[48];
+
+        snprintf(buf, size, "%s–%s", agg_time(a, sizeof(a), lo, u), agg_time(b, sizeof(b), hi, u));
+        return buf;
+}
+
+/* The table of g: the total, the phases and the first top fn: metrics. */
+static int agg_table(FILE *out, const struct aggreport_group *g, size_t top, enum report_unit u)
+{
+        char h[32], n[48], med[48], iqr[112], p[112], ci[144];
+        const char *hdr[] = {"metric", "n", h, "IQR", "p10–p90", "95% CI", "outliers (runs)"};
+        const bool right[] = {false, true, true, true, true, true, false};
+        struct sbuf ids = SBUF_INIT;
+        struct md_table *t;
+        size_t nfn = 0, nself = 0;
+        int rc = 0;
+
+        snprintf(h, sizeof(h), "median (%s)", report_unit_name(u));
+        t = md_table_new(7, hdr, right);
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < g->agg.n && !rc; i++) {
+                const struct aggregate_metric *m = &g->agg.v[i];
+                const struct stats_summary *s = &m->sum;
+
+                if (m->s->kind == METRIC_FN_SELF || !aggreport_in_table(m, top, &nfn, &nself) ||
+                    !m->s->present)
+                        continue;
+                sbuf_reset(&ids);
+                for (size_t k = 0; k < m->s->present && m->noutliers && !rc; k++)
+                        if (m->outlier[k])
+                                rc = sbuf_addf(&ids, "%s%u", ids.len ? " " : "",
+                                               aggregate_run_id(&g->agg, m, k));
+                if (m->s->present == m->s->n)
+                        snprintf(n, sizeof(n), "%zu", m->s->n);
+                else
+                        snprintf(n, sizeof(n), "%zu/%zu", m->s->present, m->s->n);
+                if (!m->has_ci) {
+                        snprintf(ci, sizeof(ci), "-");
+                } else {
+                        agg_range(ci, sizeof(ci), m->ci.lo, m->ci.hi, u);
+                        if (m->ci.coverage < AGGREGATE_CI_LEVEL)
+                                snprintf(ci + strlen(ci), sizeof(ci) - strlen(ci), " (%.1f%%)",
+                                         100 * m->ci.coverage);
+                }
+                const char *cells[] = {m->s->name,
+                                       n,
+                                       agg_time(med, sizeof(med), s->median, u),
+                                       agg_range(iqr, sizeof(iqr), s->q25, s->q75, u),
+                                       agg_range(p, sizeof(p), s->p10, s->p90, u),
+                                       ci,
+                                       ids.len ? ids.buf : ""};
+                if (!rc)
+                        rc = md_table_add(t, cells);
+        }
+        if (!rc)
+                rc = md_table_write(out, t);
+        md_table_free(t);
+        sbuf_release(&ids);
+        return rc;
+}
+
+/* The failed and the starved runs of g, as lists. */
+static int agg_runs(FILE *out, const struct aggreport_group *g, struct sbuf *sb)
+{
+        int rc = 0;
+
+        if (g->nfailed)
+                fputs("\nFailed runs (not in the aggregate):\n\n", out);
+        for (size_t i = 0; i < g->nruns && !rc; i++) {
+                const struct aggreport_run *u = &g->runs[i];
+
+                if (!u->failed)
+                        continue;
+                sbuf_reset(sb);
+                rc = sbuf_addf(sb, "%s%s%s", u->verdict, *u->reason ? ": " : "", u->reason);
+                if (!rc) {
+                        char *text = sbuf_detach(sb, NULL);
+
+                        rc = text ? md_escape(sb, text) : -ENOMEM;
+                        free(text);
+                }
+                if (!rc)
+                        fprintf(out, "- run %u: %s\n", u->run, sb->buf);
+        }
+        if (g->nstarved)
+                fputs("\nStarved by the host (docs/contention.md):\n\n", out);
+        for (size_t i = 0; i < g->nruns && !rc; i++) {
+                const struct aggreport_run *u = &g->runs[i];
+
+                if (!u->starved)
+                        continue;
+                fprintf(out, "- run %u: run delay %.3f ms", u->run, (double)u->run_delay_ns / 1e6);
+                if (u->wall_ns)
+                        fprintf(out, " of %.3f ms", (double)u->wall_ns / 1e6);
+                fprintf(out, ", %s\n", u->excluded ? "left out (--exclude-starved)" : "counted");
+        }
+        return rc;
+}
+
+int md_write_aggregate(FILE *out, const struct aggreport *ar, enum report_unit unit)
+{
+        enum report_unit u = unit == REPORT_CYCLES ? REPORT_NS : unit;
+        struct sbuf sb = SBUF_INIT;
+        int rc = 0;
+
+        for (size_t i = 0; i < ar->ngroups && !rc; i++) {
+                const struct aggreport_group *g = &ar->groups[i];
+
+                if (i)
+                        fputc('\n', out);
+                sbuf_reset(&sb);
+                if (ar->session)
+                        rc =
+                            sbuf_addf(&sb, "Aggregate of %s%s%s", ar->session,
+                                      g->variant ? ", variant " : "", g->variant ? g->variant : "");
+                else
+                        rc = sbuf_addf(&sb, "Aggregate of %zu file%s", g->nruns,
+                                       g->nruns == 1 ? "" : "s");
+                if (!rc) {
+                        char *text = sbuf_detach(&sb, NULL);
+
+                        rc = text ? md_escape(&sb, text) : -ENOMEM;
+                        free(text);
+                }
+                if (rc)
+                        break;
+                fprintf(out, "### %s\n\n%zu ok run%s", sb.buf, g->nok, g->nok == 1 ? "" : "s");
+                if (g->nfailed)
+                        fprintf(out, ", %zu failed", g->nfailed);
+                if (g->nstarved)
+                        fprintf(out, ", %zu starved by the host", g->nstarved);
+                if (g->nexcluded)
+                        fprintf(out, " (%zu left out: --exclude-starved)", g->nexcluded);
+                fputs(".\n\n", out);
+                rc = agg_table(out, g, ar->top, u);
+                if (!rc)
+                        rc = agg_runs(out, g, &sb);
+        }
+        sbuf_release(&sb);
+        if (rc < 0)
+                return rc;
+        return ferror(out) ? -EIO : 0;
+}

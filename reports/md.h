@@ -25,6 +25,7 @@
 
 #include "analyzer/run.h"
 #include "base/sbuf.h"
+#include "reports/aggreport.h"
 #include "reports/report.h"
 
 /* Append s escaped (see above) to sb. Returns 0 or -ENOMEM. */
@@ -52,5 +53,16 @@ int md_table_write(FILE *out, const struct md_table *t);
  */
 int md_write_run(FILE *out, const struct run *r, const char *label, enum report_unit unit,
                  size_t top);
+
+/*
+ * The aggregate as Markdown (docs/exports.md), per group (variant) of ar:
+ * a heading "### Aggregate of SESSION, variant V" ("of N files"), a line
+ * counting the ok, failed and starved runs, one table (metric, n, median,
+ * IQR, p10–p90, 95% CI, outliers (runs)) of the total, the phases and the
+ * first ar->top fn: metrics, then the failed runs (verdict: reason) and
+ * the starved ones as lists. Times in unit (ns for cycles), 3 decimals in
+ * ms, none in us and ns. Returns 0, -ENOMEM or -EIO.
+ */
+int md_write_aggregate(FILE *out, const struct aggreport *ar, enum report_unit unit);
 
 #endif

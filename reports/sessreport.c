@@ -164,6 +164,8 @@ static int one_run(struct sess_state *st, struct runset *rs, size_t i, bool *emp
         }
         if (!rc && st->fo && !excluded)
                 rc = folded_add(st->fo, &r.analysis);
+        if (!rc && st->so->each_run)
+                rc = st->so->each_run(st->so->ctx, e, &r);
         run_free(&r);
         return rc;
 }
@@ -265,6 +267,10 @@ int sessreport_write(FILE *out, struct runset *rs, const struct sessreport_optio
         }
         if (rc == 0 && ferror(out))
                 rc = -EIO;
+        if (rc == 0 && so->keep) {
+                *so->keep = st.ar;
+                memset(&st.ar, 0, sizeof(st.ar));
+        }
 out_free:
         if (st.out)
                 fclose(st.out);

@@ -44,7 +44,10 @@ enum sessreport_format {
         SESSREPORT_TABLE = 0,
         SESSREPORT_JSON,
         SESSREPORT_FOLDED,
+        SESSREPORT_NONE, /* write nothing: for each_run and keep (export.h) */
 };
+
+struct aggreport;
 
 struct sessreport_options {
         enum sessreport_format fmt;
@@ -52,6 +55,13 @@ struct sessreport_options {
         bool exclude_starved; /* leave starved runs out of the aggregate */
         uint64_t seed;        /* recorded in the aggregate */
         size_t top;           /* aggregate: fn: and self: lines (and CIs) */
+        /* When set, called with every analysed ok run, in run order (also
+         * one left out with exclude_starved); a non-zero return stops. */
+        int (*each_run)(void *ctx, const struct runset_run *e, const struct run *r);
+        void *ctx;
+        /* When set, the finished aggregate is moved there (the caller
+         * aggreport_free()s it; its strings point into rs) on success. */
+        struct aggreport *keep;
 };
 
 struct sessreport_result {
