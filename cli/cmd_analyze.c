@@ -84,6 +84,7 @@ void usage_analyze(FILE *out)
                 "                     initcalls listed (default 20)\n"
                 "  --strict           exit 1 when there is any warning\n"
                 "  --per-run          sessions: each run's own report after the aggregate\n"
+                "                     (csv, md: each run's rows before it)\n"
                 "  --aggregate        FILEs: aggregate them as the runs of one session\n"
                 "  --exclude-starved  leave runs starved by the host out of the aggregate\n"
                 "  --seed S           seed of the statistics' randomness (default 0; the\n"
