@@ -5,7 +5,8 @@
 # every phase and top function, read with Python's csv module) is the
 # JSON's median_ns and the table's median; the Markdown's median of the
 # total is the table's. --per-run adds each ok run's rows before the same
-# aggregate rows; --exclude-starved counts run 4 as left out.
+# aggregate rows; --exclude-starved counts run 4 as left out; a failed
+# run's reason (session text) is escaped in the Markdown.
 set -euo pipefail
 : "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
 : "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
@@ -25,6 +26,12 @@ for c in s5 bsd; do
 done
 "$BOOTLENS" analyze --top 5 --format csv --per-run linux-session-5 >"$tmp/s5-per-run.csv" 2>/dev/null
 "$BOOTLENS" analyze --top 5 --format csv --exclude-starved linux-session-5 >"$tmp/s5-ex.csv" 2>/dev/null
+# a failed run's reason comes from the session: escaped in the Markdown
+cp -r linux-session-5 "$tmp/hostile"
+jq '.reason = "hung | <b>*x*</b>\nnext"' linux-session-5/runs/0006.json >"$tmp/hostile/runs/0006.json"
+"$BOOTLENS" analyze --format md "$tmp/hostile" >"$tmp/hostile.md" 2>/dev/null
+grep -qF -- '- run 6: timeout: hung \| &lt;b&gt;\*x\*&lt;/b&gt; next' "$tmp/hostile.md" ||
+	{ echo "FAIL: reason not escaped: $(grep 'run 6' "$tmp/hostile.md")"; exit 1; }
 "$py" - "$tmp" <<'PY'
 import csv, json, re, sys
 d = sys.argv[1]
