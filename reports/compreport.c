@@ -9,6 +9,7 @@
 
 #include "bootlens_config.h"
 #include "reports/csv.h"
+#include "reports/hyperfine.h"
 #include "reports/jsonw.h"
 #include "reports/md.h"
 
@@ -559,33 +560,21 @@ int compreport_folded(FILE *out, const struct compare *c, const struct comprepor
 
 /* ---- hyperfine ---- */
 
+/* One side's result (reports/hyperfine.h); QEMU's CPU time for the total
+ * only, and only when every run of the side is in it. */
 static void hf_result(struct jsonw *w, const struct compare *c, const struct compare_side *s,
                       const struct compare_metric *m, const double *v, size_t n, bool forced)
 {
-        struct stats_summary sum;
-        double *sorted = malloc((n ? n : 1) * sizeof(*sorted));
-        double mean = 0, var = 0, user = 0, sys = 0;
+        struct hyperfine_result r = {.ns = v, .n = n};
         char *cmd = NULL;
 
-        if (!sorted) {
-                jsonw_fail(w, -ENOMEM);
-                return;
-        }
-        for (size_t i = 0; i < n; i++)
-                mean += v[i];
-        mean = n ? mean / (double)n : NAN;
-        for (size_t i = 0; i < n; i++)
-                var += (v[i] - mean) * (v[i] - mean);
-        memcpy(sorted, v, n * sizeof(*sorted));
-        if (stats_summary(sorted, n, &sum) < 0)
-                sum.median = sum.min = sum.max = NAN;
-        if (m->kind == COMPARE_TOTAL && n == s->used) {
+        if (m->kind == COMPARE_TOTAL && n == s->used && n) {
                 for (size_t i = 0; i < n; i++) {
-                        user += (double)s->cpu_user_ns[i];
-                        sys += (double)s->cpu_system_ns[i];
+                        r.user_ns += (double)s->cpu_user_ns[i];
+                        r.system_ns += (double)s->cpu_system_ns[i];
                 }
-                user /= (double)n;
-                sys /= (double)n;
+                r.user_ns /= (double)n;
+                r.system_ns /= (double)n;
         }
         if (m->kind == COMPARE_TOTAL)
                 cmd = strdup(s->ref);
@@ -593,34 +582,12 @@ static void hf_result(struct jsonw *w, const struct compare *c, const struct com
                           m->name) < 0)
                 cmd = NULL;
         if (!cmd) {
-                free(sorted);
                 jsonw_fail(w, -ENOMEM);
                 return;
         }
+        r.command = cmd;
         jsonw_obj_begin(w);
-        kstr(w, "command", cmd);
-        kreal(w, "mean", mean / 1e9);
-        /* hyperfine: the sample standard deviation, null for one run */
-        jsonw_key(w, "stddev");
-        if (n > 1)
-                jsonw_real(w, sqrt(var / (double)(n - 1)) / 1e9);
-        else
-                jsonw_null(w);
-        kreal(w, "median", sum.median / 1e9);
-        kreal(w, "user", user / 1e9);
-        kreal(w, "system", sys / 1e9);
-        kreal(w, "min", sum.min / 1e9);
-        kreal(w, "max", sum.max / 1e9);
-        jsonw_key(w, "times");
-        jsonw_arr_begin(w);
-        for (size_t i = 0; i < n; i++)
-                jsonw_real(w, v[i] / 1e9);
-        jsonw_arr_end(w);
-        jsonw_key(w, "exit_codes");
-        jsonw_arr_begin(w);
-        for (size_t i = 0; i < n; i++)
-                jsonw_int(w, 0); /* ok runs only: QEMU exited 0 */
-        jsonw_arr_end(w);
+        hyperfine_members(w, &r);
         if (forced && c->nenvdiff) {
                 jsonw_key(w, "bootlens_environment_differences");
                 jsonw_arr_begin(w);
@@ -635,7 +602,6 @@ static void hf_result(struct jsonw *w, const struct compare *c, const struct com
         }
         jsonw_obj_end(w);
         free(cmd);
-        free(sorted);
 }
 
 int compreport_hyperfine(FILE *out, const struct compare *c, const struct compare_metric *m,
@@ -648,16 +614,10 @@ int compreport_hyperfine(FILE *out, const struct compare *c, const struct compar
         if (!w)
                 return -ENOMEM;
         jsonw_init(w, out);
-        jsonw_obj_begin(w);
-        jsonw_key(w, "results");
-        jsonw_arr_begin(w);
+        hyperfine_begin(w);
         hf_result(w, c, &c->base, m, m->a, m->na, forced);
         hf_result(w, c, &c->new, m, m->b, m->nb, forced);
-        jsonw_arr_end(w);
-        jsonw_obj_end(w);
-        rc = jsonw_finish(w);
-        if (rc == 0 && fputc('\n', out) == EOF)
-                rc = -EIO;
+        rc = hyperfine_end(w, out);
         free(w);
         return rc < 0 ? rc : finish(out);
 }
