@@ -23,8 +23,8 @@
  * escaping in json and hyperfine, through reports/csv.h's csv_field() in
  * csv and through reports/md.h's md_escape() in md (the Markdown table is
  * written here, not with md_table: its cells carry markup, the &nbsp;
- * indentation and the bold verdicts, that md_table would escape). Functions return 0, -ENOMEM or -EIO (a failed
- * write) and never print anything else.
+ * indentation and the bold verdicts, that md_table would escape). Functions return 0, -ENOMEM or
+ * -EIO (a failed write) and never print anything else.
  */
 #ifndef BOOTLENS_COMPREPORT_H
 #define BOOTLENS_COMPREPORT_H
