@@ -2,6 +2,7 @@
 #include "reports/hyperfine.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,8 +177,9 @@ int hyperfine_add_run(struct hyperfine_set *s, const struct run *r, const char *
 }
 
 int hyperfine_add_session(struct hyperfine_set *s, struct runset *rs, const struct run_options *ro,
-                          bool exclude_starved, unsigned *failed, char **msg)
+                          bool exclude_starved, bool qualify, unsigned *failed, char **msg)
 {
+        char *cmd = NULL;
         int rc = 0;
 
         *failed = 0;
@@ -192,9 +194,13 @@ int hyperfine_add_session(struct hyperfine_set *s, struct runset *rs, const stru
                         rc = 0; /* no record: nothing to export */
                 else if (rc < 0)
                         *failed = e->run;
+                else if (qualify && asprintf(&cmd, "%s:%s", rs->dir, e->variant) < 0)
+                        rc = -ENOMEM;
                 else
-                        rc = hyperfine_add_run(s, &r, e->variant, e->cpu_qemu_user_ns,
-                                               e->cpu_qemu_system_ns);
+                        rc = hyperfine_add_run(s, &r, qualify ? cmd : e->variant,
+                                               e->cpu_qemu_user_ns, e->cpu_qemu_system_ns);
+                free(cmd);
+                cmd = NULL;
                 run_free(&r);
         }
         return rc;

@@ -60,11 +60,12 @@ void hyperfine_set_free(struct hyperfine_set *s); /* accepts NULL */
 int hyperfine_add_run(struct hyperfine_set *s, const struct run *r, const char *command,
                       uint64_t cpu_user_ns, uint64_t cpu_system_ns);
 /* Every selected run of rs (a starved one left out with exclude_starved)
- * into the group of its variant; a run without data (-ENODATA) is
+ * into the group of its variant, named VARIANT, or DIR:VARIANT with
+ * qualify (several sessions in one document); a run without data (-ENODATA) is
  * skipped. On an analysis error *failed is the run, *msg what run_analyse
  * said (or NULL; free it). Returns 0 or what runset_analyse returned. */
 int hyperfine_add_session(struct hyperfine_set *s, struct runset *rs, const struct run_options *ro,
-                          bool exclude_starved, unsigned *failed, char **msg);
+                          bool exclude_starved, bool qualify, unsigned *failed, char **msg);
 /* Write the document: one result per group, in order of first sight.
  * -ESRCH when a group has no value of the metric (*missing: its command),
  * -ENODATA when there is no group; else 0, -ENOMEM or -EIO. */
