@@ -92,6 +92,8 @@ static int read_run(const struct session *s, struct runset_run *e)
                 e->contention = session_attempt_contention(final);
                 e->starved = e->contention == SESSION_CONTENTION_STARVED;
                 e->run_delay_ns = final->sched.run_delay_ns;
+                e->cpu_qemu_user_ns = final->cpu_qemu_user_ns;
+                e->cpu_qemu_system_ns = final->cpu_qemu_system_ns;
                 rc = read_marks(final, e);
         }
         e->readable = rc == 0;

@@ -34,6 +34,8 @@ struct runset_run {
         enum session_contention contention;
         bool starved;
         uint64_t run_delay_ns; /* the host's run delay of QEMU (0: none recorded) */
+        /* the final attempt's QEMU CPU time, user and system (0: none recorded) */
+        uint64_t cpu_qemu_user_ns, cpu_qemu_system_ns;
 };
 
 struct runset {

@@ -636,7 +636,9 @@ out_free:
  * power: n = ((z_{(1-level)/2} + z_power) sqrt(pi/2) S / (threshold - |d|))^2. */
 static size_t runs_needed(const struct stats_compare *c, size_t m, const struct stats_options *o)
 {
-        double S = hypot(c->sigma_a, c->sigma_b), d = fabs(c->diff), z, margin, n;
+        /* a side of one run shows no spread: assume the other side's */
+        double sa = c->na < 2 ? c->sigma_b : c->sigma_a, sb = c->nb < 2 ? c->sigma_a : c->sigma_b;
+        double S = hypot(sa, sb), d = fabs(c->diff), z, margin, n;
         size_t have = c->na > c->nb ? c->na : c->nb;
 
         if (!(S > 0))
@@ -676,7 +678,13 @@ int stats_compare_verdicts(struct stats_compare *c, size_t m, const struct stats
                 x->p_holm = p[i];
                 x->threshold = fmax(o->min_abs, o->min_rel * fabs(x->median_a));
                 x->runs_needed = 0;
-                if (x->p_holm < o->alpha && fabs(x->diff) > x->threshold)
+                if (x->na < 2 || x->nb < 2) {
+                        /* one run on a side: no spread there, nothing is
+                         * supported, not even "same" (its CI is blind to
+                         * that side's run-to-run variation) */
+                        x->verdict = STATS_INCONCLUSIVE;
+                        x->runs_needed = runs_needed(x, m, o);
+                } else if (x->p_holm < o->alpha && fabs(x->diff) > x->threshold)
                         x->verdict = x->diff > 0 ? STATS_SLOWER : STATS_FASTER;
                 else if (-x->threshold <= x->ci.lo && x->ci.hi <= x->threshold)
                         x->verdict = STATS_SAME;

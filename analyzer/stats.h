@@ -190,6 +190,8 @@ int stats_compare(const double *a, size_t na, const double *b, size_t nb,
                   const struct stats_options *o, struct stats_compare *c);
 
 /* Holm over the m metrics' U p-values, then each one's verdict:
+ *   inconclusive:  when either side has fewer than 2 runs (no spread
+ *                  there: neither a change nor "same" is supported);
  *   slower/faster: p_holm < alpha and |diff| > threshold (the point
  *                  estimate exceeds both minimum effects), by diff's sign;
  *   same:          otherwise, when -threshold <= ci.lo and ci.hi <= threshold;

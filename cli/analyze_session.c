@@ -74,7 +74,11 @@ int analyze_session(const char *ref, struct analyze_session_opts *o)
         for (size_t i = 0; i < rs.n; i++)
                 if (rs.v[i].selected && rs.v[i].starved)
                         o->nstarved++;
-        if (o->export)
+        if (o->hyperfine)
+                err = hyperfine_add_session(o->hyperfine, &rs, o->run ? o->run : &defaults,
+                                            o->exclude_starved, o->hyperfine_qualify, &res.failed,
+                                            &res.msg);
+        else if (o->export)
                 err = export_add_session(
                     o->export, &rs, o->run ? o->run : &defaults,
                     &(struct export_session_options){.per_run = o->per_run,

@@ -16,6 +16,7 @@
 #include "analyzer/run.h"
 #include "reports/export.h"
 #include "reports/folded.h"
+#include "reports/hyperfine.h"
 #include "reports/report.h"
 
 struct analyze_session_opts {
@@ -29,6 +30,8 @@ struct analyze_session_opts {
         uint64_t seed;                       /* --seed, recorded in the aggregate */
         size_t nstarved;                     /* out: starved runs (left out or not) */
         struct export *export;               /* not NULL: add each ok run here (csv, md, chrome) */
+        struct hyperfine_set *hyperfine;     /* not NULL: add each ok run here (hyperfine) */
+        bool hyperfine_qualify;              /* hyperfine: commands DIR:VARIANT */
         size_t nwarnings;                    /* out: warnings over every analysed run */
         size_t nok;                          /* out: ok runs analysed */
         bool output_failed;                  /* out: writing the report failed (said) */

@@ -19,6 +19,7 @@
 #include "analyzer/phases.h"
 #include "analyzer/run.h"
 #include "analyzer/runset.h"
+#include "base/sbuf.h"
 #include "base/util.h"
 #include "cli/analyze_session.h"
 #include "cli/commands.h"
@@ -26,12 +27,21 @@
 #include "reports/aggreport.h"
 #include "reports/export.h"
 #include "reports/folded.h"
+#include "reports/hyperfine.h"
 #include "reports/jsonw.h"
 #include "reports/json.h"
 #include "reports/report.h"
 #include "reports/table.h"
 
-enum format { FORMAT_TABLE, FORMAT_JSON, FORMAT_FOLDED, FORMAT_CSV, FORMAT_MD, FORMAT_CHROME };
+enum format {
+        FORMAT_TABLE,
+        FORMAT_JSON,
+        FORMAT_FOLDED,
+        FORMAT_CSV,
+        FORMAT_MD,
+        FORMAT_CHROME,
+        FORMAT_HYPERFINE
+};
 
 struct analyze_opts {
         uint64_t tsc_freq;
@@ -48,13 +58,15 @@ struct analyze_opts {
         bool aggregate;       /* FILEs: one aggregate of them all */
         bool exclude_starved; /* sessions: starved runs out of the aggregate */
         uint64_t seed;
+        const char *metric; /* --metric (hyperfine), NULL: total */
 };
 
 void usage_analyze(FILE *out)
 {
         fprintf(out,
                 "usage: bootlens analyze [--tsc-freq HZ] [--phase-map FILE]\n"
-                "                        [--format table|json|folded|csv|md|chrome]\n"
+                "                        [--format table|json|folded|csv|md|chrome|hyperfine]\n"
+                "                        [--metric total|phase:NAME|fn:NAME]\n"
                 "                        [--unit cycles|ns|us|ms]\n"
                 "                        [--os freebsd|netbsd] [--top N] [--strict]\n"
                 "                        [--per-run] [--aggregate] [--exclude-starved]\n"
@@ -76,7 +88,10 @@ void usage_analyze(FILE *out)
                 "                     built-in map of the guest OS)\n"
                 "  --format FMT       table (default), json, folded (FlameGraph stacks), csv,\n"
                 "                     md (Markdown tables) or chrome (Chrome trace JSON for\n"
-                "                     Perfetto and speedscope: docs/exports.md)\n"
+                "                     Perfetto and speedscope: docs/exports.md) or hyperfine\n"
+                "                     (hyperfine --export-json's shape, one result a variant)\n"
+                "  --metric M         hyperfine: total (default; sessions only), phase:NAME or\n"
+                "                     fn:NAME\n"
                 "  --unit UNIT        time unit of table, folded, csv and md (default ms;\n"
                 "                     us for folded; json gives cycles and ns, chrome us)\n"
                 "  --os OS            tslog dialect, when detection guesses wrong\n"
@@ -99,19 +114,13 @@ void usage_analyze(FILE *out)
 static int parse_args(int argc, char **argv, struct analyze_opts *o)
 {
         static const struct option longopts[] = {
-            {"tsc-freq", required_argument, NULL, 'f'},
-            {"phase-map", required_argument, NULL, 'p'},
-            {"format", required_argument, NULL, 'F'},
-            {"unit", required_argument, NULL, 'u'},
-            {"strict", no_argument, NULL, 's'},
-            {"os", required_argument, NULL, 'o'},
-            {"top", required_argument, NULL, 't'},
-            {"per-run", no_argument, NULL, 'R'},
-            {"aggregate", no_argument, NULL, 'A'},
-            {"exclude-starved", no_argument, NULL, 'X'},
-            {"seed", required_argument, NULL, 'S'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
+            {"tsc-freq", required_argument, NULL, 'f'}, {"phase-map", required_argument, NULL, 'p'},
+            {"format", required_argument, NULL, 'F'},   {"unit", required_argument, NULL, 'u'},
+            {"strict", no_argument, NULL, 's'},         {"os", required_argument, NULL, 'o'},
+            {"top", required_argument, NULL, 't'},      {"per-run", no_argument, NULL, 'R'},
+            {"aggregate", no_argument, NULL, 'A'},      {"exclude-starved", no_argument, NULL, 'X'},
+            {"metric", required_argument, NULL, 'm'},   {"seed", required_argument, NULL, 'S'},
+            {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
         };
         int c;
         uint64_t v;
@@ -145,9 +154,11 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
                                 o->format = FORMAT_MD;
                         } else if (strcmp(optarg, "chrome") == 0) {
                                 o->format = FORMAT_CHROME;
+                        } else if (strcmp(optarg, "hyperfine") == 0) {
+                                o->format = FORMAT_HYPERFINE;
                         } else {
                                 bl_error("analyze: unknown format '%s' (table, json, folded, csv, "
-                                         "md or chrome)",
+                                         "md, chrome or hyperfine)",
                                          optarg);
                                 return -EINVAL;
                         }
@@ -189,6 +200,16 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
                 case 'X':
                         o->exclude_starved = true;
                         break;
+                case 'm':
+                        if (strcmp(optarg, "total") != 0 && strncmp(optarg, "phase:", 6) != 0 &&
+                            strncmp(optarg, "fn:", 3) != 0) {
+                                bl_error("analyze: --metric wants total, phase:NAME or fn:NAME, "
+                                         "not '%s'",
+                                         optarg);
+                                return -EINVAL;
+                        }
+                        o->metric = optarg;
+                        break;
                 case 'S':
                         if (util_parse_u64(optarg, 0, &v) < 0) {
                                 bl_error("analyze: --seed wants a number, not '%s'", optarg);
@@ -217,6 +238,19 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
                 usage_analyze(stderr);
                 return -EINVAL;
         }
+        if (o->metric && o->format != FORMAT_HYPERFINE) {
+                bl_error("analyze: --metric is for --format hyperfine");
+                return -EINVAL;
+        }
+        if (o->format == FORMAT_HYPERFINE && (!o->metric || strcmp(o->metric, "total") == 0))
+                for (int k = optind; k < argc; k++)
+                        if (!runset_is_session(argv[k])) {
+                                bl_error("analyze: '%s' is a FILE, which has no host total: "
+                                         "--format hyperfine wants --metric phase:NAME or "
+                                         "fn:NAME for it",
+                                         argv[k]);
+                                return -EINVAL;
+                        }
         return 0;
 }
 
@@ -254,6 +288,9 @@ struct run_state {
         struct report_options rep;
         struct folded *folded;
         struct export *export; /* csv, md, chrome */
+        struct hyperfine_set *hyperfine;
+        char *files_command; /* --aggregate, hyperfine: the FILEs' paths */
+        size_t nsessions;    /* SESSION arguments */
         bool said_no_freq;
         size_t nfiles_done;
         size_t nwarnings;
@@ -318,6 +355,8 @@ static int aggregate_file(struct run_state *st, const struct run *r, const char 
                 /* fall through */
         case FORMAT_CHROME: /* each run (docs/exports.md) */
                 return export_add_run(st->export, r, &(struct csv_run_source){.source = path});
+        case FORMAT_HYPERFINE:
+                return hyperfine_add_run(st->hyperfine, r, st->files_command, 0, 0);
         }
         return -EINVAL;
 }
@@ -341,6 +380,8 @@ static int render(struct run_state *st, const struct run *r)
         case FORMAT_CHROME:
                 return export_add_run(st->export, r,
                                       &(struct csv_run_source){.source = r->trace.source});
+        case FORMAT_HYPERFINE:
+                return hyperfine_add_run(st->hyperfine, r, r->trace.source, 0, 0);
         }
         return -EINVAL;
 }
@@ -408,7 +449,7 @@ static int analyze_file(struct run_state *st, const char *path)
                 goto out_fail;
         }
         if (r.trace.nwarns) {
-                if (st->o->format == FORMAT_FOLDED)
+                if (st->o->format == FORMAT_FOLDED || st->o->format == FORMAT_HYPERFINE)
                         print_warnings(&r.trace);
                 else
                         bl_warning("%s: %zu warning%s (listed in the report)", path, r.trace.nwarns,
@@ -496,6 +537,8 @@ static int analyze_ref(struct run_state *st, const char *ref)
             .exclude_starved = st->o->exclude_starved,
             .seed = st->o->seed,
             .export = st->export,
+            .hyperfine = st->hyperfine,
+            .hyperfine_qualify = st->nsessions > 1,
         };
         int rc;
 
@@ -506,8 +549,8 @@ static int analyze_ref(struct run_state *st, const char *ref)
         if (so.nwarnings)
                 bl_warning("%s: %zu warning%s in %zu run%s (%s)", ref, so.nwarnings,
                            so.nwarnings == 1 ? "" : "s", so.nok, so.nok == 1 ? "" : "s",
-                           st->folded ? "--format table or json lists them"
-                                      : "listed in the report");
+                           st->folded || st->hyperfine ? "--format table or json lists them"
+                                                       : "listed in the report");
         if (so.nstarved)
                 bl_warning("%s: %zu run%s starved by the host (docs/contention.md)%s", ref,
                            so.nstarved, so.nstarved == 1 ? "" : "s",
@@ -516,6 +559,46 @@ static int analyze_ref(struct run_state *st, const char *ref)
         st->output_failed |= so.output_failed;
         if (rc == BL_EXIT_OK)
                 st->nfiles_done++;
+        return rc;
+}
+
+/* The FILEs' paths, joined by spaces (malloc'd), or NULL on -ENOMEM. */
+static char *join_args(int n, char **v)
+{
+        struct sbuf sb;
+
+        sbuf_init(&sb);
+        for (int k = 0; k < n; k++)
+                if ((k && sbuf_addch(&sb, ' ') < 0) || sbuf_adds(&sb, v[k]) < 0) {
+                        sbuf_release(&sb);
+                        return NULL;
+                }
+        return sbuf_detach(&sb, NULL);
+}
+
+/* --format hyperfine: the document, written at the end. Returns rc, or
+ * BL_EXIT_USAGE after saying what failed. */
+static int write_hyperfine(struct run_state *st, int rc)
+{
+        const char *missing;
+        int err = hyperfine_write(stdout, st->hyperfine, &missing);
+
+        if (err == -ESRCH) {
+                bl_error("analyze: no '%s' in any run of '%s'", st->o->metric, missing);
+                return BL_EXIT_USAGE;
+        }
+        if (err == -ENODATA)
+                return rc; /* nothing analysed: said already */
+        if (err == -ENOMEM) {
+                bl_error("analyze: out of memory");
+                return BL_EXIT_USAGE;
+        }
+        if (err < 0) {
+                bl_error("cannot write the results to standard output: %s", strerror(-err));
+                st->output_failed = true;
+                cli_output_error_said(stdout);
+                return BL_EXIT_USAGE;
+        }
         return rc;
 }
 
@@ -538,7 +621,17 @@ int cmd_analyze(int argc, char **argv)
                                      .map_len = o.phase_map_len,
                                      .map_name = o.phase_map_path};
         st.rep = (struct report_options){.unit = o.unit, .top = o.top, .max_warnings = 50};
-        if (o.format >= FORMAT_CSV) {
+        for (int k = optind; k < argc; k++)
+                st.nsessions += runset_is_session(argv[k]);
+        if (o.format == FORMAT_HYPERFINE) {
+                st.hyperfine = hyperfine_set_new(o.metric ? o.metric : "total");
+                st.files_command = o.aggregate ? join_args(argc - optind, argv + optind) : NULL;
+                if (!st.hyperfine || (o.aggregate && !st.files_command)) {
+                        bl_error("analyze: out of memory");
+                        rc = BL_EXIT_USAGE;
+                        goto out_free;
+                }
+        } else if (o.format >= FORMAT_CSV) {
                 st.export = export_new(stdout,
                                        o.format == FORMAT_CSV  ? EXPORT_CSV
                                        : o.format == FORMAT_MD ? EXPORT_MD
@@ -602,6 +695,8 @@ int cmd_analyze(int argc, char **argv)
                 st.output_failed = true;
                 cli_output_error_said(stdout);
         }
+        if (st.hyperfine && !st.output_failed && rc != BL_EXIT_USAGE)
+                rc = write_hyperfine(&st, rc);
         /* the final flush: what the renderers left in stdio's buffer (said
          * once: main's cli_finish_stdout() then stays quiet) */
         if (!st.output_failed && cli_check_output(stdout, "standard output") < 0)
@@ -618,6 +713,8 @@ out_free:
         aggreport_free(&st.files);
         folded_free(st.folded);
         export_free(st.export);
+        hyperfine_set_free(st.hyperfine);
+        free(st.files_command);
         free(o.phase_map);
         return rc;
 }

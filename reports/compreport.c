@@ -8,7 +8,10 @@
 #include <string.h>
 
 #include "bootlens_config.h"
+#include "reports/csv.h"
+#include "reports/hyperfine.h"
 #include "reports/jsonw.h"
+#include "reports/md.h"
 
 #define COL_RED   "\033[31m"
 #define COL_GREEN "\033[32m"
@@ -326,136 +329,120 @@ int compreport_json(FILE *out, const struct compare *c, const struct compreport_
 
 /* ---- csv ---- */
 
-/* A CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or
- * LF, each quote doubled. */
-static void csv_text(FILE *out, const char *s)
+/* A number in CSV (reports/csv.h's rules): empty when unknown. */
+static void csv_num(struct csv_row *row, double v)
 {
-        if (!s)
-                return;
-        if (!strpbrk(s, ",\"\r\n")) {
-                fputs(s, out);
-                return;
-        }
-        fputc('"', out);
-        for (; *s; s++) {
-                if (*s == '"')
-                        fputc('"', out);
-                fputc(*s, out);
-        }
-        fputc('"', out);
+        if (isnan(v))
+                csv_field(row, NULL);
+        else
+                csv_fieldf(row, "%.0f", v);
 }
 
-static void csv_num(FILE *out, double v)
+static void csv_real(struct csv_row *row, double v)
 {
-        if (!isnan(v))
-                fprintf(out, "%.0f", v);
+        if (isnan(v))
+                csv_field(row, NULL);
+        else
+                csv_fieldf(row, "%.6g", v);
 }
 
-static void csv_real(FILE *out, double v)
+static const char *const csv_header[] = {
+    "kind",     "name",        "phase",         "base_n",  "base_present", "base_median_ns",
+    "new_n",    "new_present", "new_median_ns", "diff_ns", "rel",          "ci_lo_ns",
+    "ci_hi_ns", "p",           "p_holm",        "verdict", "runs_needed",  "environment"};
+
+/* The environment's differences (forced) as one text, malloc'd, or NULL
+ * on -ENOMEM. */
+static char *envdiff_text(const struct compare *c)
 {
-        if (!isnan(v))
-                fprintf(out, "%.6g", v);
+        struct sbuf sb;
+
+        sbuf_init(&sb);
+        for (size_t i = 0; i < c->nenvdiff; i++)
+                if (sbuf_addf(&sb, "%s%s: base '%s', new '%s'", i ? "; " : "", c->envdiff[i].what,
+                              c->envdiff[i].base, c->envdiff[i].new) < 0) {
+                        sbuf_release(&sb);
+                        return NULL;
+                }
+        return sbuf_detach(&sb, NULL);
 }
 
 int compreport_csv(FILE *out, const struct compare *c, const struct compreport_options *o)
 {
         size_t *order = ordered(c);
+        char *env = NULL;
+        struct csv_row row;
 
         if (!order)
                 return -ENOMEM;
-        fputs("kind,name,phase,base_n,base_present,base_median_ns,new_n,new_present,"
-              "new_median_ns,diff_ns,rel,ci_lo_ns,ci_hi_ns,p,p_holm,verdict,runs_needed,"
-              "environment\r\n",
-              out);
+        /* the environment's differences (forced) on every row */
+        if (o && o->forced && c->nenvdiff && !(env = envdiff_text(c))) {
+                free(order);
+                return -ENOMEM;
+        }
+        csv_begin(&row, out);
+        for (size_t k = 0; k < sizeof(csv_header) / sizeof(csv_header[0]); k++)
+                csv_field(&row, csv_header[k]);
+        csv_end(&row);
         for (size_t k = 0; k < c->n; k++) {
                 const struct compare_metric *m = &c->m[order[k]];
 
-                fprintf(out, "%s,", compare_kind_name(m->kind));
-                csv_text(out, m->name);
-                fputc(',', out);
-                csv_text(out, m->phase);
-                fprintf(out, ",%zu,%zu,", m->na, m->present_a);
-                csv_num(out, m->c.median_a);
-                fprintf(out, ",%zu,%zu,", m->nb, m->present_b);
-                csv_num(out, m->c.median_b);
-                fputc(',', out);
-                csv_num(out, m->c.diff);
-                fputc(',', out);
-                csv_real(out, m->c.rel);
-                fputc(',', out);
-                csv_num(out, m->c.ci.lo);
-                fputc(',', out);
-                csv_num(out, m->c.ci.hi);
-                fputc(',', out);
-                csv_real(out, m->c.mwu.p);
-                fputc(',', out);
-                csv_real(out, m->c.p_holm);
-                fprintf(out, ",%s,%zu,", stats_verdict_name(m->c.verdict), m->c.runs_needed);
-                /* the environment's differences (forced) on every row */
-                if (o && o->forced && c->nenvdiff) {
-                        char *buf = NULL;
-                        size_t len = 0;
-                        FILE *mem = open_memstream(&buf, &len);
-
-                        if (!mem) {
-                                free(order);
-                                return -ENOMEM;
-                        }
-                        for (size_t i = 0; i < c->nenvdiff; i++)
-                                fprintf(mem, "%s%s: base '%s', new '%s'", i ? "; " : "",
-                                        c->envdiff[i].what, c->envdiff[i].base, c->envdiff[i].new);
-                        if (fclose(mem) != 0) {
-                                free(buf);
-                                free(order);
-                                return -ENOMEM;
-                        }
-                        csv_text(out, buf);
-                        free(buf);
-                }
-                fputs("\r\n", out);
+                csv_begin(&row, out);
+                csv_field(&row, compare_kind_name(m->kind));
+                csv_field(&row, m->name);
+                csv_field(&row, m->phase);
+                csv_fieldf(&row, "%zu", m->na);
+                csv_fieldf(&row, "%zu", m->present_a);
+                csv_num(&row, m->c.median_a);
+                csv_fieldf(&row, "%zu", m->nb);
+                csv_fieldf(&row, "%zu", m->present_b);
+                csv_num(&row, m->c.median_b);
+                csv_num(&row, m->c.diff);
+                csv_real(&row, m->c.rel);
+                csv_num(&row, m->c.ci.lo);
+                csv_num(&row, m->c.ci.hi);
+                csv_real(&row, m->c.mwu.p);
+                csv_real(&row, m->c.p_holm);
+                csv_field(&row, stats_verdict_name(m->c.verdict));
+                csv_fieldf(&row, "%zu", m->c.runs_needed);
+                csv_field(&row, env);
+                csv_end(&row);
         }
+        free(env);
         free(order);
         return finish(out);
 }
 
 /* ---- md ---- */
 
-/* Markdown text (GitHub Flavored), the rules of h-chrome's md_escape()
- * (reports/md.h), which should replace this once both are merged:
- * '\\', '`', '|', '*', '_', '[', ']', '~' get a backslash; '<', '>', '&'
- * become entities; control bytes a space. */
-static void md_text(FILE *out, const char *s)
+/* Guest text in Markdown: md_escape()'s rules (reports/md.h). Returns 0
+ * or -ENOMEM. */
+static int md_text(FILE *out, const char *s)
 {
-        for (; s && *s; s++) {
-                unsigned char c = (unsigned char)*s;
+        struct sbuf sb;
+        int rc;
 
-                if (c < 0x20 || c == 0x7f)
-                        fputc(' ', out);
-                else if (c == '<')
-                        fputs("&lt;", out);
-                else if (c == '>')
-                        fputs("&gt;", out);
-                else if (c == '&')
-                        fputs("&amp;", out);
-                else if (strchr("\\`|*_[]~", c))
-                        fprintf(out, "\\%c", c);
-                else
-                        fputc(c, out);
-        }
+        sbuf_init(&sb);
+        rc = md_escape(&sb, s);
+        if (rc == 0 && sb.len)
+                fwrite(sb.buf, 1, sb.len, out);
+        sbuf_release(&sb);
+        return rc;
 }
 
 int compreport_md(FILE *out, const struct compare *c, const struct compreport_options *o)
 {
         size_t *order = ordered(c);
         char b[6][64];
+        int rc = 0;
 
         (void)o;
         if (!order)
                 return -ENOMEM;
         fputs("### bootlens compare: ", out);
-        md_text(out, c->base.ref);
+        rc = rc ?: md_text(out, c->base.ref);
         fputs(" → ", out);
-        md_text(out, c->new.ref);
+        rc = rc ?: md_text(out, c->new.ref);
         fprintf(out,
                 "\n\n%zu vs %zu runs; %zu metrics compared (the total, %zu phases, the top "
                 "%zu of %zu functions); alpha %g after Holm, minimum effect %.3f ms and "
@@ -464,9 +451,9 @@ int compreport_md(FILE *out, const struct compare *c, const struct compreport_op
                 c->stats.alpha, c->stats.min_abs / 1e6, c->stats.min_rel * 100);
         for (size_t i = 0; i < c->nenvdiff; i++) {
                 fprintf(out, "> **Environment differs (--force)**: %s: base `", c->envdiff[i].what);
-                md_text(out, c->envdiff[i].base);
+                rc = rc ?: md_text(out, c->envdiff[i].base);
                 fputs("`, new `", out);
-                md_text(out, c->envdiff[i].new);
+                rc = rc ?: md_text(out, c->envdiff[i].new);
                 fputs("`\n\n", out);
         }
         fputs("| metric | base ms (n) | new ms (n) | diff ms | 95% CI (ms) | rel | p (Holm) | "
@@ -483,7 +470,7 @@ int compreport_md(FILE *out, const struct compare *c, const struct compreport_op
                         fputs(m->phase ? "&nbsp;&nbsp;&nbsp;&nbsp;" : "&nbsp;&nbsp;", out);
                 else if (m->kind == COMPARE_PHASE)
                         fputs("&nbsp;&nbsp;phase ", out);
-                md_text(out, m->name);
+                rc = rc ?: md_text(out, m->name);
                 fprintf(out, " | %s (%zu) | %s (%zu) | %s | ", ms(b[0], 64, m->c.median_a, false),
                         m->na, ms(b[1], 64, m->c.median_b, false), m->nb,
                         ms(b[2], 64, m->c.diff, true));
@@ -501,7 +488,7 @@ int compreport_md(FILE *out, const struct compare *c, const struct compreport_op
         fputc('\n', out);
         summary_line(out, c);
         free(order);
-        return finish(out);
+        return rc < 0 ? rc : finish(out);
 }
 
 /* ---- folded (difffolded.pl) ---- */
@@ -573,33 +560,21 @@ int compreport_folded(FILE *out, const struct compare *c, const struct comprepor
 
 /* ---- hyperfine ---- */
 
+/* One side's result (reports/hyperfine.h); QEMU's CPU time for the total
+ * only, and only when every run of the side is in it. */
 static void hf_result(struct jsonw *w, const struct compare *c, const struct compare_side *s,
                       const struct compare_metric *m, const double *v, size_t n, bool forced)
 {
-        struct stats_summary sum;
-        double *sorted = malloc((n ? n : 1) * sizeof(*sorted));
-        double mean = 0, var = 0, user = 0, sys = 0;
+        struct hyperfine_result r = {.ns = v, .n = n};
         char *cmd = NULL;
 
-        if (!sorted) {
-                jsonw_fail(w, -ENOMEM);
-                return;
-        }
-        for (size_t i = 0; i < n; i++)
-                mean += v[i];
-        mean = n ? mean / (double)n : NAN;
-        for (size_t i = 0; i < n; i++)
-                var += (v[i] - mean) * (v[i] - mean);
-        memcpy(sorted, v, n * sizeof(*sorted));
-        if (stats_summary(sorted, n, &sum) < 0)
-                sum.median = sum.min = sum.max = NAN;
-        if (m->kind == COMPARE_TOTAL && n == s->used) {
+        if (m->kind == COMPARE_TOTAL && n == s->used && n) {
                 for (size_t i = 0; i < n; i++) {
-                        user += (double)s->cpu_user_ns[i];
-                        sys += (double)s->cpu_system_ns[i];
+                        r.user_ns += (double)s->cpu_user_ns[i];
+                        r.system_ns += (double)s->cpu_system_ns[i];
                 }
-                user /= (double)n;
-                sys /= (double)n;
+                r.user_ns /= (double)n;
+                r.system_ns /= (double)n;
         }
         if (m->kind == COMPARE_TOTAL)
                 cmd = strdup(s->ref);
@@ -607,34 +582,12 @@ static void hf_result(struct jsonw *w, const struct compare *c, const struct com
                           m->name) < 0)
                 cmd = NULL;
         if (!cmd) {
-                free(sorted);
                 jsonw_fail(w, -ENOMEM);
                 return;
         }
+        r.command = cmd;
         jsonw_obj_begin(w);
-        kstr(w, "command", cmd);
-        kreal(w, "mean", mean / 1e9);
-        /* hyperfine: the sample standard deviation, null for one run */
-        jsonw_key(w, "stddev");
-        if (n > 1)
-                jsonw_real(w, sqrt(var / (double)(n - 1)) / 1e9);
-        else
-                jsonw_null(w);
-        kreal(w, "median", sum.median / 1e9);
-        kreal(w, "user", user / 1e9);
-        kreal(w, "system", sys / 1e9);
-        kreal(w, "min", sum.min / 1e9);
-        kreal(w, "max", sum.max / 1e9);
-        jsonw_key(w, "times");
-        jsonw_arr_begin(w);
-        for (size_t i = 0; i < n; i++)
-                jsonw_real(w, v[i] / 1e9);
-        jsonw_arr_end(w);
-        jsonw_key(w, "exit_codes");
-        jsonw_arr_begin(w);
-        for (size_t i = 0; i < n; i++)
-                jsonw_int(w, 0); /* ok runs only: QEMU exited 0 */
-        jsonw_arr_end(w);
+        hyperfine_members(w, &r);
         if (forced && c->nenvdiff) {
                 jsonw_key(w, "bootlens_environment_differences");
                 jsonw_arr_begin(w);
@@ -649,7 +602,6 @@ static void hf_result(struct jsonw *w, const struct compare *c, const struct com
         }
         jsonw_obj_end(w);
         free(cmd);
-        free(sorted);
 }
 
 int compreport_hyperfine(FILE *out, const struct compare *c, const struct compare_metric *m,
@@ -662,16 +614,10 @@ int compreport_hyperfine(FILE *out, const struct compare *c, const struct compar
         if (!w)
                 return -ENOMEM;
         jsonw_init(w, out);
-        jsonw_obj_begin(w);
-        jsonw_key(w, "results");
-        jsonw_arr_begin(w);
+        hyperfine_begin(w);
         hf_result(w, c, &c->base, m, m->a, m->na, forced);
         hf_result(w, c, &c->new, m, m->b, m->nb, forced);
-        jsonw_arr_end(w);
-        jsonw_obj_end(w);
-        rc = jsonw_finish(w);
-        if (rc == 0 && fputc('\n', out) == EOF)
-                rc = -EIO;
+        rc = hyperfine_end(w, out);
         free(w);
         return rc < 0 ? rc : finish(out);
 }

@@ -16,13 +16,16 @@
  *    each side's runs, absent as 0) and PHASE alone for what of the
  *    phase's median its functions' medians leave, in us;
  *  - hyperfine: JSON shaped as "hyperfine --export-json" writes it, one
- *    result per side for one metric.
+ *    result per side for one metric (reports/hyperfine.h's writer).
  *
  * Guest text (phase and function names) goes through o->put_text in the
  * table (the command's terminal escaping), through the JSON writer's
- * escaping in json and hyperfine, through CSV quoting in csv and through
- * Markdown escaping in md. Functions return 0, -ENOMEM or -EIO (a failed
- * write) and never print anything else.
+ * escaping in json and hyperfine, through reports/csv.h's csv_field() in
+ * csv and through reports/md.h's md_escape() in md (the Markdown table is
+ * written here, not with md_table: its cells carry markup, the &nbsp;
+ * indentation and the bold verdicts, that md_table would escape).
+ * Functions return 0, -ENOMEM or -EIO (a failed write) and never print
+ * anything else.
  */
 #ifndef BOOTLENS_COMPREPORT_H
 #define BOOTLENS_COMPREPORT_H

@@ -109,6 +109,11 @@ for fmt in table json folded; do
 	golden "analyze-linux/aggregate-session5.$fmt" '{ok_runs, skipped, aggregates}' "$fmt" \
 		linux-session-5
 done
+# hyperfine (docs/exports.md): the total of each variant's ok runs (the
+# starved one in), and a phase of FILEs (which have no host total)
+golden analyze-linux/aggregate-session5.hyperfine - hyperfine linux-session-5
+golden analyze-linux/serial-console.hyperfine - hyperfine --metric phase:initcalls \
+	dmesg/real-console.log
 for fmt in table json; do
 	golden "analyze-linux/aggregate-bsd-files.$fmt" - "$fmt" --aggregate --tsc-freq 2445431964 \
 		tslog/two_threads.txt tslog/recursion.txt tslog/unclosed.txt \

@@ -279,6 +279,38 @@ static void test_stats_compare_of_single_runs(void **state)
         assert_int_equal(c.runs_needed, 0);
 }
 
+/* docs/statistics.md: fewer than 2 runs on either side is inconclusive,
+ * even where the CI of the difference lies inside +-T (it would say
+ * "same" from the other side's spread alone). */
+static void test_stats_compare_one_run_is_never_same(void **state)
+{
+        enum { N = 30 };
+        const double one[] = {100 * MS}, same_one[] = {100 * MS};
+        double many[N];
+        struct stats_compare c[3];
+        struct stats_options o;
+
+        stats_options_default(&o);
+        o.seed = 5;
+        fill(many, N, 100 * MS, 1 * MS, 8);
+        assert_int_equal(stats_compare(one, 1, many, N, &o, &c[0]), 0);
+        assert_int_equal(stats_compare(many, N, one, 1, &o, &c[1]), 0);
+        assert_int_equal(stats_compare(one, 1, same_one, 1, &o, &c[2]), 0);
+        /* the CIs alone would say "same" */
+        for (size_t i = 0; i < 3; i++)
+                assert_true(-2 * MS <= c[i].ci.lo && c[i].ci.hi <= 2 * MS);
+        assert_int_equal(stats_compare_verdicts(c, 3, &o), 0);
+        for (size_t i = 0; i < 3; i++)
+                assert_int_equal(c[i].verdict, STATS_INCONCLUSIVE);
+        /* the one-run side borrows the other's spread for the estimate */
+        assert_true(c[0].runs_needed > N && c[1].runs_needed > N);
+        assert_int_equal(c[2].runs_needed, 0); /* no spread anywhere */
+        /* with 2 runs a side "same" is possible again */
+        assert_int_equal(stats_compare(many, 2, many + 2, 2, &o, &c[0]), 0);
+        assert_int_equal(stats_compare_verdicts(c, 1, &o), 0);
+        assert_int_equal(c[0].verdict, STATS_SAME);
+}
+
 static void test_stats_normal_tail_and_inverse(void **state)
 {
         assert_float_equal(stats_norm_isf(0.025), 1.959963984540054, 1e-12);
@@ -323,6 +355,7 @@ int main(void)
             cmocka_unit_test(test_stats_holm_known_set),
             cmocka_unit_test(test_stats_compare_verdicts),
             cmocka_unit_test(test_stats_compare_of_single_runs),
+            cmocka_unit_test(test_stats_compare_one_run_is_never_same),
             cmocka_unit_test(test_stats_normal_tail_and_inverse),
             cmocka_unit_test(test_stats_rng_is_splitmix_seeded_xoshiro),
         };
