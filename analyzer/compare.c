@@ -308,7 +308,13 @@ static int read_session_side(struct compare_side *side, struct runset *rs, bool 
         side->cpu_model = dup_or_null(info->host.cpu_model);
         side->qemu_version = dup_or_null(info->host.qemu_version);
         side->accel = dup_or_null(info->host.accel);
-        side->recorded = rs->n;
+        /* the runs recorded of this side's variant (all of them for a
+         * whole session); an unreadable run belongs to no variant */
+        side->recorded = 0;
+        for (size_t i = 0; i < rs->n; i++)
+                if (!rs->variant ||
+                    (rs->v[i].readable && strcmp(rs->v[i].variant, rs->variant) == 0))
+                        side->recorded++;
         side->ok = rs->nselected;
         side->runs = calloc(rs->nselected + 1, sizeof(*side->runs));
         side->cpu_user_ns = calloc(rs->nselected + 1, sizeof(*side->cpu_user_ns));

@@ -435,6 +435,20 @@ int cmd_show(int argc, char **argv)
                 code = BL_EXIT_USAGE;
                 goto out;
         }
+        if (variant && strcmp(r.variant, variant) != 0) {
+                textout_error("run %llu of '%s' is of variant '%s', not '%s'",
+                              (unsigned long long)o.run, dir, r.variant, variant);
+                code = BL_EXIT_USAGE;
+                goto out;
+        }
+        if (o.attempt > r.nattempts) {
+                bl_error("run %llu has no attempt %llu (it has %zu)", (unsigned long long)o.run,
+                         (unsigned long long)o.attempt, r.nattempts);
+                code = BL_EXIT_USAGE;
+                goto out;
+        }
+        /* Without a capture asked for, every attempt is described (--attempt
+         * only checked). */
         code = o.what ? print_capture(dir, &r, &o) : describe_run(&r);
 out:
         /* What was printed must have reached stdout (a full disk, /dev/full). */

@@ -64,7 +64,13 @@ static void write_header(FILE *out, const struct run *r, enum report_unit u)
         const struct ct_forest *f = &a->forest;
         char b1[64];
 
-        fprintf(out, "bootlens analyze %s\n", t->source ? t->source : "-");
+        /* A session run's report has the host's marks, which analysing
+         * its capture as a FILE would not: not a command to rerun. */
+        if (r->has_host)
+                fprintf(out, "capture  %s, with the session's host marks\n",
+                        t->source ? t->source : "-");
+        else
+                fprintf(out, "bootlens analyze %s\n", t->source ? t->source : "-");
         fprintf(out,
                 "input    %s, os %s, %zu records on %zu thread%s, %zu event%s, %zu process%s\n",
                 r->kind_name, ev_os_str(t->os), t->nrecs, f->nthreads, f->nthreads == 1 ? "" : "s",
