@@ -123,28 +123,16 @@ static int64_t axis(const struct ctx *x, int64_t ticks, bool *clipped)
         return v / 125 * 128 + v % 125 * 128 / 125;
 }
 
-static void kstr(struct jsonw *w, const char *k, const char *v)
-{
-        jsonw_key(w, k);
-        jsonw_str(w, v);
-}
-
-static void kuint(struct jsonw *w, const char *k, uint64_t v)
-{
-        jsonw_key(w, k);
-        jsonw_uint(w, v);
-}
-
 static void meta(struct ctx *x, const char *what, unsigned tid, const char *key, const char *name,
                  int64_t index)
 {
         struct jsonw *w = &x->c->w;
 
         jsonw_obj_begin(w);
-        kstr(w, "name", what);
-        kstr(w, "ph", "M");
-        kuint(w, "pid", x->pid);
-        kuint(w, "tid", tid);
+        jsonw_kstr(w, "name", what);
+        jsonw_kstr(w, "ph", "M");
+        jsonw_kuint(w, "pid", x->pid);
+        jsonw_kuint(w, "tid", tid);
         jsonw_key(w, "args");
         jsonw_obj_begin(w);
         jsonw_key(w, key);
@@ -206,26 +194,26 @@ static void write_item(struct ctx *x, unsigned tid, const struct item *it)
                 break;
         }
         jsonw_obj_begin(w);
-        kstr(w, "name", name);
-        kstr(w, "cat", cat);
-        kstr(w, "ph", instant ? "i" : "X");
+        jsonw_kstr(w, "name", name);
+        jsonw_kstr(w, "cat", cat);
+        jsonw_kstr(w, "ph", instant ? "i" : "X");
         jsonw_key(w, "ts");
         jsonw_binary_fraction(w, it->ts, CHROME_FRAC_BITS);
         if (!instant) {
                 jsonw_key(w, "dur");
                 jsonw_binary_fraction(w, it->end - it->ts, CHROME_FRAC_BITS);
         } else {
-                kstr(w, "s", "t");
+                jsonw_kstr(w, "s", "t");
         }
-        kuint(w, "pid", x->pid);
-        kuint(w, "tid", tid);
+        jsonw_kuint(w, "pid", x->pid);
+        jsonw_kuint(w, "tid", tid);
         jsonw_key(w, "args");
         jsonw_obj_begin(w);
         if (it->kind == ITEM_PHASE) {
-                kstr(w, "from", ph->results[it->ref].def->from.text);
-                kstr(w, "to", ph->results[it->ref].def->to.text);
+                jsonw_kstr(w, "from", ph->results[it->ref].def->from.text);
+                jsonw_kstr(w, "to", ph->results[it->ref].def->to.text);
         } else if (it->kind != ITEM_POINT) {
-                kuint(w, "line", x->t->recs[it->ref].line);
+                jsonw_kuint(w, "line", x->t->recs[it->ref].line);
         }
         if (zero) {
                 jsonw_key(w, "zero_length");
@@ -513,11 +501,11 @@ static void start(struct chrome *c)
                 return;
         c->started = true;
         jsonw_obj_begin(&c->w);
-        kstr(&c->w, "displayTimeUnit", "ms");
+        jsonw_kstr(&c->w, "displayTimeUnit", "ms");
         jsonw_key(&c->w, "otherData");
         jsonw_obj_begin(&c->w);
-        kstr(&c->w, "generator", "bootlens analyze --format chrome");
-        kstr(&c->w, "time_unit", "us");
+        jsonw_kstr(&c->w, "generator", "bootlens analyze --format chrome");
+        jsonw_kstr(&c->w, "time_unit", "us");
         jsonw_obj_end(&c->w);
         jsonw_key(&c->w, "traceEvents");
         jsonw_arr_begin(&c->w);

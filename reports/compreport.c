@@ -184,37 +184,19 @@ int compreport_table(FILE *out, const struct compare *c, const struct compreport
 
 /* ---- json ---- */
 
-static void kstr(struct jsonw *w, const char *k, const char *v)
-{
-        jsonw_key(w, k);
-        jsonw_str(w, v);
-}
-
-static void kuint(struct jsonw *w, const char *k, uint64_t v)
-{
-        jsonw_key(w, k);
-        jsonw_uint(w, v);
-}
-
-static void kreal(struct jsonw *w, const char *k, double v)
-{
-        jsonw_key(w, k);
-        jsonw_real(w, v); /* NaN: null */
-}
-
 static void json_side(struct jsonw *w, const char *k, const struct compare_side *s)
 {
         jsonw_key(w, k);
         jsonw_obj_begin(w);
-        kstr(w, "ref", s->ref);
-        kstr(w, "host_cpu", s->cpu_model);
-        kstr(w, "qemu_version", s->qemu_version);
-        kstr(w, "accel", s->accel);
-        kuint(w, "runs_recorded", s->recorded);
-        kuint(w, "runs_ok", s->ok);
-        kuint(w, "runs_starved", s->starved);
-        kuint(w, "runs_left_out", s->left_out);
-        kuint(w, "runs_compared", s->used);
+        jsonw_kstr(w, "ref", s->ref);
+        jsonw_kstr(w, "host_cpu", s->cpu_model);
+        jsonw_kstr(w, "qemu_version", s->qemu_version);
+        jsonw_kstr(w, "accel", s->accel);
+        jsonw_kuint(w, "runs_recorded", s->recorded);
+        jsonw_kuint(w, "runs_ok", s->ok);
+        jsonw_kuint(w, "runs_starved", s->starved);
+        jsonw_kuint(w, "runs_left_out", s->left_out);
+        jsonw_kuint(w, "runs_compared", s->used);
         jsonw_key(w, "runs");
         jsonw_arr_begin(w);
         for (size_t i = 0; i < s->used; i++)
@@ -231,9 +213,9 @@ static void json_envdiff(struct jsonw *w, const struct compare *c, bool forced)
         jsonw_arr_begin(w);
         for (size_t i = 0; i < c->nenvdiff; i++) {
                 jsonw_obj_begin(w);
-                kstr(w, "what", c->envdiff[i].what);
-                kstr(w, "base", c->envdiff[i].base);
-                kstr(w, "new", c->envdiff[i].new);
+                jsonw_kstr(w, "what", c->envdiff[i].what);
+                jsonw_kstr(w, "base", c->envdiff[i].base);
+                jsonw_kstr(w, "new", c->envdiff[i].new);
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
@@ -244,31 +226,34 @@ static void json_metric_side(struct jsonw *w, const char *k, size_t n, size_t pr
 {
         jsonw_key(w, k);
         jsonw_obj_begin(w);
-        kuint(w, "n", n);
-        kuint(w, "present", present);
-        kreal(w, "median_ns", median);
+        jsonw_kuint(w, "n", n);
+        jsonw_kuint(w, "present", present);
+        jsonw_kreal(w, "median_ns", median);
         jsonw_obj_end(w);
 }
 
 static void json_metric(struct jsonw *w, const struct compare_metric *m)
 {
         jsonw_obj_begin(w);
-        kstr(w, "kind", compare_kind_name(m->kind));
-        kstr(w, "name", m->name);
-        kstr(w, "phase", m->phase);
+        jsonw_kstr(w, "kind", compare_kind_name(m->kind));
+        jsonw_kstr(w, "name", m->name);
+        jsonw_kstr(w, "phase", m->phase);
         json_metric_side(w, "base", m->na, m->present_a, m->c.median_a);
         json_metric_side(w, "new", m->nb, m->present_b, m->c.median_b);
-        kreal(w, "diff_ns", m->c.diff);
-        kreal(w, "rel", m->c.rel);
-        kreal(w, "ci_lo_ns", m->c.ci.lo);
-        kreal(w, "ci_hi_ns", m->c.ci.hi);
-        kreal(w, "u", m->c.mwu.u);
-        kreal(w, "p", m->c.mwu.p);
-        kstr(w, "p_method", !m->na || !m->nb ? NULL : m->c.mwu.exact ? "exact" : "asymptotic");
-        kreal(w, "p_holm", m->c.p_holm);
-        kreal(w, "threshold_ns", m->c.threshold);
-        kstr(w, "verdict", stats_verdict_name(m->c.verdict));
-        kuint(w, "runs_needed", m->c.runs_needed);
+        jsonw_kreal(w, "diff_ns", m->c.diff);
+        jsonw_kreal(w, "rel", m->c.rel);
+        jsonw_kreal(w, "ci_lo_ns", m->c.ci.lo);
+        jsonw_kreal(w, "ci_hi_ns", m->c.ci.hi);
+        jsonw_kreal(w, "u", m->c.mwu.u);
+        jsonw_kreal(w, "p", m->c.mwu.p);
+        jsonw_kstr(w, "p_method",
+                   !m->na || !m->nb ? NULL
+                   : m->c.mwu.exact ? "exact"
+                                    : "asymptotic");
+        jsonw_kreal(w, "p_holm", m->c.p_holm);
+        jsonw_kreal(w, "threshold_ns", m->c.threshold);
+        jsonw_kstr(w, "verdict", stats_verdict_name(m->c.verdict));
+        jsonw_kuint(w, "runs_needed", m->c.runs_needed);
         jsonw_obj_end(w);
 }
 
@@ -286,27 +271,27 @@ int compreport_json(FILE *out, const struct compare *c, const struct compreport_
         }
         jsonw_init(w, out);
         jsonw_obj_begin(w);
-        kuint(w, "schema_version", COMPREPORT_SCHEMA_VERSION);
-        kstr(w, "kind", COMPREPORT_KIND);
-        kstr(w, "tool", "bootlens " BOOTLENS_VERSION);
+        jsonw_kuint(w, "schema_version", COMPREPORT_SCHEMA_VERSION);
+        jsonw_kstr(w, "kind", COMPREPORT_KIND);
+        jsonw_kstr(w, "tool", "bootlens " BOOTLENS_VERSION);
         json_side(w, "base", &c->base);
         json_side(w, "new", &c->new);
         json_envdiff(w, c, o && o->forced);
         jsonw_key(w, "options");
         jsonw_obj_begin(w);
-        kreal(w, "alpha", s->alpha);
-        kreal(w, "min_effect_ns", s->min_abs);
-        kreal(w, "min_effect_rel", s->min_rel);
-        kreal(w, "ci_level", s->level);
-        kuint(w, "bootstrap_resamples", s->B);
-        kuint(w, "seed", s->seed);
+        jsonw_kreal(w, "alpha", s->alpha);
+        jsonw_kreal(w, "min_effect_ns", s->min_abs);
+        jsonw_kreal(w, "min_effect_rel", s->min_rel);
+        jsonw_kreal(w, "ci_level", s->level);
+        jsonw_kuint(w, "bootstrap_resamples", s->B);
+        jsonw_kuint(w, "seed", s->seed);
         jsonw_obj_end(w);
         jsonw_key(w, "compared");
         jsonw_obj_begin(w);
-        kuint(w, "metrics", c->n);
-        kuint(w, "phases", c->nphases);
-        kuint(w, "functions", c->nfns);
-        kuint(w, "functions_seen", c->fn_candidates);
+        jsonw_kuint(w, "metrics", c->n);
+        jsonw_kuint(w, "phases", c->nphases);
+        jsonw_kuint(w, "functions", c->nfns);
+        jsonw_kuint(w, "functions_seen", c->fn_candidates);
         jsonw_obj_end(w);
         jsonw_key(w, "metrics");
         jsonw_arr_begin(w);
@@ -316,7 +301,7 @@ int compreport_json(FILE *out, const struct compare *c, const struct compreport_
         jsonw_key(w, "summary");
         jsonw_obj_begin(w);
         for (int v = STATS_SLOWER; v >= STATS_INCONCLUSIVE; v--)
-                kuint(w, stats_verdict_name((enum stats_verdict)v), c->verdicts[v]);
+                jsonw_kuint(w, stats_verdict_name((enum stats_verdict)v), c->verdicts[v]);
         jsonw_obj_end(w);
         jsonw_obj_end(w);
         rc = jsonw_finish(w);
@@ -593,9 +578,9 @@ static void hf_result(struct jsonw *w, const struct compare *c, const struct com
                 jsonw_arr_begin(w);
                 for (size_t i = 0; i < c->nenvdiff; i++) {
                         jsonw_obj_begin(w);
-                        kstr(w, "what", c->envdiff[i].what);
-                        kstr(w, "base", c->envdiff[i].base);
-                        kstr(w, "new", c->envdiff[i].new);
+                        jsonw_kstr(w, "what", c->envdiff[i].what);
+                        jsonw_kstr(w, "base", c->envdiff[i].base);
+                        jsonw_kstr(w, "new", c->envdiff[i].new);
                         jsonw_obj_end(w);
                 }
                 jsonw_arr_end(w);

@@ -17,12 +17,6 @@ void hyperfine_begin(struct jsonw *w)
         jsonw_arr_begin(w);
 }
 
-static void kreal(struct jsonw *w, const char *k, double v)
-{
-        jsonw_key(w, k);
-        jsonw_real(w, v); /* NaN: null */
-}
-
 void hyperfine_members(struct jsonw *w, const struct hyperfine_result *r)
 {
         size_t n = r->n;
@@ -44,18 +38,18 @@ void hyperfine_members(struct jsonw *w, const struct hyperfine_result *r)
                 sum.median = sum.min = sum.max = NAN;
         jsonw_key(w, "command");
         jsonw_str(w, r->command);
-        kreal(w, "mean", mean / 1e9);
+        jsonw_kreal(w, "mean", mean / 1e9);
         /* hyperfine: the sample standard deviation, null for one run */
         jsonw_key(w, "stddev");
         if (n > 1)
                 jsonw_real(w, sqrt(var / (double)(n - 1)) / 1e9);
         else
                 jsonw_null(w);
-        kreal(w, "median", sum.median / 1e9);
-        kreal(w, "user", r->user_ns / 1e9);
-        kreal(w, "system", r->system_ns / 1e9);
-        kreal(w, "min", sum.min / 1e9);
-        kreal(w, "max", sum.max / 1e9);
+        jsonw_kreal(w, "median", sum.median / 1e9);
+        jsonw_kreal(w, "user", r->user_ns / 1e9);
+        jsonw_kreal(w, "system", r->system_ns / 1e9);
+        jsonw_kreal(w, "min", sum.min / 1e9);
+        jsonw_kreal(w, "max", sum.max / 1e9);
         jsonw_key(w, "times");
         jsonw_arr_begin(w);
         for (size_t i = 0; i < n; i++)

@@ -9,30 +9,6 @@
 
 #include "bootlens_config.h"
 
-static void kstr(struct jsonw *w, const char *key, const char *s)
-{
-        jsonw_key(w, key);
-        jsonw_str(w, s);
-}
-
-static void kuint(struct jsonw *w, const char *key, uint64_t v)
-{
-        jsonw_key(w, key);
-        jsonw_uint(w, v);
-}
-
-static void kint(struct jsonw *w, const char *key, int64_t v)
-{
-        jsonw_key(w, key);
-        jsonw_int(w, v);
-}
-
-static void kbool(struct jsonw *w, const char *key, bool v)
-{
-        jsonw_key(w, key);
-        jsonw_bool(w, v);
-}
-
 /* An input line, null when 0 (tied to no line). */
 static void kline(struct jsonw *w, const char *key, uint32_t line)
 {
@@ -46,7 +22,7 @@ static void kline(struct jsonw *w, const char *key, uint32_t line)
 /* A string id of t, null when 0 (none). */
 static void kid(struct jsonw *w, const char *key, const struct ev_trace *t, uint32_t id)
 {
-        kstr(w, key, id ? ev_str(t, id) : NULL);
+        jsonw_kstr(w, key, id ? ev_str(t, id) : NULL);
 }
 
 /* v when has, else null. */
@@ -100,7 +76,7 @@ static void put_time(struct jsonw *w, const struct ev_trace *t, const char *key,
 
         if (t->clock == EV_CLOCK_CYCLES) {
                 suffixed(k, key, "_cycles");
-                kuint(w, k, ticks);
+                jsonw_kuint(w, k, ticks);
         }
         if (ev_to_ns(t, ticks, &ns)) {
                 uint64_t v = ticks;
@@ -124,7 +100,7 @@ static void put_stime(struct jsonw *w, const struct ev_trace *t, const char *key
         }
         if (t->clock == EV_CLOCK_CYCLES) {
                 suffixed(k, key, "_cycles");
-                kint(w, k, ticks);
+                jsonw_kint(w, k, ticks);
         }
         if (ev_to_ns(t, -(uint64_t)ticks, &ns)) { /* ticks may be INT64_MIN */
                 uint64_t v = 0;
@@ -158,28 +134,28 @@ static void input_obj(struct jsonw *w, const struct run *r)
 
         jsonw_key(w, "input");
         jsonw_obj_begin(w);
-        kstr(w, "kind", r->kind_name);
-        kstr(w, "os", ev_os_str(t->os));
-        kstr(w, "clock", t->clock == EV_CLOCK_NS ? "ns" : "cycles");
+        jsonw_kstr(w, "kind", r->kind_name);
+        jsonw_kstr(w, "os", ev_os_str(t->os));
+        jsonw_kstr(w, "clock", t->clock == EV_CLOCK_NS ? "ns" : "cycles");
         kuint_or_null(w, "freq_hz", t->freq_hz, t->freq_hz);
-        kstr(w, "freq_source", r->freq_source);
+        jsonw_kstr(w, "freq_source", r->freq_source);
         jsonw_key(w, "lines");
         jsonw_obj_begin(w);
-        kuint(w, "total", t->lines_total);
-        kuint(w, "records", t->lines_records);
-        kuint(w, "skipped", t->lines_skipped);
+        jsonw_kuint(w, "total", t->lines_total);
+        jsonw_kuint(w, "records", t->lines_records);
+        jsonw_kuint(w, "skipped", t->lines_skipped);
         if (tslog) {
-                kuint(w, "markers", r->tslog.lines_markers);
-                kuint(w, "zero_process_rows", r->tslog.lines_zero_rows);
-                kuint(w, "malformed", r->tslog.lines_malformed);
+                jsonw_kuint(w, "markers", r->tslog.lines_markers);
+                jsonw_kuint(w, "zero_process_rows", r->tslog.lines_zero_rows);
+                jsonw_kuint(w, "malformed", r->tslog.lines_malformed);
         }
         jsonw_obj_end(w);
-        kuint(w, "records", t->nrecs);
-        kuint(w, "processes", t->nprocs);
+        jsonw_kuint(w, "records", t->nrecs);
+        jsonw_kuint(w, "processes", t->nprocs);
         kline(w, "begin_marker_line", t->begin_marker_line);
         kline(w, "end_marker_line", t->end_marker_line);
         if (tslog) {
-                kuint(w, "backward_steps", r->tslog.backward_steps);
+                jsonw_kuint(w, "backward_steps", r->tslog.backward_steps);
                 jsonw_key(w, "tsc_now");
                 if (r->tslog.has_tsc_now)
                         jsonw_uint(w, r->tslog.tsc_now);
@@ -196,12 +172,12 @@ static void dump_obj(struct jsonw *w, const struct run *r)
 
         jsonw_key(w, "dump");
         jsonw_obj_begin(w);
-        kbool(w, "truncated", f->truncated);
+        jsonw_kbool(w, "truncated", f->truncated);
         jsonw_key(w, "reasons");
         jsonw_arr_begin(w);
         if (f->truncated_by_marker) {
                 jsonw_obj_begin(w);
-                kstr(w, "rule", "begin marker without end marker");
+                jsonw_kstr(w, "rule", "begin marker without end marker");
                 kline(w, "line", t->begin_marker_line);
                 jsonw_obj_end(w);
         }
@@ -211,7 +187,7 @@ static void dump_obj(struct jsonw *w, const struct run *r)
                 snprintf(why, sizeof(why), "ENTER %s without EXIT start_init",
                          ev_str(t, f->startup_name));
                 jsonw_obj_begin(w);
-                kstr(w, "rule", why);
+                jsonw_kstr(w, "rule", why);
                 kline(w, "line", f->startup_line);
                 jsonw_obj_end(w);
         }
@@ -246,17 +222,17 @@ static void phases_arr(struct jsonw *w, const struct run *r)
         const struct phases *ph = r->phases;
         const struct ev_trace *t = &r->trace;
 
-        kstr(w, "phase_map", ph && ph->ndefs ? ph->source : NULL);
+        jsonw_kstr(w, "phase_map", ph && ph->ndefs ? ph->source : NULL);
         jsonw_key(w, "phases");
         jsonw_arr_begin(w);
         for (size_t k = 0; ph && k < ph->nresults; k++) {
                 const struct phase_result *p = &ph->results[k];
 
                 jsonw_obj_begin(w);
-                kstr(w, "name", p->def->name);
-                kstr(w, "from", p->def->from.text);
-                kstr(w, "to", p->def->to.text);
-                kbool(w, "available", p->available);
+                jsonw_kstr(w, "name", p->def->name);
+                jsonw_kstr(w, "from", p->def->from.text);
+                jsonw_kstr(w, "to", p->def->to.text);
+                jsonw_kbool(w, "available", p->available);
                 if (p->has_start) {
                         put_stime(w, t, "start", p->start);
                         kline(w, "start_line", p->start_line);
@@ -268,11 +244,11 @@ static void phases_arr(struct jsonw *w, const struct run *r)
                 if (p->available)
                         put_time(w, t, "duration", (uint64_t)p->end - (uint64_t)p->start);
                 if (!p->available) {
-                        kstr(w, "why",
-                             p->inverted ? "ends before it starts"
-                             : p->why    ? p->why
-                                         : "missing boundary");
-                        kstr(w, "missing", p->missing);
+                        jsonw_kstr(w, "why",
+                                   p->inverted ? "ends before it starts"
+                                   : p->why    ? p->why
+                                               : "missing boundary");
+                        jsonw_kstr(w, "missing", p->missing);
                 }
                 jsonw_obj_end(w);
         }
@@ -294,17 +270,17 @@ static void initcalls_obj(struct jsonw *w, const struct run *r, size_t top)
         v = calloc(top ? top : 1, sizeof(*v));
         n = v ? run_slowest_initcalls(r, v, top) : -ENOMEM;
         jsonw_obj_begin(w);
-        kuint(w, "count", m->initcalls);
-        kuint(w, "open", m->initcalls_open);
-        kuint(w, "probes", m->probes);
+        jsonw_kuint(w, "count", m->initcalls);
+        jsonw_kuint(w, "open", m->initcalls_open);
+        jsonw_kuint(w, "probes", m->probes);
         jsonw_key(w, "slowest");
         jsonw_arr_begin(w);
         for (int i = 0; i < n; i++) {
                 snprintf(label, sizeof(label), "pid %" PRIu64, v[i].pid);
                 jsonw_obj_begin(w);
-                kstr(w, "name", v[i].name);
-                kstr(w, "thread", label);
-                kuint(w, "total_ns", v[i].total_ns);
+                jsonw_kstr(w, "name", v[i].name);
+                jsonw_kstr(w, "thread", label);
+                jsonw_kuint(w, "total_ns", v[i].total_ns);
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
@@ -326,7 +302,7 @@ static void kernel_obj(struct jsonw *w, const struct run *r)
                 return;
         }
         jsonw_obj_begin(w);
-        kuint(w, "printk_lines", m->lines_printk);
+        jsonw_kuint(w, "printk_lines", m->lines_printk);
         kuint_or_null(w, "first_initcall_ns", m->first_initcall_ns, m->first_initcall_ns);
         kuint_or_null(w, "last_initcall_ns", m->last_initcall_ns, m->last_initcall_ns);
         kuint_or_null(w, "run_init_ns", m->run_init_line, m->run_init_ns);
@@ -334,7 +310,7 @@ static void kernel_obj(struct jsonw *w, const struct run *r)
         kuint_or_null(w, "printk_at_dump_ns", has_dump, dump);
         kuint_or_null(w, "tsc_now", m->has_tsc, m->tsc_now);
         kuint_or_null(w, "tsc_freq", m->has_tsc, m->tsc_freq);
-        kuint(w, "ftrace_calls", m->ftrace_calls);
+        jsonw_kuint(w, "ftrace_calls", m->ftrace_calls);
         jsonw_obj_end(w);
 }
 
@@ -348,27 +324,28 @@ static void stitch_obj(struct jsonw *w, const struct run *r)
                 return;
         }
         jsonw_obj_begin(w);
-        kbool(w, "ok", s->ok);
-        kstr(w, "why_not", s->ok ? NULL : s->why_not);
-        kint(w, "shift_ns", s->shift_ns);
-        kuint(w, "dump_begin_ns", s->dump_begin_ns);
-        kuint(w, "anchor_ns", s->anchor_ns);
-        kuint(w, "first_byte_ns", s->first_byte_ns);
-        kuint(w, "exit_ns", s->exit_ns);
+        jsonw_kbool(w, "ok", s->ok);
+        jsonw_kstr(w, "why_not", s->ok ? NULL : s->why_not);
+        jsonw_kint(w, "shift_ns", s->shift_ns);
+        jsonw_kuint(w, "dump_begin_ns", s->dump_begin_ns);
+        jsonw_kuint(w, "anchor_ns", s->anchor_ns);
+        jsonw_kuint(w, "first_byte_ns", s->first_byte_ns);
+        jsonw_kuint(w, "exit_ns", s->exit_ns);
         kint_or_null(w, "tsc0_ns", s->has_tsc0, s->tsc0_ns);
-        kint(w, "printk0_ns", s->printk0_ns);
-        kstr(w, "tsc0_why", s->tsc0_why[0] ? s->tsc0_why : NULL);
-        kstr(w, "printk0_why", s->printk0_why[0] ? s->printk0_why : NULL);
-        kstr(w, "exit_why", s->exit_why[0] ? s->exit_why : NULL);
+        jsonw_kint(w, "printk0_ns", s->printk0_ns);
+        jsonw_kstr(w, "tsc0_why", s->tsc0_why[0] ? s->tsc0_why : NULL);
+        jsonw_kstr(w, "printk0_why", s->printk0_why[0] ? s->printk0_why : NULL);
+        jsonw_kstr(w, "exit_why", s->exit_why[0] ? s->exit_why : NULL);
         jsonw_key(w, "guest_tsc_s");
         jsonw_real(w, s->guest_s);
         kint_or_null(w, "lag_ns", s->has_lag, s->lag_ns);
-        kint(w, "monotonic_offset_ns", s->offset_ns);
+        jsonw_kint(w, "monotonic_offset_ns", s->offset_ns);
         kuint_or_null(w, "latency_bound_ns", s->has_tsc0, s->latency_bound_ns);
-        kstr(w, "note",
-             "host times are ns since QEMU was spawned; guest times can only appear late, by the "
-             "console latency (at most latency_bound_ns); under TCG the guest runs slower than "
-             "real time but its TSC counts host time");
+        jsonw_kstr(
+            w, "note",
+            "host times are ns since QEMU was spawned; guest times can only appear late, by the "
+            "console latency (at most latency_bound_ns); under TCG the guest runs slower than "
+            "real time but its TSC counts host time");
         jsonw_obj_end(w);
 }
 
@@ -382,13 +359,13 @@ static void marks_arr(struct jsonw *w, const struct run *r)
 
                 run_mark_times(r, i, &t);
                 jsonw_obj_begin(w);
-                kstr(w, "name", u->name);
+                jsonw_kstr(w, "name", u->name);
                 kline(w, "line", u->line);
-                kuint(w, "guest_ns", u->guest_ns);
+                jsonw_kuint(w, "guest_ns", u->guest_ns);
                 kint_or_null(w, "since_run_init_ns", t.has_guest, t.guest);
                 kuint_or_null(w, "host_ns", u->has_host, u->host_ns);
                 kint_or_null(w, "host_since_run_init_ns", t.has_host, t.host);
-                kbool(w, "after_dump", t.after_dump);
+                jsonw_kbool(w, "after_dump", t.after_dump);
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
@@ -400,13 +377,13 @@ static void node_obj(struct jsonw *w, const struct analysis *a, uint32_t id)
         const struct ct_node *p = &a->forest.nodes[n->parent];
 
         jsonw_obj_begin(w);
-        kuint(w, "id", id);
+        jsonw_kuint(w, "id", id);
         kint_or_null(w, "parent", p->parent != CT_NONE, n->parent);
-        kuint(w, "depth", n->depth);
-        kstr(w, "name", ev_str(a->trace, n->name));
+        jsonw_kuint(w, "depth", n->depth);
+        jsonw_kstr(w, "name", ev_str(a->trace, n->name));
         kid(w, "arg", a->trace, n->arg);
-        kuint(w, "calls", n->calls);
-        kint(w, "open", n->open);
+        jsonw_kuint(w, "calls", n->calls);
+        jsonw_kint(w, "open", n->open);
         put_time(w, a->trace, "total", n->total);
         put_time(w, a->trace, "self", n->self);
         kline(w, "first_line", n->first_line);
@@ -447,13 +424,13 @@ static void threads_arr(struct jsonw *w, const struct analysis *a)
                 char buf[128];
 
                 jsonw_obj_begin(w);
-                kuint(w, "index", k);
+                jsonw_kuint(w, "index", k);
                 snprintf(buf, sizeof(buf), "0x%" PRIx64, th->id);
-                kstr(w, "id", buf);
-                kstr(w, "label", ct_thread_label(f, (uint32_t)k, buf, sizeof(buf)));
+                jsonw_kstr(w, "id", buf);
+                jsonw_kstr(w, "label", ct_thread_label(f, (uint32_t)k, buf, sizeof(buf)));
                 kid(w, "name", t, th->name);
-                kbool(w, "boot", th->is_boot);
-                kuint(w, "records", th->nrecs);
+                jsonw_kbool(w, "boot", th->is_boot);
+                jsonw_kuint(w, "records", th->nrecs);
                 put_time(w, t, "first", th->first_ts);
                 put_time(w, t, "last", th->last_ts);
                 jsonw_key(w, "nodes");
@@ -469,7 +446,7 @@ static void threads_arr(struct jsonw *w, const struct analysis *a)
                         jsonw_obj_begin(w);
                         kline(w, "line", r->line);
                         put_time(w, t, "at", r->ts);
-                        kstr(w, "name", ev_str(t, r->name));
+                        jsonw_kstr(w, "name", ev_str(t, r->name));
                         kid(w, "arg", t, r->arg);
                         kint_or_null(w, "node", ev->node != th->root, ev->node);
                         jsonw_obj_end(w);
@@ -493,10 +470,10 @@ static void functions_arr(struct jsonw *w, const struct analysis *a)
                 const struct ct_func *fn = &f->funcs[idx[k]];
 
                 jsonw_obj_begin(w);
-                kuint(w, "thread", fn->thread);
-                kstr(w, "name", ev_str(a->trace, fn->name));
+                jsonw_kuint(w, "thread", fn->thread);
+                jsonw_kstr(w, "name", ev_str(a->trace, fn->name));
                 kid(w, "arg", a->trace, fn->arg);
-                kuint(w, "calls", fn->calls);
+                jsonw_kuint(w, "calls", fn->calls);
                 put_time(w, a->trace, "self", fn->self);
                 put_time(w, a->trace, "total", fn->total);
                 jsonw_obj_end(w);
@@ -516,13 +493,13 @@ static void refs_arr(struct jsonw *w, const char *key, const struct analysis *a,
                 const struct ev_record *r = &t->recs[refs[k].rec];
 
                 jsonw_obj_begin(w);
-                kuint(w, "thread", refs[k].thread);
+                jsonw_kuint(w, "thread", refs[k].thread);
                 kline(w, "line", r->line);
-                kstr(w, "name", ev_str(t, r->name));
+                jsonw_kstr(w, "name", ev_str(t, r->name));
                 kid(w, "arg", t, r->arg);
                 put_time(w, t, "at", r->ts);
                 if (open) {
-                        kuint(w, "node", refs[k].node);
+                        jsonw_kuint(w, "node", refs[k].node);
                         put_time(w, t, "open_for", a->forest.end - r->ts);
                 }
                 jsonw_obj_end(w);
@@ -540,9 +517,9 @@ static void processes_arr(struct jsonw *w, const struct ev_trace *t)
                 const struct ev_process *p = &t->procs[k];
 
                 jsonw_obj_begin(w);
-                kuint(w, "pid", p->pid);
-                kuint(w, "ppid", p->ppid);
-                kstr(w, "name", analysis_process_name(t, p, name, sizeof(name)));
+                jsonw_kuint(w, "pid", p->pid);
+                jsonw_kuint(w, "ppid", p->ppid);
+                jsonw_kstr(w, "name", analysis_process_name(t, p, name, sizeof(name)));
                 kid(w, "exec", t, p->exec);
                 kid(w, "namei", t, p->namei);
                 kline(w, "line", p->line);
@@ -570,7 +547,7 @@ static void warnings_arr(struct jsonw *w, const struct ev_trace *t)
 
                 jsonw_obj_begin(w);
                 kline(w, "line", wr->line);
-                kstr(w, "message", wr->msg);
+                jsonw_kstr(w, "message", wr->msg);
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
@@ -582,7 +559,7 @@ void json_run_members(struct jsonw *w, const struct run *r, size_t top)
         const struct analysis *a = &r->analysis;
         const struct ct_forest *f = &a->forest;
 
-        kstr(w, "source", r->trace.source);
+        jsonw_kstr(w, "source", r->trace.source);
         input_obj(w, r);
         dump_obj(w, r);
         boot_obj(w, r);
@@ -596,7 +573,7 @@ void json_run_members(struct jsonw *w, const struct run *r, size_t top)
         functions_arr(w, a);
         refs_arr(w, "open_at_dump", a, f->open, f->nopen, true);
         refs_arr(w, "unmatched_exits", a, f->unmatched, f->nunmatched, false);
-        kuint(w, "forced_closes", f->nforced);
+        jsonw_kuint(w, "forced_closes", f->nforced);
         processes_arr(w, &r->trace);
         warnings_arr(w, &r->trace);
 }
@@ -610,9 +587,9 @@ int json_write(FILE *out, const struct run *r, size_t top)
                 return -ENOMEM;
         jsonw_init(w, out);
         jsonw_obj_begin(w);
-        kint(w, "schema_version", JSON_SCHEMA_VERSION);
-        kstr(w, "kind", "bootlens-analysis");
-        kstr(w, "tool", "bootlens " BOOTLENS_VERSION);
+        jsonw_kint(w, "schema_version", JSON_SCHEMA_VERSION);
+        jsonw_kstr(w, "kind", "bootlens-analysis");
+        jsonw_kstr(w, "tool", "bootlens " BOOTLENS_VERSION);
         json_run_members(w, r, top);
         jsonw_obj_end(w);
         err = jsonw_finish(w);

@@ -364,3 +364,33 @@ void jsonw_null(struct jsonw *w)
         if (before_value(w))
                 put(w, "null", 4);
 }
+
+void jsonw_kstr(struct jsonw *w, const char *key, const char *s)
+{
+        jsonw_key(w, key);
+        jsonw_str(w, s);
+}
+
+void jsonw_kint(struct jsonw *w, const char *key, int64_t v)
+{
+        jsonw_key(w, key);
+        jsonw_int(w, v);
+}
+
+void jsonw_kuint(struct jsonw *w, const char *key, uint64_t v)
+{
+        jsonw_key(w, key);
+        jsonw_uint(w, v);
+}
+
+void jsonw_kreal(struct jsonw *w, const char *key, double v)
+{
+        jsonw_key(w, key);
+        jsonw_real(w, v);
+}
+
+void jsonw_kbool(struct jsonw *w, const char *key, bool v)
+{
+        jsonw_key(w, key);
+        jsonw_bool(w, v);
+}

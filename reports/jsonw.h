@@ -67,4 +67,12 @@ void jsonw_binary_fraction(struct jsonw *w, int64_t v, unsigned bits);
 void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
 
+/* A member of the object being written: jsonw_key(w, key), then the value
+ * as the writer above of the same type. */
+void jsonw_kstr(struct jsonw *w, const char *key, const char *s);
+void jsonw_kint(struct jsonw *w, const char *key, int64_t v);
+void jsonw_kuint(struct jsonw *w, const char *key, uint64_t v);
+void jsonw_kreal(struct jsonw *w, const char *key, double v);
+void jsonw_kbool(struct jsonw *w, const char *key, bool v);
+
 #endif
