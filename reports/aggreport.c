@@ -261,24 +261,17 @@ static void json_runs(struct jsonw *w, const char *key, const struct aggreport_g
                         continue;
                 jsonw_obj_begin(w);
                 if (u->file) {
-                        jsonw_key(w, "file");
-                        jsonw_str(w, u->file);
+                        jsonw_kstr(w, "file", u->file);
                 } else {
-                        jsonw_key(w, "run");
-                        jsonw_uint(w, u->run);
+                        jsonw_kuint(w, "run", u->run);
                 }
                 if (failed) {
-                        jsonw_key(w, "verdict");
-                        jsonw_str(w, u->verdict);
-                        jsonw_key(w, "reason");
-                        jsonw_str(w, u->reason);
+                        jsonw_kstr(w, "verdict", u->verdict);
+                        jsonw_kstr(w, "reason", u->reason);
                 } else {
-                        jsonw_key(w, "run_delay_ns");
-                        jsonw_uint(w, u->run_delay_ns);
-                        jsonw_key(w, "wall_ns");
-                        jsonw_uint(w, u->wall_ns);
-                        jsonw_key(w, "left_out");
-                        jsonw_bool(w, u->excluded);
+                        jsonw_kuint(w, "run_delay_ns", u->run_delay_ns);
+                        jsonw_kuint(w, "wall_ns", u->wall_ns);
+                        jsonw_kbool(w, "left_out", u->excluded);
                 }
                 jsonw_obj_end(w);
         }
@@ -297,16 +290,11 @@ static void json_metric(struct jsonw *w, const struct aggregate *a,
                  {"max_ns", m->sum.max}};
 
         jsonw_obj_begin(w);
-        jsonw_key(w, "name");
-        jsonw_str(w, s->name);
-        jsonw_key(w, "kind");
-        jsonw_str(w, metric_kind_name(s->kind));
-        jsonw_key(w, "phase");
-        jsonw_str(w, s->phase);
-        jsonw_key(w, "runs");
-        jsonw_uint(w, s->n);
-        jsonw_key(w, "present");
-        jsonw_uint(w, s->present);
+        jsonw_kstr(w, "name", s->name);
+        jsonw_kstr(w, "kind", metric_kind_name(s->kind));
+        jsonw_kstr(w, "phase", s->phase);
+        jsonw_kuint(w, "runs", s->n);
+        jsonw_kuint(w, "present", s->present);
         for (size_t k = 0; k < sizeof(q) / sizeof(q[0]); k++) {
                 jsonw_key(w, q[k].key);
                 if (s->present)
@@ -317,16 +305,11 @@ static void json_metric(struct jsonw *w, const struct aggregate *a,
         jsonw_key(w, "median_ci");
         if (m->has_ci) {
                 jsonw_obj_begin(w);
-                jsonw_key(w, "lo_ns");
-                jsonw_real(w, m->ci.lo);
-                jsonw_key(w, "hi_ns");
-                jsonw_real(w, m->ci.hi);
-                jsonw_key(w, "coverage");
-                jsonw_real(w, m->ci.coverage);
-                jsonw_key(w, "lo_rank");
-                jsonw_uint(w, m->ci.lo_rank);
-                jsonw_key(w, "hi_rank");
-                jsonw_uint(w, m->ci.hi_rank);
+                jsonw_kreal(w, "lo_ns", m->ci.lo);
+                jsonw_kreal(w, "hi_ns", m->ci.hi);
+                jsonw_kreal(w, "coverage", m->ci.coverage);
+                jsonw_kuint(w, "lo_rank", m->ci.lo_rank);
+                jsonw_kuint(w, "hi_rank", m->ci.hi_rank);
                 jsonw_obj_end(w);
         } else {
                 jsonw_null(w);
@@ -343,12 +326,9 @@ static void json_metric(struct jsonw *w, const struct aggregate *a,
 void aggreport_json_begin(struct jsonw *w, const char *kind)
 {
         jsonw_obj_begin(w);
-        jsonw_key(w, "schema_version");
-        jsonw_int(w, JSON_SCHEMA_VERSION);
-        jsonw_key(w, "kind");
-        jsonw_str(w, kind);
-        jsonw_key(w, "tool");
-        jsonw_str(w, "bootlens " BOOTLENS_VERSION);
+        jsonw_kint(w, "schema_version", JSON_SCHEMA_VERSION);
+        jsonw_kstr(w, "kind", kind);
+        jsonw_kstr(w, "tool", "bootlens " BOOTLENS_VERSION);
 }
 
 void aggreport_json_members(struct jsonw *w, const struct aggreport *r)
@@ -359,24 +339,16 @@ void aggreport_json_members(struct jsonw *w, const struct aggreport *r)
                 const struct aggreport_group *g = &r->groups[i];
 
                 jsonw_obj_begin(w);
-                jsonw_key(w, "variant");
-                jsonw_str(w, g->variant);
-                jsonw_key(w, "ok_runs");
-                jsonw_uint(w, g->nok);
-                jsonw_key(w, "failed_count");
-                jsonw_uint(w, g->nfailed);
+                jsonw_kstr(w, "variant", g->variant);
+                jsonw_kuint(w, "ok_runs", g->nok);
+                jsonw_kuint(w, "failed_count", g->nfailed);
                 json_runs(w, "failed", g, true);
-                jsonw_key(w, "starved_count");
-                jsonw_uint(w, g->nstarved);
-                jsonw_key(w, "starved_left_out");
-                jsonw_uint(w, g->nexcluded);
+                jsonw_kuint(w, "starved_count", g->nstarved);
+                jsonw_kuint(w, "starved_left_out", g->nexcluded);
                 json_runs(w, "starved", g, false);
-                jsonw_key(w, "ci_method");
-                jsonw_str(w, "order-statistic");
-                jsonw_key(w, "ci_level");
-                jsonw_real(w, AGGREGATE_CI_LEVEL);
-                jsonw_key(w, "seed");
-                jsonw_uint(w, r->seed);
+                jsonw_kstr(w, "ci_method", "order-statistic");
+                jsonw_kreal(w, "ci_level", AGGREGATE_CI_LEVEL);
+                jsonw_kuint(w, "seed", r->seed);
                 jsonw_key(w, "metrics");
                 jsonw_arr_begin(w);
                 for (size_t k = 0; k < g->agg.n; k++)

@@ -216,16 +216,13 @@ static void write_item(struct ctx *x, unsigned tid, const struct item *it)
                 jsonw_kuint(w, "line", x->t->recs[it->ref].line);
         }
         if (zero) {
-                jsonw_key(w, "zero_length");
-                jsonw_bool(w, true);
+                jsonw_kbool(w, "zero_length", true);
         }
         if (it->kind == ITEM_OPEN) {
-                jsonw_key(w, "open_at_dump");
-                jsonw_bool(w, true);
+                jsonw_kbool(w, "open_at_dump", true);
         }
         if (it->clipped) {
-                jsonw_key(w, "clipped");
-                jsonw_bool(w, true);
+                jsonw_kbool(w, "clipped", true);
         }
         if (it->end_unclipped != it->end) {
                 jsonw_key(w, "end_us");

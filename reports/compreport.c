@@ -207,8 +207,7 @@ static void json_side(struct jsonw *w, const char *k, const struct compare_side 
 
 static void json_envdiff(struct jsonw *w, const struct compare *c, bool forced)
 {
-        jsonw_key(w, "forced");
-        jsonw_bool(w, forced);
+        jsonw_kbool(w, "forced", forced);
         jsonw_key(w, "environment_differences");
         jsonw_arr_begin(w);
         for (size_t i = 0; i < c->nenvdiff; i++) {

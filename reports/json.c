@@ -336,8 +336,7 @@ static void stitch_obj(struct jsonw *w, const struct run *r)
         jsonw_kstr(w, "tsc0_why", s->tsc0_why[0] ? s->tsc0_why : NULL);
         jsonw_kstr(w, "printk0_why", s->printk0_why[0] ? s->printk0_why : NULL);
         jsonw_kstr(w, "exit_why", s->exit_why[0] ? s->exit_why : NULL);
-        jsonw_key(w, "guest_tsc_s");
-        jsonw_real(w, s->guest_s);
+        jsonw_kreal(w, "guest_tsc_s", s->guest_s);
         kint_or_null(w, "lag_ns", s->has_lag, s->lag_ns);
         jsonw_kint(w, "monotonic_offset_ns", s->offset_ns);
         kuint_or_null(w, "latency_bound_ns", s->has_tsc0, s->latency_bound_ns);

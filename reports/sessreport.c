@@ -29,10 +29,8 @@ static void table_skipped(FILE *out, const struct runset *rs, const struct runse
 static void json_begin(struct jsonw *w, const struct runset *rs)
 {
         aggreport_json_begin(w, "bootlens-session-analysis");
-        jsonw_key(w, "session");
-        jsonw_str(w, rs->dir);
-        jsonw_key(w, "variant");
-        jsonw_str(w, rs->variant);
+        jsonw_kstr(w, "session", rs->dir);
+        jsonw_kstr(w, "variant", rs->variant);
         jsonw_key(w, "runs");
         jsonw_arr_begin(w);
 }
@@ -41,18 +39,12 @@ static void json_run(struct jsonw *w, const struct runset_run *e, const struct r
                      bool in_aggregate)
 {
         jsonw_obj_begin(w);
-        jsonw_key(w, "run");
-        jsonw_uint(w, e->run);
-        jsonw_key(w, "variant");
-        jsonw_str(w, e->variant);
-        jsonw_key(w, "verdict");
-        jsonw_str(w, e->verdict);
-        jsonw_key(w, "attempts");
-        jsonw_uint(w, e->attempts);
-        jsonw_key(w, "starved");
-        jsonw_bool(w, e->starved);
-        jsonw_key(w, "in_aggregate");
-        jsonw_bool(w, in_aggregate);
+        jsonw_kuint(w, "run", e->run);
+        jsonw_kstr(w, "variant", e->variant);
+        jsonw_kstr(w, "verdict", e->verdict);
+        jsonw_kuint(w, "attempts", e->attempts);
+        jsonw_kbool(w, "starved", e->starved);
+        jsonw_kbool(w, "in_aggregate", in_aggregate);
         json_run_members(w, r, top);
         jsonw_obj_end(w);
 }
@@ -74,23 +66,18 @@ static void json_end(struct jsonw *w, const struct runset *rs, const bool *empty
                     (e->readable && rs->variant && strcmp(e->variant, rs->variant)))
                         continue;
                 jsonw_obj_begin(w);
-                jsonw_key(w, "run");
-                jsonw_uint(w, e->run);
-                jsonw_key(w, "variant");
-                jsonw_str(w, e->readable ? e->variant : NULL);
-                jsonw_key(w, "verdict");
-                jsonw_str(w, e->readable ? e->verdict : NULL);
-                jsonw_key(w, "reason");
-                jsonw_str(w, !e->readable ? "unreadable run JSON"
-                             : empty[i]   ? EMPTY_REASON
-                                          : e->reason);
+                jsonw_kuint(w, "run", e->run);
+                jsonw_kstr(w, "variant", e->readable ? e->variant : NULL);
+                jsonw_kstr(w, "verdict", e->readable ? e->verdict : NULL);
+                jsonw_kstr(w, "reason",
+                           !e->readable ? "unreadable run JSON"
+                           : empty[i]   ? EMPTY_REASON
+                                        : e->reason);
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
-        jsonw_key(w, "ok_runs");
-        jsonw_uint(w, rs->nanalysed);
-        jsonw_key(w, "warning_count");
-        jsonw_uint(w, rs->nwarnings);
+        jsonw_kuint(w, "ok_runs", rs->nanalysed);
+        jsonw_kuint(w, "warning_count", rs->nwarnings);
         aggreport_json_members(w, ar);
         jsonw_obj_end(w);
 }
