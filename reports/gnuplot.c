@@ -1,0 +1,401 @@
+#include "reports/gnuplot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/util.h"
+
+extern char **environ;
+
+static const struct {
+        const char *name, *alias, *ext, *unit;
+} terms[] = {
+    [GP_SVG] = {"svg", NULL, ".svg", "px"},
+    [GP_PNG] = {"pngcairo", "png", ".png", "px"},
+    [GP_PDF] = {"pdfcairo", "pdf", ".pdf", "in"},
+    [GP_EPS] = {"epscairo", "eps", ".eps", "in"},
+    [GP_CAIROLATEX] = {"cairolatex", "latex", ".tex", "in"},
+    [GP_DUMB] = {"dumb", NULL, ".txt", "chars"},
+};
+#define NTERMS (sizeof(terms) / sizeof(terms[0]))
+
+const char *gp_term_name(enum gp_term t)
+{
+        return (size_t)t < NTERMS ? terms[t].name : "?";
+}
+
+const char *gp_term_size_unit(enum gp_term t)
+{
+        return (size_t)t < NTERMS ? terms[t].unit : "?";
+}
+
+int gp_term_parse(const char *name, enum gp_term *t)
+{
+        for (size_t i = 0; i < NTERMS; i++) {
+                if (strcmp(name, terms[i].name) == 0 ||
+                    (terms[i].alias && strcmp(name, terms[i].alias) == 0)) {
+                        *t = (enum gp_term)i;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+int gp_term_from_path(const char *path, enum gp_term *t)
+{
+        const char *slash = strrchr(path, '/');
+        const char *dot = strrchr(slash ? slash + 1 : path, '.');
+
+        if (!dot)
+                return -EINVAL;
+        for (size_t i = 0; i < NTERMS; i++) {
+                if (strcmp(dot, terms[i].ext) == 0) {
+                        *t = (enum gp_term)i;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+static int parse_positive(const char *s, size_t len, double max, double *v)
+{
+        char num[32];
+
+        if (len == 0 || len >= sizeof(num))
+                return -EINVAL;
+        memcpy(num, s, len);
+        num[len] = '\0';
+        if (util_parse_double(num, v) < 0 || !(*v > 0) || *v > max)
+                return -EINVAL;
+        return 0;
+}
+
+int gp_parse_size(const char *s, double *width, double *height)
+{
+        const char *comma = strchr(s, ',');
+
+        if (!comma || parse_positive(s, (size_t)(comma - s), 20000, width) < 0 ||
+            parse_positive(comma + 1, strlen(comma + 1), 20000, height) < 0)
+                return -EINVAL;
+        return 0;
+}
+
+int gp_check_font(const char *s)
+{
+        const char *comma = strrchr(s, ',');
+        size_t namelen = comma ? (size_t)(comma - s) : strlen(s);
+        double size;
+
+        if (util_has_control(s, strlen(s)) || namelen > 200)
+                return -EINVAL;
+        if (comma && parse_positive(comma + 1, strlen(comma + 1), 500, &size) < 0)
+                return -EINVAL;
+        return 0;
+}
+
+/* The length of the UTF-8 sequence at s[0..n) (1..4), or 0 when it is not
+ * well formed (overlong forms, surrogates and values beyond U+10FFFF
+ * included). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+        uint32_t c;
+        size_t len;
+
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                len = 2, c = s[0] & 0x1f;
+        else if (s[0] >= 0xe0 && s[0] <= 0xef)
+                len = 3, c = s[0] & 0x0f;
+        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+                len = 4, c = s[0] & 0x07;
+        else
+                return 0;
+        if (n < len)
+                return 0;
+        for (size_t i = 1; i < len; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                c = c << 6 | (s[i] & 0x3f);
+        }
+        if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+            (c >= 0xd800 && c <= 0xdfff))
+                return 0;
+        return len;
+}
+
+/* LaTeX's special characters, each with what prints it. */
+static const char *latex_escape(char c)
+{
+        switch (c) {
+        case '\\':
+                return "\\textbackslash{}";
+        case '{':
+                return "\\{";
+        case '}':
+                return "\\}";
+        case '$':
+                return "\\$";
+        case '&':
+                return "\\&";
+        case '#':
+                return "\\#";
+        case '^':
+                return "\\textasciicircum{}";
+        case '_':
+                return "\\_";
+        case '%':
+                return "\\%";
+        case '~':
+                return "\\textasciitilde{}";
+        case '<':
+                return "\\textless{}";
+        case '>':
+                return "\\textgreater{}";
+        default:
+                return NULL;
+        }
+}
+
+int gp_strn(struct sbuf *sb, enum gp_term t, const char *s, size_t len)
+{
+        const unsigned char *p = (const unsigned char *)s;
+        int r = sbuf_addch(sb, '\'');
+
+        for (size_t i = 0; r == 0 && i < len;) {
+                size_t n = utf8_len(p + i, len - i);
+                const char *tex = t == GP_CAIROLATEX ? latex_escape((char)p[i]) : NULL;
+
+                if (n == 0 || p[i] < 0x20 || p[i] == 0x7f) {
+                        r = sbuf_addf(sb, "\\x%02x", p[i]);
+                        i++;
+                } else if (p[i] == '\'') {
+                        r = sbuf_adds(sb, "''");
+                        i++;
+                } else if (tex) {
+                        r = sbuf_adds(sb, tex);
+                        i++;
+                } else {
+                        r = sbuf_add(sb, s + i, n);
+                        i += n;
+                }
+        }
+        return r < 0 ? r : sbuf_addch(sb, '\'');
+}
+
+int gp_str(struct sbuf *sb, enum gp_term t, const char *s)
+{
+        return gp_strn(sb, t, s, strlen(s));
+}
+
+void gp_default_size(enum gp_term t, double px_w, double px_h, double *w, double *h)
+{
+        switch (t) {
+        case GP_SVG:
+        case GP_PNG:
+                *w = px_w, *h = px_h;
+                break;
+        case GP_DUMB:
+                *w = fmax(60, round(px_w / 8)), *h = fmax(20, round(px_h / 16));
+                break;
+        default:
+                *w = round(px_w / 96 * 100) / 100, *h = round(px_h / 96 * 100) / 100;
+                break;
+        }
+}
+
+int gp_head(struct sbuf *sb, const struct gp_style *st, const char *what, const char *out_name,
+            double default_w, double default_h)
+{
+        const char *font = st->font ? st->font : "Sans,10";
+        double w = st->has_size ? st->width : default_w;
+        double h = st->has_size ? st->height : default_h;
+        const char *unit =
+            st->term == GP_PDF || st->term == GP_EPS || st->term == GP_CAIROLATEX ? "in" : "";
+        int r = 0;
+
+        r |=
+            sbuf_addf(sb,
+                      "# %s: drawn by bootlens (docs/plot.md) from the .dat beside it.\n"
+                      "# Restyle freely; draw it again with: gnuplot THIS.gp (in this directory)\n",
+                      what);
+        r |= sbuf_addf(sb, "set terminal %s", gp_term_name(st->term));
+        if (st->term == GP_CAIROLATEX)
+                r |= sbuf_adds(sb, " pdf input");
+        if (st->term == GP_DUMB) {
+                r |= sbuf_addf(sb, " size %.0f,%.0f noenhanced", w, h);
+        } else {
+                r |= sbuf_addf(sb, " size %g%s,%g%s", w, unit, h, unit);
+                if (st->term != GP_CAIROLATEX) {
+                        r |= sbuf_adds(sb, " font ");
+                        r |= gp_str(sb, GP_SVG, font);
+                }
+                r |= sbuf_adds(sb, " noenhanced");
+                if (st->term == GP_SVG)
+                        r |= sbuf_adds(sb, " background rgb 'white'");
+                else if (st->mono)
+                        r |= sbuf_adds(sb, " monochrome");
+        }
+        r |= sbuf_adds(sb, "\nset output ");
+        r |= gp_str(sb, GP_SVG, out_name);
+        r |= sbuf_adds(sb, "\nset encoding utf8\n");
+        return r < 0 ? -ENOMEM : 0;
+}
+
+static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
+                                      "#56B4E9", "#D55E00", "#F0E442", "#999999"};
+static const char *const greys[] = {"#202020", "#808080", "#C0C0C0", "#505050",
+                                    "#A0A0A0", "#E0E0E0", "#383838", "#686868"};
+
+const char *gp_color(const struct gp_style *st, size_t k)
+{
+        return st->mono ? greys[k % 8] : palette[k % 8];
+}
+
+int gp_fill(struct sbuf *sb, const struct gp_style *st, size_t k)
+{
+        /* gnuplot's patterns 1..7 that stay apart in print (0 is empty,
+         * 3 solid) */
+        static const int patterns[] = {1, 2, 4, 5, 6, 7, 8, 9};
+
+        if (st->mono)
+                return sbuf_addf(sb, "pattern %d border lc rgb 'black'", patterns[k % 8]);
+        return sbuf_adds(sb, "solid 0.85 border lc rgb '#404040'");
+}
+
+const char *gp_verdict_color(const struct gp_style *st, enum gp_verdict_color v)
+{
+        static const char *const color[] = {"#D55E00", "#009E73", "#999999", "#E69F00"};
+        static const char *const grey[] = {"#000000", "#FFFFFF", "#A0A0A0", "#D0D0D0"};
+
+        if ((size_t)v > GP_INCONCLUSIVE)
+                v = GP_INCONCLUSIVE;
+        return st->mono ? grey[v] : color[v];
+}
+
+static unsigned nruns;
+
+unsigned gp_runs(void)
+{
+        return nruns;
+}
+
+/* Keep the first line gnuplot wrote that says what went wrong. */
+static void first_error(const char *text, char *err, size_t errsize)
+{
+        const char *line = text, *best = NULL;
+
+        while (*line) {
+                const char *end = strchr(line, '\n');
+                size_t len = end ? (size_t)(end - line) : strlen(line);
+
+                if (len && !best)
+                        best = line;
+                if (len && (strstr(line, "rror") || strstr(line, "arning"))) {
+                        best = line;
+                        break;
+                }
+                line = end ? end + 1 : line + len;
+        }
+        if (!best)
+                best = "it failed";
+        size_t len = strcspn(best, "\n");
+        if (len > 300)
+                len = 300;
+        snprintf(err, errsize, "gnuplot: %.*s", (int)len, best);
+        for (char *p = err; *p; p++) {
+                if ((unsigned char)*p < 0x20)
+                        *p = ' ';
+        }
+}
+
+int gp_run(const char *dir, const char *script, unsigned timeout_s, char *err, size_t errsize)
+{
+        const char *bin = getenv("GNUPLOT");
+        char *argv[] = {(char *)(bin && *bin ? bin : "gnuplot"), "-d", (char *)script, NULL};
+        posix_spawn_file_actions_t fa;
+        struct sbuf out = SBUF_INIT;
+        uint64_t deadline = util_now_ns() + (uint64_t)(timeout_s ? timeout_s : 60) * 1000000000u;
+        int pipefd[2], status = 0, ret = 0;
+        bool timed_out = false;
+        pid_t pid;
+
+        if (errsize)
+                err[0] = '\0';
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+        posix_spawn_file_actions_addchdir_np(&fa, dir);
+        ret = -posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        close(pipefd[1]);
+        if (ret < 0) {
+                close(pipefd[0]);
+                if (ret == -ENOENT)
+                        snprintf(err, errsize,
+                                 "cannot run %s: not installed (apt-get install gnuplot-nox)",
+                                 argv[0]);
+                else
+                        snprintf(err, errsize, "cannot run %s: %s", argv[0], strerror(-ret));
+                return ret;
+        }
+        nruns++;
+        for (;;) {
+                char buf[4096];
+                uint64_t now = util_now_ns();
+                struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
+                int left = now >= deadline ? 0 : (int)((deadline - now) / 1000000 + 1);
+                ssize_t n;
+
+                if (left == 0) {
+                        timed_out = true;
+                        kill(pid, SIGKILL);
+                        break;
+                }
+                if (poll(&p, 1, left) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (!(p.revents & (POLLIN | POLLHUP | POLLERR)))
+                        continue;
+                n = read(pipefd[0], buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                /* keep the first 64 KiB: enough for the first error */
+                if (out.len < 65536 && sbuf_add(&out, buf, (size_t)n) < 0)
+                        break;
+        }
+        close(pipefd[0]);
+        while (waitpid(pid, &status, 0) < 0) {
+                if (errno != EINTR) {
+                        status = -1;
+                        break;
+                }
+        }
+        if (timed_out) {
+                snprintf(err, errsize, "gnuplot did not finish within %u s (killed)",
+                         timeout_s ? timeout_s : 60);
+                ret = -ETIMEDOUT;
+        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.len) {
+                first_error(out.buf, err, errsize);
+                ret = -EIO;
+        }
+        sbuf_release(&out);
+        return ret;
+}

@@ -1,0 +1,117 @@
+/*
+ * gnuplot: what every figure shares (docs/plot.md): the terminals and how
+ * an output file names one, the style options (size, font, mono), the
+ * quoting of untrusted text into a gnuplot script, the figures' colours,
+ * and running gnuplot on a script file.
+ *
+ * A figure FILE.EXT is drawn by FILE.gp from FILE.dat, both written beside
+ * it; the script names them relative to its own directory (gp_run starts
+ * gnuplot there), so "cd DIR && gnuplot FILE.gp" draws the figure again,
+ * byte for byte. Nothing is ever passed through a shell: gp_run spawns
+ * gnuplot with an argv.
+ *
+ * Text in a script (titles, labels, tic names, file names) goes through
+ * gp_str(): a single-quoted gnuplot string, in which gnuplot expands
+ * nothing (no backquote command substitution, no @macro, no backslash
+ * escapes); a quote is doubled; control characters and bytes that are not
+ * UTF-8 are shown as \xNN; for the cairolatex terminal, where text reaches
+ * LaTeX, LaTeX's special characters are escaped too. Every figure sets
+ * "noenhanced" on its terminal, so hammer_time keeps its underscore.
+ *
+ * Functions return 0 or a negative errno and never print.
+ */
+#ifndef BOOTLENS_GNUPLOT_H
+#define BOOTLENS_GNUPLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/sbuf.h"
+
+enum gp_term {
+        GP_SVG = 0,
+        GP_PNG,        /* pngcairo */
+        GP_PDF,        /* pdfcairo */
+        GP_EPS,        /* epscairo */
+        GP_CAIROLATEX, /* cairolatex pdf: FILE.tex and FILE.pdf */
+        GP_DUMB,
+};
+
+/* "svg", "pngcairo", "pdfcairo", "epscairo", "cairolatex", "dumb". */
+const char *gp_term_name(enum gp_term t);
+/* The terminal named name (as above; "png", "pdf", "eps" accepted too):
+ * 0 or -EINVAL. */
+int gp_term_parse(const char *name, enum gp_term *t);
+/* The terminal path's extension implies: .svg, .png, .pdf, .eps, .tex
+ * (cairolatex), .txt (dumb). -EINVAL when there is none of these. */
+int gp_term_from_path(const char *path, enum gp_term *t);
+/* Whether the terminal's size is in pixels (svg, png), characters (dumb)
+ * or inches (the rest). */
+const char *gp_term_size_unit(enum gp_term t);
+
+struct gp_style {
+        enum gp_term term;
+        bool has_size;        /* width, height given (--size); else the figure's default */
+        double width, height; /* in gp_term_size_unit(term) */
+        const char *font;     /* --font "NAME,SIZE" or "NAME"; NULL: "Sans,10" */
+        bool mono;            /* black and white print: greys and fill patterns */
+};
+
+/* Parse "--size W,H" (two positive numbers; at most 20000 each) and
+ * "--font NAME[,SIZE]" (no control characters, SIZE a positive number):
+ * 0 or -EINVAL. */
+int gp_parse_size(const char *s, double *width, double *height);
+int gp_check_font(const char *s);
+
+/* Append s as a gnuplot single-quoted string (with its quotes) for a
+ * script drawn on terminal t, as described above. */
+int gp_str(struct sbuf *sb, enum gp_term t, const char *s);
+/* The same for s[0..len). */
+int gp_strn(struct sbuf *sb, enum gp_term t, const char *s, size_t len);
+
+/*
+ * Append the script's head: a comment naming what drew it and how to draw
+ * it again, "set terminal" with the style's size (default_w, default_h in
+ * the terminal's unit when the style has none: the caller converts with
+ * gp_default_size), font and "noenhanced", "set output" with the figure's
+ * base name (out_name, relative: gp_run runs in its directory), and
+ * "set encoding utf8". what: "bootlens plot phases" and the like.
+ */
+int gp_head(struct sbuf *sb, const struct gp_style *st, const char *what, const char *out_name,
+            double default_w, double default_h);
+/* A figure's default size px_w x px_h (pixels, as on svg) in t's unit:
+ * pixels for svg and png, inches at 96 px per inch for pdf, eps and
+ * cairolatex, characters for dumb (8 x 16 px a character, at least 60 x 20). */
+void gp_default_size(enum gp_term t, double px_w, double px_h, double *w, double *h);
+
+/* The figures' colours (Okabe-Ito, readable by the colour-blind), as
+ * "#RRGGBB": series k (k wraps); in mono, greys from dark to light. */
+const char *gp_color(const struct gp_style *st, size_t k);
+/* A fill style for series k: "solid 0.85 border lc rgb '#404040'", or in
+ * mono "pattern N border lc rgb 'black'" (patterns that print apart). */
+int gp_fill(struct sbuf *sb, const struct gp_style *st, size_t k);
+
+enum gp_verdict_color {
+        GP_SLOWER = 0, /* vermillion; mono: black */
+        GP_FASTER,     /* bluish green; mono: white with a pattern */
+        GP_SAME,       /* grey */
+        GP_INCONCLUSIVE,
+};
+const char *gp_verdict_color(const struct gp_style *st, enum gp_verdict_color v);
+
+/*
+ * Run "gnuplot -d SCRIPT" (no initialisation file, so the figure does not
+ * depend on the user's ~/.gnuplot) with dir as its working directory,
+ * stdin and stdout on /dev/null, killed after timeout_s seconds (0: 60).
+ * Returns 0 when gnuplot exited 0 and printed no error; -ENOENT when
+ * gnuplot is not installed; -EIO when it failed (err: its first error
+ * line, "gnuplot: ..."), -ETIMEDOUT, or another -errno of spawning it.
+ * GNUPLOT (environment) names another binary.
+ */
+int gp_run(const char *dir, const char *script, unsigned timeout_s, char *err, size_t errsize);
+
+/* How many times gp_run started gnuplot in this process (for reports that
+ * say what they cost). */
+unsigned gp_runs(void);
+
+#endif

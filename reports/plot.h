@@ -1,0 +1,123 @@
+/*
+ * plot: the figures of bootlens ("bootlens plot KIND INPUT...", and the
+ * figures of "bootlens report"), drawn by gnuplot (reports/gnuplot.h,
+ * docs/plot.md).
+ *
+ * plot_data_load() reads the inputs once: a session (every variant), a
+ * session's variant (SESSION:VARIANT) or a capture FILE; each session's
+ * ok runs are analysed through the one pipeline (run.h) and aggregated
+ * per variant (sessreport.h with SESSREPORT_NONE, aggreport.h); a FILE is
+ * one group of one run. An input that cannot be read at all is an error;
+ * damage inside one (a run that does not analyse, an unreadable capture)
+ * is a failed run of its group, as in "bootlens analyze".
+ *
+ * plot_draw() draws one figure KIND of the loaded data into out_path
+ * (its terminal: the style's), writing OUT.gp and OUT.dat beside it
+ * (OUT: out_path without its extension) and running gnuplot once on the
+ * script. The same data and options give byte-identical .gp, .dat and
+ * SVG.
+ *
+ *   phases:       one horizontal stacked bar per group (variant of a
+ *                 session, or capture) of the median phase times, the 95%
+ *                 CI of each phase's median as a whisker on its segment,
+ *                 the total (median, host-timed) at the end of the bar.
+ *                 Phases unavailable in a group are left out and named in
+ *                 the note (res->note; also printed under the figure).
+ *   distribution: a box plot per phase (and the total) across the runs
+ *                 of each group, Q1..Q3 box, median line, whiskers to the
+ *                 furthest run within 1.5 IQR, the runs flagged as
+ *                 outliers (aggregate.h) marked.
+ *   ecdf:         the empirical CDF of the total per group.
+ *   timeline:     one boot (run o->run of the first input that is a
+ *                 session, its first ok run without; a FILE is one run):
+ *                 the phases on the top row on one time axis (host and
+ *                 guest together where the clocks are stitched), the
+ *                 functions below as a flame chart in time order
+ *                 (reports/timeline.h).
+ *   delta:        two inputs, sessions, as "bootlens compare BASE NEW":
+ *                 the change per phase and top function with its CI,
+ *                 coloured by verdict.
+ *
+ * Functions return 0 or a negative errno and never print; on error err
+ * (errsize bytes) says why, naming the input or file.
+ */
+#ifndef BOOTLENS_PLOT_H
+#define BOOTLENS_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "analyzer/compare.h"
+#include "analyzer/run.h"
+#include "analyzer/runset.h"
+#include "reports/aggreport.h"
+#include "reports/gnuplot.h"
+
+enum plot_kind {
+        PLOT_PHASES = 0,
+        PLOT_DISTRIBUTION,
+        PLOT_ECDF,
+        PLOT_TIMELINE,
+        PLOT_DELTA,
+};
+#define PLOT_NKINDS 5
+
+/* "phases", "distribution", "ecdf", "timeline", "delta". */
+const char *plot_kind_name(enum plot_kind k);
+int plot_kind_parse(const char *name, enum plot_kind *k); /* 0 or -EINVAL */
+
+struct plot_input {
+        char *arg;            /* as given (owned) */
+        bool is_session;      /* else a capture FILE */
+        struct runset rs;     /* sessions (the aggreport's strings point into it) */
+        struct aggreport agg; /* one group per variant; a FILE: one group, one run */
+};
+
+struct plot_data {
+        struct plot_input *in;
+        size_t n;
+        struct run_options ro; /* how runs were analysed (timeline re-analyses one) */
+        size_t top;            /* functions with a CI in each aggregate */
+};
+
+struct plot_load_options {
+        const struct run_options *run; /* NULL: detection and built-in maps */
+        size_t top;                    /* 0: COMPARE_TOP_DEFAULT */
+        bool exclude_starved;
+};
+
+/* Read and analyse inputs[0..n) into d (overwritten; plot_data_free it,
+ * also on error). Returns 0; -ENOENT (err: the input) when an input is
+ * neither a session nor a readable file; -ENODATA when a FILE holds
+ * nothing to analyse; -EINVAL for a bad phase map; -ENOMEM. */
+int plot_data_load(struct plot_data *d, const char *const *inputs, size_t n,
+                   const struct plot_load_options *o, char *err, size_t errsize);
+void plot_data_free(struct plot_data *d); /* accepts a zeroed one */
+
+struct plot_options {
+        struct gp_style style;
+        bool has_run;                          /* timeline: --run N */
+        unsigned run;                          /* a session run number */
+        const char *title;                     /* NULL: made from the inputs */
+        const struct compare_options *compare; /* delta; NULL: compare's defaults */
+};
+
+struct plot_result {
+        char *note;   /* lines to show under the figure ("" when none; owned) */
+        char **files; /* what was written: the figure (and .tex/.pdf), .gp, .dat (owned) */
+        size_t nfiles;
+};
+
+/*
+ * Draw figure k of d into out_path. res is overwritten (plot_result_free
+ * it, also on error). Returns 0; -EINVAL when k does not fit the data
+ * (delta without two session inputs, timeline --run N of no ok run; err
+ * says which); -ENODATA when there is nothing to draw (no total for an
+ * ecdf of FILEs: err says so); what gp_run() returns when gnuplot fails;
+ * -errno of writing a file (err names it); -ENOMEM.
+ */
+int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
+              const struct plot_options *o, struct plot_result *res, char *err, size_t errsize);
+void plot_result_free(struct plot_result *res); /* accepts a zeroed one */
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * timeline: one boot on one time axis ("bootlens plot timeline",
+ * reports/plot.h, docs/plot.md): the phases on the top row (QEMU start,
+ * firmware and entry, the kernel's phases, user space, power-off: what
+ * the run's phase map and host marks give), then the functions as a
+ * flame chart in time order: for Linux the initcalls, asynchronous ones
+ * on rows of their own; for tslog (FreeBSD, NetBSD) every thread's call
+ * trees in time order and unmerged, as cperciva's flamechart.pl
+ * -flamechart draws them; a label inside a box where it fits.
+ *
+ * timeline_write() writes the gnuplot script (after gp_head(), which the
+ * caller writes) and its data: rows of boxes in the .dat (dat_name, the
+ * data file's name relative to the script), labels as gnuplot strings in
+ * the script (gp_str). Times in ms from the boot's zero (QEMU's spawn
+ * when the host marks are known; else the trace's zero). note gets a line
+ * for each thing left out (unavailable phases, functions too short to
+ * draw, counted). Returns 0 or -ENOMEM; never prints.
+ */
+#ifndef BOOTLENS_TIMELINE_H
+#define BOOTLENS_TIMELINE_H
+
+#include "analyzer/run.h"
+#include "base/sbuf.h"
+#include "reports/gnuplot.h"
+
+int timeline_write(const struct run *r, const char *title, const struct gp_style *st,
+                   const char *dat_name, struct sbuf *gp, struct sbuf *dat, struct sbuf *note);
+
+#endif
