@@ -1,11 +1,1041 @@
+/* timeline: see timeline.h and docs/timeline.md. */
 #include "reports/timeline.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-/* Not drawn yet: the timeline engineer replaces this. */
+#include "analyzer/dmesg.h"
+#include "analyzer/fgraph.h"
+
+#define DEFAULT_W_PX  1200.0
+#define ROW_PX        18.0 /* a row's height at the default size */
+#define MIN_H_PX      320.0
+#define MAX_H_PX      4000.0
+#define DEFAULT_FONT  10.0
+#define EM_CHAR       0.72 /* a label character's width, in ems (measured on cairo's Sans) */
+#define KEY_CHAR      1.05 /* gnuplot's own estimate for the key's columns, in ems */
+#define LABEL_SCALE   0.8  /* labels' font size, of the figure's */
+#define KEY_TOP       3.8  /* lines from the plot's bottom to the key (tics, axis title) */
+#define BAND_GAP      0.35 /* rows of space before a band */
+#define MAX_TIC_CHARS 28u  /* a band's name on the y axis is cut to this */
+#define COLOR_NONE    (-1) /* a box that starts in no phase */
+#define COLOR_MERGED  (-2) /* calls too short to draw, merged */
+#define MERGED_RGB    "#B0B0B0"
+#define NONE_RGB      "#E8E8E8"
+#define SEPARATOR_RGB "#A0A0A0"
+
+/* One activation of a function: ENTER to EXIT on one thread. */
+struct act {
+        int64_t ts, end; /* the trace's clock */
+        uint32_t rec;    /* its ENTER record */
+        uint32_t band;   /* band of rows (a thread; Linux: sync or async) */
+        uint32_t depth;  /* row in the band */
+        bool open;       /* open at dump time: drawn to the trace's end */
+};
+
+struct box {
+        double x0, x1; /* on the axis */
+        uint32_t band, depth;
+        uint32_t row; /* global row, once the rows are laid out */
+        int color;    /* phase index, or COLOR_* */
+        uint32_t calls;
+        uint32_t ref; /* ENTER record, or phase index for a phase */
+        bool is_phase;
+};
+
+struct band {
+        char *name;     /* y axis label of its first row (owned) */
+        bool row_names; /* Linux async lanes: "async N" on every row */
+        uint32_t nrows; /* rows with something drawn */
+        uint32_t first_row;
+};
+
+struct tl {
+        const struct run *r;
+        const struct ev_trace *t;
+        const struct ct_forest *f;
+        const struct phases *ph;
+        bool cycles; /* no TSC frequency: the axis is in Mcycles */
+        bool from_spawn;
+        double origin; /* the axis' zero, in ns (cycles when cycles) */
+
+        struct act *acts;
+        size_t nacts;
+        struct box *boxes;
+        size_t nboxes, boxcap;
+        struct band *bands; /* bands[0]: the phases */
+        size_t nbands;
+        double *row_y; /* top of each row */
+        uint32_t nrows;
+        double ymax;
+
+        /* what was left out */
+        size_t tiny_dropped, tiny_merged, merged_boxes, nopen;
+        size_t probes, ftrace_calls, threads_empty, labelled, labellable;
+
+        /* the layout in points (px on svg and png; 1/72 in on the rest) */
+        double w_pt, h_pt, font_pt, label_pt;
+        double lm, rm, tm, bm; /* margins, points */
+        double lo, hi;         /* the axis range */
+        unsigned key_cols;
+};
+
+/* A time of the trace on the axis: ms (or Mcycles) since the zero. */
+static double axis(const struct tl *x, int64_t ticks)
+{
+        double v = (double)ticks;
+
+        if (!x->cycles && x->t->clock == EV_CLOCK_CYCLES)
+                v = v * 1e9 / (double)x->t->freq_hz;
+        return (v - x->origin) / 1e6;
+}
+
+static int add_box(struct tl *x, const struct box *b)
+{
+        if (x->nboxes == x->boxcap) {
+                size_t cap = x->boxcap ? x->boxcap * 2 : 256;
+                struct box *p = realloc(x->boxes, cap * sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                x->boxes = p;
+                x->boxcap = cap;
+        }
+        x->boxes[x->nboxes++] = *b;
+        return 0;
+}
+
+static int add_band(struct tl *x, const char *name, bool row_names)
+{
+        struct band *p = realloc(x->bands, (x->nbands + 1) * sizeof(*p));
+
+        if (!p)
+                return -ENOMEM;
+        x->bands = p;
+        p[x->nbands] = (struct band){.name = strdup(name), .row_names = row_names};
+        if (!p[x->nbands].name)
+                return -ENOMEM;
+        x->nbands++;
+        return 0;
+}
+
+/* The phase a time falls in: the available phase that starts latest at
+ * or before it and ends after it; COLOR_NONE when there is none. */
+static int phase_at(const struct tl *x, int64_t ts)
+{
+        int best = COLOR_NONE;
+
+        for (size_t k = 0; x->ph && k < x->ph->nresults; k++) {
+                const struct phase_result *p = &x->ph->results[k];
+
+                if (!p->available || p->start > ts || p->end <= ts)
+                        continue;
+                if (best == COLOR_NONE || p->start >= x->ph->results[best].start)
+                        best = (int)k;
+        }
+        return best;
+}
+
+/* Lanes: spans sorted by start go to the first lane free at their start
+ * (greedy interval partitioning: as few lanes as the most spans open at
+ * one time, and no two spans of a lane overlap). lane_end holds each
+ * lane's last end; returns the lane, or -ENOMEM. */
+static int64_t lane_for(int64_t **lane_end, uint32_t *nlanes, int64_t ts, int64_t end)
+{
+        int64_t *p;
+
+        for (uint32_t l = 0; l < *nlanes; l++) {
+                if ((*lane_end)[l] <= ts) {
+                        (*lane_end)[l] = end;
+                        return l;
+                }
+        }
+        p = realloc(*lane_end, (*nlanes + 1) * sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        *lane_end = p;
+        p[*nlanes] = end;
+        return (*nlanes)++;
+}
+
+struct span {
+        int64_t ts, end;
+        uint32_t ref;
+};
+
+static int cmp_spans(const void *pa, const void *pb)
+{
+        const struct span *a = pa, *b = pb;
+
+        if (a->ts != b->ts)
+                return a->ts < b->ts ? -1 : 1;
+        if (a->end != b->end)
+                return a->end > b->end ? -1 : 1;
+        return a->ref < b->ref ? -1 : a->ref > b->ref;
+}
+
+/* The phases' row: every available phase, on as many lanes as overlap. */
+static int phase_boxes(struct tl *x)
+{
+        struct span *s = NULL;
+        int64_t *lane_end = NULL;
+        uint32_t nlanes = 0;
+        size_t n = 0;
+        int rc = add_band(x, "phases", false);
+
+        if (rc || !x->ph || !x->ph->nresults)
+                return rc;
+        s = malloc(x->ph->nresults * sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        for (size_t k = 0; k < x->ph->nresults; k++) {
+                const struct phase_result *p = &x->ph->results[k];
+
+                if (p->available)
+                        s[n++] = (struct span){p->start, p->end, (uint32_t)k};
+        }
+        qsort(s, n, sizeof(*s), cmp_spans);
+        for (size_t i = 0; i < n && !rc; i++) {
+                int64_t lane = lane_for(&lane_end, &nlanes, s[i].ts, s[i].end);
+                struct box b = {.x0 = axis(x, s[i].ts),
+                                .x1 = axis(x, s[i].end),
+                                .band = 0,
+                                .color = (int)s[i].ref,
+                                .calls = 1,
+                                .ref = s[i].ref,
+                                .is_phase = true};
+
+                if (lane < 0) {
+                        rc = (int)lane;
+                        break;
+                }
+                b.depth = (uint32_t)lane;
+                rc = add_box(x, &b);
+        }
+        free(lane_end);
+        free(s);
+        return rc;
+}
+
+static int add_act(struct tl *x, size_t *cap, const struct act *a)
+{
+        if (x->nacts == *cap) {
+                size_t nc = *cap ? *cap * 2 : 256;
+                struct act *p = realloc(x->acts, nc * sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                x->acts = p;
+                *cap = nc;
+        }
+        x->acts[x->nacts++] = *a;
+        return 0;
+}
+
+static int cmp_recs_by_thread_time(const void *pa, const void *pb, void *arg)
+{
+        const struct ev_record *recs = arg;
+        uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+        if (recs[a].thread != recs[b].thread)
+                return recs[a].thread < recs[b].thread ? -1 : 1;
+        if (recs[a].ts != recs[b].ts)
+                return recs[a].ts < recs[b].ts ? -1 : 1;
+        return a < b ? -1 : a > b; /* stable: input order */
+}
+
+struct thread_key {
+        uint64_t id;
+        uint32_t k;
+};
+
+static int cmp_thread_keys(const void *pa, const void *pb)
+{
+        const struct thread_key *a = pa, *b = pb;
+
+        return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/*
+ * Every activation of every thread, as ct_build() pairs them: records of
+ * a thread in time order; an EXIT closes the innermost open frame of its
+ * name and argument and the frames above it; an EXIT with no such frame
+ * is ignored; frames open at the end last to the trace's end. Each
+ * activation's band is its thread's index in the forest (set later for
+ * Linux), its depth the frames below it.
+ */
+static int replay(struct tl *x)
+{
+        const struct ev_trace *t = x->t;
+        struct thread_key *keys = NULL;
+        uint32_t *idx = NULL;
+        struct act *stack = NULL;
+        size_t cap = 0, depth = 0, scap = 0;
+        int rc = -ENOMEM;
+
+        if (!t->nrecs || !x->f->nthreads)
+                return 0;
+        idx = malloc(t->nrecs * sizeof(*idx));
+        keys = malloc(x->f->nthreads * sizeof(*keys));
+        if (!idx || !keys)
+                goto out;
+        for (size_t i = 0; i < t->nrecs; i++)
+                idx[i] = (uint32_t)i;
+        qsort_r(idx, t->nrecs, sizeof(*idx), cmp_recs_by_thread_time, t->recs);
+        for (size_t k = 0; k < x->f->nthreads; k++)
+                keys[k] = (struct thread_key){x->f->threads[k].id, (uint32_t)k};
+        qsort(keys, x->f->nthreads, sizeof(*keys), cmp_thread_keys);
+        rc = 0;
+        for (size_t i = 0; i < t->nrecs && !rc; i++) {
+                const struct ev_record *e = &t->recs[idx[i]];
+                struct thread_key key = {e->thread, 0};
+                const struct thread_key *th =
+                    bsearch(&key, keys, x->f->nthreads, sizeof(*keys), cmp_thread_keys);
+                size_t m;
+
+                if (i > 0 && t->recs[idx[i - 1]].thread != e->thread) {
+                        while (depth && !rc) {
+                                stack[--depth].end = (int64_t)x->f->end;
+                                stack[depth].open = true;
+                                rc = add_act(x, &cap, &stack[depth]);
+                        }
+                }
+                if (!th || rc)
+                        continue;
+                if (e->kind == EV_ENTER) {
+                        if (depth == scap) {
+                                size_t nc = scap ? scap * 2 : 32;
+                                struct act *p = realloc(stack, nc * sizeof(*p));
+                                if (!p) {
+                                        rc = -ENOMEM;
+                                        break;
+                                }
+                                stack = p;
+                                scap = nc;
+                        }
+                        stack[depth] = (struct act){.ts = (int64_t)e->ts,
+                                                    .rec = idx[i],
+                                                    .band = th->k,
+                                                    .depth = (uint32_t)depth};
+                        depth++;
+                } else if (e->kind == EV_EXIT) {
+                        for (m = depth; m > 0; m--) {
+                                const struct ev_record *o = &t->recs[stack[m - 1].rec];
+                                if (o->name == e->name && o->arg == e->arg)
+                                        break;
+                        }
+                        while (m && depth >= m && !rc) {
+                                stack[--depth].end = (int64_t)e->ts;
+                                rc = add_act(x, &cap, &stack[depth]);
+                        }
+                }
+        }
+        while (depth && !rc) {
+                stack[--depth].end = (int64_t)x->f->end;
+                stack[depth].open = true;
+                rc = add_act(x, &cap, &stack[depth]);
+        }
+out:
+        free(stack);
+        free(keys);
+        free(idx);
+        return rc;
+}
+
+static int cmp_acts(const void *pa, const void *pb)
+{
+        const struct act *a = pa, *b = pb;
+
+        if (a->band != b->band)
+                return a->band < b->band ? -1 : 1;
+        if (a->depth != b->depth)
+                return a->depth < b->depth ? -1 : 1;
+        if (a->ts != b->ts)
+                return a->ts < b->ts ? -1 : 1;
+        return a->rec < b->rec ? -1 : a->rec > b->rec;
+}
+
+/* tslog: one band per thread with an activation, in the forest's order
+ * (by first record), named as the thread. */
+static int tslog_bands(struct tl *x)
+{
+        uint32_t *band_of = calloc(x->f->nthreads, sizeof(*band_of));
+        char label[256];
+        int rc = 0;
+
+        if (!band_of)
+                return -ENOMEM;
+        for (size_t i = 0; i < x->nacts; i++)
+                band_of[x->acts[i].band] = 1;
+        for (size_t k = 0; k < x->f->nthreads && !rc; k++) {
+                if (!band_of[k]) {
+                        if (x->f->threads[k].nrecs)
+                                x->threads_empty++;
+                        continue;
+                }
+                band_of[k] = (uint32_t)x->nbands;
+                rc = add_band(x, ct_thread_label(x->f, (uint32_t)k, label, sizeof(label)), false);
+        }
+        for (size_t i = 0; i < x->nacts && !rc; i++)
+                x->acts[i].band = band_of[x->acts[i].band];
+        free(band_of);
+        return rc;
+}
+
+/* Linux: initcalls only (outermost frames of the PIDs; not the probes,
+ * not function_graph's threads). The sync row holds PID 1's (the boot
+ * thread's when there is no PID 1); the others go to lanes. */
+static int linux_bands(struct tl *x)
+{
+        uint32_t probe = ev_lookup(x->t, "probe");
+        uint32_t sync = x->f->boot_thread;
+        int64_t *lane_end = NULL;
+        uint32_t nlanes = 0;
+        struct span *s = NULL;
+        size_t n = 0, nasync = 0;
+        bool any_sync = false;
+        int rc = 0;
+
+        for (size_t k = 0; k < x->f->nthreads; k++)
+                if (x->f->threads[k].id == 1)
+                        sync = (uint32_t)k;
+        for (size_t i = 0; i < x->nacts; i++) {
+                const struct act *a = &x->acts[i];
+                const struct ct_thread *th = &x->f->threads[a->band];
+                const struct ev_record *e = &x->t->recs[a->rec];
+
+                if (th->id >= FGRAPH_THREAD_BASE) {
+                        x->ftrace_calls++;
+                        continue;
+                }
+                if ((probe && e->name == probe) || th->id == DMESG_PROBE_THREAD) {
+                        x->probes++;
+                        continue;
+                }
+                if (a->depth != 0)
+                        continue; /* nothing but probes nests in an initcall */
+                x->acts[n] = *a;
+                if (a->band == sync)
+                        any_sync = true;
+                else
+                        nasync++;
+                n++;
+        }
+        x->nacts = n;
+        s = malloc((nasync ? nasync : 1) * sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        nasync = 0;
+        for (size_t i = 0; i < x->nacts; i++)
+                if (x->acts[i].band != sync)
+                        s[nasync++] = (struct span){x->acts[i].ts, x->acts[i].end, (uint32_t)i};
+        qsort(s, nasync, sizeof(*s), cmp_spans);
+        for (size_t i = 0; i < nasync; i++) {
+                int64_t lane = lane_for(&lane_end, &nlanes, s[i].ts, s[i].end);
+                if (lane < 0) {
+                        rc = (int)lane;
+                        goto out;
+                }
+                x->acts[s[i].ref].depth = (uint32_t)lane;
+        }
+        if (any_sync) {
+                char name[64];
+                snprintf(name, sizeof(name), "initcalls, pid %" PRIu64, x->f->threads[sync].id);
+                rc = add_band(x, name, false);
+        }
+        if (!rc && nasync)
+                rc = add_band(x, "async", true);
+        for (size_t i = 0; i < x->nacts; i++) {
+                struct act *a = &x->acts[i];
+                if (a->band == sync)
+                        a->band = 1, a->depth = 0;
+                else
+                        a->band = any_sync ? 2 : 1;
+        }
+out:
+        free(lane_end);
+        free(s);
+        return rc;
+}
+
+/* The axis' range: every box, and the zero. */
+static void x_range(struct tl *x)
+{
+        double lo = 0, hi = 0, pad;
+
+        for (size_t i = 0; i < x->nboxes; i++) {
+                lo = fmin(lo, x->boxes[i].x0);
+                hi = fmax(hi, x->boxes[i].x1);
+        }
+        for (size_t i = 0; i < x->nacts; i++) {
+                lo = fmin(lo, axis(x, x->acts[i].ts));
+                hi = fmax(hi, axis(x, x->acts[i].end));
+        }
+        if (hi <= lo)
+                hi = lo + 1;
+        pad = (hi - lo) * 0.01;
+        x->lo = lo < 0 ? lo - pad : lo;
+        x->hi = hi + pad;
+}
+
+static double plot_w(const struct tl *x)
+{
+        return fmax(1, x->w_pt - x->lm - x->rm);
+}
+
+/* Points per unit of the axis. */
+static double pt_per_unit(const struct tl *x)
+{
+        return plot_w(x) / (x->hi - x->lo);
+}
+
+/*
+ * The functions' boxes: an activation at least a point (a pixel on svg
+ * and png) wide is a box of its own; shorter ones that follow each other
+ * on a row closer than a point are merged into one grey box (its calls
+ * counted) when the run is a point wide or more, else dropped.
+ */
+static int function_boxes(struct tl *x)
+{
+        double ppu = pt_per_unit(x);
+        struct box run = {0};
+        bool in_run = false;
+        int rc = 0;
+
+        qsort(x->acts, x->nacts, sizeof(*x->acts), cmp_acts);
+        for (size_t i = 0; i <= x->nacts && !rc; i++) {
+                const struct act *a = i < x->nacts ? &x->acts[i] : NULL;
+                struct box b = {0};
+                bool same_row, tiny = false;
+
+                if (a) {
+                        b = (struct box){.x0 = axis(x, a->ts),
+                                         .x1 = axis(x, a->end),
+                                         .band = a->band,
+                                         .depth = a->depth,
+                                         .color = phase_at(x, a->ts),
+                                         .calls = 1,
+                                         .ref = a->rec};
+                        tiny = (b.x1 - b.x0) * ppu < 1;
+                        x->nopen += a->open;
+                }
+                same_row = a && in_run && run.band == b.band && run.depth == b.depth;
+                if (in_run && !(same_row && tiny && (b.x0 - run.x1) * ppu < 1)) {
+                        if (run.calls >= 2 && (run.x1 - run.x0) * ppu >= 1) {
+                                run.color = COLOR_MERGED;
+                                x->tiny_merged += run.calls;
+                                x->merged_boxes++;
+                                rc = add_box(x, &run);
+                        } else {
+                                x->tiny_dropped += run.calls;
+                        }
+                        in_run = false;
+                }
+                if (!a || rc)
+                        continue;
+                if (!tiny) {
+                        rc = add_box(x, &b);
+                } else if (in_run) {
+                        run.x1 = fmax(run.x1, b.x1);
+                        run.calls++;
+                } else {
+                        run = b;
+                        in_run = true;
+                }
+        }
+        return rc;
+}
+
+/* Rows: each band as deep as its deepest box, a gap before each band. */
+static int lay_rows(struct tl *x)
+{
+        uint32_t row = 0;
+        double y = 0;
+
+        for (size_t i = 0; i < x->nboxes; i++) {
+                struct band *bd = &x->bands[x->boxes[i].band];
+                if (x->boxes[i].depth + 1 > bd->nrows)
+                        bd->nrows = x->boxes[i].depth + 1;
+        }
+        if (!x->bands[0].nrows)
+                x->bands[0].nrows = 1; /* the phases' row, even when empty */
+        for (size_t b = 0; b < x->nbands; b++)
+                row += x->bands[b].nrows;
+        x->row_y = malloc((row ? row : 1) * sizeof(*x->row_y));
+        if (!x->row_y)
+                return -ENOMEM;
+        row = 0;
+        for (size_t b = 0; b < x->nbands; b++) {
+                struct band *bd = &x->bands[b];
+                if (!bd->nrows) {
+                        x->threads_empty++;
+                        continue;
+                }
+                if (b > 0)
+                        y += BAND_GAP;
+                bd->first_row = row;
+                for (uint32_t d = 0; d < bd->nrows; d++, row++, y += 1)
+                        x->row_y[row] = y;
+        }
+        x->nrows = row;
+        x->ymax = y;
+        for (size_t i = 0; i < x->nboxes; i++)
+                x->boxes[i].row = x->bands[x->boxes[i].band].first_row + x->boxes[i].depth;
+        return 0;
+}
+
+static size_t utf8_chars(const char *s, size_t n)
+{
+        size_t c = 0;
+
+        for (size_t i = 0; i < n; i++)
+                c += ((unsigned char)s[i] & 0xc0) != 0x80;
+        return c;
+}
+
+/* The longest prefix of s of at most max characters, cut at a
+ * character's start. */
+static size_t utf8_prefix(const char *s, size_t max)
+{
+        size_t c = 0, i = 0;
+
+        for (; s[i]; i++) {
+                if (((unsigned char)s[i] & 0xc0) != 0x80 && c++ == max)
+                        break;
+        }
+        return i;
+}
+
+static void tic_name(const struct band *bd, uint32_t d, char *buf, size_t size)
+{
+        if (bd->row_names)
+                snprintf(buf, size, "%s %u", bd->name, d + 1);
+        else
+                snprintf(buf, size, "%s", d == 0 ? bd->name : "");
+}
+
+static size_t key_entries(const struct tl *x, size_t *longest)
+{
+        size_t n = 0;
+
+        *longest = 0;
+        for (size_t k = 0; x->ph && k < x->ph->nresults; k++) {
+                if (x->ph->results[k].available) {
+                        n++;
+                        *longest = fmax(*longest, utf8_chars(x->ph->results[k].def->name,
+                                                             strlen(x->ph->results[k].def->name)));
+                }
+        }
+        return n;
+}
+
+/* Margins from the size and the font: the y axis' names on the left, the
+ * title on top, tics, the axis' title and the key at the bottom. */
+static void margins(struct tl *x, bool title, bool merged_key)
+{
+        size_t longest = 0, tic = 6, nkey = key_entries(x, &longest) + merged_key;
+        double em = x->font_pt, line = 1.5 * em, entry;
+        unsigned key_rows;
+
+        for (size_t b = 0; b < x->nbands; b++) {
+                size_t c = utf8_chars(x->bands[b].name, strlen(x->bands[b].name));
+                c = c > MAX_TIC_CHARS ? MAX_TIC_CHARS : c;
+                tic = c + (x->bands[b].row_names ? 4 : 0) > tic
+                          ? c + (x->bands[b].row_names ? 4 : 0)
+                          : tic;
+        }
+        if (merged_key && longest < 19)
+                longest = 19; /* "short calls, merged" */
+        x->lm = tic * EM_CHAR * em + 2.5 * em;
+        x->rm = 2 * em;
+        x->tm = title ? 2.5 * line : line;
+        entry = ((double)longest + 5) * KEY_CHAR * em;
+        x->key_cols = (unsigned)fmax(1, floor((x->w_pt - x->lm - x->rm) / entry));
+        key_rows = nkey ? (unsigned)((nkey + x->key_cols - 1) / x->key_cols) : 0;
+        x->bm = KEY_TOP * line + key_rows * line * 1.05 + 0.5 * em;
+}
+
+static double font_size(const struct gp_style *st)
+{
+        const char *comma = st->font ? strrchr(st->font, ',') : NULL;
+        double v;
+
+        if (st->term == GP_DUMB)
+                return 8 / EM_CHAR; /* a character: 8 "points" wide */
+        if (comma && util_parse_double(comma + 1, &v) == 0 && v > 0)
+                return v;
+        return DEFAULT_FONT;
+}
+
+/* The figure's size in points from the style (or the default), as
+ * gp_default_size() converts. */
+static void size_pt(const struct gp_style *st, double def_w_px, double def_h_px, double *w,
+                    double *h)
+{
+        double sw, sh;
+
+        if (st->has_size)
+                sw = st->width, sh = st->height;
+        else
+                gp_default_size(st->term, def_w_px, def_h_px, &sw, &sh);
+        switch (st->term) {
+        case GP_SVG:
+        case GP_PNG:
+                *w = sw, *h = sh;
+                break;
+        case GP_DUMB:
+                *w = sw * 8, *h = sh * 16;
+                break;
+        default:
+                *w = sw * 72, *h = sh * 72;
+                break;
+        }
+}
+
+static void tl_free(struct tl *x)
+{
+        for (size_t b = 0; b < x->nbands; b++)
+                free(x->bands[b].name);
+        free(x->bands);
+        free(x->acts);
+        free(x->boxes);
+        free(x->row_y);
+}
+
+/* Everything but the script: bands, boxes and rows for a figure w_pt
+ * wide. */
+static int build(struct tl *x, const struct run *r, const struct gp_style *st, bool title,
+                 double w_pt, double h_pt)
+{
+        int64_t spawn;
+        int rc;
+
+        memset(x, 0, sizeof(*x));
+        x->r = r;
+        x->t = &r->trace;
+        x->f = &r->analysis.forest;
+        x->ph = r->phases;
+        x->cycles = r->trace.clock == EV_CLOCK_CYCLES && !r->trace.freq_hz;
+        x->from_spawn = x->ph && phases_get_point(x->ph, "host.spawn", &spawn);
+        x->w_pt = w_pt, x->h_pt = h_pt;
+        x->font_pt = font_size(st);
+        x->label_pt = st->term == GP_DUMB ? x->font_pt : round(x->font_pt * LABEL_SCALE * 2) / 2;
+        if (x->from_spawn) {
+                double v = (double)spawn;
+                if (!x->cycles && x->t->clock == EV_CLOCK_CYCLES)
+                        v = v * 1e9 / (double)x->t->freq_hz;
+                x->origin = v;
+        }
+        rc = phase_boxes(x);
+        if (!rc)
+                rc = replay(x);
+        if (!rc)
+                rc = r->kind == RUN_LINUX ? linux_bands(x) : tslog_bands(x);
+        if (rc)
+                return rc;
+        x_range(x);
+        margins(x, title, true);
+        rc = function_boxes(x);
+        if (!rc)
+                rc = lay_rows(x);
+        if (!rc)
+                margins(x, title, x->merged_boxes > 0);
+        return rc;
+}
+
+void timeline_default_size(const struct run *r, double *px_w, double *px_h)
+{
+        struct gp_style st = {.term = GP_SVG};
+        struct tl x;
+        double h;
+
+        *px_w = DEFAULT_W_PX;
+        *px_h = MIN_H_PX;
+        if (build(&x, r, &st, true, DEFAULT_W_PX, MIN_H_PX) == 0) {
+                h = x.tm + x.bm + (x.ymax + 0.4) * ROW_PX;
+                *px_h = round(fmin(MAX_H_PX, fmax(MIN_H_PX, h)));
+        }
+        tl_free(&x);
+}
+
+static int cmp_boxes(const void *pa, const void *pb)
+{
+        const struct box *a = pa, *b = pb;
+
+        /* phases in the map's order, then none, then merged */
+        unsigned ka = a->color >= 0 ? (unsigned)a->color : UINT_MAX + (unsigned)a->color + 1;
+        unsigned kb = b->color >= 0 ? (unsigned)b->color : UINT_MAX + (unsigned)b->color + 1;
+
+        if (ka != kb)
+                return ka < kb ? -1 : 1;
+        if (a->row != b->row)
+                return a->row < b->row ? -1 : 1;
+        if (a->x0 != b->x0)
+                return a->x0 < b->x0 ? -1 : 1;
+        return a->ref < b->ref ? -1 : a->ref > b->ref;
+}
+
+/* The text of a box: a phase's name, or the function and its argument. */
+static int box_text(const struct tl *x, const struct box *b, struct sbuf *sb)
+{
+        const struct ev_record *e;
+        const char *arg;
+
+        sbuf_reset(sb);
+        if (b->is_phase)
+                return sbuf_adds(sb, x->ph->results[b->ref].def->name);
+        e = &x->t->recs[b->ref];
+        arg = ev_str(x->t, e->arg);
+        return sbuf_addf(sb, "%s%s%s", ev_str(x->t, e->name), *arg ? " " : "", arg);
+}
+
+static bool fits(const struct tl *x, const struct box *b, size_t chars, double row_pt)
+{
+        double w = (fmin(b->x1, x->hi) - fmax(b->x0, x->lo)) * pt_per_unit(x);
+
+        return row_pt >= x->label_pt * 1.2 && w >= (double)chars * EM_CHAR * x->label_pt + 6;
+}
+
+static int write_labels(struct tl *x, enum gp_term term, struct sbuf *gp)
+{
+        double row_pt = (x->h_pt - x->tm - x->bm) / (x->ymax + 0.4);
+        struct sbuf text = SBUF_INIT;
+        size_t n = 0;
+        int rc = 0;
+
+        for (size_t i = 0; i < x->nboxes && !rc; i++) {
+                const struct box *b = &x->boxes[i];
+                double y = x->row_y[b->row] + 0.5;
+                uint64_t ns;
+
+                if (b->color == COLOR_MERGED)
+                        continue;
+                x->labellable += !b->is_phase;
+                rc = box_text(x, b, &text);
+                if (rc)
+                        break;
+                /* a phase: "name 12.3 ms" when that fits */
+                if (b->is_phase && !x->cycles && run_phase_ns(x->r, b->ref, &ns)) {
+                        size_t len = text.len;
+                        rc = sbuf_addf(&text, " %.1f ms", (double)ns / 1e6);
+                        if (!rc && !fits(x, b, utf8_chars(text.buf, text.len), row_pt))
+                                text.buf[text.len = len] = '\0';
+                }
+                if (rc || !fits(x, b, utf8_chars(text.buf, text.len), row_pt))
+                        continue;
+                x->labelled += !b->is_phase;
+                rc |= sbuf_addf(gp, "set label %zu ", ++n);
+                rc |= gp_str(gp, term, text.buf);
+                rc |= sbuf_addf(gp, " at %.6f,%.3f center front", (b->x0 + b->x1) / 2, y);
+                if (term != GP_DUMB)
+                        rc |= sbuf_addf(gp, " font ',%g'", x->label_pt);
+                rc |= sbuf_adds(gp, "\n");
+        }
+        sbuf_release(&text);
+        return rc ? -ENOMEM : 0;
+}
+
+static const char *axis_title(const struct tl *x)
+{
+        if (x->cycles)
+                return x->from_spawn ? "time since QEMU's spawn (Mcycles; TSC frequency unknown)"
+                                     : "time since the guest TSC's zero (Mcycles; TSC frequency "
+                                       "unknown)";
+        if (x->from_spawn)
+                return x->r->kind == RUN_LINUX
+                           ? "time since QEMU's spawn (ms; host clock, the guest's clocks "
+                             "stitched onto it)"
+                           : "time since QEMU's spawn (ms; host clock, the guest TSC placed on it)";
+        return x->r->kind == RUN_LINUX ? "time since printk's zero (ms; guest clock, no host marks)"
+                                       : "time since the guest TSC's zero (ms; guest clock, no "
+                                         "host marks)";
+}
+
+static int write_axes(struct tl *x, const char *title, enum gp_term term, struct sbuf *gp)
+{
+        char name[MAX_TIC_CHARS * 4 + 32];
+        bool first = true;
+        int rc = 0;
+
+        if (title) {
+                rc |= sbuf_adds(gp, "set title ");
+                rc |= gp_str(gp, term, title);
+                rc |= sbuf_adds(gp, "\n");
+        }
+        rc |= sbuf_addf(gp,
+                        "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
+                        "set tmargin at screen %.4f\nset bmargin at screen %.4f\n",
+                        x->lm / x->w_pt, 1 - x->rm / x->w_pt, 1 - x->tm / x->h_pt, x->bm / x->h_pt);
+        rc |= sbuf_addf(gp, "set xrange [%.6f:%.6f]\nset yrange [%.3f:%.3f]\n", x->lo, x->hi,
+                        x->ymax + 0.2, -0.2);
+        rc |= sbuf_adds(gp, "set xlabel ");
+        rc |= gp_str(gp, term, axis_title(x));
+        rc |= sbuf_adds(gp, "\nset xtics nomirror out\nset mxtics\nset border 3\n"
+                            "set grid xtics mxtics lc rgb '#E0E0E0' lw 1, lc rgb '#F0F0F0' lw 1 "
+                            "back\n"
+                            "set ytics nomirror scale 0 (");
+        for (size_t b = 0; b < x->nbands; b++) {
+                const struct band *bd = &x->bands[b];
+                for (uint32_t d = 0; d < bd->nrows; d++) {
+                        tic_name(bd, d, name, sizeof(name));
+                        if (!*name)
+                                continue;
+                        rc |= sbuf_adds(gp, first ? "" : ", ");
+                        rc |= gp_strn(gp, term, name, utf8_prefix(name, MAX_TIC_CHARS));
+                        rc |= sbuf_addf(gp, " %.3f", x->row_y[bd->first_row + d] + 0.5);
+                        first = false;
+                }
+        }
+        rc |= sbuf_adds(gp, ")\n");
+        /* a line between bands */
+        for (size_t b = 1; b < x->nbands; b++) {
+                if (!x->bands[b].nrows)
+                        continue;
+                rc |= sbuf_addf(gp,
+                                "set arrow from graph 0, first %.3f to graph 1, first %.3f nohead "
+                                "lc rgb '%s' lw 1 back\n",
+                                x->row_y[x->bands[b].first_row] - BAND_GAP / 2,
+                                x->row_y[x->bands[b].first_row] - BAND_GAP / 2, SEPARATOR_RGB);
+        }
+        rc |=
+            sbuf_addf(gp,
+                      "set key at screen %.4f, screen %.4f left top horizontal Left reverse "
+                      "maxcols %u samplen 1.5 spacing 1 noautotitle\n",
+                      x->lm / x->w_pt, (x->bm - KEY_TOP * 1.5 * x->font_pt) / x->h_pt, x->key_cols);
+        return rc ? -ENOMEM : 0;
+}
+
+/* The data, one block per colour (gnuplot's "index"): the phases' in
+ * their order, then boxes in no phase, then the merged ones. */
+static int write_data(struct tl *x, const char *dat_name, const struct gp_style *st,
+                      struct sbuf *gp, struct sbuf *dat)
+{
+        size_t block = 0;
+        int rc = 0;
+
+        qsort(x->boxes, x->nboxes, sizeof(*x->boxes), cmp_boxes);
+        rc |= sbuf_addf(dat,
+                        "# bootlens plot timeline: one box a line: x_low x_high (%s) y_low "
+                        "y_high (rows, down) colour calls what\n"
+                        "# colour: the phase's index in the map (-1 none, -2 short calls merged), "
+                        "one block per colour; what: 0 a phase, 1 a call, 2 calls merged\n",
+                        x->cycles ? "Mcycles" : "ms");
+        rc |= sbuf_adds(gp, "plot");
+        for (size_t i = 0; i < x->nboxes && !rc;) {
+                int color = x->boxes[i].color;
+                const char *rgb;
+
+                if (block)
+                        rc |= sbuf_adds(dat, "\n\n");
+                rc |= sbuf_addf(dat, "# block %zu: colour %d\n", block, color);
+                for (; i < x->nboxes && x->boxes[i].color == color; i++) {
+                        const struct box *b = &x->boxes[i];
+                        double y = x->row_y[b->row];
+                        int what = b->is_phase ? 0 : b->color == COLOR_MERGED ? 2 : 1;
+                        rc |= sbuf_addf(dat, "%.6f %.6f %.3f %.3f %d %" PRIu32 " %d\n", b->x0,
+                                        b->x1, y + 0.05, y + 0.95, b->color, b->calls, what);
+                }
+                rc |= sbuf_adds(gp, block ? ", \\\n     " : " ");
+                rc |= gp_str(gp, st->term, dat_name);
+                rc |= sbuf_addf(gp, " index %zu using 1:3:1:2:3:4 with boxxyerror ", block);
+                if (color >= 0) {
+                        rgb = gp_color(st, (size_t)color);
+                        rc |= sbuf_adds(gp, "fs ");
+                        rc |= gp_fill(gp, st, (size_t)color);
+                        rc |= sbuf_addf(gp, " fc rgb '%s' title ", rgb);
+                        rc |= gp_str(gp, st->term, x->ph->results[color].def->name);
+                } else if (color == COLOR_NONE) {
+                        rc |= sbuf_addf(gp,
+                                        "fs solid 1 border lc rgb '#404040' fc rgb '%s' "
+                                        "title 'in no phase'",
+                                        NONE_RGB);
+                } else {
+                        rc |= sbuf_addf(gp,
+                                        "fs solid 1 noborder fc rgb '%s' title "
+                                        "'short calls, merged'",
+                                        MERGED_RGB);
+                }
+                block++;
+        }
+        if (!block) /* nothing at all: an empty frame, axes only */
+                rc |= sbuf_adds(gp, " NaN notitle");
+        rc |= sbuf_adds(gp, "\n");
+        return rc ? -ENOMEM : 0;
+}
+
+static int write_note(const struct tl *x, struct sbuf *note)
+{
+        bool first = true;
+        int rc = 0;
+
+        for (size_t k = 0; x->ph && k < x->ph->nresults; k++) {
+                const struct phase_result *p = &x->ph->results[k];
+                if (p->available)
+                        continue;
+                rc |= sbuf_adds(note, first ? "phases not shown (unavailable): " : ", ");
+                rc |= sbuf_addf(note, "%s (%s%s)", p->def->name,
+                                p->why       ? p->why
+                                : p->missing ? "no "
+                                             : "inverted",
+                                !p->why && p->missing ? p->missing : "");
+                first = false;
+        }
+        if (!first)
+                rc |= sbuf_adds(note, "\n");
+        if (x->cycles)
+                rc |= sbuf_adds(note, "the TSC frequency is unknown: times are in Mcycles "
+                                      "(give --tsc-freq HZ)\n");
+        if (x->tiny_merged)
+                rc |= sbuf_addf(note,
+                                "%zu calls shorter than a pixel drawn as %zu grey boxes of "
+                                "consecutive calls\n",
+                                x->tiny_merged, x->merged_boxes);
+        if (x->tiny_dropped)
+                rc |= sbuf_addf(note,
+                                "%zu calls shorter than a pixel, with no neighbour to merge "
+                                "with, not drawn\n",
+                                x->tiny_dropped);
+        if (x->nopen)
+                rc |= sbuf_addf(note, "%zu calls open when the buffer was read drawn to its end\n",
+                                x->nopen);
+        if (x->probes)
+                rc |= sbuf_addf(note, "%zu device probes not drawn (inside their initcalls)\n",
+                                x->probes);
+        if (x->ftrace_calls)
+                rc |= sbuf_addf(note, "%zu function_graph calls not drawn (initcalls only)\n",
+                                x->ftrace_calls);
+        if (x->threads_empty)
+                rc |= sbuf_addf(note, "%zu threads with nothing long enough to draw left out\n",
+                                x->threads_empty);
+        if (x->labellable > x->labelled)
+                rc |= sbuf_addf(note, "%zu of %zu boxes too narrow for their name unlabelled\n",
+                                x->labellable - x->labelled, x->labellable);
+        return rc ? -ENOMEM : 0;
+}
+
 int timeline_write(const struct run *r, const char *title, const struct gp_style *st,
                    const char *dat_name, struct sbuf *gp, struct sbuf *dat, struct sbuf *note)
 {
-        (void)r, (void)title, (void)st, (void)dat_name, (void)gp, (void)dat, (void)note;
-        return -ENOSYS;
+        double dw, dh, w, h;
+        struct tl x;
+        int rc;
+
+        timeline_default_size(r, &dw, &dh);
+        size_pt(st, dw, dh, &w, &h);
+        rc = build(&x, r, st, title != NULL, w, h);
+        if (!rc)
+                rc = write_axes(&x, title, st->term, gp);
+        if (!rc)
+                rc = write_labels(&x, st->term, gp);
+        if (!rc)
+                rc = write_data(&x, dat_name, st, gp, dat);
+        if (!rc)
+                rc = write_note(&x, note);
+        tl_free(&x);
+        return rc;
 }

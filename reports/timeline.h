@@ -23,6 +23,14 @@
 #include "base/sbuf.h"
 #include "reports/gnuplot.h"
 
+/* The figure's default size in pixels (as on svg; gp_default_size()
+ * converts it to another terminal's unit) for r: 1200 wide, and tall
+ * enough for 18 px a row of the phases and functions plus the title, the
+ * axis and the key, between 320 and 4000 px. The caller passes it to
+ * gp_head() when the style has no size; timeline_write() lays the figure
+ * out for the same size. */
+void timeline_default_size(const struct run *r, double *px_w, double *px_h);
+
 int timeline_write(const struct run *r, const char *title, const struct gp_style *st,
                    const char *dat_name, struct sbuf *gp, struct sbuf *dat, struct sbuf *note);
 
