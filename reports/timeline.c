@@ -463,10 +463,10 @@ out:
         return rc;
 }
 
-/* The axis' range: every box, and the zero. */
+/* The axis' range: every box and call (the zero too when it is near). */
 static void x_range(struct tl *x)
 {
-        double lo = 0, hi = 0, pad;
+        double lo = INFINITY, hi = -INFINITY, pad;
 
         for (size_t i = 0; i < x->nboxes; i++) {
                 lo = fmin(lo, x->boxes[i].x0);
@@ -476,10 +476,13 @@ static void x_range(struct tl *x)
                 lo = fmin(lo, axis(x, x->acts[i].ts));
                 hi = fmax(hi, axis(x, x->acts[i].end));
         }
+        if (!(lo <= hi))
+                lo = hi = 0;
         if (hi <= lo)
                 hi = lo + 1;
         pad = (hi - lo) * 0.01;
-        x->lo = lo < 0 ? lo - pad : lo;
+        /* from the zero when the boot starts near it, else from its start */
+        x->lo = lo >= 0 && lo < 0.1 * (hi - lo) ? 0 : lo - pad;
         x->hi = hi + pad;
 }
 
@@ -619,26 +622,34 @@ static void tic_name(const struct band *bd, uint32_t d, char *buf, size_t size)
                 snprintf(buf, size, "%s", d == 0 ? bd->name : "");
 }
 
+/* The key's entries (one per colour drawn) and the longest one's length. */
 static size_t key_entries(const struct tl *x, size_t *longest)
 {
+        bool none = false, merged = false;
         size_t n = 0;
 
         *longest = 0;
         for (size_t k = 0; x->ph && k < x->ph->nresults; k++) {
+                const char *name = x->ph->results[k].def->name;
                 if (x->ph->results[k].available) {
                         n++;
-                        *longest = fmax(*longest, utf8_chars(x->ph->results[k].def->name,
-                                                             strlen(x->ph->results[k].def->name)));
+                        *longest = fmax(*longest, utf8_chars(name, strlen(name)));
                 }
         }
-        return n;
+        for (size_t i = 0; i < x->nboxes; i++) {
+                none |= x->boxes[i].color == COLOR_NONE;
+                merged |= x->boxes[i].color == COLOR_MERGED;
+        }
+        if (none || merged)
+                *longest = fmax(*longest, 19); /* "short calls, merged" */
+        return n + none + merged;
 }
 
 /* Margins from the size and the font: the y axis' names on the left, the
  * title on top, tics, the axis' title and the key at the bottom. */
-static void margins(struct tl *x, bool title, bool merged_key)
+static void margins(struct tl *x, bool title)
 {
-        size_t longest = 0, tic = 6, nkey = key_entries(x, &longest) + merged_key;
+        size_t longest = 0, tic = 6, nkey = key_entries(x, &longest);
         double em = x->font_pt, line = 1.5 * em, entry;
         unsigned key_rows;
 
@@ -649,8 +660,6 @@ static void margins(struct tl *x, bool title, bool merged_key)
                           ? c + (x->bands[b].row_names ? 4 : 0)
                           : tic;
         }
-        if (merged_key && longest < 19)
-                longest = 19; /* "short calls, merged" */
         x->lm = tic * EM_CHAR * em + 2.5 * em;
         x->rm = 2 * em;
         x->tm = title ? 2.5 * line : line;
@@ -739,12 +748,12 @@ static int build(struct tl *x, const struct run *r, const struct gp_style *st, b
         if (rc)
                 return rc;
         x_range(x);
-        margins(x, title, true);
+        margins(x, title);
         rc = function_boxes(x);
         if (!rc)
                 rc = lay_rows(x);
         if (!rc)
-                margins(x, title, x->merged_boxes > 0);
+                margins(x, title);
         return rc;
 }
 
@@ -768,8 +777,8 @@ static int cmp_boxes(const void *pa, const void *pb)
         const struct box *a = pa, *b = pb;
 
         /* phases in the map's order, then none, then merged */
-        unsigned ka = a->color >= 0 ? (unsigned)a->color : UINT_MAX + (unsigned)a->color + 1;
-        unsigned kb = b->color >= 0 ? (unsigned)b->color : UINT_MAX + (unsigned)b->color + 1;
+        unsigned ka = a->color >= 0 ? (unsigned)a->color : UINT_MAX - 2 - (unsigned)a->color;
+        unsigned kb = b->color >= 0 ? (unsigned)b->color : UINT_MAX - 2 - (unsigned)b->color;
 
         if (ka != kb)
                 return ka < kb ? -1 : 1;
@@ -801,8 +810,10 @@ static bool fits(const struct tl *x, const struct box *b, size_t chars, double r
         return row_pt >= x->label_pt * 1.2 && w >= (double)chars * EM_CHAR * x->label_pt + 6;
 }
 
-static int write_labels(struct tl *x, enum gp_term term, struct sbuf *gp)
+static int write_labels(struct tl *x, const struct gp_style *st, struct sbuf *gp)
 {
+        enum gp_term term = st->term;
+        bool mono = st->mono;
         double row_pt = (x->h_pt - x->tm - x->bm) / (x->ymax + 0.4);
         struct sbuf text = SBUF_INIT;
         size_t n = 0;
@@ -831,7 +842,8 @@ static int write_labels(struct tl *x, enum gp_term term, struct sbuf *gp)
                 x->labelled += !b->is_phase;
                 rc |= sbuf_addf(gp, "set label %zu ", ++n);
                 rc |= gp_str(gp, term, text.buf);
-                rc |= sbuf_addf(gp, " at %.6f,%.3f center front", (b->x0 + b->x1) / 2, y);
+                rc |= sbuf_addf(gp, " at %.6f,%.3f center front%s", (b->x0 + b->x1) / 2, y,
+                                mono ? " boxed" : "");
                 if (term != GP_DUMB)
                         rc |= sbuf_addf(gp, " font ',%g'", x->label_pt);
                 rc |= sbuf_adds(gp, "\n");
@@ -856,8 +868,10 @@ static const char *axis_title(const struct tl *x)
                                          "host marks)";
 }
 
-static int write_axes(struct tl *x, const char *title, enum gp_term term, struct sbuf *gp)
+static int write_axes(struct tl *x, const char *title, const struct gp_style *st, struct sbuf *gp)
 {
+        enum gp_term term = st->term;
+        bool mono = st->mono;
         char name[MAX_TIC_CHARS * 4 + 32];
         bool first = true;
         int rc = 0;
@@ -876,8 +890,7 @@ static int write_axes(struct tl *x, const char *title, enum gp_term term, struct
         rc |= sbuf_adds(gp, "set xlabel ");
         rc |= gp_str(gp, term, axis_title(x));
         rc |= sbuf_adds(gp, "\nset xtics nomirror out\nset mxtics\nset border 3\n"
-                            "set grid xtics mxtics lc rgb '#E0E0E0' lw 1, lc rgb '#F0F0F0' lw 1 "
-                            "back\n"
+                            "set grid xtics lc rgb '#E0E0E0' lw 1 back\n"
                             "set ytics nomirror scale 0 (");
         for (size_t b = 0; b < x->nbands; b++) {
                 const struct band *bd = &x->bands[b];
@@ -892,6 +905,8 @@ static int write_axes(struct tl *x, const char *title, enum gp_term term, struct
                 }
         }
         rc |= sbuf_adds(gp, ")\n");
+        if (mono) /* labels on patterns: on a white box */
+                rc |= sbuf_adds(gp, "set style textbox opaque noborder margins 1,1\n");
         /* a line between bands */
         for (size_t b = 1; b < x->nbands; b++) {
                 if (!x->bands[b].nrows)
@@ -947,18 +962,22 @@ static int write_data(struct tl *x, const char *dat_name, const struct gp_style 
                         rgb = gp_color(st, (size_t)color);
                         rc |= sbuf_adds(gp, "fs ");
                         rc |= gp_fill(gp, st, (size_t)color);
-                        rc |= sbuf_addf(gp, " fc rgb '%s' title ", rgb);
+                        rc |= sbuf_addf(gp, " fc rgb '%s' dt solid title ", rgb);
                         rc |= gp_str(gp, st->term, x->ph->results[color].def->name);
                 } else if (color == COLOR_NONE) {
-                        rc |= sbuf_addf(gp,
-                                        "fs solid 1 border lc rgb '#404040' fc rgb '%s' "
-                                        "title 'in no phase'",
-                                        NONE_RGB);
+                        /* mono terminals draw every colour black: no fill */
+                        rc |= st->mono ? sbuf_adds(gp, "fs empty border lc rgb 'black' ")
+                                       : sbuf_addf(gp,
+                                                   "fs solid 1 border lc rgb '#404040' "
+                                                   "fc rgb '%s' ",
+                                                   NONE_RGB);
+                        rc |= sbuf_adds(gp, "dt solid title 'in no phase'");
                 } else {
+                        /* a density, not a colour: grey on mono terminals too */
                         rc |= sbuf_addf(gp,
-                                        "fs solid 1 noborder fc rgb '%s' title "
+                                        "fs solid %s noborder fc rgb '%s' title "
                                         "'short calls, merged'",
-                                        MERGED_RGB);
+                                        st->mono ? "0.35" : "1", st->mono ? "black" : MERGED_RGB);
                 }
                 block++;
         }
@@ -1029,9 +1048,9 @@ int timeline_write(const struct run *r, const char *title, const struct gp_style
         size_pt(st, dw, dh, &w, &h);
         rc = build(&x, r, st, title != NULL, w, h);
         if (!rc)
-                rc = write_axes(&x, title, st->term, gp);
+                rc = write_axes(&x, title, st, gp);
         if (!rc)
-                rc = write_labels(&x, st->term, gp);
+                rc = write_labels(&x, st, gp);
         if (!rc)
                 rc = write_data(&x, dat_name, st, gp, dat);
         if (!rc)
