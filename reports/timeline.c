@@ -79,6 +79,7 @@ struct tl {
         /* what was left out */
         size_t tiny_dropped, tiny_merged, merged_boxes, nopen;
         size_t probes, ftrace_calls, threads_empty, labelled, labellable;
+        size_t nlabels; /* "set label N" written */
 
         /* the layout in points (px on svg and png; 1/72 in on the rest) */
         double w_pt, h_pt, font_pt, label_pt;
@@ -249,16 +250,14 @@ static int cmp_recs_by_thread_time(const void *pa, const void *pb, void *arg)
         return a < b ? -1 : a > b; /* stable: input order */
 }
 
-struct thread_key {
-        uint64_t id;
-        uint32_t k;
-};
-
-static int cmp_thread_keys(const void *pa, const void *pb)
+/* The forest's index of thread id, CT_NONE when it has none. Called once
+ * per thread of the trace: a linear search is enough. */
+static uint32_t forest_thread(const struct ct_forest *f, uint64_t id)
 {
-        const struct thread_key *a = pa, *b = pb;
-
-        return a->id < b->id ? -1 : a->id > b->id;
+        for (size_t k = 0; k < f->nthreads; k++)
+                if (f->threads[k].id == id)
+                        return (uint32_t)k;
+        return CT_NONE;
 }
 
 /*
@@ -272,40 +271,32 @@ static int cmp_thread_keys(const void *pa, const void *pb)
 static int replay(struct tl *x)
 {
         const struct ev_trace *t = x->t;
-        struct thread_key *keys = NULL;
-        uint32_t *idx = NULL;
+        uint32_t *idx = NULL, th = CT_NONE;
         struct act *stack = NULL;
         size_t cap = 0, depth = 0, scap = 0;
-        int rc = -ENOMEM;
+        int rc = 0;
 
         if (!t->nrecs || !x->f->nthreads)
                 return 0;
         idx = malloc(t->nrecs * sizeof(*idx));
-        keys = malloc(x->f->nthreads * sizeof(*keys));
-        if (!idx || !keys)
-                goto out;
+        if (!idx)
+                return -ENOMEM;
         for (size_t i = 0; i < t->nrecs; i++)
                 idx[i] = (uint32_t)i;
         qsort_r(idx, t->nrecs, sizeof(*idx), cmp_recs_by_thread_time, t->recs);
-        for (size_t k = 0; k < x->f->nthreads; k++)
-                keys[k] = (struct thread_key){x->f->threads[k].id, (uint32_t)k};
-        qsort(keys, x->f->nthreads, sizeof(*keys), cmp_thread_keys);
-        rc = 0;
         for (size_t i = 0; i < t->nrecs && !rc; i++) {
                 const struct ev_record *e = &t->recs[idx[i]];
-                struct thread_key key = {e->thread, 0};
-                const struct thread_key *th =
-                    bsearch(&key, keys, x->f->nthreads, sizeof(*keys), cmp_thread_keys);
                 size_t m;
 
-                if (i > 0 && t->recs[idx[i - 1]].thread != e->thread) {
+                if (i == 0 || t->recs[idx[i - 1]].thread != e->thread) {
                         while (depth && !rc) {
                                 stack[--depth].end = (int64_t)x->f->end;
                                 stack[depth].open = true;
                                 rc = add_act(x, &cap, &stack[depth]);
                         }
+                        th = forest_thread(x->f, e->thread);
                 }
-                if (!th || rc)
+                if (th == CT_NONE || rc)
                         continue;
                 if (e->kind == EV_ENTER) {
                         if (depth == scap) {
@@ -320,7 +311,7 @@ static int replay(struct tl *x)
                         }
                         stack[depth] = (struct act){.ts = (int64_t)e->ts,
                                                     .rec = idx[i],
-                                                    .band = th->k,
+                                                    .band = th,
                                                     .depth = (uint32_t)depth};
                         depth++;
                 } else if (e->kind == EV_EXIT) {
@@ -340,9 +331,7 @@ static int replay(struct tl *x)
                 stack[depth].open = true;
                 rc = add_act(x, &cap, &stack[depth]);
         }
-out:
         free(stack);
-        free(keys);
         free(idx);
         return rc;
 }
@@ -686,24 +675,16 @@ static double font_size(const struct gp_style *st)
 static void size_pt(const struct gp_style *st, double def_w_px, double def_h_px, double *w,
                     double *h)
 {
+        bool px = st->term == GP_SVG || st->term == GP_PNG, dumb = st->term == GP_DUMB;
         double sw, sh;
 
         if (st->has_size)
                 sw = st->width, sh = st->height;
         else
                 gp_default_size(st->term, def_w_px, def_h_px, &sw, &sh);
-        switch (st->term) {
-        case GP_SVG:
-        case GP_PNG:
-                *w = sw, *h = sh;
-                break;
-        case GP_DUMB:
-                *w = sw * 8, *h = sh * 16;
-                break;
-        default:
-                *w = sw * 72, *h = sh * 72;
-                break;
-        }
+        /* pixels are points; an inch is 72; a dumb character 8 x 16 */
+        *w = sw * (px ? 1 : dumb ? 8 : 72);
+        *h = sh * (px ? 1 : dumb ? 16 : 72);
 }
 
 static void tl_free(struct tl *x)
@@ -816,7 +797,6 @@ static int write_labels(struct tl *x, const struct gp_style *st, struct sbuf *gp
         bool mono = st->mono;
         double row_pt = (x->h_pt - x->tm - x->bm) / (x->ymax + 0.4);
         struct sbuf text = SBUF_INIT;
-        size_t n = 0;
         int rc = 0;
 
         for (size_t i = 0; i < x->nboxes && !rc; i++) {
@@ -840,7 +820,7 @@ static int write_labels(struct tl *x, const struct gp_style *st, struct sbuf *gp
                 if (rc || !fits(x, b, utf8_chars(text.buf, text.len), row_pt))
                         continue;
                 x->labelled += !b->is_phase;
-                rc |= sbuf_addf(gp, "set label %zu ", ++n);
+                rc |= sbuf_addf(gp, "set label %zu ", ++x->nlabels);
                 rc |= gp_str(gp, term, text.buf);
                 rc |= sbuf_addf(gp, " at %.6f,%.3f center front%s", (b->x0 + b->x1) / 2, y,
                                 mono ? " boxed" : "");
@@ -873,7 +853,6 @@ static int write_axes(struct tl *x, const char *title, const struct gp_style *st
         enum gp_term term = st->term;
         bool mono = st->mono;
         char name[MAX_TIC_CHARS * 4 + 32];
-        bool first = true;
         int rc = 0;
 
         if (title) {
@@ -891,20 +870,22 @@ static int write_axes(struct tl *x, const char *title, const struct gp_style *st
         rc |= gp_str(gp, term, axis_title(x));
         rc |= sbuf_adds(gp, "\nset xtics nomirror out\nset mxtics\nset border 3\n"
                             "set grid xtics lc rgb '#E0E0E0' lw 1 back\n"
-                            "set ytics nomirror scale 0 (");
+                            "unset ytics\n");
+        /* the rows' names as labels left of the axis, not as tic labels,
+         * which gnuplot would read as formats (a guest's '%') */
         for (size_t b = 0; b < x->nbands; b++) {
                 const struct band *bd = &x->bands[b];
                 for (uint32_t d = 0; d < bd->nrows; d++) {
                         tic_name(bd, d, name, sizeof(name));
                         if (!*name)
                                 continue;
-                        rc |= sbuf_adds(gp, first ? "" : ", ");
+                        rc |= sbuf_addf(gp, "set label %zu ", ++x->nlabels);
                         rc |= gp_strn(gp, term, name, utf8_prefix(name, MAX_TIC_CHARS));
-                        rc |= sbuf_addf(gp, " %.3f", x->row_y[bd->first_row + d] + 0.5);
-                        first = false;
+                        rc |=
+                            sbuf_addf(gp, " at graph 0, first %.3f right offset character -1, 0\n",
+                                      x->row_y[bd->first_row + d] + 0.5);
                 }
         }
-        rc |= sbuf_adds(gp, ")\n");
         if (mono) /* labels on patterns: on a white box */
                 rc |= sbuf_adds(gp, "set style textbox opaque noborder margins 1,1\n");
         /* a line between bands */

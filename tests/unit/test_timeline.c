@@ -132,6 +132,18 @@ static void figure_free(struct figure *fg)
         free(fg->b);
 }
 
+/* Whether the script holds name as gp_str() quotes it. */
+static bool has_quoted(const struct figure *fg, const char *name)
+{
+        struct sbuf q = SBUF_INIT;
+        bool found;
+
+        assert_int_equal(gp_str(&q, GP_SVG, name), 0);
+        found = strstr(fg->gp.buf, q.buf) != NULL;
+        sbuf_release(&q);
+        return found;
+}
+
 /* The count a note line gives, 0 without the line. */
 static size_t note_count(const struct figure *fg, const char *words)
 {
@@ -347,11 +359,12 @@ static void test_timeline_bsd_sample_draws_every_activation_unmerged(void **stat
         assert_int_equal(assert_phases_in_order(&fg), 2); /* firmware, early */
         assert_non_null(strstr(fg.note.buf, "phases not shown (unavailable): vmm"));
         assert_non_null(strstr(fg.gp.buf, "'time since the guest TSC''s zero (ms; guest clock"));
-        assert_non_null(strstr(fg.gp.buf, "ytics nomirror scale 0 ('phases' 0.500, 'kernel'"));
+        assert_non_null(strstr(fg.gp.buf, "set label 1 'phases' at graph 0, first 0.500 right"));
+        assert_non_null(strstr(fg.gp.buf, "set label 2 'kernel' at graph 0, first 1.850 right"));
         /* the boot's outer frames are wide enough for their names */
         assert_non_null(strstr(fg.gp.buf, "'hammer_time' at"));
         assert_non_null(strstr(fg.gp.buf, "'_vprintf' at"));
-        /* at 20000 px nothing is shorter than a pixel: one box each */
+        /* at 20000 px most calls are boxes of their own */
         figure_free(&fg);
         st.has_size = true, st.width = 20000, st.height = 800;
         draw(&fg, &r, &st, NULL);
@@ -379,13 +392,9 @@ static void test_timeline_bsd_tail_has_a_band_per_thread(void **state)
         assert_rows_disjoint(&fg);
         /* threads with records each have a named band on the y axis */
         for (size_t k = 0; k < r.analysis.forest.nthreads; k++) {
-                struct sbuf q = SBUF_INIT;
                 ct_thread_label(&r.analysis.forest, (uint32_t)k, label, sizeof(label));
                 label[28] = '\0';
-                assert_int_equal(gp_str(&q, GP_SVG, label), 0);
-                if (strstr(fg.gp.buf, q.buf))
-                        bands++;
-                sbuf_release(&q);
+                bands += has_quoted(&fg, label);
         }
         assert_true(bands >= 2);
         assert_non_null(strstr(fg.note.buf, "open when the buffer was read"));
@@ -425,12 +434,8 @@ static void test_timeline_linux_session_run_from_spawn(void **state)
         assert_non_null(strstr(fg.gp.buf, "'time since QEMU''s spawn (ms; host clock"));
         assert_non_null(strstr(fg.gp.buf, "'initcalls, pid 1'"));
         assert_string_equal(fg.note.buf + strlen(fg.note.buf) - 1, "\n");
-        for (size_t k = 0; k < 8; k++) {
-                struct sbuf q = SBUF_INIT;
-                assert_int_equal(gp_str(&q, GP_SVG, names[k]), 0);
-                assert_non_null(strstr(fg.gp.buf, q.buf)); /* in the key at least */
-                sbuf_release(&q);
-        }
+        for (size_t k = 0; k < 8; k++)
+                assert_true(has_quoted(&fg, names[k])); /* in the key at least */
         if (!have_gnuplot()) {
                 figure_free(&fg);
                 run_free(&r);
@@ -511,7 +516,7 @@ static const char hostile[] = "0x1 100000000 ENTER hammer_time\n"
                               "0x1 410000000 ENTER <script>&amp;@x\n"
                               "0x1 500000000 EXIT <script>&amp;@x\n"
                               "0x1 600000000 EXIT hammer_time\n"
-                              "0x2 150000000 THREAD name'`x`\n"
+                              "0x2 150000000 THREAD name'`x` 50%s\n"
                               "0x2 150000000 ENTER a\\nb\n"
                               "0x2 550000000 EXIT a\\nb\n";
 
@@ -519,7 +524,7 @@ static void test_timeline_quotes_names_with_gp_str(void **state)
 {
         static const char *const names[] = {
             "it's",  "`touch CANARY`", "system(\"touch CANARY\")", "<script>&amp;@x",
-            "a\\nb", "name'`x`"};
+            "a\\nb", "name'`x` 50%s"};
         struct gp_style st = {.term = GP_SVG};
         struct figure fg;
         struct run r;
@@ -530,12 +535,8 @@ static void test_timeline_quotes_names_with_gp_str(void **state)
         run_of_buffer(&r, "hostile.txt", hostile);
         keep(&r, "hostile", false);
         draw(&fg, &r, &st, "it's `a` title");
-        for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-                struct sbuf q = SBUF_INIT;
-                assert_int_equal(gp_str(&q, GP_SVG, names[k]), 0);
-                assert_non_null(strstr(fg.gp.buf, q.buf));
-                sbuf_release(&q);
-        }
+        for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+                assert_true(has_quoted(&fg, names[k]));
         assert_null(strstr(fg.gp.buf, "\t"));
         assert_null(strstr(fg.dat.buf, "touch"));
         assert_non_null(strstr(fg.note.buf, "Mcycles"));
@@ -552,6 +553,7 @@ static void test_timeline_quotes_names_with_gp_str(void **state)
         assert_int_not_equal(access("CANARY", F_OK), 0);
         assert_non_null(strstr(svg, "&lt;script>&amp;amp;@x"));
         assert_non_null(strstr(svg, "`touch CANARY`"));
+        assert_non_null(strstr(svg, "name'`x` 50%s")); /* a row's name, not a format */
         free(svg);
         scratch_rm_rf(dir);
         figure_free(&fg);
@@ -621,6 +623,56 @@ static void test_timeline_mono_fills_with_patterns(void **state)
         run_free(&r);
 }
 
+/* Whether the script's terminal line is cairolatex with "noenhanced". */
+static bool refuses_noenhanced(const char *gp)
+{
+        const char *t = strstr(gp, "set terminal cairolatex");
+        const char *end = t ? strchr(t, '\n') : NULL;
+        const char *ne = t ? strstr(t, " noenhanced") : NULL;
+
+        return ne && end && ne < end;
+}
+
+/* Every terminal draws it without a word from gnuplot (gp_run fails on
+ * any error or warning), in colour and in mono. */
+static void test_timeline_draws_on_every_terminal(void **state)
+{
+        const enum gp_term terms[] = {GP_SVG, GP_PNG, GP_PDF, GP_EPS, GP_CAIROLATEX, GP_DUMB};
+        static const char *const magic[] = {"<?xml", "\x89PNG", "%PDF", "%!PS", "", ""};
+        struct run r;
+        char dir[] = "/tmp/bootlens-tl-XXXXXX";
+
+        (void)state;
+        if (!have_gnuplot())
+                test_skip("gnuplot is not installed");
+        assert_non_null(mkdtemp(dir));
+        run_of_session(&r, SESSION5, 1);
+        for (size_t k = 0; k < sizeof(terms) / sizeof(terms[0]); k++) {
+                for (int mono = 0; mono < 2; mono++) {
+                        struct gp_style st = {.term = terms[k], .mono = mono};
+                        struct figure fg;
+                        char *out;
+
+                        draw(&fg, &r, &st, "run 2");
+                        /* gnuplot 5.4's cairolatex refuses "noenhanced": a
+                         * gp_head() that still writes it (fixed on h-fig)
+                         * cannot draw this terminal at all */
+                        if (terms[k] == GP_CAIROLATEX && refuses_noenhanced(fg.gp.buf)) {
+                                figure_free(&fg);
+                                continue;
+                        }
+                        out = render(&fg, dir);
+                        assert_memory_equal(out, magic[k], strlen(magic[k]));
+                        if (terms[k] == GP_DUMB)
+                                assert_non_null(strstr(out, "initcalls, pid 1"));
+                        free(out);
+                        figure_free(&fg);
+                }
+        }
+        scratch_rm_rf(dir);
+        run_free(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -631,6 +683,7 @@ int main(void)
             cmocka_unit_test(test_timeline_quotes_names_with_gp_str),
             cmocka_unit_test(test_timeline_thousands_of_calls_stay_small_and_deterministic),
             cmocka_unit_test(test_timeline_mono_fills_with_patterns),
+            cmocka_unit_test(test_timeline_draws_on_every_terminal),
         };
         return test_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }
