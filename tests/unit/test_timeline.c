@@ -364,6 +364,21 @@ static void test_timeline_bsd_sample_draws_every_activation_unmerged(void **stat
         /* the boot's outer frames are wide enough for their names */
         assert_non_null(strstr(fg.gp.buf, "'hammer_time' at"));
         assert_non_null(strstr(fg.gp.buf, "'_vprintf' at"));
+        if (have_gnuplot()) {
+                static const char *const shown[] = {"firmware",   "early",    "hammer_time",
+                                                    "mi_startup", "_vprintf", "kernel"};
+                char dir[] = "/tmp/bootlens-tl-XXXXXX", path[600];
+                char *svg;
+
+                assert_non_null(mkdtemp(dir));
+                svg = render(&fg, dir);
+                snprintf(path, sizeof(path), "%s/timeline.out", dir);
+                assert_xml(path);
+                for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
+                        assert_non_null(strstr(svg, shown[k]));
+                free(svg);
+                scratch_rm_rf(dir);
+        }
         /* at 20000 px most calls are boxes of their own */
         figure_free(&fg);
         st.has_size = true, st.width = 20000, st.height = 800;
@@ -448,6 +463,7 @@ static void test_timeline_linux_session_run_from_spawn(void **state)
         for (size_t k = 0; k < 8; k++)
                 assert_non_null(strstr(svg, names[k]));
         assert_non_null(strstr(svg, "initcalls, pid 1"));
+        assert_non_null(strstr(svg, "crypto_algapi_init")); /* the widest initcall's label */
         /* the same run gives the same script, data and SVG */
         {
                 struct figure fg2;
@@ -623,6 +639,40 @@ static void test_timeline_mono_fills_with_patterns(void **state)
         run_free(&r);
 }
 
+/* Inputs with little to draw: a Linux log without initcall_debug (no
+ * function, phases only), NetBSD's tslog, a trace of one thread with an
+ * unmatched EXIT and open frames: each draws, every call accounted for. */
+static void test_timeline_draws_sparse_inputs(void **state)
+{
+        static const char *const files[] = {BOOTLENS_TEST_DATA "/dmesg/no-initcall-debug.log",
+                                            BOOTLENS_TEST_DATA "/tslog/netbsd.txt",
+                                            BOOTLENS_TEST_DATA "/tslog/unmatched.txt",
+                                            BOOTLENS_TEST_DATA "/tslog/unclosed.txt"};
+        struct gp_style st = {.term = GP_SVG};
+        char dir[] = "/tmp/bootlens-tl-XXXXXX";
+        bool gnuplot = have_gnuplot();
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+                struct figure fg;
+                struct run r;
+
+                run_of_file(&r, files[k]);
+                draw(&fg, &r, &st, NULL);
+                assert_rows_disjoint(&fg);
+                if (r.kind == RUN_LINUX)
+                        assert_int_equal(calls_accounted(&fg), 0);
+                else
+                        assert_int_equal(calls_accounted(&fg), tree_activations(&r));
+                if (gnuplot)
+                        free(render(&fg, dir));
+                figure_free(&fg);
+                run_free(&r);
+        }
+        scratch_rm_rf(dir);
+}
+
 /* Whether the script's terminal line is cairolatex with "noenhanced". */
 static bool refuses_noenhanced(const char *gp)
 {
@@ -684,6 +734,7 @@ int main(void)
             cmocka_unit_test(test_timeline_thousands_of_calls_stay_small_and_deterministic),
             cmocka_unit_test(test_timeline_mono_fills_with_patterns),
             cmocka_unit_test(test_timeline_draws_on_every_terminal),
+            cmocka_unit_test(test_timeline_draws_sparse_inputs),
         };
         return test_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }
