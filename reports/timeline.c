@@ -937,7 +937,8 @@ static int write_data(struct tl *x, const char *dat_name, const struct gp_style 
                                         b->x1, y + 0.05, y + 0.95, b->color, b->calls, what);
                 }
                 rc |= sbuf_adds(gp, block ? ", \\\n     " : " ");
-                rc |= gp_str(gp, st->term, dat_name);
+                /* a file name, not text: never LaTeX-escaped */
+                rc |= gp_str(gp, GP_SVG, dat_name);
                 rc |= sbuf_addf(gp, " index %zu using 1:3:1:2:3:4 with boxxyerror ", block);
                 if (color >= 0) {
                         rgb = gp_color(st, (size_t)color);

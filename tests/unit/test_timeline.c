@@ -117,7 +117,9 @@ static void draw(struct figure *fg, const struct run *r, const struct gp_style *
         assert_true(w > 0 && h >= 320 && h <= 4000);
         gp_default_size(st->term, w, h, &tw, &th);
         assert_int_equal(gp_head(&fg->gp, st, "bootlens plot timeline", "timeline.out", tw, th), 0);
-        assert_int_equal(timeline_write(r, title, st, "timeline.dat", &fg->gp, &fg->dat, &fg->note),
+        assert_int_equal(timeline_write(r, title, st,
+                                        "time_line.dat" /* an underscore: LaTeX would escape it */,
+                                        &fg->gp, &fg->dat, &fg->note),
                          0);
         parse_dat(fg);
         if (getenv("TIMELINE_DEBUG"))
@@ -278,7 +280,7 @@ static char *render(const struct figure *fg, const char *dir)
         int rc;
 
         write_in(dir, "timeline.gp", &fg->gp);
-        write_in(dir, "timeline.dat", &fg->dat);
+        write_in(dir, "time_line.dat", &fg->dat);
         rc = gp_run(dir, "timeline.gp", 60, err, sizeof(err));
         if (rc)
                 fprintf(stderr, "gp_run: %s\n", err);
