@@ -9,12 +9,23 @@
  * -flamechart draws them; a label inside a box where it fits.
  *
  * timeline_write() writes the gnuplot script (after gp_head(), which the
- * caller writes) and its data: rows of boxes in the .dat (dat_name, the
- * data file's name relative to the script), labels as gnuplot strings in
- * the script (gp_str). Times in ms from the boot's zero (QEMU's spawn
- * when the host marks are known; else the trace's zero). note gets a line
- * for each thing left out (unavailable phases, functions too short to
- * draw, counted). Returns 0 or -ENOMEM; never prints.
+ * caller writes) and its data (docs/timeline.md): boxes in the .dat
+ * (dat_name, the data file's name relative to the script), one a line,
+ * "x_low x_high y_low y_high colour calls what", one block per colour,
+ * numbers only; every name (functions, threads, phases, the title) in
+ * the script through gp_str(). Times in ms from the boot's zero (QEMU's
+ * spawn when the host marks are known, else the trace's zero; Mcycles
+ * for a tslog without a TSC frequency), which the axis title names.
+ * Calls shorter than a point of the plot are merged with their
+ * neighbours into grey boxes or left out. note gets a line ("...\n") for
+ * each thing left out or worth knowing: unavailable phases and why, the
+ * unknown frequency, calls merged or not drawn, calls open at dump time,
+ * probes and function_graph calls not drawn, threads left out, boxes
+ * left unlabelled, each counted. The layout (what is short, what fits a
+ * label) is computed for the style's size, or without one for
+ * timeline_default_size(). The same run and style give the same bytes.
+ * Returns 0 or -ENOMEM (gp, dat and note may hold a part then); never
+ * prints.
  */
 #ifndef BOOTLENS_TIMELINE_H
 #define BOOTLENS_TIMELINE_H
