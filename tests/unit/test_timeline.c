@@ -341,6 +341,25 @@ static void assert_xml(const char *path)
         assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Draw fg into the fresh directory dir (a mkdtemp template) as an SVG
+ * that parses; without gnuplot, release fg and r and skip the test. */
+static char *render_svg_or_skip(struct figure *fg, struct run *r, char *dir)
+{
+        char path[600];
+        char *svg;
+
+        if (!have_gnuplot()) {
+                figure_free(fg);
+                run_free(r);
+                test_skip("gnuplot is not installed");
+        }
+        assert_non_null(mkdtemp(dir));
+        svg = render(fg, dir);
+        snprintf(path, sizeof(path), "%s/timeline.out", dir);
+        assert_xml(path);
+        return svg;
+}
+
 static void test_timeline_bsd_sample_draws_every_activation_unmerged(void **state)
 {
         struct gp_style st = {.term = GP_SVG};
@@ -427,7 +446,7 @@ static void test_timeline_linux_session_run_from_spawn(void **state)
         struct gp_style st = {.term = GP_SVG};
         struct figure fg;
         struct run r;
-        char dir[] = "/tmp/bootlens-tl-XXXXXX", path[600];
+        char dir[] = "/tmp/bootlens-tl-XXXXXX";
         char *svg, *again;
         size_t sync = 0;
 
@@ -453,15 +472,7 @@ static void test_timeline_linux_session_run_from_spawn(void **state)
         assert_string_equal(fg.note.buf + strlen(fg.note.buf) - 1, "\n");
         for (size_t k = 0; k < 8; k++)
                 assert_true(has_quoted(&fg, names[k])); /* in the key at least */
-        if (!have_gnuplot()) {
-                figure_free(&fg);
-                run_free(&r);
-                test_skip("gnuplot is not installed");
-        }
-        assert_non_null(mkdtemp(dir));
-        svg = render(&fg, dir);
-        snprintf(path, sizeof(path), "%s/timeline.out", dir);
-        assert_xml(path);
+        svg = render_svg_or_skip(&fg, &r, dir);
         for (size_t k = 0; k < 8; k++)
                 assert_non_null(strstr(svg, names[k]));
         assert_non_null(strstr(svg, "initcalls, pid 1"));
@@ -559,13 +570,7 @@ static void test_timeline_quotes_names_with_gp_str(void **state)
         assert_null(strstr(fg.dat.buf, "touch"));
         assert_non_null(strstr(fg.note.buf, "Mcycles"));
         assert_non_null(strstr(fg.gp.buf, "(Mcycles; TSC frequency unknown)"));
-        if (!have_gnuplot()) {
-                figure_free(&fg);
-                run_free(&r);
-                test_skip("gnuplot is not installed");
-        }
-        assert_non_null(mkdtemp(dir));
-        svg = render(&fg, dir);
+        svg = render_svg_or_skip(&fg, &r, dir);
         snprintf(canary, sizeof(canary), "%s/CANARY", dir);
         assert_int_not_equal(access(canary, F_OK), 0);
         assert_int_not_equal(access("CANARY", F_OK), 0);
