@@ -32,7 +32,8 @@
 // --user-data-dir in a temporary directory removed at exit; puppeteer adds
 // --remote-debugging-pipe, nothing else (Debian's /usr/bin/chromium wrapper
 // adds its own /etc/chromium.d flags). A problem is any console message of
-// type error, an uncaught page error, a failed request, a request to
+// type error, an uncaught page error, a dialog (alert, confirm, prompt:
+// dismissed), a failed request, a request to
 // anything but a file: or data: URL (it is aborted: the page must need no
 // network), a step that times out, or a failed --expect.
 //
@@ -228,6 +229,10 @@ try {
     }
   });
   page.on('pageerror', (e) => problem(`page error: ${e.message}`));
+  page.on('dialog', (d) => {
+    problem(`the page opened a dialog (${d.type()}): ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
   page.on('requestfailed', (r) => {
     if (local(r.url())) problem(`request failed: ${r.url()}: ${r.failure()?.errorText ?? '?'}`);
   });

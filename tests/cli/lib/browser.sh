@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # the variables are for the tests that source this
 # Sourced by the browser-label tests (tests/cli/browser_*.sh,
 # export_speedscope.sh); not a test itself. What they share: the npm
 # packages they use, pinned and installed into the build tree (never
