@@ -3,8 +3,8 @@
 // never committed) for the browser-label tests: open one local page, run
 // the steps given, in order, and fail on anything the page did wrong.
 //
-// usage: node browser.mjs [--puppeteer DIR] [--timeout S] [--viewport WxH]
-//                         --url URL STEP...
+// usage: node browser.mjs [--puppeteer DIR] [--timeout S] [--step-timeout S]
+//                         [--viewport WxH] --url URL STEP...
 //   --puppeteer DIR     where puppeteer-core is installed (DIR/node_modules);
 //                       default $BOOTLENS_BROWSER_MODULES
 //   --timeout S         the whole run, browser start to exit (default 60):
@@ -12,7 +12,8 @@
 //   --step-timeout S    one step, e.g. a --wait (default 20)
 //   --viewport WxH      CSS pixels (default 1280x900)
 //   --url URL           a file: or data: URL, opened first
-// steps, run in the order given:
+// steps, run in the order given (SEL: a CSS selector, or puppeteer's
+// ::-p-text(TEXT), the smallest elements holding TEXT):
 //   --wait SEL          until an element matches the CSS selector SEL
 //   --wait-text TEXT    until the body's text contains TEXT
 //   --upload SEL FILE   give FILE to the <input type=file> SEL
@@ -33,15 +34,16 @@
 // --remote-debugging-pipe, nothing else (Debian's /usr/bin/chromium wrapper
 // adds its own /etc/chromium.d flags). A problem is any console message of
 // type error, an uncaught page error, a dialog (alert, confirm, prompt:
-// dismissed), a failed request, a request to
-// anything but a file: or data: URL (it is aborted: the page must need no
-// network), a step that times out, or a failed --expect.
+// dismissed), a failed request, a request for anything but a file: or
+// data: URL (it is aborted: the page must need no network), a step that
+// times out (the steps after it are not run), or a failed --expect.
 //
 // Prints one JSON object on stdout: {url, flags, checks: [{selector, want,
 // count, ok}], texts: [{selector, texts: [...]}], attrs: [{selector, name,
-// values: [...]}] (one entry per --text or --attr, in order), screenshots: [...], requests: N, problems: [...]}, each problem also on
-// stderr as "browser: PROBLEM". Exit 0 when there is no problem, 1 when
-// there is one, 2 on a usage error or when puppeteer-core is not found.
+// values: [...]}] (one entry per --text or --attr, in order), screenshots:
+// [...], requests: N, problems: [...]}, each problem also on stderr as
+// "browser: PROBLEM". Exit 0 when there is no problem, 1 when there is
+// one, 2 on a usage error or when puppeteer-core is not found.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,8 +82,9 @@ for (let i = 0; i < argv.length; i++) {
     return Number(v);
   };
   if (a === '--help' || a === '-h') {
-    process.stdout.write(fs.readFileSync(new URL(import.meta.url), 'utf8')
-      .split('\n').filter((l) => l.startsWith('//')).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+    const lines = fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n');
+    const head = lines.slice(0, lines.findIndex((l) => !l.startsWith('//')));
+    process.stdout.write(head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
     process.exit(0);
   } else if (a === '--puppeteer') [opt.modules] = need(1);
   else if (a === '--timeout') opt.timeout = seconds(need(1)[0]);
@@ -151,7 +154,7 @@ const watchdog = setTimeout(() => {
 }, opt.timeout * 1000);
 watchdog.unref();
 
-const local = (u) => /^(file|data|blob):/.test(u);
+const local = (u) => /^(file|data):/.test(u);
 
 async function step(page, [what, a, b]) {
   switch (what) {
