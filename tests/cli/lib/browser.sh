@@ -14,8 +14,10 @@
 #   browser_setup                 node, npm and /usr/bin/chromium or skip;
 #                                 puppeteer-core installed into
 #                                 $BOOTLENS_BUILD/puppeteer; sets
-#                                 BOOTLENS_BROWSER_MODULES (exported) and
-#                                 BROWSER_JS (the harness)
+#                                 BOOTLENS_BROWSER_MODULES (exported),
+#                                 BROWSER_JS (the harness) and BROWSER_CHECK
+#                                 (lib/browser_check.mjs: what the tests
+#                                 require of what the harness read)
 #   browser_speedscope            speedscope installed into
 #                                 $BOOTLENS_BUILD/speedscope; sets
 #                                 SPEEDSCOPE_PKG (its package directory)
@@ -61,6 +63,7 @@ browser_setup() {
 	browser_npm_install puppeteer-core "$PUPPETEER_VERSION" "$BOOTLENS_BUILD/puppeteer"
 	export BOOTLENS_BROWSER_MODULES="$BOOTLENS_BUILD/puppeteer"
 	BROWSER_JS="$BOOTLENS_SRC/tests/cli/lib/browser.mjs"
+	BROWSER_CHECK="$BOOTLENS_SRC/tests/cli/lib/browser_check.mjs"
 }
 
 browser_speedscope() {
