@@ -32,7 +32,8 @@
 # an argument, or "fn:NAME" (the aggregate's metric), after a trim of
 # surrounding white space; a name with control bytes may show them as
 # spaces (docs/exports.md's rule). No text may hold an entity escaped twice
-# (&amp;lt;) unless a name holds one.
+# (&amp;lt;) unless a name holds one. A session's labels must each show as
+# KEY=VALUE in the text of an element (the environment's row).
 set -euo pipefail
 : "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
 : "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
@@ -167,8 +168,10 @@ else
 			done_check
 			continue
 		fi
+		session=()
+		[ ! -f "$input/session.json" ] || session=("$input/session.json")
 		if ! node "$BROWSER_CHECK" hostile "$tmp/$name.json" "$tmp/$name.analysis.json" \
-			>"$tmp/$name.check" 2>&1; then
+			"${session[@]}" >"$tmp/$name.check" 2>&1; then
 			fail "$name: hostile names of $input:"
 			cat "$tmp/$name.check"
 		elif [ "$failed" -eq 0 ]; then

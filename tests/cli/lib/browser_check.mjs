@@ -15,7 +15,7 @@
 //       showing the total, the phase initcalls and crypto_algapi_init, the
 //       phases figure naming initcalls; DIR/figures/ with FIGURES .svg or
 //       more, each with its .gp beside it, and a .dat.
-//   node browser_check.mjs hostile RESULT.json ANALYSIS.json
+//   node browser_check.mjs hostile RESULT.json ANALYSIS.json [SESSION.json]
 //       every function name in ANALYSIS (bootlens analyze --format json)
 //       that holds a character HTML, SVG or gnuplot would interpret
 //       (" ' ` < > & \ $, CR, LF, "system(") is the textContent of an
@@ -23,7 +23,10 @@
 //       with an argument, or "fn:NAME" (the aggregate's metric), after a
 //       trim of surrounding white space, control bytes allowed to show as
 //       spaces (docs/exports.md); and no text holds an entity escaped
-//       twice (&amp;lt;), unless a name holds one.
+//       twice (&amp;lt;), unless a name holds one. With SESSION.json,
+//       each of its labels is shown as "KEY=VALUE" inside the text of an
+//       element (the environment's labels row), control bytes again
+//       allowed to show as spaces.
 //
 // Prints a summary line, then one line per problem; exits 0 when there is
 // none, 1 when there is one, 2 on a usage error or an unreadable RESULT.
@@ -34,7 +37,7 @@ const [mode, resultPath, ...rest] = process.argv.slice(2);
 function usage(msg) {
   console.error(`browser_check.mjs: ${msg}`);
   console.error('usage: node browser_check.mjs speedscope RESULT.json WANT... | ' +
-    'report RESULT.json DIR FIGURES | hostile RESULT.json ANALYSIS.json');
+    'report RESULT.json DIR FIGURES | hostile RESULT.json ANALYSIS.json [SESSION.json]');
   process.exit(2);
 }
 function readJSON(p, what) {
@@ -109,7 +112,7 @@ function report(dir, nfig) {
   summary = `${ids.length} tables and figures with an id, ${ids.length - missing.length} linked; ${svgs.length} figure files`;
 }
 
-function hostile(analysisPath) {
+function hostile(analysisPath, sessionPath) {
   const analysis = readJSON(analysisPath, 'bootlens analyze --format json of the capture is not JSON:');
   const risky = /["'`<>&\\$\n\r]|system\(/;
   const names = new Set();
@@ -150,11 +153,22 @@ function hostile(analysisPath) {
     if (twice.length) bad.push(`text escaped twice: ${JSON.stringify(twice.slice(0, 3))}`);
   }
   summary = `${wanted.length - bad.length} of ${wanted.length} hostile names shown literally`;
+  if (sessionPath) {
+    const labels = Object.entries(readJSON(sessionPath, 'cannot read').labels ?? {});
+    const nbad = bad.length;
+    for (const [k, v] of labels) {
+      const kv = `${k}=${v}`;
+      if (!leaves.some((t) => t.includes(kv) || t.includes(kv.replace(ctl, ' ')))) {
+        bad.push(`the label ${JSON.stringify(kv)} is not in the text of any element`);
+      }
+    }
+    summary += `, ${labels.length - (bad.length - nbad)} of ${labels.length} labels`;
+  }
 }
 
 if (mode === 'speedscope') speedscope(rest);
 else if (mode === 'report' && rest.length === 2 && /^[0-9]+$/.test(rest[1])) report(rest[0], Number(rest[1]));
-else if (mode === 'hostile' && rest.length === 1) hostile(rest[0]);
+else if (mode === 'hostile' && (rest.length === 1 || rest.length === 2)) hostile(rest[0], rest[1]);
 else usage(`bad arguments for mode '${mode}'`);
 console.log(summary || 'not checked');
 for (const b of bad) console.log(b);
