@@ -34,7 +34,16 @@ packages=(build-essential cmake pkg-config git ca-certificates
 	qemu-system-x86 gnuplot-nox libelf-dev libcmocka-dev libsqlite3-dev sqlite3
 	libarchive-dev libjansson-dev libssl-dev zlib1g-dev liblz4-dev liblzma-dev libzstd-dev libbz2-dev
 	cpio xz-utils zstd jq musl-tools busybox-static clang-format
-	python3-scipy python3-numpy)
+	python3-scipy python3-numpy
+	chromium fonts-dejavu-core fonts-liberation fonts-noto-color-emoji nodejs)
+# The browser label (CONTRIBUTING.md, "Browser tests"): Debian's chromium
+# headless; with --no-install-recommends it comes without fonts, and a page
+# then renders with whatever fontconfig finds: DejaVu for the figures and
+# the report, Liberation for Arial/Helvetica/Times/Courier (a Recommends of
+# chromium-common), Noto Color Emoji for speedscope's toolbar. node and npm
+# install puppeteer-core and speedscope into the build tree; Debian's npm
+# package conflicts with a nodejs that brings its own npm (NodeSource's),
+# so npm is wanted only when no npm command is there.
 
 missing=()
 for p in "${packages[@]}"; do
@@ -42,6 +51,7 @@ for p in "${packages[@]}"; do
 		missing+=("$p")
 	fi
 done
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "setup.sh: missing packages (run as root to install): ${missing[*]}" >&2

@@ -2,7 +2,7 @@
 # labels: browser
 # timeout: 300
 # speedscope's own importer accepts `bootlens analyze --format chrome`:
-# speedscope (npm, pinned below) is installed into the build tree
+# speedscope (npm, pinned in tests/cli/lib/browser.sh) is installed into the build tree
 # ($BOOTLENS_BUILD/speedscope, never committed) by this test, and
 # tests/cli/lib/speedscope_import.mjs runs the Trace Event Format importer
 # of its bundle in node (no browser), on a tslog FILE, a Linux FILE and a
@@ -16,23 +16,11 @@ set -euo pipefail
 : "${BOOTLENS_SRC:?BOOTLENS_SRC must name the source tree}"
 : "${BOOTLENS_BUILD:?BOOTLENS_BUILD must name the build tree}"
 
-version=1.25.0
-skip() {
-	echo "SKIP: $*"
-	exit "${BOOTLENS_SKIP_RC:-77}"
-}
-command -v node >/dev/null || skip "no node"
-command -v npm >/dev/null || skip "no npm"
-dir="$BOOTLENS_BUILD/speedscope"
-pkg="$dir/node_modules/speedscope"
-if [ "$(node -p "require('$pkg/package.json').version" 2>/dev/null)" != "$version" ]; then
-	mkdir -p "$dir"
-	if ! (cd "$dir" && npm install --no-audit --no-fund --no-save "speedscope@$version") \
-		>"$dir/npm.log" 2>&1; then
-		cat "$dir/npm.log"
-		skip "npm cannot install speedscope@$version (no network?)"
-	fi
-fi
+# shellcheck source=tests/cli/lib/browser.sh
+. "$BOOTLENS_SRC/tests/cli/lib/browser.sh"
+browser_speedscope
+pkg=$SPEEDSCOPE_PKG
+version=$SPEEDSCOPE_VERSION
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$BOOTLENS_TEST_DATA"
