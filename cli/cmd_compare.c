@@ -31,6 +31,7 @@ struct compare_cli {
         struct compare_options co;
         enum format format;
         const char *metric; /* --metric */
+        int side;           /* --side: 0 both, 1 base, 2 new (compreport_options) */
         bool force;
         const char *base, *new;
 };
@@ -41,7 +42,8 @@ void usage_compare(FILE *out)
             out,
             "usage: bootlens compare [--alpha A] [--min-effect 0.5ms,2%%] [--top N] [--seed S]\n"
             "                        [--format table|json|csv|md|folded|hyperfine]\n"
-            "                        [--metric total|phase:NAME|fn:NAME] [--exclude-starved]\n"
+            "                        [--metric total|phase:NAME|fn:NAME] [--side base|new]\n"
+            "                        [--exclude-starved]\n"
             "                        [--force] BASE NEW\n"
             "\n"
             "Compare the ok runs of two sessions, or of two variants of one session\n"
@@ -61,6 +63,8 @@ void usage_compare(FILE *out)
             "                       (difffolded.pl: STACK BASE_US NEW_US) or hyperfine\n"
             "                       (hyperfine --export-json's shape, one result a side)\n"
             "  --metric M           hyperfine: the metric exported (default total)\n"
+            "  --side base|new      folded: that side alone, STACK US (flamegraph.pl,\n"
+            "                       speedscope), instead of both sides' columns\n"
             "  --exclude-starved    leave out runs the host starved (docs/contention.md)\n"
             "  --force              compare even when the host CPU, QEMU version or\n"
             "                       accelerator differ (the difference is printed)\n"
@@ -138,6 +142,7 @@ static int parse_args(int argc, char **argv, struct compare_cli *o)
             {"seed", required_argument, NULL, 's'},
             {"format", required_argument, NULL, 'F'},
             {"metric", required_argument, NULL, 'm'},
+            {"side", required_argument, NULL, 'S'},
             {"exclude-starved", no_argument, NULL, 'x'},
             {"force", no_argument, NULL, 'f'},
             {"help", no_argument, NULL, 'h'},
@@ -209,6 +214,13 @@ static int parse_args(int argc, char **argv, struct compare_cli *o)
                         }
                         o->metric = optarg;
                         break;
+                case 'S':
+                        if (strcmp(optarg, "base") != 0 && strcmp(optarg, "new") != 0) {
+                                bl_error("compare: --side wants base or new, not '%s'", optarg);
+                                return -EINVAL;
+                        }
+                        o->side = strcmp(optarg, "base") == 0 ? 1 : 2;
+                        break;
                 case 'x':
                         o->co.exclude_starved = true;
                         break;
@@ -238,6 +250,10 @@ static int parse_args(int argc, char **argv, struct compare_cli *o)
         }
         if (o->metric && o->format != FORMAT_HYPERFINE) {
                 bl_error("compare: --metric is for --format hyperfine");
+                return -EINVAL;
+        }
+        if (o->side && o->format != FORMAT_FOLDED) {
+                bl_error("compare: --side is for --format folded");
                 return -EINVAL;
         }
         o->base = argv[optind];
@@ -288,6 +304,7 @@ int cmd_compare(int argc, char **argv)
         rc = parse_args(argc, argv, &o);
         if (rc)
                 return rc > 0 ? BL_EXIT_OK : BL_EXIT_USAGE;
+        ro.side = o.side;
         rc = compare_sessions(&c, o.base, o.new, &o.co, err, sizeof(err));
         if (rc == -ENOMEM) {
                 bl_error("compare: out of memory");

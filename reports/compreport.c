@@ -498,9 +498,31 @@ static long long us(double ns)
         return isnan(ns) || ns < 0 ? 0 : llround(ns / 1e3);
 }
 
+/* One stack PHASE[;FN] with both sides' values (difffolded) or the one
+ * side o->side asks for; nothing when what is written rounds to 0 us. */
+static void folded_values(FILE *out, const struct compreport_options *o, const char *phase,
+                          const char *fn, double a, double b)
+{
+        long long ua = us(a), ub = us(b);
+
+        if (o->side == 1 ? !ua : o->side == 2 ? !ub : !ua && !ub)
+                return;
+        if (strcmp(phase, "[no phase]") == 0)
+                fputs(phase, out);
+        else
+                folded_frame(out, phase);
+        if (fn) {
+                fputc(';', out);
+                folded_frame(out, fn);
+        }
+        if (o->side)
+                fprintf(out, " %lld\n", o->side == 1 ? ua : ub);
+        else
+                fprintf(out, " %lld %lld\n", ua, ub);
+}
+
 int compreport_folded(FILE *out, const struct compare *c, const struct compreport_options *o)
 {
-        (void)o;
         for (size_t i = 0; i < c->n; i++) {
                 const struct compare_metric *ph = &c->m[i];
                 double ra, rb;
@@ -516,28 +538,16 @@ int compreport_folded(FILE *out, const struct compare *c, const struct comprepor
                                 continue;
                         ra -= fn->median_a;
                         rb -= fn->median_b;
-                        if (!us(fn->median_a) && !us(fn->median_b))
-                                continue;
-                        folded_frame(out, ph->name);
-                        fputc(';', out);
-                        folded_frame(out, fn->name);
-                        fprintf(out, " %lld %lld\n", us(fn->median_a), us(fn->median_b));
+                        folded_values(out, o, ph->name, fn->name, fn->median_a, fn->median_b);
                 }
-                if (us(ra) || us(rb)) {
-                        folded_frame(out, ph->name);
-                        fprintf(out, " %lld %lld\n", us(ra), us(rb));
-                }
+                folded_values(out, o, ph->name, NULL, ra, rb);
         }
         for (size_t f = 0; f < c->fn_candidates; f++) {
                 const struct compare_fn *fn = &c->fns[f];
 
                 if (fn->phase && has_phase(c, fn->phase))
                         continue;
-                if (!us(fn->median_a) && !us(fn->median_b))
-                        continue;
-                fputs("[no phase];", out);
-                folded_frame(out, fn->name);
-                fprintf(out, " %lld %lld\n", us(fn->median_a), us(fn->median_b));
+                folded_values(out, o, "[no phase]", fn->name, fn->median_a, fn->median_b);
         }
         return finish(out);
 }

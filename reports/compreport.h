@@ -14,7 +14,9 @@
  *  - folded: FlameGraph's difffolded.pl input, "STACK BASE NEW" a line:
  *    the stacks PHASE;FUNCTION of every function seen (its median over
  *    each side's runs, absent as 0) and PHASE alone for what of the
- *    phase's median its functions' medians leave, in us;
+ *    phase's median its functions' medians leave, in us; with o->side
+ *    one side's "STACK VALUE" only (the collapsed-stack format that
+ *    flamegraph.pl and speedscope read);
  *  - hyperfine: JSON shaped as "hyperfine --export-json" writes it, one
  *    result per side for one metric (reports/hyperfine.h's writer).
  *
@@ -41,6 +43,8 @@
 struct compreport_options {
         bool colour; /* table: ANSI colours for the verdicts */
         bool forced; /* the environments differ and --force was given */
+        /* folded: 0 both sides (difffolded), 1 BASE only, 2 NEW only */
+        int side;
         /* table: writes guest text (NULL: fputs) */
         void (*put_text)(FILE *out, const char *s);
 };

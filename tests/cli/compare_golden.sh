@@ -60,6 +60,9 @@ mkdir -p "$exp"
 for f in table json csv md folded hyperfine; do
 	golden "ab.$f" 1 --format $f ab:base ab:new
 done
+golden ab-side-base.folded 1 --format folded --side base ab:base ab:new
+golden ab-side-new.folded 1 --format folded --side new ab:base ab:new
+golden side-table.usage 2 --side base ab:base ab:new
 golden ab-metric-phase.hyperfine 1 --format hyperfine --metric phase:initcalls ab:base ab:new
 golden ab-metric-fn.hyperfine 1 --format hyperfine --metric fn:init_kprobe_trace ab:base ab:new
 golden ab-top3-starved.table 1 --top 3 --exclude-starved --seed 7 ab:base ab:new
@@ -67,6 +70,20 @@ golden same.table 0 ab:base ab:base
 golden refused.table 2 ab:base other-qemu
 for f in table json csv md hyperfine; do
 	golden "forced.$f" 0 --force --format $f ab:base other-qemu
+done
+
+# --side: each side's column of the difffolded lines, lines of 0 us left out.
+for side in base new; do
+	col=2
+	[ "$side" = new ] && col=1
+	(cd "$BOOTLENS_TEST_DATA/compare" && "$BOOTLENS" compare --format folded ab:base ab:new) |
+		awk -v c=$col '{ v = (c == 2) ? $(NF-1) : $NF; if (v != 0) { NF -= 2; print $0 " " v } }' \
+			>"$tmp/proj-$side" || true
+	if ! cmp -s "$tmp/proj-$side" "$exp/ab-side-$side.folded"; then
+		echo "FAIL: compare --side $side is not the $side column of the difffolded output"
+		diff "$tmp/proj-$side" "$exp/ab-side-$side.folded" | head -5
+		failures=$((failures + 1))
+	fi
 done
 
 # The seed: the same seed gives the same output, another seed another CI.
