@@ -982,7 +982,7 @@ static void metric_row(struct page *p, const struct aggregate *a, const struct a
         for (size_t k = 0, shown = 0; k < s->present; k++) {
                 if (!m->outlier[k])
                         continue;
-                put(p, "%srun %u", shown++ ? ", " : "", aggregate_run_id(a, m, k));
+                put(p, "%s%u", shown++ ? ", " : "", aggregate_run_id(a, m, k));
         }
         put(p, "</td></tr>\n");
 }
@@ -1017,7 +1017,7 @@ static void aggregate_group(struct page *p, const struct htmlreport_input *in,
             "<table id=\"%s\" class=\"aggregate\"><thead><tr><th>metric</th>"
             "<th class=\"num\">n</th><th class=\"num\">median</th><th class=\"num\">IQR "
             "(q25 – q75)</th><th class=\"num\">p10 – p90</th><th class=\"num\">min – max</th>"
-            "<th class=\"num\">95%% CI of median</th><th>outliers</th></tr></thead><tbody>\n",
+            "<th class=\"num\">95%% CI of median</th><th>outlier runs</th></tr></thead><tbody>\n",
             id);
         for (size_t i = 0; i < a->n; i++) {
                 if (!a->v[i].s->present)
@@ -1515,14 +1515,14 @@ static void header(struct page *p)
                 put(p, "</code>");
         }
         put(p, "</p>\n</header>\n<nav>\n<ul>\n");
+        if (r->n == 2)
+                put(p, "<li><a href=\"#sec-compare\">Comparison</a></li>\n");
         put(p, "<li><a href=\"#sec-aggregate\">Aggregate</a> (<a href=\"#aggregate\">main "
                "table</a>)</li>\n<li><a href=\"#sec-figures\">Figures</a>:");
         for (size_t i = 0; i < r->nfig; i++)
                 put(p, " <a href=\"#fig-%s\">%s</a>", plot_kind_name(r->fig[i].kind),
                     plot_kind_name(r->fig[i].kind));
         put(p, "</li>\n");
-        if (r->n == 2)
-                put(p, "<li><a href=\"#sec-compare\">Comparison</a></li>\n");
         put(p, "<li><a href=\"#sec-env\">Environment</a></li>\n<li><a "
                "href=\"#sec-warnings\">Warnings and damage</a></li>\n<li><a "
                "href=\"#sec-failed\">Failed runs</a></li>\n<li><a href=\"#sec-runs\">Runs and "
@@ -1534,9 +1534,9 @@ int htmlreport_write(FILE *out, const struct htmlreport *r)
         struct page p = {.sb = SBUF_INIT, .r = r};
 
         header(&p);
-        section_aggregate(&p);
-        if (r->n == 2)
+        if (r->n == 2) /* the verdict first */
                 section_compare(&p);
+        section_aggregate(&p);
         section_figures(&p);
         section_env(&p);
         section_warnings(&p);

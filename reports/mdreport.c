@@ -205,8 +205,10 @@ int mdreport_write(FILE *out, const struct htmlreport *r)
                 mtext(&p, r->generated_from);
         }
         fputs(".\n\n## Aggregate\n\n", out);
-        for (size_t i = 0; i < r->n && !p.rc; i++)
+        for (size_t i = 0; i < r->n && !p.rc; i++) {
                 p.rc = md_write_aggregate(out, &r->in[i].agg, REPORT_MS);
+                fputc('\n', out);
+        }
         if (r->n == 2) {
                 fputs("## Comparison\n\n", out);
                 if (r->has_compare) {
