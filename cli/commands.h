@@ -40,6 +40,8 @@ int cmd_compare(int argc, char **argv);
 void usage_compare(FILE *out);
 int cmd_demo(int argc, char **argv);
 void usage_demo(FILE *out);
+int cmd_plot(int argc, char **argv);
+void usage_plot(FILE *out);
 
 /* The table, in the order "bootlens help" lists it; NULL-terminated. */
 extern const struct bl_command bl_commands[];
