@@ -800,8 +800,7 @@ static int draw_distribution(struct fig *f)
                         gp_phase_fill(f, k - 1);
                 else
                         gpf(f, "fc rgb 'white' fs solid 1.0 border lc rgb 'black'");
-                gpf(f, " title ");
-                gps(f, k ? ps.v[k - 1] : "total");
+                gpf(f, " notitle"); /* the tics name the boxes */
                 gpf(f,
                     ", \\\n     '%s' index %zu using 4:($1-0.3):(0):(0.6) with vectors "
                     "nohead lc rgb 'black' lw 2 notitle",
@@ -826,6 +825,13 @@ out:
 }
 
 /* ---- ecdf: the empirical CDF of the total per group ---- */
+
+/* A line's colour: group k's; in mono black (dash and point types tell
+ * the lines apart: light greys would not print) */
+static const char *line_color(const struct fig *f, size_t k)
+{
+        return f->st->mono ? "#000000" : gp_color(f->st, k);
+}
 
 static int draw_ecdf(struct fig *f, char *err, size_t errsize)
 {
@@ -869,13 +875,13 @@ static int draw_ecdf(struct fig *f, char *err, size_t errsize)
                                              "%s'%s' index %zu using 1:2 with steps lw 2 lc rgb "
                                              "'%s' dt %zu title ",
                                              nlines ? ", \\\n     " : "", f->dat_name, b,
-                                             gp_color(f->st, gi), f->st->mono ? gi % 5 + 1 : 1));
+                                             line_color(f, gi), f->st->mono ? gi % 5 + 1 : 1));
                         fig_oom(f, gp_str(&plot, f->st->term, label.buf));
                         fig_oom(f, sbuf_addf(&plot,
                                              ", \\\n     '%s' index %zu every ::1 using 1:2 with "
                                              "points pt %zu ps 0.8 lc rgb '%s' notitle",
                                              f->dat_name, b, f->st->mono ? gi % 6 + 4 : 7,
-                                             gp_color(f->st, gi)));
+                                             line_color(f, gi)));
                         nlines++;
                 }
         }
@@ -899,7 +905,7 @@ static int draw_ecdf(struct fig *f, char *err, size_t errsize)
             "set xtics nomirror out\n"
             "set grid lc rgb '#d0d0d0'\n"
             "set border 3\n"
-            "set key inside right bottom vertical Left reverse noautotitle box opaque\n"
+            "set key inside left top vertical Left reverse noautotitle box opaque\n"
             "set bmargin %u\n",
             fig_bmargin(f));
         gp_notes(f);
