@@ -48,6 +48,8 @@ void usage_report(FILE *out);
  * exit status. Also used by cmd_demo.c. */
 struct htmlreport_options;
 int report_write_dir(const struct htmlreport_options *ho, char **index);
+int cmd_plot(int argc, char **argv);
+void usage_plot(FILE *out);
 
 /* The table, in the order "bootlens help" lists it; NULL-terminated. */
 extern const struct bl_command bl_commands[];

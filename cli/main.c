@@ -25,6 +25,8 @@ const struct bl_command bl_commands[] = {
     {"demo", cmd_demo, "profile 5 real boots of Debian's cloud kernel, end to end", usage_demo},
     {"guest", cmd_guest, "build guest images, fetch a test kernel, verify dumps", usage_guest},
     {"help", cmd_help, "show help for bootlens or one command", usage_help},
+    {"plot", cmd_plot, "draw a figure with gnuplot: phases, distribution, ecdf, timeline, delta",
+     usage_plot},
     {"report", cmd_report, "write a static HTML (or Markdown) report with figures into a directory",
      usage_report},
     {"show", cmd_show, "list a session's runs or print one run's capture", usage_show},
