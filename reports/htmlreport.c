@@ -873,7 +873,7 @@ static const char css[] =
     "code,.mono{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
     "font-size:.92em;word-break:break-all}\n"
     "figure.figure{margin:1rem 0 2rem;padding:0}\n"
-    "figure.figure svg{width:100%;height:auto;max-width:100%;display:block;"
+    "figure.figure svg{max-width:100%;height:auto;display:block;margin:0 auto;"
     "border:1px solid var(--line);background:#fff}\n"
     "figure.figure img{max-width:100%}\n"
     ".missing{border:1px dashed var(--line);padding:1rem;color:var(--muted);background:"
@@ -1099,9 +1099,11 @@ static void section_figures(struct page *p)
                     "%s.",
                     id, kind, captions[f->kind]);
                 if (*f->note) {
+                        size_t nl = strlen(f->note);
+
                         put(p, " <span class=\"figure-note\">");
                         text(p, f->note);
-                        put(p, "</span>");
+                        put(p, "%s</span>", f->note[nl - 1] == '.' ? "" : ".");
                 }
                 if (f->nfiles) {
                         put(p, " Files:");
