@@ -1108,7 +1108,7 @@ static void section_figures(struct page *p)
                 if (f->nfiles) {
                         put(p, " Files:");
                         for (size_t k = 0; k < f->nfiles; k++) {
-                                put(p, " ");
+                                put(p, k ? ", " : " ");
                                 put_link(p, f->files[k], base_name(f->files[k]));
                         }
                 }

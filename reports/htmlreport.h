@@ -87,7 +87,6 @@ struct htmlreport_input {
         size_t nruns;
         struct htmlreport_warning *warns;
         size_t nwarns, nwarnings; /* distinct texts, and warnings in all */
-        size_t ndamaged;          /* runs with a damage line */
 };
 
 struct htmlreport_figure {

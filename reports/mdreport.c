@@ -75,7 +75,7 @@ static void figures(struct mdp *p, const struct htmlreport *r)
                 }
                 fputs("Files:", p->out);
                 for (size_t k = 0; k < f->nfiles; k++) {
-                        fputc(' ', p->out);
+                        fputs(k ? ", " : " ", p->out);
                         mlink(p, f->files[k], base_name(f->files[k]));
                 }
                 fputs("\n\n", p->out);
@@ -123,6 +123,8 @@ static void env(struct mdp *p, const struct htmlreport_input *in)
 
 static void warnings(struct mdp *p, const struct htmlreport_input *in)
 {
+        size_t ndamaged = 0;
+
         fputs("### ", p->out);
         mtext(p, in->name);
         fprintf(p->out, "\n\n%zu warning%s over the analysed runs, %zu distinct (every one in ",
@@ -134,13 +136,14 @@ static void warnings(struct mdp *p, const struct htmlreport_input *in)
 
                 if (!*u->damage)
                         continue;
+                ndamaged++;
                 fputs("- **damaged**: ", p->out);
                 if (in->is_session)
                         fprintf(p->out, "run %u: ", u->run);
                 mtext(p, u->damage);
                 fputc('\n', p->out);
         }
-        if (in->ndamaged || in->nruns)
+        if (ndamaged)
                 fputc('\n', p->out);
         if (!in->nwarns)
                 return;
