@@ -69,4 +69,18 @@ for m in re.finditer(r"!\[[a-z]+\]\(([^)]+)\)", md):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000, m.group(1)
 print("ok: md")
 PY
+# a capture FILE (the real FreeBSD sample) beside a session: both
+# reported, a note where the comparison would be, delta not drawn
+"$BOOTLENS" report -o "$tmp/mixed" samples/freebsd15-firecracker-tslog-tail.txt linux-session-5 >"$tmp/out" 2>"$tmp/err" ||
+	fail "report FILE SESSION exited $?: $(cat "$tmp/err")"
+PYTHONPATH="$BOOTLENS_SRC/tests/cli/lib" "$py" - "$tmp/mixed" <<'PY'
+import sys
+import report_check as rc
+text, raw, page = rc.check_html(sys.argv[1], ["phases", "distribution", "ecdf", "timeline", "delta"])
+assert "no comparison: a comparison needs two sessions" in text
+assert "a capture file: no environment is recorded with it" in text
+assert 'id="aggregate-2"' in raw and 'href="freebsd15-firecracker-tslog-tail.txt.json"' in raw
+assert "fn:mi_startup" in text or "fn:" in text
+print("ok: file")
+PY
 echo ok
