@@ -68,6 +68,10 @@ int gp_check_font(const char *s);
 int gp_str(struct sbuf *sb, enum gp_term t, const char *s);
 /* The same for s[0..len). */
 int gp_strn(struct sbuf *sb, enum gp_term t, const char *s, size_t len);
+/* gp_str() for a tic label of "set xtics ('label' pos, ...)": gnuplot
+ * reads such a label as a format of the tic's value, so a '%' is doubled
+ * (a guest's "50%" would otherwise be an error, or print a number). */
+int gp_tic(struct sbuf *sb, enum gp_term t, const char *s);
 
 /*
  * Append the script's head: a comment naming what drew it and how to draw

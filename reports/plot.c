@@ -176,6 +176,7 @@ struct fig {
         char *stem;     /* out_path's base name without its extension */
         char *out_name; /* out_path's base name */
         char *dat_name; /* STEM.dat */
+        char *dat_q;    /* dat_name as a gnuplot string: file names are untrusted too */
         int err;        /* the first -ENOMEM */
 };
 
@@ -580,7 +581,7 @@ static int draw_phases(struct fig *f)
                 for (size_t g = 0; g < ar->ngroups; g++, row++) {
                         group_label(f, i, &ar->groups[g], &label);
                         gpf(f, "%s", row ? ", " : "");
-                        gps(f, label.buf);
+                        fig_oom(f, gp_tic(&f->gp, f->st->term, label.buf));
                         gpf(f, " %zu", row);
                 }
         }
@@ -602,29 +603,29 @@ static int draw_phases(struct fig *f)
                 if (block[k] == SIZE_MAX)
                         continue;
                 gpf(f,
-                    "%s'%s' index %zu using (($2+$3)/2):1:2:3:($1-0.32):($1+0.32) "
+                    "%s%s index %zu using (($2+$3)/2):1:2:3:($1-0.32):($1+0.32) "
                     "with boxxyerror ",
-                    first ? "" : ", \\\n     ", f->dat_name, block[k]);
+                    first ? "" : ", \\\n     ", f->dat_q, block[k]);
                 gp_phase_fill(f, k);
                 gpf(f, " title ");
                 gps(f, ps.v[k]);
                 gpf(f,
-                    ", \\\n     '%s' index %zu using 3:1:4:5 with xerrorbars lc rgb 'black' "
+                    ", \\\n     %s index %zu using 3:1:4:5 with xerrorbars lc rgb 'black' "
                     "pt 0 ps 0 notitle",
-                    f->dat_name, block[k]);
+                    f->dat_q, block[k]);
                 first = false;
         }
         if (totals != SIZE_MAX) {
-                gpf(f, "%s'%s' index %zu using 2:1:(sprintf(", first ? "" : ", \\\n     ",
-                    f->dat_name, totals);
+                gpf(f, "%s%s index %zu using 2:1:(sprintf(", first ? "" : ", \\\n     ", f->dat_q,
+                    totals);
                 /* a format: not escaped for LaTeX */
                 fig_oom(f, gp_str(&f->gp, GP_SVG, "total %.1f ms"));
                 gpf(f, ", $3)) with labels left offset character 1,0 notitle");
                 first = false;
         }
         if (sums != SIZE_MAX) {
-                gpf(f, "%s'%s' index %zu using 2:1:(sprintf(", first ? "" : ", \\\n     ",
-                    f->dat_name, sums);
+                gpf(f, "%s%s index %zu using 2:1:(sprintf(", first ? "" : ", \\\n     ", f->dat_q,
+                    sums);
                 /* a format: not escaped for LaTeX */
                 fig_oom(f, gp_str(&f->gp, GP_SVG, "sum %.1f ms"));
                 gpf(f, ", $3)) with labels left offset character 1,0 notitle");
@@ -720,10 +721,10 @@ static int draw_distribution(struct fig *f)
 
                                         fig_oom(f, sbuf_addf(&t, "%s (%s)",
                                                              k ? ps.v[k - 1] : "total", label.buf));
-                                        fig_oom(f, gp_str(&tics, f->st->term, t.buf));
+                                        fig_oom(f, gp_tic(&tics, f->st->term, t.buf));
                                         sbuf_release(&t);
                                 } else {
-                                        fig_oom(f, gp_str(&tics, f->st->term,
+                                        fig_oom(f, gp_tic(&tics, f->st->term,
                                                           k ? ps.v[k - 1] : "total"));
                                 }
                                 fig_oom(f, sbuf_addf(&tics, " %zu", row));
@@ -792,26 +793,26 @@ static int draw_distribution(struct fig *f)
                 if (block[k] == SIZE_MAX)
                         continue;
                 gpf(f,
-                    "%s'%s' index %zu using 4:1:5:6 with xerrorbars lc rgb 'black' pt 0 ps 0 "
-                    "notitle, \\\n     '%s' index %zu using (($2+$3)/2):1:2:3:($1-0.3):($1+0.3) "
+                    "%s%s index %zu using 4:1:5:6 with xerrorbars lc rgb 'black' pt 0 ps 0 "
+                    "notitle, \\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.3):($1+0.3) "
                     "with boxxyerror ",
-                    first ? "" : ", \\\n     ", f->dat_name, block[k], f->dat_name, block[k]);
+                    first ? "" : ", \\\n     ", f->dat_q, block[k], f->dat_q, block[k]);
                 if (k)
                         gp_phase_fill(f, k - 1);
                 else
                         gpf(f, "fc rgb 'white' fs solid 1.0 border lc rgb 'black'");
                 gpf(f, " notitle"); /* the tics name the boxes */
                 gpf(f,
-                    ", \\\n     '%s' index %zu using 4:($1-0.3):(0):(0.6) with vectors "
+                    ", \\\n     %s index %zu using 4:($1-0.3):(0):(0.6) with vectors "
                     "nohead lc rgb 'black' lw 2 notitle",
-                    f->dat_name, block[k]);
+                    f->dat_q, block[k]);
                 first = false;
         }
         if (outl != SIZE_MAX) {
                 gpf(f,
-                    ", \\\n     '%s' index %zu using 2:1 with points pt 6 ps 1.2 lc rgb 'black' "
+                    ", \\\n     %s index %zu using 2:1 with points pt 6 ps 1.2 lc rgb 'black' "
                     "title ",
-                    f->dat_name, outl);
+                    f->dat_q, outl);
                 gps(f, "outlier (modified z > 3.5)");
         }
         gpf(f, "\n");
@@ -872,15 +873,15 @@ static int draw_ecdf(struct fig *f, char *err, size_t errsize)
                                 note(f, "%s: %zu failed run%s left out", label.buf,
                                      ar->groups[g].nfailed, ar->groups[g].nfailed == 1 ? "" : "s");
                         fig_oom(f, sbuf_addf(&plot,
-                                             "%s'%s' index %zu using 1:2 with steps lw 2 lc rgb "
+                                             "%s%s index %zu using 1:2 with steps lw 2 lc rgb "
                                              "'%s' dt %zu title ",
-                                             nlines ? ", \\\n     " : "", f->dat_name, b,
+                                             nlines ? ", \\\n     " : "", f->dat_q, b,
                                              line_color(f, gi), f->st->mono ? gi % 5 + 1 : 1));
                         fig_oom(f, gp_str(&plot, f->st->term, label.buf));
                         fig_oom(f, sbuf_addf(&plot,
-                                             ", \\\n     '%s' index %zu every ::1 using 1:2 with "
+                                             ", \\\n     %s index %zu every ::1 using 1:2 with "
                                              "points pt %zu ps 0.8 lc rgb '%s' notitle",
-                                             f->dat_name, b, f->st->mono ? gi % 6 + 4 : 7,
+                                             f->dat_q, b, f->st->mono ? gi % 6 + 4 : 7,
                                              line_color(f, gi)));
                         nlines++;
                 }
@@ -1043,7 +1044,7 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                                 fig_oom(f, sbuf_addf(&lab, "%s%s",
                                                      m->kind == COMPARE_FN ? "fn " : "", m->name));
                                 fig_oom(f, sbuf_adds(&tics, row ? ", " : ""));
-                                fig_oom(f, gp_str(&tics, f->st->term, lab.buf));
+                                fig_oom(f, gp_tic(&tics, f->st->term, lab.buf));
                                 fig_oom(f, sbuf_addf(&tics, " %zu", row));
                                 nrows++;
                         }
@@ -1105,15 +1106,15 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                         if (block[v] == SIZE_MAX)
                                 continue;
                         gpf(f,
-                            ", \\\n     '%s' index %zu using (($2+$3)/2):1:2:3:($1-0.32):"
+                            ", \\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.32):"
                             "($1+0.32) with boxxyerror ",
-                            f->dat_name, block[v]);
+                            f->dat_q, block[v]);
                         gp_verdict_fill(f, (enum gp_verdict_color)v);
                         gpf(f,
-                            " notitle, \\\n     '%s' index %zu using 4:1:5:6 with xerrorbars "
-                            "lc rgb 'black' pt 0 ps 0 notitle, \\\n     '%s' index %zu using "
+                            " notitle, \\\n     %s index %zu using 4:1:5:6 with xerrorbars "
+                            "lc rgb 'black' pt 0 ps 0 notitle, \\\n     %s index %zu using "
                             "(($6>$3?$6:$3)):1:(sprintf(",
-                            f->dat_name, block[v], f->dat_name, block[v]);
+                            f->dat_q, block[v], f->dat_q, block[v]);
                         /* a format: not escaped for LaTeX */
                         fig_oom(f, gp_str(&f->gp, GP_SVG, "%+.1f ms"));
                         gpf(f, ", $4)) with labels left offset character 1,0 notitle");
@@ -1263,6 +1264,14 @@ static int fig_paths(struct fig *f, const char *out_path)
         if (!f->dat_name)
                 return -ENOMEM;
         snprintf(f->dat_name, stemlen + 5, "%s.dat", f->stem);
+        {
+                struct sbuf q = SBUF_INIT;
+
+                /* a file name is no LaTeX text: quoted as for svg */
+                if (gp_str(&q, GP_SVG, f->dat_name) < 0)
+                        return -ENOMEM;
+                f->dat_q = sbuf_detach(&q, NULL);
+        }
         return 0;
 }
 
@@ -1375,6 +1384,7 @@ out:
         free(f.stem);
         free(f.out_name);
         free(f.dat_name);
+        free(f.dat_q);
         return rc;
 }
 
