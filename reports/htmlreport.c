@@ -1076,6 +1076,32 @@ static const char *const captions[PLOT_NKINDS] = {
     "The change NEW − BASE per phase and top function, with its 95% CI, coloured by verdict",
 };
 
+/* A figure's note, one line a clause: "a; b; c." */
+static void note_lines(struct page *p, const char *note)
+{
+        struct sbuf line = SBUF_INIT;
+        size_t k = 0;
+
+        for (const char *s = note; *s;) {
+                size_t n = strcspn(s, "\n");
+
+                while (n && (s[n - 1] == ' ' || s[n - 1] == '.'))
+                        n--;
+                if (n) {
+                        sbuf_reset(&line);
+                        sbuf_add(&line, s, n);
+                        put(p, "%s", k++ ? "; " : "");
+                        text(p, line.buf);
+                }
+                s += strcspn(s, "\n");
+                if (*s)
+                        s++;
+        }
+        if (k)
+                put(p, ".");
+        sbuf_release(&line);
+}
+
 static void section_figures(struct page *p)
 {
         put(p, "<section id=\"sec-figures\">\n");
@@ -1099,11 +1125,9 @@ static void section_figures(struct page *p)
                     "%s.",
                     id, kind, captions[f->kind]);
                 if (*f->note) {
-                        size_t nl = strlen(f->note);
-
                         put(p, " <span class=\"figure-note\">");
-                        text(p, f->note);
-                        put(p, "%s</span>", f->note[nl - 1] == '.' ? "" : ".");
+                        note_lines(p, f->note);
+                        put(p, "</span>");
                 }
                 if (f->nfiles) {
                         put(p, " Files:");

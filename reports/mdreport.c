@@ -69,10 +69,26 @@ static void figures(struct mdp *p, const struct htmlreport *r)
                         continue;
                 }
                 fprintf(p->out, "![%s](%s)\n\n", kind, f->file); /* our own name */
-                if (*f->note) {
-                        mtext(p, f->note);
-                        fputs("\n\n", p->out);
+                for (const char *s = f->note; *s;) {             /* one item a line */
+                        size_t n = strcspn(s, "\n");
+                        char *line = strndup(s, n);
+
+                        if (!line) {
+                                p->rc = -ENOMEM;
+                                return;
+                        }
+                        if (n) {
+                                fputs("- ", p->out);
+                                mtext(p, line);
+                                fputc('\n', p->out);
+                        }
+                        free(line);
+                        s += n;
+                        if (*s)
+                                s++;
                 }
+                if (*f->note)
+                        fputc('\n', p->out);
                 fputs("Files:", p->out);
                 for (size_t k = 0; k < f->nfiles; k++) {
                         fputs(k ? ", " : " ", p->out);
