@@ -761,40 +761,14 @@ const char *htmlreport_overall(const struct compare *c)
 
 /* ---- escaping ---- */
 
-/* The length of the UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-        size_t n;
-
-        if (s[0] < 0x80)
-                return 1;
-        if (s[0] >= 0xc2 && s[0] <= 0xdf)
-                n = 2;
-        else if (s[0] >= 0xe0 && s[0] <= 0xef)
-                n = 3;
-        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-                n = 4;
-        else
-                return 0;
-        for (size_t k = 1; k < n; k++)
-                if ((s[k] & 0xc0) != 0x80)
-                        return 0;
-        if (n == 3 && s[0] == 0xe0 && s[1] < 0xa0)
-                return 0; /* overlong */
-        if (n == 3 && s[0] == 0xed && s[1] >= 0xa0)
-                return 0; /* a surrogate */
-        if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
-                return 0;
-        return n;
-}
-
 int htmlreport_escape(struct sbuf *sb, const char *s)
 {
         const unsigned char *p = (const unsigned char *)(s ? s : "");
+        const unsigned char *end = p + strlen((const char *)p);
         int rc = 0;
 
         while (*p && !rc) {
-                size_t n = utf8_len(p);
+                size_t n = util_utf8_len(p, (size_t)(end - p));
 
                 switch (*p) {
                 case '&':
@@ -813,7 +787,8 @@ int htmlreport_escape(struct sbuf *sb, const char *s)
                         rc = sbuf_adds(sb, "&#39;");
                         break;
                 default:
-                        if (!n || (*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f) {
+                        if (!n || (*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f ||
+                            (*p == 0xc2 && p[1] < 0xa0)) { /* C0, DEL, C1 */
                                 rc = sbuf_adds(sb, "\xef\xbf\xbd");
                                 n = 1;
                         } else {

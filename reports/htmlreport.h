@@ -145,8 +145,9 @@ int htmlreport_write(FILE *out, const struct htmlreport *r);
 void htmlreport_free(struct htmlreport *r); /* accepts a zeroed one */
 
 /* Append s escaped for HTML text and attribute values: & < > " ' become
- * entities; control bytes other than tab and newline, and bytes that are
- * not UTF-8, become U+FFFD. Returns 0 or -ENOMEM. */
+ * entities; control characters other than tab and newline (C0, DEL, C1)
+ * and bytes that are not UTF-8 (util_utf8_len) become U+FFFD. NULL is "".
+ * Returns 0 or -ENOMEM. */
 int htmlreport_escape(struct sbuf *sb, const char *s);
 /* Append the relative path s as a URL for href: every byte but
  * A-Z a-z 0-9 - . _ ~ / percent-encoded. Returns 0 or -ENOMEM. */
