@@ -1318,17 +1318,6 @@ static void env_input(struct page *p, const struct htmlreport_input *in, const c
         sbuf_release(&t);
 }
 
-static void section_env(struct page *p)
-{
-        char id[64];
-
-        put(p, "<section id=\"sec-env\">\n");
-        heading(p, 2, "sec-env", "Environment");
-        for (size_t i = 0; i < p->r->n; i++)
-                env_input(p, &p->r->in[i], nth_id(id, sizeof(id), "env", i));
-        put(p, "</section>\n");
-}
-
 static void warnings_input(struct page *p, const struct htmlreport_input *in, const char *id)
 {
         heading(p, 3, id, in->name);
@@ -1375,17 +1364,6 @@ static void warnings_input(struct page *p, const struct htmlreport_input *in, co
         put(p, "</tbody></table>\n");
 }
 
-static void section_warnings(struct page *p)
-{
-        char id[64];
-
-        put(p, "<section id=\"sec-warnings\">\n");
-        heading(p, 2, "sec-warnings", "Warnings and damage");
-        for (size_t i = 0; i < p->r->n; i++)
-                warnings_input(p, &p->r->in[i], nth_id(id, sizeof(id), "warnings", i));
-        put(p, "</section>\n");
-}
-
 static void failed_input(struct page *p, const struct htmlreport_input *in, const char *id)
 {
         size_t n = 0;
@@ -1417,17 +1395,6 @@ static void failed_input(struct page *p, const struct htmlreport_input *in, cons
         if (!n)
                 put(p, "<tr><td colspan=\"6\">none: every run booted and analysed</td></tr>\n");
         put(p, "</tbody></table>\n");
-}
-
-static void section_failed(struct page *p)
-{
-        char id[64];
-
-        put(p, "<section id=\"sec-failed\">\n");
-        heading(p, 2, "sec-failed", "Failed runs");
-        for (size_t i = 0; i < p->r->n; i++)
-                failed_input(p, &p->r->in[i], nth_id(id, sizeof(id), "failed", i));
-        put(p, "</section>\n");
 }
 
 static void runs_input(struct page *p, const struct htmlreport_input *in, const char *id)
@@ -1472,14 +1439,17 @@ static void runs_input(struct page *p, const struct htmlreport_input *in, const 
         put(p, "</tbody></table>\n");
 }
 
-static void section_runs(struct page *p)
+/* A section of one part per input: id sec-ID, the parts ID, ID-2 ... */
+static void per_input(struct page *p, const char *id, const char *title,
+                      void (*part)(struct page *, const struct htmlreport_input *, const char *))
 {
-        char id[64];
+        char sec[64], pid[64];
 
-        put(p, "<section id=\"sec-runs\">\n");
-        heading(p, 2, "sec-runs", "Runs and raw captures");
+        snprintf(sec, sizeof(sec), "sec-%s", id);
+        put(p, "<section id=\"%s\">\n", sec);
+        heading(p, 2, sec, title);
         for (size_t i = 0; i < p->r->n; i++)
-                runs_input(p, &p->r->in[i], nth_id(id, sizeof(id), "runs", i));
+                part(p, &p->r->in[i], nth_id(pid, sizeof(pid), id, i));
         put(p, "</section>\n");
 }
 
@@ -1539,10 +1509,10 @@ int htmlreport_write(FILE *out, const struct htmlreport *r)
                 section_compare(&p);
         section_aggregate(&p);
         section_figures(&p);
-        section_env(&p);
-        section_warnings(&p);
-        section_failed(&p);
-        section_runs(&p);
+        per_input(&p, "env", "Environment", env_input);
+        per_input(&p, "warnings", "Warnings and damage", warnings_input);
+        per_input(&p, "failed", "Failed runs", failed_input);
+        per_input(&p, "runs", "Runs and raw captures", runs_input);
         put(&p,
             "</main>\n<footer>bootlens %s: everything on this page is in this directory "
             "and needs no network; %u gnuplot run%s drew the figures.</footer>\n</body>\n"

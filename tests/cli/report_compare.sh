@@ -4,22 +4,14 @@
 # compare" gives it (every metric's medians, difference, CI, p, verdict, in
 # its order), the overall verdict, both aggregates (the first is the main
 # table), the five figures with delta, in HTML and in Markdown.
-set -euo pipefail
-: "${BOOTLENS:?}" "${BOOTLENS_TEST_DATA:?}" "${BOOTLENS_SRC:?}"
-py=/usr/bin/python3
-[ -x "$py" ] || { echo "SKIP: no $py"; exit "${BOOTLENS_SKIP_RC:-77}"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+# shellcheck source=lib/report.sh
+. "${BOOTLENS_SRC:?}/tests/cli/lib/report.sh"
 cd "$BOOTLENS_TEST_DATA"
 "$BOOTLENS" report -o "$tmp/html" compare/ab:base compare/ab:new >"$tmp/out" 2>"$tmp/err" || fail "report exited $?: $(cat "$tmp/err")"
 rc=0
 "$BOOTLENS" compare --format csv compare/ab:base compare/ab:new >"$tmp/compare.csv" || rc=$?
 [ "$rc" -eq 1 ] || fail "compare exited $rc, want 1 (slower)"
-PYTHONPATH="$BOOTLENS_SRC/tests/cli/lib" "$py" - "$tmp/html" "$tmp/compare.csv" <<'PY'
+check "$tmp/html" "$tmp/compare.csv" <<'PY'
 import csv, html, re, sys
 import report_check as rc
 d = sys.argv[1]
@@ -47,7 +39,7 @@ assert "init_kprobe_trace" in slower, slower
 print("ok: html")
 PY
 "$BOOTLENS" report --format md -o "$tmp/md" compare/ab:base compare/ab:new >"$tmp/out" 2>"$tmp/err" || fail "md exited $?: $(cat "$tmp/err")"
-PYTHONPATH="$BOOTLENS_SRC/tests/cli/lib" "$py" - "$tmp/md" <<'PY'
+check "$tmp/md" <<'PY'
 import sys
 import report_check as rc
 md = rc.check_md(sys.argv[1])

@@ -5,16 +5,8 @@
 # page lists both as damaged (the run file's message names the file and
 # line), run 2 among the failed runs, run 3's analysis warnings with their
 # counts, and the aggregate of the four runs left. html and md.
-set -euo pipefail
-: "${BOOTLENS:?}" "${BOOTLENS_TEST_DATA:?}" "${BOOTLENS_SRC:?}"
-py=/usr/bin/python3
-[ -x "$py" ] || { echo "SKIP: no $py"; exit "${BOOTLENS_SKIP_RC:-77}"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+# shellcheck source=lib/report.sh
+. "${BOOTLENS_SRC:?}/tests/cli/lib/report.sh"
 cp -r "$BOOTLENS_TEST_DATA/linux-session-5" "$tmp/s"
 head -c 40000 "$BOOTLENS_TEST_DATA/linux-session-5/runs/0003.console" >"$tmp/s/runs/0003.console"
 printf 'garbage{{\n' >"$tmp/s/runs/0002.json"
@@ -25,7 +17,7 @@ for fmt in html md; do
 	grep -q "run 2: unreadable run file: .*0002.json:1: " "$tmp/err" || fail "$fmt: stderr names no damaged run 2: $(cat "$tmp/err")"
 	grep -q "run 3: truncated capture" "$tmp/err" || fail "$fmt: stderr names no truncated run 3"
 done
-PYTHONPATH="$BOOTLENS_SRC/tests/cli/lib" "$py" - "$tmp/html" "$tmp/md" <<'PY'
+check "$tmp/html" "$tmp/md" <<'PY'
 import re, sys
 import report_check as rc
 text, raw, page = rc.check_html(sys.argv[1], ["phases", "distribution", "ecdf", "timeline"])

@@ -8,16 +8,8 @@
 # shows each name literally, its SVG figures are XML, and the Markdown has
 # no raw '<'. The delta figure of the hostile session names its slower
 # function literally in the SVG.
-set -euo pipefail
-: "${BOOTLENS:?}" "${BOOTLENS_TEST_DATA:?}" "${BOOTLENS_SRC:?}"
-py=/usr/bin/python3
-[ -x "$py" ] || { echo "SKIP: no $py"; exit "${BOOTLENS_SKIP_RC:-77}"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+# shellcheck source=lib/report.sh
+. "${BOOTLENS_SRC:?}/tests/cli/lib/report.sh"
 mkdir "$tmp/cwd"
 cd "$tmp/cwd"
 n=0
@@ -37,7 +29,7 @@ if [ -d "$BOOTLENS_TEST_DATA/inject" ]; then
 fi
 found=$(find "$tmp" "$BOOTLENS_TEST_DATA" -name 'CANARY*' | head -n 1)
 [ -z "$found" ] || fail "a canary was made: $found"
-PYTHONPATH="$BOOTLENS_SRC/tests/cli/lib" "$py" - "$tmp" <<'PY'
+check "$tmp" <<'PY'
 import os, re, sys
 import xml.etree.ElementTree as ET
 import report_check as rc

@@ -6,22 +6,14 @@
 # "bootlens analyze" prints, the failed run with its reason, the links to
 # every capture and to the JSON, which is the analysis JSON of "analyze
 # --format json"; then the Markdown report. Checks: tests/cli/lib/report_check.py.
-set -euo pipefail
-: "${BOOTLENS:?}" "${BOOTLENS_TEST_DATA:?}" "${BOOTLENS_SRC:?}"
-py=/usr/bin/python3
-[ -x "$py" ] || { echo "SKIP: no $py"; exit "${BOOTLENS_SKIP_RC:-77}"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+# shellcheck source=lib/report.sh
+. "${BOOTLENS_SRC:?}/tests/cli/lib/report.sh"
 cd "$BOOTLENS_TEST_DATA"
 "$BOOTLENS" report -o "$tmp/html" linux-session-5 >"$tmp/out" 2>"$tmp/err" || fail "report exited $?: $(cat "$tmp/err")"
 [ "$(tail -n 1 "$tmp/out")" = "$tmp/html/index.html" ] || fail "the last line is not the page: $(cat "$tmp/out")"
 "$BOOTLENS" analyze linux-session-5 >"$tmp/analyze.txt" 2>/dev/null
 "$BOOTLENS" analyze --format json linux-session-5 >"$tmp/analyze.json" 2>/dev/null
-PYTHONPATH="$BOOTLENS_SRC/tests/cli/lib" "$py" - "$tmp/html" "$tmp/analyze.txt" "$tmp/analyze.json" <<'PY'
+check "$tmp/html" "$tmp/analyze.txt" "$tmp/analyze.json" <<'PY'
 import json, re, sys
 import report_check as rc
 d = sys.argv[1]
@@ -56,7 +48,7 @@ print("ok: html")
 PY
 "$BOOTLENS" report --format md -o "$tmp/md" linux-session-5 >"$tmp/out" 2>"$tmp/err" || fail "report --format md exited $?: $(cat "$tmp/err")"
 [ -f "$tmp/md/README.md" ] && [ ! -e "$tmp/md/index.html" ] || fail "md: no README.md, or an index.html too"
-PYTHONPATH="$BOOTLENS_SRC/tests/cli/lib" "$py" - "$tmp/md" <<'PY'
+check "$tmp/md" <<'PY'
 import re, sys
 import report_check as rc
 md = rc.check_md(sys.argv[1])
@@ -73,7 +65,7 @@ PY
 # reported, a note where the comparison would be, delta not drawn
 "$BOOTLENS" report -o "$tmp/mixed" samples/freebsd15-firecracker-tslog-tail.txt linux-session-5 >"$tmp/out" 2>"$tmp/err" ||
 	fail "report FILE SESSION exited $?: $(cat "$tmp/err")"
-PYTHONPATH="$BOOTLENS_SRC/tests/cli/lib" "$py" - "$tmp/mixed" <<'PY'
+check "$tmp/mixed" <<'PY'
 import sys
 import report_check as rc
 text, raw, page = rc.check_html(sys.argv[1], ["phases", "distribution", "ecdf", "timeline", "delta"])
