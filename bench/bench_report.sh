@@ -36,7 +36,7 @@ for i in range(1, n + 1):
         if os.path.exists(f):
             shutil.copy(f, "%s/runs/%04d.%s" % (dst, i, ext))
 PY
-"$bootlens" analyze "$tmp/s" 2>/dev/null | head -n 1
+"$bootlens" analyze "$tmp/s" 2>/dev/null | sed -n 1p
 for fmt in html md; do
 	best=
 	for _ in $(seq "$reps"); do
