@@ -1475,7 +1475,7 @@ static void header(struct page *p)
                 put_link(p, r->in[i].dir_rel, r->in[i].arg);
                 put(p, " (%s", r->in[i].is_session ? "session" : "capture file");
                 if (r->in[i].is_session)
-                        put(p, ", %zu run%s recorded", r->in[i].rs.n,
+                        put(p, ", %zu run%s recorded in the session", r->in[i].rs.n,
                             r->in[i].rs.n == 1 ? "" : "s");
                 put(p, ")</p>\n");
         }
