@@ -1175,6 +1175,7 @@ static void section_compare(struct page *p)
         put(p, "<section id=\"sec-compare\">\n");
         heading(p, 2, "sec-compare", "Comparison");
         if (!p->r->has_compare) {
+                heading(p, 3, "compare", "Metrics");
                 put(p, "<p class=\"note\" id=\"compare\">no comparison: ");
                 text(p, p->r->compare_note);
                 put(p, "</p>\n</section>\n");
@@ -1211,6 +1212,7 @@ static void section_compare(struct page *p)
                 p->rc = -ENOMEM;
                 return;
         }
+        heading(p, 3, "compare", "Metrics");
         put(p, "<table id=\"compare\"><thead><tr><th>metric (phase, then its functions)</th>"
                "<th class=\"num\">base ms</th><th class=\"num\">n</th><th class=\"num\">new "
                "ms</th><th class=\"num\">n</th><th class=\"num\">diff ms</th><th "

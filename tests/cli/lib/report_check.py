@@ -4,7 +4,8 @@ check_html(dir, figures) parses DIR/index.html and returns its text:
   - <!DOCTYPE html>, <html lang="en">, UTF-8;
   - balanced tags (html.parser; void elements and self-closed SVG tags
     aside); every inline <svg> element well-formed XML;
-  - every href="#x" names an id on the page; ids are unique;
+  - every href="#x" names an id on the page; ids are unique; every
+    table and figure has an id and a link <a href="#id"> to it;
   - every other href is a relative path that exists from DIR;
   - nothing would be fetched: no src=, no http(s)://, // or data: href,
     no @import, no url(http), no <script>, no <link>;
@@ -110,6 +111,10 @@ def check_html(d, figures):
             fail("a link out of the directory: %s" % h)
         if not os.path.exists(local_target(d, h)):
             fail("linked file missing: %s" % h)
+    linked = {h[1:] for h in p.hrefs if h.startswith("#")}
+    for tag, a in p.tags:
+        if tag in ("table", "figure") and a.get("id") not in linked:
+            fail("<%s id=%s> has no anchor link to it" % (tag, a.get("id")))
     for tag, a in p.tags:
         if tag in ("script", "link", "iframe", "object") or "src" in a:
             fail("something to fetch or run: <%s %s>" % (tag, a))
