@@ -586,35 +586,34 @@ out:
         return rc;
 }
 
-static int figures(struct htmlreport *r, const struct htmlreport_options *o)
+static int figures(struct htmlreport *r, const struct htmlreport_options *o, char *errout,
+                   size_t errsize)
 {
         struct plot_load_options lo = {
             .run = o->run, .top = r->top, .exclude_starved = o->exclude_starved};
         struct plot_data d = {0};
         char err[512] = "", *fdir = NULL;
         unsigned before = gp_runs();
-        int rc;
+        int rc, loaded;
 
         if (asprintf(&fdir, "%s/figures", r->dir) < 0)
                 return -ENOMEM;
         rc = util_mkdir_p(fdir, 0755);
+        if (rc < 0)
+                set_err(errout, errsize, rc, "cannot create '%s': %s", fdir, strerror(-rc));
         free(fdir);
         if (rc < 0)
                 return rc;
-        rc = plot_data_load(&d, o->inputs, o->n, &lo, err, sizeof(err));
-        if (rc == -ENOMEM)
-                goto out;
-        if (rc == -ENOSYS)
+        loaded = plot_data_load(&d, o->inputs, o->n, &lo, err, sizeof(err));
+        rc = loaded == -ENOMEM ? loaded : 0;
+        if (loaded == -ENOSYS)
                 snprintf(err, sizeof(err), "not available in this build");
-        for (size_t k = 0; k < PLOT_NKINDS; k++) {
+        for (size_t k = 0; k < PLOT_NKINDS && !rc; k++) {
                 if (k == PLOT_DELTA && o->n != 2)
                         continue;
-                rc = figure(r, &d, (enum plot_kind)k, o, rc < 0 ? err : NULL);
-                if (rc == -ENOMEM)
-                        break;
+                rc = figure(r, &d, (enum plot_kind)k, o, loaded < 0 ? err : NULL);
         }
         r->gp_runs = gp_runs() - before;
-out:
         plot_data_free(&d);
         return rc == -ENOMEM ? rc : 0;
 }
@@ -689,7 +688,7 @@ int htmlreport_build(struct htmlreport *r, const struct htmlreport_options *o, c
                         goto out;
         }
         rc = comparison(r, o);
-        rc = rc ?: figures(r, o);
+        rc = rc ?: figures(r, o, err, errsize);
 out:
         free(absdir);
         return rc;
