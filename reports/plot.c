@@ -177,6 +177,7 @@ struct fig {
         char *out_name; /* out_path's base name */
         char *dat_name; /* STEM.dat */
         char *dat_q;    /* dat_name as a gnuplot string: file names are untrusted too */
+        size_t lwidth;  /* the widest row name (row_name) */
         int err;        /* the first -ENOMEM */
 };
 
@@ -455,12 +456,58 @@ static void gp_phase_fill(struct fig *f, size_t k)
         fig_oom(f, gp_fill(&f->gp, f->st, k));
 }
 
+/* Name row of a horizontal figure: a label left of the plot. Not a tic
+ * label: gnuplot formats an explicit tic label as a number's format, and
+ * cuts such a label near 50 bytes when it holds a '%'. f->lwidth keeps
+ * the widest name, in characters (code points), for the left margin. */
+#define PLOT_ROW_NAME_MAX 80
+
+static void row_name(struct fig *f, struct sbuf *labels, size_t row, const char *text)
+{
+        size_t chars = 0, len = 0;
+
+        for (const unsigned char *p = (const unsigned char *)text; *p; p++, len++) {
+                if ((*p & 0xc0) == 0x80)
+                        continue;
+                if (chars == PLOT_ROW_NAME_MAX - 3)
+                        break;
+                chars++;
+        }
+        fig_oom(f, sbuf_adds(labels, "set label "));
+        if (text[len]) { /* too long: shortened, with "..." */
+                struct sbuf t = SBUF_INIT;
+
+                fig_oom(f, sbuf_add(&t, text, len));
+                fig_oom(f, sbuf_adds(&t, "..."));
+                fig_oom(f, gp_str(labels, f->st->term, t.buf));
+                sbuf_release(&t);
+                chars += 3;
+        } else {
+                fig_oom(f, gp_str(labels, f->st->term, text));
+        }
+        fig_oom(f, sbuf_addf(labels, " at graph 0, first %zu right offset character -1, 0\n", row));
+        if (chars > f->lwidth)
+                f->lwidth = chars;
+}
+
+/* The figure's width in px: wider when the names of its rows are long. */
+static double row_width(const struct fig *f, double px)
+{
+        return f->lwidth > 24 ? px + 6.5 * (double)(f->lwidth - 24) : px;
+}
+
+/* Instead of y tics: the row names, and a left margin that holds them. */
+static void gp_rows(struct fig *f, const struct sbuf *labels)
+{
+        gpf(f, "unset ytics\nset lmargin %zu\n%s", f->lwidth + 3, labels->buf);
+}
+
 /* ---- phases: stacked bars of median phase times ---- */
 
 static int draw_phases(struct fig *f)
 {
         struct phase_set ps;
-        struct sbuf label = SBUF_INIT;
+        struct sbuf label = SBUF_INIT, rows_sb = SBUF_INIT;
         size_t rows = ngroups_all(f->d), row = 0, totals = SIZE_MAX, sums = SIZE_MAX;
         double xmax = 0;
         size_t *block;
@@ -564,8 +611,17 @@ static int draw_phases(struct fig *f)
                 note(f, "no host-timed total for a capture FILE: its bar ends with the sum of "
                         "its phases");
 
+        row = 0;
+        for (size_t i = 0; i < f->d->n; i++) {
+                const struct aggreport *ar = &f->d->in[i].agg;
+
+                for (size_t g = 0; g < ar->ngroups; g++, row++) {
+                        group_label(f, i, &ar->groups[g], &label);
+                        row_name(f, &rows_sb, row, label.buf);
+                }
+        }
         /* grows with the groups; room for the key's one column */
-        gp_default_size(f->st->term, 960,
+        gp_default_size(f->st->term, row_width(f, 960),
                         fmax(150 + 46 * (double)rows, 110 + 18 * (double)ps.n) +
                             14 * (double)f->nnotes,
                         &w, &h);
@@ -573,20 +629,9 @@ static int draw_phases(struct fig *f)
         gp_title(f, "median phase times");
         gpf(f, "set xlabel ");
         gps(f, "time (ms): median phase durations, stacked; whiskers: 95% CI of each median");
-        gpf(f, "\nset ytics (");
-        row = 0;
-        for (size_t i = 0; i < f->d->n; i++) {
-                const struct aggreport *ar = &f->d->in[i].agg;
-
-                for (size_t g = 0; g < ar->ngroups; g++, row++) {
-                        group_label(f, i, &ar->groups[g], &label);
-                        gpf(f, "%s", row ? ", " : "");
-                        fig_oom(f, gp_tic(&f->gp, f->st->term, label.buf));
-                        gpf(f, " %zu", row);
-                }
-        }
+        gpf(f, "\n");
+        gp_rows(f, &rows_sb);
         gpf(f,
-            ") nomirror scale 0\n"
             "set yrange [%.1f:-0.6]\n"
             "set xrange [0:%.3f]\n"
             "set xtics nomirror out\n"
@@ -635,6 +680,7 @@ static int draw_phases(struct fig *f)
                 gpf(f, "NaN notitle");
         gpf(f, "\n");
         sbuf_release(&label);
+        sbuf_release(&rows_sb);
         free(block);
         free(ps.v);
         return first ? -ENODATA : 0;
@@ -688,6 +734,17 @@ static int draw_distribution(struct fig *f)
                 return -ENOMEM;
         }
         note_groups(f, &ps, true);
+        for (size_t i = 0; i < f->d->n; i++) {
+                const struct aggreport *ar = &f->d->in[i].agg;
+
+                for (size_t g = 0; g < ar->ngroups; g++) {
+                        if (ar->groups[g].nok != 1)
+                                continue;
+                        group_label(f, i, &ar->groups[g], &label);
+                        note(f, "%s: one run: no spread to draw (the line is its value)",
+                             label.buf);
+                }
+        }
         for (size_t k = 0; k < nmetrics; k++) {
                 block[k] = SIZE_MAX;
                 if (k)
@@ -715,19 +772,16 @@ static int draw_distribution(struct fig *f)
                                 if (m->sum.max > vmax)
                                         vmax = m->sum.max;
                                 group_label(f, i, &ar->groups[g], &label);
-                                fig_oom(f, sbuf_adds(&tics, row ? ", " : ""));
                                 if (ngroups > 1) {
                                         struct sbuf t = SBUF_INIT;
 
                                         fig_oom(f, sbuf_addf(&t, "%s (%s)",
                                                              k ? ps.v[k - 1] : "total", label.buf));
-                                        fig_oom(f, gp_tic(&tics, f->st->term, t.buf));
+                                        row_name(f, &tics, row, t.buf);
                                         sbuf_release(&t);
                                 } else {
-                                        fig_oom(f, gp_tic(&tics, f->st->term,
-                                                          k ? ps.v[k - 1] : "total"));
+                                        row_name(f, &tics, row, k ? ps.v[k - 1] : "total");
                                 }
-                                fig_oom(f, sbuf_addf(&tics, " %zu", row));
                                 row++;
                         }
                 }
@@ -765,7 +819,8 @@ static int draw_distribution(struct fig *f)
                 goto out;
         }
         logscale = vmax > 0 && vmin < INFINITY && vmax / vmin > 30;
-        gp_default_size(f->st->term, 960, 130 + 24 * (double)row + 14 * (double)f->nnotes, &w, &h);
+        gp_default_size(f->st->term, row_width(f, 960),
+                        130 + 24 * (double)row + 14 * (double)f->nnotes, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot distribution", f->out_name, w, h));
         gp_title(f, "phase times across runs");
         gpf(f, "set xlabel ");
@@ -774,7 +829,7 @@ static int draw_distribution(struct fig *f)
                         : "time (ms): box Q1..Q3, line: median, whiskers: furthest run within "
                           "1.5 IQR");
         gpf(f,
-            "\nset ytics (%s) nomirror scale 0\n"
+            "\nunset ytics\nset lmargin %zu\n%s"
             "set yrange [%.1f:-0.6]\n"
             "%s"
             "set xtics nomirror out\n"
@@ -783,7 +838,7 @@ static int draw_distribution(struct fig *f)
             "set key outside right top vertical Left reverse noautotitle\n"
             "set errorbars small\n"
             "set bmargin %u\n",
-            tics.buf, (double)row - 0.4,
+            f->lwidth + 3, tics.buf, (double)row - 0.4,
             logscale ? "set logscale x\nset format x '%g'\n" : "set xrange [0:*]\n",
             fig_bmargin(f));
         gp_notes(f);
@@ -1043,9 +1098,7 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                                 lab.len = 0;
                                 fig_oom(f, sbuf_addf(&lab, "%s%s",
                                                      m->kind == COMPARE_FN ? "fn " : "", m->name));
-                                fig_oom(f, sbuf_adds(&tics, row ? ", " : ""));
-                                fig_oom(f, gp_tic(&tics, f->st->term, lab.buf));
-                                fig_oom(f, sbuf_addf(&tics, " %zu", row));
+                                row_name(f, &tics, row, lab.buf);
                                 nrows++;
                         }
                         row++;
@@ -1057,8 +1110,8 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                 xlo -= span * 0.05;
                 xhi += span * 0.3;
         }
-        gp_default_size(f->st->term, 960, 150 + 24 * (double)nrows + 14 * (double)f->nnotes, &w,
-                        &h);
+        gp_default_size(f->st->term, row_width(f, 960),
+                        150 + 24 * (double)nrows + 14 * (double)f->nnotes, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot delta", f->out_name, w, h));
         if (f->o->title) {
                 gp_title(f, "");
@@ -1078,7 +1131,7 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
         gpf(f, "set xlabel ");
         gps(f, "NEW - BASE (ms): difference of medians, whiskers: 95% bootstrap CI");
         gpf(f,
-            "\nset ytics (%s) nomirror scale 0\n"
+            "\nunset ytics\nset lmargin %zu\n%s"
             "set yrange [%.1f:-0.6]\n"
             "set xrange [%.3f:%.3f]\n"
             "set xtics nomirror out\n"
@@ -1088,7 +1141,7 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
             "set key outside right top vertical Left reverse noautotitle\n"
             "set errorbars small\n"
             "set bmargin %u\n",
-            tics.buf, (double)nrows - 0.4, xlo, xhi, fig_bmargin(f));
+            f->lwidth + 3, tics.buf, (double)nrows - 0.4, xlo, xhi, fig_bmargin(f));
         gp_notes(f);
         gpf(f, "plot ");
         {
