@@ -502,6 +502,18 @@ static void gp_rows(struct fig *f, const struct sbuf *labels)
         gpf(f, "unset ytics\nset lmargin %zu\n%s", f->lwidth + 3, labels->buf);
 }
 
+/* A plot clause writing column col of data set block as text (fmt, a
+ * gnuplot sprintf format: not escaped for LaTeX, it holds no guest text)
+ * at xy, left of the point; first: the plot's first clause. */
+static void value_labels(struct fig *f, bool first, size_t block, const char *xy, const char *fmt,
+                         unsigned col)
+{
+        gpf(f, "%s%s index %zu using %s:(sprintf(", first ? "" : ", \\\n     ", f->dat_q, block,
+            xy);
+        fig_oom(f, gp_str(&f->gp, GP_SVG, fmt));
+        gpf(f, ", $%u)) with labels left offset character 1,0 notitle", col);
+}
+
 /* ---- phases: stacked bars of median phase times ---- */
 
 static int draw_phases(struct fig *f)
@@ -661,19 +673,11 @@ static int draw_phases(struct fig *f)
                 first = false;
         }
         if (totals != SIZE_MAX) {
-                gpf(f, "%s%s index %zu using 2:1:(sprintf(", first ? "" : ", \\\n     ", f->dat_q,
-                    totals);
-                /* a format: not escaped for LaTeX */
-                fig_oom(f, gp_str(&f->gp, GP_SVG, "total %.1f ms"));
-                gpf(f, ", $3)) with labels left offset character 1,0 notitle");
+                value_labels(f, first, totals, "2:1", "total %.1f ms", 3);
                 first = false;
         }
         if (sums != SIZE_MAX) {
-                gpf(f, "%s%s index %zu using 2:1:(sprintf(", first ? "" : ", \\\n     ", f->dat_q,
-                    sums);
-                /* a format: not escaped for LaTeX */
-                fig_oom(f, gp_str(&f->gp, GP_SVG, "sum %.1f ms"));
-                gpf(f, ", $3)) with labels left offset character 1,0 notitle");
+                value_labels(f, first, sums, "2:1", "sum %.1f ms", 3);
                 first = false;
         }
         if (first) /* nothing to draw: an empty frame says so */
@@ -1165,12 +1169,9 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                         gp_verdict_fill(f, (enum gp_verdict_color)v);
                         gpf(f,
                             " notitle, \\\n     %s index %zu using 4:1:5:6 with xerrorbars "
-                            "lc rgb 'black' pt 0 ps 0 notitle, \\\n     %s index %zu using "
-                            "(($6>$3?$6:$3)):1:(sprintf(",
-                            f->dat_q, block[v], f->dat_q, block[v]);
-                        /* a format: not escaped for LaTeX */
-                        fig_oom(f, gp_str(&f->gp, GP_SVG, "%+.1f ms"));
-                        gpf(f, ", $4)) with labels left offset character 1,0 notitle");
+                            "lc rgb 'black' pt 0 ps 0 notitle",
+                            f->dat_q, block[v]);
+                        value_labels(f, false, block[v], "(($6>$3?$6:$3)):1", "%+.1f ms", 4);
                 }
         }
         gpf(f, "\n");
