@@ -719,21 +719,29 @@ static int box_of(const struct aggregate_metric *m, struct box *b)
         return 0;
 }
 
+/* One panel of the distribution: metric k's rows, one per group that has
+ * it, in a data set of boxes and one of outliers. */
+struct dist_panel {
+        size_t boxes, outliers; /* data sets; SIZE_MAX: none */
+        size_t nrows;
+        double lo, hi;     /* ms: the panel's values, whiskers and outliers */
+        struct sbuf names; /* the rows' labels (row_name) */
+};
+
 static int draw_distribution(struct fig *f)
 {
         struct phase_set ps;
-        struct sbuf label = SBUF_INIT, tics = SBUF_INIT, name = SBUF_INIT;
-        size_t ngroups = ngroups_all(f->d), row = 0, outl = SIZE_MAX, nmetrics;
-        size_t *block;
-        double vmin = INFINITY, vmax = 0, w, h;
-        bool logscale;
+        struct sbuf label = SBUF_INIT, name = SBUF_INIT, t = SBUF_INIT;
+        size_t ngroups = ngroups_all(f->d), nmetrics, npanels = 0, nrows = 0;
+        struct dist_panel *pn;
+        double w, h, px_h, y;
         int rc = phase_set_build(f->d, &ps);
 
         if (rc < 0)
                 return rc;
         nmetrics = ps.n + 1; /* the total first, then the phases */
-        block = calloc(nmetrics, sizeof(*block));
-        if (!block) {
+        pn = calloc(nmetrics, sizeof(*pn));
+        if (!pn) {
                 free(ps.v);
                 return -ENOMEM;
         }
@@ -750,136 +758,154 @@ static int draw_distribution(struct fig *f)
                 }
         }
         for (size_t k = 0; k < nmetrics; k++) {
-                block[k] = SIZE_MAX;
-                if (k)
-                        fig_oom(f, sbuf_addf(&name, "%sphase:%s", "", ps.v[k - 1]));
-                for (size_t i = 0; i < f->d->n; i++) {
-                        const struct aggreport *ar = &f->d->in[i].agg;
+                struct dist_panel *p = &pn[k];
 
-                        for (size_t g = 0; g < ar->ngroups; g++) {
-                                const struct aggregate_metric *m =
-                                    agg_find(&ar->groups[g].agg, k ? name.buf : "total");
-                                struct box b;
-
-                                if (!m || !m->sum.n)
-                                        continue;
-                                rc = box_of(m, &b);
-                                if (rc < 0)
-                                        goto out;
-                                if (block[k] == SIZE_MAX)
-                                        block[k] = dat_block(f, "boxes: row q25 q75 median "
-                                                                "whisker_lo whisker_hi (ms)");
-                                datf(f, "%zu %.6f %.6f %.6f %.6f %.6f\n", row, ms(b.q25), ms(b.q75),
-                                     ms(b.median), ms(b.wlo), ms(b.whi));
-                                if (m->sum.min > 0 && m->sum.min < vmin)
-                                        vmin = m->sum.min;
-                                if (m->sum.max > vmax)
-                                        vmax = m->sum.max;
-                                group_label(f, i, &ar->groups[g], &label);
-                                if (ngroups > 1) {
-                                        struct sbuf t = SBUF_INIT;
-
-                                        fig_oom(f, sbuf_addf(&t, "%s (%s)",
-                                                             k ? ps.v[k - 1] : "total", label.buf));
-                                        row_name(f, &tics, row, t.buf);
-                                        sbuf_release(&t);
-                                } else {
-                                        row_name(f, &tics, row, k ? ps.v[k - 1] : "total");
-                                }
-                                row++;
-                        }
-                }
+                p->boxes = p->outliers = SIZE_MAX;
+                p->lo = INFINITY, p->hi = -INFINITY;
+                sbuf_init(&p->names);
                 name.len = 0;
-        }
-        /* the runs flagged as outliers */
-        row = 0;
-        for (size_t k = 0; k < nmetrics; k++) {
-                if (k)
-                        fig_oom(f, sbuf_addf(&name, "phase:%s", ps.v[k - 1]));
-                for (size_t i = 0; i < f->d->n; i++) {
-                        const struct aggreport *ar = &f->d->in[i].agg;
+                fig_oom(f, sbuf_addf(&name, "phase:%s", k ? ps.v[k - 1] : ""));
+                for (int pass = 0; pass < 2; pass++) {
+                        size_t row = 0;
 
-                        for (size_t g = 0; g < ar->ngroups; g++) {
-                                const struct aggregate_metric *m =
-                                    agg_find(&ar->groups[g].agg, k ? name.buf : "total");
+                        for (size_t i = 0; i < f->d->n; i++) {
+                                const struct aggreport *ar = &f->d->in[i].agg;
 
-                                if (!m || !m->sum.n)
-                                        continue;
-                                for (size_t v = 0; m->outlier && v < m->s->present; v++) {
-                                        if (!m->outlier[v])
+                                for (size_t g = 0; g < ar->ngroups; g++) {
+                                        const struct aggregate_metric *m =
+                                            agg_find(&ar->groups[g].agg, k ? name.buf : "total");
+                                        struct box b;
+
+                                        if (!m || !m->sum.n)
                                                 continue;
-                                        if (outl == SIZE_MAX)
-                                                outl = dat_block(f, "outliers (modified "
-                                                                    "z-score > 3.5): row ms");
-                                        datf(f, "%zu %.6f\n", row, ms(m->s->values[v]));
+                                        if (pass == 1) {
+                                                for (size_t v = 0; m->outlier && v < m->s->present;
+                                                     v++) {
+                                                        if (!m->outlier[v])
+                                                                continue;
+                                                        if (p->outliers == SIZE_MAX)
+                                                                p->outliers = dat_block(
+                                                                    f, "outliers (modified z-score "
+                                                                       "> 3.5): row ms");
+                                                        datf(f, "%zu %.6f\n", row,
+                                                             ms(m->s->values[v]));
+                                                        p->lo = fmin(p->lo, ms(m->s->values[v]));
+                                                        p->hi = fmax(p->hi, ms(m->s->values[v]));
+                                                }
+                                                row++;
+                                                continue;
+                                        }
+                                        rc = box_of(m, &b);
+                                        if (rc < 0)
+                                                goto out;
+                                        if (p->boxes == SIZE_MAX)
+                                                p->boxes =
+                                                    dat_block(f, "boxes: row q25 q75 median "
+                                                                 "whisker_lo whisker_hi (ms)");
+                                        datf(f, "%zu %.6f %.6f %.6f %.6f %.6f\n", row, ms(b.q25),
+                                             ms(b.q75), ms(b.median), ms(b.wlo), ms(b.whi));
+                                        p->lo = fmin(p->lo, ms(b.wlo));
+                                        p->hi = fmax(p->hi, ms(b.whi));
+                                        group_label(f, i, &ar->groups[g], &label);
+                                        t.len = 0;
+                                        if (ngroups > 1)
+                                                fig_oom(f, sbuf_addf(&t, "%s (%s)",
+                                                                     k ? ps.v[k - 1] : "total",
+                                                                     label.buf));
+                                        else
+                                                fig_oom(f,
+                                                        sbuf_adds(&t, k ? ps.v[k - 1] : "total"));
+                                        row_name(f, &p->names, row, t.buf);
+                                        row++;
                                 }
-                                row++;
                         }
+                        if (pass == 0)
+                                p->nrows = row;
                 }
-                name.len = 0;
+                if (p->nrows) {
+                        npanels++;
+                        nrows += p->nrows;
+                }
         }
-        if (!row) {
+        if (!npanels) {
                 rc = -ENODATA;
                 goto out;
         }
-        logscale = vmax > 0 && vmin < INFINITY && vmax / vmin > 30;
-        gp_default_size(f->st->term, row_width(f, 960),
-                        130 + 24 * (double)row + 14 * (double)f->nnotes, &w, &h);
+        /* one panel per metric, each on its own scale: a shared axis would
+         * hide the spread of a short phase beside a long one */
+        px_h = 70 + 50 + 14 * (double)f->nnotes + (double)npanels * 40 + (double)nrows * 22;
+        gp_default_size(f->st->term, row_width(f, 900), px_h, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot distribution", f->out_name, w, h));
+        gpf(f, "set multiplot\n");
         gp_title(f, "phase times across runs");
-        gpf(f, "set xlabel ");
-        gps(f, logscale ? "time (ms, log scale): box Q1..Q3, line: median, whiskers: furthest run "
-                          "within 1.5 IQR"
-                        : "time (ms): box Q1..Q3, line: median, whiskers: furthest run within "
-                          "1.5 IQR");
         gpf(f,
-            "\nunset ytics\nset lmargin %zu\n%s"
-            "set yrange [%.1f:-0.6]\n"
-            "%s"
+            "unset ytics\n"
+            "set lmargin %zu\n"
+            "set rmargin 4\n"
             "set xtics nomirror out\n"
+            "set mxtics\n"
             "set grid xtics lc rgb '#d0d0d0'\n"
             "set border 3\n"
-            "set key outside right top vertical Left reverse noautotitle\n"
+            "unset key\n"
             "set errorbars small\n"
-            "set bmargin %u\n",
-            f->lwidth + 3, tics.buf, (double)row - 0.4,
-            logscale ? "set logscale x\nset format x '%g'\n" : "set xrange [0:*]\n",
-            fig_bmargin(f));
+            "set offsets graph 0.04, graph 0.04, 0, 0\n",
+            f->lwidth + 3);
         gp_notes(f);
-        gpf(f, "plot ");
-        bool first = true;
-        for (size_t k = 0; k < nmetrics; k++) {
-                if (block[k] == SIZE_MAX)
+        y = 1 - 50 / px_h;
+        for (size_t k = 0, shown = 0; k < nmetrics; k++) {
+                const struct dist_panel *p = &pn[k];
+                double top = y, bottom = y - ((double)p->nrows * 22 + 10) / px_h;
+
+                if (!p->nrows)
                         continue;
+                shown++;
+                y = bottom - 30 / px_h;
+                gpf(f, "# %s\nset tmargin at screen %.4f\nset bmargin at screen %.4f\n",
+                    k ? "a phase" : "the total", top, bottom);
+                {
+                        /* a panel of one value still gets a range (gnuplot
+                         * warns of an empty one) */
+                        double span =
+                            p->hi - p->lo > 1e-6 ? p->hi - p->lo : fmax(fabs(p->hi) * 0.1, 0.01);
+
+                        gpf(f, "set yrange [%.1f:-0.5]\nset xrange [%.6f:%.6f]\n",
+                            (double)p->nrows - 0.5, p->lo - span * 0.06, p->hi + span * 0.06);
+                }
+                if (shown == npanels) {
+                        gpf(f, "set xlabel ");
+                        gps(f, "time (ms), each panel on its own scale. Box: Q1..Q3, line: "
+                               "median, whiskers: 1.5 IQR, circles: outliers");
+                        gpf(f, "\n");
+                }
+                gpf(f, "%s", p->names.buf);
                 gpf(f,
-                    "%s%s index %zu using 4:1:5:6 with xerrorbars lc rgb 'black' pt 0 ps 0 "
-                    "notitle, \\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.3):($1+0.3) "
-                    "with boxxyerror ",
-                    first ? "" : ", \\\n     ", f->dat_q, block[k], f->dat_q, block[k]);
+                    "plot %s index %zu using 4:1:5:6 with xerrorbars lc rgb 'black' pt 0 ps 0, "
+                    "\\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.3):($1+0.3) with "
+                    "boxxyerror ",
+                    f->dat_q, p->boxes, f->dat_q, p->boxes);
                 if (k)
                         gp_phase_fill(f, k - 1);
                 else
                         gpf(f, "fc rgb 'white' fs solid 1.0 border lc rgb 'black'");
-                gpf(f, " notitle"); /* the tics name the boxes */
                 gpf(f,
-                    ", \\\n     %s index %zu using 4:($1-0.3):(0):(0.6) with vectors "
-                    "nohead lc rgb 'black' lw 2 notitle",
-                    f->dat_q, block[k]);
-                first = false;
+                    ", \\\n     %s index %zu using 4:($1-0.3):(0):(0.6) with vectors nohead "
+                    "lc rgb 'black' lw 2",
+                    f->dat_q, p->boxes);
+                if (p->outliers != SIZE_MAX)
+                        gpf(f,
+                            ", \\\n     %s index %zu using 2:1 with points pt 6 ps 1.2 lc rgb "
+                            "'black'",
+                            f->dat_q, p->outliers);
+                gpf(f, "\nunset label\nunset title\n");
         }
-        if (outl != SIZE_MAX) {
-                gpf(f,
-                    ", \\\n     %s index %zu using 2:1 with points pt 6 ps 1.2 lc rgb 'black' "
-                    "title ",
-                    f->dat_q, outl);
-                gps(f, "outlier (modified z > 3.5)");
-        }
-        gpf(f, "\n");
+        gpf(f, "unset multiplot\n");
 out:
+        for (size_t k = 0; k < nmetrics; k++)
+                sbuf_release(&pn[k].names);
         sbuf_release(&label);
-        sbuf_release(&tics);
         sbuf_release(&name);
-        free(block);
+        sbuf_release(&t);
+        free(pn);
         free(ps.v);
         return rc;
 }
