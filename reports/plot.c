@@ -734,7 +734,7 @@ static int draw_distribution(struct fig *f)
         struct sbuf label = SBUF_INIT, name = SBUF_INIT, t = SBUF_INIT;
         size_t ngroups = ngroups_all(f->d), nmetrics, npanels = 0, nrows = 0;
         struct dist_panel *pn;
-        double w, h, px_h, y;
+        double w, h, px_h, y, row_px, gap_px;
         int rc = phase_set_build(f->d, &ps);
 
         if (rc < 0)
@@ -833,7 +833,12 @@ static int draw_distribution(struct fig *f)
         }
         /* one panel per metric, each on its own scale: a shared axis would
          * hide the spread of a short phase beside a long one */
-        px_h = 70 + 50 + 14 * (double)f->nnotes + (double)npanels * 40 + (double)nrows * 22;
+        /* in px; dumb's characters (16 px high) want more room: two lines
+         * a row, three between a panel's tic labels and the next panel */
+        row_px = f->st->term == GP_DUMB ? 32 : 22;
+        gap_px = f->st->term == GP_DUMB ? 48 : 30;
+        px_h = 70 + 50 + 14 * (double)f->nnotes + (double)npanels * (gap_px + 10) +
+               (double)nrows * row_px;
         gp_default_size(f->st->term, row_width(f, 900), px_h, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot distribution", f->out_name, w, h));
         gpf(f, "set multiplot\n");
@@ -843,23 +848,22 @@ static int draw_distribution(struct fig *f)
             "set lmargin %zu\n"
             "set rmargin 4\n"
             "set xtics nomirror out\n"
-            "set mxtics\n"
+            "%s"
             "set grid xtics lc rgb '#d0d0d0'\n"
             "set border 3\n"
             "unset key\n"
-            "set errorbars small\n"
-            "set offsets graph 0.04, graph 0.04, 0, 0\n",
-            f->lwidth + 3);
+            "set errorbars small\n",
+            f->lwidth + 3, f->st->term == GP_DUMB ? "" : "set mxtics\n");
         gp_notes(f);
         y = 1 - 50 / px_h;
         for (size_t k = 0, shown = 0; k < nmetrics; k++) {
                 const struct dist_panel *p = &pn[k];
-                double top = y, bottom = y - ((double)p->nrows * 22 + 10) / px_h;
+                double top = y, bottom = y - ((double)p->nrows * row_px + 10) / px_h;
 
                 if (!p->nrows)
                         continue;
                 shown++;
-                y = bottom - 30 / px_h;
+                y = bottom - gap_px / px_h;
                 gpf(f, "# %s\nset tmargin at screen %.4f\nset bmargin at screen %.4f\n",
                     k ? "a phase" : "the total", top, bottom);
                 {
