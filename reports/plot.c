@@ -1275,6 +1275,12 @@ static int draw_timeline(struct fig *f, char *err, size_t errsize)
                 bool opened;
                 int e = 0;
 
+                if (f->o->has_run) {
+                        snprintf(err, errsize,
+                                 "timeline: --run N wants a session (a capture is "
+                                 "one run)");
+                        return -EINVAL;
+                }
                 if (!d->n) {
                         snprintf(err, errsize, "timeline: no input");
                         return -EINVAL;

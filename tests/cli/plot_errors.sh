@@ -36,6 +36,8 @@ check "bootlens: plot: cannot tell the terminal from 'x.jpg' (.svg, .png, .pdf, 
 check "bootlens: plot: want -o FILE (the figure; '-' with dumb draws on standard output)" phases "$linux"
 check "bootlens: plot: --run is for the timeline" phases "$linux" -o x.svg --run 2
 check "bootlens: plot: --run wants a run number, not 'two'" timeline "$linux" -o x.svg --run two
+check "bootlens: plot: timeline: --run N wants a session (a capture is one run)" \
+	timeline "$BOOTLENS_TEST_DATA/samples/freebsd15-firecracker-tslog-head.txt" -o x.svg --run 2
 check "bootlens: plot: 'x.dat': the figure would overwrite its own .gp or .dat" \
 	phases "$linux" -o x.dat --terminal svg
 check "bootlens: plot: cannot write '$tmp/no/dir/x.dat': No such file or directory" \
