@@ -167,7 +167,7 @@ static const char *latex_escape(char c)
         }
 }
 
-static int quote(struct sbuf *sb, enum gp_term t, const char *s, size_t len, bool tic)
+int gp_strn(struct sbuf *sb, enum gp_term t, const char *s, size_t len)
 {
         const unsigned char *p = (const unsigned char *)s;
         int r = sbuf_addch(sb, '\'');
@@ -184,11 +184,6 @@ static int quote(struct sbuf *sb, enum gp_term t, const char *s, size_t len, boo
                         i++;
                 } else if (tex) {
                         r = sbuf_adds(sb, tex);
-                        if (r == 0 && tic && p[i] == '%')
-                                r = sbuf_addch(sb, '%');
-                        i++;
-                } else if (tic && p[i] == '%') {
-                        r = sbuf_adds(sb, "%%");
                         i++;
                 } else {
                         r = sbuf_add(sb, s + i, n);
@@ -198,19 +193,9 @@ static int quote(struct sbuf *sb, enum gp_term t, const char *s, size_t len, boo
         return r < 0 ? r : sbuf_addch(sb, '\'');
 }
 
-int gp_strn(struct sbuf *sb, enum gp_term t, const char *s, size_t len)
-{
-        return quote(sb, t, s, len, false);
-}
-
 int gp_str(struct sbuf *sb, enum gp_term t, const char *s)
 {
-        return quote(sb, t, s, strlen(s), false);
-}
-
-int gp_tic(struct sbuf *sb, enum gp_term t, const char *s)
-{
-        return quote(sb, t, s, strlen(s), true);
+        return gp_strn(sb, t, s, strlen(s));
 }
 
 void gp_default_size(enum gp_term t, double px_w, double px_h, double *w, double *h)

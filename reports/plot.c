@@ -177,6 +177,7 @@ struct fig {
         char *out_name; /* out_path's base name */
         char *dat_name; /* STEM.dat */
         char *dat_q;    /* dat_name as a gnuplot string: file names are untrusted too */
+        size_t lwidth;  /* the widest row name (row_name) */
         int err;        /* the first -ENOMEM */
 };
 
@@ -455,12 +456,70 @@ static void gp_phase_fill(struct fig *f, size_t k)
         fig_oom(f, gp_fill(&f->gp, f->st, k));
 }
 
+/* Name row of a horizontal figure: a label left of the plot. Not a tic
+ * label: gnuplot formats an explicit tic label as a number's format, and
+ * cuts such a label near 50 bytes when it holds a '%'. f->lwidth keeps
+ * the widest name, in characters (code points), for the left margin. */
+#define PLOT_ROW_NAME_MAX 80
+
+static void row_name(struct fig *f, struct sbuf *labels, size_t row, const char *text)
+{
+        size_t chars = 0, len = 0;
+
+        for (const unsigned char *p = (const unsigned char *)text; *p; p++, len++) {
+                if ((*p & 0xc0) == 0x80)
+                        continue;
+                if (chars == PLOT_ROW_NAME_MAX - 3)
+                        break;
+                chars++;
+        }
+        fig_oom(f, sbuf_adds(labels, "set label "));
+        if (text[len]) { /* too long: shortened, with "..." */
+                struct sbuf t = SBUF_INIT;
+
+                fig_oom(f, sbuf_add(&t, text, len));
+                fig_oom(f, sbuf_adds(&t, "..."));
+                fig_oom(f, gp_str(labels, f->st->term, t.buf));
+                sbuf_release(&t);
+                chars += 3;
+        } else {
+                fig_oom(f, gp_str(labels, f->st->term, text));
+        }
+        fig_oom(f, sbuf_addf(labels, " at graph 0, first %zu right offset character -1, 0\n", row));
+        if (chars > f->lwidth)
+                f->lwidth = chars;
+}
+
+/* The figure's width in px: wider when the names of its rows are long. */
+static double row_width(const struct fig *f, double px)
+{
+        return f->lwidth > 24 ? px + 6.5 * (double)(f->lwidth - 24) : px;
+}
+
+/* Instead of y tics: the row names, and a left margin that holds them. */
+static void gp_rows(struct fig *f, const struct sbuf *labels)
+{
+        gpf(f, "unset ytics\nset lmargin %zu\n%s", f->lwidth + 3, labels->buf);
+}
+
+/* A plot clause writing column col of data set block as text (fmt, a
+ * gnuplot sprintf format: not escaped for LaTeX, it holds no guest text)
+ * at xy, left of the point; first: the plot's first clause. */
+static void value_labels(struct fig *f, bool first, size_t block, const char *xy, const char *fmt,
+                         unsigned col)
+{
+        gpf(f, "%s%s index %zu using %s:(sprintf(", first ? "" : ", \\\n     ", f->dat_q, block,
+            xy);
+        fig_oom(f, gp_str(&f->gp, GP_SVG, fmt));
+        gpf(f, ", $%u)) with labels left offset character 1,0 notitle", col);
+}
+
 /* ---- phases: stacked bars of median phase times ---- */
 
 static int draw_phases(struct fig *f)
 {
         struct phase_set ps;
-        struct sbuf label = SBUF_INIT;
+        struct sbuf label = SBUF_INIT, rows_sb = SBUF_INIT;
         size_t rows = ngroups_all(f->d), row = 0, totals = SIZE_MAX, sums = SIZE_MAX;
         double xmax = 0;
         size_t *block;
@@ -564,8 +623,17 @@ static int draw_phases(struct fig *f)
                 note(f, "no host-timed total for a capture FILE: its bar ends with the sum of "
                         "its phases");
 
+        row = 0;
+        for (size_t i = 0; i < f->d->n; i++) {
+                const struct aggreport *ar = &f->d->in[i].agg;
+
+                for (size_t g = 0; g < ar->ngroups; g++, row++) {
+                        group_label(f, i, &ar->groups[g], &label);
+                        row_name(f, &rows_sb, row, label.buf);
+                }
+        }
         /* grows with the groups; room for the key's one column */
-        gp_default_size(f->st->term, 960,
+        gp_default_size(f->st->term, row_width(f, 960),
                         fmax(150 + 46 * (double)rows, 110 + 18 * (double)ps.n) +
                             14 * (double)f->nnotes,
                         &w, &h);
@@ -573,20 +641,9 @@ static int draw_phases(struct fig *f)
         gp_title(f, "median phase times");
         gpf(f, "set xlabel ");
         gps(f, "time (ms): median phase durations, stacked; whiskers: 95% CI of each median");
-        gpf(f, "\nset ytics (");
-        row = 0;
-        for (size_t i = 0; i < f->d->n; i++) {
-                const struct aggreport *ar = &f->d->in[i].agg;
-
-                for (size_t g = 0; g < ar->ngroups; g++, row++) {
-                        group_label(f, i, &ar->groups[g], &label);
-                        gpf(f, "%s", row ? ", " : "");
-                        fig_oom(f, gp_tic(&f->gp, f->st->term, label.buf));
-                        gpf(f, " %zu", row);
-                }
-        }
+        gpf(f, "\n");
+        gp_rows(f, &rows_sb);
         gpf(f,
-            ") nomirror scale 0\n"
             "set yrange [%.1f:-0.6]\n"
             "set xrange [0:%.3f]\n"
             "set xtics nomirror out\n"
@@ -616,25 +673,18 @@ static int draw_phases(struct fig *f)
                 first = false;
         }
         if (totals != SIZE_MAX) {
-                gpf(f, "%s%s index %zu using 2:1:(sprintf(", first ? "" : ", \\\n     ", f->dat_q,
-                    totals);
-                /* a format: not escaped for LaTeX */
-                fig_oom(f, gp_str(&f->gp, GP_SVG, "total %.1f ms"));
-                gpf(f, ", $3)) with labels left offset character 1,0 notitle");
+                value_labels(f, first, totals, "2:1", "total %.1f ms", 3);
                 first = false;
         }
         if (sums != SIZE_MAX) {
-                gpf(f, "%s%s index %zu using 2:1:(sprintf(", first ? "" : ", \\\n     ", f->dat_q,
-                    sums);
-                /* a format: not escaped for LaTeX */
-                fig_oom(f, gp_str(&f->gp, GP_SVG, "sum %.1f ms"));
-                gpf(f, ", $3)) with labels left offset character 1,0 notitle");
+                value_labels(f, first, sums, "2:1", "sum %.1f ms", 3);
                 first = false;
         }
         if (first) /* nothing to draw: an empty frame says so */
                 gpf(f, "NaN notitle");
         gpf(f, "\n");
         sbuf_release(&label);
+        sbuf_release(&rows_sb);
         free(block);
         free(ps.v);
         return first ? -ENODATA : 0;
@@ -669,158 +719,197 @@ static int box_of(const struct aggregate_metric *m, struct box *b)
         return 0;
 }
 
+/* One panel of the distribution: metric k's rows, one per group that has
+ * it, in a data set of boxes and one of outliers. */
+struct dist_panel {
+        size_t boxes, outliers; /* data sets; SIZE_MAX: none */
+        size_t nrows;
+        double lo, hi;     /* ms: the panel's values, whiskers and outliers */
+        struct sbuf names; /* the rows' labels (row_name) */
+};
+
 static int draw_distribution(struct fig *f)
 {
         struct phase_set ps;
-        struct sbuf label = SBUF_INIT, tics = SBUF_INIT, name = SBUF_INIT;
-        size_t ngroups = ngroups_all(f->d), row = 0, outl = SIZE_MAX, nmetrics;
-        size_t *block;
-        double vmin = INFINITY, vmax = 0, w, h;
-        bool logscale;
+        struct sbuf label = SBUF_INIT, name = SBUF_INIT, t = SBUF_INIT;
+        size_t ngroups = ngroups_all(f->d), nmetrics, npanels = 0, nrows = 0;
+        struct dist_panel *pn;
+        double w, h, px_h, y, row_px, gap_px;
         int rc = phase_set_build(f->d, &ps);
 
         if (rc < 0)
                 return rc;
         nmetrics = ps.n + 1; /* the total first, then the phases */
-        block = calloc(nmetrics, sizeof(*block));
-        if (!block) {
+        pn = calloc(nmetrics, sizeof(*pn));
+        if (!pn) {
                 free(ps.v);
                 return -ENOMEM;
         }
         note_groups(f, &ps, true);
-        for (size_t k = 0; k < nmetrics; k++) {
-                block[k] = SIZE_MAX;
-                if (k)
-                        fig_oom(f, sbuf_addf(&name, "%sphase:%s", "", ps.v[k - 1]));
-                for (size_t i = 0; i < f->d->n; i++) {
-                        const struct aggreport *ar = &f->d->in[i].agg;
+        for (size_t i = 0; i < f->d->n; i++) {
+                const struct aggreport *ar = &f->d->in[i].agg;
 
-                        for (size_t g = 0; g < ar->ngroups; g++) {
-                                const struct aggregate_metric *m =
-                                    agg_find(&ar->groups[g].agg, k ? name.buf : "total");
-                                struct box b;
-
-                                if (!m || !m->sum.n)
-                                        continue;
-                                rc = box_of(m, &b);
-                                if (rc < 0)
-                                        goto out;
-                                if (block[k] == SIZE_MAX)
-                                        block[k] = dat_block(f, "boxes: row q25 q75 median "
-                                                                "whisker_lo whisker_hi (ms)");
-                                datf(f, "%zu %.6f %.6f %.6f %.6f %.6f\n", row, ms(b.q25), ms(b.q75),
-                                     ms(b.median), ms(b.wlo), ms(b.whi));
-                                if (m->sum.min > 0 && m->sum.min < vmin)
-                                        vmin = m->sum.min;
-                                if (m->sum.max > vmax)
-                                        vmax = m->sum.max;
-                                group_label(f, i, &ar->groups[g], &label);
-                                fig_oom(f, sbuf_adds(&tics, row ? ", " : ""));
-                                if (ngroups > 1) {
-                                        struct sbuf t = SBUF_INIT;
-
-                                        fig_oom(f, sbuf_addf(&t, "%s (%s)",
-                                                             k ? ps.v[k - 1] : "total", label.buf));
-                                        fig_oom(f, gp_tic(&tics, f->st->term, t.buf));
-                                        sbuf_release(&t);
-                                } else {
-                                        fig_oom(f, gp_tic(&tics, f->st->term,
-                                                          k ? ps.v[k - 1] : "total"));
-                                }
-                                fig_oom(f, sbuf_addf(&tics, " %zu", row));
-                                row++;
-                        }
+                for (size_t g = 0; g < ar->ngroups; g++) {
+                        if (ar->groups[g].nok != 1)
+                                continue;
+                        group_label(f, i, &ar->groups[g], &label);
+                        note(f, "%s: one run: no spread to draw (the line is its value)",
+                             label.buf);
                 }
-                name.len = 0;
         }
-        /* the runs flagged as outliers */
-        row = 0;
         for (size_t k = 0; k < nmetrics; k++) {
-                if (k)
-                        fig_oom(f, sbuf_addf(&name, "phase:%s", ps.v[k - 1]));
-                for (size_t i = 0; i < f->d->n; i++) {
-                        const struct aggreport *ar = &f->d->in[i].agg;
+                struct dist_panel *p = &pn[k];
 
-                        for (size_t g = 0; g < ar->ngroups; g++) {
-                                const struct aggregate_metric *m =
-                                    agg_find(&ar->groups[g].agg, k ? name.buf : "total");
+                p->boxes = p->outliers = SIZE_MAX;
+                p->lo = INFINITY, p->hi = -INFINITY;
+                sbuf_init(&p->names);
+                name.len = 0;
+                fig_oom(f, sbuf_addf(&name, "phase:%s", k ? ps.v[k - 1] : ""));
+                for (int pass = 0; pass < 2; pass++) {
+                        size_t row = 0;
 
-                                if (!m || !m->sum.n)
-                                        continue;
-                                for (size_t v = 0; m->outlier && v < m->s->present; v++) {
-                                        if (!m->outlier[v])
+                        for (size_t i = 0; i < f->d->n; i++) {
+                                const struct aggreport *ar = &f->d->in[i].agg;
+
+                                for (size_t g = 0; g < ar->ngroups; g++) {
+                                        const struct aggregate_metric *m =
+                                            agg_find(&ar->groups[g].agg, k ? name.buf : "total");
+                                        struct box b;
+
+                                        if (!m || !m->sum.n)
                                                 continue;
-                                        if (outl == SIZE_MAX)
-                                                outl = dat_block(f, "outliers (modified "
-                                                                    "z-score > 3.5): row ms");
-                                        datf(f, "%zu %.6f\n", row, ms(m->s->values[v]));
+                                        if (pass == 1) {
+                                                for (size_t v = 0; m->outlier && v < m->s->present;
+                                                     v++) {
+                                                        if (!m->outlier[v])
+                                                                continue;
+                                                        if (p->outliers == SIZE_MAX)
+                                                                p->outliers = dat_block(
+                                                                    f, "outliers (modified z-score "
+                                                                       "> 3.5): row ms");
+                                                        datf(f, "%zu %.6f\n", row,
+                                                             ms(m->s->values[v]));
+                                                        p->lo = fmin(p->lo, ms(m->s->values[v]));
+                                                        p->hi = fmax(p->hi, ms(m->s->values[v]));
+                                                }
+                                                row++;
+                                                continue;
+                                        }
+                                        rc = box_of(m, &b);
+                                        if (rc < 0)
+                                                goto out;
+                                        if (p->boxes == SIZE_MAX)
+                                                p->boxes =
+                                                    dat_block(f, "boxes: row q25 q75 median "
+                                                                 "whisker_lo whisker_hi (ms)");
+                                        datf(f, "%zu %.6f %.6f %.6f %.6f %.6f\n", row, ms(b.q25),
+                                             ms(b.q75), ms(b.median), ms(b.wlo), ms(b.whi));
+                                        p->lo = fmin(p->lo, ms(b.wlo));
+                                        p->hi = fmax(p->hi, ms(b.whi));
+                                        group_label(f, i, &ar->groups[g], &label);
+                                        t.len = 0;
+                                        if (ngroups > 1)
+                                                fig_oom(f, sbuf_addf(&t, "%s (%s)",
+                                                                     k ? ps.v[k - 1] : "total",
+                                                                     label.buf));
+                                        else
+                                                fig_oom(f,
+                                                        sbuf_adds(&t, k ? ps.v[k - 1] : "total"));
+                                        row_name(f, &p->names, row, t.buf);
+                                        row++;
                                 }
-                                row++;
                         }
+                        if (pass == 0)
+                                p->nrows = row;
                 }
-                name.len = 0;
+                if (p->nrows) {
+                        npanels++;
+                        nrows += p->nrows;
+                }
         }
-        if (!row) {
+        if (!npanels) {
                 rc = -ENODATA;
                 goto out;
         }
-        logscale = vmax > 0 && vmin < INFINITY && vmax / vmin > 30;
-        gp_default_size(f->st->term, 960, 130 + 24 * (double)row + 14 * (double)f->nnotes, &w, &h);
+        /* one panel per metric, each on its own scale: a shared axis would
+         * hide the spread of a short phase beside a long one */
+        /* in px; dumb's characters (16 px high) want more room: two lines
+         * a row, three between a panel's tic labels and the next panel */
+        row_px = f->st->term == GP_DUMB ? 32 : 22;
+        gap_px = f->st->term == GP_DUMB ? 48 : 30;
+        px_h = 70 + 50 + 14 * (double)f->nnotes + (double)npanels * (gap_px + 10) +
+               (double)nrows * row_px;
+        gp_default_size(f->st->term, row_width(f, 900), px_h, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot distribution", f->out_name, w, h));
+        gpf(f, "set multiplot\n");
         gp_title(f, "phase times across runs");
-        gpf(f, "set xlabel ");
-        gps(f, logscale ? "time (ms, log scale): box Q1..Q3, line: median, whiskers: furthest run "
-                          "within 1.5 IQR"
-                        : "time (ms): box Q1..Q3, line: median, whiskers: furthest run within "
-                          "1.5 IQR");
         gpf(f,
-            "\nset ytics (%s) nomirror scale 0\n"
-            "set yrange [%.1f:-0.6]\n"
-            "%s"
+            "unset ytics\n"
+            "set lmargin %zu\n"
+            "set rmargin 4\n"
             "set xtics nomirror out\n"
+            "%s"
             "set grid xtics lc rgb '#d0d0d0'\n"
             "set border 3\n"
-            "set key outside right top vertical Left reverse noautotitle\n"
-            "set errorbars small\n"
-            "set bmargin %u\n",
-            tics.buf, (double)row - 0.4,
-            logscale ? "set logscale x\nset format x '%g'\n" : "set xrange [0:*]\n",
-            fig_bmargin(f));
+            "unset key\n"
+            "set errorbars small\n",
+            f->lwidth + 3, f->st->term == GP_DUMB ? "" : "set mxtics\n");
         gp_notes(f);
-        gpf(f, "plot ");
-        bool first = true;
-        for (size_t k = 0; k < nmetrics; k++) {
-                if (block[k] == SIZE_MAX)
+        y = 1 - 50 / px_h;
+        for (size_t k = 0, shown = 0; k < nmetrics; k++) {
+                const struct dist_panel *p = &pn[k];
+                double top = y, bottom = y - ((double)p->nrows * row_px + 10) / px_h;
+
+                if (!p->nrows)
                         continue;
+                shown++;
+                y = bottom - gap_px / px_h;
+                gpf(f, "# %s\nset tmargin at screen %.4f\nset bmargin at screen %.4f\n",
+                    k ? "a phase" : "the total", top, bottom);
+                {
+                        /* a panel of one value still gets a range (gnuplot
+                         * warns of an empty one) */
+                        double span =
+                            p->hi - p->lo > 1e-6 ? p->hi - p->lo : fmax(fabs(p->hi) * 0.1, 0.01);
+
+                        gpf(f, "set yrange [%.1f:-0.5]\nset xrange [%.6f:%.6f]\n",
+                            (double)p->nrows - 0.5, p->lo - span * 0.06, p->hi + span * 0.06);
+                }
+                if (shown == npanels) {
+                        gpf(f, "set xlabel ");
+                        gps(f, "time (ms), each panel on its own scale. Box: Q1..Q3, line: "
+                               "median, whiskers: 1.5 IQR, circles: outliers");
+                        gpf(f, "\n");
+                }
+                gpf(f, "%s", p->names.buf);
                 gpf(f,
-                    "%s%s index %zu using 4:1:5:6 with xerrorbars lc rgb 'black' pt 0 ps 0 "
-                    "notitle, \\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.3):($1+0.3) "
-                    "with boxxyerror ",
-                    first ? "" : ", \\\n     ", f->dat_q, block[k], f->dat_q, block[k]);
+                    "plot %s index %zu using 4:1:5:6 with xerrorbars lc rgb 'black' pt 0 ps 0, "
+                    "\\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.3):($1+0.3) with "
+                    "boxxyerror ",
+                    f->dat_q, p->boxes, f->dat_q, p->boxes);
                 if (k)
                         gp_phase_fill(f, k - 1);
                 else
                         gpf(f, "fc rgb 'white' fs solid 1.0 border lc rgb 'black'");
-                gpf(f, " notitle"); /* the tics name the boxes */
                 gpf(f,
-                    ", \\\n     %s index %zu using 4:($1-0.3):(0):(0.6) with vectors "
-                    "nohead lc rgb 'black' lw 2 notitle",
-                    f->dat_q, block[k]);
-                first = false;
+                    ", \\\n     %s index %zu using 4:($1-0.3):(0):(0.6) with vectors nohead "
+                    "lc rgb 'black' lw 2",
+                    f->dat_q, p->boxes);
+                if (p->outliers != SIZE_MAX)
+                        gpf(f,
+                            ", \\\n     %s index %zu using 2:1 with points pt 6 ps 1.2 lc rgb "
+                            "'black'",
+                            f->dat_q, p->outliers);
+                gpf(f, "\nunset label\nunset title\n");
         }
-        if (outl != SIZE_MAX) {
-                gpf(f,
-                    ", \\\n     %s index %zu using 2:1 with points pt 6 ps 1.2 lc rgb 'black' "
-                    "title ",
-                    f->dat_q, outl);
-                gps(f, "outlier (modified z > 3.5)");
-        }
-        gpf(f, "\n");
+        gpf(f, "unset multiplot\n");
 out:
+        for (size_t k = 0; k < nmetrics; k++)
+                sbuf_release(&pn[k].names);
         sbuf_release(&label);
-        sbuf_release(&tics);
         sbuf_release(&name);
-        free(block);
+        sbuf_release(&t);
+        free(pn);
         free(ps.v);
         return rc;
 }
@@ -1043,9 +1132,7 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                                 lab.len = 0;
                                 fig_oom(f, sbuf_addf(&lab, "%s%s",
                                                      m->kind == COMPARE_FN ? "fn " : "", m->name));
-                                fig_oom(f, sbuf_adds(&tics, row ? ", " : ""));
-                                fig_oom(f, gp_tic(&tics, f->st->term, lab.buf));
-                                fig_oom(f, sbuf_addf(&tics, " %zu", row));
+                                row_name(f, &tics, row, lab.buf);
                                 nrows++;
                         }
                         row++;
@@ -1057,8 +1144,8 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                 xlo -= span * 0.05;
                 xhi += span * 0.3;
         }
-        gp_default_size(f->st->term, 960, 150 + 24 * (double)nrows + 14 * (double)f->nnotes, &w,
-                        &h);
+        gp_default_size(f->st->term, row_width(f, 960),
+                        150 + 24 * (double)nrows + 14 * (double)f->nnotes, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot delta", f->out_name, w, h));
         if (f->o->title) {
                 gp_title(f, "");
@@ -1078,7 +1165,7 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
         gpf(f, "set xlabel ");
         gps(f, "NEW - BASE (ms): difference of medians, whiskers: 95% bootstrap CI");
         gpf(f,
-            "\nset ytics (%s) nomirror scale 0\n"
+            "\nunset ytics\nset lmargin %zu\n%s"
             "set yrange [%.1f:-0.6]\n"
             "set xrange [%.3f:%.3f]\n"
             "set xtics nomirror out\n"
@@ -1088,7 +1175,7 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
             "set key outside right top vertical Left reverse noautotitle\n"
             "set errorbars small\n"
             "set bmargin %u\n",
-            tics.buf, (double)nrows - 0.4, xlo, xhi, fig_bmargin(f));
+            f->lwidth + 3, tics.buf, (double)nrows - 0.4, xlo, xhi, fig_bmargin(f));
         gp_notes(f);
         gpf(f, "plot ");
         {
@@ -1112,12 +1199,9 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                         gp_verdict_fill(f, (enum gp_verdict_color)v);
                         gpf(f,
                             " notitle, \\\n     %s index %zu using 4:1:5:6 with xerrorbars "
-                            "lc rgb 'black' pt 0 ps 0 notitle, \\\n     %s index %zu using "
-                            "(($6>$3?$6:$3)):1:(sprintf(",
-                            f->dat_q, block[v], f->dat_q, block[v]);
-                        /* a format: not escaped for LaTeX */
-                        fig_oom(f, gp_str(&f->gp, GP_SVG, "%+.1f ms"));
-                        gpf(f, ", $4)) with labels left offset character 1,0 notitle");
+                            "lc rgb 'black' pt 0 ps 0 notitle",
+                            f->dat_q, block[v]);
+                        value_labels(f, false, block[v], "(($6>$3?$6:$3)):1", "%+.1f ms", 4);
                 }
         }
         gpf(f, "\n");
@@ -1191,6 +1275,12 @@ static int draw_timeline(struct fig *f, char *err, size_t errsize)
                 bool opened;
                 int e = 0;
 
+                if (f->o->has_run) {
+                        snprintf(err, errsize,
+                                 "timeline: --run N wants a session (a capture is "
+                                 "one run)");
+                        return -EINVAL;
+                }
                 if (!d->n) {
                         snprintf(err, errsize, "timeline: no input");
                         return -EINVAL;
