@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -108,28 +109,91 @@ static char *json_name(const struct htmlreport *r, size_t k, const char *name)
 
 /* ---- warnings ---- */
 
-static int add_warning(struct htmlreport_input *in, const char *msg, unsigned run, const char *file)
+static size_t text_hash(const char *s)
 {
-        struct htmlreport_warning *w = NULL;
+        uint64_t h = 1469598103934665603ull; /* FNV-1a */
 
-        for (size_t i = 0; i < in->nwarns; i++)
-                if (!strcmp(in->warns[i].msg, msg)) {
-                        w = &in->warns[i];
-                        break;
-                }
-        if (!w) {
-                struct htmlreport_warning *nv = realloc(in->warns, (in->nwarns + 1) * sizeof(*nv));
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+                h = (h ^ *p) * 1099511628211ull;
+        return (size_t)h;
+}
+
+/* The slot of msg in in->warns_index: its entry, or the free slot for it. */
+static size_t *index_slot(struct htmlreport_input *in, const char *msg)
+{
+        size_t mask = in->index_cap - 1;
+
+        for (size_t k = text_hash(msg) & mask;; k = (k + 1) & mask) {
+                size_t e = in->warns_index[k];
+
+                if (!e || !strcmp(in->warns[e - 1].msg, msg))
+                        return &in->warns_index[k];
+        }
+}
+
+/* Room for one more distinct text in warns and its index. */
+static int warnings_grow(struct htmlreport_input *in)
+{
+        if (in->nwarns == in->warns_cap) {
+                size_t nc = in->warns_cap ? 2 * in->warns_cap : 16;
+                struct htmlreport_warning *nv = realloc(in->warns, nc * sizeof(*nv));
 
                 if (!nv)
                         return -ENOMEM;
                 in->warns = nv;
+                in->warns_cap = nc;
+        }
+        if (2 * (in->nwarns + 1) > in->index_cap) {
+                size_t nc = in->index_cap ? 2 * in->index_cap : 64;
+                size_t *old = in->warns_index;
+
+                in->warns_index = calloc(nc, sizeof(*in->warns_index));
+                if (!in->warns_index) {
+                        in->warns_index = old;
+                        return -ENOMEM;
+                }
+                in->index_cap = nc;
+                for (size_t i = 0; i < in->nwarns; i++)
+                        *index_slot(in, in->warns[i].msg) = i + 1;
+                free(old);
+        }
+        return 0;
+}
+
+static void warnings_clear(struct htmlreport_input *in)
+{
+        for (size_t i = 0; i < in->nwarns; i++) {
+                free(in->warns[i].msg);
+                free(in->warns[i].runs);
+        }
+        if (in->warns_index)
+                memset(in->warns_index, 0, in->index_cap * sizeof(*in->warns_index));
+        in->nwarns = in->nwarnings = 0;
+}
+
+/* One warning text of run (or FILE file) counted. */
+static int add_warning(struct htmlreport_input *in, const char *msg, unsigned run, const char *file)
+{
+        struct htmlreport_warning *w;
+        size_t *slot;
+        int rc = warnings_grow(in);
+
+        if (rc)
+                return rc;
+        slot = index_slot(in, msg);
+        if (*slot) {
+                w = &in->warns[*slot - 1];
+        } else {
                 w = &in->warns[in->nwarns];
                 memset(w, 0, sizeof(*w));
                 w->msg = strdup(msg);
                 w->runs = strdup("");
-                if (!w->msg || !w->runs)
+                if (!w->msg || !w->runs) {
+                        free(w->msg);
+                        free(w->runs);
                         return -ENOMEM;
-                in->nwarns++;
+                }
+                *slot = ++in->nwarns;
         }
         w->count++;
         in->nwarnings++;
@@ -313,11 +377,7 @@ static int session_json(struct htmlreport *r, struct htmlreport_input *in,
                         set_err(err, errsize, rc, "cannot write '%s': %s", path, strerror(-rc));
                         break;
                 }
-                for (size_t i = 0; i < in->nwarns; i++) {
-                        free(in->warns[i].msg);
-                        free(in->warns[i].runs);
-                }
-                in->nwarns = in->nwarnings = 0;
+                warnings_clear(in);
                 in->rs.nanalysed = in->rs.nwarnings = 0;
                 rc = sessreport_write(f, &in->rs, &so, o->run ? o->run : &defaults, &rep, NULL,
                                       &res);
@@ -706,11 +766,9 @@ static void free_input(struct htmlreport_input *in)
                 free(u->console_rel);
                 free(u->serial_rel);
         }
-        for (size_t i = 0; i < in->nwarns; i++) {
-                free(in->warns[i].msg);
-                free(in->warns[i].runs);
-        }
+        warnings_clear(in);
         free(in->warns);
+        free(in->warns_index);
         free(in->runs);
         aggreport_free(&in->agg);
         runset_free(&in->rs);
@@ -1350,7 +1408,7 @@ static void warnings_input(struct page *p, const struct htmlreport_input *in, co
             "class=\"num\">times</th><th class=\"num\">runs</th><th>%s</th></tr></thead>"
             "<tbody>\n",
             id, in->is_session ? "which runs" : "file");
-        for (size_t i = 0; i < in->nwarns; i++) {
+        for (size_t i = 0; i < in->nwarns && i < HTMLREPORT_MAX_WARNINGS; i++) {
                 const struct htmlreport_warning *w = &in->warns[i];
 
                 put(p, "<tr><td class=\"name\">");
@@ -1363,6 +1421,9 @@ static void warnings_input(struct page *p, const struct htmlreport_input *in, co
         if (!in->nwarns)
                 put(p, "<tr><td colspan=\"4\">none</td></tr>\n");
         put(p, "</tbody></table>\n");
+        if (in->nwarns > HTMLREPORT_MAX_WARNINGS)
+                put(p, "<p class=\"note\">%zu more distinct warnings, in the JSON</p>\n",
+                    in->nwarns - HTMLREPORT_MAX_WARNINGS);
 }
 
 static void failed_input(struct page *p, const struct htmlreport_input *in, const char *id)

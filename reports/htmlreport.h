@@ -87,6 +87,9 @@ struct htmlreport_input {
         size_t nruns;
         struct htmlreport_warning *warns;
         size_t nwarns, nwarnings; /* distinct texts, and warnings in all */
+        size_t warns_cap;
+        size_t *warns_index; /* open addressing on the text: 1 + index, 0 free (owned) */
+        size_t index_cap;    /* a power of two, at least twice nwarns */
 };
 
 struct htmlreport_figure {
@@ -127,6 +130,9 @@ struct htmlreport_options {
 };
 
 #define HTMLREPORT_MAX_INPUTS 16
+/* Distinct warning texts listed per input (the rest are counted; every
+ * one is in the input's JSON). */
+#define HTMLREPORT_MAX_WARNINGS 100
 
 /*
  * Gather the report of o->inputs into r (overwritten; htmlreport_free it,

@@ -164,13 +164,16 @@ static void warnings(struct mdp *p, const struct htmlreport_input *in)
         if (!in->nwarns)
                 return;
         fputs("| warning | times | runs | which |\n|---|---:|---:|---|\n", p->out);
-        for (size_t i = 0; i < in->nwarns; i++) {
+        for (size_t i = 0; i < in->nwarns && i < HTMLREPORT_MAX_WARNINGS; i++) {
                 fputs("| ", p->out);
                 mtext(p, in->warns[i].msg);
                 fprintf(p->out, " | %zu | %zu | ", in->warns[i].count, in->warns[i].nruns);
                 mtext(p, in->warns[i].runs);
                 fputs(" |\n", p->out);
         }
+        if (in->nwarns > HTMLREPORT_MAX_WARNINGS)
+                fprintf(p->out, "\n%zu more distinct warnings, in the JSON.\n",
+                        in->nwarns - HTMLREPORT_MAX_WARNINGS);
         fputc('\n', p->out);
 }
 
