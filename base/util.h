@@ -119,6 +119,11 @@ int util_scan_fixed(const char **p, const char *end, uint64_t unit, uint64_t *v)
  * a line a parser should not take as a record. */
 bool util_has_control(const char *s, size_t n);
 
+/* The length of the UTF-8 sequence at s[0..n) (1..4; n >= 1), or 0 when
+ * it is not well formed (a stray continuation byte, a cut sequence, an
+ * overlong form, a surrogate, a value beyond U+10FFFF). */
+size_t util_utf8_len(const unsigned char *s, size_t n);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t util_now_ns(void);
 

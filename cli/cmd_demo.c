@@ -6,7 +6,9 @@
  * defaults (collector/collect.h, reported as "bootlens collect" reports
  * them) -> print the aggregate of the ok runs: one table with the spread
  * of the total, every phase and the slowest initcalls
- * (cli/analyze_session.h). The session is left in
+ * (cli/analyze_session.h) -> write the session's report into
+ * SESSION/report/ (index.html, its figures and JSON: cmd_report.c), whose
+ * index.html is the line before the last. The session is left in
  * ./bootlens-demo-<UTC timestamp>/, whose path is the last line printed.
  */
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include "collector/collect.h"
 #include "guest/initrd.h"
 #include "guest/kernel_fetch.h"
+#include "reports/htmlreport.h"
 
 #define DEMO_RUNS 5
 #define DEMO_TOP  10
@@ -41,8 +44,9 @@ void usage_demo(FILE *out)
                 "print the aggregate of the ok runs: the total, every boot phase and the\n"
                 "slowest initcalls, each with its median, spread and a 95%% CI of the median.\n"
                 "The session is kept\n"
-                "in ./bootlens-demo-<timestamp>/ for 'bootlens analyze' and 'bootlens show';\n"
-                "its path is the last line printed.\n\n"
+                "in ./bootlens-demo-<timestamp>/ for 'bootlens analyze' and 'bootlens show',\n"
+                "with its report (as 'bootlens report') in SESSION/report/index.html: that\n"
+                "page's path is the line before the last, the session's the last line.\n\n"
                 "  -n, --runs RUNS         boots (default %d)\n"
                 "      --accel A           accelerator (default auto: KVM only when it runs a\n"
                 "                          guest, else TCG)\n"
@@ -235,6 +239,28 @@ static int boot_guest(const struct demo_opts *o, const struct demo_guest *g)
         return collect_and_report(&co) == BL_EXIT_USAGE ? BL_EXIT_USAGE : 0;
 }
 
+/* The session's report into g->dir/report (as "bootlens report"); *index
+ * its index.html, NULL when it could not be written (said why). */
+static void write_report(const struct demo_guest *g, size_t top, char **index)
+{
+        const char *inputs[] = {g->dir};
+        char out[sizeof(g->dir) + 8], cmd[2 * sizeof(g->dir) + 32];
+        struct htmlreport_options ho = {.fmt = HTMLREPORT_HTML,
+                                        .inputs = inputs,
+                                        .n = 1,
+                                        .dir = out,
+                                        .generated_from = cmd,
+                                        .top = top};
+
+        snprintf(out, sizeof(out), "%s/report", g->dir);
+        snprintf(cmd, sizeof(cmd), "bootlens report -o %s %s", out, g->dir);
+        fflush(stdout);
+        if (report_write_dir(&ho, index) == BL_EXIT_USAGE) {
+                free(*index);
+                *index = NULL;
+        }
+}
+
 int cmd_demo(int argc, char **argv)
 {
         struct demo_opts o = {.runs = DEMO_RUNS, .accel = "auto", .top = DEMO_TOP};
@@ -253,10 +279,17 @@ int cmd_demo(int argc, char **argv)
                 rc = analyze_session(g.dir, &so);
         }
         if (rc != BL_EXIT_USAGE) {
+                char *index = NULL;
+
                 printf("\nanalyse further: bootlens analyze %s   (--per-run, --format json), "
                        "bootlens show %s\n",
                        g.dir, g.dir);
+                if (rc == BL_EXIT_OK)
+                        write_report(&g, o.top, &index);
+                if (index)
+                        printf("%s\n", index);
                 printf("%s\n", g.dir);
+                free(index);
         }
         if (cli_check_output(stdout, "standard output") < 0 && rc != BL_EXIT_USAGE)
                 rc = BL_EXIT_FAIL;

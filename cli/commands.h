@@ -40,6 +40,16 @@ int cmd_compare(int argc, char **argv);
 void usage_compare(FILE *out);
 int cmd_demo(int argc, char **argv);
 void usage_demo(FILE *out);
+int cmd_report(int argc, char **argv);
+void usage_report(FILE *out);
+/* The report of ho (reports/htmlreport.h) written into ho->dir, its
+ * page's path in *index (malloc'd; NULL on a usage error), errors and
+ * damage said on stderr, one summary line on stdout. Returns cmd_report's
+ * exit status. Also used by cmd_demo.c. */
+struct htmlreport_options;
+int report_write_dir(const struct htmlreport_options *ho, char **index);
+int cmd_plot(int argc, char **argv);
+void usage_plot(FILE *out);
 
 /* The table, in the order "bootlens help" lists it; NULL-terminated. */
 extern const struct bl_command bl_commands[];

@@ -236,15 +236,17 @@ int gp_head(struct sbuf *sb, const struct gp_style *st, const char *what, const 
                 r |= sbuf_addf(sb, " size %.0f,%.0f noenhanced", w, h);
         } else {
                 r |= sbuf_addf(sb, " size %g%s,%g%s", w, unit, h, unit);
+                /* cairolatex: LaTeX sets the text, in its own font, and the
+                 * terminal takes no "noenhanced" (it never enhances) */
                 if (st->term != GP_CAIROLATEX) {
                         r |= sbuf_adds(sb, " font ");
                         r |= gp_str(sb, GP_SVG, font);
+                        r |= sbuf_adds(sb, " noenhanced");
                 }
-                r |= sbuf_adds(sb, " noenhanced");
+                /* no "monochrome" for --mono: it would turn the figures' greys
+                 * black; gp_color() and gp_fill() give greys and patterns */
                 if (st->term == GP_SVG)
                         r |= sbuf_adds(sb, " background rgb 'white'");
-                else if (st->mono)
-                        r |= sbuf_adds(sb, " monochrome");
         }
         r |= sbuf_adds(sb, "\nset output ");
         r |= gp_str(sb, GP_SVG, out_name);

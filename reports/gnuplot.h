@@ -68,6 +68,12 @@ int gp_check_font(const char *s);
 int gp_str(struct sbuf *sb, enum gp_term t, const char *s);
 /* The same for s[0..len). */
 int gp_strn(struct sbuf *sb, enum gp_term t, const char *s, size_t len);
+/*
+ * Not for tic labels: gnuplot reads an explicit tic label ("set ytics
+ * ('label' 0)") as a format of the tic's value, so a guest's '%' breaks
+ * the script, and a formatted label is cut near 50 bytes. Name rows with
+ * "set label" instead (reports/plot.c does).
+ */
 
 /*
  * Append the script's head: a comment naming what drew it and how to draw

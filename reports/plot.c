@@ -1,10 +1,18 @@
+/* plot: see plot.h and docs/plot.md. */
 #include "reports/plot.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-/* Not drawn yet: the figures engineer replaces this. */
+#include "base/util.h"
+#include "reports/sessreport.h"
+#include "reports/timeline.h"
+
 static const char *const kind_names[PLOT_NKINDS] = {"phases", "distribution", "ecdf", "timeline",
                                                     "delta"};
 
@@ -24,30 +32,1459 @@ int plot_kind_parse(const char *name, enum plot_kind *k)
         return -EINVAL;
 }
 
+/* ---- loading ---- */
+
+static int load_session(struct plot_data *d, struct plot_input *in, char *err, size_t errsize)
+{
+        struct sessreport_options so = {
+            .fmt = SESSREPORT_NONE, .top = d->top, .exclude_starved = d->exclude_starved};
+        struct sessreport_result res = {0};
+        char msg[256] = "";
+        char *sink = NULL;
+        size_t sinklen = 0;
+        FILE *out;
+        int rc = runset_open(in->arg, &in->rs, msg, sizeof(msg));
+
+        if (rc == -ESRCH) {
+                snprintf(err, errsize, "session '%s' has no variant '%s'", in->rs.dir,
+                         in->rs.variant);
+                return rc;
+        }
+        if (rc < 0) {
+                snprintf(err, errsize, "cannot open session '%s': %s", in->arg,
+                         *msg ? msg : strerror(-rc));
+                return rc;
+        }
+        /* SESSREPORT_NONE writes nothing; the stream only satisfies its
+         * check of the output */
+        out = open_memstream(&sink, &sinklen);
+        if (!out)
+                return -ENOMEM;
+        so.keep = &in->agg;
+        rc = sessreport_write(out, &in->rs, &so, &d->ro, NULL, NULL, &res);
+        fclose(out);
+        free(sink);
+        if (rc == -EINVAL && res.msg)
+                snprintf(err, errsize, "%s", res.msg);
+        else if (rc < 0 && in->rs.unreadable)
+                snprintf(err, errsize, "cannot read '%s': %s", in->rs.unreadable, strerror(-rc));
+        else if (rc < 0 && res.failed)
+                snprintf(err, errsize, "%s: run %u: cannot analyse: %s", in->arg, res.failed,
+                         strerror(-rc));
+        else if (rc < 0)
+                snprintf(err, errsize, "%s: %s", in->arg, strerror(-rc));
+        free(res.msg);
+        return rc;
+}
+
+static int load_file(struct plot_data *d, struct plot_input *in, char *err, size_t errsize)
+{
+        struct aggreport_group *g;
+        struct aggreport_run u = {.run = 1, .file = in->arg, .verdict = "ok", .reason = ""};
+        struct run r = {0};
+        char *buf = NULL, *msg = NULL;
+        size_t len;
+        bool opened;
+        int rc = run_read_input(in->arg, &buf, &len, &opened);
+
+        if (rc < 0) {
+                snprintf(err, errsize, "cannot %s '%s': %s", opened ? "read" : "open", in->arg,
+                         strerror(-rc));
+                return opened || rc != -ENOENT ? rc : -ENOENT;
+        }
+        rc = run_analyse(&r, in->arg, buf, len, &d->ro, NULL, &msg);
+        if (rc == -ENODATA)
+                snprintf(err, errsize, "no %s in '%s' (%llu lines read)",
+                         r.kind == RUN_LINUX ? "kernel log line with a printk timestamp"
+                                             : "tslog record",
+                         in->arg, (unsigned long long)r.trace.lines_total);
+        else if (rc == -EINVAL && msg)
+                snprintf(err, errsize, "%s", msg);
+        else if (rc < 0)
+                snprintf(err, errsize, "cannot analyse '%s': %s", in->arg, strerror(-rc));
+        if (rc < 0)
+                goto out;
+        in->agg.top = d->top;
+        g = aggreport_group(&in->agg, NULL);
+        rc = g ? aggreport_add_run(g, &u) : -ENOMEM;
+        if (!rc)
+                rc = aggregate_add(&g->agg, &r, u.run);
+        if (!rc)
+                g->nok = 1;
+        if (!rc)
+                rc = aggreport_finish(&in->agg);
+out:
+        free(msg);
+        run_free(&r);
+        return rc;
+}
+
 int plot_data_load(struct plot_data *d, const char *const *inputs, size_t n,
                    const struct plot_load_options *o, char *err, size_t errsize)
 {
-        (void)inputs, (void)n, (void)o;
+        int rc = 0;
+
         memset(d, 0, sizeof(*d));
-        snprintf(err, errsize, "not implemented");
-        return -ENOSYS;
+        if (errsize)
+                err[0] = '\0';
+        if (o && o->run)
+                d->ro = *o->run;
+        d->top = o && o->top ? o->top : COMPARE_TOP_DEFAULT;
+        d->exclude_starved = o && o->exclude_starved;
+        d->in = calloc(n ? n : 1, sizeof(*d->in));
+        if (!d->in)
+                return -ENOMEM;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+                struct plot_input *in = &d->in[i];
+
+                d->n++;
+                in->arg = strdup(inputs[i]);
+                if (!in->arg)
+                        return -ENOMEM;
+                in->is_session = runset_is_session(inputs[i]);
+                rc = in->is_session ? load_session(d, in, err, errsize)
+                                    : load_file(d, in, err, errsize);
+        }
+        if (rc == -ENOMEM)
+                snprintf(err, errsize, "out of memory");
+        return rc;
 }
 
 void plot_data_free(struct plot_data *d)
 {
-        (void)d;
+        if (!d)
+                return;
+        for (size_t i = 0; d->in && i < d->n; i++) {
+                aggreport_free(&d->in[i].agg);
+                runset_free(&d->in[i].rs);
+                free(d->in[i].arg);
+        }
+        free(d->in);
+        memset(d, 0, sizeof(*d));
+}
+
+/* ---- what every figure shares ---- */
+
+struct fig {
+        const struct plot_data *d;
+        const struct plot_options *o;
+        const struct gp_style *st;
+        struct sbuf gp, dat, note;
+        size_t nblocks; /* data sets in the .dat (gnuplot's "index") */
+        size_t nnotes;  /* lines of note */
+        char *dir;      /* the output's directory ("." when none) */
+        char *stem;     /* out_path's base name without its extension */
+        char *out_name; /* out_path's base name */
+        char *dat_name; /* STEM.dat */
+        char *dat_q;    /* dat_name as a gnuplot string: file names are untrusted too */
+        size_t lwidth;  /* the widest row name (row_name) */
+        int err;        /* the first -ENOMEM */
+};
+
+static void fig_oom(struct fig *f, int rc)
+{
+        if (rc < 0 && !f->err)
+                f->err = rc;
+}
+
+static void gpf(struct fig *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void gpf(struct fig *f, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        fig_oom(f, sbuf_vaddf(&f->gp, fmt, ap));
+        va_end(ap);
+}
+
+static void datf(struct fig *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void datf(struct fig *f, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        fig_oom(f, sbuf_vaddf(&f->dat, fmt, ap));
+        va_end(ap);
+}
+
+/* A quoted string into the script. */
+static void gps(struct fig *f, const char *s)
+{
+        fig_oom(f, gp_str(&f->gp, f->st->term, s));
+}
+
+/* Start the next data set of the .dat; returns its index. */
+static size_t dat_block(struct fig *f, const char *what)
+{
+        if (f->nblocks)
+                datf(f, "\n\n");
+        datf(f, "# index %zu: %s\n", f->nblocks, what);
+        return f->nblocks++;
+}
+
+/* A line of the note (under the figure and in res->note). */
+static void note(struct fig *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct fig *f, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        fig_oom(f, sbuf_vaddf(&f->note, fmt, ap));
+        va_end(ap);
+        fig_oom(f, sbuf_addch(&f->note, '\n'));
+        f->nnotes++;
+}
+
+/* The note's lines as labels under the plot (the caller set bmargin). */
+static void gp_notes(struct fig *f)
+{
+        const char *p = f->note.buf;
+        size_t line = f->nnotes;
+
+        while (*p) {
+                size_t len = strcspn(p, "\n");
+
+                gpf(f, "set label ");
+                fig_oom(f, gp_strn(&f->gp, f->st->term, p, len));
+                gpf(f, " at character 1, %zu left font ',8'\n", line);
+                line--;
+                p += len + (p[len] == '\n');
+        }
+}
+
+/* The bottom margin (characters) that keeps the x axis' title and the
+ * note's lines apart. */
+static unsigned fig_bmargin(const struct fig *f)
+{
+        return 4 + (unsigned)f->nnotes;
+}
+
+/* The last path component of a path (a session directory may end in
+ * '/') into sb; of SESSION:VARIANT, the session's last component and the
+ * variant. Titles and labels name inputs so, never by absolute paths: the
+ * same input drawn from elsewhere gives the same script. */
+static void base_name(struct sbuf *sb, const char *s, int *err)
+{
+        const char *slash = strrchr(s, '/');
+        const char *colon = strrchr(slash ? slash : s, ':');
+        size_t end = colon ? (size_t)(colon - s) : strlen(s), start;
+
+        if (colon) {
+                char *dir = strndup(s, end);
+
+                if (!dir) {
+                        *err = -ENOMEM;
+                        return;
+                }
+                if (access(dir, F_OK) != 0) /* a file name with a colon */
+                        end = strlen(s), colon = NULL;
+                free(dir);
+        }
+        while (end > 1 && s[end - 1] == '/')
+                end--;
+        start = end;
+        while (start > 0 && s[start - 1] != '/')
+                start--;
+        if (sbuf_add(sb, s + start, end - start) < 0 || (colon && sbuf_adds(sb, colon) < 0))
+                *err = -ENOMEM;
+}
+
+/* The name of group g of input i in the figure: the variant, after the
+ * session's name when several inputs are drawn; a FILE's base name. */
+static void group_label(struct fig *f, size_t i, const struct aggreport_group *g, struct sbuf *sb)
+{
+        const struct plot_input *in = &f->d->in[i];
+        int err = 0;
+
+        sb->len = 0;
+        if (sb->cap)
+                sb->buf[0] = '\0';
+        if (!in->is_session || f->d->n > 1) {
+                struct sbuf dir = SBUF_INIT;
+
+                base_name(&dir, in->is_session ? in->rs.dir : in->arg, &err);
+                fig_oom(f, sbuf_add(sb, dir.buf, dir.len));
+                sbuf_release(&dir);
+                if (in->is_session)
+                        fig_oom(f, sbuf_addch(sb, ':'));
+        }
+        if (in->is_session)
+                fig_oom(f, sbuf_adds(sb, g->variant ? g->variant : "?"));
+        fig_oom(f, err);
+}
+
+/* The inputs' names, for titles: "a, b". */
+static void inputs_label(struct fig *f, struct sbuf *sb)
+{
+        int err = 0;
+
+        for (size_t i = 0; i < f->d->n; i++) {
+                if (i)
+                        fig_oom(f, sbuf_adds(sb, ", "));
+                base_name(sb, f->d->in[i].arg, &err);
+        }
+        fig_oom(f, err);
+}
+
+static void gp_title(struct fig *f, const char *what)
+{
+        struct sbuf t = SBUF_INIT;
+
+        if (f->o->title) {
+                fig_oom(f, sbuf_adds(&t, f->o->title));
+        } else {
+                fig_oom(f, sbuf_adds(&t, what));
+                fig_oom(f, sbuf_adds(&t, ": "));
+                inputs_label(f, &t);
+        }
+        gpf(f, "set title ");
+        gps(f, t.buf);
+        gpf(f, "\n");
+        sbuf_release(&t);
+}
+
+/* The metric named name in a, or NULL. */
+static const struct aggregate_metric *agg_find(const struct aggregate *a, const char *name)
+{
+        for (size_t i = 0; i < a->n; i++)
+                if (strcmp(a->v[i].s->name, name) == 0)
+                        return &a->v[i];
+        return NULL;
+}
+
+/* Every phase name of every group, in first-seen order (map order):
+ * phase k gets gp_color(k) in every figure. Points into the aggregates. */
+struct phase_set {
+        const char **v;
+        size_t n;
+};
+
+static int phase_set_add(struct phase_set *ps, const char *name)
+{
+        const char **nv;
+
+        for (size_t i = 0; i < ps->n; i++)
+                if (strcmp(ps->v[i], name) == 0)
+                        return 0;
+        nv = realloc(ps->v, (ps->n + 1) * sizeof(*nv));
+        if (!nv)
+                return -ENOMEM;
+        ps->v = nv;
+        ps->v[ps->n++] = name;
+        return 0;
+}
+
+static int phase_set_build(const struct plot_data *d, struct phase_set *ps)
+{
+        memset(ps, 0, sizeof(*ps));
+        for (size_t i = 0; i < d->n; i++) {
+                const struct aggreport *ar = &d->in[i].agg;
+
+                for (size_t g = 0; g < ar->ngroups; g++) {
+                        const struct aggregate *a = &ar->groups[g].agg;
+
+                        for (size_t m = 0; m < a->n; m++) {
+                                if (a->v[m].s->kind == METRIC_PHASE &&
+                                    phase_set_add(ps, a->v[m].s->name + 6) < 0)
+                                        return -ENOMEM;
+                        }
+                }
+        }
+        return 0;
+}
+
+/* Say which groups lack a phase, and which ran with failed runs. */
+static void note_groups(struct fig *f, const struct phase_set *ps, bool phases)
+{
+        struct sbuf label = SBUF_INIT, missing = SBUF_INIT;
+
+        for (size_t i = 0; i < f->d->n; i++) {
+                const struct aggreport *ar = &f->d->in[i].agg;
+
+                for (size_t g = 0; g < ar->ngroups; g++) {
+                        const struct aggreport_group *gr = &ar->groups[g];
+                        size_t nmissing = 0;
+
+                        group_label(f, i, gr, &label);
+                        missing.len = 0;
+                        for (size_t k = 0; phases && k < ps->n; k++) {
+                                char name[512];
+                                const struct aggregate_metric *m;
+
+                                snprintf(name, sizeof(name), "phase:%s", ps->v[k]);
+                                m = agg_find(&gr->agg, name);
+                                if (m && m->sum.n)
+                                        continue;
+                                fig_oom(
+                                    f, sbuf_addf(&missing, "%s%s", nmissing ? ", " : "", ps->v[k]));
+                                nmissing++;
+                        }
+                        if (nmissing)
+                                note(f, "%s: phase%s unavailable, left out: %s", label.buf,
+                                     nmissing == 1 ? "" : "s", missing.buf);
+                        if (gr->nfailed)
+                                note(f, "%s: %zu failed run%s left out (%zu ok)", label.buf,
+                                     gr->nfailed, gr->nfailed == 1 ? "" : "s", gr->nok);
+                        if (gr->nexcluded)
+                                note(f, "%s: %zu starved run%s left out", label.buf, gr->nexcluded,
+                                     gr->nexcluded == 1 ? "" : "s");
+                }
+        }
+        sbuf_release(&label);
+        sbuf_release(&missing);
+}
+
+/* Count the groups of every input (rows of the phases figure). */
+static size_t ngroups_all(const struct plot_data *d)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < d->n; i++)
+                n += d->in[i].agg.ngroups;
+        return n;
+}
+
+static double ms(double ns)
+{
+        return ns / 1e6;
+}
+
+/* The fill of phase k's segments: "fc rgb 'C' fs FILL". */
+static void gp_phase_fill(struct fig *f, size_t k)
+{
+        gpf(f, "fc rgb '%s' fs ", gp_color(f->st, k));
+        fig_oom(f, gp_fill(&f->gp, f->st, k));
+}
+
+/* Name row of a horizontal figure: a label left of the plot. Not a tic
+ * label: gnuplot formats an explicit tic label as a number's format, and
+ * cuts such a label near 50 bytes when it holds a '%'. f->lwidth keeps
+ * the widest name, in characters (code points), for the left margin. */
+#define PLOT_ROW_NAME_MAX 80
+
+static void row_name(struct fig *f, struct sbuf *labels, size_t row, const char *text)
+{
+        size_t chars = 0, len = 0;
+
+        for (const unsigned char *p = (const unsigned char *)text; *p; p++, len++) {
+                if ((*p & 0xc0) == 0x80)
+                        continue;
+                if (chars == PLOT_ROW_NAME_MAX - 3)
+                        break;
+                chars++;
+        }
+        fig_oom(f, sbuf_adds(labels, "set label "));
+        if (text[len]) { /* too long: shortened, with "..." */
+                struct sbuf t = SBUF_INIT;
+
+                fig_oom(f, sbuf_add(&t, text, len));
+                fig_oom(f, sbuf_adds(&t, "..."));
+                fig_oom(f, gp_str(labels, f->st->term, t.buf));
+                sbuf_release(&t);
+                chars += 3;
+        } else {
+                fig_oom(f, gp_str(labels, f->st->term, text));
+        }
+        fig_oom(f, sbuf_addf(labels, " at graph 0, first %zu right offset character -1, 0\n", row));
+        if (chars > f->lwidth)
+                f->lwidth = chars;
+}
+
+/* The figure's width in px: wider when the names of its rows are long. */
+static double row_width(const struct fig *f, double px)
+{
+        return f->lwidth > 24 ? px + 6.5 * (double)(f->lwidth - 24) : px;
+}
+
+/* Instead of y tics: the row names, and a left margin that holds them. */
+static void gp_rows(struct fig *f, const struct sbuf *labels)
+{
+        gpf(f, "unset ytics\nset lmargin %zu\n%s", f->lwidth + 3, labels->buf);
+}
+
+/* A plot clause writing column col of data set block as text (fmt, a
+ * gnuplot sprintf format: not escaped for LaTeX, it holds no guest text)
+ * at xy, left of the point; first: the plot's first clause. */
+static void value_labels(struct fig *f, bool first, size_t block, const char *xy, const char *fmt,
+                         unsigned col)
+{
+        gpf(f, "%s%s index %zu using %s:(sprintf(", first ? "" : ", \\\n     ", f->dat_q, block,
+            xy);
+        fig_oom(f, gp_str(&f->gp, GP_SVG, fmt));
+        gpf(f, ", $%u)) with labels left offset character 1,0 notitle", col);
+}
+
+/* ---- phases: stacked bars of median phase times ---- */
+
+static int draw_phases(struct fig *f)
+{
+        struct phase_set ps;
+        struct sbuf label = SBUF_INIT, rows_sb = SBUF_INIT;
+        size_t rows = ngroups_all(f->d), row = 0, totals = SIZE_MAX, sums = SIZE_MAX;
+        double xmax = 0;
+        size_t *block;
+        bool any_sum = false;
+        double w, h;
+        int rc = phase_set_build(f->d, &ps);
+
+        if (rc < 0)
+                return rc;
+        block = calloc(ps.n ? ps.n : 1, sizeof(*block));
+        if (!block) {
+                free(ps.v);
+                return -ENOMEM;
+        }
+        note_groups(f, &ps, true);
+
+        /* one data set per phase: a segment per group where it is available */
+        for (size_t k = 0; k < ps.n; k++) {
+                block[k] = SIZE_MAX;
+                row = 0;
+                for (size_t i = 0; i < f->d->n; i++) {
+                        const struct aggreport *ar = &f->d->in[i].agg;
+
+                        for (size_t g = 0; g < ar->ngroups; g++, row++) {
+                                const struct aggregate *a = &ar->groups[g].agg;
+                                double x = 0;
+
+                                for (size_t m = 0; m < a->n; m++) {
+                                        const struct aggregate_metric *am = &a->v[m];
+
+                                        if (am->s->kind != METRIC_PHASE || !am->sum.n)
+                                                continue;
+                                        if (strcmp(am->s->name + 6, ps.v[k]) == 0) {
+                                                double lo = am->has_ci ? am->ci.lo : am->sum.median;
+                                                double hi = am->has_ci ? am->ci.hi : am->sum.median;
+
+                                                if (block[k] == SIZE_MAX)
+                                                        block[k] =
+                                                            dat_block(f, "a phase's segments: "
+                                                                         "row x_from x_to "
+                                                                         "ci_from ci_to (ms)");
+                                                datf(f, "%zu %.6f %.6f %.6f %.6f\n", row, ms(x),
+                                                     ms(x + am->sum.median), ms(x + lo),
+                                                     ms(x + hi));
+                                                if (x + hi > xmax)
+                                                        xmax = x + hi;
+                                                break;
+                                        }
+                                        /* stacked in this group's order of its phases, which
+                                         * is the set's order (map order) */
+                                        for (size_t j = 0; j < k; j++) {
+                                                if (strcmp(am->s->name + 6, ps.v[j]) == 0) {
+                                                        x += am->sum.median;
+                                                        break;
+                                                }
+                                        }
+                                }
+                        }
+                }
+        }
+
+        /* the end of each bar (its last whisker): the host-timed total,
+         * else the phases' sum */
+        for (int pass = 0; pass < 2; pass++) {
+                row = 0;
+                for (size_t i = 0; i < f->d->n; i++) {
+                        const struct aggreport *ar = &f->d->in[i].agg;
+
+                        for (size_t g = 0; g < ar->ngroups; g++, row++) {
+                                const struct aggregate *a = &ar->groups[g].agg;
+                                const struct aggregate_metric *t = agg_find(a, "total");
+                                double sum = 0, end = 0;
+
+                                for (size_t m = 0; m < a->n; m++) {
+                                        const struct aggregate_metric *am = &a->v[m];
+
+                                        if (am->s->kind != METRIC_PHASE || !am->sum.n)
+                                                continue;
+                                        end = fmax(end,
+                                                   sum + (am->has_ci ? am->ci.hi : am->sum.median));
+                                        sum += am->sum.median;
+                                }
+                                end = fmax(end, sum);
+                                if (pass == 0 && t && t->sum.n) {
+                                        if (totals == SIZE_MAX)
+                                                totals = dat_block(
+                                                    f, "bar ends: row x total (ms, host-timed)");
+                                        datf(f, "%zu %.6f %.6f\n", row, ms(end), ms(t->sum.median));
+                                } else if (pass == 1 && !(t && t->sum.n) && sum > 0) {
+                                        if (sums == SIZE_MAX)
+                                                sums = dat_block(
+                                                    f, "bar ends: row x sum_of_phases (ms)");
+                                        datf(f, "%zu %.6f %.6f\n", row, ms(end), ms(sum));
+                                        any_sum = true;
+                                }
+                                xmax = fmax(xmax, end);
+                        }
+                }
+        }
+        if (any_sum)
+                note(f, "no host-timed total for a capture FILE: its bar ends with the sum of "
+                        "its phases");
+
+        row = 0;
+        for (size_t i = 0; i < f->d->n; i++) {
+                const struct aggreport *ar = &f->d->in[i].agg;
+
+                for (size_t g = 0; g < ar->ngroups; g++, row++) {
+                        group_label(f, i, &ar->groups[g], &label);
+                        row_name(f, &rows_sb, row, label.buf);
+                }
+        }
+        /* grows with the groups; room for the key's one column */
+        gp_default_size(f->st->term, row_width(f, 960),
+                        fmax(150 + 46 * (double)rows, 110 + 18 * (double)ps.n) +
+                            14 * (double)f->nnotes,
+                        &w, &h);
+        fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot phases", f->out_name, w, h));
+        gp_title(f, "median phase times");
+        gpf(f, "set xlabel ");
+        gps(f, "time (ms): median phase durations, stacked; whiskers: 95% CI of each median");
+        gpf(f, "\n");
+        gp_rows(f, &rows_sb);
+        gpf(f,
+            "set yrange [%.1f:-0.6]\n"
+            "set xrange [0:%.3f]\n"
+            "set xtics nomirror out\n"
+            "set grid xtics lc rgb '#d0d0d0'\n"
+            "set border 3\n"
+            "set key outside right top vertical Left reverse noautotitle maxcols 1\n"
+            "set errorbars small\n"
+            "set bmargin %u\n",
+            (double)rows - 0.4, ms(xmax) * 1.2 + 1e-3, fig_bmargin(f));
+        gp_notes(f);
+        gpf(f, "plot ");
+        bool first = true;
+        for (size_t k = 0; k < ps.n; k++) {
+                if (block[k] == SIZE_MAX)
+                        continue;
+                gpf(f,
+                    "%s%s index %zu using (($2+$3)/2):1:2:3:($1-0.32):($1+0.32) "
+                    "with boxxyerror ",
+                    first ? "" : ", \\\n     ", f->dat_q, block[k]);
+                gp_phase_fill(f, k);
+                gpf(f, " title ");
+                gps(f, ps.v[k]);
+                gpf(f,
+                    ", \\\n     %s index %zu using 3:1:4:5 with xerrorbars lc rgb 'black' "
+                    "pt 0 ps 0 notitle",
+                    f->dat_q, block[k]);
+                first = false;
+        }
+        if (totals != SIZE_MAX) {
+                value_labels(f, first, totals, "2:1", "total %.1f ms", 3);
+                first = false;
+        }
+        if (sums != SIZE_MAX) {
+                value_labels(f, first, sums, "2:1", "sum %.1f ms", 3);
+                first = false;
+        }
+        if (first) /* nothing to draw: an empty frame says so */
+                gpf(f, "NaN notitle");
+        gpf(f, "\n");
+        sbuf_release(&label);
+        sbuf_release(&rows_sb);
+        free(block);
+        free(ps.v);
+        return first ? -ENODATA : 0;
+}
+
+/* ---- distribution: a box per phase (and the total) across runs ---- */
+
+struct box {
+        double q25, q75, median, wlo, whi; /* ns */
+};
+
+static int box_of(const struct aggregate_metric *m, struct box *b)
+{
+        const struct metric_series *s = m->s;
+        double *v = malloc((s->present ? s->present : 1) * sizeof(*v));
+        double iqr;
+
+        if (!v)
+                return -ENOMEM;
+        memcpy(v, s->values, s->present * sizeof(*v));
+        stats_sort(v, s->present);
+        b->q25 = m->sum.q25, b->q75 = m->sum.q75, b->median = m->sum.median;
+        iqr = b->q75 - b->q25;
+        b->wlo = b->q25, b->whi = b->q75;
+        for (size_t i = 0; i < s->present; i++) {
+                if (v[i] >= b->q25 - 1.5 * iqr && v[i] < b->wlo)
+                        b->wlo = v[i];
+                if (v[i] <= b->q75 + 1.5 * iqr && v[i] > b->whi)
+                        b->whi = v[i];
+        }
+        free(v);
+        return 0;
+}
+
+/* One panel of the distribution: metric k's rows, one per group that has
+ * it, in a data set of boxes and one of outliers. */
+struct dist_panel {
+        size_t boxes, outliers; /* data sets; SIZE_MAX: none */
+        size_t nrows;
+        double lo, hi;     /* ms: the panel's values, whiskers and outliers */
+        struct sbuf names; /* the rows' labels (row_name) */
+};
+
+static int draw_distribution(struct fig *f)
+{
+        struct phase_set ps;
+        struct sbuf label = SBUF_INIT, name = SBUF_INIT, t = SBUF_INIT;
+        size_t ngroups = ngroups_all(f->d), nmetrics, npanels = 0, nrows = 0;
+        struct dist_panel *pn;
+        double w, h, px_h, y, row_px, gap_px;
+        int rc = phase_set_build(f->d, &ps);
+
+        if (rc < 0)
+                return rc;
+        nmetrics = ps.n + 1; /* the total first, then the phases */
+        pn = calloc(nmetrics, sizeof(*pn));
+        if (!pn) {
+                free(ps.v);
+                return -ENOMEM;
+        }
+        note_groups(f, &ps, true);
+        for (size_t i = 0; i < f->d->n; i++) {
+                const struct aggreport *ar = &f->d->in[i].agg;
+
+                for (size_t g = 0; g < ar->ngroups; g++) {
+                        if (ar->groups[g].nok != 1)
+                                continue;
+                        group_label(f, i, &ar->groups[g], &label);
+                        note(f, "%s: one run: no spread to draw (the line is its value)",
+                             label.buf);
+                }
+        }
+        for (size_t k = 0; k < nmetrics; k++) {
+                struct dist_panel *p = &pn[k];
+
+                p->boxes = p->outliers = SIZE_MAX;
+                p->lo = INFINITY, p->hi = -INFINITY;
+                sbuf_init(&p->names);
+                name.len = 0;
+                fig_oom(f, sbuf_addf(&name, "phase:%s", k ? ps.v[k - 1] : ""));
+                for (int pass = 0; pass < 2; pass++) {
+                        size_t row = 0;
+
+                        for (size_t i = 0; i < f->d->n; i++) {
+                                const struct aggreport *ar = &f->d->in[i].agg;
+
+                                for (size_t g = 0; g < ar->ngroups; g++) {
+                                        const struct aggregate_metric *m =
+                                            agg_find(&ar->groups[g].agg, k ? name.buf : "total");
+                                        struct box b;
+
+                                        if (!m || !m->sum.n)
+                                                continue;
+                                        if (pass == 1) {
+                                                for (size_t v = 0; m->outlier && v < m->s->present;
+                                                     v++) {
+                                                        if (!m->outlier[v])
+                                                                continue;
+                                                        if (p->outliers == SIZE_MAX)
+                                                                p->outliers = dat_block(
+                                                                    f, "outliers (modified z-score "
+                                                                       "> 3.5): row ms");
+                                                        datf(f, "%zu %.6f\n", row,
+                                                             ms(m->s->values[v]));
+                                                        p->lo = fmin(p->lo, ms(m->s->values[v]));
+                                                        p->hi = fmax(p->hi, ms(m->s->values[v]));
+                                                }
+                                                row++;
+                                                continue;
+                                        }
+                                        rc = box_of(m, &b);
+                                        if (rc < 0)
+                                                goto out;
+                                        if (p->boxes == SIZE_MAX)
+                                                p->boxes =
+                                                    dat_block(f, "boxes: row q25 q75 median "
+                                                                 "whisker_lo whisker_hi (ms)");
+                                        datf(f, "%zu %.6f %.6f %.6f %.6f %.6f\n", row, ms(b.q25),
+                                             ms(b.q75), ms(b.median), ms(b.wlo), ms(b.whi));
+                                        p->lo = fmin(p->lo, ms(b.wlo));
+                                        p->hi = fmax(p->hi, ms(b.whi));
+                                        group_label(f, i, &ar->groups[g], &label);
+                                        t.len = 0;
+                                        if (ngroups > 1)
+                                                fig_oom(f, sbuf_addf(&t, "%s (%s)",
+                                                                     k ? ps.v[k - 1] : "total",
+                                                                     label.buf));
+                                        else
+                                                fig_oom(f,
+                                                        sbuf_adds(&t, k ? ps.v[k - 1] : "total"));
+                                        row_name(f, &p->names, row, t.buf);
+                                        row++;
+                                }
+                        }
+                        if (pass == 0)
+                                p->nrows = row;
+                }
+                if (p->nrows) {
+                        npanels++;
+                        nrows += p->nrows;
+                }
+        }
+        if (!npanels) {
+                rc = -ENODATA;
+                goto out;
+        }
+        /* one panel per metric, each on its own scale: a shared axis would
+         * hide the spread of a short phase beside a long one */
+        /* in px; dumb's characters (16 px high) want more room: two lines
+         * a row, three between a panel's tic labels and the next panel */
+        row_px = f->st->term == GP_DUMB ? 32 : 22;
+        gap_px = f->st->term == GP_DUMB ? 48 : 30;
+        px_h = 70 + 50 + 14 * (double)f->nnotes + (double)npanels * (gap_px + 10) +
+               (double)nrows * row_px;
+        gp_default_size(f->st->term, row_width(f, 900), px_h, &w, &h);
+        fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot distribution", f->out_name, w, h));
+        gpf(f, "set multiplot\n");
+        gp_title(f, "phase times across runs");
+        gpf(f,
+            "unset ytics\n"
+            "set lmargin %zu\n"
+            "set rmargin 4\n"
+            "set xtics nomirror out\n"
+            "%s"
+            "set grid xtics lc rgb '#d0d0d0'\n"
+            "set border 3\n"
+            "unset key\n"
+            "set errorbars small\n",
+            f->lwidth + 3, f->st->term == GP_DUMB ? "" : "set mxtics\n");
+        gp_notes(f);
+        y = 1 - 50 / px_h;
+        for (size_t k = 0, shown = 0; k < nmetrics; k++) {
+                const struct dist_panel *p = &pn[k];
+                double top = y, bottom = y - ((double)p->nrows * row_px + 10) / px_h;
+
+                if (!p->nrows)
+                        continue;
+                shown++;
+                y = bottom - gap_px / px_h;
+                gpf(f, "# %s\nset tmargin at screen %.4f\nset bmargin at screen %.4f\n",
+                    k ? "a phase" : "the total", top, bottom);
+                {
+                        /* a panel of one value still gets a range (gnuplot
+                         * warns of an empty one) */
+                        double span =
+                            p->hi - p->lo > 1e-6 ? p->hi - p->lo : fmax(fabs(p->hi) * 0.1, 0.01);
+
+                        gpf(f, "set yrange [%.1f:-0.5]\nset xrange [%.6f:%.6f]\n",
+                            (double)p->nrows - 0.5, p->lo - span * 0.06, p->hi + span * 0.06);
+                }
+                if (shown == npanels) {
+                        gpf(f, "set xlabel ");
+                        gps(f, "time (ms), each panel on its own scale. Box: Q1..Q3, line: "
+                               "median, whiskers: 1.5 IQR, circles: outliers");
+                        gpf(f, "\n");
+                }
+                gpf(f, "%s", p->names.buf);
+                gpf(f,
+                    "plot %s index %zu using 4:1:5:6 with xerrorbars lc rgb 'black' pt 0 ps 0, "
+                    "\\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.3):($1+0.3) with "
+                    "boxxyerror ",
+                    f->dat_q, p->boxes, f->dat_q, p->boxes);
+                if (k)
+                        gp_phase_fill(f, k - 1);
+                else
+                        gpf(f, "fc rgb 'white' fs solid 1.0 border lc rgb 'black'");
+                gpf(f,
+                    ", \\\n     %s index %zu using 4:($1-0.3):(0):(0.6) with vectors nohead "
+                    "lc rgb 'black' lw 2",
+                    f->dat_q, p->boxes);
+                if (p->outliers != SIZE_MAX)
+                        gpf(f,
+                            ", \\\n     %s index %zu using 2:1 with points pt 6 ps 1.2 lc rgb "
+                            "'black'",
+                            f->dat_q, p->outliers);
+                gpf(f, "\nunset label\nunset title\n");
+        }
+        gpf(f, "unset multiplot\n");
+out:
+        for (size_t k = 0; k < nmetrics; k++)
+                sbuf_release(&pn[k].names);
+        sbuf_release(&label);
+        sbuf_release(&name);
+        sbuf_release(&t);
+        free(pn);
+        free(ps.v);
+        return rc;
+}
+
+/* ---- ecdf: the empirical CDF of the total per group ---- */
+
+/* A line's colour: group k's; in mono black (dash and point types tell
+ * the lines apart: light greys would not print) */
+static const char *line_color(const struct fig *f, size_t k)
+{
+        return f->st->mono ? "#000000" : gp_color(f->st, k);
+}
+
+static int draw_ecdf(struct fig *f, char *err, size_t errsize)
+{
+        struct sbuf label = SBUF_INIT;
+        size_t nlines = 0, gi = 0;
+        struct sbuf plot = SBUF_INIT;
+        double w, h;
+        int rc = 0;
+
+        for (size_t i = 0; i < f->d->n; i++) {
+                const struct aggreport *ar = &f->d->in[i].agg;
+
+                for (size_t g = 0; g < ar->ngroups; g++, gi++) {
+                        const struct aggregate_metric *m = agg_find(&ar->groups[g].agg, "total");
+                        double *v;
+                        size_t n, b;
+
+                        group_label(f, i, &ar->groups[g], &label);
+                        if (!m || !m->sum.n) {
+                                note(f, "%s: no host-timed total (%s), left out", label.buf,
+                                     f->d->in[i].is_session ? "no ok run" : "a capture FILE");
+                                continue;
+                        }
+                        n = m->s->present;
+                        v = malloc(n * sizeof(*v));
+                        if (!v) {
+                                rc = -ENOMEM;
+                                goto out;
+                        }
+                        memcpy(v, m->s->values, n * sizeof(*v));
+                        stats_sort(v, n);
+                        b = dat_block(f, "steps: total_ms fraction_of_runs_at_or_below");
+                        datf(f, "%.6f 0\n", ms(v[0]));
+                        for (size_t k = 0; k < n; k++)
+                                datf(f, "%.6f %.6f\n", ms(v[k]), (double)(k + 1) / (double)n);
+                        free(v);
+                        if (ar->groups[g].nfailed)
+                                note(f, "%s: %zu failed run%s left out", label.buf,
+                                     ar->groups[g].nfailed, ar->groups[g].nfailed == 1 ? "" : "s");
+                        fig_oom(f, sbuf_addf(&plot,
+                                             "%s%s index %zu using 1:2 with steps lw 2 lc rgb "
+                                             "'%s' dt %zu title ",
+                                             nlines ? ", \\\n     " : "", f->dat_q, b,
+                                             line_color(f, gi), f->st->mono ? gi % 5 + 1 : 1));
+                        fig_oom(f, gp_str(&plot, f->st->term, label.buf));
+                        fig_oom(f, sbuf_addf(&plot,
+                                             ", \\\n     %s index %zu every ::1 using 1:2 with "
+                                             "points pt %zu ps 0.8 lc rgb '%s' notitle",
+                                             f->dat_q, b, f->st->mono ? gi % 6 + 4 : 7,
+                                             line_color(f, gi)));
+                        nlines++;
+                }
+        }
+        if (!nlines) {
+                snprintf(err, errsize,
+                         "ecdf: no total boot time in the inputs (a capture FILE has no "
+                         "host-timed total; give a session)");
+                rc = -ENODATA;
+                goto out;
+        }
+        gp_default_size(f->st->term, 800, 480 + 14 * (double)f->nnotes, &w, &h);
+        fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot ecdf", f->out_name, w, h));
+        gp_title(f, "empirical CDF of the total boot time");
+        gpf(f, "set xlabel ");
+        gps(f, "total boot time (ms, QEMU's start to its exit)");
+        gpf(f, "\nset ylabel ");
+        gps(f, "fraction of runs at or below");
+        gpf(f,
+            "\nset yrange [0:1.05]\n"
+            "set ytics 0.25 nomirror out\n"
+            "set xtics nomirror out\n"
+            "set grid lc rgb '#d0d0d0'\n"
+            "set border 3\n"
+            "set key inside left top vertical Left reverse noautotitle box opaque\n"
+            "set bmargin %u\n",
+            fig_bmargin(f));
+        gp_notes(f);
+        gpf(f, "plot %s\n", plot.buf);
+out:
+        sbuf_release(&label);
+        sbuf_release(&plot);
+        return rc;
+}
+
+/* ---- delta: the change per phase and top function ---- */
+
+#define PLOT_DELTA_FNS 10
+
+static enum gp_verdict_color verdict_color(enum stats_verdict v)
+{
+        switch (v) {
+        case STATS_SLOWER:
+                return GP_SLOWER;
+        case STATS_FASTER:
+                return GP_FASTER;
+        case STATS_SAME:
+                return GP_SAME;
+        default:
+                return GP_INCONCLUSIVE;
+        }
+}
+
+static void gp_verdict_fill(struct fig *f, enum gp_verdict_color v)
+{
+        if (f->st->mono && v == GP_FASTER)
+                gpf(f, "fc rgb 'black' fs pattern 4 border lc rgb 'black'");
+        else
+                gpf(f, "fc rgb '%s' fs solid %s border lc rgb '%s'", gp_verdict_color(f->st, v),
+                    f->st->mono ? "1.0" : "0.85", f->st->mono ? "black" : "#404040");
+}
+
+static int cmp_absdiff(const void *a, const void *b, void *ctx)
+{
+        const struct compare *c = ctx;
+        double da = fabs(c->m[*(const size_t *)a].c.diff),
+               db = fabs(c->m[*(const size_t *)b].c.diff);
+
+        if (da != db)
+                return da < db ? 1 : -1;
+        return strcmp(c->m[*(const size_t *)a].name, c->m[*(const size_t *)b].name);
+}
+
+static int draw_delta(struct fig *f, char *err, size_t errsize)
+{
+        const struct plot_data *d = f->d;
+        struct compare_options co;
+        struct compare c;
+        struct sbuf tics = SBUF_INIT, lab = SBUF_INIT, base = SBUF_INIT, new = SBUF_INIT;
+        size_t *order = NULL, *fns = NULL, nfns = 0, row = 0, block[4], nrows = 0;
+        bool *shown = NULL;
+        double xlo = 0, xhi = 0, w, h;
+        int rc;
+
+        if (d->n != 2 || !d->in[0].is_session || !d->in[1].is_session) {
+                snprintf(err, errsize,
+                         "delta: wants two sessions (or SESSION:VARIANT), BASE and "
+                         "NEW, as 'bootlens compare'");
+                return -EINVAL;
+        }
+        if (f->o->compare) {
+                co = *f->o->compare;
+        } else {
+                memset(&co, 0, sizeof(co));
+                stats_options_default(&co.stats);
+                co.top = COMPARE_TOP_DEFAULT;
+                co.exclude_starved = d->exclude_starved;
+        }
+        co.run = &d->ro;
+        rc = compare_sessions(&c, d->in[0].arg, d->in[1].arg, &co, err, errsize);
+        if (rc < 0)
+                goto out;
+        order = calloc(c.n ? c.n : 1, sizeof(*order));
+        fns = calloc(c.n ? c.n : 1, sizeof(*fns));
+        shown = calloc(c.n ? c.n : 1, sizeof(*shown));
+        if (!order || !fns || !shown) {
+                rc = -ENOMEM;
+                goto out;
+        }
+        rc = compare_order(&c, order);
+        if (rc < 0)
+                goto out;
+        /* the total, every phase, and the PLOT_DELTA_FNS functions that moved most */
+        for (size_t i = 0; i < c.n; i++) {
+                if (c.m[i].kind == COMPARE_FN)
+                        fns[nfns++] = i;
+                else
+                        shown[i] = true;
+        }
+        qsort_r(fns, nfns, sizeof(*fns), cmp_absdiff, &c);
+        for (size_t i = 0; i < nfns && i < PLOT_DELTA_FNS; i++)
+                shown[fns[i]] = true;
+        if (nfns > PLOT_DELTA_FNS)
+                note(f,
+                     "%zu of the %zu functions compared are drawn: those that moved most "
+                     "(bootlens compare lists all)",
+                     (size_t)PLOT_DELTA_FNS, nfns);
+        for (size_t i = 0; i < c.nenvdiff; i++)
+                note(f, "the sides differ in %s: '%s' against '%s'", c.envdiff[i].what,
+                     c.envdiff[i].base, c.envdiff[i].new);
+        if (c.base.left_out || c.new.left_out)
+                note(f, "left out as starved: %zu run%s of BASE, %zu of NEW", c.base.left_out,
+                     c.base.left_out == 1 ? "" : "s", c.new.left_out);
+        for (size_t i = 0; i < c.n; i++)
+                if (c.m[i].kind != COMPARE_FN && (!c.m[i].na || !c.m[i].nb))
+                        note(f, "%s: missing on one side, not compared", c.m[i].name);
+
+        /* one data set per verdict; rows in compare's order */
+        for (size_t v = 0; v < 4; v++) {
+                block[v] = SIZE_MAX;
+                row = 0;
+                for (size_t k = 0; k < c.n; k++) {
+                        const struct compare_metric *m = &c.m[order[k]];
+
+                        if (!shown[order[k]])
+                                continue;
+                        if (m->na && m->nb && verdict_color(m->c.verdict) == v) {
+                                double dm = ms(m->c.diff);
+
+                                if (block[v] == SIZE_MAX)
+                                        block[v] = dat_block(f, "bars: row x_from x_to "
+                                                                "difference ci_lo ci_hi (ms)");
+                                datf(f, "%zu %.6f %.6f %.6f %.6f %.6f\n", row, fmin(0, dm),
+                                     fmax(0, dm), dm, ms(m->c.ci.lo), ms(m->c.ci.hi));
+                                xlo = fmin(xlo, fmin(dm, ms(m->c.ci.lo)));
+                                xhi = fmax(xhi, fmax(dm, ms(m->c.ci.hi)));
+                        }
+                        if (v == 0) {
+                                lab.len = 0;
+                                fig_oom(f, sbuf_addf(&lab, "%s%s",
+                                                     m->kind == COMPARE_FN ? "fn " : "", m->name));
+                                row_name(f, &tics, row, lab.buf);
+                                nrows++;
+                        }
+                        row++;
+                }
+        }
+        {
+                double span = xhi - xlo > 0 ? xhi - xlo : 1;
+
+                xlo -= span * 0.05;
+                xhi += span * 0.3;
+        }
+        gp_default_size(f->st->term, row_width(f, 960),
+                        150 + 24 * (double)nrows + 14 * (double)f->nnotes, &w, &h);
+        fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot delta", f->out_name, w, h));
+        if (f->o->title) {
+                gp_title(f, "");
+        } else {
+                int e = 0;
+
+                base_name(&base, d->in[0].arg, &e);
+                base_name(&new, d->in[1].arg, &e);
+                fig_oom(f, e);
+                lab.len = 0;
+                fig_oom(f, sbuf_addf(&lab, "change of median boot times: %s (BASE) to %s (NEW)",
+                                     base.buf, new.buf));
+                gpf(f, "set title ");
+                gps(f, lab.buf);
+                gpf(f, "\n");
+        }
+        gpf(f, "set xlabel ");
+        gps(f, "NEW - BASE (ms): difference of medians, whiskers: 95% bootstrap CI");
+        gpf(f,
+            "\nunset ytics\nset lmargin %zu\n%s"
+            "set yrange [%.1f:-0.6]\n"
+            "set xrange [%.3f:%.3f]\n"
+            "set xtics nomirror out\n"
+            "set grid xtics lc rgb '#d0d0d0'\n"
+            "set border 3\n"
+            "set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb 'black'\n"
+            "set key outside right top vertical Left reverse noautotitle\n"
+            "set errorbars small\n"
+            "set bmargin %u\n",
+            f->lwidth + 3, tics.buf, (double)nrows - 0.4, xlo, xhi, fig_bmargin(f));
+        gp_notes(f);
+        gpf(f, "plot ");
+        {
+                static const char *const vname[] = {"slower", "faster", "same", "inconclusive"};
+                bool first = true;
+
+                for (size_t v = 0; v < 4; v++) {
+                        gpf(f, "%skeyentry with boxes ", first ? "" : ", \\\n     ");
+                        gp_verdict_fill(f, (enum gp_verdict_color)v);
+                        gpf(f, " title ");
+                        gps(f, vname[v]);
+                        first = false;
+                }
+                for (size_t v = 0; v < 4; v++) {
+                        if (block[v] == SIZE_MAX)
+                                continue;
+                        gpf(f,
+                            ", \\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.32):"
+                            "($1+0.32) with boxxyerror ",
+                            f->dat_q, block[v]);
+                        gp_verdict_fill(f, (enum gp_verdict_color)v);
+                        gpf(f,
+                            " notitle, \\\n     %s index %zu using 4:1:5:6 with xerrorbars "
+                            "lc rgb 'black' pt 0 ps 0 notitle",
+                            f->dat_q, block[v]);
+                        value_labels(f, false, block[v], "(($6>$3?$6:$3)):1", "%+.1f ms", 4);
+                }
+        }
+        gpf(f, "\n");
+out:
+        sbuf_release(&tics);
+        sbuf_release(&lab);
+        sbuf_release(&base);
+        sbuf_release(&new);
+        free(order);
+        free(fns);
+        free(shown);
+        compare_free(&c);
+        return rc;
+}
+
+/* ---- timeline: one run, drawn by timeline.c ---- */
+
+static int draw_timeline(struct fig *f, char *err, size_t errsize)
+{
+        const struct plot_data *d = f->d;
+        const struct plot_input *in = NULL;
+        struct run r = {0};
+        char *msg = NULL;
+        struct sbuf title = SBUF_INIT;
+        double w, h;
+        int rc;
+
+        for (size_t i = 0; i < d->n && !in; i++)
+                if (d->in[i].is_session)
+                        in = &d->in[i];
+        if (in) {
+                size_t k = in->rs.n;
+
+                for (size_t i = 0; i < in->rs.n; i++) {
+                        const struct runset_run *e = &in->rs.v[i];
+
+                        if (f->o->has_run ? e->run == f->o->run : e->selected) {
+                                k = i;
+                                break;
+                        }
+                }
+                if (k == in->rs.n || !in->rs.v[k].selected) {
+                        if (f->o->has_run)
+                                snprintf(err, errsize,
+                                         "timeline: run %u of '%s' is not an ok run%s%s", f->o->run,
+                                         in->arg, in->rs.variant ? " of variant " : "",
+                                         in->rs.variant ? in->rs.variant : "");
+                        else
+                                snprintf(err, errsize, "timeline: no ok run in '%s'", in->arg);
+                        return -EINVAL;
+                }
+                /* runset_analyse counts into the runset's totals; a copy keeps
+                 * the loaded data as it was */
+                struct runset rs = in->rs;
+
+                rc = runset_analyse(&rs, k, &d->ro, &r, &msg);
+                if (rs.unreadable != in->rs.unreadable) {
+                        free(rs.unreadable);
+                        rs.unreadable = NULL;
+                }
+                if (rc < 0)
+                        snprintf(err, errsize, "timeline: run %u of '%s': cannot analyse: %s",
+                                 in->rs.v[k].run, in->arg, msg ? msg : strerror(-rc));
+                int e = 0;
+                base_name(&title, in->arg, &e);
+                fig_oom(f, sbuf_addf(&title, ", run %u", in->rs.v[k].run));
+                fig_oom(f, e);
+        } else {
+                char *buf = NULL;
+                size_t len;
+                bool opened;
+                int e = 0;
+
+                if (f->o->has_run) {
+                        snprintf(err, errsize,
+                                 "timeline: --run N wants a session (a capture is "
+                                 "one run)");
+                        return -EINVAL;
+                }
+                if (!d->n) {
+                        snprintf(err, errsize, "timeline: no input");
+                        return -EINVAL;
+                }
+                rc = run_read_input(d->in[0].arg, &buf, &len, &opened);
+                if (rc == 0)
+                        rc = run_analyse(&r, d->in[0].arg, buf, len, &d->ro, NULL, &msg);
+                if (rc < 0)
+                        snprintf(err, errsize, "timeline: cannot analyse '%s': %s", d->in[0].arg,
+                                 msg ? msg : strerror(-rc));
+                base_name(&title, d->in[0].arg, &e);
+                fig_oom(f, e);
+        }
+        free(msg);
+        if (rc < 0)
+                goto out;
+        gp_default_size(f->st->term, 1200, 640, &w, &h);
+        fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot timeline", f->out_name, w, h));
+        rc = timeline_write(&r, f->o->title ? f->o->title : title.buf, f->st, f->dat_name, &f->gp,
+                            &f->dat, &f->note);
+        if (rc == -ENOSYS)
+                snprintf(err, errsize, "timeline: not available in this build");
+        for (const char *p = f->note.buf; *p; p++)
+                if (*p == '\n')
+                        f->nnotes++;
+out:
+        run_free(&r);
+        sbuf_release(&title);
+        return rc;
+}
+
+/* ---- drawing ---- */
+
+static int add_file(struct plot_result *res, const char *dir, const char *name)
+{
+        char **nv = realloc(res->files, (res->nfiles + 1) * sizeof(*nv));
+        size_t len = strlen(dir) + strlen(name) + 2;
+        char *p;
+
+        if (!nv)
+                return -ENOMEM;
+        res->files = nv;
+        p = malloc(len);
+        if (!p)
+                return -ENOMEM;
+        if (strcmp(dir, ".") == 0)
+                snprintf(p, len, "%s", name);
+        else
+                snprintf(p, len, "%s/%s", dir, name);
+        res->files[res->nfiles++] = p;
+        return 0;
+}
+
+/* Split out_path into its directory, base name and stem. */
+static int fig_paths(struct fig *f, const char *out_path)
+{
+        const char *slash = strrchr(out_path, '/');
+        const char *name = slash ? slash + 1 : out_path;
+        const char *dot = strrchr(name, '.');
+        size_t stemlen = dot && dot != name ? (size_t)(dot - name) : strlen(name);
+
+        if (slash == out_path)
+                f->dir = strdup("/");
+        else
+                f->dir = slash ? strndup(out_path, (size_t)(slash - out_path)) : strdup(".");
+        f->out_name = strdup(name);
+        f->stem = strndup(name, stemlen);
+        if (!f->dir || !f->out_name || !f->stem)
+                return -ENOMEM;
+        f->dat_name = malloc(stemlen + 5);
+        if (!f->dat_name)
+                return -ENOMEM;
+        snprintf(f->dat_name, stemlen + 5, "%s.dat", f->stem);
+        {
+                struct sbuf q = SBUF_INIT;
+
+                /* a file name is no LaTeX text: quoted as for svg */
+                if (gp_str(&q, GP_SVG, f->dat_name) < 0)
+                        return -ENOMEM;
+                f->dat_q = sbuf_detach(&q, NULL);
+        }
+        return 0;
+}
+
+static int write_beside(struct fig *f, const char *ext, const struct sbuf *sb,
+                        struct plot_result *res, char *err, size_t errsize)
+{
+        size_t len = strlen(f->dir) + strlen(f->stem) + strlen(ext) + 2;
+        char *path = malloc(len);
+        int rc;
+
+        if (!path)
+                return -ENOMEM;
+        snprintf(path, len, "%s/%s%s", f->dir, f->stem, ext);
+        rc = util_write_file_atomic(path, sb->buf, sb->len);
+        if (rc < 0)
+                snprintf(err, errsize, "cannot write '%s': %s", path, strerror(-rc));
+        free(path);
+        if (rc == 0) {
+                char name[4096];
+
+                snprintf(name, sizeof(name), "%s%s", f->stem, ext);
+                rc = add_file(res, f->dir, name);
+        }
+        return rc;
 }
 
 int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
               const struct plot_options *o, struct plot_result *res, char *err, size_t errsize)
 {
-        (void)d, (void)k, (void)out_path, (void)o;
+        struct fig f = {.d = d, .o = o, .st = &o->style};
+        const char *name;
+        int rc;
+
         memset(res, 0, sizeof(*res));
-        snprintf(err, errsize, "not implemented");
-        return -ENOSYS;
+        if (errsize)
+                err[0] = '\0';
+        sbuf_init(&f.gp);
+        sbuf_init(&f.dat);
+        sbuf_init(&f.note);
+        rc = fig_paths(&f, out_path);
+        if (rc < 0)
+                goto out;
+        if (strcmp(f.out_name, f.dat_name) == 0 ||
+            (strlen(f.out_name) > 3 && strcmp(f.out_name + strlen(f.out_name) - 3, ".gp") == 0)) {
+                snprintf(err, errsize, "'%s': the figure would overwrite its own .gp or .dat",
+                         out_path);
+                rc = -EINVAL;
+                goto out;
+        }
+        switch (k) {
+        case PLOT_PHASES:
+                rc = draw_phases(&f);
+                if (rc == -ENODATA)
+                        snprintf(err, errsize, "phases: no phase is available in the inputs");
+                break;
+        case PLOT_DISTRIBUTION:
+                rc = draw_distribution(&f);
+                if (rc == -ENODATA)
+                        snprintf(err, errsize, "distribution: no phase or total to draw");
+                break;
+        case PLOT_ECDF:
+                rc = draw_ecdf(&f, err, errsize);
+                break;
+        case PLOT_DELTA:
+                rc = draw_delta(&f, err, errsize);
+                break;
+        case PLOT_TIMELINE:
+                rc = draw_timeline(&f, err, errsize);
+                break;
+        default:
+                rc = -EINVAL;
+                snprintf(err, errsize, "unknown figure kind");
+                break;
+        }
+        if (!rc)
+                rc = f.err;
+        if (rc == -ENOMEM)
+                snprintf(err, errsize, "out of memory");
+        if (rc < 0)
+                goto out;
+        if (f.dat.len && f.dat.buf[f.dat.len - 1] != '\n')
+                fig_oom(&f, sbuf_addch(&f.dat, '\n'));
+        res->note = strdup(f.note.buf);
+        if (!res->note) {
+                rc = -ENOMEM;
+                goto out;
+        }
+        rc = write_beside(&f, ".dat", &f.dat, res, err, errsize);
+        if (!rc)
+                rc = write_beside(&f, ".gp", &f.gp, res, err, errsize);
+        if (rc < 0)
+                goto out;
+        name = res->files[res->nfiles - 1];
+        name = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+        rc = gp_run(f.dir, name, 0, err, errsize);
+        if (rc < 0)
+                goto out;
+        rc = add_file(res, f.dir, f.out_name);
+        if (!rc && o->style.term == GP_CAIROLATEX) {
+                char pdf[4096];
+
+                snprintf(pdf, sizeof(pdf), "%s.pdf", f.stem);
+                rc = add_file(res, f.dir, pdf);
+        }
+out:
+        sbuf_release(&f.gp);
+        sbuf_release(&f.dat);
+        sbuf_release(&f.note);
+        free(f.dir);
+        free(f.stem);
+        free(f.out_name);
+        free(f.dat_name);
+        free(f.dat_q);
+        return rc;
 }
 
 void plot_result_free(struct plot_result *res)
 {
-        (void)res;
+        if (!res)
+                return;
+        free(res->note);
+        for (size_t i = 0; i < res->nfiles; i++)
+                free(res->files[i]);
+        free(res->files);
+        memset(res, 0, sizeof(*res));
 }

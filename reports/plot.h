@@ -78,6 +78,7 @@ struct plot_data {
         size_t n;
         struct run_options ro; /* how runs were analysed (timeline re-analyses one) */
         size_t top;            /* functions with a CI in each aggregate */
+        bool exclude_starved;  /* starved runs left out (delta: of the comparison too) */
 };
 
 struct plot_load_options {

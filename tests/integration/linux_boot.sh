@@ -99,7 +99,7 @@ for i in $(seq 0 $((nruns - 1))); do
 	echo "run $run: $count initcalls; slowest $name $ns ns; TSC 0 at +$tsc0 ns; kernel side $kside ns vs uptime $uptime ns; marks guest $g ns host $h ns"
 done
 
-# The demo, one boot: a phase table, and the session path on the last line.
+# The demo, one boot: a phase table, its report, and the session path on the last line.
 mkdir "$tmp/demo"
 (cd "$tmp/demo" && "$BOOTLENS" demo -n 1 --accel tcg >"$tmp/demo.out" 2>&1) ||
 	fail "bootlens demo exited $?: $(cat "$tmp/demo.out")"
@@ -109,4 +109,8 @@ case "$last" in bootlens-demo-*) ;; *) fail "demo's last line is not its session
 grep -q '^aggregate of session ' "$tmp/demo.out" || fail "demo printed no aggregate"
 grep -q '^phase:initcalls ' "$tmp/demo.out" || fail "demo printed no phase line"
 grep -q '^fn:' "$tmp/demo.out" || fail "demo printed no slowest initcalls"
+# ... and its report's index.html on the line before the last (docs/report.md).
+index=$(tail -n 2 "$tmp/demo.out" | head -n 1)
+[ "$index" = "$last/report/index.html" ] || fail "demo's line before the last is not its report: '$index'"
+grep -q '<table id="aggregate"' "$tmp/demo/$index" || fail "demo's report has no aggregate table"
 echo "ok: $nruns runs checked; demo session $last"

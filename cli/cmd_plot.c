@@ -1,0 +1,266 @@
+/*
+ * bootlens plot KIND INPUT... -o FILE: a figure drawn by gnuplot from a
+ * script and data written beside it (reports/plot.h, docs/plot.md).
+ *
+ * Exit 0 when the figure was drawn, 2 on a usage or input error (an
+ * unreadable input, a kind that does not fit the inputs, gnuplot missing
+ * or failing).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "cli/commands.h"
+#include "cli/textout.h"
+#include "reports/plot.h"
+
+struct plot_cli {
+        enum plot_kind kind;
+        const char *out;
+        bool has_term;
+        struct plot_options po;
+        bool exclude_starved;
+        const char *const *inputs;
+        size_t ninputs;
+};
+
+void usage_plot(FILE *out)
+{
+        fprintf(out,
+                "usage: bootlens plot KIND INPUT... -o FILE\n"
+                "                     [--terminal svg|pngcairo|pdfcairo|epscairo|cairolatex|dumb]\n"
+                "                     [--size W,H] [--font NAME,SIZE] [--mono] [--run N]\n"
+                "                     [--title TEXT] [--exclude-starved]\n"
+                "\n"
+                "Draw a figure with gnuplot. INPUT is a session, SESSION:VARIANT or a capture\n"
+                "FILE. FILE.gp (the script) and FILE.dat (its data) are written beside the\n"
+                "figure: edit the script and run 'gnuplot FILE.gp' in that directory to\n"
+                "restyle it.\n"
+                "\n"
+                "kinds:\n"
+                "  phases        a stacked bar of median phase times per variant or capture,\n"
+                "                95%% CI whiskers per segment, the total at the end\n"
+                "  distribution  a box plot per phase (and the total) across runs, outliers\n"
+                "                marked\n"
+                "  ecdf          the empirical CDF of the total boot time per variant\n"
+                "                (sessions: a capture has no host-timed total)\n"
+                "  timeline      one boot on one time axis (--run N of the first session;\n"
+                "                default its first ok run; a capture is one run)\n"
+                "  delta         two sessions BASE NEW, as 'bootlens compare': the change\n"
+                "                per phase and top function, CI, coloured by verdict\n"
+                "\n"
+                "  -o, --output FILE    the figure; its extension names the terminal: .svg,\n"
+                "                       .png, .pdf, .eps, .tex (cairolatex), .txt (dumb);\n"
+                "                       '-' draws dumb on standard output\n"
+                "  --terminal T         the terminal, whatever the extension\n"
+                "  --size W,H           pixels (svg, png), inches (pdf, eps, cairolatex),\n"
+                "                       characters (dumb); default: sized to the content\n"
+                "  --font NAME,SIZE     default Sans,10 (not for cairolatex: LaTeX sets it)\n"
+                "  --mono               black and white print: greys, patterns, dash types\n"
+                "  --run N              timeline: the session run drawn\n"
+                "  --title TEXT         the title (default: what is drawn, of which inputs)\n"
+                "  --exclude-starved    leave out runs the host starved (docs/contention.md)\n"
+                "\n"
+                "Notes (phases unavailable, runs left out) are printed under the figure and\n"
+                "on standard error. Exit status: 0 drawn, 2 usage or input error, gnuplot\n"
+                "missing or failing. See docs/plot.md.\n");
+}
+
+static int parse_args(int argc, char **argv, struct plot_cli *o)
+{
+        static const struct option longopts[] = {
+            {"output", required_argument, NULL, 'o'}, {"terminal", required_argument, NULL, 'T'},
+            {"size", required_argument, NULL, 'S'},   {"font", required_argument, NULL, 'f'},
+            {"mono", no_argument, NULL, 'm'},         {"run", required_argument, NULL, 'r'},
+            {"title", required_argument, NULL, 't'},  {"exclude-starved", no_argument, NULL, 'x'},
+            {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        };
+        struct gp_style *st = &o->po.style;
+        uint64_t v;
+        int c;
+
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'o':
+                        o->out = optarg;
+                        break;
+                case 'T':
+                        if (gp_term_parse(optarg, &st->term) < 0) {
+                                bl_error("plot: unknown terminal '%s' (svg, pngcairo, pdfcairo, "
+                                         "epscairo, cairolatex or dumb)",
+                                         optarg);
+                                return -EINVAL;
+                        }
+                        o->has_term = true;
+                        break;
+                case 'S':
+                        if (gp_parse_size(optarg, &st->width, &st->height) < 0) {
+                                bl_error("plot: --size wants W,H (two positive numbers up to "
+                                         "20000), not '%s'",
+                                         optarg);
+                                return -EINVAL;
+                        }
+                        st->has_size = true;
+                        break;
+                case 'f':
+                        if (gp_check_font(optarg) < 0) {
+                                textout_error("plot: --font wants NAME or NAME,SIZE (SIZE a "
+                                              "positive number), not '%s'",
+                                              optarg);
+                                return -EINVAL;
+                        }
+                        st->font = optarg;
+                        break;
+                case 'm':
+                        st->mono = true;
+                        break;
+                case 'r':
+                        if (util_parse_u64(optarg, 10, &v) < 0 || v == 0 || v > UINT32_MAX) {
+                                bl_error("plot: --run wants a run number, not '%s'", optarg);
+                                return -EINVAL;
+                        }
+                        o->po.has_run = true;
+                        o->po.run = (unsigned)v;
+                        break;
+                case 't':
+                        o->po.title = optarg;
+                        break;
+                case 'x':
+                        o->exclude_starved = true;
+                        break;
+                case 'h':
+                        usage_plot(stdout);
+                        return 1;
+                default:
+                        if (optopt)
+                                bl_error("plot: option '-%c' is unknown or needs a value", optopt);
+                        else
+                                bl_error("plot: option '%s' is unknown or needs a value",
+                                         argv[optind - 1]);
+                        usage_plot(stderr);
+                        return -EINVAL;
+                }
+        }
+        if (argc - optind < 2) {
+                bl_error("plot: want KIND and at least one INPUT");
+                usage_plot(stderr);
+                return -EINVAL;
+        }
+        if (plot_kind_parse(argv[optind], &o->kind) < 0) {
+                textout_error("plot: unknown kind '%s' (phases, distribution, ecdf, timeline or "
+                              "delta)",
+                              argv[optind]);
+                return -EINVAL;
+        }
+        if (!o->out) {
+                bl_error("plot: want -o FILE (the figure; '-' with dumb draws on standard output)");
+                return -EINVAL;
+        }
+        if (strcmp(o->out, "-") == 0) {
+                if (o->has_term && st->term != GP_DUMB) {
+                        bl_error("plot: -o - draws on standard output with --terminal dumb "
+                                 "only");
+                        return -EINVAL;
+                }
+                st->term = GP_DUMB;
+        } else if (!o->has_term && gp_term_from_path(o->out, &st->term) < 0) {
+                textout_error("plot: cannot tell the terminal from '%s' (.svg, .png, .pdf, .eps, "
+                              ".tex or .txt; or give --terminal)",
+                              o->out);
+                return -EINVAL;
+        }
+        if (o->po.has_run && o->kind != PLOT_TIMELINE) {
+                bl_error("plot: --run is for the timeline");
+                return -EINVAL;
+        }
+        o->inputs = (const char *const *)argv + optind + 1;
+        o->ninputs = (size_t)(argc - optind - 1);
+        return 0;
+}
+
+/* Draw into a temporary directory and copy the picture to stdout (-o -). */
+static int draw_to_stdout(const struct plot_data *d, const struct plot_cli *o,
+                          struct plot_result *res, char *err, size_t errsize)
+{
+        const char *tmpdir = getenv("TMPDIR");
+        char dir[4096], path[4200];
+        char *buf = NULL;
+        size_t len = 0;
+        int rc;
+
+        snprintf(dir, sizeof(dir), "%s/bootlens-plot-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+        if (!mkdtemp(dir)) {
+                rc = -errno;
+                snprintf(err, errsize, "cannot make a temporary directory in '%s': %s",
+                         tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(-rc));
+                return rc;
+        }
+        snprintf(path, sizeof(path), "%s/plot.txt", dir);
+        rc = plot_draw(d, o->kind, path, &o->po, res, err, errsize);
+        if (rc == 0)
+                rc = util_read_file(path, &buf, &len);
+        if (rc == 0 && fwrite(buf, 1, len, stdout) != len)
+                rc = -EIO;
+        free(buf);
+        for (size_t i = 0; i < res->nfiles; i++)
+                unlink(res->files[i]);
+        /* what a failed draw may have left */
+        snprintf(path, sizeof(path), "%s/plot.gp", dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/plot.dat", dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/plot.txt", dir);
+        unlink(path);
+        rmdir(dir);
+        return rc;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+        struct plot_cli o = {0};
+        struct plot_load_options lo = {0};
+        struct plot_data d;
+        struct plot_result res = {0};
+        char err[1024];
+        int rc;
+
+        rc = parse_args(argc, argv, &o);
+        if (rc)
+                return rc > 0 ? BL_EXIT_OK : BL_EXIT_USAGE;
+        lo.exclude_starved = o.exclude_starved;
+        rc = plot_data_load(&d, o.inputs, o.ninputs, &lo, err, sizeof(err));
+        if (rc < 0) {
+                textout_error("plot: %s", err[0] ? err : strerror(-rc));
+                plot_data_free(&d);
+                return BL_EXIT_USAGE;
+        }
+        if (strcmp(o.out, "-") == 0)
+                rc = draw_to_stdout(&d, &o, &res, err, sizeof(err));
+        else
+                rc = plot_draw(&d, o.kind, o.out, &o.po, &res, err, sizeof(err));
+        if (rc < 0) {
+                textout_error("plot: %s", err[0] ? err : strerror(-rc));
+        } else {
+                const char *p = res.note ? res.note : "";
+
+                while (*p) {
+                        size_t len = strcspn(p, "\n");
+                        char *line = strndup(p, len);
+
+                        if (line)
+                                textout_error("plot: note: %s", line);
+                        free(line);
+                        p += len + (p[len] == '\n');
+                }
+        }
+        plot_result_free(&res);
+        plot_data_free(&d);
+        return rc < 0 ? BL_EXIT_USAGE : BL_EXIT_OK;
+}

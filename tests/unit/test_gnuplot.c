@@ -1,0 +1,304 @@
+/*
+ * gnuplot: quoting untrusted text into scripts (checked by gnuplot itself
+ * where gnuplot is installed), terminals from paths, sizes, and running
+ * gnuplot (reports/gnuplot.h).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base/util.h"
+#include "reports/gnuplot.h"
+#include "skip.h"
+
+static char *quoted(enum gp_term t, const char *s, size_t len)
+{
+        struct sbuf sb = SBUF_INIT;
+
+        assert_int_equal(gp_strn(&sb, t, s, len), 0);
+        return sbuf_detach(&sb, NULL);
+}
+
+static void expect_quoted(enum gp_term t, const char *s, const char *want)
+{
+        char *got = quoted(t, s, strlen(s));
+
+        assert_string_equal(got, want);
+        free(got);
+}
+
+static void test_gp_str_doubles_single_quotes(void **state)
+{
+        (void)state;
+        expect_quoted(GP_SVG, "it's", "'it''s'");
+        expect_quoted(GP_SVG, "''", "''''''");
+        expect_quoted(GP_SVG, "", "''");
+}
+
+static void test_gp_str_keeps_backquotes_macros_and_system_literal(void **state)
+{
+        (void)state;
+        /* single-quoted gnuplot strings expand nothing: kept as they are */
+        expect_quoted(GP_SVG, "`touch CANARY`", "'`touch CANARY`'");
+        expect_quoted(GP_SVG, "@macro", "'@macro'");
+        expect_quoted(GP_SVG, "system(\"touch CANARY\")", "'system(\"touch CANARY\")'");
+        expect_quoted(GP_SVG, "a\\nb", "'a\\nb'");
+        expect_quoted(GP_SVG, "<script>&amp;", "'<script>&amp;'");
+}
+
+static void test_gp_str_shows_control_bytes_as_hex(void **state)
+{
+        (void)state;
+        expect_quoted(GP_SVG, "a\nb", "'a\\x0ab'");
+        expect_quoted(GP_SVG, "\r\t\x1b[2J", "'\\x0d\\x09\\x1b[2J'");
+        expect_quoted(GP_SVG, "del\x7f", "'del\\x7f'");
+}
+
+static void test_gp_str_shows_invalid_utf8_as_hex_and_keeps_valid(void **state)
+{
+        char *got;
+
+        (void)state;
+        expect_quoted(GP_SVG, "caf\xc3\xa9", "'caf\xc3\xa9'");
+        expect_quoted(GP_SVG, "\xff\xfe", "'\\xff\\xfe'");
+        expect_quoted(GP_SVG, "\xc0\xaf", "'\\xc0\\xaf'");          /* overlong '/' */
+        expect_quoted(GP_SVG, "\xed\xa0\x80", "'\\xed\\xa0\\x80'"); /* a surrogate */
+        expect_quoted(GP_SVG, "\xe2\x82", "'\\xe2\\x82'");          /* truncated */
+        /* a NUL inside the length is a control byte */
+        got = quoted(GP_SVG, "a\0b", 3);
+        assert_string_equal(got, "'a\\x00b'");
+        free(got);
+}
+
+static void test_gp_str_escapes_latex_for_cairolatex_only(void **state)
+{
+        (void)state;
+        expect_quoted(GP_CAIROLATEX, "hammer_time 50% $x & #1 {a} ~^\\<>",
+                      "'hammer\\_time 50\\% \\$x \\& \\#1 \\{a\\} "
+                      "\\textasciitilde{}\\textasciicircum{}\\textbackslash{}"
+                      "\\textless{}\\textgreater{}'");
+        expect_quoted(GP_SVG, "hammer_time 50%", "'hammer_time 50%'");
+        expect_quoted(GP_CAIROLATEX, "it's", "'it''s'");
+}
+
+static void test_gp_term_from_path_reads_the_extension(void **state)
+{
+        static const struct {
+                const char *path;
+                int rc;
+                enum gp_term t;
+        } cases[] = {
+            {"fig.svg", 0, GP_SVG},           {"a/b/fig.png", 0, GP_PNG},
+            {"fig.pdf", 0, GP_PDF},           {"fig.eps", 0, GP_EPS},
+            {"fig.tex", 0, GP_CAIROLATEX},    {"fig.txt", 0, GP_DUMB},
+            {"fig.jpg", -EINVAL, GP_SVG},     {"fig", -EINVAL, GP_SVG},
+            {"dir.svg/fig", -EINVAL, GP_SVG}, {"fig.SVG", -EINVAL, GP_SVG},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                enum gp_term t = GP_SVG;
+
+                assert_int_equal(gp_term_from_path(cases[i].path, &t), cases[i].rc);
+                if (cases[i].rc == 0)
+                        assert_int_equal(t, cases[i].t);
+        }
+}
+
+static void test_gp_term_parse_names_and_aliases(void **state)
+{
+        enum gp_term t;
+
+        (void)state;
+        assert_int_equal(gp_term_parse("pngcairo", &t), 0);
+        assert_int_equal(t, GP_PNG);
+        assert_int_equal(gp_term_parse("png", &t), 0);
+        assert_int_equal(t, GP_PNG);
+        assert_int_equal(gp_term_parse("cairolatex", &t), 0);
+        assert_int_equal(t, GP_CAIROLATEX);
+        assert_int_equal(gp_term_parse("x11", &t), -EINVAL);
+        assert_string_equal(gp_term_size_unit(GP_SVG), "px");
+        assert_string_equal(gp_term_size_unit(GP_PDF), "in");
+        assert_string_equal(gp_term_size_unit(GP_DUMB), "chars");
+}
+
+static void test_gp_parse_size_wants_two_positive_numbers(void **state)
+{
+        static const char *const bad[] = {"",     "800",     "800,",    ",600",  "0,600", "a,b",
+                                          "1,-1", "30000,1", "800x600", "1,2,3", "nan,1", "inf,1"};
+        double w, h;
+
+        (void)state;
+        assert_int_equal(gp_parse_size("800,600", &w, &h), 0);
+        assert_true(w == 800 && h == 600);
+        assert_int_equal(gp_parse_size("3.5,2.25", &w, &h), 0);
+        assert_true(w == 3.5 && h == 2.25);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                assert_int_equal(gp_parse_size(bad[i], &w, &h), -EINVAL);
+        assert_int_equal(gp_check_font("Sans,10"), 0);
+        assert_int_equal(gp_check_font("DejaVu Serif"), 0);
+        assert_int_equal(gp_check_font("Sans,0"), -EINVAL);
+        assert_int_equal(gp_check_font("Sans\n,10"), -EINVAL);
+}
+
+static void test_gp_head_sets_noenhanced_and_the_size_unit(void **state)
+{
+        struct gp_style st = {.term = GP_PDF};
+        struct sbuf sb = SBUF_INIT;
+
+        (void)state;
+        assert_int_equal(gp_head(&sb, &st, "test", "fig.pdf", 4, 3), 0);
+        assert_non_null(strstr(sb.buf, "set terminal pdfcairo size 4in,3in font 'Sans,10' "
+                                       "noenhanced\n"));
+        assert_non_null(strstr(sb.buf, "set output 'fig.pdf'\n"));
+        sbuf_reset(&sb);
+        st.term = GP_CAIROLATEX;
+        assert_int_equal(gp_head(&sb, &st, "test", "fig.tex", 4, 3), 0);
+        assert_non_null(strstr(sb.buf, "set terminal cairolatex pdf input size 4in,3in\n"));
+        sbuf_release(&sb);
+}
+
+/* A scratch directory with gnuplot found, else skip. */
+static char scratch[64];
+
+static int have_gnuplot(void)
+{
+        const char *bin = getenv("GNUPLOT");
+
+        if (bin && *bin)
+                return access(bin, X_OK) == 0;
+        return access("/usr/bin/gnuplot", X_OK) == 0 || access("/usr/local/bin/gnuplot", X_OK) == 0;
+}
+
+static int setup_dir(void **state)
+{
+        (void)state;
+        snprintf(scratch, sizeof(scratch), "/tmp/test_gnuplot-XXXXXX");
+        return mkdtemp(scratch) ? 0 : -1;
+}
+
+static int teardown_dir(void **state)
+{
+        char path[128];
+        static const char *const names[] = {"t.gp", "out.txt", "CANARY"};
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                snprintf(path, sizeof(path), "%s/%s", scratch, names[i]);
+                unlink(path);
+        }
+        rmdir(scratch);
+        return 0;
+}
+
+static void write_script(const char *text)
+{
+        char path[128];
+
+        snprintf(path, sizeof(path), "%s/t.gp", scratch);
+        assert_int_equal(util_write_file_atomic(path, text, strlen(text)), 0);
+}
+
+/* gnuplot prints the quoted hostile strings back exactly, and runs none. */
+static void test_gp_str_is_read_back_literally_by_gnuplot(void **state)
+{
+        static const char *const hostile[] = {
+            "`touch CANARY`",
+            "system(\"touch CANARY\")",
+            "@m",
+            "it's \"quoted\"",
+            "a\\nb",
+            "line\nbreak",
+            "<script>&",
+        };
+        static const char *const want =
+            "`touch CANARY`\nsystem(\"touch CANARY\")\n@m\nit's \"quoted\"\na\\nb\n"
+            "line\\x0abreak\n<script>&\n";
+        struct sbuf sb = SBUF_INIT;
+        char path[128], err[256], *out = NULL;
+        size_t len;
+        struct stat s;
+
+        (void)state;
+        if (!have_gnuplot())
+                test_skip("gnuplot is not installed");
+        sbuf_adds(&sb, "m = 'system(\"touch CANARY\")'\nset print 'out.txt'\n");
+        for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+                sbuf_adds(&sb, "print ");
+                gp_str(&sb, GP_SVG, hostile[i]);
+                sbuf_addch(&sb, '\n');
+        }
+        sbuf_adds(&sb, "unset print\n");
+        write_script(sb.buf);
+        sbuf_release(&sb);
+        assert_int_equal(gp_run(scratch, "t.gp", 30, err, sizeof(err)), 0);
+        snprintf(path, sizeof(path), "%s/out.txt", scratch);
+        assert_int_equal(util_read_file(path, &out, &len), 0);
+        assert_string_equal(out, want);
+        free(out);
+        snprintf(path, sizeof(path), "%s/CANARY", scratch);
+        assert_int_equal(stat(path, &s), -1);
+}
+
+static void test_gp_run_of_a_failing_script_is_eio_with_gnuplots_message(void **state)
+{
+        char err[256];
+        unsigned before = gp_runs();
+
+        (void)state;
+        if (!have_gnuplot())
+                test_skip("gnuplot is not installed");
+        write_script("set terminal dumb\nplot no_such_function(x)\n");
+        assert_int_equal(gp_run(scratch, "t.gp", 30, err, sizeof(err)), -EIO);
+        assert_int_equal(strncmp(err, "gnuplot: ", 9), 0);
+        assert_non_null(strstr(err, "function"));
+        assert_null(strchr(err, '\n'));
+        assert_int_equal(gp_runs(), before + 1);
+}
+
+static void test_gp_run_without_gnuplot_is_enoent(void **state)
+{
+        char err[256];
+        const char *old = getenv("GNUPLOT");
+        char *saved = old ? strdup(old) : NULL;
+
+        (void)state;
+        write_script("print 1\n");
+        setenv("GNUPLOT", "/nonexistent/gnuplot", 1);
+        assert_int_equal(gp_run(scratch, "t.gp", 30, err, sizeof(err)), -ENOENT);
+        assert_non_null(strstr(err, "not installed"));
+        if (saved)
+                setenv("GNUPLOT", saved, 1);
+        else
+                unsetenv("GNUPLOT");
+        free(saved);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_gp_str_doubles_single_quotes),
+            cmocka_unit_test(test_gp_str_keeps_backquotes_macros_and_system_literal),
+            cmocka_unit_test(test_gp_str_shows_control_bytes_as_hex),
+            cmocka_unit_test(test_gp_str_shows_invalid_utf8_as_hex_and_keeps_valid),
+            cmocka_unit_test(test_gp_str_escapes_latex_for_cairolatex_only),
+            cmocka_unit_test(test_gp_term_from_path_reads_the_extension),
+            cmocka_unit_test(test_gp_term_parse_names_and_aliases),
+            cmocka_unit_test(test_gp_parse_size_wants_two_positive_numbers),
+            cmocka_unit_test(test_gp_head_sets_noenhanced_and_the_size_unit),
+            cmocka_unit_test(test_gp_str_is_read_back_literally_by_gnuplot),
+            cmocka_unit_test(test_gp_run_of_a_failing_script_is_eio_with_gnuplots_message),
+            cmocka_unit_test(test_gp_run_without_gnuplot_is_enoent),
+        };
+
+        return test_exit(cmocka_run_group_tests(tests, setup_dir, teardown_dir));
+}
