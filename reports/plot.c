@@ -1008,8 +1008,6 @@ out:
 
 /* ---- delta: the change per phase and top function ---- */
 
-#define PLOT_DELTA_FNS 10
-
 static enum gp_verdict_color verdict_color(enum stats_verdict v)
 {
         switch (v) {
