@@ -413,7 +413,9 @@ static void note_groups(struct fig *f, const struct phase_set *ps, bool phases)
 
                                 snprintf(name, sizeof(name), "phase:%s", ps->v[k]);
                                 m = agg_find(&gr->agg, name);
-                                if (m && m->sum.n)
+                                /* not in the group's map (another OS's phase):
+                                 * not missing, only not its own */
+                                if (!m || m->sum.n)
                                         continue;
                                 fig_oom(
                                     f, sbuf_addf(&missing, "%s%s", nmissing ? ", " : "", ps->v[k]));
