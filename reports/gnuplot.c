@@ -394,6 +394,12 @@ int gp_run(const char *dir, const char *script, unsigned timeout_s, char *err, s
                 snprintf(err, errsize, "gnuplot did not finish within %u s (killed)",
                          timeout_s ? timeout_s : 60);
                 ret = -ETIMEDOUT;
+        } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !out.len) {
+                /* a posix_spawn that forks (under valgrind, say) reports a
+                 * failed exec as the child's 127 */
+                snprintf(err, errsize, "cannot run %s: not installed (apt-get install gnuplot-nox)",
+                         argv[0]);
+                ret = -ENOENT;
         } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.len) {
                 first_error(out.buf, err, errsize);
                 ret = -EIO;

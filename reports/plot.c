@@ -413,7 +413,9 @@ static void note_groups(struct fig *f, const struct phase_set *ps, bool phases)
 
                                 snprintf(name, sizeof(name), "phase:%s", ps->v[k]);
                                 m = agg_find(&gr->agg, name);
-                                if (m && m->sum.n)
+                                /* not in the group's map (another OS's phase):
+                                 * not missing, only not its own */
+                                if (!m || m->sum.n)
                                         continue;
                                 fig_oom(
                                     f, sbuf_addf(&missing, "%s%s", nmissing ? ", " : "", ps->v[k]));
@@ -502,16 +504,17 @@ static void gp_rows(struct fig *f, const struct sbuf *labels)
         gpf(f, "unset ytics\nset lmargin %zu\n%s", f->lwidth + 3, labels->buf);
 }
 
-/* A plot clause writing column col of data set block as text (fmt, a
- * gnuplot sprintf format: not escaped for LaTeX, it holds no guest text)
- * at xy, left of the point; first: the plot's first clause. */
+/* A plot clause writing expr (a gnuplot expression of the columns) of
+ * data set block as text (fmt, a gnuplot sprintf format: not escaped for
+ * LaTeX, it holds no guest text) at xy, left of the point; first: the
+ * plot's first clause. */
 static void value_labels(struct fig *f, bool first, size_t block, const char *xy, const char *fmt,
-                         unsigned col)
+                         const char *expr)
 {
         gpf(f, "%s%s index %zu using %s:(sprintf(", first ? "" : ", \\\n     ", f->dat_q, block,
             xy);
         fig_oom(f, gp_str(&f->gp, GP_SVG, fmt));
-        gpf(f, ", $%u)) with labels left offset character 1,0 notitle", col);
+        gpf(f, ", %s)) with labels left offset character 1,0 notitle", expr);
 }
 
 /* ---- phases: stacked bars of median phase times ---- */
@@ -673,11 +676,11 @@ static int draw_phases(struct fig *f)
                 first = false;
         }
         if (totals != SIZE_MAX) {
-                value_labels(f, first, totals, "2:1", "total %.1f ms", 3);
+                value_labels(f, first, totals, "2:1", "total %.1f ms", "$3");
                 first = false;
         }
         if (sums != SIZE_MAX) {
-                value_labels(f, first, sums, "2:1", "sum %.1f ms", 3);
+                value_labels(f, first, sums, "2:1", "sum %.1f ms", "$3");
                 first = false;
         }
         if (first) /* nothing to draw: an empty frame says so */
@@ -1008,8 +1011,6 @@ out:
 
 /* ---- delta: the change per phase and top function ---- */
 
-#define PLOT_DELTA_FNS 10
-
 static enum gp_verdict_color verdict_color(enum stats_verdict v)
 {
         switch (v) {
@@ -1201,7 +1202,9 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                             " notitle, \\\n     %s index %zu using 4:1:5:6 with xerrorbars "
                             "lc rgb 'black' pt 0 ps 0 notitle",
                             f->dat_q, block[v]);
-                        value_labels(f, false, block[v], "(($6>$3?$6:$3)):1", "%+.1f ms", 4);
+                        /* no "-0.0 ms" for a change below 0.05 ms */
+                        value_labels(f, false, block[v], "(($6>$3?$6:$3)):1", "%+.1f ms",
+                                     "abs($4) < 0.05 ? 0 : $4");
                 }
         }
         gpf(f, "\n");

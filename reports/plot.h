@@ -23,10 +23,10 @@
  *                 the total (median, host-timed) at the end of the bar.
  *                 Phases unavailable in a group are left out and named in
  *                 the note (res->note; also printed under the figure).
- *   distribution: a box plot per phase (and the total) across the runs
- *                 of each group, Q1..Q3 box, median line, whiskers to the
- *                 furthest run within 1.5 IQR, the runs flagged as
- *                 outliers (aggregate.h) marked.
+ *   distribution: one panel per metric (the total, then every phase),
+ *                 each on its own scale, a row per group: Q1..Q3 box,
+ *                 median line, whiskers to the furthest run within 1.5
+ *                 IQR, the runs flagged as outliers (aggregate.h) marked.
  *   ecdf:         the empirical CDF of the total per group.
  *   timeline:     one boot (run o->run of the first input that is a
  *                 session, its first ok run without; a FILE is one run):
@@ -36,7 +36,15 @@
  *                 (reports/timeline.h).
  *   delta:        two inputs, sessions, as "bootlens compare BASE NEW":
  *                 the change per phase and top function with its CI,
- *                 coloured by verdict.
+ *                 coloured by verdict: every phase and the
+ *                 PLOT_DELTA_FNS (10) functions of compare's top that
+ *                 moved most.
+ *
+ * Names of inputs, groups, phases and functions reach the script only
+ * through gp_str(); rows are named by "set label", never by tic labels
+ * (gnuplot formats those). The .dat holds numbers only. timeline_write()
+ * is called after gp_head() (default size 1200 x 640 px) with the .dat's
+ * base name, which it quotes with gp_str() itself.
  *
  * Functions return 0 or a negative errno and never print; on error err
  * (errsize bytes) says why, naming the input or file.
@@ -60,7 +68,8 @@ enum plot_kind {
         PLOT_TIMELINE,
         PLOT_DELTA,
 };
-#define PLOT_NKINDS 5
+#define PLOT_NKINDS    5
+#define PLOT_DELTA_FNS 10 /* delta: the functions drawn */
 
 /* "phases", "distribution", "ecdf", "timeline", "delta". */
 const char *plot_kind_name(enum plot_kind k);
@@ -97,7 +106,7 @@ void plot_data_free(struct plot_data *d); /* accepts a zeroed one */
 
 struct plot_options {
         struct gp_style style;
-        bool has_run;                          /* timeline: --run N */
+        bool has_run;                          /* timeline: --run N (a session's) */
         unsigned run;                          /* a session run number */
         const char *title;                     /* NULL: made from the inputs */
         const struct compare_options *compare; /* delta; NULL: compare's defaults */
@@ -112,10 +121,12 @@ struct plot_result {
 /*
  * Draw figure k of d into out_path. res is overwritten (plot_result_free
  * it, also on error). Returns 0; -EINVAL when k does not fit the data
- * (delta without two session inputs, timeline --run N of no ok run; err
- * says which); -ENODATA when there is nothing to draw (no total for an
- * ecdf of FILEs: err says so); what gp_run() returns when gnuplot fails;
- * -errno of writing a file (err names it); -ENOMEM.
+ * (delta without two session inputs, timeline --run N of no ok run or of
+ * a FILE; err says which); -ENODATA when there is nothing to draw (no
+ * total for an ecdf of FILEs: err says so); -ENOSYS for a timeline in a
+ * build whose timeline.c does not draw ("timeline: not available in this
+ * build"); what gp_run() returns when gnuplot fails (the .gp and .dat are
+ * written first); -errno of writing a file (err names it); -ENOMEM.
  */
 int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
               const struct plot_options *o, struct plot_result *res, char *err, size_t errsize);

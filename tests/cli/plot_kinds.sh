@@ -73,6 +73,10 @@ for t in "${terms[@]}"; do
 	draw "delta-$t" delta "$t" linux_phases "$ab:base" "$ab:new"
 	draw "mono-phases-$t" phases "$t" linux_phases "$linux" "$ab" --mono
 done
+for k in distribution ecdf; do
+	draw "mono-$k-svg" "$k" svg none "$linux" "$ab" --mono
+done
+draw mono-delta-svg delta svg linux_phases "$ab:base" "$ab:new" --mono
 
 # what the SVGs say besides the phases
 plot_svg_has "$tmp/linux-phases-svg/fig.svg" "phases: the group and total" default "total 3558.6 ms"
