@@ -1300,7 +1300,8 @@ static int draw_timeline(struct fig *f, char *err, size_t errsize)
         free(msg);
         if (rc < 0)
                 goto out;
-        gp_default_size(f->st->term, 1200, 640, &w, &h);
+        timeline_default_size(&r, &w, &h);
+        gp_default_size(f->st->term, w, h, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot timeline", f->out_name, w, h));
         rc = timeline_write(&r, f->o->title ? f->o->title : title.buf, f->st, f->dat_name, &f->gp,
                             &f->dat, &f->note);
