@@ -8,7 +8,8 @@
 #   bash scripts/readme-figure.sh            boot the demo, then draw
 #   bash scripts/readme-figure.sh SESSION    draw from a session already made
 #
-# Needs a build (bash scripts/setup.sh). The SVG is the one generated file
+# BOOTLENS_FIGURE_OUT=FILE writes elsewhere (the test does: tests/cli/
+# readme_figure.sh). Needs a build (bash scripts/setup.sh). The SVG is the one generated file
 # the repository keeps; commit it when it changes.
 set -euo pipefail
 
@@ -43,5 +44,6 @@ print(runs[(len(runs) - 1) // 2][1])')
 # names its files as they will be kept.
 "$bootlens" plot timeline "$session" --run "$run" --title "one boot of Debian's cloud kernel under QEMU -M microvm (TCG), run $run of bootlens demo" \
 	-o "$work/demo-timeline.svg"
-cp "$work/demo-timeline.svg" "$here/docs/"
-echo "docs/demo-timeline.svg: run $run of $(basename "$session")"
+out=${BOOTLENS_FIGURE_OUT:-$here/docs/demo-timeline.svg}
+cp "$work/demo-timeline.svg" "$out"
+echo "$out: run $run of $(basename "$session")"
