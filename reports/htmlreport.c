@@ -610,8 +610,6 @@ static int figure(struct htmlreport *r, const struct plot_data *d, enum plot_kin
         rc = plot_draw(d, k, path, &po, &res, err, sizeof(err));
         if (rc == -ENOMEM)
                 goto out;
-        if (rc == -ENOSYS)
-                snprintf(err, sizeof(err), "not available in this build");
         if (rc < 0) {
                 f->missing = strdup(*err ? err : strerror(-rc));
                 rc = f->missing ? 0 : -ENOMEM;
@@ -666,8 +664,6 @@ static int figures(struct htmlreport *r, const struct htmlreport_options *o, cha
                 return rc;
         loaded = plot_data_load(&d, o->inputs, o->n, &lo, err, sizeof(err));
         rc = loaded == -ENOMEM ? loaded : 0;
-        if (loaded == -ENOSYS)
-                snprintf(err, sizeof(err), "not available in this build");
         for (size_t k = 0; k < PLOT_NKINDS && !rc; k++) {
                 if (k == PLOT_DELTA && o->n != 2)
                         continue;
