@@ -345,13 +345,16 @@ static void mark_failed(struct htmlreport_input *in)
                         if (!strcmp(gr->runs[i].reason,
                                     "no tslog record and no kernel log line in its capture"))
                                 (void)set_damage(u, "%s", "its capture holds nothing to analyse");
+                        else if (!strncmp(gr->runs[i].reason, SESSREPORT_UNREADABLE,
+                                          strlen(SESSREPORT_UNREADABLE)))
+                                (void)set_damage(u, "%s", gr->runs[i].reason);
                 }
         }
 }
 
 /* Write input in's session analysis to DIR/NAME.json, collecting its
- * aggregate and warnings. A run whose capture cannot be read is taken
- * out of the analysis (a damaged run) and the rest analysed again. */
+ * aggregate and warnings. A run whose capture cannot be read is a failed
+ * run (sessreport's unreadable_failed), and damaged (mark_failed). */
 static int session_json(struct htmlreport *r, struct htmlreport_input *in,
                         const struct htmlreport_options *o, char *err, size_t errsize)
 {
@@ -362,63 +365,32 @@ static int session_json(struct htmlreport *r, struct htmlreport_input *in,
                                         .top = r->top,
                                         .each_run = each_run,
                                         .ctx = in,
+                                        .unreadable_failed = true,
                                         .keep = &in->agg};
+        struct sessreport_result res = {0};
         char *path = NULL;
+        FILE *f;
         int rc;
 
         if (asprintf(&path, "%s/%s", r->dir, in->json_name) < 0)
                 return -ENOMEM;
-        for (;;) {
-                struct sessreport_result res = {0};
-                FILE *f = fopen(path, "w");
-
-                if (!f) {
-                        rc = -errno;
-                        set_err(err, errsize, rc, "cannot write '%s': %s", path, strerror(-rc));
-                        break;
-                }
-                warnings_clear(in);
-                in->rs.nanalysed = in->rs.nwarnings = 0;
-                rc = sessreport_write(f, &in->rs, &so, o->run ? o->run : &defaults, &rep, NULL,
-                                      &res);
-                if (fclose(f) != 0 && !rc)
-                        rc = -EIO;
-                if (rc == -EINVAL && res.msg) {
-                        set_err(err, errsize, rc, "%s", res.msg);
-                        free(res.msg);
-                        break;
-                }
-                free(res.msg);
-                if (rc < 0 && rc != -ENOMEM && rc != -EIO && res.failed) {
-                        /* the capture of run res.failed: damage, not an error */
-                        for (size_t i = 0; i < in->rs.n; i++) {
-                                struct runset_run *e = &in->rs.v[i];
-                                struct htmlreport_run *u = find_run(in, e->run);
-                                char *why = NULL;
-
-                                if (e->run != res.failed)
-                                        continue;
-                                if (asprintf(&why, "cannot read its capture: %s", strerror(-rc)) <
-                                    0)
-                                        why = NULL;
-                                if (!why) {
-                                        rc = -ENOMEM;
-                                        goto out;
-                                }
-                                e->selected = false;
-                                free(e->reason);
-                                e->reason = why;
-                                if (u)
-                                        (void)set_damage(u, "%s", why);
-                        }
-                        free(in->rs.unreadable);
-                        in->rs.unreadable = NULL;
-                        continue;
-                }
-                if (rc < 0)
-                        set_err(err, errsize, rc, "cannot write '%s': %s", path, strerror(-rc));
-                break;
+        f = fopen(path, "w");
+        if (!f) {
+                rc = -errno;
+                set_err(err, errsize, rc, "cannot write '%s': %s", path, strerror(-rc));
+                goto out;
         }
+        rc = sessreport_write(f, &in->rs, &so, o->run ? o->run : &defaults, &rep, NULL, &res);
+        if (fclose(f) != 0 && !rc)
+                rc = -EIO;
+        if (rc == -EINVAL && res.msg)
+                set_err(err, errsize, rc, "%s", res.msg);
+        else if (rc < 0 && rc != -ENOMEM && rc != -EIO && res.failed)
+                set_err(err, errsize, rc, "%s: run %u: cannot analyse: %s", in->arg, res.failed,
+                        strerror(-rc));
+        else if (rc < 0)
+                set_err(err, errsize, rc, "cannot write '%s': %s", path, strerror(-rc));
+        free(res.msg);
 out:
         free(path);
         if (rc == 0)

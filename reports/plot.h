@@ -8,8 +8,11 @@
  * ok runs are analysed through the one pipeline (run.h) and aggregated
  * per variant (sessreport.h with SESSREPORT_NONE, aggreport.h); a FILE is
  * one group of one run. An input that cannot be read at all is an error;
- * damage inside one (a run that does not analyse, an unreadable capture)
- * is a failed run of its group, as in "bootlens analyze".
+ * damage inside one (a run JSON that does not read, a capture that holds
+ * nothing or cannot be read: sessreport's unreadable_failed, as in
+ * "bootlens report") is a failed run of its group, unselected in the
+ * runset (the timeline skips it), and the notes name each unreadable
+ * capture. "bootlens analyze" stops at an unreadable capture instead.
  *
  * plot_draw() draws one figure KIND of the loaded data into out_path
  * (its terminal: the style's), writing OUT.gp and OUT.dat beside it
