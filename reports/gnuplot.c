@@ -103,37 +103,6 @@ int gp_check_font(const char *s)
         return 0;
 }
 
-/* The length of the UTF-8 sequence at s[0..n) (1..4), or 0 when it is not
- * well formed (overlong forms, surrogates and values beyond U+10FFFF
- * included). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-        uint32_t c;
-        size_t len;
-
-        if (s[0] < 0x80)
-                return 1;
-        if (s[0] >= 0xc2 && s[0] <= 0xdf)
-                len = 2, c = s[0] & 0x1f;
-        else if (s[0] >= 0xe0 && s[0] <= 0xef)
-                len = 3, c = s[0] & 0x0f;
-        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-                len = 4, c = s[0] & 0x07;
-        else
-                return 0;
-        if (n < len)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                c = c << 6 | (s[i] & 0x3f);
-        }
-        if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-            (c >= 0xd800 && c <= 0xdfff))
-                return 0;
-        return len;
-}
-
 /* LaTeX's special characters, each with what prints it. */
 static const char *latex_escape(char c)
 {
@@ -173,7 +142,7 @@ int gp_strn(struct sbuf *sb, enum gp_term t, const char *s, size_t len)
         int r = sbuf_addch(sb, '\'');
 
         for (size_t i = 0; r == 0 && i < len;) {
-                size_t n = utf8_len(p + i, len - i);
+                size_t n = util_utf8_len(p + i, len - i);
                 const char *tex = t == GP_CAIROLATEX ? latex_escape((char)p[i]) : NULL;
 
                 if (n == 0 || p[i] < 0x20 || p[i] == 0x7f) {
