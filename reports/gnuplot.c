@@ -225,8 +225,13 @@ int gp_head(struct sbuf *sb, const struct gp_style *st, const char *what, const 
 
 static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
                                       "#56B4E9", "#D55E00", "#F0E442", "#999999"};
-static const char *const greys[] = {"#202020", "#808080", "#C0C0C0", "#505050",
-                                    "#A0A0A0", "#E0E0E0", "#383838", "#686868"};
+/* mono: even series solid greys (alternating light and dark), odd series
+ * black hatches (gnuplot's patterns 4 \\, 1 crosshatch, 5 //, 2 dense
+ * crosshatch; 0 and 8 are empty, 3 solid, 6 and 7 print faint), so that
+ * neighbours and up to 8 series print apart in black and white */
+static const char *const greys[] = {"#A0A0A0", "#000000", "#E8E8E8", "#000000",
+                                    "#606060", "#000000", "#FFFFFF", "#000000"};
+static const int hatches[] = {4, 1, 5, 2};
 
 const char *gp_color(const struct gp_style *st, size_t k)
 {
@@ -235,19 +240,19 @@ const char *gp_color(const struct gp_style *st, size_t k)
 
 int gp_fill(struct sbuf *sb, const struct gp_style *st, size_t k)
 {
-        /* gnuplot's patterns 1..7 that stay apart in print (0 is empty,
-         * 3 solid) */
-        static const int patterns[] = {1, 2, 4, 5, 6, 7, 8, 9};
-
+        if (st->mono && k % 2)
+                return sbuf_addf(sb, "pattern %d border lc rgb 'black'", hatches[(k % 8) / 2]);
         if (st->mono)
-                return sbuf_addf(sb, "pattern %d border lc rgb 'black'", patterns[k % 8]);
+                return sbuf_adds(sb, "solid 1.0 border lc rgb 'black'");
         return sbuf_adds(sb, "solid 0.85 border lc rgb '#404040'");
 }
 
 const char *gp_verdict_color(const struct gp_style *st, enum gp_verdict_color v)
 {
-        static const char *const color[] = {"#D55E00", "#009E73", "#999999", "#E69F00"};
-        static const char *const grey[] = {"#000000", "#FFFFFF", "#A0A0A0", "#D0D0D0"};
+        /* vermillion, bluish green, grey, yellow (Okabe-Ito); mono:
+         * black, white, grey, and black for inconclusive's hatch */
+        static const char *const color[] = {"#D55E00", "#009E73", "#999999", "#F0E442"};
+        static const char *const grey[] = {"#000000", "#FFFFFF", "#A0A0A0", "#000000"};
 
         if ((size_t)v > GP_INCONCLUSIVE)
                 v = GP_INCONCLUSIVE;

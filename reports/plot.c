@@ -1038,8 +1038,8 @@ static enum gp_verdict_color verdict_color(enum stats_verdict v)
 
 static void gp_verdict_fill(struct fig *f, enum gp_verdict_color v)
 {
-        if (f->st->mono && v == GP_FASTER)
-                gpf(f, "fc rgb 'black' fs pattern 4 border lc rgb 'black'");
+        if (f->st->mono && v == GP_INCONCLUSIVE)
+                gpf(f, "fc rgb 'black' fs pattern 1 border lc rgb 'black'");
         else
                 gpf(f, "fc rgb '%s' fs solid %s border lc rgb '%s'", gp_verdict_color(f->st, v),
                     f->st->mono ? "1.0" : "0.85", f->st->mono ? "black" : "#404040");
