@@ -553,6 +553,19 @@ static char *inline_svg(const char *path, const char *kind)
         return cur;
 }
 
+/* The width attribute of the svg element at svg's start, in px; 0 when
+ * there is none. */
+static double svg_width(const char *svg)
+{
+        const char *end = strchr(svg, '>'), *w = strstr(svg, " width=\"");
+        double px;
+
+        if (!end || !w || w > end)
+                return 0;
+        px = strtod(w + 8, NULL);
+        return px > 0 && px < 1e6 ? px : 0;
+}
+
 static int figure(struct htmlreport *r, const struct plot_data *d, enum plot_kind k,
                   const struct htmlreport_options *o, const char *load_err)
 {
@@ -609,6 +622,8 @@ static int figure(struct htmlreport *r, const struct plot_data *d, enum plot_kin
                 f->svg = inline_svg(path, plot_kind_name(k));
                 if (!f->svg)
                         f->missing = strdup("the SVG gnuplot wrote does not read");
+                else
+                        f->svg_w = svg_width(f->svg);
         }
 out:
         free(path);
@@ -1102,8 +1117,18 @@ static void note_lines(struct page *p, const char *note)
         sbuf_release(&line);
 }
 
+/* Every figure is shown at its width's share of the widest (at least
+ * FIGURE_PAGE_PX, the page's width), so that all are scaled by one factor
+ * and their text reads at one size, whatever the window's width. */
+#define FIGURE_PAGE_PX 1200.0
+
 static void section_figures(struct page *p)
 {
+        double widest = FIGURE_PAGE_PX;
+
+        for (size_t i = 0; i < p->r->nfig; i++)
+                if (p->r->fig[i].svg_w > widest)
+                        widest = p->r->fig[i].svg_w;
         put(p, "<section id=\"sec-figures\">\n");
         heading(p, 2, "sec-figures", "Figures");
         for (size_t i = 0; i < p->r->nfig; i++) {
@@ -1117,6 +1142,9 @@ static void section_figures(struct page *p)
                         put(p, "<div class=\"missing\">figure not drawn: ");
                         text(p, f->missing);
                         put(p, "</div>\n");
+                } else if (f->svg && f->svg_w > 0) {
+                        put(p, "<svg style=\"width:%.2f%%\"%s\n", 100.0 * f->svg_w / widest,
+                            f->svg + 4);
                 } else if (f->svg) {
                         put(p, "%s\n", f->svg);
                 }
