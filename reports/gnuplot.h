@@ -98,7 +98,7 @@ const char *gp_color(const struct gp_style *st, size_t k);
 /* A fill style for series k, to go with "fc rgb gp_color(k)": "solid
  * 0.85 border lc rgb '#404040'"; in mono, for even k "solid 1.0 border lc
  * rgb 'black'", for odd k "pattern N border lc rgb 'black'", N of 4, 1,
- * 5, 2 (\\ hatch, crosshatch, // hatch, dense crosshatch): 8 series print
+ * 5, 2 (backslash hatch, crosshatch, slash hatch, dense crosshatch): 8 series print
  * apart in black and white, neighbours always one solid, one hatched. */
 int gp_fill(struct sbuf *sb, const struct gp_style *st, size_t k);
 
