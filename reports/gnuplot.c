@@ -226,10 +226,10 @@ int gp_head(struct sbuf *sb, const struct gp_style *st, const char *what, const 
 static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
                                       "#56B4E9", "#D55E00", "#F0E442", "#999999"};
 /* mono: even series solid greys (alternating light and dark), odd series
- * black hatches (gnuplot's patterns 4 backslash hatch, 1 crosshatch, 5 slash
- * hatch, 2 dense
- * crosshatch; 0 and 8 are empty, 3 solid, 6 and 7 print faint), so that
- * neighbours and up to 8 series print apart in black and white */
+ * black hatches (gnuplot's patterns 4 backslash hatch, 1 crosshatch, 5
+ * slash hatch, 2 dense crosshatch; 0 and 8 are empty, 3 solid, 6 and 7
+ * print faint), so that neighbours and up to 8 series print apart in
+ * black and white */
 static const char *const greys[] = {"#A0A0A0", "#000000", "#E8E8E8", "#000000",
                                     "#606060", "#000000", "#FFFFFF", "#000000"};
 static const int hatches[] = {4, 1, 5, 2};
