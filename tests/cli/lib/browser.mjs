@@ -170,9 +170,20 @@ async function step(page, [what, a, b]) {
       await input.uploadFile(path.resolve(b));
       break;
     }
-    case '--click':
-      await (await page.waitForSelector(a)).click();
+    case '--click': {
+      // Visible first; an element that is still being laid out (a menu
+      // opening under load) is not clickable yet: try again, a few times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await (await page.waitForSelector(a, {visible: true})).click();
+          break;
+        } catch (e) {
+          if (attempt >= 10 || !/not clickable|detached|not an Element/.test(String(e))) throw e;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
       break;
+    }
     case '--key': {
       // "Control+f": hold the modifiers, press the last key
       const keys = a.length > 1 && a.includes('+') ? a.split('+') : [a];
