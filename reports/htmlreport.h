@@ -142,8 +142,10 @@ struct htmlreport_options {
  * Gather the report of o->inputs into r (overwritten; htmlreport_free it,
  * also on error), writing DIR/NAME.json per input and the figures' files under DIR/figures.
  * Returns 0; -ENOENT or -EINVAL when an input is no readable session nor
- * a readable FILE (err names it and says why); -ENODATA when a FILE holds
- * nothing to analyse; -EINVAL for a bad phase map (err: its message);
+ * a readable FILE (err names it and says why; a directory without
+ * session.json is said to be one); -ENODATA when a FILE holds nothing to
+ * analyse; -EINVAL for a bad phase map (o->run->map; err: its message,
+ * FILE:LINE); -ENOTDIR when DIR exists and is not a directory;
  * -errno of creating DIR or writing a file (err names it); -ENOMEM.
  */
 int htmlreport_build(struct htmlreport *r, const struct htmlreport_options *o, char *err,
