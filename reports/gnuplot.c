@@ -103,37 +103,6 @@ int gp_check_font(const char *s)
         return 0;
 }
 
-/* The length of the UTF-8 sequence at s[0..n) (1..4), or 0 when it is not
- * well formed (overlong forms, surrogates and values beyond U+10FFFF
- * included). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-        uint32_t c;
-        size_t len;
-
-        if (s[0] < 0x80)
-                return 1;
-        if (s[0] >= 0xc2 && s[0] <= 0xdf)
-                len = 2, c = s[0] & 0x1f;
-        else if (s[0] >= 0xe0 && s[0] <= 0xef)
-                len = 3, c = s[0] & 0x0f;
-        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-                len = 4, c = s[0] & 0x07;
-        else
-                return 0;
-        if (n < len)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                c = c << 6 | (s[i] & 0x3f);
-        }
-        if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-            (c >= 0xd800 && c <= 0xdfff))
-                return 0;
-        return len;
-}
-
 /* LaTeX's special characters, each with what prints it. */
 static const char *latex_escape(char c)
 {
@@ -173,7 +142,7 @@ int gp_strn(struct sbuf *sb, enum gp_term t, const char *s, size_t len)
         int r = sbuf_addch(sb, '\'');
 
         for (size_t i = 0; r == 0 && i < len;) {
-                size_t n = utf8_len(p + i, len - i);
+                size_t n = util_utf8_len(p + i, len - i);
                 const char *tex = t == GP_CAIROLATEX ? latex_escape((char)p[i]) : NULL;
 
                 if (n == 0 || p[i] < 0x20 || p[i] == 0x7f) {
@@ -256,8 +225,14 @@ int gp_head(struct sbuf *sb, const struct gp_style *st, const char *what, const 
 
 static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
                                       "#56B4E9", "#D55E00", "#F0E442", "#999999"};
-static const char *const greys[] = {"#202020", "#808080", "#C0C0C0", "#505050",
-                                    "#A0A0A0", "#E0E0E0", "#383838", "#686868"};
+/* mono: even series solid greys (alternating light and dark), odd series
+ * black hatches (gnuplot's patterns 4 backslash hatch, 1 crosshatch, 5
+ * slash hatch, 2 dense crosshatch; 0 and 8 are empty, 3 solid, 6 and 7
+ * print faint), so that neighbours and up to 8 series print apart in
+ * black and white */
+static const char *const greys[] = {"#A0A0A0", "#000000", "#E8E8E8", "#000000",
+                                    "#606060", "#000000", "#FFFFFF", "#000000"};
+static const int hatches[] = {4, 1, 5, 2};
 
 const char *gp_color(const struct gp_style *st, size_t k)
 {
@@ -266,19 +241,19 @@ const char *gp_color(const struct gp_style *st, size_t k)
 
 int gp_fill(struct sbuf *sb, const struct gp_style *st, size_t k)
 {
-        /* gnuplot's patterns 1..7 that stay apart in print (0 is empty,
-         * 3 solid) */
-        static const int patterns[] = {1, 2, 4, 5, 6, 7, 8, 9};
-
+        if (st->mono && k % 2)
+                return sbuf_addf(sb, "pattern %d border lc rgb 'black'", hatches[(k % 8) / 2]);
         if (st->mono)
-                return sbuf_addf(sb, "pattern %d border lc rgb 'black'", patterns[k % 8]);
+                return sbuf_adds(sb, "solid 1.0 border lc rgb 'black'");
         return sbuf_adds(sb, "solid 0.85 border lc rgb '#404040'");
 }
 
 const char *gp_verdict_color(const struct gp_style *st, enum gp_verdict_color v)
 {
-        static const char *const color[] = {"#D55E00", "#009E73", "#999999", "#E69F00"};
-        static const char *const grey[] = {"#000000", "#FFFFFF", "#A0A0A0", "#D0D0D0"};
+        /* vermillion, bluish green, grey, yellow (Okabe-Ito); mono:
+         * black, white, grey, and black for inconclusive's hatch */
+        static const char *const color[] = {"#D55E00", "#009E73", "#999999", "#F0E442"};
+        static const char *const grey[] = {"#000000", "#FFFFFF", "#A0A0A0", "#000000"};
 
         if ((size_t)v > GP_INCONCLUSIVE)
                 v = GP_INCONCLUSIVE;

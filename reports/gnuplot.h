@@ -91,18 +91,25 @@ int gp_head(struct sbuf *sb, const struct gp_style *st, const char *what, const 
 void gp_default_size(enum gp_term t, double px_w, double px_h, double *w, double *h);
 
 /* The figures' colours (Okabe-Ito, readable by the colour-blind), as
- * "#RRGGBB": series k (k wraps); in mono, greys from dark to light. */
+ * "#RRGGBB": series k (k wraps at 8). In mono, the colour gp_fill()'s
+ * style is drawn in: for even k a solid grey (#A0A0A0, #E8E8E8, #606060,
+ * #FFFFFF), for odd k black (its hatch's lines). */
 const char *gp_color(const struct gp_style *st, size_t k);
-/* A fill style for series k: "solid 0.85 border lc rgb '#404040'", or in
- * mono "pattern N border lc rgb 'black'" (patterns that print apart). */
+/* A fill style for series k, to go with "fc rgb gp_color(k)": "solid
+ * 0.85 border lc rgb '#404040'"; in mono, for even k "solid 1.0 border lc
+ * rgb 'black'", for odd k "pattern N border lc rgb 'black'", N of 4, 1,
+ * 5, 2 (backslash hatch, crosshatch, slash hatch, dense crosshatch): 8 series print
+ * apart in black and white, neighbours always one solid, one hatched. */
 int gp_fill(struct sbuf *sb, const struct gp_style *st, size_t k);
 
 enum gp_verdict_color {
-        GP_SLOWER = 0, /* vermillion; mono: black */
-        GP_FASTER,     /* bluish green; mono: white with a pattern */
-        GP_SAME,       /* grey */
-        GP_INCONCLUSIVE,
+        GP_SLOWER = 0,   /* vermillion #D55E00; mono: solid black */
+        GP_FASTER,       /* bluish green #009E73; mono: solid white */
+        GP_SAME,         /* grey #999999; mono: solid grey #A0A0A0 */
+        GP_INCONCLUSIVE, /* yellow #F0E442; mono: black (drawn as a crosshatch) */
 };
+/* The verdict's colour; in mono, the colour of its fill (GP_INCONCLUSIVE:
+ * of its crosshatch's lines, "fs pattern 1"). */
 const char *gp_verdict_color(const struct gp_style *st, enum gp_verdict_color v);
 
 /*

@@ -357,13 +357,16 @@ static void mark_runs(struct htmlreport_input *in)
                         if (!strcmp(gr->runs[i].reason,
                                     "no tslog record and no kernel log line in its capture"))
                                 (void)set_damage(u, "%s", "its capture holds nothing to analyse");
+                        else if (!strncmp(gr->runs[i].reason, SESSREPORT_UNREADABLE,
+                                          strlen(SESSREPORT_UNREADABLE)))
+                                (void)set_damage(u, "%s", gr->runs[i].reason);
                 }
         }
 }
 
 /* Write input in's session analysis to DIR/NAME.json, collecting its
- * aggregate and warnings. A run whose capture cannot be read is taken
- * out of the analysis (a damaged run) and the rest analysed again. */
+ * aggregate and warnings. A run whose capture cannot be read is a failed
+ * run (sessreport's unreadable_failed), and damaged (mark_failed). */
 static int session_json(struct htmlreport *r, struct htmlreport_input *in,
                         const struct htmlreport_options *o, char *err, size_t errsize)
 {
@@ -374,63 +377,32 @@ static int session_json(struct htmlreport *r, struct htmlreport_input *in,
                                         .top = r->top,
                                         .each_run = each_run,
                                         .ctx = in,
+                                        .unreadable_failed = true,
                                         .keep = &in->agg};
+        struct sessreport_result res = {0};
         char *path = NULL;
+        FILE *f;
         int rc;
 
         if (asprintf(&path, "%s/%s", r->dir, in->json_name) < 0)
                 return -ENOMEM;
-        for (;;) {
-                struct sessreport_result res = {0};
-                FILE *f = fopen(path, "w");
-
-                if (!f) {
-                        rc = -errno;
-                        set_err(err, errsize, rc, "cannot write '%s': %s", path, strerror(-rc));
-                        break;
-                }
-                warnings_clear(in);
-                in->rs.nanalysed = in->rs.nwarnings = 0;
-                rc = sessreport_write(f, &in->rs, &so, o->run ? o->run : &defaults, &rep, NULL,
-                                      &res);
-                if (fclose(f) != 0 && !rc)
-                        rc = -EIO;
-                if (rc == -EINVAL && res.msg) {
-                        set_err(err, errsize, rc, "%s", res.msg);
-                        free(res.msg);
-                        break;
-                }
-                free(res.msg);
-                if (rc < 0 && rc != -ENOMEM && rc != -EIO && res.failed) {
-                        /* the capture of run res.failed: damage, not an error */
-                        for (size_t i = 0; i < in->rs.n; i++) {
-                                struct runset_run *e = &in->rs.v[i];
-                                struct htmlreport_run *u = find_run(in, e->run);
-                                char *why = NULL;
-
-                                if (e->run != res.failed)
-                                        continue;
-                                if (asprintf(&why, "cannot read its capture: %s", strerror(-rc)) <
-                                    0)
-                                        why = NULL;
-                                if (!why) {
-                                        rc = -ENOMEM;
-                                        goto out;
-                                }
-                                e->selected = false;
-                                free(e->reason);
-                                e->reason = why;
-                                if (u)
-                                        (void)set_damage(u, "%s", why);
-                        }
-                        free(in->rs.unreadable);
-                        in->rs.unreadable = NULL;
-                        continue;
-                }
-                if (rc < 0)
-                        set_err(err, errsize, rc, "cannot write '%s': %s", path, strerror(-rc));
-                break;
+        f = fopen(path, "w");
+        if (!f) {
+                rc = -errno;
+                set_err(err, errsize, rc, "cannot write '%s': %s", path, strerror(-rc));
+                goto out;
         }
+        rc = sessreport_write(f, &in->rs, &so, o->run ? o->run : &defaults, &rep, NULL, &res);
+        if (fclose(f) != 0 && !rc)
+                rc = -EIO;
+        if (rc == -EINVAL && res.msg)
+                set_err(err, errsize, rc, "%s", res.msg);
+        else if (rc < 0 && rc != -ENOMEM && rc != -EIO && res.failed)
+                set_err(err, errsize, rc, "%s: run %u: cannot analyse: %s", in->arg, res.failed,
+                        strerror(-rc));
+        else if (rc < 0)
+                set_err(err, errsize, rc, "cannot write '%s': %s", path, strerror(-rc));
+        free(res.msg);
 out:
         free(path);
         if (rc == 0)
@@ -596,6 +568,19 @@ static char *inline_svg(const char *path, const char *kind)
         return cur;
 }
 
+/* The width attribute of the svg element at svg's start, in px; 0 when
+ * there is none. */
+static double svg_width(const char *svg)
+{
+        const char *end = strchr(svg, '>'), *w = strstr(svg, " width=\"");
+        double px;
+
+        if (!end || !w || w > end)
+                return 0;
+        px = strtod(w + 8, NULL);
+        return px > 0 && px < 1e6 ? px : 0;
+}
+
 static int figure(struct htmlreport *r, const struct plot_data *d, enum plot_kind k,
                   const struct htmlreport_options *o, const char *load_err)
 {
@@ -625,8 +610,6 @@ static int figure(struct htmlreport *r, const struct plot_data *d, enum plot_kin
         rc = plot_draw(d, k, path, &po, &res, err, sizeof(err));
         if (rc == -ENOMEM)
                 goto out;
-        if (rc == -ENOSYS)
-                snprintf(err, sizeof(err), "not available in this build");
         if (rc < 0) {
                 f->missing = strdup(*err ? err : strerror(-rc));
                 rc = f->missing ? 0 : -ENOMEM;
@@ -654,6 +637,8 @@ static int figure(struct htmlreport *r, const struct plot_data *d, enum plot_kin
                 f->svg = inline_svg(path, plot_kind_name(k));
                 if (!f->svg)
                         f->missing = strdup("the SVG gnuplot wrote does not read");
+                else
+                        f->svg_w = svg_width(f->svg);
         }
 out:
         free(path);
@@ -681,8 +666,6 @@ static int figures(struct htmlreport *r, const struct htmlreport_options *o, cha
                 return rc;
         loaded = plot_data_load(&d, o->inputs, o->n, &lo, err, sizeof(err));
         rc = loaded == -ENOMEM ? loaded : 0;
-        if (loaded == -ENOSYS)
-                snprintf(err, sizeof(err), "not available in this build");
         for (size_t k = 0; k < PLOT_NKINDS && !rc; k++) {
                 if (k == PLOT_DELTA && o->n != 2)
                         continue;
@@ -1175,8 +1158,18 @@ static void note_lines(struct page *p, const char *note)
         sbuf_release(&line);
 }
 
+/* Every figure is shown at its width's share of the widest (at least
+ * FIGURE_PAGE_PX, the page's width), so that all are scaled by one factor
+ * and their text reads at one size, whatever the window's width. */
+#define FIGURE_PAGE_PX 1200.0
+
 static void section_figures(struct page *p)
 {
+        double widest = FIGURE_PAGE_PX;
+
+        for (size_t i = 0; i < p->r->nfig; i++)
+                if (p->r->fig[i].svg_w > widest)
+                        widest = p->r->fig[i].svg_w;
         put(p, "<section id=\"sec-figures\">\n");
         heading(p, 2, "sec-figures", "Figures");
         for (size_t i = 0; i < p->r->nfig; i++) {
@@ -1190,6 +1183,9 @@ static void section_figures(struct page *p)
                         put(p, "<div class=\"missing\">figure not drawn: ");
                         text(p, f->missing);
                         put(p, "</div>\n");
+                } else if (f->svg && f->svg_w > 0) {
+                        put(p, "<svg style=\"width:%.2f%%\"%s\n", 100.0 * f->svg_w / widest,
+                            f->svg + 4);
                 } else if (f->svg) {
                         put(p, "%s\n", f->svg);
                 }

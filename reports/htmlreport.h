@@ -100,6 +100,7 @@ struct htmlreport_figure {
         enum plot_kind kind;
         char *file;    /* relative to DIR: "figures/phases.svg" (owned) */
         char *svg;     /* html: the figure inline (no XML declaration; ids prefixed) */
+        double svg_w;  /* its width in px (the svg's width attribute; 0: unknown) */
         char *note;    /* plot_draw's note ("" when none; owned) */
         char *missing; /* not drawn: why (owned); NULL when drawn */
         char **files;  /* what was written, relative to DIR (owned) */

@@ -36,8 +36,10 @@ int plot_kind_parse(const char *name, enum plot_kind *k)
 
 static int load_session(struct plot_data *d, struct plot_input *in, char *err, size_t errsize)
 {
-        struct sessreport_options so = {
-            .fmt = SESSREPORT_NONE, .top = d->top, .exclude_starved = d->exclude_starved};
+        struct sessreport_options so = {.fmt = SESSREPORT_NONE,
+                                        .top = d->top,
+                                        .exclude_starved = d->exclude_starved,
+                                        .unreadable_failed = true};
         struct sessreport_result res = {0};
         char msg[256] = "";
         char *sink = NULL;
@@ -66,8 +68,6 @@ static int load_session(struct plot_data *d, struct plot_input *in, char *err, s
         free(sink);
         if (rc == -EINVAL && res.msg)
                 snprintf(err, errsize, "%s", res.msg);
-        else if (rc < 0 && in->rs.unreadable)
-                snprintf(err, errsize, "cannot read '%s': %s", in->rs.unreadable, strerror(-rc));
         else if (rc < 0 && res.failed)
                 snprintf(err, errsize, "%s: run %u: cannot analyse: %s", in->arg, res.failed,
                          strerror(-rc));
@@ -393,6 +393,15 @@ static int phase_set_build(const struct plot_data *d, struct phase_set *ps)
         return 0;
 }
 
+/* Name the runs of gr whose capture could not be read (sessreport.h). */
+static void note_unreadable(struct fig *f, const char *label, const struct aggreport_group *gr)
+{
+        for (size_t r = 0; r < gr->nruns; r++)
+                if (gr->runs[r].failed && !strncmp(gr->runs[r].reason, SESSREPORT_UNREADABLE,
+                                                   strlen(SESSREPORT_UNREADABLE)))
+                        note(f, "%s: run %u: %s", label, gr->runs[r].run, gr->runs[r].reason);
+}
+
 /* Say which groups lack a phase, and which ran with failed runs. */
 static void note_groups(struct fig *f, const struct phase_set *ps, bool phases)
 {
@@ -427,6 +436,7 @@ static void note_groups(struct fig *f, const struct phase_set *ps, bool phases)
                         if (gr->nfailed)
                                 note(f, "%s: %zu failed run%s left out (%zu ok)", label.buf,
                                      gr->nfailed, gr->nfailed == 1 ? "" : "s", gr->nok);
+                        note_unreadable(f, label.buf, gr);
                         if (gr->nexcluded)
                                 note(f, "%s: %zu starved run%s left out", label.buf, gr->nexcluded,
                                      gr->nexcluded == 1 ? "" : "s");
@@ -964,6 +974,7 @@ static int draw_ecdf(struct fig *f, char *err, size_t errsize)
                         if (ar->groups[g].nfailed)
                                 note(f, "%s: %zu failed run%s left out", label.buf,
                                      ar->groups[g].nfailed, ar->groups[g].nfailed == 1 ? "" : "s");
+                        note_unreadable(f, label.buf, &ar->groups[g]);
                         fig_oom(f, sbuf_addf(&plot,
                                              "%s%s index %zu using 1:2 with steps lw 2 lc rgb "
                                              "'%s' dt %zu title ",
@@ -1027,8 +1038,8 @@ static enum gp_verdict_color verdict_color(enum stats_verdict v)
 
 static void gp_verdict_fill(struct fig *f, enum gp_verdict_color v)
 {
-        if (f->st->mono && v == GP_FASTER)
-                gpf(f, "fc rgb 'black' fs pattern 4 border lc rgb 'black'");
+        if (f->st->mono && v == GP_INCONCLUSIVE)
+                gpf(f, "fc rgb 'black' fs pattern 1 border lc rgb 'black'");
         else
                 gpf(f, "fc rgb '%s' fs solid %s border lc rgb '%s'", gp_verdict_color(f->st, v),
                     f->st->mono ? "1.0" : "0.85", f->st->mono ? "black" : "#404040");
@@ -1305,8 +1316,6 @@ static int draw_timeline(struct fig *f, char *err, size_t errsize)
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot timeline", f->out_name, w, h));
         rc = timeline_write(&r, f->o->title ? f->o->title : title.buf, f->st, f->dat_name, &f->gp,
                             &f->dat, &f->note);
-        if (rc == -ENOSYS)
-                snprintf(err, errsize, "timeline: not available in this build");
         for (const char *p = f->note.buf; *p; p++)
                 if (*p == '\n')
                         f->nnotes++;

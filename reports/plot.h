@@ -8,8 +8,11 @@
  * ok runs are analysed through the one pipeline (run.h) and aggregated
  * per variant (sessreport.h with SESSREPORT_NONE, aggreport.h); a FILE is
  * one group of one run. An input that cannot be read at all is an error;
- * damage inside one (a run that does not analyse, an unreadable capture)
- * is a failed run of its group, as in "bootlens analyze".
+ * damage inside one (a run JSON that does not read, a capture that holds
+ * nothing or cannot be read: sessreport's unreadable_failed, as in
+ * "bootlens report") is a failed run of its group, unselected in the
+ * runset (the timeline skips it), and the notes name each unreadable
+ * capture. "bootlens analyze" stops at an unreadable capture instead.
  *
  * plot_draw() draws one figure KIND of the loaded data into out_path
  * (its terminal: the style's), writing OUT.gp and OUT.dat beside it
@@ -43,7 +46,7 @@
  * Names of inputs, groups, phases and functions reach the script only
  * through gp_str(); rows are named by "set label", never by tic labels
  * (gnuplot formats those). The .dat holds numbers only. timeline_write()
- * is called after gp_head() (default size 1200 x 640 px) with the .dat's
+ * is called after gp_head() (default size timeline_default_size()) with the .dat's
  * base name, which it quotes with gp_str() itself.
  *
  * Functions return 0 or a negative errno and never print; on error err
@@ -123,10 +126,8 @@ struct plot_result {
  * it, also on error). Returns 0; -EINVAL when k does not fit the data
  * (delta without two session inputs, timeline --run N of no ok run or of
  * a FILE; err says which); -ENODATA when there is nothing to draw (no
- * total for an ecdf of FILEs: err says so); -ENOSYS for a timeline in a
- * build whose timeline.c does not draw ("timeline: not available in this
- * build"); what gp_run() returns when gnuplot fails (the .gp and .dat are
- * written first); -errno of writing a file (err names it); -ENOMEM.
+ * total for an ecdf of FILEs: err says so); what gp_run() returns when gnuplot fails (the .gp and
+ * .dat are written first); -errno of writing a file (err names it); -ENOMEM.
  */
 int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
               const struct plot_options *o, struct plot_result *res, char *err, size_t errsize);

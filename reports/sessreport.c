@@ -102,6 +102,24 @@ static int add_failed(struct sess_state *st, const char *variant, unsigned run, 
         return g ? aggreport_add_run(g, &u) : -ENOMEM;
 }
 
+/* Selected run rs->v[i], whose capture runset_analyse() could not read
+ * (error rc), into the aggregate as a failed run, unselected. */
+static int unreadable_run(struct sess_state *st, struct runset *rs, size_t i, int rc)
+{
+        struct runset_run *e = &rs->v[i];
+        char *why = NULL;
+
+        if (asprintf(&why, SESSREPORT_UNREADABLE ": %s", strerror(-rc)) < 0)
+                return -ENOMEM;
+        free(e->reason);
+        e->reason = why;
+        e->selected = false;
+        rs->nselected--;
+        free(rs->unreadable);
+        rs->unreadable = NULL;
+        return add_failed(st, e->variant, e->run, e->verdict, why);
+}
+
 /* One selected run into the report; *empty when its capture holds
  * nothing to analyse (a failed run, not an error). Returns 0 or -errno. */
 static int one_run(struct sess_state *st, struct runset *rs, size_t i, bool *empty,
@@ -126,6 +144,10 @@ static int one_run(struct sess_state *st, struct runset *rs, size_t i, bool *emp
                                 e->run, e->variant);
                 run_free(&r);
                 return add_failed(st, e->variant, e->run, e->verdict, EMPTY_REASON);
+        }
+        if (rc < 0 && rc != -ENOMEM && rs->unreadable && st->so->unreadable_failed) {
+                run_free(&r);
+                return unreadable_run(st, rs, i, rc);
         }
         if (rc < 0) {
                 res->failed = e->run;

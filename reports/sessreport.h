@@ -12,7 +12,12 @@
  * run of another verdict than ok or warmup and an unreadable run are
  * failed runs, counted and listed in the aggregate of their variant
  * (unreadable ones in the variant asked for, else the first), never
- * averaged in; warm-up runs are left out silently. A starved run (the
+ * averaged in; warm-up runs are left out silently. With
+ * unreadable_failed, an ok run whose capture cannot be read (the -errno
+ * of run_read_input(): gone, a directory, beyond the input limit) is a
+ * failed run too (reason SESSREPORT_UNREADABLE ": " and strerror; the
+ * run is unselected and its rs->v[] reason replaced, so later readers of
+ * rs skip it); without, it is the error of the call. A starved run (the
  * final attempt's session_attempt_starved(), docs/contention.md) is
  * flagged and counted, or left out of the aggregate with exclude_starved.
  *
@@ -49,6 +54,10 @@ enum sessreport_format {
 
 struct aggreport;
 
+/* The reason of a failed run whose capture cannot be read, before ": "
+ * and strerror (unreadable_failed). */
+#define SESSREPORT_UNREADABLE "cannot read its capture"
+
 struct sessreport_options {
         enum sessreport_format fmt;
         bool per_run;         /* table: each run's own report after the aggregate */
@@ -59,6 +68,9 @@ struct sessreport_options {
          * one left out with exclude_starved); a non-zero return stops. */
         int (*each_run)(void *ctx, const struct runset_run *e, const struct run *r);
         void *ctx;
+        /* An unreadable capture is a failed run, not an error (above):
+         * "bootlens report" and "bootlens plot" */
+        bool unreadable_failed;
         /* When set, the finished aggregate is moved there (the caller
          * aggreport_free()s it; its strings point into rs) on success. */
         struct aggreport *keep;
@@ -76,7 +88,7 @@ struct sessreport_result {
  * how many runs were analysed and their warnings: no run is for the
  * caller to judge), -EIO when a write failed, or the error of
  * analysing run res->failed (-ENOMEM, -EINVAL for a bad phase map, the
- * -errno of reading its capture; -ENODATA when it holds no record, as
+ * -errno of reading its capture unless unreadable_failed; -ENODATA when it holds no record, as
  * run_analyse). res is overwritten.
  */
 int sessreport_write(FILE *out, struct runset *rs, const struct sessreport_options *so,

@@ -38,11 +38,13 @@ for t in "${terms[@]}"; do
 		else
 			plot_run "$tmp/s-$k-$t" "$BOOTLENS" plot "$k" ../sess -o "fig.$t"
 		fi
-		if [ "$k" != timeline ] || [ "$err" != "bootlens: plot: timeline: not available in this build" ]; then
-			[ "$rc" = 0 ] || plot_fail "$k $t of the session: exit $rc: $err"
-		fi
+		[ "$rc" = 0 ] || plot_fail "$k $t of the session: exit $rc: $err"
 	done
 done
+# the timeline of the capture wide enough to label every call
+mkdir "$tmp/f-timeline-wide"
+plot_run "$tmp/f-timeline-wide" "$BOOTLENS" plot timeline "../$capname" -o fig.svg --size 6000,600
+[ "$rc" = 0 ] || plot_fail "wide timeline of the capture: exit $rc: $err"
 # a hostile output name, and --title
 mkdir "$tmp/o"
 plot_run "$tmp/o" "$BOOTLENS" plot phases "../$capname" -o "o'\`touch CANARY\`\$(touch CANARY).svg" \
@@ -60,6 +62,11 @@ plot_svg_has "$tmp/s-delta-svg/fig.svg" "delta of the hostile session" \
 plot_svg_has "$tmp/f-phases-svg/fig.svg" "phases of the hostile capture" \
 	"$capname" "$capname: phases unavailable, left out: vmm, userland" firmware early sysinit rootfs+init
 plot_svg_has "$tmp/f-distribution-svg/fig.svg" "distribution of the hostile capture" firmware sysinit
+plot_svg_has "$tmp/f-timeline-wide/fig.svg" "timeline of the hostile capture" \
+	"$capname" "it's" '"double" quoted' '`touch CANARY`' 'system("touch CANARY")' \
+	"SYSINIT <script>alert(1)</script>" "SYSINIT a&b &amp;" "SYSINIT @macro" \
+	'SYSINIT $(touch CANARY)' 'SYSINIT \textbf{x}_%y 50%' firmware early sysinit rootfs+init
+plot_svg_has "$tmp/s-timeline-svg/fig.svg" "timeline of the hostile session" "it's\"dq\"" "sess, run 1"
 plot_svg_has "$tmp/o/o'\`touch CANARY\`\$(touch CANARY).svg" "--title" "t'\`touch CANARY\`"
 # enhanced text would have made a subscript of "_y" and dropped the braces
 grep -q '@macro\\textbf{x}_y%z' "$tmp/s-delta-svg/fig.svg" || plot_fail "delta: the name is not verbatim in the SVG"

@@ -19,6 +19,11 @@ import report_check as rc
 d = sys.argv[1]
 text, raw, page = rc.check_html(d, ["phases", "distribution", "ecdf", "timeline"])
 assert 'id="fig-delta"' not in raw, "a delta figure of one input"
+# every figure scaled by one factor: shown at its width's share of 1200 px
+svgs = re.findall(r'<svg style="width:([0-9.]+)%"\s+width="(\d+)"', raw)
+assert len(svgs) == 4, svgs
+for share, w in svgs:
+    assert abs(float(share) - 100.0 * int(w) / 1200) < 0.01, (share, w)
 # the aggregate table: the same lines and numbers as analyze's table
 table = re.search(r'<table id="aggregate".*?</table>', raw, re.S).group(0)
 rows = re.findall(r"<tr><td class=\"name\">(.*?)</td><td class=\"num\">(.*?)</td><td class=\"num\">(.*?)</td>", table)

@@ -150,6 +150,54 @@ static void test_gp_parse_size_wants_two_positive_numbers(void **state)
         assert_int_equal(gp_check_font("Sans\n,10"), -EINVAL);
 }
 
+static void test_gp_fill_mono_gives_8_fills_that_print_apart(void **state)
+{
+        struct gp_style st = {.term = GP_PNG, .mono = true};
+        char seen[8][96];
+
+        (void)state;
+        for (size_t k = 0; k < 8; k++) {
+                struct sbuf sb = SBUF_INIT;
+
+                assert_int_equal(gp_fill(&sb, &st, k), 0);
+                snprintf(seen[k], sizeof(seen[k]), "%s %s", gp_color(&st, k), sb.buf);
+                /* neighbours: one solid grey, one black hatch */
+                if (k % 2) {
+                        assert_string_equal(gp_color(&st, k), "#000000");
+                        assert_non_null(strstr(sb.buf, "pattern "));
+                } else {
+                        assert_non_null(strstr(sb.buf, "solid 1.0"));
+                }
+                /* gnuplot's empty (0, 8) and faint (6, 7) patterns are not used */
+                for (const char *bad = "0678"; *bad; bad++) {
+                        char p[16];
+
+                        snprintf(p, sizeof(p), "pattern %c ", *bad);
+                        assert_null(strstr(sb.buf, p));
+                }
+                for (size_t j = 0; j < k; j++)
+                        assert_string_not_equal(seen[j], seen[k]);
+                sbuf_release(&sb);
+        }
+}
+
+static void test_gp_verdict_colors_are_four_apart(void **state)
+{
+        struct gp_style colour = {.term = GP_SVG}, mono = {.term = GP_SVG, .mono = true};
+
+        (void)state;
+        assert_string_equal(gp_verdict_color(&colour, GP_SLOWER), "#D55E00");
+        assert_string_equal(gp_verdict_color(&colour, GP_INCONCLUSIVE), "#F0E442");
+        for (int a = GP_SLOWER; a <= GP_INCONCLUSIVE; a++)
+                for (int b = GP_SLOWER; b < a; b++)
+                        assert_string_not_equal(gp_verdict_color(&colour, a),
+                                                gp_verdict_color(&colour, b));
+        /* mono: black, white, grey (inconclusive is a black crosshatch) */
+        assert_string_equal(gp_verdict_color(&mono, GP_SLOWER), "#000000");
+        assert_string_equal(gp_verdict_color(&mono, GP_FASTER), "#FFFFFF");
+        assert_string_equal(gp_verdict_color(&mono, GP_SAME), "#A0A0A0");
+}
+
 static void test_gp_head_sets_noenhanced_and_the_size_unit(void **state)
 {
         struct gp_style st = {.term = GP_PDF};
@@ -294,6 +342,8 @@ int main(void)
             cmocka_unit_test(test_gp_term_from_path_reads_the_extension),
             cmocka_unit_test(test_gp_term_parse_names_and_aliases),
             cmocka_unit_test(test_gp_parse_size_wants_two_positive_numbers),
+            cmocka_unit_test(test_gp_fill_mono_gives_8_fills_that_print_apart),
+            cmocka_unit_test(test_gp_verdict_colors_are_four_apart),
             cmocka_unit_test(test_gp_head_sets_noenhanced_and_the_size_unit),
             cmocka_unit_test(test_gp_str_is_read_back_literally_by_gnuplot),
             cmocka_unit_test(test_gp_run_of_a_failing_script_is_eio_with_gnuplots_message),
