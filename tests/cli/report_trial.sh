@@ -2,11 +2,12 @@
 # bootlens report, what a new user's trial found (issue 12): the starved
 # run of tests/data/linux-session-5 (run 4) listed among the warnings with
 # its run delay and marked in the runs table, in html and md alike; a
-# one-run group shows no CI ("-"); --tsc-freq reaches the analysis; the
-# Markdown of SESSION:base SESSION:new puts the comparison first, shows the
-# session's environment once (html too) and each variant's runs only; the page's
-# tables scroll in a narrow window, names are not broken mid-word, and the
-# footer does not claim that the captures are in the report's directory.
+# one-run group shows no CI ("-"); --tsc-freq and --phase-map reach the
+# analysis and the figures; the Markdown of SESSION:base SESSION:new puts
+# the comparison first, shows the session's environment once (html too)
+# and each variant's runs only; the page's tables scroll in a narrow
+# window, names are not broken mid-word, and the footer does not claim
+# that the captures are in the report's directory.
 # shellcheck source=lib/report.sh
 . "${BOOTLENS_SRC:?}/tests/cli/lib/report.sh"
 cd "$BOOTLENS_TEST_DATA"
@@ -51,6 +52,13 @@ j = json.load(open(d + "/freebsd15-firecracker-tslog-tail.txt.json"))
 assert '"freq_source": "option"' in json.dumps(j) and '"freq_hz": 1000000000' in json.dumps(j), "--tsc-freq not passed"
 print("ok: one run, --tsc-freq")
 PY
+# --phase-map: analyze's map reaches the tables and the figures
+printf 'mine: guest.tsc0 -> ENTER mi_startup\n' >"$tmp/mine.map"
+run map --phase-map "$tmp/mine.map" samples/freebsd15-firecracker-tslog-head.txt
+grep -q '<tr><td class="name">phase:mine</td><td class="num">1</td><td class="num">11.449</td>' "$tmp/map/index.html" ||
+	fail "--phase-map: no phase 'mine' of 11.449 ms in the aggregate"
+grep -q '>mine<' "$tmp/map/figures/phases.svg" || fail "--phase-map: phase 'mine' not in the phases figure"
+! grep -q 'phase:firmware' "$tmp/map/index.html" || fail "--phase-map: the built-in map's phases are still there"
 # two variants of one session, in Markdown
 run ab --format md compare/ab:base compare/ab:new
 check "$tmp/ab/README.md" <<'PY'
