@@ -106,8 +106,17 @@ static void env(struct mdp *p, const struct htmlreport *r, size_t i)
 
         if (same) /* SESSION:base SESSION:new: one environment */
                 return;
+        char *title = strdup(in->name);
+
+        if (!title) {
+                p->rc = -ENOMEM;
+                return;
+        }
+        if (in->is_session && in->rs.variant) /* the session, not its variant */
+                title[strlen(title) - strlen(in->rs.variant) - 1] = '\0';
         fputs("### ", p->out);
-        mtext(p, in->is_session ? base_name(in->rs.dir) : in->name);
+        mtext(p, title);
+        free(title);
         fputs("\n\n", p->out);
         if (!in->sess) {
                 fputs("A capture file: no environment is recorded with it.\n\n", p->out);

@@ -67,6 +67,7 @@ md = open(sys.argv[1]).read()
 assert md.index("## Comparison") < md.index("## Aggregate") < md.index("## Figures"), "md: the comparison is not first"
 env = md.split("## Environment")[1].split("\n## ")[0]
 assert env.count("\n### ") == 1 and env.count("| variant |") == 2, "md: the environment is not shown once"
+assert "\n### ab\n" in env, "md: the environment is not headed by the session's name"
 runs = md.split("## Runs and raw captures")[1]
 base, new = runs.split("### ab:new")
 base_rows = re.findall(r"^\| \d+ \| (\w+) \|", base, re.M)
