@@ -28,7 +28,7 @@ void usage_report(FILE *out)
 {
         fprintf(out,
                 "usage: bootlens report [--format html|md] [--top N] [--exclude-starved]\n"
-                "                       -o DIR INPUT...\n\n"
+                "                       [--tsc-freq HZ] [--phase-map FILE] -o DIR INPUT...\n\n"
                 "Write the report of one or more inputs (a session, SESSION:VARIANT, or a\n"
                 "capture FILE) into DIR: index.html, one static page that needs no network\n"
                 "(md: README.md with PNG figures, for a pull request or a wiki), the figures\n"
@@ -44,6 +44,10 @@ void usage_report(FILE *out)
                 "      --format F       html (default) or md\n"
                 "      --top N          functions in the tables and figures (default 20)\n"
                 "      --exclude-starved  leave out runs the host starved (docs/contention.md)\n"
+                "      --tsc-freq HZ    TSC frequency of tslog captures (default: a tsc_freq=\n"
+                "                       field in the capture), as 'bootlens analyze'\n"
+                "      --phase-map FILE phases, one 'NAME: EVENT -> EVENT' a line (default: the\n"
+                "                       built-in map of the guest OS), as 'bootlens analyze'\n"
                 "  -h, --help           show this help\n\n"
                 "Exit status: 0 written, 1 written but no input has an ok run, 2 usage or\n"
                 "input error. See docs/report.md.\n");
@@ -51,16 +55,26 @@ void usage_report(FILE *out)
 
 struct report_cli {
         struct htmlreport_options ho;
+        struct run_options ro; /* --tsc-freq, --phase-map */
+        char *map;             /* the phase map's text (owned) */
         const char *dir;
 };
+
+/* The usage error already said; one line pointing at --help. */
+static int usage_error(void)
+{
+        fputs("try 'bootlens report --help'\n", stderr);
+        return -EINVAL;
+}
 
 /* Returns 0, 1 after --help, or -EINVAL (said why). */
 static int parse_args(int argc, char **argv, struct report_cli *o)
 {
         static const struct option longopts[] = {
-            {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'F'},
-            {"top", required_argument, NULL, 't'},    {"exclude-starved", no_argument, NULL, 'x'},
-            {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+            {"output", required_argument, NULL, 'o'},   {"format", required_argument, NULL, 'F'},
+            {"top", required_argument, NULL, 't'},      {"exclude-starved", no_argument, NULL, 'x'},
+            {"tsc-freq", required_argument, NULL, 'f'}, {"phase-map", required_argument, NULL, 'p'},
+            {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
         };
         uint64_t v;
         int c;
@@ -79,7 +93,7 @@ static int parse_args(int argc, char **argv, struct report_cli *o)
                                 o->ho.fmt = HTMLREPORT_MD;
                         } else {
                                 textout_error("report: unknown format '%s' (html or md)", optarg);
-                                return -EINVAL;
+                                return usage_error();
                         }
                         break;
                 case 't':
@@ -87,13 +101,37 @@ static int parse_args(int argc, char **argv, struct report_cli *o)
                                 textout_error("report: --top wants a number from 1 to 1000, not "
                                               "'%s'",
                                               optarg);
-                                return -EINVAL;
+                                return usage_error();
                         }
                         o->ho.top = (size_t)v;
                         break;
                 case 'x':
                         o->ho.exclude_starved = true;
                         break;
+                case 'f':
+                        if (util_parse_u64(optarg, 10, &v) < 0 || v == 0) {
+                                textout_error("report: --tsc-freq wants a positive number of Hz, "
+                                              "not '%s'",
+                                              optarg);
+                                return usage_error();
+                        }
+                        o->ro.tsc_freq = v;
+                        break;
+                case 'p': {
+                        bool opened;
+                        int rc;
+
+                        free(o->map);
+                        o->map = NULL;
+                        rc = run_read_input(optarg, &o->map, &o->ro.map_len, &opened);
+                        if (rc < 0) {
+                                cli_input_error(optarg, rc, opened);
+                                return -EINVAL;
+                        }
+                        o->ro.map = o->map;
+                        o->ro.map_name = optarg;
+                        break;
+                }
                 case 'h':
                         usage_report(stdout);
                         return 1;
@@ -104,25 +142,23 @@ static int parse_args(int argc, char **argv, struct report_cli *o)
                         else
                                 textout_error("report: option '%s' is unknown or needs a value",
                                               argv[optind - 1]);
-                        usage_report(stderr);
-                        return -EINVAL;
+                        return usage_error();
                 }
         }
         if (!o->dir) {
                 bl_error("report: want -o DIR, the report's directory");
-                usage_report(stderr);
-                return -EINVAL;
+                return usage_error();
         }
         if (optind == argc || argc - optind > HTMLREPORT_MAX_INPUTS) {
                 bl_error("report: want 1 to %d inputs (sessions, SESSION:VARIANT or capture "
                          "files), got %d",
                          HTMLREPORT_MAX_INPUTS, argc - optind);
-                usage_report(stderr);
-                return -EINVAL;
+                return usage_error();
         }
         o->ho.inputs = (const char *const *)argv + optind;
         o->ho.n = (size_t)(argc - optind);
         o->ho.dir = o->dir;
+        o->ho.run = &o->ro;
         return 0;
 }
 
@@ -215,13 +251,16 @@ int cmd_report(int argc, char **argv)
         char *index = NULL;
         int rc = parse_args(argc, argv, &o);
 
-        if (rc)
+        if (rc) {
+                free(o.map);
                 return rc > 0 ? BL_EXIT_OK : BL_EXIT_USAGE;
+        }
         o.ho.generated_from = command_line(argc, argv);
         rc = report_write_dir(&o.ho, &index);
         if (index && rc != BL_EXIT_USAGE)
                 textout_puts(stdout, index), putchar('\n');
         free((char *)o.ho.generated_from);
+        free(o.map);
         free(index);
         if (cli_check_output(stdout, "standard output") < 0 && rc == BL_EXIT_OK)
                 rc = BL_EXIT_USAGE;

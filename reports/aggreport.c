@@ -100,8 +100,26 @@ static void run_name(FILE *out, const struct aggreport_run *u)
                 fprintf(out, "run %u", u->run);
 }
 
+bool aggreport_shows_ci(const struct aggregate_metric *m)
+{
+        return m->has_ci && m->s->present > 1;
+}
+
+int aggreport_starved_why(char *buf, size_t size, const struct aggreport_run *u)
+{
+        char wall[48] = "";
+
+        if (u->wall_ns)
+                snprintf(wall, sizeof(wall), " of %.3f ms", (double)u->wall_ns / 1e6);
+        return snprintf(buf, size, "run delay %.3f ms%s, over %d%% and %llu ms: docs/contention.md",
+                        (double)u->run_delay_ns / 1e6, wall, SESSION_STARVED_FRACTION_PCT,
+                        (unsigned long long)(SESSION_STARVED_MIN_NS / 1000000));
+}
+
 static void table_heading(FILE *out, const struct aggreport *r, const struct aggreport_group *g)
 {
+        char why[160];
+
         if (r->session)
                 fprintf(out, "aggregate of session %s%s%s: ", r->session,
                         g->variant ? ", variant " : "", g->variant ? g->variant : "");
@@ -129,15 +147,10 @@ static void table_heading(FILE *out, const struct aggreport *r, const struct agg
 
                 if (!u->starved)
                         continue;
+                aggreport_starved_why(why, sizeof(why), u);
                 fputs("  starved: ", out);
                 run_name(out, u);
-                fprintf(out, " (run delay %.3f ms", (double)u->run_delay_ns / 1e6);
-                if (u->wall_ns)
-                        fprintf(out, " of %.3f ms", (double)u->wall_ns / 1e6);
-                fprintf(out, ", over %d%% and %llu ms: docs/contention.md)%s\n",
-                        SESSION_STARVED_FRACTION_PCT,
-                        (unsigned long long)(SESSION_STARVED_MIN_NS / 1000000),
-                        u->excluded ? ", left out" : ", counted");
+                fprintf(out, " (%s)%s\n", why, u->excluded ? ", left out" : ", counted");
         }
 }
 
@@ -169,7 +182,7 @@ static void metric_line(FILE *out, const struct aggregate *a, const struct aggre
         range(iqr, sizeof(iqr), m->sum.q25, m->sum.q75);
         range(p, sizeof(p), m->sum.p10, m->sum.p90);
         range(mm, sizeof(mm), m->sum.min, m->sum.max);
-        if (m->has_ci) {
+        if (aggreport_shows_ci(m)) {
                 char r[72];
 
                 range(r, sizeof(r), m->ci.lo, m->ci.hi);

@@ -65,6 +65,15 @@ int aggreport_finish(struct aggreport *r);
  * top fn: and self: metrics): call it on a->v[] in order, *nfn and *nself
  * starting at 0. The CSV and Markdown exports list the same metrics. */
 bool aggreport_in_table(const struct aggregate_metric *m, size_t top, size_t *nfn, size_t *nself);
+/* Whether m's 95% CI of the median is shown: it has one and more than
+ * one run gives it (one run has no interval: the table, CSV, Markdown
+ * and the HTML report show "-"; the JSON keeps the computed interval
+ * with its coverage, 0). */
+bool aggreport_shows_ci(const struct aggregate_metric *m);
+/* Why run u counts as starved, into buf: "run delay 400.000 ms of
+ * 3558.603 ms, over 5% and 10 ms: docs/contention.md" (" of" the wall
+ * time only when known). Returns snprintf's length. */
+int aggreport_starved_why(char *buf, size_t size, const struct aggreport_run *u);
 /* The table. Returns 0 or -EIO. */
 int aggreport_table(FILE *out, const struct aggreport *r);
 /* Open a report document: "{", schema_version (json.h), kind, tool. */

@@ -320,7 +320,7 @@ static int metric_row(FILE *out, const struct aggreport *ar, const struct aggrep
                 for (int k = 0; k < 7; k++)
                         csv_field(&row, NULL);
         }
-        if (m->has_ci && m->s->present) {
+        if (aggreport_shows_ci(m)) {
                 agg_time(&row, m->ci.lo, u);
                 agg_time(&row, m->ci.hi, u);
                 csv_fieldf(&row, "%.4f", m->ci.coverage);

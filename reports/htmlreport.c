@@ -297,9 +297,13 @@ static int list_runs(struct htmlreport_input *in, const char *absdir)
                 return -ENOMEM;
         for (size_t i = 0; i < in->rs.n; i++) {
                 const struct runset_run *e = &in->rs.v[i];
-                struct htmlreport_run *u = &in->runs[in->nruns++];
+                struct htmlreport_run *u;
                 int rc;
 
+                if (e->readable && in->rs.variant && e->variant &&
+                    strcmp(e->variant, in->rs.variant))
+                        continue; /* SESSION:VARIANT: another variant's run */
+                u = &in->runs[in->nruns++];
                 u->run = e->run;
                 u->readable = e->readable;
                 u->damage = strdup("");
@@ -327,19 +331,27 @@ static int list_runs(struct htmlreport_input *in, const char *absdir)
         return 0;
 }
 
-/* The failed runs of the aggregate, marked in the run list. */
-static void mark_failed(struct htmlreport_input *in)
+/* The failed and the starved runs of the aggregate, marked in the run
+ * list. */
+static void mark_runs(struct htmlreport_input *in)
 {
         for (size_t g = 0; g < in->agg.ngroups; g++) {
                 const struct aggreport_group *gr = &in->agg.groups[g];
 
                 for (size_t i = 0; i < gr->nruns; i++) {
-                        struct htmlreport_run *u;
+                        const struct aggreport_run *ar = &gr->runs[i];
+                        struct htmlreport_run *u = find_run(in, ar->run);
 
-                        if (!gr->runs[i].failed)
-                                continue;
-                        u = find_run(in, gr->runs[i].run);
                         if (!u)
+                                continue;
+                        if (ar->starved) {
+                                u->starved = true;
+                                u->excluded = ar->excluded;
+                                u->run_delay_ns = ar->run_delay_ns;
+                                u->wall_ns = ar->wall_ns;
+                                in->nstarved++;
+                        }
+                        if (!ar->failed)
                                 continue;
                         u->failed = true;
                         if (!strcmp(gr->runs[i].reason,
@@ -394,7 +406,7 @@ static int session_json(struct htmlreport *r, struct htmlreport_input *in,
 out:
         free(path);
         if (rc == 0)
-                mark_failed(in);
+                mark_runs(in);
         return rc;
 }
 
@@ -446,6 +458,9 @@ static int load_file(struct htmlreport *r, struct htmlreport_input *in, const ch
         FILE *f;
         int rc = run_read_input(in->arg, &buf, &len, &opened);
 
+        if (rc == -EISDIR)
+                return set_err(err, errsize, -EINVAL,
+                               "'%s' is a directory without session.json: not a session", in->arg);
         if (rc < 0)
                 return set_err(err, errsize, rc == -ENOENT ? -ENOENT : rc,
                                "'%s' is neither a session nor a readable file: %s", in->arg,
@@ -710,6 +725,9 @@ int htmlreport_build(struct htmlreport *r, const struct htmlreport_options *o, c
         if (!r->dir || !r->generated_from || !r->in)
                 return -ENOMEM;
         rc = util_mkdir_p(o->dir, 0755);
+        if (rc == -EEXIST)
+                return set_err(err, errsize, -ENOTDIR, "'%s' exists and is not a directory",
+                               o->dir);
         if (rc < 0)
                 return set_err(err, errsize, rc, "cannot create '%s': %s", o->dir, strerror(-rc));
         absdir = realpath(o->dir, NULL);
@@ -786,6 +804,25 @@ void htmlreport_free(struct htmlreport *r)
         free(r->compare_note);
         compare_free(&r->cmp);
         memset(r, 0, sizeof(*r));
+}
+
+const struct htmlreport_input *htmlreport_same_session(const struct htmlreport *r, size_t i)
+{
+        const struct htmlreport_input *in = &r->in[i];
+
+        for (size_t k = 0; k < i && in->is_session; k++)
+                if (r->in[k].is_session && !strcmp(r->in[k].rs.dir, in->rs.dir))
+                        return &r->in[k];
+        return NULL;
+}
+
+int htmlreport_starved_why(struct sbuf *sb, const struct htmlreport_run *u)
+{
+        struct aggreport_run ar = {.run_delay_ns = u->run_delay_ns, .wall_ns = u->wall_ns};
+        char why[160];
+
+        aggreport_starved_why(why, sizeof(why), &ar);
+        return sbuf_adds(sb, why);
 }
 
 const char *htmlreport_overall(const struct compare *c)
@@ -878,15 +915,19 @@ static const char css[] =
     "font-variant-numeric:tabular-nums}\n"
     "th,td{border-bottom:1px solid var(--line);padding:.25rem .6rem;text-align:left;"
     "vertical-align:top}\n"
-    "th{background:var(--alt);font-weight:600;white-space:nowrap}\n"
-    "td.num,th.num{text-align:right;white-space:nowrap}\n"
+    "th{background:var(--alt);font-weight:600}\n"
+    "td.num,th.num{text-align:right}td.num{white-space:nowrap}\n"
     "tr:nth-child(even) td{background:#fbfcfd}\n"
     "td.name{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
-    "word-break:break-all;max-width:32rem}\n"
+    "white-space:nowrap}\n"
+    "div.scroll{overflow-x:auto;max-width:100%;margin:.4rem 0 1rem}div.scroll>table{margin:0}\n"
+    "table.warnings td.name,table.env td{white-space:normal;overflow-wrap:anywhere;"
+    "min-width:12rem}\n"
+    ".starved{color:var(--slower);font-weight:600}\n"
     "td.indent1{padding-left:1.6rem}td.indent2{padding-left:2.8rem}\n"
     ".slower{color:var(--slower);font-weight:600}.faster{color:var(--faster);font-weight:600}\n"
     "code,.mono{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
-    "font-size:.92em;word-break:break-all}\n"
+    "font-size:.92em;overflow-wrap:anywhere}\n"
     "figure.figure{margin:1rem 0 2rem;padding:0}\n"
     "figure.figure svg{max-width:100%;height:auto;display:block;margin:0 auto;"
     "border:1px solid var(--line);background:#fff}\n"
@@ -985,7 +1026,7 @@ static void metric_row(struct page *p, const struct aggregate *a, const struct a
         td_range(p, m->sum.q25, m->sum.q75);
         td_range(p, m->sum.p10, m->sum.p90);
         td_range(p, m->sum.min, m->sum.max);
-        if (m->has_ci) {
+        if (aggreport_shows_ci(m)) {
                 put(p, "<td class=\"num\">%.3f – %.3f", m->ci.lo / 1e6, m->ci.hi / 1e6);
                 if (m->ci.coverage < AGGREGATE_CI_LEVEL)
                         put(p, " (%.1f%%)", 100 * m->ci.coverage);
@@ -1029,7 +1070,7 @@ static void aggregate_group(struct page *p, const struct htmlreport_input *in,
                 return;
         }
         put(p,
-            "<table id=\"%s\" class=\"aggregate\"><thead><tr><th>metric</th>"
+            "<div class=\"scroll\"><table id=\"%s\" class=\"aggregate\"><thead><tr><th>metric</th>"
             "<th class=\"num\">n</th><th class=\"num\">median</th><th class=\"num\">IQR "
             "(q25 – q75)</th><th class=\"num\">p10 – p90</th><th class=\"num\">min – max</th>"
             "<th class=\"num\">95%% CI of median</th><th>outlier runs</th></tr></thead><tbody>\n",
@@ -1042,7 +1083,7 @@ static void aggregate_group(struct page *p, const struct htmlreport_input *in,
                 else
                         left++;
         }
-        put(p, "</tbody></table>\n");
+        put(p, "</tbody></table></div>\n");
         if (none) {
                 put(p, "<p class=\"note\">unavailable in every run: ");
                 for (size_t i = 0, k = 0; i < a->n; i++) {
@@ -1266,14 +1307,15 @@ static void section_compare(struct page *p)
                 return;
         }
         heading(p, 3, "compare", "Metrics");
-        put(p, "<table id=\"compare\"><thead><tr><th>metric (phase, then its functions)</th>"
+        put(p, "<div class=\"scroll\"><table id=\"compare\"><thead><tr><th>metric (phase, then its "
+               "functions)</th>"
                "<th class=\"num\">base ms</th><th class=\"num\">n</th><th class=\"num\">new "
                "ms</th><th class=\"num\">n</th><th class=\"num\">diff ms</th><th "
                "class=\"num\">95%% CI of diff (ms)</th><th class=\"num\">rel</th><th "
                "class=\"num\">p (Holm)</th><th>verdict</th></tr></thead><tbody>\n");
         for (size_t k = 0; k < c->n; k++)
                 compare_row(p, &c->m[order[k]]);
-        put(p, "</tbody></table>\n</section>\n");
+        put(p, "</tbody></table></div>\n</section>\n");
         free(order);
 }
 
@@ -1311,6 +1353,8 @@ static void env_args(struct page *p, const char *what, char *const *v, size_t n)
 
 static void env_input(struct page *p, const struct htmlreport_input *in, const char *id)
 {
+        const struct htmlreport_input *same =
+            htmlreport_same_session(p->r, (size_t)(in - p->r->in));
         const struct session_info *si;
         struct sbuf t = SBUF_INIT;
         char b[64];
@@ -1323,8 +1367,14 @@ static void env_input(struct page *p, const struct htmlreport_input *in, const c
                     id);
                 return;
         }
+        if (same) {
+                put(p, "<p class=\"note\" id=\"%s\">the same session as ", id);
+                text(p, same->name);
+                put(p, ": its environment is above</p>\n");
+                return;
+        }
         si = session_info(in->sess);
-        put(p, "<table id=\"%s\" class=\"env\"><tbody>\n", id);
+        put(p, "<div class=\"scroll\"><table id=\"%s\" class=\"env\"><tbody>\n", id);
         env_row(p, "session", si->id);
         env_row(p, "created (UTC)", si->created);
         sbuf_addf(&t, "%s %s", si->tool_name ? si->tool_name : "?",
@@ -1369,19 +1419,42 @@ static void env_input(struct page *p, const struct htmlreport_input *in, const c
                 env_row(p, "kernel command line", vi->cmdline);
                 env_args(p, "QEMU arguments", vi->qemu_args, vi->nqemu_args);
         }
-        put(p, "</tbody></table>\n");
+        put(p, "</tbody></table></div>\n");
         sbuf_release(&t);
 }
 
 static void warnings_input(struct page *p, const struct htmlreport_input *in, const char *id)
 {
         heading(p, 3, id, in->name);
-        put(p, "<p class=\"meta\">%zu warning%s over the analysed runs, %zu distinct",
-            in->nwarnings, in->nwarnings == 1 ? "" : "s", in->nwarns);
-        put(p, "; every one with its line in ");
+        put(p, "<p class=\"meta\">%zu warning%s", in->nwarnings + in->nstarved,
+            in->nwarnings + in->nstarved == 1 ? "" : "s");
+        if (in->nstarved)
+                put(p, ": %zu run%s starved by the host (listed first) and %zu from the analysis",
+                    in->nstarved, in->nstarved == 1 ? "" : "s", in->nwarnings);
+        else
+                put(p, " over the analysed runs");
+        put(p, ", %zu distinct; every analysis warning with its line in ", in->nwarns);
         put_link(p, in->json_name, NULL);
         put(p, "</p>\n");
         put(p, "<ul class=\"damage\">\n");
+        for (size_t i = 0; i < in->nruns; i++) {
+                const struct htmlreport_run *u = &in->runs[i];
+                struct sbuf why = SBUF_INIT;
+
+                if (!u->starved)
+                        continue;
+                if (htmlreport_starved_why(&why, u) < 0)
+                        p->rc = -ENOMEM;
+                put(p,
+                    "<li class=\"starved-run\"><strong class=\"starved\">starved</strong>: run %u ",
+                    u->run);
+                text(p, u->variant ? u->variant : "");
+                put(p, " (");
+                text(p, why.buf);
+                put(p, "), %s</li>\n",
+                    u->excluded ? "left out (--exclude-starved)" : "counted in the aggregate");
+                sbuf_release(&why);
+        }
         for (size_t i = 0; i < in->nruns; i++) {
                 const struct htmlreport_run *u = &in->runs[i];
 
@@ -1400,7 +1473,8 @@ static void warnings_input(struct page *p, const struct htmlreport_input *in, co
         }
         put(p, "</ul>\n");
         put(p,
-            "<table id=\"%s\" class=\"warnings\"><thead><tr><th>warning</th><th "
+            "<div class=\"scroll\"><table id=\"%s\" "
+            "class=\"warnings\"><thead><tr><th>warning</th><th "
             "class=\"num\">times</th><th class=\"num\">runs</th><th>%s</th></tr></thead>"
             "<tbody>\n",
             id, in->is_session ? "which runs" : "file");
@@ -1416,7 +1490,7 @@ static void warnings_input(struct page *p, const struct htmlreport_input *in, co
         }
         if (!in->nwarns)
                 put(p, "<tr><td colspan=\"4\">none</td></tr>\n");
-        put(p, "</tbody></table>\n");
+        put(p, "</tbody></table></div>\n");
         if (in->nwarns > HTMLREPORT_MAX_WARNINGS)
                 put(p, "<p class=\"note\">%zu more distinct warnings, in the JSON</p>\n",
                     in->nwarns - HTMLREPORT_MAX_WARNINGS);
@@ -1428,7 +1502,8 @@ static void failed_input(struct page *p, const struct htmlreport_input *in, cons
 
         heading(p, 3, id, in->name);
         put(p,
-            "<table id=\"%s\" class=\"failed\"><thead><tr><th class=\"num\">run</th>"
+            "<div class=\"scroll\"><table id=\"%s\" class=\"failed\"><thead><tr><th "
+            "class=\"num\">run</th>"
             "<th>variant</th><th>verdict</th><th>why</th><th>serial log</th><th>console</th>"
             "</tr></thead><tbody>\n",
             id);
@@ -1452,7 +1527,7 @@ static void failed_input(struct page *p, const struct htmlreport_input *in, cons
         }
         if (!n)
                 put(p, "<tr><td colspan=\"6\">none: every run booted and analysed</td></tr>\n");
-        put(p, "</tbody></table>\n");
+        put(p, "</tbody></table></div>\n");
 }
 
 static void runs_input(struct page *p, const struct htmlreport_input *in, const char *id)
@@ -1472,7 +1547,8 @@ static void runs_input(struct page *p, const struct htmlreport_input *in, const 
         }
         put(p, "</p>\n");
         put(p,
-            "<table id=\"%s\" class=\"runs\"><thead><tr><th class=\"num\">run</th>"
+            "<div class=\"scroll\"><table id=\"%s\" class=\"runs\"><thead><tr><th "
+            "class=\"num\">run</th>"
             "<th>variant</th><th>verdict</th><th class=\"num\">warnings</th><th>console "
             "capture</th><th>serial log</th></tr></thead><tbody>\n",
             id);
@@ -1483,6 +1559,11 @@ static void runs_input(struct page *p, const struct htmlreport_input *in, const 
                 text(p, u->variant ? u->variant : "-");
                 put(p, "</td><td>");
                 text(p, u->verdict ? u->verdict : "unreadable");
+                if (u->starved)
+                        put(p,
+                            ", <strong class=\"starved\">starved</strong> (run delay %.3f "
+                            "ms%s)",
+                            (double)u->run_delay_ns / 1e6, u->excluded ? ", left out" : "");
                 put(p, "</td><td class=\"num\">");
                 if (u->analysed)
                         put(p, "%zu", u->nwarnings);
@@ -1494,7 +1575,7 @@ static void runs_input(struct page *p, const struct htmlreport_input *in, const 
                 put_link(p, u->serial_rel, u->serial_rel ? base_name(u->serial_rel) : "none");
                 put(p, "</td></tr>\n");
         }
-        put(p, "</tbody></table>\n");
+        put(p, "</tbody></table></div>\n");
 }
 
 /* A section of one part per input: id sec-ID, the parts ID, ID-2 ... */
@@ -1572,10 +1653,13 @@ int htmlreport_write(FILE *out, const struct htmlreport *r)
         per_input(&p, "failed", "Failed runs", failed_input);
         per_input(&p, "runs", "Runs and raw captures", runs_input);
         put(&p,
-            "</main>\n<footer>bootlens %s: everything on this page is in this directory "
-            "and needs no network; %u gnuplot run%s drew the figures.</footer>\n</body>\n"
-            "</html>\n",
-            BOOTLENS_VERSION, r->gp_runs, r->gp_runs == 1 ? "" : "s");
+            "</main>\n<footer>bootlens %s: this page, its figures (with their gnuplot "
+            "scripts and data) and the analysis JSON are in this directory and need no "
+            "network; the links to the raw captures and session.json point into the "
+            "input%s where %s recorded (relative links: keep this directory beside %s); "
+            "%u gnuplot run%s drew the figures.</footer>\n</body>\n</html>\n",
+            BOOTLENS_VERSION, r->n == 1 ? "" : "s", r->n == 1 ? "it was" : "they were",
+            r->n == 1 ? "it" : "them", r->gp_runs, r->gp_runs == 1 ? "" : "s");
         if (!p.rc && fwrite(p.sb.buf, 1, p.sb.len, out) != p.sb.len)
                 p.rc = -EIO;
         if (!p.rc && (fflush(out) != 0 || ferror(out)))

@@ -36,6 +36,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "analyzer/compare.h"
@@ -65,10 +66,13 @@ struct htmlreport_run {
         unsigned run;
         char *variant, *verdict, *reason; /* owned; NULL when the run file is unreadable */
         bool readable;
-        bool analysed;     /* ok and analysed into the aggregate (or left out: starved) */
-        bool failed;       /* listed among the failed runs of its aggregate */
-        size_t nwarnings;  /* its analysis's warnings */
-        char *damage;      /* why it is damaged ("" none; owned) */
+        bool analysed; /* ok and analysed into the aggregate (or left out: starved) */
+        bool failed;   /* listed among the failed runs of its aggregate */
+        bool starved;  /* the host starved it (docs/contention.md), as analyze lists it */
+        bool excluded; /* starved and left out (--exclude-starved) */
+        uint64_t run_delay_ns, wall_ns; /* when starved: its run delay and wall time */
+        size_t nwarnings;               /* its analysis's warnings */
+        char *damage;                   /* why it is damaged ("" none; owned) */
         char *console_rel; /* relative URL from DIR of its capture; NULL: none on disk */
         char *serial_rel;  /* of its serial log; NULL: none */
 };
@@ -80,11 +84,11 @@ struct htmlreport_input {
         char *json_name; /* the analysis JSON in DIR (owned) */
         char *dir_rel;   /* relative URL from DIR to the session directory or FILE */
         char *session_json_rel;
-        struct session *sess; /* sessions: session.json (NULL: a FILE) */
-        struct runset rs;     /* sessions (agg's strings point into it) */
-        struct aggreport agg; /* one group per variant; a FILE: one group of one run */
-        struct htmlreport_run *runs;
-        size_t nruns;
+        struct session *sess;        /* sessions: session.json (NULL: a FILE) */
+        struct runset rs;            /* sessions (agg's strings point into it) */
+        struct aggreport agg;        /* one group per variant; a FILE: one group of one run */
+        struct htmlreport_run *runs; /* the runs of its variant (SESSION:VARIANT) or all */
+        size_t nruns, nstarved;
         struct htmlreport_warning *warns;
         size_t nwarns, nwarnings; /* distinct texts, and warnings in all */
         size_t warns_cap;
@@ -139,8 +143,10 @@ struct htmlreport_options {
  * Gather the report of o->inputs into r (overwritten; htmlreport_free it,
  * also on error), writing DIR/NAME.json per input and the figures' files under DIR/figures.
  * Returns 0; -ENOENT or -EINVAL when an input is no readable session nor
- * a readable FILE (err names it and says why); -ENODATA when a FILE holds
- * nothing to analyse; -EINVAL for a bad phase map (err: its message);
+ * a readable FILE (err names it and says why; a directory without
+ * session.json is said to be one); -ENODATA when a FILE holds nothing to
+ * analyse; -EINVAL for a bad phase map (o->run->map; err: its message,
+ * FILE:LINE); -ENOTDIR when DIR exists and is not a directory;
  * -errno of creating DIR or writing a file (err names it); -ENOMEM.
  */
 int htmlreport_build(struct htmlreport *r, const struct htmlreport_options *o, char *err,
@@ -150,6 +156,16 @@ int htmlreport_build(struct htmlreport *r, const struct htmlreport_options *o, c
 int htmlreport_write(FILE *out, const struct htmlreport *r);
 
 void htmlreport_free(struct htmlreport *r); /* accepts a zeroed one */
+
+/* The earlier input of r that reads the same session directory as input
+ * i (SESSION:base and SESSION:new), or NULL: its environment is shown
+ * once. */
+const struct htmlreport_input *htmlreport_same_session(const struct htmlreport *r, size_t i);
+
+/* Append why run u counts as starved: "run delay 400.000 ms of 3558.603
+ * ms, over 5% and 10 ms: docs/contention.md" (the words of analyze's
+ * table, aggreport_starved_why). Returns 0 or -ENOMEM. */
+int htmlreport_starved_why(struct sbuf *sb, const struct htmlreport_run *u);
 
 /* Append s escaped for HTML text and attribute values: & < > " ' become
  * entities; control characters other than tab and newline (C0, DEL, C1)

@@ -313,7 +313,7 @@ static int agg_table(FILE *out, const struct aggreport_group *g, size_t top, enu
                         snprintf(n, sizeof(n), "%zu", m->s->n);
                 else
                         snprintf(n, sizeof(n), "%zu/%zu", m->s->present, m->s->n);
-                if (!m->has_ci) {
+                if (!aggreport_shows_ci(m)) {
                         snprintf(ci, sizeof(ci), "-");
                 } else {
                         agg_range(ci, sizeof(ci), m->ci.lo, m->ci.hi, u);

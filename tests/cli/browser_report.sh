@@ -117,6 +117,22 @@ report() {
 report session "phases distribution ecdf timeline" linux-session-5
 report compare "phases distribution ecdf timeline delta" compare/ab:base compare/ab:new
 
+# a 700 px window: the tables scroll inside their div.scroll, the page
+# does not (a full-page screenshot is as wide as the page's content, at
+# most the window less its scroll bar)
+check
+if ! browser_run --viewport 700x900 --url "file://$out/session/index.html" --timeout 90 \
+	--expect 'div.scroll > table#aggregate=1' --expect 'table:not(div.scroll > table)=0' \
+	--screenshot "$out/session-700.png" >"$tmp/narrow.json" 2>"$tmp/narrow.err"; then
+	fail "narrow: the report in a 700 px window:"
+	cat "$tmp/narrow.err"
+elif [ "$(od -An -tu1 -j16 -N4 "$out/session-700.png" | awk '{print $1*16777216+$2*65536+$3*256+$4}')" -gt 700 ]; then
+	fail "narrow: the page is wider than a 700 px window (a table or figure overflows): $out/session-700.png"
+else
+	echo "ok: narrow: 700 px wide, tables scroll in place; screenshot: $out/session-700.png"
+fi
+done_check
+
 # Hostile names.
 inject="$BOOTLENS_TEST_DATA/inject"
 if [ ! -d "$inject" ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bootlens report: --help, usage errors (exit 2, one line naming what is
-# wrong), an input that is neither a session nor a readable file (exit 2,
+# wrong and "try 'bootlens report --help'"), a directory that is not a
+# session, -o an existing file, a bad --phase-map (file and line), an input that is neither a session nor a readable file (exit 2,
 # named), a capture with nothing to analyse (exit 2), and a session with
 # no ok run (the report is written, exit 1).
 set -euo pipefail
@@ -26,6 +27,20 @@ expect 2 "want 1 to 16 inputs" -o "$tmp/x"
 expect 2 "unknown format 'pdf'" --format pdf -o "$tmp/x" "$BOOTLENS_TEST_DATA/linux-session-5"
 expect 2 "top wants a number" --top 0 -o "$tmp/x" "$BOOTLENS_TEST_DATA/linux-session-5"
 expect 2 "unknown or needs a value" --bogus -o "$tmp/x" "$BOOTLENS_TEST_DATA/linux-session-5"
+# a usage error: its line and one line pointing at --help, not the usage
+"$BOOTLENS" report --bogus -o "$tmp/x" "$BOOTLENS_TEST_DATA/linux-session-5" 2>"$tmp/err" && fail "--bogus exited 0"
+[ "$(wc -l <"$tmp/err")" -eq 2 ] && [ "$(tail -n 1 "$tmp/err")" = "try 'bootlens report --help'" ] ||
+	fail "a usage error is not its line and 'try --help': $(cat "$tmp/err")"
+expect 2 "try 'bootlens report --help'" -o "$tmp/x"
+expect 2 "tsc-freq wants a positive number of Hz, not '0'" --tsc-freq 0 -o "$tmp/x" "$BOOTLENS_TEST_DATA/linux-session-5"
+# a directory that is not a session, -o an existing file, a bad phase map
+mkdir "$tmp/notasession"
+expect 2 "'$tmp/notasession' is a directory without session.json: not a session" -o "$tmp/x" "$tmp/notasession"
+: >"$tmp/afile"
+expect 2 "'$tmp/afile' exists and is not a directory" -o "$tmp/afile" "$BOOTLENS_TEST_DATA/linux-session-5"
+printf 'bad map\n' >"$tmp/bad.map"
+expect 2 "bad.map:1: " --phase-map "$tmp/bad.map" -o "$tmp/x" "$BOOTLENS_TEST_DATA/linux-session-5"
+expect 2 "cannot open '$tmp/nomap'" --phase-map "$tmp/nomap" -o "$tmp/x" "$BOOTLENS_TEST_DATA/linux-session-5"
 expect 2 "'$tmp/nope' is neither a session nor a readable file: No such file or directory" -o "$tmp/x" "$tmp/nope"
 expect 2 "has no variant 'nope'" -o "$tmp/x" "$BOOTLENS_TEST_DATA/linux-session-5:nope"
 printf 'nothing to see\n' >"$tmp/empty.txt"

@@ -1,8 +1,9 @@
 /*
  * Unit tests of reports/htmlreport.c's escaping (the one function every
  * text of the report page goes through) and of its URL encoding, and of
- * base/util.c's util_utf8_len() they stand on. The page itself is tested
- * by tests/cli/report_*.sh.
+ * base/util.c's util_utf8_len() they stand on, of the starved-run text and
+ * of which inputs share a session. The page itself is tested by
+ * tests/cli/report_*.sh.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -96,6 +97,42 @@ static void test_utf8_len_refuses_malformed_sequences(void **state)
         assert_int_equal(util_utf8_len((const unsigned char *)"\xe2\x86\x92", 2), 0);
 }
 
+/* The starved line's words are analyze's (aggreport_starved_why). */
+static void test_starved_why_says_run_delay_wall_time_and_threshold(void **state)
+{
+        struct htmlreport_run u = {
+            .run = 4, .starved = true, .run_delay_ns = 400000000, .wall_ns = 3558603273};
+        struct sbuf sb = SBUF_INIT;
+
+        (void)state;
+        assert_int_equal(htmlreport_starved_why(&sb, &u), 0);
+        assert_string_equal(sb.buf, "run delay 400.000 ms of 3558.603 ms, over 5% and 10 ms: "
+                                    "docs/contention.md");
+        sbuf_reset(&sb);
+        u.wall_ns = 0; /* unknown: not said */
+        assert_int_equal(htmlreport_starved_why(&sb, &u), 0);
+        assert_string_equal(sb.buf, "run delay 400.000 ms, over 5% and 10 ms: docs/contention.md");
+        sbuf_release(&sb);
+}
+
+/* S:base and S:new read one session: its environment is shown once. */
+static void test_same_session_finds_an_earlier_input_of_the_directory(void **state)
+{
+        struct htmlreport_input in[3] = {0};
+        struct htmlreport r = {.in = in, .n = 3};
+
+        (void)state;
+        in[0].is_session = in[1].is_session = true;
+        in[0].rs.dir = "runs/ab";
+        in[1].rs.dir = "runs/ab";
+        in[2].rs.dir = "runs/ab"; /* a FILE input never matches */
+        assert_null(htmlreport_same_session(&r, 0));
+        assert_ptr_equal(htmlreport_same_session(&r, 1), &in[0]);
+        assert_null(htmlreport_same_session(&r, 2));
+        in[1].rs.dir = "runs/other";
+        assert_null(htmlreport_same_session(&r, 1));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -103,6 +140,8 @@ int main(void)
             cmocka_unit_test(test_escape_keeps_utf8_and_replaces_what_is_not_text),
             cmocka_unit_test(test_href_percent_encodes_all_but_unreserved_and_slash),
             cmocka_unit_test(test_utf8_len_refuses_malformed_sequences),
+            cmocka_unit_test(test_starved_why_says_run_delay_wall_time_and_threshold),
+            cmocka_unit_test(test_same_session_finds_an_earlier_input_of_the_directory),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
