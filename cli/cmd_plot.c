@@ -144,13 +144,13 @@ static int parse_args(int argc, char **argv, struct plot_cli *o)
                         else
                                 bl_error("plot: option '%s' is unknown or needs a value",
                                          argv[optind - 1]);
-                        usage_plot(stderr);
+                        fprintf(stderr, "try 'bootlens plot --help'\n");
                         return -EINVAL;
                 }
         }
         if (argc - optind < 2) {
                 bl_error("plot: want KIND and at least one INPUT");
-                usage_plot(stderr);
+                fprintf(stderr, "try 'bootlens plot --help'\n");
                 return -EINVAL;
         }
         if (plot_kind_parse(argv[optind], &o->kind) < 0) {
@@ -180,6 +180,9 @@ static int parse_args(int argc, char **argv, struct plot_cli *o)
                 bl_error("plot: --run is for the timeline");
                 return -EINVAL;
         }
+        if (st->term == GP_CAIROLATEX && st->font)
+                bl_warning("plot: --font is not for cairolatex: LaTeX sets the text in the "
+                           "document's font (the font given is not used)");
         o->inputs = (const char *const *)argv + optind + 1;
         o->ninputs = (size_t)(argc - optind - 1);
         return 0;

@@ -103,6 +103,47 @@ int gp_check_font(const char *s)
         return 0;
 }
 
+double gp_font_size(const struct gp_style *st)
+{
+        const char *comma = st->font ? strrchr(st->font, ',') : NULL;
+        double v;
+
+        if (comma && util_parse_double(comma + 1, &v) == 0 && v > 0)
+                return v;
+        return 10;
+}
+
+int gp_check_size(const struct gp_style *st, char *err, size_t errsize)
+{
+        double fs = gp_font_size(st), cw, lh;
+
+        if (!st->has_size)
+                return 0;
+        switch (st->term) {
+        case GP_DUMB:
+                cw = lh = 1;
+                break;
+        case GP_SVG:
+        case GP_PNG: /* a character about 0.6 em wide, a line 1.4 em, at 96 px an inch */
+                cw = fs * 0.6 * 96 / 72, lh = fs * 1.4 * 96 / 72;
+                break;
+        default: /* cairolatex: the document's font, taken as 10 pt */
+                if (st->term == GP_CAIROLATEX)
+                        fs = 10;
+                cw = fs * 0.6 / 72, lh = fs * 1.4 / 72;
+                break;
+        }
+        if (st->width + 1e-9 >= GP_MIN_COLS * cw && st->height + 1e-9 >= GP_MIN_LINES * lh)
+                return 0;
+        snprintf(err, errsize,
+                 "--size %g,%g is too small for a figure in a %g pt font: at least %g,%g (%s; %d "
+                 "characters by %d lines)",
+                 st->width, st->height, fs, ceil(GP_MIN_COLS * cw * 100) / 100,
+                 ceil(GP_MIN_LINES * lh * 100) / 100, gp_term_size_unit(st->term), GP_MIN_COLS,
+                 GP_MIN_LINES);
+        return -EINVAL;
+}
+
 /* LaTeX's special characters, each with what prints it. */
 static const char *latex_escape(char c)
 {
@@ -296,6 +337,28 @@ static void first_error(const char *text, char *err, size_t errsize)
         }
 }
 
+/* Whether gnuplot's output holds a line that is not a warning: gnuplot
+ * prints a warning as "... warning: ..." and goes on; any other line
+ * with "rror" is a failure, and so is output without any warning. */
+static bool gp_has_error(const char *text)
+{
+        bool warned = false, other = false;
+
+        for (const char *line = text ? text : ""; *line;) {
+                const char *end = strchr(line, '\n');
+                size_t len = end ? (size_t)(end - line) : strlen(line);
+                char buf[512];
+
+                snprintf(buf, sizeof(buf), "%.*s", (int)(len < 511 ? len : 511), line);
+                if (strcasestr(buf, "warning"))
+                        warned = true;
+                else if (strstr(buf, "rror"))
+                        other = true;
+                line = end ? end + 1 : line + len;
+        }
+        return other || (!warned && text && *text);
+}
+
 int gp_run(const char *dir, const char *script, unsigned timeout_s, char *err, size_t errsize)
 {
         const char *bin = getenv("GNUPLOT");
@@ -375,9 +438,13 @@ int gp_run(const char *dir, const char *script, unsigned timeout_s, char *err, s
                 snprintf(err, errsize, "cannot run %s: not installed (apt-get install gnuplot-nox)",
                          argv[0]);
                 ret = -ENOENT;
-        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.len) {
+        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || gp_has_error(out.buf)) {
                 first_error(out.buf, err, errsize);
                 ret = -EIO;
+        } else if (out.len) {
+                /* exit 0 and only warnings: drawn; the first warning for
+                 * the caller's note */
+                first_error(out.buf, err, errsize);
         }
         sbuf_release(&out);
         return ret;

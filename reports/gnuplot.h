@@ -63,6 +63,16 @@ struct gp_style {
 int gp_parse_size(const char *s, double *width, double *height);
 int gp_check_font(const char *s);
 
+/* The style's font size in points (--font's SIZE; 10 without one). */
+double gp_font_size(const struct gp_style *st);
+/* Whether the style's --size holds a figure: at least GP_MIN_COLS
+ * characters by GP_MIN_LINES lines of its font (a character taken as 0.6
+ * em wide, a line as 1.4 em; 96 px an inch; cairolatex at 10 pt). 0 (also
+ * without --size), or -EINVAL with err saying the least size. */
+#define GP_MIN_COLS  30
+#define GP_MIN_LINES 10
+int gp_check_size(const struct gp_style *st, char *err, size_t errsize);
+
 /* Append s as a gnuplot single-quoted string (with its quotes) for a
  * script drawn on terminal t, as described above. */
 int gp_str(struct sbuf *sb, enum gp_term t, const char *s);
@@ -116,7 +126,10 @@ const char *gp_verdict_color(const struct gp_style *st, enum gp_verdict_color v)
  * Run "gnuplot -d SCRIPT" (no initialisation file, so the figure does not
  * depend on the user's ~/.gnuplot) with dir as its working directory,
  * stdin and stdout on /dev/null, killed after timeout_s seconds (0: 60).
- * Returns 0 when gnuplot exited 0 and printed no error; -ENOENT when
+ * Returns 0 when gnuplot exited 0 and printed no error: when it printed
+ * warnings only ("...: warning: ..."; the figure is drawn), err holds the
+ * first, "gnuplot: ... warning: ...", for the caller's note (else err is
+ * ""); -ENOENT when
  * gnuplot is not installed; -EIO when it failed (err: its first error
  * line, "gnuplot: ..."), -ETIMEDOUT, or another -errno of spawning it.
  * GNUPLOT (environment) names another binary.

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -85,8 +86,15 @@ static int load_file(struct plot_data *d, struct plot_input *in, char *err, size
         char *buf = NULL, *msg = NULL;
         size_t len;
         bool opened;
-        int rc = run_read_input(in->arg, &buf, &len, &opened);
+        struct stat sta;
+        int rc;
 
+        if (stat(in->arg, &sta) == 0 && S_ISDIR(sta.st_mode)) {
+                snprintf(err, errsize, "'%s' is a directory without session.json: not a session",
+                         in->arg);
+                return -ENOENT;
+        }
+        rc = run_read_input(in->arg, &buf, &len, &opened);
         if (rc < 0) {
                 snprintf(err, errsize, "cannot %s '%s': %s", opened ? "read" : "open", in->arg,
                          strerror(-rc));
@@ -94,10 +102,9 @@ static int load_file(struct plot_data *d, struct plot_input *in, char *err, size
         }
         rc = run_analyse(&r, in->arg, buf, len, &d->ro, NULL, &msg);
         if (rc == -ENODATA)
-                snprintf(err, errsize, "no %s in '%s' (%llu lines read)",
-                         r.kind == RUN_LINUX ? "kernel log line with a printk timestamp"
-                                             : "tslog record",
-                         in->arg, (unsigned long long)r.trace.lines_total);
+                snprintf(err, errsize,
+                         "'%s': no tslog record and no kernel log line (%llu lines read)", in->arg,
+                         (unsigned long long)r.trace.lines_total);
         else if (rc == -EINVAL && msg)
                 snprintf(err, errsize, "%s", msg);
         else if (rc < 0)
@@ -1233,6 +1240,73 @@ out:
 
 /* ---- timeline: one run, drawn by timeline.c ---- */
 
+/* The run of session input in the timeline draws: --run N, else its
+ * first ok run (not starved with --exclude-starved). */
+static int timeline_pick(const struct plot_data *d, const struct plot_input *in,
+                         const struct plot_options *o, size_t *k, char *err, size_t errsize)
+{
+        const struct runset *rs = &in->rs;
+        const char *variant = rs->variant;
+        unsigned lo = UINT32_MAX, hi = 0;
+        size_t nstarved = 0, nsel = 0;
+
+        for (size_t i = 0; i < rs->n; i++) {
+                const struct runset_run *e = &rs->v[i];
+
+                lo = e->run < lo ? e->run : lo;
+                hi = e->run > hi ? e->run : hi;
+                if (o->has_run && e->run != o->run)
+                        continue;
+                if (o->has_run && e->readable && variant && e->variant &&
+                    strcmp(e->variant, variant) != 0) {
+                        snprintf(err, errsize, "timeline: run %u is of variant %s, not %s", e->run,
+                                 e->variant, variant);
+                        return -EINVAL;
+                }
+                if (o->has_run && !e->selected) {
+                        snprintf(
+                            err, errsize, "timeline: run %u of '%s' is not an ok run (%s%s%s)",
+                            e->run, in->arg,
+                            !e->readable ? "its run file does not read"
+                            : strcmp(e->verdict, "ok") || !e->reason || !*e->reason ? e->verdict
+                                                                                    : e->reason,
+                            e->readable && strcmp(e->verdict, "ok") && e->reason && *e->reason
+                                ? ": "
+                                : "",
+                            e->readable && strcmp(e->verdict, "ok") && e->reason ? e->reason : "");
+                        return -EINVAL;
+                }
+                if (!e->selected)
+                        continue;
+                nsel++;
+                if (d->exclude_starved && e->starved) {
+                        nstarved++;
+                        if (o->has_run) {
+                                snprintf(err, errsize,
+                                         "timeline: run %u of '%s' was starved by the host: "
+                                         "--exclude-starved leaves it out",
+                                         e->run, in->arg);
+                                return -EINVAL;
+                        }
+                        continue;
+                }
+                *k = i;
+                return 0;
+        }
+        if (o->has_run && rs->n)
+                snprintf(err, errsize, "timeline: no run %u in '%s' (runs %u-%u)", o->run, in->arg,
+                         lo, hi);
+        else if (o->has_run)
+                snprintf(err, errsize, "timeline: no run %u in '%s' (it has none)", o->run,
+                         in->arg);
+        else if (nsel && nstarved == nsel)
+                snprintf(err, errsize, "timeline: all %zu runs of %s left out as starved", nsel,
+                         variant ? variant : in->arg);
+        else
+                snprintf(err, errsize, "timeline: no ok run in '%s'", in->arg);
+        return -EINVAL;
+}
+
 static int draw_timeline(struct fig *f, char *err, size_t errsize)
 {
         const struct plot_data *d = f->d;
@@ -1247,26 +1321,11 @@ static int draw_timeline(struct fig *f, char *err, size_t errsize)
                 if (d->in[i].is_session)
                         in = &d->in[i];
         if (in) {
-                size_t k = in->rs.n;
+                size_t k;
 
-                for (size_t i = 0; i < in->rs.n; i++) {
-                        const struct runset_run *e = &in->rs.v[i];
-
-                        if (f->o->has_run ? e->run == f->o->run : e->selected) {
-                                k = i;
-                                break;
-                        }
-                }
-                if (k == in->rs.n || !in->rs.v[k].selected) {
-                        if (f->o->has_run)
-                                snprintf(err, errsize,
-                                         "timeline: run %u of '%s' is not an ok run%s%s", f->o->run,
-                                         in->arg, in->rs.variant ? " of variant " : "",
-                                         in->rs.variant ? in->rs.variant : "");
-                        else
-                                snprintf(err, errsize, "timeline: no ok run in '%s'", in->arg);
-                        return -EINVAL;
-                }
+                rc = timeline_pick(d, in, f->o, &k, err, errsize);
+                if (rc < 0)
+                        return rc;
                 /* runset_analyse counts into the runset's totals; a copy keeps
                  * the loaded data as it was */
                 struct runset rs = in->rs;
@@ -1280,8 +1339,10 @@ static int draw_timeline(struct fig *f, char *err, size_t errsize)
                         snprintf(err, errsize, "timeline: run %u of '%s': cannot analyse: %s",
                                  in->rs.v[k].run, in->arg, msg ? msg : strerror(-rc));
                 int e = 0;
-                base_name(&title, in->arg, &e);
-                fig_oom(f, sbuf_addf(&title, ", run %u", in->rs.v[k].run));
+                base_name(&title, in->rs.dir, &e);
+                fig_oom(f, sbuf_addf(&title, ":%s, run %u",
+                                     in->rs.v[k].variant ? in->rs.v[k].variant : "?",
+                                     in->rs.v[k].run));
                 fig_oom(f, e);
         } else {
                 char *buf = NULL;
@@ -1424,6 +1485,9 @@ int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
                 rc = -EINVAL;
                 goto out;
         }
+        rc = gp_check_size(f.st, err, errsize);
+        if (rc < 0)
+                goto out;
         switch (k) {
         case PLOT_PHASES:
                 rc = draw_phases(&f);
@@ -1472,6 +1536,19 @@ int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
         rc = gp_run(f.dir, name, 0, err, errsize);
         if (rc < 0)
                 goto out;
+        if (errsize && err[0]) { /* drawn, with a warning: a note line */
+                size_t len = strlen(res->note) + strlen(err) + 2;
+                char *nn = malloc(len);
+
+                if (!nn) {
+                        rc = -ENOMEM;
+                        goto out;
+                }
+                snprintf(nn, len, "%s%s\n", res->note, err);
+                free(res->note);
+                res->note = nn;
+                err[0] = '\0';
+        }
         rc = add_file(res, f.dir, f.out_name);
         if (!rc && o->style.term == GP_CAIROLATEX) {
                 char pdf[4096];

@@ -31,9 +31,9 @@ for k in phases distribution ecdf; do
 done
 plot_svg_has "$tmp/phases/fig.svg" "phases of a damaged session" "$damage" \
 	"default: 3 failed runs left out (3 ok)"
-plot_svg_has "$tmp/timeline/fig.svg" "timeline of a damaged session" "s, run 1"
+plot_svg_has "$tmp/timeline/fig.svg" "timeline of a damaged session" "s:default, run 1"
 plot_run "$tmp" "$BOOTLENS" plot timeline "$tmp/s" --run 4 -o "$tmp/t4.svg"
-plot_expect_error 2 "bootlens: plot: timeline: run 4 of '$tmp/s' is not an ok run" "timeline --run 4"
+plot_expect_error 2 "bootlens: plot: timeline: run 4 of '$tmp/s' is not an ok run (cannot read its capture: No such file or directory)" "timeline --run 4"
 
 # every capture gone: nothing to draw, one line, exit 2
 rm "$tmp/s/runs/"*.console

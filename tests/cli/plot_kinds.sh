@@ -74,8 +74,8 @@ plot_svg_has "$tmp/bsd-phases-svg/fig.svg" "phases: the note on a FILE" \
 	"freebsd15-firecracker-tslog-head.txt: phases unavailable, left out: vmm, sysinit, rootfs+init, userland"
 plot_svg_has "$tmp/linux-ecdf-svg/fig.svg" "ecdf: the variant" default
 plot_svg_has "$tmp/linux-timeline-svg/fig.svg" "timeline: the rows, the run and a labelled initcall" \
-	phases "initcalls, pid 1" "async 1" "linux-session-5, run 1" "initcalls 1518.9 ms" crypto_algapi_init
-plot_svg_has "$tmp/linux-timeline-run3-svg/fig.svg" "timeline --run 3: the run" "linux-session-5, run 3"
+	phases "initcalls, pid 1" "async 1" "linux-session-5:default, run 1" "initcalls 1518.9 ms" crypto_algapi_init
+plot_svg_has "$tmp/linux-timeline-run3-svg/fig.svg" "timeline --run 3: the run" "linux-session-5:default, run 3"
 plot_svg_has "$tmp/bsd-timeline-svg/fig.svg" "timeline of a FILE: the thread and its calls" \
 	kernel hammer_time mi_startup "freebsd15-firecracker-tslog-head.txt"
 plot_svg_has "$tmp/delta-svg/fig.svg" "delta: the verdicts and the slower function" \
