@@ -95,7 +95,7 @@ plot_expect_error 2 "bootlens: plot: delta: wants two sessions (or SESSION:VARIA
 plot_run "$tmp" "$BOOTLENS" plot delta "$ab:base" -o "$tmp/d.svg"
 plot_expect_error 2 "bootlens: plot: delta: wants two sessions (or SESSION:VARIANT), BASE and NEW, as 'bootlens compare'" "delta of one session"
 plot_run "$tmp" "$BOOTLENS" plot timeline "$linux" --run 6 -o "$tmp/t.svg"
-plot_expect_error 2 "bootlens: plot: timeline: run 6 of '$linux' is not an ok run" "timeline of a failed run"
+plot_expect_error 2 "bootlens: plot: timeline: run 6 of '$linux' is not an ok run (timeout: no dump within 30 s)" "timeline of a failed run"
 
 # dumb on standard output: the picture, and nothing left behind
 before=$(ls "${TMPDIR:-/tmp}" | grep -c '^bootlens-plot-' || true)
