@@ -296,6 +296,74 @@ static void base_name(struct sbuf *sb, const char *s, int *err)
                 *err = -ENOMEM;
 }
 
+/* The path input i names: a session's directory, a FILE's path. */
+static const char *input_path(const struct plot_data *d, size_t i)
+{
+        return d->in[i].is_session ? d->in[i].rs.dir : d->in[i].arg;
+}
+
+/* The start of p's last k components (trailing '/' at end ignored):
+ * p itself when it has no more. */
+static size_t path_suffix(const char *p, size_t end, size_t k)
+{
+        size_t start = end;
+
+        while (k-- > 0) {
+                while (start > 0 && p[start - 1] == '/' && start < end)
+                        start--;
+                while (start > 0 && p[start - 1] != '/')
+                        start--;
+                if (start == 0)
+                        break;
+        }
+        return start;
+}
+
+static size_t path_end(const char *p)
+{
+        size_t end = strlen(p);
+
+        while (end > 1 && p[end - 1] == '/')
+                end--;
+        return end;
+}
+
+/* Input i's name in labels and titles: its path's last component, or as
+ * many last components as tell it apart from every other input with
+ * another path; an input given twice gets " (2)", " (3)" after its name. */
+static void input_name(struct fig *f, size_t i, struct sbuf *sb)
+{
+        const struct plot_data *d = f->d;
+        const char *p = input_path(d, i);
+        size_t end = path_end(p), start = path_suffix(p, end, 1), k = 1, dup = 1;
+
+        for (;;) {
+                bool clash = false;
+
+                for (size_t j = 0; j < d->n && !clash; j++) {
+                        const char *q = input_path(d, j);
+                        size_t qend = path_end(q), qs = path_suffix(q, qend, k);
+
+                        if (j == i || (qend == end && !strncmp(p, q, end)))
+                                continue;
+                        clash =
+                            qend - qs == end - start && !strncmp(p + start, q + qs, end - start);
+                }
+                if (!clash || start == 0)
+                        break;
+                start = path_suffix(p, end, ++k);
+        }
+        for (size_t j = 0; j < i; j++) {
+                const char *q = input_path(d, j);
+
+                if (path_end(q) == end && !strncmp(p, q, end))
+                        dup++;
+        }
+        fig_oom(f, sbuf_add(sb, p + start, end - start));
+        if (dup > 1)
+                fig_oom(f, sbuf_addf(sb, " (%zu)", dup));
+}
+
 /* The name of group g of input i in the figure: the variant, after the
  * session's name when several inputs are drawn; a FILE's base name. */
 static void group_label(struct fig *f, size_t i, const struct aggreport_group *g, struct sbuf *sb)
@@ -307,11 +375,7 @@ static void group_label(struct fig *f, size_t i, const struct aggreport_group *g
         if (sb->cap)
                 sb->buf[0] = '\0';
         if (!in->is_session || f->d->n > 1) {
-                struct sbuf dir = SBUF_INIT;
-
-                base_name(&dir, in->is_session ? in->rs.dir : in->arg, &err);
-                fig_oom(f, sbuf_add(sb, dir.buf, dir.len));
-                sbuf_release(&dir);
+                input_name(f, i, sb);
                 if (in->is_session)
                         fig_oom(f, sbuf_addch(sb, ':'));
         }
@@ -323,14 +387,13 @@ static void group_label(struct fig *f, size_t i, const struct aggreport_group *g
 /* The inputs' names, for titles: "a, b". */
 static void inputs_label(struct fig *f, struct sbuf *sb)
 {
-        int err = 0;
-
         for (size_t i = 0; i < f->d->n; i++) {
                 if (i)
                         fig_oom(f, sbuf_adds(sb, ", "));
-                base_name(sb, f->d->in[i].arg, &err);
+                input_name(f, i, sb);
+                if (f->d->in[i].is_session && f->d->in[i].rs.variant)
+                        fig_oom(f, sbuf_addf(sb, ":%s", f->d->in[i].rs.variant));
         }
-        fig_oom(f, err);
 }
 
 static void gp_title(struct fig *f, const char *what)
@@ -1169,11 +1232,12 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
         if (f->o->title) {
                 gp_title(f, "");
         } else {
-                int e = 0;
-
-                base_name(&base, d->in[0].arg, &e);
-                base_name(&new, d->in[1].arg, &e);
-                fig_oom(f, e);
+                input_name(f, 0, &base);
+                if (d->in[0].rs.variant)
+                        fig_oom(f, sbuf_addf(&base, ":%s", d->in[0].rs.variant));
+                input_name(f, 1, &new);
+                if (d->in[1].rs.variant)
+                        fig_oom(f, sbuf_addf(&new, ":%s", d->in[1].rs.variant));
                 lab.len = 0;
                 fig_oom(f, sbuf_addf(&lab, "change of median boot times: %s (BASE) to %s (NEW)",
                                      base.buf, new.buf));

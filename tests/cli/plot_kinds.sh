@@ -115,4 +115,17 @@ grep -q "^set terminal pdfcairo size 4in,2.5in font 'Serif,9' noenhanced" "$tmp/
 plot_run "$tmp" "$BOOTLENS" plot phases "$linux" -o "$tmp/s.txt" --size 100,30
 grep -q "^set terminal dumb size 100,30 noenhanced" "$tmp/s.gp" || plot_fail "--size on dumb"
 
+# inputs of one name told apart: the shortest path suffix that differs,
+# else " (2)" for an input given twice
+mkdir -p "$tmp/x1" "$tmp/x2"
+cp -r "$linux" "$tmp/x1/sess"
+cp -r "$linux" "$tmp/x2/sess"
+mkdir -p "$tmp/same"
+plot_run "$tmp" "$BOOTLENS" plot phases x1/sess x2/sess -o "$tmp/same/fig.svg"
+[ "$rc" = 0 ] || plot_fail "phases x1/sess x2/sess: exit $rc: $err"
+plot_svg_has "$tmp/same/fig.svg" "two sessions named sess" "x1/sess:default" "x2/sess:default"
+plot_run "$tmp" "$BOOTLENS" plot ecdf "$linux" "$linux" -o "$tmp/same/fig.svg"
+plot_svg_has "$tmp/same/fig.svg" "one session given twice" "linux-session-5:default" \
+	"linux-session-5 (2):default"
+
 echo "plot_kinds: ok"
