@@ -1012,11 +1012,14 @@ static int draw_ecdf(struct fig *f, char *err, size_t errsize)
         size_t nlines = 0, gi = 0;
         struct sbuf plot = SBUF_INIT;
         double w, h;
+        bool any_file = false;
         int rc = 0;
 
+        note_groups(f, NULL, false); /* failed, unreadable and starved runs, as every kind */
         for (size_t i = 0; i < f->d->n; i++) {
                 const struct aggreport *ar = &f->d->in[i].agg;
 
+                any_file |= !f->d->in[i].is_session;
                 for (size_t g = 0; g < ar->ngroups; g++, gi++) {
                         const struct aggregate_metric *m = agg_find(&ar->groups[g].agg, "total");
                         double *v;
@@ -1041,10 +1044,6 @@ static int draw_ecdf(struct fig *f, char *err, size_t errsize)
                         for (size_t k = 0; k < n; k++)
                                 datf(f, "%.6f %.6f\n", ms(v[k]), (double)(k + 1) / (double)n);
                         free(v);
-                        if (ar->groups[g].nfailed)
-                                note(f, "%s: %zu failed run%s left out", label.buf,
-                                     ar->groups[g].nfailed, ar->groups[g].nfailed == 1 ? "" : "s");
-                        note_unreadable(f, label.buf, &ar->groups[g]);
                         fig_oom(f, sbuf_addf(&plot,
                                              "%s%s index %zu using 1:2 with steps lw 2 lc rgb "
                                              "'%s' dt %zu title ",
@@ -1060,9 +1059,10 @@ static int draw_ecdf(struct fig *f, char *err, size_t errsize)
                 }
         }
         if (!nlines) {
-                snprintf(err, errsize,
-                         "ecdf: no total boot time in the inputs (a capture FILE has no "
-                         "host-timed total; give a session)");
+                snprintf(err, errsize, "%s",
+                         any_file ? "ecdf: no total boot time in the inputs (a capture FILE has "
+                                    "no host-timed total; give a session)"
+                                  : "ecdf: no total boot time in the inputs (no ok run)");
                 rc = -ENODATA;
                 goto out;
         }
@@ -1313,6 +1313,7 @@ static int timeline_pick(const struct plot_data *d, const struct plot_input *in,
         const char *variant = rs->variant;
         unsigned lo = UINT32_MAX, hi = 0;
         size_t nstarved = 0, nsel = 0;
+        const char *starved_variant = NULL;
 
         for (size_t i = 0; i < rs->n; i++) {
                 const struct runset_run *e = &rs->v[i];
@@ -1345,6 +1346,7 @@ static int timeline_pick(const struct plot_data *d, const struct plot_input *in,
                 nsel++;
                 if (d->exclude_starved && e->starved) {
                         nstarved++;
+                        starved_variant = e->variant;
                         if (o->has_run) {
                                 snprintf(err, errsize,
                                          "timeline: run %u of '%s' was starved by the host: "
@@ -1365,7 +1367,9 @@ static int timeline_pick(const struct plot_data *d, const struct plot_input *in,
                          in->arg);
         else if (nsel && nstarved == nsel)
                 snprintf(err, errsize, "timeline: all %zu runs of %s left out as starved", nsel,
-                         variant ? variant : in->arg);
+                         variant           ? variant
+                         : starved_variant ? starved_variant
+                                           : in->arg);
         else
                 snprintf(err, errsize, "timeline: no ok run in '%s'", in->arg);
         return -EINVAL;
@@ -1451,6 +1455,32 @@ out:
 }
 
 /* ---- drawing ---- */
+
+/* Nothing to draw: when --exclude-starved left some group without a run,
+ * say so instead of err's "nothing available". */
+static void all_starved(struct fig *f, const char *kind, char *err, size_t errsize)
+{
+        struct sbuf msg = SBUF_INIT, label = SBUF_INIT;
+
+        for (size_t i = 0; i < f->d->n; i++) {
+                const struct aggreport *ar = &f->d->in[i].agg;
+
+                for (size_t g = 0; g < ar->ngroups; g++) {
+                        const struct aggreport_group *gr = &ar->groups[g];
+
+                        if (gr->nok || !gr->nexcluded)
+                                continue;
+                        group_label(f, i, gr, &label);
+                        fig_oom(f, sbuf_addf(&msg, "%s%zu run%s of %s left out as starved",
+                                             msg.len ? "; " : "", gr->nexcluded,
+                                             gr->nexcluded == 1 ? "" : "s", label.buf));
+                }
+        }
+        if (msg.len && errsize)
+                snprintf(err, errsize, "%s: all %s", kind, msg.buf);
+        sbuf_release(&msg);
+        sbuf_release(&label);
+}
 
 static int add_file(struct plot_result *res, const char *dir, const char *name)
 {
@@ -1577,6 +1607,8 @@ int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
                 snprintf(err, errsize, "unknown figure kind");
                 break;
         }
+        if (rc == -ENODATA && k != PLOT_TIMELINE)
+                all_starved(&f, plot_kind_name(k), err, errsize);
         if (!rc)
                 rc = f.err;
         if (rc == -ENOMEM)
