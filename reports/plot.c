@@ -355,8 +355,11 @@ static void input_name(struct fig *f, size_t i, struct sbuf *sb)
         }
         for (size_t j = 0; j < i; j++) {
                 const char *q = input_path(d, j);
+                const char *vi = d->in[i].is_session ? d->in[i].rs.variant : NULL;
+                const char *vj = d->in[j].is_session ? d->in[j].rs.variant : NULL;
 
-                if (path_end(q) == end && !strncmp(p, q, end))
+                /* SESSION:base and SESSION:new are told apart by their variants */
+                if (path_end(q) == end && !strncmp(p, q, end) && (!vi || !vj || !strcmp(vi, vj)))
                         dup++;
         }
         fig_oom(f, sbuf_add(sb, p + start, end - start));
@@ -702,6 +705,9 @@ static int draw_phases(struct fig *f)
                         }
                 }
         }
+        if (totals != SIZE_MAX)
+                note(f, "the bar: the sum of the phases' medians; total (median): the median of "
+                        "the runs' host-timed totals");
         if (any_sum)
                 note(f, "no host-timed total for a capture FILE: its bar ends with the sum of "
                         "its phases");
@@ -756,7 +762,7 @@ static int draw_phases(struct fig *f)
                 first = false;
         }
         if (totals != SIZE_MAX) {
-                value_labels(f, first, totals, "2:1", "total %.1f ms", "$3");
+                value_labels(f, first, totals, "2:1", "total (median) %.1f ms", "$3");
                 first = false;
         }
         if (sums != SIZE_MAX) {
@@ -1115,6 +1121,8 @@ static void gp_verdict_fill(struct fig *f, enum gp_verdict_color v)
                     f->st->mono ? "1.0" : "0.85", f->st->mono ? "black" : "#404040");
 }
 
+#define MIN_EFFECT_FILL "#DDDDDD" /* delta's band of the minimum effect */
+
 static int cmp_absdiff(const void *a, const void *b, void *ctx)
 {
         const struct compare *c = ctx;
@@ -1186,6 +1194,10 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
         if (c.base.left_out || c.new.left_out)
                 note(f, "left out as starved: %zu run%s of BASE, %zu of NEW", c.base.left_out,
                      c.base.left_out == 1 ? "" : "s", c.new.left_out);
+        note(f,
+             "same: the change is within the minimum effect (%g ms or %g%% of BASE's median; the "
+             "shaded band), its CI too; slower, faster: outside it and significant",
+             co.stats.min_abs / 1e6, co.stats.min_rel * 100);
         for (size_t i = 0; i < c.n; i++)
                 if (c.m[i].kind != COMPARE_FN && (!c.m[i].na || !c.m[i].nb))
                         note(f, "%s: missing on one side, not compared", c.m[i].name);
@@ -1204,11 +1216,14 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
 
                                 if (block[v] == SIZE_MAX)
                                         block[v] = dat_block(f, "bars: row x_from x_to "
-                                                                "difference ci_lo ci_hi (ms)");
-                                datf(f, "%zu %.6f %.6f %.6f %.6f %.6f\n", row, fmin(0, dm),
-                                     fmax(0, dm), dm, ms(m->c.ci.lo), ms(m->c.ci.hi));
-                                xlo = fmin(xlo, fmin(dm, ms(m->c.ci.lo)));
-                                xhi = fmax(xhi, fmax(dm, ms(m->c.ci.hi)));
+                                                                "difference ci_lo ci_hi "
+                                                                "minimum_effect (ms)");
+                                datf(f, "%zu %.6f %.6f %.6f %.6f %.6f %.6f\n", row, fmin(0, dm),
+                                     fmax(0, dm), dm, ms(m->c.ci.lo), ms(m->c.ci.hi),
+                                     ms(m->c.threshold));
+                                xlo =
+                                    fmin(xlo, fmin(fmin(dm, ms(m->c.ci.lo)), -ms(m->c.threshold)));
+                                xhi = fmax(xhi, fmax(fmax(dm, ms(m->c.ci.hi)), ms(m->c.threshold)));
                         }
                         if (v == 0) {
                                 lab.len = 0;
@@ -1272,21 +1287,33 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                         gps(f, vname[v]);
                         first = false;
                 }
+                gpf(f, ", \\\n     keyentry with boxes fc rgb '%s' fs solid 1.0 noborder title ",
+                    MIN_EFFECT_FILL);
+                gps(f, "minimum effect");
                 for (size_t v = 0; v < 4; v++) {
                         if (block[v] == SIZE_MAX)
                                 continue;
+                        /* the band a change must leave to be slower or faster,
+                         * and within which its CI must lie to be "same" */
+                        gpf(f,
+                            ", \\\n     %s index %zu using (0):1:(-$7):7:($1-0.44):($1+0.44) "
+                            "with boxxyerror fc rgb '%s' fs solid 1.0 noborder notitle",
+                            f->dat_q, block[v], MIN_EFFECT_FILL);
                         gpf(f,
                             ", \\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.32):"
                             "($1+0.32) with boxxyerror ",
                             f->dat_q, block[v]);
                         gp_verdict_fill(f, (enum gp_verdict_color)v);
+                        /* the whisker black on a white halo: seen on every fill,
+                         * black bars of --mono too */
                         gpf(f,
                             " notitle, \\\n     %s index %zu using 4:1:5:6 with xerrorbars "
-                            "lc rgb 'black' pt 0 ps 0 notitle",
-                            f->dat_q, block[v]);
+                            "lc rgb 'white' lw 4 pt 0 ps 0 notitle, \\\n     %s index %zu using "
+                            "4:1:5:6 with xerrorbars lc rgb 'black' lw 1.5 pt 0 ps 0 notitle",
+                            f->dat_q, block[v], f->dat_q, block[v]);
                         /* no "-0.0 ms" for a change below 0.05 ms */
-                        value_labels(f, false, block[v], "(($6>$3?$6:$3)):1", "%+.1f ms",
-                                     "abs($4) < 0.05 ? 0 : $4");
+                        value_labels(f, false, block[v], "(($6>$3?($6>$7?$6:$7):($3>$7?$3:$7))):1",
+                                     "%+.1f ms", "abs($4) < 0.05 ? 0 : $4");
                 }
         }
         gpf(f, "\n");

@@ -69,7 +69,8 @@ draw mono-delta-svg delta svg linux_phases "$ab:base" "$ab:new" --mono
 draw mono-timeline-svg timeline svg linux_phases "$linux" --mono
 
 # what the SVGs say besides the phases
-plot_svg_has "$tmp/linux-phases-svg/fig.svg" "phases: the group and total" default "total 3558.6 ms"
+plot_svg_has "$tmp/linux-phases-svg/fig.svg" "phases: the group and total" default "total (median) 3558.6 ms" \
+	"the bar: the sum of the phases' medians; total (median): the median of the runs' host-timed totals"
 plot_svg_has "$tmp/bsd-phases-svg/fig.svg" "phases: the note on a FILE" \
 	"freebsd15-firecracker-tslog-head.txt: phases unavailable, left out: vmm, sysinit, rootfs+init, userland"
 plot_svg_has "$tmp/linux-ecdf-svg/fig.svg" "ecdf: the variant" default
@@ -79,7 +80,11 @@ plot_svg_has "$tmp/linux-timeline-run3-svg/fig.svg" "timeline --run 3: the run" 
 plot_svg_has "$tmp/bsd-timeline-svg/fig.svg" "timeline of a FILE: the thread and its calls" \
 	kernel hammer_time mi_startup "freebsd15-firecracker-tslog-head.txt"
 plot_svg_has "$tmp/delta-svg/fig.svg" "delta: the verdicts and the slower function" \
-	slower faster same inconclusive "fn init_kprobe_trace" "+40.4 ms"
+	slower faster same inconclusive "fn init_kprobe_trace" "+40.4 ms" "minimum effect" \
+	"same: the change is within the minimum effect (0.5 ms or 2% of BASE's median; the shaded band), its CI too; slower, faster: outside it and significant" \
+	"change of median boot times: ab:base (BASE) to ab:new (NEW)"
+# --mono delta: the whisker drawn black on a white halo (seen on black bars)
+grep -q "xerrorbars lc rgb 'white' lw 4" "$tmp/mono-delta-svg/fig.gp" || plot_fail "mono delta: no halo under the whiskers"
 grep -q "noenhanced" "$tmp/linux-phases-svg/fig.gp" || plot_fail "phases: no noenhanced in the script"
 for f in "$tmp"/*/fig.gp; do
 	if grep -qF -e "$tmp" -e "$BOOTLENS_TEST_DATA" "$f"; then
