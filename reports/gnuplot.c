@@ -113,12 +113,10 @@ double gp_font_size(const struct gp_style *st)
         return 10;
 }
 
-int gp_check_size(const struct gp_style *st, char *err, size_t errsize)
+void gp_char_size(const struct gp_style *st, double *cw_out, double *lh_out)
 {
         double fs = gp_font_size(st), cw, lh;
 
-        if (!st->has_size)
-                return 0;
         switch (st->term) {
         case GP_DUMB:
                 cw = lh = 1;
@@ -133,6 +131,16 @@ int gp_check_size(const struct gp_style *st, char *err, size_t errsize)
                 cw = fs * 0.6 / 72, lh = fs * 1.4 / 72;
                 break;
         }
+        *cw_out = cw, *lh_out = lh;
+}
+
+int gp_check_size(const struct gp_style *st, char *err, size_t errsize)
+{
+        double fs = st->term == GP_CAIROLATEX ? 10 : gp_font_size(st), cw, lh;
+
+        if (!st->has_size)
+                return 0;
+        gp_char_size(st, &cw, &lh);
         if (st->width + 1e-9 >= GP_MIN_COLS * cw && st->height + 1e-9 >= GP_MIN_LINES * lh)
                 return 0;
         snprintf(err, errsize,
@@ -216,10 +224,10 @@ void gp_default_size(enum gp_term t, double px_w, double px_h, double *w, double
                 *w = px_w, *h = px_h;
                 break;
         case GP_DUMB:
-                *w = fmax(60, round(px_w / 8)), *h = fmax(20, round(px_h / 16));
+                *w = 80, *h = fmax(20, round(px_h / 16)); /* an 80-column terminal */
                 break;
-        default:
-                *w = round(px_w / 96 * 100) / 100, *h = round(px_h / 96 * 100) / 100;
+        default: /* one text width of a paper, 6.5 in, the height in proportion */
+                *w = 6.5, *h = fmax(2, round(px_h / px_w * 6.5 * 100) / 100);
                 break;
         }
 }

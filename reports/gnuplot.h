@@ -69,6 +69,9 @@ double gp_font_size(const struct gp_style *st);
  * characters by GP_MIN_LINES lines of its font (a character taken as 0.6
  * em wide, a line as 1.4 em; 96 px an inch; cairolatex at 10 pt). 0 (also
  * without --size), or -EINVAL with err saying the least size. */
+/* A character's width and a line's height of the style's font in its
+ * terminal's unit (1 and 1 for dumb), as gp_check_size takes them. */
+void gp_char_size(const struct gp_style *st, double *cw, double *lh);
 #define GP_MIN_COLS  30
 #define GP_MIN_LINES 10
 int gp_check_size(const struct gp_style *st, char *err, size_t errsize);

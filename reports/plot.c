@@ -600,6 +600,18 @@ static void value_labels(struct fig *f, bool first, size_t block, const char *xy
         gpf(f, ", %s)) with labels left offset character 1,0 notitle", expr);
 }
 
+/* A tic step of 1, 2 or 5 times a power of ten, at least x. */
+static double nice_step(double x)
+{
+        double p, m;
+
+        if (!(x > 0))
+                return 1;
+        p = pow(10, floor(log10(x)));
+        m = x / p;
+        return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
 /* ---- phases: stacked bars of median phase times ---- */
 
 static int draw_phases(struct fig *f)
@@ -721,27 +733,51 @@ static int draw_phases(struct fig *f)
                         row_name(f, &rows_sb, row, label.buf);
                 }
         }
-        /* grows with the groups; room for the key's one column */
+        /* the key in rows of columns above the plot; the bar's label and
+         * the tic labels given room in characters of the font */
+        size_t namew = 0, keycols, keyrows;
+        double cw, lh, cols, wp, frac, xr, label_chars, step;
+        char num[64];
+
+        for (size_t k = 0; k < ps.n; k++)
+                namew = strlen(ps.v[k]) > namew ? strlen(ps.v[k]) : namew;
+        gp_char_size(f->st, &cw, &lh);
+        gp_default_size(f->st->term, row_width(f, 960), 150, &w, &h);
+        cols = (f->st->has_size ? f->st->width : w) / cw;
+        wp = cols - (double)(f->lwidth + 3) - 2; /* the plot's width in characters */
+        keycols = (size_t)fmax(1, floor((wp - 2) / (double)(namew + 11)));
+        keyrows = ps.n ? (ps.n + keycols - 1) / keycols : 0;
         gp_default_size(f->st->term, row_width(f, 960),
-                        fmax(150 + 46 * (double)rows, 110 + 18 * (double)ps.n) +
-                            14 * (double)f->nnotes,
+                        150 + 46 * (double)rows +
+                            (20 * (double)keyrows + 14 * (double)f->nnotes) * gp_font_size(f->st) /
+                                10,
                         &w, &h);
+        snprintf(num, sizeof(num), "total (median) %.1f ms", ms(xmax));
+        label_chars = (double)strlen(num) + 2;
+        frac = wp > 0 ? fmin(0.6, fmax(0.12, label_chars / wp)) : 0.6;
+        xr = ms(xmax) / (1 - frac) + 1e-3;
+        step = nice_step(xr / fmax(2, floor(wp / 8)));
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot phases", f->out_name, w, h));
         gp_title(f, "median phase times");
         gpf(f, "set xlabel ");
-        gps(f, "time (ms): median phase durations, stacked; whiskers: 95% CI of each median");
+        /* the long axis title where it fits (it is 75 characters) */
+        gps(f, cols >= 80 ? "time (ms): median phase durations, stacked; whiskers: 95% CI of each "
+                            "median"
+                          : "time (ms); whiskers: 95% CI");
         gpf(f, "\n");
         gp_rows(f, &rows_sb);
         gpf(f,
             "set yrange [%.1f:-0.6]\n"
             "set xrange [0:%.3f]\n"
-            "set xtics nomirror out\n"
+            "set xtics %g nomirror out\n"
             "set grid xtics lc rgb '#d0d0d0'\n"
             "set border 3\n"
-            "set key outside right top vertical Left reverse noautotitle maxcols 1\n"
+            "set key outside top center horizontal Left reverse noautotitle maxcols %zu\n"
             "set errorbars small\n"
-            "set bmargin %u\n",
-            (double)rows - 0.4, ms(xmax) * 1.2 + 1e-3, fig_bmargin(f));
+            "set bmargin %u\n"
+            "set tmargin %zu\n"
+            "set rmargin 2\n",
+            (double)rows - 0.4, xr, step, keycols, fig_bmargin(f), keyrows + 3);
         gp_notes(f);
         gpf(f, "plot ");
         bool first = true;

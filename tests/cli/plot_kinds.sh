@@ -120,6 +120,18 @@ grep -q "^set terminal pdfcairo size 4in,2.5in font 'Serif,9' noenhanced" "$tmp/
 plot_run "$tmp" "$BOOTLENS" plot phases "$linux" -o "$tmp/s.txt" --size 100,30
 grep -q "^set terminal dumb size 100,30 noenhanced" "$tmp/s.gp" || plot_fail "--size on dumb"
 
+# paper and terminal sizes: a PDF is one text width (6.5 in) by default;
+# one paper column (3.3 x 2 in) draws; dumb is 80 columns wide, its total
+# label not in the key
+plot_run "$tmp" "$BOOTLENS" plot phases "$linux" -o "$tmp/paper.pdf"
+grep -q "^set terminal pdfcairo size 6.5in," "$tmp/paper.gp" || plot_fail "pdf default: $(sed -n 3p "$tmp/paper.gp")"
+plot_run "$tmp" "$BOOTLENS" plot phases "$linux" -o "$tmp/col.pdf" --size 3.3,2
+[ "$rc" = 0 ] && [ -s "$tmp/col.pdf" ] || plot_fail "phases --size 3.3,2 on pdf: exit $rc: $err"
+plot_run "$tmp" "$BOOTLENS" plot phases "$linux" -o -
+[ "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' <<<"$(tr -d '\f' <<<"$out")")" -le 80 ] ||
+	plot_fail "dumb: wider than 80 columns"
+grep -q "total (median) 3558.6 ms *$" <<<"$out" || plot_fail "dumb: the total label runs into something: $out"
+
 # inputs of one name told apart: the shortest path suffix that differs,
 # else " (2)" for an input given twice
 mkdir -p "$tmp/x1" "$tmp/x2"
