@@ -224,12 +224,27 @@ void gp_default_size(enum gp_term t, double px_w, double px_h, double *w, double
                 *w = px_w, *h = px_h;
                 break;
         case GP_DUMB:
-                *w = 80, *h = fmax(20, round(px_h / 16)); /* an 80-column terminal */
+                *w = fmax(60, round(px_w / 8)), *h = fmax(20, round(px_h / 16));
                 break;
-        default: /* one text width of a paper, 6.5 in, the height in proportion */
-                *w = 6.5, *h = fmax(2, round(px_h / px_w * 6.5 * 100) / 100);
+        default:
+                *w = round(px_w / 96 * 100) / 100, *h = round(px_h / 96 * 100) / 100;
                 break;
         }
+}
+
+void gp_figure_size(enum gp_term t, double px_w, double px_h, double *w, double *h)
+{
+        if (t == GP_DUMB) {
+                *w = 80, *h = fmax(20, round(px_h / 16));
+                return;
+        }
+        if (t == GP_PDF || t == GP_EPS || t == GP_CAIROLATEX) {
+                /* one text width of a paper, the height in proportion */
+                *w = GP_PAPER_WIDTH;
+                *h = fmax(2, round(px_h / px_w * GP_PAPER_WIDTH * 100) / 100);
+                return;
+        }
+        gp_default_size(t, px_w, px_h, w, h);
 }
 
 int gp_head(struct sbuf *sb, const struct gp_style *st, const char *what, const char *out_name,
@@ -272,8 +287,39 @@ int gp_head(struct sbuf *sb, const struct gp_style *st, const char *what, const 
         return r < 0 ? -ENOMEM : 0;
 }
 
-static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
-                                      "#56B4E9", "#D55E00", "#F0E442", "#999999"};
+/* Okabe-Ito, then Paul Tol's muted scheme (both for the colour-blind) */
+static const char *const palette[GP_NCOLORS] = {
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999",
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255"};
+
+/* The built-in maps' phases (analyzer/phases.c, stitch.h): Linux's on
+ * the Okabe-Ito colours, FreeBSD's and NetBSD's after them. */
+static const char *const known_phases[] = {
+    "qemu",        "firmware+entry", "printk lag",     "early kernel",
+    "initcalls",   "late init",      "user space",     "power-off",
+    "vmm",         "firmware",       "early",          "sysinit",
+    "rootfs+init", "userland",       "firmware+early", "main",
+    "init"};
+#define NKNOWN (sizeof(known_phases) / sizeof(known_phases[0]))
+
+size_t gp_phase_index(const char *name, const char *const *names, size_t n)
+{
+        size_t unknown = 0;
+
+        for (size_t i = 0; i < NKNOWN; i++)
+                if (strcmp(name, known_phases[i]) == 0)
+                        return i;
+        for (size_t i = 0; names && i < n; i++) {
+                bool known = false;
+
+                if (strcmp(names[i], name) == 0)
+                        return NKNOWN + unknown;
+                for (size_t j = 0; j < NKNOWN && !known; j++)
+                        known = strcmp(names[i], known_phases[j]) == 0;
+                unknown += !known;
+        }
+        return NKNOWN + unknown;
+}
 /* mono: even series solid greys (alternating light and dark), odd series
  * black hatches (gnuplot's patterns 4 backslash hatch, 1 crosshatch, 5
  * slash hatch, 2 dense crosshatch; 0 and 8 are empty, 3 solid, 6 and 7
@@ -285,7 +331,7 @@ static const int hatches[] = {4, 1, 5, 2};
 
 const char *gp_color(const struct gp_style *st, size_t k)
 {
-        return st->mono ? greys[k % 8] : palette[k % 8];
+        return st->mono ? greys[k % 8] : palette[k % GP_NCOLORS];
 }
 
 int gp_fill(struct sbuf *sb, const struct gp_style *st, size_t k)

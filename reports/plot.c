@@ -534,9 +534,11 @@ static double ms(double ns)
         return ns / 1e6;
 }
 
-/* The fill of phase k's segments: "fc rgb 'C' fs FILL". */
-static void gp_phase_fill(struct fig *f, size_t k)
+/* The fill of phase k's segments: "fc rgb 'C' fs FILL", coloured by the
+ * phase's name (gp_phase_index) of set ps. */
+static void gp_phase_fill(struct fig *f, const struct phase_set *ps, size_t k)
 {
+        k = gp_phase_index(ps->v[k], ps->v, ps->n);
         gpf(f, "fc rgb '%s' fs ", gp_color(f->st, k));
         fig_oom(f, gp_fill(&f->gp, f->st, k));
 }
@@ -742,16 +744,16 @@ static int draw_phases(struct fig *f)
         for (size_t k = 0; k < ps.n; k++)
                 namew = strlen(ps.v[k]) > namew ? strlen(ps.v[k]) : namew;
         gp_char_size(f->st, &cw, &lh);
-        gp_default_size(f->st->term, row_width(f, 960), 150, &w, &h);
+        gp_figure_size(f->st->term, row_width(f, 960), 150, &w, &h);
         cols = (f->st->has_size ? f->st->width : w) / cw;
         wp = cols - (double)(f->lwidth + 3) - 2; /* the plot's width in characters */
         keycols = (size_t)fmax(1, floor((wp - 2) / (double)(namew + 11)));
         keyrows = ps.n ? (ps.n + keycols - 1) / keycols : 0;
-        gp_default_size(f->st->term, row_width(f, 960),
-                        150 + 46 * (double)rows +
-                            (20 * (double)keyrows + 14 * (double)f->nnotes) * gp_font_size(f->st) /
-                                10,
-                        &w, &h);
+        gp_figure_size(f->st->term, row_width(f, 960),
+                       150 + 46 * (double)rows +
+                           (20 * (double)keyrows + 14 * (double)f->nnotes) * gp_font_size(f->st) /
+                               10,
+                       &w, &h);
         snprintf(num, sizeof(num), "total (median) %.1f ms", ms(xmax));
         label_chars = (double)strlen(num) + 2;
         frac = wp > 0 ? fmin(0.6, fmax(0.12, label_chars / wp)) : 0.6;
@@ -788,7 +790,7 @@ static int draw_phases(struct fig *f)
                     "%s%s index %zu using (($2+$3)/2):1:2:3:($1-0.32):($1+0.32) "
                     "with boxxyerror ",
                     first ? "" : ", \\\n     ", f->dat_q, block[k]);
-                gp_phase_fill(f, k);
+                gp_phase_fill(f, &ps, k);
                 gpf(f, " title ");
                 gps(f, ps.v[k]);
                 gpf(f,
@@ -964,7 +966,7 @@ static int draw_distribution(struct fig *f)
         gap_px = f->st->term == GP_DUMB ? 48 : 30;
         px_h = 70 + 50 + 14 * (double)f->nnotes + (double)npanels * (gap_px + 10) +
                (double)nrows * row_px;
-        gp_default_size(f->st->term, row_width(f, 900), px_h, &w, &h);
+        gp_figure_size(f->st->term, row_width(f, 900), px_h, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot distribution", f->out_name, w, h));
         gpf(f, "set multiplot\n");
         gp_title(f, "phase times across runs");
@@ -1013,7 +1015,7 @@ static int draw_distribution(struct fig *f)
                     "boxxyerror ",
                     f->dat_q, p->boxes, f->dat_q, p->boxes);
                 if (k)
-                        gp_phase_fill(f, k - 1);
+                        gp_phase_fill(f, &ps, k - 1);
                 else
                         gpf(f, "fc rgb 'white' fs solid 1.0 border lc rgb 'black'");
                 gpf(f,
@@ -1108,7 +1110,7 @@ static int draw_ecdf(struct fig *f, char *err, size_t errsize)
                 rc = -ENODATA;
                 goto out;
         }
-        gp_default_size(f->st->term, 800, 480 + 14 * (double)f->nnotes, &w, &h);
+        gp_figure_size(f->st->term, 800, 480 + 14 * (double)f->nnotes, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot ecdf", f->out_name, w, h));
         gp_title(f, "empirical CDF of the total boot time");
         gpf(f, "set xlabel ");
@@ -1277,8 +1279,8 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                 xlo -= span * 0.05;
                 xhi += span * 0.3;
         }
-        gp_default_size(f->st->term, row_width(f, 960),
-                        150 + 24 * (double)nrows + 14 * (double)f->nnotes, &w, &h);
+        gp_figure_size(f->st->term, row_width(f, 960),
+                       150 + 24 * (double)nrows + 14 * (double)f->nnotes, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot delta", f->out_name, w, h));
         if (f->o->title) {
                 gp_title(f, "");

@@ -354,6 +354,30 @@ static void test_gp_check_size_refuses_below_30_by_10_characters(void **state)
         assert_int_equal(gp_check_size(&st, err, sizeof(err)), 0);
 }
 
+static void test_gp_phase_index_keys_a_colour_by_name(void **state)
+{
+        const char *const mixed[] = {"qemu",        "firmware+entry", "printk lag", "early kernel",
+                                     "initcalls",   "late init",      "user space", "power-off",
+                                     "vmm",         "firmware",       "early",      "sysinit",
+                                     "rootfs+init", "userland"};
+        const char *const custom[] = {"qemu", "mine", "yours"};
+        struct gp_style st = {.term = GP_SVG};
+        size_t n = sizeof(mixed) / sizeof(mixed[0]);
+
+        (void)state;
+        /* one name, one index, whatever the other names */
+        assert_int_equal(gp_phase_index("firmware", mixed, n), gp_phase_index("firmware", NULL, 0));
+        assert_int_equal(gp_phase_index("initcalls", NULL, 0), 4);
+        /* a Linux session beside a FreeBSD capture: 14 names, 14 colours */
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = i + 1; j < n; j++)
+                        assert_string_not_equal(gp_color(&st, gp_phase_index(mixed[i], mixed, n)),
+                                                gp_color(&st, gp_phase_index(mixed[j], mixed, n)));
+        /* names of no built-in map: after them, in the figure's order */
+        assert_int_not_equal(gp_phase_index("mine", custom, 3), gp_phase_index("yours", custom, 3));
+        assert_int_equal(gp_phase_index("yours", custom, 3), gp_phase_index("mine", custom, 3) + 1);
+}
+
 static void test_gp_run_without_gnuplot_is_enoent(void **state)
 {
         char err[256];
@@ -390,6 +414,7 @@ int main(void)
             cmocka_unit_test(test_gp_run_of_a_failing_script_is_eio_with_gnuplots_message),
             cmocka_unit_test(test_gp_run_of_a_warning_is_0_with_the_warning),
             cmocka_unit_test(test_gp_check_size_refuses_below_30_by_10_characters),
+            cmocka_unit_test(test_gp_phase_index_keys_a_colour_by_name),
             cmocka_unit_test(test_gp_run_without_gnuplot_is_enoent),
         };
 
