@@ -884,6 +884,8 @@ static int draw_distribution(struct fig *f)
                              label.buf);
                 }
         }
+        note(f, "every run beyond the whiskers is drawn: circles outliers (modified z-score > "
+                "3.5), crosses the other runs");
         for (size_t k = 0; k < nmetrics; k++) {
                 struct dist_panel *p = &pn[k];
 
@@ -906,16 +908,24 @@ static int draw_distribution(struct fig *f)
                                         if (!m || !m->sum.n)
                                                 continue;
                                         if (pass == 1) {
-                                                for (size_t v = 0; m->outlier && v < m->s->present;
-                                                     v++) {
-                                                        if (!m->outlier[v])
+                                                /* every run beyond the whiskers, and every
+                                                 * outlier: no run is hidden */
+                                                rc = box_of(m, &b);
+                                                if (rc < 0)
+                                                        goto out;
+                                                for (size_t v = 0; v < m->s->present; v++) {
+                                                        double x = m->s->values[v];
+                                                        bool out = m->outlier && m->outlier[v];
+
+                                                        if (!out && x >= b.wlo && x <= b.whi)
                                                                 continue;
                                                         if (p->outliers == SIZE_MAX)
                                                                 p->outliers = dat_block(
-                                                                    f, "outliers (modified z-score "
-                                                                       "> 3.5): row ms");
-                                                        datf(f, "%zu %.6f\n", row,
-                                                             ms(m->s->values[v]));
+                                                                    f, "runs beyond the whiskers: "
+                                                                       "row ms outlier (1: "
+                                                                       "modified z-score > 3.5)");
+                                                        datf(f, "%zu %.6f %d\n", row, ms(x),
+                                                             out ? 1 : 0);
                                                         p->lo = fmin(p->lo, ms(m->s->values[v]));
                                                         p->hi = fmax(p->hi, ms(m->s->values[v]));
                                                 }
@@ -1004,8 +1014,8 @@ static int draw_distribution(struct fig *f)
                 }
                 if (shown == npanels) {
                         gpf(f, "set xlabel ");
-                        gps(f, "time (ms), each panel on its own scale. Box: Q1..Q3, line: "
-                               "median, whiskers: 1.5 IQR, circles: outliers");
+                        gps(f, "time (ms), each panel on its own scale; box Q1..Q3, line "
+                               "median, whiskers 1.5 IQR");
                         gpf(f, "\n");
                 }
                 gpf(f, "%s", p->names.buf);
@@ -1024,9 +1034,12 @@ static int draw_distribution(struct fig *f)
                     f->dat_q, p->boxes);
                 if (p->outliers != SIZE_MAX)
                         gpf(f,
-                            ", \\\n     %s index %zu using 2:1 with points pt 6 ps 1.2 lc rgb "
-                            "'black'",
-                            f->dat_q, p->outliers);
+                            ", \\\n     %s index %zu using 2:($3 > 0.5 ? $1 : NaN) with points pt "
+                            "6 "
+                            "ps 1.2 lc rgb 'black', \\\n     %s index %zu using 2:($3 > 0.5 ? NaN "
+                            ": $1) "
+                            "with points pt 2 ps 1 lc rgb 'black'",
+                            f->dat_q, p->outliers, f->dat_q, p->outliers);
                 gpf(f, "\nunset label\nunset title\n");
         }
         gpf(f, "unset multiplot\n");

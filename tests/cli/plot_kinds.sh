@@ -120,6 +120,13 @@ grep -q "^set terminal pdfcairo size 4in,2.5in font 'Serif,9' noenhanced" "$tmp/
 plot_run "$tmp" "$BOOTLENS" plot phases "$linux" -o "$tmp/s.txt" --size 100,30
 grep -q "^set terminal dumb size 100,30 noenhanced" "$tmp/s.gp" || plot_fail "--size on dumb"
 
+# distribution: every run shown; run 3's total 3718.6 ms is beyond the
+# whisker but no MAD outlier (a cross), run 4's 3232.2 ms an outlier (a circle)
+grep -qx "0 3718.603273 0" "$tmp/linux-distribution-svg/fig.dat" || plot_fail "distribution: the largest total is not drawn"
+grep -qx "0 3232.249278 1" "$tmp/linux-distribution-svg/fig.dat" || plot_fail "distribution: the outlier is not drawn"
+plot_svg_has "$tmp/linux-distribution-svg/fig.svg" "distribution: the legend of the points" \
+	"every run beyond the whiskers is drawn: circles outliers (modified z-score > 3.5), crosses the other runs"
+
 # paper and terminal sizes: a PDF is one text width (6.5 in) by default;
 # one paper column (3.3 x 2 in) draws; dumb is 80 columns wide, its total
 # label not in the key
