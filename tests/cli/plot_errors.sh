@@ -68,6 +68,16 @@ unset GNUPLOT
 [ -s "$tmp/nognuplot.gp" ] && [ -s "$tmp/nognuplot.dat" ] || plot_fail "no script and data without gnuplot"
 [ ! -e "$tmp/nognuplot.svg" ] || plot_fail "a figure without gnuplot"
 
+# --tsc-freq and --phase-map as analyze has them
+bsd=$BOOTLENS_TEST_DATA/samples/freebsd15-firecracker-tslog-head.txt
+check "bootlens: plot: --tsc-freq wants a positive number of Hz, not 'x'" phases "$bsd" -o x.svg --tsc-freq x
+printf 'junk\n' >"$tmp/bad.map"
+check "bootlens: plot: bad.map:1: expected 'NAME: EVENT -> EVENT'" phases "$bsd" -o x.svg --phase-map bad.map
+printf 'mine: ENTER hammer_time -> ENTER mi_startup\n' >"$tmp/my.map"
+plot_run "$tmp" "$BOOTLENS" plot phases "$bsd" -o map.svg --phase-map my.map --tsc-freq 3000000000
+[ "$rc" = 0 ] || plot_fail "--phase-map: exit $rc: $err"
+plot_svg_has "$tmp/map.svg" "--phase-map: its phase drawn" mine
+
 # gnuplot's warnings are notes (exit 0, the figure drawn), not errors
 plot_run "$tmp" "$BOOTLENS" plot phases "$linux" -o warn.png --font Serif,16
 [ "$rc" = 0 ] && [ -s "$tmp/warn.png" ] || plot_fail "a gnuplot warning made exit $rc ($err)"
