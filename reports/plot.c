@@ -111,6 +111,15 @@ static int load_file(struct plot_data *d, struct plot_input *in, char *err, size
                 snprintf(err, errsize, "cannot analyse '%s': %s", in->arg, strerror(-rc));
         if (rc < 0)
                 goto out;
+        if (r.analysis.forest.truncated) {
+                const struct ct_forest *fo = &r.analysis.forest;
+                const char *why = fo->truncated_by_marker ? "no end marker" : "no EXIT start_init";
+
+                if (asprintf(&in->damage, "dump truncated (%s): its phases may be short", why) < 0)
+                        in->damage = NULL, rc = -ENOMEM;
+                if (rc < 0)
+                        goto out;
+        }
         in->agg.top = d->top;
         g = aggreport_group(&in->agg, NULL);
         rc = g ? aggreport_add_run(g, &u) : -ENOMEM;
@@ -165,6 +174,7 @@ void plot_data_free(struct plot_data *d)
                 aggreport_free(&d->in[i].agg);
                 runset_free(&d->in[i].rs);
                 free(d->in[i].arg);
+                free(d->in[i].damage);
         }
         free(d->in);
         memset(d, 0, sizeof(*d));
@@ -503,6 +513,8 @@ static void note_groups(struct fig *f, const struct phase_set *ps, bool phases)
                                     f, sbuf_addf(&missing, "%s%s", nmissing ? ", " : "", ps->v[k]));
                                 nmissing++;
                         }
+                        if (f->d->in[i].damage)
+                                note(f, "%s: %s", label.buf, f->d->in[i].damage);
                         if (nmissing)
                                 note(f, "%s: phase%s unavailable, left out: %s", label.buf,
                                      nmissing == 1 ? "" : "s", missing.buf);

@@ -41,4 +41,10 @@ plot_run "$tmp" "$BOOTLENS" plot phases "$tmp/s" -o "$tmp/none.svg"
 plot_expect_error 2 "bootlens: plot: phases: no phase is available in the inputs" "no capture left"
 plot_run "$tmp" "$BOOTLENS" plot timeline "$tmp/s" -o "$tmp/none.svg"
 plot_expect_error 2 "bootlens: plot: timeline: no ok run in '$tmp/s'" "timeline, no capture left"
+# a truncated capture FILE (a real console cut at 40 KB): drawn, the note says so
+head -c 40000 "$BOOTLENS_TEST_DATA/linux-session-5/runs/0001.console" >"$tmp/trunc.console"
+plot_run "$tmp" "$BOOTLENS" plot phases trunc.console -o trunc.svg
+[ "$rc" = 0 ] || plot_fail "truncated capture: exit $rc: $err"
+grep -qx "bootlens: plot: note: trunc.console: dump truncated (no end marker): its phases may be short" <<<"$err" ||
+	plot_fail "truncated capture: no note of it: $err"
 echo "plot_damaged: ok"
