@@ -17,6 +17,7 @@
 #include "base/util.h"
 #include "cli/commands.h"
 #include "cli/textout.h"
+#include "analyzer/phases.h"
 #include "reports/plot.h"
 
 struct plot_cli {
@@ -25,6 +26,8 @@ struct plot_cli {
         bool has_term;
         struct plot_options po;
         bool exclude_starved;
+        uint64_t tsc_freq;          /* --tsc-freq HZ, as analyze's */
+        const char *phase_map_path; /* --phase-map FILE, as analyze's */
         const char *const *inputs;
         size_t ninputs;
 };
@@ -36,6 +39,7 @@ void usage_plot(FILE *out)
                 "                     [--terminal svg|pngcairo|pdfcairo|epscairo|cairolatex|dumb]\n"
                 "                     [--size W,H] [--font NAME,SIZE] [--mono] [--run N]\n"
                 "                     [--title TEXT] [--exclude-starved]\n"
+                "                     [--tsc-freq HZ] [--phase-map FILE]\n"
                 "\n"
                 "Draw a figure with gnuplot. INPUT is a session, SESSION:VARIANT or a capture\n"
                 "FILE. FILE.gp (the script) and FILE.dat (its data) are written beside the\n"
@@ -65,6 +69,9 @@ void usage_plot(FILE *out)
                 "  --run N              timeline: the session run drawn\n"
                 "  --title TEXT         the title (default: what is drawn, of which inputs)\n"
                 "  --exclude-starved    leave out runs the host starved (docs/contention.md)\n"
+                "  --tsc-freq HZ        TSC frequency of tslog captures (as 'bootlens analyze')\n"
+                "  --phase-map FILE     phases, one 'NAME: EVENT -> EVENT' a line (as 'bootlens\n"
+                "                       analyze'; default the guest OS's built-in map)\n"
                 "\n"
                 "Notes (phases unavailable, runs left out) are printed under the figure and\n"
                 "on standard error. Exit status: 0 drawn, 2 usage or input error, gnuplot\n"
@@ -74,11 +81,18 @@ void usage_plot(FILE *out)
 static int parse_args(int argc, char **argv, struct plot_cli *o)
 {
         static const struct option longopts[] = {
-            {"output", required_argument, NULL, 'o'}, {"terminal", required_argument, NULL, 'T'},
-            {"size", required_argument, NULL, 'S'},   {"font", required_argument, NULL, 'f'},
-            {"mono", no_argument, NULL, 'm'},         {"run", required_argument, NULL, 'r'},
-            {"title", required_argument, NULL, 't'},  {"exclude-starved", no_argument, NULL, 'x'},
-            {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+            {"output", required_argument, NULL, 'o'},
+            {"terminal", required_argument, NULL, 'T'},
+            {"size", required_argument, NULL, 'S'},
+            {"font", required_argument, NULL, 'f'},
+            {"mono", no_argument, NULL, 'm'},
+            {"run", required_argument, NULL, 'r'},
+            {"title", required_argument, NULL, 't'},
+            {"exclude-starved", no_argument, NULL, 'x'},
+            {"help", no_argument, NULL, 'h'},
+            {"tsc-freq", required_argument, NULL, 'F'},
+            {"phase-map", required_argument, NULL, 'P'},
+            {NULL, 0, NULL, 0},
         };
         struct gp_style *st = &o->po.style;
         uint64_t v;
@@ -135,6 +149,17 @@ static int parse_args(int argc, char **argv, struct plot_cli *o)
                 case 'x':
                         o->exclude_starved = true;
                         break;
+                case 'F':
+                        if (util_parse_u64(optarg, 10, &v) < 0 || v == 0) {
+                                bl_error("plot: --tsc-freq wants a positive number of Hz, not '%s'",
+                                         optarg);
+                                return -EINVAL;
+                        }
+                        o->tsc_freq = v;
+                        break;
+                case 'P':
+                        o->phase_map_path = optarg;
+                        break;
                 case 'h':
                         usage_plot(stdout);
                         return 1;
@@ -144,13 +169,13 @@ static int parse_args(int argc, char **argv, struct plot_cli *o)
                         else
                                 bl_error("plot: option '%s' is unknown or needs a value",
                                          argv[optind - 1]);
-                        usage_plot(stderr);
+                        fprintf(stderr, "try 'bootlens plot --help'\n");
                         return -EINVAL;
                 }
         }
         if (argc - optind < 2) {
                 bl_error("plot: want KIND and at least one INPUT");
-                usage_plot(stderr);
+                fprintf(stderr, "try 'bootlens plot --help'\n");
                 return -EINVAL;
         }
         if (plot_kind_parse(argv[optind], &o->kind) < 0) {
@@ -180,6 +205,9 @@ static int parse_args(int argc, char **argv, struct plot_cli *o)
                 bl_error("plot: --run is for the timeline");
                 return -EINVAL;
         }
+        if (st->term == GP_CAIROLATEX && st->font)
+                bl_warning("plot: --font is not for cairolatex: LaTeX sets the text in the "
+                           "document's font (the font given is not used)");
         o->inputs = (const char *const *)argv + optind + 1;
         o->ninputs = (size_t)(argc - optind - 1);
         return 0;
@@ -222,10 +250,38 @@ static int draw_to_stdout(const struct plot_data *d, const struct plot_cli *o,
         return rc;
 }
 
+/* Read and check --phase-map FILE into ro (its text malloc'd in *map). */
+static int load_phase_map(const char *path, struct run_options *ro, char **map)
+{
+        struct phases *ph;
+        char *err = NULL;
+        size_t len = 0;
+        bool opened;
+        int rc = run_read_input(path, map, &len, &opened);
+
+        if (rc < 0) {
+                textout_error("plot: cannot %s '%s': %s", opened ? "read" : "open", path,
+                              strerror(-rc));
+                return rc;
+        }
+        ph = phases_new();
+        if (!ph)
+                return -ENOMEM;
+        rc = phases_load_map(ph, *map, len, path, &err);
+        phases_free(ph);
+        if (rc < 0)
+                textout_error("plot: %s", err ? err : "bad phase map");
+        free(err);
+        ro->map = *map, ro->map_len = len, ro->map_name = path;
+        return rc;
+}
+
 int cmd_plot(int argc, char **argv)
 {
         struct plot_cli o = {0};
         struct plot_load_options lo = {0};
+        struct run_options ro = {0};
+        char *map = NULL;
         struct plot_data d;
         struct plot_result res = {0};
         char err[1024];
@@ -235,10 +291,17 @@ int cmd_plot(int argc, char **argv)
         if (rc)
                 return rc > 0 ? BL_EXIT_OK : BL_EXIT_USAGE;
         lo.exclude_starved = o.exclude_starved;
+        ro.tsc_freq = o.tsc_freq;
+        lo.run = &ro;
+        if (o.phase_map_path && load_phase_map(o.phase_map_path, &ro, &map) < 0) {
+                free(map);
+                return BL_EXIT_USAGE;
+        }
         rc = plot_data_load(&d, o.inputs, o.ninputs, &lo, err, sizeof(err));
         if (rc < 0) {
                 textout_error("plot: %s", err[0] ? err : strerror(-rc));
                 plot_data_free(&d);
+                free(map);
                 return BL_EXIT_USAGE;
         }
         if (strcmp(o.out, "-") == 0)
@@ -262,5 +325,6 @@ int cmd_plot(int argc, char **argv)
         }
         plot_result_free(&res);
         plot_data_free(&d);
+        free(map);
         return rc < 0 ? BL_EXIT_USAGE : BL_EXIT_OK;
 }

@@ -103,6 +103,55 @@ int gp_check_font(const char *s)
         return 0;
 }
 
+double gp_font_size(const struct gp_style *st)
+{
+        const char *comma = st->font ? strrchr(st->font, ',') : NULL;
+        double v;
+
+        if (comma && util_parse_double(comma + 1, &v) == 0 && v > 0)
+                return v;
+        return 10;
+}
+
+void gp_char_size(const struct gp_style *st, double *cw_out, double *lh_out)
+{
+        double fs = gp_font_size(st), cw, lh;
+
+        switch (st->term) {
+        case GP_DUMB:
+                cw = lh = 1;
+                break;
+        case GP_SVG:
+        case GP_PNG: /* a character about 0.6 em wide, a line 1.4 em, at 96 px an inch */
+                cw = fs * 0.6 * 96 / 72, lh = fs * 1.4 * 96 / 72;
+                break;
+        default: /* cairolatex: the document's font, taken as 10 pt */
+                if (st->term == GP_CAIROLATEX)
+                        fs = 10;
+                cw = fs * 0.6 / 72, lh = fs * 1.4 / 72;
+                break;
+        }
+        *cw_out = cw, *lh_out = lh;
+}
+
+int gp_check_size(const struct gp_style *st, char *err, size_t errsize)
+{
+        double fs = st->term == GP_CAIROLATEX ? 10 : gp_font_size(st), cw, lh;
+
+        if (!st->has_size)
+                return 0;
+        gp_char_size(st, &cw, &lh);
+        if (st->width + 1e-9 >= GP_MIN_COLS * cw && st->height + 1e-9 >= GP_MIN_LINES * lh)
+                return 0;
+        snprintf(err, errsize,
+                 "--size %g,%g is too small for a figure in a %g pt font: at least %g,%g (%s; %d "
+                 "characters by %d lines)",
+                 st->width, st->height, fs, ceil(GP_MIN_COLS * cw * 100) / 100,
+                 ceil(GP_MIN_LINES * lh * 100) / 100, gp_term_size_unit(st->term), GP_MIN_COLS,
+                 GP_MIN_LINES);
+        return -EINVAL;
+}
+
 /* LaTeX's special characters, each with what prints it. */
 static const char *latex_escape(char c)
 {
@@ -183,6 +232,21 @@ void gp_default_size(enum gp_term t, double px_w, double px_h, double *w, double
         }
 }
 
+void gp_figure_size(enum gp_term t, double px_w, double px_h, double *w, double *h)
+{
+        if (t == GP_DUMB) {
+                *w = 80, *h = fmax(20, round(px_h / 16));
+                return;
+        }
+        if (t == GP_PDF || t == GP_EPS || t == GP_CAIROLATEX) {
+                /* one text width of a paper, the height in proportion */
+                *w = GP_PAPER_WIDTH;
+                *h = fmax(2, round(px_h / px_w * GP_PAPER_WIDTH * 100) / 100);
+                return;
+        }
+        gp_default_size(t, px_w, px_h, w, h);
+}
+
 int gp_head(struct sbuf *sb, const struct gp_style *st, const char *what, const char *out_name,
             double default_w, double default_h)
 {
@@ -223,8 +287,39 @@ int gp_head(struct sbuf *sb, const struct gp_style *st, const char *what, const 
         return r < 0 ? -ENOMEM : 0;
 }
 
-static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
-                                      "#56B4E9", "#D55E00", "#F0E442", "#999999"};
+/* Okabe-Ito, then Paul Tol's muted scheme (both for the colour-blind) */
+static const char *const palette[GP_NCOLORS] = {
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999",
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255"};
+
+/* The built-in maps' phases (analyzer/phases.c, stitch.h): Linux's on
+ * the Okabe-Ito colours, FreeBSD's and NetBSD's after them. */
+static const char *const known_phases[] = {
+    "qemu",        "firmware+entry", "printk lag",     "early kernel",
+    "initcalls",   "late init",      "user space",     "power-off",
+    "vmm",         "firmware",       "early",          "sysinit",
+    "rootfs+init", "userland",       "firmware+early", "main",
+    "init"};
+#define NKNOWN (sizeof(known_phases) / sizeof(known_phases[0]))
+
+size_t gp_phase_index(const char *name, const char *const *names, size_t n)
+{
+        size_t unknown = 0;
+
+        for (size_t i = 0; i < NKNOWN; i++)
+                if (strcmp(name, known_phases[i]) == 0)
+                        return i;
+        for (size_t i = 0; names && i < n; i++) {
+                bool known = false;
+
+                if (strcmp(names[i], name) == 0)
+                        return NKNOWN + unknown;
+                for (size_t j = 0; j < NKNOWN && !known; j++)
+                        known = strcmp(names[i], known_phases[j]) == 0;
+                unknown += !known;
+        }
+        return NKNOWN + unknown;
+}
 /* mono: even series solid greys (alternating light and dark), odd series
  * black hatches (gnuplot's patterns 4 backslash hatch, 1 crosshatch, 5
  * slash hatch, 2 dense crosshatch; 0 and 8 are empty, 3 solid, 6 and 7
@@ -236,7 +331,7 @@ static const int hatches[] = {4, 1, 5, 2};
 
 const char *gp_color(const struct gp_style *st, size_t k)
 {
-        return st->mono ? greys[k % 8] : palette[k % 8];
+        return st->mono ? greys[k % 8] : palette[k % GP_NCOLORS];
 }
 
 int gp_fill(struct sbuf *sb, const struct gp_style *st, size_t k)
@@ -294,6 +389,28 @@ static void first_error(const char *text, char *err, size_t errsize)
                 if ((unsigned char)*p < 0x20)
                         *p = ' ';
         }
+}
+
+/* Whether gnuplot's output holds a line that is not a warning: gnuplot
+ * prints a warning as "... warning: ..." and goes on; any other line
+ * with "rror" is a failure, and so is output without any warning. */
+static bool gp_has_error(const char *text)
+{
+        bool warned = false, other = false;
+
+        for (const char *line = text ? text : ""; *line;) {
+                const char *end = strchr(line, '\n');
+                size_t len = end ? (size_t)(end - line) : strlen(line);
+                char buf[512];
+
+                snprintf(buf, sizeof(buf), "%.*s", (int)(len < 511 ? len : 511), line);
+                if (strcasestr(buf, "warning"))
+                        warned = true;
+                else if (strstr(buf, "rror"))
+                        other = true;
+                line = end ? end + 1 : line + len;
+        }
+        return other || (!warned && text && *text);
 }
 
 int gp_run(const char *dir, const char *script, unsigned timeout_s, char *err, size_t errsize)
@@ -375,9 +492,13 @@ int gp_run(const char *dir, const char *script, unsigned timeout_s, char *err, s
                 snprintf(err, errsize, "cannot run %s: not installed (apt-get install gnuplot-nox)",
                          argv[0]);
                 ret = -ENOENT;
-        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.len) {
+        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || gp_has_error(out.buf)) {
                 first_error(out.buf, err, errsize);
                 ret = -EIO;
+        } else if (out.len) {
+                /* exit 0 and only warnings: drawn; the first warning for
+                 * the caller's note */
+                first_error(out.buf, err, errsize);
         }
         sbuf_release(&out);
         return ret;

@@ -63,6 +63,19 @@ struct gp_style {
 int gp_parse_size(const char *s, double *width, double *height);
 int gp_check_font(const char *s);
 
+/* The style's font size in points (--font's SIZE; 10 without one). */
+double gp_font_size(const struct gp_style *st);
+/* Whether the style's --size holds a figure: at least GP_MIN_COLS
+ * characters by GP_MIN_LINES lines of its font (a character taken as 0.6
+ * em wide, a line as 1.4 em; 96 px an inch; cairolatex at 10 pt). 0 (also
+ * without --size), or -EINVAL with err saying the least size. */
+/* A character's width and a line's height of the style's font in its
+ * terminal's unit (1 and 1 for dumb), as gp_check_size takes them. */
+void gp_char_size(const struct gp_style *st, double *cw, double *lh);
+#define GP_MIN_COLS  30
+#define GP_MIN_LINES 10
+int gp_check_size(const struct gp_style *st, char *err, size_t errsize);
+
 /* Append s as a gnuplot single-quoted string (with its quotes) for a
  * script drawn on terminal t, as described above. */
 int gp_str(struct sbuf *sb, enum gp_term t, const char *s);
@@ -90,11 +103,31 @@ int gp_head(struct sbuf *sb, const struct gp_style *st, const char *what, const 
  * cairolatex, characters for dumb (8 x 16 px a character, at least 60 x 20). */
 void gp_default_size(enum gp_term t, double px_w, double px_h, double *w, double *h);
 
-/* The figures' colours (Okabe-Ito, readable by the colour-blind), as
- * "#RRGGBB": series k (k wraps at 8). In mono, the colour gp_fill()'s
- * style is drawn in: for even k a solid grey (#A0A0A0, #E8E8E8, #606060,
- * #FFFFFF), for odd k black (its hatch's lines). */
+/* As gp_default_size, for a figure of plot.c's (phases, distribution,
+ * ecdf, delta): pdf, eps and cairolatex one paper text width
+ * (GP_PAPER_WIDTH, 6.5 in) wide, the height in proportion (at least 2 in);
+ * dumb 80 columns wide (an 80-column terminal); svg and png as above. */
+#define GP_PAPER_WIDTH 6.5
+void gp_figure_size(enum gp_term t, double px_w, double px_h, double *w, double *h);
+
+/* The figures' colours (Okabe-Ito, then Paul Tol's muted: readable by
+ * the colour-blind), as "#RRGGBB": series k (k wraps at GP_NCOLORS, 16). In mono, the colour
+ * gp_fill()'s style is drawn in: for even k a solid grey (#A0A0A0, #E8E8E8, #606060, #FFFFFF), for
+ * odd k black (its hatch's lines). */
 const char *gp_color(const struct gp_style *st, size_t k);
+#define GP_NCOLORS 16
+/*
+ * The colour index (for gp_color, gp_fill) of the phase named name, the
+ * same in every figure: the built-in maps' phases have fixed indices
+ * (Linux's qemu .. power-off 0..7, the Okabe-Ito colours; FreeBSD's vmm,
+ * firmware, early, sysinit, rootfs+init, userland 8..13; NetBSD's
+ * firmware+early, main, init 14..16); a name of no built-in map (a
+ * --phase-map's) gets 17 + its rank among such names in names[0..n)
+ * (the figure's phases in first-seen order; NULL: 17). Distinct names
+ * get distinct colours up to 16 (gp_color wraps; in --mono at 8).
+ */
+size_t gp_phase_index(const char *name, const char *const *names, size_t n);
+
 /* A fill style for series k, to go with "fc rgb gp_color(k)": "solid
  * 0.85 border lc rgb '#404040'"; in mono, for even k "solid 1.0 border lc
  * rgb 'black'", for odd k "pattern N border lc rgb 'black'", N of 4, 1,
@@ -116,7 +149,10 @@ const char *gp_verdict_color(const struct gp_style *st, enum gp_verdict_color v)
  * Run "gnuplot -d SCRIPT" (no initialisation file, so the figure does not
  * depend on the user's ~/.gnuplot) with dir as its working directory,
  * stdin and stdout on /dev/null, killed after timeout_s seconds (0: 60).
- * Returns 0 when gnuplot exited 0 and printed no error; -ENOENT when
+ * Returns 0 when gnuplot exited 0 and printed no error: when it printed
+ * warnings only ("...: warning: ..."; the figure is drawn), err holds the
+ * first, "gnuplot: ... warning: ...", for the caller's note (else err is
+ * ""); -ENOENT when
  * gnuplot is not installed; -EIO when it failed (err: its first error
  * line, "gnuplot: ..."), -ETIMEDOUT, or another -errno of spawning it.
  * GNUPLOT (environment) names another binary.

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -85,8 +86,15 @@ static int load_file(struct plot_data *d, struct plot_input *in, char *err, size
         char *buf = NULL, *msg = NULL;
         size_t len;
         bool opened;
-        int rc = run_read_input(in->arg, &buf, &len, &opened);
+        struct stat sta;
+        int rc;
 
+        if (stat(in->arg, &sta) == 0 && S_ISDIR(sta.st_mode)) {
+                snprintf(err, errsize, "'%s' is a directory without session.json: not a session",
+                         in->arg);
+                return -ENOENT;
+        }
+        rc = run_read_input(in->arg, &buf, &len, &opened);
         if (rc < 0) {
                 snprintf(err, errsize, "cannot %s '%s': %s", opened ? "read" : "open", in->arg,
                          strerror(-rc));
@@ -94,16 +102,24 @@ static int load_file(struct plot_data *d, struct plot_input *in, char *err, size
         }
         rc = run_analyse(&r, in->arg, buf, len, &d->ro, NULL, &msg);
         if (rc == -ENODATA)
-                snprintf(err, errsize, "no %s in '%s' (%llu lines read)",
-                         r.kind == RUN_LINUX ? "kernel log line with a printk timestamp"
-                                             : "tslog record",
-                         in->arg, (unsigned long long)r.trace.lines_total);
+                snprintf(err, errsize,
+                         "'%s': no tslog record and no kernel log line (%llu lines read)", in->arg,
+                         (unsigned long long)r.trace.lines_total);
         else if (rc == -EINVAL && msg)
                 snprintf(err, errsize, "%s", msg);
         else if (rc < 0)
                 snprintf(err, errsize, "cannot analyse '%s': %s", in->arg, strerror(-rc));
         if (rc < 0)
                 goto out;
+        if (r.analysis.forest.truncated) {
+                const struct ct_forest *fo = &r.analysis.forest;
+                const char *why = fo->truncated_by_marker ? "no end marker" : "no EXIT start_init";
+
+                if (asprintf(&in->damage, "dump truncated (%s): its phases may be short", why) < 0)
+                        in->damage = NULL, rc = -ENOMEM;
+                if (rc < 0)
+                        goto out;
+        }
         in->agg.top = d->top;
         g = aggreport_group(&in->agg, NULL);
         rc = g ? aggreport_add_run(g, &u) : -ENOMEM;
@@ -158,6 +174,7 @@ void plot_data_free(struct plot_data *d)
                 aggreport_free(&d->in[i].agg);
                 runset_free(&d->in[i].rs);
                 free(d->in[i].arg);
+                free(d->in[i].damage);
         }
         free(d->in);
         memset(d, 0, sizeof(*d));
@@ -289,6 +306,77 @@ static void base_name(struct sbuf *sb, const char *s, int *err)
                 *err = -ENOMEM;
 }
 
+/* The path input i names: a session's directory, a FILE's path. */
+static const char *input_path(const struct plot_data *d, size_t i)
+{
+        return d->in[i].is_session ? d->in[i].rs.dir : d->in[i].arg;
+}
+
+/* The start of p's last k components (trailing '/' at end ignored):
+ * p itself when it has no more. */
+static size_t path_suffix(const char *p, size_t end, size_t k)
+{
+        size_t start = end;
+
+        while (k-- > 0) {
+                while (start > 0 && p[start - 1] == '/' && start < end)
+                        start--;
+                while (start > 0 && p[start - 1] != '/')
+                        start--;
+                if (start == 0)
+                        break;
+        }
+        return start;
+}
+
+static size_t path_end(const char *p)
+{
+        size_t end = strlen(p);
+
+        while (end > 1 && p[end - 1] == '/')
+                end--;
+        return end;
+}
+
+/* Input i's name in labels and titles: its path's last component, or as
+ * many last components as tell it apart from every other input with
+ * another path; an input given twice gets " (2)", " (3)" after its name. */
+static void input_name(struct fig *f, size_t i, struct sbuf *sb)
+{
+        const struct plot_data *d = f->d;
+        const char *p = input_path(d, i);
+        size_t end = path_end(p), start = path_suffix(p, end, 1), k = 1, dup = 1;
+
+        for (;;) {
+                bool clash = false;
+
+                for (size_t j = 0; j < d->n && !clash; j++) {
+                        const char *q = input_path(d, j);
+                        size_t qend = path_end(q), qs = path_suffix(q, qend, k);
+
+                        if (j == i || (qend == end && !strncmp(p, q, end)))
+                                continue;
+                        clash =
+                            qend - qs == end - start && !strncmp(p + start, q + qs, end - start);
+                }
+                if (!clash || start == 0)
+                        break;
+                start = path_suffix(p, end, ++k);
+        }
+        for (size_t j = 0; j < i; j++) {
+                const char *q = input_path(d, j);
+                const char *vi = d->in[i].is_session ? d->in[i].rs.variant : NULL;
+                const char *vj = d->in[j].is_session ? d->in[j].rs.variant : NULL;
+
+                /* SESSION:base and SESSION:new are told apart by their variants */
+                if (path_end(q) == end && !strncmp(p, q, end) && (!vi || !vj || !strcmp(vi, vj)))
+                        dup++;
+        }
+        fig_oom(f, sbuf_add(sb, p + start, end - start));
+        if (dup > 1)
+                fig_oom(f, sbuf_addf(sb, " (%zu)", dup));
+}
+
 /* The name of group g of input i in the figure: the variant, after the
  * session's name when several inputs are drawn; a FILE's base name. */
 static void group_label(struct fig *f, size_t i, const struct aggreport_group *g, struct sbuf *sb)
@@ -300,11 +388,7 @@ static void group_label(struct fig *f, size_t i, const struct aggreport_group *g
         if (sb->cap)
                 sb->buf[0] = '\0';
         if (!in->is_session || f->d->n > 1) {
-                struct sbuf dir = SBUF_INIT;
-
-                base_name(&dir, in->is_session ? in->rs.dir : in->arg, &err);
-                fig_oom(f, sbuf_add(sb, dir.buf, dir.len));
-                sbuf_release(&dir);
+                input_name(f, i, sb);
                 if (in->is_session)
                         fig_oom(f, sbuf_addch(sb, ':'));
         }
@@ -316,14 +400,13 @@ static void group_label(struct fig *f, size_t i, const struct aggreport_group *g
 /* The inputs' names, for titles: "a, b". */
 static void inputs_label(struct fig *f, struct sbuf *sb)
 {
-        int err = 0;
-
         for (size_t i = 0; i < f->d->n; i++) {
                 if (i)
                         fig_oom(f, sbuf_adds(sb, ", "));
-                base_name(sb, f->d->in[i].arg, &err);
+                input_name(f, i, sb);
+                if (f->d->in[i].is_session && f->d->in[i].rs.variant)
+                        fig_oom(f, sbuf_addf(sb, ":%s", f->d->in[i].rs.variant));
         }
-        fig_oom(f, err);
 }
 
 static void gp_title(struct fig *f, const char *what)
@@ -430,6 +513,8 @@ static void note_groups(struct fig *f, const struct phase_set *ps, bool phases)
                                     f, sbuf_addf(&missing, "%s%s", nmissing ? ", " : "", ps->v[k]));
                                 nmissing++;
                         }
+                        if (f->d->in[i].damage)
+                                note(f, "%s: %s", label.buf, f->d->in[i].damage);
                         if (nmissing)
                                 note(f, "%s: phase%s unavailable, left out: %s", label.buf,
                                      nmissing == 1 ? "" : "s", missing.buf);
@@ -461,9 +546,11 @@ static double ms(double ns)
         return ns / 1e6;
 }
 
-/* The fill of phase k's segments: "fc rgb 'C' fs FILL". */
-static void gp_phase_fill(struct fig *f, size_t k)
+/* The fill of phase k's segments: "fc rgb 'C' fs FILL", coloured by the
+ * phase's name (gp_phase_index) of set ps. */
+static void gp_phase_fill(struct fig *f, const struct phase_set *ps, size_t k)
 {
+        k = gp_phase_index(ps->v[k], ps->v, ps->n);
         gpf(f, "fc rgb '%s' fs ", gp_color(f->st, k));
         fig_oom(f, gp_fill(&f->gp, f->st, k));
 }
@@ -525,6 +612,18 @@ static void value_labels(struct fig *f, bool first, size_t block, const char *xy
             xy);
         fig_oom(f, gp_str(&f->gp, GP_SVG, fmt));
         gpf(f, ", %s)) with labels left offset character 1,0 notitle", expr);
+}
+
+/* A tic step of 1, 2 or 5 times a power of ten, at least x. */
+static double nice_step(double x)
+{
+        double p, m;
+
+        if (!(x > 0))
+                return 1;
+        p = pow(10, floor(log10(x)));
+        m = x / p;
+        return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
 }
 
 /* ---- phases: stacked bars of median phase times ---- */
@@ -632,6 +731,9 @@ static int draw_phases(struct fig *f)
                         }
                 }
         }
+        if (totals != SIZE_MAX)
+                note(f, "the bar: the sum of the phases' medians; total (median): the median of "
+                        "the runs' host-timed totals");
         if (any_sum)
                 note(f, "no host-timed total for a capture FILE: its bar ends with the sum of "
                         "its phases");
@@ -645,27 +747,51 @@ static int draw_phases(struct fig *f)
                         row_name(f, &rows_sb, row, label.buf);
                 }
         }
-        /* grows with the groups; room for the key's one column */
-        gp_default_size(f->st->term, row_width(f, 960),
-                        fmax(150 + 46 * (double)rows, 110 + 18 * (double)ps.n) +
-                            14 * (double)f->nnotes,
-                        &w, &h);
+        /* the key in rows of columns above the plot; the bar's label and
+         * the tic labels given room in characters of the font */
+        size_t namew = 0, keycols, keyrows;
+        double cw, lh, cols, wp, frac, xr, label_chars, step;
+        char num[64];
+
+        for (size_t k = 0; k < ps.n; k++)
+                namew = strlen(ps.v[k]) > namew ? strlen(ps.v[k]) : namew;
+        gp_char_size(f->st, &cw, &lh);
+        gp_figure_size(f->st->term, row_width(f, 960), 150, &w, &h);
+        cols = (f->st->has_size ? f->st->width : w) / cw;
+        wp = cols - (double)(f->lwidth + 3) - 2; /* the plot's width in characters */
+        keycols = (size_t)fmax(1, floor((wp - 2) / (double)(namew + 11)));
+        keyrows = ps.n ? (ps.n + keycols - 1) / keycols : 0;
+        gp_figure_size(f->st->term, row_width(f, 960),
+                       150 + 46 * (double)rows +
+                           (20 * (double)keyrows + 14 * (double)f->nnotes) * gp_font_size(f->st) /
+                               10,
+                       &w, &h);
+        snprintf(num, sizeof(num), "total (median) %.1f ms", ms(xmax));
+        label_chars = (double)strlen(num) + 2;
+        frac = wp > 0 ? fmin(0.6, fmax(0.12, label_chars / wp)) : 0.6;
+        xr = ms(xmax) / (1 - frac) + 1e-3;
+        step = nice_step(xr / fmax(2, floor(wp / 8)));
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot phases", f->out_name, w, h));
         gp_title(f, "median phase times");
         gpf(f, "set xlabel ");
-        gps(f, "time (ms): median phase durations, stacked; whiskers: 95% CI of each median");
+        /* the long axis title where it fits (it is 75 characters) */
+        gps(f, cols >= 80 ? "time (ms): median phase durations, stacked; whiskers: 95% CI of each "
+                            "median"
+                          : "time (ms); whiskers: 95% CI");
         gpf(f, "\n");
         gp_rows(f, &rows_sb);
         gpf(f,
             "set yrange [%.1f:-0.6]\n"
             "set xrange [0:%.3f]\n"
-            "set xtics nomirror out\n"
+            "set xtics %g nomirror out\n"
             "set grid xtics lc rgb '#d0d0d0'\n"
             "set border 3\n"
-            "set key outside right top vertical Left reverse noautotitle maxcols 1\n"
+            "set key outside top center horizontal Left reverse noautotitle maxcols %zu\n"
             "set errorbars small\n"
-            "set bmargin %u\n",
-            (double)rows - 0.4, ms(xmax) * 1.2 + 1e-3, fig_bmargin(f));
+            "set bmargin %u\n"
+            "set tmargin %zu\n"
+            "set rmargin 2\n",
+            (double)rows - 0.4, xr, step, keycols, fig_bmargin(f), keyrows + 3);
         gp_notes(f);
         gpf(f, "plot ");
         bool first = true;
@@ -676,7 +802,7 @@ static int draw_phases(struct fig *f)
                     "%s%s index %zu using (($2+$3)/2):1:2:3:($1-0.32):($1+0.32) "
                     "with boxxyerror ",
                     first ? "" : ", \\\n     ", f->dat_q, block[k]);
-                gp_phase_fill(f, k);
+                gp_phase_fill(f, &ps, k);
                 gpf(f, " title ");
                 gps(f, ps.v[k]);
                 gpf(f,
@@ -686,7 +812,7 @@ static int draw_phases(struct fig *f)
                 first = false;
         }
         if (totals != SIZE_MAX) {
-                value_labels(f, first, totals, "2:1", "total %.1f ms", "$3");
+                value_labels(f, first, totals, "2:1", "total (median) %.1f ms", "$3");
                 first = false;
         }
         if (sums != SIZE_MAX) {
@@ -770,6 +896,8 @@ static int draw_distribution(struct fig *f)
                              label.buf);
                 }
         }
+        note(f, "every run beyond the whiskers is drawn: circles outliers (modified z-score > "
+                "3.5), crosses the other runs");
         for (size_t k = 0; k < nmetrics; k++) {
                 struct dist_panel *p = &pn[k];
 
@@ -792,16 +920,24 @@ static int draw_distribution(struct fig *f)
                                         if (!m || !m->sum.n)
                                                 continue;
                                         if (pass == 1) {
-                                                for (size_t v = 0; m->outlier && v < m->s->present;
-                                                     v++) {
-                                                        if (!m->outlier[v])
+                                                /* every run beyond the whiskers, and every
+                                                 * outlier: no run is hidden */
+                                                rc = box_of(m, &b);
+                                                if (rc < 0)
+                                                        goto out;
+                                                for (size_t v = 0; v < m->s->present; v++) {
+                                                        double x = m->s->values[v];
+                                                        bool out = m->outlier && m->outlier[v];
+
+                                                        if (!out && x >= b.wlo && x <= b.whi)
                                                                 continue;
                                                         if (p->outliers == SIZE_MAX)
                                                                 p->outliers = dat_block(
-                                                                    f, "outliers (modified z-score "
-                                                                       "> 3.5): row ms");
-                                                        datf(f, "%zu %.6f\n", row,
-                                                             ms(m->s->values[v]));
+                                                                    f, "runs beyond the whiskers: "
+                                                                       "row ms outlier (1: "
+                                                                       "modified z-score > 3.5)");
+                                                        datf(f, "%zu %.6f %d\n", row, ms(x),
+                                                             out ? 1 : 0);
                                                         p->lo = fmin(p->lo, ms(m->s->values[v]));
                                                         p->hi = fmax(p->hi, ms(m->s->values[v]));
                                                 }
@@ -852,7 +988,7 @@ static int draw_distribution(struct fig *f)
         gap_px = f->st->term == GP_DUMB ? 48 : 30;
         px_h = 70 + 50 + 14 * (double)f->nnotes + (double)npanels * (gap_px + 10) +
                (double)nrows * row_px;
-        gp_default_size(f->st->term, row_width(f, 900), px_h, &w, &h);
+        gp_figure_size(f->st->term, row_width(f, 900), px_h, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot distribution", f->out_name, w, h));
         gpf(f, "set multiplot\n");
         gp_title(f, "phase times across runs");
@@ -890,8 +1026,8 @@ static int draw_distribution(struct fig *f)
                 }
                 if (shown == npanels) {
                         gpf(f, "set xlabel ");
-                        gps(f, "time (ms), each panel on its own scale. Box: Q1..Q3, line: "
-                               "median, whiskers: 1.5 IQR, circles: outliers");
+                        gps(f, "time (ms), each panel on its own scale; box Q1..Q3, line "
+                               "median, whiskers 1.5 IQR");
                         gpf(f, "\n");
                 }
                 gpf(f, "%s", p->names.buf);
@@ -901,7 +1037,7 @@ static int draw_distribution(struct fig *f)
                     "boxxyerror ",
                     f->dat_q, p->boxes, f->dat_q, p->boxes);
                 if (k)
-                        gp_phase_fill(f, k - 1);
+                        gp_phase_fill(f, &ps, k - 1);
                 else
                         gpf(f, "fc rgb 'white' fs solid 1.0 border lc rgb 'black'");
                 gpf(f,
@@ -910,9 +1046,12 @@ static int draw_distribution(struct fig *f)
                     f->dat_q, p->boxes);
                 if (p->outliers != SIZE_MAX)
                         gpf(f,
-                            ", \\\n     %s index %zu using 2:1 with points pt 6 ps 1.2 lc rgb "
-                            "'black'",
-                            f->dat_q, p->outliers);
+                            ", \\\n     %s index %zu using 2:($3 > 0.5 ? $1 : NaN) with points pt "
+                            "6 "
+                            "ps 1.2 lc rgb 'black', \\\n     %s index %zu using 2:($3 > 0.5 ? NaN "
+                            ": $1) "
+                            "with points pt 2 ps 1 lc rgb 'black'",
+                            f->dat_q, p->outliers, f->dat_q, p->outliers);
                 gpf(f, "\nunset label\nunset title\n");
         }
         gpf(f, "unset multiplot\n");
@@ -942,11 +1081,14 @@ static int draw_ecdf(struct fig *f, char *err, size_t errsize)
         size_t nlines = 0, gi = 0;
         struct sbuf plot = SBUF_INIT;
         double w, h;
+        bool any_file = false;
         int rc = 0;
 
+        note_groups(f, NULL, false); /* failed, unreadable and starved runs, as every kind */
         for (size_t i = 0; i < f->d->n; i++) {
                 const struct aggreport *ar = &f->d->in[i].agg;
 
+                any_file |= !f->d->in[i].is_session;
                 for (size_t g = 0; g < ar->ngroups; g++, gi++) {
                         const struct aggregate_metric *m = agg_find(&ar->groups[g].agg, "total");
                         double *v;
@@ -971,10 +1113,6 @@ static int draw_ecdf(struct fig *f, char *err, size_t errsize)
                         for (size_t k = 0; k < n; k++)
                                 datf(f, "%.6f %.6f\n", ms(v[k]), (double)(k + 1) / (double)n);
                         free(v);
-                        if (ar->groups[g].nfailed)
-                                note(f, "%s: %zu failed run%s left out", label.buf,
-                                     ar->groups[g].nfailed, ar->groups[g].nfailed == 1 ? "" : "s");
-                        note_unreadable(f, label.buf, &ar->groups[g]);
                         fig_oom(f, sbuf_addf(&plot,
                                              "%s%s index %zu using 1:2 with steps lw 2 lc rgb "
                                              "'%s' dt %zu title ",
@@ -990,13 +1128,14 @@ static int draw_ecdf(struct fig *f, char *err, size_t errsize)
                 }
         }
         if (!nlines) {
-                snprintf(err, errsize,
-                         "ecdf: no total boot time in the inputs (a capture FILE has no "
-                         "host-timed total; give a session)");
+                snprintf(err, errsize, "%s",
+                         any_file ? "ecdf: no total boot time in the inputs (a capture FILE has "
+                                    "no host-timed total; give a session)"
+                                  : "ecdf: no total boot time in the inputs (no ok run)");
                 rc = -ENODATA;
                 goto out;
         }
-        gp_default_size(f->st->term, 800, 480 + 14 * (double)f->nnotes, &w, &h);
+        gp_figure_size(f->st->term, 800, 480 + 14 * (double)f->nnotes, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot ecdf", f->out_name, w, h));
         gp_title(f, "empirical CDF of the total boot time");
         gpf(f, "set xlabel ");
@@ -1044,6 +1183,8 @@ static void gp_verdict_fill(struct fig *f, enum gp_verdict_color v)
                 gpf(f, "fc rgb '%s' fs solid %s border lc rgb '%s'", gp_verdict_color(f->st, v),
                     f->st->mono ? "1.0" : "0.85", f->st->mono ? "black" : "#404040");
 }
+
+#define MIN_EFFECT_FILL "#DDDDDD" /* delta's band of the minimum effect */
 
 static int cmp_absdiff(const void *a, const void *b, void *ctx)
 {
@@ -1116,6 +1257,10 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
         if (c.base.left_out || c.new.left_out)
                 note(f, "left out as starved: %zu run%s of BASE, %zu of NEW", c.base.left_out,
                      c.base.left_out == 1 ? "" : "s", c.new.left_out);
+        note(f,
+             "same: the change is within the minimum effect (%g ms or %g%% of BASE's median; the "
+             "shaded band), its CI too; slower, faster: outside it and significant",
+             co.stats.min_abs / 1e6, co.stats.min_rel * 100);
         for (size_t i = 0; i < c.n; i++)
                 if (c.m[i].kind != COMPARE_FN && (!c.m[i].na || !c.m[i].nb))
                         note(f, "%s: missing on one side, not compared", c.m[i].name);
@@ -1134,11 +1279,14 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
 
                                 if (block[v] == SIZE_MAX)
                                         block[v] = dat_block(f, "bars: row x_from x_to "
-                                                                "difference ci_lo ci_hi (ms)");
-                                datf(f, "%zu %.6f %.6f %.6f %.6f %.6f\n", row, fmin(0, dm),
-                                     fmax(0, dm), dm, ms(m->c.ci.lo), ms(m->c.ci.hi));
-                                xlo = fmin(xlo, fmin(dm, ms(m->c.ci.lo)));
-                                xhi = fmax(xhi, fmax(dm, ms(m->c.ci.hi)));
+                                                                "difference ci_lo ci_hi "
+                                                                "minimum_effect (ms)");
+                                datf(f, "%zu %.6f %.6f %.6f %.6f %.6f %.6f\n", row, fmin(0, dm),
+                                     fmax(0, dm), dm, ms(m->c.ci.lo), ms(m->c.ci.hi),
+                                     ms(m->c.threshold));
+                                xlo =
+                                    fmin(xlo, fmin(fmin(dm, ms(m->c.ci.lo)), -ms(m->c.threshold)));
+                                xhi = fmax(xhi, fmax(fmax(dm, ms(m->c.ci.hi)), ms(m->c.threshold)));
                         }
                         if (v == 0) {
                                 lab.len = 0;
@@ -1156,17 +1304,18 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                 xlo -= span * 0.05;
                 xhi += span * 0.3;
         }
-        gp_default_size(f->st->term, row_width(f, 960),
-                        150 + 24 * (double)nrows + 14 * (double)f->nnotes, &w, &h);
+        gp_figure_size(f->st->term, row_width(f, 960),
+                       150 + 24 * (double)nrows + 14 * (double)f->nnotes, &w, &h);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot delta", f->out_name, w, h));
         if (f->o->title) {
                 gp_title(f, "");
         } else {
-                int e = 0;
-
-                base_name(&base, d->in[0].arg, &e);
-                base_name(&new, d->in[1].arg, &e);
-                fig_oom(f, e);
+                input_name(f, 0, &base);
+                if (d->in[0].rs.variant)
+                        fig_oom(f, sbuf_addf(&base, ":%s", d->in[0].rs.variant));
+                input_name(f, 1, &new);
+                if (d->in[1].rs.variant)
+                        fig_oom(f, sbuf_addf(&new, ":%s", d->in[1].rs.variant));
                 lab.len = 0;
                 fig_oom(f, sbuf_addf(&lab, "change of median boot times: %s (BASE) to %s (NEW)",
                                      base.buf, new.buf));
@@ -1201,21 +1350,33 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                         gps(f, vname[v]);
                         first = false;
                 }
+                gpf(f, ", \\\n     keyentry with boxes fc rgb '%s' fs solid 1.0 noborder title ",
+                    MIN_EFFECT_FILL);
+                gps(f, "minimum effect");
                 for (size_t v = 0; v < 4; v++) {
                         if (block[v] == SIZE_MAX)
                                 continue;
+                        /* the band a change must leave to be slower or faster,
+                         * and within which its CI must lie to be "same" */
+                        gpf(f,
+                            ", \\\n     %s index %zu using (0):1:(-$7):7:($1-0.44):($1+0.44) "
+                            "with boxxyerror fc rgb '%s' fs solid 1.0 noborder notitle",
+                            f->dat_q, block[v], MIN_EFFECT_FILL);
                         gpf(f,
                             ", \\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.32):"
                             "($1+0.32) with boxxyerror ",
                             f->dat_q, block[v]);
                         gp_verdict_fill(f, (enum gp_verdict_color)v);
+                        /* the whisker black on a white halo: seen on every fill,
+                         * black bars of --mono too */
                         gpf(f,
                             " notitle, \\\n     %s index %zu using 4:1:5:6 with xerrorbars "
-                            "lc rgb 'black' pt 0 ps 0 notitle",
-                            f->dat_q, block[v]);
+                            "lc rgb 'white' lw 4 pt 0 ps 0 notitle, \\\n     %s index %zu using "
+                            "4:1:5:6 with xerrorbars lc rgb 'black' lw 1.5 pt 0 ps 0 notitle",
+                            f->dat_q, block[v], f->dat_q, block[v]);
                         /* no "-0.0 ms" for a change below 0.05 ms */
-                        value_labels(f, false, block[v], "(($6>$3?$6:$3)):1", "%+.1f ms",
-                                     "abs($4) < 0.05 ? 0 : $4");
+                        value_labels(f, false, block[v], "(($6>$3?($6>$7?$6:$7):($3>$7?$3:$7))):1",
+                                     "%+.1f ms", "abs($4) < 0.05 ? 0 : $4");
                 }
         }
         gpf(f, "\n");
@@ -1233,6 +1394,77 @@ out:
 
 /* ---- timeline: one run, drawn by timeline.c ---- */
 
+/* The run of session input in the timeline draws: --run N, else its
+ * first ok run (not starved with --exclude-starved). */
+static int timeline_pick(const struct plot_data *d, const struct plot_input *in,
+                         const struct plot_options *o, size_t *k, char *err, size_t errsize)
+{
+        const struct runset *rs = &in->rs;
+        const char *variant = rs->variant;
+        unsigned lo = UINT32_MAX, hi = 0;
+        size_t nstarved = 0, nsel = 0;
+        const char *starved_variant = NULL;
+
+        for (size_t i = 0; i < rs->n; i++) {
+                const struct runset_run *e = &rs->v[i];
+
+                lo = e->run < lo ? e->run : lo;
+                hi = e->run > hi ? e->run : hi;
+                if (o->has_run && e->run != o->run)
+                        continue;
+                if (o->has_run && e->readable && variant && e->variant &&
+                    strcmp(e->variant, variant) != 0) {
+                        snprintf(err, errsize, "timeline: run %u is of variant %s, not %s", e->run,
+                                 e->variant, variant);
+                        return -EINVAL;
+                }
+                if (o->has_run && !e->selected) {
+                        snprintf(
+                            err, errsize, "timeline: run %u of '%s' is not an ok run (%s%s%s)",
+                            e->run, in->arg,
+                            !e->readable ? "its run file does not read"
+                            : strcmp(e->verdict, "ok") || !e->reason || !*e->reason ? e->verdict
+                                                                                    : e->reason,
+                            e->readable && strcmp(e->verdict, "ok") && e->reason && *e->reason
+                                ? ": "
+                                : "",
+                            e->readable && strcmp(e->verdict, "ok") && e->reason ? e->reason : "");
+                        return -EINVAL;
+                }
+                if (!e->selected)
+                        continue;
+                nsel++;
+                if (d->exclude_starved && e->starved) {
+                        nstarved++;
+                        starved_variant = e->variant;
+                        if (o->has_run) {
+                                snprintf(err, errsize,
+                                         "timeline: run %u of '%s' was starved by the host: "
+                                         "--exclude-starved leaves it out",
+                                         e->run, in->arg);
+                                return -EINVAL;
+                        }
+                        continue;
+                }
+                *k = i;
+                return 0;
+        }
+        if (o->has_run && rs->n)
+                snprintf(err, errsize, "timeline: no run %u in '%s' (runs %u-%u)", o->run, in->arg,
+                         lo, hi);
+        else if (o->has_run)
+                snprintf(err, errsize, "timeline: no run %u in '%s' (it has none)", o->run,
+                         in->arg);
+        else if (nsel && nstarved == nsel)
+                snprintf(err, errsize, "timeline: all %zu runs of %s left out as starved", nsel,
+                         variant           ? variant
+                         : starved_variant ? starved_variant
+                                           : in->arg);
+        else
+                snprintf(err, errsize, "timeline: no ok run in '%s'", in->arg);
+        return -EINVAL;
+}
+
 static int draw_timeline(struct fig *f, char *err, size_t errsize)
 {
         const struct plot_data *d = f->d;
@@ -1247,26 +1479,11 @@ static int draw_timeline(struct fig *f, char *err, size_t errsize)
                 if (d->in[i].is_session)
                         in = &d->in[i];
         if (in) {
-                size_t k = in->rs.n;
+                size_t k;
 
-                for (size_t i = 0; i < in->rs.n; i++) {
-                        const struct runset_run *e = &in->rs.v[i];
-
-                        if (f->o->has_run ? e->run == f->o->run : e->selected) {
-                                k = i;
-                                break;
-                        }
-                }
-                if (k == in->rs.n || !in->rs.v[k].selected) {
-                        if (f->o->has_run)
-                                snprintf(err, errsize,
-                                         "timeline: run %u of '%s' is not an ok run%s%s", f->o->run,
-                                         in->arg, in->rs.variant ? " of variant " : "",
-                                         in->rs.variant ? in->rs.variant : "");
-                        else
-                                snprintf(err, errsize, "timeline: no ok run in '%s'", in->arg);
-                        return -EINVAL;
-                }
+                rc = timeline_pick(d, in, f->o, &k, err, errsize);
+                if (rc < 0)
+                        return rc;
                 /* runset_analyse counts into the runset's totals; a copy keeps
                  * the loaded data as it was */
                 struct runset rs = in->rs;
@@ -1280,8 +1497,10 @@ static int draw_timeline(struct fig *f, char *err, size_t errsize)
                         snprintf(err, errsize, "timeline: run %u of '%s': cannot analyse: %s",
                                  in->rs.v[k].run, in->arg, msg ? msg : strerror(-rc));
                 int e = 0;
-                base_name(&title, in->arg, &e);
-                fig_oom(f, sbuf_addf(&title, ", run %u", in->rs.v[k].run));
+                base_name(&title, in->rs.dir, &e);
+                fig_oom(f, sbuf_addf(&title, ":%s, run %u",
+                                     in->rs.v[k].variant ? in->rs.v[k].variant : "?",
+                                     in->rs.v[k].run));
                 fig_oom(f, e);
         } else {
                 char *buf = NULL;
@@ -1326,6 +1545,32 @@ out:
 }
 
 /* ---- drawing ---- */
+
+/* Nothing to draw: when --exclude-starved left some group without a run,
+ * say so instead of err's "nothing available". */
+static void all_starved(struct fig *f, const char *kind, char *err, size_t errsize)
+{
+        struct sbuf msg = SBUF_INIT, label = SBUF_INIT;
+
+        for (size_t i = 0; i < f->d->n; i++) {
+                const struct aggreport *ar = &f->d->in[i].agg;
+
+                for (size_t g = 0; g < ar->ngroups; g++) {
+                        const struct aggreport_group *gr = &ar->groups[g];
+
+                        if (gr->nok || !gr->nexcluded)
+                                continue;
+                        group_label(f, i, gr, &label);
+                        fig_oom(f, sbuf_addf(&msg, "%s%zu run%s of %s left out as starved",
+                                             msg.len ? "; " : "", gr->nexcluded,
+                                             gr->nexcluded == 1 ? "" : "s", label.buf));
+                }
+        }
+        if (msg.len && errsize)
+                snprintf(err, errsize, "%s: all %s", kind, msg.buf);
+        sbuf_release(&msg);
+        sbuf_release(&label);
+}
 
 static int add_file(struct plot_result *res, const char *dir, const char *name)
 {
@@ -1424,6 +1669,9 @@ int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
                 rc = -EINVAL;
                 goto out;
         }
+        rc = gp_check_size(f.st, err, errsize);
+        if (rc < 0)
+                goto out;
         switch (k) {
         case PLOT_PHASES:
                 rc = draw_phases(&f);
@@ -1449,6 +1697,8 @@ int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
                 snprintf(err, errsize, "unknown figure kind");
                 break;
         }
+        if (rc == -ENODATA && k != PLOT_TIMELINE)
+                all_starved(&f, plot_kind_name(k), err, errsize);
         if (!rc)
                 rc = f.err;
         if (rc == -ENOMEM)
@@ -1472,6 +1722,19 @@ int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
         rc = gp_run(f.dir, name, 0, err, errsize);
         if (rc < 0)
                 goto out;
+        if (errsize && err[0]) { /* drawn, with a warning: a note line */
+                size_t len = strlen(res->note) + strlen(err) + 2;
+                char *nn = malloc(len);
+
+                if (!nn) {
+                        rc = -ENOMEM;
+                        goto out;
+                }
+                snprintf(nn, len, "%s%s\n", res->note, err);
+                free(res->note);
+                res->note = nn;
+                err[0] = '\0';
+        }
         rc = add_file(res, f.dir, f.out_name);
         if (!rc && o->style.term == GP_CAIROLATEX) {
                 char pdf[4096];

@@ -83,6 +83,7 @@ struct plot_input {
         bool is_session;      /* else a capture FILE */
         struct runset rs;     /* sessions (the aggreport's strings point into it) */
         struct aggreport agg; /* one group per variant; a FILE: one group, one run */
+        char *damage;         /* a FILE's truncated dump, as analyze says it (owned), or NULL */
 };
 
 struct plot_data {

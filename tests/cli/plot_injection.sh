@@ -66,7 +66,7 @@ plot_svg_has "$tmp/f-timeline-wide/fig.svg" "timeline of the hostile capture" \
 	"$capname" "it's" '"double" quoted' '`touch CANARY`' 'system("touch CANARY")' \
 	"SYSINIT <script>alert(1)</script>" "SYSINIT a&b &amp;" "SYSINIT @macro" \
 	'SYSINIT $(touch CANARY)' 'SYSINIT \textbf{x}_%y 50%' firmware early sysinit rootfs+init
-plot_svg_has "$tmp/s-timeline-svg/fig.svg" "timeline of the hostile session" "it's\"dq\"" "sess, run 1"
+plot_svg_has "$tmp/s-timeline-svg/fig.svg" "timeline of the hostile session" "it's\"dq\"" "sess:base, run 1"
 plot_svg_has "$tmp/o/o'\`touch CANARY\`\$(touch CANARY).svg" "--title" "t'\`touch CANARY\`"
 # enhanced text would have made a subscript of "_y" and dropped the braces
 grep -q '@macro\\textbf{x}_y%z' "$tmp/s-delta-svg/fig.svg" || plot_fail "delta: the name is not verbatim in the SVG"

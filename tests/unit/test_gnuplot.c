@@ -313,6 +313,71 @@ static void test_gp_run_of_a_failing_script_is_eio_with_gnuplots_message(void **
         assert_int_equal(gp_runs(), before + 1);
 }
 
+static void test_gp_run_of_a_warning_is_0_with_the_warning(void **state)
+{
+        char err[256];
+
+        (void)state;
+        if (!have_gnuplot())
+                test_skip("gnuplot is not installed");
+        /* drawn, but the titles do not fit the key */
+        write_script("set terminal pngcairo size 300,200 font 'Sans,16'\nset output "
+                     "'o.png'\nset key outside right\nplot x title 'a very long title indeed "
+                     "here', x*2 title 'another very long title indeed'\n");
+        assert_int_equal(gp_run(scratch, "t.gp", 30, err, sizeof(err)), 0);
+        assert_int_equal(strncmp(err, "gnuplot: ", 9), 0);
+        assert_non_null(strstr(err, "warning:"));
+        write_script("print 1\n"); /* output that is no warning: an error still */
+        assert_int_equal(gp_run(scratch, "t.gp", 30, err, sizeof(err)), -EIO);
+        write_script("set terminal dumb\nset output 'o.txt'\nplot x\n");
+        assert_int_equal(gp_run(scratch, "t.gp", 30, err, sizeof(err)), 0);
+        assert_string_equal(err, "");
+}
+
+static void test_gp_check_size_refuses_below_30_by_10_characters(void **state)
+{
+        struct gp_style st = {.term = GP_PDF, .has_size = true, .width = 3.3, .height = 2};
+        char err[256];
+
+        (void)state;
+        assert_int_equal(gp_check_size(&st, err, sizeof(err)), 0); /* one paper column */
+        st.height = 1.5;
+        assert_int_equal(gp_check_size(&st, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "at least 2.5,1.95 (in;"));
+        st.term = GP_PNG, st.width = 10, st.height = 10;
+        assert_int_equal(gp_check_size(&st, err, sizeof(err)), -EINVAL);
+        st.width = 600, st.height = 280, st.font = "Serif,16";
+        assert_int_equal(gp_check_size(&st, err, sizeof(err)), -EINVAL); /* 280 < 10 lines */
+        st.height = 400;
+        assert_int_equal(gp_check_size(&st, err, sizeof(err)), 0);
+        st.has_size = false, st.width = 1, st.height = 1;
+        assert_int_equal(gp_check_size(&st, err, sizeof(err)), 0);
+}
+
+static void test_gp_phase_index_keys_a_colour_by_name(void **state)
+{
+        const char *const mixed[] = {"qemu",        "firmware+entry", "printk lag", "early kernel",
+                                     "initcalls",   "late init",      "user space", "power-off",
+                                     "vmm",         "firmware",       "early",      "sysinit",
+                                     "rootfs+init", "userland"};
+        const char *const custom[] = {"qemu", "mine", "yours"};
+        struct gp_style st = {.term = GP_SVG};
+        size_t n = sizeof(mixed) / sizeof(mixed[0]);
+
+        (void)state;
+        /* one name, one index, whatever the other names */
+        assert_int_equal(gp_phase_index("firmware", mixed, n), gp_phase_index("firmware", NULL, 0));
+        assert_int_equal(gp_phase_index("initcalls", NULL, 0), 4);
+        /* a Linux session beside a FreeBSD capture: 14 names, 14 colours */
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = i + 1; j < n; j++)
+                        assert_string_not_equal(gp_color(&st, gp_phase_index(mixed[i], mixed, n)),
+                                                gp_color(&st, gp_phase_index(mixed[j], mixed, n)));
+        /* names of no built-in map: after them, in the figure's order */
+        assert_int_not_equal(gp_phase_index("mine", custom, 3), gp_phase_index("yours", custom, 3));
+        assert_int_equal(gp_phase_index("yours", custom, 3), gp_phase_index("mine", custom, 3) + 1);
+}
+
 static void test_gp_run_without_gnuplot_is_enoent(void **state)
 {
         char err[256];
@@ -347,6 +412,9 @@ int main(void)
             cmocka_unit_test(test_gp_head_sets_noenhanced_and_the_size_unit),
             cmocka_unit_test(test_gp_str_is_read_back_literally_by_gnuplot),
             cmocka_unit_test(test_gp_run_of_a_failing_script_is_eio_with_gnuplots_message),
+            cmocka_unit_test(test_gp_run_of_a_warning_is_0_with_the_warning),
+            cmocka_unit_test(test_gp_check_size_refuses_below_30_by_10_characters),
+            cmocka_unit_test(test_gp_phase_index_keys_a_colour_by_name),
             cmocka_unit_test(test_gp_run_without_gnuplot_is_enoent),
         };
 
