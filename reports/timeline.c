@@ -672,7 +672,7 @@ static void margins(struct tl *x, bool title)
         /* a key entry: sample (samplen 1.5), gaps and title, as gnuplot
          * sizes its columns */
         /* gnuplot fits the key's columns in the plot's width */
-        entry = (double)longest + 5;
+        entry = ((double)longest + 5) * 1.1; /* cairo measures wider glyphs */
         x->key_cols = (unsigned)fmax(1, floor((x->w_pt / x->hchar - x->lm_c - x->rm_c) / entry));
         x->key_rows = nkey ? (unsigned)((nkey + x->key_cols - 1) / x->key_cols) : 0;
         /* dumb: whole lines */
