@@ -20,7 +20,6 @@
 #define MAX_H_PX      4000.0
 #define DEFAULT_FONT  10.0
 #define EM_CHAR       0.72 /* a label character's width, in ems (measured on cairo's Sans) */
-#define KEY_CHAR      1.05 /* gnuplot's own estimate for the key's columns, in ems */
 #define LABEL_SCALE   0.8  /* labels' font size, of the figure's */
 #define KEY_TOP       3.3  /* lines from the plot's bottom to the key (tics, axis title) */
 #define KEY_ROW       1.2  /* a key row's height, in lines (as gnuplot draws it) */
@@ -748,6 +747,53 @@ static void tl_free(struct tl *x)
 }
 
 static int write_note(const struct tl *x, struct sbuf *note);
+static size_t utf8_chars(const char *s, size_t n);
+
+/* The characters of the labels' font a note line may take across the
+ * figure. */
+static size_t note_width(const struct tl *x)
+{
+        double scale = x->term == GP_DUMB ? 1 : LABEL_SCALE;
+
+        return (size_t)fmax(20, floor((x->w_pt / x->hchar - 2) / scale));
+}
+
+/* The bytes of p[0..len) that go on one drawn line of at most max
+ * characters: cut at the last space that keeps it so (at max characters
+ * when there is none). */
+static size_t note_piece(const char *p, size_t len, size_t max)
+{
+        size_t i = 0, c = 0, space = 0;
+
+        for (; i < len; i++) {
+                if (((unsigned char)p[i] & 0xc0) != 0x80 && c++ == max)
+                        return space ? space : i;
+                if (p[i] == ' ')
+                        space = i;
+        }
+        return len;
+}
+
+/* The drawn lines of the note text (its lines wrapped to the figure). */
+static size_t note_drawn_lines(const struct tl *x, const char *p)
+{
+        size_t n = 0, max = note_width(x);
+
+        while (*p) {
+                size_t len = strcspn(p, "\n");
+                const char *end = p + len;
+
+                do {
+                        size_t k = note_piece(p, (size_t)(end - p), max);
+                        p += k;
+                        while (p < end && *p == ' ')
+                                p++;
+                        n++;
+                } while (p < end);
+                p = end + (*end == '\n');
+        }
+        return n;
+}
 
 /* The lines the note will have (the line of unlabelled boxes counted
  * when there is a box that could be one). */
@@ -758,8 +804,7 @@ static size_t note_count(const struct tl *x)
         bool calls = false;
 
         if (write_note(x, &sb) == 0)
-                for (size_t i = 0; i < sb.len; i++)
-                        n += sb.buf[i] == '\n';
+                n = note_drawn_lines(x, sb.buf);
         sbuf_release(&sb);
         for (size_t i = 0; i < x->nboxes; i++)
                 calls |= !x->boxes[i].is_phase && x->boxes[i].color != COLOR_MERGED;
@@ -1231,21 +1276,28 @@ static int write_note(const struct tl *x, struct sbuf *note)
  * quoted with gp_str(). */
 static int draw_note(struct tl *x, const struct gp_style *st, const char *p, struct sbuf *gp)
 {
-        size_t line = 0;
+        size_t line = 0, max = note_width(x);
         int rc = 0;
 
         while (*p) {
-                size_t len = strcspn(p, "\n");
-                double y = ((double)x->note_lines - 1 - (double)line) * x->note_step + 0.5;
+                const char *end = p + strcspn(p, "\n");
 
-                rc |= sbuf_addf(gp, "set label %zu ", ++x->nlabels);
-                rc |= gp_strn(gp, st->term, p, len);
-                rc |= sbuf_addf(gp, " at character 1, character %.2f left", y);
-                if (st->term != GP_DUMB)
-                        rc |= sbuf_addf(gp, " font ',%g'", x->label_pt);
-                rc |= sbuf_adds(gp, "\n");
-                line++;
-                p += len + (p[len] == '\n');
+                do { /* a line wider than the figure goes on on the next */
+                        size_t k = note_piece(p, (size_t)(end - p), max);
+                        double y = ((double)x->note_lines - 1 - (double)line) * x->note_step + 0.5;
+
+                        rc |= sbuf_addf(gp, "set label %zu ", ++x->nlabels);
+                        rc |= gp_strn(gp, st->term, p, k);
+                        rc |= sbuf_addf(gp, " at character 1, character %.2f left", y);
+                        if (st->term != GP_DUMB)
+                                rc |= sbuf_addf(gp, " font ',%g'", x->label_pt);
+                        rc |= sbuf_adds(gp, "\n");
+                        line++;
+                        p += k;
+                        while (p < end && *p == ' ')
+                                p++;
+                } while (p < end);
+                p = end + (*end == '\n');
         }
         return rc ? -ENOMEM : 0;
 }
