@@ -1320,10 +1320,12 @@ int timeline_write(const struct run *r, const char *title, const struct gp_style
                 rc = write_axes(&x, title, st, gp);
         if (!rc)
                 rc = write_labels(&x, st, gp);
+        /* only the lines written here are drawn: the margins hold them */
+        size_t start = note->len;
         if (!rc)
                 rc = write_note(&x, note);
         if (!rc)
-                rc = draw_note(&x, st, note->buf, gp);
+                rc = draw_note(&x, st, note->buf + start, gp);
         if (!rc)
                 rc = write_data(&x, dat_name, st, gp, dat);
 out:
