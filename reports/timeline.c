@@ -20,9 +20,12 @@
 #define MAX_H_PX      4000.0
 #define DEFAULT_FONT  10.0
 #define EM_CHAR       0.72 /* a label character's width, in ems (measured on cairo's Sans) */
-#define KEY_CHAR      1.05 /* gnuplot's own estimate for the key's columns, in ems */
 #define LABEL_SCALE   0.8  /* labels' font size, of the figure's */
-#define KEY_TOP       3.8  /* lines from the plot's bottom to the key (tics, axis title) */
+#define KEY_TOP       3.3  /* lines from the plot's bottom to the key (tics, axis title) */
+#define KEY_ROW       1.2  /* a key row's height, in lines (as gnuplot draws it) */
+#define NOTE_LINE     0.85 /* a note line's height, in lines of the figure's font */
+#define MIN_PLOT_COLS 12.0 /* the least width of the plot, in characters */
+#define MIN_ROW_LINES 0.25 /* the least height of a row, in lines */
 #define BAND_GAP      0.35 /* rows of space before a band */
 #define MAX_TIC_CHARS 28u  /* a band's name on the y axis is cut to this */
 #define COLOR_NONE    (-1) /* a box that starts in no phase */
@@ -79,12 +82,23 @@ struct tl {
         /* what was left out */
         size_t tiny_dropped, tiny_merged, merged_boxes, nopen;
         size_t probes, ftrace_calls, threads_empty, labelled, labellable;
-        size_t nlabels; /* "set label N" written */
+        size_t nlabels;      /* "set label N" written */
+        double min_w, min_h; /* the least size the layout fits in */
 
-        /* the layout in points (px on svg and png; 1/72 in on the rest) */
+        /* the layout in the terminal's units: px on svg and png, points
+         * (1/72 in) on pdf, eps and cairolatex, characters (x) and lines
+         * (y) on dumb; w_pt, hchar, lm, rm across, h_pt, vchar, tm, bm
+         * down */
+        enum gp_term term;
         double w_pt, h_pt, font_pt, label_pt;
-        double lm, rm, tm, bm; /* margins, points */
-        double lo, hi;         /* the axis range */
+        double hchar, vchar;           /* gnuplot's character and line (its margins' units) */
+        double text_em;                /* the em of the figure's text as drawn */
+        double lm, rm, tm, bm;         /* margins */
+        double lm_c, rm_c, tm_c, bm_c; /* the same in characters and lines */
+        size_t note_lines;             /* lines of the note drawn under the key */
+        double note_step;              /* their spacing, in lines */
+        unsigned key_rows;
+        double lo, hi; /* the axis range */
         unsigned key_cols;
 };
 
@@ -636,13 +650,13 @@ static size_t key_entries(const struct tl *x, size_t *longest)
         return n + none + merged;
 }
 
-/* Margins from the size and the font: the y axis' names on the left, the
- * title on top, tics, the axis' title and the key at the bottom. */
+/* Margins in characters and lines of the figure's font (gnuplot's own
+ * units, "set lmargin N"): the y axis' names on the left, the title on
+ * top; under the axis its tics, its title, the key and the note's lines. */
 static void margins(struct tl *x, bool title)
 {
         size_t longest = 0, tic = 6, nkey = key_entries(x, &longest);
-        double em = x->font_pt, line = 1.5 * em, entry;
-        unsigned key_rows;
+        double entry;
 
         for (size_t b = 0; b < x->nbands; b++) {
                 size_t c = utf8_chars(x->bands[b].name, strlen(x->bands[b].name));
@@ -651,13 +665,48 @@ static void margins(struct tl *x, bool title)
                           ? c + (x->bands[b].row_names ? 4 : 0)
                           : tic;
         }
-        x->lm = tic * EM_CHAR * em + 2.5 * em;
-        x->rm = 2 * em;
-        x->tm = title ? 2.5 * line : line;
-        entry = ((double)longest + 5) * KEY_CHAR * em;
-        x->key_cols = (unsigned)fmax(1, floor((x->w_pt - x->lm - x->rm) / entry));
-        key_rows = nkey ? (unsigned)((nkey + x->key_cols - 1) / x->key_cols) : 0;
-        x->bm = KEY_TOP * line + key_rows * line * 1.05 + 0.5 * em;
+        x->lm_c = (double)tic + 2.5;
+        x->rm_c = 3;
+        x->tm_c = title ? 2.2 : 1;
+        /* a key entry: sample (samplen 1.5), gaps and title, as gnuplot
+         * sizes its columns */
+        /* gnuplot fits the key's columns in the plot's width */
+        entry = ((double)longest + 5) * 1.1; /* cairo measures wider glyphs */
+        x->key_cols = (unsigned)fmax(1, floor((x->w_pt / x->hchar - x->lm_c - x->rm_c) / entry));
+        x->key_rows = nkey ? (unsigned)((nkey + x->key_cols - 1) / x->key_cols) : 0;
+        /* dumb: whole lines */
+        x->note_step = x->term == GP_DUMB ? 1 : NOTE_LINE;
+        x->bm_c = KEY_TOP + x->key_rows * (x->term == GP_DUMB ? 1 : KEY_ROW) + 1 +
+                  (double)x->note_lines * x->note_step;
+        x->lm = x->lm_c * x->hchar, x->rm = x->rm_c * x->hchar;
+        x->tm = x->tm_c * x->vchar, x->bm = x->bm_c * x->vchar;
+}
+
+/* gnuplot's character and line for the style's terminal and font, and the
+ * em its text is drawn at (measured on gnuplot 5.4: GPVAL_TERM_HCHAR and
+ * _VCHAR; the pdf and eps cairo terminals draw text at fontscale 0.5,
+ * cairolatex in LaTeX's font, about 10 pt). */
+static void char_size(struct tl *x)
+{
+        double f = x->font_pt;
+
+        switch (x->term) {
+        case GP_DUMB:
+                x->hchar = x->vchar = x->text_em = 1;
+                break;
+        case GP_SVG:
+                x->hchar = 0.7 * f, x->vchar = 1.5 * f, x->text_em = f;
+                break;
+        case GP_PNG:
+                x->hchar = 0.8 * f, x->vchar = 1.55 * f, x->text_em = f;
+                break;
+        case GP_CAIROLATEX:
+                x->hchar = 5.6, x->vchar = 10.24, x->text_em = 10;
+                break;
+        default:
+                x->hchar = 0.424 * f, x->vchar = 0.776 * f, x->text_em = 0.5 * f;
+                break;
+        }
 }
 
 static double font_size(const struct gp_style *st)
@@ -665,8 +714,6 @@ static double font_size(const struct gp_style *st)
         const char *comma = st->font ? strrchr(st->font, ',') : NULL;
         double v;
 
-        if (st->term == GP_DUMB)
-                return 8 / EM_CHAR; /* a character: 8 "points" wide */
         if (comma && util_parse_double(comma + 1, &v) == 0 && v > 0)
                 return v;
         return DEFAULT_FONT;
@@ -684,9 +731,9 @@ static void size_pt(const struct gp_style *st, double def_w_px, double def_h_px,
                 sw = st->width, sh = st->height;
         else
                 gp_default_size(st->term, def_w_px, def_h_px, &sw, &sh);
-        /* pixels are points; an inch is 72; a dumb character 8 x 16 */
-        *w = sw * (px ? 1 : dumb ? 8 : 72);
-        *h = sh * (px ? 1 : dumb ? 16 : 72);
+        /* pixels; an inch is 72 points; dumb: characters and lines */
+        *w = sw * (px || dumb ? 1 : 72);
+        *h = sh * (px || dumb ? 1 : 72);
 }
 
 static void tl_free(struct tl *x)
@@ -699,8 +746,94 @@ static void tl_free(struct tl *x)
         free(x->row_y);
 }
 
+static int write_note(const struct tl *x, struct sbuf *note);
+static size_t utf8_chars(const char *s, size_t n);
+
+/* The characters of the labels' font a note line may take across the
+ * figure. */
+static size_t note_width(const struct tl *x)
+{
+        double scale = x->term == GP_DUMB ? 1 : LABEL_SCALE;
+
+        return (size_t)fmax(20, floor((x->w_pt / x->hchar - 2) / scale));
+}
+
+/* The bytes of p[0..len) that go on one drawn line of at most max
+ * characters: cut at the last space that keeps it so (at max characters
+ * when there is none). */
+static size_t note_piece(const char *p, size_t len, size_t max)
+{
+        size_t i = 0, c = 0, space = 0;
+
+        for (; i < len; i++) {
+                if (((unsigned char)p[i] & 0xc0) != 0x80 && c++ == max)
+                        return space ? space : i;
+                if (p[i] == ' ')
+                        space = i;
+        }
+        return len;
+}
+
+/* The drawn lines of the note text (its lines wrapped to the figure). */
+static size_t note_drawn_lines(const struct tl *x, const char *p)
+{
+        size_t n = 0, max = note_width(x);
+
+        while (*p) {
+                size_t len = strcspn(p, "\n");
+                const char *end = p + len;
+
+                do {
+                        size_t k = note_piece(p, (size_t)(end - p), max);
+                        p += k;
+                        while (p < end && *p == ' ')
+                                p++;
+                        n++;
+                } while (p < end);
+                p = end + (*end == '\n');
+        }
+        return n;
+}
+
+/* The lines the note will have (the line of unlabelled boxes counted
+ * when there is a box that could be one). */
+static size_t note_count(const struct tl *x)
+{
+        struct sbuf sb = SBUF_INIT;
+        size_t n = 0;
+        bool calls = false;
+
+        if (write_note(x, &sb) == 0)
+                n = note_drawn_lines(x, sb.buf);
+        sbuf_release(&sb);
+        for (size_t i = 0; i < x->nboxes; i++)
+                calls |= !x->boxes[i].is_phase && x->boxes[i].color != COLOR_MERGED;
+        return n + (calls && x->labellable == 0);
+}
+
+/* The least row height: consecutive named rows a line apart, and every
+ * row at least MIN_ROW_LINES. */
+static double min_row(const struct tl *x)
+{
+        double prev = -1, gap = INFINITY;
+        char name[MAX_TIC_CHARS * 4 + 32];
+
+        for (size_t b = 0; b < x->nbands; b++) {
+                for (uint32_t d = 0; d < x->bands[b].nrows; d++) {
+                        double y = x->row_y[x->bands[b].first_row + d];
+                        tic_name(&x->bands[b], d, name, sizeof(name));
+                        if (!*name)
+                                continue;
+                        if (prev >= 0)
+                                gap = fmin(gap, y - prev);
+                        prev = y;
+                }
+        }
+        return fmax(MIN_ROW_LINES * x->vchar, isinf(gap) ? 0 : x->vchar / gap);
+}
+
 /* Everything but the script: bands, boxes and rows for a figure w_pt
- * wide. */
+ * wide, and the least size they fit in. */
 static int build(struct tl *x, const struct run *r, const struct gp_style *st, bool title,
                  double w_pt, double h_pt)
 {
@@ -716,7 +849,9 @@ static int build(struct tl *x, const struct run *r, const struct gp_style *st, b
         x->from_spawn = x->ph && phases_get_point(x->ph, "host.spawn", &spawn);
         x->w_pt = w_pt, x->h_pt = h_pt;
         x->font_pt = font_size(st);
-        x->label_pt = st->term == GP_DUMB ? x->font_pt : round(x->font_pt * LABEL_SCALE * 2) / 2;
+        x->label_pt = round(x->font_pt * LABEL_SCALE * 2) / 2;
+        x->term = st->term;
+        char_size(x);
         if (x->from_spawn) {
                 double v = (double)spawn;
                 if (!x->cycles && x->t->clock == EV_CLOCK_CYCLES)
@@ -735,24 +870,95 @@ static int build(struct tl *x, const struct run *r, const struct gp_style *st, b
         rc = function_boxes(x);
         if (!rc)
                 rc = lay_rows(x);
-        if (!rc)
-                margins(x, title);
+        if (rc)
+                return rc;
+        x->note_lines = note_count(x);
+        margins(x, title);
+        x->min_w = x->lm + x->rm + MIN_PLOT_COLS * x->hchar;
+        x->min_h = x->tm + x->bm + (x->ymax + 0.4) * min_row(x);
+        return 0;
+}
+
+/* The default size in the terminal's units (see size_pt): 1200 px wide
+ * on svg and png, a paper's text width (6.5 in) on pdf, eps and
+ * cairolatex, 80 characters on dumb; rows of 1.2 lines (2 on dumb, at
+ * least the least row), between MIN_H_PX and MAX_H_PX (as pixels). */
+static int default_size(const struct run *r, const struct gp_style *st, bool title, double *w,
+                        double *h)
+{
+        bool px = st->term == GP_SVG || st->term == GP_PNG, dumb = st->term == GP_DUMB;
+        double scale = px ? 1 : dumb ? 1.0 / 16 : 0.75; /* units a pixel (96 px an inch) */
+        struct tl x;
+        int rc;
+
+        *w = px ? DEFAULT_W_PX : dumb ? 80 : 6.5 * 72;
+        *h = MIN_H_PX * scale;
+        rc = build(&x, r, st, title, *w, *h);
+        if (rc == 0) {
+                double row = fmax(dumb ? 2 : 1.2 * x.vchar, min_row(&x));
+                *h = x.tm + x.bm + (x.ymax + 0.4) * row;
+                *h = ceil(fmin(MAX_H_PX * scale, fmax(MIN_H_PX * scale, *h)));
+        }
+        tl_free(&x);
         return rc;
 }
 
 void timeline_default_size(const struct run *r, double *px_w, double *px_h)
 {
         struct gp_style st = {.term = GP_SVG};
-        struct tl x;
-        double h;
 
-        *px_w = DEFAULT_W_PX;
-        *px_h = MIN_H_PX;
-        if (build(&x, r, &st, true, DEFAULT_W_PX, MIN_H_PX) == 0) {
-                h = x.tm + x.bm + (x.ymax + 0.4) * ROW_PX;
-                *px_h = round(fmin(MAX_H_PX, fmax(MIN_H_PX, h)));
-        }
+        if (default_size(r, &st, true, px_w, px_h) < 0)
+                *px_w = DEFAULT_W_PX, *px_h = MIN_H_PX;
+}
+
+/* The figure's size in the layout's units: the style's, else the
+ * default. */
+static int layout_size(const struct run *r, const struct gp_style *st, bool title, double *w,
+                       double *h)
+{
+        if (!st->has_size)
+                return default_size(r, st, title, w, h);
+        size_pt(st, 0, 0, w, h);
+        return 0;
+}
+
+/* 0 when x fits its size, else -EINVAL and why in err. */
+static int check_fit(const struct tl *x, const struct gp_style *st, char *err, size_t errsize)
+{
+        double k = st->term == GP_SVG || st->term == GP_PNG || st->term == GP_DUMB ? 1 : 72;
+        double w = x->w_pt / k, h = x->h_pt / k;
+
+        if (x->w_pt + 1e-9 >= x->min_w && x->h_pt + 1e-9 >= x->min_h)
+                return 0;
+        if (errsize)
+                snprintf(err, errsize,
+                         "timeline: --size %g,%g (%s) is too small for this run's %u rows, its "
+                         "axis and key in a %g pt font: at least %g,%g",
+                         w, h, gp_term_size_unit(st->term), x->nrows, x->font_pt,
+                         ceil(fmax(w, x->min_w / k) * 100) / 100,
+                         ceil(fmax(h, x->min_h / k) * 100) / 100);
+        return -EINVAL;
+}
+
+int timeline_size(const struct run *r, const char *title, const struct gp_style *st, double *w,
+                  double *h, char *err, size_t errsize)
+{
+        double k = st->term == GP_SVG || st->term == GP_PNG || st->term == GP_DUMB ? 1 : 72;
+        struct tl x = {0};
+        int rc = layout_size(r, st, title != NULL, w, h);
+
+        if (errsize)
+                err[0] = '\0';
+        if (rc == 0)
+                rc = build(&x, r, st, title != NULL, *w, *h);
+        if (rc == 0)
+                rc = check_fit(&x, st, err, errsize);
+        if (rc == -ENOMEM && errsize)
+                snprintf(err, errsize, "out of memory");
         tl_free(&x);
+        *w = k == 1 ? *w : ceil(*w / k * 100) / 100;
+        *h = k == 1 ? *h : ceil(*h / k * 100) / 100;
+        return rc;
 }
 
 static int cmp_boxes(const void *pa, const void *pb)
@@ -790,7 +996,10 @@ static bool fits(const struct tl *x, const struct box *b, size_t chars, double r
 {
         double w = (fmin(b->x1, x->hi) - fmax(b->x0, x->lo)) * pt_per_unit(x);
 
-        return row_pt >= x->label_pt * 1.2 && w >= (double)chars * EM_CHAR * x->label_pt + 6;
+        if (x->term == GP_DUMB) /* a character a column, inside the box's two sides */
+                return row_pt >= 1 && w >= (double)chars + 2;
+        return row_pt >= x->vchar * LABEL_SCALE &&
+               w >= (double)chars * EM_CHAR * x->text_em * LABEL_SCALE + 4 * x->hchar / 7;
 }
 
 static int write_labels(struct tl *x, const struct gp_style *st, struct sbuf *gp)
@@ -862,14 +1071,22 @@ static int write_axes(struct tl *x, const char *title, const struct gp_style *st
                 rc |= gp_str(gp, term, title);
                 rc |= sbuf_adds(gp, "\n");
         }
+        /* in characters and lines of the font: gnuplot's units */
         rc |= sbuf_addf(gp,
-                        "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
-                        "set tmargin at screen %.4f\nset bmargin at screen %.4f\n",
-                        x->lm / x->w_pt, 1 - x->rm / x->w_pt, 1 - x->tm / x->h_pt, x->bm / x->h_pt);
+                        "set lmargin %.2f\nset rmargin %.2f\nset tmargin %.2f\nset bmargin %.2f\n",
+                        x->lm_c, x->rm_c, x->tm_c, x->bm_c);
         rc |= sbuf_addf(gp, "set xrange [%.6f:%.6f]\nset yrange [%.3f:%.3f]\n", x->lo, x->hi,
                         x->ymax + 0.2, -0.2);
+        /* a title wider than the figure loses its clock's explanation:
+         * "time since ... (ms)" */
+        const char *xl = axis_title(x), *semi = strchr(xl, ';');
+        size_t xlen = strlen(xl);
+        if (semi && (double)xlen * x->hchar > x->w_pt - 2 * x->hchar)
+                xlen = (size_t)(semi - xl);
         rc |= sbuf_adds(gp, "set xlabel ");
-        rc |= gp_str(gp, term, axis_title(x));
+        char short_xl[160];
+        snprintf(short_xl, sizeof(short_xl), "%.*s%s", (int)xlen, xl, xlen < strlen(xl) ? ")" : "");
+        rc |= gp_str(gp, term, short_xl);
         rc |= sbuf_adds(gp, "\nset xtics nomirror out\nset mxtics\nset border 3\n"
                             "set grid xtics lc rgb '#E0E0E0' lw 1 back\n"
                             "unset ytics\n");
@@ -902,10 +1119,28 @@ static int write_axes(struct tl *x, const char *title, const struct gp_style *st
         }
         rc |=
             sbuf_addf(gp,
-                      "set key at screen %.4f, screen %.4f left top horizontal Left reverse "
+                      "set key at character %.2f, character %.2f left top horizontal Left reverse "
                       "maxcols %u samplen 1.5 spacing 1 noautotitle\n",
-                      x->lm / x->w_pt, (x->bm - KEY_TOP * 1.5 * x->font_pt) / x->h_pt, x->key_cols);
+                      1.0, x->bm_c - KEY_TOP, x->key_cols);
         return rc ? -ENOMEM : 0;
+}
+
+/* The colour series of phase k of the map: the one place that chooses it
+ * (gp_color(), gp_fill()); a colour keyed by the phase's name goes here. */
+static size_t phase_series(const struct tl *x, int k)
+{
+        (void)x;
+        return (size_t)k;
+}
+
+/* dumb draws a box's outline in its line type's character, and has seven
+ * ("*#$%@&="), then the border's ("-|+") and a dotted one (lt 0): entry
+ * e of the key (merged calls apart) gets e's, merged calls the dots. */
+static int dumb_pen(size_t entry, bool merged)
+{
+        if (merged)
+                return 0;
+        return entry < 7 ? (int)entry + 1 : entry == 7 ? -1 : (int)(entry % 7) + 1;
 }
 
 /* The data, one block per colour (gnuplot's "index"): the phases' in
@@ -913,7 +1148,7 @@ static int write_axes(struct tl *x, const char *title, const struct gp_style *st
 static int write_data(struct tl *x, const char *dat_name, const struct gp_style *st,
                       struct sbuf *gp, struct sbuf *dat)
 {
-        size_t block = 0;
+        size_t block = 0, entry = 0;
         int rc = 0;
 
         qsort(x->boxes, x->nboxes, sizeof(*x->boxes), cmp_boxes);
@@ -942,10 +1177,20 @@ static int write_data(struct tl *x, const char *dat_name, const struct gp_style 
                 /* a file name, not text: never LaTeX-escaped */
                 rc |= gp_str(gp, GP_SVG, dat_name);
                 rc |= sbuf_addf(gp, " index %zu using 1:3:1:2:3:4 with boxxyerror ", block);
-                if (color >= 0) {
-                        rgb = gp_color(st, (size_t)color);
+                if (st->term == GP_DUMB) {
+                        /* no fills, no colours: a character per entry */
+                        rc |= sbuf_addf(gp, "lt %d fs empty title ",
+                                        dumb_pen(entry, color == COLOR_MERGED));
+                        entry += color != COLOR_MERGED;
+                        rc |= gp_str(gp, st->term,
+                                     color >= 0            ? x->ph->results[color].def->name
+                                     : color == COLOR_NONE ? "in no phase"
+                                                           : "short calls, merged");
+                } else if (color >= 0) {
+                        size_t k = phase_series(x, color);
+                        rgb = gp_color(st, k);
                         rc |= sbuf_adds(gp, "fs ");
-                        rc |= gp_fill(gp, st, (size_t)color);
+                        rc |= gp_fill(gp, st, k);
                         rc |= sbuf_addf(gp, " fc rgb '%s' dt solid title ", rgb);
                         rc |= gp_str(gp, st->term, x->ph->results[color].def->name);
                 } else if (color == COLOR_NONE) {
@@ -969,6 +1214,12 @@ static int write_data(struct tl *x, const char *dat_name, const struct gp_style 
                 rc |= sbuf_adds(gp, " NaN notitle");
         rc |= sbuf_adds(gp, "\n");
         return rc ? -ENOMEM : 0;
+}
+
+/* The layout's unit across, what "short" is measured in. */
+static const char *unit_word(enum gp_term t)
+{
+        return t == GP_SVG || t == GP_PNG ? "pixel" : t == GP_DUMB ? "character" : "point";
 }
 
 static int write_note(const struct tl *x, struct sbuf *note)
@@ -995,14 +1246,14 @@ static int write_note(const struct tl *x, struct sbuf *note)
                                       "(give --tsc-freq HZ)\n");
         if (x->tiny_merged)
                 rc |= sbuf_addf(note,
-                                "%zu calls shorter than a pixel drawn as %zu grey boxes of "
+                                "%zu calls shorter than a %s drawn as %zu grey boxes of "
                                 "consecutive calls\n",
-                                x->tiny_merged, x->merged_boxes);
+                                x->tiny_merged, unit_word(x->term), x->merged_boxes);
         if (x->tiny_dropped)
                 rc |= sbuf_addf(note,
-                                "%zu calls shorter than a pixel, with no neighbour to merge "
+                                "%zu calls shorter than a %s, with no neighbour to merge "
                                 "with, not drawn\n",
-                                x->tiny_dropped);
+                                x->tiny_dropped, unit_word(x->term));
         if (x->nopen)
                 rc |= sbuf_addf(note, "%zu calls open when the buffer was read drawn to its end\n",
                                 x->nopen);
@@ -1021,24 +1272,63 @@ static int write_note(const struct tl *x, struct sbuf *note)
         return rc ? -ENOMEM : 0;
 }
 
+/* The note's lines as labels under the key, in the labels' font, each
+ * quoted with gp_str(). */
+static int draw_note(struct tl *x, const struct gp_style *st, const char *p, struct sbuf *gp)
+{
+        size_t line = 0, max = note_width(x);
+        int rc = 0;
+
+        while (*p) {
+                const char *end = p + strcspn(p, "\n");
+
+                do { /* a line wider than the figure goes on on the next */
+                        size_t k = note_piece(p, (size_t)(end - p), max);
+                        double y = ((double)x->note_lines - 1 - (double)line) * x->note_step + 0.5;
+
+                        rc |= sbuf_addf(gp, "set label %zu ", ++x->nlabels);
+                        rc |= gp_strn(gp, st->term, p, k);
+                        rc |= sbuf_addf(gp, " at character 1, character %.2f left", y);
+                        if (st->term != GP_DUMB)
+                                rc |= sbuf_addf(gp, " font ',%g'", x->label_pt);
+                        rc |= sbuf_adds(gp, "\n");
+                        line++;
+                        p += k;
+                        while (p < end && *p == ' ')
+                                p++;
+                } while (p < end);
+                p = end + (*end == '\n');
+        }
+        return rc ? -ENOMEM : 0;
+}
+
 int timeline_write(const struct run *r, const char *title, const struct gp_style *st,
                    const char *dat_name, struct sbuf *gp, struct sbuf *dat, struct sbuf *note)
 {
-        double dw, dh, w, h;
-        struct tl x;
-        int rc;
+        char why[256];
+        double w, h;
+        struct tl x = {0};
+        int rc = layout_size(r, st, title != NULL, &w, &h);
 
-        timeline_default_size(r, &dw, &dh);
-        size_pt(st, dw, dh, &w, &h);
-        rc = build(&x, r, st, title != NULL, w, h);
+        if (!rc)
+                rc = build(&x, r, st, title != NULL, w, h);
+        if (!rc && check_fit(&x, st, why, sizeof(why)) < 0) {
+                rc = sbuf_addf(note, "%s\n", why) < 0 ? -ENOMEM : -EINVAL;
+                goto out;
+        }
         if (!rc)
                 rc = write_axes(&x, title, st, gp);
         if (!rc)
                 rc = write_labels(&x, st, gp);
-        if (!rc)
-                rc = write_data(&x, dat_name, st, gp, dat);
+        /* only the lines written here are drawn: the margins hold them */
+        size_t start = note->len;
         if (!rc)
                 rc = write_note(&x, note);
+        if (!rc)
+                rc = draw_note(&x, st, note->buf + start, gp);
+        if (!rc)
+                rc = write_data(&x, dat_name, st, gp, dat);
+out:
         tl_free(&x);
         return rc;
 }

@@ -113,9 +113,13 @@ static void draw(struct figure *fg, const struct run *r, const struct gp_style *
         sbuf_init(&fg->gp);
         sbuf_init(&fg->dat);
         sbuf_init(&fg->note);
+        char err[256];
+
         timeline_default_size(r, &w, &h);
         assert_true(w > 0 && h >= 320 && h <= 4000);
-        gp_default_size(st->term, w, h, &tw, &th);
+        /* as plot.c calls it: the size for the style, then gp_head */
+        assert_int_equal(timeline_size(r, title, st, &tw, &th, err, sizeof(err)), 0);
+        assert_true(tw > 0 && th > 0);
         assert_int_equal(gp_head(&fg->gp, st, "bootlens plot timeline", "timeline.out", tw, th), 0);
         assert_int_equal(timeline_write(r, title, st,
                                         "time_line.dat" /* an underscore: LaTeX would escape it */,
@@ -730,6 +734,146 @@ static void test_timeline_draws_on_every_terminal(void **state)
         run_free(&r);
 }
 
+/* A number after "key" in the script ("set bmargin 12.30"). */
+static double script_num(const struct figure *fg, const char *key)
+{
+        const char *p = strstr(fg->gp.buf, key);
+
+        assert_non_null(p);
+        return strtod(p + strlen(key), NULL);
+}
+
+/* A paper column (pdf 7 x 2.5 in) and a small png (600 x 300) fit: the
+ * margins are in lines of the font and add up to less than the canvas
+ * with rows left for the plot, the key's top is under the axis title,
+ * the title is kept and nothing is placed "at screen" beyond it. */
+static void test_timeline_layout_fits_small_sizes(void **state)
+{
+        static const struct {
+                enum gp_term term;
+                double w, h, vchar; /* vchar: gnuplot's line, in the size's unit */
+        } sizes[] = {{GP_PDF, 7, 2.5, 7.76 / 72}, {GP_PNG, 600, 300, 15.5}};
+        struct run r;
+
+        (void)state;
+        run_of_session(&r, SESSION5, 0);
+        for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+                struct gp_style st = {.term = sizes[i].term,
+                                      .has_size = true,
+                                      .width = sizes[i].w,
+                                      .height = sizes[i].h};
+                struct figure fg;
+                double tm, bm, key_y, lines = sizes[i].h / sizes[i].vchar;
+
+                draw(&fg, &r, &st, "linux-session-5 run 1");
+                assert_null(strstr(fg.gp.buf, "margin at screen"));
+                assert_non_null(strstr(fg.gp.buf, "set title 'linux-session-5 run 1'"));
+                tm = script_num(&fg, "set tmargin ");
+                bm = script_num(&fg, "set bmargin ");
+                key_y = strtod(strstr(strstr(fg.gp.buf, "set key at character "), ", character ") +
+                                   strlen(", character "),
+                               NULL);
+                assert_true(tm >= 2);
+                assert_true(tm + bm + 3 <= lines); /* three rows of at least a line */
+                assert_true(key_y <= bm - 3);      /* tics and the axis title above it */
+                figure_free(&fg);
+        }
+        run_free(&r);
+}
+
+/* Below the least size: -EINVAL and one line naming the least size. */
+static void test_timeline_too_small_a_size_is_refused(void **state)
+{
+        struct gp_style st = {.term = GP_PDF, .has_size = true, .width = 3, .height = 1};
+        struct sbuf gp = SBUF_INIT, dat = SBUF_INIT, note = SBUF_INIT;
+        char err[256];
+        double w, h;
+        struct run r;
+
+        (void)state;
+        run_of_session(&r, SESSION5, 0);
+        assert_int_equal(timeline_size(&r, "t", &st, &w, &h, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "timeline: --size 3,1 (in) is too small"));
+        assert_non_null(strstr(err, "at least 3,"));
+        assert_null(strchr(err, '\n'));
+        assert_int_equal(timeline_write(&r, "t", &st, "x.dat", &gp, &dat, &note), -EINVAL);
+        assert_non_null(strstr(note.buf, err));
+        sbuf_release(&gp);
+        sbuf_release(&dat);
+        sbuf_release(&note);
+        run_free(&r);
+}
+
+/* A larger font makes the default figure taller (rows of 1.2 lines of
+ * it), so the rows' names never overlap. */
+static void test_timeline_default_size_follows_the_font(void **state)
+{
+        struct gp_style small = {.term = GP_PNG}, big = {.term = GP_PNG, .font = "Serif,16"};
+        double w10, h10, w16, h16;
+        char err[256];
+        struct run r;
+
+        (void)state;
+        run_of_session(&r, SESSION5, 0);
+        assert_int_equal(timeline_size(&r, "t", &small, &w10, &h10, err, sizeof(err)), 0);
+        assert_int_equal(timeline_size(&r, "t", &big, &w16, &h16, err, sizeof(err)), 0);
+        assert_true(w10 == 1200 && w16 == 1200);
+        assert_true(h16 >= h10 * 1.5);
+        run_free(&r);
+}
+
+/* The note is drawn under the figure: every line a label, quoted; short
+ * means shorter than the terminal's unit. */
+static void test_timeline_note_drawn_in_the_terminal_unit(void **state)
+{
+        static const struct {
+                enum gp_term term;
+                const char *unit;
+        } terms[] = {{GP_SVG, "pixel"}, {GP_PDF, "point"}, {GP_DUMB, "character"}};
+        struct run r;
+
+        (void)state;
+        run_of_session(&r, SESSION5, 0);
+        for (size_t i = 0; i < sizeof(terms) / sizeof(terms[0]); i++) {
+                struct gp_style st = {.term = terms[i].term};
+                struct figure fg;
+                char want[64];
+                const char *p;
+
+                draw(&fg, &r, &st, "t");
+                snprintf(want, sizeof(want), "shorter than a %s,", terms[i].unit);
+                assert_non_null(strstr(fg.note.buf, want));
+                for (p = fg.note.buf; *p;) {
+                        size_t len = strcspn(p, "\n");
+                        char *line = strndup(p, len);
+                        assert_true(has_quoted(&fg, line));
+                        free(line);
+                        p += len + (p[len] == '\n');
+                }
+                figure_free(&fg);
+        }
+        run_free(&r);
+}
+
+/* dumb: every key entry its own character (qemu and power-off were both
+ * '*'), merged calls dotted. */
+static void test_timeline_dumb_key_entries_differ(void **state)
+{
+        struct gp_style st = {.term = GP_DUMB};
+        struct figure fg;
+        struct run r;
+
+        (void)state;
+        run_of_session(&r, SESSION5, 0);
+        draw(&fg, &r, &st, "t");
+        assert_non_null(strstr(fg.gp.buf, "lt 1 fs empty title 'qemu'"));
+        assert_non_null(strstr(fg.gp.buf, "lt -1 fs empty title 'power-off'"));
+        assert_non_null(strstr(fg.gp.buf, "lt 0 fs empty title 'short calls, merged'"));
+        assert_true(script_num(&fg, "set terminal dumb size ") == 80);
+        figure_free(&fg);
+        run_free(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -742,6 +886,11 @@ int main(void)
             cmocka_unit_test(test_timeline_mono_fills_with_patterns),
             cmocka_unit_test(test_timeline_draws_on_every_terminal),
             cmocka_unit_test(test_timeline_draws_sparse_inputs),
+            cmocka_unit_test(test_timeline_layout_fits_small_sizes),
+            cmocka_unit_test(test_timeline_too_small_a_size_is_refused),
+            cmocka_unit_test(test_timeline_default_size_follows_the_font),
+            cmocka_unit_test(test_timeline_note_drawn_in_the_terminal_unit),
+            cmocka_unit_test(test_timeline_dumb_key_entries_differ),
         };
         return test_exit(cmocka_run_group_tests(tests, NULL, NULL));
 }
