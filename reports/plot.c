@@ -786,12 +786,24 @@ static int draw_phases(struct fig *f)
             "set xtics %g nomirror out\n"
             "set grid xtics lc rgb '#d0d0d0'\n"
             "set border 3\n"
-            "set key outside top center horizontal Left reverse noautotitle maxcols %zu\n"
             "set errorbars small\n"
             "set bmargin %u\n"
             "set tmargin %zu\n"
             "set rmargin 2\n",
-            (double)rows - 0.4, xr, step, keycols, fig_bmargin(f), keyrows + 3);
+            (double)rows - 0.4, xr, step, fig_bmargin(f), keyrows + 3);
+        /* the title on the top line, the key under it, centred on the plot
+         * (gnuplot 5.4's key outside top sits above the title) */
+        {
+                double fw = f->st->has_size ? f->st->width : w;
+                double fh = f->st->has_size ? f->st->height : h;
+                double lm = (double)(f->lwidth + 3) * cw, rm = 2 * cw;
+
+                gpf(f,
+                    "set title offset 0,%zu\n"
+                    "set key at screen %.4f, screen %.4f center top horizontal Left reverse "
+                    "noautotitle maxcols %zu\n",
+                    keyrows + 1, (lm + (fw - lm - rm) / 2) / fw, 1 - 1.6 * lh / fh, keycols);
+        }
         gp_notes(f);
         gpf(f, "plot ");
         bool first = true;
@@ -1530,8 +1542,9 @@ static int draw_timeline(struct fig *f, char *err, size_t errsize)
         free(msg);
         if (rc < 0)
                 goto out;
-        timeline_default_size(&r, &w, &h);
-        gp_default_size(f->st->term, w, h, &w, &h);
+        rc = timeline_size(&r, f->o->title ? f->o->title : title.buf, f->st, &w, &h, err, errsize);
+        if (rc < 0)
+                goto out;
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot timeline", f->out_name, w, h));
         rc = timeline_write(&r, f->o->title ? f->o->title : title.buf, f->st, f->dat_name, &f->gp,
                             &f->dat, &f->note);

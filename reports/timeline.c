@@ -18,7 +18,6 @@
 #define ROW_PX        18.0 /* a row's height at the default size */
 #define MIN_H_PX      320.0
 #define MAX_H_PX      4000.0
-#define DEFAULT_FONT  10.0
 #define EM_CHAR       0.72 /* a label character's width, in ems (measured on cairo's Sans) */
 #define LABEL_SCALE   0.8  /* labels' font size, of the figure's */
 #define KEY_TOP       3.3  /* lines from the plot's bottom to the key (tics, axis title) */
@@ -709,16 +708,6 @@ static void char_size(struct tl *x)
         }
 }
 
-static double font_size(const struct gp_style *st)
-{
-        const char *comma = st->font ? strrchr(st->font, ',') : NULL;
-        double v;
-
-        if (comma && util_parse_double(comma + 1, &v) == 0 && v > 0)
-                return v;
-        return DEFAULT_FONT;
-}
-
 /* The figure's size in points from the style (or the default), as
  * gp_default_size() converts. */
 static void size_pt(const struct gp_style *st, double def_w_px, double def_h_px, double *w,
@@ -848,7 +837,7 @@ static int build(struct tl *x, const struct run *r, const struct gp_style *st, b
         x->cycles = r->trace.clock == EV_CLOCK_CYCLES && !r->trace.freq_hz;
         x->from_spawn = x->ph && phases_get_point(x->ph, "host.spawn", &spawn);
         x->w_pt = w_pt, x->h_pt = h_pt;
-        x->font_pt = font_size(st);
+        x->font_pt = gp_font_size(st);
         x->label_pt = round(x->font_pt * LABEL_SCALE * 2) / 2;
         x->term = st->term;
         char_size(x);
@@ -1126,11 +1115,21 @@ static int write_axes(struct tl *x, const char *title, const struct gp_style *st
 }
 
 /* The colour series of phase k of the map: the one place that chooses it
- * (gp_color(), gp_fill()); a colour keyed by the phase's name goes here. */
+ * (gp_color(), gp_fill()). */
 static size_t phase_series(const struct tl *x, int k)
 {
-        (void)x;
-        return (size_t)k;
+        size_t n = x->ph->nresults, idx;
+        const char **names = malloc(n * sizeof(*names));
+
+        /* keyed by the phase's name, as in every other figure
+         * (gp_phase_index); out of memory, by its index */
+        if (!names)
+                return (size_t)k;
+        for (size_t i = 0; i < n; i++)
+                names[i] = x->ph->results[i].def->name;
+        idx = gp_phase_index(names[k], names, n);
+        free(names);
+        return idx;
 }
 
 /* dumb draws a box's outline in its line type's character, and has seven
