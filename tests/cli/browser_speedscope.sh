@@ -76,7 +76,8 @@ show() {
 	local args=(--url "file://$app" --upload 'input[type=file]' "$file"
 		--wait-text Sandwich --key 3 --wait 'table')
 	if [ -n "$profile" ]; then
-		args+=(--click '::-p-text("(1/")' --click 'input[placeholder="Filter..."]'
+		args+=(--open '::-p-text("(1/")' 'input[placeholder="Filter..."]'
+			--click 'input[placeholder="Filter..."]'
 			--type "$profile" --key Enter)
 	fi
 	args+=(--screenshot "$out/$name.png" --text 'tr td:last-child' --key Control+f)

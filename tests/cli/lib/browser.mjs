@@ -18,6 +18,7 @@
 //   --wait-text TEXT    until the body's text contains TEXT
 //   --upload SEL FILE   give FILE to the <input type=file> SEL
 //   --click SEL         click the first element matching SEL
+//   --open SEL TARGET   click SEL until TARGET is visible (up to 10 times)
 //   --key KEY           press KEY (a puppeteer key name: "3", "Enter", ...;
 //                       "Control+a" holds Control while it presses a)
 //   --type TEXT         type TEXT into the focused element
@@ -57,7 +58,7 @@ function usage(msg) {
   console.error(`browser.mjs: ${msg}`);
   console.error('usage: node browser.mjs [--puppeteer DIR] [--timeout S] [--step-timeout S] ' +
     '[--viewport WxH] --url URL [--wait SEL | --wait-text TEXT | --upload SEL FILE | ' +
-    '--click SEL | --key KEY | --type TEXT | --expect SEL[=N|>=N] | --text SEL | ' +
+    '--click SEL | --open SEL TARGET | --key KEY | --type TEXT | --expect SEL[=N|>=N] | --text SEL | ' +
     '--attr SEL NAME | --screenshot PNG]...');
   process.exit(2);
 }
@@ -66,7 +67,7 @@ function usage(msg) {
 const opt = {modules: process.env.BOOTLENS_BROWSER_MODULES, timeout: 60, stepTimeout: 20,
   width: 1280, height: 900, url: null};
 const steps = [];
-const arity = {'--wait': 1, '--wait-text': 1, '--upload': 2, '--click': 1, '--key': 1,
+const arity = {'--wait': 1, '--wait-text': 1, '--upload': 2, '--click': 1, '--open': 2, '--key': 1,
   '--type': 1, '--expect': 1, '--text': 1, '--attr': 2, '--screenshot': 1};
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -180,6 +181,20 @@ async function step(page, [what, a, b]) {
         } catch (e) {
           if (attempt >= 10 || !/not clickable|detached|not an Element/.test(String(e))) throw e;
           await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      break;
+    }
+    case '--open': {
+      // Click SEL until TARGET is visible (a menu whose first click can
+      // come before the app listens, under load): up to 10 clicks, 2 s each.
+      for (let attempt = 1; ; attempt++) {
+        await (await page.waitForSelector(a, {visible: true})).click().catch(() => {});
+        try {
+          await page.waitForSelector(b, {visible: true, timeout: 2000});
+          break;
+        } catch (e) {
+          if (attempt >= 10) throw new Error(`'${b}' not shown after ${attempt} clicks on '${a}'`);
         }
       }
       break;
