@@ -43,12 +43,17 @@ out=$(browser_outdir browser_speedscope)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-bsd="$BOOTLENS_SAMPLES/freebsd15-firecracker-tslog-head.txt"
-linux="$BOOTLENS_TEST_DATA/linux-session-5"
-"$BOOTLENS" analyze --format folded "$bsd" >"$tmp/freebsd.folded" 2>/dev/null
-"$BOOTLENS" analyze --format chrome "$bsd" >"$tmp/freebsd.json" 2>/dev/null
-"$BOOTLENS" analyze --format folded "$linux" >"$tmp/linux.folded" 2>/dev/null
-"$BOOTLENS" analyze --format chrome "$linux" >"$tmp/linux.json" 2>/dev/null
+# Relative names: a trace names its process after the input, and
+# speedscope's toolbar elides a long name (a clone in a deep temporary
+# directory hid the "(1/N)" the test clicks).
+bsd=freebsd15-firecracker-tslog-head.txt
+linux=linux-session-5
+(cd "$BOOTLENS_SAMPLES" &&
+	"$BOOTLENS" analyze --format folded "$bsd" >"$tmp/freebsd.folded" 2>/dev/null &&
+	"$BOOTLENS" analyze --format chrome "$bsd" >"$tmp/freebsd.json" 2>/dev/null)
+(cd "$BOOTLENS_TEST_DATA" &&
+	"$BOOTLENS" analyze --format folded "$linux" >"$tmp/linux.folded" 2>/dev/null &&
+	"$BOOTLENS" analyze --format chrome "$linux" >"$tmp/linux.json" 2>/dev/null)
 rc=0
 (cd "$BOOTLENS_TEST_DATA/compare" &&
 	"$BOOTLENS" compare --format folded ab:base ab:new >"$tmp/compare.folded" 2>/dev/null) || rc=$?
