@@ -51,6 +51,27 @@ int report_write_dir(const struct htmlreport_options *ho, char **index);
 int cmd_plot(int argc, char **argv);
 void usage_plot(FILE *out);
 
+int cmd_sweep(int argc, char **argv);
+void usage_sweep(FILE *out);
+int cmd_diagnose(int argc, char **argv);
+void usage_diagnose(FILE *out);
+
+/* What "bootlens sweep" does after parsing (cli/cmd_sweep.c), also used by
+ * "diagnose --verify": collect the plan's variants into co->out with
+ * collect's progress, warnings and signal handling (co: the session's
+ * settings, its variants left empty: the plan's are used), then analyse
+ * the savings (savings_analyse with cmp) and print them to out in format
+ * ("table", "json", "csv", "md"). *result, when not NULL, receives the
+ * savings (the caller savings_free()s it). Returns sweep's exit status:
+ * 0, 1 (no ok baseline run, a collection stopped or failed), 2 (usage or
+ * input). */
+struct sweep_plan;
+struct savings;
+struct compare_options;
+int sweep_execute(const struct collect_opts *co, const struct sweep_plan *plan,
+                  const struct compare_options *cmp, const char *format, FILE *out,
+                  struct savings *result);
+
 /* The table, in the order "bootlens help" lists it; NULL-terminated. */
 extern const struct bl_command bl_commands[];
 

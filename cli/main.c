@@ -23,6 +23,8 @@ const struct bl_command bl_commands[] = {
     {"compare", cmd_compare, "did a change move boot time? a verdict per phase and function",
      usage_compare},
     {"demo", cmd_demo, "profile 5 real boots of Debian's cloud kernel, end to end", usage_demo},
+    {"diagnose", cmd_diagnose, "recognise known boot sinks: evidence, cause, fix, expected saving",
+     usage_diagnose},
     {"guest", cmd_guest, "build guest images, fetch a test kernel, verify dumps", usage_guest},
     {"help", cmd_help, "show help for bootlens or one command", usage_help},
     {"plot", cmd_plot, "draw a figure with gnuplot: phases, distribution, ecdf, timeline, delta",
@@ -30,6 +32,8 @@ const struct bl_command bl_commands[] = {
     {"report", cmd_report, "write a static HTML (or Markdown) report with figures into a directory",
      usage_report},
     {"show", cmd_show, "list a session's runs or print one run's capture", usage_show},
+    {"sweep", cmd_sweep, "what each knob saves: boot variants interleaved, a saving per step",
+     usage_sweep},
     {"version", cmd_version, "print the version", usage_version},
     {NULL, NULL, NULL, NULL},
 };

@@ -22,6 +22,7 @@
 #define COLLECT_DEFAULT_RUNS      10
 #define COLLECT_DEFAULT_TIMEOUT_S 30
 #define COLLECT_DEFAULT_RETRIES   2
+#define COLLECT_MAX_JOBS          64
 
 enum collect_event_kind {
         COLLECT_EV_RUN_START,   /* run, total, variant, failures */
@@ -41,7 +42,9 @@ struct collect_event {
         unsigned failures;              /* failed attempts so far, resumed runs included */
 };
 
-/* Called synchronously; ev and its strings are valid only during the call. */
+/* Called synchronously; ev and its strings are valid only during the call.
+ * With jobs > 1 it is called from the slots' threads, one call at a time
+ * (the collector serialises them). */
 typedef void (*collect_event_fn)(const struct collect_event *ev, void *user);
 
 struct collect_opts {
@@ -65,6 +68,20 @@ struct collect_opts {
         size_t nlabels;
         char *const *extra; /* QEMU arguments after bootlens's own */
         size_t nextra;
+
+        /* Boots at once (collect -j N, 1..COLLECT_MAX_JOBS; 0 means 1). With
+         * N > 1 each slot's QEMU is pinned to a host CPU of its own (slot k
+         * to the k-th CPU the collector may run on) and the slot and CPU are
+         * recorded in the run (struct session_run); the plan's rounds (one
+         * run of each variant) are dealt to the slots whole, so each slot
+         * boots the variants interleaved. */
+        unsigned jobs;
+        /* --accel auto/kvm: the probe's outcome is cached per host, host
+         * kernel and QEMU version (docs/collect.md, "The probe cache");
+         * false: neither read nor written (--no-probe-cache). The cache
+         * lives in $BOOTLENS_CACHE_DIR, else $XDG_CACHE_HOME/bootlens,
+         * else ~/.cache/bootlens. */
+        bool probe_cache;
 
         /* Non-NULL: 1 stops before the next run, 2 kills the current boot. A
          * signal handler may set it. */

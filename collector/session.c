@@ -1794,3 +1794,13 @@ void session_new_id(char id[32])
                 stamp[0] = '\0';
         snprintf(id, 32, "%.16s-%08x", stamp, rnd);
 }
+
+int session_variant_merge(struct session_variant *dst, const struct session_variant *src)
+{
+        return -ENOSYS;
+}
+
+char *session_variant_line(const char *base, const struct session_variant *v)
+{
+        return NULL;
+}

@@ -36,16 +36,45 @@ struct session_variant {
         char *initrd;        /* NULL: the session's */
         char *append;        /* NULL: nothing added; words joined by one space */
         bool append_replace; /* "append=ARGS": replaces the command line */
-        char **qemu_args;    /* NULL-terminated (never NULL after a parse) */
+        /* "append-=WORDS": each word is dropped from the command line the
+         * variant starts from (the default line, --append's words, or
+         * append='s), every occurrence, compared whole ("quiet" drops
+         * "quiet", never "quietly"; "tsc_early_khz" drops no
+         * "tsc_early_khz=123": give the whole word). Applied before
+         * append+= adds its words. NULL-terminated (never NULL after a
+         * parse). */
+        char **append_remove;
+        size_t nappend_remove;
+        /* "timing=host": the variant is timed by the host alone, spawn to
+         * QEMU's exit: a run whose QEMU exits by itself with status 0
+         * before the timeout is ok without a dump (a guest that powers off
+         * at once, docs/sweep.md "host-timed knobs"). "timing=dump" is the
+         * default. */
+        bool host_timed;
+        char **qemu_args; /* NULL-terminated (never NULL after a parse) */
         size_t nqemu_args;
 };
 
 /* Parse spec into v (free with session_variant_free). Keys: append+=,
- * append=, qemu+=, kernel=, initrd=; ARGS are split on spaces, never given
- * to a shell. NAME is 1-63 of [A-Za-z0-9._-]. On -EINVAL, err (if not
- * NULL) says what is wrong. Returns 0, -EINVAL or -ENOMEM. */
+ * append=, append-=, qemu+=, kernel=, initrd=, timing=; ARGS are split on
+ * spaces, never given to a shell. NAME is 1-63 of [A-Za-z0-9._-]. On
+ * -EINVAL, err (if not NULL) says what is wrong. Returns 0, -EINVAL or
+ * -ENOMEM. */
 int session_variant_parse(const char *spec, struct session_variant *v, char *err, size_t errsize);
 void session_variant_free(struct session_variant *v);
+
+/* Apply src on top of dst, as when both specs were given in one, src's
+ * keys after dst's (a cumulative sweep's step): append+= words are
+ * appended; append-= words are added; append= replaces dst's append and
+ * its append+= words (append_replace set); qemu+= arguments are appended;
+ * kernel=, initrd= given in src win; timing=host in either stays. dst's
+ * name is kept. Returns 0 or -ENOMEM (dst is then unchanged). */
+int session_variant_merge(struct session_variant *dst, const struct session_variant *src);
+
+/* The command line of variant v over base (the session's line for its
+ * kernel): base, or v's append= line, with v's append-= words dropped and
+ * then v's append+= words added. malloc'd; NULL on -ENOMEM. */
+char *session_variant_line(const char *base, const struct session_variant *v);
 
 /* ---- verdicts ---- */
 
@@ -136,6 +165,7 @@ struct session_variant_info {
         size_t nqemu_args;
         char *const *argv; /* the whole QEMU argv (fds as 3 and 4); NULL: not recorded */
         size_t nargv;
+        bool host_timed; /* timing=host (absent in session.json: false) */
 };
 
 struct session_plan_entry {
@@ -262,6 +292,10 @@ struct session_run {
         uint64_t boot_ns;                 /* final attempt: spawn to dump begin; 0: no dump */
         struct session_attempt *attempts; /* in order; the last is final */
         size_t nattempts;
+        /* collect -j N: the slot (0..N-1) that booted it and the host CPU
+         * its QEMU was pinned to; -1 (absent in the run file): not pinned /
+         * an older run file or -j 1. */
+        int slot, cpu;
 };
 
 /* The final attempt, or NULL when there is none. */

@@ -1,0 +1,96 @@
+/*
+ * savings: what each knob of a sweep saves (docs/sweep.md). A sweep
+ * session (collector/sweep.h: its sweep.json) is read step by step, and
+ * each step is compared against its reference (the baseline under
+ * "each", the previous step under "cumulative", the baseline for a
+ * host-timed knob) with compare (analyzer/compare.h), exactly as
+ * "bootlens compare SESSION:REF SESSION:STEP" would.
+ *
+ * saving = the reference's median total - the step's median total (> 0:
+ * the knob made the boot faster); its CI is the bootstrap CI of compare's
+ * difference, negated; the verdict is compare's for the total ("faster"
+ * is a saving). The phase and the functions that moved are the ones
+ * compare_order() lists first.
+ *
+ * A step with no ok run is "broken": its boots stopped delivering a dump
+ * (or, host-timed, never exited cleanly). It gets no saving, only its
+ * verdict counts and the serial capture of its last failed run, which
+ * the reports name. A step whose reference is broken is not compared
+ * either (against_broken).
+ *
+ * Host-timed steps (timing=host) are compared on the total alone, the
+ * host's spawn-to-exit span, from the run files' host marks; their
+ * reference's runs are timed the same way (their dump is not read).
+ *
+ * Functions return 0 or a negative errno and never print.
+ */
+#ifndef BOOTLENS_SAVINGS_H
+#define BOOTLENS_SAVINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "analyzer/compare.h"
+#include "collector/sweep.h"
+
+#define SAVINGS_TOP_FNS 3 /* functions that moved, per step */
+
+struct savings_moved {
+        char *name;     /* phase or function (owned) */
+        char *phase;    /* a function's phase, NULL: none or a phase (owned) */
+        double diff_ns; /* step - reference median (< 0: faster) */
+        enum stats_verdict verdict;
+};
+
+struct savings_step {
+        char *name;     /* the knob's name; "base" for the baseline (owned) */
+        char *variant;  /* (owned) */
+        char *spec;     /* the knob's SPEC; NULL for the baseline (owned) */
+        char *about;    /* a preset knob's description, NULL: none (owned) */
+        size_t against; /* index of the reference step */
+        bool host_timed;
+        /* runs of the variant: recorded, ok, and per failed verdict */
+        size_t recorded, ok, timeout, crash, bad_dump, starved, left_out;
+        bool broken, against_broken;
+        char *failed_serial; /* broken: SESSION/runs/NNNN.serial of its last failed run (owned) */
+        char *failed_reason; /* its reason (owned) */
+        double median_ns;    /* the step's median total, NaN when none */
+        /* against the reference, when compared (!broken && !against_broken
+         * && step > 0): */
+        bool compared;
+        double saving_ns, saving_lo_ns, saving_hi_ns; /* CI of the saving */
+        double rel;                                   /* saving / reference median */
+        double p_holm;
+        enum stats_verdict verdict; /* compare's for the total */
+        size_t runs_needed;
+        struct savings_moved phase; /* the phase that moved most (name NULL: none) */
+        struct savings_moved fns[SAVINGS_TOP_FNS];
+        size_t nfns;
+        struct compare cmp; /* the whole comparison (zeroed when not compared) */
+};
+
+struct savings {
+        char *session; /* the directory (owned) */
+        enum sweep_mode mode;
+        char *preset;               /* NULL: none (owned) */
+        struct savings_step *steps; /* steps[0] is the baseline */
+        size_t nsteps;
+        /* cumulative: the baseline's and the last unbroken step's medians
+         * and the whole campaign's saving (last step against the baseline,
+         * compared as the others); NaN when not known */
+        double baseline_ns, final_ns;
+        bool has_overall;
+        struct savings_step overall; /* name "overall", against 0 */
+};
+
+/* Read the sweep session dir and compare every step. o as for compare
+ * (its top, exclude_starved, run options and statistics). s is
+ * overwritten (savings_free it, also on error). Returns 0, -ENOENT (no
+ * session or not a sweep: err says which), -EINVAL (a malformed file:
+ * err names it), -ENOMEM, or the error of analysing a run (err names the
+ * capture). */
+int savings_analyse(struct savings *s, const char *dir, const struct compare_options *o, char *err,
+                    size_t errsize);
+void savings_free(struct savings *s); /* accepts a zeroed savings */
+
+#endif
