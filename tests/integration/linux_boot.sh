@@ -93,9 +93,16 @@ for i in $(seq 0 $((nruns - 1))); do
 	h=$(($(jq '.attempts[-1].marks[] | select(.name == "poweroff") | .host_ns' "$runjson") - $(jq .attempts[-1].host_ns.dump_begin "$runjson")))
 	# Console latency differs between the two lines (measured here: the
 	# begin line arrives 1-2 ms later than the mark, more on a busy host).
+	# When both lines came in one read (h = 0: the collector was not
+	# scheduled while the guest wrote the dump, seen once in 7 full suites
+	# with g = 11 ms), the host has no span to check against: say so.
 	d=$((g > h ? g - h : h - g))
-	[ "$d" -le 10000000 ] ||
-		fail "run $run: dump begin -> poweroff mark: guest $g ns, host $h ns (more than 10 ms apart)"
+	if [ "$h" -eq 0 ]; then
+		echo "run $run: dump begin and poweroff mark arrived in one read: host span not checked"
+	else
+		[ "$d" -le 10000000 ] ||
+			fail "run $run: dump begin -> poweroff mark: guest $g ns, host $h ns (more than 10 ms apart)"
+	fi
 	echo "run $run: $count initcalls; slowest $name $ns ns; TSC 0 at +$tsc0 ns; kernel side $kside ns vs uptime $uptime ns; marks guest $g ns host $h ns"
 done
 
