@@ -14,12 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/util.h"
 #include "collector/runner.h"
 #include "collector/session.h"
+#include "scratch.h"
 
 #define SEC 1000000000ull
 
@@ -221,15 +221,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        char *argv[] = {"rm", "-rf", dir, NULL};
-        pid_t pid = fork();
-
-        if (pid == 0) {
-                execvp("rm", argv);
-                _exit(127);
-        }
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
+        scratch_rm_rf(dir);
         return 0;
 }
 
