@@ -280,8 +280,8 @@ enum run_outcome { RUN_RECORDED, RUN_INTERRUPTED, RUN_HOST_ERROR };
 static enum run_outcome boot_attempt(struct collect *c, struct session_run *rec, size_t vi,
                                      unsigned k, bool *last)
 {
+        struct runner_opts ro = {c->timeout_ns, c->stop, 2, c->v[vi].host_timed};
         const struct variant_cfg *v = &c->v[vi];
-        struct runner_opts ro = {c->timeout_ns, c->stop, 2, v->host_timed};
         enum run_outcome out = RUN_HOST_ERROR;
         char suffix[16] = "", prefix[32];
         struct runner_result r;
