@@ -289,6 +289,9 @@ const struct compare_metric *compare_find(const struct compare *c, const char *s
 struct side_data {
         struct runset rs;
         struct metric_table t;
+        /* every run analysed is host-timed (run_host_only()): no function
+         * was recorded, so none counts 0 ns here (it is absent instead) */
+        bool host_timed;
 };
 
 /* The environment of session.json, and each selected run's QEMU CPU time;
@@ -405,6 +408,7 @@ static int collect_side(struct side_data *d, const struct compare_options *o, ch
 {
         static const struct run_options defaults;
         const struct run_options *ro = o->run ? o->run : &defaults;
+        size_t nhost = 0, n = 0;
         int rc = 0;
 
         for (size_t i = 0; i < d->rs.n && rc == 0; i++) {
@@ -414,9 +418,11 @@ static int collect_side(struct side_data *d, const struct compare_options *o, ch
                 if (!d->rs.v[i].selected)
                         continue;
                 rc = runset_analyse(&d->rs, i, ro, &r, &msg);
-                if (rc == 0)
+                if (rc == 0) {
+                        n++;
+                        nhost += r.host_timed;
                         rc = metrics_collect(&d->t, &r);
-                else if (msg)
+                } else if (msg)
                         snprintf(err, errsize, "%s", msg);
                 else if (d->rs.unreadable)
                         snprintf(err, errsize, "cannot read '%s': %s", d->rs.unreadable,
@@ -427,6 +433,7 @@ static int collect_side(struct side_data *d, const struct compare_options *o, ch
                 free(msg);
                 run_free(&r);
         }
+        d->host_timed = n && nhost == n;
         if (rc == 0)
                 rc = metrics_table_finish(&d->t);
         return rc;
@@ -485,9 +492,9 @@ static int add_series(struct compare *c, enum compare_kind kind, const char *nam
                       const struct metric_series *sb, const struct side_data *da,
                       const struct side_data *db, double *va, double *vb)
 {
-        bool zero = kind == COMPARE_FN;
-        size_t na = series_values(sa, da->t.nruns, zero, va);
-        size_t nb = series_values(sb, db->t.nruns, zero, vb);
+        bool fn = kind == COMPARE_FN;
+        size_t na = series_values(sa, da->t.nruns, fn && !da->host_timed, va);
+        size_t nb = series_values(sb, db->t.nruns, fn && !db->host_timed, vb);
 
         return compare_add(c, kind, name, phase, va, na, sa ? sa->present : 0, vb, nb,
                            sb ? sb->present : 0);

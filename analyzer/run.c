@@ -209,6 +209,30 @@ int run_analyse(struct run *r, const char *source, char *buf, size_t len,
         return run_finish(r, o, host, err);
 }
 
+int run_host_only(struct run *r, const char *source, const struct run_host *host)
+{
+        int rc;
+
+        memset(r, 0, sizeof(*r));
+        if (!host || !host->clocks.spawn)
+                return -ENODATA;
+        r->kind = RUN_LINUX;
+        r->kind_name = "host";
+        r->freq_source = "none";
+        r->host_timed = true;
+        r->has_host = true;
+        r->host = host->clocks;
+        rc = ev_trace_init(&r->trace, source);
+        if (rc < 0)
+                return rc;
+        r->trace.clock = EV_CLOCK_NS;
+        r->phases = phases_new();
+        if (!r->phases)
+                return -ENOMEM;
+        rc = umarks_collect(&r->trace, NULL, 0, 0, &r->marks);
+        return rc < 0 ? rc : analysis_run(&r->analysis, &r->trace, r->phases);
+}
+
 void run_free(struct run *r)
 {
         if (!r)

@@ -66,6 +66,7 @@ struct run {
         struct tslog_meta tslog; /* RUN_TSLOG */
         struct dmesg_meta dmesg; /* RUN_LINUX */
         bool has_host;           /* host marks were given (a session run) */
+        bool host_timed;         /* run_host_only(): the host's total and nothing else */
         struct stitch_host host; /* when has_host */
         struct stitch stitch;    /* RUN_LINUX with has_host: the clocks' stitching */
         struct umarks marks;     /* user-space marks, console order */
@@ -93,6 +94,18 @@ int run_analyse(struct run *r, const char *source, char *buf, size_t len,
 int run_parse(struct run *r, const char *source, char *buf, size_t len,
               const struct run_options *o);
 int run_finish(struct run *r, const struct run_options *o, const struct run_host *host, char **err);
+
+/*
+ * A run the host alone timed (an ok run of a host-timed variant,
+ * timing=host: docs/session.md), whose guest dumped nothing: no capture
+ * is read. r gets an empty trace named source (kind RUN_LINUX, kind_name
+ * "host", clock ns), an empty phase map (no phase: none is known), an
+ * empty analysis, host_timed, and host's clocks: run_total_ns() (spawn to
+ * exit) is its one metric. Every report renders it as a run without
+ * records; statistics over runs see its total only. r is overwritten.
+ * Returns 0, -ENOMEM, or -ENODATA when host has no spawn (nothing known).
+ */
+int run_host_only(struct run *r, const char *source, const struct run_host *host);
 
 void run_free(struct run *r); /* accepts a zeroed run */
 

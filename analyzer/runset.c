@@ -134,6 +134,11 @@ int runset_open(const char *ref, struct runset *rs, char *err, size_t errsize)
 
                 e->run = runs[k];
                 rc = read_run(s, e);
+                if (rc == 0 && e->readable) {
+                        int vi = session_variant_index(s, e->variant);
+
+                        e->host_timed = vi >= 0 && session_info(s)->variants[vi].host_timed;
+                }
                 e->selected = e->readable && strcmp(e->verdict, "ok") == 0 &&
                               (!rs->variant || strcmp(e->variant, rs->variant) == 0);
                 rs->nselected += e->selected;
@@ -159,6 +164,13 @@ int runset_analyse(struct runset *rs, size_t i, const struct run_options *o, str
         rc = session_run_path(rs->dir, e->run, ".console", &path);
         if (rc < 0)
                 return rc;
+        if (e->host_timed) {
+                rc = run_host_only(r, path, &e->host);
+                free(path);
+                if (rc == 0)
+                        rs->nanalysed++;
+                return rc;
+        }
         rc = run_read_input(path, &buf, &len, &opened);
         if (rc < 0) {
                 free(rs->unreadable);

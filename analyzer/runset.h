@@ -21,11 +21,12 @@
 
 struct runset_run {
         unsigned run;
-        bool readable; /* its runs/NNNN.json read; else only run is set */
-        bool selected; /* readable, verdict ok, and of the variant asked for */
-        char *variant; /* the rest is set when readable */
-        char *verdict; /* "ok", "timeout", "crash", "bad-dump", "warmup" */
-        char *reason;  /* "" when none */
+        bool readable;   /* its runs/NNNN.json read; else only run is set */
+        bool selected;   /* readable, verdict ok, and of the variant asked for */
+        char *variant;   /* the rest is set when readable */
+        char *verdict;   /* "ok", "timeout", "crash", "bad-dump", "warmup" */
+        char *reason;    /* "" when none */
+        bool host_timed; /* its variant is timed by the host alone (timing=host) */
         unsigned attempts;
         struct run_host host;      /* the final attempt's marks; clocks.spawn 0: none */
         struct umarks_host *marks; /* host.marks, owned with their names */
@@ -66,7 +67,10 @@ int runset_open(const char *ref, struct runset *rs, char *err, size_t errsize);
 /* Analyse run rs->v[i] (run_analyse with its host marks; source is the
  * capture's path) and count it and its warnings in rs's totals. Returns
  * what run_analyse does, or what run_read_input() does of the capture
- * (-EFBIG beyond the input limit; rs->unreadable names it then). */
+ * (-EFBIG beyond the input limit; rs->unreadable names it then). A run of
+ * a host-timed variant (host_timed) is run_host_only() instead: its
+ * capture is not read (a guest that powers off at once dumps nothing),
+ * its total is the host's spawn to exit and nothing else is known. */
 int runset_analyse(struct runset *rs, size_t i, const struct run_options *o, struct run *r,
                    char **err);
 

@@ -152,6 +152,10 @@ static void table_heading(FILE *out, const struct aggreport *r, const struct agg
                 run_name(out, u);
                 fprintf(out, " (%s)%s\n", why, u->excluded ? ", left out" : ", counted");
         }
+        if (g->host_timed)
+                fputs("  host-timed (timing=host): the total is QEMU's spawn to exit; phases and "
+                      "functions are not available\n",
+                      out);
 }
 
 static int ms(char *buf, size_t size, double ns)
@@ -353,6 +357,8 @@ void aggreport_json_members(struct jsonw *w, const struct aggreport *r)
 
                 jsonw_obj_begin(w);
                 jsonw_kstr(w, "variant", g->variant);
+                if (g->host_timed)
+                        jsonw_kbool(w, "host_timed", true);
                 jsonw_kuint(w, "ok_runs", g->nok);
                 jsonw_kuint(w, "failed_count", g->nfailed);
                 json_runs(w, "failed", g, true);

@@ -42,6 +42,10 @@ struct aggreport_group {
         struct aggreport_run *runs; /* every run of the group, in run order (owned) */
         size_t nruns, cap;
         size_t nok, nfailed, nstarved, nexcluded;
+        /* Its runs are host-timed (timing=host, run_host_only()): the table
+         * says phases and functions are not available; JSON "host_timed":
+         * true (absent otherwise). */
+        bool host_timed;
 };
 
 struct aggreport {

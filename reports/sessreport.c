@@ -156,6 +156,8 @@ static int one_run(struct sess_state *st, struct runset *rs, size_t i, bool *emp
         }
         (void)run_total_ns(&r, &u.wall_ns);
         g = aggreport_group(&st->ar, e->variant);
+        if (g)
+                g->host_timed |= r.host_timed;
         rc = g ? aggreport_add_run(g, &u) : -ENOMEM;
         if (!rc && !excluded)
                 rc = aggregate_add(&g->agg, &r, e->run);

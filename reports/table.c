@@ -508,12 +508,29 @@ static void write_marks(FILE *out, const struct run *r, enum report_unit u)
                              "phase includes it\n");
 }
 
+/* A host-timed run (run_host_only()): its total, nothing else. */
+static int write_host_timed(FILE *out, const struct run *r)
+{
+        uint64_t total;
+
+        fprintf(out, "capture  %s, with the session's host marks\n",
+                r->trace.source ? r->trace.source : "-");
+        if (run_total_ns(r, &total))
+                fprintf(out, "total    %.3f ms, QEMU's spawn to exit\n", (double)total / 1e6);
+        fputs("host-timed (timing=host): the guest dumps nothing; phases and functions are not "
+              "available\n",
+              out);
+        return ferror(out) ? -EIO : 0;
+}
+
 int table_write(FILE *out, const struct run *r, const struct report_options *o)
 {
         const struct analysis *a = &r->analysis;
         enum report_unit u = report_unit_for(&r->trace, o->unit);
         int err = 0;
 
+        if (r->host_timed)
+                return write_host_timed(out, r);
         if (!o->brief)
                 write_header(out, r, u);
         write_phases(out, r, u);

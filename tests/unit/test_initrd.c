@@ -185,6 +185,34 @@ static void test_added_files_keep_mode_and_get_parent_dirs(void **state)
         sbuf_release(&list);
 }
 
+/* guest initrd --poweroff: the dumper as /init and the marker file, no
+ * modules list and no bootlens-mark. */
+static void test_poweroff_image_is_bare(void **state)
+{
+        struct sbuf dumper = SBUF_INIT, out = SBUF_INIT, list = SBUF_INIT;
+
+        add_path(&dumper, "dumper");
+        add_path(&out, "initrd.gz");
+        assert_int_equal(initrd_write_poweroff(out.buf, dumper.buf), 0);
+        list_archive(out.buf, &list);
+        assert_string_equal(list.buf, "d 0755 bin\n"
+                                      "d 0755 dev\n"
+                                      "d 0755 etc\n"
+                                      "d 0755 etc/bootlens\n"
+                                      "d 0755 lib\n"
+                                      "d 0755 lib/modules\n"
+                                      "d 0755 proc\n"
+                                      "d 0755 sys\n"
+                                      "d 0755 tmp\n"
+                                      "c 0600 dev/console\n"
+                                      "- 0755 init 12\n"
+                                      "- 0644 etc/bootlens/poweroff 0\n");
+        assert_int_equal(initrd_write_poweroff(out.buf, "/nonexistent/dumper"), -ENOENT);
+        sbuf_release(&dumper);
+        sbuf_release(&out);
+        sbuf_release(&list);
+}
+
 static void test_check_dest_refuses_relative_dot_dot_and_empty_components(void **state)
 {
         static const char *const bad[] = {"",       "sbin/init", "/",      "/..", "/sbin/../init",
@@ -274,6 +302,7 @@ int main(void)
             cmocka_unit_test(test_find_dumper_honours_environment),
             cmocka_unit_test_setup_teardown(test_added_files_keep_mode_and_get_parent_dirs,
                                             make_adddir, rm_adddir),
+            cmocka_unit_test_setup_teardown(test_poweroff_image_is_bare, make_adddir, rm_adddir),
             cmocka_unit_test(test_check_dest_refuses_relative_dot_dot_and_empty_components),
             cmocka_unit_test(test_parse_add_splits_at_the_last_colon),
             cmocka_unit_test_setup_teardown(test_refused_adds_are_named_and_write_nothing,
