@@ -1848,24 +1848,30 @@ static void ms_with_ci(struct fig *f, struct sbuf *sb, double v, double lo, doub
         fig_oom(f, sbuf_adds(sb, "]"));
 }
 
-/* Why step st is broken: "5 of 5 crash", "3 of 5 crash, 2 of 5 timeout". */
-static void broken_why(struct fig *f, struct sbuf *sb, const struct savings_step *st)
+int plot_broken_why(struct sbuf *sb, const struct savings_step *st)
 {
         const struct {
                 size_t n;
                 const char *what;
         } v[] = {{st->crash, "crash"}, {st->timeout, "timeout"}, {st->bad_dump, "bad-dump"}};
         size_t said = 0;
+        int r = 0;
 
         for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
                 if (!v[i].n)
                         continue;
-                fig_oom(f, sbuf_addf(sb, "%s%zu of %zu %s", said ? ", " : "", v[i].n, st->recorded,
-                                     v[i].what));
+                r |= sbuf_addf(sb, "%s%zu of %zu %s", said ? ", " : "", v[i].n, st->recorded,
+                               v[i].what);
                 said++;
         }
         if (!said)
-                fig_oom(f, sbuf_addf(sb, "no ok run of %zu", st->recorded));
+                r |= sbuf_addf(sb, "no ok run of %zu", st->recorded);
+        return r < 0 ? -ENOMEM : 0;
+}
+
+static void broken_why(struct fig *f, struct sbuf *sb, const struct savings_step *st)
+{
+        fig_oom(f, plot_broken_why(sb, st));
 }
 
 /* The last two components of path ("runs/0012.serial"): no absolute path

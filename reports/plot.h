@@ -177,4 +177,9 @@ int plot_savings_draw(const struct savings *s, enum plot_kind k, const char *out
                       const struct plot_options *o, struct plot_result *res, char *err,
                       size_t errsize);
 
+/* Append why step st is broken, as the sweep figures say it: "5 of 5
+ * crash", "3 of 5 crash, 2 of 5 timeout", "no ok run of 5". Returns 0 or
+ * -ENOMEM. */
+int plot_broken_why(struct sbuf *sb, const struct savings_step *st);
+
 #endif
