@@ -1970,7 +1970,8 @@ static void label_at(struct fig *f, const char *text, double x, double y, double
         gpf(f, " at first %.4f, first %.6f %s offset 0,%.2f\n", x, y, how, dy);
 }
 
-#define WATERFALL_SUMS "#0072B2" /* the baseline's and the final bars (mono: grey) */
+#define WATERFALL_SUMS   "#0072B2" /* the baseline's and the final bars (mono: grey) */
+#define WATERFALL_MAX_PX 1400      /* wider than this, names are turned */
 
 static int draw_waterfall(struct fig *f, const struct savings *s, char *err, size_t errsize)
 {
@@ -2106,21 +2107,27 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
                 datf(f, "%.2f %.2f %.6f\n", (double)k + 0.36, (double)k + 0.64,
                      k == nchain ? final : level[k]);
 
-        /* the size: a slot per bar, wide enough for its labels */
+        /* the size: a slot per bar wide enough for its name and labels (in
+         * characters of the font; 8 px a character at 10 pt), at most
+         * WATERFALL_MAX_PX wide; names wider than their slot are turned */
         for (size_t k = 0; k < nchain; k++)
                 maxname = fmax(maxname, strlen(s->steps[chain[k]].name));
         gp_char_size(f->st, &cw, &lh);
-        gp_figure_size(f->st->term, fmax(640, 120 + 118 * (double)nbars),
-                       460 + 14 * (double)f->nnotes * gp_font_size(f->st) / 10, &w, &h);
+        double fs10 = gp_font_size(f->st) / 10, slot_px = 8 * fs10 * fmax(15, maxname + 2);
+        double px_w = fmin(WATERFALL_MAX_PX, 13 * 8 * fs10 + slot_px * (double)nbars);
+        bool rotate = f->st->has_size ? (double)maxname + 1 > (f->st->width / cw - 13) / nbars
+                                      : 13 * 8 * fs10 + slot_px * (double)nbars > px_w;
+        /* a turned name's height, in lines */
+        unsigned under = rotate ? (unsigned)ceil(fmin(40, maxname) * cw / lh * 0.5) + 1 : 0;
+
+        gp_figure_size(f->st->term, px_w,
+                       (420 + 14 * (double)f->nnotes + 20 * (double)under) * fs10, &w, &h);
         fw = f->st->has_size ? f->st->width : w;
         fh = f->st->has_size ? f->st->height : h;
-        double slot = (fw / cw - 12) / (double)nbars; /* characters per bar */
-        bool rotate = (double)maxname > slot - 1;
-        unsigned under = rotate ? (unsigned)ceil(fmin(40, (double)maxname) * 0.55) : 0;
-        double plot_lines = fh / lh - (double)(fig_bmargin(f) + under) - 5;
+        double plot_lines = fh / lh - (double)(fig_bmargin(f) + under) - 4;
 
-        /* room above the highest bar for its two label lines */
-        yhi = hi + (hi - ylo) * 3.0 / fmax(4, plot_lines - 3);
+        /* room above the highest bar for three label lines */
+        yhi = hi + (hi - ylo) * 3.4 / fmax(4, plot_lines - 3.4);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot waterfall", f->out_name, w, h));
         sweep_title(f, s, "median total boot time, step by step");
         gpf(f, "set ylabel ");
@@ -2194,13 +2201,21 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
         }
         sbuf_reset(&t);
         fig_oom(f, sbuf_addf(&t, "%.1f ms", final));
-        label_at(f, t.buf, (double)nbars - 1, final, s->has_overall ? 1.7 : 0.8, "center");
+        label_at(f, t.buf, (double)nbars - 1, final, s->has_overall ? 2.6 : 0.8, "center");
         if (s->has_overall && s->overall.compared) {
                 sbuf_reset(&t);
-                fig_oom(f, sbuf_adds(&t, "overall "));
                 ms_with_ci(f, &t, -ms(s->overall.saving_ns), -ms(s->overall.saving_hi_ns),
                            -ms(s->overall.saving_lo_ns), true);
-                label_at(f, t.buf, (double)nbars - 1, final, 0.8, "center font ',8'");
+                /* "overall -0.7 ms" over its CI */
+                char *ci = strchr(t.buf, '[');
+                struct sbuf o1 = SBUF_INIT;
+
+                fig_oom(f, sbuf_adds(&o1, "overall "));
+                fig_oom(f, sbuf_add(&o1, t.buf, ci ? (size_t)(ci - t.buf - 1) : t.len));
+                label_at(f, o1.buf, (double)nbars - 1, final, 1.7, "center font ',8'");
+                if (ci)
+                        label_at(f, ci, (double)nbars - 1, final, 0.8, "center font ',8'");
+                sbuf_release(&o1);
         }
         gp_notes(f);
 
