@@ -986,7 +986,7 @@ static const char css[] =
     "th{background:var(--alt);font-weight:600}\n"
     "td.num,th.num{text-align:right}td.num{white-space:nowrap}\n"
     "tr:nth-child(even) td{background:#fbfcfd}\n"
-    "td.name{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
+    "td.name,td.spec{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
     "white-space:nowrap}\n"
     "div.scroll{overflow-x:auto;max-width:100%;margin:.4rem 0 1rem}div.scroll>table{margin:0}\n"
     "table.warnings td.name,table.env td{white-space:normal;overflow-wrap:anywhere;"
@@ -1325,7 +1325,7 @@ static void sweep_row(struct page *p, const struct savings *s, size_t i,
         text(p, st->name);
         if (st->host_timed)
                 put(p, " <span class=\"note\">(host-timed)</span>");
-        put(p, "</td><td class=\"mono\">");
+        put(p, "</td><td class=\"spec\">");
         text(p, st->spec ? st->spec : i ? "" : "the baseline");
         put(p, "</td><td class=\"name\">");
         if (i)
@@ -1409,6 +1409,7 @@ static void section_sweep(struct page *p)
             "(saving = the reference's median total − the step's; &gt; 0: faster; a "
             "host-timed knob against the baseline, by the host's total alone).</p>\n",
             s->mode == SWEEP_EACH ? "the baseline" : "the step before");
+        heading(p, 3, "sweep", "Steps");
         put(p, "<div class=\"scroll\"><table id=\"sweep\"><thead><tr><th>step</th><th>spec</th>"
                "<th>against</th><th class=\"num\">ok/runs</th><th class=\"num\">median "
                "ms</th><th class=\"num\">saving ms</th><th class=\"num\">95%% CI (ms)</th>"
