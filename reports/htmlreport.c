@@ -688,6 +688,21 @@ static int figures(struct htmlreport *r, const struct htmlreport_options *o, cha
 
 /* ---- a sweep session ---- */
 
+/* How the report compares: o->compare, else compare's defaults with the
+ * report's run options and --exclude-starved. */
+static void compare_opts(const struct htmlreport_options *o, struct compare_options *co)
+{
+        if (o->compare) {
+                *co = *o->compare;
+                return;
+        }
+        memset(co, 0, sizeof(*co));
+        stats_options_default(&co->stats);
+        co->top = COMPARE_TOP_DEFAULT;
+        co->exclude_starved = o->exclude_starved;
+        co->run = o->run;
+}
+
 /* When the first input is a whole sweep session: what each knob saved,
  * and a link to each broken step's serial log. A sweep that cannot be
  * read or compared is said in sweep_note, not an error. */
@@ -710,15 +725,7 @@ static int sweep(struct htmlreport *r, const struct htmlreport_options *o, const
                 return 0;
         r->is_sweep = true;
         if (rc == 0) {
-                if (o->compare) {
-                        co = *o->compare;
-                } else {
-                        memset(&co, 0, sizeof(co));
-                        stats_options_default(&co.stats);
-                        co.top = COMPARE_TOP_DEFAULT;
-                        co.exclude_starved = o->exclude_starved;
-                        co.run = o->run;
-                }
+                compare_opts(o, &co);
                 rc = savings_analyse(&r->sweep, in->rs.dir, &co, err, sizeof(err));
         }
         if (rc == -ENOMEM)
@@ -754,15 +761,7 @@ static int comparison(struct htmlreport *r, const struct htmlreport_options *o)
                 r->compare_note = strdup("a comparison needs two sessions (or SESSION:VARIANT)");
                 return r->compare_note ? 0 : -ENOMEM;
         }
-        if (o->compare) {
-                co = *o->compare;
-        } else {
-                memset(&co, 0, sizeof(co));
-                stats_options_default(&co.stats);
-                co.top = COMPARE_TOP_DEFAULT;
-                co.exclude_starved = o->exclude_starved;
-                co.run = o->run;
-        }
+        compare_opts(o, &co);
         rc = compare_sessions(&r->cmp, o->inputs[0], o->inputs[1], &co, err, sizeof(err));
         if (rc == -ENOMEM)
                 return rc;
@@ -986,8 +985,8 @@ static const char css[] =
     "th{background:var(--alt);font-weight:600}\n"
     "td.num,th.num{text-align:right}td.num{white-space:nowrap}\n"
     "tr:nth-child(even) td{background:#fbfcfd}\n"
-    "td.name,td.spec{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
-    "white-space:nowrap}\n"
+    "td.name{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
+    "white-space:nowrap}\ntd.spec{font-family:ui-monospace,monospace;white-space:nowrap}\n"
     "div.scroll{overflow-x:auto;max-width:100%;margin:.4rem 0 1rem}div.scroll>table{margin:0}\n"
     "table.warnings td.name,table.env td{white-space:normal;overflow-wrap:anywhere;"
     "min-width:12rem}\n"

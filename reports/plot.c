@@ -1196,6 +1196,22 @@ static void gp_verdict_fill(struct fig *f, enum gp_verdict_color v)
                     f->st->mono ? "1.0" : "0.85", f->st->mono ? "black" : "#404040");
 }
 
+/* The clauses of one verdict's data set: its bars (boxxyerror, columns
+ * box) in the verdict's fill, their whiskers (style err, columns
+ * whisker) black on a white halo, seen on every fill (the black bars of
+ * --mono too). */
+static void verdict_bars(struct fig *f, size_t block, enum gp_verdict_color v, const char *box,
+                         const char *whisker, const char *err)
+{
+        gpf(f, ", \\\n     %s index %zu using %s with boxxyerror ", f->dat_q, block, box);
+        gp_verdict_fill(f, v);
+        gpf(f,
+            " notitle, \\\n     %s index %zu using %s with %s lc rgb 'white' lw 4 pt 0 ps 0 "
+            "notitle, \\\n     %s index %zu using %s with %s lc rgb 'black' lw 1.5 pt 0 ps 0 "
+            "notitle",
+            f->dat_q, block, whisker, err, f->dat_q, block, whisker, err);
+}
+
 #define MIN_EFFECT_FILL "#DDDDDD" /* delta's band of the minimum effect */
 
 static int cmp_absdiff(const void *a, const void *b, void *ctx)
@@ -1374,18 +1390,9 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                             ", \\\n     %s index %zu using (0):1:(-$7):7:($1-0.44):($1+0.44) "
                             "with boxxyerror fc rgb '%s' fs solid 1.0 noborder notitle",
                             f->dat_q, block[v], MIN_EFFECT_FILL);
-                        gpf(f,
-                            ", \\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.32):"
-                            "($1+0.32) with boxxyerror ",
-                            f->dat_q, block[v]);
-                        gp_verdict_fill(f, (enum gp_verdict_color)v);
-                        /* the whisker black on a white halo: seen on every fill,
-                         * black bars of --mono too */
-                        gpf(f,
-                            " notitle, \\\n     %s index %zu using 4:1:5:6 with xerrorbars "
-                            "lc rgb 'white' lw 4 pt 0 ps 0 notitle, \\\n     %s index %zu using "
-                            "4:1:5:6 with xerrorbars lc rgb 'black' lw 1.5 pt 0 ps 0 notitle",
-                            f->dat_q, block[v], f->dat_q, block[v]);
+                        verdict_bars(f, block[v], (enum gp_verdict_color)v,
+                                     "(($2+$3)/2):1:2:3:($1-0.32):($1+0.32)", "4:1:5:6",
+                                     "xerrorbars");
                         /* no "-0.0 ms" for a change below 0.05 ms */
                         value_labels(f, false, block[v], "(($6>$3?($6>$7?$6:$7):($3>$7?$3:$7))):1",
                                      "%+.1f ms", "abs($4) < 0.05 ? 0 : $4");
@@ -1975,7 +1982,7 @@ static void label_at(struct fig *f, const char *text, double x, double y, double
 
 static int draw_waterfall(struct fig *f, const struct savings *s, char *err, size_t errsize)
 {
-        struct sbuf t = SBUF_INIT, labels = SBUF_INIT;
+        struct sbuf t = SBUF_INIT;
         size_t *chain = NULL, nchain = 0, block[4], sums, broken = SIZE_MAX, plain = SIZE_MAX,
                nbars, maxname = 5;
         double *level = NULL, cur, lo, hi, ylo, yhi, w, h, cw, lh, fw, fh, final;
@@ -2237,16 +2244,8 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
         for (size_t v = 0; v < 4; v++) {
                 if (block[v] == SIZE_MAX)
                         continue;
-                gpf(f,
-                    ", \\\n     %s index %zu using 1:(($2+$3)/2):($1-0.34):($1+0.34):2:3 with "
-                    "boxxyerror ",
-                    f->dat_q, block[v]);
-                gp_verdict_fill(f, (enum gp_verdict_color)v);
-                gpf(f,
-                    " notitle, \\\n     %s index %zu using 1:3:4:5 with yerrorbars lc rgb "
-                    "'white' lw 4 pt 0 ps 0 notitle, \\\n     %s index %zu using 1:3:4:5 with "
-                    "yerrorbars lc rgb 'black' lw 1.5 pt 0 ps 0 notitle",
-                    f->dat_q, block[v], f->dat_q, block[v]);
+                verdict_bars(f, block[v], (enum gp_verdict_color)v,
+                             "1:(($2+$3)/2):($1-0.34):($1+0.34):2:3", "1:3:4:5", "yerrorbars");
         }
         if (plain != SIZE_MAX)
                 gpf(f,
@@ -2261,7 +2260,6 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
         gpf(f, "\n");
 out:
         sbuf_release(&t);
-        sbuf_release(&labels);
         free(chain);
         free(level);
         return rc;
@@ -2291,7 +2289,7 @@ static int cmp_saving(const void *a, const void *b, void *ctx)
 static int draw_savings(struct fig *f, const struct savings *s, char *err, size_t errsize)
 {
         struct sbuf t = SBUF_INIT, rows = SBUF_INIT;
-        size_t *order = NULL, n = 0, block[4], lab = SIZE_MAX;
+        size_t *order = NULL, n = 0, block[4];
         double xlo = 0, xhi = 0, w, h, cw, lh, wp, frac, label_chars = 10;
         int rc = 0;
 
@@ -2371,7 +2369,6 @@ static int draw_savings(struct fig *f, const struct savings *s, char *err, size_
                         sbuf_addf(&rows, " at first %.6f, first %zu left offset character 1, 0%s\n",
                                   at, r, st->compared ? "" : " font ',9'"));
         }
-        (void)lab;
         gp_char_size(f->st, &cw, &lh);
         gp_figure_size(f->st->term, row_width(f, 900),
                        130 + 30 * (double)n + 14 * (double)f->nnotes * gp_font_size(f->st) / 10, &w,
@@ -2411,16 +2408,8 @@ static int draw_savings(struct fig *f, const struct savings *s, char *err, size_
         for (size_t v = 0; v < 4; v++) {
                 if (block[v] == SIZE_MAX)
                         continue;
-                gpf(f,
-                    ", \\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.32):($1+0.32) with "
-                    "boxxyerror ",
-                    f->dat_q, block[v]);
-                gp_verdict_fill(f, (enum gp_verdict_color)v);
-                gpf(f,
-                    " notitle, \\\n     %s index %zu using 4:1:5:6 with xerrorbars lc rgb "
-                    "'white' lw 4 pt 0 ps 0 notitle, \\\n     %s index %zu using 4:1:5:6 with "
-                    "xerrorbars lc rgb 'black' lw 1.5 pt 0 ps 0 notitle",
-                    f->dat_q, block[v], f->dat_q, block[v]);
+                verdict_bars(f, block[v], (enum gp_verdict_color)v,
+                             "(($2+$3)/2):1:2:3:($1-0.32):($1+0.32)", "4:1:5:6", "xerrorbars");
         }
         gpf(f, "\n");
 out:
