@@ -1212,6 +1212,24 @@ static void verdict_bars(struct fig *f, size_t block, enum gp_verdict_color v, c
             f->dat_q, block, whisker, err, f->dat_q, block, whisker, err);
 }
 
+/* The axes of a figure of nrows signed horizontal bars (delta, savings):
+ * rows top down, x from xlo to xhi (ms) with the zero line, the key
+ * outside on the right. */
+static void signed_axes(struct fig *f, size_t nrows, double xlo, double xhi)
+{
+        gpf(f,
+            "set yrange [%.1f:-0.6]\n"
+            "set xrange [%.3f:%.3f]\n"
+            "set xtics nomirror out\n"
+            "set grid xtics lc rgb '#d0d0d0'\n"
+            "set border 3\n"
+            "set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb 'black'\n"
+            "set key outside right top vertical Left reverse noautotitle\n"
+            "set errorbars small\n"
+            "set bmargin %u\n",
+            (double)nrows - 0.4, xlo, xhi, fig_bmargin(f));
+}
+
 #define MIN_EFFECT_FILL "#DDDDDD" /* delta's band of the minimum effect */
 
 static int cmp_absdiff(const void *a, const void *b, void *ctx)
@@ -1353,18 +1371,8 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
         }
         gpf(f, "set xlabel ");
         gps(f, "NEW - BASE (ms): difference of medians, whiskers: 95% bootstrap CI");
-        gpf(f,
-            "\nunset ytics\nset lmargin %zu\n%s"
-            "set yrange [%.1f:-0.6]\n"
-            "set xrange [%.3f:%.3f]\n"
-            "set xtics nomirror out\n"
-            "set grid xtics lc rgb '#d0d0d0'\n"
-            "set border 3\n"
-            "set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb 'black'\n"
-            "set key outside right top vertical Left reverse noautotitle\n"
-            "set errorbars small\n"
-            "set bmargin %u\n",
-            f->lwidth + 3, tics.buf, (double)nrows - 0.4, xlo, xhi, fig_bmargin(f));
+        gpf(f, "\nunset ytics\nset lmargin %zu\n%s", f->lwidth + 3, tics.buf);
+        signed_axes(f, nrows, xlo, xhi);
         gp_notes(f);
         gpf(f, "plot ");
         {
@@ -2391,17 +2399,7 @@ static int draw_savings(struct fig *f, const struct savings *s, char *err, size_
         gps(f, "saving (ms): the reference's median total - the knob's; > 0: faster");
         gpf(f, "\n");
         gp_rows(f, &rows);
-        gpf(f,
-            "set yrange [%.1f:-0.6]\n"
-            "set xrange [%.6f:%.6f]\n"
-            "set xtics nomirror out\n"
-            "set grid xtics lc rgb '#d0d0d0'\n"
-            "set border 3\n"
-            "set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb 'black'\n"
-            "set key outside right top vertical Left reverse noautotitle\n"
-            "set errorbars small\n"
-            "set bmargin %u\n",
-            (double)n - 0.4, xlo, xhi, fig_bmargin(f));
+        signed_axes(f, n, xlo, xhi);
         gp_notes(f);
         gpf(f, "plot ");
         verdict_key(f, NULL, NULL, false);
