@@ -1985,6 +1985,21 @@ static void label_at(struct fig *f, const char *text, double x, double y, double
         gpf(f, " at first %.4f, first %.6f %s offset 0,%.2f\n", x, y, how, dy);
 }
 
+/* The width in px that holds the note's widest line (its labels' 8 pt
+ * font: 6.4 px a character at 10 pt), at most WATERFALL_MAX_PX. */
+static double notes_px(const struct fig *f)
+{
+        size_t longest = 0;
+
+        for (const char *p = f->note.buf; *p;) {
+                size_t len = strcspn(p, "\n");
+
+                longest = len > longest ? len : longest;
+                p += len + (p[len] == '\n');
+        }
+        return fmin(1400, 6.4 * gp_font_size(f->st) / 10 * (double)(longest + 2));
+}
+
 #define WATERFALL_SUMS   "#0072B2" /* the baseline's and the final bars (mono: grey) */
 #define WATERFALL_MAX_PX 1400      /* wider than this, names are turned */
 
@@ -2078,8 +2093,8 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
                      "are cut",
                      ylo);
         }
-        note(f, "each step's bar spans its reference's median total (host-timed, QEMU's start to "
-                "its exit) to its own; whiskers and [ ]: the 95%% bootstrap CI of the change");
+        note(f, "a step's bar: from its reference's median total (QEMU's start to its exit) to "
+                "its own; whiskers, [ ]: 95%% CI of the change");
 
         /* the data: one set per verdict of the compared steps, one of the
          * steps not compared, one of the broken ones, one of the sums */
@@ -2130,6 +2145,7 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
         gp_char_size(f->st, &cw, &lh);
         double fs10 = gp_font_size(f->st) / 10, slot_px = 8 * fs10 * fmax(15, maxname + 2);
         double px_w = fmin(WATERFALL_MAX_PX, 13 * 8 * fs10 + slot_px * (double)nbars);
+        px_w = fmax(px_w, notes_px(f));
         bool rotate = f->st->has_size ? (double)maxname + 1 > (f->st->width / cw - 13) / nbars
                                       : 13 * 8 * fs10 + slot_px * (double)nbars > px_w;
         /* a turned name's height, in lines */
@@ -2314,8 +2330,8 @@ static int draw_savings(struct fig *f, const struct savings *s, char *err, size_
         qsort_r(order, n, sizeof(*order), cmp_saving, (void *)s);
         note_steps(f, s);
         note(f,
-             "saving: the reference's median total - the knob's (host-timed, QEMU's start to "
-             "its exit), %s; whiskers and [ ]: its 95%% bootstrap CI",
+             "saving: the reference's median total (QEMU's start to its exit) - the knob's, %s; "
+             "whiskers, [ ]: its 95%% CI",
              s->mode == SWEEP_EACH ? "against the baseline" : "against the step before");
         for (size_t v = 0; v < 4; v++) {
                 block[v] = SIZE_MAX;
@@ -2378,7 +2394,7 @@ static int draw_savings(struct fig *f, const struct savings *s, char *err, size_
                                   at, r, st->compared ? "" : " font ',9'"));
         }
         gp_char_size(f->st, &cw, &lh);
-        gp_figure_size(f->st->term, row_width(f, 900),
+        gp_figure_size(f->st->term, fmax(row_width(f, 900), notes_px(f)),
                        130 + 30 * (double)n + 14 * (double)f->nnotes * gp_font_size(f->st) / 10, &w,
                        &h);
         {
