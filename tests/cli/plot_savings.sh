@@ -7,7 +7,7 @@
 # saving (descending), the broken knob last as "broken (5 of 5 crash)";
 # -o - draws dumb on standard output; hostile text in the title and the
 # note is shown as it is; two inputs and a session that is no sweep are
-# refused in one line, exit 2.
+# refused in one line, exit 2. A host-timed knob (tests/data/sweep/each) says so.
 set -euo pipefail
 : "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
 : "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
@@ -52,6 +52,15 @@ plot_svg_has "$tmp/c/fig.svg" "savings (cumulative)" \
 	"what each step saved against the one before: cumulative (cumulative)" \
 	"40.4 ms [38.2, 42.5] (1.1%)" "${minus}17.8 ms [${minus}177.8, 308.6] (${minus}0.5%)" \
 	"not compared: noacpi is broken" "broken (5 of 5 crash)"
+
+# a host-timed knob (tests/data/sweep/each, the sweep command's fixture)
+if [ -d "$BOOTLENS_TEST_DATA/sweep/each" ]; then
+	mkdir -p "$tmp/ht"
+	plot_run "$tmp/ht" "$BOOTLENS" plot savings "$BOOTLENS_TEST_DATA/sweep/each" -o "$tmp/ht/fig.svg"
+	[ "$rc" = 0 ] || plot_fail "savings of sweep/each: exit $rc: $err"
+	plot_svg_has "$tmp/ht/fig.svg" "savings: the host-timed knob" "instrumentation (host-timed)" \
+		"broken (8 of 8 crash)"
+fi
 
 # -o -: dumb on standard output
 mkdir -p "$tmp/o"
