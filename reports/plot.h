@@ -52,7 +52,8 @@
  *                 its reference's median to its own, coloured by
  *                 compare's verdict for the total, the 95% CI of the
  *                 change as a whisker on the bar's moving end, labelled
- *                 "-312 ms [-340, -290]"; a broken step a hatched marker
+ *                 "-312 ms" over "[-340, -290]" (U+2212 minus signs but
+ *                 on dumb and cairolatex); a broken step a hatched marker
  *                 at the level it started from, "broken" and its verdict
  *                 counts, no bar; the last bar the final total. Knob names
  *                 are labels under the bars ("set label"). Host-timed
@@ -155,9 +156,9 @@ struct plot_result {
  * Draw figure k of d into out_path. res is overwritten (plot_result_free
  * it, also on error). Returns 0; -EINVAL when k does not fit the data
  * (delta without two session inputs, timeline --run N of no ok run or of
- * a FILE; err says which); -ENODATA when there is nothing to draw (no
- * total for an ecdf of FILEs: err says so); what gp_run() returns when gnuplot fails (the .gp and
- * .dat are written first); -errno of writing a file (err names it); -ENOMEM.
+ * a FILE, a sweep kind: plot_savings_draw() draws those; err says which); -ENODATA when there is
+ * nothing to draw (no total for an ecdf of FILEs: err says so); what gp_run() returns when gnuplot
+ * fails (the .gp and .dat are written first); -errno of writing a file (err names it); -ENOMEM.
  */
 int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
               const struct plot_options *o, struct plot_result *res, char *err, size_t errsize);
