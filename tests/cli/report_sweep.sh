@@ -9,7 +9,8 @@
 # figure inline, with its .gp and .dat; the usual figures after it, the
 # sweep's not repeated. The Markdown page holds sweepreport_md's table
 # and the figure's PNG. Hostile text (a run's reason with < & ' and a
-# backquote) is escaped. A session that is no sweep has no sweep section.
+# backquote) is escaped. A session that is no sweep has no sweep section;
+# a malformed sweep.json keeps the section with why, and the report.
 # shellcheck source=lib/report.sh
 . "${BOOTLENS_SRC:?}/tests/cli/lib/report.sh"
 command -v "${GNUPLOT:-gnuplot}" >/dev/null || {
@@ -32,6 +33,13 @@ cd "$tmp"
 "$BOOTLENS" report --format md -o "$tmp/m" cumulative >/dev/null 2>"$tmp/err" || fail "report --format md exited $?: $(cat "$tmp/err")"
 "$BOOTLENS" report -o "$tmp/plain" "$BOOTLENS_TEST_DATA/linux-session-5" >/dev/null 2>&1 || fail "report of a plain session"
 [ ! -e "$tmp/pwned" ] || fail "a backquote in a reason ran a command"
+# a malformed sweep.json: the section says why, the rest is written
+cp -r "$BOOTLENS_TEST_DATA/sweep-fig/each" "$tmp/bad"
+printf '{"kind": "bootlens-sweep", "schema_version": 1, "mode": "sideways"}\n' >"$tmp/bad/sweep.json"
+"$BOOTLENS" report -o "$tmp/b" bad >/dev/null 2>"$tmp/err" || fail "report of a bad sweep.json exited $?: $(cat "$tmp/err")"
+grep -q '<p class="note" id="sweep">no sweep table: .*bad/sweep.json' "$tmp/b/index.html" ||
+	fail "a bad sweep.json: no note naming it: $(grep -o 'no sweep table[^<]*' "$tmp/b/index.html")"
+grep -q 'id="sec-aggregate"' "$tmp/b/index.html" || fail "a bad sweep.json: no aggregate"
 check "$tmp" <<'PY'
 import html, re, sys
 import report_check as rc
