@@ -2146,16 +2146,21 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
         double fs10 = gp_font_size(f->st) / 10, slot_px = 8 * fs10 * fmax(15, maxname + 2);
         double px_w = fmin(WATERFALL_MAX_PX, 13 * 8 * fs10 + slot_px * (double)nbars);
         px_w = fmax(px_w, notes_px(f));
-        bool rotate = f->st->has_size ? (double)maxname + 1 > (f->st->width / cw - 13) / nbars
-                                      : 13 * 8 * fs10 + slot_px * (double)nbars > px_w;
+        /* the names turned when they are wider than their slot on the
+         * canvas (pdf, eps, cairolatex: one paper width) */
+        gp_figure_size(f->st->term, px_w, 420, &w, &h);
+        fw = f->st->has_size ? f->st->width : w;
+        bool rotate = (double)maxname + 1 > (fw / cw - 13) / (double)nbars;
         /* a turned name's height, in lines */
         unsigned under = rotate ? (unsigned)ceil(fmin(40, maxname) * cw / lh * 0.5) + 1 : 0;
+        /* no axis title under the names: the names, then the note */
+        unsigned bmargin = 2 + (unsigned)f->nnotes + under;
 
         gp_figure_size(f->st->term, px_w,
                        (420 + 14 * (double)f->nnotes + 20 * (double)under) * fs10, &w, &h);
         fw = f->st->has_size ? f->st->width : w;
         fh = f->st->has_size ? f->st->height : h;
-        double plot_lines = fh / lh - (double)(fig_bmargin(f) + under) - 4;
+        double plot_lines = fh / lh - (double)bmargin - 4;
 
         /* room above the highest bar for three label lines */
         yhi = hi + (hi - ylo) * 3.4 / fmax(4, plot_lines - 3.4);
@@ -2174,7 +2179,7 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
             "set bmargin %u\n"
             "set tmargin 4\n"
             "set rmargin 3\n",
-            (double)nbars - 0.4, ylo, yhi, fig_bmargin(f) + under);
+            (double)nbars - 0.4, ylo, yhi, bmargin);
         {
                 /* the title on the top line, the key under it */
                 double lm = 10 * cw;
@@ -2185,6 +2190,10 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
                     "noautotitle samplen 2\n",
                     (lm + (fw - lm - 3 * cw) / 2) / fw, 1 - 1.6 * lh / fh);
         }
+        /* the second label lines in a smaller font */
+        char small[48];
+
+        snprintf(small, sizeof(small), "center font ',%g'", 0.8 * gp_font_size(f->st));
         /* the bars' names under the axis: labels, never tic labels */
         for (size_t k = 0; k < nbars; k++) {
                 const char *name = k == 0           ? s->steps[0].name
@@ -2210,7 +2219,7 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
                 if (st->broken) {
                         broken_why(f, &t, st);
                         label_at(f, "broken", x, level[k], 1.9, "center");
-                        label_at(f, t.buf, x, level[k], 1.0, "center font ',8'");
+                        label_at(f, t.buf, x, level[k], 1.0, small);
                         continue;
                 }
                 if (!st->compared) {
@@ -2227,8 +2236,7 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
                 ms_with_ci(f, &t, -ms(st->saving_ns), -ms(st->saving_hi_ns), -ms(st->saving_lo_ns),
                            true);
                 /* the CI alone on the second line: "[-340, -290]" */
-                label_at(f, strchr(t.buf, '[') ? strchr(t.buf, '[') : "", x, top, 0.8,
-                         "center font ',8'");
+                label_at(f, strchr(t.buf, '[') ? strchr(t.buf, '[') : "", x, top, 0.8, small);
         }
         sbuf_reset(&t);
         fig_oom(f, sbuf_addf(&t, "%.1f ms", final));
@@ -2243,9 +2251,9 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
 
                 fig_oom(f, sbuf_adds(&o1, "overall "));
                 fig_oom(f, sbuf_add(&o1, t.buf, ci ? (size_t)(ci - t.buf - 1) : t.len));
-                label_at(f, o1.buf, (double)nbars - 1, final, 1.7, "center font ',8'");
+                label_at(f, o1.buf, (double)nbars - 1, final, 1.7, small);
                 if (ci)
-                        label_at(f, ci, (double)nbars - 1, final, 0.8, "center font ',8'");
+                        label_at(f, ci, (double)nbars - 1, final, 0.8, small);
                 sbuf_release(&o1);
         }
         gp_notes(f);
