@@ -2111,8 +2111,11 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
                         if (block[v] == SIZE_MAX)
                                 block[v] = dat_block(f, "steps: x from to ci_lo ci_hi (ms, the "
                                                         "median total; CI of the step's end)");
+                        /* no CI (too few runs): a whisker of no length, the
+                         * .dat numbers only */
                         datf(f, "%zu %.6f %.6f %.6f %.6f\n", k + 1, ref, to,
-                             ref - ms(st->saving_hi_ns), ref - ms(st->saving_lo_ns));
+                             isnan(st->saving_hi_ns) ? to : ref - ms(st->saving_hi_ns),
+                             isnan(st->saving_lo_ns) ? to : ref - ms(st->saving_lo_ns));
                 }
         }
         for (size_t k = 0; k < nchain; k++) {
@@ -2354,7 +2357,7 @@ static int draw_savings(struct fig *f, const struct savings *s, char *err, size_
                                 block[v] = dat_block(f, "bars: row x_from x_to saving ci_lo ci_hi "
                                                         "(ms; > 0: faster)");
                         datf(f, "%zu %.6f %.6f %.6f %.6f %.6f\n", r, fmin(0, sv), fmax(0, sv), sv,
-                             slo, shi);
+                             isnan(slo) ? sv : slo, isnan(shi) ? sv : shi);
                         xlo = fmin(xlo, fmin(sv, isnan(slo) ? sv : slo));
                         xhi = fmax(xhi, fmax(sv, isnan(shi) ? sv : shi));
                 }

@@ -431,6 +431,34 @@ static void test_plot_sweep_every_terminal(void **state)
         }
 }
 
+/* A step compared without a CI (too few runs): no whisker, no "nan" in
+ * the .dat, the label without brackets. */
+static void test_plot_sweep_step_without_ci(void **state)
+{
+        struct savings s;
+        struct savings_step steps[7];
+        struct gp_style st = {.term = GP_SVG};
+        char err[512] = "";
+
+        (void)state;
+        if (!have_gnuplot())
+                test_skip("gnuplot is not installed");
+        for (int k = 0; k < 2; k++) {
+                struct drawn d;
+
+                campaign(&s, steps);
+                steps[2].saving_lo_ns = steps[2].saving_hi_ns = NAN;
+                assert_int_equal(
+                    draw(&d, &s, k ? PLOT_SAVINGS : PLOT_WATERFALL, &st, "svg", err, sizeof(err)),
+                    0);
+                assert_null(strstr(d.dat, "nan"));
+                assert_non_null(strstr(d.gp, k ? "set label '45.4 ms (1.4%)'"
+                                               : "set label '\xe2\x88\x92"
+                                                 "45.4 ms'"));
+                drawn_free(&d);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -439,6 +467,7 @@ int main(void)
             cmocka_unit_test(test_plot_sweep_refuses_other_kinds_and_empty_sweeps),
             cmocka_unit_test(test_plot_savings_sorted_broken_last),
             cmocka_unit_test(test_plot_sweep_every_terminal),
+            cmocka_unit_test(test_plot_sweep_step_without_ci),
         };
 
         return test_exit(cmocka_run_group_tests(tests, NULL, NULL));
