@@ -208,23 +208,30 @@ static void drawn_free(struct drawn *d)
         scratch_rm_rf(d->dir);
 }
 
+/* Draw kind k of s as SVG, which must parse as XML; keep it as keep_as. */
+static void draw_svg(struct drawn *d, const struct savings *s, enum plot_kind k,
+                     const char *keep_as)
+{
+        struct gp_style st = {.term = GP_SVG};
+        char err[512] = "", path[128];
+
+        assert_int_equal(draw(d, s, k, &st, "svg", err, sizeof(err)), 0);
+        snprintf(path, sizeof(path), "%s/fig.svg", d->dir);
+        assert_xml(path);
+        keep(d, keep_as, "svg");
+}
+
 static void test_plot_waterfall_draws_every_step(void **state)
 {
         struct savings s;
         struct savings_step steps[7];
-        struct gp_style st = {.term = GP_SVG};
         struct drawn d;
-        char err[512] = "";
-        char path[128];
 
         (void)state;
         if (!have_gnuplot())
                 test_skip("gnuplot is not installed");
         campaign(&s, steps);
-        assert_int_equal(draw(&d, &s, PLOT_WATERFALL, &st, "svg", err, sizeof(err)), 0);
-        snprintf(path, sizeof(path), "%s/fig.svg", d.dir);
-        assert_xml(path);
-        keep(&d, "waterfall", "svg");
+        draw_svg(&d, &s, PLOT_WATERFALL, "waterfall");
         /* the names under the bars, quoted: a quote doubled */
         assert_non_null(strstr(d.gp, "set label 'base' at first 0, graph 0"));
         assert_non_null(strstr(d.gp, "set label 'pvh' at first 1, graph 0"));
@@ -332,19 +339,13 @@ static void test_plot_savings_sorted_broken_last(void **state)
 {
         struct savings s;
         struct savings_step steps[7];
-        struct gp_style st = {.term = GP_SVG};
         struct drawn d;
-        char err[512] = "";
-        char path[128];
 
         (void)state;
         if (!have_gnuplot())
                 test_skip("gnuplot is not installed");
         each(&s, steps);
-        assert_int_equal(draw(&d, &s, PLOT_SAVINGS, &st, "svg", err, sizeof(err)), 0);
-        snprintf(path, sizeof(path), "%s/fig.svg", d.dir);
-        assert_xml(path);
-        keep(&d, "savings-each", "svg");
+        draw_svg(&d, &s, PLOT_SAVINGS, "savings-each");
         /* by saving, descending; the broken knob last */
         assert_int_equal(row_of(d.gp, "'pvh'"), 0);
         assert_int_equal(row_of(d.gp, "'after'"), 1);
@@ -372,8 +373,7 @@ static void test_plot_savings_sorted_broken_last(void **state)
         /* cumulative: each step against the one before, the step after a
          * broken one not compared */
         campaign(&s, steps);
-        assert_int_equal(draw(&d, &s, PLOT_SAVINGS, &st, "svg", err, sizeof(err)), 0);
-        keep(&d, "savings-cumulative", "svg");
+        draw_svg(&d, &s, PLOT_SAVINGS, "savings-cumulative");
         assert_int_equal(row_of(d.gp, "'after'"), 4);
         assert_int_equal(row_of(d.gp, "'noacpi'"), 5);
         assert_non_null(strstr(d.gp, "set label 'not compared: noacpi is broken'"));
