@@ -57,6 +57,11 @@ void usage_plot(FILE *out)
                 "                default its first ok run; a capture is one run)\n"
                 "  delta         two sessions BASE NEW, as 'bootlens compare': the change\n"
                 "                per phase and top function, CI, coloured by verdict\n"
+                "  waterfall     one cumulative sweep session ('bootlens sweep'): the\n"
+                "                baseline's median total, each step's change with its CI,\n"
+                "                coloured by verdict, broken steps marked, the final total\n"
+                "  savings       one sweep session: what each knob saved against its\n"
+                "                reference, sorted, CI, verdict, broken knobs listed last\n"
                 "\n"
                 "  -o, --output FILE    the figure; its extension names the terminal: .svg,\n"
                 "                       .png, .pdf, .eps, .tex (cairolatex), .txt (dumb);\n"
@@ -179,8 +184,8 @@ static int parse_args(int argc, char **argv, struct plot_cli *o)
                 return -EINVAL;
         }
         if (plot_kind_parse(argv[optind], &o->kind) < 0) {
-                textout_error("plot: unknown kind '%s' (phases, distribution, ecdf, timeline or "
-                              "delta)",
+                textout_error("plot: unknown kind '%s' (phases, distribution, ecdf, timeline, "
+                              "delta, waterfall or savings)",
                               argv[optind]);
                 return -EINVAL;
         }
@@ -201,6 +206,10 @@ static int parse_args(int argc, char **argv, struct plot_cli *o)
                               o->out);
                 return -EINVAL;
         }
+        if (o->kind >= PLOT_SWEEP_KIND_0 && argc - optind != 2) {
+                bl_error("plot: %s wants one sweep session", plot_kind_name(o->kind));
+                return -EINVAL;
+        }
         if (o->po.has_run && o->kind != PLOT_TIMELINE) {
                 bl_error("plot: --run is for the timeline");
                 return -EINVAL;
@@ -214,8 +223,9 @@ static int parse_args(int argc, char **argv, struct plot_cli *o)
 }
 
 /* Draw into a temporary directory and copy the picture to stdout (-o -). */
-static int draw_to_stdout(const struct plot_data *d, const struct plot_cli *o,
-                          struct plot_result *res, char *err, size_t errsize)
+static int draw_to_stdout(const struct plot_data *d, const struct savings *sv,
+                          const struct plot_cli *o, struct plot_result *res, char *err,
+                          size_t errsize)
 {
         const char *tmpdir = getenv("TMPDIR");
         char dir[4096], path[4200];
@@ -231,7 +241,8 @@ static int draw_to_stdout(const struct plot_data *d, const struct plot_cli *o,
                 return rc;
         }
         snprintf(path, sizeof(path), "%s/plot.txt", dir);
-        rc = plot_draw(d, o->kind, path, &o->po, res, err, errsize);
+        rc = sv ? plot_savings_draw(sv, o->kind, path, &o->po, res, err, errsize)
+                : plot_draw(d, o->kind, path, &o->po, res, err, errsize);
         if (rc == 0)
                 rc = util_read_file(path, &buf, &len);
         if (rc == 0 && fwrite(buf, 1, len, stdout) != len)
@@ -282,7 +293,9 @@ int cmd_plot(int argc, char **argv)
         struct plot_load_options lo = {0};
         struct run_options ro = {0};
         char *map = NULL;
-        struct plot_data d;
+        struct plot_data d = {0};
+        struct savings sv = {0};
+        bool sweep;
         struct plot_result res = {0};
         char err[1024];
         int rc;
@@ -297,15 +310,32 @@ int cmd_plot(int argc, char **argv)
                 free(map);
                 return BL_EXIT_USAGE;
         }
-        rc = plot_data_load(&d, o.inputs, o.ninputs, &lo, err, sizeof(err));
+        sweep = o.kind >= PLOT_SWEEP_KIND_0;
+        err[0] = '\0';
+        if (sweep) {
+                struct compare_options co = {0};
+
+                /* compared as 'bootlens sweep' and 'bootlens compare' do */
+                stats_options_default(&co.stats);
+                co.top = COMPARE_TOP_DEFAULT;
+                co.exclude_starved = o.exclude_starved;
+                co.run = &ro;
+                rc = savings_analyse(&sv, o.inputs[0], &co, err, sizeof(err));
+        } else {
+                rc = plot_data_load(&d, o.inputs, o.ninputs, &lo, err, sizeof(err));
+        }
         if (rc < 0) {
-                textout_error("plot: %s", err[0] ? err : strerror(-rc));
+                textout_error("plot: %s%s%s", sweep ? plot_kind_name(o.kind) : "",
+                              sweep ? ": " : "", err[0] ? err : strerror(-rc));
+                savings_free(&sv);
                 plot_data_free(&d);
                 free(map);
                 return BL_EXIT_USAGE;
         }
         if (strcmp(o.out, "-") == 0)
-                rc = draw_to_stdout(&d, &o, &res, err, sizeof(err));
+                rc = draw_to_stdout(&d, sweep ? &sv : NULL, &o, &res, err, sizeof(err));
+        else if (sweep)
+                rc = plot_savings_draw(&sv, o.kind, o.out, &o.po, &res, err, sizeof(err));
         else
                 rc = plot_draw(&d, o.kind, o.out, &o.po, &res, err, sizeof(err));
         if (rc < 0) {
@@ -324,6 +354,7 @@ int cmd_plot(int argc, char **argv)
                 }
         }
         plot_result_free(&res);
+        savings_free(&sv);
         plot_data_free(&d);
         free(map);
         return rc < 0 ? BL_EXIT_USAGE : BL_EXIT_OK;

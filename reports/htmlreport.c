@@ -581,8 +581,8 @@ static double svg_width(const char *svg)
         return px > 0 && px < 1e6 ? px : 0;
 }
 
-static int figure(struct htmlreport *r, const struct plot_data *d, enum plot_kind k,
-                  const struct htmlreport_options *o, const char *load_err)
+static int figure(struct htmlreport *r, const struct plot_data *d, const struct savings *sv,
+                  enum plot_kind k, const struct htmlreport_options *o, const char *load_err)
 {
         struct htmlreport_figure *f = &r->fig[r->nfig++];
         struct plot_options po = {.style = {.term = r->fmt == HTMLREPORT_MD ? GP_PNG : GP_SVG},
@@ -607,7 +607,8 @@ static int figure(struct htmlreport *r, const struct plot_data *d, enum plot_kin
         }
         if (asprintf(&path, "%s/%s", r->dir, f->file) < 0)
                 return -ENOMEM;
-        rc = plot_draw(d, k, path, &po, &res, err, sizeof(err));
+        rc = sv ? plot_savings_draw(sv, k, path, &po, &res, err, sizeof(err))
+                : plot_draw(d, k, path, &po, &res, err, sizeof(err));
         if (rc == -ENOMEM)
                 goto out;
         if (rc < 0) {
@@ -664,16 +665,84 @@ static int figures(struct htmlreport *r, const struct htmlreport_options *o, cha
         free(fdir);
         if (rc < 0)
                 return rc;
+        r->sweep_fig = SIZE_MAX;
+        if (r->has_sweep) { /* first: the sweep's section shows it */
+                r->sweep_fig = r->nfig;
+                rc = figure(r, NULL, &r->sweep,
+                            r->sweep.mode == SWEEP_CUMULATIVE ? PLOT_WATERFALL : PLOT_SAVINGS, o,
+                            NULL);
+                if (rc < 0)
+                        return rc;
+        }
         loaded = plot_data_load(&d, o->inputs, o->n, &lo, err, sizeof(err));
         rc = loaded == -ENOMEM ? loaded : 0;
-        for (size_t k = 0; k < PLOT_NKINDS && !rc; k++) {
+        for (size_t k = 0; k < PLOT_SWEEP_KIND_0 && !rc; k++) {
                 if (k == PLOT_DELTA && o->n != 2)
                         continue;
-                rc = figure(r, &d, (enum plot_kind)k, o, loaded < 0 ? err : NULL);
+                rc = figure(r, &d, NULL, (enum plot_kind)k, o, loaded < 0 ? err : NULL);
         }
         r->gp_runs = gp_runs() - before;
         plot_data_free(&d);
         return rc == -ENOMEM ? rc : 0;
+}
+
+/* ---- a sweep session ---- */
+
+/* How the report compares: o->compare, else compare's defaults with the
+ * report's run options and --exclude-starved. */
+static void compare_opts(const struct htmlreport_options *o, struct compare_options *co)
+{
+        if (o->compare) {
+                *co = *o->compare;
+                return;
+        }
+        memset(co, 0, sizeof(*co));
+        stats_options_default(&co->stats);
+        co->top = COMPARE_TOP_DEFAULT;
+        co->exclude_starved = o->exclude_starved;
+        co->run = o->run;
+}
+
+/* When the first input is a whole sweep session: what each knob saved,
+ * and a link to each broken step's serial log. A sweep that cannot be
+ * read or compared is said in sweep_note, not an error. */
+static int sweep(struct htmlreport *r, const struct htmlreport_options *o, const char *absdir)
+{
+        const struct htmlreport_input *in = &r->in[0];
+        struct compare_options co;
+        struct sweep_plan plan;
+        char err[512] = "";
+        int rc;
+
+        r->sweep_note = strdup("");
+        if (!r->sweep_note)
+                return -ENOMEM;
+        if (!r->n || !in->is_session || in->rs.variant)
+                return 0;
+        rc = sweep_read(in->rs.dir, &plan, err, sizeof(err));
+        sweep_plan_free(&plan);
+        if (rc == -ENOENT)
+                return 0;
+        r->is_sweep = true;
+        if (rc == 0) {
+                compare_opts(o, &co);
+                rc = savings_analyse(&r->sweep, in->rs.dir, &co, err, sizeof(err));
+        }
+        if (rc == -ENOMEM)
+                return rc;
+        r->has_sweep = rc == 0;
+        if (rc < 0) {
+                free(r->sweep_note);
+                r->sweep_note = strdup(*err ? err : strerror(-rc));
+                return r->sweep_note ? 0 : -ENOMEM;
+        }
+        r->sweep_serial = calloc(r->sweep.nsteps ? r->sweep.nsteps : 1, sizeof(*r->sweep_serial));
+        if (!r->sweep_serial)
+                return -ENOMEM;
+        for (size_t i = 0; i < r->sweep.nsteps; i++)
+                if (r->sweep.steps[i].failed_serial)
+                        r->sweep_serial[i] = rel_path(absdir, r->sweep.steps[i].failed_serial);
+        return 0;
 }
 
 /* ---- the whole ---- */
@@ -692,15 +761,7 @@ static int comparison(struct htmlreport *r, const struct htmlreport_options *o)
                 r->compare_note = strdup("a comparison needs two sessions (or SESSION:VARIANT)");
                 return r->compare_note ? 0 : -ENOMEM;
         }
-        if (o->compare) {
-                co = *o->compare;
-        } else {
-                memset(&co, 0, sizeof(co));
-                stats_options_default(&co.stats);
-                co.top = COMPARE_TOP_DEFAULT;
-                co.exclude_starved = o->exclude_starved;
-                co.run = o->run;
-        }
+        compare_opts(o, &co);
         rc = compare_sessions(&r->cmp, o->inputs[0], o->inputs[1], &co, err, sizeof(err));
         if (rc == -ENOMEM)
                 return rc;
@@ -749,6 +810,7 @@ int htmlreport_build(struct htmlreport *r, const struct htmlreport_options *o, c
                         goto out;
         }
         rc = comparison(r, o);
+        rc = rc ?: sweep(r, o, absdir);
         rc = rc ?: figures(r, o, err, errsize);
 out:
         free(absdir);
@@ -803,6 +865,11 @@ void htmlreport_free(struct htmlreport *r)
         free(r->generated_from);
         free(r->compare_note);
         compare_free(&r->cmp);
+        for (size_t i = 0; r->sweep_serial && i < r->sweep.nsteps; i++)
+                free(r->sweep_serial[i]);
+        free(r->sweep_serial);
+        free(r->sweep_note);
+        savings_free(&r->sweep);
         memset(r, 0, sizeof(*r));
 }
 
@@ -919,7 +986,7 @@ static const char css[] =
     "td.num,th.num{text-align:right}td.num{white-space:nowrap}\n"
     "tr:nth-child(even) td{background:#fbfcfd}\n"
     "td.name{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
-    "white-space:nowrap}\n"
+    "white-space:nowrap}\ntd.spec{font-family:ui-monospace,monospace;white-space:nowrap}\n"
     "div.scroll{overflow-x:auto;max-width:100%;margin:.4rem 0 1rem}div.scroll>table{margin:0}\n"
     "table.warnings td.name,table.env td{white-space:normal;overflow-wrap:anywhere;"
     "min-width:12rem}\n"
@@ -1130,6 +1197,10 @@ static const char *const captions[PLOT_NKINDS] = {
     "One boot on one time axis: the phases on the top row, the functions below as a flame "
     "chart in time order",
     "The change NEW − BASE per phase and top function, with its 95% CI, coloured by verdict",
+    "The median total from the baseline through each cumulative step to the final total: each "
+    "step's change with its 95% CI, coloured by verdict",
+    "What each knob saved against its reference, sorted, with its 95% CI, coloured by "
+    "verdict",
 };
 
 /* A figure's note, one line a clause: "a; b; c." */
@@ -1163,50 +1234,193 @@ static void note_lines(struct page *p, const char *note)
  * and their text reads at one size, whatever the window's width. */
 #define FIGURE_PAGE_PX 1200.0
 
-static void section_figures(struct page *p)
+/* The widest figure's width, at least the page's. */
+static double figures_widest(const struct htmlreport *r)
 {
         double widest = FIGURE_PAGE_PX;
 
-        for (size_t i = 0; i < p->r->nfig; i++)
-                if (p->r->fig[i].svg_w > widest)
-                        widest = p->r->fig[i].svg_w;
+        for (size_t i = 0; i < r->nfig; i++)
+                if (r->fig[i].svg_w > widest)
+                        widest = r->fig[i].svg_w;
+        return widest;
+}
+
+/* One figure: the SVG inline (or why it is missing), its caption, note
+ * and files. */
+static void figure_html(struct page *p, const struct htmlreport_figure *f, double widest)
+{
+        const char *kind = plot_kind_name(f->kind);
+        char id[32];
+
+        snprintf(id, sizeof(id), "fig-%s", kind);
+        put(p, "<figure id=\"%s\" class=\"figure\">\n", id);
+        if (f->missing) {
+                put(p, "<div class=\"missing\">figure not drawn: ");
+                text(p, f->missing);
+                put(p, "</div>\n");
+        } else if (f->svg && f->svg_w > 0) {
+                put(p, "<svg style=\"width:%.2f%%\"%s\n", 100.0 * f->svg_w / widest, f->svg + 4);
+        } else if (f->svg) {
+                put(p, "%s\n", f->svg);
+        }
+        put(p,
+            "<figcaption><a class=\"anchor\" href=\"#%s\">#</a> <strong>%s</strong>: "
+            "%s.",
+            id, kind, captions[f->kind]);
+        if (*f->note) {
+                put(p, " <span class=\"figure-note\">");
+                note_lines(p, f->note);
+                put(p, "</span>");
+        }
+        if (f->nfiles) {
+                put(p, " Files:");
+                for (size_t k = 0; k < f->nfiles; k++) {
+                        put(p, k ? ", " : " ");
+                        put_link(p, f->files[k], base_name(f->files[k]));
+                }
+        }
+        put(p, "</figcaption>\n</figure>\n");
+}
+
+static void section_figures(struct page *p)
+{
+        double widest = figures_widest(p->r);
+
         put(p, "<section id=\"sec-figures\">\n");
         heading(p, 2, "sec-figures", "Figures");
-        for (size_t i = 0; i < p->r->nfig; i++) {
-                const struct htmlreport_figure *f = &p->r->fig[i];
-                const char *kind = plot_kind_name(f->kind);
-                char id[32];
+        for (size_t i = 0; i < p->r->nfig; i++)
+                if (!p->r->has_sweep || i != p->r->sweep_fig)
+                        figure_html(p, &p->r->fig[i], widest);
+        put(p, "</section>\n");
+}
 
-                snprintf(id, sizeof(id), "fig-%s", kind);
-                put(p, "<figure id=\"%s\" class=\"figure\">\n", id);
-                if (f->missing) {
-                        put(p, "<div class=\"missing\">figure not drawn: ");
-                        text(p, f->missing);
-                        put(p, "</div>\n");
-                } else if (f->svg && f->svg_w > 0) {
-                        put(p, "<svg style=\"width:%.2f%%\"%s\n", 100.0 * f->svg_w / widest,
-                            f->svg + 4);
-                } else if (f->svg) {
-                        put(p, "%s\n", f->svg);
+/* ---- a sweep's table (analyzer/savings.h), as 'bootlens sweep' ---- */
+
+static void sweep_ms(struct page *p, double ns, bool sign)
+{
+        if (isnan(ns))
+                put(p, "<td class=\"num\">-</td>");
+        else if (sign)
+                put(p, "<td class=\"num\">%+.1f</td>", ns / 1e6);
+        else
+                put(p, "<td class=\"num\">%.1f</td>", ns / 1e6);
+}
+
+/* A phase or function that moved: "name +12.3 ms (faster)". */
+static void sweep_moved(struct page *p, const struct savings_moved *m)
+{
+        text(p, m->name);
+        put(p, " %+.1f ms (%s)", m->diff_ns / 1e6, stats_verdict_name(m->verdict));
+}
+
+static void sweep_row(struct page *p, const struct savings *s, size_t i,
+                      const struct savings_step *st, const char *serial)
+{
+        const char *cls = st->verdict == STATS_SLOWER   ? "slower"
+                          : st->verdict == STATS_FASTER ? "faster"
+                                                        : "";
+
+        put(p, "<tr><td class=\"name\">");
+        text(p, st->name);
+        if (st->host_timed)
+                put(p, " <span class=\"note\">(host-timed)</span>");
+        put(p, "</td><td class=\"spec\">");
+        text(p, st->spec ? st->spec : i ? "" : "the baseline");
+        put(p, "</td><td class=\"name\">");
+        if (i)
+                text(p, st->against < s->nsteps ? s->steps[st->against].name : "?");
+        put(p, "</td><td class=\"num\">%zu/%zu</td>", st->ok, st->recorded);
+        sweep_ms(p, st->median_ns, false);
+        if (st->broken) {
+                struct sbuf why = SBUF_INIT;
+
+                if (plot_broken_why(&why, st) < 0)
+                        p->rc = -ENOMEM;
+                put(p, "<td colspan=\"6\" class=\"slower\">broken (");
+                text(p, why.buf);
+                put(p, ")");
+                sbuf_release(&why);
+                if (st->failed_reason && *st->failed_reason) {
+                        put(p, ": ");
+                        text(p, st->failed_reason);
                 }
-                put(p,
-                    "<figcaption><a class=\"anchor\" href=\"#%s\">#</a> <strong>%s</strong>: "
-                    "%s.",
-                    id, kind, captions[f->kind]);
-                if (*f->note) {
-                        put(p, " <span class=\"figure-note\">");
-                        note_lines(p, f->note);
-                        put(p, "</span>");
+                if (serial) {
+                        put(p, "; serial log ");
+                        put_link(p, serial, base_name(serial));
                 }
-                if (f->nfiles) {
-                        put(p, " Files:");
-                        for (size_t k = 0; k < f->nfiles; k++) {
-                                put(p, k ? ", " : " ");
-                                put_link(p, f->files[k], base_name(f->files[k]));
-                        }
-                }
-                put(p, "</figcaption>\n</figure>\n");
+                put(p, "</td></tr>\n");
+                return;
         }
+        if (!st->compared) {
+                put(p, "<td colspan=\"6\" class=\"note\">%s</td></tr>\n",
+                    i == 0 ? "the reference" : "not compared: its reference is broken");
+                return;
+        }
+        sweep_ms(p, st->saving_ns, true);
+        if (isnan(st->saving_lo_ns))
+                put(p, "<td class=\"num\">-</td>");
+        else
+                put(p, "<td class=\"num\">%+.1f – %+.1f</td>", st->saving_lo_ns / 1e6,
+                    st->saving_hi_ns / 1e6);
+        if (isnan(st->rel))
+                put(p, "<td class=\"num\">-</td>");
+        else
+                put(p, "<td class=\"num\">%+.1f%%</td>", st->rel * 100);
+        put(p, "<td class=\"num\">%.4f</td><td class=\"%s\">%s", st->p_holm, cls,
+            stats_verdict_name(st->verdict));
+        if (st->verdict == STATS_INCONCLUSIVE && st->runs_needed)
+                put(p, " (~%zu runs/side)", st->runs_needed);
+        put(p, "</td><td class=\"name\">");
+        if (st->phase.name)
+                sweep_moved(p, &st->phase);
+        for (size_t k = 0; k < st->nfns; k++) {
+                put(p, "%s", k || st->phase.name ? "<br>" : "");
+                put(p, "fn ");
+                sweep_moved(p, &st->fns[k]);
+        }
+        put(p, "</td></tr>\n");
+}
+
+static void section_sweep(struct page *p)
+{
+        const struct htmlreport *r = p->r;
+        const struct savings *s = &r->sweep;
+
+        if (!r->is_sweep)
+                return;
+        put(p, "<section id=\"sec-sweep\">\n");
+        heading(p, 2, "sec-sweep", "Sweep: what each knob saves");
+        if (!r->has_sweep) {
+                put(p, "<p class=\"note\" id=\"sweep\">no sweep table: ");
+                text(p, r->sweep_note);
+                put(p, "</p>\n</section>\n");
+                return;
+        }
+        put(p, "<p>As <code>bootlens sweep</code> computes it: mode <strong>%s</strong>",
+            sweep_mode_name(s->mode));
+        if (s->preset) {
+                put(p, ", preset <strong>");
+                text(p, s->preset);
+                put(p, "</strong>");
+        }
+        put(p,
+            "; each step compared against %s with <code>bootlens compare</code>'s test "
+            "(saving = the reference's median total − the step's; &gt; 0: faster; a "
+            "host-timed knob against the baseline, by the host's total alone).</p>\n",
+            s->mode == SWEEP_EACH ? "the baseline" : "the step before");
+        heading(p, 3, "sweep", "Steps");
+        put(p, "<div class=\"scroll\"><table id=\"sweep\"><thead><tr><th>step</th><th>spec</th>"
+               "<th>against</th><th class=\"num\">ok/runs</th><th class=\"num\">median "
+               "ms</th><th class=\"num\">saving ms</th><th class=\"num\">95%% CI (ms)</th>"
+               "<th class=\"num\">rel</th><th class=\"num\">p (Holm)</th><th>verdict</th>"
+               "<th>what moved (phase, functions)</th></tr></thead><tbody>\n");
+        for (size_t i = 0; i < s->nsteps; i++)
+                sweep_row(p, s, i, &s->steps[i], r->sweep_serial ? r->sweep_serial[i] : NULL);
+        if (s->has_overall)
+                sweep_row(p, s, s->nsteps, &s->overall, NULL);
+        put(p, "</tbody></table></div>\n");
+        if (r->sweep_fig < r->nfig)
+                figure_html(p, &r->fig[r->sweep_fig], figures_widest(r));
         put(p, "</section>\n");
 }
 
@@ -1627,6 +1841,8 @@ static void header(struct page *p)
         put(p, "</p>\n</header>\n<nav>\n<ul>\n");
         if (r->n == 2)
                 put(p, "<li><a href=\"#sec-compare\">Comparison</a></li>\n");
+        if (r->is_sweep)
+                put(p, "<li><a href=\"#sec-sweep\">Sweep</a></li>\n");
         put(p, "<li><a href=\"#sec-aggregate\">Aggregate</a> (<a href=\"#aggregate\">main "
                "table</a>)</li>\n<li><a href=\"#sec-figures\">Figures</a>:");
         for (size_t i = 0; i < r->nfig; i++)
@@ -1646,6 +1862,7 @@ int htmlreport_write(FILE *out, const struct htmlreport *r)
         header(&p);
         if (r->n == 2) /* the verdict first */
                 section_compare(&p);
+        section_sweep(&p); /* a sweep session: its table and figure first */
         section_aggregate(&p);
         section_figures(&p);
         per_input(&p, "env", "Environment", env_input);

@@ -16,6 +16,9 @@
  *  - the comparison of the first two inputs when there are exactly two
  *    sessions (compare.h, as "bootlens compare": refused environments are
  *    shown, not refused);
+ *  - for a sweep session (the first input; collector/sweep.h), what each
+ *    knob saved (analyzer/savings.h) and its figure (plot_savings_draw:
+ *    waterfall when cumulative, savings when each), shown first;
  *  - the figures (plot.h: plot_data_load() once, plot_draw() per kind:
  *    phases, distribution, ecdf, timeline, and delta with two inputs)
  *    into DIR/figures/KIND.svg (html) or KIND.png (md), each with its .gp
@@ -42,6 +45,7 @@
 #include "analyzer/compare.h"
 #include "analyzer/run.h"
 #include "analyzer/runset.h"
+#include "analyzer/savings.h"
 #include "base/sbuf.h"
 #include "collector/session.h"
 #include "reports/aggreport.h"
@@ -120,6 +124,17 @@ struct htmlreport {
         char *compare_note; /* why there is no comparison, or "" (owned) */
         size_t top;
         unsigned gp_runs; /* gnuplot runs started for the figures */
+        /* the first input, when it is a whole sweep session (collector/
+         * sweep.h: sweep_read() reads its sweep.json): what each knob
+         * saved (savings_analyse(), as "bootlens sweep" computes it) and
+         * its figure, fig[sweep_fig] (waterfall for a cumulative sweep,
+         * savings for an each one) */
+        bool is_sweep;  /* sweep.json read */
+        bool has_sweep; /* sweep is set */
+        struct savings sweep;
+        char *sweep_note;    /* why a sweep session has no table ("" none; owned) */
+        char **sweep_serial; /* per step: the relative URL of failed_serial, or NULL (owned) */
+        size_t sweep_fig;    /* index into fig; SIZE_MAX: none */
 };
 
 struct htmlreport_options {

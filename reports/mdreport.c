@@ -9,6 +9,7 @@
 #include "bootlens_config.h"
 #include "reports/compreport.h"
 #include "reports/md.h"
+#include "reports/sweepreport.h"
 
 struct mdp {
         FILE *out;
@@ -54,48 +55,73 @@ static const char *base_name(const char *s)
         return b ? b + 1 : s;
 }
 
+/* One figure: the image (or why it is missing), its note and files. */
+static void figure(struct mdp *p, const struct htmlreport_figure *f)
+{
+        const char *kind = plot_kind_name(f->kind);
+
+        fprintf(p->out, "### %s\n\n", kind);
+        if (f->missing) {
+                fputs("_figure not drawn: ", p->out);
+                mtext(p, f->missing);
+                fputs("_\n\n", p->out);
+                return;
+        }
+        fprintf(p->out, "![%s](%s)\n\n", kind, f->file); /* our own name */
+        for (const char *s = f->note; *s;) {             /* one item a line */
+                size_t n = strcspn(s, "\n");
+                char *line = strndup(s, n);
+
+                if (!line) {
+                        p->rc = -ENOMEM;
+                        return;
+                }
+                if (n) {
+                        fputs("- ", p->out);
+                        mtext(p, line);
+                        fputc('\n', p->out);
+                }
+                free(line);
+                s += n;
+                if (*s)
+                        s++;
+        }
+        if (*f->note)
+                fputc('\n', p->out);
+        fputs("Files:", p->out);
+        for (size_t k = 0; k < f->nfiles; k++) {
+                fputs(k ? ", " : " ", p->out);
+                mlink(p, f->files[k], base_name(f->files[k]));
+        }
+        fputs("\n\n", p->out);
+}
+
 static void figures(struct mdp *p, const struct htmlreport *r)
 {
         fputs("## Figures\n\n", p->out);
-        for (size_t i = 0; i < r->nfig; i++) {
-                const struct htmlreport_figure *f = &r->fig[i];
-                const char *kind = plot_kind_name(f->kind);
+        for (size_t i = 0; i < r->nfig; i++)
+                if (!r->has_sweep || i != r->sweep_fig)
+                        figure(p, &r->fig[i]);
+}
 
-                fprintf(p->out, "### %s\n\n", kind);
-                if (f->missing) {
-                        fputs("_figure not drawn: ", p->out);
-                        mtext(p, f->missing);
-                        fputs("_\n\n", p->out);
-                        continue;
-                }
-                fprintf(p->out, "![%s](%s)\n\n", kind, f->file); /* our own name */
-                for (const char *s = f->note; *s;) {             /* one item a line */
-                        size_t n = strcspn(s, "\n");
-                        char *line = strndup(s, n);
-
-                        if (!line) {
-                                p->rc = -ENOMEM;
-                                return;
-                        }
-                        if (n) {
-                                fputs("- ", p->out);
-                                mtext(p, line);
-                                fputc('\n', p->out);
-                        }
-                        free(line);
-                        s += n;
-                        if (*s)
-                                s++;
-                }
-                if (*f->note)
-                        fputc('\n', p->out);
-                fputs("Files:", p->out);
-                for (size_t k = 0; k < f->nfiles; k++) {
-                        fputs(k ? ", " : " ", p->out);
-                        mlink(p, f->files[k], base_name(f->files[k]));
-                }
+/* A sweep session: its table (sweepreport_md, as "bootlens sweep
+ * --format md") and its figure, first. */
+static void sweep(struct mdp *p, const struct htmlreport *r)
+{
+        if (!r->is_sweep)
+                return;
+        fputs("## Sweep: what each knob saves\n\n", p->out);
+        if (!r->has_sweep) {
+                fputs("No sweep table: ", p->out);
+                mtext(p, r->sweep_note);
                 fputs("\n\n", p->out);
+                return;
         }
+        if (!p->rc)
+                p->rc = sweepreport_md(p->out, &r->sweep, NULL);
+        fputc('\n', p->out);
+        if (r->sweep_fig < r->nfig)
+                figure(p, &r->fig[r->sweep_fig]);
 }
 
 static void env(struct mdp *p, const struct htmlreport *r, size_t i)
@@ -281,6 +307,7 @@ int mdreport_write(FILE *out, const struct htmlreport *r)
                         fputs("\n\n", out);
                 }
         }
+        sweep(&p, r);
         fputs("## Aggregate\n\n", out);
         for (size_t i = 0; i < r->n && !p.rc; i++) {
                 p.rc = md_write_aggregate(out, &r->in[i].agg, REPORT_MS);

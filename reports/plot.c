@@ -14,8 +14,8 @@
 #include "reports/sessreport.h"
 #include "reports/timeline.h"
 
-static const char *const kind_names[PLOT_NKINDS] = {"phases", "distribution", "ecdf", "timeline",
-                                                    "delta"};
+static const char *const kind_names[PLOT_NKINDS] = {"phases", "distribution", "ecdf",   "timeline",
+                                                    "delta",  "waterfall",    "savings"};
 
 const char *plot_kind_name(enum plot_kind k)
 {
@@ -1196,6 +1196,40 @@ static void gp_verdict_fill(struct fig *f, enum gp_verdict_color v)
                     f->st->mono ? "1.0" : "0.85", f->st->mono ? "black" : "#404040");
 }
 
+/* The clauses of one verdict's data set: its bars (boxxyerror, columns
+ * box) in the verdict's fill, their whiskers (style err, columns
+ * whisker) black on a white halo, seen on every fill (the black bars of
+ * --mono too). */
+static void verdict_bars(struct fig *f, size_t block, enum gp_verdict_color v, const char *box,
+                         const char *whisker, const char *err)
+{
+        gpf(f, ", \\\n     %s index %zu using %s with boxxyerror ", f->dat_q, block, box);
+        gp_verdict_fill(f, v);
+        gpf(f,
+            " notitle, \\\n     %s index %zu using %s with %s lc rgb 'white' lw 4 pt 0 ps 0 "
+            "notitle, \\\n     %s index %zu using %s with %s lc rgb 'black' lw 1.5 pt 0 ps 0 "
+            "notitle",
+            f->dat_q, block, whisker, err, f->dat_q, block, whisker, err);
+}
+
+/* The axes of a figure of nrows signed horizontal bars (delta, savings):
+ * rows top down, x from xlo to xhi (ms) with the zero line, the key
+ * outside on the right. */
+static void signed_axes(struct fig *f, size_t nrows, double xlo, double xhi)
+{
+        gpf(f,
+            "set yrange [%.1f:-0.6]\n"
+            "set xrange [%.3f:%.3f]\n"
+            "set xtics nomirror out\n"
+            "set grid xtics lc rgb '#d0d0d0'\n"
+            "set border 3\n"
+            "set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb 'black'\n"
+            "set key outside right top vertical Left reverse noautotitle\n"
+            "set errorbars small\n"
+            "set bmargin %u\n",
+            (double)nrows - 0.4, xlo, xhi, fig_bmargin(f));
+}
+
 #define MIN_EFFECT_FILL "#DDDDDD" /* delta's band of the minimum effect */
 
 static int cmp_absdiff(const void *a, const void *b, void *ctx)
@@ -1337,18 +1371,8 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
         }
         gpf(f, "set xlabel ");
         gps(f, "NEW - BASE (ms): difference of medians, whiskers: 95% bootstrap CI");
-        gpf(f,
-            "\nunset ytics\nset lmargin %zu\n%s"
-            "set yrange [%.1f:-0.6]\n"
-            "set xrange [%.3f:%.3f]\n"
-            "set xtics nomirror out\n"
-            "set grid xtics lc rgb '#d0d0d0'\n"
-            "set border 3\n"
-            "set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb 'black'\n"
-            "set key outside right top vertical Left reverse noautotitle\n"
-            "set errorbars small\n"
-            "set bmargin %u\n",
-            f->lwidth + 3, tics.buf, (double)nrows - 0.4, xlo, xhi, fig_bmargin(f));
+        gpf(f, "\nunset ytics\nset lmargin %zu\n%s", f->lwidth + 3, tics.buf);
+        signed_axes(f, nrows, xlo, xhi);
         gp_notes(f);
         gpf(f, "plot ");
         {
@@ -1374,18 +1398,9 @@ static int draw_delta(struct fig *f, char *err, size_t errsize)
                             ", \\\n     %s index %zu using (0):1:(-$7):7:($1-0.44):($1+0.44) "
                             "with boxxyerror fc rgb '%s' fs solid 1.0 noborder notitle",
                             f->dat_q, block[v], MIN_EFFECT_FILL);
-                        gpf(f,
-                            ", \\\n     %s index %zu using (($2+$3)/2):1:2:3:($1-0.32):"
-                            "($1+0.32) with boxxyerror ",
-                            f->dat_q, block[v]);
-                        gp_verdict_fill(f, (enum gp_verdict_color)v);
-                        /* the whisker black on a white halo: seen on every fill,
-                         * black bars of --mono too */
-                        gpf(f,
-                            " notitle, \\\n     %s index %zu using 4:1:5:6 with xerrorbars "
-                            "lc rgb 'white' lw 4 pt 0 ps 0 notitle, \\\n     %s index %zu using "
-                            "4:1:5:6 with xerrorbars lc rgb 'black' lw 1.5 pt 0 ps 0 notitle",
-                            f->dat_q, block[v], f->dat_q, block[v]);
+                        verdict_bars(f, block[v], (enum gp_verdict_color)v,
+                                     "(($2+$3)/2):1:2:3:($1-0.32):($1+0.32)", "4:1:5:6",
+                                     "xerrorbars");
                         /* no "-0.0 ms" for a change below 0.05 ms */
                         value_labels(f, false, block[v], "(($6>$3?($6>$7?$6:$7):($3>$7?$3:$7))):1",
                                      "%+.1f ms", "abs($4) < 0.05 ? 0 : $4");
@@ -1659,32 +1674,101 @@ static int write_beside(struct fig *f, const char *ext, const struct sbuf *sb,
         return rc;
 }
 
-int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
-              const struct plot_options *o, struct plot_result *res, char *err, size_t errsize)
+/* Begin figure f into out_path: its paths, the checks of the output's
+ * name and the style's size. */
+static int fig_begin(struct fig *f, const char *out_path, struct plot_result *res, char *err,
+                     size_t errsize)
 {
-        struct fig f = {.d = d, .o = o, .st = &o->style};
-        const char *name;
         int rc;
 
         memset(res, 0, sizeof(*res));
         if (errsize)
                 err[0] = '\0';
-        sbuf_init(&f.gp);
-        sbuf_init(&f.dat);
-        sbuf_init(&f.note);
-        rc = fig_paths(&f, out_path);
+        sbuf_init(&f->gp);
+        sbuf_init(&f->dat);
+        sbuf_init(&f->note);
+        rc = fig_paths(f, out_path);
         if (rc < 0)
-                goto out;
-        if (strcmp(f.out_name, f.dat_name) == 0 ||
-            (strlen(f.out_name) > 3 && strcmp(f.out_name + strlen(f.out_name) - 3, ".gp") == 0)) {
+                return rc;
+        if (strcmp(f->out_name, f->dat_name) == 0 ||
+            (strlen(f->out_name) > 3 &&
+             strcmp(f->out_name + strlen(f->out_name) - 3, ".gp") == 0)) {
                 snprintf(err, errsize, "'%s': the figure would overwrite its own .gp or .dat",
                          out_path);
-                rc = -EINVAL;
-                goto out;
+                return -EINVAL;
         }
-        rc = gp_check_size(f.st, err, errsize);
+        return gp_check_size(f->st, err, errsize);
+}
+
+/* Write the .dat and .gp of figure f, drawn (rc 0) or not, run gnuplot,
+ * list the files in res; release f. */
+static int fig_finish(struct fig *f, int rc, struct plot_result *res, char *err, size_t errsize)
+{
+        const char *name;
+
+        if (!rc)
+                rc = f->err;
+        if (rc == -ENOMEM)
+                snprintf(err, errsize, "out of memory");
         if (rc < 0)
                 goto out;
+        if (f->dat.len && f->dat.buf[f->dat.len - 1] != '\n')
+                fig_oom(f, sbuf_addch(&f->dat, '\n'));
+        res->note = strdup(f->note.buf);
+        if (!res->note) {
+                rc = -ENOMEM;
+                goto out;
+        }
+        rc = write_beside(f, ".dat", &f->dat, res, err, errsize);
+        if (!rc)
+                rc = write_beside(f, ".gp", &f->gp, res, err, errsize);
+        if (rc < 0)
+                goto out;
+        name = res->files[res->nfiles - 1];
+        name = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+        rc = gp_run(f->dir, name, 0, err, errsize);
+        if (rc < 0)
+                goto out;
+        if (errsize && err[0]) { /* drawn, with a warning: a note line */
+                size_t len = strlen(res->note) + strlen(err) + 2;
+                char *nn = malloc(len);
+
+                if (!nn) {
+                        rc = -ENOMEM;
+                        goto out;
+                }
+                snprintf(nn, len, "%s%s\n", res->note, err);
+                free(res->note);
+                res->note = nn;
+                err[0] = '\0';
+        }
+        rc = add_file(res, f->dir, f->out_name);
+        if (!rc && f->st->term == GP_CAIROLATEX) {
+                char pdf[4096];
+
+                snprintf(pdf, sizeof(pdf), "%s.pdf", f->stem);
+                rc = add_file(res, f->dir, pdf);
+        }
+out:
+        sbuf_release(&f->gp);
+        sbuf_release(&f->dat);
+        sbuf_release(&f->note);
+        free(f->dir);
+        free(f->stem);
+        free(f->out_name);
+        free(f->dat_name);
+        free(f->dat_q);
+        return rc;
+}
+
+int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
+              const struct plot_options *o, struct plot_result *res, char *err, size_t errsize)
+{
+        struct fig f = {.d = d, .o = o, .st = &o->style};
+        int rc = fig_begin(&f, out_path, res, err, errsize);
+
+        if (rc < 0)
+                return fig_finish(&f, rc, res, err, errsize);
         switch (k) {
         case PLOT_PHASES:
                 rc = draw_phases(&f);
@@ -1705,6 +1789,12 @@ int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
         case PLOT_TIMELINE:
                 rc = draw_timeline(&f, err, errsize);
                 break;
+        case PLOT_WATERFALL:
+        case PLOT_SAVINGS:
+                rc = -EINVAL;
+                snprintf(err, errsize, "%s: wants one sweep session (bootlens sweep)",
+                         plot_kind_name(k));
+                break;
         default:
                 rc = -EINVAL;
                 snprintf(err, errsize, "unknown figure kind");
@@ -1712,59 +1802,7 @@ int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
         }
         if (rc == -ENODATA && k != PLOT_TIMELINE)
                 all_starved(&f, plot_kind_name(k), err, errsize);
-        if (!rc)
-                rc = f.err;
-        if (rc == -ENOMEM)
-                snprintf(err, errsize, "out of memory");
-        if (rc < 0)
-                goto out;
-        if (f.dat.len && f.dat.buf[f.dat.len - 1] != '\n')
-                fig_oom(&f, sbuf_addch(&f.dat, '\n'));
-        res->note = strdup(f.note.buf);
-        if (!res->note) {
-                rc = -ENOMEM;
-                goto out;
-        }
-        rc = write_beside(&f, ".dat", &f.dat, res, err, errsize);
-        if (!rc)
-                rc = write_beside(&f, ".gp", &f.gp, res, err, errsize);
-        if (rc < 0)
-                goto out;
-        name = res->files[res->nfiles - 1];
-        name = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-        rc = gp_run(f.dir, name, 0, err, errsize);
-        if (rc < 0)
-                goto out;
-        if (errsize && err[0]) { /* drawn, with a warning: a note line */
-                size_t len = strlen(res->note) + strlen(err) + 2;
-                char *nn = malloc(len);
-
-                if (!nn) {
-                        rc = -ENOMEM;
-                        goto out;
-                }
-                snprintf(nn, len, "%s%s\n", res->note, err);
-                free(res->note);
-                res->note = nn;
-                err[0] = '\0';
-        }
-        rc = add_file(res, f.dir, f.out_name);
-        if (!rc && o->style.term == GP_CAIROLATEX) {
-                char pdf[4096];
-
-                snprintf(pdf, sizeof(pdf), "%s.pdf", f.stem);
-                rc = add_file(res, f.dir, pdf);
-        }
-out:
-        sbuf_release(&f.gp);
-        sbuf_release(&f.dat);
-        sbuf_release(&f.note);
-        free(f.dir);
-        free(f.stem);
-        free(f.out_name);
-        free(f.dat_name);
-        free(f.dat_q);
-        return rc;
+        return fig_finish(&f, rc, res, err, errsize);
 }
 
 void plot_result_free(struct plot_result *res)
@@ -1776,4 +1814,653 @@ void plot_result_free(struct plot_result *res)
                 free(res->files[i]);
         free(res->files);
         memset(res, 0, sizeof(*res));
+}
+
+/* ---- sweeps: waterfall and savings (analyzer/savings.h) ---- */
+
+/* A minus sign: U+2212, an ASCII '-' for dumb and cairolatex (LaTeX's
+ * input encoding may lack it). */
+static const char *minus_sign(const struct fig *f)
+{
+        return f->st->term == GP_DUMB || f->st->term == GP_CAIROLATEX ? "-" : "\xe2\x88\x92";
+}
+
+/* The decimals a value of |v| ms is written with: 312, 31.2, 3.12. */
+static int ms_prec(double v)
+{
+        v = fabs(v);
+        return v >= 99.95 ? 0 : v >= 0.995 ? 1 : 2;
+}
+
+/* v (ms) with prec decimals, a minus sign when below zero, a '+' when
+ * plus and above; no "-0". */
+static void signed_ms(struct fig *f, struct sbuf *sb, double v, int prec, bool plus)
+{
+        double r = round(v * pow(10, prec)) / pow(10, prec);
+
+        if (r == 0)
+                r = 0;
+        fig_oom(f, sbuf_addf(sb, "%s%.*f",
+                             r < 0           ? minus_sign(f)
+                             : plus && r > 0 ? "+"
+                                             : "",
+                             prec, fabs(r)));
+}
+
+/* "-312 ms [-340, -290]": v and its interval lo..hi, in ms. */
+static void ms_with_ci(struct fig *f, struct sbuf *sb, double v, double lo, double hi, bool plus)
+{
+        int prec = ms_prec(v);
+
+        signed_ms(f, sb, v, prec, plus);
+        fig_oom(f, sbuf_adds(sb, " ms"));
+        if (isnan(lo) || isnan(hi))
+                return;
+        fig_oom(f, sbuf_adds(sb, " ["));
+        signed_ms(f, sb, lo, prec, plus);
+        fig_oom(f, sbuf_adds(sb, ", "));
+        signed_ms(f, sb, hi, prec, plus);
+        fig_oom(f, sbuf_adds(sb, "]"));
+}
+
+int plot_broken_why(struct sbuf *sb, const struct savings_step *st)
+{
+        const struct {
+                size_t n;
+                const char *what;
+        } v[] = {{st->crash, "crash"}, {st->timeout, "timeout"}, {st->bad_dump, "bad-dump"}};
+        size_t said = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+                if (!v[i].n)
+                        continue;
+                r |= sbuf_addf(sb, "%s%zu of %zu %s", said ? ", " : "", v[i].n, st->recorded,
+                               v[i].what);
+                said++;
+        }
+        if (!said)
+                r |= sbuf_addf(sb, "no ok run of %zu", st->recorded);
+        return r < 0 ? -ENOMEM : 0;
+}
+
+static void broken_why(struct fig *f, struct sbuf *sb, const struct savings_step *st)
+{
+        fig_oom(f, plot_broken_why(sb, st));
+}
+
+/* The last two components of path ("runs/0012.serial"): no absolute path
+ * in a script. */
+static const char *path_tail(const char *p)
+{
+        size_t end = strlen(p), start = path_suffix(p, end, 2);
+
+        return p + start;
+}
+
+/* The notes every sweep figure shares: broken steps with their serial
+ * capture, failed and starved runs left out, steps not compared. */
+static void note_steps(struct fig *f, const struct savings *s)
+{
+        struct sbuf t = SBUF_INIT;
+
+        for (size_t i = 0; i < s->nsteps; i++) {
+                const struct savings_step *st = &s->steps[i];
+                size_t failed = st->recorded > st->ok ? st->recorded - st->ok : 0;
+
+                if (st->broken) {
+                        sbuf_reset(&t);
+                        broken_why(f, &t, st);
+                        note(f, "%s: broken (%s)%s%s%s%s", st->name, t.buf,
+                             st->failed_serial ? ": see " : "",
+                             st->failed_serial ? path_tail(st->failed_serial) : "",
+                             st->failed_reason && *st->failed_reason ? ", " : "",
+                             st->failed_reason ? st->failed_reason : "");
+                        continue;
+                }
+                if (failed)
+                        note(f, "%s: %zu failed run%s left out (%zu ok)", st->name, failed,
+                             failed == 1 ? "" : "s", st->ok);
+                if (st->left_out)
+                        note(f, "%s: %zu starved run%s left out", st->name, st->left_out,
+                             st->left_out == 1 ? "" : "s");
+                if (i && st->against_broken && st->against < s->nsteps)
+                        note(f, "%s: not compared: its reference %s is broken", st->name,
+                             s->steps[st->against].name);
+        }
+        sbuf_release(&t);
+}
+
+/* The sweep's title: what, of the session's last path component. */
+static void sweep_title(struct fig *f, const struct savings *s, const char *what)
+{
+        struct sbuf t = SBUF_INIT;
+        int e = 0;
+
+        if (f->o->title) {
+                fig_oom(f, sbuf_adds(&t, f->o->title));
+        } else {
+                fig_oom(f, sbuf_adds(&t, what));
+                fig_oom(f, sbuf_adds(&t, ": "));
+                base_name(&t, s->session ? s->session : "sweep", &e);
+                fig_oom(f, e);
+                fig_oom(f, sbuf_addf(&t, " (%s%s%s)", sweep_mode_name(s->mode),
+                                     s->preset ? ", preset " : "", s->preset ? s->preset : ""));
+        }
+        gpf(f, "set title ");
+        gps(f, t.buf);
+        gpf(f, "\n");
+        sbuf_release(&t);
+}
+
+static const char *const verdict_names[] = {"slower", "faster", "same", "inconclusive"};
+
+/* The key's entries: the four verdicts, then extra (a fill and a title)
+ * when given. */
+static void verdict_key(struct fig *f, const char *extra_fill, const char *extra_title, bool broken)
+{
+        for (size_t v = 0; v < 4; v++) {
+                gpf(f, "%skeyentry with boxes ", v ? ", \\\n     " : "");
+                gp_verdict_fill(f, (enum gp_verdict_color)v);
+                gpf(f, " title ");
+                gps(f, verdict_names[v]);
+        }
+        if (extra_fill) {
+                gpf(f, ", \\\n     keyentry with boxes %s title ", extra_fill);
+                gps(f, extra_title);
+        }
+        if (broken) {
+                gpf(f, ", \\\n     keyentry with boxes fc rgb 'black' fs pattern 4 border lc "
+                       "rgb 'black' title ");
+                gps(f, "broken");
+        }
+}
+
+/* A label of text at (x, y) in first coordinates, offset by dy lines. */
+static void label_at(struct fig *f, const char *text, double x, double y, double dy,
+                     const char *how)
+{
+        gpf(f, "set label ");
+        gps(f, text);
+        gpf(f, " at first %.4f, first %.6f %s offset 0,%.2f\n", x, y, how, dy);
+}
+
+/* The width in px that holds the note's widest line (its labels' 8 pt
+ * font: 6.4 px a character at 10 pt), at most WATERFALL_MAX_PX. */
+static double notes_px(const struct fig *f)
+{
+        size_t longest = 0;
+
+        for (const char *p = f->note.buf; *p;) {
+                size_t len = strcspn(p, "\n");
+
+                longest = len > longest ? len : longest;
+                p += len + (p[len] == '\n');
+        }
+        return fmin(1400, 6.4 * gp_font_size(f->st) / 10 * (double)(longest + 2));
+}
+
+#define WATERFALL_SUMS   "#0072B2" /* the baseline's and the final bars (mono: grey) */
+#define WATERFALL_MAX_PX 1400      /* wider than this, names are turned */
+
+static int draw_waterfall(struct fig *f, const struct savings *s, char *err, size_t errsize)
+{
+        struct sbuf t = SBUF_INIT;
+        size_t *chain = NULL, nchain = 0, block[4], sums, broken = SIZE_MAX, plain = SIZE_MAX,
+               nbars, maxname = 5;
+        double *level = NULL, cur, lo, hi, ylo, yhi, w, h, cw, lh, fw, fh, final;
+        bool any_broken = false, zoomed;
+        int rc = 0;
+
+        if (s->mode != SWEEP_CUMULATIVE) {
+                base_name(&t, s->session ? s->session : "SESSION", &rc);
+                snprintf(err, errsize,
+                         "waterfall: '%s' is an each sweep (every knob against the baseline, "
+                         "no chain of steps): try 'bootlens plot savings %s'",
+                         t.buf, s->session ? s->session : "SESSION");
+                sbuf_release(&t);
+                return -EINVAL;
+        }
+        if (s->nsteps < 1 || s->steps[0].broken || isnan(s->steps[0].median_ns)) {
+                snprintf(err, errsize,
+                         "waterfall: the baseline has no ok run: nothing to start "
+                         "from");
+                return -ENODATA;
+        }
+        chain = calloc(s->nsteps, sizeof(*chain));
+        level = calloc(s->nsteps + 1, sizeof(*level));
+        if (!chain || !level) {
+                rc = -ENOMEM;
+                goto out;
+        }
+        for (size_t i = 1; i < s->nsteps; i++)
+                if (!s->steps[i].host_timed)
+                        chain[nchain++] = i;
+        if (!nchain) {
+                snprintf(err, errsize,
+                         "waterfall: no cumulative step to draw (host-timed knobs are no part "
+                         "of the chain: try 'bootlens plot savings')");
+                rc = -ENODATA;
+                goto out;
+        }
+        note_steps(f, s);
+        for (size_t i = 1; i < s->nsteps; i++) {
+                const struct savings_step *st = &s->steps[i];
+
+                if (!st->host_timed || !st->compared)
+                        continue;
+                sbuf_reset(&t);
+                ms_with_ci(f, &t, -ms(st->saving_ns), -ms(st->saving_hi_ns), -ms(st->saving_lo_ns),
+                           true);
+                note(f, "%s (host-timed, against %s, no part of the chain): %s, %s", st->name,
+                     s->steps[st->against < s->nsteps ? st->against : 0].name, t.buf,
+                     stats_verdict_name(st->verdict));
+        }
+
+        /* the levels: bar k spans level[k-1] to level[k] (k = 1..nchain);
+         * level[0] the baseline */
+        nbars = nchain + 2;
+        cur = ms(s->steps[0].median_ns);
+        level[0] = cur;
+        lo = hi = cur;
+        for (size_t k = 0; k < nchain; k++) {
+                const struct savings_step *st = &s->steps[chain[k]];
+
+                if (!st->broken && !isnan(st->median_ns))
+                        cur = ms(st->median_ns);
+                level[k + 1] = cur;
+                lo = fmin(lo, cur), hi = fmax(hi, cur);
+                if (st->compared) {
+                        double ref = ms(s->steps[st->against].median_ns);
+
+                        lo = fmin(lo, ref - ms(st->saving_hi_ns));
+                        hi = fmax(hi, ref - ms(st->saving_lo_ns));
+                }
+        }
+        final = !isnan(s->final_ns) ? ms(s->final_ns) : cur;
+        lo = fmin(lo, final), hi = fmax(hi, final);
+
+        /* the axis from 0, unless every level lies high above it: then from
+         * below the lowest, and the note says so */
+        zoomed = lo > 0.4 * hi && hi > lo;
+        ylo = 0;
+        if (zoomed) {
+                double step = nice_step((hi - lo) / 4);
+
+                ylo = fmax(0, floor((lo - (hi - lo) * 0.6) / step) * step);
+                note(f,
+                     "the y axis starts at %g ms, not at 0: the baseline's and the final bars "
+                     "are cut",
+                     ylo);
+        }
+        note(f, "a step's bar: from its reference's median total (QEMU's start to its exit) to "
+                "its own; whiskers, [ ]: 95%% CI of the change");
+
+        /* the data: one set per verdict of the compared steps, one of the
+         * steps not compared, one of the broken ones, one of the sums */
+        for (size_t v = 0; v < 4; v++) {
+                block[v] = SIZE_MAX;
+                for (size_t k = 0; k < nchain; k++) {
+                        const struct savings_step *st = &s->steps[chain[k]];
+                        double ref, to;
+
+                        if (!st->compared || verdict_color(st->verdict) != v)
+                                continue;
+                        ref = ms(s->steps[st->against].median_ns);
+                        to = ms(st->median_ns);
+                        if (block[v] == SIZE_MAX)
+                                block[v] = dat_block(f, "steps: x from to ci_lo ci_hi (ms, the "
+                                                        "median total; CI of the step's end)");
+                        /* no CI (too few runs): a whisker of no length, the
+                         * .dat numbers only */
+                        datf(f, "%zu %.6f %.6f %.6f %.6f\n", k + 1, ref, to,
+                             isnan(st->saving_hi_ns) ? to : ref - ms(st->saving_hi_ns),
+                             isnan(st->saving_lo_ns) ? to : ref - ms(st->saving_lo_ns));
+                }
+        }
+        for (size_t k = 0; k < nchain; k++) {
+                const struct savings_step *st = &s->steps[chain[k]];
+
+                if (st->broken) {
+                        if (broken == SIZE_MAX)
+                                broken = dat_block(f, "broken steps: x level (ms, where the chain "
+                                                      "stood)");
+                        datf(f, "%zu %.6f\n", k + 1, level[k]);
+                        any_broken = true;
+                } else if (!st->compared) {
+                        if (plain == SIZE_MAX)
+                                plain = dat_block(f, "steps not compared: x from to (ms)");
+                        datf(f, "%zu %.6f %.6f\n", k + 1, level[k], level[k + 1]);
+                }
+        }
+        sums = dat_block(f, "the baseline and the final total: x total (ms)");
+        datf(f, "0 %.6f\n%zu %.6f\n", level[0], nchain + 1, final);
+        size_t links = dat_block(f, "connectors: x_from x_to level (ms)");
+        for (size_t k = 0; k <= nchain; k++)
+                datf(f, "%.2f %.2f %.6f\n", (double)k + 0.36, (double)k + 0.64,
+                     k == nchain ? final : level[k]);
+
+        /* the size: a slot per bar wide enough for its name and labels (in
+         * characters of the font; 8 px a character at 10 pt), at most
+         * WATERFALL_MAX_PX wide; names wider than their slot are turned */
+        for (size_t k = 0; k < nchain; k++)
+                maxname = fmax(maxname, strlen(s->steps[chain[k]].name));
+        gp_char_size(f->st, &cw, &lh);
+        double fs10 = gp_font_size(f->st) / 10, slot_px = 8 * fs10 * fmax(15, maxname + 2);
+        double px_w = fmin(WATERFALL_MAX_PX, 13 * 8 * fs10 + slot_px * (double)nbars);
+        px_w = fmax(px_w, notes_px(f));
+        /* the names turned when they are wider than their slot on the
+         * canvas (pdf, eps, cairolatex: one paper width) */
+        gp_figure_size(f->st->term, px_w, 420, &w, &h);
+        fw = f->st->has_size ? f->st->width : w;
+        bool rotate = (double)maxname + 1 > (fw / cw - 13) / (double)nbars;
+        /* a turned name's height, in lines */
+        unsigned under = rotate ? (unsigned)ceil(fmin(40, maxname) * cw / lh * 0.5) + 1 : 0;
+        /* no axis title under the names: the names, then the note */
+        unsigned bmargin = 2 + (unsigned)f->nnotes + under;
+
+        gp_figure_size(f->st->term, px_w,
+                       (420 + 14 * (double)f->nnotes + 20 * (double)under) * fs10, &w, &h);
+        fw = f->st->has_size ? f->st->width : w;
+        fh = f->st->has_size ? f->st->height : h;
+        double plot_lines = fh / lh - (double)bmargin - 4;
+
+        /* room above the highest bar for three label lines */
+        yhi = hi + (hi - ylo) * 3.4 / fmax(4, plot_lines - 3.4);
+        fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot waterfall", f->out_name, w, h));
+        sweep_title(f, s, "median total boot time, step by step");
+        gpf(f, "set ylabel ");
+        gps(f, "median total boot time (ms)");
+        gpf(f,
+            "\nunset xtics\n"
+            "set xrange [-0.6:%.1f]\n"
+            "set yrange [%.6f:%.6f]\n"
+            "set ytics nomirror out\n"
+            "set grid ytics lc rgb '#d0d0d0'\n"
+            "set border 3\n"
+            "set errorbars small\n"
+            "set bmargin %u\n"
+            "set tmargin 4\n"
+            "set rmargin 3\n",
+            (double)nbars - 0.4, ylo, yhi, bmargin);
+        {
+                /* the title on the top line, the key under it */
+                double lm = 10 * cw;
+
+                gpf(f,
+                    "set title offset 0,1\n"
+                    "set key at screen %.4f, screen %.4f center top horizontal Left reverse "
+                    "noautotitle samplen 2\n",
+                    (lm + (fw - lm - 3 * cw) / 2) / fw, 1 - 1.6 * lh / fh);
+        }
+        /* the second label lines in a smaller font */
+        char small[48];
+
+        snprintf(small, sizeof(small), "center font ',%g'", 0.8 * gp_font_size(f->st));
+        /* the bars' names under the axis: labels, never tic labels */
+        for (size_t k = 0; k < nbars; k++) {
+                const char *name = k == 0           ? s->steps[0].name
+                                   : k == nbars - 1 ? "final"
+                                                    : s->steps[chain[k - 1]].name;
+
+                gpf(f, "set label ");
+                gps(f, name);
+                if (rotate)
+                        gpf(f, " at first %zu, graph 0 rotate by 30 right offset 0.5,-1\n", k);
+                else
+                        gpf(f, " at first %zu, graph 0 center offset 0,-1\n", k);
+        }
+        /* the values: above each bar */
+        sbuf_reset(&t);
+        fig_oom(f, sbuf_addf(&t, "%.1f ms", level[0]));
+        label_at(f, t.buf, 0, level[0], 0.8, "center");
+        for (size_t k = 0; k < nchain; k++) {
+                const struct savings_step *st = &s->steps[chain[k]];
+                double x = (double)k + 1, top = fmax(level[k], level[k + 1]);
+
+                sbuf_reset(&t);
+                if (st->broken) {
+                        broken_why(f, &t, st);
+                        label_at(f, "broken", x, level[k], 1.9, "center");
+                        label_at(f, t.buf, x, level[k], 1.0, small);
+                        continue;
+                }
+                if (!st->compared) {
+                        label_at(f, "not compared", x, top, 0.8, "center");
+                        continue;
+                }
+                double ref = ms(s->steps[st->against].median_ns);
+
+                top = fmax(top, ref - ms(st->saving_lo_ns));
+                signed_ms(f, &t, -ms(st->saving_ns), ms_prec(ms(st->saving_ns)), true);
+                fig_oom(f, sbuf_adds(&t, " ms"));
+                label_at(f, t.buf, x, top, 1.7, "center");
+                sbuf_reset(&t);
+                ms_with_ci(f, &t, -ms(st->saving_ns), -ms(st->saving_hi_ns), -ms(st->saving_lo_ns),
+                           true);
+                /* the CI alone on the second line: "[-340, -290]" */
+                label_at(f, strchr(t.buf, '[') ? strchr(t.buf, '[') : "", x, top, 0.8, small);
+        }
+        sbuf_reset(&t);
+        fig_oom(f, sbuf_addf(&t, "%.1f ms", final));
+        label_at(f, t.buf, (double)nbars - 1, final, s->has_overall ? 2.6 : 0.8, "center");
+        if (s->has_overall && s->overall.compared) {
+                sbuf_reset(&t);
+                ms_with_ci(f, &t, -ms(s->overall.saving_ns), -ms(s->overall.saving_hi_ns),
+                           -ms(s->overall.saving_lo_ns), true);
+                /* "overall -0.7 ms" over its CI */
+                char *ci = strchr(t.buf, '[');
+                struct sbuf o1 = SBUF_INIT;
+
+                fig_oom(f, sbuf_adds(&o1, "overall "));
+                fig_oom(f, sbuf_add(&o1, t.buf, ci ? (size_t)(ci - t.buf - 1) : t.len));
+                label_at(f, o1.buf, (double)nbars - 1, final, 1.7, small);
+                if (ci)
+                        label_at(f, ci, (double)nbars - 1, final, 0.8, small);
+                sbuf_release(&o1);
+        }
+        gp_notes(f);
+
+        gpf(f, "plot ");
+        char sums_fill[96];
+        snprintf(sums_fill, sizeof(sums_fill), "fc rgb '%s' fs solid %s border lc rgb '%s'",
+                 f->st->mono ? "#E8E8E8" : WATERFALL_SUMS, f->st->mono ? "1.0" : "0.85",
+                 f->st->mono ? "black" : "#404040");
+        verdict_key(f, sums_fill, "baseline, final", any_broken);
+        gpf(f,
+            ", \\\n     %s index %zu using 1:3:($2-$1):(0) with vectors nohead dt 2 lc rgb "
+            "'#606060' "
+            "notitle",
+            f->dat_q, links);
+        gpf(f,
+            ", \\\n     %s index %zu using 1:(($2+%.6f)/2):($1-0.34):($1+0.34):(%.6f):2 with "
+            "boxxyerror %s notitle",
+            f->dat_q, sums, ylo, ylo, sums_fill);
+        for (size_t v = 0; v < 4; v++) {
+                if (block[v] == SIZE_MAX)
+                        continue;
+                verdict_bars(f, block[v], (enum gp_verdict_color)v,
+                             "1:(($2+$3)/2):($1-0.34):($1+0.34):2:3", "1:3:4:5", "yerrorbars");
+        }
+        if (plain != SIZE_MAX)
+                gpf(f,
+                    ", \\\n     %s index %zu using 1:(($2+$3)/2):($1-0.34):($1+0.34):2:3 with "
+                    "boxxyerror fc rgb 'white' fs solid 1.0 border lc rgb '#606060' dt 2 notitle",
+                    f->dat_q, plain);
+        if (broken != SIZE_MAX)
+                gpf(f,
+                    ", \\\n     %s index %zu using 1:2:($1-0.34):($1+0.34):($2-%.6f):($2+%.6f) "
+                    "with boxxyerror fc rgb 'black' fs pattern 4 border lc rgb 'black' notitle",
+                    f->dat_q, broken, (yhi - ylo) * 0.015, (yhi - ylo) * 0.015);
+        gpf(f, "\n");
+out:
+        sbuf_release(&t);
+        free(chain);
+        free(level);
+        return rc;
+}
+
+/* The rows of the savings figure: compared steps by saving, descending,
+ * then the steps not compared, then the broken ones (by step order). */
+static int savings_rank(const struct savings_step *st)
+{
+        return st->broken ? 2 : st->compared ? 0 : 1;
+}
+
+static int cmp_saving(const void *a, const void *b, void *ctx)
+{
+        const struct savings *s = ctx;
+        const struct savings_step *x = &s->steps[*(const size_t *)a],
+                                  *y = &s->steps[*(const size_t *)b];
+        int rx = savings_rank(x), ry = savings_rank(y);
+
+        if (rx != ry)
+                return rx - ry;
+        if (rx == 0 && x->saving_ns != y->saving_ns)
+                return x->saving_ns < y->saving_ns ? 1 : -1;
+        return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static int draw_savings(struct fig *f, const struct savings *s, char *err, size_t errsize)
+{
+        struct sbuf t = SBUF_INIT, rows = SBUF_INIT;
+        size_t *order = NULL, n = 0, block[4];
+        double xlo = 0, xhi = 0, w, h, cw, lh, wp, frac, label_chars = 10;
+        int rc = 0;
+
+        order = calloc(s->nsteps ? s->nsteps : 1, sizeof(*order));
+        if (!order)
+                return -ENOMEM;
+        for (size_t i = 1; i < s->nsteps; i++)
+                order[n++] = i;
+        if (!n) {
+                snprintf(err, errsize, "savings: the sweep has no knob to draw");
+                rc = -ENODATA;
+                goto out;
+        }
+        qsort_r(order, n, sizeof(*order), cmp_saving, (void *)s);
+        note_steps(f, s);
+        note(f,
+             "saving: the reference's median total (QEMU's start to its exit) - the knob's, %s; "
+             "whiskers, [ ]: its 95%% CI",
+             s->mode == SWEEP_EACH ? "against the baseline" : "against the step before");
+        for (size_t v = 0; v < 4; v++) {
+                block[v] = SIZE_MAX;
+                for (size_t r = 0; r < n; r++) {
+                        const struct savings_step *st = &s->steps[order[r]];
+                        double sv = ms(st->saving_ns), slo = ms(st->saving_lo_ns),
+                               shi = ms(st->saving_hi_ns);
+
+                        if (!st->compared || verdict_color(st->verdict) != v)
+                                continue;
+                        if (block[v] == SIZE_MAX)
+                                block[v] = dat_block(f, "bars: row x_from x_to saving ci_lo ci_hi "
+                                                        "(ms; > 0: faster)");
+                        datf(f, "%zu %.6f %.6f %.6f %.6f %.6f\n", r, fmin(0, sv), fmax(0, sv), sv,
+                             isnan(slo) ? sv : slo, isnan(shi) ? sv : shi);
+                        xlo = fmin(xlo, fmin(sv, isnan(slo) ? sv : slo));
+                        xhi = fmax(xhi, fmax(sv, isnan(shi) ? sv : shi));
+                }
+        }
+        for (size_t r = 0; r < n; r++) {
+                const struct savings_step *st = &s->steps[order[r]];
+                double at;
+
+                sbuf_reset(&t);
+                fig_oom(f, sbuf_adds(&t, st->name));
+                if (st->host_timed)
+                        fig_oom(f, sbuf_adds(&t, " (host-timed)"));
+                row_name(f, &rows, r, t.buf);
+                sbuf_reset(&t);
+                if (st->broken) {
+                        fig_oom(f, sbuf_adds(&t, "broken ("));
+                        broken_why(f, &t, st);
+                        fig_oom(f, sbuf_adds(&t, ")"));
+                        at = 0;
+                } else if (!st->compared) {
+                        fig_oom(f, sbuf_addf(&t, "not compared: %s is broken",
+                                             st->against < s->nsteps ? s->steps[st->against].name
+                                                                     : "its reference"));
+                        at = 0;
+                } else {
+                        ms_with_ci(f, &t, ms(st->saving_ns), ms(st->saving_lo_ns),
+                                   ms(st->saving_hi_ns), false);
+                        if (!isnan(st->rel)) {
+                                fig_oom(f, sbuf_adds(&t, " ("));
+                                signed_ms(f, &t, st->rel * 100, 1, false);
+                                fig_oom(f, sbuf_adds(&t, "%)"));
+                        }
+                        at = fmax(fmax(0, ms(st->saving_ns)),
+                                  isnan(st->saving_hi_ns) ? 0 : ms(st->saving_hi_ns));
+                }
+                /* characters of the label, a code point each */
+                size_t chars = 0;
+                for (const unsigned char *p = (const unsigned char *)t.buf; *p; p++)
+                        chars += (*p & 0xc0) != 0x80;
+                label_chars = fmax(label_chars, (double)chars + 2);
+                fig_oom(f, sbuf_adds(&rows, "set label "));
+                fig_oom(f, gp_str(&rows, f->st->term, t.buf));
+                fig_oom(f,
+                        sbuf_addf(&rows, " at first %.6f, first %zu left offset character 1, 0%s\n",
+                                  at, r, st->compared ? "" : " font ',9'"));
+        }
+        gp_char_size(f->st, &cw, &lh);
+        gp_figure_size(f->st->term, fmax(row_width(f, 900), notes_px(f)),
+                       130 + 30 * (double)n + 14 * (double)f->nnotes * gp_font_size(f->st) / 10, &w,
+                       &h);
+        {
+                double fw = f->st->has_size ? f->st->width : w;
+                double span = xhi - xlo > 0 ? xhi - xlo : 1;
+
+                /* the plot's width in characters, less the key's column */
+                wp = fw / cw - (double)(f->lwidth + 3) - 18;
+                frac = wp > 0 ? fmin(0.6, fmax(0.1, label_chars / wp)) : 0.6;
+                xlo -= span * 0.04;
+                xhi = xlo + (xhi + span * 0.02 - xlo) / (1 - frac);
+        }
+        fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot savings", f->out_name, w, h));
+        sweep_title(f, s,
+                    s->mode == SWEEP_EACH ? "what each knob saves alone"
+                                          : "what each step saved against the one before");
+        gpf(f, "set xlabel ");
+        gps(f, "saving (ms): the reference's median total - the knob's; > 0: faster");
+        gpf(f, "\n");
+        gp_rows(f, &rows);
+        signed_axes(f, n, xlo, xhi);
+        gp_notes(f);
+        gpf(f, "plot ");
+        verdict_key(f, NULL, NULL, false);
+        for (size_t v = 0; v < 4; v++) {
+                if (block[v] == SIZE_MAX)
+                        continue;
+                verdict_bars(f, block[v], (enum gp_verdict_color)v,
+                             "(($2+$3)/2):1:2:3:($1-0.32):($1+0.32)", "4:1:5:6", "xerrorbars");
+        }
+        gpf(f, "\n");
+out:
+        sbuf_release(&t);
+        sbuf_release(&rows);
+        free(order);
+        return rc;
+}
+
+int plot_savings_draw(const struct savings *s, enum plot_kind k, const char *out_path,
+                      const struct plot_options *o, struct plot_result *res, char *err,
+                      size_t errsize)
+{
+        struct fig f = {.o = o, .st = &o->style};
+        int rc = fig_begin(&f, out_path, res, err, errsize);
+
+        if (rc < 0)
+                return fig_finish(&f, rc, res, err, errsize);
+        if (k == PLOT_WATERFALL) {
+                rc = draw_waterfall(&f, s, err, errsize);
+        } else if (k == PLOT_SAVINGS) {
+                rc = draw_savings(&f, s, err, errsize);
+        } else {
+                snprintf(err, errsize, "%s: not a figure of a sweep (waterfall or savings)",
+                         plot_kind_name(k));
+                rc = -EINVAL;
+        }
+        return fig_finish(&f, rc, res, err, errsize);
 }

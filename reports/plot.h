@@ -43,6 +43,31 @@
  *                 PLOT_DELTA_FNS (10) functions of compare's top that
  *                 moved most.
  *
+ * The sweep figures (docs/plot.md, "Sweeps") are drawn from what a sweep
+ * saved (analyzer/savings.h: savings_analyse() of a sweep session) by
+ * plot_savings_draw(), not from loaded plot_data:
+ *
+ *   waterfall:    a cumulative sweep: the baseline's median total as a
+ *                 bar from the axis, then one floating bar per step from
+ *                 its reference's median to its own, coloured by
+ *                 compare's verdict for the total, the 95% CI of the
+ *                 change as a whisker on the bar's moving end, labelled
+ *                 "-312 ms" over "[-340, -290]" (U+2212 minus signs but
+ *                 on dumb and cairolatex); a broken step a hatched marker
+ *                 at the level it started from, "broken" and its verdict
+ *                 counts, no bar; the last bar the final total. Knob names
+ *                 are labels under the bars ("set label"). Host-timed
+ *                 steps are no part of the chain: the note gives them.
+ *                 An each sweep is refused (-EINVAL: err suggests
+ *                 savings).
+ *   savings:      each knob's saving against its reference (each: the
+ *                 baseline; cumulative: the previous step), horizontal
+ *                 bars sorted by saving, descending, with CI whiskers,
+ *                 verdict colours and the zero line; a host-timed knob's
+ *                 row says "(host-timed)"; steps not compared (a broken
+ *                 reference) and then broken knobs at the bottom, as
+ *                 "broken (5 of 5 crash)".
+ *
  * Names of inputs, groups, phases and functions reach the script only
  * through gp_str(); rows are named by "set label", never by tic labels
  * (gnuplot formats those). The .dat holds numbers only. timeline_write()
@@ -60,6 +85,7 @@
 
 #include "analyzer/compare.h"
 #include "analyzer/run.h"
+#include "analyzer/savings.h"
 #include "analyzer/runset.h"
 #include "reports/aggreport.h"
 #include "reports/gnuplot.h"
@@ -70,11 +96,15 @@ enum plot_kind {
         PLOT_ECDF,
         PLOT_TIMELINE,
         PLOT_DELTA,
+        PLOT_WATERFALL, /* a sweep's: plot_savings_draw() */
+        PLOT_SAVINGS,
 };
-#define PLOT_NKINDS    5
-#define PLOT_DELTA_FNS 10 /* delta: the functions drawn */
+#define PLOT_NKINDS       7
+#define PLOT_SWEEP_KIND_0 PLOT_WATERFALL /* kinds from here on draw a sweep */
+#define PLOT_DELTA_FNS    10             /* delta: the functions drawn */
 
-/* "phases", "distribution", "ecdf", "timeline", "delta". */
+/* "phases", "distribution", "ecdf", "timeline", "delta", "waterfall",
+ * "savings". */
 const char *plot_kind_name(enum plot_kind k);
 int plot_kind_parse(const char *name, enum plot_kind *k); /* 0 or -EINVAL */
 
@@ -126,12 +156,31 @@ struct plot_result {
  * Draw figure k of d into out_path. res is overwritten (plot_result_free
  * it, also on error). Returns 0; -EINVAL when k does not fit the data
  * (delta without two session inputs, timeline --run N of no ok run or of
- * a FILE; err says which); -ENODATA when there is nothing to draw (no
- * total for an ecdf of FILEs: err says so); what gp_run() returns when gnuplot fails (the .gp and
- * .dat are written first); -errno of writing a file (err names it); -ENOMEM.
+ * a FILE, a sweep kind: plot_savings_draw() draws those; err says which); -ENODATA when there is
+ * nothing to draw (no total for an ecdf of FILEs: err says so); what gp_run() returns when gnuplot
+ * fails (the .gp and .dat are written first); -errno of writing a file (err names it); -ENOMEM.
  */
 int plot_draw(const struct plot_data *d, enum plot_kind k, const char *out_path,
               const struct plot_options *o, struct plot_result *res, char *err, size_t errsize);
 void plot_result_free(struct plot_result *res); /* accepts a zeroed one */
+
+/*
+ * Draw sweep figure k (PLOT_WATERFALL or PLOT_SAVINGS) of s into out_path,
+ * as plot_draw() draws (OUT.gp, OUT.dat beside it, one gnuplot run; the
+ * style, title and result as there; o->compare is not used: s is
+ * compared already). The title names s->session by its last component.
+ * Returns 0; -EINVAL when k is no sweep kind, waterfall of an each sweep
+ * (err: "waterfall: ... try 'bootlens plot savings ...'"); -ENODATA when
+ * there is no step to draw (err says so); what gp_run() returns; -errno
+ * of writing a file (err names it); -ENOMEM.
+ */
+int plot_savings_draw(const struct savings *s, enum plot_kind k, const char *out_path,
+                      const struct plot_options *o, struct plot_result *res, char *err,
+                      size_t errsize);
+
+/* Append why step st is broken, as the sweep figures say it: "5 of 5
+ * crash", "3 of 5 crash, 2 of 5 timeout", "no ok run of 5". Returns 0 or
+ * -ENOMEM. */
+int plot_broken_why(struct sbuf *sb, const struct savings_step *st);
 
 #endif

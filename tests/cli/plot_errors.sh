@@ -27,7 +27,7 @@ check "bootlens: plot: --size wants W,H (two positive numbers up to 20000), not 
 	phases "$linux" -o x.svg --size 800x600
 check "bootlens: plot: --font wants NAME or NAME,SIZE (SIZE a positive number), not 'Sans,x'" \
 	phases "$linux" -o x.svg --font Sans,x
-check "bootlens: plot: unknown kind 'bars' (phases, distribution, ecdf, timeline or delta)" \
+check "bootlens: plot: unknown kind 'bars' (phases, distribution, ecdf, timeline, delta, waterfall or savings)" \
 	bars "$linux" -o x.svg
 check "bootlens: plot: unknown terminal 'x11' (svg, pngcairo, pdfcairo, epscairo, cairolatex or dumb)" \
 	phases "$linux" -o x.svg --terminal x11
