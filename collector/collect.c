@@ -5,6 +5,8 @@
 #include "collector/collect.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,10 @@ struct variant_cfg {
 };
 
 struct collect {
+        /* Serialises the events and everything below that the slots share
+         * (failures, the result, the round cursor); held while an event
+         * is delivered. */
+        pthread_mutex_t lock;
         struct session *s;
         const char *dir;
         char *qemu;
@@ -41,6 +47,8 @@ struct collect {
         size_t nv;
         unsigned failures;
         bool bad_input; /* the error concerns the caller's input */
+        unsigned jobs;  /* slots (1: the caller's thread boots, nothing pinned) */
+        int *cpus;      /* slot k's QEMU runs on cpus[k] (jobs > 1) */
         volatile sig_atomic_t *stop;
         collect_event_fn event;
         void *user;
@@ -48,17 +56,23 @@ struct collect {
 
 /* ---- events ---- */
 
+/* Deliver ev with the failure count as it is now, one event at a time. */
 static void emit(struct collect *c, const struct collect_event *ev)
 {
+        struct collect_event e = *ev;
+
+        pthread_mutex_lock(&c->lock);
+        e.failures = c->failures;
         if (c->event)
-                c->event(ev, c->user);
+                c->event(&e, c->user);
+        pthread_mutex_unlock(&c->lock);
 }
 
 static void vsay(struct collect *c, enum collect_event_kind kind, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 static void vsay(struct collect *c, enum collect_event_kind kind, const char *fmt, va_list ap)
 {
-        struct collect_event ev = {.kind = kind, .failures = c->failures};
+        struct collect_event ev = {.kind = kind};
         char *msg;
 
         if (vasprintf(&msg, fmt, ap) < 0)
@@ -93,12 +107,8 @@ static void say_error(struct collect *c, const char *fmt, ...)
 static void progress(struct collect *c, enum collect_event_kind kind, unsigned run, unsigned total,
                      const char *variant, const struct session_run *last)
 {
-        struct collect_event ev = {.kind = kind,
-                                   .run = run,
-                                   .total = total,
-                                   .variant = variant,
-                                   .last = last,
-                                   .failures = c->failures};
+        struct collect_event ev = {
+            .kind = kind, .run = run, .total = total, .variant = variant, .last = last};
 
         emit(c, &ev);
 }
@@ -279,7 +289,11 @@ enum run_outcome { RUN_RECORDED, RUN_INTERRUPTED, RUN_HOST_ERROR };
 static enum run_outcome boot_attempt(struct collect *c, struct session_run *rec, size_t vi,
                                      unsigned k, bool *last)
 {
-        struct runner_opts ro = {c->timeout_ns, c->stop, 2};
+        struct runner_opts ro = {.timeout_ns = c->timeout_ns,
+                                 .stop = c->stop,
+                                 .stop_at = 2,
+                                 .pin = rec->cpu >= 0,
+                                 .cpu = rec->cpu};
         const struct variant_cfg *v = &c->v[vi];
         enum run_outcome out = RUN_HOST_ERROR;
         char suffix[16] = "", prefix[32];
@@ -309,7 +323,9 @@ static enum run_outcome boot_attempt(struct collect *c, struct session_run *rec,
                 goto out;
         }
         if (r.verdict != SESSION_OK) {
+                pthread_mutex_lock(&c->lock);
                 c->failures++;
+                pthread_mutex_unlock(&c->lock);
                 say(c, COLLECT_EV_RUN_WARNING, "run %u (%s) attempt %u: %s: %s%s", rec->run,
                     v->name, k, session_verdict_name(r.verdict), r.reason,
                     *last ? "" : "; retrying");
@@ -320,9 +336,9 @@ out:
         return out;
 }
 
-/* Boot run number run (with retries) and record it in *rec (the caller
- * session_run_free()s it whatever the outcome). */
-static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool warmup,
+/* Boot run number run (with retries) in slot (-1: no slots) and record it
+ * in *rec (the caller session_run_free()s it whatever the outcome). */
+static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool warmup, int slot,
                                struct session_run *rec)
 {
         const struct session_attempt *final;
@@ -334,6 +350,8 @@ static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool 
         utc_now(started);
         rec->run = run;
         rec->warmup = warmup;
+        rec->slot = slot;
+        rec->cpu = slot >= 0 ? c->cpus[slot] : -1;
         rec->attempts = calloc(c->retries + 1, sizeof(*rec->attempts));
         if (!rec->attempts || dup_to(&rec->variant, c->v[vi].name) < 0 ||
             dup_to(&rec->started, started) < 0) {
@@ -611,7 +629,7 @@ static char *cmdline_for(const struct collect_opts *o, const struct session_vari
  * what went wrong otherwise. */
 static bool probe_accel(struct collect *c, const char *accel, char *why, size_t whysize)
 {
-        struct runner_opts ro = {c->timeout_ns, c->stop, 1};
+        struct runner_opts ro = {.timeout_ns = c->timeout_ns, .stop = c->stop, .stop_at = 1};
         const char *saved = c->accel;
         struct runner_result r;
         struct qemu_config q;
@@ -1147,40 +1165,225 @@ static int tally(struct collect *c, struct collect_result *res, bool failures)
         return 0;
 }
 
-/* Boot every planned run not yet recorded, in order, until one is
- * stopped or fails on the host side. */
-static void run_plan(struct collect *c, struct collect_result *res)
+/* The plan cut into rounds: a round is a stretch of consecutive planned
+ * runs with no variant twice and one kind (warm-up or measured), so that
+ * an interleaved plan's round is one run of each variant (its warm-ups
+ * rounds of their own) and a plan without interleaving has rounds of one
+ * run. round_end[i] is the last run of round i. */
+struct rounds {
+        unsigned *end;
+        size_t n, next; /* next: the round the next free slot takes */
+};
+
+static int make_rounds(struct collect *c, unsigned total, struct rounds *rd)
 {
-        for (unsigned run = 1; run <= res->total; run++) {
-                struct session_run rec;
+        bool *seen = calloc(c->nv ? c->nv : 1, sizeof(*seen));
+        bool warm = false;
+
+        memset(rd, 0, sizeof(*rd));
+        rd->end = calloc(total ? total : 1, sizeof(*rd->end));
+        if (!seen || !rd->end) {
+                free(seen);
+                free(rd->end);
+                return -ENOMEM;
+        }
+        for (unsigned run = 1; run <= total; run++) {
                 size_t vi;
                 bool warmup;
 
                 if (session_plan(c->s, run, &vi, &warmup) < 0)
                         continue;
+                if (rd->n && (seen[vi] || warmup != warm)) {
+                        memset(seen, 0, c->nv * sizeof(*seen));
+                        rd->n++;
+                }
+                if (!rd->n)
+                        rd->n = 1;
+                seen[vi] = true;
+                warm = warmup;
+                rd->end[rd->n - 1] = run;
+        }
+        free(seen);
+        return 0;
+}
+
+/* What the slots share while they run the plan. */
+struct loop {
+        struct collect *c;
+        struct collect_result *res;
+        struct rounds rd;
+        bool halt; /* a slot failed on the host side: the others stop too */
+};
+
+struct slot {
+        struct loop *l;
+        int id; /* -1: the only one (-j 1), nothing pinned or recorded */
+};
+
+/* Whether the slots should take no new run. Call with the lock held. */
+static bool loop_stopping(struct loop *l)
+{
+        struct collect *c = l->c;
+
+        if (c->stop && *c->stop)
+                l->res->stopped = true;
+        return l->res->stopped || l->halt;
+}
+
+/* Boot the planned runs first..last not yet recorded, in order, in slot
+ * sl, until one is stopped or fails on the host side. */
+static void run_round(struct slot *sl, unsigned first, unsigned last)
+{
+        struct loop *l = sl->l;
+        struct collect *c = l->c;
+
+        for (unsigned run = first; run <= last; run++) {
+                enum run_outcome out;
+                struct session_run rec;
+                size_t vi;
+                bool warmup, stop;
+
+                if (session_plan(c->s, run, &vi, &warmup) < 0)
+                        continue;
                 if (session_run_done(c->s, run))
                         continue; /* counted by tally() */
-                if (c->stop && *c->stop) {
-                        res->stopped = true;
-                        break;
-                }
-                progress(c, COLLECT_EV_RUN_START, run, res->total, c->v[vi].name, NULL);
-                switch (do_run(c, run, vi, warmup, &rec)) {
-                case RUN_RECORDED:
-                        res->recorded++;
-                        progress(c, COLLECT_EV_RUN_DONE, run, res->total, c->v[vi].name, &rec);
-                        break;
-                case RUN_INTERRUPTED:
-                        res->stopped = true;
-                        break;
-                case RUN_HOST_ERROR:
-                        res->host_error = true;
-                        break;
-                }
+                pthread_mutex_lock(&c->lock);
+                stop = loop_stopping(l);
+                pthread_mutex_unlock(&c->lock);
+                if (stop)
+                        return;
+                progress(c, COLLECT_EV_RUN_START, run, l->res->total, c->v[vi].name, NULL);
+                out = do_run(c, run, vi, warmup, sl->id, &rec);
+                pthread_mutex_lock(&c->lock);
+                if (out == RUN_RECORDED)
+                        l->res->recorded++;
+                else if (out == RUN_INTERRUPTED)
+                        l->res->stopped = true;
+                else
+                        l->res->host_error = l->halt = true;
+                pthread_mutex_unlock(&c->lock);
+                if (out == RUN_RECORDED)
+                        progress(c, COLLECT_EV_RUN_DONE, run, l->res->total, c->v[vi].name, &rec);
                 session_run_free(&rec);
-                if (res->stopped || res->host_error)
-                        break;
+                if (out != RUN_RECORDED)
+                        return;
         }
+}
+
+/* A slot: take the next round whole until there is none or the loop
+ * stops. Its QEMU is always reaped before a round ends, so a slot's
+ * thread outlives its QEMU (PR_SET_PDEATHSIG, collector/runner.h). */
+static void *slot_main(void *arg)
+{
+        struct slot *sl = arg;
+        struct loop *l = sl->l;
+
+        for (;;) {
+                unsigned first, last;
+                size_t i;
+
+                pthread_mutex_lock(&l->c->lock);
+                i = loop_stopping(l) ? l->rd.n : l->rd.next;
+                if (i < l->rd.n)
+                        l->rd.next++;
+                pthread_mutex_unlock(&l->c->lock);
+                if (i >= l->rd.n)
+                        return NULL;
+                first = i ? l->rd.end[i - 1] + 1 : 1;
+                last = l->rd.end[i];
+                run_round(sl, first, last);
+        }
+}
+
+/* Boot every planned run not yet recorded: in the caller's thread with
+ * one slot, else in c->jobs threads that take the rounds in turn.
+ * Returns 0 or -errno (an ERROR event said why; nothing was booted). */
+static int run_plan(struct collect *c, struct collect_result *res)
+{
+        struct loop l = {.c = c, .res = res};
+        struct slot one = {&l, -1}, *slots = NULL;
+        pthread_t *tids = NULL;
+        unsigned started = 0;
+        int ret = 0;
+
+        if (make_rounds(c, res->total, &l.rd) < 0) {
+                say_error(c, "out of memory");
+                return -ENOMEM;
+        }
+        if (c->jobs <= 1) {
+                slot_main(&one);
+                goto out;
+        }
+        slots = calloc(c->jobs, sizeof(*slots));
+        tids = calloc(c->jobs, sizeof(*tids));
+        if (!slots || !tids) {
+                say_error(c, "out of memory");
+                ret = -ENOMEM;
+                goto out;
+        }
+        for (unsigned k = 0; k < c->jobs; k++) {
+                int e;
+
+                slots[k] = (struct slot){&l, (int)k};
+                e = pthread_create(&tids[k], NULL, slot_main, &slots[k]);
+                if (e) {
+                        say_error(c, "cannot start slot %u: %s", k, strerror(e));
+                        pthread_mutex_lock(&c->lock);
+                        res->host_error = l.halt = true;
+                        pthread_mutex_unlock(&c->lock);
+                        break;
+                }
+                started++;
+        }
+        for (unsigned k = 0; k < started; k++)
+                pthread_join(tids[k], NULL);
+out:
+        free(tids);
+        free(slots);
+        free(l.rd.end);
+        return ret;
+}
+
+/* c->jobs and c->cpus from jobs: slot k on the k-th CPU the collector may
+ * run on; more slots than such CPUs are capped with a note. Returns 0 or
+ * -errno (an ERROR event said why). */
+static int plan_slots(struct collect *c, unsigned jobs)
+{
+        cpu_set_t set;
+        unsigned avail;
+
+        c->jobs = jobs ? jobs : 1;
+        if (c->jobs > COLLECT_MAX_JOBS) {
+                say_error(c, "-j: %u is not a number from 1 to %d", c->jobs, COLLECT_MAX_JOBS);
+                c->bad_input = true;
+                return -EINVAL;
+        }
+        if (c->jobs == 1)
+                return 0;
+        c->bad_input = false;
+        if (sched_getaffinity(0, sizeof(set), &set) < 0) {
+                int e = errno;
+
+                say_error(c, "cannot read the CPUs bootlens may run on: %s", strerror(e));
+                return -e;
+        }
+        avail = (unsigned)CPU_COUNT(&set);
+        if (avail < c->jobs) {
+                say(c, COLLECT_EV_NOTE, "-j %u: bootlens may run on %u CPU%s; using -j %u", c->jobs,
+                    avail, avail == 1 ? "" : "s", avail ? avail : 1);
+                c->jobs = avail ? avail : 1;
+                if (c->jobs == 1)
+                        return 0;
+        }
+        c->cpus = calloc(c->jobs, sizeof(*c->cpus));
+        if (!c->cpus) {
+                say_error(c, "out of memory");
+                return -ENOMEM;
+        }
+        for (int cpu = 0, k = 0; cpu < CPU_SETSIZE && k < (int)c->jobs; cpu++)
+                if (CPU_ISSET(cpu, &set))
+                        c->cpus[k++] = cpu;
+        return 0;
 }
 
 int collect_run(const struct collect_opts *o, struct collect_result *res)
@@ -1189,12 +1392,17 @@ int collect_run(const struct collect_opts *o, struct collect_result *res)
         int lock_fd = -1, ret;
 
         memset(res, 0, sizeof(*res));
+        pthread_mutex_init(&c.lock, NULL);
         c.dir = o->out;
         c.timeout_ns = o->timeout_s * 1000000000ull;
         c.retries = (unsigned)o->retries;
         c.stop = o->stop;
         c.event = o->event;
         c.user = o->user;
+        c.bad_input = true;
+        ret = plan_slots(&c, o->jobs);
+        if (ret < 0)
+                goto out;
         c.bad_input = true;
         ret = o->resume ? resume_session(&c, o) : new_session(&c, o);
         if (ret < 0)
@@ -1210,8 +1418,9 @@ int collect_run(const struct collect_opts *o, struct collect_result *res)
         if (ret < 0)
                 goto out;
         c.bad_input = false;
-        run_plan(&c, res);
-        ret = tally(&c, res, false);
+        ret = run_plan(&c, res);
+        if (ret == 0)
+                ret = tally(&c, res, false);
 out:
         res->bad_input = ret < 0 && c.bad_input;
         if (lock_fd >= 0)
@@ -1219,5 +1428,7 @@ out:
         free_variant_cfgs(&c);
         session_free(c.s);
         free(c.qemu);
+        free(c.cpus);
+        pthread_mutex_destroy(&c.lock);
         return ret;
 }

@@ -7,11 +7,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <spawn.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -221,40 +224,102 @@ static void console_file_events(int ino, struct sbuf *path)
         }
 }
 
-static int spawn_qemu(char **argv, int log_fd, pid_t *pid)
+/*
+ * The child's side of spawn_qemu(), between fork and execve: only
+ * async-signal-safe calls (the parent may have other threads). It asks
+ * for SIGKILL when the thread that forked it exits (PR_SET_PDEATHSIG:
+ * a collector killed outright takes its QEMU along), checks that the
+ * parent did not die before that (the getppid() race), leads a process
+ * group of its own, resets the signals bootlens handles to their default
+ * and unblocks every signal (what posix_spawn's attributes did), pins
+ * itself to a CPU when asked, and wires stdin to /dev/null and stdout
+ * and stderr to log_fd. A failure is written to err_fd as an errno.
+ */
+static void __attribute__((noreturn))
+spawn_child(char **argv, int log_fd, int err_fd, pid_t parent, const cpu_set_t *cpus)
 {
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t at;
-        sigset_t def, none;
-        int ret;
+        static const int defaults[] = {SIGINT, SIGTERM, SIGPIPE, SIGHUP};
+        struct sigaction dfl;
+        sigset_t none;
+        int e, fd;
 
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, log_fd, 1);
-        posix_spawn_file_actions_adddup2(&fa, log_fd, 2);
-        posix_spawnattr_init(&at);
+        memset(&dfl, 0, sizeof(dfl));
+        dfl.sa_handler = SIG_DFL;
+        for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+                sigaction(defaults[i], &dfl, NULL);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                goto fail;
+        if (getppid() != parent)
+                _exit(127); /* the collector is gone already */
+        if (setpgid(0, 0) < 0)
+                goto fail;
+        if (cpus && syscall(SYS_sched_setaffinity, 0, sizeof(*cpus), cpus) < 0)
+                goto fail;
+        fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || dup2(fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+                goto fail;
         sigemptyset(&none);
-        sigemptyset(&def);
-        sigaddset(&def, SIGINT);
-        sigaddset(&def, SIGTERM);
-        sigaddset(&def, SIGPIPE);
-        sigaddset(&def, SIGHUP);
-        posix_spawnattr_setsigdefault(&at, &def);
-        posix_spawnattr_setsigmask(&at, &none);
-        posix_spawnattr_setpgroup(&at, 0);
-        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                          POSIX_SPAWN_SETSIGMASK);
-        ret = posix_spawn(pid, argv[0], &fa, &at, argv, environ);
-        posix_spawnattr_destroy(&at);
-        posix_spawn_file_actions_destroy(&fa);
-        return -ret;
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(argv[0], argv, environ);
+fail:
+        e = errno;
+        while (write(err_fd, &e, sizeof(e)) < 0 && errno == EINTR)
+                ;
+        _exit(127);
+}
+
+/* Start QEMU as our direct child (fork and execve: posix_spawn cannot
+ * set PR_SET_PDEATHSIG), pinned to CPU cpu when cpu >= 0. Every signal is
+ * blocked in the calling thread around the fork, so that no handler of
+ * ours runs in the child. Returns 0, or -errno when the fork, the child's
+ * set-up or execve failed (the child is then reaped). */
+static int spawn_qemu(char **argv, int log_fd, int cpu, pid_t *pid)
+{
+        sigset_t all, old;
+        cpu_set_t set;
+        int errp[2], e = 0, ret = 0;
+        pid_t parent = getpid(), child;
+        ssize_t n;
+
+        if (cpu >= 0) {
+                if (cpu >= CPU_SETSIZE)
+                        return -EINVAL;
+                CPU_ZERO(&set);
+                CPU_SET(cpu, &set);
+        }
+        if (pipe2(errp, O_CLOEXEC) < 0)
+                return -errno;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        child = fork();
+        if (child == 0)
+                spawn_child(argv, log_fd, errp[1], parent, cpu >= 0 ? &set : NULL);
+        if (child < 0)
+                ret = -errno;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        close(errp[1]);
+        if (child > 0) {
+                /* End of file: execve succeeded (the pipe closed on exec). */
+                do
+                        n = read(errp[0], &e, sizeof(e));
+                while (n < 0 && errno == EINTR);
+                if (n == (ssize_t)sizeof(e)) {
+                        while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+                                ;
+                        ret = -(e ? e : EIO);
+                } else {
+                        *pid = child;
+                }
+        }
+        close(errp[0]);
+        return ret;
 }
 
 static void self_cpu(uint64_t *user, uint64_t *sys)
 {
         struct rusage ru;
 
-        getrusage(RUSAGE_SELF, &ru);
+        getrusage(RUSAGE_THREAD, &ru); /* this slot's thread alone */
         *user = tv_ns(&ru.ru_utime);
         *sys = tv_ns(&ru.ru_stime);
 }
@@ -280,6 +345,7 @@ struct boot {
         bool sched_dump_end; /* sampled when the dump's end line arrived */
         uint64_t kill_at;    /* SIGKILL after a SIGTERM (0: none due) */
         char **argv;
+        int cpu; /* pin QEMU to it (-1: no) */
         pid_t pid;
         bool reaped;
 };
@@ -346,7 +412,7 @@ static int boot_spawn(struct boot *b, struct runner_result *r)
         cpus = sysconf(_SC_NPROCESSORS_ONLN);
         r->cpus_online = cpus > 0 && cpus <= UINT_MAX ? (unsigned)cpus : 0;
         r->t_spawn = util_now_ns();
-        ret = spawn_qemu(b->argv, b->logp[1], &b->pid);
+        ret = spawn_qemu(b->argv, b->logp[1], b->cpu, &b->pid);
         close_fd(&b->ser_vm);
         close_fd(&b->logp[1]);
         if (ret < 0) {
@@ -583,6 +649,7 @@ int runner_run(const struct qemu_config *cfg, const struct runner_opts *o, struc
         sbuf_init(&r->qemu_log);
         self_cpu(&u0, &s0);
         ret = boot_open(&b, cfg);
+        b.cpu = o->pin ? o->cpu : -1;
         if (ret < 0)
                 goto out;
         if (boot_spawn(&b, r)) {
