@@ -19,6 +19,7 @@
 #include "base/util.h"
 #include "bootlens_config.h"
 #include "collector/hosttsc.h"
+#include "collector/probecache.h"
 #include "collector/runner.h"
 #include "guest/vmlinux.h"
 
@@ -626,8 +627,10 @@ static char *cmdline_for(const struct collect_opts *o, const struct session_vari
 
 /* Boot variant 0 once under a hardware accelerator to see whether it runs
  * a guest at all. Returns true when it produced a whole dump; *why says
- * what went wrong otherwise. */
-static bool probe_accel(struct collect *c, const char *accel, char *why, size_t whysize)
+ * what went wrong otherwise, and *definitive whether the boot said so
+ * (false: it could not start, or was stopped). */
+static bool probe_accel(struct collect *c, const char *accel, char *why, size_t whysize,
+                        bool *definitive)
 {
         struct runner_opts ro = {.timeout_ns = c->timeout_ns, .stop = c->stop, .stop_at = 1};
         const char *saved = c->accel;
@@ -639,6 +642,7 @@ static bool probe_accel(struct collect *c, const char *accel, char *why, size_t 
                 ro.timeout_ns = PROBE_TIMEOUT_NS;
         c->accel = accel;
         config_for(c, &c->v[0], &q);
+        *definitive = false;
         if (runner_run(&q, &ro, &r) < 0) {
                 snprintf(why, whysize, "the probe boot could not start");
                 runner_result_free(&r);
@@ -646,6 +650,7 @@ static bool probe_accel(struct collect *c, const char *accel, char *why, size_t 
                 return false;
         }
         ok = r.verdict == SESSION_OK;
+        *definitive = !r.interrupted && r.exit != RUNNER_NOT_STARTED;
         if (r.kvm_error)
                 snprintf(why, whysize, "QEMU reported \"KVM internal error\"");
         else if (!ok)
@@ -667,58 +672,138 @@ static enum qemu_accel host_hw_accel(void)
 #endif
 }
 
+/* The probe cache for one collection (docs/collect.md, "The probe
+ * cache"): its file and this host's key. */
+struct probe_cache {
+        char *path; /* NULL: not used */
+        char hostname[256], kernel[512];
+        struct probecache_key key;
+        char said[512]; /* "; cached DATE in PATH, --no-probe-cache to probe again" */
+};
+
+static void probe_cache_open(struct collect *c, struct probe_cache *pc, const char *version,
+                             enum qemu_accel hw)
+{
+        memset(pc, 0, sizeof(*pc));
+        if (probecache_path(&pc->path) < 0 || probecache_host(pc->hostname, sizeof(pc->hostname),
+                                                              pc->kernel, sizeof(pc->kernel)) < 0) {
+                free(pc->path);
+                pc->path = NULL;
+                say(c, COLLECT_EV_NOTE,
+                    "no probe cache: neither $BOOTLENS_CACHE_DIR, $XDG_CACHE_HOME nor $HOME is "
+                    "usable");
+                return;
+        }
+        pc->key = (struct probecache_key){pc->hostname, pc->kernel, version, qemu_accel_name(hw)};
+}
+
+/* The cached outcome for pc's key: 1 (works), 0 (does not: *why), -1 (none
+ * cached: probe). A cache that cannot be read is noted and ignored. */
+static int probe_cache_get(struct collect *c, struct probe_cache *pc, char *why, size_t whysize)
+{
+        struct probecache_entry e;
+        char err[512] = "";
+        int ret;
+
+        if (!pc->path)
+                return -1;
+        ret = probecache_lookup(pc->path, &pc->key, &e, err, sizeof(err));
+        if (ret < 0) {
+                say(c, COLLECT_EV_NOTE, "ignoring the probe cache: %s; probing again",
+                    err[0] ? err : strerror(-ret));
+                return -1;
+        }
+        if (ret == 0)
+                return -1;
+        snprintf(why, whysize, "%s", e.why);
+        snprintf(pc->said, sizeof(pc->said), "cached %.10s in %s, --no-probe-cache to probe again",
+                 e.probed, pc->path);
+        return e.works;
+}
+
+static void probe_cache_put(struct collect *c, struct probe_cache *pc, bool works, const char *why)
+{
+        struct probecache_entry e = {.works = works};
+        int ret;
+
+        if (!pc->path)
+                return;
+        snprintf(e.why, sizeof(e.why), "%s", works ? "" : why);
+        utc_now(e.probed);
+        ret = probecache_store(pc->path, &pc->key, &e);
+        if (ret < 0)
+                say(c, COLLECT_EV_NOTE, "cannot write the probe cache '%s': %s", pc->path,
+                    strerror(-ret));
+}
+
 /* Whether hw runs variant 0 here (a probe boot, with a command line
- * without tsc_early_khz): *why says why not. Returns 1, 0, -EINTR when
- * stopped meanwhile, -ENOMEM. */
+ * without tsc_early_khz, or pc's cached outcome: pc->said is then set):
+ * *why says why not. Returns 1, 0, -EINTR when stopped meanwhile,
+ * -ENOMEM. */
 static int hw_accel_works(struct collect *c, const struct collect_opts *o,
-                          const struct session_variant *sv0, enum qemu_accel hw, char *why,
-                          size_t whysize)
+                          const struct session_variant *sv0, enum qemu_accel hw,
+                          struct probe_cache *pc, char *why, size_t whysize)
 {
         char *cmdline;
-        bool ok;
+        bool ok, definitive;
+        int cached;
 
         if (!qemu_accel_present(hw)) {
                 snprintf(why, whysize, "%s is not available on this host", qemu_accel_name(hw));
                 return 0;
         }
+        cached = probe_cache_get(c, pc, why, whysize);
+        if (cached >= 0)
+                return cached;
         cmdline = cmdline_for(o, sv0, c->v[0].kernel, 0);
         if (!cmdline)
                 return -ENOMEM;
         c->v[0].cmdline = cmdline;
-        ok = probe_accel(c, qemu_accel_name(hw), why, whysize);
+        ok = probe_accel(c, qemu_accel_name(hw), why, whysize, &definitive);
         c->v[0].cmdline = NULL;
         free(cmdline);
         if (c->stop && *c->stop)
                 return -EINTR;
+        if (definitive)
+                probe_cache_put(c, pc, ok, why);
         return ok;
 }
 
 /* Set c->accel from o->accel: tcg as asked; kvm (hvf, nvmm) only if a
- * probe boot runs a guest; auto falls back to tcg with a note (also in
- * *note, which points into why). Returns 0, -ENODEV (the accelerator
+ * probe boot (or the probe cache, for QEMU version) runs a guest; auto
+ * falls back to tcg with a note (also in *note, which points into why:
+ * the reason alone, cached or not). Returns 0, -ENODEV (the accelerator
  * asked for is unusable), -EINTR, -ENOMEM, with c->bad_input false. */
 static int choose_accel(struct collect *c, const struct collect_opts *o,
-                        const struct session_variant *sv0, char *why, size_t whysize,
-                        const char **note)
+                        const struct session_variant *sv0, const char *version, char *why,
+                        size_t whysize, const char **note)
 {
         enum qemu_accel hw = o->accel == QEMU_ACCEL_AUTO ? host_hw_accel() : o->accel;
         const char *name = qemu_accel_name(hw);
         bool present = qemu_accel_present(hw);
+        struct probe_cache pc = {0};
+        const char *sep;
         int works;
 
         *note = NULL;
         c->accel = "tcg";
         if (o->accel == QEMU_ACCEL_TCG)
                 return 0;
-        works = hw_accel_works(c, o, sv0, hw, why, whysize);
+        if (o->probe_cache && present)
+                probe_cache_open(c, &pc, version, hw);
+        works = hw_accel_works(c, o, sv0, hw, &pc, why, whysize);
+        free(pc.path);
+        sep = pc.said[0] ? "; " : "";
         if (works == 1) {
                 c->accel = name;
+                if (pc.said[0])
+                        say(c, COLLECT_EV_NOTE, "%s runs a guest here (%s)", name, pc.said);
                 return 0;
         }
         if (works == 0 && o->accel == QEMU_ACCEL_AUTO) {
                 if (present)
-                        say(c, COLLECT_EV_NOTE, "%s does not run a guest here (%s); using tcg",
-                            name, why);
+                        say(c, COLLECT_EV_NOTE, "%s does not run a guest here (%s%s%s); using tcg",
+                            name, why, sep, pc.said);
                 *note = why;
                 return 0;
         }
@@ -729,8 +814,8 @@ static int choose_accel(struct collect *c, const struct collect_opts *o,
         else if (!present)
                 say_error(c, "--accel %s: %s; use --accel tcg", name, why);
         else
-                say_error(c, "--accel %s: %s does not run a guest here: %s; use --accel tcg", name,
-                          name, why);
+                say_error(c, "--accel %s: %s does not run a guest here: %s%s%s%s; use --accel tcg",
+                          name, name, why, pc.said[0] ? " (" : "", pc.said, pc.said[0] ? ")" : "");
         c->bad_input = false;
         return works < 0 ? works : -ENODEV;
 }
@@ -960,7 +1045,7 @@ static int new_session(struct collect *c, const struct collect_opts *o)
         cmdlines = calloc(nsv, sizeof(*cmdlines));
         if (!cmdlines || variants_from_opts(c, o, sv, nsv) < 0)
                 goto out_nomem;
-        ret = choose_accel(c, o, &sv[0], why, sizeof(why), &note);
+        ret = choose_accel(c, o, &sv[0], version, why, sizeof(why), &note);
         if (ret < 0)
                 goto out;
         /* Under TCG the guest TSC runs at the host's rate: tell Linux. */
