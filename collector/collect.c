@@ -288,13 +288,14 @@ enum run_outcome { RUN_RECORDED, RUN_INTERRUPTED, RUN_HOST_ERROR };
 /* Boot attempt k of run into rec->attempts[k - 1] and keep its captures
  * (as NNNN.aK.* unless it is the final attempt). Sets *last. */
 static enum run_outcome boot_attempt(struct collect *c, struct session_run *rec, size_t vi,
-                                     unsigned k, bool *last)
+                                     unsigned k, int *ino, bool *last)
 {
         struct runner_opts ro = {.timeout_ns = c->timeout_ns,
                                  .stop = c->stop,
                                  .stop_at = 2,
                                  .pin = rec->cpu >= 0,
-                                 .cpu = rec->cpu};
+                                 .cpu = rec->cpu,
+                                 .inotify = ino};
         const struct variant_cfg *v = &c->v[vi];
         enum run_outcome out = RUN_HOST_ERROR;
         char suffix[16] = "", prefix[32];
@@ -337,10 +338,11 @@ out:
         return out;
 }
 
-/* Boot run number run (with retries) in slot (-1: no slots) and record it
- * in *rec (the caller session_run_free()s it whatever the outcome). */
+/* Boot run number run (with retries) in slot (-1: no slots), the console
+ * watched through the slot's inotify instance *ino, and record it in *rec
+ * (the caller session_run_free()s it whatever the outcome). */
 static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool warmup, int slot,
-                               struct session_run *rec)
+                               int *ino, struct session_run *rec)
 {
         const struct session_attempt *final;
         char started[32];
@@ -360,7 +362,7 @@ static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool 
                 return RUN_HOST_ERROR;
         }
         for (unsigned k = 1; !last; k++) {
-                enum run_outcome out = boot_attempt(c, rec, vi, k, &last);
+                enum run_outcome out = boot_attempt(c, rec, vi, k, ino, &last);
 
                 if (out != RUN_RECORDED)
                         return out;
@@ -1302,7 +1304,8 @@ struct loop {
 
 struct slot {
         struct loop *l;
-        int id; /* -1: the only one (-j 1), nothing pinned or recorded */
+        int id;  /* -1: the only one (-j 1), nothing pinned or recorded */
+        int ino; /* the inotify instance its boots share (-1: none yet) */
 };
 
 /* Whether the slots should take no new run. Call with the lock held. */
@@ -1338,7 +1341,7 @@ static void run_round(struct slot *sl, unsigned first, unsigned last)
                 if (stop)
                         return;
                 progress(c, COLLECT_EV_RUN_START, run, l->res->total, c->v[vi].name, NULL);
-                out = do_run(c, run, vi, warmup, sl->id, &rec);
+                out = do_run(c, run, vi, warmup, sl->id, &sl->ino, &rec);
                 pthread_mutex_lock(&c->lock);
                 if (out == RUN_RECORDED)
                         l->res->recorded++;
@@ -1373,11 +1376,14 @@ static void *slot_main(void *arg)
                         l->rd.next++;
                 pthread_mutex_unlock(&l->c->lock);
                 if (i >= l->rd.n)
-                        return NULL;
+                        break;
                 first = i ? l->rd.end[i - 1] + 1 : 1;
                 last = l->rd.end[i];
                 run_round(sl, first, last);
         }
+        if (sl->ino >= 0)
+                close(sl->ino);
+        return NULL;
 }
 
 /* Boot every planned run not yet recorded: in the caller's thread with
@@ -1386,7 +1392,7 @@ static void *slot_main(void *arg)
 static int run_plan(struct collect *c, struct collect_result *res)
 {
         struct loop l = {.c = c, .res = res};
-        struct slot one = {&l, -1}, *slots = NULL;
+        struct slot one = {&l, -1, -1}, *slots = NULL;
         pthread_t *tids = NULL;
         unsigned started = 0;
         int ret = 0;
@@ -1409,7 +1415,7 @@ static int run_plan(struct collect *c, struct collect_result *res)
         for (unsigned k = 0; k < c->jobs; k++) {
                 int e;
 
-                slots[k] = (struct slot){&l, (int)k};
+                slots[k] = (struct slot){&l, (int)k, -1};
                 e = pthread_create(&tids[k], NULL, slot_main, &slots[k]);
                 if (e) {
                         say_error(c, "cannot start slot %u: %s", k, strerror(e));

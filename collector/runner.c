@@ -180,9 +180,12 @@ static int make_pair(int *ours, int *theirs)
  * times are stamped as before. The file is made in $TMPDIR (else /tmp),
  * read through *fd, and unlinked as soon as QEMU has opened it (the
  * watch's IN_OPEN), so that not even a collector killed outright leaves
- * it behind. Returns 0 or -errno.
+ * it behind. The inotify instance is *ino when it is >= 0 (a caller's,
+ * kept from boot to boot: closing one waits for the kernel's RCU grace
+ * period, 13 ms measured here, docs/collect.md "The collector's floor"),
+ * else a new one is made there; the watch is *wd. Returns 0 or -errno.
  */
-static int make_console_file(struct sbuf *path, int *fd, int *ino)
+static int make_console_file(struct sbuf *path, int *fd, int *ino, int *wd)
 {
         const char *dir = getenv("TMPDIR");
 
@@ -195,15 +198,18 @@ static int make_console_file(struct sbuf *path, int *fd, int *ino)
                 sbuf_reset(path);
                 return -errno;
         }
-        *ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (*ino < 0 || inotify_add_watch(*ino, path->buf, IN_MODIFY | IN_OPEN) < 0)
+        if (*ino < 0)
+                *ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (*ino < 0)
                 return -errno;
-        return 0;
+        *wd = inotify_add_watch(*ino, path->buf, IN_MODIFY | IN_OPEN);
+        return *wd < 0 ? -errno : 0;
 }
 
-/* Consume the watch's events; the first open (QEMU's: ours came before
- * the watch) unlinks the file and empties path. */
-static void console_file_events(int ino, struct sbuf *path)
+/* Consume the instance's events; the first open of watch wd (QEMU's:
+ * ours came before the watch) unlinks the file and empties path. Events
+ * of an earlier boot's watch (a reused instance) are dropped. */
+static void console_file_events(int ino, int wd, struct sbuf *path)
 {
         char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
         ssize_t n;
@@ -215,7 +221,7 @@ static void console_file_events(int ino, struct sbuf *path)
                 for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
                         const struct inotify_event *e = (const void *)(ev + off);
 
-                        if ((e->mask & IN_OPEN) && path->len) {
+                        if (e->wd == wd && (e->mask & IN_OPEN) && path->len) {
                                 unlink(path->buf);
                                 sbuf_reset(path);
                         }
@@ -336,7 +342,8 @@ static void send_signal(struct runner_result *r, pid_t pid, int sig)
 /* One boot in progress: the channels to QEMU and where the loop is. */
 struct boot {
         struct qemu_config cfg;
-        int con, ino, ser, ser_vm, logp[2], pidfd;
+        int con, ino, wd, ser, ser_vm, logp[2], pidfd;
+        int *keep_ino; /* the caller's inotify instance (NULL: b->ino is ours) */
         struct sbuf con_path;
         struct stream st[3]; /* console file, serial socket, QEMU's stdout+stderr */
         struct runner_scan sc;
@@ -351,17 +358,23 @@ struct boot {
 };
 
 /* Make the console file, the serial socketpair, the log pipe and QEMU's
- * argv. Returns 0 or -errno (boot_close() releases what was made). */
-static int boot_open(struct boot *b, const struct qemu_config *cfg)
+ * argv (the console watched on *keep_ino when not NULL). Returns 0 or
+ * -errno (boot_close() releases what was made). */
+static int boot_open(struct boot *b, const struct qemu_config *cfg, int *keep_ino)
 {
         int ret;
 
         memset(b, 0, sizeof(*b));
-        b->con = b->ino = b->ser = b->ser_vm = b->logp[0] = b->logp[1] = b->pidfd = -1;
+        b->con = b->ino = b->wd = b->ser = b->ser_vm = b->logp[0] = b->logp[1] = b->pidfd = -1;
         b->pid = -1;
         b->cfg = *cfg;
+        b->keep_ino = keep_ino;
+        if (keep_ino)
+                b->ino = *keep_ino;
         sbuf_init(&b->con_path);
-        ret = make_console_file(&b->con_path, &b->con, &b->ino);
+        ret = make_console_file(&b->con_path, &b->con, &b->ino, &b->wd);
+        if (keep_ino)
+                *keep_ino = b->ino;
         if (ret < 0)
                 return ret;
         ret = make_pair(&b->ser, &b->ser_vm);
@@ -389,7 +402,15 @@ static void boot_close(struct boot *b)
         qemu_argv_free(b->argv);
         close_fd(&b->con);
         close_fd(&b->ser);
-        close_fd(&b->ino);
+        if (b->keep_ino && b->ino >= 0 && b->wd >= 0) {
+                char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+                inotify_rm_watch(b->ino, b->wd);
+                while (read(b->ino, ev, sizeof(ev)) > 0)
+                        ; /* this boot's events, IN_IGNORED included */
+        } else if (!b->keep_ino) {
+                close_fd(&b->ino);
+        }
         if (b->con_path.len)
                 unlink(b->con_path.buf);
         sbuf_release(&b->con_path);
@@ -516,7 +537,7 @@ static int read_streams(struct boot *b, struct runner_result *r, int timeout_ms)
                 return errno == EINTR ? 0 : -errno;
         now = util_now_ns();
         if (p[0].revents & POLLIN)
-                console_file_events(b->ino, &b->con_path);
+                console_file_events(b->ino, b->wd, &b->con_path);
         for (int i = 0; i < 3; i++) {
                 struct stream *st = &b->st[i];
                 int d;
@@ -648,7 +669,7 @@ int runner_run(const struct qemu_config *cfg, const struct runner_opts *o, struc
         sbuf_init(&r->serial);
         sbuf_init(&r->qemu_log);
         self_cpu(&u0, &s0);
-        ret = boot_open(&b, cfg);
+        ret = boot_open(&b, cfg, o->inotify);
         b.cpu = o->pin ? o->cpu : -1;
         if (ret < 0)
                 goto out;

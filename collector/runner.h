@@ -106,6 +106,11 @@ struct runner_opts {
         int stop_at;
         bool pin; /* pin QEMU (not the caller) to host CPU cpu, set in the child */
         int cpu;  /* before execve; a failure is a failed spawn */
+        /* NULL: an inotify instance of the boot's own. Else the caller's,
+         * kept across boots (closing one costs a kernel RCU grace period,
+         * about 13 ms here): made into *inotify when it is < 0, reused
+         * when >= 0; the caller closes it. */
+        int *inotify;
 };
 
 /* Boot once: cfg's console_fd/serial_fd are filled in by the runner. r is
