@@ -158,8 +158,10 @@ static int make_pair(int *ours, int *theirs)
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return -errno;
-        /* QEMU inherits its end; ours stays private and non-blocking. */
-        if (fcntl(sv[1], F_SETFD, 0) < 0 || fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
+        /* QEMU inherits its end (close-on-exec cleared in the child alone,
+         * so that another slot's QEMU does not inherit it too); ours stays
+         * private and non-blocking. */
+        if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
                 int e = -errno;
 
                 close(sv[0]);
@@ -238,11 +240,12 @@ static void console_file_events(int ino, int wd, struct sbuf *path)
  * parent did not die before that (the getppid() race), leads a process
  * group of its own, resets the signals bootlens handles to their default
  * and unblocks every signal (what posix_spawn's attributes did), pins
- * itself to a CPU when asked, and wires stdin to /dev/null and stdout
- * and stderr to log_fd. A failure is written to err_fd as an errno.
+ * itself to a CPU when asked, wires stdin to /dev/null and stdout and
+ * stderr to log_fd, and lets keep_fd (the serial socket) through execve.
+ * A failure is written to err_fd as an errno.
  */
 static void __attribute__((noreturn))
-spawn_child(char **argv, int log_fd, int err_fd, pid_t parent, const cpu_set_t *cpus)
+spawn_child(char **argv, int log_fd, int keep_fd, int err_fd, pid_t parent, const cpu_set_t *cpus)
 {
         static const int defaults[] = {SIGINT, SIGTERM, SIGPIPE, SIGHUP};
         struct sigaction dfl;
@@ -264,6 +267,8 @@ spawn_child(char **argv, int log_fd, int err_fd, pid_t parent, const cpu_set_t *
         fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (fd < 0 || dup2(fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
                 goto fail;
+        if (keep_fd >= 0 && fcntl(keep_fd, F_SETFD, 0) < 0)
+                goto fail;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         execve(argv[0], argv, environ);
@@ -279,7 +284,7 @@ fail:
  * blocked in the calling thread around the fork, so that no handler of
  * ours runs in the child. Returns 0, or -errno when the fork, the child's
  * set-up or execve failed (the child is then reaped). */
-static int spawn_qemu(char **argv, int log_fd, int cpu, pid_t *pid)
+static int spawn_qemu(char **argv, int log_fd, int keep_fd, int cpu, pid_t *pid)
 {
         sigset_t all, old;
         cpu_set_t set;
@@ -299,7 +304,7 @@ static int spawn_qemu(char **argv, int log_fd, int cpu, pid_t *pid)
         pthread_sigmask(SIG_SETMASK, &all, &old);
         child = fork();
         if (child == 0)
-                spawn_child(argv, log_fd, errp[1], parent, cpu >= 0 ? &set : NULL);
+                spawn_child(argv, log_fd, keep_fd, errp[1], parent, cpu >= 0 ? &set : NULL);
         if (child < 0)
                 ret = -errno;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -433,7 +438,7 @@ static int boot_spawn(struct boot *b, struct runner_result *r)
         cpus = sysconf(_SC_NPROCESSORS_ONLN);
         r->cpus_online = cpus > 0 && cpus <= UINT_MAX ? (unsigned)cpus : 0;
         r->t_spawn = util_now_ns();
-        ret = spawn_qemu(b->argv, b->logp[1], b->cpu, &b->pid);
+        ret = spawn_qemu(b->argv, b->logp[1], b->ser_vm, b->cpu, &b->pid);
         close_fd(&b->ser_vm);
         close_fd(&b->logp[1]);
         if (ret < 0) {
