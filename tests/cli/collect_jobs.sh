@@ -75,6 +75,11 @@ for f in "$tmp"/state.j2/cpus.*; do
 	[ "$c" = "${cpu[0]}" ] || [ "$c" = "${cpu[1]}" ] || fail "a QEMU ran on CPUs '$c'"
 done
 
+# show --run N says where a run of -j N was booted.
+slot3=$(awk '$1 == 3 {print $4, $5}' "$tmp/j2.runs")
+"$BOOTLENS" show "$tmp/j2" --run 3 | grep -qx "slot ${slot3% *}, QEMU pinned to CPU ${slot3#* }" ||
+	fail "show --run 3: $("$BOOTLENS" show "$tmp/j2" --run 3)"
+
 # Without interleaving a round is one run: still every run recorded.
 collect noint -n 2 --variant 'a: append+=x' --variant 'b: append+=y' --no-interleave -j 2
 runs "$tmp/noint" | awk '{print $2}' | tr '\n' ' ' | grep -qx 'a a b b ' || fail "noint: $(runs "$tmp/noint")"
@@ -82,6 +87,7 @@ runs "$tmp/noint" | awk '{print $2}' | tr '\n' ' ' | grep -qx 'a a b b ' || fail
 # -j 1 (the default): no slot or cpu in the run files, nothing pinned.
 collect j1 -n 2
 ! grep -q '"slot"\|"cpu"' "$tmp/j1"/runs/*.json || fail "-j 1 wrote a slot or cpu"
+! "$BOOTLENS" show "$tmp/j1" --run 1 | grep -q '^slot' || fail "show printed a slot for -j 1"
 [ "$(cat "$tmp/state.j1/cpus.1")" != "${cpu[0]}" ] || [ "${#cpu[@]}" -eq 1 ] ||
 	fail "-j 1 pinned QEMU"
 
