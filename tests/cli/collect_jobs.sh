@@ -147,6 +147,32 @@ FAKE_QEMU_STATE=$tmp/state.ri "$BOOTLENS" collect --resume -o "$tmp/int" --qemu 
 	>"$tmp/ri.out" 2>&1 || fail "resume int: $(cat "$tmp/ri.out")"
 grep -q '8 of 8 runs recorded' "$tmp/ri.out" || fail "resume int: $(cat "$tmp/ri.out")"
 
+# Two Ctrl-C at -j 2 while both slots' QEMUs hang: both are killed at
+# once, their runs thrown away, the finished ones kept.
+mkdir -p "$tmp/state.int2"
+FAKE_QEMU_SCRIPT="ok ok hang" FAKE_QEMU_STATE=$tmp/state.int2 setsid "$BOOTLENS" collect \
+	--kernel "$tmp/k" --qemu "$fake" --accel tcg -n 4 -j 2 -o "$tmp/int2" >"$tmp/int2.out" 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+	[ -f "$tmp/state.int2/pid.4" ] && break
+	sleep 0.05
+done
+sleep 0.3
+kill -INT -- "-$pid"
+sleep 0.2
+kill -INT -- "-$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+pid=
+[ $rc -eq 1 ] || fail "two Ctrl-C at -j 2 exited $rc: $(cat "$tmp/int2.out")"
+[ "$(ls "$tmp/int2/runs" | grep -c '\.json$')" -eq 2 ] || fail "int2 kept: $(ls "$tmp/int2/runs")"
+for n in 3 4; do
+	q=$(cat "$tmp/state.int2/pid.$n")
+	! kill -0 "$q" 2>/dev/null || fail "the hanging QEMU $q outlived two Ctrl-C"
+done
+
 # A host error in one slot stops the others: runs/ made immutable while
 # both slots boot (1 s each), so that the next run file cannot be written.
 # collect names the file, exits 1, starts no new boot, leaves only whole

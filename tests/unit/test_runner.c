@@ -165,6 +165,8 @@ static int teardown(void **state)
         }
         snprintf(path, sizeof(path), "%s/count", state_dir);
         unlink(path);
+        snprintf(path, sizeof(path), "%s/lock", state_dir);
+        unlink(path);
         rmdir(state_dir);
         return 0;
 }
