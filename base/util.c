@@ -145,7 +145,7 @@ int util_write_file_atomic(const char *path, const void *data, size_t len)
         if (fd < 0)
                 return -errno;
         ret = util_write_full(fd, data, len);
-        if (ret == 0 && fsync(fd) < 0)
+        if (ret == 0 && len && fsync(fd) < 0)
                 ret = -errno;
         if (close(fd) < 0 && ret == 0)
                 ret = -errno;

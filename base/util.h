@@ -56,7 +56,9 @@ int util_read_file_max(const char *path, size_t max, char **data, size_t *len);
 int util_read_file(const char *path, char **data, size_t *len);
 
 /* Write a file whole: to PATH.tmp.PID, fsync, then rename over PATH, so a
- * reader never sees a partial file. Returns 0 or -errno. */
+ * reader never sees a partial file. An empty file is not fsync'd: it has
+ * no data a crash could lose (a run's empty QEMU log: one fsync fewer per
+ * boot, docs/collect.md "The collector's floor"). Returns 0 or -errno. */
 int util_write_file_atomic(const char *path, const void *data, size_t len);
 
 /* Parse a whole NUL-terminated string (a command-line argument) as an

@@ -38,8 +38,9 @@ void usage_collect(FILE *out)
                 "                        [-n RUNS] [--warmup N] [--accel auto|kvm|hvf|nvmm|tcg]\n"
                 "                        [--timeout SEC] [--retries N] [--variant SPEC]...\n"
                 "                        [--no-interleave] [--label KEY=VALUE]... [--qemu PATH]\n"
+                "                        [-j N] [--no-probe-cache]\n"
                 "                        -o SESSION [-- EXTRA-QEMU-ARGS]\n"
-                "       bootlens collect --resume -o SESSION [--qemu PATH]\n\n"
+                "       bootlens collect --resume -o SESSION [--qemu PATH] [-j N]\n\n"
                 "Boot a kernel under QEMU (-M microvm) RUNS times per variant, stamp host times\n"
                 "and keep every run whole in the directory SESSION.\n\n"
                 "  -k, --kernel K        kernel image: a bzImage, or an ELF with a PVH note\n"
@@ -58,20 +59,26 @@ void usage_collect(FILE *out)
                 "      --no-interleave   all runs of one variant before the next\n"
                 "      --label KEY=VALUE  record a label in the session\n"
                 "      --qemu PATH       QEMU binary (default $BOOTLENS_QEMU, then %s)\n"
+                "  -j, --jobs N          boot N at once, each QEMU pinned to a CPU of its own\n"
+                "                        (1 to %d, at most the CPUs bootlens may use; default 1)\n"
+                "      --no-probe-cache  probe --accel auto/kvm again, not using or updating\n"
+                "                        the cached outcome ($BOOTLENS_CACHE_DIR, else\n"
+                "                        $XDG_CACHE_HOME/bootlens, else ~/.cache/bootlens)\n"
                 "  -o, --output SESSION  session directory to create (or resume)\n"
                 "      --resume          complete an interrupted session\n"
                 "  -h, --help            show this help\n\n"
                 "Arguments after -- go to QEMU after bootlens's own, so they override them.\n"
-                "Ctrl-C stops after the current run; a second Ctrl-C stops at once.\n"
+                "Ctrl-C stops after the current runs; a second Ctrl-C stops at once.\n"
                 "Exit status: 0 every variant has an ok run, 1 otherwise (or interrupted),\n"
                 "2 usage or input error.\n",
                 COLLECT_DEFAULT_RUNS, COLLECT_DEFAULT_TIMEOUT_S, COLLECT_DEFAULT_RETRIES,
-                QEMU_DEFAULT_BINARY);
+                QEMU_DEFAULT_BINARY, COLLECT_MAX_JOBS);
 }
 
 struct opts {
         const char *kernel, *initrd, *append, *out, *qemu;
-        bool bare_append, interleave, resume;
+        bool bare_append, interleave, resume, no_probe_cache;
+        unsigned jobs;
         enum qemu_accel accel;
         uint64_t runs, warmup, timeout_s, retries;
         struct session_variant *variants;
@@ -139,7 +146,8 @@ enum {
         OPT_NOINTER,
         OPT_LABEL,
         OPT_RESUME,
-        OPT_QEMU
+        OPT_QEMU,
+        OPT_NOPROBECACHE
 };
 
 static const struct option longopts[] = {
@@ -157,6 +165,8 @@ static const struct option longopts[] = {
     {"label", required_argument, NULL, OPT_LABEL},
     {"resume", no_argument, NULL, OPT_RESUME},
     {"qemu", required_argument, NULL, OPT_QEMU},
+    {"jobs", required_argument, NULL, 'j'},
+    {"no-probe-cache", no_argument, NULL, OPT_NOPROBECACHE},
     {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -232,6 +242,19 @@ static int apply_opt(int c, char *arg, struct opts *o)
         case OPT_QEMU:
                 o->qemu = arg;
                 return 0;
+        case 'j': {
+                uint64_t n;
+
+                if (util_parse_u64(arg, 10, &n) < 0 || n < 1 || n > COLLECT_MAX_JOBS) {
+                        bl_error("-j: '%s' is not a number from 1 to %d", arg, COLLECT_MAX_JOBS);
+                        return BL_EXIT_USAGE;
+                }
+                o->jobs = (unsigned)n;
+                return 0;
+        }
+        case OPT_NOPROBECACHE:
+                o->no_probe_cache = true;
+                break;
         case 'o':
                 o->out = arg;
                 return 0;
@@ -293,7 +316,7 @@ static int check_opts(int argc, char **argv, struct opts *o)
         if (o->resume) {
                 if (o->kernel || o->set_kernel_opts || o->nextra) {
                         bl_error("--resume takes the settings from '%s/session.json'; give only "
-                                 "-o and --qemu",
+                                 "-o, --qemu and -j",
                                  o->out);
                         return BL_EXIT_USAGE;
                 }
@@ -317,7 +340,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         o->interleave = true;
         o->accel = QEMU_ACCEL_AUTO;
         optind = 1;
-        while ((c = getopt_long(argc, argv, "k:i:a:n:o:h", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "k:i:a:n:o:j:h", longopts, NULL)) != -1) {
                 int code = apply_opt(c, optarg, o);
 
                 if (code)
@@ -453,6 +476,8 @@ static void fill_collect_opts(const struct opts *o, struct collect_opts *co)
         co->nlabels = o->nlabels;
         co->extra = o->extra;
         co->nextra = o->nextra;
+        co->jobs = o->jobs;
+        co->probe_cache = !o->no_probe_cache;
 }
 
 int collect_args_parse(int argc, char **argv, struct collect_opts *co, void **owned)

@@ -236,6 +236,7 @@ static int boot_guest(const struct demo_opts *o, const struct demo_guest *g)
         co.retries = COLLECT_DEFAULT_RETRIES;
         co.labels = labels;
         co.nlabels = 1;
+        co.probe_cache = true;
         return collect_and_report(&co) == BL_EXIT_USAGE ? BL_EXIT_USAGE : 0;
 }
 

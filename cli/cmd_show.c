@@ -268,6 +268,8 @@ static int describe_run(const struct session_run *r)
                 printf("to dump %.3f ms (spawn to dump: host time from QEMU's spawn to the dump's "
                        "begin line)\n",
                        (double)r->boot_ns / 1e6);
+        if (r->slot >= 0) /* collect -j N */
+                printf("slot %d, QEMU pinned to CPU %d\n", r->slot, r->cpu);
         for (size_t k = 0; k < r->nattempts; k++) {
                 const struct session_attempt *a = &r->attempts[k];
 

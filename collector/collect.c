@@ -5,6 +5,8 @@
 #include "collector/collect.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "base/util.h"
 #include "bootlens_config.h"
 #include "collector/hosttsc.h"
+#include "collector/probecache.h"
 #include "collector/runner.h"
 #include "guest/vmlinux.h"
 
@@ -32,6 +35,10 @@ struct variant_cfg {
 };
 
 struct collect {
+        /* Serialises the events and everything below that the slots share
+         * (failures, the result, the round cursor); held while an event
+         * is delivered. */
+        pthread_mutex_t lock;
         struct session *s;
         const char *dir;
         char *qemu;
@@ -42,6 +49,8 @@ struct collect {
         size_t nv;
         unsigned failures;
         bool bad_input; /* the error concerns the caller's input */
+        unsigned jobs;  /* slots (1: the caller's thread boots, nothing pinned) */
+        int *cpus;      /* slot k's QEMU runs on cpus[k] (jobs > 1) */
         volatile sig_atomic_t *stop;
         collect_event_fn event;
         void *user;
@@ -49,17 +58,23 @@ struct collect {
 
 /* ---- events ---- */
 
+/* Deliver ev with the failure count as it is now, one event at a time. */
 static void emit(struct collect *c, const struct collect_event *ev)
 {
+        struct collect_event e = *ev;
+
+        pthread_mutex_lock(&c->lock);
+        e.failures = c->failures;
         if (c->event)
-                c->event(ev, c->user);
+                c->event(&e, c->user);
+        pthread_mutex_unlock(&c->lock);
 }
 
 static void vsay(struct collect *c, enum collect_event_kind kind, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 static void vsay(struct collect *c, enum collect_event_kind kind, const char *fmt, va_list ap)
 {
-        struct collect_event ev = {.kind = kind, .failures = c->failures};
+        struct collect_event ev = {.kind = kind};
         char *msg;
 
         if (vasprintf(&msg, fmt, ap) < 0)
@@ -94,12 +109,8 @@ static void say_error(struct collect *c, const char *fmt, ...)
 static void progress(struct collect *c, enum collect_event_kind kind, unsigned run, unsigned total,
                      const char *variant, const struct session_run *last)
 {
-        struct collect_event ev = {.kind = kind,
-                                   .run = run,
-                                   .total = total,
-                                   .variant = variant,
-                                   .last = last,
-                                   .failures = c->failures};
+        struct collect_event ev = {
+            .kind = kind, .run = run, .total = total, .variant = variant, .last = last};
 
         emit(c, &ev);
 }
@@ -278,9 +289,15 @@ enum run_outcome { RUN_RECORDED, RUN_INTERRUPTED, RUN_HOST_ERROR };
 /* Boot attempt k of run into rec->attempts[k - 1] and keep its captures
  * (as NNNN.aK.* unless it is the final attempt). Sets *last. */
 static enum run_outcome boot_attempt(struct collect *c, struct session_run *rec, size_t vi,
-                                     unsigned k, bool *last)
+                                     unsigned k, int *ino, bool *last)
 {
-        struct runner_opts ro = {c->timeout_ns, c->stop, 2, c->v[vi].host_timed};
+        struct runner_opts ro = {.timeout_ns = c->timeout_ns,
+                                 .stop = c->stop,
+                                 .stop_at = 2,
+                                 .pin = rec->cpu >= 0,
+                                 .cpu = rec->cpu,
+                                 .inotify = ino,
+                                 .host_timed = c->v[vi].host_timed};
         const struct variant_cfg *v = &c->v[vi];
         enum run_outcome out = RUN_HOST_ERROR;
         char suffix[16] = "", prefix[32];
@@ -310,7 +327,9 @@ static enum run_outcome boot_attempt(struct collect *c, struct session_run *rec,
                 goto out;
         }
         if (r.verdict != SESSION_OK) {
+                pthread_mutex_lock(&c->lock);
                 c->failures++;
+                pthread_mutex_unlock(&c->lock);
                 say(c, COLLECT_EV_RUN_WARNING, "run %u (%s) attempt %u: %s: %s%s", rec->run,
                     v->name, k, session_verdict_name(r.verdict), r.reason,
                     *last ? "" : "; retrying");
@@ -321,10 +340,11 @@ out:
         return out;
 }
 
-/* Boot run number run (with retries) and record it in *rec (the caller
- * session_run_free()s it whatever the outcome). */
-static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool warmup,
-                               struct session_run *rec)
+/* Boot run number run (with retries) in slot (-1: no slots), the console
+ * watched through the slot's inotify instance *ino, and record it in *rec
+ * (the caller session_run_free()s it whatever the outcome). */
+static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool warmup, int slot,
+                               int *ino, struct session_run *rec)
 {
         const struct session_attempt *final;
         char started[32];
@@ -335,6 +355,8 @@ static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool 
         utc_now(started);
         rec->run = run;
         rec->warmup = warmup;
+        rec->slot = slot;
+        rec->cpu = slot >= 0 ? c->cpus[slot] : -1;
         rec->attempts = calloc(c->retries + 1, sizeof(*rec->attempts));
         if (!rec->attempts || dup_to(&rec->variant, c->v[vi].name) < 0 ||
             dup_to(&rec->started, started) < 0) {
@@ -342,7 +364,7 @@ static enum run_outcome do_run(struct collect *c, unsigned run, size_t vi, bool 
                 return RUN_HOST_ERROR;
         }
         for (unsigned k = 1; !last; k++) {
-                enum run_outcome out = boot_attempt(c, rec, vi, k, &last);
+                enum run_outcome out = boot_attempt(c, rec, vi, k, ino, &last);
 
                 if (out != RUN_RECORDED)
                         return out;
@@ -616,10 +638,15 @@ static int check_append_remove(struct collect *c, const struct collect_opts *o,
 
 /* Boot variant 0 once under a hardware accelerator to see whether it runs
  * a guest at all. Returns true when it produced a whole dump; *why says
- * what went wrong otherwise. */
-static bool probe_accel(struct collect *c, const char *accel, char *why, size_t whysize)
+ * what went wrong otherwise, and *definitive whether the boot said so
+ * (false: it could not start, or was stopped). */
+static bool probe_accel(struct collect *c, const char *accel, char *why, size_t whysize,
+                        bool *definitive)
 {
-        struct runner_opts ro = {c->timeout_ns, c->stop, 1, c->v[0].host_timed};
+        struct runner_opts ro = {.timeout_ns = c->timeout_ns,
+                                 .stop = c->stop,
+                                 .stop_at = 1,
+                                 .host_timed = c->v[0].host_timed};
         const char *saved = c->accel;
         struct runner_result r;
         struct qemu_config q;
@@ -629,6 +656,7 @@ static bool probe_accel(struct collect *c, const char *accel, char *why, size_t 
                 ro.timeout_ns = PROBE_TIMEOUT_NS;
         c->accel = accel;
         config_for(c, &c->v[0], &q);
+        *definitive = false;
         if (runner_run(&q, &ro, &r) < 0) {
                 snprintf(why, whysize, "the probe boot could not start");
                 runner_result_free(&r);
@@ -636,6 +664,7 @@ static bool probe_accel(struct collect *c, const char *accel, char *why, size_t 
                 return false;
         }
         ok = r.verdict == SESSION_OK;
+        *definitive = !r.interrupted && r.exit != RUNNER_NOT_STARTED;
         if (r.kvm_error)
                 snprintf(why, whysize, "QEMU reported \"KVM internal error\"");
         else if (!ok)
@@ -657,58 +686,138 @@ static enum qemu_accel host_hw_accel(void)
 #endif
 }
 
+/* The probe cache for one collection (docs/collect.md, "The probe
+ * cache"): its file and this host's key. */
+struct probe_cache {
+        char *path; /* NULL: not used */
+        char hostname[256], kernel[512];
+        struct probecache_key key;
+        char said[512]; /* "; cached DATE in PATH, --no-probe-cache to probe again" */
+};
+
+static void probe_cache_open(struct collect *c, struct probe_cache *pc, const char *version,
+                             enum qemu_accel hw)
+{
+        memset(pc, 0, sizeof(*pc));
+        if (probecache_path(&pc->path) < 0 || probecache_host(pc->hostname, sizeof(pc->hostname),
+                                                              pc->kernel, sizeof(pc->kernel)) < 0) {
+                free(pc->path);
+                pc->path = NULL;
+                say(c, COLLECT_EV_NOTE,
+                    "no probe cache: neither $BOOTLENS_CACHE_DIR, $XDG_CACHE_HOME nor $HOME is "
+                    "usable");
+                return;
+        }
+        pc->key = (struct probecache_key){pc->hostname, pc->kernel, version, qemu_accel_name(hw)};
+}
+
+/* The cached outcome for pc's key: 1 (works), 0 (does not: *why), -1 (none
+ * cached: probe). A cache that cannot be read is noted and ignored. */
+static int probe_cache_get(struct collect *c, struct probe_cache *pc, char *why, size_t whysize)
+{
+        struct probecache_entry e;
+        char err[512] = "";
+        int ret;
+
+        if (!pc->path)
+                return -1;
+        ret = probecache_lookup(pc->path, &pc->key, &e, err, sizeof(err));
+        if (ret < 0) {
+                say(c, COLLECT_EV_NOTE, "ignoring the probe cache: %s; probing again",
+                    err[0] ? err : strerror(-ret));
+                return -1;
+        }
+        if (ret == 0)
+                return -1;
+        snprintf(why, whysize, "%s", e.why);
+        snprintf(pc->said, sizeof(pc->said), "cached %.10s in %s, --no-probe-cache to probe again",
+                 e.probed, pc->path);
+        return e.works;
+}
+
+static void probe_cache_put(struct collect *c, struct probe_cache *pc, bool works, const char *why)
+{
+        struct probecache_entry e = {.works = works};
+        int ret;
+
+        if (!pc->path)
+                return;
+        snprintf(e.why, sizeof(e.why), "%s", works ? "" : why);
+        utc_now(e.probed);
+        ret = probecache_store(pc->path, &pc->key, &e);
+        if (ret < 0)
+                say(c, COLLECT_EV_NOTE, "cannot write the probe cache '%s': %s", pc->path,
+                    strerror(-ret));
+}
+
 /* Whether hw runs variant 0 here (a probe boot, with a command line
- * without tsc_early_khz): *why says why not. Returns 1, 0, -EINTR when
- * stopped meanwhile, -ENOMEM. */
+ * without tsc_early_khz, or pc's cached outcome: pc->said is then set):
+ * *why says why not. Returns 1, 0, -EINTR when stopped meanwhile,
+ * -ENOMEM. */
 static int hw_accel_works(struct collect *c, const struct collect_opts *o,
-                          const struct session_variant *sv0, enum qemu_accel hw, char *why,
-                          size_t whysize)
+                          const struct session_variant *sv0, enum qemu_accel hw,
+                          struct probe_cache *pc, char *why, size_t whysize)
 {
         char *cmdline;
-        bool ok;
+        bool ok, definitive;
+        int cached;
 
         if (!qemu_accel_present(hw)) {
                 snprintf(why, whysize, "%s is not available on this host", qemu_accel_name(hw));
                 return 0;
         }
+        cached = probe_cache_get(c, pc, why, whysize);
+        if (cached >= 0)
+                return cached;
         cmdline = cmdline_for(o, sv0, c->v[0].kernel, 0);
         if (!cmdline)
                 return -ENOMEM;
         c->v[0].cmdline = cmdline;
-        ok = probe_accel(c, qemu_accel_name(hw), why, whysize);
+        ok = probe_accel(c, qemu_accel_name(hw), why, whysize, &definitive);
         c->v[0].cmdline = NULL;
         free(cmdline);
         if (c->stop && *c->stop)
                 return -EINTR;
+        if (definitive)
+                probe_cache_put(c, pc, ok, why);
         return ok;
 }
 
 /* Set c->accel from o->accel: tcg as asked; kvm (hvf, nvmm) only if a
- * probe boot runs a guest; auto falls back to tcg with a note (also in
- * *note, which points into why). Returns 0, -ENODEV (the accelerator
+ * probe boot (or the probe cache, for QEMU version) runs a guest; auto
+ * falls back to tcg with a note (also in *note, which points into why:
+ * the reason alone, cached or not). Returns 0, -ENODEV (the accelerator
  * asked for is unusable), -EINTR, -ENOMEM, with c->bad_input false. */
 static int choose_accel(struct collect *c, const struct collect_opts *o,
-                        const struct session_variant *sv0, char *why, size_t whysize,
-                        const char **note)
+                        const struct session_variant *sv0, const char *version, char *why,
+                        size_t whysize, const char **note)
 {
         enum qemu_accel hw = o->accel == QEMU_ACCEL_AUTO ? host_hw_accel() : o->accel;
         const char *name = qemu_accel_name(hw);
         bool present = qemu_accel_present(hw);
+        struct probe_cache pc = {0};
+        const char *sep;
         int works;
 
         *note = NULL;
         c->accel = "tcg";
         if (o->accel == QEMU_ACCEL_TCG)
                 return 0;
-        works = hw_accel_works(c, o, sv0, hw, why, whysize);
+        if (o->probe_cache && present)
+                probe_cache_open(c, &pc, version, hw);
+        works = hw_accel_works(c, o, sv0, hw, &pc, why, whysize);
+        free(pc.path);
+        sep = pc.said[0] ? "; " : "";
         if (works == 1) {
                 c->accel = name;
+                if (pc.said[0])
+                        say(c, COLLECT_EV_NOTE, "%s runs a guest here (%s)", name, pc.said);
                 return 0;
         }
         if (works == 0 && o->accel == QEMU_ACCEL_AUTO) {
                 if (present)
-                        say(c, COLLECT_EV_NOTE, "%s does not run a guest here (%s); using tcg",
-                            name, why);
+                        say(c, COLLECT_EV_NOTE, "%s does not run a guest here (%s%s%s); using tcg",
+                            name, why, sep, pc.said);
                 *note = why;
                 return 0;
         }
@@ -719,8 +828,8 @@ static int choose_accel(struct collect *c, const struct collect_opts *o,
         else if (!present)
                 say_error(c, "--accel %s: %s; use --accel tcg", name, why);
         else
-                say_error(c, "--accel %s: %s does not run a guest here: %s; use --accel tcg", name,
-                          name, why);
+                say_error(c, "--accel %s: %s does not run a guest here: %s%s%s%s; use --accel tcg",
+                          name, name, why, pc.said[0] ? " (" : "", pc.said, pc.said[0] ? ")" : "");
         c->bad_input = false;
         return works < 0 ? works : -ENODEV;
 }
@@ -951,7 +1060,7 @@ static int new_session(struct collect *c, const struct collect_opts *o)
         cmdlines = calloc(nsv, sizeof(*cmdlines));
         if (!cmdlines || variants_from_opts(c, o, sv, nsv) < 0)
                 goto out_nomem;
-        ret = choose_accel(c, o, &sv[0], why, sizeof(why), &note);
+        ret = choose_accel(c, o, &sv[0], version, why, sizeof(why), &note);
         if (ret < 0)
                 goto out;
         /* Under TCG the guest TSC runs at the host's rate: tell Linux. */
@@ -1160,40 +1269,229 @@ static int tally(struct collect *c, struct collect_result *res, bool failures)
         return 0;
 }
 
-/* Boot every planned run not yet recorded, in order, until one is
- * stopped or fails on the host side. */
-static void run_plan(struct collect *c, struct collect_result *res)
+/* The plan cut into rounds: a round is a stretch of consecutive planned
+ * runs with no variant twice and one kind (warm-up or measured), so that
+ * an interleaved plan's round is one run of each variant (its warm-ups
+ * rounds of their own) and a plan without interleaving has rounds of one
+ * run. round_end[i] is the last run of round i. */
+struct rounds {
+        unsigned *end;
+        size_t n, next; /* next: the round the next free slot takes */
+};
+
+static int make_rounds(struct collect *c, unsigned total, struct rounds *rd)
 {
-        for (unsigned run = 1; run <= res->total; run++) {
-                struct session_run rec;
+        bool *seen = calloc(c->nv ? c->nv : 1, sizeof(*seen));
+        bool warm = false;
+
+        memset(rd, 0, sizeof(*rd));
+        rd->end = calloc(total ? total : 1, sizeof(*rd->end));
+        if (!seen || !rd->end) {
+                free(seen);
+                free(rd->end);
+                return -ENOMEM;
+        }
+        for (unsigned run = 1; run <= total; run++) {
                 size_t vi;
                 bool warmup;
 
                 if (session_plan(c->s, run, &vi, &warmup) < 0)
                         continue;
+                if (rd->n && (seen[vi] || warmup != warm)) {
+                        memset(seen, 0, c->nv * sizeof(*seen));
+                        rd->n++;
+                }
+                if (!rd->n)
+                        rd->n = 1;
+                seen[vi] = true;
+                warm = warmup;
+                rd->end[rd->n - 1] = run;
+        }
+        free(seen);
+        return 0;
+}
+
+/* What the slots share while they run the plan. */
+struct loop {
+        struct collect *c;
+        struct collect_result *res;
+        struct rounds rd;
+        bool halt; /* a slot failed on the host side: the others stop too */
+};
+
+struct slot {
+        struct loop *l;
+        int id;  /* -1: the only one (-j 1), nothing pinned or recorded */
+        int ino; /* the inotify instance its boots share (-1: none yet) */
+};
+
+/* Whether the slots should take no new run. Call with the lock held. */
+static bool loop_stopping(struct loop *l)
+{
+        struct collect *c = l->c;
+
+        if (c->stop && *c->stop)
+                l->res->stopped = true;
+        return l->res->stopped || l->halt;
+}
+
+/* Boot the planned runs first..last not yet recorded, in order, in slot
+ * sl, until one is stopped or fails on the host side. */
+static void run_round(struct slot *sl, unsigned first, unsigned last)
+{
+        struct loop *l = sl->l;
+        struct collect *c = l->c;
+
+        for (unsigned run = first; run <= last; run++) {
+                enum run_outcome out;
+                struct session_run rec;
+                size_t vi;
+                bool warmup, stop;
+
+                if (session_plan(c->s, run, &vi, &warmup) < 0)
+                        continue;
                 if (session_run_done(c->s, run))
                         continue; /* counted by tally() */
-                if (c->stop && *c->stop) {
-                        res->stopped = true;
-                        break;
-                }
-                progress(c, COLLECT_EV_RUN_START, run, res->total, c->v[vi].name, NULL);
-                switch (do_run(c, run, vi, warmup, &rec)) {
-                case RUN_RECORDED:
-                        res->recorded++;
-                        progress(c, COLLECT_EV_RUN_DONE, run, res->total, c->v[vi].name, &rec);
-                        break;
-                case RUN_INTERRUPTED:
-                        res->stopped = true;
-                        break;
-                case RUN_HOST_ERROR:
-                        res->host_error = true;
-                        break;
-                }
+                pthread_mutex_lock(&c->lock);
+                stop = loop_stopping(l);
+                pthread_mutex_unlock(&c->lock);
+                if (stop)
+                        return;
+                progress(c, COLLECT_EV_RUN_START, run, l->res->total, c->v[vi].name, NULL);
+                out = do_run(c, run, vi, warmup, sl->id, &sl->ino, &rec);
+                pthread_mutex_lock(&c->lock);
+                if (out == RUN_RECORDED)
+                        l->res->recorded++;
+                else if (out == RUN_INTERRUPTED)
+                        l->res->stopped = true;
+                else
+                        l->res->host_error = l->halt = true;
+                pthread_mutex_unlock(&c->lock);
+                if (out == RUN_RECORDED)
+                        progress(c, COLLECT_EV_RUN_DONE, run, l->res->total, c->v[vi].name, &rec);
                 session_run_free(&rec);
-                if (res->stopped || res->host_error)
-                        break;
+                if (out != RUN_RECORDED)
+                        return;
         }
+}
+
+/* A slot: take the next round whole until there is none or the loop
+ * stops. Its QEMU is always reaped before a round ends, so a slot's
+ * thread outlives its QEMU (PR_SET_PDEATHSIG, collector/runner.h). */
+static void *slot_main(void *arg)
+{
+        struct slot *sl = arg;
+        struct loop *l = sl->l;
+
+        for (;;) {
+                unsigned first, last;
+                size_t i;
+
+                pthread_mutex_lock(&l->c->lock);
+                i = loop_stopping(l) ? l->rd.n : l->rd.next;
+                if (i < l->rd.n)
+                        l->rd.next++;
+                pthread_mutex_unlock(&l->c->lock);
+                if (i >= l->rd.n)
+                        break;
+                first = i ? l->rd.end[i - 1] + 1 : 1;
+                last = l->rd.end[i];
+                run_round(sl, first, last);
+        }
+        if (sl->ino >= 0)
+                close(sl->ino);
+        return NULL;
+}
+
+/* Boot every planned run not yet recorded: in the caller's thread with
+ * one slot, else in c->jobs threads that take the rounds in turn.
+ * Returns 0 or -errno (an ERROR event said why; nothing was booted). */
+static int run_plan(struct collect *c, struct collect_result *res)
+{
+        struct loop l = {.c = c, .res = res};
+        struct slot one = {&l, -1, -1}, *slots = NULL;
+        pthread_t *tids = NULL;
+        unsigned started = 0;
+        int ret = 0;
+
+        if (make_rounds(c, res->total, &l.rd) < 0) {
+                say_error(c, "out of memory");
+                return -ENOMEM;
+        }
+        if (c->jobs <= 1) {
+                slot_main(&one);
+                goto out;
+        }
+        slots = calloc(c->jobs, sizeof(*slots));
+        tids = calloc(c->jobs, sizeof(*tids));
+        if (!slots || !tids) {
+                say_error(c, "out of memory");
+                ret = -ENOMEM;
+                goto out;
+        }
+        for (unsigned k = 0; k < c->jobs; k++) {
+                int e;
+
+                slots[k] = (struct slot){&l, (int)k, -1};
+                e = pthread_create(&tids[k], NULL, slot_main, &slots[k]);
+                if (e) {
+                        say_error(c, "cannot start slot %u: %s", k, strerror(e));
+                        pthread_mutex_lock(&c->lock);
+                        res->host_error = l.halt = true;
+                        pthread_mutex_unlock(&c->lock);
+                        break;
+                }
+                started++;
+        }
+        for (unsigned k = 0; k < started; k++)
+                pthread_join(tids[k], NULL);
+out:
+        free(tids);
+        free(slots);
+        free(l.rd.end);
+        return ret;
+}
+
+/* c->jobs and c->cpus from jobs: slot k on the k-th CPU the collector may
+ * run on; more slots than such CPUs are capped with a note. Returns 0 or
+ * -errno (an ERROR event said why). */
+static int plan_slots(struct collect *c, unsigned jobs)
+{
+        cpu_set_t set;
+        unsigned avail;
+
+        c->jobs = jobs ? jobs : 1;
+        if (c->jobs > COLLECT_MAX_JOBS) {
+                say_error(c, "-j: %u is not a number from 1 to %d", c->jobs, COLLECT_MAX_JOBS);
+                c->bad_input = true;
+                return -EINVAL;
+        }
+        if (c->jobs == 1)
+                return 0;
+        c->bad_input = false;
+        if (sched_getaffinity(0, sizeof(set), &set) < 0) {
+                int e = errno;
+
+                say_error(c, "cannot read the CPUs bootlens may run on: %s", strerror(e));
+                return -e;
+        }
+        avail = (unsigned)CPU_COUNT(&set);
+        if (avail < c->jobs) {
+                say(c, COLLECT_EV_NOTE, "-j %u: bootlens may run on %u CPU%s; using -j %u", c->jobs,
+                    avail, avail == 1 ? "" : "s", avail ? avail : 1);
+                c->jobs = avail ? avail : 1;
+                if (c->jobs == 1)
+                        return 0;
+        }
+        c->cpus = calloc(c->jobs, sizeof(*c->cpus));
+        if (!c->cpus) {
+                say_error(c, "out of memory");
+                return -ENOMEM;
+        }
+        for (int cpu = 0, k = 0; cpu < CPU_SETSIZE && k < (int)c->jobs; cpu++)
+                if (CPU_ISSET(cpu, &set))
+                        c->cpus[k++] = cpu;
+        return 0;
 }
 
 int collect_run(const struct collect_opts *o, struct collect_result *res)
@@ -1202,12 +1500,17 @@ int collect_run(const struct collect_opts *o, struct collect_result *res)
         int lock_fd = -1, ret;
 
         memset(res, 0, sizeof(*res));
+        pthread_mutex_init(&c.lock, NULL);
         c.dir = o->out;
         c.timeout_ns = o->timeout_s * 1000000000ull;
         c.retries = (unsigned)o->retries;
         c.stop = o->stop;
         c.event = o->event;
         c.user = o->user;
+        c.bad_input = true;
+        ret = plan_slots(&c, o->jobs);
+        if (ret < 0)
+                goto out;
         c.bad_input = true;
         ret = o->resume ? resume_session(&c, o) : new_session(&c, o);
         if (ret < 0)
@@ -1223,8 +1526,9 @@ int collect_run(const struct collect_opts *o, struct collect_result *res)
         if (ret < 0)
                 goto out;
         c.bad_input = false;
-        run_plan(&c, res);
-        ret = tally(&c, res, false);
+        ret = run_plan(&c, res);
+        if (ret == 0)
+                ret = tally(&c, res, false);
 out:
         res->bad_input = ret < 0 && c.bad_input;
         if (lock_fd >= 0)
@@ -1232,5 +1536,7 @@ out:
         free_variant_cfgs(&c);
         session_free(c.s);
         free(c.qemu);
+        free(c.cpus);
+        pthread_mutex_destroy(&c.lock);
         return ret;
 }

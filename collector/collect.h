@@ -69,18 +69,25 @@ struct collect_opts {
         char *const *extra; /* QEMU arguments after bootlens's own */
         size_t nextra;
 
-        /* Boots at once (collect -j N, 1..COLLECT_MAX_JOBS; 0 means 1). With
-         * N > 1 each slot's QEMU is pinned to a host CPU of its own (slot k
-         * to the k-th CPU the collector may run on) and the slot and CPU are
-         * recorded in the run (struct session_run); the plan's rounds (one
-         * run of each variant) are dealt to the slots whole, so each slot
-         * boots the variants interleaved. */
+        /* Boots at once (collect -j N, 1..COLLECT_MAX_JOBS; 0 means 1;
+         * more: -EINVAL). With N > 1 each slot is a thread whose QEMU is
+         * pinned to a host CPU of its own (slot k to the k-th CPU of the
+         * collector's affinity mask, set in QEMU's child before execve)
+         * and the slot and CPU are recorded in the run (struct
+         * session_run); the plan's rounds (one run of each variant;
+         * warm-ups rounds of their own; one run without interleaving) are
+         * dealt to the slots whole, so each slot boots the variants
+         * interleaved. N above the CPUs of the mask is capped with a NOTE.
+         * A host error in one slot stops the others after their current
+         * boot; *stop works as with one slot, for every slot. */
         unsigned jobs;
-        /* --accel auto/kvm: the probe's outcome is cached per host, host
-         * kernel and QEMU version (docs/collect.md, "The probe cache");
+        /* --accel auto/kvm/hvf/nvmm: the probe's outcome is cached per
+         * host, host kernel, QEMU version and accelerator
+         * (collector/probecache.h, docs/collect.md "The probe cache");
          * false: neither read nor written (--no-probe-cache). The cache
          * lives in $BOOTLENS_CACHE_DIR, else $XDG_CACHE_HOME/bootlens,
-         * else ~/.cache/bootlens. */
+         * else ~/.cache/bootlens; one that cannot be read is a NOTE and a
+         * new probe, never an error. */
         bool probe_cache;
 
         /* Non-NULL: 1 stops before the next run, 2 kills the current boot. A

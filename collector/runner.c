@@ -7,11 +7,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <spawn.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -155,8 +158,10 @@ static int make_pair(int *ours, int *theirs)
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return -errno;
-        /* QEMU inherits its end; ours stays private and non-blocking. */
-        if (fcntl(sv[1], F_SETFD, 0) < 0 || fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
+        /* QEMU inherits its end (close-on-exec cleared in the child alone,
+         * so that another slot's QEMU does not inherit it too); ours stays
+         * private and non-blocking. */
+        if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
                 int e = -errno;
 
                 close(sv[0]);
@@ -177,9 +182,12 @@ static int make_pair(int *ours, int *theirs)
  * times are stamped as before. The file is made in $TMPDIR (else /tmp),
  * read through *fd, and unlinked as soon as QEMU has opened it (the
  * watch's IN_OPEN), so that not even a collector killed outright leaves
- * it behind. Returns 0 or -errno.
+ * it behind. The inotify instance is *ino when it is >= 0 (a caller's,
+ * kept from boot to boot: closing one waits for the kernel's RCU grace
+ * period, 13 ms measured here, docs/collect.md "The collector's floor"),
+ * else a new one is made there; the watch is *wd. Returns 0 or -errno.
  */
-static int make_console_file(struct sbuf *path, int *fd, int *ino)
+static int make_console_file(struct sbuf *path, int *fd, int *ino, int *wd)
 {
         const char *dir = getenv("TMPDIR");
 
@@ -192,15 +200,18 @@ static int make_console_file(struct sbuf *path, int *fd, int *ino)
                 sbuf_reset(path);
                 return -errno;
         }
-        *ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (*ino < 0 || inotify_add_watch(*ino, path->buf, IN_MODIFY | IN_OPEN) < 0)
+        if (*ino < 0)
+                *ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (*ino < 0)
                 return -errno;
-        return 0;
+        *wd = inotify_add_watch(*ino, path->buf, IN_MODIFY | IN_OPEN);
+        return *wd < 0 ? -errno : 0;
 }
 
-/* Consume the watch's events; the first open (QEMU's: ours came before
- * the watch) unlinks the file and empties path. */
-static void console_file_events(int ino, struct sbuf *path)
+/* Consume the instance's events; the first open of watch wd (QEMU's:
+ * ours came before the watch) unlinks the file and empties path. Events
+ * of an earlier boot's watch (a reused instance) are dropped. */
+static void console_file_events(int ino, int wd, struct sbuf *path)
 {
         char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
         ssize_t n;
@@ -212,7 +223,7 @@ static void console_file_events(int ino, struct sbuf *path)
                 for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
                         const struct inotify_event *e = (const void *)(ev + off);
 
-                        if ((e->mask & IN_OPEN) && path->len) {
+                        if (e->wd == wd && (e->mask & IN_OPEN) && path->len) {
                                 unlink(path->buf);
                                 sbuf_reset(path);
                         }
@@ -221,40 +232,105 @@ static void console_file_events(int ino, struct sbuf *path)
         }
 }
 
-static int spawn_qemu(char **argv, int log_fd, pid_t *pid)
+/*
+ * The child's side of spawn_qemu(), between fork and execve: only
+ * async-signal-safe calls (the parent may have other threads). It asks
+ * for SIGKILL when the thread that forked it exits (PR_SET_PDEATHSIG:
+ * a collector killed outright takes its QEMU along), checks that the
+ * parent did not die before that (the getppid() race), leads a process
+ * group of its own, resets the signals bootlens handles to their default
+ * and unblocks every signal (what posix_spawn's attributes did), pins
+ * itself to a CPU when asked, wires stdin to /dev/null and stdout and
+ * stderr to log_fd, and lets keep_fd (the serial socket) through execve.
+ * A failure is written to err_fd as an errno.
+ */
+static void __attribute__((noreturn))
+spawn_child(char **argv, int log_fd, int keep_fd, int err_fd, pid_t parent, const cpu_set_t *cpus)
 {
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t at;
-        sigset_t def, none;
-        int ret;
+        static const int defaults[] = {SIGINT, SIGTERM, SIGPIPE, SIGHUP};
+        struct sigaction dfl;
+        sigset_t none;
+        int e, fd;
 
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, log_fd, 1);
-        posix_spawn_file_actions_adddup2(&fa, log_fd, 2);
-        posix_spawnattr_init(&at);
+        memset(&dfl, 0, sizeof(dfl));
+        dfl.sa_handler = SIG_DFL;
+        for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+                sigaction(defaults[i], &dfl, NULL);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                goto fail;
+        if (getppid() != parent)
+                _exit(127); /* the collector is gone already */
+        if (setpgid(0, 0) < 0)
+                goto fail;
+        if (cpus && syscall(SYS_sched_setaffinity, 0, sizeof(*cpus), cpus) < 0)
+                goto fail;
+        fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || dup2(fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+                goto fail;
+        if (keep_fd >= 0 && fcntl(keep_fd, F_SETFD, 0) < 0)
+                goto fail;
         sigemptyset(&none);
-        sigemptyset(&def);
-        sigaddset(&def, SIGINT);
-        sigaddset(&def, SIGTERM);
-        sigaddset(&def, SIGPIPE);
-        sigaddset(&def, SIGHUP);
-        posix_spawnattr_setsigdefault(&at, &def);
-        posix_spawnattr_setsigmask(&at, &none);
-        posix_spawnattr_setpgroup(&at, 0);
-        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                          POSIX_SPAWN_SETSIGMASK);
-        ret = posix_spawn(pid, argv[0], &fa, &at, argv, environ);
-        posix_spawnattr_destroy(&at);
-        posix_spawn_file_actions_destroy(&fa);
-        return -ret;
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(argv[0], argv, environ);
+fail:
+        e = errno;
+        while (write(err_fd, &e, sizeof(e)) < 0 && errno == EINTR)
+                ;
+        _exit(127);
+}
+
+/* Start QEMU as our direct child (fork and execve: posix_spawn cannot
+ * set PR_SET_PDEATHSIG), pinned to CPU cpu when cpu >= 0. Every signal is
+ * blocked in the calling thread around the fork, so that no handler of
+ * ours runs in the child. Returns 0, or -errno when the fork, the child's
+ * set-up or execve failed (the child is then reaped). */
+static int spawn_qemu(char **argv, int log_fd, int keep_fd, int cpu, pid_t *pid)
+{
+        sigset_t all, old;
+        cpu_set_t set;
+        int errp[2], e = 0, ret = 0;
+        pid_t parent = getpid(), child;
+        ssize_t n;
+
+        if (cpu >= 0) {
+                if (cpu >= CPU_SETSIZE)
+                        return -EINVAL;
+                CPU_ZERO(&set);
+                CPU_SET(cpu, &set);
+        }
+        if (pipe2(errp, O_CLOEXEC) < 0)
+                return -errno;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        child = fork();
+        if (child == 0)
+                spawn_child(argv, log_fd, keep_fd, errp[1], parent, cpu >= 0 ? &set : NULL);
+        if (child < 0)
+                ret = -errno;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        close(errp[1]);
+        if (child > 0) {
+                /* End of file: execve succeeded (the pipe closed on exec). */
+                do
+                        n = read(errp[0], &e, sizeof(e));
+                while (n < 0 && errno == EINTR);
+                if (n == (ssize_t)sizeof(e)) {
+                        while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+                                ;
+                        ret = -(e ? e : EIO);
+                } else {
+                        *pid = child;
+                }
+        }
+        close(errp[0]);
+        return ret;
 }
 
 static void self_cpu(uint64_t *user, uint64_t *sys)
 {
         struct rusage ru;
 
-        getrusage(RUSAGE_SELF, &ru);
+        getrusage(RUSAGE_THREAD, &ru); /* this slot's thread alone */
         *user = tv_ns(&ru.ru_utime);
         *sys = tv_ns(&ru.ru_stime);
 }
@@ -271,7 +347,8 @@ static void send_signal(struct runner_result *r, pid_t pid, int sig)
 /* One boot in progress: the channels to QEMU and where the loop is. */
 struct boot {
         struct qemu_config cfg;
-        int con, ino, ser, ser_vm, logp[2], pidfd;
+        int con, ino, wd, ser, ser_vm, logp[2], pidfd;
+        int *keep_ino; /* the caller's inotify instance (NULL: b->ino is ours) */
         struct sbuf con_path;
         struct stream st[3]; /* console file, serial socket, QEMU's stdout+stderr */
         struct runner_scan sc;
@@ -280,22 +357,29 @@ struct boot {
         bool sched_dump_end; /* sampled when the dump's end line arrived */
         uint64_t kill_at;    /* SIGKILL after a SIGTERM (0: none due) */
         char **argv;
+        int cpu; /* pin QEMU to it (-1: no) */
         pid_t pid;
         bool reaped;
 };
 
 /* Make the console file, the serial socketpair, the log pipe and QEMU's
- * argv. Returns 0 or -errno (boot_close() releases what was made). */
-static int boot_open(struct boot *b, const struct qemu_config *cfg)
+ * argv (the console watched on *keep_ino when not NULL). Returns 0 or
+ * -errno (boot_close() releases what was made). */
+static int boot_open(struct boot *b, const struct qemu_config *cfg, int *keep_ino)
 {
         int ret;
 
         memset(b, 0, sizeof(*b));
-        b->con = b->ino = b->ser = b->ser_vm = b->logp[0] = b->logp[1] = b->pidfd = -1;
+        b->con = b->ino = b->wd = b->ser = b->ser_vm = b->logp[0] = b->logp[1] = b->pidfd = -1;
         b->pid = -1;
         b->cfg = *cfg;
+        b->keep_ino = keep_ino;
+        if (keep_ino)
+                b->ino = *keep_ino;
         sbuf_init(&b->con_path);
-        ret = make_console_file(&b->con_path, &b->con, &b->ino);
+        ret = make_console_file(&b->con_path, &b->con, &b->ino, &b->wd);
+        if (keep_ino)
+                *keep_ino = b->ino;
         if (ret < 0)
                 return ret;
         ret = make_pair(&b->ser, &b->ser_vm);
@@ -323,7 +407,15 @@ static void boot_close(struct boot *b)
         qemu_argv_free(b->argv);
         close_fd(&b->con);
         close_fd(&b->ser);
-        close_fd(&b->ino);
+        if (b->keep_ino && b->ino >= 0 && b->wd >= 0) {
+                char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+                inotify_rm_watch(b->ino, b->wd);
+                while (read(b->ino, ev, sizeof(ev)) > 0)
+                        ; /* this boot's events, IN_IGNORED included */
+        } else if (!b->keep_ino) {
+                close_fd(&b->ino);
+        }
         if (b->con_path.len)
                 unlink(b->con_path.buf);
         sbuf_release(&b->con_path);
@@ -346,7 +438,7 @@ static int boot_spawn(struct boot *b, struct runner_result *r)
         cpus = sysconf(_SC_NPROCESSORS_ONLN);
         r->cpus_online = cpus > 0 && cpus <= UINT_MAX ? (unsigned)cpus : 0;
         r->t_spawn = util_now_ns();
-        ret = spawn_qemu(b->argv, b->logp[1], &b->pid);
+        ret = spawn_qemu(b->argv, b->logp[1], b->ser_vm, b->cpu, &b->pid);
         close_fd(&b->ser_vm);
         close_fd(&b->logp[1]);
         if (ret < 0) {
@@ -450,7 +542,7 @@ static int read_streams(struct boot *b, struct runner_result *r, int timeout_ms)
                 return errno == EINTR ? 0 : -errno;
         now = util_now_ns();
         if (p[0].revents & POLLIN)
-                console_file_events(b->ino, &b->con_path);
+                console_file_events(b->ino, b->wd, &b->con_path);
         for (int i = 0; i < 3; i++) {
                 struct stream *st = &b->st[i];
                 int d;
@@ -583,7 +675,8 @@ int runner_run(const struct qemu_config *cfg, const struct runner_opts *o, struc
         sbuf_init(&r->serial);
         sbuf_init(&r->qemu_log);
         self_cpu(&u0, &s0);
-        ret = boot_open(&b, cfg);
+        ret = boot_open(&b, cfg, o->inotify);
+        b.cpu = o->pin ? o->cpu : -1;
         if (ret < 0)
                 goto out;
         if (boot_spawn(&b, r)) {

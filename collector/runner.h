@@ -1,8 +1,12 @@
 /*
  * runner: boot one micro-VM once and record what happened.
  *
- * runner_run() spawns QEMU (posix_spawn, its own process group so that a
- * Ctrl-C on the terminal reaches only bootlens), reads the VirtIO console
+ * runner_run() spawns QEMU as its direct child (fork and execve, its own
+ * process group so that a Ctrl-C on the terminal reaches only bootlens;
+ * PR_SET_PDEATHSIG SIGKILL, so that QEMU dies with the thread that
+ * spawned it: a collector killed by SIGKILL leaves no QEMU behind, and a
+ * caller's thread must not exit before runner_run() returns, which it
+ * does only once QEMU is reaped), reads the VirtIO console
  * (a scratch file QEMU writes, tailed through inotify: QEMU drops console
  * bytes a socket cannot take at once), the serial port (a socketpair
  * handed to QEMU as a chardev fd) and QEMU's
@@ -80,7 +84,8 @@ struct runner_result {
         struct framing_dump dump; /* valid when dump_found */
 
         /* CPU time in ns: QEMU's (from wait4) and bootlens's own during the
-         * run (getrusage). */
+         * run (getrusage of the calling thread: with parallel boots,
+         * each slot's own). */
         uint64_t qemu_user_ns, qemu_sys_ns, self_user_ns, self_sys_ns;
 
         /* How long QEMU's threads waited for a host CPU (hostsched.h),
@@ -103,6 +108,13 @@ struct runner_opts {
         /* A host-timed variant (timing=host): QEMU exiting by itself with
          * status 0 before the deadline is ok, dump or not (runner_judge()). */
         bool host_timed;
+        bool pin; /* pin QEMU (not the caller) to host CPU cpu, set in the child */
+        int cpu;  /* before execve; a failure is a failed spawn */
+        /* NULL: an inotify instance of the boot's own. Else the caller's,
+         * kept across boots (closing one costs a kernel RCU grace period,
+         * about 13 ms here): made into *inotify when it is < 0, reused
+         * when >= 0; the caller closes it. */
+        int *inotify;
 };
 
 /* Boot once: cfg's console_fd/serial_fd are filled in by the runner. r is

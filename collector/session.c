@@ -1257,6 +1257,21 @@ static int read_attempt(struct rd *rd, json_t *a, struct session_attempt *at)
         return read_host_load(rd, a, at);
 }
 
+/* A run's slot or CPU: absent is -1, else a number from 0. */
+static int rd_slot(struct rd *rd, json_t *o, const char *key, int *out)
+{
+        json_t *v = json_object_get(o, key);
+        int ret = rd_int(rd, o, key, out);
+
+        if (ret < 0)
+                return ret;
+        if (!v)
+                *out = -1;
+        else if (*out < 0)
+                return rd_bad(rd, key, v, "a number from 0");
+        return 0;
+}
+
 /* Check kind and version, then fill r from j. */
 static int read_run(struct rd *rd, json_t *j, struct session_run *r)
 {
@@ -1279,6 +1294,8 @@ static int read_run(struct rd *rd, json_t *j, struct session_run *r)
             (ret = rd_dup(rd, j, "reason", false, "", &r->reason)) < 0 ||
             (ret = rd_dup(rd, j, "started", false, NULL, &r->started)) < 0 ||
             (ret = rd_u64(rd, j, "boot_ns", false, &r->boot_ns)) < 0 ||
+            (ret = rd_slot(rd, j, "slot", &r->slot)) < 0 ||
+            (ret = rd_slot(rd, j, "cpu", &r->cpu)) < 0 ||
             (ret = rd_get(rd, j, "attempts", true, JSON_ARRAY, "an array", &attempts)) < 0)
                 return ret;
         if (run == 0 || run > UINT32_MAX)
@@ -1870,6 +1887,10 @@ static json_t *run_json(bool *ok, const struct session_run *r)
         put(ok, j, "reason", jstr(r->reason));
         put(ok, j, "started", jstr(r->started));
         put(ok, j, "boot_ns", jint_or_null(r->boot_ns));
+        if (r->slot >= 0) /* collect -j N; absent at -j 1, as before */
+                put(ok, j, "slot", json_integer(r->slot));
+        if (r->cpu >= 0)
+                put(ok, j, "cpu", json_integer(r->cpu));
         for (size_t i = 0; i < r->nattempts; i++)
                 push(ok, attempts, attempt_json(ok, &r->attempts[i]));
         put(ok, j, "attempts", attempts);

@@ -14,6 +14,9 @@ fail() {
 	exit 1
 }
 echo kernel >"$tmp/k"
+# A fresh probe cache: every start below probes (collect_probe_cache.sh
+# tests the cache).
+export BOOTLENS_CACHE_DIR=$tmp/cache
 kvm_usable=no
 if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then kvm_usable=yes; fi
 

@@ -7,9 +7,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/sbuf.h"
@@ -157,8 +160,12 @@ static int teardown(void **state)
                 unlink(path);
                 snprintf(path, sizeof(path), "%s/pid.%d", state_dir, i);
                 unlink(path);
+                snprintf(path, sizeof(path), "%s/cpus.%d", state_dir, i);
+                unlink(path);
         }
         snprintf(path, sizeof(path), "%s/count", state_dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/lock", state_dir);
         unlink(path);
         rmdir(state_dir);
         return 0;
@@ -299,6 +306,127 @@ static void test_runner_run_stop_request_interrupts(void **state)
         runner_result_free(&r);
 }
 
+/* The last CPU bootlens may run on (-1: none). */
+static int last_cpu(void)
+{
+        cpu_set_t set;
+        int last = -1;
+
+        if (sched_getaffinity(0, sizeof(set), &set) < 0)
+                return -1;
+        for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+                if (CPU_ISSET(cpu, &set))
+                        last = cpu;
+        return last;
+}
+
+static void test_runner_run_pins_qemu_not_the_caller(void **state)
+{
+        struct qemu_config c = {.binary = DATA "/fake-qemu", .accel = "tcg", .kernel = "k"};
+        struct runner_opts o = {.timeout_ns = 10 * SEC, .pin = true, .cpu = last_cpu()};
+        struct runner_result r;
+        char path[128], *got, want[16];
+        size_t len;
+        cpu_set_t before, after;
+
+        assert_true(o.cpu >= 0);
+        assert_int_equal(sched_getaffinity(0, sizeof(before), &before), 0);
+        snprintf(path, sizeof(path), "%s/count", state_dir);
+        unlink(path);
+        setenv("FAKE_QEMU_SCRIPT", "ok", 1);
+        assert_int_equal(runner_run(&c, &o, &r), 0);
+        assert_int_equal(r.verdict, SESSION_OK);
+        runner_result_free(&r);
+        snprintf(path, sizeof(path), "%s/cpus.1", state_dir);
+        assert_int_equal(util_read_file(path, &got, &len), 0);
+        snprintf(want, sizeof(want), "%d\n", o.cpu);
+        assert_string_equal(got, want);
+        free(got);
+        /* The caller's thread is not pinned. */
+        assert_int_equal(sched_getaffinity(0, sizeof(after), &after), 0);
+        assert_true(CPU_EQUAL(&before, &after));
+}
+
+static void test_runner_run_reuses_the_callers_inotify(void **state)
+{
+        struct qemu_config c = {.binary = DATA "/fake-qemu", .accel = "tcg", .kernel = "k"};
+        int ino = -1, first;
+        struct runner_opts o = {.timeout_ns = 10 * SEC, .inotify = &ino};
+        struct runner_result r;
+
+        setenv("FAKE_QEMU_SCRIPT", "ok", 1);
+        for (int i = 0; i < 3; i++) {
+                assert_int_equal(runner_run(&c, &o, &r), 0);
+                /* every boot sees its own console whole, none an earlier one's */
+                assert_int_equal(r.verdict, SESSION_OK);
+                assert_int_equal(r.nmarks, 2);
+                runner_result_free(&r);
+                if (i == 0)
+                        first = ino;
+                assert_true(ino >= 0);
+                assert_int_equal(ino, first);
+        }
+        close(ino);
+}
+
+/* Whether pid runs (a zombie waiting for its reaper does not). */
+static bool alive(pid_t pid)
+{
+        char path[64], *stat;
+        size_t len;
+        bool up;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        if (util_read_file(path, &stat, &len) < 0)
+                return false;
+        up = !strstr(stat, ") Z ");
+        free(stat);
+        return up;
+}
+
+/* A collector killed by SIGKILL takes its QEMU along (PR_SET_PDEATHSIG):
+ * a child process boots a QEMU that hangs, is killed, and the QEMU is
+ * gone within 2 s. */
+static void test_runner_run_qemu_dies_with_a_killed_collector(void **state)
+{
+        char path[128], *text = NULL;
+        pid_t collector, qemu = -1;
+        size_t len;
+
+        snprintf(path, sizeof(path), "%s/count", state_dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/pid.1", state_dir);
+        unlink(path);
+        setenv("FAKE_QEMU_SCRIPT", "hang", 1);
+        collector = fork();
+        assert_true(collector >= 0);
+        if (collector == 0) {
+                struct qemu_config c = {.binary = DATA "/fake-qemu", .accel = "tcg", .kernel = "k"};
+                struct runner_opts o = {.timeout_ns = 3600 * SEC};
+                struct runner_result r;
+
+                runner_run(&c, &o, &r);
+                _exit(0);
+        }
+        for (int i = 0; i < 200 && qemu <= 0; i++) {
+                if (util_read_file(path, &text, &len) == 0) {
+                        qemu = atoi(text);
+                        free(text);
+                }
+                usleep(50000);
+        }
+        usleep(200000); /* the stand-in has exec'd its sleep */
+        kill(collector, SIGKILL);
+        waitpid(collector, NULL, 0);
+        assert_true(qemu > 0);
+        for (int i = 0; i < 40 && alive(qemu); i++)
+                usleep(50000);
+        if (alive(qemu)) {
+                kill(qemu, SIGKILL);
+                fail_msg("QEMU %d outlived its killed collector by 2 s", (int)qemu);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -316,6 +444,9 @@ int main(void)
             cmocka_unit_test(test_runner_run_kvm_internal_error_is_crash_at_once),
             cmocka_unit_test(test_runner_run_missing_binary_is_crash),
             cmocka_unit_test(test_runner_run_stop_request_interrupts),
+            cmocka_unit_test(test_runner_run_pins_qemu_not_the_caller),
+            cmocka_unit_test(test_runner_run_reuses_the_callers_inotify),
+            cmocka_unit_test(test_runner_run_qemu_dies_with_a_killed_collector),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
