@@ -328,8 +328,9 @@ struct log_hit {
 };
 
 /* The lines of the capture holding one of pats (skip: a substring that
- * disqualifies a line, may be NULL). Returns 0 or -ENOMEM. */
-static int log_scan(const struct run *r, const char *const *pats, const char *skip,
+ * disqualifies a line, may be NULL): the first, or with widest the one
+ * with the widest printk gap before it. Returns 0 or -ENOMEM. */
+static int log_scan(const struct run *r, const char *const *pats, const char *skip, bool widest,
                     struct log_hit *h)
 {
         const char *p = r->buf, *end = r->buf ? r->buf + r->len : NULL;
@@ -356,15 +357,16 @@ static int log_scan(const struct run *r, const char *const *pats, const char *sk
                         h->last_zero = l;
                 }
                 if (hit) {
-                        if (!h->count) {
+                        bool gap = stamped && has_prev && ns >= prev;
+                        if (!h->count ||
+                            (widest && gap && (!h->has_gap || ns - prev > h->gap_ns))) {
+                                free(h->text);
                                 h->line = l;
                                 h->text = dup_bounded(p, n);
                                 if (!h->text)
                                         return -ENOMEM;
-                                if (stamped && has_prev && ns >= prev) {
-                                        h->has_gap = true;
-                                        h->gap_ns = ns - prev;
-                                }
+                                h->has_gap = gap;
+                                h->gap_ns = gap ? ns - prev : 0;
                         }
                         h->count++;
                 }
@@ -588,7 +590,7 @@ static int check_functions(struct ctx *c, const struct diag_rule *rule)
         claim(c, rule->fns, false);
         if (!enough(c, m.sum, rule->min_share))
                 return 0;
-        err = log_scan(c->in->rep, rule->logs, NULL, &h);
+        err = log_scan(c->in->rep, rule->logs, NULL, false, &h);
         if (err)
                 return err;
         f = add_finding(c, rule);
@@ -617,7 +619,7 @@ static int check_calibration(struct ctx *c, const struct diag_rule *rule)
         match_fns(c, rule->fns, false, &m);
         claim(c, rule->fns, false);
         if (c->linux_run) {
-                err = log_scan(c->in->rep, rule->logs, "(skipped)", &h);
+                err = log_scan(c->in->rep, rule->logs, "(skipped)", true, &h);
                 if (err)
                         return err;
         }
@@ -668,7 +670,7 @@ static int check_console(struct ctx *c, const struct diag_rule *rule)
         match_fns(c, pats, false, &m);
         claim(c, pats, false);
         if (c->linux_run) {
-                err = log_scan(c->in->rep, rule->logs, NULL, &h);
+                err = log_scan(c->in->rep, rule->logs, NULL, false, &h);
                 if (err)
                         return err;
                 uart = (cl && has_word(cl, "console=ttyS")) || h.line;
@@ -781,7 +783,7 @@ static int check_printk_lag(struct ctx *c, const struct diag_rule *rule)
 
         if (!c->linux_run || !enough(c, ph, rule->min_share))
                 return 0;
-        err = log_scan(r, NULL, NULL, &h);
+        err = log_scan(r, NULL, NULL, false, &h);
         if (err)
                 return err;
         f = add_finding(c, rule);

@@ -69,7 +69,9 @@ static int evidence_line(struct sbuf *sb, const struct diag_result *r, const str
                 err = sbuf_adds(sb, f->what ? f->what : "-");
         }
         if (!err && isfinite(f->median_ns))
-                err = sbuf_addf(sb, ": %s ms median, %s of %s", ms(f->median_ns, a, sizeof(a)),
+                err = sbuf_addf(sb, ": %s ms %s, %s of %s", ms(f->median_ns, a, sizeof(a)),
+                                f->what && !strcmp(f->what, "log") ? "in the run of the log"
+                                                                   : "median",
                                 pct(f->share, b, sizeof(b)), whole_name(r));
         if (!err && f->phase && isfinite(f->phase_share) && f->phase_share < 1.0)
                 err = sbuf_addf(sb, ", %s of %s", pct(f->phase_share, c, sizeof(c)), f->phase);
