@@ -431,6 +431,54 @@ out:
         return code;
 }
 
+/* The collection o's options describe. */
+static void fill_collect_opts(const struct opts *o, struct collect_opts *co)
+{
+        co->out = o->out;
+        co->qemu = o->qemu;
+        co->resume = o->resume;
+        co->kernel = o->kernel;
+        co->initrd = o->initrd;
+        co->append = o->append;
+        co->bare_append = o->bare_append;
+        co->interleave = o->interleave;
+        co->accel = o->accel;
+        co->runs = o->runs;
+        co->warmup = o->warmup;
+        co->timeout_s = o->timeout_s;
+        co->retries = o->retries;
+        co->variants = o->variants;
+        co->nvariants = o->nvariants;
+        co->labels = o->labels;
+        co->nlabels = o->nlabels;
+        co->extra = o->extra;
+        co->nextra = o->nextra;
+}
+
+int collect_args_parse(int argc, char **argv, struct collect_opts *co, void **owned)
+{
+        struct opts *o = calloc(1, sizeof(*o));
+        int code;
+
+        *owned = o;
+        memset(co, 0, sizeof(*co));
+        if (!o) {
+                bl_error("out of memory");
+                return BL_EXIT_FAIL;
+        }
+        code = parse_opts(argc, argv, o);
+        if (code == 0)
+                fill_collect_opts(o, co);
+        return code;
+}
+
+void collect_args_free(void *owned)
+{
+        if (owned)
+                opts_free(owned);
+        free(owned);
+}
+
 int cmd_collect(int argc, char **argv)
 {
         struct opts o = {0};
@@ -442,25 +490,7 @@ int cmd_collect(int argc, char **argv)
                 opts_free(&o);
                 return code < 0 ? BL_EXIT_OK : code;
         }
-        co.out = o.out;
-        co.qemu = o.qemu;
-        co.resume = o.resume;
-        co.kernel = o.kernel;
-        co.initrd = o.initrd;
-        co.append = o.append;
-        co.bare_append = o.bare_append;
-        co.interleave = o.interleave;
-        co.accel = o.accel;
-        co.runs = o.runs;
-        co.warmup = o.warmup;
-        co.timeout_s = o.timeout_s;
-        co.retries = o.retries;
-        co.variants = o.variants;
-        co.nvariants = o.nvariants;
-        co.labels = o.labels;
-        co.nlabels = o.nlabels;
-        co.extra = o.extra;
-        co.nextra = o.nextra;
+        fill_collect_opts(&o, &co);
         code = collect_and_report(&co);
         opts_free(&o);
         return code;

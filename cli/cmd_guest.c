@@ -26,11 +26,14 @@ static void usage_initrd(FILE *out)
 {
         fprintf(out,
                 "usage: bootlens guest initrd --modules-from DIR [--module NAME]...\n"
-                "                             [--dumper PATH] [--add SRC:DEST]... -o FILE\n\n"
+                "                             [--dumper PATH] [--add SRC:DEST]... -o FILE\n"
+                "       bootlens guest initrd --poweroff [--dumper PATH] -o FILE\n\n"
                 "Write a gzip-compressed cpio (newc) initramfs: the static dumper as /init,\n"
                 "the named kernel modules and their dependencies (read from each module's\n"
                 ".modinfo) in load order, and /etc/bootlens/modules listing them. Prints\n"
-                "'wrote FILE (N bytes, M modules)' when done.\n\n"
+                "'wrote FILE (N bytes, M modules)' when done. With --poweroff, a bare\n"
+                "image whose /init powers the VM off at once: no modules, no dump (for a\n"
+                "host-timed variant, timing=host: docs/guest.md).\n\n"
                 "  --modules-from DIR  a kernel's module tree (lib/modules/VERSION)\n"
                 "  --module NAME       a module to load (repeatable; default: %s",
                 initrd_default_modules[0]);
@@ -43,6 +46,8 @@ static void usage_initrd(FILE *out)
                      "  --add SRC:DEST      put the host file SRC into the image at DEST\n"
                      "                      (absolute, no '..'), keeping its mode; repeatable;\n"
                      "                      e.g. a real init for bootlens.init=DEST\n"
+                     "  --poweroff          a bare image: /init powers off at once (takes no\n"
+                     "                      --modules-from, --module or --add)\n"
                      "  -o, --output FILE   the initramfs to write\n");
 }
 
@@ -131,6 +136,7 @@ struct initrd_args {
         const char **names; /* argc of them at most */
         struct initrd_add *adds;
         size_t nnames, nadds;
+        bool poweroff;
 };
 
 /* Parse guest initrd's arguments into a. Returns -1 to go on, else the
@@ -143,6 +149,7 @@ static int initrd_args_parse(int argc, char **argv, struct initrd_args *a)
             {"dumper", required_argument, NULL, 'd'},
             {"output", required_argument, NULL, 'o'},
             {"add", required_argument, NULL, 'a'},
+            {"poweroff", no_argument, NULL, 'p'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -172,6 +179,9 @@ static int initrd_args_parse(int argc, char **argv, struct initrd_args *a)
                         }
                         a->nadds++;
                         break;
+                case 'p':
+                        a->poweroff = true;
+                        break;
                 case 'h':
                         usage_initrd(stdout);
                         return BL_EXIT_OK;
@@ -180,12 +190,19 @@ static int initrd_args_parse(int argc, char **argv, struct initrd_args *a)
                         return BL_EXIT_USAGE;
                 }
         }
-        if (optind < argc || !a->dir || !a->out) {
+        if (a->poweroff && (a->dir || a->nnames || a->nadds)) {
+                bl_error("guest initrd: --poweroff makes a bare image: it takes no %s",
+                         a->dir      ? "--modules-from"
+                         : a->nnames ? "--module"
+                                     : "--add");
+                return BL_EXIT_USAGE;
+        }
+        if (optind < argc || (!a->dir && !a->poweroff) || !a->out) {
                 if (optind < argc)
                         bl_error("guest initrd: unexpected argument '%s'", argv[optind]);
                 else
                         bl_error("guest initrd: %s is required",
-                                 a->dir ? "-o FILE" : "--modules-from DIR");
+                                 a->dir || a->poweroff ? "-o FILE" : "--modules-from DIR");
                 usage_initrd(stderr);
                 return BL_EXIT_USAGE;
         }
@@ -218,6 +235,19 @@ static int guest_initrd(int argc, char **argv)
                         goto out_free;
                 }
                 a.dumper = found;
+        }
+        if (a.poweroff) {
+                ret = initrd_write_poweroff(a.out, a.dumper);
+                if (ret < 0) {
+                        bl_error("cannot write initramfs '%s' from '%s': %s", a.out, a.dumper,
+                                 strerror(-ret));
+                        goto out_free;
+                }
+                if (stat(a.out, &st) == 0)
+                        printf("wrote %s (%lld bytes, bare: powers off at once)\n", a.out,
+                               (long long)st.st_size);
+                rc = BL_EXIT_OK;
+                goto out_free;
         }
         ret = initrd_build_adds(a.dir, a.names, a.nnames, a.dumper, a.adds, a.nadds, a.out, &bad,
                                 &bad_add);

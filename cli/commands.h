@@ -34,6 +34,13 @@ void usage_collect(FILE *out);
  * returns collect's exit status. Also used by cmd_demo.c. */
 struct collect_opts;
 int collect_and_report(const struct collect_opts *o);
+/* collect's options for another command that collects (sweep): argv as
+ * collect's (argv[0] the command's name) into co, which points into argv
+ * and into *owned (collect_args_free() it after co's last use, also on
+ * error). Returns 0, -1 after --help (collect's usage printed), or an
+ * exit status (the error printed). */
+int collect_args_parse(int argc, char **argv, struct collect_opts *co, void **owned);
+void collect_args_free(void *owned);
 int cmd_show(int argc, char **argv);
 void usage_show(FILE *out);
 int cmd_compare(int argc, char **argv);

@@ -28,6 +28,7 @@ struct variant_cfg {
         const char *kernel, *initrd, *cmdline;
         char **qemu_args; /* variant's then the user's */
         size_t nqemu_args;
+        bool host_timed; /* timing=host */
 };
 
 struct collect {
@@ -279,8 +280,8 @@ enum run_outcome { RUN_RECORDED, RUN_INTERRUPTED, RUN_HOST_ERROR };
 static enum run_outcome boot_attempt(struct collect *c, struct session_run *rec, size_t vi,
                                      unsigned k, bool *last)
 {
-        struct runner_opts ro = {c->timeout_ns, c->stop, 2};
         const struct variant_cfg *v = &c->v[vi];
+        struct runner_opts ro = {c->timeout_ns, c->stop, 2, v->host_timed};
         enum run_outcome out = RUN_HOST_ERROR;
         char suffix[16] = "", prefix[32];
         struct runner_result r;
@@ -512,6 +513,7 @@ static int variants_from_opts(struct collect *c, const struct collect_opts *o,
                 v->name = sv[i].name;
                 v->kernel = sv[i].kernel ? sv[i].kernel : o->kernel;
                 v->initrd = sv[i].initrd ? sv[i].initrd : o->initrd;
+                v->host_timed = sv[i].host_timed;
                 v->qemu_args = calloc(sv[i].nqemu_args + o->nextra + 1, sizeof(char *));
                 if (!v->qemu_args)
                         return -ENOMEM;
@@ -542,6 +544,7 @@ static int variants_from_session(struct collect *c)
                 v->kernel = vi->kernel.path;
                 v->initrd = vi->initrd.path;
                 v->cmdline = vi->cmdline;
+                v->host_timed = vi->host_timed;
                 v->qemu_args = calloc(vi->nqemu_args + 1, sizeof(char *));
                 if (!v->qemu_args) {
                         say_error(c, "out of memory");
@@ -556,22 +559,6 @@ static int variants_from_session(struct collect *c)
                 }
         }
         return 0;
-}
-
-/* The command line for a variant: the base (Linux default + --append, or
- * --bare-append) with the variant's append+= added or append= replacing. */
-static char *variant_cmdline(const char *base, const struct session_variant *sv)
-{
-        char *s = NULL;
-
-        if (sv && sv->append_replace)
-                return strdup(sv->append ? sv->append : "");
-        if (sv && sv->append && *sv->append) {
-                if (asprintf(&s, "%s%s%s", base, *base ? " " : "", sv->append) < 0)
-                        return NULL;
-                return s;
-        }
-        return strdup(base);
 }
 
 static char *base_cmdline(const struct collect_opts *o, const char *kernel, uint64_t tsc_khz)
@@ -601,9 +588,30 @@ static char *cmdline_for(const struct collect_opts *o, const struct session_vari
 
         if (!base)
                 return NULL;
-        s = variant_cmdline(base, sv);
+        s = session_variant_line(base, sv);
         free(base);
         return s;
+}
+
+/* A word of sv's append-= that its command line lacks is an input error
+ * (a typo would drop nothing). Returns 0 or -EINVAL, -ENOMEM (said). */
+static int check_append_remove(struct collect *c, const struct collect_opts *o,
+                               const struct session_variant *sv, const char *kernel,
+                               uint64_t tsc_khz)
+{
+        char *base = base_cmdline(o, kernel, tsc_khz);
+        const char *w;
+
+        if (!base) {
+                say_error(c, "out of memory");
+                return -ENOMEM;
+        }
+        w = session_variant_missing(base, sv);
+        if (w)
+                say_error(c, "--variant '%s: append-=%s': '%s' is not in the command line '%s'",
+                          sv->name, w, w, sv->append_replace && sv->append ? sv->append : base);
+        free(base);
+        return w ? -EINVAL : 0;
 }
 
 /* Boot variant 0 once under a hardware accelerator to see whether it runs
@@ -611,7 +619,7 @@ static char *cmdline_for(const struct collect_opts *o, const struct session_vari
  * what went wrong otherwise. */
 static bool probe_accel(struct collect *c, const char *accel, char *why, size_t whysize)
 {
-        struct runner_opts ro = {c->timeout_ns, c->stop, 1};
+        struct runner_opts ro = {c->timeout_ns, c->stop, 1, c->v[0].host_timed};
         const char *saved = c->accel;
         struct runner_result r;
         struct qemu_config q;
@@ -780,6 +788,7 @@ static int variant_info(struct collect *c, size_t i, struct variant_store *st,
         vi->cmdline = v->cmdline;
         vi->qemu_args = v->qemu_args;
         vi->nqemu_args = v->nqemu_args;
+        vi->host_timed = v->host_timed;
         ret = file_info(c, v->kernel, &vi->kernel, &st->kernel_path, st->kernel_sha);
         if (ret == 0 && v->initrd)
                 ret = file_info(c, v->initrd, &vi->initrd, &st->initrd_path, st->initrd_sha);
@@ -949,8 +958,12 @@ static int new_session(struct collect *c, const struct collect_opts *o)
         if (strcmp(c->accel, "tcg") != 0 || hosttsc_khz(&tsc_khz) < 0)
                 tsc_khz = 0;
         for (size_t i = 0; i < nsv; i++) {
-                cmdlines[i] =
-                    cmdline_for(o, &sv[i], sv[i].kernel ? sv[i].kernel : o->kernel, tsc_khz);
+                const char *kernel = sv[i].kernel ? sv[i].kernel : o->kernel;
+
+                ret = check_append_remove(c, o, &sv[i], kernel, tsc_khz);
+                if (ret < 0)
+                        goto out;
+                cmdlines[i] = cmdline_for(o, &sv[i], kernel, tsc_khz);
                 if (!cmdlines[i])
                         goto out_nomem;
                 c->v[i].cmdline = cmdlines[i];

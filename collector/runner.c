@@ -567,6 +567,7 @@ static void finish(struct runner_result *r, const struct runner_opts *o, uint64_
         self_cpu(&u1, &s1);
         r->self_user_ns = u1 - u0;
         r->self_sys_ns = s1 - s0;
+        r->host_timed = o->host_timed;
         runner_judge(r, o->timeout_ns);
 }
 
@@ -615,6 +616,9 @@ void runner_judge(struct runner_result *r, uint64_t timeout_ns)
         } else if (r->kvm_error) {
                 r->verdict = SESSION_CRASH;
                 snprintf(r->reason, rs, "qemu reported \"KVM internal error\"");
+        } else if (r->host_timed && r->exit == RUNNER_EXITED && r->exit_code == 0 &&
+                   !r->timed_out && !r->signal_sent) {
+                r->verdict = SESSION_OK; /* timed by the host alone: spawn to exit */
         } else if (whole) {
                 r->verdict = SESSION_OK;
                 if (r->signal_sent)

@@ -91,6 +91,7 @@ struct runner_result {
         int loadavg_1m_centi; /* -1: unknown */
         unsigned cpus_online; /* 0: unknown */
 
+        bool host_timed;              /* runner_opts.host_timed, for runner_judge() */
         enum session_verdict verdict; /* set by runner_judge(): never warmup */
         char reason[256];
 };
@@ -99,6 +100,9 @@ struct runner_opts {
         uint64_t timeout_ns;         /* from spawn to kill */
         volatile sig_atomic_t *stop; /* non-NULL: stop at once when *stop >= stop_at */
         int stop_at;
+        /* A host-timed variant (timing=host): QEMU exiting by itself with
+         * status 0 before the deadline is ok, dump or not (runner_judge()). */
+        bool host_timed;
 };
 
 /* Boot once: cfg's console_fd/serial_fd are filled in by the runner. r is
@@ -124,7 +128,10 @@ int runner_scan_console(struct runner_result *r, struct runner_scan *s, uint64_t
  * given timeout. A whole dump is ok (even if QEMU then had to be killed);
  * a deadline passed is timeout; "KVM internal error", a failed spawn, or
  * QEMU ending without a dump is crash; a dump without a good end (missing
- * end line, byte count, CRC or section mismatch) is bad-dump. */
+ * end line, byte count, CRC or section mismatch) is bad-dump. With
+ * r->host_timed, QEMU that exited by itself (no signal sent) with status 0
+ * before the deadline is ok whatever the console holds; a KVM internal
+ * error is still crash, and every other case is judged as above. */
 void runner_judge(struct runner_result *r, uint64_t timeout_ns);
 
 void runner_result_free(struct runner_result *r);

@@ -58,21 +58,39 @@ static char *trim(char *s)
         return s;
 }
 
-/* Split words on spaces into v's qemu_args. */
-static int add_words(struct session_variant *v, char *s)
+/* Append a copy of each of n words (n: SIZE_MAX for NULL-terminated) to
+ * the NULL-terminated *v of *n words (*v may be NULL). */
+static int push_strv(char ***v, size_t *n, char *const *words, size_t nwords)
 {
-        for (char *w = strtok(s, " \t"); w; w = strtok(NULL, " \t")) {
-                char **a = realloc(v->qemu_args, (v->nqemu_args + 2) * sizeof(*a));
+        for (size_t i = 0; i < nwords && words[i]; i++) {
+                char **a = realloc(*v, (*n + 2) * sizeof(*a));
 
                 if (!a)
                         return -ENOMEM;
-                v->qemu_args = a;
-                a[v->nqemu_args] = strdup(w);
-                if (!a[v->nqemu_args])
+                *v = a;
+                a[*n] = strdup(words[i]);
+                if (!a[*n])
                         return -ENOMEM;
-                a[++v->nqemu_args] = NULL;
+                a[++*n] = NULL;
         }
         return 0;
+}
+
+/* Split s (modified) on spaces and append its words to *v (push_strv). */
+static int add_strv(char ***v, size_t *n, char *s)
+{
+        int ret = 0;
+
+        for (char *w = strtok(s, " \t"); w && ret == 0; w = strtok(NULL, " \t"))
+                ret = push_strv(v, n, &w, 1);
+        return ret;
+}
+
+static void free_strv(char **v, size_t n)
+{
+        for (size_t i = 0; v && i < n; i++)
+                free(v[i]);
+        free(v);
 }
 
 /* Words joined by single spaces, appended to *dst (malloc'd). */
@@ -129,8 +147,9 @@ int session_variant_parse(const char *spec, struct session_variant *v, char *err
 
         memset(v, 0, sizeof(*v));
         v->qemu_args = calloc(1, sizeof(char *));
+        v->append_remove = calloc(1, sizeof(char *));
         copy = strdup(spec);
-        if (!copy || !v->qemu_args) {
+        if (!copy || !v->qemu_args || !v->append_remove) {
                 ret = -ENOMEM;
                 goto out;
         }
@@ -157,13 +176,31 @@ int session_variant_parse(const char *spec, struct session_variant *v, char *err
                         continue;
                 if (strncmp(kv, "append+=", 8) == 0) {
                         ret = add_append(&v->append, kv + 8);
+                } else if (strncmp(kv, "append-=", 8) == 0) {
+                        size_t before = v->nappend_remove;
+
+                        ret = add_strv(&v->append_remove, &v->nappend_remove, kv + 8);
+                        if (ret == 0 && v->nappend_remove == before) {
+                                set_err(err, errsize, "variant '%s': no word to drop in '%s'",
+                                        v->name, kv);
+                                ret = -EINVAL;
+                        }
+                } else if (strncmp(kv, "timing=", 7) == 0) {
+                        val = trim(kv + 7);
+                        if (strcmp(val, "host") == 0 || strcmp(val, "dump") == 0) {
+                                v->host_timed = val[0] == 'h';
+                        } else {
+                                set_err(err, errsize, "variant '%s': '%s': timing= is host or dump",
+                                        v->name, kv);
+                                ret = -EINVAL;
+                        }
                 } else if (strncmp(kv, "append=", 7) == 0) {
                         free(v->append);
                         v->append = NULL;
                         v->append_replace = true;
                         ret = add_append(&v->append, kv + 7);
                 } else if (strncmp(kv, "qemu+=", 6) == 0) {
-                        ret = add_words(v, kv + 6);
+                        ret = add_strv(&v->qemu_args, &v->nqemu_args, kv + 6);
                 } else if (strncmp(kv, "kernel=", 7) == 0 || strncmp(kv, "initrd=", 7) == 0) {
                         char **dst = kv[0] == 'k' ? &v->kernel : &v->initrd;
 
@@ -180,7 +217,7 @@ int session_variant_parse(const char *spec, struct session_variant *v, char *err
                 } else {
                         set_err(err, errsize,
                                 "variant '%s': unknown key in '%s' (expected append+=, "
-                                "append=, qemu+=, kernel= or initrd=)",
+                                "append-=, append=, qemu+=, kernel=, initrd= or timing=)",
                                 v->name, kv);
                         ret = -EINVAL;
                 }
@@ -202,10 +239,130 @@ void session_variant_free(struct session_variant *v)
         free(v->kernel);
         free(v->initrd);
         free(v->append);
-        for (size_t i = 0; v->qemu_args && i < v->nqemu_args; i++)
-                free(v->qemu_args[i]);
-        free(v->qemu_args);
+        free_strv(v->append_remove, v->nappend_remove);
+        free_strv(v->qemu_args, v->nqemu_args);
         memset(v, 0, sizeof(*v));
+}
+
+int session_variant_merge(struct session_variant *dst, const struct session_variant *src)
+{
+        struct session_variant t = {0};
+        int ret = -ENOMEM;
+
+        /* Build the result in t, then swap it in: on failure dst is as it was. */
+        if (src->append_replace)
+                t.append = src->append ? strdup(src->append) : strdup("");
+        else if (dst->append)
+                t.append = strdup(dst->append);
+        if ((src->append_replace || dst->append) && !t.append)
+                goto out;
+        if (!src->append_replace && src->append && *src->append &&
+            add_append(&t.append, src->append) < 0)
+                goto out;
+        t.kernel = src->kernel ? strdup(src->kernel) : dst->kernel ? strdup(dst->kernel) : NULL;
+        t.initrd = src->initrd ? strdup(src->initrd) : dst->initrd ? strdup(dst->initrd) : NULL;
+        if ((src->kernel || dst->kernel) && !t.kernel)
+                goto out;
+        if ((src->initrd || dst->initrd) && !t.initrd)
+                goto out;
+        t.append_remove = calloc(1, sizeof(char *));
+        t.qemu_args = calloc(1, sizeof(char *));
+        if (!t.append_remove || !t.qemu_args ||
+            push_strv(&t.append_remove, &t.nappend_remove, dst->append_remove,
+                      dst->nappend_remove) < 0 ||
+            push_strv(&t.append_remove, &t.nappend_remove, src->append_remove,
+                      src->nappend_remove) < 0 ||
+            push_strv(&t.qemu_args, &t.nqemu_args, dst->qemu_args, dst->nqemu_args) < 0 ||
+            push_strv(&t.qemu_args, &t.nqemu_args, src->qemu_args, src->nqemu_args) < 0)
+                goto out;
+        t.append_replace = dst->append_replace || src->append_replace;
+        t.host_timed = dst->host_timed || src->host_timed;
+        t.name = dst->name;
+        dst->name = NULL;
+        session_variant_free(dst);
+        *dst = t;
+        return 0;
+out:
+        session_variant_free(&t);
+        return ret;
+}
+
+/* Whether word w is one of v's n words. */
+static bool in_words(char *const *v, size_t n, const char *w, size_t wlen)
+{
+        for (size_t i = 0; v && i < n; i++) {
+                if (strlen(v[i]) == wlen && memcmp(v[i], w, wlen) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* The line v starts from: base, or its append= line. */
+static const char *start_line(const char *base, const struct session_variant *v)
+{
+        if (v->append_replace)
+                return v->append ? v->append : "";
+        return base ? base : "";
+}
+
+char *session_variant_line(const char *base, const struct session_variant *v)
+{
+        const char *line = start_line(base, v), *p = line;
+        struct sbuf sb = SBUF_INIT;
+        int ret = 0;
+
+        if (v->nappend_remove == 0) {
+                ret = sbuf_adds(&sb, line);
+        } else {
+                /* Keep every word that append-= does not name, one space apart. */
+                while (ret == 0 && *p) {
+                        size_t n;
+
+                        p += strspn(p, " \t");
+                        n = strcspn(p, " \t");
+                        if (n && !in_words(v->append_remove, v->nappend_remove, p, n)) {
+                                if (sb.len)
+                                        ret = sbuf_addch(&sb, ' ');
+                                if (ret == 0)
+                                        ret = sbuf_add(&sb, p, n);
+                        }
+                        p += n;
+                }
+        }
+        if (ret == 0 && !v->append_replace && v->append && *v->append) {
+                if (sb.len)
+                        ret = sbuf_addch(&sb, ' ');
+                if (ret == 0)
+                        ret = sbuf_adds(&sb, v->append);
+        }
+        if (ret < 0) {
+                sbuf_release(&sb);
+                return NULL;
+        }
+        return sbuf_detach(&sb, NULL);
+}
+
+const char *session_variant_missing(const char *base, const struct session_variant *v)
+{
+        const char *line = start_line(base, v);
+
+        for (size_t i = 0; i < v->nappend_remove; i++) {
+                const char *w = v->append_remove[i], *p = line;
+                size_t wlen = strlen(w);
+                bool found = false;
+
+                while (!found && *p) {
+                        size_t n;
+
+                        p += strspn(p, " \t");
+                        n = strcspn(p, " \t");
+                        found = n == wlen && memcmp(p, w, n) == 0;
+                        p += n;
+                }
+                if (!found)
+                        return w;
+        }
+        return NULL;
 }
 
 /* ---- verdicts ---- */
@@ -530,6 +687,8 @@ static int read_variants(struct session *s, struct rd *rd)
                 if (ret == 0)
                         ret = rd_strv(rd, o, "argv", &argv, &v->nargv);
                 v->argv = argv;
+                if (ret == 0)
+                        ret = rd_bool(rd, o, "host_timed", &v->host_timed);
                 if (ret < 0)
                         return ret;
         }
@@ -1438,6 +1597,8 @@ static json_t *variant_json(bool *ok, const struct session_variant_info *v)
         put(ok, o, "qemu_args", jstrv(ok, v->qemu_args, v->nqemu_args));
         if (v->argv)
                 put(ok, o, "argv", jstrv(ok, v->argv, v->nargv));
+        if (v->host_timed) /* absent when false: older sessions stay as they were */
+                put(ok, o, "host_timed", json_true());
         return o;
 }
 
@@ -1793,14 +1954,4 @@ void session_new_id(char id[32])
         if (strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
                 stamp[0] = '\0';
         snprintf(id, 32, "%.16s-%08x", stamp, rnd);
-}
-
-int session_variant_merge(struct session_variant *dst, const struct session_variant *src)
-{
-        return -ENOSYS;
-}
-
-char *session_variant_line(const char *base, const struct session_variant *v)
-{
-        return NULL;
 }

@@ -73,8 +73,20 @@ int session_variant_merge(struct session_variant *dst, const struct session_vari
 
 /* The command line of variant v over base (the session's line for its
  * kernel): base, or v's append= line, with v's append-= words dropped and
- * then v's append+= words added. malloc'd; NULL on -ENOMEM. */
+ * then v's append+= words added. Without append-= the line is base (or
+ * append='s) and v->append joined by one space, byte for byte as before
+ * append-= existed; with it, the words kept are joined by one space. A word
+ * of append-= that the line lacks is no error here (see
+ * session_variant_missing()). With append=, v->append already holds the
+ * append+= words that followed it, so append-= can drop them too.
+ * malloc'd; NULL on -ENOMEM. */
 char *session_variant_line(const char *base, const struct session_variant *v);
+
+/* The first word of v's append-= that the line v starts from (base, or
+ * its append= line) does not hold, compared whole; NULL when every one is
+ * there. Borrowed from v. collect refuses such a variant (a typo would
+ * otherwise be a silent no-op). */
+const char *session_variant_missing(const char *base, const struct session_variant *v);
 
 /* ---- verdicts ---- */
 

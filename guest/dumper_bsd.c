@@ -153,6 +153,11 @@ static int power_off(void)
         return -errno;
 }
 
+int dumper_os_poweroff(void)
+{
+        return power_off();
+}
+
 int dumper_os_run(const struct dumper_opts *o)
 {
         struct dumper_report r = DUMPER_REPORT_INIT;

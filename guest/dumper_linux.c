@@ -8,6 +8,9 @@
  * /proc/cmdline; frame it all onto hvc0 in raw mode (falling back to
  * ttyS0, then /dev/console, and naming the one used in the begin line);
  * then print a "poweroff" (or "exec-init") marker and power off.
+ *
+ * As /init of a bare image (DUMPER_POWEROFF_FILE present, "bootlens guest
+ * initrd --poweroff"): mount /proc and /sys and power off at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -382,6 +385,23 @@ int dumper_os_open_console(const char *console)
                 return STDOUT_FILENO;
         dumper_console_raw(fd, NULL, NULL);
         return fd;
+}
+
+int dumper_os_poweroff(void)
+{
+        struct cmdline c;
+        int how;
+
+        /* /proc for the command line's bootlens.halt=, /sys for ACPI;
+         * nothing else: the boot this ends is the one without bootlens. */
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NOEXEC, NULL);
+        mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NOEXEC, NULL);
+        parse_cmdline(&c);
+        how = halt_command(&c);
+        free(c.text);
+        free(c.words);
+        reboot(how);
+        return -errno;
 }
 
 int dumper_os_run(const struct dumper_opts *o)

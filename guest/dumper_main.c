@@ -3,6 +3,8 @@
  * powers the VM off (docs/guest.md). One static binary, three roles:
  *
  *   /init (process 1 on Linux)     dump, then power off or exec a real init
+ *                                  (a bare image, /etc/bootlens/poweroff:
+ *                                  power off at once, no dump)
  *   bootlens-dumper [OPTIONS]      dump from a running system (BSD /etc/rc)
  *   bootlens-mark NAME             print "@@bootlens mark NAME uptime_ns=N"
  *   bootlens-dumper --mark NAME    (the same)
@@ -24,7 +26,8 @@ static void usage(FILE *out)
               "As Linux /init it mounts /proc, /sys, /dev, loads /etc/bootlens/modules,\n"
               "dumps to /dev/hvc0 and powers off (kernel command line: bootlens.init=PATH\n"
               "execs PATH instead, bootlens.ftrace=1 adds the ftrace buffer,\n"
-              "bootlens.console=DEV picks the console).\n\n"
+              "bootlens.console=DEV picks the console). In a bare image (with\n"
+              "/etc/bootlens/poweroff) /init powers off at once, dumping nothing.\n\n"
               "  --console DEV  write to DEV ('-' for stdout)\n"
               "  --poweroff     power off after dumping\n"
               "  --ftrace       include the ftrace buffer (Linux)\n"
@@ -75,7 +78,10 @@ int main(int argc, char **argv)
                 /* The kernel passes init its own arguments; ignore them. */
                 o.as_init = true;
                 o.poweroff = true;
-                ret = dumper_os_run(&o);
+                if (access(DUMPER_POWEROFF_FILE, F_OK) == 0)
+                        ret = dumper_os_poweroff();
+                else
+                        ret = dumper_os_run(&o);
                 fprintf(stderr, "bootlens-dumper: cannot power off: %s\n", strerror(-ret));
                 /* Process 1 must not exit: the kernel would panic. */
                 for (;;)

@@ -21,6 +21,16 @@ struct dumper_opts {
  * neither was asked for: 0 or -errno. */
 int dumper_os_run(const struct dumper_opts *o);
 
+/* The marker file of a bare image (initrd_write_poweroff()): as /init,
+ * the dumper then powers off at once instead of dumping. */
+#define DUMPER_POWEROFF_FILE "/etc/bootlens/poweroff"
+
+/* As /init of a bare image: power the VM off at once, with nothing
+ * dumped and no module loaded; only what choosing how to end the VM needs
+ * (Linux: /proc for bootlens.halt=, /sys for ACPI). Returns only on
+ * failure: -errno. */
+int dumper_os_poweroff(void);
+
 /* Open the console a marker goes to (opts console, else the OS default,
  * else stdout). Returns an fd or -errno. */
 int dumper_os_open_console(const char *console);

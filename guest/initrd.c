@@ -19,6 +19,7 @@
 #include "base/sbuf.h"
 #include "base/util.h"
 #include "bootlens_config.h"
+#include "guest/dumper_os.h"
 #include "guest/modinfo.h"
 
 const char *const initrd_default_modules[] = {"virtio_mmio", "virtio_console"};
@@ -521,7 +522,7 @@ static int write_add(struct archive *a, struct entries *en, const struct initrd_
         return ret;
 }
 
-static int write_archive(struct archive *a, const char *dumper_path,
+static int write_archive(struct archive *a, const char *dumper_path, bool poweroff,
                          const struct initrd_module *const *modules, size_t nmodules,
                          const struct initrd_add *adds, size_t nadds, long *bad_add)
 {
@@ -542,7 +543,7 @@ static int write_archive(struct archive *a, const char *dumper_path,
                 ret = put(a, &en, "dev/console", AE_IFCHR, 0600, NULL, 0, NULL, 5, 1);
         if (!ret)
                 ret = put(a, &en, "init", AE_IFREG, 0755, dumper, dumper_len, NULL, 0, 0);
-        if (!ret)
+        if (!ret && !poweroff)
                 ret = put(a, &en, "bin/bootlens-mark", AE_IFLNK, 0777, NULL, 0, "/init", 0, 0);
         for (size_t i = 0; i < nmodules && !ret; i++) {
                 void *data;
@@ -559,7 +560,9 @@ static int write_archive(struct archive *a, const char *dumper_path,
                         ret = sbuf_addf(&list, "/%s\n", name.buf);
                 free(data);
         }
-        if (!ret)
+        if (!ret && poweroff)
+                ret = put(a, &en, DUMPER_POWEROFF_FILE + 1, AE_IFREG, 0644, "", 0, NULL, 0, 0);
+        else if (!ret)
                 ret = put(a, &en, "etc/bootlens/modules", AE_IFREG, 0644, list.buf ? list.buf : "",
                           list.len, NULL, 0, 0);
         for (size_t i = 0; i < nadds && !ret; i++) {
@@ -580,9 +583,11 @@ int initrd_write(const char *out_path, const char *dumper_path,
         return initrd_write_adds(out_path, dumper_path, modules, nmodules, NULL, 0, NULL);
 }
 
-int initrd_write_adds(const char *out_path, const char *dumper_path,
-                      const struct initrd_module *const *modules, size_t nmodules,
-                      const struct initrd_add *adds, size_t nadds, long *bad_add)
+/* The image: the dumper as /init (in its poweroff mode when poweroff),
+ * modules, adds; written to a temporary file renamed over out_path. */
+static int write_image(const char *out_path, const char *dumper_path, bool poweroff,
+                       const struct initrd_module *const *modules, size_t nmodules,
+                       const struct initrd_add *adds, size_t nadds, long *bad_add)
 {
         struct sbuf tmp = SBUF_INIT;
         struct archive *a;
@@ -615,7 +620,7 @@ int initrd_write_adds(const char *out_path, const char *dumper_path,
                 ret = ar_error(a);
                 goto out_archive;
         }
-        ret = write_archive(a, dumper_path, modules, nmodules, adds, nadds, bad_add);
+        ret = write_archive(a, dumper_path, poweroff, modules, nmodules, adds, nadds, bad_add);
         if (archive_write_close(a) != ARCHIVE_OK && !ret)
                 ret = ar_error(a);
         if (!ret && rename(tmp.buf, out_path) < 0)
@@ -627,6 +632,18 @@ out_archive:
 out_tmp:
         sbuf_release(&tmp);
         return ret;
+}
+
+int initrd_write_adds(const char *out_path, const char *dumper_path,
+                      const struct initrd_module *const *modules, size_t nmodules,
+                      const struct initrd_add *adds, size_t nadds, long *bad_add)
+{
+        return write_image(out_path, dumper_path, false, modules, nmodules, adds, nadds, bad_add);
+}
+
+int initrd_write_poweroff(const char *out_path, const char *dumper_path)
+{
+        return write_image(out_path, dumper_path, true, NULL, 0, NULL, 0, NULL);
 }
 
 static int try_path(const char *path, char **out)

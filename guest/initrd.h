@@ -62,6 +62,19 @@ int initrd_modtree_resolve(struct initrd_modtree *t, const char *const *names, s
 int initrd_write(const char *out_path, const char *dumper_path,
                  const struct initrd_module *const *modules, size_t nmodules);
 
+/*
+ * A bare image ("bootlens guest initrd --poweroff"): for a host-timed
+ * variant (timing=host), the boot without bootlens's instrumentation. The
+ * dumper is /init as usual, but /etc/bootlens/poweroff tells it to power
+ * the VM off at once: it mounts /proc and /sys (to read bootlens.halt= and
+ * see whether there is ACPI, as the dumper decides how to end the VM) and
+ * nothing else; no module is loaded, nothing is dumped. The image holds
+ * /init, /dev/console, the directories of the usual image and that file;
+ * no modules, no /etc/bootlens/modules and no /bin/bootlens-mark. dumper_path:
+ * initrd_find_dumper(). Written like initrd_write(). Returns 0 or a negative errno.
+ */
+int initrd_write_poweroff(const char *out_path, const char *dumper_path);
+
 /* Locate the bootlens-dumper binary: $BOOTLENS_DUMPER; else relative to
  * the running bootlens, ../guest/bootlens-dumper (a build tree) or
  * ../share/bootlens/bootlens-dumper (an install); else the configured

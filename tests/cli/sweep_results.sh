@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Golden tests of `bootlens sweep --results` on the fixture sweep sessions
+# of tests/data/sweep (README.md there): every format of each/ (a knob, a
+# broken knob, a host-timed knob) and cumulative/ (a step compared against
+# a broken one, the overall line), --exclude-starved, compared byte for
+# byte with tests/data/sweep/expected/NAME. Then the refusals: a session
+# that is no sweep, a malformed sweep.json, options that need a
+# collection. With UPDATE=1 the expected files are rewritten instead
+# (review the diff first).
+set -euo pipefail
+: "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
+: "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$BOOTLENS_TEST_DATA/sweep"
+exp=expected
+failures=0
+
+check() { # expected-file actual-file what
+	if [ "${UPDATE:-}" = 1 ]; then
+		cp "$2" "$1"
+		return
+	fi
+	if [ ! -f "$1" ]; then
+		echo "FAIL: $3: no expected file $1 (run with UPDATE=1 to create it)"
+		failures=$((failures + 1))
+	elif ! cmp -s "$1" "$2"; then
+		echo "FAIL: $3 differs from $1:"
+		diff -u "$1" "$2" | head -40 || true
+		failures=$((failures + 1))
+	fi
+}
+
+run() { # WANT-RC ARGS... (output in $tmp/out, $tmp/err)
+	local want=$1 rc
+	shift
+	set +e
+	NO_COLOR=1 "$BOOTLENS" sweep "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	set -e
+	if [ "$rc" -ne "$want" ]; then
+		echo "FAIL: sweep $* exited $rc, want $want"
+		cat "$tmp/err"
+		failures=$((failures + 1))
+	fi
+}
+
+expect_err() { # TEXT
+	if ! grep -qF -- "$1" "$tmp/err"; then
+		echo "FAIL: stderr lacks '$1':"
+		cat "$tmp/err"
+		failures=$((failures + 1))
+	fi
+}
+
+for s in each cumulative; do
+	for f in table json csv md; do
+		run 0 --results "$s" --format "$f"
+		check "$exp/$s.$f" "$tmp/out" "sweep --results $s --format $f"
+		[ -s "$tmp/err" ] && { echo "FAIL: $s $f: stderr not empty:"; cat "$tmp/err"; failures=$((failures + 1)); }
+	done
+done
+run 0 --results each --exclude-starved
+check "$exp/each-exclude-starved.table" "$tmp/out" "sweep --results each --exclude-starved"
+run 0 --format=json --results=each
+check "$exp/each.json" "$tmp/out" "sweep --format=json --results=each"
+
+# the JSON parses and says what the issue asks for
+if command -v python3 >/dev/null; then
+	run 0 --results cumulative --format json
+	python3 - "$tmp/out" <<'PY' || failures=$((failures + 1))
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["kind"] == "bootlens-sweep-result" and d["schema_version"] == 1, d["kind"]
+st = {s["name"]: s for s in d["steps"]}
+assert st["fast"]["compared"] and st["fast"]["saving_ns"] > 39e6, st["fast"]
+assert st["fast"]["phase_moved"]["name"] == "initcalls"
+assert st["fast"]["functions_moved"][0]["name"] == "init_kprobe_trace"
+assert st["noconsole"]["broken"] and st["noconsole"]["runs"]["crash"] == 8
+assert st["noconsole"]["failed_serial"].endswith(".serial")
+assert "saving_ns" not in st["noconsole"]
+assert st["after"]["against_broken"] and not st["after"]["compared"]
+assert d["overall"]["name"] == "overall" and d["overall"]["compared"]
+PY
+fi
+
+# refusals
+run 2 --results "$BOOTLENS_TEST_DATA/compare/ab"
+expect_err "sweep.json: No such file or directory (not a sweep session)"
+run 2 --results "$tmp/nowhere"
+expect_err "is not a bootlens session"
+mkdir -p "$tmp/bad/runs"
+cp "$BOOTLENS_TEST_DATA/compare/ab/session.json" "$tmp/bad/"
+printf '{"kind": "bootlens-sweep", "schema_version": 1, "mode": "each", "steps": [{"variant": "base", "knob": null, "against": 0}, {"variant": "new", "knob": "new", "against": 0}]}' >"$tmp/bad/sweep.json"
+run 2 --results "$tmp/bad"
+expect_err "$tmp/bad/sweep.json: steps[1].spec: expected a string"
+printf '{"kind": "bootlens-sweep", "schema_version": 1, "mode": "each", "steps": [{"variant": "base", "knob": null, "against": 0}, {"variant": "gone", "knob": "gone", "spec": "append+=x", "against": 0}]}' >"$tmp/bad/sweep.json"
+run 2 --results "$tmp/bad"
+expect_err "steps[1].variant: the session has no variant 'gone'"
+run 2 --results each -n 3
+expect_err "--results reads a session already collected"
+run 2 --results each --knob 'a: append+=x'
+expect_err "--results reads a session already collected"
+run 2 --results each --format yaml
+expect_err "unknown format 'yaml'"
+
+if [ "$failures" -ne 0 ]; then
+	echo "$failures failure(s)"
+	exit 1
+fi
+echo "sweep_results: ok"
