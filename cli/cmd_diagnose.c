@@ -22,7 +22,6 @@
 #include "collector/collect.h"
 #include "collector/session.h"
 #include "collector/sweep.h"
-#include "guest/vmlinux.h"
 #include "reports/diagreport.h"
 
 #define DIAG_TOP             20 /* fn: and self: series given a CI in the aggregate */
@@ -33,7 +32,8 @@ void usage_diagnose(FILE *out)
 {
         fputs("usage: bootlens diagnose [--format table|json|md] [--strict] [--threshold MS]\n"
               "                         [--kernel FILE] [--tsc-freq HZ]\n"
-              "                         [--verify --verify-out SESSION [-n RUNS]]\n"
+              "                         [--verify --verify-out SESSION [-n RUNS]\n"
+              "                          [--verify-rules ID,...]]\n"
               "                         FILE|SESSION[:VARIANT]...\n"
               "\n"
               "Recognise known boot sinks in an analysis: a session's variant (the medians\n"
@@ -55,6 +55,7 @@ void usage_diagnose(FILE *out)
               "                     and report the measured saving beside the expected one\n"
               "  --verify-out DIR   the sweep's session (required with --verify)\n"
               "  -n, --runs RUNS    boots per knob and of the baseline (default 10)\n"
+              "  --verify-rules IDS verify only these rules' knobs (comma-separated ids)\n"
               "  -h, --help         show this help\n"
               "\n"
               "Exit status: 0 findings listed (or none), 1 --strict and a finding at the\n"
@@ -68,6 +69,7 @@ struct opts {
         bool strict, verify;
         double threshold_ms;
         const char *kernel, *verify_out;
+        const char *verify_rules; /* comma-separated rule ids; NULL: every knob */
         uint64_t runs, tsc_freq;
         char **inputs;
         size_t ninputs;
@@ -112,6 +114,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                                                  {"verify", no_argument, NULL, 'V'},
                                                  {"verify-out", required_argument, NULL, 'o'},
                                                  {"runs", required_argument, NULL, 'n'},
+                                                 {"verify-rules", required_argument, NULL, 'R'},
                                                  {"help", no_argument, NULL, 'h'},
                                                  {NULL, 0, NULL, 0}};
         int c;
@@ -158,6 +161,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                 case 'o':
                         o->verify_out = optarg;
                         break;
+                case 'R':
+                        o->verify_rules = optarg;
+                        break;
                 case 'n':
                         if (util_parse_u64(optarg, 10, &o->runs) < 0 || o->runs < 1 ||
                             o->runs > DIAG_VERIFY_RUNS_MAX) {
@@ -187,6 +193,26 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         if (o->verify && !o->verify_out) {
                 bl_error("diagnose: --verify needs --verify-out SESSION");
                 return BL_EXIT_USAGE;
+        }
+        if (o->verify_rules) {
+                char *list = strdup(o->verify_rules), *save = NULL;
+                if (!list) {
+                        bl_error("out of memory");
+                        return BL_EXIT_USAGE;
+                }
+                for (char *id = strtok_r(list, ",", &save); id; id = strtok_r(NULL, ",", &save))
+                        if (!diag_rule_find(id)) {
+                                bl_error("diagnose: --verify-rules: no rule '%s' "
+                                         "(docs/diagnose.md)",
+                                         id);
+                                free(list);
+                                return BL_EXIT_USAGE;
+                        }
+                free(list);
+                if (!o->verify) {
+                        bl_error("diagnose: --verify-rules without --verify");
+                        return BL_EXIT_USAGE;
+                }
         }
         if (o->verify_out && !o->verify) {
                 bl_error("diagnose: --verify-out without --verify");
@@ -422,17 +448,21 @@ out:
         return rc;
 }
 
-/* "@vmlinux" in spec replaced by vmlinux (malloc'd). */
-static char *resolve_spec(const char *spec, const char *vmlinux)
+/* Whether id is in the comma-separated list (NULL: every rule). */
+static bool rule_wanted(const char *list, const char *id)
 {
-        const char *at = strstr(spec, "@vmlinux");
-        char *out;
+        size_t n = strlen(id);
 
-        if (!at)
-                return strdup(spec);
-        if (asprintf(&out, "%.*s%s%s", (int)(at - spec), spec, vmlinux, at + 8) < 0)
-                return NULL;
-        return out;
+        if (!list)
+                return true;
+        for (const char *p = list; *p;) {
+                size_t k = strcspn(p, ",");
+                if (k == n && !strncmp(p, id, n))
+                        return true;
+                p += k;
+                p += strspn(p, ",");
+        }
+        return false;
 }
 
 /* --verify: one "each" sweep of every knob of s's findings. Returns an
@@ -445,8 +475,7 @@ static int verify(const struct opts *o, struct subject *s)
         struct savings sav = {0};
         struct collect_opts co = {0};
         struct compare_options cmp = {0};
-        struct vmlinux_info vi;
-        char *vmlinux = NULL, err[256] = "";
+        char err[256] = "";
         int rc = BL_EXIT_USAGE;
 
         memset(knobs, 0, sizeof(knobs));
@@ -457,35 +486,19 @@ static int verify(const struct opts *o, struct subject *s)
         }
         for (size_t i = 0; i < s->res.n && nknobs < SWEEP_MAX_KNOBS; i++) {
                 const struct diag_finding *f = &s->res.v[i];
-                char *spec, *arg;
+                char *arg;
                 bool dup = false;
-                if (!f->knob)
+                if (!f->knob || !rule_wanted(o->verify_rules, f->rule->id))
                         continue;
                 for (size_t k = 0; k < nknobs; k++)
                         dup |= !strcmp(knobs[k].name, f->rule->id);
                 if (dup)
                         continue;
-                if (strstr(f->knob, "@vmlinux") && !vmlinux) {
-                        int e;
-                        if (asprintf(&vmlinux, "%s.vmlinux", o->verify_out) < 0) {
-                                vmlinux = NULL;
-                                bl_error("out of memory");
-                                goto out;
-                        }
-                        e = vmlinux_extract(s->kernel, vmlinux, &vi);
-                        if (e < 0) {
-                                bl_error("cannot unwrap '%s' into '%s': %s", s->kernel, vmlinux,
-                                         vi.why[0] ? vi.why : strerror(-e));
-                                goto out;
-                        }
-                }
-                spec = resolve_spec(f->knob, vmlinux ? vmlinux : "");
-                if (!spec || asprintf(&arg, "%s: %s", f->rule->id, spec) < 0) {
-                        free(spec);
+                /* sweep_execute() makes @vmlinux from the kernel */
+                if (asprintf(&arg, "%s: %s", f->rule->id, f->knob) < 0) {
                         bl_error("out of memory");
                         goto out;
                 }
-                free(spec);
                 if (sweep_knob_parse(arg, &knobs[nknobs], err, sizeof(err)) < 0) {
                         bl_error("diagnose: knob '%s': %s", arg, err);
                         free(arg);
@@ -546,7 +559,6 @@ out:
         sweep_plan_free(&plan);
         for (size_t k = 0; k < nknobs; k++)
                 sweep_knob_free(&knobs[k]);
-        free(vmlinux);
         return rc;
 }
 

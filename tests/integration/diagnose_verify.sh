@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# bootlens diagnose on real boots of Debian's cloud kernel under TCG
+# (issue 13, "Must show"): a session of 5 runs as collect's defaults boot
+# it, diagnosed: at least three findings with a fix, among them the crypto
+# self-tests (knob append+=cryptomgr.notests) and the bzImage with a PVH
+# entry (knob kernel=@vmlinux); then --verify of the self-tests' knob
+# alone (--verify-rules: CI's budget), 8 runs a side, whose measured
+# saving must have a CI above zero (compare_ab.sh measured 200-450 ms of
+# self-tests under TCG here). About 21 boots.
+# labels: vm slow
+# timeout: 900
+set -euo pipefail
+: "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+. "$(dirname "$0")/lib/guest.sh"
+bl_need_tool qemu-system-x86_64
+bl_fetch_kernel
+bl_build_initrd
+start=$(date +%s)
+"$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd.gz" --accel tcg -n 5 \
+	-o "$tmp/s" >"$tmp/out" 2>"$tmp/err" || { tail -n 5 "$tmp/err"; fail "collect failed"; }
+
+"$BOOTLENS" diagnose --format json "$tmp/s" >"$tmp/d.json" || fail "diagnose exited $?"
+"$BOOTLENS" diagnose "$tmp/s" || true
+/usr/bin/python3 - "$tmp/d.json" <<'PY' || fail "the diagnosis lacks its findings"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["kind"] == "bootlens-diagnose", d["kind"]
+f = {x["rule"]: x for x in d["inputs"][0]["findings"]}
+fixed = [x for x in f.values() if x["fix"] and x["rule"] != "outsized"]
+assert len(fixed) >= 3, sorted(f)
+assert f["self-tests"]["knob"] == "append+=cryptomgr.notests", f["self-tests"]
+assert f["bzimage-pvh"]["knob"] == "kernel=@vmlinux", f.get("bzimage-pvh")
+assert f["self-tests"]["evidence"]["log"]["text"].find("alg: self-tests") >= 0
+print("findings:", ", ".join(sorted(f)))
+PY
+
+set +e
+"$BOOTLENS" diagnose --verify --verify-rules self-tests --verify-out "$tmp/v" -n 8 \
+	--format json "$tmp/s" >"$tmp/v.json" 2>"$tmp/v.err"
+rc=$?
+set -e
+tail -n 12 "$tmp/v.err"
+echo "collected and verified in $(($(date +%s) - start)) s"
+[ $rc -eq 0 ] || fail "diagnose --verify exited $rc"
+/usr/bin/python3 - "$tmp/v.json" <<'PY' || fail "the self-tests' saving was not confirmed"
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = {x["rule"]: x for x in d["inputs"][0]["findings"]}
+v = f["self-tests"]["verify"]
+print("self-tests: expected %.1f ms, measured %.1f ms [%.1f, %.1f], %s" % (
+    f["self-tests"]["expected_saving_ns"] / 1e6, v["saving_ns"] / 1e6,
+    v["saving_lo_ns"] / 1e6, v["saving_hi_ns"] / 1e6, v["verdict"]))
+assert v["compared"] and not v["broken"], v
+assert v["saving_lo_ns"] > 0, v
+for k, x in f.items():
+    if k != "self-tests":
+        assert x.get("verify") is None, (k, x.get("verify"))
+PY
