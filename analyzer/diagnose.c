@@ -909,6 +909,14 @@ static int by_score(const void *pa, const void *pb)
         return strcmp(a->what ? a->what : "", b->what ? b->what : "");
 }
 
+typedef int (*check_fn)(struct ctx *c, const struct diag_rule *rule);
+static const check_fn checks[] = {
+    [DIAG_CHECK_FUNCTIONS] = check_functions, [DIAG_CHECK_CALIBRATION] = check_calibration,
+    [DIAG_CHECK_CONSOLE] = check_console,     [DIAG_CHECK_PVH] = check_pvh,
+    [DIAG_CHECK_MODULES] = check_modules,     [DIAG_CHECK_PRINTK_LAG] = check_printk_lag,
+    [DIAG_CHECK_GENERAL] = check_general,
+};
+
 int diag_run(const struct diag_input *in, struct diag_result *res)
 {
         struct ctx c = {.in = in, .res = res};
@@ -949,29 +957,7 @@ int diag_run(const struct diag_input *in, struct diag_result *res)
                 const struct diag_rule *rule = &diag_rules[i];
                 if (rule->family == (c.linux_run ? DIAG_BSD : DIAG_LINUX))
                         continue;
-                switch (rule->check) {
-                case DIAG_CHECK_FUNCTIONS:
-                        err = check_functions(&c, rule);
-                        break;
-                case DIAG_CHECK_CALIBRATION:
-                        err = check_calibration(&c, rule);
-                        break;
-                case DIAG_CHECK_CONSOLE:
-                        err = check_console(&c, rule);
-                        break;
-                case DIAG_CHECK_PVH:
-                        err = check_pvh(&c, rule);
-                        break;
-                case DIAG_CHECK_MODULES:
-                        err = check_modules(&c, rule);
-                        break;
-                case DIAG_CHECK_PRINTK_LAG:
-                        err = check_printk_lag(&c, rule);
-                        break;
-                case DIAG_CHECK_GENERAL:
-                        err = check_general(&c, rule);
-                        break;
-                }
+                err = checks[rule->check](&c, rule);
         }
         free(c.claimed);
         if (err)

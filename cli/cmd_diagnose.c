@@ -33,7 +33,7 @@ void usage_diagnose(FILE *out)
         fputs("usage: bootlens diagnose [--format table|json|md] [--strict] [--threshold MS]\n"
               "                         [--kernel FILE] [--tsc-freq HZ]\n"
               "                         [--verify --verify-out SESSION [-n RUNS]\n"
-              "                          [--verify-rules ID,...]]\n"
+              "                          [--verify-rules ID,...] [--exclude-starved]]\n"
               "                         FILE|SESSION[:VARIANT]...\n"
               "\n"
               "Recognise known boot sinks in an analysis: a session's variant (the medians\n"
@@ -56,6 +56,8 @@ void usage_diagnose(FILE *out)
               "  --verify-out DIR   the sweep's session (required with --verify)\n"
               "  -n, --runs RUNS    boots per knob and of the baseline (default 10)\n"
               "  --verify-rules IDS verify only these rules' knobs (comma-separated ids)\n"
+              "  --exclude-starved  --verify: leave runs starved by the host out of the\n"
+              "                     comparison (docs/contention.md)\n"
               "  -h, --help         show this help\n"
               "\n"
               "Exit status: 0 findings listed (or none), 1 --strict and a finding at the\n"
@@ -66,7 +68,7 @@ void usage_diagnose(FILE *out)
 
 struct opts {
         enum diagreport_format fmt;
-        bool strict, verify;
+        bool strict, verify, exclude_starved;
         double threshold_ms;
         const char *kernel, *verify_out;
         const char *verify_rules; /* comma-separated rule ids; NULL: every knob */
@@ -115,6 +117,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                                                  {"verify-out", required_argument, NULL, 'o'},
                                                  {"runs", required_argument, NULL, 'n'},
                                                  {"verify-rules", required_argument, NULL, 'R'},
+                                                 {"exclude-starved", no_argument, NULL, 'X'},
                                                  {"help", no_argument, NULL, 'h'},
                                                  {NULL, 0, NULL, 0}};
         int c;
@@ -160,6 +163,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                         break;
                 case 'o':
                         o->verify_out = optarg;
+                        break;
+                case 'X':
+                        o->exclude_starved = true;
                         break;
                 case 'R':
                         o->verify_rules = optarg;
@@ -532,6 +538,7 @@ static int verify(const struct opts *o, struct subject *s)
                 co.accel = QEMU_ACCEL_AUTO;
         stats_options_default(&cmp.stats);
         cmp.top = COMPARE_TOP_DEFAULT;
+        cmp.exclude_starved = o->exclude_starved;
         rc = sweep_execute(&co, &plan, &cmp, "table", stderr, &sav);
         if (rc == BL_EXIT_USAGE)
                 goto out;
@@ -551,6 +558,13 @@ static int verify(const struct opts *o, struct subject *s)
                         v->verdict = stats_verdict_name(p->verdict);
                         v->ok = p->ok;
                         v->recorded = p->recorded;
+                        v->starved = p->starved;
+                        v->left_out = p->left_out;
+                        if (sav.nsteps) {
+                                v->base_ok = sav.steps[0].ok;
+                                v->base_starved = sav.steps[0].starved;
+                                v->base_left_out = sav.steps[0].left_out;
+                        }
                 }
         }
 out:

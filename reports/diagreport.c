@@ -92,10 +92,11 @@ static int verify_text(struct sbuf *sb, const struct diagreport_verify *v)
         if (!v->compared)
                 return sbuf_addf(sb, "%s: not compared (%zu of %zu runs ok)", v->variant, v->ok,
                                  v->recorded);
-        return sbuf_addf(sb, "%s ms measured (95%% CI %s..%s), %s, %zu runs a side (%s)",
+        return sbuf_addf(sb, "%s ms measured (95%% CI %s..%s), %s, %zu runs against %zu (%s)%s",
                          ms(v->saving_ns, a, sizeof(a)), ms(v->lo_ns, b, sizeof(b)),
-                         ms(v->hi_ns, c, sizeof(c)), v->verdict ? v->verdict : "-", v->ok,
-                         v->variant);
+                         ms(v->hi_ns, c, sizeof(c)), v->verdict ? v->verdict : "-",
+                         v->ok - v->left_out, v->base_ok - v->base_left_out, v->variant,
+                         v->starved + v->base_starved ? ", starved runs among them" : "");
 }
 
 static int write_table(FILE *out, const struct diagreport_input *in, size_t nin,
@@ -174,6 +175,10 @@ static void json_verify(struct jsonw *w, const struct diagreport_verify *v)
         jsonw_kbool(w, "broken", v->broken);
         jsonw_kuint(w, "ok_runs", v->ok);
         jsonw_kuint(w, "recorded_runs", v->recorded);
+        jsonw_kuint(w, "starved_runs", v->starved);
+        jsonw_kuint(w, "baseline_starved_runs", v->base_starved);
+        jsonw_kuint(w, "left_out_runs", v->left_out);
+        jsonw_kuint(w, "baseline_left_out_runs", v->base_left_out);
         jsonw_kbool(w, "compared", v->compared);
         jsonw_kreal(w, "saving_ns", v->compared ? v->saving_ns : NAN);
         jsonw_kreal(w, "saving_lo_ns", v->compared ? v->lo_ns : NAN);

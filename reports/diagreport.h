@@ -37,7 +37,10 @@ struct diagreport_verify {
         bool compared;                  /* a saving was measured */
         double saving_ns, lo_ns, hi_ns; /* the measured saving and its CI */
         const char *verdict;            /* compare's verdict of the total ("faster", ...) */
-        size_t ok, recorded;
+        size_t ok, recorded, base_ok;
+        /* runs starved by the host (docs/contention.md): the knob's and
+         * the baseline's; left out of the comparison with exclude_starved */
+        size_t starved, base_starved, left_out, base_left_out;
 };
 
 struct diagreport_input {

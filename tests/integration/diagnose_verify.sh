@@ -6,7 +6,10 @@
 # entry (knob kernel=@vmlinux); then --verify of the self-tests' knob
 # alone (--verify-rules: CI's budget), 8 runs a side, whose measured
 # saving must have a CI above zero (compare_ab.sh measured 200-450 ms of
-# self-tests under TCG here). About 21 boots.
+# self-tests under TCG here). About 21 boots. Runs starved by the host are
+# left out (--exclude-starved); with fewer than 6 a side left the host is
+# too busy to judge and the test is skipped, saying so (seen at a load
+# average of 12 on 2 CPUs: 12.6 s boots, a CI of -3747..+8825 ms).
 # labels: vm slow
 # timeout: 900
 set -euo pipefail
@@ -41,18 +44,23 @@ print("findings:", ", ".join(sorted(f)))
 PY
 
 set +e
-"$BOOTLENS" diagnose --verify --verify-rules self-tests --verify-out "$tmp/v" -n 8 \
+"$BOOTLENS" diagnose --verify --verify-rules self-tests --exclude-starved --verify-out "$tmp/v" -n 8 \
 	--format json "$tmp/s" >"$tmp/v.json" 2>"$tmp/v.err"
 rc=$?
 set -e
 tail -n 12 "$tmp/v.err"
 echo "collected and verified in $(($(date +%s) - start)) s"
 [ $rc -eq 0 ] || fail "diagnose --verify exited $rc"
-/usr/bin/python3 - "$tmp/v.json" <<'PY' || fail "the self-tests' saving was not confirmed"
+set +e
+/usr/bin/python3 - "$tmp/v.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 f = {x["rule"]: x for x in d["inputs"][0]["findings"]}
 v = f["self-tests"]["verify"]
+left = min(v["ok_runs"] - v["left_out_runs"], 8 - v["baseline_left_out_runs"])
+if left < 6:
+    print("host too busy: %d runs a side left after the starved ones" % left)
+    sys.exit(77)
 print("self-tests: expected %.1f ms, measured %.1f ms [%.1f, %.1f], %s" % (
     f["self-tests"]["expected_saving_ns"] / 1e6, v["saving_ns"] / 1e6,
     v["saving_lo_ns"] / 1e6, v["saving_hi_ns"] / 1e6, v["verdict"]))
@@ -62,3 +70,7 @@ for k, x in f.items():
     if k != "self-tests":
         assert x.get("verify") is None, (k, x.get("verify"))
 PY
+rc=$?
+set -e
+[ $rc -eq 77 ] && bl_skip "the host starved too many boots to judge the saving"
+[ $rc -eq 0 ] || fail "the self-tests' saving was not confirmed"
