@@ -90,8 +90,10 @@ static int verify_text(struct sbuf *sb, const struct diagreport_verify *v)
                 return sbuf_addf(sb, "%s: broken (%zu of %zu runs ok): no saving", v->variant,
                                  v->ok, v->recorded);
         if (!v->compared)
-                return sbuf_addf(sb, "%s: not compared (%zu of %zu runs ok)", v->variant, v->ok,
-                                 v->recorded);
+                return sbuf_addf(sb,
+                                 "%s: not compared (%zu of %zu runs ok, %zu and %zu of the "
+                                 "baseline's starved and left out)",
+                                 v->variant, v->ok, v->recorded, v->left_out, v->base_left_out);
         return sbuf_addf(sb, "%s ms measured (95%% CI %s..%s), %s, %zu runs against %zu (%s)%s",
                          ms(v->saving_ns, a, sizeof(a)), ms(v->lo_ns, b, sizeof(b)),
                          ms(v->hi_ns, c, sizeof(c)), v->verdict ? v->verdict : "-",
@@ -146,7 +148,7 @@ static int write_table(FILE *out, const struct diagreport_input *in, size_t nin,
                                 fprintf(out, "   saving    not estimated (%s)\n", f->rule->saving);
                         if (f->knob)
                                 fprintf(out, "   knob      %s\n", f->knob);
-                        if (o->verify_session && f->knob) {
+                        if (o->verify_session && f->knob && in[i].verify && in[i].verify[k].done) {
                                 sbuf_reset(&sb);
                                 err = verify_text(&sb, in[i].verify ? &in[i].verify[k] : NULL);
                                 if (!err)
@@ -327,7 +329,7 @@ static int write_md(FILE *out, const struct diagreport_input *in, size_t nin,
                         cells[5] = f->rule->fix;
                         cells[6] = ms(f->saving_ns, sv, sizeof(sv));
                         cells[7] = f->knob ? f->knob : "";
-                        cells[8] = f->knob ? ver.buf : "";
+                        cells[8] = f->knob && in[i].verify && in[i].verify[k].done ? ver.buf : "";
                         err = md_table_add(t, cells);
                 }
                 if (!err && r->n)
