@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyzer/aggregate.h"
 #include "analyzer/compare.h"
@@ -471,6 +472,39 @@ static bool rule_wanted(const char *list, const char *id)
         return false;
 }
 
+/* The finding's evidence metric ("fn:NAME", "phase:NAME") in the step's
+ * comparison into v. */
+static void evidence_moved(const struct savings_step *p, const struct diag_finding *f,
+                           struct diagreport_verify *v)
+{
+        enum compare_kind kind;
+        const char *name;
+
+        if (!p->compared || !f->what)
+                return;
+        if (!strncmp(f->what, "fn:", 3)) {
+                kind = COMPARE_FN;
+                name = f->what + 3;
+        } else if (!strncmp(f->what, "phase:", 6)) {
+                kind = COMPARE_PHASE;
+                name = f->what + 6;
+        } else {
+                return;
+        }
+        for (size_t i = 0; i < p->cmp.n; i++) {
+                const struct compare_metric *m = &p->cmp.m[i];
+                if (m->kind != kind || strcmp(m->name, name))
+                        continue;
+                v->has_evidence = true;
+                v->evidence = f->what;
+                v->ev_saving_ns = -m->c.diff;
+                v->ev_lo_ns = -m->c.ci.hi;
+                v->ev_hi_ns = -m->c.ci.lo;
+                v->ev_verdict = stats_verdict_name(m->c.verdict);
+                return;
+        }
+}
+
 /* --verify: one "each" sweep of every knob of s's findings. Returns an
  * exit code. */
 static int verify(const struct opts *o, struct subject *s)
@@ -481,7 +515,7 @@ static int verify(const struct opts *o, struct subject *s)
         struct savings sav = {0};
         struct collect_opts co = {0};
         struct compare_options cmp = {0};
-        char err[256] = "";
+        char err[256] = "", *sj = NULL;
         int rc = BL_EXIT_USAGE;
 
         memset(knobs, 0, sizeof(knobs));
@@ -539,7 +573,27 @@ static int verify(const struct opts *o, struct subject *s)
         stats_options_default(&cmp.stats);
         cmp.top = COMPARE_TOP_DEFAULT;
         cmp.exclude_starved = o->exclude_starved;
-        rc = sweep_execute(&co, &plan, &cmp, "table", stderr, &sav);
+        if (asprintf(&sj, "%s/session.json", o->verify_out) < 0) {
+                sj = NULL;
+                bl_error("out of memory");
+                goto out;
+        }
+        if (access(sj, F_OK) == 0) {
+                /* a sweep already collected there: read it, collect nothing */
+                int e = savings_analyse(&sav, o->verify_out, &cmp, err, sizeof(err));
+                if (e < 0) {
+                        textout_error("diagnose: --verify-out %s: %s", o->verify_out,
+                                      *err ? err : strerror(-e));
+                        goto out;
+                }
+                fprintf(stderr,
+                        "bootlens: diagnose: --verify-out %s holds a sweep already: its "
+                        "results are read, nothing is booted\n",
+                        o->verify_out);
+                rc = BL_EXIT_OK;
+        } else {
+                rc = sweep_execute(&co, &plan, &cmp, "table", stderr, &sav);
+        }
         if (rc == BL_EXIT_USAGE)
                 goto out;
         for (size_t k = 0; k < nknobs; k++) {
@@ -560,6 +614,7 @@ static int verify(const struct opts *o, struct subject *s)
                         v->recorded = p->recorded;
                         v->starved = p->starved;
                         v->left_out = p->left_out;
+                        evidence_moved(p, &s->res.v[knob_of[k]], v);
                         if (sav.nsteps) {
                                 v->base_ok = sav.steps[0].ok;
                                 v->base_starved = sav.steps[0].starved;
@@ -569,6 +624,7 @@ static int verify(const struct opts *o, struct subject *s)
         }
 out:
         /* the verdict strings are static; the savings can go */
+        free(sj);
         savings_free(&sav);
         sweep_plan_free(&plan);
         for (size_t k = 0; k < nknobs; k++)

@@ -94,11 +94,17 @@ static int verify_text(struct sbuf *sb, const struct diagreport_verify *v)
                                  "%s: not compared (%zu of %zu runs ok, %zu and %zu of the "
                                  "baseline's starved and left out)",
                                  v->variant, v->ok, v->recorded, v->left_out, v->base_left_out);
-        return sbuf_addf(sb, "%s ms measured (95%% CI %s..%s), %s, %zu runs against %zu (%s)%s",
-                         ms(v->saving_ns, a, sizeof(a)), ms(v->lo_ns, b, sizeof(b)),
-                         ms(v->hi_ns, c, sizeof(c)), v->verdict ? v->verdict : "-",
-                         v->ok - v->left_out, v->base_ok - v->base_left_out, v->variant,
-                         v->starved + v->base_starved ? ", starved runs among them" : "");
+        if (sbuf_addf(sb, "%s ms measured (95%% CI %s..%s), %s, %zu runs against %zu (%s)%s",
+                      ms(v->saving_ns, a, sizeof(a)), ms(v->lo_ns, b, sizeof(b)),
+                      ms(v->hi_ns, c, sizeof(c)), v->verdict ? v->verdict : "-",
+                      v->ok - v->left_out, v->base_ok - v->base_left_out, v->variant,
+                      v->starved + v->base_starved ? ", starved runs among them" : "") < 0)
+                return -ENOMEM;
+        if (!v->has_evidence)
+                return 0;
+        return sbuf_addf(sb, "; its evidence %s: %s ms (%s..%s), %s", v->evidence,
+                         ms(v->ev_saving_ns, a, sizeof(a)), ms(v->ev_lo_ns, b, sizeof(b)),
+                         ms(v->ev_hi_ns, c, sizeof(c)), v->ev_verdict ? v->ev_verdict : "-");
 }
 
 static int write_table(FILE *out, const struct diagreport_input *in, size_t nin,
@@ -186,6 +192,18 @@ static void json_verify(struct jsonw *w, const struct diagreport_verify *v)
         jsonw_kreal(w, "saving_lo_ns", v->compared ? v->lo_ns : NAN);
         jsonw_kreal(w, "saving_hi_ns", v->compared ? v->hi_ns : NAN);
         jsonw_kstr(w, "verdict", v->compared ? v->verdict : NULL);
+        jsonw_key(w, "evidence");
+        if (v->has_evidence) {
+                jsonw_obj_begin(w);
+                jsonw_kstr(w, "metric", v->evidence);
+                jsonw_kreal(w, "saving_ns", v->ev_saving_ns);
+                jsonw_kreal(w, "saving_lo_ns", v->ev_lo_ns);
+                jsonw_kreal(w, "saving_hi_ns", v->ev_hi_ns);
+                jsonw_kstr(w, "verdict", v->ev_verdict);
+                jsonw_obj_end(w);
+        } else {
+                jsonw_null(w);
+        }
         jsonw_obj_end(w);
 }
 

@@ -41,6 +41,14 @@ struct diagreport_verify {
         /* runs starved by the host (docs/contention.md): the knob's and
          * the baseline's; left out of the comparison with exclude_starved */
         size_t starved, base_starved, left_out, base_left_out;
+        /* the finding's own evidence (its "fn:NAME" or "phase:NAME") as the
+         * same comparison measured it, when compare compared it (a phase,
+         * or a function among its top ones): the saving on that metric, its
+         * CI and verdict (Holm across the comparison's metrics) */
+        bool has_evidence;
+        const char *evidence; /* the finding's what */
+        double ev_saving_ns, ev_lo_ns, ev_hi_ns;
+        const char *ev_verdict;
 };
 
 struct diagreport_input {
