@@ -426,6 +426,17 @@ static int diagnose_session(const struct opts *o, const char *input, const struc
                 int r;
                 if (variant && strcmp(variant, vi->name))
                         continue;
+                if (vi->host_timed) {
+                        /* timed by the host alone: no dump, nothing to diagnose */
+                        textout_warning("diagnose: '%s:%s' is host-timed (timing=host): no "
+                                        "dump to diagnose, skipped",
+                                        dir, vi->name);
+                        if (variant) {
+                                rc = BL_EXIT_USAGE;
+                                goto out;
+                        }
+                        continue;
+                }
                 nv = realloc(*v, (*n + 1) * sizeof(**v));
                 if (!nv) {
                         bl_error("out of memory");

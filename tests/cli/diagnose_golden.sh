@@ -120,6 +120,10 @@ err "no record found" tslog/empty.txt
 err "has no variant 'nope'" linux-session-5:nope
 err "takes one session" --verify --verify-out "$tmp/v" tslog/netbsd.txt
 err "unknown option" --frobnicate tslog/netbsd.txt
+# a host-timed variant (timing=host) has no dump: skipped, or refused when named
+if [ -d sweep/each ] && grep -q '"host_timed": true' sweep/each/session.json; then
+	err "is host-timed" sweep/each:instrumentation
+fi
 run 0 "$tmp/h" --help
 grep -q '^usage: bootlens diagnose' "$tmp/h" || { echo "FAIL: --help"; failures=$((failures + 1)); }
 
