@@ -7,10 +7,12 @@
 # alone (--verify-rules: CI's budget), 8 runs a side: the finding's
 # evidence (fn:crypto_algapi_init) must be called faster with its saving's
 # CI above zero (compare_ab.sh measured 200-450 ms of self-tests under TCG
-# here); the total's saving is printed. About 21 boots. Runs starved by the host are
-# left out (--exclude-starved); with fewer than 6 a side left the host is
-# too busy to judge and the test is skipped, saying so (seen at a load
-# average of 12 on 2 CPUs: 12.6 s boots, a CI of -3747..+8825 ms).
+# here); the total's saving is printed. About 21 boots. Starved runs stay
+# in: with --exclude-starved every run was left out here at a load average
+# of 10 and the test could only skip; the initcall's own time moves far
+# beyond the host's noise even so (+932 ms [+731, +1693] with every run
+# starved, docs/diagnose.md), where the total's CI did not exclude zero
+# (+1844.5 ms [-3747.4, +8825.1] at 12.6 s boots).
 # labels: vm slow
 # timeout: 900
 set -euo pipefail
@@ -45,7 +47,7 @@ print("findings:", ", ".join(sorted(f)))
 PY
 
 set +e
-"$BOOTLENS" diagnose --verify --verify-rules self-tests --exclude-starved --verify-out "$tmp/v" -n 8 \
+"$BOOTLENS" diagnose --verify --verify-rules self-tests --verify-out "$tmp/v" -n 8 \
 	--format json "$tmp/s" >"$tmp/v.json" 2>"$tmp/v.err"
 rc=$?
 set -e
@@ -58,9 +60,8 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 f = {x["rule"]: x for x in d["inputs"][0]["findings"]}
 v = f["self-tests"]["verify"]
-left = min(v["ok_runs"] - v["left_out_runs"], 8 - v["baseline_left_out_runs"])
-if left < 6:
-    print("host too busy: %d runs a side left after the starved ones" % left)
+if v["ok_runs"] < 6:
+    print("host too busy: %d ok runs of the knob" % v["ok_runs"])
     sys.exit(77)
 print("self-tests: expected %.1f ms, measured %.1f ms [%.1f, %.1f], %s" % (
     f["self-tests"]["expected_saving_ns"] / 1e6, v["saving_ns"] / 1e6,
@@ -79,5 +80,5 @@ for k, x in f.items():
 PY
 rc=$?
 set -e
-[ $rc -eq 77 ] && bl_skip "the host starved too many boots to judge the saving"
+[ $rc -eq 77 ] && bl_skip "fewer than 6 of the knob's runs were ok: the host is too busy to judge"
 [ $rc -eq 0 ] || fail "the self-tests' saving was not confirmed"
