@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "analyzer/analysis.h"
+#include "analyzer/diagnose.h"
 #include "analyzer/dmesg.h"
 #include "analyzer/events.h"
 #include "analyzer/fgraph.h"
@@ -460,6 +461,43 @@ struct nomem_case {
 
 /* NOMEM_TRAP=CASE:K (e.g. "dmesg:12"): whether it names this case, and K.
  * Under gdb, the trap stops at the K-th allocation of CASE. */
+/* diagnose FILE of a Linux log: run_analyse, aggregate, diag_run (its
+ * log scans, matches, notes and knobs); the findings said */
+static int nomem_run_diagnose(const struct nomem_input *in, struct sbuf *out)
+{
+        struct run_options o = {0};
+        struct run r = {0};
+        struct aggregate agg = {0};
+        struct diag_result res = {0};
+        char *buf = malloc(in->len + 1);
+        int ret;
+
+        if (!buf)
+                return -ENOMEM;
+        memcpy(buf, in->buf, in->len + 1);
+        ret = run_analyse(&r, in->path, buf, in->len, &o, NULL, NULL);
+        if (ret == 0)
+                ret = aggregate_add(&agg, &r, 1);
+        if (ret == 0)
+                ret = aggregate_finish(&agg, 20);
+        if (ret == 0)
+                ret = diag_run(&(struct diag_input){.name = in->path,
+                                                    .agg = &agg,
+                                                    .rep = &r,
+                                                    .rep_source = in->path,
+                                                    .nruns = 1,
+                                                    .cmdline = "console=ttyS0",
+                                                    .host_tsc_khz = 2299840},
+                               &res);
+        for (size_t i = 0; ret == 0 && i < res.n; i++)
+                say(out, "%s %s %.0f %s %s\n", res.v[i].rule->id, res.v[i].what, res.v[i].saving_ns,
+                    res.v[i].knob ? res.v[i].knob : "-", res.v[i].note ? res.v[i].note : "-");
+        diag_result_free(&res);
+        aggregate_free(&agg);
+        run_free(&r);
+        return ret;
+}
+
 static bool trap_case(const char *name, unsigned long *k)
 {
         const char *v = getenv("NOMEM_TRAP");
@@ -571,6 +609,7 @@ static const struct nomem_case cases[] = {
      .input = DATA "linux-session",
      .run = nomem_run_analyze_session,
      .is_dir = true},
+    {.name = "diagnose", .input = DATA "diagnose/linux-calibrate.log", .run = nomem_run_diagnose},
 };
 
 static void test_every_parser_survives_each_failed_allocation(void **state)
