@@ -167,14 +167,14 @@ static bool any_spec_has(const struct sweep_plan *p, const char *name)
 
 /* Make dir/vmlinux from the kernel (when a spec names @vmlinux) and
  * dir/bare-initrd.gz (@bare-initrd). Returns 0 or an exit status. */
-static int make_inputs(const struct collect_opts *co, const struct sweep_plan *p, char **vmlinux,
-                       char **bare)
+static int make_files(const struct collect_opts *co, const char *dir, const struct sweep_plan *p,
+                      char **vmlinux, char **bare)
 {
         if (any_spec_has(p, "@vmlinux")) {
                 struct vmlinux_info info;
                 int rc;
 
-                if (asprintf(vmlinux, "%s/vmlinux", co->out) < 0) {
+                if (asprintf(vmlinux, "%s/vmlinux", dir) < 0) {
                         *vmlinux = NULL;
                         bl_error("sweep: out of memory");
                         return BL_EXIT_FAIL;
@@ -199,7 +199,7 @@ static int make_inputs(const struct collect_opts *co, const struct sweep_plan *p
                 char *dumper = NULL;
                 int rc;
 
-                if (asprintf(bare, "%s/bare-initrd.gz", co->out) < 0) {
+                if (asprintf(bare, "%s/bare-initrd.gz", dir) < 0) {
                         *bare = NULL;
                         bl_error("sweep: out of memory");
                         return BL_EXIT_FAIL;
@@ -218,6 +218,21 @@ static int make_inputs(const struct collect_opts *co, const struct sweep_plan *p
                 fputs(" (an initramfs that powers off at once)\n", stderr);
         }
         return 0;
+}
+
+static int make_inputs(const struct collect_opts *co, const struct sweep_plan *p, char **vmlinux,
+                       char **bare)
+{
+        char *dir = realpath(co->out, NULL); /* the specs name absolute paths */
+        int code;
+
+        if (!dir) {
+                textout_error("sweep: cannot resolve '%s': %s", co->out, strerror(errno));
+                return BL_EXIT_USAGE;
+        }
+        code = make_files(co, dir, p, vmlinux, bare);
+        free(dir);
+        return code;
 }
 
 /* The plan again, its specs' @vmlinux and @bare-initrd replaced. */
