@@ -350,17 +350,17 @@ static int get_str(json_t *o, const char *key, bool required, const char **out)
         return -EINVAL;
 }
 
+/* A variant name as session_variant_parse() accepts it. */
 static bool valid_name(const char *s)
 {
-        size_t n = strlen(s);
+        struct session_variant v;
+        bool same;
 
-        if (n == 0 || n > 63)
+        if (strchr(s, ':') || strchr(s, ';') || session_variant_parse(s, &v, NULL, 0) < 0)
                 return false;
-        for (; *s; s++)
-                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-                      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
-                        return false;
-        return true;
+        same = strcmp(v.name, s) == 0; /* the parse trims blanks */
+        session_variant_free(&v);
+        return same;
 }
 
 /* Step i of the steps array into p->steps[i] (and a knob). */
