@@ -56,6 +56,7 @@ void savings_free(struct savings *s)
 struct run_info {
         char *variant;
         enum session_verdict verdict;
+        bool warmup; /* a warm-up run: never counted */
         bool starved;
         double wall_ns; /* the final attempt's spawn to exit; 0: unknown */
         double cpu_ns;  /* its QEMU CPU time, user + system; 0: unknown */
@@ -108,6 +109,7 @@ static int runs_read(struct runs *out, const struct session *sess, char *err, si
                 ri->run = sr.run;
                 ri->variant = strdup(sr.variant);
                 ri->verdict = sr.verdict;
+                ri->warmup = sr.warmup;
                 ri->reason = strdup(sr.reason ? sr.reason : "");
                 if (a) {
                         ri->starved = session_attempt_starved(a);
@@ -135,7 +137,7 @@ static int count_runs(struct savings_step *st, const struct runs *r, const char 
         for (size_t i = 0; i < r->n; i++) {
                 const struct run_info *ri = &r->v[i];
 
-                if (strcmp(ri->variant, st->variant))
+                if (strcmp(ri->variant, st->variant) || ri->warmup)
                         continue;
                 st->recorded++;
                 switch (ri->verdict) {
@@ -189,7 +191,7 @@ static int host_values(const struct runs *r, const char *variant, bool exclude_s
 
                 double x = cpu ? ri->cpu_ns : ri->wall_ns;
 
-                if (strcmp(ri->variant, variant) || ri->verdict != SESSION_OK || !x ||
+                if (strcmp(ri->variant, variant) || ri->warmup || ri->verdict != SESSION_OK || !x ||
                     (ri->starved && exclude_starved))
                         continue;
                 (*v)[(*n)++] = x;

@@ -58,7 +58,8 @@ struct savings_step {
         char *about;    /* a preset knob's description, NULL: none (owned) */
         size_t against; /* index of the reference step */
         bool host_timed;
-        /* runs of the variant: recorded, ok, and per failed verdict */
+        /* runs of the variant, warm-ups left out: recorded, ok, and per
+         * failed verdict */
         size_t recorded, ok, timeout, crash, bad_dump, starved, left_out;
         bool broken, against_broken;
         char *failed_serial; /* broken: SESSION/runs/NNNN.serial of its last failed run (owned) */
