@@ -56,8 +56,10 @@ void savings_free(struct savings *s)
 struct run_info {
         char *variant;
         enum session_verdict verdict;
+        bool warmup; /* a warm-up run: never counted */
         bool starved;
         double wall_ns; /* the final attempt's spawn to exit; 0: unknown */
+        double cpu_ns;  /* its QEMU CPU time, user + system; 0: unknown */
         char *serial;   /* the final attempt's serial capture's name, NULL: none */
         char *reason;
         unsigned run;
@@ -107,6 +109,7 @@ static int runs_read(struct runs *out, const struct session *sess, char *err, si
                 ri->run = sr.run;
                 ri->variant = strdup(sr.variant);
                 ri->verdict = sr.verdict;
+                ri->warmup = sr.warmup;
                 ri->reason = strdup(sr.reason ? sr.reason : "");
                 if (a) {
                         ri->starved = session_attempt_starved(a);
@@ -114,6 +117,7 @@ static int runs_read(struct runs *out, const struct session *sess, char *err, si
                                 ri->wall_ns = (double)a->wall_ns;
                         else if (a->host.spawn && a->host.exit > a->host.spawn)
                                 ri->wall_ns = (double)(a->host.exit - a->host.spawn);
+                        ri->cpu_ns = (double)(a->cpu_qemu_user_ns + a->cpu_qemu_system_ns);
                         ri->serial = dup_or_null(a->serial_file);
                 }
                 if (!ri->variant || !ri->reason || (a && a->serial_file && !ri->serial))
@@ -133,7 +137,7 @@ static int count_runs(struct savings_step *st, const struct runs *r, const char 
         for (size_t i = 0; i < r->n; i++) {
                 const struct run_info *ri = &r->v[i];
 
-                if (strcmp(ri->variant, st->variant))
+                if (strcmp(ri->variant, st->variant) || ri->warmup)
                         continue;
                 st->recorded++;
                 switch (ri->verdict) {
@@ -172,10 +176,11 @@ static int count_runs(struct savings_step *st, const struct runs *r, const char 
         return 0;
 }
 
-/* The host-timed values (ns) of variant's ok runs, starved ones left out
- * on request. *v malloc'd. */
-static int host_values(const struct runs *r, const char *variant, bool exclude_starved, double **v,
-                       size_t *n)
+/* The host's values (ns) of variant's ok runs, its wall time (spawn to
+ * exit) or QEMU's CPU time, starved ones left out on request. *v
+ * malloc'd. */
+static int host_values(const struct runs *r, const char *variant, bool exclude_starved, bool cpu,
+                       double **v, size_t *n)
 {
         *n = 0;
         *v = malloc((r->n + 1) * sizeof(**v));
@@ -184,10 +189,12 @@ static int host_values(const struct runs *r, const char *variant, bool exclude_s
         for (size_t i = 0; i < r->n; i++) {
                 const struct run_info *ri = &r->v[i];
 
-                if (strcmp(ri->variant, variant) || ri->verdict != SESSION_OK || !ri->wall_ns ||
+                double x = cpu ? ri->cpu_ns : ri->wall_ns;
+
+                if (strcmp(ri->variant, variant) || ri->warmup || ri->verdict != SESSION_OK || !x ||
                     (ri->starved && exclude_starved))
                         continue;
-                (*v)[(*n)++] = ri->wall_ns;
+                (*v)[(*n)++] = x;
         }
         return 0;
 }
@@ -207,20 +214,20 @@ static int set_side(struct compare_side *side, const char *dir, const struct sav
         return 0;
 }
 
-/* Compare step st with ref by the host's time alone. -ENODATA: a side has
- * no value. */
+/* Compare step st with ref by the host's time alone: the wall time, or
+ * QEMU's CPU time (cpu). -ENODATA: a side has no value. */
 static int compare_host(struct compare *c, const struct runs *r, const char *dir,
                         const struct savings_step *ref, const struct savings_step *st,
-                        const struct compare_options *o)
+                        const struct compare_options *o, bool cpu)
 {
         double *a = NULL, *b = NULL;
         size_t na = 0, nb = 0;
         int rc;
 
         memset(c, 0, sizeof(*c));
-        rc = host_values(r, ref->variant, o->exclude_starved, &a, &na);
+        rc = host_values(r, ref->variant, o->exclude_starved, cpu, &a, &na);
         if (rc == 0)
-                rc = host_values(r, st->variant, o->exclude_starved, &b, &nb);
+                rc = host_values(r, st->variant, o->exclude_starved, cpu, &b, &nb);
         if (rc == 0 && (!na || !nb))
                 rc = -ENODATA;
         if (rc == 0)
@@ -247,27 +254,32 @@ static int moved_set(struct savings_moved *mv, const struct compare_metric *m)
         return 0;
 }
 
-/* st's saving, verdict and what moved, from st->cmp. */
-static int fill_compared(struct savings_step *st)
+/* st's saving and verdict: c's total. */
+static void fill_total(struct savings_step *st, const struct compare *c)
 {
-        const struct compare *c = &st->cmp;
         const struct compare_metric *t = compare_find(c, "total");
-        size_t *order;
-        bool have_phase = false;
-        int rc = 0;
 
         if (!t || !t->na || !t->nb)
-                return 0; /* nothing to say: not compared */
+                return; /* nothing to say: not compared */
         st->compared = true;
         st->median_ns = t->c.median_b;
-        st->saving_ns = -t->c.diff;
-        st->saving_lo_ns = -t->c.ci.hi;
-        st->saving_hi_ns = -t->c.ci.lo;
-        st->rel = -t->c.rel;
+        st->saving_ns = 0.0 - t->c.diff; /* no -0 */
+        st->saving_lo_ns = 0.0 - t->c.ci.hi;
+        st->saving_hi_ns = 0.0 - t->c.ci.lo;
+        st->rel = 0.0 - t->c.rel;
         st->p_holm = t->c.p_holm;
         st->verdict = t->c.verdict;
         st->runs_needed = t->c.runs_needed;
-        order = malloc((c->n + 1) * sizeof(*order));
+}
+
+/* The phase and the functions that moved most: c's first in
+ * compare_order(). */
+static int fill_moved(struct savings_step *st, const struct compare *c)
+{
+        size_t *order = malloc((c->n + 1) * sizeof(*order));
+        bool have_phase = false;
+        int rc;
+
         if (!order)
                 return -ENOMEM;
         rc = compare_order(c, order);
@@ -286,58 +298,82 @@ static int fill_compared(struct savings_step *st)
         return rc;
 }
 
-/* Compare step st (against ref) into st->cmp and its fields. A side with
- * nothing to compare (every ok run starved and left out) leaves it
- * uncompared; another error is returned (err says it). */
-static int compare_step(struct savings_step *st, const struct savings_step *ref,
-                        const struct runs *r, const char *dir, const struct compare_options *o,
-                        char *err, size_t errsize)
+/* compare_sessions(dir:ref->variant, dir:st->variant). */
+static int compare_dump(struct compare *c, const char *dir, const struct savings_step *ref,
+                        const struct savings_step *st, const struct compare_options *o, char *err,
+                        size_t errsize)
 {
         char *a = NULL, *b = NULL;
         int rc;
 
-        if (st->host_timed) {
-                rc = compare_host(&st->cmp, r, dir, ref, st, o);
-        } else {
-                if (asprintf(&a, "%s:%s", dir, ref->variant) < 0 ||
-                    asprintf(&b, "%s:%s", dir, st->variant) < 0) {
-                        free(a);
-                        return -ENOMEM;
-                }
-                rc = compare_sessions(&st->cmp, a, b, o, err, errsize);
+        if (asprintf(&a, "%s:%s", dir, ref->variant) < 0 ||
+            asprintf(&b, "%s:%s", dir, st->variant) < 0) {
                 free(a);
-                free(b);
+                memset(c, 0, sizeof(*c));
+                return -ENOMEM;
         }
-        if (rc == -ENODATA) {
-                compare_free(&st->cmp);
-                if (errsize)
-                        err[0] = '\0';
-                return 0;
-        }
+        rc = compare_sessions(c, a, b, o, err, errsize);
+        free(a);
+        free(b);
+        return rc;
+}
+
+/* -ENODATA (a side with nothing to compare: every ok run starved and left
+ * out) is no error: the step stays uncompared. */
+static int no_data_is_fine(int rc, struct compare *c, char *err, size_t errsize)
+{
+        if (rc != -ENODATA)
+                return rc;
+        compare_free(c);
+        if (errsize)
+                err[0] = '\0';
+        return 0;
+}
+
+/* Compare step st (against ref) into st->cmp and its fields: by compare's
+ * total, or (cpu, and always for a host-timed step) by the host's time
+ * alone. With cpu, what moved still comes from the dumps' comparison.
+ * Returns 0 or an error (err says it). */
+static int compare_step(struct savings_step *st, const struct savings_step *ref,
+                        const struct runs *r, const char *dir, const struct compare_options *o,
+                        bool cpu, char *err, size_t errsize)
+{
+        struct compare moved;
+        int rc;
+
+        if (st->host_timed || cpu)
+                rc = compare_host(&st->cmp, r, dir, ref, st, o, cpu);
+        else
+                rc = compare_dump(&st->cmp, dir, ref, st, o, err, errsize);
+        rc = no_data_is_fine(rc, &st->cmp, err, errsize);
         if (rc < 0)
                 return rc;
-        return fill_compared(st);
+        fill_total(st, &st->cmp);
+        if (!st->compared || st->host_timed)
+                return 0;
+        if (!cpu)
+                return fill_moved(st, &st->cmp);
+        rc = compare_dump(&moved, dir, ref, st, o, err, errsize);
+        if (rc == 0)
+                rc = fill_moved(st, &moved);
+        rc = no_data_is_fine(rc, &moved, err, errsize);
+        compare_free(&moved);
+        return rc;
 }
 
 /* The median total of a step no comparison gave one: the step against
  * itself. */
 static int own_median(struct savings_step *st, const struct runs *r, const char *dir,
-                      const struct compare_options *o, char *err, size_t errsize)
+                      const struct compare_options *o, bool cpu, char *err, size_t errsize)
 {
         struct compare c;
         const struct compare_metric *t;
         int rc;
 
-        if (st->host_timed) {
-                rc = compare_host(&c, r, dir, st, st, o);
-        } else {
-                char *a = NULL;
-
-                if (asprintf(&a, "%s:%s", dir, st->variant) < 0)
-                        return -ENOMEM;
-                rc = compare_sessions(&c, a, a, o, err, errsize);
-                free(a);
-        }
+        if (st->host_timed || cpu)
+                rc = compare_host(&c, r, dir, st, st, o, cpu);
+        else
+                rc = compare_dump(&c, dir, st, st, o, err, errsize);
         if (rc == 0) {
                 t = compare_find(&c, "total");
                 if (t && t->na)
@@ -402,19 +438,27 @@ static int overall(struct savings *s, const struct runs *r, const struct compare
         ov->left_out = last->left_out;
         ov->against = 0;
         s->has_overall = true;
-        rc = compare_step(ov, base, r, s->session, o, err, errsize);
+        rc = compare_step(ov, base, r, s->session, o, s->basis == SAVINGS_BY_CPU, err, errsize);
         return rc;
 }
 
 int savings_analyse(struct savings *s, const char *dir, const struct compare_options *o, char *err,
                     size_t errsize)
 {
+        return savings_analyse_by(s, dir, o, SAVINGS_BY_TOTAL, err, errsize);
+}
+
+int savings_analyse_by(struct savings *s, const char *dir, const struct compare_options *o,
+                       enum savings_basis basis, char *err, size_t errsize)
+{
         struct sweep_plan plan;
         struct session *sess = NULL;
         struct runs runs = {0};
+        bool cpu = basis == SAVINGS_BY_CPU;
         int rc;
 
         memset(s, 0, sizeof(*s));
+        s->basis = basis;
         if (errsize)
                 err[0] = '\0';
         s->baseline_ns = s->final_ns = NAN;
@@ -451,13 +495,13 @@ int savings_analyse(struct savings *s, const char *dir, const struct compare_opt
                 st->against_broken = ref->broken;
                 if (st->broken || st->against_broken)
                         continue;
-                rc = compare_step(st, ref, &runs, dir, o, err, errsize);
-                if (rc == 0 && st->compared && isnan(ref->median_ns) && !st->host_timed)
+                rc = compare_step(st, ref, &runs, dir, o, cpu, err, errsize);
+                if (rc == 0 && st->compared && isnan(ref->median_ns) && (!st->host_timed || cpu))
                         ref->median_ns = st->cmp.m[0].c.median_a;
         }
         for (size_t i = 0; i < s->nsteps && rc == 0; i++)
                 if (!s->steps[i].broken && isnan(s->steps[i].median_ns))
-                        rc = own_median(&s->steps[i], &runs, dir, o, err, errsize);
+                        rc = own_median(&s->steps[i], &runs, dir, o, cpu, err, errsize);
         if (rc == 0 && s->mode == SWEEP_CUMULATIVE)
                 rc = overall(s, &runs, o, err, errsize);
 out_plan:
@@ -468,6 +512,7 @@ out_session:
         if (rc < 0) {
                 savings_free(s);
                 s->baseline_ns = s->final_ns = NAN;
+                s->basis = basis;
         }
         return rc;
 }

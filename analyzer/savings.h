@@ -22,6 +22,15 @@
  * host's spawn-to-exit span, from the run files' host marks; their
  * reference's runs are timed the same way (their dump is not read).
  *
+ * By QEMU's CPU time (SAVINGS_BY_CPU, savings_analyse_by()): every step,
+ * host-timed or not, is compared on the user + system CPU time of its
+ * runs' QEMU (the run files' cpu_ns) instead of the total, one metric
+ * through compare_add()/compare_evaluate(): under TCG the guest's work is
+ * QEMU's CPU time, which a host that makes QEMU wait for a CPU (starved
+ * runs, docs/contention.md) does not stretch as it stretches the wall
+ * time. median_ns and the saving are then CPU time; what moved still
+ * comes from compare_sessions() of the dumps.
+ *
  * Functions return 0 or a negative errno and never print.
  */
 #ifndef BOOTLENS_SAVINGS_H
@@ -49,7 +58,8 @@ struct savings_step {
         char *about;    /* a preset knob's description, NULL: none (owned) */
         size_t against; /* index of the reference step */
         bool host_timed;
-        /* runs of the variant: recorded, ok, and per failed verdict */
+        /* runs of the variant, warm-ups left out: recorded, ok, and per
+         * failed verdict */
         size_t recorded, ok, timeout, crash, bad_dump, starved, left_out;
         bool broken, against_broken;
         char *failed_serial; /* broken: SESSION/runs/NNNN.serial of its last failed run (owned) */
@@ -69,8 +79,14 @@ struct savings_step {
         struct compare cmp; /* the whole comparison (zeroed when not compared) */
 };
 
+enum savings_basis {
+        SAVINGS_BY_TOTAL, /* compare's total (the default) */
+        SAVINGS_BY_CPU,   /* QEMU's CPU time, user + system */
+};
+
 struct savings {
         char *session; /* the directory (owned) */
+        enum savings_basis basis;
         enum sweep_mode mode;
         char *preset;               /* NULL: none (owned) */
         struct savings_step *steps; /* steps[0] is the baseline */
@@ -91,6 +107,9 @@ struct savings {
  * capture). */
 int savings_analyse(struct savings *s, const char *dir, const struct compare_options *o, char *err,
                     size_t errsize);
+/* The same, by the basis given (savings_analyse: SAVINGS_BY_TOTAL). */
+int savings_analyse_by(struct savings *s, const char *dir, const struct compare_options *o,
+                       enum savings_basis basis, char *err, size_t errsize);
 void savings_free(struct savings *s); /* accepts a zeroed savings */
 
 #endif

@@ -30,9 +30,11 @@ void usage_sweep(FILE *out)
         fputs("usage: bootlens sweep --kernel K [--initrd I] [--knob 'NAME: SPEC']... [--preset "
               "NAME]\n"
               "                      [--mode each|cumulative] [-n RUNS] [-j N] [COLLECT-OPTIONS]\n"
-              "                      [--format table|json|csv|md] [--exclude-starved] [--top N]\n"
-              "                      [--seed S] -o SESSION [-- EXTRA-QEMU-ARGS]\n"
-              "       bootlens sweep --results SESSION [--format F] [--exclude-starved] [--top N]\n"
+              "                      [--format table|json|csv|md] [--by total|cpu]\n"
+              "                      [--exclude-starved] [--top N] [--seed S]\n"
+              "                      -o SESSION [-- EXTRA-QEMU-ARGS]\n"
+              "       bootlens sweep --results SESSION [--format F] [--by B] [--exclude-starved]\n"
+              "                      [--top N] [--seed S]\n"
               "       bootlens sweep --list-presets\n\n"
               "Boot a baseline and every knob (a variant: SPEC in --variant's syntax) in one\n"
               "interleaved session and print what each knob saves: the median total, the\n"
@@ -44,6 +46,8 @@ void usage_sweep(FILE *out)
               "  --mode each          the baseline and every knob alone (default)\n"
               "  --mode cumulative    each knob on top of the ones before, in order\n"
               "  --format F           table (default), json, csv or md (Markdown)\n"
+              "  --by cpu             compare QEMU's CPU time (user + system) instead of the\n"
+              "                       total: what a host that starves QEMU stretches least\n"
               "  --exclude-starved    leave out runs the host starved (docs/contention.md)\n"
               "  --top N              functions compared per step (default 20)\n"
               "  --seed S             the bootstrap's seed (default 0)\n"
@@ -100,11 +104,11 @@ static int render(FILE *out, enum format f, const struct savings *s)
 
 /* Analyse dir's savings and print them. Returns 0, or an exit status
  * (said). */
-static int analyse_and_print(const char *dir, const struct compare_options *cmp, enum format f,
-                             FILE *out, struct savings *s)
+static int analyse_and_print(const char *dir, const struct compare_options *cmp,
+                             enum savings_basis basis, enum format f, FILE *out, struct savings *s)
 {
         char err[512];
-        int rc = savings_analyse(s, dir, cmp, err, sizeof(err));
+        int rc = savings_analyse_by(s, dir, cmp, basis, err, sizeof(err));
 
         if (rc == -ENOMEM) {
                 bl_error("sweep: out of memory");
@@ -122,6 +126,19 @@ static int analyse_and_print(const char *dir, const struct compare_options *cmp,
         if (rc < 0) {
                 cli_check_output(out, "standard output");
                 return BL_EXIT_FAIL;
+        }
+        if (s->nsteps > 1 && !s->steps[0].broken) {
+                size_t compared = 0;
+
+                for (size_t i = 1; i < s->nsteps; i++)
+                        compared += s->steps[i].compared;
+                if (!compared)
+                        textout_warning("sweep: no step was compared%s",
+                                        cmp->exclude_starved
+                                            ? " (every run starved by the host and left "
+                                              "out? --by cpu is what starving stretches "
+                                              "least)"
+                                            : "");
         }
         if (s->nsteps && s->steps[0].broken) {
                 bl_error("sweep: the baseline has no ok run: nothing was compared");
@@ -167,14 +184,14 @@ static bool any_spec_has(const struct sweep_plan *p, const char *name)
 
 /* Make dir/vmlinux from the kernel (when a spec names @vmlinux) and
  * dir/bare-initrd.gz (@bare-initrd). Returns 0 or an exit status. */
-static int make_inputs(const struct collect_opts *co, const struct sweep_plan *p, char **vmlinux,
-                       char **bare)
+static int make_files(const struct collect_opts *co, const char *dir, const struct sweep_plan *p,
+                      char **vmlinux, char **bare)
 {
         if (any_spec_has(p, "@vmlinux")) {
                 struct vmlinux_info info;
                 int rc;
 
-                if (asprintf(vmlinux, "%s/vmlinux", co->out) < 0) {
+                if (asprintf(vmlinux, "%s/vmlinux", dir) < 0) {
                         *vmlinux = NULL;
                         bl_error("sweep: out of memory");
                         return BL_EXIT_FAIL;
@@ -199,7 +216,7 @@ static int make_inputs(const struct collect_opts *co, const struct sweep_plan *p
                 char *dumper = NULL;
                 int rc;
 
-                if (asprintf(bare, "%s/bare-initrd.gz", co->out) < 0) {
+                if (asprintf(bare, "%s/bare-initrd.gz", dir) < 0) {
                         *bare = NULL;
                         bl_error("sweep: out of memory");
                         return BL_EXIT_FAIL;
@@ -218,6 +235,21 @@ static int make_inputs(const struct collect_opts *co, const struct sweep_plan *p
                 fputs(" (an initramfs that powers off at once)\n", stderr);
         }
         return 0;
+}
+
+static int make_inputs(const struct collect_opts *co, const struct sweep_plan *p, char **vmlinux,
+                       char **bare)
+{
+        char *dir = realpath(co->out, NULL); /* the specs name absolute paths */
+        int code;
+
+        if (!dir) {
+                textout_error("sweep: cannot resolve '%s': %s", co->out, strerror(errno));
+                return BL_EXIT_USAGE;
+        }
+        code = make_files(co, dir, p, vmlinux, bare);
+        free(dir);
+        return code;
 }
 
 /* The plan again, its specs' @vmlinux and @bare-initrd replaced. */
@@ -308,6 +340,13 @@ int sweep_execute(const struct collect_opts *co, const struct sweep_plan *plan,
                   const struct compare_options *cmp, const char *format, FILE *out,
                   struct savings *result)
 {
+        return sweep_execute_by(co, plan, cmp, SAVINGS_BY_TOTAL, format, out, result);
+}
+
+int sweep_execute_by(const struct collect_opts *co, const struct sweep_plan *plan,
+                     const struct compare_options *cmp, enum savings_basis basis,
+                     const char *format, FILE *out, struct savings *result)
+{
         struct collect_opts c = *co;
         struct sweep_plan rp = {0};
         struct savings s = {0};
@@ -360,7 +399,7 @@ int sweep_execute(const struct collect_opts *co, const struct sweep_plan *plan,
         code = collect_quietly(&c);
         if (code == BL_EXIT_USAGE)
                 goto out;
-        rc = analyse_and_print(co->out, cmp, f, out, &s);
+        rc = analyse_and_print(co->out, cmp, basis, f, out, &s);
         if (rc == BL_EXIT_OK && code == BL_EXIT_FAIL && session_complete(co->out))
                 code = BL_EXIT_OK; /* only knobs without an ok run: they are the result */
         if (rc != BL_EXIT_OK)
@@ -388,6 +427,7 @@ struct sweep_cli {
         enum format format;
         const char *format_name;
         enum sweep_mode mode;
+        enum savings_basis basis;
         const char *preset, *results;
         bool list;
         char **knobs; /* --knob arguments */
@@ -402,9 +442,9 @@ static const struct {
         const char *name;
         bool arg;
 } own_opts[] = {
-    {"--knob", true},   {"--preset", true},           {"--mode", true},
-    {"--format", true}, {"--results", true},          {"--top", true},
-    {"--seed", true},   {"--exclude-starved", false}, {"--list-presets", false},
+    {"--knob", true},          {"--preset", true}, {"--mode", true}, {"--format", true},
+    {"--results", true},       {"--top", true},    {"--seed", true}, {"--exclude-starved", false},
+    {"--list-presets", false}, {"--by", true},
 };
 
 static int own_option(struct sweep_cli *o, const char *name, const char *val)
@@ -426,6 +466,12 @@ static int own_option(struct sweep_cli *o, const char *name, const char *val)
                         return BL_EXIT_USAGE;
                 }
                 o->format_name = val;
+        } else if (!strcmp(name, "--by")) {
+                if (strcmp(val, "total") && strcmp(val, "cpu")) {
+                        bl_error("sweep: --by wants total or cpu, not '%s'", val);
+                        return BL_EXIT_USAGE;
+                }
+                o->basis = strcmp(val, "cpu") ? SAVINGS_BY_TOTAL : SAVINGS_BY_CPU;
         } else if (!strcmp(name, "--results")) {
                 o->results = val;
         } else if (!strcmp(name, "--top")) {
@@ -584,7 +630,7 @@ int cmd_sweep(int argc, char **argv)
                         code = BL_EXIT_USAGE;
                         goto out;
                 }
-                code = analyse_and_print(o.results, &o.cmp, o.format, stdout, &s);
+                code = analyse_and_print(o.results, &o.cmp, o.basis, o.format, stdout, &s);
                 goto out;
         }
         code = gather_knobs(&o, &knobs, &nknobs);
@@ -610,7 +656,7 @@ int cmd_sweep(int argc, char **argv)
                 code = BL_EXIT_USAGE;
                 goto out;
         }
-        code = sweep_execute(&co, &plan, &o.cmp, format_names[o.format], stdout, NULL);
+        code = sweep_execute_by(&co, &plan, &o.cmp, o.basis, format_names[o.format], stdout, NULL);
 out:
         collect_args_free(owned);
         for (size_t i = 0; i < nknobs; i++)

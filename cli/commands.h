@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 
+#include "analyzer/savings.h"
+
 enum {
         BL_EXIT_OK = 0,
         BL_EXIT_FAIL = 1,  /* a check failed: regression, no ok run, warnings under --strict */
@@ -78,6 +80,11 @@ struct compare_options;
 int sweep_execute(const struct collect_opts *co, const struct sweep_plan *plan,
                   const struct compare_options *cmp, const char *format, FILE *out,
                   struct savings *result);
+/* The same, the savings by basis (analyzer/savings.h: SAVINGS_BY_TOTAL,
+ * sweep_execute's, or SAVINGS_BY_CPU, "sweep --by cpu"). */
+int sweep_execute_by(const struct collect_opts *co, const struct sweep_plan *plan,
+                     const struct compare_options *cmp, enum savings_basis basis,
+                     const char *format, FILE *out, struct savings *result);
 
 /* The table, in the order "bootlens help" lists it; NULL-terminated. */
 extern const struct bl_command bl_commands[];

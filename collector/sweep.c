@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +16,18 @@
  * campaign's. */
 static const struct sweep_preset_knob linux_microvm[] = {
     {"pvh", "kernel=@vmlinux",
-     "PVH entry: QEMU boots the vmlinux unwrapped from the bzImage (no decompressor)", true, false},
-    {"nouarts", "append+=8250.nr_uarts=1",
-     "one 8250 UART probed instead of the default four (each probe is port I/O QEMU emulates)",
+     "PVH entry: QEMU boots the vmlinux unwrapped from the bzImage at its PVH note (no "
+     "decompressor)",
+     true, false},
+    {"notests", "append+=cryptomgr.notests",
+     "skip the crypto self-tests of every algorithm registered at boot", false, false},
+    {"nocerts", "append+=initcall_blacklist=load_system_certificate_list",
+     "do not load the built-in X.509 certificate (module signatures unchecked: a tainted kernel)",
      false, false},
-    {"notests", "append+=cryptomgr.notests", "no crypto self-tests at boot", false, false},
-    {"nomitigations", "append+=mitigations=off",
-     "no CPU vulnerability mitigations (no retpoline/IBRS patching at boot)", false, false},
-    {"noaudit", "append+=audit=0", "the audit subsystem off", false, false},
+    {"nomitig", "append+=mitigations=off",
+     "no Spectre mitigations (retpolines, RSB filling, barriers)", false, false},
+    {"nouarts", "append+=8250.nr_uarts=1", "the 8250 driver probes one UART instead of four", false,
+     false},
     {"instrumentation",
      "append-=initcall_debug; append-=log_buf_len=4M; initrd=@bare-initrd; timing=host",
      "the cost of bootlens's own instrumentation (initcall_debug, the dumper), host-timed", false,
@@ -36,20 +39,6 @@ const struct sweep_preset sweep_presets[] = {
      sizeof(linux_microvm) / sizeof(linux_microvm[0])},
     {NULL, NULL, NULL, 0},
 };
-
-static void set_err(char *err, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t size, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!err || !size)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(err, size, fmt, ap);
-        va_end(ap);
-}
 
 const char *sweep_mode_name(enum sweep_mode m)
 {
@@ -91,7 +80,7 @@ int sweep_knob_parse(const char *arg, struct sweep_knob *k, char *err, size_t er
 
         memset(k, 0, sizeof(*k));
         if (!colon) {
-                set_err(err, errsize, "knob '%s': expected 'NAME: SPEC'", arg);
+                snprintf(err, errsize, "knob '%s': expected 'NAME: SPEC'", arg);
                 return -EINVAL;
         }
         k->name = dup_trimmed(arg, (size_t)(colon - arg));
@@ -101,14 +90,14 @@ int sweep_knob_parse(const char *arg, struct sweep_knob *k, char *err, size_t er
                 goto out_free;
         }
         if (!strcmp(k->name, SWEEP_BASELINE)) {
-                set_err(err, errsize, "knob '%s': the name '%s' is the baseline's", arg,
-                        SWEEP_BASELINE);
+                snprintf(err, errsize, "knob '%s': the name '%s' is the baseline's", arg,
+                         SWEEP_BASELINE);
                 rc = -EINVAL;
                 goto out_free;
         }
         if (!k->spec[0]) {
-                set_err(err, errsize, "knob '%s': no SPEC after 'NAME:' (it would change nothing)",
-                        k->name);
+                snprintf(err, errsize, "knob '%s': no SPEC after 'NAME:' (it would change nothing)",
+                         k->name);
                 rc = -EINVAL;
                 goto out_free;
         }
@@ -203,22 +192,22 @@ int sweep_plan_build(struct sweep_plan *p, enum sweep_mode mode, const struct sw
         memset(p, 0, sizeof(*p));
         p->mode = mode;
         if (nknobs == 0) {
-                set_err(err, errsize, "no knob to sweep (give --knob or --preset)");
+                snprintf(err, errsize, "no knob to sweep (give --knob or --preset)");
                 return -EINVAL;
         }
         if (nknobs > SWEEP_MAX_KNOBS) {
-                set_err(err, errsize, "%zu knobs: at most %d", nknobs, SWEEP_MAX_KNOBS);
+                snprintf(err, errsize, "%zu knobs: at most %d", nknobs, SWEEP_MAX_KNOBS);
                 return -EINVAL;
         }
         for (size_t i = 0; i < nknobs; i++) {
                 if (!strcmp(knobs[i].name, SWEEP_BASELINE)) {
-                        set_err(err, errsize, "knob '%s': the name is the baseline's",
-                                knobs[i].name);
+                        snprintf(err, errsize, "knob '%s': the name is the baseline's",
+                                 knobs[i].name);
                         return -EINVAL;
                 }
                 for (size_t j = 0; j < i; j++)
                         if (!strcmp(knobs[i].name, knobs[j].name)) {
-                                set_err(err, errsize, "knob '%s' given twice", knobs[i].name);
+                                snprintf(err, errsize, "knob '%s' given twice", knobs[i].name);
                                 return -EINVAL;
                         }
         }
@@ -350,17 +339,17 @@ static int get_str(json_t *o, const char *key, bool required, const char **out)
         return -EINVAL;
 }
 
+/* A variant name as session_variant_parse() accepts it. */
 static bool valid_name(const char *s)
 {
-        size_t n = strlen(s);
+        struct session_variant v;
+        bool same;
 
-        if (n == 0 || n > 63)
+        if (strchr(s, ':') || strchr(s, ';') || session_variant_parse(s, &v, NULL, 0) < 0)
                 return false;
-        for (; *s; s++)
-                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-                      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
-                        return false;
-        return true;
+        same = strcmp(v.name, s) == 0; /* the parse trims blanks */
+        session_variant_free(&v);
+        return same;
 }
 
 /* Step i of the steps array into p->steps[i] (and a knob). */
@@ -373,47 +362,48 @@ static int read_step(struct sweep_plan *p, json_t *o, size_t i, const char *path
         json_t *host = json_object_get(o, "host_timed");
 
         if (!json_is_object(o)) {
-                set_err(err, errsize, "%s: steps[%zu] is not an object", path, i);
+                snprintf(err, errsize, "%s: steps[%zu] is not an object", path, i);
                 return -EINVAL;
         }
         if (get_str(o, "variant", true, &variant) < 0 || !valid_name(variant)) {
-                set_err(err, errsize, "%s: steps[%zu].variant: expected a variant name", path, i);
+                snprintf(err, errsize, "%s: steps[%zu].variant: expected a variant name", path, i);
                 return -EINVAL;
         }
         if (get_str(o, "knob", false, &knob) < 0 || (i > 0 && !knob) || (i == 0 && knob) ||
             (knob && (!valid_name(knob) || !strcmp(knob, SWEEP_BASELINE)))) {
-                set_err(err, errsize, "%s: steps[%zu].knob: expected %s", path, i,
-                        i ? "a knob name other than \"base\"" : "null (the baseline)");
+                snprintf(err, errsize, "%s: steps[%zu].knob: expected %s", path, i,
+                         i ? "a knob name other than \"base\"" : "null (the baseline)");
                 return -EINVAL;
         }
         if (get_str(o, "spec", false, &spec) < 0 || (knob && !spec)) {
-                set_err(err, errsize, "%s: steps[%zu].spec: expected a string", path, i);
+                snprintf(err, errsize, "%s: steps[%zu].spec: expected a string", path, i);
                 return -EINVAL;
         }
         if (get_str(o, "about", false, &about) < 0) {
-                set_err(err, errsize, "%s: steps[%zu].about: expected a string or null", path, i);
+                snprintf(err, errsize, "%s: steps[%zu].about: expected a string or null", path, i);
                 return -EINVAL;
         }
         if (!json_is_integer(against) || json_integer_value(against) < 0 ||
             (i == 0 && json_integer_value(against) != 0) ||
             (i > 0 && (size_t)json_integer_value(against) >= i)) {
-                set_err(err, errsize, "%s: steps[%zu].against: expected a step before it%s", path,
-                        i, i ? "" : " (0 for the baseline)");
+                snprintf(err, errsize, "%s: steps[%zu].against: expected a step before it%s", path,
+                         i, i ? "" : " (0 for the baseline)");
                 return -EINVAL;
         }
         if (host && !json_is_boolean(host)) {
-                set_err(err, errsize, "%s: steps[%zu].host_timed: expected true or false", path, i);
+                snprintf(err, errsize, "%s: steps[%zu].host_timed: expected true or false", path,
+                         i);
                 return -EINVAL;
         }
         if (sess && session_variant_index(sess, variant) < 0) {
-                set_err(err, errsize, "%s: steps[%zu].variant: the session has no variant '%s'",
-                        path, i, variant);
+                snprintf(err, errsize, "%s: steps[%zu].variant: the session has no variant '%s'",
+                         path, i, variant);
                 return -EINVAL;
         }
         for (size_t j = 0; j < i; j++)
                 if (!strcmp(p->steps[j].variant, variant)) {
-                        set_err(err, errsize, "%s: steps[%zu].variant: '%s' is step %zu's", path, i,
-                                variant, j);
+                        snprintf(err, errsize, "%s: steps[%zu].variant: '%s' is step %zu's", path,
+                                 i, variant, j);
                         return -EINVAL;
                 }
         st->variant = strdup(variant);
@@ -451,44 +441,44 @@ int sweep_read(const char *dir, struct sweep_plan *p, char *err, size_t errsize)
                 return -ENOMEM;
         rc = util_read_file(path, &data, &len);
         if (rc < 0) {
-                set_err(err, errsize, "%s: %s%s", path, strerror(-rc),
-                        rc == -ENOENT ? " (not a sweep session)" : "");
+                snprintf(err, errsize, "%s: %s%s", path, strerror(-rc),
+                         rc == -ENOENT ? " (not a sweep session)" : "");
                 goto out;
         }
         root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root) {
-                set_err(err, errsize, "%s:%d: %s", path, jerr.line, jerr.text);
+                snprintf(err, errsize, "%s:%d: %s", path, jerr.line, jerr.text);
                 rc = -EINVAL;
                 goto out;
         }
         rc = -EINVAL;
         if (!json_is_object(root)) {
-                set_err(err, errsize, "%s: not a JSON object", path);
+                snprintf(err, errsize, "%s: not a JSON object", path);
                 goto out;
         }
         if (get_str(root, "kind", true, &mode) < 0 || strcmp(mode, SWEEP_KIND)) {
-                set_err(err, errsize, "%s: kind: expected \"%s\"", path, SWEEP_KIND);
+                snprintf(err, errsize, "%s: kind: expected \"%s\"", path, SWEEP_KIND);
                 goto out;
         }
         v = json_object_get(root, "schema_version");
         if (!json_is_integer(v) || json_integer_value(v) != SWEEP_SCHEMA_VERSION) {
-                set_err(err, errsize, "%s: schema_version: expected %d", path,
-                        SWEEP_SCHEMA_VERSION);
+                snprintf(err, errsize, "%s: schema_version: expected %d", path,
+                         SWEEP_SCHEMA_VERSION);
                 goto out;
         }
         if (get_str(root, "mode", true, &mode) < 0 || sweep_mode_parse(mode, &p->mode) < 0) {
-                set_err(err, errsize, "%s: mode: expected \"each\" or \"cumulative\"", path);
+                snprintf(err, errsize, "%s: mode: expected \"each\" or \"cumulative\"", path);
                 goto out;
         }
         if (get_str(root, "preset", false, &preset) < 0) {
-                set_err(err, errsize, "%s: preset: expected a string or null", path);
+                snprintf(err, errsize, "%s: preset: expected a string or null", path);
                 goto out;
         }
         steps = json_object_get(root, "steps");
         if (!json_is_array(steps) || json_array_size(steps) < 2 ||
             json_array_size(steps) > SWEEP_MAX_KNOBS + 1) {
-                set_err(err, errsize, "%s: steps: expected an array of 2 to %d steps", path,
-                        SWEEP_MAX_KNOBS + 1);
+                snprintf(err, errsize, "%s: steps: expected an array of 2 to %d steps", path,
+                         SWEEP_MAX_KNOBS + 1);
                 goto out;
         }
         rc = session_open(dir, &sess, NULL, 0);

@@ -18,7 +18,9 @@
  * "bootlens-sweep", schema_version SWEEP_SCHEMA_VERSION, format in
  * docs/sweep.md), so that analyze, compare, plot and report know a sweep
  * session. This module owns that file; JSON stays inside sweep.c.
- * Functions return 0 or a negative errno and never print.
+ * Functions return 0 or a negative errno and never print; an err buffer
+ * of errsize bytes receives the reason of a failure (NULL only with
+ * errsize 0).
  */
 #ifndef BOOTLENS_COLLECTOR_SWEEP_H
 #define BOOTLENS_COLLECTOR_SWEEP_H

@@ -139,7 +139,8 @@ static void table_row(FILE *out, const struct savings *s, const struct savings_s
                 put_text(out, o, s->steps[st->against].name);
                 fputc(')', out);
         } else if (st->host_timed) {
-                fputs("(host-timed: spawn to exit)", out);
+                fputs(s->basis == SAVINGS_BY_CPU ? "(host-timed)" : "(host-timed: spawn to exit)",
+                      out);
         } else if (st->compared) {
                 put_text(out, o, st->phase.name ? st->phase.name : "-");
                 if (st->nfns) {
@@ -167,9 +168,15 @@ int sweepreport_table(FILE *out, const struct savings *s, const struct sweeprepo
         fprintf(out, "): %zu knob%s, each %s\n", s->nsteps - 1, s->nsteps == 2 ? "" : "s",
                 s->mode == SWEEP_CUMULATIVE ? "step on top of the one before"
                                             : "knob alone against base");
-        fputs("times in ms; saving = the reference's median total - the step's (> 0: faster),\n"
-              "with its 95% bootstrap CI; verdict as compare's: ",
-              out);
+        if (s->basis == SAVINGS_BY_CPU)
+                fputs("by QEMU's CPU time (user + system), not the total; times in ms;\n"
+                      "saving = the reference's median CPU time - the step's (> 0: faster),\n",
+                      out);
+        else
+                fputs("times in ms; saving = the reference's median total - the step's (> 0: "
+                      "faster),\n",
+                      out);
+        fputs("with its 95% bootstrap CI; verdict as compare's: ", out);
         if (so)
                 fprintf(
                     out,
@@ -307,6 +314,7 @@ int sweepreport_json(FILE *out, const struct savings *s, const struct sweeprepor
         jsonw_kint(w, "schema_version", SWEEPREPORT_SCHEMA_VERSION);
         jsonw_kstr(w, "session", s->session);
         jsonw_kstr(w, "mode", sweep_mode_name(s->mode));
+        jsonw_kstr(w, "basis", s->basis == SAVINGS_BY_CPU ? "cpu" : "total");
         jsonw_kstr(w, "preset", s->preset);
         jsonw_key(w, "statistics");
         if (so) {
@@ -501,7 +509,8 @@ int sweepreport_md(FILE *out, const struct savings *s, const struct sweepreport_
                 return -ENOMEM;
         rc = md_escape(&sb, s->session);
         if (rc == 0)
-                fprintf(out, "### bootlens sweep: %s (%s)\n\n", sb.buf, sweep_mode_name(s->mode));
+                fprintf(out, "### bootlens sweep: %s (%s%s)\n\n", sb.buf, sweep_mode_name(s->mode),
+                        s->basis == SAVINGS_BY_CPU ? ", by QEMU's CPU time" : "");
         for (size_t i = 0; i < s->nsteps && rc == 0; i++)
                 rc = md_step(t, s, &s->steps[i], i == 0);
         if (rc == 0 && s->has_overall)

@@ -63,6 +63,12 @@ for s in each cumulative; do
 done
 run 0 --results each --exclude-starved
 check "$exp/each-exclude-starved.table" "$tmp/out" "sweep --results each --exclude-starved"
+run 0 --results each --by cpu
+check "$exp/each-cpu.table" "$tmp/out" "sweep --results each --by cpu"
+run 0 --results cumulative --by cpu --format md
+check "$exp/cumulative-cpu.md" "$tmp/out" "sweep --results cumulative --by cpu --format md"
+run 2 --results each --by wall
+expect_err "--by wants total or cpu, not 'wall'"
 run 0 --format=json --results=each
 check "$exp/each.json" "$tmp/out" "sweep --format=json --results=each"
 

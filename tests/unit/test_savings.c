@@ -169,6 +169,36 @@ static void test_savings_leaves_starved_runs_out_on_request(void **state)
         savings_free(&s);
 }
 
+static void test_savings_by_cpu_compares_qemu_cpu_time(void **state)
+{
+        struct compare_options o;
+        struct savings s;
+        char err[512];
+        const struct savings_step *fast, *host;
+
+        (void)state;
+        options(&o);
+        assert_int_equal(savings_analyse_by(&s, EACH, &o, SAVINGS_BY_CPU, err, sizeof(err)), 0);
+        assert_int_equal(s.basis, SAVINGS_BY_CPU);
+        /* the fixture's runs all have the template's QEMU CPU time:
+         * 2066.784 ms user + 217.140 ms system */
+        assert_true(fabs(s.steps[0].median_ns - 2283.924 * MS) < 1);
+        fast = &s.steps[1];
+        assert_true(fast->compared);
+        assert_int_equal(fast->cmp.n, 1); /* the one metric */
+        assert_true(fast->saving_ns == 0);
+        assert_int_equal(fast->verdict, STATS_SAME);
+        /* what moved still comes from the dumps */
+        assert_string_equal(fast->phase.name, "initcalls");
+        assert_string_equal(fast->fns[0].name, "init_kprobe_trace");
+        host = &s.steps[3];
+        assert_true(host->compared);
+        assert_int_equal(host->cmp.n, 1);
+        assert_true(fabs(host->median_ns - 2283.924 * MS) < 1);
+        assert_true(s.steps[2].broken);
+        savings_free(&s);
+}
+
 static void test_savings_refuses_a_session_that_is_no_sweep(void **state)
 {
         struct compare_options o;
@@ -194,6 +224,7 @@ int main(void)
             cmocka_unit_test(test_savings_each_compares_every_knob_with_the_baseline),
             cmocka_unit_test(test_savings_cumulative_compares_each_step_with_the_one_before),
             cmocka_unit_test(test_savings_leaves_starved_runs_out_on_request),
+            cmocka_unit_test(test_savings_by_cpu_compares_qemu_cpu_time),
             cmocka_unit_test(test_savings_refuses_a_session_that_is_no_sweep),
         };
 
