@@ -14,9 +14,13 @@
 #                                              MD=1: as a markdown table
 #   scripts/measure-knobs.sh hosttime SESSION [BASE [VARIANT...]]
 #                                              the same over every run whose guest powered off (no dump needed)
+#   scripts/measure-knobs.sh icount [N [VARIANT...]]  session $DIR/ic1: the knobs under -icount (N: 4)
+#   scripts/measure-knobs.sh vstats SESSION [BASE [VARIANT...]]
+#                                              the guest's virtual time to the dump, per variant
 #   scripts/measure-knobs.sh table SESSION [VARIANT...]
 #                                              the total's median/saving/CI of each variant against base
 #
+# OUT=DIR: confirm writes that session instead of $DIR/s2.
 # EXCL= (empty) makes table compare every ok run (default: --exclude-starved).
 # Environment: BOOTLENS (default ./build/cli/bootlens), DIR (default
 # /tmp/knob), KHZ (tsc_early_khz for the append= variants; default: the one
@@ -29,6 +33,7 @@ DIR=${DIR:-/tmp/knob}
 PY=/usr/bin/python3
 
 paths() {
+	# shellcheck disable=SC2046 # "kernel PATH modules PATH": split on purpose
 	set -- $("$B" guest fetch-kernel)
 	K=$2
 	M=$4
@@ -141,7 +146,7 @@ confirm)
 	for v in "${all[@]}"; do
 		case "$keep" in *" ${v%%:*} "*) vs+=("$v") ;; esac
 	done
-	collect "$DIR/s2" "${1:-12}" "${vs[@]}"
+	collect "${OUT:-$DIR/s2}" "${1:-12}" "${vs[@]}"
 	;;
 instr)
 	# The instrumentation's cost alone, by the host's clock (spawn to
@@ -154,6 +159,83 @@ instr)
 	build_off_initrd
 	mapfile -t vs < <(instr_variants)
 	collect "$DIR/s3" "${1:-20}" base "$(screen_variants | grep '^noinstr:')" "${vs[@]}"
+	;;
+icount)
+	# icount [N] [VARIANT...]: session $DIR/ic1 (IC=DIR: another), the
+	# knobs under QEMU's -icount shift=0,sleep=off: the guest's clock (and
+	# TSC, 1 GHz) advances by one ns per instruction executed and jumps over
+	# idle time to the next timer, so guest times count the emulated work,
+	# whatever the host's load. The TSC then runs at 1 GHz:
+	# tsc_early_khz=1000000 on every line. Measure with vstats.
+	n=${1:-4}
+	shift || true
+	keep=" ${*:-base pvh notests nocerts nomitig nouarts nokaslr nopit noinstr} "
+	KHZ=1000000
+	line=$(default_line)
+	vs=()
+	while IFS= read -r v; do
+		case "$keep" in *" ${v%%:*} "*) ;; *) continue ;; esac
+		case "$v" in
+		*:*) vs+=("$v; qemu+=-icount shift=0,sleep=off") ;;
+		*) vs+=("$v: qemu+=-icount shift=0,sleep=off") ;;
+		esac
+	done < <(screen_variants)
+	paths
+	args=()
+	for v in "${vs[@]}"; do args+=(--variant "$v"); done
+	"$B" collect --accel tcg --kernel "$K" --initrd "$DIR/initrd.gz" -n "$n" --timeout 120 \
+		--bare-append "$line" --label campaign=knobs-icount "${args[@]}" -o "${IC:-$DIR/ic1}"
+	;;
+vstats)
+	# vstats SESSION [BASE] [VARIANT...]: per variant of an icount session,
+	# the guest's virtual time from reset to the dump (the begin line's
+	# tsc_now / tsc_freq: every instruction of firmware, decompressor,
+	# kernel and dumper up to the dump), and the kernel's part (uptime_ns);
+	# savings against BASE as stats computes them
+	"$PY" - "$@" <<'PY'
+import glob, json, re, sys
+import numpy as np
+from scipy.stats import mannwhitneyu
+s = sys.argv[1]
+base = sys.argv[2] if len(sys.argv) > 2 else "base"
+only = sys.argv[3:]
+t, u, order, bad = {}, {}, [], {}
+for f in sorted(glob.glob(s + "/runs/[0-9][0-9][0-9][0-9].json")):
+    r = json.load(open(f))
+    v = r["variant"]
+    if r.get("warmup"):
+        continue
+    if v not in order:
+        order.append(v)
+    if r["verdict"] != "ok":
+        bad[v] = bad.get(v, 0) + 1
+        continue
+    with open(f[:-5] + ".console", "rb") as c:
+        head = c.readline().decode("ascii", "replace")
+    m = dict(re.findall(r"(\w+)=(\S+)", head))
+    t.setdefault(v, []).append(int(m["tsc_now"]) / int(m["tsc_freq"]) * 1e3)
+    u.setdefault(v, []).append(int(m["uptime_ns"]) / 1e6)
+rng = np.random.default_rng(1)
+def sav(b, x):
+    if len(b) < 2 or len(x) < 2:
+        return "- | - | -"
+    b, x = np.array(b), np.array(x)
+    bs = [np.median(rng.choice(b, len(b))) - np.median(rng.choice(x, len(x))) for _ in range(10000)]
+    lo, hi = np.percentile(bs, [2.5, 97.5])
+    p = mannwhitneyu(b, x, alternative="two-sided").pvalue
+    return "%.1f → %.1f | **%+.1f** [%+.1f, %+.1f] | %.2g" % (np.median(b), np.median(x),
+           np.median(b) - np.median(x), lo, hi, p)
+print("| knob | ok / failed | reset→dump ms: base → knob | saving ms [95% CI] | p | kernel (uptime) ms: base → knob | saving ms [95% CI] | p |")
+print("|---|---|---|---|---|---|---|---|")
+for v in (only or order):
+    if v == base:
+        print("| %s | %d / %d | %.1f (IQR %.1f) | | | %.1f (IQR %.1f) | | |" % (v, len(t.get(v, [])), bad.get(v, 0),
+              np.median(t[v]), np.subtract(*np.percentile(t[v], [75, 25])),
+              np.median(u[v]), np.subtract(*np.percentile(u[v], [75, 25]))))
+        continue
+    print("| %s | %d / %d | %s | %s |" % (v, len(t.get(v, [])), bad.get(v, 0), sav(t.get(base, []), t.get(v, [])),
+          sav(u.get(base, []), u.get(v, []))))
+PY
 	;;
 hosttime | stats)
 	# stats SESSION [BASE] [VARIANT...]: per variant, from the run files
@@ -249,6 +331,7 @@ table)
 	printf '%-14s %5s %5s %10s %10s %10s %22s %-12s\n' knob ok fail base_ms knob_ms saving_ms "95% CI (ms)" verdict
 	for v in "${vs[@]}"; do
 		[ "$v" = base ] && continue
+		# shellcheck disable=SC2086 # EXCL empty: no option at all
 		"$B" compare ${EXCL---exclude-starved} --format json "$s:base" "$s:$v" 2>/dev/null >"$DIR/cmp.json" || true
 		"$PY" - "$DIR/cmp.json" "$s" "$v" <<'PY'
 import json, sys, glob
