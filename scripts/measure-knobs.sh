@@ -32,6 +32,23 @@ B=${BOOTLENS:-./build/cli/bootlens}
 DIR=${DIR:-/tmp/knob}
 PY=/usr/bin/python3
 
+# The statistics both stats and vstats print (Python, prepended to theirs)
+PYLIB='
+import numpy as np
+from scipy.stats import mannwhitneyu
+RNG = np.random.default_rng(1)
+def diffstat(b, x):
+    """median(b), median(x), their difference, its 95% percentile bootstrap
+    CI (10000 resamples), the two-sided Mann-Whitney p; None under 2 a side"""
+    if len(b) < 2 or len(x) < 2:
+        return None
+    b, x = np.array(b), np.array(x)
+    bs = [np.median(RNG.choice(b, len(b))) - np.median(RNG.choice(x, len(x))) for _ in range(10000)]
+    lo, hi = np.percentile(bs, [2.5, 97.5])
+    p = mannwhitneyu(b, x, alternative="two-sided").pvalue
+    return np.median(b), np.median(x), np.median(b) - np.median(x), lo, hi, p
+'
+
 paths() {
 	# shellcheck disable=SC2046 # "kernel PATH modules PATH": split on purpose
 	set -- $("$B" guest fetch-kernel)
@@ -192,10 +209,9 @@ vstats)
 	# tsc_now / tsc_freq: every instruction of firmware, decompressor,
 	# kernel and dumper up to the dump), and the kernel's part (uptime_ns);
 	# savings against BASE as stats computes them
-	"$PY" - "$@" <<'PY'
+	"$PY" -c "$PYLIB$(
+		cat <<'PY'
 import glob, json, re, sys
-import numpy as np
-from scipy.stats import mannwhitneyu
 s = sys.argv[1]
 base = sys.argv[2] if len(sys.argv) > 2 else "base"
 only = sys.argv[3:]
@@ -215,16 +231,9 @@ for f in sorted(glob.glob(s + "/runs/[0-9][0-9][0-9][0-9].json")):
     m = dict(re.findall(r"(\w+)=(\S+)", head))
     t.setdefault(v, []).append(int(m["tsc_now"]) / int(m["tsc_freq"]) * 1e3)
     u.setdefault(v, []).append(int(m["uptime_ns"]) / 1e6)
-rng = np.random.default_rng(1)
 def sav(b, x):
-    if len(b) < 2 or len(x) < 2:
-        return "- | - | -"
-    b, x = np.array(b), np.array(x)
-    bs = [np.median(rng.choice(b, len(b))) - np.median(rng.choice(x, len(x))) for _ in range(10000)]
-    lo, hi = np.percentile(bs, [2.5, 97.5])
-    p = mannwhitneyu(b, x, alternative="two-sided").pvalue
-    return "%.1f → %.1f | **%+.1f** [%+.1f, %+.1f] | %.2g" % (np.median(b), np.median(x),
-           np.median(b) - np.median(x), lo, hi, p)
+    d = diffstat(b, x)
+    return "%.1f → %.1f | **%+.1f** [%+.1f, %+.1f] | %.2g" % d if d else "- | - | -"
 print("| knob | ok / failed | reset→dump ms: base → knob | saving ms [95% CI] | p | kernel (uptime) ms: base → knob | saving ms [95% CI] | p |")
 print("|---|---|---|---|---|---|---|---|")
 for v in (only or order):
@@ -236,6 +245,7 @@ for v in (only or order):
     print("| %s | %d / %d | %s | %s |" % (v, len(t.get(v, [])), bad.get(v, 0), sav(t.get(base, []), t.get(v, [])),
           sav(u.get(base, []), u.get(v, []))))
 PY
+	)" "$@"
 	;;
 hosttime | stats)
 	# stats SESSION [BASE] [VARIANT...]: per variant, from the run files
@@ -248,10 +258,9 @@ hosttime | stats)
 	#         which a host that keeps QEMU waiting for a CPU does not inflate
 	# saving = median(BASE) - median(VARIANT), its 95% CI a percentile
 	# bootstrap (10000 resamples, seed 1), p two-sided Mann-Whitney U.
-	"$PY" - "$cmd" "$@" <<'PY'
+	"$PY" -c "$PYLIB$(
+		cat <<'PY'
 import glob, json, sys
-import numpy as np
-from scipy.stats import mannwhitneyu
 mode, s = sys.argv[1], sys.argv[2]
 base = sys.argv[3] if len(sys.argv) > 3 else "base"
 only = sys.argv[4:]
@@ -276,15 +285,9 @@ for f in sorted(glob.glob(s + "/runs/[0-9][0-9][0-9][0-9].json")):
     c = a.get("cpu_ns") or {}
     rows.setdefault(v, []).append(((h["exit"] - h["spawn"]) / 1e6, st,
                                    (c.get("qemu_user", 0) + c.get("qemu_system", 0)) / 1e6))
-rng = np.random.default_rng(1)
 def saving(b, x):
-    if len(b) < 2 or len(x) < 2:
-        return "%8s %20s %7s" % ("-", "-", "-")
-    b, x = np.array(b), np.array(x)
-    bs = [np.median(rng.choice(b, len(b))) - np.median(rng.choice(x, len(x))) for _ in range(10000)]
-    lo, hi = np.percentile(bs, [2.5, 97.5])
-    p = mannwhitneyu(b, x, alternative="two-sided").pvalue
-    return "%+8.1f [%+8.1f, %+8.1f] %7.2g" % (np.median(b) - np.median(x), lo, hi, p)
+    d = diffstat(b, x)
+    return "%+8.1f [%+8.1f, %+8.1f] %7.2g" % d[2:] if d else "%8s %20s %7s" % ("-", "-", "-")
 def med(x):
     return "%8.1f" % np.median(x) if len(x) else "%8s" % "-"
 B = rows.get(base, [])
@@ -293,14 +296,8 @@ import os
 if os.environ.get("MD"):
     # markdown: knob | ok/failed (starved) | CPU base -> knob, saving [CI] p | wall the same
     def ms(b, x):
-        if len(b) < 2 or len(x) < 2:
-            return "- | - | -"
-        b, x = np.array(b), np.array(x)
-        bs = [np.median(rng.choice(b, len(b))) - np.median(rng.choice(x, len(x))) for _ in range(10000)]
-        lo, hi = np.percentile(bs, [2.5, 97.5])
-        p = mannwhitneyu(b, x, alternative="two-sided").pvalue
-        return "%.0f → %.0f | **%+.0f** [%+.0f, %+.0f] | %.2g" % (np.median(b), np.median(x),
-               np.median(b) - np.median(x), lo, hi, p)
+        d = diffstat(b, x)
+        return "%.0f → %.0f | **%+.0f** [%+.0f, %+.0f] | %.2g" % d if d else "- | - | -"
     print("| knob | ok / failed (starved) | CPU ms: base → knob | CPU saving ms [95% CI] | p | wall ms: base → knob | wall saving ms [95% CI] | p |")
     print("|---|---|---|---|---|---|---|---|")
     for v in (only or order):
@@ -322,6 +319,7 @@ for v in (only or order):
     print("%-12s %3d %3d %3d | %s %38s | %s %38s | %s %38s" % (v, len(R), fails.get(v, 0),
           sum(r[1] for r in R), med(w), sw, med(q), sq, med(c), sc))
 PY
+	)" "$cmd" "$@"
 	;;
 table)
 	s=$1
