@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Measure candidate knobs for the linux-microvm sweep preset (issue 13):
 # Debian's cloud kernel under TCG on -M microvm, every candidate a variant of
-# one interleaved session, compared against "base" with compare
-# --exclude-starved. The results are written up by hand in
-# docs/knobs-measured.md; this script is how they were made.
+# one interleaved session, compared against "base" by three clocks: the
+# host's (compare), QEMU's CPU time (stats), and the guest's instruction
+# count under -icount (icount, vstats). The results are written up by hand
+# in docs/knobs-measured.md; this script is how they were made.
 #
 #   scripts/measure-knobs.sh prepare            kernel, initrd.gz, vmlinux in $DIR
 #   scripts/measure-knobs.sh screen  [N]        session $DIR/s1: every candidate, N (5) runs each
 #   scripts/measure-knobs.sh confirm [N]        session $DIR/s2: the promising and the null ones, N (12)
-#   scripts/measure-knobs.sh instr   [N]        session $DIR/s3: the instrumentation's cost, N (20)
+#   scripts/measure-knobs.sh instr   [N]        session $DIR/instr: the instrumentation's cost alone, N (20)
 #   scripts/measure-knobs.sh stats SESSION [BASE [VARIANT...]]
 #                                              wall and CPU time savings from the run files (ok runs);
 #                                              MD=1: as a markdown table
 #   scripts/measure-knobs.sh hosttime SESSION [BASE [VARIANT...]]
 #                                              the same over every run whose guest powered off (no dump needed)
-#   scripts/measure-knobs.sh icount [N [VARIANT...]]  session $DIR/ic1: the knobs under -icount (N: 4)
+#   scripts/measure-knobs.sh icount [N [VARIANT...]]  session $DIR/ic1 (IC=DIR: another): the knobs under -icount (N: 4)
 #   scripts/measure-knobs.sh vstats SESSION [BASE [VARIANT...]]
 #                                              the guest's virtual time to the dump, per variant
 #   scripts/measure-knobs.sh table SESSION [VARIANT...]
@@ -175,7 +176,7 @@ instr)
 	# them: hosttime computes their statistics.
 	build_off_initrd
 	mapfile -t vs < <(instr_variants)
-	collect "$DIR/s3" "${1:-20}" base "$(screen_variants | grep '^noinstr:')" "${vs[@]}"
+	collect "$DIR/instr" "${1:-20}" base "$(screen_variants | grep '^noinstr:')" "${vs[@]}"
 	;;
 icount)
 	# icount [N] [VARIANT...]: session $DIR/ic1 (IC=DIR: another), the
@@ -364,7 +365,7 @@ PY
 	done
 	;;
 *)
-	sed -n '2,22p' "$0"
+	sed -n '2,/^set -euo/p' "$0" | grep '^#'
 	exit 2
 	;;
 esac
