@@ -35,6 +35,7 @@ PY=/usr/bin/python3
 
 # The statistics both stats and vstats print (Python, prepended to theirs)
 PYLIB='
+import glob, json
 import numpy as np
 from scipy.stats import mannwhitneyu
 RNG = np.random.default_rng(1)
@@ -48,6 +49,16 @@ def diffstat(b, x):
     lo, hi = np.percentile(bs, [2.5, 97.5])
     p = mannwhitneyu(b, x, alternative="two-sided").pvalue
     return np.median(b), np.median(x), np.median(b) - np.median(x), lo, hi, p
+def session_runs(s, order):
+    """(path, run) of the session s run files in order, warm-ups left out;
+    each variant seen is appended to order"""
+    for f in sorted(glob.glob(s + "/runs/[0-9][0-9][0-9][0-9].json")):
+        r = json.load(open(f))
+        if r.get("warmup"):
+            continue
+        if r["variant"] not in order:
+            order.append(r["variant"])
+        yield f, r
 '
 
 paths() {
@@ -212,18 +223,13 @@ vstats)
 	# savings against BASE as stats computes them
 	"$PY" -c "$PYLIB$(
 		cat <<'PY'
-import glob, json, re, sys
+import re, sys
 s = sys.argv[1]
 base = sys.argv[2] if len(sys.argv) > 2 else "base"
 only = sys.argv[3:]
 t, u, order, bad = {}, {}, [], {}
-for f in sorted(glob.glob(s + "/runs/[0-9][0-9][0-9][0-9].json")):
-    r = json.load(open(f))
+for f, r in session_runs(s, order):
     v = r["variant"]
-    if r.get("warmup"):
-        continue
-    if v not in order:
-        order.append(v)
     if r["verdict"] != "ok":
         bad[v] = bad.get(v, 0) + 1
         continue
@@ -261,18 +267,13 @@ hosttime | stats)
 	# bootstrap (10000 resamples, seed 1), p two-sided Mann-Whitney U.
 	"$PY" -c "$PYLIB$(
 		cat <<'PY'
-import glob, json, sys
+import sys
 mode, s = sys.argv[1], sys.argv[2]
 base = sys.argv[3] if len(sys.argv) > 3 else "base"
 only = sys.argv[4:]
 rows, fails, order = {}, {}, []
-for f in sorted(glob.glob(s + "/runs/[0-9][0-9][0-9][0-9].json")):
-    r = json.load(open(f))
+for f, r in session_runs(s, order):
     v = r["variant"]
-    if r.get("warmup"):
-        continue
-    if v not in order:
-        order.append(v)
     a = r["attempts"][-1]
     h, sc, w = a.get("host_ns", {}), a.get("sched") or {}, a.get("wall_ns")
     ok = r["verdict"] == "ok"
