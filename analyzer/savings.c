@@ -5,6 +5,9 @@
  * as "bootlens compare SESSION:REF SESSION:STEP". A host-timed step is
  * compared on the host's spawn-to-exit span alone (the run files' wall
  * time) through compare_add() and compare_evaluate(), both sides timed so.
+ * By the guest's clock (SAVINGS_BY_GUEST), a dump-timed step's values are
+ * its runs' uptime at the dump, read through runset_analyse() as compare
+ * reads them, once per variant (struct runs' guest cache).
  */
 #include "analyzer/savings.h"
 
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/runset.h"
 #include "collector/session.h"
 
 static char *dup_or_null(const char *s)
@@ -65,9 +69,18 @@ struct run_info {
         unsigned run;
 };
 
+/* The guest's clock at the dump (ns) of a variant's runs, as compared. */
+struct guest_values {
+        char *variant;
+        double *v;
+        size_t n;
+};
+
 struct runs {
         struct run_info *v;
         size_t n;
+        struct guest_values *g; /* SAVINGS_BY_GUEST: each variant read so far */
+        size_t ng;
 };
 
 static void runs_free(struct runs *r)
@@ -78,6 +91,11 @@ static void runs_free(struct runs *r)
                 free(r->v[i].reason);
         }
         free(r->v);
+        for (size_t i = 0; i < r->ng; i++) {
+                free(r->g[i].variant);
+                free(r->g[i].v);
+        }
+        free(r->g);
 }
 
 static int runs_read(struct runs *out, const struct session *sess, char *err, size_t errsize)
@@ -214,6 +232,136 @@ static int set_side(struct compare_side *side, const char *dir, const struct sav
         return 0;
 }
 
+/* The runs of dir:variant compare would analyse (runset's selection, a
+ * starved run left out on request), each one's guest clock at its dump's
+ * begin line (dmesg.uptime_ns) into g. -EINVAL (err names the run): an
+ * ok run without it (a tslog dump, a dumper that predates uptime_ns). */
+static int guest_read(struct guest_values *g, const char *dir, const char *variant,
+                      const struct compare_options *o, char *err, size_t errsize)
+{
+        static const struct run_options defaults;
+        const struct run_options *ro = o->run ? o->run : &defaults;
+        struct runset rs;
+        char *ref = NULL, why[256];
+        int rc;
+
+        if (asprintf(&ref, "%s:%s", dir, variant) < 0)
+                return -ENOMEM;
+        rc = runset_open(ref, &rs, why, sizeof(why));
+        if (rc < 0) {
+                snprintf(err, errsize, "cannot read the session '%s': %s", ref,
+                         why[0] ? why : strerror(-rc));
+                goto out;
+        }
+        g->v = malloc((rs.n + 1) * sizeof(*g->v));
+        if (!g->v) {
+                rc = -ENOMEM;
+                goto out;
+        }
+        for (size_t i = 0; i < rs.n && rc == 0; i++) {
+                const struct runset_run *e = &rs.v[i];
+                struct run r;
+                char *msg = NULL;
+
+                if (!e->selected || (e->starved && o->exclude_starved))
+                        continue;
+                rc = runset_analyse(&rs, i, ro, &r, &msg);
+                if (rc == 0 || rc == -ENODATA) {
+                        if (rc == 0 && r.kind == RUN_LINUX && !r.host_timed && r.dmesg.has_uptime) {
+                                g->v[g->n++] = (double)r.dmesg.uptime_ns;
+                        } else {
+                                snprintf(err, errsize,
+                                         "--by guest needs the dumper's uptime at the dump: "
+                                         "run %u has none (%s/runs/%04u.console: %s)",
+                                         e->run, dir, e->run,
+                                         rc == -ENODATA        ? "nothing to analyse"
+                                         : r.kind == RUN_TSLOG ? "a tslog dump"
+                                                               : "no uptime_ns= on its begin line");
+                                rc = -EINVAL;
+                        }
+                } else if (msg) {
+                        snprintf(err, errsize, "%s", msg);
+                } else if (rs.unreadable) {
+                        snprintf(err, errsize, "cannot read '%s': %s", rs.unreadable,
+                                 strerror(-rc));
+                } else {
+                        snprintf(err, errsize, "cannot analyse run %u of '%s': %s", e->run, dir,
+                                 strerror(-rc));
+                }
+                free(msg);
+                run_free(&r);
+        }
+out:
+        runset_free(&rs);
+        free(ref);
+        return rc;
+}
+
+/* variant's guest values (guest_read()), read once per variant and kept
+ * in r; *out is valid until the next call reads another variant. */
+static int guest_values(struct runs *r, const char *dir, const char *variant,
+                        const struct compare_options *o, const struct guest_values **out, char *err,
+                        size_t errsize)
+{
+        struct guest_values *g;
+        int rc;
+
+        for (size_t i = 0; i < r->ng; i++)
+                if (!strcmp(r->g[i].variant, variant)) {
+                        *out = &r->g[i];
+                        return 0;
+                }
+        g = realloc(r->g, (r->ng + 1) * sizeof(*r->g));
+        if (!g)
+                return -ENOMEM;
+        r->g = g;
+        g = &r->g[r->ng];
+        memset(g, 0, sizeof(*g));
+        rc = guest_read(g, dir, variant, o, err, errsize);
+        if (rc == 0) {
+                g->variant = strdup(variant);
+                if (!g->variant)
+                        rc = -ENOMEM;
+        }
+        if (rc < 0) {
+                free(g->variant);
+                free(g->v);
+                return rc;
+        }
+        r->ng++;
+        *out = g;
+        return 0;
+}
+
+/* Compare step st with ref by the guest's clock at the dump alone: one
+ * metric, named "total" as compare's. -ENODATA: a side has no value. */
+static int compare_guest(struct compare *c, struct runs *r, const char *dir,
+                         const struct savings_step *ref, const struct savings_step *st,
+                         const struct compare_options *o, char *err, size_t errsize)
+{
+        const struct guest_values *a = NULL, *b = NULL;
+        int rc;
+
+        memset(c, 0, sizeof(*c));
+        rc = guest_values(r, dir, ref->variant, o, &a, err, errsize);
+        if (rc == 0)
+                rc = guest_values(r, dir, st->variant, o, &b, err, errsize);
+        if (rc == 0) /* reading b may have moved a: it is cached now */
+                rc = guest_values(r, dir, ref->variant, o, &a, err, errsize);
+        if (rc == 0 && (!a->n || !b->n))
+                rc = -ENODATA;
+        if (rc == 0)
+                rc = set_side(&c->base, dir, ref, a->n);
+        if (rc == 0)
+                rc = set_side(&c->new, dir, st, b->n);
+        if (rc == 0)
+                rc = compare_add(c, COMPARE_TOTAL, "total", NULL, a->v, a->n, a->n, b->v, b->n,
+                                 b->n);
+        if (rc == 0)
+                rc = compare_evaluate(c, &o->stats);
+        return rc;
+}
+
 /* Compare step st with ref by the host's time alone: the wall time, or
  * QEMU's CPU time (cpu). -ENODATA: a side has no value. */
 static int compare_host(struct compare *c, const struct runs *r, const char *dir,
@@ -330,28 +478,41 @@ static int no_data_is_fine(int rc, struct compare *c, char *err, size_t errsize)
         return 0;
 }
 
-/* Compare step st (against ref) into st->cmp and its fields: by compare's
- * total, or (cpu, and always for a host-timed step) by the host's time
- * alone. With cpu, what moved still comes from the dumps' comparison.
- * Returns 0 or an error (err says it). */
-static int compare_step(struct savings_step *st, const struct savings_step *ref,
-                        const struct runs *r, const char *dir, const struct compare_options *o,
-                        bool cpu, char *err, size_t errsize)
+/* st against ref into c by the basis: compare's total; the host's time
+ * alone (cpu, and always for a host-timed step: its wall time unless
+ * cpu); the guest's clock at the dump (guest, a dump-timed step). */
+static int compare_by(struct compare *c, const struct savings_step *ref,
+                      const struct savings_step *st, struct runs *r, const char *dir,
+                      const struct compare_options *o, enum savings_basis basis, char *err,
+                      size_t errsize)
+{
+        bool cpu = basis == SAVINGS_BY_CPU;
+
+        if (st->host_timed || cpu)
+                return compare_host(c, r, dir, ref, st, o, cpu);
+        if (basis == SAVINGS_BY_GUEST)
+                return compare_guest(c, r, dir, ref, st, o, err, errsize);
+        return compare_dump(c, dir, ref, st, o, err, errsize);
+}
+
+/* Compare step st (against ref) into st->cmp and its fields by the basis
+ * (compare_by()). Under cpu and guest, what moved still comes from the
+ * dumps' comparison. Returns 0 or an error (err says it). */
+static int compare_step(struct savings_step *st, const struct savings_step *ref, struct runs *r,
+                        const char *dir, const struct compare_options *o, enum savings_basis basis,
+                        char *err, size_t errsize)
 {
         struct compare moved;
         int rc;
 
-        if (st->host_timed || cpu)
-                rc = compare_host(&st->cmp, r, dir, ref, st, o, cpu);
-        else
-                rc = compare_dump(&st->cmp, dir, ref, st, o, err, errsize);
+        rc = compare_by(&st->cmp, ref, st, r, dir, o, basis, err, errsize);
         rc = no_data_is_fine(rc, &st->cmp, err, errsize);
         if (rc < 0)
                 return rc;
         fill_total(st, &st->cmp);
         if (!st->compared || st->host_timed)
                 return 0;
-        if (!cpu)
+        if (basis == SAVINGS_BY_TOTAL)
                 return fill_moved(st, &st->cmp);
         rc = compare_dump(&moved, dir, ref, st, o, err, errsize);
         if (rc == 0)
@@ -363,17 +524,15 @@ static int compare_step(struct savings_step *st, const struct savings_step *ref,
 
 /* The median total of a step no comparison gave one: the step against
  * itself. */
-static int own_median(struct savings_step *st, const struct runs *r, const char *dir,
-                      const struct compare_options *o, bool cpu, char *err, size_t errsize)
+static int own_median(struct savings_step *st, struct runs *r, const char *dir,
+                      const struct compare_options *o, enum savings_basis basis, char *err,
+                      size_t errsize)
 {
         struct compare c;
         const struct compare_metric *t;
         int rc;
 
-        if (st->host_timed || cpu)
-                rc = compare_host(&c, r, dir, st, st, o, cpu);
-        else
-                rc = compare_dump(&c, dir, st, st, o, err, errsize);
+        rc = compare_by(&c, st, st, r, dir, o, basis, err, errsize);
         if (rc == 0) {
                 t = compare_find(&c, "total");
                 if (t && t->na)
@@ -412,8 +571,8 @@ static int step_init(struct savings_step *st, const struct sweep_plan *p, size_t
 
 /* The cumulative campaign: the last unbroken dump-timed step against the
  * baseline. */
-static int overall(struct savings *s, const struct runs *r, const struct compare_options *o,
-                   char *err, size_t errsize)
+static int overall(struct savings *s, struct runs *r, const struct compare_options *o, char *err,
+                   size_t errsize)
 {
         const struct savings_step *base = &s->steps[0], *last = NULL;
         struct savings_step *ov = &s->overall;
@@ -438,7 +597,7 @@ static int overall(struct savings *s, const struct runs *r, const struct compare
         ov->left_out = last->left_out;
         ov->against = 0;
         s->has_overall = true;
-        rc = compare_step(ov, base, r, s->session, o, s->basis == SAVINGS_BY_CPU, err, errsize);
+        rc = compare_step(ov, base, r, s->session, o, s->basis, err, errsize);
         return rc;
 }
 
@@ -495,13 +654,13 @@ int savings_analyse_by(struct savings *s, const char *dir, const struct compare_
                 st->against_broken = ref->broken;
                 if (st->broken || st->against_broken)
                         continue;
-                rc = compare_step(st, ref, &runs, dir, o, cpu, err, errsize);
+                rc = compare_step(st, ref, &runs, dir, o, basis, err, errsize);
                 if (rc == 0 && st->compared && isnan(ref->median_ns) && (!st->host_timed || cpu))
                         ref->median_ns = st->cmp.m[0].c.median_a;
         }
         for (size_t i = 0; i < s->nsteps && rc == 0; i++)
                 if (!s->steps[i].broken && isnan(s->steps[i].median_ns))
-                        rc = own_median(&s->steps[i], &runs, dir, o, cpu, err, errsize);
+                        rc = own_median(&s->steps[i], &runs, dir, o, basis, err, errsize);
         if (rc == 0 && s->mode == SWEEP_CUMULATIVE)
                 rc = overall(s, &runs, o, err, errsize);
 out_plan:

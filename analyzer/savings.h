@@ -31,6 +31,20 @@
  * time. median_ns and the saving are then CPU time; what moved still
  * comes from compare_sessions() of the dumps.
  *
+ * By the guest's clock (SAVINGS_BY_GUEST): a dump-timed step is compared
+ * on its runs' guest CLOCK_MONOTONIC at the dump's begin line (a Linux
+ * run's dmesg.uptime_ns, analyzer/dmesg.h), the runs compare analyses
+ * (runset_open() and runset_analyse(): the ok runs of the variant, a
+ * starved one left out on exclude_starved), one metric named "total"
+ * through compare_add()/compare_evaluate(). Under QEMU's -icount
+ * shift=0,sleep=off that clock counts the instructions the guest ran, 1
+ * ns each, and repeats to a few us (docs/sweep.md). A host-timed step has
+ * no dump: it stays compared by the host's spawn to exit, as under
+ * SAVINGS_BY_TOTAL, against its reference's runs timed the same way
+ * (its median and saving are then host time). An ok run without the
+ * uptime (a tslog dump, a dumper that predates uptime_ns) is -EINVAL, err
+ * naming the run. What moved still comes from compare_sessions().
+ *
  * Functions return 0 or a negative errno and never print.
  */
 #ifndef BOOTLENS_SAVINGS_H
@@ -82,6 +96,7 @@ struct savings_step {
 enum savings_basis {
         SAVINGS_BY_TOTAL, /* compare's total (the default) */
         SAVINGS_BY_CPU,   /* QEMU's CPU time, user + system */
+        SAVINGS_BY_GUEST, /* the guest's clock at the dump (uptime_ns) */
 };
 
 struct savings {
@@ -103,8 +118,9 @@ struct savings {
  * (its top, exclude_starved, run options and statistics). s is
  * overwritten (savings_free it, also on error). Returns 0, -ENOENT (no
  * session or not a sweep: err says which), -EINVAL (a malformed file:
- * err names it), -ENOMEM, or the error of analysing a run (err names the
- * capture). */
+ * err names it; under SAVINGS_BY_GUEST also an ok run without the guest's
+ * uptime at the dump), -ENOMEM, or the error of analysing a run (err
+ * names the capture). */
 int savings_analyse(struct savings *s, const char *dir, const struct compare_options *o, char *err,
                     size_t errsize);
 /* The same, by the basis given (savings_analyse: SAVINGS_BY_TOTAL). */

@@ -73,6 +73,19 @@ static void failures(char *buf, size_t size, const struct savings_step *st)
                 snprintf(buf, size, "no run recorded");
 }
 
+static const char *basis_name(enum savings_basis b)
+{
+        switch (b) {
+        case SAVINGS_BY_CPU:
+                return "cpu";
+        case SAVINGS_BY_GUEST:
+                return "guest";
+        case SAVINGS_BY_TOTAL:
+                break;
+        }
+        return "total";
+}
+
 static const struct stats_options *stats_of(const struct savings *s)
 {
         for (size_t i = 0; i < s->nsteps; i++)
@@ -171,6 +184,11 @@ int sweepreport_table(FILE *out, const struct savings *s, const struct sweeprepo
         if (s->basis == SAVINGS_BY_CPU)
                 fputs("by QEMU's CPU time (user + system), not the total; times in ms;\n"
                       "saving = the reference's median CPU time - the step's (> 0: faster),\n",
+                      out);
+        else if (s->basis == SAVINGS_BY_GUEST)
+                fputs("by the guest's clock at the dump (uptime_ns), not the total; times in ms\n"
+                      "(host-timed steps: the host's total); saving = the reference's median\n"
+                      "guest time - the step's (> 0: faster),\n",
                       out);
         else
                 fputs("times in ms; saving = the reference's median total - the step's (> 0: "
@@ -314,7 +332,7 @@ int sweepreport_json(FILE *out, const struct savings *s, const struct sweeprepor
         jsonw_kint(w, "schema_version", SWEEPREPORT_SCHEMA_VERSION);
         jsonw_kstr(w, "session", s->session);
         jsonw_kstr(w, "mode", sweep_mode_name(s->mode));
-        jsonw_kstr(w, "basis", s->basis == SAVINGS_BY_CPU ? "cpu" : "total");
+        jsonw_kstr(w, "basis", basis_name(s->basis));
         jsonw_kstr(w, "preset", s->preset);
         jsonw_key(w, "statistics");
         if (so) {
@@ -510,7 +528,9 @@ int sweepreport_md(FILE *out, const struct savings *s, const struct sweepreport_
         rc = md_escape(&sb, s->session);
         if (rc == 0)
                 fprintf(out, "### bootlens sweep: %s (%s%s)\n\n", sb.buf, sweep_mode_name(s->mode),
-                        s->basis == SAVINGS_BY_CPU ? ", by QEMU's CPU time" : "");
+                        s->basis == SAVINGS_BY_CPU     ? ", by QEMU's CPU time"
+                        : s->basis == SAVINGS_BY_GUEST ? ", by the guest's clock at the dump"
+                                                       : "");
         for (size_t i = 0; i < s->nsteps && rc == 0; i++)
                 rc = md_step(t, s, &s->steps[i], i == 0);
         if (rc == 0 && s->has_overall)

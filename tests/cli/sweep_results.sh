@@ -67,8 +67,57 @@ run 0 --results each --by cpu
 check "$exp/each-cpu.table" "$tmp/out" "sweep --results each --by cpu"
 run 0 --results cumulative --by cpu --format md
 check "$exp/cumulative-cpu.md" "$tmp/out" "sweep --results cumulative --by cpu --format md"
+run 0 --results each --by guest
+check "$exp/each-guest.table" "$tmp/out" "sweep --results each --by guest"
+run 0 --results cumulative --by guest --format json
+check "$exp/cumulative-guest.json" "$tmp/out" "sweep --results cumulative --by guest --format json"
 run 2 --results each --by wall
-expect_err "--by wants total or cpu, not 'wall'"
+expect_err "--by wants total, cpu or guest, not 'wall'"
+
+# --by guest: the medians are those of the runs' kernel.uptime_ns in
+# analyze's JSON, the saving their difference
+if command -v python3 >/dev/null; then
+	run 0 --results each --by guest --format json
+	cp "$tmp/out" "$tmp/guest.json"
+	for v in base fast; do
+		"$BOOTLENS" analyze "each:$v" --format json >"$tmp/$v.json" 2>/dev/null
+	done
+	python3 - "$tmp/guest.json" "$tmp/base.json" "$tmp/fast.json" <<'PY' || failures=$((failures + 1))
+import json, statistics, sys
+d = json.load(open(sys.argv[1]))
+def uptimes(path):
+    out = []
+    def walk(x):
+        if isinstance(x, dict):
+            k = x.get("kernel")
+            if isinstance(k, dict) and k.get("uptime_ns") is not None:
+                out.append(k["uptime_ns"])
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    walk(json.load(open(path)))
+    return out
+b, f = uptimes(sys.argv[2]), uptimes(sys.argv[3])
+assert len(b) == 8 and len(f) == 8, (b, f)
+assert d["basis"] == "guest", d["basis"]
+st = {s["name"]: s for s in d["steps"]}
+mb, mf = statistics.median(b), statistics.median(f)
+assert abs(st["base"]["median_ns"] - mb) < 1, (st["base"]["median_ns"], mb)
+assert abs(st["fast"]["median_ns"] - mf) < 1, (st["fast"]["median_ns"], mf)
+assert abs(st["fast"]["saving_ns"] - (mb - mf)) < 1, (st["fast"]["saving_ns"], mb - mf)
+assert abs(st["fast"]["reference_median_ns"] - mb) < 1
+assert st["instrumentation"]["host_timed"] and st["instrumentation"]["compared"]
+PY
+fi
+
+# --by guest refuses a run whose dump has no uptime (a dumper before it)
+cp -r each "$tmp/noup"
+sed -i '/^@@bootlens v1 begin /s/ uptime_ns=[0-9]*//' "$tmp/noup/runs/0005.console"
+run 2 --results "$tmp/noup" --by guest
+expect_err "--by guest needs the dumper's uptime at the dump: run 5 has none"
+run 0 --results "$tmp/noup"
 run 0 --format=json --results=each
 check "$exp/each.json" "$tmp/out" "sweep --format=json --results=each"
 

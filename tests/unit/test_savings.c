@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -199,6 +200,101 @@ static void test_savings_by_cpu_compares_qemu_cpu_time(void **state)
         savings_free(&s);
 }
 
+static int by_value(const void *pa, const void *pb)
+{
+        double a = *(const double *)pa, b = *(const double *)pb;
+
+        return a < b ? -1 : a > b;
+}
+
+/* The median of the uptime_ns= of the dump begin lines of runs first,
+ * first + step, ... (up to last) of the fixture dir, read as text: not
+ * through the analyzer. */
+static double uptime_median(const char *dir, unsigned first, unsigned step, unsigned last)
+{
+        double v[64];
+        size_t n = 0;
+
+        for (unsigned run = first; run <= last; run += step) {
+                char path[512], line[4096];
+                FILE *f;
+                const char *u = NULL;
+
+                snprintf(path, sizeof(path), "%s/runs/%04u.console", dir, run);
+                f = fopen(path, "r");
+                assert_non_null(f);
+                while (!u && fgets(line, sizeof(line), f))
+                        if (!strncmp(line, "@@bootlens v1 begin ", 20))
+                                u = strstr(line, " uptime_ns=");
+                fclose(f);
+                assert_non_null(u);
+                v[n++] = strtod(u + strlen(" uptime_ns="), NULL);
+        }
+        qsort(v, n, sizeof(*v), by_value);
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void test_savings_by_guest_compares_the_guest_clock_at_the_dump(void **state)
+{
+        struct compare_options o;
+        struct savings s, total;
+        char err[512];
+        const struct savings_step *base, *fast, *host;
+        /* each/: run 1 + 4k is base's, 2 + 4k fast's (README.md there) */
+        double mb = uptime_median(EACH, 1, 4, 32), mf = uptime_median(EACH, 2, 4, 32);
+
+        (void)state;
+        options(&o);
+        assert_int_equal(savings_analyse_by(&s, EACH, &o, SAVINGS_BY_GUEST, err, sizeof(err)), 0);
+        assert_int_equal(s.basis, SAVINGS_BY_GUEST);
+        base = &s.steps[0];
+        fast = &s.steps[1];
+        assert_true(fabs(mb - 2332.656 * MS) < 0.001 * MS);
+        assert_true(base->median_ns == mb);
+        assert_true(fast->median_ns == mf);
+        assert_true(fast->compared);
+        assert_int_equal(fast->cmp.n, 1); /* the one metric */
+        assert_string_equal(fast->cmp.m[0].name, "total");
+        assert_int_equal(fast->cmp.base.used, 8);
+        assert_int_equal(fast->cmp.new.used, 8);
+        assert_true(fabs(fast->saving_ns - (mb - mf)) < 1);
+        assert_true(fabs(fast->rel - (mb - mf) / mb) < 1e-9);
+        assert_true(fast->saving_lo_ns <= fast->saving_ns && fast->saving_ns <= fast->saving_hi_ns);
+        assert_true(fast->p_holm < 0.01);
+        assert_int_equal(fast->verdict, STATS_SAME); /* 39.6 ms, under 2% */
+        /* what moved still comes from the dumps */
+        assert_string_equal(fast->phase.name, "initcalls");
+        assert_string_equal(fast->fns[0].name, "init_kprobe_trace");
+        assert_true(s.steps[2].broken);
+        /* a host-timed step (no dump) stays compared by the host's total */
+        host = &s.steps[3];
+        assert_int_equal(savings_analyse(&total, EACH, &o, err, sizeof(err)), 0);
+        assert_true(host->compared);
+        assert_int_equal(host->cmp.n, 1);
+        assert_true(host->saving_ns == total.steps[3].saving_ns);
+        assert_true(host->median_ns == total.steps[3].median_ns);
+        assert_int_equal(host->verdict, total.steps[3].verdict);
+        savings_free(&total);
+        savings_free(&s);
+
+        /* a starved run left out is left out of the guest's values too */
+        o.exclude_starved = true;
+        assert_int_equal(savings_analyse_by(&s, EACH, &o, SAVINGS_BY_GUEST, err, sizeof(err)), 0);
+        assert_int_equal(s.steps[1].cmp.new.used, 7);
+        assert_int_equal(s.steps[1].left_out, 1);
+        savings_free(&s);
+
+        /* cumulative: tsc against fast, and the overall line */
+        o.exclude_starved = false;
+        assert_int_equal(savings_analyse_by(&s, CUMUL, &o, SAVINGS_BY_GUEST, err, sizeof(err)), 0);
+        assert_true(s.steps[2].median_ns == uptime_median(CUMUL, 3, 5, 40));
+        assert_true(fabs(s.steps[2].saving_ns -
+                         (uptime_median(CUMUL, 2, 5, 40) - uptime_median(CUMUL, 3, 5, 40))) < 1);
+        assert_true(s.has_overall && s.overall.compared);
+        assert_true(fabs(s.overall.saving_ns - (mb - uptime_median(CUMUL, 5, 5, 40))) < 1);
+        savings_free(&s);
+}
+
 static void test_savings_refuses_a_session_that_is_no_sweep(void **state)
 {
         struct compare_options o;
@@ -225,6 +321,7 @@ int main(void)
             cmocka_unit_test(test_savings_cumulative_compares_each_step_with_the_one_before),
             cmocka_unit_test(test_savings_leaves_starved_runs_out_on_request),
             cmocka_unit_test(test_savings_by_cpu_compares_qemu_cpu_time),
+            cmocka_unit_test(test_savings_by_guest_compares_the_guest_clock_at_the_dump),
             cmocka_unit_test(test_savings_refuses_a_session_that_is_no_sweep),
         };
 
