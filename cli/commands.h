@@ -81,7 +81,8 @@ int sweep_execute(const struct collect_opts *co, const struct sweep_plan *plan,
                   const struct compare_options *cmp, const char *format, FILE *out,
                   struct savings *result);
 /* The same, the savings by basis (analyzer/savings.h: SAVINGS_BY_TOTAL,
- * sweep_execute's, or SAVINGS_BY_CPU, "sweep --by cpu"). */
+ * sweep_execute's, SAVINGS_BY_CPU, "sweep --by cpu", or SAVINGS_BY_GUEST,
+ * "sweep --by guest"). */
 int sweep_execute_by(const struct collect_opts *co, const struct sweep_plan *plan,
                      const struct compare_options *cmp, enum savings_basis basis,
                      const char *format, FILE *out, struct savings *result);
