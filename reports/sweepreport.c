@@ -157,7 +157,7 @@ static void table_row(FILE *out, const struct savings *s, const struct savings_s
         } else if (st->compared) {
                 put_text(out, o, st->phase.name ? st->phase.name : "-");
                 if (st->nfns) {
-                        fputc(' ', out);
+                        fputs(": ", out);
                         put_text(out, o, st->fns[0].name);
                 }
         } else if (!base && !st->compared) {
@@ -206,7 +206,7 @@ int sweepreport_table(FILE *out, const struct savings *s, const struct sweeprepo
                 fputs("nothing was compared\n", out);
         fputc('\n', out);
         fprintf(out, "%-*s" ROW_FMT "%s\n", name_width(s), "step", "ok/n", "median", "saving",
-                "95% CI", "rel", "verdict", "phase, function moved most");
+                "95% CI", "rel", "verdict", "phase: function moved most");
         for (size_t i = 0; i < s->nsteps; i++) {
                 table_row(out, s, &s->steps[i], i == 0, o);
                 any_broken |= s->steps[i].broken;

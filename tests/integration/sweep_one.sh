@@ -64,7 +64,7 @@ PY
 cat "$tmp/table"
 grep -q "^bootlens sweep: $tmp/s (each): 1 knob, each knob alone against base" "$tmp/table" ||
 	fail "the table's first line"
-grep -Eq '^step +ok/n +median +saving +95% CI +rel +verdict +phase, function moved most$' "$tmp/table" ||
+grep -Eq '^step +ok/n +median +saving +95% CI +rel +verdict +phase: function moved most$' "$tmp/table" ||
 	fail "the table's header"
 grep -Eq '^base +[0-9]/5 +[0-9]+\.[0-9] +- +baseline$' "$tmp/table" || fail "the baseline's row"
 grep -Eq '^pvh +[0-9]/5 +[0-9]+\.[0-9] +[-+][0-9]+\.[0-9] +[-+][0-9.]+\.\.[-+][0-9.]+ +[-+][0-9.]+% +(faster|slower|same|inconclusive) ' "$tmp/table" ||
