@@ -91,7 +91,7 @@ grep -q '"session_id": ' "$tmp/s/session.json" || fail "session.json lacks sessi
 # show lists every run with variant, verdict, attempts, boot time and run
 # delay ("-" on a host without schedstat files).
 "$BOOTLENS" show "$tmp/s" >"$tmp/show"
-grep -Eq '^ +2  b +timeout +3 +- +(-|[0-9]+\.[0-9]) +attempt 1 timeout; attempt 2 timeout; no dump within 2 s$' "$tmp/show" ||
+grep -Eq '^ +2  b +timeout +3 +- +(-|[0-9]+\.[0-9]) +(starved: run delay [0-9]+% of wall time; )?attempt 1 timeout; attempt 2 timeout; no dump within 2 s$' "$tmp/show" ||
 	fail "show's line for run 2: $(grep '^ *2 ' "$tmp/show")"
 grep -Eq '^ +1  a +ok +1 +[0-9]+\.[0-9]' "$tmp/show" || fail "show's line for run 1"
 [ "$("$BOOTLENS" show "$tmp/s:b" | grep -Ec '^ +[0-9]+  ')" -eq 3 ] || fail "show SESSION:b lists other runs"
