@@ -26,6 +26,8 @@ struct plot_cli {
         bool has_term;
         struct plot_options po;
         bool exclude_starved;
+        bool has_by;
+        enum savings_basis by;      /* --by, waterfall and savings only */
         uint64_t tsc_freq;          /* --tsc-freq HZ, as analyze's */
         const char *phase_map_path; /* --phase-map FILE, as analyze's */
         const char *const *inputs;
@@ -38,7 +40,7 @@ void usage_plot(FILE *out)
                 "usage: bootlens plot KIND INPUT... -o FILE\n"
                 "                     [--terminal svg|pngcairo|pdfcairo|epscairo|cairolatex|dumb]\n"
                 "                     [--size W,H] [--font NAME,SIZE] [--mono] [--run N]\n"
-                "                     [--title TEXT] [--exclude-starved]\n"
+                "                     [--title TEXT] [--exclude-starved] [--by total|cpu|guest]\n"
                 "                     [--tsc-freq HZ] [--phase-map FILE]\n"
                 "\n"
                 "Draw a figure with gnuplot. INPUT is a session, SESSION:VARIANT or a capture\n"
@@ -74,6 +76,9 @@ void usage_plot(FILE *out)
                 "  --run N              timeline: the session run drawn\n"
                 "  --title TEXT         the title (default: what is drawn, of which inputs)\n"
                 "  --exclude-starved    leave out runs the host starved (docs/contention.md)\n"
+                "  --by B               waterfall, savings: compare the steps by the total\n"
+                "                       (default), QEMU's cpu time or the guest's clock at the\n"
+                "                       dump, as 'bootlens sweep --by' (docs/sweep.md)\n"
                 "  --tsc-freq HZ        TSC frequency of tslog captures (as 'bootlens analyze')\n"
                 "  --phase-map FILE     phases, one 'NAME: EVENT -> EVENT' a line (as 'bootlens\n"
                 "                       analyze'; default the guest OS's built-in map)\n"
@@ -94,6 +99,7 @@ static int parse_args(int argc, char **argv, struct plot_cli *o)
             {"run", required_argument, NULL, 'r'},
             {"title", required_argument, NULL, 't'},
             {"exclude-starved", no_argument, NULL, 'x'},
+            {"by", required_argument, NULL, 'B'},
             {"help", no_argument, NULL, 'h'},
             {"tsc-freq", required_argument, NULL, 'F'},
             {"phase-map", required_argument, NULL, 'P'},
@@ -154,6 +160,20 @@ static int parse_args(int argc, char **argv, struct plot_cli *o)
                 case 'x':
                         o->exclude_starved = true;
                         break;
+                case 'B':
+                        if (!strcmp(optarg, "total"))
+                                o->by = SAVINGS_BY_TOTAL;
+                        else if (!strcmp(optarg, "cpu"))
+                                o->by = SAVINGS_BY_CPU;
+                        else if (!strcmp(optarg, "guest"))
+                                o->by = SAVINGS_BY_GUEST;
+                        else {
+                                textout_error("plot: --by wants total, cpu or guest, not '%s'",
+                                              optarg);
+                                return -EINVAL;
+                        }
+                        o->has_by = true;
+                        break;
                 case 'F':
                         if (util_parse_u64(optarg, 10, &v) < 0 || v == 0) {
                                 bl_error("plot: --tsc-freq wants a positive number of Hz, not '%s'",
@@ -187,6 +207,10 @@ static int parse_args(int argc, char **argv, struct plot_cli *o)
                 textout_error("plot: unknown kind '%s' (phases, distribution, ecdf, timeline, "
                               "delta, waterfall or savings)",
                               argv[optind]);
+                return -EINVAL;
+        }
+        if (o->has_by && o->kind < PLOT_SWEEP_KIND_0) {
+                bl_error("plot: --by is for the sweep figures (waterfall, savings)");
                 return -EINVAL;
         }
         if (!o->out) {
@@ -320,7 +344,7 @@ int cmd_plot(int argc, char **argv)
                 co.top = COMPARE_TOP_DEFAULT;
                 co.exclude_starved = o.exclude_starved;
                 co.run = &ro;
-                rc = savings_analyse(&sv, o.inputs[0], &co, err, sizeof(err));
+                rc = savings_analyse_by(&sv, o.inputs[0], &co, o.by, err, sizeof(err));
         } else {
                 rc = plot_data_load(&d, o.inputs, o.ninputs, &lo, err, sizeof(err));
         }

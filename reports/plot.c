@@ -1931,6 +1931,28 @@ static void note_steps(struct fig *f, const struct savings *s)
         sbuf_release(&t);
 }
 
+/* What a sweep's numbers are, by its basis (analyzer/savings.h). */
+static const char *basis_median(const struct savings *s)
+{
+        return s->basis == SAVINGS_BY_CPU     ? "median QEMU CPU time"
+               : s->basis == SAVINGS_BY_GUEST ? "median guest time at the dump"
+                                              : "median total boot time";
+}
+
+/* The same, short, for an axis: "median total" by default. */
+static const char *basis_short(const struct savings *s)
+{
+        return s->basis == SAVINGS_BY_TOTAL ? "median total" : basis_median(s);
+}
+
+static const char *basis_what(const struct savings *s)
+{
+        return s->basis == SAVINGS_BY_CPU ? "median QEMU CPU time (user + system)"
+               : s->basis == SAVINGS_BY_GUEST
+                   ? "median guest clock at the dump (the kernel's uptime)"
+                   : "median total (QEMU's start to its exit)";
+}
+
 /* The sweep's title: what, of the session's last path component. */
 static void sweep_title(struct fig *f, const struct savings *s, const char *what)
 {
@@ -2093,8 +2115,10 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
                      "are cut",
                      ylo);
         }
-        note(f, "a step's bar: from its reference's median total (QEMU's start to its exit) to "
-                "its own; whiskers, [ ]: 95%% CI of the change");
+        note(f,
+             "a step's bar: from its reference's %s to its own; whiskers, [ ]: 95%% CI of the "
+             "change",
+             basis_what(s));
 
         /* the data: one set per verdict of the compared steps, one of the
          * steps not compared, one of the broken ones, one of the sums */
@@ -2168,9 +2192,15 @@ static int draw_waterfall(struct fig *f, const struct savings *s, char *err, siz
         /* room above the highest bar for three label lines */
         yhi = hi + (hi - ylo) * 3.4 / fmax(4, plot_lines - 3.4);
         fig_oom(f, gp_head(&f->gp, f->st, "bootlens plot waterfall", f->out_name, w, h));
-        sweep_title(f, s, "median total boot time, step by step");
-        gpf(f, "set ylabel ");
-        gps(f, "median total boot time (ms)");
+        {
+                char lbl[96];
+
+                snprintf(lbl, sizeof(lbl), "%s, step by step", basis_median(s));
+                sweep_title(f, s, lbl);
+                snprintf(lbl, sizeof(lbl), "%s (ms)", basis_median(s));
+                gpf(f, "set ylabel ");
+                gps(f, lbl);
+        }
         gpf(f,
             "\nunset xtics\n"
             "set xrange [-0.6:%.1f]\n"
@@ -2331,8 +2361,18 @@ static int draw_savings(struct fig *f, const struct savings *s, char *err, size_
         order = calloc(s->nsteps ? s->nsteps : 1, sizeof(*order));
         if (!order)
                 return -ENOMEM;
-        for (size_t i = 1; i < s->nsteps; i++)
+        for (size_t i = 1; i < s->nsteps; i++) {
+                /* by the guest's clock a host-timed knob (compared by the
+                 * host's total) is in other units: left out, said */
+                if (s->basis == SAVINGS_BY_GUEST && s->steps[i].host_timed) {
+                        note(f,
+                             "%s: host-timed, not on the guest's clock: left out (see "
+                             "'bootlens sweep --results')",
+                             s->steps[i].name);
+                        continue;
+                }
                 order[n++] = i;
+        }
         if (!n) {
                 snprintf(err, errsize, "savings: the sweep has no knob to draw");
                 rc = -ENODATA;
@@ -2340,9 +2380,8 @@ static int draw_savings(struct fig *f, const struct savings *s, char *err, size_
         }
         qsort_r(order, n, sizeof(*order), cmp_saving, (void *)s);
         note_steps(f, s);
-        note(f,
-             "saving: the reference's median total (QEMU's start to its exit) - the knob's, %s; "
-             "whiskers, [ ]: its 95%% CI",
+        note(f, "saving: the reference's %s - the knob's, %s; whiskers, [ ]: its 95%% CI",
+             basis_what(s),
              s->mode == SWEEP_EACH ? "against the baseline" : "against the step before");
         for (size_t v = 0; v < 4; v++) {
                 block[v] = SIZE_MAX;
@@ -2423,7 +2462,14 @@ static int draw_savings(struct fig *f, const struct savings *s, char *err, size_
                     s->mode == SWEEP_EACH ? "what each knob saves alone"
                                           : "what each step saved against the one before");
         gpf(f, "set xlabel ");
-        gps(f, "saving (ms): the reference's median total - the knob's; > 0: faster");
+        {
+                char lbl[128];
+
+                snprintf(lbl, sizeof(lbl),
+                         "saving (ms): the reference's %s - the knob's; > 0: faster",
+                         basis_short(s));
+                gps(f, lbl);
+        }
         gpf(f, "\n");
         gp_rows(f, &rows);
         signed_axes(f, n, xlo, xhi);

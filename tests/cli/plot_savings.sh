@@ -87,8 +87,26 @@ plot_svg_has "$tmp/h/fig.svg" "savings: hostile text as it is" \
 	"noacpi: broken (5 of 5 crash): see runs/0024.serial, panic <b>100%</b> 'x' \`touch pwned2\`"
 [ ! -e "$tmp/h/pwned" ] && [ ! -e "$tmp/h/pwned2" ] || plot_fail "savings: a backquote ran a command"
 
+# --by guest: the guest's clock at the dump, the host-timed knob left out
+# and said (tests/data/sweep/each: real Linux dumps with uptime_ns)
+if [ -d "$BOOTLENS_TEST_DATA/sweep/each" ]; then
+	mkdir -p "$tmp/g"
+	plot_run "$tmp/g" "$BOOTLENS" plot savings "$BOOTLENS_TEST_DATA/sweep/each" --by guest -o "$tmp/g/fig.svg"
+	[ "$rc" = 0 ] || plot_fail "savings --by guest: exit $rc: $err"
+	grep -q "median guest time at the dump - the knob" "$tmp/g/fig.gp" ||
+		plot_fail "savings --by guest: the axis does not name the guest's clock"
+	grep -q "instrumentation: host-timed, not on the guest's clock: left out" <<<"$err" ||
+		plot_fail "savings --by guest: the host-timed knob not said left out: $err"
+	! grep -q "instrumentation (host-timed)" "$tmp/g/fig.gp" ||
+		plot_fail "savings --by guest: the host-timed knob drawn"
+fi
+
 # refusals
 mkdir -p "$tmp/e"
+plot_run "$tmp/e" "$BOOTLENS" plot phases "$each" --by guest -o fig.svg
+plot_expect_error 2 "bootlens: plot: --by is for the sweep figures (waterfall, savings)" "--by on phases"
+plot_run "$tmp/e" "$BOOTLENS" plot savings "$each" --by wall -o fig.svg
+plot_expect_error 2 "bootlens: plot: --by wants total, cpu or guest, not 'wall'" "--by wall"
 plot_run "$tmp/e" "$BOOTLENS" plot savings "$cum" "$each" -o fig.svg
 plot_expect_error 2 "bootlens: plot: savings wants one sweep session" "savings of two inputs"
 plot_run "$tmp/e" "$BOOTLENS" plot savings "$tmp/none" -o fig.svg
