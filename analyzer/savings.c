@@ -607,6 +607,29 @@ int savings_analyse(struct savings *s, const char *dir, const struct compare_opt
         return savings_analyse_by(s, dir, o, SAVINGS_BY_TOTAL, err, errsize);
 }
 
+const char *savings_basis_name(enum savings_basis b)
+{
+        switch (b) {
+        case SAVINGS_BY_CPU:
+                return "cpu";
+        case SAVINGS_BY_GUEST:
+                return "guest";
+        case SAVINGS_BY_TOTAL:
+                break;
+        }
+        return "total";
+}
+
+int savings_basis_parse(const char *s, enum savings_basis *b)
+{
+        for (enum savings_basis v = SAVINGS_BY_TOTAL; v <= SAVINGS_BY_GUEST; v++)
+                if (!strcmp(s, savings_basis_name(v))) {
+                        *b = v;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
 int savings_analyse_by(struct savings *s, const char *dir, const struct compare_options *o,
                        enum savings_basis basis, char *err, size_t errsize)
 {

@@ -123,6 +123,10 @@ struct savings {
  * names the capture). */
 int savings_analyse(struct savings *s, const char *dir, const struct compare_options *o, char *err,
                     size_t errsize);
+/* "total", "cpu", "guest": static strings (sweep's --by, the JSON's basis). */
+const char *savings_basis_name(enum savings_basis b);
+int savings_basis_parse(const char *s, enum savings_basis *b); /* 0 or -EINVAL */
+
 /* The same, by the basis given (savings_analyse: SAVINGS_BY_TOTAL). */
 int savings_analyse_by(struct savings *s, const char *dir, const struct compare_options *o,
                        enum savings_basis basis, char *err, size_t errsize);

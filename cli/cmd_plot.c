@@ -161,13 +161,7 @@ static int parse_args(int argc, char **argv, struct plot_cli *o)
                         o->exclude_starved = true;
                         break;
                 case 'B':
-                        if (!strcmp(optarg, "total"))
-                                o->by = SAVINGS_BY_TOTAL;
-                        else if (!strcmp(optarg, "cpu"))
-                                o->by = SAVINGS_BY_CPU;
-                        else if (!strcmp(optarg, "guest"))
-                                o->by = SAVINGS_BY_GUEST;
-                        else {
+                        if (savings_basis_parse(optarg, &o->by) < 0) {
                                 textout_error("plot: --by wants total, cpu or guest, not '%s'",
                                               optarg);
                                 return -EINVAL;

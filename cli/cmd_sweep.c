@@ -469,13 +469,7 @@ static int own_option(struct sweep_cli *o, const char *name, const char *val)
                 }
                 o->format_name = val;
         } else if (!strcmp(name, "--by")) {
-                if (!strcmp(val, "total")) {
-                        o->basis = SAVINGS_BY_TOTAL;
-                } else if (!strcmp(val, "cpu")) {
-                        o->basis = SAVINGS_BY_CPU;
-                } else if (!strcmp(val, "guest")) {
-                        o->basis = SAVINGS_BY_GUEST;
-                } else {
+                if (savings_basis_parse(val, &o->basis) < 0) {
                         bl_error("sweep: --by wants total, cpu or guest, not '%s'", val);
                         return BL_EXIT_USAGE;
                 }

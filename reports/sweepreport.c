@@ -73,19 +73,6 @@ static void failures(char *buf, size_t size, const struct savings_step *st)
                 snprintf(buf, size, "no run recorded");
 }
 
-static const char *basis_name(enum savings_basis b)
-{
-        switch (b) {
-        case SAVINGS_BY_CPU:
-                return "cpu";
-        case SAVINGS_BY_GUEST:
-                return "guest";
-        case SAVINGS_BY_TOTAL:
-                break;
-        }
-        return "total";
-}
-
 static const struct stats_options *stats_of(const struct savings *s)
 {
         for (size_t i = 0; i < s->nsteps; i++)
@@ -332,7 +319,7 @@ int sweepreport_json(FILE *out, const struct savings *s, const struct sweeprepor
         jsonw_kint(w, "schema_version", SWEEPREPORT_SCHEMA_VERSION);
         jsonw_kstr(w, "session", s->session);
         jsonw_kstr(w, "mode", sweep_mode_name(s->mode));
-        jsonw_kstr(w, "basis", basis_name(s->basis));
+        jsonw_kstr(w, "basis", savings_basis_name(s->basis));
         jsonw_kstr(w, "preset", s->preset);
         jsonw_key(w, "statistics");
         if (so) {
