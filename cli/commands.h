@@ -60,6 +60,8 @@ int report_write_dir(const struct htmlreport_options *ho, char **index);
 int cmd_plot(int argc, char **argv);
 void usage_plot(FILE *out);
 
+int cmd_history(int argc, char **argv);
+void usage_history(FILE *out);
 int cmd_sweep(int argc, char **argv);
 void usage_sweep(FILE *out);
 int cmd_diagnose(int argc, char **argv);

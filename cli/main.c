@@ -27,6 +27,8 @@ const struct bl_command bl_commands[] = {
      usage_diagnose},
     {"guest", cmd_guest, "build guest images, fetch a test kernel, verify dumps", usage_guest},
     {"help", cmd_help, "show help for bootlens or one command", usage_help},
+    {"history", cmd_history,
+     "boot time per session kept in a database: trends, change points, a CI gate", usage_history},
     {"plot", cmd_plot, "draw a figure with gnuplot: phases, distribution, ecdf, timeline, delta",
      usage_plot},
     {"report", cmd_report, "write a static HTML (or Markdown) report with figures into a directory",

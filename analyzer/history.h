@@ -1,0 +1,254 @@
+/*
+ * history: every stored session's per-run metrics, with its labels and
+ * environment, in one database ("bootlens history", docs/history.md has
+ * the schema and why it is shaped so).
+ *
+ * The store is SQLite (Debian's libsqlite3), one file. What one stored
+ * thing is: an entry, one variant of one session (a session's id and a
+ * variant name are its key: adding the same pair twice is -EEXIST, never
+ * a duplicate). An entry holds
+ *   - the session's environment (host CPU and kernel, QEMU, accelerator,
+ *     the guest kernel's path, sha256 and version, the command line),
+ *   - its labels: the session's own (collect --label) and the caller's
+ *     (commit, branch, kernel, date, job: any KEY=VALUE; a caller's label
+ *     replaces the session's of the same key),
+ *   - one value per run used and metric: "total", "phase:NAME" for every
+ *     phase, "fn:NAME" for the session's top HISTORY_TOP_FNS functions,
+ *   - per metric a summary computed once, at add (n, median, the
+ *     order-statistic 95% CI of the median as aggregate.h computes it,
+ *     quartiles, min, max), so that reading never recomputes it.
+ *
+ * Which functions: the HISTORY_TOP_FNS with the largest median over the
+ * entry's runs (a run without the function counts 0, as compare does),
+ * ties by name. Twenty is compare's default top (COMPARE_TOP_DEFAULT), so
+ * "history check" names the functions "compare" would; a Linux boot has
+ * some 600 initcalls, and all of them would be 30 times the rows for
+ * functions of a few microseconds. A function outside an entry's top has
+ * no value in that entry: its series has a gap there (a point is missing,
+ * never a 0 made up).
+ *
+ * The database: the schema's version is in table bootlens_meta
+ * (schema_version; kind "bootlens-history") and the file's SQLite
+ * application_id is HISTORY_APPLICATION_ID. Opening a file:
+ *   - absent, with create: created with the current schema;
+ *   - a bootlens history of an older version: migrated forward, in one
+ *     transaction, before anything else;
+ *   - of a newer version than this tool knows: refused (-EPROTO), not
+ *     written to;
+ *   - a SQLite database that is not a bootlens history (another
+ *     application_id, or tables but no bootlens_meta), or not a SQLite
+ *     database at all (corrupt, truncated, garbage): refused (-EINVAL),
+ *     not written to. An empty file (0 bytes) counts as absent.
+ * The journal is WAL (set once, at creation), and every connection waits
+ * up to HISTORY_BUSY_MS for a lock, so two CI jobs adding at once both
+ * commit. Every write (history_insert) is one BEGIN IMMEDIATE transaction:
+ * it all lands or nothing does.
+ *
+ * Reading: entries (history_list, filtered by labels), one metric's
+ * series over entries (history_series, summaries only: fast), and the
+ * run values of one entry and metric (history_values).
+ *
+ * Functions return 0 or a negative errno and never print; err (errsize
+ * bytes, may be NULL) receives one line without a trailing newline that
+ * names the database or the session and says what failed. -EIO is an
+ * SQLite error (err has SQLite's message), -EBUSY a lock not had within
+ * the busy timeout.
+ */
+#ifndef BOOTLENS_HISTORY_H
+#define BOOTLENS_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer/compare.h"
+#include "analyzer/run.h"
+
+#define HISTORY_SCHEMA_VERSION 1
+#define HISTORY_APPLICATION_ID 0x424c4e53 /* "BLNS" */
+#define HISTORY_TOP_FNS        COMPARE_TOP_DEFAULT
+#define HISTORY_BUSY_MS        60000
+
+struct history; /* opaque: one open database */
+
+/* Open the database at path (*h overwritten; history_close it). create:
+ * make it when absent (else -ENOENT). Returns 0; -ENOENT; -EPROTO (a
+ * newer schema: err names both versions); -EINVAL (not a bootlens
+ * history, or not a database: err says which); -EIO; -EBUSY; -ENOMEM.
+ * The file is not written to unless it was created or migrated. */
+int history_open(const char *path, bool create, struct history **h, char *err, size_t errsize);
+void history_close(struct history *h); /* accepts NULL */
+/* The schema version of the open database (HISTORY_SCHEMA_VERSION after
+ * open) and its path (borrowed). */
+int history_schema_version(const struct history *h);
+const char *history_path(const struct history *h);
+
+struct history_label {
+        char *key, *value; /* owned where the struct holding it says so */
+};
+
+/* "KEY=VALUE" into l (malloc'd copies). KEY: 1..64 bytes of [A-Za-z0-9_.-];
+ * VALUE: up to 1024 bytes, no control characters. Returns 0, -EINVAL, -ENOMEM. */
+int history_label_parse(const char *s, struct history_label *l);
+
+/* ---- adding ---- */
+
+/* One metric of an entry being added. */
+struct history_new_metric {
+        char *name; /* "total", "phase:NAME", "fn:NAME" (owned) */
+        enum compare_kind kind;
+        char *phase; /* the phase a function ran in (metrics.h), or NULL (owned) */
+        /* ns, one per run of the entry (runs[]); NAN: the run lacks it (not
+         * stored). history_prepare() gives a function 0 in a run without
+         * it (it did not run there), as compare does. (owned) */
+        double *values;
+};
+
+/* An entry being added: what history_prepare() reads from a session, or
+ * what a caller (a benchmark) fills itself. Every pointer owned. */
+struct history_new {
+        char *session_id, *variant;
+        char *path;    /* the session directory, absolute; NULL: none */
+        char *created; /* when collected, UTC "2026-11-25T01:57:34Z" */
+        char *host_cpu, *host_kernel, *qemu_version, *accel; /* NULL: unknown */
+        char *kernel_path, *kernel_sha256, *kernel_version;  /* NULL: unknown */
+        char *cmdline;
+        struct history_label *labels; /* in key order, keys distinct */
+        size_t nlabels;
+        size_t runs_recorded; /* runs of the variant in the session */
+        size_t runs_ok;       /* of them ok */
+        size_t runs_left_out; /* ok but starved, left out (exclude_starved) */
+        unsigned *runs;       /* the run numbers used, ascending */
+        size_t nruns;
+        struct history_new_metric *m;
+        size_t nm;
+};
+void history_new_free(struct history_new *e); /* frees e's content; accepts zeroed */
+
+struct history_add_options {
+        const struct history_label *labels; /* the caller's (--label), replacing the session's */
+        size_t nlabels;
+        const struct run_options *run; /* how each run is analysed (NULL: defaults) */
+        size_t top;                    /* functions kept (0: HISTORY_TOP_FNS) */
+        bool exclude_starved;          /* leave out runs the host starved */
+};
+
+/*
+ * Read the session ref (DIR or DIR:VARIANT) into entries: one per variant
+ * of DIR (a variant named: that one), each with its ok runs analysed
+ * through the one pipeline (runset.h), its labels (the session's, then
+ * o's), and kernel_version from the kernel's bzImage header when it has
+ * one (else NULL). *v and *n overwritten (history_news_free). Returns 0;
+ * what runset_open() returns (-ENOENT, -EINVAL: no session; -ESRCH: no
+ * such variant); -ENODATA: a variant with no ok run (err names it);
+ * what analysing a run returns; -ENOMEM.
+ */
+int history_prepare(const char *ref, const struct history_add_options *o, struct history_new **v,
+                    size_t *n, char *err, size_t errsize);
+void history_news_free(struct history_new *v, size_t n); /* accepts NULL */
+
+/*
+ * Store v[0..n) in one transaction: every entry with its labels, values
+ * and summaries, or none of them. ids (NULL or n entries) receives each
+ * entry's id. Returns 0; -EEXIST when an entry's (session_id, variant) is
+ * stored already (err names it; nothing stored); -EINVAL for an entry
+ * that is not whole (no session_id, no run, a metric with no name);
+ * -EBUSY; -EIO; -ENOMEM.
+ */
+int history_insert(struct history *h, const struct history_new *v, size_t n, int64_t *ids,
+                   char *err, size_t errsize);
+
+/* ---- reading ---- */
+
+/* An entry as stored. Every pointer owned (history_entries_free). */
+struct history_entry {
+        int64_t id;
+        char *session_id, *variant, *path, *created, *added; /* added: when stored, UTC */
+        char *host_cpu, *host_kernel, *qemu_version, *accel; /* NULL: unknown */
+        char *kernel_path, *kernel_sha256, *kernel_version;
+        char *cmdline;
+        struct history_label *labels; /* key order */
+        size_t nlabels;
+        size_t runs_recorded, runs_ok, runs_left_out, runs_used;
+};
+void history_entries_free(struct history_entry *v, size_t n); /* accepts NULL */
+/* The value of label key of e (borrowed), or NULL. The keys "session",
+ * "variant", "created" and "kernel_version" name those fields when no
+ * label of that key exists. */
+const char *history_entry_label(const struct history_entry *e, const char *key);
+
+/* Which entries: every where[i] (KEY=VALUE, history_entry_label's keys)
+ * must match exactly. */
+struct history_filter {
+        const struct history_label *where;
+        size_t nwhere;
+};
+
+/* The entries matching f (NULL: all), by created then id. *v, *n
+ * overwritten. Returns 0, -EIO, -ENOMEM. */
+int history_list(struct history *h, const struct history_filter *f, struct history_entry **v,
+                 size_t *n);
+/* The entry of id, or of a session: "ID" (digits), "SESSION_ID" (the
+ * entry of its only variant) or "SESSION_ID:VARIANT". Returns 0, -ENOENT
+ * (none), -EINVAL (a session id with several variants: name one), -EIO, -ENOMEM. */
+int history_get(struct history *h, const char *spec, struct history_entry *e);
+
+struct history_summary {
+        size_t n;                                                     /* runs with a value */
+        double median, ci_lo, ci_hi, ci_coverage, q25, q75, min, max; /* ns */
+};
+
+/* One metric of an entry, with its summary. */
+struct history_metric {
+        char *name; /* (owned) */
+        enum compare_kind kind;
+        char *phase; /* (owned) or NULL */
+        struct history_summary s;
+};
+/* Every metric of entry id with its summary: total, phases (in the order
+ * they were added), functions (by median descending). Returns 0, -ENOENT,
+ * -EIO, -ENOMEM. */
+int history_entry_metrics(struct history *h, int64_t id, struct history_metric **v, size_t *n);
+void history_metrics_free(struct history_metric *v, size_t n); /* accepts NULL */
+
+/* The metric names stored in any entry matching f (NULL: all): "total",
+ * then phases (by first sight), then functions (by name). *names (each
+ * and the array malloc'd), *n overwritten. Returns 0, -EIO, -ENOMEM. */
+int history_metric_names(struct history *h, const struct history_filter *f, char ***names,
+                         size_t *n);
+void history_names_free(char **names, size_t n);
+
+/* One point of a series: an entry that has the metric. */
+struct history_point {
+        struct history_entry e;
+        const char *by; /* e's value of the series' by label (borrowed from e), or NULL */
+        struct history_summary s;
+};
+
+struct history_series {
+        char *metric; /* (owned) */
+        enum compare_kind kind;
+        struct history_point *v;
+        size_t n;
+        size_t nmissing_label;  /* matching entries that have the metric but not the by label */
+        size_t nmissing_metric; /* matching entries without the metric */
+};
+
+/*
+ * The series of metric ("total", "phase:NAME", "fn:NAME") over the
+ * entries matching f, summaries only. Order: with by (a label key), by
+ * its value in version order (strverscmp), ties by created then id;
+ * entries without the label are left out (counted); without by, by
+ * created then id. s overwritten (history_series_free, also on error).
+ * Returns 0 (n may be 0), -EIO, -ENOMEM.
+ */
+int history_series(struct history *h, const char *metric, const struct history_filter *f,
+                   const char *by, struct history_series *s);
+void history_series_free(struct history_series *s); /* accepts zeroed */
+
+/* The run values (ns) of metric in entry id, in run order, into *v
+ * (malloc'd; NULL when *n is 0). Returns 0 (n 0: the entry lacks it),
+ * -EIO, -ENOMEM. */
+int history_values(struct history *h, int64_t id, const char *metric, double **v, size_t *n);
+
+#endif

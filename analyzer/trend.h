@@ -1,0 +1,124 @@
+/*
+ * trend: a metric's series over the history with its change points
+ * ("bootlens history trend"), and the CI gate ("bootlens history check"),
+ * docs/history.md.
+ *
+ * trend_build(): the series (history_series(): entries matching the
+ * filter, ordered by the --by label in version order, else by collection
+ * time), the change points of its point medians (cp_detect(), with
+ * compare's minimum effect), and per change point its step: the
+ * difference of medians of the pooled runs of the window (at most
+ * o->window points) just before and just after it, with its bootstrap CI
+ * (stats_median_diff_ci_bootstrap, compare's B, level and seed), the
+ * label (the --by value, else the session id) of the point where the new
+ * level starts and that of the point before.
+ *
+ * trend_check(): the newest point (the last of the series, or the last
+ * entry matching o->latest) against the last stable segment before it.
+ * For each metric judged (the total and every phase the newest point
+ * has): the series of that metric up to the point before the newest, its
+ * change points (as trend_build finds them), and the base is the pooled
+ * runs of the points after the last change point (at most o->window of
+ * them, the newest first). The newest point's runs against that base
+ * with compare's test (stats_compare) and Holm across the total and the
+ * phases (compare_evaluate on c->gate): exit 1 ("regressed") when one got
+ * significantly slower by more than the minimum effect. The functions the
+ * newest point stored are compared the same way in c->fns (Holm among
+ * themselves: they name what moved, they do not gate). With fewer than
+ * o->min_points base points for the total (no history yet), nothing is
+ * judged: c->judged false and c->why says so.
+ *
+ * Functions return 0 or a negative errno, never print; err receives a
+ * line naming what failed.
+ */
+#ifndef BOOTLENS_TREND_H
+#define BOOTLENS_TREND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "analyzer/changepoint.h"
+#include "analyzer/compare.h"
+#include "analyzer/history.h"
+#include "analyzer/stats.h"
+
+#define TREND_WINDOW_DEFAULT     20 /* points pooled each side of a step, and into check's base */
+#define TREND_MIN_POINTS_DEFAULT 1  /* base points check needs to judge */
+
+struct trend_options {
+        const struct history_filter *where; /* NULL: every entry */
+        const char *by;                     /* label key ordering the series; NULL: created */
+        struct cp_options cp;               /* cp_options_default(); min effect from stats */
+        struct stats_options stats;         /* compare's: alpha, minimum effect, B, level, seed */
+        size_t window;                      /* 0: TREND_WINDOW_DEFAULT */
+};
+/* cp_options_default, stats_options_default, window TREND_WINDOW_DEFAULT. */
+void trend_options_default(struct trend_options *o);
+
+struct trend_change {
+        size_t at;                /* index of the first point of the new level */
+        const char *label_before; /* the by value (else session id) of point at-1 (borrowed) */
+        const char *label_at;     /* of point at (borrowed) */
+        double before, after;     /* medians of the pooled runs of the windows (ns) */
+        double step;              /* after - before: > 0 slower */
+        struct stats_ci ci;       /* bootstrap CI of step */
+        size_t runs_before, runs_after;
+        size_t points_before, points_after; /* pooled (<= window) */
+};
+
+struct trend {
+        struct history_series s; /* the points (owned) */
+        struct cp_result cp;     /* the change points of the point medians (owned) */
+        struct trend_change *c;  /* one per cp.at[i] (owned) */
+        size_t nc;
+        size_t *segment; /* per point, the index of its segment, 0-based (owned) */
+};
+
+/* The trend of metric (as history_series names it) into t (overwritten;
+ * trend_free it, also on error). Returns 0 (t->s.n may be 0), what
+ * history_series or cp_detect returns, -ENOMEM. */
+int trend_build(struct history *h, const char *metric, const struct trend_options *o,
+                struct trend *t, char *err, size_t errsize);
+void trend_free(struct trend *t); /* accepts zeroed */
+
+struct trend_check_options {
+        struct trend_options trend;
+        const struct history_label *latest; /* NULL: the newest point; else the last entry with
+                                             * this label */
+        size_t min_points;                  /* 0: TREND_MIN_POINTS_DEFAULT */
+        size_t top;                         /* functions compared (0: HISTORY_TOP_FNS) */
+};
+void trend_check_options_default(struct trend_check_options *o);
+
+/* The base of one judged metric: which points were pooled. */
+struct trend_check_base {
+        const char *metric;      /* borrowed from the gate's metric */
+        size_t first, last;      /* indices into that metric's series (inclusive) */
+        const char *label_first; /* their labels (owned by the check) */
+        const char *label_last;
+        size_t points, runs;
+        size_t changes; /* change points in the series before the newest point */
+};
+
+struct trend_check {
+        bool judged;                   /* false: too few points (why says so) */
+        char *why;                     /* (owned) NULL when judged */
+        struct history_entry newest;   /* (owned) */
+        const char *newest_label;      /* its by value, else its session id (borrowed) */
+        size_t points;                 /* of the total's series, the newest included */
+        struct compare gate;           /* total and phases: base = stable segment, new = newest */
+        struct trend_check_base *base; /* per gate metric, gate.m order (owned) */
+        struct compare fns;            /* the functions, informational */
+        bool regressed;                /* compare_any_slower(&gate) */
+        char **labels;                 /* internal: strings base[] points at */
+        size_t nlabels;
+};
+
+/* The gate (c overwritten; trend_check_free it, also on error). Returns
+ * 0 (judged or not); -ENOENT when no entry matches (err says so) or none
+ * matches o->latest; what reading or comparing returns. */
+int trend_check(struct history *h, const struct trend_check_options *o, struct trend_check *c,
+                char *err, size_t errsize);
+void trend_check_free(struct trend_check *c); /* accepts zeroed */
+
+#endif

@@ -1,0 +1,4 @@
+/*
+ * dashboard: reports/dashboard.h. Stub: the contract only.
+ */
+#include "reports/dashboard.h"

@@ -1,0 +1,4 @@
+/*
+ * histreport: reports/histreport.h. Stub: the contract only.
+ */
+#include "reports/histreport.h"

@@ -1,0 +1,4 @@
+/*
+ * trendplot: reports/trendplot.h. Stub: the contract only.
+ */
+#include "reports/trendplot.h"
