@@ -61,14 +61,25 @@ static const char *point_label(const struct history_point *p)
         return p->by ? p->by : p->e.session_id;
 }
 
-/* The change points of the medians of s->v[0..n), with the minimum
- * effect from o->stats where o->cp leaves it NAN. */
-static int detect(const struct history_series *s, size_t n, const struct trend_options *o,
-                  struct cp_result *r)
+/* The point medians of s->v[0..n) into *x (malloc'd; NULL when n is 0). */
+static int medians(const struct history_series *s, size_t n, double **x)
+{
+        *x = NULL;
+        if (n == 0)
+                return 0;
+        *x = malloc(n * sizeof(**x));
+        if (*x == NULL)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                (*x)[i] = s->v[i].s.median;
+        return 0;
+}
+
+/* The change points of x[0..n), with the minimum effect from o->stats
+ * where o->cp leaves it NAN. */
+static int detect(const double *x, size_t n, const struct trend_options *o, struct cp_result *r)
 {
         struct cp_options cp = o->cp;
-        double *x;
-        int rc;
 
         memset(r, 0, sizeof(*r));
         if (isnan(cp.min_abs))
@@ -77,14 +88,7 @@ static int detect(const struct history_series *s, size_t n, const struct trend_o
                 cp.min_rel = o->stats.min_rel;
         if (n == 0)
                 return 0;
-        x = malloc(n * sizeof(*x));
-        if (x == NULL)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                x[i] = s->v[i].s.median;
-        rc = cp_detect(x, n, &cp, r);
-        free(x);
-        return rc;
+        return cp_detect(x, n, &cp, r);
 }
 
 /* Run values pooled over points. */
@@ -181,6 +185,7 @@ int trend_build(struct history *h, const char *metric, const struct trend_option
                 struct trend *t, char *err, size_t errsize)
 {
         size_t w = window_of(o);
+        double *x = NULL;
         int rc;
 
         memset(t, 0, sizeof(*t));
@@ -192,7 +197,10 @@ int trend_build(struct history *h, const char *metric, const struct trend_option
         }
         if (t->s.n == 0)
                 return 0;
-        rc = detect(&t->s, t->s.n, o, &t->cp);
+        rc = medians(&t->s, t->s.n, &x);
+        if (rc == 0)
+                rc = detect(x, t->s.n, o, &t->cp);
+        free(x);
         if (rc < 0) {
                 set_err(err, errsize, "history '%s': change points of '%s': %s", history_path(h),
                         metric, strerror(-rc));
@@ -293,29 +301,87 @@ static size_t find_entry(const struct history_series *s, int64_t id)
         return s->n;
 }
 
-/* Where one metric's base lies: the last ≤ window points of the last
- * segment of s->v[0..j). */
+/* Where one metric's base lies in its series: points first..end. */
 struct base_range {
-        size_t first, end, changes;
+        size_t first, end;
+        size_t changes; /* confirmed change points before the newest */
+        size_t tail;    /* points just before the newest on a level not yet
+                         * confirmed (fewer than min_seg), left out */
 };
 
+/* The sum of squared deviations from the mean of x[a..b). */
+static double sse(const double *x, size_t a, size_t b)
+{
+        double mean = 0, q = 0;
+
+        for (size_t i = a; i < b; i++)
+                mean += x[i];
+        mean /= (double)(b - a);
+        for (size_t i = a; i < b; i++)
+                q += (x[i] - mean) * (x[i] - mean);
+        return q;
+}
+
+/* Where the last change of x[p..j) fits best: at c, where cp_detect put
+ * it, or at the start of a tail shorter than min_seg. A segment holds at
+ * least min_seg points, so a level that starts fewer than min_seg points
+ * before the end cannot be a segment of its own: PELT then starts the
+ * last segment early, mixing the old level with the new. Returns c or the
+ * tail's start (a change not yet confirmed). */
+static size_t last_change(const double *x, size_t p, size_t c, size_t j, size_t min_seg)
+{
+        double best = sse(x, p, c) + sse(x, c, j);
+        size_t at = c;
+
+        for (size_t s = (j - c > min_seg ? j - min_seg : c) + 1; s < j; s++) {
+                double q = sse(x, p, s) + sse(x, s, j);
+
+                if (q < best) {
+                        best = q;
+                        at = s;
+                }
+        }
+        return at;
+}
+
+/* The base of the newest point at index j of s: the last <= window
+ * points of the last segment of s->v[0..j), less a tail not confirmed. */
 static int base_range(const struct history_series *s, size_t j, const struct trend_options *o,
                       struct base_range *b)
 {
-        size_t w = window_of(o), seg = 0;
-        struct cp_result cp;
+        size_t w = window_of(o), min_seg = o->cp.min_seg ? o->cp.min_seg : CP_MIN_SEG_DEFAULT;
+        size_t seg = 0, end = j;
+        struct cp_result cp = {0};
+        double *x;
         int rc;
 
-        rc = detect(s, j, o, &cp);
+        memset(b, 0, sizeof(*b));
+        rc = medians(s, j, &x);
+        if (rc == 0)
+                rc = detect(x, j, o, &cp);
         if (rc < 0)
-                return rc;
-        if (cp.n > 0)
-                seg = cp.at[cp.n - 1];
+                goto out_free;
         b->changes = cp.n;
-        b->end = j;
-        b->first = j - seg > w ? j - w : seg;
+        if (cp.n > 0) {
+                size_t p = cp.n > 1 ? cp.at[cp.n - 2] : 0, c = cp.at[cp.n - 1];
+                size_t at = last_change(x, p, c, j, min_seg);
+
+                if (at == c) {
+                        seg = c;
+                } else {
+                        /* the change is in the tail: not confirmed yet */
+                        seg = p;
+                        end = at;
+                        b->changes = cp.n - 1;
+                }
+        }
+        b->tail = j - end;
+        b->end = end;
+        b->first = end - seg > w ? end - w : seg;
+out_free:
+        free(x);
         cp_result_free(&cp);
-        return 0;
+        return rc;
 }
 
 /* The metric of series s judged for the newest entry (at index j of s):
@@ -344,7 +410,13 @@ static int judge(struct history *h, const struct history_series *s, size_t j,
         base->points = br->end - br->first;
         base->runs = a.n;
         base->changes = br->changes;
-        rc = keep_label(c, strdup(point_label(&s->v[br->first])), &base->label_first);
+        base->tail = br->tail;
+        if (br->tail > 0)
+                rc = add_note(c, dup_printf("%s: %zu point(s) before the newest (from %s) on a "
+                                            "level not yet confirmed: left out of the base",
+                                            s->metric, br->tail, point_label(&s->v[br->end])));
+        if (rc == 0)
+                rc = keep_label(c, strdup(point_label(&s->v[br->first])), &base->label_first);
         if (rc == 0)
                 rc = keep_label(c, strdup(point_label(&s->v[br->end - 1])), &base->label_last);
 out_free:
@@ -593,12 +665,24 @@ out_free:
         return rc;
 }
 
+/* history_entries_free() frees an array of entries: the one moved into
+ * the check is given back as one. */
+static void newest_free(struct history_entry *e)
+{
+        struct history_entry *v = malloc(sizeof(*v));
+
+        if (v == NULL)
+                return;
+        *v = *e;
+        history_entries_free(v, 1);
+}
+
 void trend_check_free(struct trend_check *c)
 {
         if (c == NULL)
                 return;
         free(c->why);
-        history_entries_free(&c->newest, 1);
+        newest_free(&c->newest);
         compare_free(&c->gate);
         compare_free(&c->fns);
         free(c->base);

@@ -102,6 +102,8 @@ struct trend_check_base {
         const char *label_last;
         size_t points, runs;
         size_t changes; /* change points in the series before the newest point */
+        size_t tail;    /* the points just before the newest on a new level not yet
+                         * confirmed (fewer than the change points' min_seg): left out */
 };
 
 struct trend_check {
