@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,12 +99,17 @@ static int sums_init(struct cp_sums *c, const double *x, size_t n, double sigma)
         return 0;
 }
 
-/* C(y[s..t)), t > s: the squared deviations from the segment's mean. */
-static double sums_cost(const struct cp_sums *c, size_t s, size_t t)
+/*
+ * F(t) + C(y[t..s)), the cost of ending the last segment at s after the
+ * best partition of y[0..t), from a = F(t) - S2(t) and b = S1(t): both
+ * recursions below compute it through this one expression, so that
+ * PELT's partition is optimal partitioning's to the bit.
+ */
+static inline double last_cost(double a, double b, double t, double S1, double S2, double s)
 {
-        double a = c->s1[t] - c->s1[s], cost = c->s2[t] - c->s2[s] - a * a / (double)(t - s);
+        double d = S1 - b;
 
-        return cost > 0 ? cost : 0; /* rounding may leave -1e-12 on a flat segment */
+        return a + S2 - d * d / (s - t);
 }
 
 /* The change points from last[] (last[t]: the start of the segment that
@@ -172,17 +178,18 @@ int cp_op(const double *x, size_t n, double sigma, double beta, size_t min_seg, 
                 double best = INFINITY;
 
                 for (size_t t = 0; t + min_seg <= s; t++) {
-                        double v;
+                        double w;
 
                         if (!feasible(t, min_seg))
                                 continue;
-                        v = F[t] + sums_cost(&c, t, s) + beta;
-                        if (v < best) {
-                                best = v;
+                        w = last_cost(F[t] - c.s2[t], c.s1[t], (double)t, c.s1[s], c.s2[s],
+                                      (double)s);
+                        if (w < best) {
+                                best = w;
                                 last[s] = t;
                         }
                 }
-                F[s] = best;
+                F[s] = best + beta;
         }
         ret = backtrack(last, n, at, nat);
 out_free:
@@ -192,6 +199,23 @@ out_free:
         return ret;
 }
 
+/* PELT's candidates for the last change, ascending, in arrays that the
+ * inner loop reads in order. */
+struct cp_cands {
+        size_t n;
+        size_t *t, *until;      /* the index; pruned for the ends from until on */
+        double *td, *a, *b, *w; /* t as a double, last_cost's a and b, its value now */
+        double *lo, *hi;        /* functional pruning: the means where t may still win */
+};
+
+static void cands_cost(size_t n, const double *restrict a, const double *restrict b,
+                       const double *restrict td, double *restrict w, double S1, double S2,
+                       double sd)
+{
+        for (size_t i = 0; i < n; i++)
+                w[i] = last_cost(a[i], b[i], td[i], S1, S2, sd);
+}
+
 /*
  * PELT. The pruning rule (Killick et al., theorem 3.1, K = 0 for this
  * cost, which is superadditive): a candidate t with F(t) + C(t..s) > F(s)
@@ -199,13 +223,26 @@ out_free:
  * s..T, that is for T >= s + min_seg. Before that, s is no cut for T, so
  * t stays a candidate until then (the delay keeps PELT exact with a least
  * segment length; pruning at once, as min_seg = 1 allows, is not).
+ *
+ * functional adds FPOP's rule (Maidstone, Hocking, Rigaill & Fearnhead,
+ * Statistics and Computing 2017). As a function of the last segment's
+ * mean mu, candidate t costs q_t(mu) = F(t) + beta + sum (y_i - mu)^2 over
+ * its segment so far; at s, q_t(mu) <= F(s) + beta (the new candidate s,
+ * which has no data yet) exactly on the interval
+ *     |mu - mean(y[t..s))| <= sqrt((F(s) - F(t) - C(t..s)) / (s - t)),
+ * and data after s adds the same terms to both sides. Outside it s is at
+ * least as good as t for ever, so t keeps the intersection of these
+ * intervals and is pruned (with the same delay) when it is empty. PELT's
+ * rule is the case of an empty interval; with no change in a long series
+ * PELT prunes nothing (quadratic time) while FPOP keeps a few candidates.
  */
-int cp_pelt(const double *x, size_t n, double sigma, double beta, size_t min_seg, size_t **at,
-            size_t *nat)
+static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t min_seg,
+                    bool functional, size_t **at, size_t *nat)
 {
         struct cp_sums c;
+        struct cp_cands k = {0};
         double *F = NULL;
-        size_t *last = NULL, *cand = NULL, *until = NULL, ncand = 0;
+        size_t *last = NULL;
         int ret = check_args(x, n, sigma, beta, min_seg, at, nat);
 
         if (ret < 0 || n < 2 * min_seg)
@@ -215,51 +252,91 @@ int cp_pelt(const double *x, size_t n, double sigma, double beta, size_t min_seg
                 return ret;
         F = malloc((n + 1) * sizeof(*F));
         last = calloc(n + 1, sizeof(*last));
-        cand = malloc((n + 1) * sizeof(*cand));
-        until = malloc((n + 1) * sizeof(*until)); /* pruned from this end on */
-        if (!F || !last || !cand || !until) {
+        k.t = malloc(2 * (n + 1) * sizeof(*k.t));
+        k.td = malloc(6 * (n + 1) * sizeof(*k.td));
+        if (!F || !last || !k.t || !k.td) {
                 ret = -ENOMEM;
                 goto out_free;
         }
+        k.until = k.t + n + 1;
+        k.a = k.td + n + 1;
+        k.b = k.a + n + 1;
+        k.w = k.b + n + 1;
+        k.lo = k.w + n + 1;
+        k.hi = k.lo + n + 1;
         F[0] = -beta;
         for (size_t s = min_seg; s <= n; s++) {
+                const double S1 = c.s1[s], S2 = c.s2[s], sd = (double)s;
                 double best = INFINITY;
-                size_t keep = 0, t0 = s - min_seg;
+                size_t t0 = s - min_seg, arg = 0, keep = 0;
 
                 if (feasible(t0, min_seg)) {
-                        until[t0] = SIZE_MAX;
-                        cand[ncand++] = t0;
+                        k.t[k.n] = t0;
+                        k.until[k.n] = SIZE_MAX;
+                        k.td[k.n] = (double)t0;
+                        k.a[k.n] = F[t0] - c.s2[t0];
+                        k.b[k.n] = c.s1[t0];
+                        k.lo[k.n] = -INFINITY;
+                        k.hi[k.n] = INFINITY;
+                        k.n++;
                 }
-                for (size_t i = 0; i < ncand; i++) {
-                        size_t t = cand[i];
-                        double v;
-
-                        if (until[t] <= s)
-                                continue;
-                        cand[keep++] = t;
-                        v = F[t] + sums_cost(&c, t, s) + beta;
-                        if (v < best) {
-                                best = v;
-                                last[s] = t;
+                cands_cost(k.n, k.a, k.b, k.td, k.w, S1, S2, sd);
+                for (size_t i = 0; i < k.n; i++) {
+                        if (k.w[i] < best) {
+                                best = k.w[i];
+                                arg = i;
                         }
                 }
-                ncand = keep;
-                F[s] = best;
-                for (size_t i = 0; i < ncand; i++) {
-                        size_t t = cand[i];
+                F[s] = best + beta;
+                last[s] = k.t[arg];
+                /* prune, and drop the candidates no longer valid at s + 1 */
+                for (size_t i = 0; i < k.n; i++) {
+                        size_t until = k.until[i];
 
-                        if (until[t] == SIZE_MAX && F[t] + sums_cost(&c, t, s) > F[s])
-                                until[t] = s + min_seg;
+                        if (until == SIZE_MAX && k.w[i] > F[s])
+                                until = s + min_seg;
+                        if (until == SIZE_MAX && functional) {
+                                double m = sd - k.td[i], mean = (S1 - k.b[i]) / m;
+                                double r = sqrt((F[s] - k.w[i]) / m);
+
+                                k.lo[i] = fmax(k.lo[i], mean - r);
+                                k.hi[i] = fmin(k.hi[i], mean + r);
+                                if (k.lo[i] > k.hi[i])
+                                        until = s + min_seg;
+                        }
+                        if (until <= s + 1)
+                                continue;
+                        k.t[keep] = k.t[i];
+                        k.until[keep] = until;
+                        k.td[keep] = k.td[i];
+                        k.a[keep] = k.a[i];
+                        k.b[keep] = k.b[i];
+                        k.lo[keep] = k.lo[i];
+                        k.hi[keep] = k.hi[i];
+                        keep++;
                 }
+                k.n = keep;
         }
         ret = backtrack(last, n, at, nat);
 out_free:
-        free(until);
-        free(cand);
+        free(k.td);
+        free(k.t);
         free(last);
         free(F);
         free(c.s1);
         return ret;
+}
+
+int cp_pelt(const double *x, size_t n, double sigma, double beta, size_t min_seg, size_t **at,
+            size_t *nat)
+{
+        return pelt_run(x, n, sigma, beta, min_seg, false, at, nat);
+}
+
+int cp_fpop(const double *x, size_t n, double sigma, double beta, size_t min_seg, size_t **at,
+            size_t *nat)
+{
+        return pelt_run(x, n, sigma, beta, min_seg, true, at, nat);
 }
 
 /* ---- the minimum effect ---- */
@@ -334,7 +411,7 @@ int cp_detect(const double *x, size_t n, const struct cp_options *o, struct cp_r
         if (n < 2 * min_seg || !(sigma > 0))
                 return 0;
 
-        ret = cp_pelt(x, n, sigma, r->beta, min_seg, &at, &k);
+        ret = cp_fpop(x, n, sigma, r->beta, min_seg, &at, &k);
         if (ret < 0 || !k)
                 goto out;
         if (o->min_abs > 0 || o->min_rel > 0) {

@@ -54,13 +54,16 @@ static void options(struct cp_options *o)
 static void assert_same_partition(const double *x, size_t n, double sigma, double beta,
                                   size_t min_seg)
 {
-        size_t *a = NULL, *b = NULL, na = 0, nb = 0;
+        size_t *a = NULL, *b = NULL, *f = NULL, na = 0, nb = 0, nf = 0;
 
         assert_int_equal(cp_pelt(x, n, sigma, beta, min_seg, &a, &na), 0);
         assert_int_equal(cp_op(x, n, sigma, beta, min_seg, &b, &nb), 0);
-        if (na != nb || (na && memcmp(a, b, na * sizeof(*a)))) {
-                fprintf(stderr, "n %zu sigma %g beta %g min_seg %zu: pelt %zu changes, op %zu\n", n,
-                        sigma, beta, min_seg, na, nb);
+        assert_int_equal(cp_fpop(x, n, sigma, beta, min_seg, &f, &nf), 0);
+        if (na != nb || nf != nb || (na && memcmp(a, b, na * sizeof(*a))) ||
+            (nf && memcmp(f, b, nf * sizeof(*f)))) {
+                fprintf(stderr,
+                        "n %zu sigma %g beta %g min_seg %zu: pelt %zu changes, fpop %zu, op %zu\n",
+                        n, sigma, beta, min_seg, na, nf, nb);
                 fail();
         }
         for (size_t i = 0; i < na; i++) {
@@ -69,9 +72,10 @@ static void assert_same_partition(const double *x, size_t n, double sigma, doubl
         }
         free(a);
         free(b);
+        free(f);
 }
 
-static void test_cp_pelt_gives_the_partition_of_optimal_partitioning(void **state)
+static void test_cp_pelt_and_fpop_give_the_partition_of_optimal_partitioning(void **state)
 {
         static const size_t min_segs[] = {1, 2, 3, 5};
         static const double betas[] = {0.5, 1, 2, 4}; /* times ln n */
@@ -90,6 +94,19 @@ static void test_cp_pelt_gives_the_partition_of_optimal_partitioning(void **stat
                         add_step(x, n, stats_rng_below(&r, n),
                                  ((double)stats_rng_below(&r, 9) - 4) * MS);
                 assert_same_partition(x, n, MS, beta, min_seg);
+        }
+        /* longer series, and values rounded to a tenth of sigma (ties) */
+        for (unsigned k = 0; k < 40; k++) {
+                static double y[1000];
+                size_t n = k % 2 ? 1000 : 400, nsteps = k % 5;
+
+                noise(y, n, MS, 5000 + k);
+                for (size_t j = 0; j < nsteps; j++)
+                        add_step(y, n, stats_rng_below(&r, n), 3 * MS);
+                if (k % 4 == 3)
+                        for (size_t i = 0; i < n; i++)
+                                y[i] = round(y[i] / (0.1 * MS)) * 0.1 * MS;
+                assert_same_partition(y, n, MS, betas[k % 4] * log((double)n), min_segs[k % 4]);
         }
         /* beta 0: every split that lowers the cost at all */
         noise(x, 60, MS, 7);
@@ -328,7 +345,7 @@ static void test_cp_detect_runs_on_ten_thousand_points(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_cp_pelt_gives_the_partition_of_optimal_partitioning),
+            cmocka_unit_test(test_cp_pelt_and_fpop_give_the_partition_of_optimal_partitioning),
             cmocka_unit_test(test_cp_pelt_finds_nothing_below_two_segments),
             cmocka_unit_test(test_cp_pelt_and_op_refuse_bad_arguments),
             cmocka_unit_test(test_cp_sigma_diff_estimates_the_noise_despite_steps),
