@@ -665,24 +665,12 @@ out_free:
         return rc;
 }
 
-/* history_entries_free() frees an array of entries: the one moved into
- * the check is given back as one. */
-static void newest_free(struct history_entry *e)
-{
-        struct history_entry *v = malloc(sizeof(*v));
-
-        if (v == NULL)
-                return;
-        *v = *e;
-        history_entries_free(v, 1);
-}
-
 void trend_check_free(struct trend_check *c)
 {
         if (c == NULL)
                 return;
         free(c->why);
-        newest_free(&c->newest);
+        history_entry_free(&c->newest);
         compare_free(&c->gate);
         compare_free(&c->fns);
         free(c->base);
