@@ -139,6 +139,15 @@ static void add_one(struct history *h, const char *sid, const char *created, dou
         history_new_free(&e);
 }
 
+/* db: a history of one entry, s1, closed. */
+static void db_with_one_entry(void)
+{
+        struct history *h = open_ok(true);
+
+        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
+        history_close(h);
+}
+
 static size_t count_entries(struct history *h)
 {
         struct history_entry *v;
@@ -256,9 +265,7 @@ static void test_history_open_v1_opens_unchanged(void **state)
         char *before;
 
         (void)state;
-        h = open_ok(true);
-        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
-        history_close(h);
+        db_with_one_entry();
         before = slurp(db, &len);
         h = open_ok(false);
         assert_int_equal(history_schema_version(h), 1);
@@ -275,9 +282,7 @@ static void test_history_open_refuses_a_newer_schema_untouched(void **state)
         size_t len;
 
         (void)state;
-        h = open_ok(true);
-        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
-        history_close(h);
+        db_with_one_entry();
         exec_sql(db, "UPDATE bootlens_meta SET value = '7' WHERE key = 'schema_version'");
         before = slurp(db, &len);
         h = NULL;
@@ -472,9 +477,7 @@ static void test_history_insert_twice_is_eexist_and_changes_nothing(void **state
         size_t len;
 
         (void)state;
-        h = open_ok(true);
-        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
-        history_close(h);
+        db_with_one_entry();
         before = slurp(db, &len);
         h = open_ok(false);
         make_new(&e[0], "s2", "default", "2026-01-02T00:00:00Z", 5, 100 * MS);
@@ -822,14 +825,22 @@ static void test_history_two_processes_insert_30_each(void **state)
 {
         struct history *h;
         pid_t pid[2];
+        int go[2];
 
         (void)state;
+        assert_int_equal(pipe(go), 0);
         for (int c = 0; c < 2; c++) {
                 pid[c] = fork();
                 assert_true(pid[c] >= 0);
                 if (pid[c] == 0) {
                         struct history *hc = NULL;
                         int bad = 0;
+                        char x;
+
+                        /* both start when the parent closes the pipe */
+                        close(go[1]);
+                        if (read(go[0], &x, 1) != 0)
+                                _exit(3);
 
                         /* both may create the missing file at once */
                         char why[512];
@@ -852,6 +863,8 @@ static void test_history_two_processes_insert_30_each(void **state)
                         _exit(bad ? 1 : 0);
                 }
         }
+        close(go[0]);
+        close(go[1]);
         for (int c = 0; c < 2; c++) {
                 int status;
 
