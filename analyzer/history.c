@@ -819,9 +819,13 @@ int history_open(const char *path, bool create, struct history **hp, char *err, 
         }
         rc = sqlite3_open_v2(path, &h->db, flags, NULL);
         if (rc != SQLITE_OK) {
-                rc = h->db ? fail(h, rc, "cannot open", err, errsize) : -ENOMEM;
-                if (rc == -EIO && !h->db)
-                        say(err, errsize, "%s: cannot open", path);
+                int os = h->db ? sqlite3_system_errno(h->db) : ENOMEM;
+
+                if (os) {
+                        say(err, errsize, "%s: cannot open: %s", path, strerror(os));
+                        rc = -os;
+                } else
+                        rc = fail(h, rc, "cannot open", err, errsize);
                 goto fail;
         }
         sqlite3_extended_result_codes(h->db, 1);

@@ -207,6 +207,13 @@ static void test_history_open_creates_and_reopens(void **state)
         assert_int_equal(history_open(db, false, &h, err, sizeof(err)), -ENOENT);
         assert_null(h);
         assert_false(exists(db));
+        {
+                char *missing = dupf("%s/no/such/dir/h.db", dir);
+
+                assert_int_equal(history_open(missing, true, &h, err, sizeof(err)), -ENOENT);
+                assert_non_null(strstr(err, "cannot open: No such file or directory"));
+                free(missing);
+        }
         h = open_ok(true);
         assert_int_equal(history_schema_version(h), HISTORY_SCHEMA_VERSION);
         assert_string_equal(history_path(h), db);
