@@ -963,6 +963,46 @@ static void test_history_prepare_reads_the_linux_session(void **state)
         assert_non_null(strstr(err, "is not a bootlens session"));
 }
 
+static void test_history_prepare_gives_one_entry_per_variant(void **state)
+{
+        struct history_label lab = {"commit", "c0ffee"};
+        struct history_add_options o = {.labels = &lab, .nlabels = 1};
+        struct history_new *v;
+        struct history_entry *list;
+        struct history *h;
+        size_t n, nl;
+        char err[512];
+        int rc;
+
+        (void)state;
+        rc = history_prepare(BOOTLENS_TEST_DATA "/compare/ab", &o, &v, &n, err, sizeof(err));
+        if (rc)
+                fprintf(stderr, "%s\n", err);
+        assert_int_equal(rc, 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(v[0].variant, "base");
+        assert_string_equal(v[1].variant, "new");
+        assert_string_equal(v[0].session_id, v[1].session_id);
+        for (size_t i = 0; i < n; i++) {
+                assert_true(v[i].nruns > 0);
+                assert_int_equal(v[i].nruns, v[i].runs_ok - v[i].runs_left_out);
+                assert_string_equal(v[i].labels[0].key, "commit");
+                assert_string_equal(v[i].labels[0].value, "c0ffee");
+                for (size_t k = 1; k < v[i].nruns; k++)
+                        assert_true(v[i].runs[k - 1] < v[i].runs[k]);
+        }
+        h = open_ok(true);
+        insert_ok(h, v, n);
+        assert_int_equal(history_list(h, NULL, &list, &nl), 0);
+        assert_int_equal(nl, 2);
+        history_entries_free(list, nl);
+        /* the session again: both variants are there, nothing is added */
+        assert_int_equal(history_insert(h, v, n, NULL, err, sizeof(err)), -EEXIST);
+        assert_int_equal(count_entries(h), 2);
+        history_close(h);
+        history_news_free(v, n);
+}
+
 /* ---- the kernel's version from its bzImage (guest/vmlinux.h) ---- */
 
 /* A setup header of setup_sects sectors, protocol proto, and the version
@@ -1088,6 +1128,7 @@ int main(void)
             cmocka_unit_test_setup(test_history_insert_busy_after_the_timeout, setup),
             cmocka_unit_test_setup(test_history_two_processes_insert_30_each, setup),
             cmocka_unit_test_setup(test_history_prepare_reads_the_linux_session, setup),
+            cmocka_unit_test_setup(test_history_prepare_gives_one_entry_per_variant, setup),
             cmocka_unit_test(test_vmlinux_kernel_version_reads_the_first_word),
             cmocka_unit_test(test_vmlinux_kernel_version_refuses_what_is_out_of_bounds),
         };
