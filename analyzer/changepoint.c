@@ -53,8 +53,9 @@ static double median_of(const double *x, size_t n, double *scratch)
 
 double cp_sigma_diff(const double *x, size_t n)
 {
-        size_t m = n > 1 ? n - 1 : 0; /* the differences */
-        double *d, med, mad;
+        const double c = CP_SIGMA_REJECT;
+        size_t m = n > 1 ? n - 1 : 0, keep = 0; /* the differences */
+        double *d, med, scale, sum = 0, kappa;
 
         if (!m)
                 return 0;
@@ -67,10 +68,26 @@ double cp_sigma_diff(const double *x, size_t n)
                 d[i] = x[i + 1] - x[i];
         med = median_of(d, m, d + m);
         for (size_t i = 0; i < m; i++)
-                d[i] = fabs(d[i] - med);
-        mad = median_of(d, m, d + m);
+                d[m + i] = fabs(d[i] - med);
+        stats_sort(d + m, m);
+        scale = 1.4826 * stats_quantile_sorted(d + m, m, 0.5);
+        if (scale == 0) { /* more than half the differences equal: the mean AD */
+                for (size_t i = 0; i < m; i++)
+                        scale += d[m + i];
+                scale = 1.2533 * scale / (double)m;
+        }
+        for (size_t i = 0; i < m; i++) {
+                double e = d[i] - med;
+
+                if (fabs(e) > c * scale)
+                        continue;
+                sum += e * e;
+                keep++;
+        }
         free(d);
-        return 1.4826 * mad / sqrt(2.0);
+        /* E[Z^2 | |Z| <= c] for a standard normal Z */
+        kappa = 1 - 2 * c * exp(-c * c / 2) / sqrt(2 * M_PI) / (1 - 2 * stats_norm_sf(c));
+        return keep ? sqrt(sum / (double)keep / kappa / 2) : 0;
 }
 
 /* The cumulative sums of the standardised series. */
