@@ -31,11 +31,12 @@
  * fall from 8.2% to 5.2% (docs/changepoints.md, "The noise"). Floored at
  * o->sigma_floor so that a deterministic series (-icount, --by guest:
  * sigma 0) does not turn every difference into a change.
- * beta = o->penalty * ln(n) (o->penalty 0:
- * CP_PENALTY_DEFAULT; 2 would be the BIC of one mean and one location per
- * change; 3 is chosen by the study of docs/changepoints.md: it halves
- * the false alarms of 30-point series and removes nearly all of those of
- * 200-point ones, for little detection lost at 2 sigma and above).
+ * beta = o->penalty * ln(n) (o->penalty 0: CP_PENALTY_DEFAULT). 2 would be
+ * the BIC of one mean and one location per change; 3 is what the study of
+ * docs/changepoints.md chose: on noise alone it cuts the series with a
+ * false alarm from 15.8% to 4.9% at 30 points and from 4.5% to 0% at 200,
+ * while a step of 2 point sigmas is found 81% of the time instead of 84%
+ * at 30 points (87% either way at 200).
  *
  * Then the minimum effect, as compare judges a change: a change whose
  * step, |median of the segment after - median of the segment before| (of
