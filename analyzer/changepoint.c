@@ -225,14 +225,6 @@ struct cp_cands {
         double *lo, *hi;        /* functional pruning: the means where t may still win */
 };
 
-static void cands_cost(size_t n, const double *restrict a, const double *restrict b,
-                       const double *restrict td, double *restrict w, double S1, double S2,
-                       double sd)
-{
-        for (size_t i = 0; i < n; i++)
-                w[i] = last_cost(a[i], b[i], td[i], S1, S2, sd);
-}
-
 /*
  * PELT. The pruning rule (Killick et al., theorem 3.1, K = 0 for this
  * cost, which is superadditive): a candidate t with F(t) + C(t..s) > F(s)
@@ -297,10 +289,12 @@ static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t
                         k.hi[k.n] = INFINITY;
                         k.n++;
                 }
-                cands_cost(k.n, k.a, k.b, k.td, k.w, S1, S2, sd);
                 for (size_t i = 0; i < k.n; i++) {
-                        if (k.w[i] < best) {
-                                best = k.w[i];
+                        double w = last_cost(k.a[i], k.b[i], k.td[i], S1, S2, sd);
+
+                        k.w[i] = w;
+                        if (w < best) {
+                                best = w;
                                 arg = i;
                         }
                 }
@@ -323,13 +317,16 @@ static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t
                         }
                         if (until <= s + 1)
                                 continue;
-                        k.t[keep] = k.t[i];
-                        k.until[keep] = until;
-                        k.td[keep] = k.td[i];
-                        k.a[keep] = k.a[i];
-                        k.b[keep] = k.b[i];
-                        k.lo[keep] = k.lo[i];
-                        k.hi[keep] = k.hi[i];
+                        k.until[i] = until;
+                        if (keep < i) {
+                                k.t[keep] = k.t[i];
+                                k.until[keep] = until;
+                                k.td[keep] = k.td[i];
+                                k.a[keep] = k.a[i];
+                                k.b[keep] = k.b[i];
+                                k.lo[keep] = k.lo[i];
+                                k.hi[keep] = k.hi[i];
+                        }
                         keep++;
                 }
                 k.n = keep;

@@ -660,6 +660,25 @@ static void timing(size_t nseeds, uint64_t seed, const double *psig)
                 else
                         printf("| noise only | %zu | %.1f | %.1f |\n", found, ms, cpu);
         }
+        /* PELT's rule alone and optimal partitioning, on the last noise-only series */
+        for (size_t e = 0; e < 2; e++) {
+                double sigma, beta = CP_PENALTY_DEFAULT * log((double)n), c0;
+                size_t *at = NULL, nat = 0;
+                uint64_t t0;
+
+                stats_rng_seed(&r, seed + 90000000);
+                for (size_t i = 0; i < n; i++)
+                        x[i] = LEVEL + 5 * MS * gauss(&r);
+                sigma = cp_sigma_diff(x, n);
+                c0 = cpu_ms();
+                t0 = util_now_ns();
+                if ((e ? cp_op : cp_pelt)(x, n, sigma, beta, CP_MIN_SEG_DEFAULT, &at, &nat) < 0)
+                        exit(1);
+                printf("| noise only, %s (once) | %zu | %.1f | %.1f |\n",
+                       e ? "cp_op: optimal partitioning" : "cp_pelt: PELT's rule alone", nat,
+                       (double)(util_now_ns() - t0) / 1e6, cpu_ms() - c0);
+                free(at);
+        }
         printf("\n");
         free(x);
 }
