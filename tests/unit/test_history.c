@@ -20,6 +20,7 @@
 
 #include "analyzer/history.h"
 #include "base/util.h"
+#include "guest/vmlinux.h"
 #include "scratch.h"
 
 #define MS 1e6
@@ -909,6 +910,96 @@ static void test_history_prepare_reads_the_linux_session(void **state)
         assert_non_null(strstr(err, "is not a bootlens session"));
 }
 
+/* ---- the kernel's version from its bzImage (guest/vmlinux.h) ---- */
+
+/* A setup header of setup_sects sectors, protocol proto, and the version
+ * string str at 0x200 + field. */
+static unsigned char *make_setup(unsigned sects, unsigned proto, unsigned field, const char *str,
+                                 size_t *len)
+{
+        unsigned char *p;
+
+        *len = (sects + 1) * 512;
+        p = calloc(1, *len);
+        p[0x1f1] = (unsigned char)sects;
+        memcpy(p + 0x202, "HdrS", 4);
+        p[0x206] = (unsigned char)proto;
+        p[0x207] = (unsigned char)(proto >> 8);
+        p[0x20e] = (unsigned char)field;
+        p[0x20f] = (unsigned char)(field >> 8);
+        if (str && 0x200 + field + strlen(str) < *len)
+                memcpy(p + 0x200 + field, str, strlen(str) + 1);
+        return p;
+}
+
+static void test_vmlinux_kernel_version_reads_the_first_word(void **state)
+{
+        unsigned char *p;
+        size_t len;
+        char *v = (char *)1, why[256];
+
+        (void)state;
+        p = make_setup(27, 0x20f, 0x3000,
+                       "6.1.0-27-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP "
+                       "PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)",
+                       &len);
+        assert_int_equal(vmlinux_kernel_version(p, len, &v, why, sizeof(why)), 0);
+        assert_string_equal(v, "6.1.0-27-cloud-amd64");
+        free(v);
+        /* a version with no space after it */
+        memcpy(p + 0x200 + 0x3000, "6.12.1\0", 7);
+        assert_int_equal(vmlinux_kernel_version(p, len, &v, why, sizeof(why)), 0);
+        assert_string_equal(v, "6.12.1");
+        free(v);
+        /* cut before the string ends: no NUL inside the image */
+        assert_int_equal(vmlinux_kernel_version(p, 0x200 + 0x3000 + 3, &v, why, sizeof(why)),
+                         -ERANGE);
+        assert_null(v);
+        /* cut inside the header */
+        assert_int_equal(vmlinux_kernel_version(p, 0x208, &v, why, sizeof(why)), -ENOEXEC);
+        free(p);
+}
+
+static void test_vmlinux_kernel_version_refuses_what_is_out_of_bounds(void **state)
+{
+        unsigned char *p;
+        size_t len;
+        char *v = NULL, why[256];
+
+        (void)state;
+        /* the pointer past the setup code (4 sectors: 2560 bytes) */
+        p = make_setup(4, 0x20f, 0x1000, NULL, &len);
+        assert_int_equal(vmlinux_kernel_version(p, len, &v, why, sizeof(why)), -ERANGE);
+        assert_non_null(strstr(why, "outside the setup code"));
+        free(p);
+        /* the field 0, an old protocol, no HdrS */
+        p = make_setup(4, 0x20f, 0, NULL, &len);
+        assert_int_equal(vmlinux_kernel_version(p, len, &v, why, sizeof(why)), -EPROTONOSUPPORT);
+        free(p);
+        p = make_setup(4, 0x1ff, 0x100, "6.1", &len);
+        assert_int_equal(vmlinux_kernel_version(p, len, &v, why, sizeof(why)), -EPROTONOSUPPORT);
+        memcpy(p + 0x202, "HdrX", 4);
+        assert_int_equal(vmlinux_kernel_version(p, len, &v, why, sizeof(why)), -ENOEXEC);
+        free(p);
+        /* no NUL before the setup code ends */
+        p = make_setup(4, 0x20f, 0x100, NULL, &len);
+        memset(p + 0x300, 'x', len - 0x300);
+        assert_int_equal(vmlinux_kernel_version(p, len, &v, why, sizeof(why)), -ERANGE);
+        free(p);
+        /* empty, a control character, a word too long */
+        p = make_setup(4, 0x20f, 0x100, " 6.1", &len);
+        assert_int_equal(vmlinux_kernel_version(p, len, &v, why, sizeof(why)), -ERANGE);
+        memcpy(p + 0x300, "6.1\t\0", 5);
+        assert_int_equal(vmlinux_kernel_version(p, len, &v, why, sizeof(why)), -ERANGE);
+        memset(p + 0x300, 'x', 200);
+        p[0x300 + 200] = '\0';
+        assert_int_equal(vmlinux_kernel_version(p, len, &v, why, sizeof(why)), -ERANGE);
+        assert_null(v);
+        free(p);
+        assert_int_equal(vmlinux_kernel_version_file("/nonexistent/vmlinuz", &v, why, sizeof(why)),
+                         -ENOENT);
+}
+
 static int group_setup(void **state)
 {
         (void)state;
@@ -943,6 +1034,8 @@ int main(void)
             cmocka_unit_test_setup(test_history_insert_busy_after_the_timeout, setup),
             cmocka_unit_test_setup(test_history_two_processes_insert_30_each, setup),
             cmocka_unit_test_setup(test_history_prepare_reads_the_linux_session, setup),
+            cmocka_unit_test(test_vmlinux_kernel_version_reads_the_first_word),
+            cmocka_unit_test(test_vmlinux_kernel_version_refuses_what_is_out_of_bounds),
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
