@@ -53,8 +53,9 @@ static double median_of(const double *x, size_t n, double *scratch)
 
 double cp_sigma_diff(const double *x, size_t n)
 {
-        size_t m = n > 1 ? n - 1 : 0; /* the differences */
-        double *d, med, mad;
+        const double c = CP_SIGMA_REJECT;
+        size_t m = n > 1 ? n - 1 : 0, keep = 0; /* the differences */
+        double *d, med, scale, sum = 0, kappa;
 
         if (!m)
                 return 0;
@@ -67,10 +68,26 @@ double cp_sigma_diff(const double *x, size_t n)
                 d[i] = x[i + 1] - x[i];
         med = median_of(d, m, d + m);
         for (size_t i = 0; i < m; i++)
-                d[i] = fabs(d[i] - med);
-        mad = median_of(d, m, d + m);
+                d[m + i] = fabs(d[i] - med);
+        stats_sort(d + m, m);
+        scale = 1.4826 * stats_quantile_sorted(d + m, m, 0.5);
+        if (scale == 0) { /* more than half the differences equal: the mean AD */
+                for (size_t i = 0; i < m; i++)
+                        scale += d[m + i];
+                scale = 1.2533 * scale / (double)m;
+        }
+        for (size_t i = 0; i < m; i++) {
+                double e = d[i] - med;
+
+                if (fabs(e) > c * scale)
+                        continue;
+                sum += e * e;
+                keep++;
+        }
         free(d);
-        return 1.4826 * mad / sqrt(2.0);
+        /* E[Z^2 | |Z| <= c] for a standard normal Z */
+        kappa = 1 - 2 * c * exp(-c * c / 2) / sqrt(2 * M_PI) / (1 - 2 * stats_norm_sf(c));
+        return keep ? sqrt(sum / (double)keep / kappa / 2) : 0;
 }
 
 /* The cumulative sums of the standardised series. */
@@ -154,26 +171,47 @@ static int feasible(size_t t, size_t min_seg)
         return t == 0 || t >= min_seg;
 }
 
+/* What both recursions keep: the sums, F(t) (the optimal cost of
+ * y[0..t), F(0) = -beta) and last[t]. */
+struct cp_dp {
+        struct cp_sums c;
+        double *F;
+        size_t *last;
+};
+
+static void dp_free(struct cp_dp *d)
+{
+        free(d->last);
+        free(d->F);
+        free(d->c.s1);
+}
+
+static int dp_init(struct cp_dp *d, const double *x, size_t n, double sigma, double beta)
+{
+        memset(d, 0, sizeof(*d));
+        if (sums_init(&d->c, x, n, sigma) < 0)
+                return -ENOMEM;
+        d->F = malloc((n + 1) * sizeof(*d->F));
+        d->last = calloc(n + 1, sizeof(*d->last));
+        if (!d->F || !d->last)
+                return -ENOMEM;
+        d->F[0] = -beta;
+        return 0;
+}
+
 int cp_op(const double *x, size_t n, double sigma, double beta, size_t min_seg, size_t **at,
           size_t *nat)
 {
-        struct cp_sums c;
-        double *F = NULL;
-        size_t *last = NULL;
+        struct cp_dp d;
+        double *F;
         int ret = check_args(x, n, sigma, beta, min_seg, at, nat);
 
         if (ret < 0 || n < 2 * min_seg)
                 return ret;
-        ret = sums_init(&c, x, n, sigma);
+        ret = dp_init(&d, x, n, sigma, beta);
         if (ret < 0)
-                return ret;
-        F = malloc((n + 1) * sizeof(*F));
-        last = calloc(n + 1, sizeof(*last));
-        if (!F || !last) {
-                ret = -ENOMEM;
                 goto out_free;
-        }
-        F[0] = -beta;
+        F = d.F;
         for (size_t s = min_seg; s <= n; s++) {
                 double best = INFINITY;
 
@@ -182,20 +220,18 @@ int cp_op(const double *x, size_t n, double sigma, double beta, size_t min_seg, 
 
                         if (!feasible(t, min_seg))
                                 continue;
-                        w = last_cost(F[t] - c.s2[t], c.s1[t], (double)t, c.s1[s], c.s2[s],
+                        w = last_cost(F[t] - d.c.s2[t], d.c.s1[t], (double)t, d.c.s1[s], d.c.s2[s],
                                       (double)s);
                         if (w < best) {
                                 best = w;
-                                last[s] = t;
+                                d.last[s] = t;
                         }
                 }
                 F[s] = best + beta;
         }
-        ret = backtrack(last, n, at, nat);
+        ret = backtrack(d.last, n, at, nat);
 out_free:
-        free(last);
-        free(F);
-        free(c.s1);
+        dp_free(&d);
         return ret;
 }
 
@@ -207,14 +243,6 @@ struct cp_cands {
         double *td, *a, *b, *w; /* t as a double, last_cost's a and b, its value now */
         double *lo, *hi;        /* functional pruning: the means where t may still win */
 };
-
-static void cands_cost(size_t n, const double *restrict a, const double *restrict b,
-                       const double *restrict td, double *restrict w, double S1, double S2,
-                       double sd)
-{
-        for (size_t i = 0; i < n; i++)
-                w[i] = last_cost(a[i], b[i], td[i], S1, S2, sd);
-}
 
 /*
  * PELT. The pruning rule (Killick et al., theorem 3.1, K = 0 for this
@@ -239,22 +267,21 @@ static void cands_cost(size_t n, const double *restrict a, const double *restric
 static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t min_seg,
                     bool functional, size_t **at, size_t *nat)
 {
-        struct cp_sums c;
+        struct cp_dp d;
         struct cp_cands k = {0};
-        double *F = NULL;
-        size_t *last = NULL;
+        const struct cp_sums *c = &d.c;
+        double *F;
         int ret = check_args(x, n, sigma, beta, min_seg, at, nat);
 
         if (ret < 0 || n < 2 * min_seg)
                 return ret;
-        ret = sums_init(&c, x, n, sigma);
+        ret = dp_init(&d, x, n, sigma, beta);
         if (ret < 0)
-                return ret;
-        F = malloc((n + 1) * sizeof(*F));
-        last = calloc(n + 1, sizeof(*last));
+                goto out_free;
+        F = d.F;
         k.t = malloc(2 * (n + 1) * sizeof(*k.t));
         k.td = malloc(6 * (n + 1) * sizeof(*k.td));
-        if (!F || !last || !k.t || !k.td) {
+        if (!k.t || !k.td) {
                 ret = -ENOMEM;
                 goto out_free;
         }
@@ -264,9 +291,8 @@ static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t
         k.w = k.b + n + 1;
         k.lo = k.w + n + 1;
         k.hi = k.lo + n + 1;
-        F[0] = -beta;
         for (size_t s = min_seg; s <= n; s++) {
-                const double S1 = c.s1[s], S2 = c.s2[s], sd = (double)s;
+                const double S1 = c->s1[s], S2 = c->s2[s], sd = (double)s;
                 double best = INFINITY;
                 size_t t0 = s - min_seg, arg = 0, keep = 0;
 
@@ -274,21 +300,23 @@ static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t
                         k.t[k.n] = t0;
                         k.until[k.n] = SIZE_MAX;
                         k.td[k.n] = (double)t0;
-                        k.a[k.n] = F[t0] - c.s2[t0];
-                        k.b[k.n] = c.s1[t0];
+                        k.a[k.n] = F[t0] - c->s2[t0];
+                        k.b[k.n] = c->s1[t0];
                         k.lo[k.n] = -INFINITY;
                         k.hi[k.n] = INFINITY;
                         k.n++;
                 }
-                cands_cost(k.n, k.a, k.b, k.td, k.w, S1, S2, sd);
                 for (size_t i = 0; i < k.n; i++) {
-                        if (k.w[i] < best) {
-                                best = k.w[i];
+                        double w = last_cost(k.a[i], k.b[i], k.td[i], S1, S2, sd);
+
+                        k.w[i] = w;
+                        if (w < best) {
+                                best = w;
                                 arg = i;
                         }
                 }
                 F[s] = best + beta;
-                last[s] = k.t[arg];
+                d.last[s] = k.t[arg];
                 /* prune, and drop the candidates no longer valid at s + 1 */
                 for (size_t i = 0; i < k.n; i++) {
                         size_t until = k.until[i];
@@ -306,24 +334,25 @@ static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t
                         }
                         if (until <= s + 1)
                                 continue;
-                        k.t[keep] = k.t[i];
-                        k.until[keep] = until;
-                        k.td[keep] = k.td[i];
-                        k.a[keep] = k.a[i];
-                        k.b[keep] = k.b[i];
-                        k.lo[keep] = k.lo[i];
-                        k.hi[keep] = k.hi[i];
+                        k.until[i] = until;
+                        if (keep < i) {
+                                k.t[keep] = k.t[i];
+                                k.until[keep] = until;
+                                k.td[keep] = k.td[i];
+                                k.a[keep] = k.a[i];
+                                k.b[keep] = k.b[i];
+                                k.lo[keep] = k.lo[i];
+                                k.hi[keep] = k.hi[i];
+                        }
                         keep++;
                 }
                 k.n = keep;
         }
-        ret = backtrack(last, n, at, nat);
+        ret = backtrack(d.last, n, at, nat);
 out_free:
         free(k.td);
         free(k.t);
-        free(last);
-        free(F);
-        free(c.s1);
+        dp_free(&d);
         return ret;
 }
 
