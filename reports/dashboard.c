@@ -382,8 +382,12 @@ static void header(struct page *p, const struct dash *d)
         } else {
                 put(p, "collection time");
         }
-        put(p, "</p>\n<p class=\"meta\">newest: ");
-        text(p, entry_label(d, newest));
+        /* the newest point of the series (the gate's: by --by's order),
+         * else the newest collected */
+        if (d->has_check)
+                newest = &d->check.newest;
+        put(p, "</p>\n<p class=\"meta\">newest%s: ", d->has_check ? " point" : " collected");
+        text(p, d->has_check ? d->check.newest_label : entry_label(d, newest));
         put(p, " (");
         text(p, newest->session_id);
         put(p, ":");
@@ -549,7 +553,8 @@ static int section_latest(struct page *p, struct dash *d)
 
         put(p,
             "<section id=\"latest\">\n<h2>Latest entries</h2>\n<p class=\"note\">The %zu "
-            "newest of %zu, newest first; medians in ms.</p>\n<div class=\"scroll\"><table>\n"
+            "collected last of %zu (the last first); medians in ms.</p>\n<div "
+            "class=\"scroll\"><table>\n"
             "<tr><th>label</th><th>session</th><th>created</th><th class=\"num\">runs</th>",
             nl, d->n);
         for (size_t k = 0; k < d->nfig; k++) {

@@ -212,6 +212,7 @@ static void test_dashboard_writes_the_page(void **state)
         /* the gate: the newest point is on the new level (a confirmed step
          * before it), so nothing got slower against its segment */
         assert_non_null(strstr(page, "id=\"gate\""));
+        assert_non_null(strstr(page, "newest point: 6.1.0-29 (sess-09:default, created "));
         /* the latest table: the hostile label escaped where it is shown
          * (a by label of entry 8 would be; the note label is not a column),
          * the newest entry linked, the gone one not */
