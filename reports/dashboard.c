@@ -178,6 +178,30 @@ static char *fig_file(size_t k, const char *metric)
         return s;
 }
 
+/* The view of t's last max points (view borrows t's; *cv the change
+ * points among them, their at shifted, malloc'd). Returns 0 or -ENOMEM. */
+static int trend_tail(const struct trend *t, size_t max, struct trend *view,
+                      struct trend_change **cv)
+{
+        size_t off = t->s.n > max ? t->s.n - max : 0, k = 0;
+
+        *view = *t;
+        *cv = malloc((t->nc ? t->nc : 1) * sizeof(**cv));
+        if (!*cv)
+                return -ENOMEM;
+        view->s.v += off;
+        view->s.n -= off;
+        view->segment = t->segment ? t->segment + off : NULL;
+        for (size_t i = 0; i < t->nc; i++)
+                if (t->c[i].at > off) {
+                        (*cv)[k] = t->c[i];
+                        (*cv)[k++].at -= off;
+                }
+        view->c = *cv;
+        view->nc = k;
+        return 0;
+}
+
 /* The SVG at path as a data: URL, or NULL (-ENOMEM or unreadable: rc). */
 static char *data_url(const char *path, int *rc)
 {
@@ -202,7 +226,9 @@ static int draw_figure(struct dash *d, struct dash_fig *f, size_t k, char *err, 
 {
         struct plot_options po = {.style = d->o->style};
         struct plot_result res = {0};
+        struct trend_change *cv = NULL;
         char *path = NULL, e[512] = "";
+        struct trend view;
         int rc;
 
         po.style.term = GP_SVG;
@@ -217,7 +243,9 @@ static int draw_figure(struct dash *d, struct dash_fig *f, size_t k, char *err, 
         f->has_trend = true;
         if (asprintf(&path, "%s/%s", d->o->dir, f->file) < 0)
                 return -ENOMEM;
-        rc = trendplot_draw(&f->t, d->o->check.trend.by, path, &po, &res, e, sizeof(e));
+        /* a long history: its last DASHBOARD_MAX_POINTS drawn (the page says so) */
+        rc = trend_tail(&f->t, DASHBOARD_MAX_POINTS, &view, &cv);
+        rc = rc ?: trendplot_draw(&view, d->o->check.trend.by, path, &po, &res, e, sizeof(e));
         if (rc == 0 && res.note && *res.note)
                 note(d->r, &rc, "%s: %.*s", f->metric, (int)strcspn(res.note, "\n"), res.note);
         if (rc == 0) {
@@ -233,6 +261,7 @@ static int draw_figure(struct dash *d, struct dash_fig *f, size_t k, char *err, 
                 note(d->r, &rc, "%s: figure not drawn: %s", f->metric, *e ? e : strerror(-rc));
                 rc = f->missing ? 0 : -ENOMEM;
         }
+        free(cv);
         free(path);
         plot_result_free(&res);
         return rc;
@@ -526,8 +555,14 @@ static void section_trends(struct page *p, const struct dash *d)
                 }
                 put(p, "<figcaption><strong>");
                 text(p, f->metric);
-                put(p, "</strong>: %zu point%s, %zu change point%s. Files: <a href=\"", f->t.s.n,
+                put(p, "</strong>: %zu point%s, %zu change point%s", f->t.s.n,
                     f->t.s.n == 1 ? "" : "s", f->t.nc, f->t.nc == 1 ? "" : "s");
+                if (f->t.s.n > DASHBOARD_MAX_POINTS)
+                        put(p,
+                            " (the figure shows the last %d; <code>bootlens history trend "
+                            "--plot</code> draws them all)",
+                            DASHBOARD_MAX_POINTS);
+                put(p, ". Files: <a href=\"");
                 if (!p->rc)
                         p->rc = htmlreport_href(&p->sb, f->file);
                 put(p, "\">svg</a> (and its .gp, .dat beside it)</figcaption>\n</figure>\n");
