@@ -255,6 +255,65 @@ static void test_dashboard_escapes_labels(void **state)
         free(out);
 }
 
+/* The rows of a trend .dat's points (index 0, up to the blank lines). */
+static __attribute__((noinline)) size_t point_rows(const char *dat)
+{
+        const char *start = strstr(dat, "# index 0"), *end = strstr(dat, "\n\n\n");
+        size_t rows = 0;
+
+        if (!start || !end)
+                return 0;
+        for (start = strchr(start, '\n') + 1; start <= end; start++)
+                rows += *start == '\n';
+        return rows;
+}
+
+/* A history longer than DASHBOARD_MAX_POINTS: each figure draws its last
+ * 500 points, and says so. */
+static void test_dashboard_draws_the_last_points_of_a_long_history(void **state)
+{
+        enum { N = DASHBOARD_MAX_POINTS + 20 };
+        struct dashboard_options o;
+        struct dashboard_result r = {0};
+        char err[512], *db = dupf("%s/long.db", dir), *out = dupf("%s/dash4", dir), *page, *dat;
+        struct history_new *e = calloc(N, sizeof(*e));
+        struct history *h = NULL;
+        size_t rows = 0;
+
+        (void)state;
+        if (!have_gnuplot())
+                test_skip("gnuplot is not installed");
+        assert_int_equal(history_open(db, true, &h, err, sizeof(err)), 0);
+        for (size_t i = 0; i < N; i++) {
+                make_entry(&e[i], i, NULL);
+                free(e[i].created);
+                e[i].created =
+                    dupf("2026-%02zu-%02zuT%02zu:00:00Z", 1 + i / 300, 1 + i / 24 % 28, i % 24);
+        }
+        assert_int_equal(history_insert(h, e, N, NULL, err, sizeof(err)), 0);
+        for (size_t i = 0; i < N; i++)
+                history_new_free(&e[i]);
+        free(e);
+        options(&o, out);
+        o.check.trend.by = NULL;
+        o.session_reports = false;
+        assert_int_equal(dashboard_write(h, &o, &r, err, sizeof(err)), 0);
+        page = slurp(r.index);
+        assert_non_null(strstr(page, "<strong>total</strong>: 520 points, 1 change point (the "
+                                     "figure shows the last 500;"));
+        free(page);
+        page = dupf("%s/figures/01-total.dat", out);
+        dat = slurp(page);
+        rows = point_rows(dat);
+        assert_int_equal(rows, 500);
+        free(dat);
+        free(page);
+        dashboard_result_free(&r);
+        history_close(h);
+        free(db);
+        free(out);
+}
+
 static void test_dashboard_refuses_an_empty_filter(void **state)
 {
         struct dashboard_options o;
@@ -301,6 +360,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup(test_dashboard_writes_the_page, fresh),
             cmocka_unit_test_setup(test_dashboard_escapes_labels, fresh),
+            cmocka_unit_test_setup(test_dashboard_draws_the_last_points_of_a_long_history, fresh),
             cmocka_unit_test_setup(test_dashboard_refuses_an_empty_filter, fresh),
         };
         return test_exit(cmocka_run_group_tests(tests, setup, teardown));
