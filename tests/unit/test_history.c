@@ -139,6 +139,15 @@ static void add_one(struct history *h, const char *sid, const char *created, dou
         history_new_free(&e);
 }
 
+/* db: a history of one entry, s1, closed. */
+static void db_with_one_entry(void)
+{
+        struct history *h = open_ok(true);
+
+        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
+        history_close(h);
+}
+
 static size_t count_entries(struct history *h)
 {
         struct history_entry *v;
@@ -256,9 +265,7 @@ static void test_history_open_v1_opens_unchanged(void **state)
         char *before;
 
         (void)state;
-        h = open_ok(true);
-        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
-        history_close(h);
+        db_with_one_entry();
         before = slurp(db, &len);
         h = open_ok(false);
         assert_int_equal(history_schema_version(h), 1);
@@ -275,9 +282,7 @@ static void test_history_open_refuses_a_newer_schema_untouched(void **state)
         size_t len;
 
         (void)state;
-        h = open_ok(true);
-        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
-        history_close(h);
+        db_with_one_entry();
         exec_sql(db, "UPDATE bootlens_meta SET value = '7' WHERE key = 'schema_version'");
         before = slurp(db, &len);
         h = NULL;
@@ -472,9 +477,7 @@ static void test_history_insert_twice_is_eexist_and_changes_nothing(void **state
         size_t len;
 
         (void)state;
-        h = open_ok(true);
-        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
-        history_close(h);
+        db_with_one_entry();
         before = slurp(db, &len);
         h = open_ok(false);
         make_new(&e[0], "s2", "default", "2026-01-02T00:00:00Z", 5, 100 * MS);
@@ -668,6 +671,39 @@ static void test_history_series_orders_by_version_then_created(void **state)
         history_close(h);
 }
 
+static void test_history_reads_see_what_another_connection_added(void **state)
+{
+        struct history *a, *b;
+        struct history_series s;
+        struct history_entry *v;
+        size_t n;
+
+        (void)state;
+        a = open_ok(true);
+        add_one(a, "s1", "2026-01-01T00:00:00Z", 100 * MS);
+        assert_int_equal(history_series(a, "total", NULL, NULL, &s), 0);
+        assert_int_equal(s.n, 1);
+        history_series_free(&s);
+        b = open_ok(false);
+        add_one(b, "s2", "2026-01-02T00:00:00Z", 100 * MS);
+        assert_int_equal(history_series(a, "total", NULL, NULL, &s), 0);
+        assert_int_equal(s.n, 2);
+        assert_string_equal(s.v[1].e.session_id, "s2");
+        history_series_free(&s);
+        /* and this connection's own write */
+        add_one(a, "s3", "2026-01-03T00:00:00Z", 100 * MS);
+        assert_int_equal(history_list(a, NULL, &v, &n), 0);
+        assert_int_equal(n, 3);
+        /* an entry handed out outlives the connection and can be taken apart */
+        history_close(a);
+        history_close(b);
+        assert_string_equal(v[2].session_id, "s3");
+        assert_string_equal(history_entry_label(&v[2], "commit"), "s3");
+        history_entry_free(&v[0]);
+        history_entry_free(&v[0]); /* zeroed: a second free is harmless */
+        history_entries_free(v, n);
+}
+
 static void test_history_label_parse(void **state)
 {
         struct history_label l;
@@ -789,14 +825,22 @@ static void test_history_two_processes_insert_30_each(void **state)
 {
         struct history *h;
         pid_t pid[2];
+        int go[2];
 
         (void)state;
+        assert_int_equal(pipe(go), 0);
         for (int c = 0; c < 2; c++) {
                 pid[c] = fork();
                 assert_true(pid[c] >= 0);
                 if (pid[c] == 0) {
                         struct history *hc = NULL;
                         int bad = 0;
+                        char x;
+
+                        /* both start when the parent closes the pipe */
+                        close(go[1]);
+                        if (read(go[0], &x, 1) != 0)
+                                _exit(3);
 
                         /* both may create the missing file at once */
                         char why[512];
@@ -819,6 +863,8 @@ static void test_history_two_processes_insert_30_each(void **state)
                         _exit(bad ? 1 : 0);
                 }
         }
+        close(go[0]);
+        close(go[1]);
         for (int c = 0; c < 2; c++) {
                 int status;
 
@@ -1029,6 +1075,7 @@ int main(void)
             cmocka_unit_test_setup(test_history_insert_failing_half_way_stores_nothing, setup),
             cmocka_unit_test_setup(test_history_list_filters_and_metric_names, setup),
             cmocka_unit_test_setup(test_history_series_orders_by_version_then_created, setup),
+            cmocka_unit_test_setup(test_history_reads_see_what_another_connection_added, setup),
             cmocka_unit_test(test_history_label_parse),
             cmocka_unit_test_setup(test_history_insert_waits_for_another_writer, setup),
             cmocka_unit_test_setup(test_history_insert_busy_after_the_timeout, setup),
