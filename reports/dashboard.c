@@ -12,6 +12,7 @@
 #include "base/sbuf.h"
 #include "base/util.h"
 #include "bootlens_config.h"
+#include "reports/histreport.h"
 #include "reports/htmlreport.h"
 #include "reports/trendplot.h"
 
@@ -468,8 +469,20 @@ static void section_gate(struct page *p, const struct dash *d)
                 put(p, "<strong>not judged</strong>: ");
                 text(p, c->why);
         } else if (c->regressed) {
-                put(p, "<strong class=\"slower\">regressed</strong>: a metric below got "
-                       "significantly slower (<code>bootlens history check</code> exits 1)");
+                long w = histreport_check_worst(c);
+
+                put(p, "<strong class=\"slower\">regressed</strong>");
+                if (w >= 0) {
+                        const struct compare_metric *m = &c->gate.m[w];
+
+                        put(p, " in %s<code>", m->kind == COMPARE_PHASE ? "phase " : "");
+                        text(p, m->kind == COMPARE_TOTAL ? "total" : m->name);
+                        put(p, "</code>: %+.1f ms [%+.1f, %+.1f] (p ", m->c.diff / 1e6,
+                            m->c.ci.lo / 1e6, m->c.ci.hi / 1e6);
+                        put(p, m->c.p_holm < 1e-4 ? "&lt; 0.0001" : "%.4f", m->c.p_holm);
+                        put(p, " after Holm)");
+                }
+                put(p, "; <code>bootlens history check</code> exits 1");
         } else {
                 put(p, "<strong class=\"faster\">ok</strong>: nothing got significantly slower");
         }

@@ -69,5 +69,10 @@ int histreport_trend(FILE *out, const struct trend *t, const struct trend_option
  * newest point, then the gate's metrics as above and the functions.
  * table, json, md. */
 int histreport_check(FILE *out, const struct trend_check *c, const struct histreport_options *o);
+/* The gate metric a verdict names (the md's first line, the dashboard's):
+ * the index into c->gate.m of the slower phase whose median moved most,
+ * else of the total when it is slower; -1 when none is slower (or c is
+ * not judged). */
+long histreport_check_worst(const struct trend_check *c);
 
 #endif

@@ -33,6 +33,7 @@
 #define HOSTILE "<script>alert(1)</script>"
 
 static char dir[64];
+static size_t step_from = 7; /* the first entry of the new level */
 
 static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *dupf(const char *fmt, ...)
@@ -69,7 +70,7 @@ static void make_entry(struct history_new *e, size_t i, const char *path)
         static const char *names[] = {"total", "phase:qemu", "phase:initcalls"};
         static const enum compare_kind kinds[] = {COMPARE_TOTAL, COMPARE_PHASE, COMPARE_PHASE};
         static const char *phases[] = {NULL, "qemu", "initcalls"};
-        double init = i >= 7 ? 1800 : 1500;
+        double init = i >= step_from ? 1800 : 1500;
 
         memset(e, 0, sizeof(*e));
         e->session_id = dupf("sess-%02zu", i);
@@ -106,7 +107,7 @@ static void make_entry(struct history_new *e, size_t i, const char *path)
         e->labels[1].value = strdup(i == 8 ? HOSTILE : "ok");
 }
 
-static char *slurp(const char *path)
+static __attribute__((noinline)) char *slurp(const char *path)
 {
         char *buf = NULL;
         size_t len;
@@ -314,6 +315,34 @@ static void test_dashboard_draws_the_last_points_of_a_long_history(void **state)
         free(out);
 }
 
+/* The step on the newest point: the gate regressed, in phase initcalls. */
+static void test_dashboard_names_the_phase_that_regressed(void **state)
+{
+        struct dashboard_options o;
+        struct dashboard_result r = {0};
+        char err[512], *out = dupf("%s/dash5", dir), *page;
+        struct history *h;
+
+        (void)state;
+        if (!have_gnuplot())
+                test_skip("gnuplot is not installed");
+        step_from = NENTRY - 1;
+        h = make_db();
+        step_from = 7;
+        options(&o, out);
+        o.session_reports = false;
+        assert_int_equal(dashboard_write(h, &o, &r, err, sizeof(err)), 0);
+        page = slurp(r.index);
+        assert_non_null(strstr(page, "<strong class=\"slower\">regressed</strong> in phase "
+                                     "<code>initcalls</code>: +299.6 ms [+29"));
+        assert_non_null(strstr(page, "(p &lt; 0.0001 after Holm); <code>bootlens history "
+                                     "check</code> exits 1"));
+        free(page);
+        dashboard_result_free(&r);
+        history_close(h);
+        free(out);
+}
+
 static void test_dashboard_refuses_an_empty_filter(void **state)
 {
         struct dashboard_options o;
@@ -361,6 +390,7 @@ int main(void)
             cmocka_unit_test_setup(test_dashboard_writes_the_page, fresh),
             cmocka_unit_test_setup(test_dashboard_escapes_labels, fresh),
             cmocka_unit_test_setup(test_dashboard_draws_the_last_points_of_a_long_history, fresh),
+            cmocka_unit_test_setup(test_dashboard_names_the_phase_that_regressed, fresh),
             cmocka_unit_test_setup(test_dashboard_refuses_an_empty_filter, fresh),
         };
         return test_exit(cmocka_run_group_tests(tests, setup, teardown));
