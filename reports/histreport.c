@@ -16,9 +16,6 @@
 #define COL_GREEN "\033[32m"
 #define COL_OFF   "\033[0m"
 
-/* The functions a pull-request comment names under the slower phase. */
-#define HISTREPORT_MD_FNS 5
-
 int histreport_format_parse(const char *s, enum histreport_format *f)
 {
         static const char *const names[] = {"table", "json", "csv", "md"};
