@@ -47,6 +47,10 @@ int cmd_show(int argc, char **argv);
 void usage_show(FILE *out);
 int cmd_compare(int argc, char **argv);
 void usage_compare(FILE *out);
+/* compare's --min-effect (also history trend's and check's): "0.5ms,2%",
+ * one or two parts, each an absolute time with its unit (ns, us, ms, s)
+ * or a percentage; a part not given keeps its value. 0 or -EINVAL. */
+int cli_parse_min_effect(const char *s, double *abs_ns, double *rel);
 int cmd_demo(int argc, char **argv);
 void usage_demo(FILE *out);
 int cmd_report(int argc, char **argv);
@@ -62,6 +66,12 @@ void usage_plot(FILE *out);
 
 int cmd_history(int argc, char **argv);
 void usage_history(FILE *out);
+/* "history add --db db DIR" for collect --history and sweep's: every
+ * variant of the session DIR with an ok run (one without is left out,
+ * said on stderr), with the CI labels (docs/history.md), in one
+ * transaction; one "stored ..." line per entry on out, errors on stderr.
+ * Returns 0 or BL_EXIT_USAGE (nothing stored; the session untouched). */
+int history_add_session(const char *db, const char *dir, FILE *out);
 int cmd_sweep(int argc, char **argv);
 void usage_sweep(FILE *out);
 int cmd_diagnose(int argc, char **argv);
