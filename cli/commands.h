@@ -7,6 +7,7 @@
 #ifndef BOOTLENS_COMMANDS_H
 #define BOOTLENS_COMMANDS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "analyzer/savings.h"
@@ -43,6 +44,18 @@ int collect_and_report(const struct collect_opts *o);
  * exit status (the error printed). */
 int collect_args_parse(int argc, char **argv, struct collect_opts *co, void **owned);
 void collect_args_free(void *owned);
+/* collect's --history FILE of what collect_args_parse() parsed (owned),
+ * or NULL. */
+const char *collect_args_history(const void *owned);
+/* Whether every planned run of the session dir is recorded. */
+bool collect_session_complete(const char *dir);
+/* collect --history: after a collection that ended with exit status code,
+ * add the session dir to the database db (history_add_session(), "stored"
+ * lines on out) when it is complete; an incomplete one (stopped) is not
+ * added, said on stderr. Returns code, or BL_EXIT_USAGE when adding
+ * failed (said; the session stays whole). A code of BL_EXIT_USAGE is
+ * returned as is, nothing added. */
+int collect_add_history(const char *db, const char *dir, int code, FILE *out);
 int cmd_show(int argc, char **argv);
 void usage_show(FILE *out);
 int cmd_compare(int argc, char **argv);
