@@ -81,5 +81,7 @@ int cp_pelt(const double *x, size_t n, double sigma, double beta, size_t min_seg
             size_t *nat);
 int cp_op(const double *x, size_t n, double sigma, double beta, size_t min_seg, size_t **at,
           size_t *nat);
+int cp_fpop(const double *x, size_t n, double sigma, double beta, size_t min_seg, size_t **at,
+            size_t *nat);
 
 #endif

@@ -172,6 +172,9 @@ struct history_entry {
         size_t runs_recorded, runs_ok, runs_left_out, runs_used;
 };
 void history_entries_free(struct history_entry *v, size_t n); /* accepts NULL */
+/* Free what e holds (one entry, as history_get fills it) and zero it;
+ * accepts a zeroed entry. */
+void history_entry_free(struct history_entry *e);
 /* The value of label key of e (borrowed), or NULL. The keys "session",
  * "variant", "created" and "kernel_version" name those fields when no
  * label of that key exists. */

@@ -48,11 +48,15 @@
 struct trend_options {
         const struct history_filter *where; /* NULL: every entry */
         const char *by;                     /* label key ordering the series; NULL: created */
-        struct cp_options cp;               /* cp_options_default(); min effect from stats */
+        struct cp_options cp;               /* cp_options_default(), but min_abs and min_rel
+                                             * NAN: the minimum effect of stats (a number,
+                                             * 0 included, is used as it is) */
         struct stats_options stats;         /* compare's: alpha, minimum effect, B, level, seed */
         size_t window;                      /* 0: TREND_WINDOW_DEFAULT */
 };
-/* cp_options_default, stats_options_default, window TREND_WINDOW_DEFAULT. */
+/* where and by NULL, cp_options_default with min_abs and min_rel NAN (so
+ * that the change points take stats' minimum effect, whatever the caller
+ * sets there), stats_options_default, window TREND_WINDOW_DEFAULT. */
 void trend_options_default(struct trend_options *o);
 
 struct trend_change {
@@ -98,6 +102,8 @@ struct trend_check_base {
         const char *label_last;
         size_t points, runs;
         size_t changes; /* change points in the series before the newest point */
+        size_t tail;    /* the points just before the newest on a new level not yet
+                         * confirmed (fewer than the change points' min_seg): left out */
 };
 
 struct trend_check {
@@ -105,12 +111,15 @@ struct trend_check {
         char *why;                     /* (owned) NULL when judged */
         struct history_entry newest;   /* (owned) */
         const char *newest_label;      /* its by value, else its session id (borrowed) */
-        size_t points;                 /* of the total's series, the newest included */
+        size_t points;                 /* of the total's series up to the newest, included */
         struct compare gate;           /* total and phases: base = stable segment, new = newest */
         struct trend_check_base *base; /* per gate metric, gate.m order (owned) */
         struct compare fns;            /* the functions, informational */
         bool regressed;                /* compare_any_slower(&gate) */
-        char **labels;                 /* internal: strings base[] points at */
+        char **notes;                  /* what was left out and why, one line each, e.g.
+                                        * "phase:NAME: no earlier point: not compared" (owned) */
+        size_t nnotes;
+        char **labels; /* internal: strings base[] points at */
         size_t nlabels;
 };
 

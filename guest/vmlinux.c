@@ -24,6 +24,7 @@
 #define HDR_SETUP_SECTS    0x1f1
 #define HDR_MAGIC          0x202 /* "HdrS" */
 #define HDR_VERSION        0x206
+#define HDR_KERNEL_VERSION 0x20e /* + 0x200: the version string */
 #define HDR_PAYLOAD_OFFSET 0x248
 #define HDR_PAYLOAD_LENGTH 0x24c
 #define HDR_END            0x250
@@ -699,5 +700,85 @@ int vmlinux_extract(const char *path, const char *out_path, struct vmlinux_info 
                 snprintf(info->why, sizeof(info->why), "cannot write '%s': %s", out_path,
                          strerror(-ret));
         free(elf);
+        return ret;
+}
+
+#define KVER_WORD_MAX 128
+
+int vmlinux_kernel_version(const void *img, size_t len, char **version, char *why, size_t whylen)
+{
+        const unsigned char *p = img;
+        size_t sects, setup, off, end, word = 0;
+        unsigned protocol;
+
+        *version = NULL;
+        if (len < HDR_KERNEL_VERSION + 2 || memcmp(p + HDR_MAGIC, "HdrS", 4) != 0) {
+                say(why, whylen, "no \"HdrS\" setup header signature at 0x%x: not a bzImage",
+                    HDR_MAGIC);
+                return -ENOEXEC;
+        }
+        protocol = (unsigned)(p[HDR_VERSION] | p[HDR_VERSION + 1] << 8);
+        off = (size_t)(p[HDR_KERNEL_VERSION] | p[HDR_KERNEL_VERSION + 1] << 8);
+        if (protocol < 0x200 || off == 0) {
+                say(why, whylen, "boot protocol %u.%02u names no kernel version", protocol >> 8,
+                    protocol & 0xff);
+                return -EPROTONOSUPPORT;
+        }
+        sects = p[HDR_SETUP_SECTS] ? p[HDR_SETUP_SECTS] : 4;
+        setup = (sects + 1) * 512;
+        end = setup < len ? setup : len;
+        off += 0x200;
+        if (off >= end) {
+                say(why, whylen,
+                    "the kernel version at 0x%zx lies outside the setup code (%zu bytes)", off,
+                    end);
+                return -ERANGE;
+        }
+        if (!memchr(p + off, '\0', end - off)) {
+                say(why, whylen, "the kernel version at 0x%zx has no end", off);
+                return -ERANGE;
+        }
+        while (p[off + word] && p[off + word] != ' ') {
+                if (p[off + word] < 0x21 || p[off + word] > 0x7e || word == KVER_WORD_MAX) {
+                        say(why, whylen, "the kernel version at 0x%zx is not a printable word",
+                            off);
+                        return -ERANGE;
+                }
+                word++;
+        }
+        if (word == 0) {
+                say(why, whylen, "the kernel version at 0x%zx is empty", off);
+                return -ERANGE;
+        }
+        *version = strndup((const char *)p + off, word);
+        return *version ? 0 : -ENOMEM;
+}
+
+int vmlinux_kernel_version_file(const char *path, char **version, char *why, size_t whylen)
+{
+        unsigned char *buf;
+        ssize_t n;
+        int fd, ret;
+
+        *version = NULL;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                ret = -errno;
+                say(why, whylen, "cannot open '%s': %s", path, strerror(-ret));
+                return ret;
+        }
+        buf = malloc(VMLINUX_SETUP_MAX);
+        if (!buf) {
+                close(fd);
+                return -ENOMEM;
+        }
+        n = util_read_full(fd, buf, VMLINUX_SETUP_MAX);
+        if (n < 0) {
+                ret = (int)n;
+                say(why, whylen, "cannot read '%s': %s", path, strerror(-ret));
+        } else
+                ret = vmlinux_kernel_version(buf, (size_t)n, version, why, whylen);
+        free(buf);
+        close(fd);
         return ret;
 }

@@ -112,4 +112,25 @@ int vmlinux_extract_mem(const void *img, size_t len, void **out, size_t *out_len
  * atomically (a temporary file renamed into place). */
 int vmlinux_extract(const char *path, const char *out_path, struct vmlinux_info *info);
 
+/* The largest setup code a bzImage has: setup_sects is one byte. */
+#define VMLINUX_SETUP_MAX ((size_t)(255 + 1) * 512)
+
+/*
+ * The kernel's version from a bzImage's setup header (boot protocol 2.00
+ * and later): kernel_version (a 16-bit field at 0x20e), when not 0,
+ * points (+ 0x200) into the setup code at a NUL-terminated string such as
+ * "6.1.0-27-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP ...".
+ * *version (malloc'd) receives its first word (at most 128 bytes of
+ * printable ASCII, up to the first space). Every read is bounded by len
+ * and by the setup code ((setup_sects + 1) * 512 bytes). Returns 0;
+ * -ENOEXEC (no "HdrS"); -EPROTONOSUPPORT (protocol older than 2.00, or
+ * the field is 0); -ERANGE (the string lies outside the setup code or the
+ * image, has no NUL there, or its first word is empty, too long or not
+ * printable); -ENOMEM. *version is NULL on error.
+ */
+int vmlinux_kernel_version(const void *img, size_t len, char **version, char *why, size_t whylen);
+/* The same for the bzImage at path: reads its first VMLINUX_SETUP_MAX
+ * bytes at most. Also the errno of a failed open or read. */
+int vmlinux_kernel_version_file(const char *path, char **version, char *why, size_t whylen);
+
 #endif
