@@ -11,9 +11,13 @@
  * minimiser of
  *     sum over segments of C(segment) + beta * (number of changes)
  * with C the normal change-in-mean cost, C(x[s..t)) = sum (x_i - mean)^2
- * / sigma^2, pruned so that its expected time is linear in n (optimal
- * partitioning, the unpruned recursion, is quadratic; cp_op() is kept as
- * the test's reference: both give the same partition).
+ * / sigma^2, pruned so that its expected time is linear in n when changes
+ * occur throughout (optimal partitioning, the unpruned recursion, is
+ * quadratic; cp_op() is kept as the test's reference: all give the same
+ * partition). PELT prunes nothing on a long series without a change, so
+ * cp_detect runs cp_fpop(): PELT plus FPOP's functional pruning
+ * (Maidstone et al., Statistics and Computing 2017), the same optimum,
+ * 10,000 points without a change in ~25 ms instead of ~160 ms.
  *
  * sigma, the noise of one point, is estimated robustly from the first
  * differences: sigma = 1.4826 MAD(x[i+1] - x[i]) / sqrt(2) (a level shift
@@ -21,8 +25,10 @@
  * the changepoint package's estimate), floored at o->sigma_floor so that a
  * deterministic series (-icount, --by guest: sigma 0) does not turn every
  * difference into a change. beta = o->penalty * ln(n) (o->penalty 0:
- * CP_PENALTY_DEFAULT; 2 is the BIC of one mean and one location per
- * change).
+ * CP_PENALTY_DEFAULT; 2 would be the BIC of one mean and one location per
+ * change; 3 is chosen by the study of docs/changepoints.md: it halves
+ * the false alarms of 30-point series and removes nearly all of those of
+ * 200-point ones, for little detection lost at 2 sigma and above).
  *
  * Then the minimum effect, as compare judges a change: a change whose
  * step, |median of the segment after - median of the segment before| (of
@@ -39,7 +45,7 @@
 
 #include <stddef.h>
 
-#define CP_PENALTY_DEFAULT 2.0 /* times ln n; docs/changepoints.md says what it gives */
+#define CP_PENALTY_DEFAULT 3.0 /* times ln n; docs/changepoints.md says what it gives */
 #define CP_MIN_SEG_DEFAULT 2   /* points per segment */
 
 struct cp_options {
@@ -66,17 +72,25 @@ struct cp_result {
 void cp_result_free(struct cp_result *r); /* accepts zeroed */
 
 /* Detect the change points of x[0..n) as described above (r overwritten;
- * cp_result_free it, also on error). n < 2 * min_seg gives none. */
+ * cp_result_free it, also on error). o NULL: cp_options_default. n < 2 *
+ * min_seg gives none. With no floor and no noise at all (sigma_floor 0, a
+ * deterministic series) the mean absolute difference / sqrt(2) stands in
+ * for sigma; a constant series has no change. Returns 0; -EINVAL (NaN or
+ * infinity in x, a negative or non-finite option, r NULL), -ENOMEM. */
 int cp_detect(const double *x, size_t n, const struct cp_options *o, struct cp_result *r);
 
-/* The robust sigma of x[0..n) above (0 when n < 2). */
+/* The robust sigma of x[0..n) above (0 when n < 2; NaN when x holds a NaN
+ * or infinity, or the scratch copy cannot be allocated). */
 double cp_sigma_diff(const double *x, size_t n);
 
 /* The partitions themselves, for tests and reuse: the change points
  * minimising cost/sigma^2 + beta per change with segments of at least
  * min_seg points, into *at (malloc'd, ascending; NULL when *nat is 0).
- * cp_pelt: pruned, linear expected time; cp_op: optimal partitioning,
- * quadratic, the reference. */
+ * cp_pelt: pruned, linear expected time with changes throughout,
+ * quadratic without; cp_fpop: PELT plus functional pruning, near linear
+ * either way; cp_op: optimal partitioning, quadratic, the reference. Ties
+ * go to the earliest last change in all three. Returns 0; -EINVAL (sigma
+ * <= 0, beta < 0, min_seg 0, NaN in x, at or nat NULL), -ENOMEM. */
 int cp_pelt(const double *x, size_t n, double sigma, double beta, size_t min_seg, size_t **at,
             size_t *nat);
 int cp_op(const double *x, size_t n, double sigma, double beta, size_t min_seg, size_t **at,

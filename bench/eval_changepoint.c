@@ -147,8 +147,9 @@ struct tally {
         size_t series, truths, found, all_found, alarmed, spurious, points;
 };
 
-static void detect(const double *x, size_t n, double penalty, bool min_effect, const size_t *truth,
-                   size_t nt, struct tally *t)
+/* sigma: the point sigma given to cp_detect; 0: estimated by it. */
+static void detect_sigma(const double *x, size_t n, double penalty, bool min_effect,
+                         const size_t *truth, size_t nt, double sigma, struct tally *t)
 {
         struct cp_options o;
         struct cp_result c;
@@ -157,6 +158,7 @@ static void detect(const double *x, size_t n, double penalty, bool min_effect, c
 
         cp_options_default(&o);
         o.penalty = penalty;
+        o.sigma = sigma;
         if (!min_effect)
                 o.min_abs = o.min_rel = 0;
         if (cp_detect(x, n, &o, &c) < 0) {
@@ -174,6 +176,12 @@ static void detect(const double *x, size_t n, double penalty, bool min_effect, c
         t->spurious += sp;
         t->points += n;
         cp_result_free(&c);
+}
+
+static void detect(const double *x, size_t n, double penalty, bool min_effect, const size_t *truth,
+                   size_t nt, struct tally *t)
+{
+        detect_sigma(x, n, penalty, min_effect, truth, nt, 0, t);
 }
 
 static double pct(size_t a, size_t b)
@@ -321,6 +329,50 @@ static void no_step(size_t nseeds, uint64_t seed)
                                        tail ? "tail" : "gauss", penalties[p],
                                        pct(t[p].alarmed, t[p].series), per100(&t[p]));
                 }
+        }
+        printf("\n");
+}
+
+static void sigma_estimate(size_t nseeds, uint64_t seed, const double *psig)
+{
+        const double sd = psig[0] * LEVEL_SD;
+
+        printf("## The sigma estimate's cost (gaussian): sigma estimated from the series, or the "
+               "true point sigma given (o.sigma)\n\n");
+        printf("| n | penalty | no step: spurious, estimated | no step: spurious, given | "
+               "2 sigma step: found, estimated | 2 sigma step: found, given |\n");
+        printf("|---|---|---|---|---|---|\n");
+        for (size_t li = 0; li < 2; li++) {
+                struct tally t[NPEN][4];
+                size_t n = lengths[li];
+                double x[MAXN];
+
+                memset(t, 0, sizeof(t));
+                for (size_t s = 0; s < nseeds; s++) {
+                        struct stats_rng r;
+                        size_t at;
+                        double d;
+
+                        stats_rng_seed(&r, seed + 60000000 + 1000000 * li + s);
+                        series(x, n, NULL, NULL, 0, false, &r);
+                        for (size_t p = 0; p < NPEN; p++) {
+                                detect_sigma(x, n, penalties[p], false, NULL, 0, 0, &t[p][0]);
+                                detect_sigma(x, n, penalties[p], false, NULL, 0, sd, &t[p][1]);
+                        }
+                        at = pick(&r, EDGE, n - EDGE);
+                        d = sign(&r) * 2 * sd;
+                        series(x, n, &at, &d, 1, false, &r);
+                        for (size_t p = 0; p < NPEN; p++) {
+                                detect_sigma(x, n, penalties[p], false, &at, 1, 0, &t[p][2]);
+                                detect_sigma(x, n, penalties[p], false, &at, 1, sd, &t[p][3]);
+                        }
+                }
+                for (size_t p = 0; p < NPEN; p++)
+                        printf("| %zu | %g ln n | %.1f | %.1f | %.1f | %.1f |\n", n, penalties[p],
+                               pct(t[p][0].alarmed, t[p][0].series),
+                               pct(t[p][1].alarmed, t[p][1].series),
+                               pct(t[p][2].found, t[p][2].truths),
+                               pct(t[p][3].found, t[p][3].truths));
         }
         printf("\n");
 }
@@ -542,6 +594,7 @@ int main(int argc, char **argv)
         two_steps(nseeds, seed, psig);
         one_phase(nseeds, seed, psig);
         no_step(nseeds, seed);
+        sigma_estimate(nseeds, seed, psig);
         one_phase_min_effect(nseeds, seed, psig);
         timing(seed);
         return 0;
