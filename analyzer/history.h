@@ -1,7 +1,7 @@
 /*
  * history: every stored session's per-run metrics, with its labels and
- * environment, in one database ("bootlens history", docs/history.md has
- * the schema and why it is shaped so).
+ * environment, in one database ("bootlens history"; docs/history-schema.md
+ * has the schema and why it is shaped so).
  *
  * The store is SQLite (Debian's libsqlite3), one file. What one stored
  * thing is: an entry, one variant of one session (a session's id and a
@@ -38,11 +38,22 @@
  *   - a SQLite database that is not a bootlens history (another
  *     application_id, or tables but no bootlens_meta), or not a SQLite
  *     database at all (corrupt, truncated, garbage): refused (-EINVAL),
- *     not written to. An empty file (0 bytes) counts as absent.
+ *     not written to. An empty file (0 bytes) counts as absent, and so
+ *     does a SQLite database without a single table whose application_id
+ *     is 0 or ours (what another process creating the history at this
+ *     moment has written before its schema commits): with create the
+ *     schema is made in it, else -ENOENT.
+ *   Garbage and a truncated database (fewer bytes than its header's page
+ *   count says, while no -wal file exists) are told from the file's first
+ *   100 bytes before SQLite opens it. A refusal leaves no -wal or -shm
+ *   file behind.
  * The journal is WAL (set once, at creation), and every connection waits
  * up to HISTORY_BUSY_MS for a lock, so two CI jobs adding at once both
- * commit. Every write (history_insert) is one BEGIN IMMEDIATE transaction:
- * it all lands or nothing does.
+ * commit (BOOTLENS_HISTORY_BUSY_MS in the environment overrides the
+ * timeout, for tests). Every write (history_insert) is one BEGIN
+ * IMMEDIATE transaction: it all lands or nothing does. Migrations: a
+ * table of steps from version v to v + 1 in history.c, run forward in
+ * one transaction (none exist at version 1).
  *
  * Reading: entries (history_list, filtered by labels), one metric's
  * series over entries (history_series, summaries only: fast), and the
@@ -135,10 +146,20 @@ struct history_add_options {
 
 /*
  * Read the session ref (DIR or DIR:VARIANT) into entries: one per variant
- * of DIR (a variant named: that one), each with its ok runs analysed
- * through the one pipeline (runset.h), its labels (the session's, then
- * o's), and kernel_version from the kernel's bzImage header when it has
- * one (else NULL). *v and *n overwritten (history_news_free). Returns 0;
+ * of DIR (a variant named: that one, else every variant in session.json's
+ * order), each with its ok runs analysed through the one pipeline
+ * (runset.h; with o->exclude_starved the starved ones left out and
+ * counted in runs_left_out), its metrics (metrics_extract per run: the
+ * total, every phase in map order, then the top o->top functions by
+ * median over the runs used, absent as 0, ties by name; a total or phase
+ * a run lacks is NAN there), and kernel_version from the variant's
+ * kernel's bzImage header (vmlinux_kernel_version_file(), guest/
+ * vmlinux.h) when the file is still there and has one (else NULL).
+ * Labels, in key order: the session's (collect --label), replaced by o's
+ * of the same key; then, when neither gives them, "kernel" = the
+ * kernel_version (when known) and "date" = the date part of created
+ * ("2026-11-25"). path is realpath(DIR) (NULL when that fails).
+ * *v and *n overwritten (history_news_free). Returns 0;
  * what runset_open() returns (-ENOENT, -EINVAL: no session; -ESRCH: no
  * such variant); -ENODATA: a variant with no ok run (err names it);
  * what analysing a run returns; -ENOMEM.
@@ -152,7 +173,9 @@ void history_news_free(struct history_new *v, size_t n); /* accepts NULL */
  * and summaries, or none of them. ids (NULL or n entries) receives each
  * entry's id. Returns 0; -EEXIST when an entry's (session_id, variant) is
  * stored already (err names it; nothing stored); -EINVAL for an entry
- * that is not whole (no session_id, no run, a metric with no name);
+ * that is not whole (no session_id, variant, created or run, a metric
+ * with no name or values, a metric whose every value is NAN, the same
+ * label key or metric name twice in one entry); err says which;
  * -EBUSY; -EIO; -ENOMEM.
  */
 int history_insert(struct history *h, const struct history_new *v, size_t n, int64_t *ids,
@@ -173,7 +196,8 @@ struct history_entry {
 };
 void history_entries_free(struct history_entry *v, size_t n); /* accepts NULL */
 /* Free what e holds (one entry, as history_get fills it) and zero it;
- * accepts a zeroed entry. */
+ * accepts a zeroed entry. (Added by the store: history_get's entry had no
+ * destructor.) */
 void history_entry_free(struct history_entry *e);
 /* The value of label key of e (borrowed), or NULL. The keys "session",
  * "variant", "created" and "kernel_version" name those fields when no
@@ -193,7 +217,8 @@ int history_list(struct history *h, const struct history_filter *f, struct histo
                  size_t *n);
 /* The entry of id, or of a session: "ID" (digits), "SESSION_ID" (the
  * entry of its only variant) or "SESSION_ID:VARIANT". Returns 0, -ENOENT
- * (none), -EINVAL (a session id with several variants: name one), -EIO, -ENOMEM. */
+ * (none), -EINVAL (a session id with several variants: name one), -EIO, -ENOMEM.
+ * e is zeroed on error (history_entry_free it on success). */
 int history_get(struct history *h, const char *spec, struct history_entry *e);
 
 struct history_summary {
