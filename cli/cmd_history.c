@@ -102,6 +102,7 @@ static void usage_history_add(FILE *out)
               "  commit  $GITHUB_SHA, else $CI_COMMIT_SHA\n"
               "  branch  $GITHUB_REF_NAME, else $CI_COMMIT_REF_NAME\n"
               "  job     $GITHUB_JOB, else $CI_JOB_ID\n"
+              "  kernel  the kernel's version, read from its bzImage header\n"
               "  date    the day the session was collected (UTC, YYYY-MM-DD)\n"
               "\n"
               "Prints one line per entry stored. Exit status: 0 stored, 2 usage or input\n"
@@ -281,12 +282,12 @@ struct common {
 
 static int bad_option(const char *sub, int argc, char **argv, void (*usage)(FILE *))
 {
-        (void)argc;
-        if (optopt)
-                bl_error("history %s: option '-%c' is unknown or needs a value", sub, optopt);
+        const char *a = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+
+        if (strncmp(a, "--", 2) == 0 || !optopt)
+                textout_error("history %s: option '%s' is unknown or needs a value", sub, a);
         else
-                textout_error("history %s: option '%s' is unknown or needs a value", sub,
-                              argv[optind - 1]);
+                bl_error("history %s: option '-%c' is unknown or needs a value", sub, optopt);
         usage(stderr);
         return -1;
 }
@@ -443,8 +444,6 @@ static int parse_min_effect_opt(const char *sub, const char *s, struct trend_opt
                               sub, s);
                 return -1;
         }
-        to->cp.min_abs = to->stats.min_abs;
-        to->cp.min_rel = to->stats.min_rel;
         return 0;
 }
 
@@ -510,18 +509,37 @@ static int entry_default_label(struct history_new *e, const char *key, const cha
         return 0;
 }
 
+/* Leave out the metrics no run of e has (every value NAN: a phase its
+ * boots never reached or timed, such as qemu's under -icount): there is
+ * nothing of them to store, and history_insert refuses them. */
+static void entry_drop_empty(struct history_new *e)
+{
+        size_t k = 0;
+
+        for (size_t i = 0; i < e->nm; i++) {
+                bool any = false;
+
+                for (size_t r = 0; r < e->nruns && !any; r++)
+                        any = !isnan(e->m[i].values[r]);
+                if (any) {
+                        e->m[k++] = e->m[i];
+                        continue;
+                }
+                free(e->m[i].name);
+                free(e->m[i].phase);
+                free(e->m[i].values);
+        }
+        e->nm = k;
+}
+
 static int entry_defaults(struct history_new *e, const struct labels *ci)
 {
-        char date[11];
         int rc = 0;
+
+        entry_drop_empty(e);
 
         for (size_t i = 0; i < ci->n && rc == 0; i++)
                 rc = entry_default_label(e, ci->v[i].key, ci->v[i].value);
-        if (rc == 0 && e->created && strlen(e->created) >= 10) {
-                memcpy(date, e->created, 10);
-                date[10] = '\0';
-                rc = entry_default_label(e, "date", date);
-        }
         return rc;
 }
 
@@ -856,7 +874,7 @@ static int history_show_cmd(int argc, char **argv)
         };
         struct common c = {0};
         struct history *h = NULL;
-        struct history_entry *e = NULL; /* history_entries_free(e, 1) frees it */
+        struct history_entry e = {0};
         struct history_metric *m = NULL;
         struct histreport_options ro;
         const char *db;
@@ -892,12 +910,7 @@ static int history_show_cmd(int argc, char **argv)
         db = db_path(&c);
         if (!db || db_open(db, false, &h) < 0)
                 goto out;
-        e = calloc(1, sizeof(*e));
-        if (!e) {
-                bl_error("history show: out of memory");
-                goto out;
-        }
-        rc = history_get(h, argv[optind], e);
+        rc = history_get(h, argv[optind], &e);
         if (rc == -ENOENT) {
                 textout_error("history show: '%s' holds no entry '%s' (history list shows them)",
                               db, argv[optind]);
@@ -910,17 +923,16 @@ static int history_show_cmd(int argc, char **argv)
                 goto out;
         }
         if (rc == 0)
-                rc = history_entry_metrics(h, e->id, &m, &nm);
+                rc = history_entry_metrics(h, e.id, &m, &nm);
         if (rc < 0) {
                 textout_error("history show: cannot read '%s': %s", db, strerror(-rc));
                 goto out;
         }
         report_options(&c, db, &ro);
-        code = rendered("show", histreport_show(stdout, e, m, nm, &ro));
+        code = rendered("show", histreport_show(stdout, &e, m, nm, &ro));
 out:
         history_metrics_free(m, nm);
-        if (e)
-                history_entries_free(e, 1);
+        history_entry_free(&e);
         history_close(h);
         return code;
 }

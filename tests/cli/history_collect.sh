@@ -42,7 +42,8 @@ hrun 0 history show --db "$db" --format json 1
 
 # 2. partly ok: variant b crashes every run
 set +e
-FAKE_QEMU_SCRIPT="ok crash" collect -n 2 --variant 'a:' --variant 'b: append+=x=1' --history "$db" \
+mkdir "$tmp/state2"
+FAKE_QEMU_STATE=$tmp/state2 FAKE_QEMU_SCRIPT="ok crash" collect -n 2 --variant 'a:' --variant 'b: append+=x=1' --history "$db" \
 	-o "$tmp/s2" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 set -e
@@ -53,7 +54,7 @@ grep -q "variant 'b' of '$tmp/s2' has no ok run: not stored" "$tmp/err" || fail 
 hrun 2 history show --db "$db" "$id2:b"
 
 # 3. adding fails: exit 2, the session kept whole
-yes garbage | head -c 20000 >"$tmp/garbage.db"
+head -c 20000 < <(yes garbage) >"$tmp/garbage.db"
 before=$(sha "$tmp/garbage.db")
 set +e
 collect -n 2 --history "$tmp/garbage.db" -o "$tmp/s3" >"$tmp/out" 2>"$tmp/err"

@@ -41,7 +41,7 @@ rm -f "$tmp/newer.db-wal" "$tmp/newer.db-shm"
 refused "$tmp/newer.db" 'schema version 99.*newer|newer.*99'
 
 # garbage
-yes 'not a database at all' | head -c 65536 >"$tmp/garbage.db"
+head -c 65536 < <(yes 'not a database at all') >"$tmp/garbage.db"
 refused "$tmp/garbage.db" 'not a (SQLite )?database|not a bootlens history'
 
 # another application's SQLite database
@@ -52,7 +52,7 @@ refused "$tmp/foreign.db" 'not a bootlens history'
 cp "$tmp/good.db" "$tmp/corrupt.db"
 size=$(stat -c %s "$tmp/corrupt.db")
 [ "$size" -gt 8192 ] || fail "good.db is only $size bytes"
-yes 'garbage' | head -c $((size - 4096)) | dd of="$tmp/corrupt.db" bs=4096 seek=1 conv=notrunc status=none
+head -c $((size - 4096)) < <(yes garbage) | dd of="$tmp/corrupt.db" bs=4096 seek=1 conv=notrunc status=none
 refused "$tmp/corrupt.db" 'corrupt|malformed|not a (SQLite )?database|not a bootlens history'
 
 # an empty file is absent: add makes the history there

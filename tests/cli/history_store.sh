@@ -57,13 +57,13 @@ need_err "has several variants"
 # the same session twice: refused, nothing written (also beside a new one)
 before=$(sha "$db")
 hrun 2 history add --db "$db" "$tmp/s1"
-need_err 's1:default'
+need_err 'session s1 variant default is stored already'
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "one line for a duplicate: $(cat "$tmp/err")"
 [ ! -s "$tmp/out" ] || fail "a refused add printed: $(cat "$tmp/out")"
 hrun 2 history add --db "$db" "$tmp/s4" "$tmp/s1"
-need_err 's1:default'
+need_err 'session s1 variant default is stored already'
 hrun 2 history add --db "$db" "$ab:new"
-need_err '20261201T100000Z-c0ffee16:new'
+need_err 'session 20261201T100000Z-c0ffee16 variant new is stored already'
 [ "$(sha "$db")" = "$before" ] || fail "a refused add changed the database"
 hrun 0 history list --db "$db" --format json
 jq -e '.kind == "bootlens-history-list"' "$tmp/out" >/dev/null || fail "list json kind"

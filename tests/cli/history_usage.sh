@@ -59,7 +59,7 @@ hrun 2 history add --db "$tmp/h.db"
 need_err '^bootlens: history add: want at least one SESSION\[:VARIANT\]$'
 
 # bad labels
-for l in 'novalue' '=x' 'bad key=1' "$(printf 'k=a\tb')" "$(head -c 65 /dev/zero | tr '\0' k)=v"; do
+for l in 'novalue' '=x' 'bad key=1' "$(printf 'k=a\nb')" "$(head -c 65 /dev/zero | tr '\0' k)=v"; do
 	hrun 2 history add --db "$tmp/h.db" --label "$l" "$s5"
 	need_err "^bootlens: history: --label: '.*' is not KEY=VALUE"
 	[ ! -e "$tmp/h.db" ] || fail "a bad label '$l' created the database"
