@@ -273,11 +273,13 @@ static int labels_add(struct labels *l, const char *opt, const char *s)
 
 /* The options every subcommand may take. */
 struct common {
+        const char *sub;          /* the subcommand, for messages */
+        unsigned formats;         /* --format's allowed: 1 << HISTREPORT_* */
+        void (*usage)(FILE *out); /* its usage */
         const char *db;
         struct labels where;
         const char *by;
         enum histreport_format format;
-        bool has_format;
 };
 
 static int bad_option(const char *sub, int argc, char **argv, void (*usage)(FILE *))
@@ -301,7 +303,6 @@ static int parse_format(const char *sub, const char *s, unsigned allowed, struct
 
         if (histreport_format_parse(s, &f) == 0 && (allowed & (1u << f))) {
                 c->format = f;
-                c->has_format = true;
                 return 0;
         }
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -373,6 +374,60 @@ static int db_open(const char *path, bool create, struct history **h)
                 textout_error("history: cannot open '%s': %s", path, strerror(-rc));
         *h = NULL;
         return -1;
+}
+
+/* An option every subcommand parses alike (--db, --where, --by,
+ * --format, --help) or an unknown one. Returns 0 (taken), 1 (--help
+ * printed) or -1 (an error, said). */
+static int common_opt(struct common *c, int ch, int argc, char **argv)
+{
+        switch (ch) {
+        case 'd':
+                c->db = optarg;
+                return 0;
+        case 'w':
+                return labels_add(&c->where, "--where", optarg);
+        case 'b':
+                return parse_by(c->sub, optarg, c);
+        case 'F':
+                return parse_format(c->sub, optarg, c->formats, c);
+        case 'h':
+                c->usage(stdout);
+                return 1;
+        default:
+                return bad_option(c->sub, argc, argv, c->usage);
+        }
+}
+
+/* No argument left (argv[optind] is one too many). Returns 0 or -1 (said). */
+static int no_more(const struct common *c, int argc, char **argv)
+{
+        if (optind >= argc)
+                return 0;
+        textout_error("history %s: unexpected argument '%s'", c->sub, argv[optind]);
+        return -1;
+}
+
+/* The database of c opened for reading into *h, its path *db, the filter
+ * of --where *f. Returns 0 or -1 (said). */
+static int open_common(const struct common *c, struct history **h, const char **db,
+                       struct history_filter *f)
+{
+        *db = db_path(c);
+        if (!*db || db_open(*db, false, h) < 0)
+                return -1;
+        *f = (struct history_filter){c->where.v, c->where.n};
+        return 0;
+}
+
+/* Say what a library call of subcommand sub returned (rc < 0, err its
+ * message or empty). */
+static void lib_error(const char *sub, int rc, const char *err)
+{
+        if (rc == -ENOMEM)
+                bl_error("history %s: out of memory", sub);
+        else
+                textout_error("history %s: %s", sub, err[0] ? err : strerror(-rc));
 }
 
 static void put_text(FILE *out, const char *s)
@@ -691,38 +746,27 @@ static int history_add(int argc, char **argv)
             {"top", required_argument, NULL, 't'}, {"exclude-starved", no_argument, NULL, 'x'},
             {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
         };
-        struct common c = {0};
+        struct common c = {.sub = "add", .usage = usage_history_add};
         struct labels labels = {0};
         struct history_add_options ao = {0};
         const char *db;
-        int code = BL_EXIT_USAGE, ch;
+        int code = BL_EXIT_USAGE, ch, rc = 0;
 
         optind = 1;
         opterr = 0;
-        while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-                switch (ch) {
-                case 'd':
-                        c.db = optarg;
-                        break;
-                case 'l':
-                        if (labels_add(&labels, "--label", optarg) < 0)
-                                goto out;
-                        break;
-                case 't':
-                        if (parse_count("add", "--top", optarg, 100000, &ao.top) < 0)
-                                goto out;
-                        break;
-                case 'x':
+        while (rc == 0 && (ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+                if (ch == 'l')
+                        rc = labels_add(&labels, "--label", optarg);
+                else if (ch == 't')
+                        rc = parse_count("add", "--top", optarg, 100000, &ao.top);
+                else if (ch == 'x')
                         ao.exclude_starved = true;
-                        break;
-                case 'h':
-                        usage_history_add(stdout);
-                        code = BL_EXIT_OK;
-                        goto out;
-                default:
-                        bad_option("add", argc, argv, usage_history_add);
-                        goto out;
-                }
+                else
+                        rc = common_opt(&c, ch, argc, argv);
+        }
+        if (rc) {
+                code = rc > 0 ? BL_EXIT_OK : BL_EXIT_USAGE;
+                goto out;
         }
         if (optind >= argc) {
                 bl_error("history add: want at least one SESSION[:VARIANT]");
@@ -800,7 +844,10 @@ static int history_list_cmd(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
-        struct common c = {0};
+        struct common c = {.sub = "list",
+                           .usage = usage_history_list,
+                           .formats = 1u << HISTREPORT_TABLE | 1u << HISTREPORT_JSON |
+                                      1u << HISTREPORT_CSV};
         struct history *h = NULL;
         struct history_entry *v = NULL;
         struct histreport_options ro;
@@ -808,45 +855,18 @@ static int history_list_cmd(int argc, char **argv)
         double *totals = NULL;
         const char *db;
         size_t n = 0;
-        int code = BL_EXIT_USAGE, ch, rc;
+        int code = BL_EXIT_USAGE, ch, rc = 0;
 
         optind = 1;
         opterr = 0;
-        while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-                switch (ch) {
-                case 'd':
-                        c.db = optarg;
-                        break;
-                case 'w':
-                        if (labels_add(&c.where, "--where", optarg) < 0)
-                                goto out;
-                        break;
-                case 'F':
-                        if (parse_format("list", optarg,
-                                         1u << HISTREPORT_TABLE | 1u << HISTREPORT_JSON |
-                                             1u << HISTREPORT_CSV,
-                                         &c) < 0)
-                                goto out;
-                        break;
-                case 'h':
-                        usage_history_list(stdout);
-                        code = BL_EXIT_OK;
-                        goto out;
-                default:
-                        bad_option("list", argc, argv, usage_history_list);
-                        goto out;
-                }
-        }
-        if (optind < argc) {
-                textout_error("history list: unexpected argument '%s' (filter with --where "
-                              "KEY=VALUE)",
-                              argv[optind]);
+        while (rc == 0 && (ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+                rc = common_opt(&c, ch, argc, argv);
+        if (rc) {
+                code = rc > 0 ? BL_EXIT_OK : BL_EXIT_USAGE;
                 goto out;
         }
-        db = db_path(&c);
-        if (!db || db_open(db, false, &h) < 0)
+        if (no_more(&c, argc, argv) < 0 || open_common(&c, &h, &db, &f) < 0)
                 goto out;
-        f = (struct history_filter){c.where.v, c.where.n};
         rc = history_list(h, &f, &v, &n);
         if (rc == 0)
                 rc = list_totals(h, &f, v, n, &totals);
@@ -872,43 +892,32 @@ static int history_show_cmd(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
-        struct common c = {0};
+        struct common c = {.sub = "show",
+                           .usage = usage_history_show,
+                           .formats = 1u << HISTREPORT_TABLE | 1u << HISTREPORT_JSON};
         struct history *h = NULL;
         struct history_entry e = {0};
         struct history_metric *m = NULL;
         struct histreport_options ro;
+        struct history_filter f;
         const char *db;
         size_t nm = 0;
-        int code = BL_EXIT_USAGE, ch, rc;
+        int code = BL_EXIT_USAGE, ch, rc = 0;
 
         optind = 1;
         opterr = 0;
-        while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-                switch (ch) {
-                case 'd':
-                        c.db = optarg;
-                        break;
-                case 'F':
-                        if (parse_format("show", optarg,
-                                         1u << HISTREPORT_TABLE | 1u << HISTREPORT_JSON, &c) < 0)
-                                goto out;
-                        break;
-                case 'h':
-                        usage_history_show(stdout);
-                        code = BL_EXIT_OK;
-                        goto out;
-                default:
-                        bad_option("show", argc, argv, usage_history_show);
-                        goto out;
-                }
+        while (rc == 0 && (ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+                rc = common_opt(&c, ch, argc, argv);
+        if (rc) {
+                code = rc > 0 ? BL_EXIT_OK : BL_EXIT_USAGE;
+                goto out;
         }
         if (argc - optind != 1) {
                 bl_error("history show: want one ID or SESSION_ID[:VARIANT]");
                 usage_history_show(stderr);
                 goto out;
         }
-        db = db_path(&c);
-        if (!db || db_open(db, false, &h) < 0)
+        if (open_common(&c, &h, &db, &f) < 0)
                 goto out;
         rc = history_get(h, argv[optind], &e);
         if (rc == -ENOENT) {
@@ -936,7 +945,6 @@ out:
         history_close(h);
         return code;
 }
-
 /* ---- trend ---- */
 
 struct figure {
@@ -1034,7 +1042,10 @@ static int history_trend_cmd(int argc, char **argv)
             {"window", required_argument, NULL, 'W'}, {"min-effect", required_argument, NULL, 'e'},
             {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
         };
-        struct common c = {0};
+        struct common c = {.sub = "trend",
+                           .usage = usage_history_trend,
+                           .formats = 1u << HISTREPORT_TABLE | 1u << HISTREPORT_JSON |
+                                      1u << HISTREPORT_CSV};
         struct figure fig = {0};
         struct trend_options to;
         struct history_filter f;
@@ -1043,78 +1054,54 @@ static int history_trend_cmd(int argc, char **argv)
         struct histreport_options ro;
         const char *metric = NULL, *db;
         char err[1024] = "";
-        int code = BL_EXIT_USAGE, ch, rc;
+        int code = BL_EXIT_USAGE, ch, rc = 0;
         double d;
 
         trend_options_default(&to);
         optind = 1;
         opterr = 0;
-        while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        while (rc == 0 && (ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
                 switch (ch) {
-                case 'd':
-                        c.db = optarg;
-                        break;
                 case 'M':
+                        metric = optarg;
                         if (!metric_ok(optarg)) {
                                 textout_error("history trend: --metric wants total, phase:NAME or "
                                               "fn:NAME, not '%s'",
                                               optarg);
-                                goto out;
+                                rc = -1;
                         }
-                        metric = optarg;
-                        break;
-                case 'b':
-                        if (parse_by("trend", optarg, &c) < 0)
-                                goto out;
-                        break;
-                case 'w':
-                        if (labels_add(&c.where, "--where", optarg) < 0)
-                                goto out;
-                        break;
-                case 'F':
-                        if (parse_format("trend", optarg,
-                                         1u << HISTREPORT_TABLE | 1u << HISTREPORT_JSON |
-                                             1u << HISTREPORT_CSV,
-                                         &c) < 0)
-                                goto out;
                         break;
                 case 'p':
                 case 'S':
                 case 'f':
                 case 'm':
-                        if (parse_figure_opt("trend", ch, optarg, &fig) < 0)
-                                goto out;
+                        rc = parse_figure_opt("trend", ch, optarg, &fig);
                         break;
                 case 'P':
                         if (util_parse_double(optarg, &d) < 0 || !(d > 0) || d > 1e6) {
                                 bl_error("history trend: --penalty wants a positive number, not "
                                          "'%s'",
                                          optarg);
-                                goto out;
+                                rc = -1;
                         }
                         to.cp.penalty = d;
                         break;
                 case 'W':
-                        if (parse_count("trend", "--window", optarg, 100000, &to.window) < 0)
-                                goto out;
+                        rc = parse_count("trend", "--window", optarg, 100000, &to.window);
                         break;
                 case 'e':
-                        if (parse_min_effect_opt("trend", optarg, &to) < 0)
-                                goto out;
+                        rc = parse_min_effect_opt("trend", optarg, &to);
                         break;
-                case 'h':
-                        usage_history_trend(stdout);
-                        code = BL_EXIT_OK;
-                        goto out;
                 default:
-                        bad_option("trend", argc, argv, usage_history_trend);
-                        goto out;
+                        rc = common_opt(&c, ch, argc, argv);
                 }
         }
-        if (optind < argc) {
-                textout_error("history trend: unexpected argument '%s'", argv[optind]);
+        if (rc) {
+                code = rc > 0 ? BL_EXIT_OK : BL_EXIT_USAGE;
                 goto out;
         }
+        if (no_more(&c, argc, argv) < 0)
+                goto out;
         if (!metric) {
                 bl_error("history trend: want --metric total|phase:NAME|fn:NAME");
                 goto out;
@@ -1127,18 +1114,13 @@ static int history_trend_cmd(int argc, char **argv)
                 bl_error("history trend: --plot wants a file name");
                 goto out;
         }
-        db = db_path(&c);
-        if (!db || db_open(db, false, &h) < 0)
+        if (open_common(&c, &h, &db, &f) < 0)
                 goto out;
-        f = (struct history_filter){c.where.v, c.where.n};
         to.where = &f;
         to.by = c.by;
         rc = trend_build(h, metric, &to, &t, err, sizeof(err));
         if (rc < 0) {
-                if (rc == -ENOMEM)
-                        bl_error("history trend: out of memory");
-                else
-                        textout_error("history trend: %s", err[0] ? err : strerror(-rc));
+                lib_error("trend", rc, err);
                 goto out;
         }
         if (series_notes("trend", db, &t.s, metric, c.by) < 0)
@@ -1170,7 +1152,10 @@ static int history_check_cmd(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
-        struct common c = {0};
+        struct common c = {.sub = "check",
+                           .usage = usage_history_check,
+                           .formats = 1u << HISTREPORT_TABLE | 1u << HISTREPORT_JSON |
+                                      1u << HISTREPORT_MD};
         struct labels latest = {0};
         struct trend_check_options co;
         struct history_filter f;
@@ -1179,85 +1164,54 @@ static int history_check_cmd(int argc, char **argv)
         struct histreport_options ro;
         const char *db;
         char err[1024] = "";
-        int code = BL_EXIT_USAGE, ch, rc;
+        int code = BL_EXIT_USAGE, ch, rc = 0;
         double d;
 
         trend_check_options_default(&co);
         optind = 1;
         opterr = 0;
-        while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        while (rc == 0 && (ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
                 switch (ch) {
-                case 'd':
-                        c.db = optarg;
-                        break;
                 case 'L':
-                        if (latest.n) {
+                        rc = -1;
+                        if (latest.n)
                                 bl_error("history check: --latest is given twice");
-                                goto out;
-                        }
-                        if (labels_add(&latest, "--latest", optarg) < 0)
-                                goto out;
-                        break;
-                case 'b':
-                        if (parse_by("check", optarg, &c) < 0)
-                                goto out;
-                        break;
-                case 'w':
-                        if (labels_add(&c.where, "--where", optarg) < 0)
-                                goto out;
-                        break;
-                case 'F':
-                        if (parse_format("check", optarg,
-                                         1u << HISTREPORT_TABLE | 1u << HISTREPORT_JSON |
-                                             1u << HISTREPORT_MD,
-                                         &c) < 0)
-                                goto out;
+                        else
+                                rc = labels_add(&latest, "--latest", optarg);
                         break;
                 case 'a':
                         if (util_parse_double(optarg, &d) < 0 || !(d > 0 && d < 1)) {
                                 bl_error("history check: --alpha wants a number between 0 and 1, "
                                          "not '%s'",
                                          optarg);
-                                goto out;
+                                rc = -1;
                         }
                         co.trend.stats.alpha = d;
                         break;
                 case 'e':
-                        if (parse_min_effect_opt("check", optarg, &co.trend) < 0)
-                                goto out;
+                        rc = parse_min_effect_opt("check", optarg, &co.trend);
                         break;
                 case 'W':
-                        if (parse_count("check", "--window", optarg, 100000, &co.trend.window) < 0)
-                                goto out;
+                        rc = parse_count("check", "--window", optarg, 100000, &co.trend.window);
                         break;
-                case 'h':
-                        usage_history_check(stdout);
-                        code = BL_EXIT_OK;
-                        goto out;
                 default:
-                        bad_option("check", argc, argv, usage_history_check);
-                        goto out;
+                        rc = common_opt(&c, ch, argc, argv);
                 }
         }
-        if (optind < argc) {
-                textout_error("history check: unexpected argument '%s'", argv[optind]);
+        if (rc) {
+                code = rc > 0 ? BL_EXIT_OK : BL_EXIT_USAGE;
                 goto out;
         }
-        db = db_path(&c);
-        if (!db || db_open(db, false, &h) < 0)
+        if (no_more(&c, argc, argv) < 0 || open_common(&c, &h, &db, &f) < 0)
                 goto out;
-        f = (struct history_filter){c.where.v, c.where.n};
         co.trend.where = &f;
         co.trend.by = c.by;
         co.latest = latest.n ? &latest.v[0] : NULL;
         rc = trend_check(h, &co, &tc, err, sizeof(err));
+        if (rc == -ENOENT && !err[0])
+                snprintf(err, sizeof(err), "no entry of '%s' matches", db);
         if (rc < 0) {
-                if (rc == -ENOMEM)
-                        bl_error("history check: out of memory");
-                else if (rc == -ENOENT && !err[0])
-                        textout_error("history check: no entry of '%s' matches", db);
-                else
-                        textout_error("history check: %s", err[0] ? err : strerror(-rc));
+                lib_error("check", rc, err);
                 goto out;
         }
         report_options(&c, db, &ro);
@@ -1291,72 +1245,47 @@ static int history_dashboard_cmd(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
-        struct common c = {0};
+        struct common c = {.sub = "dashboard", .usage = usage_history_dashboard};
         struct dashboard_options o = {0};
         struct dashboard_result r = {0};
         struct history_filter f;
         struct history *h = NULL;
         const char *db;
         char err[1024] = "";
-        int code = BL_EXIT_USAGE, ch, rc;
+        int code = BL_EXIT_USAGE, ch, rc = 0;
 
         trend_check_options_default(&o.check);
         o.session_reports = true;
         o.style.term = GP_SVG;
         optind = 1;
         opterr = 0;
-        while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-                switch (ch) {
-                case 'd':
-                        c.db = optarg;
-                        break;
-                case 'o':
+        while (rc == 0 && (ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+                if (ch == 'o')
                         o.dir = optarg;
-                        break;
-                case 'b':
-                        if (parse_by("dashboard", optarg, &c) < 0)
-                                goto out;
-                        break;
-                case 'w':
-                        if (labels_add(&c.where, "--where", optarg) < 0)
-                                goto out;
-                        break;
-                case 'L':
-                        if (parse_count("dashboard", "--latest", optarg, 100000, &o.latest) < 0)
-                                goto out;
-                        break;
-                case 'N':
+                else if (ch == 'L')
+                        rc = parse_count("dashboard", "--latest", optarg, 100000, &o.latest);
+                else if (ch == 'N')
                         o.session_reports = false;
-                        break;
-                case 'h':
-                        usage_history_dashboard(stdout);
-                        code = BL_EXIT_OK;
-                        goto out;
-                default:
-                        bad_option("dashboard", argc, argv, usage_history_dashboard);
-                        goto out;
-                }
+                else
+                        rc = common_opt(&c, ch, argc, argv);
         }
-        if (optind < argc) {
-                textout_error("history dashboard: unexpected argument '%s'", argv[optind]);
+        if (rc) {
+                code = rc > 0 ? BL_EXIT_OK : BL_EXIT_USAGE;
                 goto out;
         }
+        if (no_more(&c, argc, argv) < 0)
+                goto out;
         if (!o.dir || !o.dir[0]) {
                 bl_error("history dashboard: want -o DIR (the directory written)");
                 goto out;
         }
-        db = db_path(&c);
-        if (!db || db_open(db, false, &h) < 0)
+        if (open_common(&c, &h, &db, &f) < 0)
                 goto out;
-        f = (struct history_filter){c.where.v, c.where.n};
         o.check.trend.where = &f;
         o.check.trend.by = c.by;
         rc = dashboard_write(h, &o, &r, err, sizeof(err));
         if (rc < 0) {
-                if (rc == -ENOMEM)
-                        bl_error("history dashboard: out of memory");
-                else
-                        textout_error("history dashboard: %s", err[0] ? err : strerror(-rc));
+                lib_error("dashboard", rc, err);
                 goto out;
         }
         say_notes("dashboard", r.notes);
