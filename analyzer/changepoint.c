@@ -53,8 +53,9 @@ static double median_of(const double *x, size_t n, double *scratch)
 
 double cp_sigma_diff(const double *x, size_t n)
 {
-        size_t m = n > 1 ? n - 1 : 0; /* the differences */
-        double *d, med, mad;
+        const double c = CP_SIGMA_REJECT;
+        size_t m = n > 1 ? n - 1 : 0, keep = 0; /* the differences */
+        double *d, med, scale, sum = 0, kappa;
 
         if (!m)
                 return 0;
@@ -67,10 +68,26 @@ double cp_sigma_diff(const double *x, size_t n)
                 d[i] = x[i + 1] - x[i];
         med = median_of(d, m, d + m);
         for (size_t i = 0; i < m; i++)
-                d[i] = fabs(d[i] - med);
-        mad = median_of(d, m, d + m);
+                d[m + i] = fabs(d[i] - med);
+        stats_sort(d + m, m);
+        scale = 1.4826 * stats_quantile_sorted(d + m, m, 0.5);
+        if (scale == 0) { /* more than half the differences equal: the mean AD */
+                for (size_t i = 0; i < m; i++)
+                        scale += d[m + i];
+                scale = 1.2533 * scale / (double)m;
+        }
+        for (size_t i = 0; i < m; i++) {
+                double e = d[i] - med;
+
+                if (fabs(e) > c * scale)
+                        continue;
+                sum += e * e;
+                keep++;
+        }
         free(d);
-        return 1.4826 * mad / sqrt(2.0);
+        /* E[Z^2 | |Z| <= c] for a standard normal Z */
+        kappa = 1 - 2 * c * exp(-c * c / 2) / sqrt(2 * M_PI) / (1 - 2 * stats_norm_sf(c));
+        return keep ? sqrt(sum / (double)keep / kappa / 2) : 0;
 }
 
 /* The cumulative sums of the standardised series. */
@@ -208,14 +225,6 @@ struct cp_cands {
         double *lo, *hi;        /* functional pruning: the means where t may still win */
 };
 
-static void cands_cost(size_t n, const double *restrict a, const double *restrict b,
-                       const double *restrict td, double *restrict w, double S1, double S2,
-                       double sd)
-{
-        for (size_t i = 0; i < n; i++)
-                w[i] = last_cost(a[i], b[i], td[i], S1, S2, sd);
-}
-
 /*
  * PELT. The pruning rule (Killick et al., theorem 3.1, K = 0 for this
  * cost, which is superadditive): a candidate t with F(t) + C(t..s) > F(s)
@@ -280,10 +289,12 @@ static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t
                         k.hi[k.n] = INFINITY;
                         k.n++;
                 }
-                cands_cost(k.n, k.a, k.b, k.td, k.w, S1, S2, sd);
                 for (size_t i = 0; i < k.n; i++) {
-                        if (k.w[i] < best) {
-                                best = k.w[i];
+                        double w = last_cost(k.a[i], k.b[i], k.td[i], S1, S2, sd);
+
+                        k.w[i] = w;
+                        if (w < best) {
+                                best = w;
                                 arg = i;
                         }
                 }
@@ -306,13 +317,16 @@ static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t
                         }
                         if (until <= s + 1)
                                 continue;
-                        k.t[keep] = k.t[i];
-                        k.until[keep] = until;
-                        k.td[keep] = k.td[i];
-                        k.a[keep] = k.a[i];
-                        k.b[keep] = k.b[i];
-                        k.lo[keep] = k.lo[i];
-                        k.hi[keep] = k.hi[i];
+                        k.until[i] = until;
+                        if (keep < i) {
+                                k.t[keep] = k.t[i];
+                                k.until[keep] = until;
+                                k.td[keep] = k.td[i];
+                                k.a[keep] = k.a[i];
+                                k.b[keep] = k.b[i];
+                                k.lo[keep] = k.lo[i];
+                                k.hi[keep] = k.hi[i];
+                        }
                         keep++;
                 }
                 k.n = keep;

@@ -76,8 +76,10 @@ static int medians(const struct history_series *s, size_t n, double **x)
 }
 
 /* The change points of x[0..n), with the minimum effect from o->stats
- * where o->cp leaves it NAN. */
-static int detect(const double *x, size_t n, const struct trend_options *o, struct cp_result *r)
+ * where o->cp leaves it NAN. beta_n > n: the penalty of a series of
+ * beta_n points, penalty * ln(beta_n), for a part of one (0: n's own). */
+static int detect(const double *x, size_t n, size_t beta_n, const struct trend_options *o,
+                  struct cp_result *r)
 {
         struct cp_options cp = o->cp;
 
@@ -86,6 +88,9 @@ static int detect(const double *x, size_t n, const struct trend_options *o, stru
                 cp.min_abs = o->stats.min_abs;
         if (isnan(cp.min_rel))
                 cp.min_rel = o->stats.min_rel;
+        if (beta_n > n && n >= 2)
+                cp.penalty = (cp.penalty > 0 ? cp.penalty : CP_PENALTY_DEFAULT) *
+                             log((double)beta_n) / log((double)n);
         if (n == 0)
                 return 0;
         return cp_detect(x, n, &cp, r);
@@ -103,37 +108,45 @@ static void pool_free(struct pool *p)
         memset(p, 0, sizeof(*p));
 }
 
-/* Append the run values of metric in the points s->v[first..end). */
+/* Append the run values of metric in entry id. */
+static int pool_add(struct history *h, int64_t id, const char *metric, struct pool *p)
+{
+        double *v = NULL;
+        size_t n = 0;
+        int rc = history_values(h, id, metric, &v, &n);
+
+        if (rc < 0)
+                return rc;
+        if (p->n + n > p->cap) {
+                size_t cap = p->cap ? 2 * p->cap : 64;
+                double *grown;
+
+                while (cap < p->n + n)
+                        cap *= 2;
+                grown = realloc(p->v, cap * sizeof(*grown));
+                if (grown == NULL) {
+                        free(v);
+                        return -ENOMEM;
+                }
+                p->v = grown;
+                p->cap = cap;
+        }
+        if (n)
+                memcpy(p->v + p->n, v, n * sizeof(*v));
+        p->n += n;
+        free(v);
+        return 0;
+}
+
+/* Append the run values of the points s->v[first..end). */
 static int pool_points(struct history *h, const struct history_series *s, size_t first, size_t end,
                        struct pool *p)
 {
-        for (size_t i = first; i < end; i++) {
-                double *v = NULL;
-                size_t n = 0;
-                int rc = history_values(h, s->v[i].e.id, s->metric, &v, &n);
+        int rc = 0;
 
-                if (rc < 0)
-                        return rc;
-                if (p->n + n > p->cap) {
-                        size_t cap = p->cap ? 2 * p->cap : 64;
-                        double *grown;
-
-                        while (cap < p->n + n)
-                                cap *= 2;
-                        grown = realloc(p->v, cap * sizeof(*grown));
-                        if (grown == NULL) {
-                                free(v);
-                                return -ENOMEM;
-                        }
-                        p->v = grown;
-                        p->cap = cap;
-                }
-                if (n)
-                        memcpy(p->v + p->n, v, n * sizeof(*v));
-                p->n += n;
-                free(v);
-        }
-        return 0;
+        for (size_t i = first; i < end && rc == 0; i++)
+                rc = pool_add(h, s->v[i].e.id, s->metric, p);
+        return rc;
 }
 
 /* ---- trend_build ---- */
@@ -199,7 +212,7 @@ int trend_build(struct history *h, const char *metric, const struct trend_option
                 return 0;
         rc = medians(&t->s, t->s.n, &x);
         if (rc == 0)
-                rc = detect(x, t->s.n, o, &t->cp);
+                rc = detect(x, t->s.n, 0, o, &t->cp);
         free(x);
         if (rc < 0) {
                 set_err(err, errsize, "history '%s': change points of '%s': %s", history_path(h),
@@ -258,53 +271,129 @@ static char *dup_printf(const char *fmt, ...)
         return n < 0 ? NULL : s;
 }
 
-/* Keep s (owned, may be NULL: -ENOMEM) in c->labels. */
-static int keep_label(struct trend_check *c, char *s, const char **out)
+/* Append s (owned; NULL: -ENOMEM) to the array *v of *n. */
+static int keep_string(char ***v, size_t *n, char *s)
 {
         char **grown;
 
         if (s == NULL)
                 return -ENOMEM;
-        grown = realloc(c->labels, (c->nlabels + 1) * sizeof(*grown));
+        grown = realloc(*v, (*n + 1) * sizeof(*grown));
         if (grown == NULL) {
                 free(s);
                 return -ENOMEM;
         }
-        c->labels = grown;
-        c->labels[c->nlabels++] = s;
-        *out = s;
+        *v = grown;
+        (*v)[(*n)++] = s;
         return 0;
+}
+
+static int keep_label(struct trend_check *c, const char *s, const char **out)
+{
+        int rc = keep_string(&c->labels, &c->nlabels, strdup(s));
+
+        if (rc == 0)
+                *out = c->labels[c->nlabels - 1];
+        return rc;
 }
 
 static int add_note(struct trend_check *c, char *s)
 {
-        char **grown;
+        return keep_string(&c->notes, &c->nnotes, s);
+}
 
-        if (s == NULL)
+/*
+ * What the check looks at: the last points of the total's series before
+ * the newest, tot->v[lo..k) (k the newest), each with its metrics (one
+ * history_entry_metrics() a point). A metric's points are the entries
+ * among them that have it, in the same order.
+ */
+struct view {
+        const struct history_series *tot;
+        size_t lo, k;
+        struct history_metric **m; /* per point, k - lo (owned) */
+        size_t *nm;
+};
+
+static void view_free(struct view *v)
+{
+        for (size_t i = 0; v->m && i < v->k - v->lo; i++)
+                history_metrics_free(v->m[i], v->nm[i]);
+        free(v->m);
+        free(v->nm);
+        memset(v, 0, sizeof(*v));
+}
+
+static size_t span_of(const struct trend_check_options *o)
+{
+        size_t w = window_of(&o->trend);
+
+        if (o->span)
+                return o->span;
+        return 10 * w > TREND_CHECK_SPAN_DEFAULT ? 10 * w : TREND_CHECK_SPAN_DEFAULT;
+}
+
+static int view_open(struct history *h, const struct history_series *tot, size_t k, size_t span,
+                     struct view *v)
+{
+        size_t n;
+        int rc = 0;
+
+        memset(v, 0, sizeof(*v));
+        v->tot = tot;
+        v->k = k;
+        v->lo = k > span ? k - span : 0;
+        n = k - v->lo;
+        v->m = calloc(n ? n : 1, sizeof(*v->m));
+        v->nm = calloc(n ? n : 1, sizeof(*v->nm));
+        if (v->m == NULL || v->nm == NULL)
                 return -ENOMEM;
-        grown = realloc(c->notes, (c->nnotes + 1) * sizeof(*grown));
-        if (grown == NULL) {
-                free(s);
+        for (size_t i = 0; i < n && rc == 0; i++)
+                rc = history_entry_metrics(h, tot->v[v->lo + i].e.id, &v->m[i], &v->nm[i]);
+        return rc;
+}
+
+/* One metric's points in the view: at[] indices into tot, x[] medians. */
+struct mseries {
+        size_t n;
+        size_t *at;
+        double *x;
+};
+
+static void mseries_free(struct mseries *s)
+{
+        free(s->at);
+        free(s->x);
+        memset(s, 0, sizeof(*s));
+}
+
+static int mseries_of(const struct view *v, const char *metric, struct mseries *s)
+{
+        size_t n = v->k - v->lo;
+
+        memset(s, 0, sizeof(*s));
+        s->at = malloc((n ? n : 1) * sizeof(*s->at));
+        s->x = malloc((n ? n : 1) * sizeof(*s->x));
+        if (s->at == NULL || s->x == NULL)
                 return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                for (size_t q = 0; q < v->nm[i]; q++) {
+                        const struct history_metric *m = &v->m[i][q];
+
+                        if (m->s.n == 0 || strcmp(m->name, metric) != 0)
+                                continue;
+                        s->at[s->n] = v->lo + i;
+                        s->x[s->n++] = m->s.median;
+                        break;
+                }
         }
-        c->notes = grown;
-        c->notes[c->nnotes++] = s;
         return 0;
 }
 
-/* The index of entry id in s, or s->n. */
-static size_t find_entry(const struct history_series *s, int64_t id)
-{
-        for (size_t i = 0; i < s->n; i++)
-                if (s->v[i].e.id == id)
-                        return i;
-        return s->n;
-}
-
-/* Where one metric's base lies in its series: points first..end. */
+/* Where one metric's base lies in its points (struct mseries): first..end. */
 struct base_range {
         size_t first, end;
-        size_t changes; /* confirmed change points before the newest */
+        size_t changes; /* confirmed change points among the points */
         size_t tail;    /* points just before the newest on a level not yet
                          * confirmed (fewer than min_seg), left out */
 };
@@ -344,27 +433,25 @@ static size_t last_change(const double *x, size_t p, size_t c, size_t j, size_t 
         return at;
 }
 
-/* The base of the newest point at index j of s: the last <= window
- * points of the last segment of s->v[0..j), less a tail not confirmed. */
-static int base_range(const struct history_series *s, size_t j, const struct trend_options *o,
+/* The base among the n points of s (all before the newest): the last
+ * <= window points of the last segment, less a tail not confirmed. The
+ * change points take the penalty of a series of beta_n points. */
+static int base_range(const struct mseries *s, size_t beta_n, const struct trend_options *o,
                       struct base_range *b)
 {
         size_t w = window_of(o), min_seg = o->cp.min_seg ? o->cp.min_seg : CP_MIN_SEG_DEFAULT;
-        size_t seg = 0, end = j;
-        struct cp_result cp = {0};
-        double *x;
+        size_t seg = 0, end = s->n;
+        struct cp_result cp;
         int rc;
 
         memset(b, 0, sizeof(*b));
-        rc = medians(s, j, &x);
-        if (rc == 0)
-                rc = detect(x, j, o, &cp);
+        rc = detect(s->x, s->n, beta_n, o, &cp);
         if (rc < 0)
-                goto out_free;
+                return rc;
         b->changes = cp.n;
         if (cp.n > 0) {
                 size_t p = cp.n > 1 ? cp.at[cp.n - 2] : 0, c = cp.at[cp.n - 1];
-                size_t at = last_change(x, p, c, j, min_seg);
+                size_t at = last_change(s->x, p, c, s->n, min_seg);
 
                 if (at == c) {
                         seg = c;
@@ -375,38 +462,38 @@ static int base_range(const struct history_series *s, size_t j, const struct tre
                         b->changes = cp.n - 1;
                 }
         }
-        b->tail = j - end;
+        b->tail = s->n - end;
         b->end = end;
         b->first = end - seg > w ? end - w : seg;
-out_free:
-        free(x);
         cp_result_free(&cp);
-        return rc;
+        return 0;
 }
 
-/* The metric of series s judged for the newest entry (at index j of s):
- * its base's runs against the newest's, added to cmp; the base into
- * *base when base is not NULL. */
-static int judge(struct history *h, const struct history_series *s, size_t j,
+/* Metric m of the newest entry judged: the runs of its base (br among
+ * the points s of the view) against the newest's, added to cmp; the
+ * base described in *base when base is not NULL. */
+static int judge(struct history *h, const struct view *v, const struct mseries *s,
                  const struct base_range *br, const struct history_metric *m, struct compare *cmp,
                  struct trend_check *c, struct trend_check_base *base)
 {
         const char *name = m->kind == COMPARE_TOTAL ? m->name : strchr(m->name, ':') + 1;
         const char *phase = m->kind == COMPARE_PHASE ? name : m->phase;
+        const struct history_point *pt = v->tot->v;
         struct pool a = {0}, b = {0};
-        int rc;
+        int rc = 0;
 
-        rc = pool_points(h, s, br->first, br->end, &a);
+        for (size_t i = br->first; i < br->end && rc == 0; i++)
+                rc = pool_add(h, pt[s->at[i]].e.id, m->name, &a);
         if (rc == 0)
-                rc = pool_points(h, s, j, j + 1, &b);
+                rc = pool_add(h, c->newest.id, m->name, &b);
         if (rc == 0)
                 rc = compare_add(cmp, m->kind, name, phase, a.v, a.n, a.n, b.v, b.n, b.n);
         if (rc < 0 || base == NULL)
                 goto out_free;
         memset(base, 0, sizeof(*base));
         base->metric = cmp->m[cmp->n - 1].name;
-        base->first = br->first;
-        base->last = br->end - 1;
+        base->first = s->at[br->first];
+        base->last = s->at[br->end - 1];
         base->points = br->end - br->first;
         base->runs = a.n;
         base->changes = br->changes;
@@ -414,103 +501,77 @@ static int judge(struct history *h, const struct history_series *s, size_t j,
         if (br->tail > 0)
                 rc = add_note(c, dup_printf("%s: %zu point(s) before the newest (from %s) on a "
                                             "level not yet confirmed: left out of the base",
-                                            s->metric, br->tail, point_label(&s->v[br->end])));
+                                            m->name, br->tail, point_label(&pt[s->at[br->end]])));
         if (rc == 0)
-                rc = keep_label(c, strdup(point_label(&s->v[br->first])), &base->label_first);
+                rc = keep_label(c, point_label(&pt[base->first]), &base->label_first);
         if (rc == 0)
-                rc = keep_label(c, strdup(point_label(&s->v[br->end - 1])), &base->label_last);
+                rc = keep_label(c, point_label(&pt[base->last]), &base->label_last);
 out_free:
         pool_free(&a);
         pool_free(&b);
         return rc;
 }
 
-/* The series of metric m over the check's entries, with the newest's
- * index in it (s->n: not in it). */
-static int series_of(struct history *h, const struct trend_check_options *o,
-                     const struct history_metric *m, int64_t newest, struct history_series *s,
-                     size_t *j, char *err, size_t errsize)
+/* Metric m judged into cmp (and c->base when gate), or left out when no
+ * earlier point has it (*compared false). */
+static int judge_metric(struct history *h, const struct trend_check_options *o,
+                        const struct view *v, const struct history_metric *m, struct compare *cmp,
+                        bool gate, struct trend_check *c, bool *compared)
 {
-        int rc = history_series(h, m->name, o->trend.where, o->trend.by, s);
+        struct trend_check_base *grown;
+        struct base_range br;
+        struct mseries s;
+        int rc;
 
-        if (rc < 0) {
-                set_err(err, errsize, "history '%s': cannot read the series of '%s': %s",
-                        history_path(h), m->name, strerror(-rc));
-                return rc;
-        }
-        *j = find_entry(s, newest);
-        return 0;
-}
-
-/* Every phase the newest entry has, into the gate (c->gate, c->base). */
-static int judge_phases(struct history *h, const struct trend_check_options *o,
-                        const struct history_metric *m, size_t nm, struct trend_check *c, char *err,
-                        size_t errsize)
-{
-        int rc = 0;
-
-        for (size_t i = 0; i < nm && rc == 0; i++) {
-                struct history_series s;
-                struct trend_check_base *grown;
-                struct base_range br;
-                size_t j;
-
-                if (m[i].kind != COMPARE_PHASE)
-                        continue;
-                rc = series_of(h, o, &m[i], c->newest.id, &s, &j, err, errsize);
-                if (rc < 0)
-                        break;
-                if (j == 0 || j == s.n) {
-                        rc = add_note(c,
-                                      dup_printf("%s: no earlier point: not compared", m[i].name));
-                        history_series_free(&s);
-                        continue;
+        *compared = false;
+        rc = mseries_of(v, m->name, &s);
+        if (rc < 0 || s.n == 0)
+                goto out_free;
+        rc = base_range(&s, v->k, &o->trend, &br);
+        if (rc < 0)
+                goto out_free;
+        if (gate) {
+                grown = realloc(c->base, (cmp->n + 1) * sizeof(*grown));
+                if (grown == NULL) {
+                        rc = -ENOMEM;
+                        goto out_free;
                 }
-                grown = realloc(c->base, (c->gate.n + 1) * sizeof(*grown));
-                rc = grown ? base_range(&s, j, &o->trend, &br) : -ENOMEM;
-                if (grown)
-                        c->base = grown;
-                if (rc == 0)
-                        rc = judge(h, &s, j, &br, &m[i], &c->gate, c, &c->base[c->gate.n]);
-                if (rc < 0)
-                        set_err(err, errsize, "history '%s': cannot compare '%s': %s",
-                                history_path(h), m[i].name, strerror(-rc));
-                history_series_free(&s);
+                c->base = grown;
         }
+        rc = judge(h, v, &s, &br, m, cmp, c, gate ? &c->base[cmp->n] : NULL);
+        *compared = rc == 0;
+out_free:
+        mseries_free(&s);
         return rc;
 }
 
-/* The newest entry's top functions (m is by median descending), into c->fns. */
-static int judge_fns(struct history *h, const struct trend_check_options *o,
-                     const struct history_metric *m, size_t nm, struct trend_check *c, char *err,
-                     size_t errsize)
+/* The phases of the newest entry into the gate, its top functions (m is
+ * by median descending) into c->fns. */
+static int judge_rest(struct history *h, const struct trend_check_options *o, const struct view *v,
+                      const struct history_metric *m, size_t nm, struct trend_check *c, char *err,
+                      size_t errsize)
 {
-        size_t top = o->top ? o->top : HISTORY_TOP_FNS, seen = 0, fresh = 0;
+        size_t top = o->top ? o->top : HISTORY_TOP_FNS, fns = 0, fresh = 0;
         int rc = 0;
 
-        for (size_t i = 0; i < nm && seen < top && rc == 0; i++) {
-                struct history_series s;
-                struct base_range br;
-                size_t j;
+        for (size_t i = 0; i < nm && rc == 0; i++) {
+                bool fn = m[i].kind == COMPARE_FN, compared;
 
-                if (m[i].kind != COMPARE_FN)
+                if (m[i].kind == COMPARE_TOTAL || (fn && fns++ >= top))
                         continue;
-                seen++;
-                rc = series_of(h, o, &m[i], c->newest.id, &s, &j, err, errsize);
-                if (rc < 0)
-                        break;
-                if (j == 0 || j == s.n) {
-                        fresh++;
-                        history_series_free(&s);
-                        continue;
-                }
-                rc = base_range(&s, j, &o->trend, &br);
-                if (rc == 0)
-                        rc = judge(h, &s, j, &br, &m[i], &c->fns, c, NULL);
+                rc = judge_metric(h, o, v, &m[i], fn ? &c->fns : &c->gate, !fn, c, &compared);
                 if (rc < 0)
                         set_err(err, errsize, "history '%s': cannot compare '%s': %s",
                                 history_path(h), m[i].name, strerror(-rc));
-                history_series_free(&s);
+                else if (!compared && fn)
+                        fresh++;
+                else if (!compared && v->lo == 0)
+                        rc = add_note(c,
+                                      dup_printf("%s: no earlier point: not compared", m[i].name));
+                else if (!compared)
+                        rc = add_note(c, dup_printf("%s: none of the %zu points before the "
+                                                    "newest has it: not compared",
+                                                    m[i].name, v->k - v->lo));
         }
         if (rc == 0 && fresh > 0)
                 rc = add_note(
@@ -534,35 +595,37 @@ static size_t newest_of(const struct history_series *tot, const struct history_l
 }
 
 /* The total: judged, or c->why says why not. */
-static int judge_total(struct history *h, const struct trend_check_options *o,
-                       const struct history_series *tot, size_t k, const struct history_metric *m,
-                       struct trend_check *c)
+static int judge_total(struct history *h, const struct trend_check_options *o, const struct view *v,
+                       const struct history_metric *m, struct trend_check *c)
 {
         size_t min_points = o->min_points ? o->min_points : TREND_MIN_POINTS_DEFAULT;
         struct base_range br = {0};
-        int rc = 0;
+        struct mseries s;
+        int rc;
 
-        if (k > 0)
-                rc = base_range(tot, k, &o->trend, &br);
+        rc = mseries_of(v, m->name, &s);
+        if (rc == 0 && s.n > 0)
+                rc = base_range(&s, v->k, &o->trend, &br);
         if (rc < 0)
-                return rc;
+                goto out_free;
         if (br.end - br.first < min_points) {
-                if (br.end - br.first == k)
+                if (br.end - br.first == v->k)
                         c->why = dup_printf("only %zu earlier point(s) of total: nothing to "
                                             "compare with",
-                                            k);
+                                            v->k);
                 else
                         c->why = dup_printf("only %zu point(s) of total since its last change "
-                                            "point (%zu earlier): fewer than %zu to compare with",
-                                            br.end - br.first, k, min_points);
-                return c->why ? 0 : -ENOMEM;
+                                            "(%zu earlier): fewer than %zu to compare with",
+                                            br.end - br.first, v->k, min_points);
+                rc = c->why ? 0 : -ENOMEM;
+                goto out_free;
         }
         c->base = calloc(1, sizeof(*c->base));
-        if (c->base == NULL)
-                return -ENOMEM;
-        rc = judge(h, tot, k, &br, m, &c->gate, c, &c->base[0]);
+        rc = c->base ? judge(h, v, &s, &br, m, &c->gate, c, &c->base[0]) : -ENOMEM;
         if (rc == 0)
                 c->judged = true;
+out_free:
+        mseries_free(&s);
         return rc;
 }
 
@@ -593,6 +656,7 @@ int trend_check(struct history *h, const struct trend_check_options *o, struct t
         static const struct history_metric total = {.name = "total", .kind = COMPARE_TOTAL};
         struct history_series tot;
         struct history_metric *m = NULL;
+        struct view v = {0};
         size_t nm = 0, k;
         int rc;
 
@@ -618,7 +682,7 @@ int trend_check(struct history *h, const struct trend_check_options *o, struct t
                 rc = -ENOENT;
                 goto out_free;
         }
-        /* the newest entry moves into c; its slot in tot is left empty */
+        /* the newest entry moves into c; its slot in tot keeps its id */
         c->newest = tot.v[k].e;
         memset(&tot.v[k].e, 0, sizeof(tot.v[k].e));
         tot.v[k].e.id = c->newest.id;
@@ -627,7 +691,9 @@ int trend_check(struct history *h, const struct trend_check_options *o, struct t
                 c->newest_label = c->newest.session_id;
         tot.v[k].by = c->newest_label;
         c->points = k + 1;
-        rc = judge_total(h, o, &tot, k, &total, c);
+        rc = view_open(h, &tot, k, span_of(o), &v);
+        if (rc == 0)
+                rc = judge_total(h, o, &v, &total, c);
         if (rc < 0) {
                 set_err(err, errsize, "history '%s': cannot compare 'total': %s", history_path(h),
                         strerror(-rc));
@@ -641,25 +707,22 @@ int trend_check(struct history *h, const struct trend_check_options *o, struct t
                         history_path(h), (long long)c->newest.id, strerror(-rc));
                 goto out_free;
         }
-        rc = judge_phases(h, o, m, nm, c, err, errsize);
-        if (rc == 0)
-                rc = name_sides(c);
+        rc = judge_rest(h, o, &v, m, nm, c, err, errsize);
+        if (rc < 0)
+                goto out_free;
+        rc = name_sides(c);
         if (rc == 0)
                 rc = compare_evaluate(&c->gate, &o->trend.stats);
+        if (rc == 0)
+                rc = compare_evaluate(&c->fns, &o->trend.stats);
         if (rc < 0) {
-                set_err(err, errsize, "history '%s': the gate: %s", history_path(h), strerror(-rc));
+                set_err(err, errsize, "history '%s': cannot compare: %s", history_path(h),
+                        strerror(-rc));
                 goto out_free;
         }
-        rc = judge_fns(h, o, m, nm, c, err, errsize);
-        if (rc == 0) {
-                rc = compare_evaluate(&c->fns, &o->trend.stats);
-                if (rc < 0)
-                        set_err(err, errsize, "history '%s': the functions: %s", history_path(h),
-                                strerror(-rc));
-        }
-        if (rc == 0)
-                c->regressed = compare_any_slower(&c->gate);
+        c->regressed = compare_any_slower(&c->gate);
 out_free:
+        view_free(&v);
         history_metrics_free(m, nm);
         history_series_free(&tot);
         return rc;

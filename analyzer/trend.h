@@ -13,20 +13,32 @@
  * label (the --by value, else the session id) of the point where the new
  * level starts and that of the point before.
  *
- * trend_check(): the newest point (the last of the series, or the last
- * entry matching o->latest) against the last stable segment before it.
- * For each metric judged (the total and every phase the newest point
- * has): the series of that metric up to the point before the newest, its
- * change points (as trend_build finds them), and the base is the pooled
- * runs of the points after the last change point (at most o->window of
- * them, the newest first). The newest point's runs against that base
- * with compare's test (stats_compare) and Holm across the total and the
+ * trend_check(): the newest point (the last of the total's series, or
+ * the last entry matching o->latest) against the last stable segment
+ * before it. It looks at the span (o->span) points of the total's series
+ * just before the newest, the points after it ignored: one
+ * history_series() (the total's) and one history_entry_metrics() per
+ * point looked at, whatever the history's length. For each metric judged
+ * (the total and every phase the newest point has): its points among
+ * those, their change points as trend_build finds them (with the penalty
+ * of the whole series up to the newest, penalty * ln(points before it)),
+ * and the base is the pooled runs of the points after the last change
+ * point (at most o->window of them, the newest first). A level that
+ * starts fewer than min_seg points before the newest is no segment yet:
+ * PELT then starts the last segment early, with old points; the last
+ * change is moved to where one change fits the medians best (least
+ * squares) among where PELT put it and the starts of such a tail, and a
+ * tail left after it (trend_check_base.tail) is left out of the base, as
+ * not confirmed. The newest point's runs against that base with
+ * compare's test (stats_compare) and Holm across the total and the
  * phases (compare_evaluate on c->gate): exit 1 ("regressed") when one got
- * significantly slower by more than the minimum effect. The functions the
- * newest point stored are compared the same way in c->fns (Holm among
- * themselves: they name what moved, they do not gate). With fewer than
- * o->min_points base points for the total (no history yet), nothing is
- * judged: c->judged false and c->why says so.
+ * significantly slower by more than the minimum effect. The newest
+ * point's top functions (o->top of those it stored) are compared the
+ * same way in c->fns (Holm among themselves: they name what moved, they
+ * do not gate). With fewer than o->min_points base points for the total
+ * (no history yet), nothing is judged: c->judged false and c->why says
+ * so. A phase or function no point before the newest has is left out
+ * (c->notes says so).
  *
  * Functions return 0 or a negative errno, never print; err receives a
  * line naming what failed.
@@ -42,8 +54,9 @@
 #include "analyzer/history.h"
 #include "analyzer/stats.h"
 
-#define TREND_WINDOW_DEFAULT     20 /* points pooled each side of a step, and into check's base */
-#define TREND_MIN_POINTS_DEFAULT 1  /* base points check needs to judge */
+#define TREND_WINDOW_DEFAULT     20  /* points pooled each side of a step, and into check's base */
+#define TREND_MIN_POINTS_DEFAULT 1   /* base points check needs to judge */
+#define TREND_CHECK_SPAN_DEFAULT 200 /* points before the newest check looks at, at least */
 
 struct trend_options {
         const struct history_filter *where; /* NULL: every entry */
@@ -91,17 +104,19 @@ struct trend_check_options {
                                              * this label */
         size_t min_points;                  /* 0: TREND_MIN_POINTS_DEFAULT */
         size_t top;                         /* functions compared (0: HISTORY_TOP_FNS) */
+        size_t span; /* points before the newest looked at (0: 10 windows, at least
+                      * TREND_CHECK_SPAN_DEFAULT) */
 };
 void trend_check_options_default(struct trend_check_options *o);
 
 /* The base of one judged metric: which points were pooled. */
 struct trend_check_base {
         const char *metric;      /* borrowed from the gate's metric */
-        size_t first, last;      /* indices into that metric's series (inclusive) */
+        size_t first, last;      /* indices into the total's series (inclusive) */
         const char *label_first; /* their labels (owned by the check) */
         const char *label_last;
         size_t points, runs;
-        size_t changes; /* change points in the series before the newest point */
+        size_t changes; /* confirmed change points among the points looked at */
         size_t tail;    /* the points just before the newest on a new level not yet
                          * confirmed (fewer than the change points' min_seg): left out */
 };

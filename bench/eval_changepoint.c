@@ -29,7 +29,7 @@
  * compare's minimum effect (0.5 ms, 2%) back on the phase scenario at its
  * real scale. Last, the time of cp_detect on 10,000 points.
  *
- *   eval_changepoint [--seeds N] [--seed S]
+ *   eval_changepoint [--seeds N] [--seed S] [--only TABLE]
  *
  * Deterministic: the same --seeds and --seed print the same tables.
  */
@@ -303,8 +303,9 @@ static void two_steps(size_t nseeds, uint64_t seed, const double *psig)
         printf("\n");
 }
 
-static void no_step(size_t nseeds, uint64_t seed)
+static void no_step(size_t nseeds, uint64_t seed, const double *psig)
 {
+        (void)psig;
         printf("## No step (false alarms)\n\n");
         printf("| n | noise | penalty | series with a spurious change | spurious per 100 points "
                "|\n");
@@ -333,17 +334,121 @@ static void no_step(size_t nseeds, uint64_t seed)
         printf("\n");
 }
 
+/* Candidate: the trimmed mean of the squared differences (the smallest
+ * 90%), made consistent for the normal. */
+static double sigma_trimmed(const double *x, size_t n)
+{
+        double d[MAXN], sum = 0, f, c, kappa;
+        size_t m = n - 1, keep = (size_t)ceil(0.9 * (double)m);
+
+        for (size_t i = 0; i < m; i++)
+                d[i] = (x[i + 1] - x[i]) * (x[i + 1] - x[i]);
+        stats_sort(d, m);
+        for (size_t i = 0; i < keep; i++)
+                sum += d[i];
+        f = (double)keep / (double)m;
+        c = f < 1 ? stats_norm_isf((1 - f) / 2) : INFINITY;
+        kappa = f < 1 ? (f - 2 * c * exp(-c * c / 2) / sqrt(2 * M_PI)) / f : 1;
+        return sqrt(sum / (double)keep / (2 * kappa));
+}
+
+/* The MAD of the differences alone, 1.4826 MAD(d) / sqrt(2) (Fryzlewicz's
+ * estimate, and cp_sigma_diff's first step). */
+static double sigma_mad(const double *x, size_t n)
+{
+        double d[MAXN], med;
+        size_t m = n - 1;
+
+        for (size_t i = 0; i < m; i++)
+                d[i] = x[i + 1] - x[i];
+        stats_sort(d, m);
+        med = stats_quantile_sorted(d, m, 0.5);
+        for (size_t i = 0; i < m; i++)
+                d[i] = fabs(d[i] - med);
+        stats_sort(d, m);
+        return 1.4826 * stats_quantile_sorted(d, m, 0.5) / sqrt(2.0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return x < y ? -1 : x > y;
+}
+
+/* The sigma estimates compared: 0 the MAD alone, 1 the trimmed mean, 2
+ * cp_sigma_diff, 3 the true point sigma. */
+#define NEST 4
+static double estimate(int e, const double *x, size_t n, double truth)
+{
+        switch (e) {
+        case 0:
+                return sigma_mad(x, n);
+        case 1:
+                return sigma_trimmed(x, n);
+        case 2:
+                return cp_sigma_diff(x, n);
+        default:
+                return truth;
+        }
+}
+
+/* The median of sigma-hat / sigma on 30 points with k steps of 8 sigma. */
+static void sigma_robustness(size_t nseeds, uint64_t seed, const double *psig)
+{
+        static const size_t ks[] = {0, 1, 3, 6};
+        const double sd = psig[0] * LEVEL_SD;
+        const size_t n = 30;
+        double *ratio[3];
+
+        for (int e = 0; e < 3; e++) {
+                ratio[e] = malloc(nseeds * sizeof(double));
+                if (!ratio[e])
+                        exit(1);
+        }
+        printf("Median of sigma-hat / sigma over the seeds, 30 points with k steps of 8 sigma "
+               "(at 4, 8, ..., up or down):\n\n");
+        printf("| k | MAD | trimmed | cp_sigma_diff |\n|---|---|---|---|\n");
+        for (size_t ki = 0; ki < 4; ki++) {
+                for (size_t s = 0; s < nseeds; s++) {
+                        struct stats_rng r;
+                        size_t at[6];
+                        double d[6], x[MAXN];
+
+                        stats_rng_seed(&r, seed + 70000000 + 1000000 * ki + s);
+                        for (size_t j = 0; j < ks[ki]; j++) {
+                                at[j] = 4 * (j + 1);
+                                d[j] = sign(&r) * 8 * sd;
+                        }
+                        series(x, n, at, d, ks[ki], false, &r);
+                        for (int e = 0; e < 3; e++)
+                                ratio[e][s] = estimate(e, x, n, sd) / sd;
+                }
+                printf("| %zu |", ks[ki]);
+                for (int e = 0; e < 3; e++) {
+                        qsort(ratio[e], nseeds, sizeof(double), cmp_double);
+                        printf(" %.3f |", stats_quantile_sorted(ratio[e], nseeds, 0.5));
+                }
+                printf("\n");
+        }
+        printf("\n");
+        for (int e = 0; e < 3; e++)
+                free(ratio[e]);
+}
+
 static void sigma_estimate(size_t nseeds, uint64_t seed, const double *psig)
 {
         const double sd = psig[0] * LEVEL_SD;
 
-        printf("## The sigma estimate's cost (gaussian): sigma estimated from the series, or the "
-               "true point sigma given (o.sigma)\n\n");
-        printf("| n | penalty | no step: spurious, estimated | no step: spurious, given | "
-               "2 sigma step: found, estimated | 2 sigma step: found, given |\n");
-        printf("|---|---|---|---|---|---|\n");
+        printf("## The sigma estimate (gaussian): the MAD of the differences alone, their "
+               "10%%-trimmed mean square, cp_sigma_diff (rejection at %.1f robust sigmas, then "
+               "the root mean square), and the true point sigma given (o.sigma)\n\n",
+               CP_SIGMA_REJECT);
+        printf("| n | penalty | no step, spurious: MAD | trimmed | cp_sigma_diff | given | "
+               "2 sigma step, found: MAD | trimmed | cp_sigma_diff | given |\n");
+        printf("|---|---|---|---|---|---|---|---|---|---|\n");
         for (size_t li = 0; li < 2; li++) {
-                struct tally t[NPEN][4];
+                struct tally t[NPEN][2][NEST];
                 size_t n = lengths[li];
                 double x[MAXN];
 
@@ -355,26 +460,29 @@ static void sigma_estimate(size_t nseeds, uint64_t seed, const double *psig)
 
                         stats_rng_seed(&r, seed + 60000000 + 1000000 * li + s);
                         series(x, n, NULL, NULL, 0, false, &r);
-                        for (size_t p = 0; p < NPEN; p++) {
-                                detect_sigma(x, n, penalties[p], false, NULL, 0, 0, &t[p][0]);
-                                detect_sigma(x, n, penalties[p], false, NULL, 0, sd, &t[p][1]);
-                        }
+                        for (size_t p = 0; p < NPEN; p++)
+                                for (int e = 0; e < NEST; e++)
+                                        detect_sigma(x, n, penalties[p], false, NULL, 0,
+                                                     estimate(e, x, n, sd), &t[p][0][e]);
                         at = pick(&r, EDGE, n - EDGE);
                         d = sign(&r) * 2 * sd;
                         series(x, n, &at, &d, 1, false, &r);
-                        for (size_t p = 0; p < NPEN; p++) {
-                                detect_sigma(x, n, penalties[p], false, &at, 1, 0, &t[p][2]);
-                                detect_sigma(x, n, penalties[p], false, &at, 1, sd, &t[p][3]);
-                        }
+                        for (size_t p = 0; p < NPEN; p++)
+                                for (int e = 0; e < NEST; e++)
+                                        detect_sigma(x, n, penalties[p], false, &at, 1,
+                                                     estimate(e, x, n, sd), &t[p][1][e]);
                 }
-                for (size_t p = 0; p < NPEN; p++)
-                        printf("| %zu | %g ln n | %.1f | %.1f | %.1f | %.1f |\n", n, penalties[p],
-                               pct(t[p][0].alarmed, t[p][0].series),
-                               pct(t[p][1].alarmed, t[p][1].series),
-                               pct(t[p][2].found, t[p][2].truths),
-                               pct(t[p][3].found, t[p][3].truths));
+                for (size_t p = 0; p < NPEN; p++) {
+                        printf("| %zu | %g ln n |", n, penalties[p]);
+                        for (int e = 0; e < NEST; e++)
+                                printf(" %.1f |", pct(t[p][0][e].alarmed, t[p][0][e].series));
+                        for (int e = 0; e < NEST; e++)
+                                printf(" %.1f |", pct(t[p][1][e].found, t[p][1][e].truths));
+                        printf("\n");
+                }
         }
         printf("\n");
+        sigma_robustness(nseeds, seed, psig);
 }
 
 /* ---- a step in one phase ---- */
@@ -525,13 +633,14 @@ static double time_detect(const double *x, size_t n, int reps, size_t *nfound, d
         return (double)(util_now_ns() - t0) / 1e6 / reps;
 }
 
-static void timing(uint64_t seed)
+static void timing(size_t nseeds, uint64_t seed, const double *psig)
 {
         const size_t n = 10000;
         static const size_t every[] = {0, 1000, 100};
         double *x = malloc(n * sizeof(*x));
         struct stats_rng r;
 
+        (void)nseeds, (void)psig;
         if (!x)
                 exit(1);
         printf("## Time of cp_detect on %zu points (mean of 5)\n\n", n);
@@ -551,19 +660,48 @@ static void timing(uint64_t seed)
                 else
                         printf("| noise only | %zu | %.1f | %.1f |\n", found, ms, cpu);
         }
+        /* PELT's rule alone and optimal partitioning, on the last noise-only series */
+        for (size_t e = 0; e < 2; e++) {
+                double sigma, beta = CP_PENALTY_DEFAULT * log((double)n), c0;
+                size_t *at = NULL, nat = 0;
+                uint64_t t0;
+
+                stats_rng_seed(&r, seed + 90000000);
+                for (size_t i = 0; i < n; i++)
+                        x[i] = LEVEL + 5 * MS * gauss(&r);
+                sigma = cp_sigma_diff(x, n);
+                c0 = cpu_ms();
+                t0 = util_now_ns();
+                if ((e ? cp_op : cp_pelt)(x, n, sigma, beta, CP_MIN_SEG_DEFAULT, &at, &nat) < 0)
+                        exit(1);
+                printf("| noise only, %s (once) | %zu | %.1f | %.1f |\n",
+                       e ? "cp_op: optimal partitioning" : "cp_pelt: PELT's rule alone", nat,
+                       (double)(util_now_ns() - t0) / 1e6, cpu_ms() - c0);
+                free(at);
+        }
         printf("\n");
         free(x);
 }
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: eval_changepoint [--seeds N] [--seed S]\n");
+        fprintf(f, "usage: eval_changepoint [--seeds N] [--seed S] [--only "
+                   "one-step|two-steps|one-phase|no-step|sigma|min-effect|time]\n");
 }
 
 int main(int argc, char **argv)
 {
+        static const struct table {
+                const char *name;
+                void (*fn)(size_t nseeds, uint64_t seed, const double *psig);
+        } tables[] = {
+            {"one-step", one_step}, {"two-steps", two_steps},  {"one-phase", one_phase},
+            {"no-step", no_step},   {"sigma", sigma_estimate}, {"min-effect", one_phase_min_effect},
+            {"time", timing},
+        };
         size_t nseeds = 1000;
         uint64_t seed = 14;
+        const char *only = NULL;
         double psig[2];
 
         for (int i = 1; i < argc; i++) {
@@ -577,6 +715,8 @@ int main(int argc, char **argv)
                         nseeds = strtoul(argv[++i], &end, 10);
                         if (*end || !nseeds)
                                 goto bad;
+                } else if (i + 1 < argc && !strcmp(argv[i], "--only")) {
+                        only = argv[++i];
                 } else if (i + 1 < argc && !strcmp(argv[i], "--seed")) {
                         seed = strtoull(argv[++i], &end, 10);
                         if (*end)
@@ -590,13 +730,9 @@ int main(int argc, char **argv)
         printf("eval_changepoint: %zu series per cell, seed %llu; a point is the median of %d "
                "runs; point sigma = %.4f sigma_run (gaussian), %.4f sigma_run (5%% tail)\n\n",
                nseeds, (unsigned long long)seed, RUNS, psig[0], psig[1]);
-        one_step(nseeds, seed, psig);
-        two_steps(nseeds, seed, psig);
-        one_phase(nseeds, seed, psig);
-        no_step(nseeds, seed);
-        sigma_estimate(nseeds, seed, psig);
-        one_phase_min_effect(nseeds, seed, psig);
-        timing(seed);
+        for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+                if (!only || !strcmp(only, tables[t].name))
+                        tables[t].fn(nseeds, seed, psig);
         return 0;
 bad:
         usage(stderr);

@@ -156,6 +156,15 @@ static void test_cp_sigma_diff_estimates_the_noise_despite_steps(void **state)
         add_step(x, 2000, 500, 50 * MS);
         add_step(x, 2000, 1500, -80 * MS);
         assert_true(fabs(cp_sigma_diff(x, 2000) - 2 * MS) < 0.1 * 2 * MS);
+        /* a step every 6 points, 20 sigma each: a sixth of the differences */
+        noise(x, 60, 2 * MS, 4);
+        for (size_t at = 6; at < 60; at += 6)
+                add_step(x, 60, at, 40 * MS);
+        assert_true(fabs(cp_sigma_diff(x, 60) - 2 * MS) < 0.25 * 2 * MS);
+        /* most differences 0 (a coarse clock): the mean AD stands in for the MAD */
+        for (size_t i = 0; i < 40; i++)
+                x[i] = i % 4 == 3 ? 1 : 0;
+        assert_true(cp_sigma_diff(x, 40) > 0.3 && cp_sigma_diff(x, 40) < 1);
         assert_true(cp_sigma_diff(x, 1) == 0);
         assert_true(cp_sigma_diff(two, 2) == 0); /* one difference: MAD 0 */
         x[7] = NAN;

@@ -22,6 +22,7 @@
 /* The medians of one point's metrics, ms. */
 struct level {
         double a, b, c, f2;
+        double d; /* a fourth phase; 0: absent */
 };
 
 static const struct level base_level = {.a = 100, .b = 300, .c = 50, .f2 = 20};
@@ -69,12 +70,15 @@ static void db_close(struct db *d)
 static void add_point_at(struct db *d, unsigned i, unsigned created_at, const char *ver,
                          struct level lv)
 {
-        static const char *names[] = {"total", "phase:a", "phase:b", "phase:c", "fn:f1", "fn:f2"};
+        static const char *names[] = {"total", "phase:a", "phase:b", "phase:c",
+                                      "fn:f1", "fn:f2",   "phase:d"};
         static const enum compare_kind kinds[] = {COMPARE_TOTAL, COMPARE_PHASE, COMPARE_PHASE,
-                                                  COMPARE_PHASE, COMPARE_FN,    COMPARE_FN};
-        static const char *phases[] = {NULL, "a", "b", "c", "a", "b"};
-        double values[6][RUNS];
-        struct history_new_metric m[6];
+                                                  COMPARE_PHASE, COMPARE_FN,    COMPARE_FN,
+                                                  COMPARE_PHASE};
+        static const char *phases[] = {NULL, "a", "b", "c", "a", "b", "d"};
+        unsigned nm = lv.d > 0 ? 7 : 6;
+        double values[7][RUNS];
+        struct history_new_metric m[7];
         struct history_label label = {.key = "version", .value = (char *)ver};
         struct history_new e = {0};
         unsigned runs[RUNS];
@@ -91,8 +95,9 @@ static void add_point_at(struct db *d, unsigned i, unsigned created_at, const ch
                 values[3][r] = c * MS;
                 values[4][r] = (20 + 0.1 * gauss(&d->rng)) * MS;
                 values[5][r] = (lv.f2 + 0.1 * gauss(&d->rng)) * MS;
+                values[6][r] = (lv.d + 0.1 * gauss(&d->rng)) * MS;
         }
-        for (unsigned k = 0; k < 6; k++) {
+        for (unsigned k = 0; k < nm; k++) {
                 m[k].name = (char *)names[k];
                 m[k].kind = kinds[k];
                 m[k].phase = (char *)phases[k];
@@ -111,7 +116,7 @@ static void add_point_at(struct db *d, unsigned i, unsigned created_at, const ch
         e.runs = runs;
         e.nruns = RUNS;
         e.m = m;
-        e.nm = 6;
+        e.nm = nm;
         assert_int_equal(history_insert(d->h, &e, 1, NULL, err, sizeof(err)), 0);
 }
 
@@ -655,6 +660,47 @@ static void test_trend_check_accepts_a_new_level_after_two_points_on_it(void **s
         db_close(&d);
 }
 
+/* The gate looks at the span's points before the newest: a step before
+ * them is no change of its, and a phase none of them has is left out. */
+static void test_trend_check_looks_at_the_span_before_the_newest(void **state)
+{
+        struct trend_check_options o;
+        struct trend_check c;
+        struct level old = base_level, with_d = shifted_b(20);
+        struct db d;
+        char err[256] = "";
+
+        (void)state;
+        db_open(&d, 16);
+        old.d = 5;
+        with_d.d = 5;
+        add_points(&d, 0, 20, old);
+        add_points(&d, 20, 99, shifted_b(20));
+        add_point(&d, 99, with_d);
+        check_opts(&o);
+        o.span = 30;
+        assert_int_equal(trend_check(d.h, &o, &c, err, sizeof(err)), 0);
+        assert_true(c.judged);
+        assert_false(c.regressed);
+        assert_int_equal(c.points, 100);
+        assert_int_equal(c.base[0].changes, 0);
+        assert_int_equal(c.base[0].first, 79);
+        assert_int_equal(c.base[0].last, 98);
+        assert_null(compare_find(&c.gate, "phase:d"));
+        assert_int_equal(c.nnotes, 1);
+        assert_string_equal(
+            c.notes[0], "phase:d: none of the 30 points before the newest has it: not compared");
+        trend_check_free(&c);
+        /* the whole history looked at: the step at 20 is its one change */
+        o.span = 1000;
+        assert_int_equal(trend_check(d.h, &o, &c, err, sizeof(err)), 0);
+        assert_int_equal(c.base[0].changes, 1);
+        assert_int_equal(c.base[0].first, 79);
+        assert_non_null(compare_find(&c.gate, "phase:d"));
+        trend_check_free(&c);
+        db_close(&d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -673,6 +719,7 @@ int main(void)
             cmocka_unit_test(test_trend_check_latest_picks_an_older_entry_and_ignores_later_ones),
             cmocka_unit_test(test_trend_check_orders_by_a_version_label),
             cmocka_unit_test(test_trend_check_leaves_out_a_phase_with_no_earlier_point),
+            cmocka_unit_test(test_trend_check_looks_at_the_span_before_the_newest),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
