@@ -41,7 +41,7 @@ hrun 1 history check --db "$db"
 hrun 1 history check --db "$db" --format md
 cp "$tmp/out" "$tmp/check.md"
 need_out 'initcalls'
-need_out 'init_kprobe_trace'
+need_out 'init\\?_kprobe\\?_trace'
 head -n 1 "$tmp/out" | grep -qi 'regress\|slower' || fail "md's first line is not the verdict: $(head -n 1 "$tmp/out")"
 hrun 1 history check --db "$db" --format json
 jq -e '.regressed == true' "$tmp/out" >/dev/null || fail "check json: regressed: $(head -c 1500 "$tmp/out")"

@@ -93,7 +93,7 @@ jq -e '.kind == "bootlens-history-trend" and .schema_version == 1' "$tmp/out" >/
 	fail "trend json kind: $(head -c 500 "$tmp/out")"
 order=$(jq -r '.points | map(.session_id) | join(",")' "$tmp/out")
 [ "$order" = s1,s2,s3 ] || fail "trend by collection time: $order"
-hrun 0 history trend --db "$db" --metric total --by kernel --format json
+hrun 0 history trend --db "$db" --metric total --by kernel --where variant=default --format json
 order=$(jq -r '.points | map(.session_id) | join(",")' "$tmp/out")
 [ "$order" = s2,s3,s1 ] || fail "trend --by kernel, version order: $order"
 jq -e '[.points[] | .median_ns > 3e9 and .median_ns < 4e9] | all' "$tmp/out" >/dev/null ||
