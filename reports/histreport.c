@@ -607,8 +607,11 @@ static int trend_json(FILE *out, const struct trend *t, const struct trend_optio
         jsonw_kuint(w, "dropped_below_min_effect", t->cp.ndropped);
         if (to) {
                 jsonw_kreal(w, "penalty", to->cp.penalty);
-                jsonw_kreal(w, "min_effect_ns", to->cp.min_abs);
-                jsonw_kreal(w, "min_effect_rel", to->cp.min_rel);
+                /* NAN: stats' minimum effect (trend.h) */
+                jsonw_kreal(w, "min_effect_ns",
+                            isnan(to->cp.min_abs) ? to->stats.min_abs : to->cp.min_abs);
+                jsonw_kreal(w, "min_effect_rel",
+                            isnan(to->cp.min_rel) ? to->stats.min_rel : to->cp.min_rel);
                 jsonw_kuint(w, "window", to->window);
         }
         jsonw_obj_end(w);
@@ -853,7 +856,8 @@ static int check_table(FILE *out, const struct trend_check *c, const struct hist
         fputs(row_head, out);
         for (size_t k = 0; k < c->gate.n; k++)
                 check_row(out, &c->gate.m[order[k]], o);
-        fputs("\nbase (per metric: the points after its last change point before the newest)\n",
+        fputs("\nbase (per metric: the points of the total's series after its last change point "
+              "before the newest)\n",
               out);
         for (size_t k = 0; k < c->gate.n; k++) {
                 const struct trend_check_base *bs = base_of(c, order[k]);
@@ -866,10 +870,22 @@ static int check_table(FILE *out, const struct trend_check *c, const struct hist
                 put_text(out, o, bs->label_first);
                 fputs(" .. ", out);
                 put_text(out, o, bs->label_last);
-                fprintf(out, "), %zu point%s, %zu runs; %zu change point%s before the newest\n",
+                fprintf(out, "), %zu point%s, %zu runs; %zu change point%s before the newest",
                         bs->points, plural(bs->points), bs->runs, bs->changes, plural(bs->changes));
+                if (bs->tail)
+                        fprintf(out,
+                                "; %zu newest point%s on a new level not yet confirmed, left "
+                                "out",
+                                bs->tail, plural(bs->tail));
+                fputc('\n', out);
         }
         free(order);
+        for (size_t k = 0; k < c->nnotes; k++) {
+                fputs(k ? "" : "\n", out);
+                fputs("note: ", out);
+                put_text(out, o, c->notes[k]);
+                fputc('\n', out);
+        }
         nf = fns_moved(c, NULL, &fi);
         if (nf < 0)
                 return (int)nf;
@@ -915,6 +931,7 @@ static void json_check_metric(struct jsonw *w, const struct compare_metric *m,
                 jsonw_kuint(w, "points", bs->points);
                 jsonw_kuint(w, "runs", bs->runs);
                 jsonw_kuint(w, "change_points_before", bs->changes);
+                jsonw_kuint(w, "tail_left_out", bs->tail);
                 jsonw_obj_end(w);
         }
         jsonw_obj_end(w);
@@ -969,6 +986,11 @@ static int check_json(FILE *out, const struct trend_check *c, const struct histr
         jsonw_arr_begin(w);
         for (size_t k = 0; c->judged && k < c->fns.n; k++)
                 json_check_metric(w, &c->fns.m[k], NULL);
+        jsonw_arr_end(w);
+        jsonw_key(w, "notes");
+        jsonw_arr_begin(w);
+        for (size_t k = 0; k < c->nnotes; k++)
+                jsonw_str(w, c->notes[k]);
         jsonw_arr_end(w);
         free(order);
         return json_end(w, out);
@@ -1155,9 +1177,20 @@ static int check_md_build(struct sbuf *sb, const struct trend_check *c)
                 rc = rc ?: md_base(sb, bs, false);
                 rc = rc
                          ?: sbuf_addf(sb,
-                                      ", points %zu..%zu of its series, after %zu change "
-                                      "point%s\n",
+                                      ", points %zu..%zu of the total's series, after %zu "
+                                      "change point%s",
                                       bs->first, bs->last, bs->changes, plural(bs->changes));
+                if (!rc && bs->tail)
+                        rc = sbuf_addf(sb,
+                                       "; the %zu newest point%s on a new level not yet "
+                                       "confirmed left out",
+                                       bs->tail, plural(bs->tail));
+                rc = rc ?: sbuf_adds(sb, "\n");
+        }
+        for (size_t k = 0; k < c->nnotes && !rc; k++) {
+                rc = sbuf_adds(sb, k ? "- " : "\nNotes:\n\n- ");
+                rc = rc ?: md_escape(sb, c->notes[k]);
+                rc = rc ?: sbuf_adds(sb, "\n");
         }
         free(order);
         return rc;
