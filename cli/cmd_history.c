@@ -1218,8 +1218,6 @@ static int history_check_cmd(int argc, char **argv)
         code = rendered("check", histreport_check(stdout, &tc, &ro));
         if (code != BL_EXIT_OK)
                 goto out;
-        for (size_t i = 0; i < tc.nnotes; i++)
-                textout_error("history check: note: %s", tc.notes[i]);
         if (!tc.judged)
                 textout_error("history check: not judged: %s (exit 0)",
                               tc.why ? tc.why : "too few points");
