@@ -5,11 +5,12 @@
 # without a network, checked in headless Chromium like the report"): a
 # history of the fixture sessions (tests/data/compare/ab's base copied
 # under three session ids, then ab:new: the gate regressed; labels
-# kernel=6.1.0-1..4, and one session's label holding markup), its
+# kernel=6.1.0-1..4, the last one holding markup), its
 # dashboard -o DIR opened as file://DIR/index.html in headless chromium
 # (tests/cli/lib/browser.mjs: no console error, no failed request, no
-# request but file: or data:). The page has no <script>, an inline <svg>
-# per figure (the total and each of the 8 phases: at least 9), links to
+# request but file: or data:). The page has no <script>, an inline SVG
+# (a data: URL image) per figure (the total and each of the 8 phases: at
+# least 9), links to
 # the session reports that exist on disk (each opened too), the hostile
 # label as text, never as markup. A full-page screenshot is saved (its
 # path printed) in $BOOTLENS_BUILD/test-output/history_dashboard_browser/.
@@ -28,18 +29,18 @@ for i in 1 2 3; do
 	hrun 0 history add --db "$db" --label "kernel=6.1.0-$i" "$tmp/b$i:base"
 done
 copy_session "$ab" "$tmp/n1" "n1" "2026-12-01T10:00:09Z"
-hrun 0 history add --db "$db" --label kernel=6.1.0-4 --label 'note=<b id="hostile">x</b>&amp;' "$tmp/n1:new"
+hrun 0 history add --db "$db" --label 'kernel=6.1.0-4<b id="hostile">x</b>&amp;' "$tmp/n1:new"
 hrun 0 history dashboard --db "$db" --by kernel -o "$out/dash"
 [ "$(cat "$tmp/out")" = "$out/dash/index.html" ] || fail "dashboard printed $(cat "$tmp/out"), want its index.html"
 set +e
 browser_run --url "file://$out/dash/index.html" --timeout 90 \
-	--expect 'script=0' --expect 'svg>=9' --expect '#hostile=0' \
+	--expect 'script=0' --expect 'figure img[src^="data:image/svg+xml"]>=9' --expect '#hostile=0' \
 	--text 'body' --attr 'a[href]' href --screenshot "$out/dashboard.png" >"$tmp/page.json" 2>"$tmp/page.err"
 rc=$?
 set -e
 [ $rc -eq 0 ] || fail "the dashboard in chromium: $(cat "$tmp/page.err")"
 echo "screenshot: $out/dashboard.png"
-grep -qF '<b id=\"hostile\">x</b>&amp;' "$tmp/page.json" ||
+grep -qF '6.1.0-4<b id=\"hostile\">x</b>&amp;' "$tmp/page.json" ||
 	fail "the hostile label does not show as its text"
 # every link to a session report leads to a page that opens
 for rep in "$out"/dash/sessions/*/index.html; do
