@@ -11,7 +11,10 @@
 # version order (strverscmp), a point's median within its runs, and the
 # figures (PNG) written; the figures, the tables and the database are
 # kept in $BOOTLENS_BUILD/test-output/history_series/ to look at.
-# BOOTLENS_SERIES_VERSIONS="V1 V2 V3" names the versions instead.
+# BOOTLENS_SERIES_VERSIONS="V1 V2 V3" names the versions instead; the
+# sessions are kept in the output directory (sessions/), and
+# BOOTLENS_SERIES_SESSIONS=DIR uses those collected so before (DIR/s-V: no
+# boot for V).
 # labels: vm history
 # timeout: 900
 set -euo pipefail
@@ -30,6 +33,8 @@ out=${BOOTLENS_BUILD:-$tmp}/test-output/history_series
 rm -rf "$out"
 mkdir -p "$out"
 db=$out/history.db
+sessions=$out/sessions
+mkdir -p "$sessions"
 start=$(date +%s)
 
 if [ -n "${BOOTLENS_SERIES_VERSIONS:-}" ]; then
@@ -55,6 +60,11 @@ echo "versions: ${versions[*]} (of $(wc -l <"$tmp/avail" 2>/dev/null || echo giv
 # Stored in an order that is not the version order: the trend sorts them.
 order=("${versions[2]}" "${versions[0]}" "${versions[1]}")
 for v in "${order[@]}"; do
+	if [ -n "${BOOTLENS_SERIES_SESSIONS:-}" ] && [ -f "$BOOTLENS_SERIES_SESSIONS/s-$v/session.json" ]; then
+		cp -r "$BOOTLENS_SERIES_SESSIONS/s-$v" "$sessions/s-$v"
+		"$BOOTLENS" history add --db "$db" --label "kernel=$v" "$sessions/s-$v" | tee -a "$out/add.txt"
+		continue
+	fi
 	"$BOOTLENS" guest fetch-kernel --version "$v" >"$tmp/paths" ||
 		bl_skip "Debian's kernel $v cannot be fetched (bootlens guest fetch-kernel --version $v failed)"
 	kernel=$(sed -n 's/^kernel //p' "$tmp/paths")
@@ -64,12 +74,12 @@ for v in "${order[@]}"; do
 		fail "bootlens guest initrd --modules-from $modules failed"
 	set +e
 	"$BOOTLENS" collect --kernel "$kernel" --initrd "$tmp/initrd-$v.gz" --accel tcg -n 3 \
-		--label test=history_series -o "$tmp/s-$v" >"$tmp/collect.out" 2>"$tmp/collect.err"
+		--label test=history_series -o "$sessions/s-$v" >"$tmp/collect.out" 2>"$tmp/collect.err"
 	rc=$?
 	set -e
 	tail -n 1 "$tmp/collect.out"
 	[ $rc -eq 0 ] || fail "collect of $v exited $rc: $(cat "$tmp/collect.err")"
-	"$BOOTLENS" history add --db "$db" --label "kernel=$v" "$tmp/s-$v" | tee -a "$out/add.txt"
+	"$BOOTLENS" history add --db "$db" --label "kernel=$v" "$sessions/s-$v" | tee -a "$out/add.txt"
 done
 echo "collected and stored in $(($(date +%s) - start)) s"
 
