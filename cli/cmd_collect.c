@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/history.h"
 #include "base/util.h"
 #include "cli/commands.h"
 #include "cli/io.h"
@@ -484,6 +485,22 @@ bool collect_session_complete(const char *dir)
         return all;
 }
 
+int collect_check_history(const char *db)
+{
+        struct history *h = NULL;
+        char err[1024] = "";
+        int rc;
+
+        if (access(db, F_OK) < 0)
+                return 0; /* created when the session is added */
+        rc = history_open(db, false, &h, err, sizeof(err));
+        history_close(h);
+        if (rc == 0 || rc == -ENOENT)
+                return 0;
+        textout_error("--history: %s (nothing collected)", err[0] ? err : strerror(-rc));
+        return BL_EXIT_USAGE;
+}
+
 int collect_add_history(const char *db, const char *dir, int code, FILE *out)
 {
         if (code == BL_EXIT_USAGE)
@@ -572,6 +589,11 @@ int cmd_collect(int argc, char **argv)
                 return code < 0 ? BL_EXIT_OK : code;
         }
         fill_collect_opts(&o, &co);
+        code = o.history ? collect_check_history(o.history) : 0;
+        if (code) {
+                opts_free(&o);
+                return code;
+        }
         code = collect_and_report(&co);
         if (o.history)
                 code = collect_add_history(o.history, o.out, code, stdout);

@@ -640,6 +640,11 @@ int cmd_sweep(int argc, char **argv)
                 code = BL_EXIT_USAGE;
                 goto out;
         }
+        if (collect_args_history(owned)) {
+                code = collect_check_history(collect_args_history(owned));
+                if (code)
+                        goto out;
+        }
         code = sweep_execute_by(&co, &plan, &o.cmp, o.basis, format_names[o.format], stdout, NULL);
         if (collect_args_history(owned))
                 code = collect_add_history(collect_args_history(owned), co.out, code, stderr);

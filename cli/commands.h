@@ -56,6 +56,11 @@ bool collect_session_complete(const char *dir);
  * failed (said; the session stays whole). A code of BL_EXIT_USAGE is
  * returned as is, nothing added. */
 int collect_add_history(const char *db, const char *dir, int code, FILE *out);
+/* Before collecting with --history db: a database there that would be
+ * refused (a newer schema, not a history, not a database) is said now,
+ * not after the boots. Returns 0 (fine, or absent: add creates it) or
+ * BL_EXIT_USAGE (said). */
+int collect_check_history(const char *db);
 int cmd_show(int argc, char **argv);
 void usage_show(FILE *out);
 int cmd_compare(int argc, char **argv);

@@ -5,9 +5,11 @@
 #     the summary, the session's --label labels in the entry;
 #  2. partly ok: a variant without an ok run is left out (said), the other
 #     stored, collect's exit status kept (1: a variant has no ok run);
-#  3. a failure to add (the database is garbage): exit 2, the error names
-#     the file and says the session is kept whole; the session is whole
-#     (bootlens show reads every run) and adds later with history add;
+#  3. a database that would be refused (garbage) is said before any boot
+#     (exit 2, QEMU never started, the file untouched); a failure to add
+#     after the collection (the entry stored already) is exit 2, the
+#     error says the session is kept whole, and it is (bootlens show
+#     reads every run);
 #  4. a collection stopped by Ctrl-C is not added (said); collect
 #     --resume --history adds it once complete;
 #  5. sweep --history adds every step of the sweep (one entry per knob
@@ -53,20 +55,34 @@ grep -q "^stored $id2:a as entry 2 " "$tmp/out" || fail "variant a was not store
 grep -q "variant 'b' of '$tmp/s2' has no ok run: not stored" "$tmp/err" || fail "b's absence is not said: $(cat "$tmp/err")"
 hrun 2 history show --db "$db" "$id2:b"
 
-# 3. adding fails: exit 2, the session kept whole
+# 3. a database that would be refused is said before any boot: exit 2,
+#    nothing collected, the file untouched
 head -c 20000 < <(yes garbage) >"$tmp/garbage.db"
 before=$(sha "$tmp/garbage.db")
+mkdir "$tmp/state3"
 set +e
-collect -n 2 --history "$tmp/garbage.db" -o "$tmp/s3" >"$tmp/out" 2>"$tmp/err"
+FAKE_QEMU_STATE=$tmp/state3 collect -n 2 --history "$tmp/garbage.db" -o "$tmp/s3" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 set -e
-[ $rc -eq 2 ] || fail "a failed add: collect exited $rc, want 2"
-grep -q "$tmp/garbage.db" "$tmp/err" || fail "the error does not name the database: $(cat "$tmp/err")"
-grep -q "^bootlens: --history: the session '$tmp/s3' is kept whole; add it with 'bootlens history add --db $tmp/garbage.db $tmp/s3'$" "$tmp/err" ||
-	fail "the error does not say the session is kept: $(cat "$tmp/err")"
+[ $rc -eq 2 ] || fail "a refused database: collect exited $rc, want 2"
+grep -q "^bootlens: --history: $tmp/garbage.db: not a SQLite database (nothing collected)$" "$tmp/err" ||
+	fail "the error does not name the database: $(cat "$tmp/err")"
+[ ! -e "$tmp/state3/count" ] || fail "QEMU was started for a refused database"
 [ "$(sha "$tmp/garbage.db")" = "$before" ] || fail "the garbage database was written to"
-hrun 0 show "$tmp/s3"
-[ -f "$tmp/s3/runs/0001.json" ] && [ -f "$tmp/s3/runs/0002.json" ] || fail "s3 lost a run"
+#    adding fails after the collection (s1 is stored already): exit 2, the
+#    session kept whole and readable
+set +e
+"$BOOTLENS" collect --resume --qemu "$fake" --history "$db" -o "$tmp/s1" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "a failed add: collect exited $rc, want 2: $(cat "$tmp/err")"
+grep -q "is stored already" "$tmp/err" || fail "the error does not say why: $(cat "$tmp/err")"
+grep -q "^bootlens: --history: the session '$tmp/s1' is kept whole; add it with 'bootlens history add --db $db $tmp/s1'$" "$tmp/err" ||
+	fail "the error does not say the session is kept: $(cat "$tmp/err")"
+hrun 0 show "$tmp/s1"
+[ -f "$tmp/s1/runs/0001.json" ] && [ -f "$tmp/s1/runs/0002.json" ] || fail "s1 lost a run"
+# a session collected without --history is added afterwards
+collect -n 2 -o "$tmp/s3" >/dev/null 2>&1 || fail "collect of s3 failed"
 hrun 0 history add --db "$db" "$tmp/s3"
 need_out ':default as entry 3 '
 
