@@ -114,11 +114,11 @@ static const struct migration migrations[] = {
         "e.id, e.session_id, e.variant, e.path, e.created, e.added, e.host_cpu, e.host_kernel, "   \
         "e.qemu_version, e.accel, e.kernel_path, e.kernel_sha256, e.kernel_version, e.cmdline, "   \
         "e.runs_recorded, e.runs_ok, e.runs_left_out, e.runs_used"
-#define ENTRY_NCOLS  18
 #define SUMMARY_COLS "s.n, s.median, s.ci_lo, s.ci_hi, s.ci_coverage, s.q25, s.q75, s.min, s.max"
 
 enum stmt {
         ST_BEGIN,
+        ST_BEGIN_READ,
         ST_COMMIT,
         ST_ROLLBACK,
         ST_ENTRY_FIND,
@@ -129,8 +129,8 @@ enum stmt {
         ST_VALUE_INSERT,
         ST_SUMMARY_INSERT,
         ST_ENTRIES_ALL,
-        ST_ENTRIES_WITH,
-        ST_ENTRIES_WITHOUT,
+        ST_SUMMARIES_OF,
+        ST_DATA_VERSION,
         ST_ENTRY_BY_ID,
         ST_ENTRIES_BY_SESSION,
         ST_LABELS_ALL,
@@ -145,6 +145,7 @@ enum stmt {
 
 static const char *const stmt_sql[NSTMT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ] = "BEGIN",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_ENTRY_FIND] = "SELECT id FROM entries WHERE session_id = ?1 AND variant = ?2",
@@ -162,12 +163,9 @@ static const char *const stmt_sql[NSTMT] = {
         "INSERT INTO summaries (metric, entry, pos, phase, n, median, ci_lo, ci_hi, ci_coverage, "
         "q25, q75, min, max) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [ST_ENTRIES_ALL] = "SELECT " ENTRY_COLS " FROM entries e ORDER BY e.id",
-    [ST_ENTRIES_WITH] =
-        "SELECT " ENTRY_COLS ", " SUMMARY_COLS " FROM summaries s JOIN entries e ON e.id = s.entry"
-        " WHERE s.metric = ?1 ORDER BY e.id",
-    [ST_ENTRIES_WITHOUT] = "SELECT " ENTRY_COLS " FROM entries e WHERE NOT EXISTS"
-                           " (SELECT 1 FROM summaries s WHERE s.metric = ?1 AND s.entry = e.id)"
-                           " ORDER BY e.id",
+    [ST_SUMMARIES_OF] = "SELECT s.entry, " SUMMARY_COLS " FROM summaries s WHERE s.metric = ?1"
+                        " ORDER BY s.entry",
+    [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_ENTRY_BY_ID] = "SELECT " ENTRY_COLS " FROM entries e WHERE e.id = ?1",
     [ST_ENTRIES_BY_SESSION] = "SELECT " ENTRY_COLS " FROM entries e WHERE e.session_id = ?1"
                               " ORDER BY e.id",
@@ -183,12 +181,36 @@ static const char *const stmt_sql[NSTMT] = {
     [ST_COUNT_ENTRIES] = "SELECT count(*) FROM entries",
 };
 
+/*
+ * Every entry with its labels, read once and kept while the database is
+ * unchanged: a series (and a list) is then one query over the summaries
+ * of its metric, merged with these. Stale when PRAGMA data_version moved
+ * (another connection committed) or this connection wrote (writes).
+ */
+struct entry_cache {
+        bool valid;
+        sqlite3_int64 data_version;
+        unsigned writes;
+        struct history_entry *v; /* by id */
+        size_t n;
+        /* the order of v for the key by (NULL: created): indices of the
+         * entries that have the label, by its value (strverscmp), then
+         * created, then id */
+        bool ordered;
+        char *by;
+        size_t *order, norder;
+};
+
 struct history {
         sqlite3 *db;
         char *path;
         int version;
         sqlite3_stmt *st[NSTMT];
+        unsigned writes; /* transactions this connection committed */
+        struct entry_cache cache;
 };
+
+static void cache_free(struct entry_cache *c);
 
 /* ---- small helpers ---- */
 
@@ -786,6 +808,7 @@ void history_close(struct history *h)
 {
         if (!h)
                 return;
+        cache_free(&h->cache);
         for (size_t i = 0; i < NSTMT; i++)
                 sqlite3_finalize(h->st[i]);
         sqlite3_close(h->db);
@@ -1072,6 +1095,8 @@ int history_insert(struct history *h, const struct history_new *v, size_t n, int
 
                 if (sr != SQLITE_OK)
                         rc = fail(h, sr, "cannot commit", err, errsize);
+                else
+                        h->writes++;
         }
         if (rc < 0)
                 step_done(h, ST_ROLLBACK);
@@ -1134,16 +1159,18 @@ static int new_metrics(struct history_new *e, const struct metric_table *t, size
                 rc = -ENOMEM;
                 goto out;
         }
-        if (total)
+        /* a metric no run has (a phase unavailable in every boot) is left
+         * out: it has no value to store */
+        if (total && total->present)
                 rc = new_metric(e, total, COMPARE_TOTAL, "total", NULL);
         for (size_t i = 0; i < t->n && rc == 0; i++)
-                if (t->v[i].kind == METRIC_PHASE)
+                if (t->v[i].kind == METRIC_PHASE && t->v[i].present)
                         rc = new_metric(e, &t->v[i], COMPARE_PHASE, t->v[i].name, t->v[i].name + 6);
         for (size_t i = 0; i < t->n && rc == 0; i++) {
                 const struct metric_series *s = &t->v[i];
                 struct stats_summary sum;
 
-                if (s->kind != METRIC_FN_TOTAL)
+                if (s->kind != METRIC_FN_TOTAL || !s->present)
                         continue;
                 memset(scratch, 0, e->nruns * sizeof(*scratch));
                 for (size_t k = 0; k < s->present; k++)
@@ -1353,6 +1380,11 @@ out:
 
 void history_entry_free(struct history_entry *e)
 {
+        if (e->block) { /* every string and the labels live in it */
+                free(e->block);
+                memset(e, 0, sizeof(*e));
+                return;
+        }
         free(e->session_id);
         free(e->variant);
         free(e->path);
@@ -1498,48 +1530,33 @@ static bool filtered(const struct history_filter *f)
         return f && f->nwhere > 0;
 }
 
-/*
- * The rows of statement which (ENTRY_COLS, then a summary when
- * summary_col > 0) bound to metric (when not 0): every entry in id order
- * with its labels, those f rejects dropped. *out is an array of elem-byte
- * records, each starting with a struct history_entry (a history_point for
- * a series). Returns the count or -errno.
- */
-static ssize_t load(struct history *h, enum stmt which, sqlite3_int64 metric, int summary_col,
-                    const struct history_filter *f, size_t elem, void **out)
+/* Every entry in id order with its labels (for the cache). Returns the
+ * count or -errno. */
+static ssize_t load(struct history *h, struct history_entry **out)
 {
-        struct history_entry **ev = NULL;
-        char *v = NULL, *grown;
-        size_t n = 0, cap = 0, k = 0;
+        struct history_entry **ev = NULL, *v = NULL, *grown;
+        size_t n = 0, cap = 0;
         sqlite3_stmt *st;
         int rc;
 
         *out = NULL;
-        st = stmt(h, which, &rc);
+        st = stmt(h, ST_ENTRIES_ALL, &rc);
         if (!st)
                 return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
-        if (metric)
-                sqlite3_bind_int64(st, 1, metric);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                char *rec;
-
                 if (n == cap) {
                         cap = cap ? cap * 2 : 64;
-                        grown = realloc(v, cap * elem);
+                        grown = realloc(v, cap * sizeof(*v));
                         if (!grown) {
                                 rc = -ENOMEM;
                                 goto fail;
                         }
                         v = grown;
                 }
-                rec = v + n * elem;
-                memset(rec, 0, elem);
-                if (read_entry(st, (struct history_entry *)rec) < 0) {
+                if (read_entry(st, &v[n]) < 0) {
                         rc = -ENOMEM;
                         goto fail;
                 }
-                if (summary_col > 0)
-                        read_summary(st, summary_col, &((struct history_point *)(void *)rec)->s);
                 n++;
         }
         sqlite3_reset(st);
@@ -1553,29 +1570,16 @@ static ssize_t load(struct history *h, enum stmt which, sqlite3_int64 metric, in
                 goto fail;
         }
         for (size_t i = 0; i < n; i++)
-                ev[i] = (struct history_entry *)(void *)(v + i * elem);
+                ev[i] = &v[i];
         rc = attach_labels(h, ev, n);
         free(ev);
         if (rc < 0)
                 goto fail;
-        for (size_t i = 0; i < n; i++) {
-                struct history_entry *e = (struct history_entry *)(void *)(v + i * elem);
-
-                if (!entry_matches(e, f)) {
-                        history_entry_free(e);
-                        continue;
-                }
-                if (k != i)
-                        memcpy(v + k * elem, e, elem);
-                k++;
-        }
         *out = v;
-        return (ssize_t)k;
+        return (ssize_t)n;
 fail:
         sqlite3_reset(st);
-        for (size_t i = 0; i < n; i++)
-                history_entry_free((struct history_entry *)(void *)(v + i * elem));
-        free(v);
+        history_entries_free(v, n);
         return rc;
 }
 
@@ -1588,24 +1592,58 @@ static int by_created(const struct history_entry *x, const struct history_entry 
         return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int cmp_entry(const void *a, const void *b)
+/* A read transaction around what takes several queries, so that they see
+ * one state of the database (a writer committing between them is not
+ * seen). end: commit it (a read transaction has nothing to lose). */
+static int read_begin(struct history *h)
 {
-        return by_created(a, b);
+        int rc = step_done(h, ST_BEGIN_READ);
+
+        return rc == SQLITE_OK ? 0 : sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
 }
+
+static int read_end(struct history *h, int rc)
+{
+        step_done(h, ST_COMMIT);
+        return rc;
+}
+
+static int history_cache(struct history *h);
+static int cache_order(struct history *h, const char *by);
+static int entry_copy(const struct history_entry *src, struct history_entry *dst);
 
 int history_list(struct history *h, const struct history_filter *f, struct history_entry **v,
                  size_t *n)
 {
-        void *out;
-        ssize_t k = load(h, ST_ENTRIES_ALL, 0, 0, f, sizeof(**v), &out);
+        struct entry_cache *c = &h->cache;
+        struct history_entry *out = NULL;
+        size_t k = 0;
+        int rc = read_begin(h);
 
         *v = NULL;
         *n = 0;
-        if (k < 0)
-                return (int)k;
-        qsort(out, (size_t)k, sizeof(**v), cmp_entry);
+        if (rc < 0)
+                return rc;
+        rc = history_cache(h);
+        if (rc == 0)
+                rc = cache_order(h, NULL);
+        if (rc == 0) {
+                out = calloc(c->norder + 1, sizeof(*out));
+                rc = out ? 0 : -ENOMEM;
+        }
+        for (size_t i = 0; i < c->norder && rc == 0; i++) {
+                const struct history_entry *e = &c->v[c->order[i]];
+
+                if (entry_matches(e, f))
+                        rc = entry_copy(e, &out[k++]);
+        }
+        read_end(h, 0);
+        if (rc < 0) {
+                history_entries_free(out, k);
+                return rc;
+        }
         *v = out;
-        *n = (size_t)k;
+        *n = k;
         return 0;
 }
 
@@ -1956,9 +1994,117 @@ void history_series_free(struct history_series *s)
         memset(s, 0, sizeof(*s));
 }
 
-static int by_point(const void *a, const void *b)
+/* ---- the entry cache ---- */
+
+static void cache_free(struct entry_cache *c)
 {
-        const struct history_point *x = a, *y = b;
+        history_entries_free(c->v, c->n);
+        free(c->by);
+        free(c->order);
+        memset(c, 0, sizeof(*c));
+}
+
+static size_t str_size(const char *s)
+{
+        return s ? strlen(s) + 1 : 0;
+}
+
+/* Copy s into the block at *at (NULL stays NULL). */
+static char *str_put(char **at, const char *s)
+{
+        char *d = *at;
+        size_t len = str_size(s);
+
+        if (!s)
+                return NULL;
+        memcpy(d, s, len);
+        *at += len;
+        return d;
+}
+
+/* A deep copy of src in one allocation (dst->block): the labels array
+ * first, then every string. history_entry_free frees it. */
+static int entry_copy(const struct history_entry *src, struct history_entry *dst)
+{
+        const char *const *str[] = {
+            (const char *const *)&src->session_id,    (const char *const *)&src->variant,
+            (const char *const *)&src->path,          (const char *const *)&src->created,
+            (const char *const *)&src->added,         (const char *const *)&src->host_cpu,
+            (const char *const *)&src->host_kernel,   (const char *const *)&src->qemu_version,
+            (const char *const *)&src->accel,         (const char *const *)&src->kernel_path,
+            (const char *const *)&src->kernel_sha256, (const char *const *)&src->kernel_version,
+            (const char *const *)&src->cmdline};
+        char **out[] = {&dst->session_id,  &dst->variant,       &dst->path,
+                        &dst->created,     &dst->added,         &dst->host_cpu,
+                        &dst->host_kernel, &dst->qemu_version,  &dst->accel,
+                        &dst->kernel_path, &dst->kernel_sha256, &dst->kernel_version,
+                        &dst->cmdline};
+        size_t size = src->nlabels * sizeof(*dst->labels);
+        char *at;
+
+        for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
+                size += str_size(*str[i]);
+        for (size_t i = 0; i < src->nlabels; i++)
+                size += str_size(src->labels[i].key) + str_size(src->labels[i].value);
+        *dst = *src;
+        dst->block = malloc(size ? size : 1);
+        if (!dst->block) {
+                memset(dst, 0, sizeof(*dst));
+                return -ENOMEM;
+        }
+        dst->labels = src->nlabels ? dst->block : NULL;
+        at = (char *)dst->block + src->nlabels * sizeof(*dst->labels);
+        for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
+                *out[i] = str_put(&at, *str[i]);
+        for (size_t i = 0; i < src->nlabels; i++) {
+                dst->labels[i].key = str_put(&at, src->labels[i].key);
+                dst->labels[i].value = str_put(&at, src->labels[i].value);
+        }
+        return 0;
+}
+
+/* Make the cache current, inside a read transaction. */
+static int history_cache(struct history *h)
+{
+        struct entry_cache *c = &h->cache;
+        sqlite3_int64 dv = 0;
+        struct history_entry *v = NULL;
+        sqlite3_stmt *st;
+        ssize_t n;
+        int rc;
+
+        st = stmt(h, ST_DATA_VERSION, &rc);
+        if (!st)
+                return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                dv = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+        if (c->valid && c->data_version == dv && c->writes == h->writes)
+                return 0;
+        cache_free(c);
+        n = load(h, &v);
+        if (n < 0)
+                return (int)n;
+        c->v = v;
+        c->n = (size_t)n;
+        c->data_version = dv;
+        c->writes = h->writes;
+        c->valid = true;
+        return 0;
+}
+
+struct order_key {
+        const char *by;
+        const struct history_entry *e;
+        size_t i;
+};
+
+static int by_order_key(const void *a, const void *b)
+{
+        const struct order_key *x = a, *y = b;
 
         if (x->by && y->by) {
                 int c = strverscmp(x->by, y->by);
@@ -1966,52 +2112,98 @@ static int by_point(const void *a, const void *b)
                 if (c)
                         return c;
         }
-        return by_created(&x->e, &y->e);
+        return by_created(x->e, y->e);
 }
 
-/* The entries f matches that lack metric mid (0: every entry lacks it). */
-static int count_missing(struct history *h, sqlite3_int64 mid, const struct history_filter *f,
-                         size_t *count)
+/* The cache's order for by (NULL: created), kept until by changes. */
+static int cache_order(struct history *h, const char *by)
 {
-        void *v;
-        ssize_t k;
+        struct entry_cache *c = &h->cache;
+        struct order_key *k;
+        size_t n = 0;
 
-        if (!filtered(f) && mid) {
-                sqlite3_int64 all = 0;
-                int rc = query_int(h, "SELECT count(*) FROM entries", &all);
-
-                if (rc != SQLITE_OK)
-                        return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
-                *count = (size_t)all;
-                return 1; /* the caller subtracts its own */
+        if (c->ordered && ((!by && !c->by) || (by && c->by && strcmp(by, c->by) == 0)))
+                return 0;
+        free(c->by);
+        free(c->order);
+        c->by = NULL;
+        c->order = NULL;
+        c->ordered = false;
+        c->norder = 0;
+        if (by && !(c->by = strdup(by)))
+                return -ENOMEM;
+        c->order = malloc((c->n + 1) * sizeof(*c->order));
+        k = malloc((c->n + 1) * sizeof(*k));
+        if (!c->order || !k) {
+                free(k);
+                return -ENOMEM;
         }
-        k = mid ? load(h, ST_ENTRIES_WITHOUT, mid, 0, f, sizeof(struct history_entry), &v)
-                : load(h, ST_ENTRIES_ALL, 0, 0, f, sizeof(struct history_entry), &v);
-        if (k < 0)
-                return (int)k;
-        history_entries_free(v, (size_t)k);
-        *count = (size_t)k;
+        for (size_t i = 0; i < c->n; i++) {
+                const char *v = by ? history_entry_label(&c->v[i], by) : NULL;
+
+                if (by && !v)
+                        continue;
+                k[n].by = v;
+                k[n].e = &c->v[i];
+                k[n++].i = i;
+        }
+        qsort(k, n, sizeof(*k), by_order_key);
+        for (size_t i = 0; i < n; i++)
+                c->order[i] = k[i].i;
+        free(k);
+        c->norder = n;
+        c->ordered = true;
         return 0;
 }
 
-int history_series(struct history *h, const char *metric, const struct history_filter *f,
-                   const char *by, struct history_series *s)
+/* The summaries of metric mid merged into the cache's entries: has[i]
+ * and sum[i] for entry c->v[i]. */
+static int summaries_of(struct history *h, sqlite3_int64 mid, bool *has,
+                        struct history_summary *sum)
 {
-        sqlite3_int64 mid = 0;
-        sqlite3_stmt *st;
-        void *v = NULL;
-        ssize_t k = 0;
-        size_t kept = 0, missing = 0;
+        const struct entry_cache *c = &h->cache;
+        sqlite3_stmt *st = stmt(h, ST_SUMMARIES_OF, &(int){0});
+        size_t j = 0;
         int rc;
 
-        memset(s, 0, sizeof(*s));
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, mid);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                int64_t id = sqlite3_column_int64(st, 0);
+
+                while (j < c->n && c->v[j].id < id)
+                        j++;
+                if (j == c->n)
+                        break;
+                if (c->v[j].id != id)
+                        continue; /* an entry newer than the cache: not in this snapshot */
+                has[j] = true;
+                read_summary(st, 1, &sum[j]);
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+               : sqlite_errno(rc)                    ? sqlite_errno(rc)
+                                                     : -EIO;
+}
+
+static int series(struct history *h, const char *metric, const struct history_filter *f,
+                  const char *by, struct history_series *s)
+{
+        struct entry_cache *c = &h->cache;
+        struct history_summary *sum = NULL;
+        sqlite3_int64 mid = 0;
+        sqlite3_stmt *st;
+        bool *has = NULL;
+        int rc;
+
         s->metric = strdup(metric);
         if (!s->metric)
                 return -ENOMEM;
         s->kind = kind_of_name(metric);
         st = stmt(h, ST_METRIC_FIND, &rc);
         if (!st)
-                return sqlite_errno(rc);
+                return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
         bind_text(st, 1, metric);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
@@ -2021,35 +2213,55 @@ int history_series(struct history *h, const char *metric, const struct history_f
         sqlite3_reset(st);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                 return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
-        if (mid) {
-                k = load(h, ST_ENTRIES_WITH, mid, ENTRY_NCOLS, f, sizeof(struct history_point), &v);
-                if (k < 0)
-                        return (int)k;
-        }
-        s->v = v;
-        s->n = (size_t)k;
-        rc = count_missing(h, mid, f, &missing);
+        rc = history_cache(h);
+        if (rc == 0)
+                rc = cache_order(h, by);
         if (rc < 0)
                 return rc;
-        s->nmissing_metric = rc == 1 ? missing - s->n : missing;
-        for (size_t i = 0; i < s->n; i++) {
-                struct history_point *p = &s->v[i];
-
-                p->by = by ? history_entry_label(&p->e, by) : NULL;
-                if (by && !p->by) {
-                        s->nmissing_label++;
-                        history_entry_free(&p->e);
-                        continue;
-                }
-                if (kept != i)
-                        s->v[kept] = *p;
-                kept++;
+        has = calloc(c->n + 1, sizeof(*has));
+        sum = calloc(c->n + 1, sizeof(*sum));
+        s->v = calloc(c->norder + 1, sizeof(*s->v));
+        if (!has || !sum || !s->v) {
+                rc = -ENOMEM;
+                goto out;
         }
-        s->n = kept;
-        /* by points into its entry's heap strings: moving points keeps it */
-        if (s->n)
-                qsort(s->v, s->n, sizeof(*s->v), by_point);
-        return 0;
+        if (mid)
+                rc = summaries_of(h, mid, has, sum);
+        for (size_t i = 0; i < c->n && rc == 0; i++) {
+                if (!entry_matches(&c->v[i], f))
+                        continue;
+                if (!has[i])
+                        s->nmissing_metric++;
+                else if (by && !history_entry_label(&c->v[i], by))
+                        s->nmissing_label++;
+        }
+        for (size_t k = 0; k < c->norder && rc == 0; k++) {
+                size_t i = c->order[k];
+                struct history_point *p = &s->v[s->n];
+
+                if (!has[i] || !entry_matches(&c->v[i], f))
+                        continue;
+                rc = entry_copy(&c->v[i], &p->e);
+                if (rc < 0)
+                        break;
+                p->s = sum[i];
+                p->by = by ? history_entry_label(&p->e, by) : NULL;
+                s->n++;
+        }
+out:
+        free(has);
+        free(sum);
+        return rc;
+}
+
+int history_series(struct history *h, const char *metric, const struct history_filter *f,
+                   const char *by, struct history_series *s)
+{
+        int rc;
+
+        memset(s, 0, sizeof(*s));
+        rc = read_begin(h);
+        return rc < 0 ? rc : read_end(h, series(h, metric, f, by, s));
 }
 
 int history_values(struct history *h, int64_t id, const char *metric, double **v, size_t *n)

@@ -152,7 +152,7 @@ struct history_add_options {
  * counted in runs_left_out), its metrics (metrics_extract per run: the
  * total, every phase in map order, then the top o->top functions by
  * median over the runs used, absent as 0, ties by name; a total or phase
- * a run lacks is NAN there), and kernel_version from the variant's
+ * a run lacks is NAN there; a metric no run has is left out), and kernel_version from the variant's
  * kernel's bzImage header (vmlinux_kernel_version_file(), guest/
  * vmlinux.h) when the file is still there and has one (else NULL).
  * Labels, in key order: the session's (collect --label), replaced by o's
@@ -193,6 +193,10 @@ struct history_entry {
         struct history_label *labels; /* key order */
         size_t nlabels;
         size_t runs_recorded, runs_ok, runs_left_out, runs_used;
+        /* internal: when not NULL, one allocation that holds labels and
+         * every string above (what the store hands out); NULL: each is its
+         * own malloc (an entry a caller built). history_entry_free knows. */
+        void *block;
 };
 void history_entries_free(struct history_entry *v, size_t n); /* accepts NULL */
 /* Free what e holds (one entry, as history_get fills it) and zero it;

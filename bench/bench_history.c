@@ -24,7 +24,11 @@
  * database after a WAL checkpoint (TRUNCATE). Targets (issue 14): add <
  * 50 ms, trend < 200 ms, check < 1 s, the database < 200 MB.
  *
+ * --read FILE times the reading alone on a database a --keep run left
+ * (--entries as it was built).
+ *
  *   bench_history [--entries N] [--runs N] [--metrics N] [--reps N] [--db FILE] [--keep]
+ *                 [--read FILE]
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -209,7 +213,7 @@ static int arg_size(const char *s, size_t *v)
 static int usage(void)
 {
         fprintf(stderr, "usage: bench_history [--entries N] [--runs N] [--metrics N] [--reps N] "
-                        "[--db FILE] [--keep]\n");
+                        "[--db FILE] [--keep] [--read FILE]\n");
         return 2;
 }
 
@@ -225,7 +229,7 @@ int main(int argc, char **argv)
         size_t entries = 10000, runs = 10, metrics = 40, reps = 20, extra = 0;
         char tmpdir[] = "/tmp/bench_history.XXXXXX", path[4096], err[512];
         const char *db = NULL;
-        bool keep = false;
+        bool keep = false, readonly = false;
         struct history *h = NULL;
         struct gen g = {0};
         double *t = NULL, build_s;
@@ -247,6 +251,11 @@ int main(int argc, char **argv)
                         db = argv[++i];
                         continue;
                 }
+                if (strcmp(argv[i], "--read") == 0 && i + 1 < argc) {
+                        db = argv[++i];
+                        readonly = keep = true;
+                        continue;
+                }
                 if (!dst || i + 1 >= argc || arg_size(argv[++i], dst) < 0)
                         return usage();
         }
@@ -259,7 +268,7 @@ int main(int argc, char **argv)
                 }
                 snprintf(path, sizeof(path), "%s/history.db", tmpdir);
                 db = path;
-        } else if (access(db, F_OK) == 0) {
+        } else if (!readonly && access(db, F_OK) == 0) {
                 fprintf(stderr, "bench_history: %s exists; give a new file\n", db);
                 return 2;
         }
@@ -271,6 +280,22 @@ int main(int argc, char **argv)
         printf("bench_history: %zu entries x %zu runs x %zu metrics (1 total, %d phases, %zu "
                "functions) into %s\n",
                entries, runs, metrics, NPHASES, metrics - NPHASES - 1, db);
+        if (readonly) {
+                struct history_entry *v;
+                size_t n;
+
+                rc = history_open(db, false, &h, err, sizeof(err));
+                if (rc == 0)
+                        rc = history_list(h, NULL, &v, &n);
+                if (rc < 0)
+                        goto fail;
+                history_entries_free(v, n);
+                extra = n - (entries < n ? entries : n);
+                history_close(h);
+                h = NULL;
+                printf("read only:      %zu entries already in %s\n", n, db);
+                goto read;
+        }
         rc = history_open(db, true, &h, err, sizeof(err));
         t0 = util_now_ns();
         for (size_t i = 0; i < entries && rc == 0; i++) {
@@ -323,7 +348,7 @@ int main(int argc, char **argv)
         printf("add:            %.2f ms (median of %zu: open + insert + close, as 'history add'; "
                "target < 50 ms)\n",
                median_ms(t, reps), reps);
-
+read:
         rc = history_open(db, false, &h, err, sizeof(err));
         for (size_t r = 0; r < reps && rc == 0; r++) {
                 struct history_series s;

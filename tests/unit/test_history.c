@@ -668,6 +668,39 @@ static void test_history_series_orders_by_version_then_created(void **state)
         history_close(h);
 }
 
+static void test_history_reads_see_what_another_connection_added(void **state)
+{
+        struct history *a, *b;
+        struct history_series s;
+        struct history_entry *v;
+        size_t n;
+
+        (void)state;
+        a = open_ok(true);
+        add_one(a, "s1", "2026-01-01T00:00:00Z", 100 * MS);
+        assert_int_equal(history_series(a, "total", NULL, NULL, &s), 0);
+        assert_int_equal(s.n, 1);
+        history_series_free(&s);
+        b = open_ok(false);
+        add_one(b, "s2", "2026-01-02T00:00:00Z", 100 * MS);
+        assert_int_equal(history_series(a, "total", NULL, NULL, &s), 0);
+        assert_int_equal(s.n, 2);
+        assert_string_equal(s.v[1].e.session_id, "s2");
+        history_series_free(&s);
+        /* and this connection's own write */
+        add_one(a, "s3", "2026-01-03T00:00:00Z", 100 * MS);
+        assert_int_equal(history_list(a, NULL, &v, &n), 0);
+        assert_int_equal(n, 3);
+        /* an entry handed out outlives the connection and can be taken apart */
+        history_close(a);
+        history_close(b);
+        assert_string_equal(v[2].session_id, "s3");
+        assert_string_equal(history_entry_label(&v[2], "commit"), "s3");
+        history_entry_free(&v[0]);
+        history_entry_free(&v[0]); /* zeroed: a second free is harmless */
+        history_entries_free(v, n);
+}
+
 static void test_history_label_parse(void **state)
 {
         struct history_label l;
@@ -1029,6 +1062,7 @@ int main(void)
             cmocka_unit_test_setup(test_history_insert_failing_half_way_stores_nothing, setup),
             cmocka_unit_test_setup(test_history_list_filters_and_metric_names, setup),
             cmocka_unit_test_setup(test_history_series_orders_by_version_then_created, setup),
+            cmocka_unit_test_setup(test_history_reads_see_what_another_connection_added, setup),
             cmocka_unit_test(test_history_label_parse),
             cmocka_unit_test_setup(test_history_insert_waits_for_another_writer, setup),
             cmocka_unit_test_setup(test_history_insert_busy_after_the_timeout, setup),
