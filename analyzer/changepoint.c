@@ -171,26 +171,47 @@ static int feasible(size_t t, size_t min_seg)
         return t == 0 || t >= min_seg;
 }
 
+/* What both recursions keep: the sums, F(t) (the optimal cost of
+ * y[0..t), F(0) = -beta) and last[t]. */
+struct cp_dp {
+        struct cp_sums c;
+        double *F;
+        size_t *last;
+};
+
+static void dp_free(struct cp_dp *d)
+{
+        free(d->last);
+        free(d->F);
+        free(d->c.s1);
+}
+
+static int dp_init(struct cp_dp *d, const double *x, size_t n, double sigma, double beta)
+{
+        memset(d, 0, sizeof(*d));
+        if (sums_init(&d->c, x, n, sigma) < 0)
+                return -ENOMEM;
+        d->F = malloc((n + 1) * sizeof(*d->F));
+        d->last = calloc(n + 1, sizeof(*d->last));
+        if (!d->F || !d->last)
+                return -ENOMEM;
+        d->F[0] = -beta;
+        return 0;
+}
+
 int cp_op(const double *x, size_t n, double sigma, double beta, size_t min_seg, size_t **at,
           size_t *nat)
 {
-        struct cp_sums c;
-        double *F = NULL;
-        size_t *last = NULL;
+        struct cp_dp d;
+        double *F;
         int ret = check_args(x, n, sigma, beta, min_seg, at, nat);
 
         if (ret < 0 || n < 2 * min_seg)
                 return ret;
-        ret = sums_init(&c, x, n, sigma);
+        ret = dp_init(&d, x, n, sigma, beta);
         if (ret < 0)
-                return ret;
-        F = malloc((n + 1) * sizeof(*F));
-        last = calloc(n + 1, sizeof(*last));
-        if (!F || !last) {
-                ret = -ENOMEM;
                 goto out_free;
-        }
-        F[0] = -beta;
+        F = d.F;
         for (size_t s = min_seg; s <= n; s++) {
                 double best = INFINITY;
 
@@ -199,20 +220,18 @@ int cp_op(const double *x, size_t n, double sigma, double beta, size_t min_seg, 
 
                         if (!feasible(t, min_seg))
                                 continue;
-                        w = last_cost(F[t] - c.s2[t], c.s1[t], (double)t, c.s1[s], c.s2[s],
+                        w = last_cost(F[t] - d.c.s2[t], d.c.s1[t], (double)t, d.c.s1[s], d.c.s2[s],
                                       (double)s);
                         if (w < best) {
                                 best = w;
-                                last[s] = t;
+                                d.last[s] = t;
                         }
                 }
                 F[s] = best + beta;
         }
-        ret = backtrack(last, n, at, nat);
+        ret = backtrack(d.last, n, at, nat);
 out_free:
-        free(last);
-        free(F);
-        free(c.s1);
+        dp_free(&d);
         return ret;
 }
 
@@ -248,22 +267,21 @@ struct cp_cands {
 static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t min_seg,
                     bool functional, size_t **at, size_t *nat)
 {
-        struct cp_sums c;
+        struct cp_dp d;
         struct cp_cands k = {0};
-        double *F = NULL;
-        size_t *last = NULL;
+        const struct cp_sums *c = &d.c;
+        double *F;
         int ret = check_args(x, n, sigma, beta, min_seg, at, nat);
 
         if (ret < 0 || n < 2 * min_seg)
                 return ret;
-        ret = sums_init(&c, x, n, sigma);
+        ret = dp_init(&d, x, n, sigma, beta);
         if (ret < 0)
-                return ret;
-        F = malloc((n + 1) * sizeof(*F));
-        last = calloc(n + 1, sizeof(*last));
+                goto out_free;
+        F = d.F;
         k.t = malloc(2 * (n + 1) * sizeof(*k.t));
         k.td = malloc(6 * (n + 1) * sizeof(*k.td));
-        if (!F || !last || !k.t || !k.td) {
+        if (!k.t || !k.td) {
                 ret = -ENOMEM;
                 goto out_free;
         }
@@ -273,9 +291,8 @@ static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t
         k.w = k.b + n + 1;
         k.lo = k.w + n + 1;
         k.hi = k.lo + n + 1;
-        F[0] = -beta;
         for (size_t s = min_seg; s <= n; s++) {
-                const double S1 = c.s1[s], S2 = c.s2[s], sd = (double)s;
+                const double S1 = c->s1[s], S2 = c->s2[s], sd = (double)s;
                 double best = INFINITY;
                 size_t t0 = s - min_seg, arg = 0, keep = 0;
 
@@ -283,8 +300,8 @@ static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t
                         k.t[k.n] = t0;
                         k.until[k.n] = SIZE_MAX;
                         k.td[k.n] = (double)t0;
-                        k.a[k.n] = F[t0] - c.s2[t0];
-                        k.b[k.n] = c.s1[t0];
+                        k.a[k.n] = F[t0] - c->s2[t0];
+                        k.b[k.n] = c->s1[t0];
                         k.lo[k.n] = -INFINITY;
                         k.hi[k.n] = INFINITY;
                         k.n++;
@@ -299,7 +316,7 @@ static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t
                         }
                 }
                 F[s] = best + beta;
-                last[s] = k.t[arg];
+                d.last[s] = k.t[arg];
                 /* prune, and drop the candidates no longer valid at s + 1 */
                 for (size_t i = 0; i < k.n; i++) {
                         size_t until = k.until[i];
@@ -331,13 +348,11 @@ static int pelt_run(const double *x, size_t n, double sigma, double beta, size_t
                 }
                 k.n = keep;
         }
-        ret = backtrack(last, n, at, nat);
+        ret = backtrack(d.last, n, at, nat);
 out_free:
         free(k.td);
         free(k.t);
-        free(last);
-        free(F);
-        free(c.s1);
+        dp_free(&d);
         return ret;
 }
 

@@ -17,7 +17,8 @@
  * partition). PELT prunes nothing on a long series without a change, so
  * cp_detect runs cp_fpop(): PELT plus FPOP's functional pruning
  * (Maidstone et al., Statistics and Computing 2017), the same optimum,
- * 10,000 points without a change in ~25 ms instead of ~160 ms.
+ * 10,000 points without a change in 23 ms of CPU where PELT's rule alone
+ * takes 183 ms (docs/changepoints.md, the time table).
  *
  * sigma, the noise of one point, is estimated robustly from the first
  * differences d_i = x[i+1] - x[i] (a level shift moves one difference

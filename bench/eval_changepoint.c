@@ -148,20 +148,15 @@ struct tally {
 };
 
 /* sigma: the point sigma given to cp_detect; 0: estimated by it. */
-static void detect_sigma(const double *x, size_t n, double penalty, bool min_effect,
-                         const size_t *truth, size_t nt, double sigma, struct tally *t)
+/* cp_detect with o on x, scored against truth[0..nt) into t. */
+static void detect_with(const double *x, size_t n, const struct cp_options *o, const size_t *truth,
+                        size_t nt, struct tally *t)
 {
-        struct cp_options o;
         struct cp_result c;
         bool found[2];
         size_t sp, nf = 0;
 
-        cp_options_default(&o);
-        o.penalty = penalty;
-        o.sigma = sigma;
-        if (!min_effect)
-                o.min_abs = o.min_rel = 0;
-        if (cp_detect(x, n, &o, &c) < 0) {
+        if (cp_detect(x, n, o, &c) < 0) {
                 fprintf(stderr, "eval_changepoint: cp_detect failed\n");
                 exit(1);
         }
@@ -176,6 +171,19 @@ static void detect_sigma(const double *x, size_t n, double penalty, bool min_eff
         t->spurious += sp;
         t->points += n;
         cp_result_free(&c);
+}
+
+static void detect_sigma(const double *x, size_t n, double penalty, bool min_effect,
+                         const size_t *truth, size_t nt, double sigma, struct tally *t)
+{
+        struct cp_options o;
+
+        cp_options_default(&o);
+        o.penalty = penalty;
+        o.sigma = sigma;
+        if (!min_effect)
+                o.min_abs = o.min_rel = 0;
+        detect_with(x, n, &o, truth, nt, t);
 }
 
 static void detect(const double *x, size_t n, double penalty, bool min_effect, const size_t *truth,
@@ -485,6 +493,53 @@ static void sigma_estimate(size_t nseeds, uint64_t seed, const double *psig)
         sigma_robustness(nseeds, seed, psig);
 }
 
+/* min_seg 1, 2, 3: false alarms without a step, detection of a 3 sigma step. */
+static void min_segment(size_t nseeds, uint64_t seed, const double *psig)
+{
+        printf("## The least segment (min_seg), penalty %g ln n\n\n", CP_PENALTY_DEFAULT);
+        printf("| n | noise | no step, spurious: min_seg 1 | 2 | 3 | 2 sigma step, found: "
+               "min_seg 1 | 2 | 3 |\n");
+        printf("|---|---|---|---|---|---|---|---|\n");
+        for (size_t li = 0; li < 2; li++) {
+                for (int tail = 0; tail < 2; tail++) {
+                        struct tally t[2][3];
+                        size_t n = lengths[li];
+                        double x[MAXN];
+
+                        memset(t, 0, sizeof(t));
+                        for (size_t s = 0; s < nseeds; s++) {
+                                struct stats_rng r;
+                                struct cp_options o;
+                                size_t at;
+                                double d;
+
+                                stats_rng_seed(&r, seed + 80000000 + 1000000 * (li * 2 + tail) + s);
+                                cp_options_default(&o);
+                                o.min_abs = o.min_rel = 0;
+                                series(x, n, NULL, NULL, 0, tail, &r);
+                                for (size_t m = 0; m < 3; m++) {
+                                        o.min_seg = m + 1;
+                                        detect_with(x, n, &o, NULL, 0, &t[0][m]);
+                                }
+                                at = pick(&r, EDGE, n - EDGE);
+                                d = sign(&r) * 2 * psig[tail] * LEVEL_SD;
+                                series(x, n, &at, &d, 1, tail, &r);
+                                for (size_t m = 0; m < 3; m++) {
+                                        o.min_seg = m + 1;
+                                        detect_with(x, n, &o, &at, 1, &t[1][m]);
+                                }
+                        }
+                        printf("| %zu | %s |", n, tail ? "tail" : "gauss");
+                        for (size_t m = 0; m < 3; m++)
+                                printf(" %.1f |", pct(t[0][m].alarmed, t[0][m].series));
+                        for (size_t m = 0; m < 3; m++)
+                                printf(" %.1f |", pct(t[1][m].found, t[1][m].truths));
+                        printf("\n");
+                }
+        }
+        printf("\n");
+}
+
 /* ---- a step in one phase ---- */
 
 /* The phases' and the total's series: x[p][i], x[PHASES][i] the total. */
@@ -686,7 +741,7 @@ static void timing(size_t nseeds, uint64_t seed, const double *psig)
 static void usage(FILE *f)
 {
         fprintf(f, "usage: eval_changepoint [--seeds N] [--seed S] [--only "
-                   "one-step|two-steps|one-phase|no-step|sigma|min-effect|time]\n");
+                   "one-step|two-steps|one-phase|no-step|sigma|min-seg|min-effect|time]\n");
 }
 
 int main(int argc, char **argv)
@@ -695,8 +750,13 @@ int main(int argc, char **argv)
                 const char *name;
                 void (*fn)(size_t nseeds, uint64_t seed, const double *psig);
         } tables[] = {
-            {"one-step", one_step}, {"two-steps", two_steps},  {"one-phase", one_phase},
-            {"no-step", no_step},   {"sigma", sigma_estimate}, {"min-effect", one_phase_min_effect},
+            {"one-step", one_step},
+            {"two-steps", two_steps},
+            {"one-phase", one_phase},
+            {"no-step", no_step},
+            {"sigma", sigma_estimate},
+            {"min-seg", min_segment},
+            {"min-effect", one_phase_min_effect},
             {"time", timing},
         };
         size_t nseeds = 1000;

@@ -113,6 +113,63 @@ static void test_cp_pelt_and_fpop_give_the_partition_of_optimal_partitioning(voi
         assert_same_partition(x, 60, MS, 0, 3);
 }
 
+/* The penalised cost of the partition of x[0..n) whose changes are the set
+ * bits of mask (bit i: a change at i), computed directly: two passes per
+ * segment, no cumulative sums; INFINITY when a segment is shorter than
+ * min_seg. */
+static double brute_cost(const double *x, size_t n, unsigned mask, double sigma, double beta,
+                         size_t min_seg)
+{
+        double total = 0;
+        size_t lo = 0;
+
+        for (size_t hi = 1; hi <= n; hi++) {
+                double mean = 0;
+
+                if (hi < n && !(mask & (1u << hi)))
+                        continue;
+                if (hi - lo < min_seg)
+                        return INFINITY;
+                for (size_t i = lo; i < hi; i++)
+                        mean += x[i] / (double)(hi - lo);
+                for (size_t i = lo; i < hi; i++)
+                        total += (x[i] - mean) * (x[i] - mean) / (sigma * sigma);
+                if (hi < n)
+                        total += beta;
+                lo = hi;
+        }
+        return total;
+}
+
+static void test_cp_op_is_the_optimum_of_every_partition(void **state)
+{
+        struct stats_rng r;
+        double x[14];
+
+        (void)state;
+        stats_rng_seed(&r, 15);
+        for (unsigned k = 0; k < 60; k++) {
+                size_t n = 6 + stats_rng_below(&r, 9), min_seg = 1 + k % 3, *at = NULL, nat = 0;
+                double beta = (0.5 + k % 4) * log((double)n), best = INFINITY, got;
+                unsigned mask = 0;
+
+                noise(x, n, MS, 3000 + k);
+                add_step(x, n, stats_rng_below(&r, n), 4 * MS);
+                for (unsigned m = 0; m < 1u << n; m += 2) { /* bit 0: no change at 0 */
+                        double c = brute_cost(x, n, m, MS, beta, min_seg);
+
+                        if (c < best)
+                                best = c;
+                }
+                assert_int_equal(cp_op(x, n, MS, beta, min_seg, &at, &nat), 0);
+                for (size_t i = 0; i < nat; i++)
+                        mask |= 1u << at[i];
+                got = brute_cost(x, n, mask, MS, beta, min_seg);
+                assert_true(fabs(got - best) <= 1e-9 * fmax(1, fabs(best)));
+                free(at);
+        }
+}
+
 static void test_cp_pelt_finds_nothing_below_two_segments(void **state)
 {
         double x[4] = {1, 1, 100, 100};
@@ -355,6 +412,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_cp_pelt_and_fpop_give_the_partition_of_optimal_partitioning),
+            cmocka_unit_test(test_cp_op_is_the_optimum_of_every_partition),
             cmocka_unit_test(test_cp_pelt_finds_nothing_below_two_segments),
             cmocka_unit_test(test_cp_pelt_and_op_refuse_bad_arguments),
             cmocka_unit_test(test_cp_sigma_diff_estimates_the_noise_despite_steps),
