@@ -476,7 +476,8 @@ static int judge(struct history *h, const struct view *v, const struct mseries *
                  const struct base_range *br, const struct history_metric *m, struct compare *cmp,
                  struct trend_check *c, struct trend_check_base *base)
 {
-        const char *name = m->kind == COMPARE_TOTAL ? m->name : strchr(m->name, ':') + 1;
+        const char *colon = strchr(m->name, ':');
+        const char *name = m->kind != COMPARE_TOTAL && colon ? colon + 1 : m->name;
         const char *phase = m->kind == COMPARE_PHASE ? name : m->phase;
         const struct history_point *pt = v->tot->v;
         struct pool a = {0}, b = {0};
