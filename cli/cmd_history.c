@@ -564,34 +564,9 @@ static int entry_default_label(struct history_new *e, const char *key, const cha
         return 0;
 }
 
-/* Leave out the metrics no run of e has (every value NAN: a phase its
- * boots never reached or timed, such as qemu's under -icount): there is
- * nothing of them to store, and history_insert refuses them. */
-static void entry_drop_empty(struct history_new *e)
-{
-        size_t k = 0;
-
-        for (size_t i = 0; i < e->nm; i++) {
-                bool any = false;
-
-                for (size_t r = 0; r < e->nruns && !any; r++)
-                        any = !isnan(e->m[i].values[r]);
-                if (any) {
-                        e->m[k++] = e->m[i];
-                        continue;
-                }
-                free(e->m[i].name);
-                free(e->m[i].phase);
-                free(e->m[i].values);
-        }
-        e->nm = k;
-}
-
 static int entry_defaults(struct history_new *e, const struct labels *ci)
 {
         int rc = 0;
-
-        entry_drop_empty(e);
 
         for (size_t i = 0; i < ci->n && rc == 0; i++)
                 rc = entry_default_label(e, ci->v[i].key, ci->v[i].value);
