@@ -1058,8 +1058,9 @@ static int history_trend_cmd(int argc, char **argv)
                                          "'%s'",
                                          optarg);
                                 rc = -1;
+                        } else {
+                                to.cp.penalty = d;
                         }
-                        to.cp.penalty = d;
                         break;
                 case 'W':
                         rc = parse_count("trend", "--window", optarg, 100000, &to.window);
@@ -1160,8 +1161,9 @@ static int history_check_cmd(int argc, char **argv)
                                          "not '%s'",
                                          optarg);
                                 rc = -1;
+                        } else {
+                                co.trend.stats.alpha = d;
                         }
-                        co.trend.stats.alpha = d;
                         break;
                 case 'e':
                         rc = parse_min_effect_opt("check", optarg, &co.trend);
