@@ -10,6 +10,7 @@
 #include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,24 @@ static size_t col_size(sqlite3_stmt *st, int i)
         return v > 0 ? (size_t)v : 0;
 }
 
+/* Room for one more element in *pv (n used of *cap, elem bytes each).
+ * Returns 0 or -ENOMEM (*pv unchanged). */
+static int grow(void *pv, size_t n, size_t *cap, size_t elem)
+{
+        void **v = pv, *grown;
+        size_t want;
+
+        if (n < *cap)
+                return 0;
+        want = *cap ? *cap * 2 : 64;
+        grown = realloc(*v, want * elem);
+        if (!grown)
+                return -ENOMEM;
+        *v = grown;
+        *cap = want;
+        return 0;
+}
+
 static char *dup_or_null(const char *s)
 {
         return s ? strdup(s) : NULL;
@@ -572,6 +591,37 @@ static void utc_now(char out[32])
         strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* PRAGMA journal_mode = WAL. SQLite answers SQLITE_BUSY at once, without
+ * its busy handler, while another connection is making the same new
+ * file: retry every 10 ms within the busy timeout. Returns an SQLite
+ * code; SQLITE_ERROR when the mode stayed another. */
+static int set_wal(struct history *h)
+{
+        int rc, limit = busy_ms();
+
+        for (int waited = 0;; waited += 10) {
+                sqlite3_stmt *st;
+                bool wal = false;
+
+                rc = sqlite3_prepare_v2(h->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+                if (rc != SQLITE_OK)
+                        return rc;
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW) {
+                        const unsigned char *mode = sqlite3_column_text(st, 0);
+
+                        wal = mode && strcmp((const char *)mode, "wal") == 0;
+                        rc = SQLITE_OK;
+                }
+                sqlite3_finalize(st);
+                if (rc == SQLITE_OK)
+                        return wal ? SQLITE_OK : SQLITE_ERROR;
+                if ((rc & 0xff) != SQLITE_BUSY || waited >= limit)
+                        return rc;
+                sqlite3_sleep(10);
+        }
+}
+
 /* Make the schema in an empty database, inside BEGIN IMMEDIATE; when
  * another process made it first, leave it (*made false). */
 static int create_schema(struct history *h, bool *made, char *err, size_t errsize)
@@ -582,7 +632,7 @@ static int create_schema(struct history *h, bool *made, char *err, size_t errsiz
         int rc;
 
         *made = false;
-        rc = sqlite3_exec(h->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+        rc = set_wal(h);
         if (rc != SQLITE_OK)
                 return fail(h, rc, "cannot set WAL mode", err, errsize);
         rc = step_done(h, ST_BEGIN);
@@ -769,9 +819,13 @@ int history_open(const char *path, bool create, struct history **hp, char *err, 
         }
         rc = sqlite3_open_v2(path, &h->db, flags, NULL);
         if (rc != SQLITE_OK) {
-                rc = h->db ? fail(h, rc, "cannot open", err, errsize) : -ENOMEM;
-                if (rc == -EIO && !h->db)
-                        say(err, errsize, "%s: cannot open", path);
+                int os = h->db ? sqlite3_system_errno(h->db) : ENOMEM;
+
+                if (os) {
+                        say(err, errsize, "%s: cannot open: %s", path, strerror(os));
+                        rc = -os;
+                } else
+                        rc = fail(h, rc, "cannot open", err, errsize);
                 goto fail;
         }
         sqlite3_extended_result_codes(h->db, 1);
@@ -1378,6 +1432,28 @@ out:
 
 /* ---- reading entries ---- */
 
+/* The string fields of an entry, in the order of ENTRY_COLS (columns 1..13). */
+static const size_t entry_strs[] = {
+    offsetof(struct history_entry, session_id),    offsetof(struct history_entry, variant),
+    offsetof(struct history_entry, path),          offsetof(struct history_entry, created),
+    offsetof(struct history_entry, added),         offsetof(struct history_entry, host_cpu),
+    offsetof(struct history_entry, host_kernel),   offsetof(struct history_entry, qemu_version),
+    offsetof(struct history_entry, accel),         offsetof(struct history_entry, kernel_path),
+    offsetof(struct history_entry, kernel_sha256), offsetof(struct history_entry, kernel_version),
+    offsetof(struct history_entry, cmdline),
+};
+#define NENTRY_STRS (sizeof(entry_strs) / sizeof(entry_strs[0]))
+
+static char **entry_str(struct history_entry *e, size_t i)
+{
+        return (char **)(void *)((char *)e + entry_strs[i]);
+}
+
+static char *const *entry_cstr(const struct history_entry *e, size_t i)
+{
+        return (char *const *)(const void *)((const char *)e + entry_strs[i]);
+}
+
 void history_entry_free(struct history_entry *e)
 {
         if (e->block) { /* every string and the labels live in it */
@@ -1385,19 +1461,8 @@ void history_entry_free(struct history_entry *e)
                 memset(e, 0, sizeof(*e));
                 return;
         }
-        free(e->session_id);
-        free(e->variant);
-        free(e->path);
-        free(e->created);
-        free(e->added);
-        free(e->host_cpu);
-        free(e->host_kernel);
-        free(e->qemu_version);
-        free(e->accel);
-        free(e->kernel_path);
-        free(e->kernel_sha256);
-        free(e->kernel_version);
-        free(e->cmdline);
+        for (size_t i = 0; i < NENTRY_STRS; i++)
+                free(*entry_str(e, i));
         labels_free(e->labels, e->nlabels);
         memset(e, 0, sizeof(*e));
 }
@@ -1412,16 +1477,12 @@ void history_entries_free(struct history_entry *v, size_t n)
 /* The ENTRY_COLS of the current row into e (zeroed first). */
 static int read_entry(sqlite3_stmt *st, struct history_entry *e)
 {
-        char **str[] = {&e->session_id, &e->variant,     &e->path,          &e->created,
-                        &e->added,      &e->host_cpu,    &e->host_kernel,   &e->qemu_version,
-                        &e->accel,      &e->kernel_path, &e->kernel_sha256, &e->kernel_version,
-                        &e->cmdline};
         int rc = 0;
 
         memset(e, 0, sizeof(*e));
         e->id = sqlite3_column_int64(st, 0);
-        for (size_t i = 0; i < sizeof(str) / sizeof(str[0]) && rc == 0; i++)
-                rc = col_str(st, (int)i + 1, str[i]);
+        for (size_t i = 0; i < NENTRY_STRS && rc == 0; i++)
+                rc = col_str(st, (int)i + 1, entry_str(e, i));
         e->runs_recorded = col_size(st, 14);
         e->runs_ok = col_size(st, 15);
         e->runs_left_out = col_size(st, 16);
@@ -1534,7 +1595,7 @@ static bool filtered(const struct history_filter *f)
  * count or -errno. */
 static ssize_t load(struct history *h, struct history_entry **out)
 {
-        struct history_entry **ev = NULL, *v = NULL, *grown;
+        struct history_entry **ev = NULL, *v = NULL;
         size_t n = 0, cap = 0;
         sqlite3_stmt *st;
         int rc;
@@ -1544,16 +1605,7 @@ static ssize_t load(struct history *h, struct history_entry **out)
         if (!st)
                 return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (n == cap) {
-                        cap = cap ? cap * 2 : 64;
-                        grown = realloc(v, cap * sizeof(*v));
-                        if (!grown) {
-                                rc = -ENOMEM;
-                                goto fail;
-                        }
-                        v = grown;
-                }
-                if (read_entry(st, &v[n]) < 0) {
+                if (grow(&v, n, &cap, sizeof(*v)) < 0 || read_entry(st, &v[n]) < 0) {
                         rc = -ENOMEM;
                         goto fail;
                 }
@@ -1780,7 +1832,7 @@ static int by_metric_order(const void *a, const void *b)
 
 int history_entry_metrics(struct history *h, int64_t id, struct history_metric **v, size_t *n)
 {
-        struct metric_row *rows = NULL, *grown;
+        struct metric_row *rows = NULL;
         struct history_metric *out;
         size_t k = 0, cap = 0;
         sqlite3_stmt *st;
@@ -1805,14 +1857,9 @@ int history_entry_metrics(struct history *h, int64_t id, struct history_metric *
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 struct metric_row *r;
 
-                if (k == cap) {
-                        cap = cap ? cap * 2 : 64;
-                        grown = realloc(rows, cap * sizeof(*rows));
-                        if (!grown) {
-                                rc = SQLITE_NOMEM;
-                                break;
-                        }
-                        rows = grown;
+                if (grow(&rows, k, &cap, sizeof(*rows)) < 0) {
+                        rc = SQLITE_NOMEM;
+                        break;
                 }
                 r = &rows[k];
                 memset(r, 0, sizeof(*r));
@@ -1924,7 +1971,7 @@ static int mark_used(struct history *h, const struct history_filter *f, struct n
 int history_metric_names(struct history *h, const struct history_filter *f, char ***names,
                          size_t *n)
 {
-        struct name_row *rows = NULL, *grown;
+        struct name_row *rows = NULL;
         size_t k = 0, cap = 0, m = 0;
         sqlite3_stmt *st;
         char **out = NULL;
@@ -1936,14 +1983,9 @@ int history_metric_names(struct history *h, const struct history_filter *f, char
         if (!st)
                 return sqlite_errno(rc);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (k == cap) {
-                        cap = cap ? cap * 2 : 64;
-                        grown = realloc(rows, cap * sizeof(*rows));
-                        if (!grown) {
-                                rc = SQLITE_NOMEM;
-                                break;
-                        }
-                        rows = grown;
+                if (grow(&rows, k, &cap, sizeof(*rows)) < 0) {
+                        rc = SQLITE_NOMEM;
+                        break;
                 }
                 rows[k].id = sqlite3_column_int64(st, 0);
                 rows[k].kind = sqlite3_column_int(st, 2);
@@ -2026,24 +2068,11 @@ static char *str_put(char **at, const char *s)
  * first, then every string. history_entry_free frees it. */
 static int entry_copy(const struct history_entry *src, struct history_entry *dst)
 {
-        const char *const *str[] = {
-            (const char *const *)&src->session_id,    (const char *const *)&src->variant,
-            (const char *const *)&src->path,          (const char *const *)&src->created,
-            (const char *const *)&src->added,         (const char *const *)&src->host_cpu,
-            (const char *const *)&src->host_kernel,   (const char *const *)&src->qemu_version,
-            (const char *const *)&src->accel,         (const char *const *)&src->kernel_path,
-            (const char *const *)&src->kernel_sha256, (const char *const *)&src->kernel_version,
-            (const char *const *)&src->cmdline};
-        char **out[] = {&dst->session_id,  &dst->variant,       &dst->path,
-                        &dst->created,     &dst->added,         &dst->host_cpu,
-                        &dst->host_kernel, &dst->qemu_version,  &dst->accel,
-                        &dst->kernel_path, &dst->kernel_sha256, &dst->kernel_version,
-                        &dst->cmdline};
         size_t size = src->nlabels * sizeof(*dst->labels);
         char *at;
 
-        for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
-                size += str_size(*str[i]);
+        for (size_t i = 0; i < NENTRY_STRS; i++)
+                size += str_size(*entry_cstr(src, i));
         for (size_t i = 0; i < src->nlabels; i++)
                 size += str_size(src->labels[i].key) + str_size(src->labels[i].value);
         *dst = *src;
@@ -2054,8 +2083,8 @@ static int entry_copy(const struct history_entry *src, struct history_entry *dst
         }
         dst->labels = src->nlabels ? dst->block : NULL;
         at = (char *)dst->block + src->nlabels * sizeof(*dst->labels);
-        for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
-                *out[i] = str_put(&at, *str[i]);
+        for (size_t i = 0; i < NENTRY_STRS; i++)
+                *entry_str(dst, i) = str_put(&at, *entry_cstr(src, i));
         for (size_t i = 0; i < src->nlabels; i++) {
                 dst->labels[i].key = str_put(&at, src->labels[i].key);
                 dst->labels[i].value = str_put(&at, src->labels[i].value);
@@ -2266,7 +2295,7 @@ int history_series(struct history *h, const char *metric, const struct history_f
 
 int history_values(struct history *h, int64_t id, const char *metric, double **v, size_t *n)
 {
-        double *out = NULL, *grown;
+        double *out = NULL;
         size_t k = 0, cap = 0;
         sqlite3_stmt *st;
         int rc;
@@ -2279,14 +2308,9 @@ int history_values(struct history *h, int64_t id, const char *metric, double **v
         bind_text(st, 1, metric);
         sqlite3_bind_int64(st, 2, id);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (k == cap) {
-                        cap = cap ? cap * 2 : 16;
-                        grown = realloc(out, cap * sizeof(*out));
-                        if (!grown) {
-                                rc = SQLITE_NOMEM;
-                                break;
-                        }
-                        out = grown;
+                if (grow(&out, k, &cap, sizeof(*out)) < 0) {
+                        rc = SQLITE_NOMEM;
+                        break;
                 }
                 out[k++] = sqlite3_column_double(st, 0);
         }

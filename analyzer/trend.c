@@ -149,6 +149,42 @@ static int pool_points(struct history *h, const struct history_series *s, size_t
         return rc;
 }
 
+/* The sum of squared deviations from the mean of x[a..b). */
+static double sse(const double *x, size_t a, size_t b)
+{
+        double mean = 0, q = 0;
+
+        for (size_t i = a; i < b; i++)
+                mean += x[i];
+        mean /= (double)(b - a);
+        for (size_t i = a; i < b; i++)
+                q += (x[i] - mean) * (x[i] - mean);
+        return q;
+}
+
+/* Where the last change of x[p..j) fits best: at c, where cp_detect put
+ * it, or at the start of a tail shorter than min_seg. A segment holds at
+ * least min_seg points, so a level that starts fewer than min_seg points
+ * before the end cannot be a segment of its own: PELT then starts the
+ * last segment early, mixing the old level with the new. Returns c or the
+ * tail's start (a change not yet confirmed by min_seg points): trend
+ * shows the change there, check leaves the tail out of its base. */
+static size_t last_change(const double *x, size_t p, size_t c, size_t j, size_t min_seg)
+{
+        double best = sse(x, p, c) + sse(x, c, j);
+        size_t at = c;
+
+        for (size_t s = (j - c > min_seg ? j - min_seg : c) + 1; s < j; s++) {
+                double q = sse(x, p, s) + sse(x, s, j);
+
+                if (q < best) {
+                        best = q;
+                        at = s;
+                }
+        }
+        return at;
+}
+
 /* ---- trend_build ---- */
 
 /* The step of change point k of t: the pooled runs of at most w points
@@ -197,7 +233,7 @@ out_free:
 int trend_build(struct history *h, const char *metric, const struct trend_options *o,
                 struct trend *t, char *err, size_t errsize)
 {
-        size_t w = window_of(o);
+        size_t w = window_of(o), min_seg = o->cp.min_seg ? o->cp.min_seg : CP_MIN_SEG_DEFAULT;
         double *x = NULL;
         int rc;
 
@@ -213,6 +249,12 @@ int trend_build(struct history *h, const char *metric, const struct trend_option
         rc = medians(&t->s, t->s.n, &x);
         if (rc == 0)
                 rc = detect(x, t->s.n, 0, o, &t->cp);
+        if (rc == 0 && t->cp.n > 0) {
+                /* a new level on the last point(s): where it starts */
+                size_t *at = &t->cp.at[t->cp.n - 1];
+
+                *at = last_change(x, t->cp.n > 1 ? at[-1] : 0, *at, t->s.n, min_seg);
+        }
         free(x);
         if (rc < 0) {
                 set_err(err, errsize, "history '%s': change points of '%s': %s", history_path(h),
@@ -397,41 +439,6 @@ struct base_range {
         size_t tail;    /* points just before the newest on a level not yet
                          * confirmed (fewer than min_seg), left out */
 };
-
-/* The sum of squared deviations from the mean of x[a..b). */
-static double sse(const double *x, size_t a, size_t b)
-{
-        double mean = 0, q = 0;
-
-        for (size_t i = a; i < b; i++)
-                mean += x[i];
-        mean /= (double)(b - a);
-        for (size_t i = a; i < b; i++)
-                q += (x[i] - mean) * (x[i] - mean);
-        return q;
-}
-
-/* Where the last change of x[p..j) fits best: at c, where cp_detect put
- * it, or at the start of a tail shorter than min_seg. A segment holds at
- * least min_seg points, so a level that starts fewer than min_seg points
- * before the end cannot be a segment of its own: PELT then starts the
- * last segment early, mixing the old level with the new. Returns c or the
- * tail's start (a change not yet confirmed). */
-static size_t last_change(const double *x, size_t p, size_t c, size_t j, size_t min_seg)
-{
-        double best = sse(x, p, c) + sse(x, c, j);
-        size_t at = c;
-
-        for (size_t s = (j - c > min_seg ? j - min_seg : c) + 1; s < j; s++) {
-                double q = sse(x, p, s) + sse(x, s, j);
-
-                if (q < best) {
-                        best = q;
-                        at = s;
-                }
-        }
-        return at;
-}
 
 /* The base among the n points of s (all before the newest): the last
  * <= window points of the last segment, less a tail not confirmed. The

@@ -11,7 +11,13 @@
  * o->window points) just before and just after it, with its bootstrap CI
  * (stats_median_diff_ci_bootstrap, compare's B, level and seed), the
  * label (the --by value, else the session id) of the point where the new
- * level starts and that of the point before.
+ * level starts and that of the point before. A level that starts fewer
+ * than min_seg points before the end cannot be a segment of PELT's own
+ * (it would start the last segment early, with old points): the last
+ * change is moved to where one change fits the medians best (least
+ * squares) among where PELT put it and the starts of such a tail, so
+ * that a step on the newest point is shown there (its last segment then
+ * shorter than min_seg).
  *
  * trend_check(): the newest point (the last of the total's series, or
  * the last entry matching o->latest) against the last stable segment

@@ -139,6 +139,15 @@ static void add_one(struct history *h, const char *sid, const char *created, dou
         history_new_free(&e);
 }
 
+/* db: a history of one entry, s1, closed. */
+static void db_with_one_entry(void)
+{
+        struct history *h = open_ok(true);
+
+        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
+        history_close(h);
+}
+
 static size_t count_entries(struct history *h)
 {
         struct history_entry *v;
@@ -198,6 +207,13 @@ static void test_history_open_creates_and_reopens(void **state)
         assert_int_equal(history_open(db, false, &h, err, sizeof(err)), -ENOENT);
         assert_null(h);
         assert_false(exists(db));
+        {
+                char *missing = dupf("%s/no/such/dir/h.db", dir);
+
+                assert_int_equal(history_open(missing, true, &h, err, sizeof(err)), -ENOENT);
+                assert_non_null(strstr(err, "cannot open: No such file or directory"));
+                free(missing);
+        }
         h = open_ok(true);
         assert_int_equal(history_schema_version(h), HISTORY_SCHEMA_VERSION);
         assert_string_equal(history_path(h), db);
@@ -256,9 +272,7 @@ static void test_history_open_v1_opens_unchanged(void **state)
         char *before;
 
         (void)state;
-        h = open_ok(true);
-        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
-        history_close(h);
+        db_with_one_entry();
         before = slurp(db, &len);
         h = open_ok(false);
         assert_int_equal(history_schema_version(h), 1);
@@ -275,9 +289,7 @@ static void test_history_open_refuses_a_newer_schema_untouched(void **state)
         size_t len;
 
         (void)state;
-        h = open_ok(true);
-        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
-        history_close(h);
+        db_with_one_entry();
         exec_sql(db, "UPDATE bootlens_meta SET value = '7' WHERE key = 'schema_version'");
         before = slurp(db, &len);
         h = NULL;
@@ -472,9 +484,7 @@ static void test_history_insert_twice_is_eexist_and_changes_nothing(void **state
         size_t len;
 
         (void)state;
-        h = open_ok(true);
-        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
-        history_close(h);
+        db_with_one_entry();
         before = slurp(db, &len);
         h = open_ok(false);
         make_new(&e[0], "s2", "default", "2026-01-02T00:00:00Z", 5, 100 * MS);
@@ -822,14 +832,22 @@ static void test_history_two_processes_insert_30_each(void **state)
 {
         struct history *h;
         pid_t pid[2];
+        int go[2];
 
         (void)state;
+        assert_int_equal(pipe(go), 0);
         for (int c = 0; c < 2; c++) {
                 pid[c] = fork();
                 assert_true(pid[c] >= 0);
                 if (pid[c] == 0) {
                         struct history *hc = NULL;
                         int bad = 0;
+                        char x;
+
+                        /* both start when the parent closes the pipe */
+                        close(go[1]);
+                        if (read(go[0], &x, 1) != 0)
+                                _exit(3);
 
                         /* both may create the missing file at once */
                         char why[512];
@@ -852,6 +870,8 @@ static void test_history_two_processes_insert_30_each(void **state)
                         _exit(bad ? 1 : 0);
                 }
         }
+        close(go[0]);
+        close(go[1]);
         for (int c = 0; c < 2; c++) {
                 int status;
 
@@ -941,6 +961,46 @@ static void test_history_prepare_reads_the_linux_session(void **state)
             history_prepare(BOOTLENS_TEST_DATA "/no-such-session", &o, &v, &n, err, sizeof(err)),
             -ENOENT);
         assert_non_null(strstr(err, "is not a bootlens session"));
+}
+
+static void test_history_prepare_gives_one_entry_per_variant(void **state)
+{
+        struct history_label lab = {"commit", "c0ffee"};
+        struct history_add_options o = {.labels = &lab, .nlabels = 1};
+        struct history_new *v;
+        struct history_entry *list;
+        struct history *h;
+        size_t n, nl;
+        char err[512];
+        int rc;
+
+        (void)state;
+        rc = history_prepare(BOOTLENS_TEST_DATA "/compare/ab", &o, &v, &n, err, sizeof(err));
+        if (rc)
+                fprintf(stderr, "%s\n", err);
+        assert_int_equal(rc, 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(v[0].variant, "base");
+        assert_string_equal(v[1].variant, "new");
+        assert_string_equal(v[0].session_id, v[1].session_id);
+        for (size_t i = 0; i < n; i++) {
+                assert_true(v[i].nruns > 0);
+                assert_int_equal(v[i].nruns, v[i].runs_ok - v[i].runs_left_out);
+                assert_string_equal(v[i].labels[0].key, "commit");
+                assert_string_equal(v[i].labels[0].value, "c0ffee");
+                for (size_t k = 1; k < v[i].nruns; k++)
+                        assert_true(v[i].runs[k - 1] < v[i].runs[k]);
+        }
+        h = open_ok(true);
+        insert_ok(h, v, n);
+        assert_int_equal(history_list(h, NULL, &list, &nl), 0);
+        assert_int_equal(nl, 2);
+        history_entries_free(list, nl);
+        /* the session again: both variants are there, nothing is added */
+        assert_int_equal(history_insert(h, v, n, NULL, err, sizeof(err)), -EEXIST);
+        assert_int_equal(count_entries(h), 2);
+        history_close(h);
+        history_news_free(v, n);
 }
 
 /* ---- the kernel's version from its bzImage (guest/vmlinux.h) ---- */
@@ -1068,6 +1128,7 @@ int main(void)
             cmocka_unit_test_setup(test_history_insert_busy_after_the_timeout, setup),
             cmocka_unit_test_setup(test_history_two_processes_insert_30_each, setup),
             cmocka_unit_test_setup(test_history_prepare_reads_the_linux_session, setup),
+            cmocka_unit_test_setup(test_history_prepare_gives_one_entry_per_variant, setup),
             cmocka_unit_test(test_vmlinux_kernel_version_reads_the_first_word),
             cmocka_unit_test(test_vmlinux_kernel_version_refuses_what_is_out_of_bounds),
         };

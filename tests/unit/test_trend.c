@@ -303,6 +303,34 @@ static void test_trend_build_takes_the_minimum_effect_from_stats(void **state)
         db_close(&d);
 }
 
+/* A new level on the last point alone: PELT's segments hold 2 points at
+ * least, so it would start the last one a point early; the change is
+ * placed where it fits, at the last point, which is named. */
+static void test_trend_build_places_a_step_on_the_last_point_there(void **state)
+{
+        struct trend_options o;
+        struct trend t;
+        struct db d;
+        char err[256] = "";
+
+        (void)state;
+        db_open(&d, 17);
+        add_points(&d, 0, 20, base_level);
+        add_point(&d, 20, shifted_b(20));
+        trend_opts(&o);
+        assert_int_equal(trend_build(d.h, "total", &o, &t, err, sizeof(err)), 0);
+        assert_int_equal(t.nc, 1);
+        assert_int_equal(t.c[0].at, 20);
+        assert_string_equal(t.c[0].label_at, "s0020");
+        assert_int_equal(t.c[0].points_before, 20);
+        assert_int_equal(t.c[0].points_after, 1);
+        assert_true(fabs(t.c[0].step - 20 * MS) < 0.5 * MS);
+        assert_int_equal(t.segment[19], 0);
+        assert_int_equal(t.segment[20], 1);
+        trend_free(&t);
+        db_close(&d);
+}
+
 /* Version order (strverscmp): 6.1.2 < 6.1.9 < 6.1.10, whatever the order
  * the entries were collected in. */
 static void test_trend_build_orders_by_a_version_label(void **state)
@@ -709,6 +737,7 @@ int main(void)
             cmocka_unit_test(test_trend_build_finds_no_step_in_noise),
             cmocka_unit_test(test_trend_build_of_an_empty_series_is_empty),
             cmocka_unit_test(test_trend_build_takes_the_minimum_effect_from_stats),
+            cmocka_unit_test(test_trend_build_places_a_step_on_the_last_point_there),
             cmocka_unit_test(test_trend_build_orders_by_a_version_label),
             cmocka_unit_test(test_trend_check_of_a_series_without_a_step_passes),
             cmocka_unit_test(test_trend_check_names_the_one_phase_that_got_slower),
