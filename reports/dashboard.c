@@ -12,6 +12,7 @@
 #include "base/sbuf.h"
 #include "base/util.h"
 #include "bootlens_config.h"
+#include "reports/histreport.h"
 #include "reports/htmlreport.h"
 #include "reports/trendplot.h"
 
@@ -178,6 +179,30 @@ static char *fig_file(size_t k, const char *metric)
         return s;
 }
 
+/* The view of t's last max points (view borrows t's; *cv the change
+ * points among them, their at shifted, malloc'd). Returns 0 or -ENOMEM. */
+static int trend_tail(const struct trend *t, size_t max, struct trend *view,
+                      struct trend_change **cv)
+{
+        size_t off = t->s.n > max ? t->s.n - max : 0, k = 0;
+
+        *view = *t;
+        *cv = malloc((t->nc ? t->nc : 1) * sizeof(**cv));
+        if (!*cv)
+                return -ENOMEM;
+        view->s.v += off;
+        view->s.n -= off;
+        view->segment = t->segment ? t->segment + off : NULL;
+        for (size_t i = 0; i < t->nc; i++)
+                if (t->c[i].at > off) {
+                        (*cv)[k] = t->c[i];
+                        (*cv)[k++].at -= off;
+                }
+        view->c = *cv;
+        view->nc = k;
+        return 0;
+}
+
 /* The SVG at path as a data: URL, or NULL (-ENOMEM or unreadable: rc). */
 static char *data_url(const char *path, int *rc)
 {
@@ -202,7 +227,9 @@ static int draw_figure(struct dash *d, struct dash_fig *f, size_t k, char *err, 
 {
         struct plot_options po = {.style = d->o->style};
         struct plot_result res = {0};
+        struct trend_change *cv = NULL;
         char *path = NULL, e[512] = "";
+        struct trend view;
         int rc;
 
         po.style.term = GP_SVG;
@@ -217,7 +244,9 @@ static int draw_figure(struct dash *d, struct dash_fig *f, size_t k, char *err, 
         f->has_trend = true;
         if (asprintf(&path, "%s/%s", d->o->dir, f->file) < 0)
                 return -ENOMEM;
-        rc = trendplot_draw(&f->t, d->o->check.trend.by, path, &po, &res, e, sizeof(e));
+        /* a long history: its last DASHBOARD_MAX_POINTS drawn (the page says so) */
+        rc = trend_tail(&f->t, DASHBOARD_MAX_POINTS, &view, &cv);
+        rc = rc ?: trendplot_draw(&view, d->o->check.trend.by, path, &po, &res, e, sizeof(e));
         if (rc == 0 && res.note && *res.note)
                 note(d->r, &rc, "%s: %.*s", f->metric, (int)strcspn(res.note, "\n"), res.note);
         if (rc == 0) {
@@ -233,6 +262,7 @@ static int draw_figure(struct dash *d, struct dash_fig *f, size_t k, char *err, 
                 note(d->r, &rc, "%s: figure not drawn: %s", f->metric, *e ? e : strerror(-rc));
                 rc = f->missing ? 0 : -ENOMEM;
         }
+        free(cv);
         free(path);
         plot_result_free(&res);
         return rc;
@@ -382,8 +412,12 @@ static void header(struct page *p, const struct dash *d)
         } else {
                 put(p, "collection time");
         }
-        put(p, "</p>\n<p class=\"meta\">newest: ");
-        text(p, entry_label(d, newest));
+        /* the newest point of the series (the gate's: by --by's order),
+         * else the newest collected */
+        if (d->has_check)
+                newest = &d->check.newest;
+        put(p, "</p>\n<p class=\"meta\">newest%s: ", d->has_check ? " point" : " collected");
+        text(p, d->has_check ? d->check.newest_label : entry_label(d, newest));
         put(p, " (");
         text(p, newest->session_id);
         put(p, ":");
@@ -435,8 +469,20 @@ static void section_gate(struct page *p, const struct dash *d)
                 put(p, "<strong>not judged</strong>: ");
                 text(p, c->why);
         } else if (c->regressed) {
-                put(p, "<strong class=\"slower\">regressed</strong>: a metric below got "
-                       "significantly slower (<code>bootlens history check</code> exits 1)");
+                long w = histreport_check_worst(c);
+
+                put(p, "<strong class=\"slower\">regressed</strong>");
+                if (w >= 0) {
+                        const struct compare_metric *m = &c->gate.m[w];
+
+                        put(p, " in %s<code>", m->kind == COMPARE_PHASE ? "phase " : "");
+                        text(p, m->kind == COMPARE_TOTAL ? "total" : m->name);
+                        put(p, "</code>: %+.1f ms [%+.1f, %+.1f] (p ", m->c.diff / 1e6,
+                            m->c.ci.lo / 1e6, m->c.ci.hi / 1e6);
+                        put(p, m->c.p_holm < 1e-4 ? "&lt; 0.0001" : "%.4f", m->c.p_holm);
+                        put(p, " after Holm)");
+                }
+                put(p, "; <code>bootlens history check</code> exits 1");
         } else {
                 put(p, "<strong class=\"faster\">ok</strong>: nothing got significantly slower");
         }
@@ -522,8 +568,14 @@ static void section_trends(struct page *p, const struct dash *d)
                 }
                 put(p, "<figcaption><strong>");
                 text(p, f->metric);
-                put(p, "</strong>: %zu point%s, %zu change point%s. Files: <a href=\"", f->t.s.n,
+                put(p, "</strong>: %zu point%s, %zu change point%s", f->t.s.n,
                     f->t.s.n == 1 ? "" : "s", f->t.nc, f->t.nc == 1 ? "" : "s");
+                if (f->t.s.n > DASHBOARD_MAX_POINTS)
+                        put(p,
+                            " (the figure shows the last %d; <code>bootlens history trend "
+                            "--plot</code> draws them all)",
+                            DASHBOARD_MAX_POINTS);
+                put(p, ". Files: <a href=\"");
                 if (!p->rc)
                         p->rc = htmlreport_href(&p->sb, f->file);
                 put(p, "\">svg</a> (and its .gp, .dat beside it)</figcaption>\n</figure>\n");
@@ -549,7 +601,8 @@ static int section_latest(struct page *p, struct dash *d)
 
         put(p,
             "<section id=\"latest\">\n<h2>Latest entries</h2>\n<p class=\"note\">The %zu "
-            "newest of %zu, newest first; medians in ms.</p>\n<div class=\"scroll\"><table>\n"
+            "collected last of %zu (the last first); medians in ms.</p>\n<div "
+            "class=\"scroll\"><table>\n"
             "<tr><th>label</th><th>session</th><th>created</th><th class=\"num\">runs</th>",
             nl, d->n);
         for (size_t k = 0; k < d->nfig; k++) {

@@ -5,8 +5,10 @@
  *   - a header: the database, how many entries, the newest, the filter;
  *   - the gate's verdict on the newest point (trend_check), when judged;
  *   - one trend figure for the total and one per phase (trendplot_draw
- *     into DIR/figures/NAME.svg with its .gp and .dat, inlined), change
- *     points annotated, each followed by its change points as a table;
+ *     into DIR/figures/NN-NAME.svg with its .gp and .dat, inlined as a
+ *     data: URL), change points annotated, of the series' last
+ *     DASHBOARD_MAX_POINTS points (a longer series is cut, and the page
+ *     says so), each followed by all its change points as a table;
  *   - the latest o->latest entries in a table: label, session, created,
  *     runs, median total and per phase; each linked to its session's
  *     report when the session directory is still on disk (the report is
@@ -26,6 +28,7 @@
 #include "reports/gnuplot.h"
 
 #define DASHBOARD_LATEST_DEFAULT 20
+#define DASHBOARD_MAX_POINTS     500 /* drawn per figure: the series' last */
 
 struct dashboard_options {
         const char *dir;                  /* output directory (created) */

@@ -16,9 +16,6 @@
 #define COL_GREEN "\033[32m"
 #define COL_OFF   "\033[0m"
 
-/* The functions a pull-request comment names under the slower phase. */
-#define HISTREPORT_MD_FNS 5
-
 int histreport_format_parse(const char *s, enum histreport_format *f)
 {
         static const char *const names[] = {"table", "json", "csv", "md"};
@@ -717,9 +714,7 @@ static const char *check_verdict(const struct trend_check *c)
         return !c->judged ? "not judged" : c->regressed ? "regressed" : "ok";
 }
 
-/* The gate metric the verdict names: the slower phase that moved most,
- * else the total when it is slower; -1 when none is slower. */
-static long worst_slower(const struct trend_check *c)
+long histreport_check_worst(const struct trend_check *c)
 {
         long best = -1;
 
@@ -826,7 +821,7 @@ static int check_table(FILE *out, const struct trend_check *c, const struct hist
 {
         const struct stats_options *s = &c->gate.stats;
         size_t *order = NULL, *fi = NULL;
-        long worst = worst_slower(c), nf;
+        long worst = histreport_check_worst(c), nf;
         char b[4][64];
 
         fprintf(out, "bootlens history check: %s", check_verdict(c));
@@ -940,7 +935,7 @@ static void json_check_metric(struct jsonw *w, const struct compare_metric *m,
 static int check_json(FILE *out, const struct trend_check *c, const struct histreport_options *o)
 {
         const struct stats_options *s = &c->gate.stats;
-        long worst = worst_slower(c);
+        long worst = histreport_check_worst(c);
         size_t *order = NULL;
         struct jsonw *w;
 
@@ -1140,7 +1135,7 @@ static int md_functions(struct sbuf *sb, const struct trend_check *c, long worst
 static int check_md_build(struct sbuf *sb, const struct trend_check *c)
 {
         const struct stats_options *s = &c->gate.stats;
-        long worst = worst_slower(c);
+        long worst = histreport_check_worst(c);
         size_t *order = NULL;
         int rc = md_first_line(sb, c, worst);
 

@@ -34,6 +34,7 @@
 #define HISTREPORT_KIND_SHOW      "bootlens-history-entry"
 #define HISTREPORT_KIND_TREND     "bootlens-history-trend"
 #define HISTREPORT_KIND_CHECK     "bootlens-history-check"
+#define HISTREPORT_MD_FNS         5 /* functions a pull-request comment names */
 
 enum histreport_format {
         HISTREPORT_TABLE = 0,
@@ -66,8 +67,16 @@ int histreport_show(FILE *out, const struct history_entry *e, const struct histo
 int histreport_trend(FILE *out, const struct trend *t, const struct trend_options *to,
                      const struct histreport_options *o);
 /* check: the verdict line ("regressed", "ok", "not judged: WHY"), the
- * newest point, then the gate's metrics as above and the functions.
+ * newest point, then the gate's metrics as above, each one's base (its
+ * points, their labels, the unconfirmed tail left out), c->notes and the
+ * functions (table, json: all of c->fns by |diff|; md: the
+ * HISTREPORT_MD_FNS that moved most in the phase the first line names).
  * table, json, md. */
 int histreport_check(FILE *out, const struct trend_check *c, const struct histreport_options *o);
+/* The gate metric a verdict names (the md's first line, the dashboard's):
+ * the index into c->gate.m of the slower phase whose median moved most,
+ * else of the total when it is slower; -1 when none is slower (or c is
+ * not judged). */
+long histreport_check_worst(const struct trend_check *c);
 
 #endif

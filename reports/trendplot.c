@@ -255,7 +255,7 @@ static void change_marks(struct tp *f, const size_t *row, const bool *left)
 
                 gpf(f,
                     "set arrow from first %.1f, graph 0 to first %.1f, graph 1 nohead dt 2 lw "
-                    "1.5 lc rgb '%s' back\n",
+                    "1.5 lc rgb '%s' front\n",
                     x, x, col);
                 step_label(f, &label, c);
                 gpf(f, "set label ");
@@ -329,9 +329,15 @@ static void write_gp(struct tp *f, const char *by, const char *out_name, const c
         }
         gpf(f, "\n");
         longest = x_names(f);
-        /* the rotated names take about 0.45 line per character */
-        bm = 3 + (size_t)ceil(0.45 * (double)longest);
-        gpf(f, "set bmargin %zu\nset xlabel ", bm + 1);
+        /* the names, turned by 40 degrees in an 8 pt font, take about 0.25
+         * line (of the figure's font) per character */
+        bm = 3 + (size_t)ceil(0.28 * (double)longest);
+        gpf(f, "set bmargin %zu\n", bm + 1);
+        /* the first name, turned, reaches left of the axis by about 0.6
+         * characters (of the figure's font) per character: room for it */
+        if (0.6 * (double)longest + 1 > 10)
+                gpf(f, "set lmargin %.0f\n", ceil(0.6 * (double)longest + 1));
+        gpf(f, "set xlabel ");
         sbuf_reset(&sb);
         tp_oom(f, sbuf_addf(&sb, "%zu point%s by %s%s", t->s.n, t->s.n == 1 ? "" : "s",
                             by ? by : "collection time", by ? " (version order)" : ""));

@@ -33,6 +33,7 @@
 #define HOSTILE "<script>alert(1)</script>"
 
 static char dir[64];
+static size_t step_from = 7; /* the first entry of the new level */
 
 static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *dupf(const char *fmt, ...)
@@ -69,7 +70,7 @@ static void make_entry(struct history_new *e, size_t i, const char *path)
         static const char *names[] = {"total", "phase:qemu", "phase:initcalls"};
         static const enum compare_kind kinds[] = {COMPARE_TOTAL, COMPARE_PHASE, COMPARE_PHASE};
         static const char *phases[] = {NULL, "qemu", "initcalls"};
-        double init = i >= 7 ? 1800 : 1500;
+        double init = i >= step_from ? 1800 : 1500;
 
         memset(e, 0, sizeof(*e));
         e->session_id = dupf("sess-%02zu", i);
@@ -106,7 +107,7 @@ static void make_entry(struct history_new *e, size_t i, const char *path)
         e->labels[1].value = strdup(i == 8 ? HOSTILE : "ok");
 }
 
-static char *slurp(const char *path)
+static __attribute__((noinline)) char *slurp(const char *path)
 {
         char *buf = NULL;
         size_t len;
@@ -212,6 +213,7 @@ static void test_dashboard_writes_the_page(void **state)
         /* the gate: the newest point is on the new level (a confirmed step
          * before it), so nothing got slower against its segment */
         assert_non_null(strstr(page, "id=\"gate\""));
+        assert_non_null(strstr(page, "newest point: 6.1.0-29 (sess-09:default, created "));
         /* the latest table: the hostile label escaped where it is shown
          * (a by label of entry 8 would be; the note label is not a column),
          * the newest entry linked, the gone one not */
@@ -248,6 +250,93 @@ static void test_dashboard_escapes_labels(void **state)
         assert_non_null(strstr(page, "&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert_int_equal(r.reports, 0);
         assert_non_null(strstr(page, "not written"));
+        free(page);
+        dashboard_result_free(&r);
+        history_close(h);
+        free(out);
+}
+
+/* The rows of a trend .dat's points (index 0, up to the blank lines). */
+static __attribute__((noinline)) size_t point_rows(const char *dat)
+{
+        const char *start = strstr(dat, "# index 0"), *end = strstr(dat, "\n\n\n");
+        size_t rows = 0;
+
+        if (!start || !end)
+                return 0;
+        for (start = strchr(start, '\n') + 1; start <= end; start++)
+                rows += *start == '\n';
+        return rows;
+}
+
+/* A history longer than DASHBOARD_MAX_POINTS: each figure draws its last
+ * 500 points, and says so. */
+static void test_dashboard_draws_the_last_points_of_a_long_history(void **state)
+{
+        enum { N = DASHBOARD_MAX_POINTS + 20 };
+        struct dashboard_options o;
+        struct dashboard_result r = {0};
+        char err[512], *db = dupf("%s/long.db", dir), *out = dupf("%s/dash4", dir), *page, *dat;
+        struct history_new *e = calloc(N, sizeof(*e));
+        struct history *h = NULL;
+        size_t rows = 0;
+
+        (void)state;
+        if (!have_gnuplot())
+                test_skip("gnuplot is not installed");
+        assert_int_equal(history_open(db, true, &h, err, sizeof(err)), 0);
+        for (size_t i = 0; i < N; i++) {
+                make_entry(&e[i], i, NULL);
+                free(e[i].created);
+                e[i].created =
+                    dupf("2026-%02zu-%02zuT%02zu:00:00Z", 1 + i / 300, 1 + i / 24 % 28, i % 24);
+        }
+        assert_int_equal(history_insert(h, e, N, NULL, err, sizeof(err)), 0);
+        for (size_t i = 0; i < N; i++)
+                history_new_free(&e[i]);
+        free(e);
+        options(&o, out);
+        o.check.trend.by = NULL;
+        o.session_reports = false;
+        assert_int_equal(dashboard_write(h, &o, &r, err, sizeof(err)), 0);
+        page = slurp(r.index);
+        assert_non_null(strstr(page, "<strong>total</strong>: 520 points, 1 change point (the "
+                                     "figure shows the last 500;"));
+        free(page);
+        page = dupf("%s/figures/01-total.dat", out);
+        dat = slurp(page);
+        rows = point_rows(dat);
+        assert_int_equal(rows, 500);
+        free(dat);
+        free(page);
+        dashboard_result_free(&r);
+        history_close(h);
+        free(db);
+        free(out);
+}
+
+/* The step on the newest point: the gate regressed, in phase initcalls. */
+static void test_dashboard_names_the_phase_that_regressed(void **state)
+{
+        struct dashboard_options o;
+        struct dashboard_result r = {0};
+        char err[512], *out = dupf("%s/dash5", dir), *page;
+        struct history *h;
+
+        (void)state;
+        if (!have_gnuplot())
+                test_skip("gnuplot is not installed");
+        step_from = NENTRY - 1;
+        h = make_db();
+        step_from = 7;
+        options(&o, out);
+        o.session_reports = false;
+        assert_int_equal(dashboard_write(h, &o, &r, err, sizeof(err)), 0);
+        page = slurp(r.index);
+        assert_non_null(strstr(page, "<strong class=\"slower\">regressed</strong> in phase "
+                                     "<code>initcalls</code>: +299.6 ms [+29"));
+        assert_non_null(strstr(page, "(p &lt; 0.0001 after Holm); <code>bootlens history "
+                                     "check</code> exits 1"));
         free(page);
         dashboard_result_free(&r);
         history_close(h);
@@ -300,6 +389,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup(test_dashboard_writes_the_page, fresh),
             cmocka_unit_test_setup(test_dashboard_escapes_labels, fresh),
+            cmocka_unit_test_setup(test_dashboard_draws_the_last_points_of_a_long_history, fresh),
+            cmocka_unit_test_setup(test_dashboard_names_the_phase_that_regressed, fresh),
             cmocka_unit_test_setup(test_dashboard_refuses_an_empty_filter, fresh),
         };
         return test_exit(cmocka_run_group_tests(tests, setup, teardown));
