@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/history.h"
 #include "base/util.h"
 #include "cli/commands.h"
 #include "cli/io.h"
@@ -38,9 +39,10 @@ void usage_collect(FILE *out)
                 "                        [-n RUNS] [--warmup N] [--accel auto|kvm|hvf|nvmm|tcg]\n"
                 "                        [--timeout SEC] [--retries N] [--variant SPEC]...\n"
                 "                        [--no-interleave] [--label KEY=VALUE]... [--qemu PATH]\n"
-                "                        [-j N] [--no-probe-cache]\n"
+                "                        [-j N] [--no-probe-cache] [--history FILE]\n"
                 "                        -o SESSION [-- EXTRA-QEMU-ARGS]\n"
-                "       bootlens collect --resume -o SESSION [--qemu PATH] [-j N]\n\n"
+                "       bootlens collect --resume -o SESSION [--qemu PATH] [-j N]\n"
+                "                        [--history FILE]\n\n"
                 "Boot a kernel under QEMU (-M microvm) RUNS times per variant, stamp host times\n"
                 "and keep every run whole in the directory SESSION.\n\n"
                 "  -k, --kernel K        kernel image: a bzImage, or an ELF with a PVH note\n"
@@ -64,19 +66,23 @@ void usage_collect(FILE *out)
                 "      --no-probe-cache  probe --accel auto/kvm again, not using or updating\n"
                 "                        the cached outcome ($BOOTLENS_CACHE_DIR, else\n"
                 "                        $XDG_CACHE_HOME/bootlens, else ~/.cache/bootlens)\n"
+                "      --history FILE    when every run is recorded, add the session to the\n"
+                "                        history database FILE (as 'bootlens history add')\n"
                 "  -o, --output SESSION  session directory to create (or resume)\n"
                 "      --resume          complete an interrupted session\n"
                 "  -h, --help            show this help\n\n"
                 "Arguments after -- go to QEMU after bootlens's own, so they override them.\n"
                 "Ctrl-C stops after the current runs; a second Ctrl-C stops at once.\n"
                 "Exit status: 0 every variant has an ok run, 1 otherwise (or interrupted),\n"
-                "2 usage or input error.\n",
+                "2 usage or input error (also: the session could not be added to --history's\n"
+                "database; it is kept whole).\n",
                 COLLECT_DEFAULT_RUNS, COLLECT_DEFAULT_TIMEOUT_S, COLLECT_DEFAULT_RETRIES,
                 QEMU_DEFAULT_BINARY, COLLECT_MAX_JOBS);
 }
 
 struct opts {
         const char *kernel, *initrd, *append, *out, *qemu;
+        const char *history; /* --history FILE */
         bool bare_append, interleave, resume, no_probe_cache;
         unsigned jobs;
         enum qemu_accel accel;
@@ -147,7 +153,8 @@ enum {
         OPT_LABEL,
         OPT_RESUME,
         OPT_QEMU,
-        OPT_NOPROBECACHE
+        OPT_NOPROBECACHE,
+        OPT_HISTORY
 };
 
 static const struct option longopts[] = {
@@ -167,6 +174,7 @@ static const struct option longopts[] = {
     {"qemu", required_argument, NULL, OPT_QEMU},
     {"jobs", required_argument, NULL, 'j'},
     {"no-probe-cache", no_argument, NULL, OPT_NOPROBECACHE},
+    {"history", required_argument, NULL, OPT_HISTORY},
     {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -242,6 +250,13 @@ static int apply_opt(int c, char *arg, struct opts *o)
         case OPT_QEMU:
                 o->qemu = arg;
                 return 0;
+        case OPT_HISTORY:
+                if (!*arg) {
+                        bl_error("--history: want a database file");
+                        return BL_EXIT_USAGE;
+                }
+                o->history = arg;
+                return 0;
         case 'j': {
                 uint64_t n;
 
@@ -316,7 +331,7 @@ static int check_opts(int argc, char **argv, struct opts *o)
         if (o->resume) {
                 if (o->kernel || o->set_kernel_opts || o->nextra) {
                         bl_error("--resume takes the settings from '%s/session.json'; give only "
-                                 "-o, --qemu and -j",
+                                 "-o, --qemu, -j and --history",
                                  o->out);
                         return BL_EXIT_USAGE;
                 }
@@ -454,6 +469,57 @@ out:
         return code;
 }
 
+bool collect_session_complete(const char *dir)
+{
+        struct session *s = NULL;
+        unsigned *runs = NULL;
+        bool all = false;
+        int n;
+
+        if (session_open(dir, &s, NULL, 0) < 0)
+                return false;
+        n = session_list_runs(s, &runs);
+        all = n >= 0 && (size_t)n == session_planned_runs(s);
+        free(runs);
+        session_free(s);
+        return all;
+}
+
+int collect_check_history(const char *db)
+{
+        struct history *h = NULL;
+        char err[1024] = "";
+        int rc;
+
+        if (access(db, F_OK) < 0)
+                return 0; /* created when the session is added */
+        rc = history_open(db, false, &h, err, sizeof(err));
+        history_close(h);
+        if (rc == 0 || rc == -ENOENT)
+                return 0;
+        textout_error("--history: %s (nothing collected)", err[0] ? err : strerror(-rc));
+        return BL_EXIT_USAGE;
+}
+
+int collect_add_history(const char *db, const char *dir, int code, FILE *out)
+{
+        if (code == BL_EXIT_USAGE)
+                return code;
+        if (!collect_session_complete(dir)) {
+                textout_error("--history: '%s' is not complete: not added to '%s' (finish it "
+                              "with 'bootlens collect --resume -o %s --history %s')",
+                              dir, db, dir, db);
+                return code;
+        }
+        if (history_add_session(db, dir, out) != BL_EXIT_OK) {
+                textout_error("--history: the session '%s' is kept whole; add it with "
+                              "'bootlens history add --db %s %s'",
+                              dir, db, dir);
+                return BL_EXIT_USAGE;
+        }
+        return code;
+}
+
 /* The collection o's options describe. */
 static void fill_collect_opts(const struct opts *o, struct collect_opts *co)
 {
@@ -497,6 +563,13 @@ int collect_args_parse(int argc, char **argv, struct collect_opts *co, void **ow
         return code;
 }
 
+const char *collect_args_history(const void *owned)
+{
+        const struct opts *o = owned;
+
+        return o ? o->history : NULL;
+}
+
 void collect_args_free(void *owned)
 {
         if (owned)
@@ -516,7 +589,14 @@ int cmd_collect(int argc, char **argv)
                 return code < 0 ? BL_EXIT_OK : code;
         }
         fill_collect_opts(&o, &co);
+        code = o.history ? collect_check_history(o.history) : 0;
+        if (code) {
+                opts_free(&o);
+                return code;
+        }
         code = collect_and_report(&co);
+        if (o.history)
+                code = collect_add_history(o.history, o.out, code, stdout);
         opts_free(&o);
         return code;
 }

@@ -98,9 +98,7 @@ static int parse_time_ns(const char *s, size_t len, double *ns)
         return -EINVAL;
 }
 
-/* "0.5ms,2%": one or two parts, each an absolute time with its unit or a
- * percentage; a part not given keeps its default. */
-static int parse_min_effect(const char *s, double *abs_ns, double *rel)
+int cli_parse_min_effect(const char *s, double *abs_ns, double *rel)
 {
         bool seen_abs = false, seen_rel = false;
 
@@ -166,8 +164,8 @@ static int parse_args(int argc, char **argv, struct compare_cli *o)
                         o->co.stats.alpha = d;
                         break;
                 case 'e':
-                        if (parse_min_effect(optarg, &o->co.stats.min_abs, &o->co.stats.min_rel) <
-                            0) {
+                        if (cli_parse_min_effect(optarg, &o->co.stats.min_abs,
+                                                 &o->co.stats.min_rel) < 0) {
                                 bl_error("compare: --min-effect wants a time with its unit "
                                          "and/or a percentage, as 0.5ms,2%%, not '%s'",
                                          optarg);

@@ -321,23 +321,6 @@ static int collect_quietly(const struct collect_opts *co)
         return code;
 }
 
-/* Whether every planned run of dir was recorded. */
-static bool session_complete(const char *dir)
-{
-        struct session *s = NULL;
-        unsigned *runs = NULL;
-        bool all = false;
-        int n;
-
-        if (session_open(dir, &s, NULL, 0) < 0)
-                return false;
-        n = session_list_runs(s, &runs);
-        all = n >= 0 && (size_t)n == session_planned_runs(s);
-        free(runs);
-        session_free(s);
-        return all;
-}
-
 int sweep_execute(const struct collect_opts *co, const struct sweep_plan *plan,
                   const struct compare_options *cmp, const char *format, FILE *out,
                   struct savings *result)
@@ -402,11 +385,11 @@ int sweep_execute_by(const struct collect_opts *co, const struct sweep_plan *pla
         if (code == BL_EXIT_USAGE)
                 goto out;
         rc = analyse_and_print(co->out, cmp, basis, f, out, &s);
-        if (rc == BL_EXIT_OK && code == BL_EXIT_FAIL && session_complete(co->out))
+        if (rc == BL_EXIT_OK && code == BL_EXIT_FAIL && collect_session_complete(co->out))
                 code = BL_EXIT_OK; /* only knobs without an ok run: they are the result */
         if (rc != BL_EXIT_OK)
                 code = code == BL_EXIT_OK ? rc : code;
-        if (code == BL_EXIT_FAIL && !session_complete(co->out))
+        if (code == BL_EXIT_FAIL && !collect_session_complete(co->out))
                 textout_error("sweep: the collection stopped before every run; finish it with "
                               "'bootlens collect --resume -o %s', then 'bootlens sweep --results "
                               "%s'",
@@ -657,7 +640,14 @@ int cmd_sweep(int argc, char **argv)
                 code = BL_EXIT_USAGE;
                 goto out;
         }
+        if (collect_args_history(owned)) {
+                code = collect_check_history(collect_args_history(owned));
+                if (code)
+                        goto out;
+        }
         code = sweep_execute_by(&co, &plan, &o.cmp, o.basis, format_names[o.format], stdout, NULL);
+        if (collect_args_history(owned))
+                code = collect_add_history(collect_args_history(owned), co.out, code, stderr);
 out:
         collect_args_free(owned);
         for (size_t i = 0; i < nknobs; i++)

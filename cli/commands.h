@@ -7,6 +7,7 @@
 #ifndef BOOTLENS_COMMANDS_H
 #define BOOTLENS_COMMANDS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "analyzer/savings.h"
@@ -43,10 +44,31 @@ int collect_and_report(const struct collect_opts *o);
  * exit status (the error printed). */
 int collect_args_parse(int argc, char **argv, struct collect_opts *co, void **owned);
 void collect_args_free(void *owned);
+/* collect's --history FILE of what collect_args_parse() parsed (owned),
+ * or NULL. */
+const char *collect_args_history(const void *owned);
+/* Whether every planned run of the session dir is recorded. */
+bool collect_session_complete(const char *dir);
+/* collect --history: after a collection that ended with exit status code,
+ * add the session dir to the database db (history_add_session(), "stored"
+ * lines on out) when it is complete; an incomplete one (stopped) is not
+ * added, said on stderr. Returns code, or BL_EXIT_USAGE when adding
+ * failed (said; the session stays whole). A code of BL_EXIT_USAGE is
+ * returned as is, nothing added. */
+int collect_add_history(const char *db, const char *dir, int code, FILE *out);
+/* Before collecting with --history db: a database there that would be
+ * refused (a newer schema, not a history, not a database) is said now,
+ * not after the boots. Returns 0 (fine, or absent: add creates it) or
+ * BL_EXIT_USAGE (said). */
+int collect_check_history(const char *db);
 int cmd_show(int argc, char **argv);
 void usage_show(FILE *out);
 int cmd_compare(int argc, char **argv);
 void usage_compare(FILE *out);
+/* compare's --min-effect (also history trend's and check's): "0.5ms,2%",
+ * one or two parts, each an absolute time with its unit (ns, us, ms, s)
+ * or a percentage; a part not given keeps its value. 0 or -EINVAL. */
+int cli_parse_min_effect(const char *s, double *abs_ns, double *rel);
 int cmd_demo(int argc, char **argv);
 void usage_demo(FILE *out);
 int cmd_report(int argc, char **argv);
@@ -62,6 +84,12 @@ void usage_plot(FILE *out);
 
 int cmd_history(int argc, char **argv);
 void usage_history(FILE *out);
+/* "history add --db db DIR" for collect --history and sweep's: every
+ * variant of the session DIR with an ok run (one without is left out,
+ * said on stderr), with the CI labels (docs/history.md), in one
+ * transaction; one "stored ..." line per entry on out, errors on stderr.
+ * Returns 0 or BL_EXIT_USAGE (nothing stored; the session untouched). */
+int history_add_session(const char *db, const char *dir, FILE *out);
 int cmd_sweep(int argc, char **argv);
 void usage_sweep(FILE *out);
 int cmd_diagnose(int argc, char **argv);
