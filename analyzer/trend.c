@@ -48,6 +48,7 @@ void trend_check_options_default(struct trend_check_options *o)
         trend_options_default(&o->trend);
         o->min_points = TREND_MIN_POINTS_DEFAULT;
         o->top = HISTORY_TOP_FNS;
+        o->spread_k = TREND_SPREAD_K_DEFAULT;
 }
 
 static size_t window_of(const struct trend_options *o)
@@ -476,6 +477,68 @@ static int base_range(const struct mseries *s, size_t beta_n, const struct trend
         return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return (x > y) - (x < y);
+}
+
+/* The robust sigma of x[0..n) (trend_check_base.spread): 1.4826 MAD,
+ * else 1.2533 mean absolute deviation; NAN when n is under
+ * TREND_SPREAD_MIN_POINTS; -ENOMEM as NAN too (no spread known). */
+static double spread_of(const double *x, size_t n)
+{
+        double *d, med, mad, mean = 0;
+
+        if (n < TREND_SPREAD_MIN_POINTS)
+                return NAN;
+        d = malloc(n * sizeof(*d));
+        if (d == NULL)
+                return NAN;
+        memcpy(d, x, n * sizeof(*d));
+        qsort(d, n, sizeof(*d), cmp_double);
+        med = stats_quantile_sorted(d, n, 0.5);
+        for (size_t i = 0; i < n; i++) {
+                d[i] = fabs(d[i] - med);
+                mean += d[i] / (double)n;
+        }
+        qsort(d, n, sizeof(*d), cmp_double);
+        mad = stats_quantile_sorted(d, n, 0.5);
+        free(d);
+        return mad > 0 ? 1.4826 * mad : 1.2533 * mean;
+}
+
+/* After the gate's verdicts: a metric called slower or faster whose
+ * change is within o->spread_k times its base's spread is made
+ * inconclusive (trend_check_base.within_spread), with a note. */
+static int spread_guard(const struct trend_check_options *o, struct trend_check *c)
+{
+        int rc = 0;
+
+        if (!(o->spread_k > 0))
+                return 0;
+        for (size_t i = 0; i < c->gate.n && rc == 0; i++) {
+                struct compare_metric *m = &c->gate.m[i];
+                struct trend_check_base *b = &c->base[i];
+                enum stats_verdict v = m->c.verdict;
+
+                if ((v != STATS_SLOWER && v != STATS_FASTER) || !isfinite(b->spread) ||
+                    fabs(m->c.diff) > o->spread_k * b->spread)
+                        continue;
+                b->within_spread = true;
+                m->c.verdict = STATS_INCONCLUSIVE;
+                c->gate.verdicts[v]--;
+                c->gate.verdicts[STATS_INCONCLUSIVE]++;
+                rc = add_note(c, dup_printf("%s: %+.1f ms is within %g times the spread of the "
+                                            "base's own sessions (%.1f ms over %zu points): "
+                                            "not called %s",
+                                            b->metric, m->c.diff / 1e6, o->spread_k,
+                                            b->spread / 1e6, b->points, stats_verdict_name(v)));
+        }
+        return rc;
+}
+
 /* Metric m of the newest entry judged: the runs of its base (br among
  * the points s of the view) against the newest's, added to cmp; the
  * base described in *base when base is not NULL. */
@@ -506,6 +569,7 @@ static int judge(struct history *h, const struct view *v, const struct mseries *
         base->runs = a.n;
         base->changes = br->changes;
         base->tail = br->tail;
+        base->spread = spread_of(s->x + br->first, br->end - br->first);
         if (br->tail > 0)
                 rc = add_note(c, dup_printf("%s: %zu point(s) before the newest (from %s) on a "
                                             "level not yet confirmed: left out of the base",
@@ -721,6 +785,8 @@ int trend_check(struct history *h, const struct trend_check_options *o, struct t
         rc = name_sides(c);
         if (rc == 0)
                 rc = compare_evaluate(&c->gate, &o->trend.stats);
+        if (rc == 0)
+                rc = spread_guard(o, c);
         if (rc == 0)
                 rc = compare_evaluate(&c->fns, &o->trend.stats);
         if (rc < 0) {

@@ -63,6 +63,8 @@
 #define TREND_WINDOW_DEFAULT     20  /* points pooled each side of a step, and into check's base */
 #define TREND_MIN_POINTS_DEFAULT 1   /* base points check needs to judge */
 #define TREND_CHECK_SPAN_DEFAULT 200 /* points before the newest check looks at, at least */
+#define TREND_SPREAD_K_DEFAULT   3.0 /* trend_check_options.spread_k */
+#define TREND_SPREAD_MIN_POINTS  3   /* base points that give a spread */
 
 struct trend_options {
         const struct history_filter *where; /* NULL: every entry */
@@ -112,6 +114,11 @@ struct trend_check_options {
         size_t top;                         /* functions compared (0: HISTORY_TOP_FNS) */
         size_t span; /* points before the newest looked at (0: 10 windows, at least
                       * TREND_CHECK_SPAN_DEFAULT) */
+        /* the sessions' own spread (see trend_check_base.spread): a gate
+         * metric is called slower or faster only when its change exceeds
+         * spread_k times the spread of its base points' medians; 0: no
+         * such condition (runs alone decide). TREND_SPREAD_K_DEFAULT. */
+        double spread_k;
 };
 void trend_check_options_default(struct trend_check_options *o);
 
@@ -125,6 +132,15 @@ struct trend_check_base {
         size_t changes; /* confirmed change points among the points looked at */
         size_t tail;    /* the points just before the newest on a new level not yet
                          * confirmed (fewer than the change points' min_seg): left out */
+        /* how much the base's sessions differ among themselves: the robust
+         * sigma (1.4826 MAD, else 1.2533 mean absolute deviation) of the
+         * base points' medians, ns; NAN with fewer than
+         * TREND_SPREAD_MIN_POINTS points */
+        double spread;
+        /* the runs' test called it slower or faster, but the change is
+         * within spread_k * spread: a session as far off as the base's own
+         * sessions are: made inconclusive (a note says so) */
+        bool within_spread;
 };
 
 struct trend_check {

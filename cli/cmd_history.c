@@ -50,6 +50,7 @@ void usage_history(FILE *out)
               "       bootlens history check [--db FILE] [--latest KEY=VALUE] [--by LABEL]\n"
               "                              [--where KEY=VALUE]... [--format table|json|md]\n"
               "                              [--alpha A] [--min-effect E] [--window N]\n"
+              "                              [--spread-k K]\n"
               "       bootlens history dashboard [--db FILE] -o DIR [--by LABEL]\n"
               "                              [--where KEY=VALUE]... [--latest N]\n"
               "                              [--no-session-reports]\n"
@@ -182,6 +183,7 @@ static void usage_history_check(FILE *out)
         fputs("usage: bootlens history check [--db FILE] [--latest KEY=VALUE] [--by LABEL]\n"
               "                              [--where KEY=VALUE]... [--format table|json|md]\n"
               "                              [--alpha A] [--min-effect E] [--window N]\n"
+              "                              [--spread-k K]\n"
               "\n"
               "The CI gate: the newest point's runs (or those of the last entry with the\n"
               "--latest label) against the runs of the last stable segment before it, the\n"
@@ -196,6 +198,8 @@ static void usage_history_check(FILE *out)
               "  --alpha A          significance after Holm (default 0.01)\n"
               "  --min-effect E     as compare's (default 0.5ms,2%)\n"
               "  --window N         base points pooled at most (default 20)\n"
+              "  --spread-k K       call a change slower only beyond K times the spread of\n"
+              "                     the base sessions' medians (default 3; 0: runs alone)\n"
               "\n"
               "Exit status: 0 nothing got slower, or too few points to judge (said on\n"
               "standard error and in the output), 1 the total or a phase got significantly\n"
@@ -1125,6 +1129,7 @@ static int history_check_cmd(int argc, char **argv)
             {"alpha", required_argument, NULL, 'a'},
             {"min-effect", required_argument, NULL, 'e'},
             {"window", required_argument, NULL, 'W'},
+            {"spread-k", required_argument, NULL, 'K'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -1170,6 +1175,16 @@ static int history_check_cmd(int argc, char **argv)
                         break;
                 case 'W':
                         rc = parse_count("check", "--window", optarg, 100000, &co.trend.window);
+                        break;
+                case 'K':
+                        if (util_parse_double(optarg, &d) < 0 || !(d >= 0 && d <= 100)) {
+                                bl_error("history check: --spread-k wants a number from 0 to "
+                                         "100, not '%s'",
+                                         optarg);
+                                rc = -1;
+                        } else {
+                                co.spread_k = d;
+                        }
                         break;
                 default:
                         rc = common_opt(&c, ch, argc, argv);

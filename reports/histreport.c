@@ -872,6 +872,8 @@ static int check_table(FILE *out, const struct trend_check *c, const struct hist
                                 "; %zu newest point%s on a new level not yet confirmed, left "
                                 "out",
                                 bs->tail, plural(bs->tail));
+                if (isfinite(bs->spread) && bs->spread > 0)
+                        fprintf(out, "; sessions' spread %.1f ms", bs->spread / 1e6);
                 fputc('\n', out);
         }
         free(order);
@@ -927,6 +929,8 @@ static void json_check_metric(struct jsonw *w, const struct compare_metric *m,
                 jsonw_kuint(w, "runs", bs->runs);
                 jsonw_kuint(w, "change_points_before", bs->changes);
                 jsonw_kuint(w, "tail_left_out", bs->tail);
+                jsonw_kreal(w, "spread_ns", bs->spread);
+                jsonw_kbool(w, "within_spread", bs->within_spread);
                 jsonw_obj_end(w);
         }
         jsonw_obj_end(w);
@@ -1180,6 +1184,8 @@ static int check_md_build(struct sbuf *sb, const struct trend_check *c)
                                        "; the %zu newest point%s on a new level not yet "
                                        "confirmed left out",
                                        bs->tail, plural(bs->tail));
+                if (!rc && isfinite(bs->spread) && bs->spread > 0)
+                        rc = sbuf_addf(sb, "; the sessions' own spread %.1f ms", bs->spread / 1e6);
                 rc = rc ?: sbuf_adds(sb, "\n");
         }
         for (size_t k = 0; k < c->nnotes && !rc; k++) {

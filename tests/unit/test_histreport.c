@@ -337,7 +337,8 @@ static void fill_check(struct trend_check *c, struct trend_check_base *bases, bo
                                                      .label_last = check_labels[1],
                                                      .points = 3,
                                                      .runs = 15,
-                                                     .changes = 1};
+                                                     .changes = 1,
+                                                     .spread = 4.2e6};
         bases[2].tail = 1; /* qemu: the newest point before this one on a new level */
         c->base = bases;
         c->notes = notes;

@@ -441,6 +441,48 @@ static void test_trend_check_names_the_one_phase_that_got_slower(void **state)
         db_close(&d);
 }
 
+/* Sessions that sit off their level as a whole (8 ms in phase b, as a
+ * busy host makes them) and a newest point 12 ms up: the runs' test calls
+ * it slower, but the base's own sessions differ that much: within
+ * spread_k (3) times their spread it is not called slower; with
+ * spread_k 0 the runs alone decide and it is. */
+static void test_trend_check_does_not_call_a_change_within_the_sessions_spread_slower(void **state)
+{
+        struct trend_check_options o;
+        struct trend_check c;
+        const struct compare_metric *b;
+        struct db d;
+        char err[256] = "";
+        size_t ib;
+
+        (void)state;
+        db_open(&d, 21);
+        for (unsigned i = 0; i < 30; i++)
+                add_point(&d, i, shifted_b(8 * gauss(&d.rng)));
+        add_point(&d, 30, shifted_b(12));
+        check_opts(&o);
+        assert_int_equal(trend_check(d.h, &o, &c, err, sizeof(err)), 0);
+        assert_true(c.judged);
+        b = gate_metric(&c, "phase:b");
+        ib = (size_t)(b - c.gate.m);
+        assert_true(c.base[ib].spread > 4 * MS && c.base[ib].spread < 14 * MS);
+        assert_true(c.base[ib].within_spread);
+        assert_int_equal(b->c.verdict, STATS_INCONCLUSIVE);
+        assert_false(c.regressed);
+        assert_true(c.nnotes >= 1);
+        trend_check_free(&c);
+
+        o.spread_k = 0;
+        assert_int_equal(trend_check(d.h, &o, &c, err, sizeof(err)), 0);
+        b = gate_metric(&c, "phase:b");
+        ib = (size_t)(b - c.gate.m);
+        assert_false(c.base[ib].within_spread);
+        assert_int_equal(b->c.verdict, STATS_SLOWER);
+        assert_true(c.regressed);
+        trend_check_free(&c);
+        db_close(&d);
+}
+
 /* A step accepted 10 points ago: the base is the new level. */
 static void test_trend_check_bases_on_the_segment_after_an_accepted_step(void **state)
 {
@@ -741,6 +783,8 @@ int main(void)
             cmocka_unit_test(test_trend_build_orders_by_a_version_label),
             cmocka_unit_test(test_trend_check_of_a_series_without_a_step_passes),
             cmocka_unit_test(test_trend_check_names_the_one_phase_that_got_slower),
+            cmocka_unit_test(
+                test_trend_check_does_not_call_a_change_within_the_sessions_spread_slower),
             cmocka_unit_test(test_trend_check_bases_on_the_segment_after_an_accepted_step),
             cmocka_unit_test(test_trend_check_accepts_a_new_level_after_two_points_on_it),
             cmocka_unit_test(test_trend_check_judges_one_earlier_point_and_not_none),
