@@ -366,22 +366,31 @@ static bool key_char(char c)
                c == '_' || c == '.' || c == '-';
 }
 
+/* Whether key[0..klen) and value are a label history_label_parse takes. */
+static bool label_valid(const char *key, size_t klen, const char *value)
+{
+        size_t vlen = strlen(value);
+
+        if (klen == 0 || klen > LABEL_KEY_MAX || vlen > LABEL_VALUE_MAX ||
+            util_has_control(value, vlen))
+                return false;
+        for (size_t i = 0; i < klen; i++)
+                if (!key_char(key[i]))
+                        return false;
+        return true;
+}
+
 int history_label_parse(const char *s, struct history_label *l)
 {
         const char *eq = strchr(s, '=');
-        size_t klen, vlen;
+        size_t klen;
 
         l->key = l->value = NULL;
         if (!eq)
                 return -EINVAL;
         klen = (size_t)(eq - s);
-        vlen = strlen(eq + 1);
-        if (klen == 0 || klen > LABEL_KEY_MAX || vlen > LABEL_VALUE_MAX ||
-            util_has_control(eq + 1, vlen))
+        if (!label_valid(s, klen, eq + 1))
                 return -EINVAL;
-        for (size_t i = 0; i < klen; i++)
-                if (!key_char(s[i]))
-                        return -EINVAL;
         l->key = strndup(s, klen);
         l->value = strdup(eq + 1);
         if (!l->key || !l->value) {
@@ -684,6 +693,14 @@ static int migrate(struct history *h, char *err, size_t errsize)
         rc = meta_get(h, "schema_version", &v); /* another process may have migrated */
         cur = v ? atoi(v) : 0;
         free(v);
+        if (rc == SQLITE_OK && cur > HISTORY_SCHEMA_VERSION) {
+                step_done(h, ST_ROLLBACK);
+                say(err, errsize,
+                    "%s: history schema version %d, this bootlens knows %d "
+                    "(upgrade bootlens)",
+                    h->path, cur, HISTORY_SCHEMA_VERSION);
+                return -EPROTO;
+        }
         while (rc == SQLITE_OK && cur < HISTORY_SCHEMA_VERSION) {
                 const struct migration *m = NULL;
 
@@ -932,9 +949,13 @@ static const char *new_invalid(const struct history_new *e)
         for (size_t i = 0; i < e->nlabels; i++)
                 if (!e->labels[i].key || !e->labels[i].value)
                         return "a label without key or value";
-        for (size_t i = 0; i < e->nm; i++)
+        for (size_t i = 0; i < e->nm; i++) {
                 if (!e->m[i].name || !e->m[i].name[0] || !e->m[i].values)
                         return "a metric with no name or values";
+                for (size_t r = 0; r < e->nruns; r++)
+                        if (isinf(e->m[i].values[r]))
+                                return "a metric with an infinite value";
+        }
         return NULL;
 }
 
@@ -1396,6 +1417,18 @@ int history_prepare(const char *ref, const struct history_add_options *o, struct
                 goto out;
         }
         info = session_info(s);
+        for (size_t i = 0; i < info->nlabels; i++) {
+                const char *key = info->labels[i].key, *value = info->labels[i].value;
+
+                if (key && value && label_valid(key, strlen(key), value))
+                        continue;
+                say(err, errsize,
+                    "'%s': its label '%.64s' (session.json) is no history label: KEY 1-%d of "
+                    "[A-Za-z0-9_.-], VALUE at most %d bytes, no control characters",
+                    dir, key ? key : "", LABEL_KEY_MAX, LABEL_VALUE_MAX);
+                rc = -EINVAL;
+                goto out;
+        }
         count = info->nvariants;
         if (variant) {
                 rc = session_variant_index(s, variant);

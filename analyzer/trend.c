@@ -175,7 +175,12 @@ static size_t last_change(const double *x, size_t p, size_t c, size_t j, size_t 
         double best = sse(x, p, c) + sse(x, c, j);
         size_t at = c;
 
-        for (size_t s = (j - c > min_seg ? j - min_seg : c) + 1; s < j; s++) {
+        /* only a last segment of exactly min_seg points can have been
+         * started early; a longer one is a level PELT confirmed, and
+         * moving its change onto a noisy last point would lose it */
+        if (j - c != min_seg)
+                return c;
+        for (size_t s = c + 1; s < j; s++) {
                 double q = sse(x, p, s) + sse(x, s, j);
 
                 if (q < best) {
@@ -360,7 +365,7 @@ struct view {
 
 static void view_free(struct view *v)
 {
-        for (size_t i = 0; v->m && i < v->k - v->lo; i++)
+        for (size_t i = 0; v->m && v->nm && i < v->k - v->lo; i++)
                 history_metrics_free(v->m[i], v->nm[i]);
         free(v->m);
         free(v->nm);
@@ -617,6 +622,50 @@ out_free:
         return rc;
 }
 
+/* Function m of the newest point, which no base point stored, into
+ * c->fresh when it moved by more than the minimum effect over the
+ * bound the base points give (trend_check.fresh). */
+static int fresh_add(const struct trend_check_options *o, const struct view *v,
+                     const struct history_metric *m, struct trend_check *c)
+{
+        const struct trend_check_base *b = &c->base[0];
+        const struct stats_options *so = &o->trend.stats;
+        struct trend_check_fresh *grown, *f;
+        double below = 0, thr;
+
+        for (size_t i = b->first; i <= b->last; i++) {
+                double least = INFINITY;
+
+                if (i < v->lo || i >= v->k)
+                        continue;
+                for (size_t q = 0; q < v->nm[i - v->lo]; q++) {
+                        const struct history_metric *pm = &v->m[i - v->lo][q];
+
+                        if (pm->kind == COMPARE_FN && pm->s.n > 0 && pm->s.median < least)
+                                least = pm->s.median;
+                }
+                if (isfinite(least) && least > below)
+                        below = least;
+        }
+        thr = fmax(so->min_abs, so->min_rel * below);
+        if (!(m->s.median - below > thr))
+                return 0;
+        grown = realloc(c->fresh, (c->nfresh + 1) * sizeof(*grown));
+        if (grown == NULL)
+                return -ENOMEM;
+        c->fresh = grown;
+        f = &c->fresh[c->nfresh];
+        memset(f, 0, sizeof(*f));
+        f->name = strdup(m->name);
+        f->phase = m->phase ? strdup(m->phase) : NULL;
+        f->median_new = m->s.median;
+        f->below = below;
+        c->nfresh++;
+        if (f->name == NULL || (m->phase && f->phase == NULL))
+                return -ENOMEM;
+        return 0;
+}
+
 /* The phases of the newest entry into the gate, its top functions (m is
  * by median descending) into c->fns. */
 static int judge_rest(struct history *h, const struct trend_check_options *o, const struct view *v,
@@ -632,11 +681,13 @@ static int judge_rest(struct history *h, const struct trend_check_options *o, co
                 if (m[i].kind == COMPARE_TOTAL || (fn && fns++ >= top))
                         continue;
                 rc = judge_metric(h, o, v, &m[i], fn ? &c->fns : &c->gate, !fn, c, &compared);
+                if (rc == 0 && !compared && fn)
+                        fresh++;
                 if (rc < 0)
                         set_err(err, errsize, "history '%s': cannot compare '%s': %s",
                                 history_path(h), m[i].name, strerror(-rc));
                 else if (!compared && fn)
-                        fresh++;
+                        rc = fresh_add(o, v, &m[i], c);
                 else if (!compared && v->lo == 0)
                         rc = add_note(c,
                                       dup_printf("%s: no earlier point: not compared", m[i].name));
@@ -646,8 +697,10 @@ static int judge_rest(struct history *h, const struct trend_check_options *o, co
                                                     m[i].name, v->k - v->lo));
         }
         if (rc == 0 && fresh > 0)
-                rc = add_note(
-                    c, dup_printf("%zu function(s) with no earlier point: not compared", fresh));
+                rc = add_note(c, dup_printf("%zu function(s) with no earlier point: not compared "
+                                            "(%zu of them moved beyond the minimum effect over "
+                                            "what the base points could have had: listed)",
+                                            fresh, c->nfresh));
         return rc;
 }
 
@@ -817,5 +870,10 @@ void trend_check_free(struct trend_check *c)
         for (size_t i = 0; i < c->nnotes; i++)
                 free(c->notes[i]);
         free(c->notes);
+        for (size_t i = 0; i < c->nfresh; i++) {
+                free(c->fresh[i].name);
+                free(c->fresh[i].phase);
+        }
+        free(c->fresh);
         memset(c, 0, sizeof(*c));
 }

@@ -143,6 +143,15 @@ struct trend_check_base {
         bool within_spread;
 };
 
+/* A function new among the stored ones (trend_check.fresh). */
+struct trend_check_fresh {
+        char *name;        /* "fn:NAME" (owned) */
+        char *phase;       /* its phase in the newest point, or NULL (owned) */
+        double median_new; /* ns, the newest point's median */
+        double below;      /* ns: at most this in each base point (the largest of
+                            * their smallest stored functions) */
+};
+
 struct trend_check {
         bool judged;                   /* false: too few points (why says so) */
         char *why;                     /* (owned) NULL when judged */
@@ -153,8 +162,15 @@ struct trend_check {
         struct trend_check_base *base; /* per gate metric, gate.m order (owned) */
         struct compare fns;            /* the functions, informational */
         bool regressed;                /* compare_any_slower(&gate) */
-        char **notes;                  /* what was left out and why, one line each, e.g.
-                                        * "phase:NAME: no earlier point: not compared" (owned) */
+        /* functions of the newest point's top that no base point stored:
+         * each was at most `below` in every base point (a point stores
+         * its top functions, so one it lacks ran for no longer than its
+         * smallest stored one), and it moved by more than the minimum
+         * effect over that bound; by median_new descending (owned) */
+        struct trend_check_fresh *fresh;
+        size_t nfresh;
+        char **notes; /* what was left out and why, one line each, e.g.
+                       * "phase:NAME: no earlier point: not compared" (owned) */
         size_t nnotes;
         char **labels; /* internal: strings base[] points at */
         size_t nlabels;

@@ -169,7 +169,7 @@ static void usage_history_trend(FILE *out)
               "  --size W,H         the figure's size, as 'bootlens plot --size'\n"
               "  --font NAME,SIZE   default Sans,10\n"
               "  --mono             black and white print\n"
-              "  --penalty K        the change-point penalty, K times ln(points) (default 2)\n"
+              "  --penalty K        the change-point penalty, K times ln(points) (default 3)\n"
               "  --window N         points pooled each side of a step (default 20)\n"
               "  --min-effect E     the smallest step that counts, as compare's (default\n"
               "                     0.5ms,2%)\n"
@@ -606,10 +606,16 @@ static int prepare_ref(const char *ref, const struct history_add_options *ao, bo
 {
         struct history_new *v = NULL;
         struct session *s = NULL;
-        char err[1024] = "";
+        char err[1024] = "", *json;
         size_t n = 0, nv;
         int rc;
 
+        /* a session named without :VARIANT: its variants one by one, those
+         * without an ok run left out (said), as collect --history does */
+        if (!skip_empty && asprintf(&json, "%s/session.json", ref) >= 0) {
+                skip_empty = access(json, F_OK) == 0;
+                free(json);
+        }
         if (!skip_empty) {
                 rc = history_prepare(ref, ao, &v, &n, err, sizeof(err));
                 if (rc == 0)
@@ -674,6 +680,17 @@ static int add_refs(const char *db, char *const *refs, size_t nrefs,
         for (size_t i = 0; i < p.n; i++) {
                 if (entry_defaults(&p.v[i], &ci) < 0) {
                         bl_error("history: out of memory");
+                        goto out;
+                }
+        }
+        for (size_t i = 0; i < p.n; i++) {
+                for (size_t j = 0; j < i; j++) {
+                        if (strcmp(p.v[i].session_id, p.v[j].session_id) != 0 ||
+                            strcmp(p.v[i].variant, p.v[j].variant) != 0)
+                                continue;
+                        textout_error("history: session '%s' variant '%s' is named twice: "
+                                      "nothing stored",
+                                      p.v[i].session_id, p.v[i].variant);
                         goto out;
                 }
         }
@@ -1033,6 +1050,7 @@ static int history_trend_cmd(int argc, char **argv)
         struct histreport_options ro;
         const char *metric = NULL, *db;
         char err[1024] = "";
+        bool drawn;
         int code = BL_EXIT_USAGE, ch, rc = 0;
         double d;
 
@@ -1105,9 +1123,12 @@ static int history_trend_cmd(int argc, char **argv)
         }
         if (series_notes("trend", db, &t.s, metric, c.by) < 0)
                 goto out;
+        /* the figure first: a reader of the table that stops early (| head)
+         * must not cost the figure */
+        drawn = fig.path == NULL || draw_trend(&t, c.by, &fig) == 0;
         report_options(&c, db, &ro);
         code = rendered("trend", histreport_trend(stdout, &t, &to, &ro));
-        if (code == BL_EXIT_OK && fig.path && draw_trend(&t, c.by, &fig) < 0)
+        if (!drawn)
                 code = BL_EXIT_USAGE;
 out:
         trend_free(&t);

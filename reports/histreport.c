@@ -896,6 +896,22 @@ static int check_table(FILE *out, const struct trend_check *c, const struct hist
                         check_row(out, &c->fns.m[fi[k]], o);
         }
         free(fi);
+        if (c->nfresh)
+                fputs("\nfunctions new among those stored (no base point stored them)\n", out);
+        for (size_t k = 0; k < c->nfresh; k++) {
+                char t[2][64];
+
+                fprintf(out, "  %s ms now, at most %s ms in each base point  ",
+                        ms(t[0], 64, c->fresh[k].median_new, false),
+                        ms(t[1], 64, c->fresh[k].below, false));
+                put_text(out, o, c->fresh[k].name);
+                if (c->fresh[k].phase) {
+                        fputs(" (phase ", out);
+                        put_text(out, o, c->fresh[k].phase);
+                        fputc(')', out);
+                }
+                fputc('\n', out);
+        }
         return finish(out);
 }
 
@@ -985,6 +1001,17 @@ static int check_json(FILE *out, const struct trend_check *c, const struct histr
         jsonw_arr_begin(w);
         for (size_t k = 0; c->judged && k < c->fns.n; k++)
                 json_check_metric(w, &c->fns.m[k], NULL);
+        jsonw_arr_end(w);
+        jsonw_key(w, "functions_new");
+        jsonw_arr_begin(w);
+        for (size_t k = 0; c->judged && k < c->nfresh; k++) {
+                jsonw_obj_begin(w);
+                jsonw_kstr(w, "name", c->fresh[k].name);
+                jsonw_kstr(w, "phase", c->fresh[k].phase);
+                jsonw_kreal(w, "new_median_ns", c->fresh[k].median_new);
+                jsonw_kreal(w, "base_at_most_ns", c->fresh[k].below);
+                jsonw_obj_end(w);
+        }
         jsonw_arr_end(w);
         jsonw_key(w, "notes");
         jsonw_arr_begin(w);
@@ -1108,6 +1135,32 @@ static int md_first_line(struct sbuf *sb, const struct trend_check *c, long wors
         return rc ?: sbuf_adds(sb, "\n");
 }
 
+/* Under the slower phase, its functions new among those stored. */
+static int md_fresh(struct sbuf *sb, const struct trend_check *c, const char *phase)
+{
+        size_t shown = 0;
+        int rc = 0;
+
+        for (size_t k = 0; k < c->nfresh && !rc && shown < HISTREPORT_MD_FNS; k++) {
+                const struct trend_check_fresh *f = &c->fresh[k];
+                char b[2][64];
+
+                if (!f->phase || strcmp(f->phase, phase) != 0)
+                        continue;
+                if (shown++ == 0)
+                        rc = sbuf_adds(sb, "\nNew among the stored functions (no base point "
+                                           "stored them: each was at most its smallest stored "
+                                           "function):\n\n");
+                rc = rc ?: sbuf_adds(sb, "- ");
+                rc = rc ?: md_code(sb, f->name + (strncmp(f->name, "fn:", 3) == 0 ? 3 : 0));
+                rc = rc
+                         ?: sbuf_addf(sb, ": %s ms now, at most %s ms in each base point\n",
+                                      ms(b[0], 64, f->median_new, false),
+                                      ms(b[1], 64, f->below, false));
+        }
+        return rc;
+}
+
 /* Under the slower phase, the functions of it that moved most. */
 static int md_functions(struct sbuf *sb, const struct trend_check *c, long worst)
 {
@@ -1120,7 +1173,7 @@ static int md_functions(struct sbuf *sb, const struct trend_check *c, long worst
         nf = fns_moved(c, c->gate.m[worst].name, &fi);
         if (nf <= 0) {
                 free(fi);
-                return (int)nf;
+                return nf < 0 ? (int)nf : md_fresh(sb, c, c->gate.m[worst].name);
         }
         shown = nf < HISTREPORT_MD_FNS ? nf : HISTREPORT_MD_FNS;
         rc = sbuf_adds(sb, "\n#### Functions that moved in phase ");
@@ -1133,7 +1186,7 @@ static int md_functions(struct sbuf *sb, const struct trend_check *c, long worst
         for (long k = 0; k < shown && !rc; k++)
                 rc = md_row(sb, &c->fns.m[fi[k]], false);
         free(fi);
-        return rc;
+        return rc ?: md_fresh(sb, c, c->gate.m[worst].name);
 }
 
 static int check_md_build(struct sbuf *sb, const struct trend_check *c)

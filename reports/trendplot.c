@@ -353,7 +353,7 @@ static void write_gp(struct tp *f, const char *by, const char *out_name, const c
             "set ytics nomirror out\nset grid ytics lc rgb '#d8d8d8'\nset border 3\n"
             "set key outside top center horizontal samplen 2\n"
             "set bars %s\n",
-            (double)(t->s.n - 1) + 0.6, ylo, yhi, t->s.n > 60 ? "0" : "small");
+            (double)(t->s.n - 1) + 0.6, ylo, yhi, t->s.n > 60 ? "0" : "1");
         change_marks(f, row, left);
         /* a dense series: its error bars lighter (alpha), the levels on top */
         gpf(f, "plot %s index 0 using 1:2:3:4 with yerrorbars pt 7 ps %s lw 1 lc rgb '%s%s' title ",

@@ -314,6 +314,10 @@ static char *notes[1] = {"phase:user space: no earlier point: not compared"};
 
 /* The newest point 6.1.0-58 against 3 points: regressed (initcalls
  * +812 ms) or not (every metric as before). */
+static struct trend_check_fresh check_fresh[] = {
+    {.name = "fn:tpm_init", .phase = "initcalls", .median_new = 736.2e6, .below = 0.9e6},
+};
+
 static void fill_check(struct trend_check *c, struct trend_check_base *bases, bool regress)
 {
         struct stats_options so;
@@ -324,6 +328,10 @@ static void fill_check(struct trend_check *c, struct trend_check_base *bases, bo
         entry(&c->newest, 42, "sess-58", "2026-11-28T12:00:00Z", labels_c, 3);
         c->newest_label = "6.1.0-58";
         c->points = 7;
+        if (regress) {
+                c->fresh = check_fresh;
+                c->nfresh = 1;
+        }
         gate_add(&c->gate, COMPARE_TOTAL, "total", NULL, 3541.9, regress ? 4354.3 : 3542.0);
         gate_add(&c->gate, COMPARE_PHASE, "initcalls", "initcalls", 1522.25,
                  regress ? 2334.65 : 1522.0);
