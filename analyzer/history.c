@@ -1307,6 +1307,8 @@ static int prepare_variant(struct session *s, const char *dir, const char *rpath
         const struct run_options *ro = o && o->run ? o->run : &defaults;
         size_t top = o && o->top ? o->top : HISTORY_TOP_FNS;
         struct metric_table t = METRIC_TABLE_INIT;
+        char hex[65];
+        uint64_t size;
         struct runset rs = {0};
         char why[256] = "", *ref = NULL;
         int rc;
@@ -1335,7 +1337,11 @@ static int prepare_variant(struct session *s, const char *dir, const char *rpath
                 rc = -ENOMEM;
                 goto out;
         }
-        if (var->kernel.path)
+        /* the version from the kernel file only while it is still the one
+         * the session booted (a CI rebuilds it in place) */
+        if (var->kernel.path && var->kernel.sha256 &&
+            session_file_sha256(var->kernel.path, hex, &size) == 0 &&
+            strcmp(hex, var->kernel.sha256) == 0)
                 vmlinux_kernel_version_file(var->kernel.path, &e->kernel_version, NULL, 0);
         for (size_t i = 0; i < rs.n; i++) {
                 struct runset_run *r = &rs.v[i];
