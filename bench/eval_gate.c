@@ -4,7 +4,7 @@
  * synthetic histories stored in scratch databases (analyzer/history.h),
  * docs/history.md ("The CI gate") quotes the numbers.
  *
- *   eval_gate [--series N] [--seed S] [--B B]
+ *   eval_gate [--series N] [--seed S] [--B B] [--spread-k K]
  *
  * (scratch databases under $TMPDIR, else /tmp: TMPDIR=/dev/shm spares
  * the disk the fsyncs)
@@ -39,6 +39,9 @@
 #define POINTS 30
 #define RUNS   10
 #define NPH    5
+
+/* trend_check_options.spread_k of every check (--spread-k) */
+static double spread_k = TREND_SPREAD_K_DEFAULT;
 
 static const char *const phase_names[NPH] = {"firmware", "early", "initcalls", "rootfs",
                                              "userland"};
@@ -156,6 +159,7 @@ static int one(const char *dir, unsigned n, enum gate_case gc, double delta, con
                 goto out_err;
         trend_check_options_default(&o);
         o.trend.stats.B = B;
+        o.spread_k = spread_k;
         rc = trend_check(h, &o, &c, err, sizeof(err));
         if (rc < 0)
                 goto out_err;
@@ -219,8 +223,12 @@ int main(int argc, char **argv)
                            util_parse_u64(argv[i + 1], 10, &u) == 0 && u > 0) {
                         B = (size_t)u;
                         i++;
+                } else if (i + 1 < argc && strcmp(argv[i], "--spread-k") == 0 &&
+                           util_parse_double(argv[i + 1], &spread_k) == 0 && spread_k >= 0) {
+                        i++;
                 } else {
-                        fprintf(stderr, "usage: eval_gate [--series N] [--seed S] [--B B]\n");
+                        fprintf(stderr, "usage: eval_gate [--series N] [--seed S] [--B B] "
+                                        "[--spread-k K]\n");
                         return 2;
                 }
         }
@@ -231,8 +239,8 @@ int main(int argc, char **argv)
         }
         printf("CI gate, %u seeded histories a row: %d points + the newest, %d runs a point,\n"
                "phases 300/500/1500/400/300 ms (total 3000 ms), alpha 0.01, minimum effect\n"
-               "max(0.5 ms, 2%%) (initcalls: 30 ms, total: 60 ms), B %zu\n\n",
-               nseries, POINTS, RUNS, B);
+               "max(0.5 ms, 2%%) (initcalls: 30 ms, total: 60 ms), B %zu, spread-k %g\n\n",
+               nseries, POINTS, RUNS, B, spread_k);
         printf("%-18s %8s %8s   %-9s %-9s\n", "case", "run_cv", "sess_cv", "regressed",
                "initcalls");
         for (size_t ni = 0; ni < sizeof(noises) / sizeof(noises[0]); ni++) {
