@@ -661,10 +661,12 @@ static int write_page(struct dash *d, char *err, size_t errsize)
         rc = section_latest(&p, d);
         put(&p,
             "</main>\n<footer>bootlens %s: this page and its figures (each with its gnuplot "
-            "script and data, under figures/) need no network and run no script; the "
-            "reports under sessions/ were written from the sessions still on disk.</footer>\n"
+            "script and data, under figures/) need no network and run no script%s.</footer>\n"
             "</body>\n</html>\n",
-            BOOTLENS_VERSION);
+            BOOTLENS_VERSION,
+            d->o->session_reports ? "; the reports under sessions/ were written from the "
+                                    "sessions still on disk"
+                                  : "");
         rc = rc ?: p.rc;
         if (rc == 0 && asprintf(&d->r->index, "%s/index.html", d->o->dir) < 0) {
                 d->r->index = NULL;

@@ -812,9 +812,9 @@ static void newest_line(FILE *out, const struct trend_check *c, const struct his
         put_text(out, o, c->newest.session_id);
         fputc(':', out);
         put_text(out, o, c->newest.variant);
-        fprintf(out, ", created %s, %zu run%s), point %zu of the total's series\n",
+        fprintf(out, ", created %s, %zu run%s), point %zu of the total's series (from 0)\n",
                 c->newest.created ? c->newest.created : "-", c->newest.runs_used,
-                plural(c->newest.runs_used), c->points);
+                plural(c->newest.runs_used), c->points - 1);
 }
 
 static int check_table(FILE *out, const struct trend_check *c, const struct histreport_options *o)

@@ -425,8 +425,8 @@ static void test_histreport_check_not_judged(void **state)
         s = render(do_check, &c, HISTREPORT_TABLE);
         assert_string_equal(s, "bootlens history check: not judged: 1 point in the series: no "
                                "earlier point to compare with\nnewest: 6.1.0-55 (entry 1, "
-                               "sess-55:default, created 2026-11-20T12:00:00Z, 5 runs), point 1 "
-                               "of the total's series\n");
+                               "sess-55:default, created 2026-11-20T12:00:00Z, 5 runs), point 0 "
+                               "of the total's series (from 0)\n");
         free(s);
 }
 
