@@ -438,13 +438,65 @@ static int mseries_of(const struct view *v, const char *metric, struct mseries *
         return 0;
 }
 
-/* Where one metric's base lies in its points (struct mseries): first..end. */
+/* Where one metric's base lies in its points (struct mseries): first..end,
+ * less skip_first..skip_end (a transient). */
 struct base_range {
         size_t first, end;
-        size_t changes; /* confirmed change points among the points */
-        size_t tail;    /* points just before the newest on a level not yet
-                         * confirmed (fewer than min_seg), left out */
+        size_t skip_first, skip_end; /* left out inside first..end (none: equal) */
+        size_t changes;              /* confirmed change points among the points */
+        size_t tail;                 /* points just before the newest on a level not yet
+                                      * confirmed (fewer than min_seg), left out */
 };
+
+/* The median of x[a..b) (b > a), sorting a copy; NAN on -ENOMEM. */
+static double median_of(const double *x, size_t a, size_t b)
+{
+        size_t n = b - a;
+        double *d = malloc(n * sizeof(*d)), m;
+
+        if (d == NULL)
+                return NAN;
+        memcpy(d, x + a, n * sizeof(*d));
+        stats_sort(d, n);
+        m = stats_quantile_sorted(d, n, 0.5);
+        free(d);
+        return m;
+}
+
+/* A transient before the last segment [seg, end): the segment before it,
+ * [prev, seg), at most 2 * min_seg points long, between two levels that
+ * do not differ by the minimum effect (one slow session, PELT needing
+ * min_seg points a segment, makes two change points, up and down). Then
+ * the base reaches back over it into the level before, [before, prev),
+ * and leaves it out. Returns whether it did (b updated). */
+static bool base_transient(const struct mseries *s, const struct cp_result *cp, size_t ci,
+                           const struct trend_options *o, size_t min_seg, size_t seg, size_t end,
+                           struct base_range *b)
+{
+        size_t prev, before;
+        double lq, ll, thr, min_abs = o->cp.min_abs, min_rel = o->cp.min_rel;
+
+        /* cp->at[ci] is seg, the last confirmed change */
+        if (ci == 0)
+                return false;
+        prev = cp->at[ci - 1];
+        before = ci >= 2 ? cp->at[ci - 2] : 0;
+        if (seg - prev > 2 * min_seg || prev - before < min_seg)
+                return false;
+        if (isnan(min_abs))
+                min_abs = o->stats.min_abs;
+        if (isnan(min_rel))
+                min_rel = o->stats.min_rel;
+        lq = median_of(s->x, before, prev);
+        ll = median_of(s->x, seg, end);
+        thr = fmax(min_abs, min_rel * fabs(lq));
+        if (!(fabs(ll - lq) <= thr))
+                return false;
+        b->skip_first = prev;
+        b->skip_end = seg;
+        b->first = before;
+        return true;
+}
 
 /* The base among the n points of s (all before the newest): the last
  * <= window points of the last segment, less a tail not confirmed. The
@@ -478,6 +530,15 @@ static int base_range(const struct mseries *s, size_t beta_n, const struct trend
         b->tail = s->n - end;
         b->end = end;
         b->first = end - seg > w ? end - w : seg;
+        b->skip_first = b->skip_end = b->first;
+        /* a short last segment after a transient: the level before it too */
+        if (end - seg < w && b->changes > 0 &&
+            base_transient(s, &cp, b->changes - 1, o, min_seg, seg, end, b)) {
+                size_t kept = (end - seg) + (b->skip_first - b->first);
+
+                if (kept > w)
+                        b->first += kept - w;
+        }
         cp_result_free(&cp);
         return 0;
 }
@@ -492,16 +553,19 @@ static int cmp_double(const void *a, const void *b)
 /* The robust sigma of x[0..n) (trend_check_base.spread): 1.4826 MAD,
  * else 1.2533 mean absolute deviation; NAN when n is under
  * TREND_SPREAD_MIN_POINTS; -ENOMEM as NAN too (no spread known). */
-static double spread_of(const double *x, size_t n)
+static double spread_of(const double *x, const struct base_range *br)
 {
+        size_t n = 0;
         double *d, med, mad, mean = 0;
 
-        if (n < TREND_SPREAD_MIN_POINTS)
+        if (br->end - br->first - (br->skip_end - br->skip_first) < TREND_SPREAD_MIN_POINTS)
                 return NAN;
-        d = malloc(n * sizeof(*d));
+        d = malloc((br->end - br->first) * sizeof(*d));
         if (d == NULL)
                 return NAN;
-        memcpy(d, x, n * sizeof(*d));
+        for (size_t i = br->first; i < br->end; i++)
+                if (i < br->skip_first || i >= br->skip_end)
+                        d[n++] = x[i];
         qsort(d, n, sizeof(*d), cmp_double);
         med = stats_quantile_sorted(d, n, 0.5);
         for (size_t i = 0; i < n; i++) {
@@ -559,7 +623,8 @@ static int judge(struct history *h, const struct view *v, const struct mseries *
         int rc = 0;
 
         for (size_t i = br->first; i < br->end && rc == 0; i++)
-                rc = pool_add(h, pt[s->at[i]].e.id, m->name, &a);
+                if (i < br->skip_first || i >= br->skip_end)
+                        rc = pool_add(h, pt[s->at[i]].e.id, m->name, &a);
         if (rc == 0)
                 rc = pool_add(h, c->newest.id, m->name, &b);
         if (rc == 0)
@@ -570,12 +635,18 @@ static int judge(struct history *h, const struct view *v, const struct mseries *
         base->metric = cmp->m[cmp->n - 1].name;
         base->first = s->at[br->first];
         base->last = s->at[br->end - 1];
-        base->points = br->end - br->first;
+        base->points = br->end - br->first - (br->skip_end - br->skip_first);
+        base->transient = br->skip_end - br->skip_first;
         base->runs = a.n;
         base->changes = br->changes;
         base->tail = br->tail;
-        base->spread = spread_of(s->x + br->first, br->end - br->first);
-        if (br->tail > 0)
+        base->spread = spread_of(s->x, br);
+        if (base->transient > 0)
+                rc = add_note(c, dup_printf("%s: %zu point(s) from %s, off the level before and "
+                                            "after them, left out of the base (a transient)",
+                                            m->name, base->transient,
+                                            point_label(&pt[s->at[br->skip_first]])));
+        if (rc == 0 && br->tail > 0)
                 rc = add_note(c, dup_printf("%s: %zu point(s) before the newest (from %s) on a "
                                             "level not yet confirmed: left out of the base",
                                             m->name, br->tail, point_label(&pt[s->at[br->end]])));

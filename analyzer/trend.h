@@ -137,6 +137,11 @@ struct trend_check_base {
          * base points' medians, ns; NAN with fewer than
          * TREND_SPREAD_MIN_POINTS points */
         double spread;
+        /* points of a transient left out: a short excursion between the
+         * last segment and a level before it that it equals (within the
+         * minimum effect), one slow session as PELT sees it; the base then
+         * holds both levels' points (first..last, less these) */
+        size_t transient;
         /* the runs' test called it slower or faster, but the change is
          * within spread_k * spread: a session as far off as the base's own
          * sessions are: made inconclusive (a note says so) */

@@ -488,8 +488,8 @@ static void section_gate(struct page *p, const struct dash *d)
         }
         put(p, "</p>\n<p class=\"meta\">newest: ");
         text(p, c->newest_label);
-        put(p, " (%zu runs), point %zu of the total's series</p>\n", c->newest.runs_used,
-            c->points);
+        put(p, " (%zu runs), the last of %zu points of the total's series</p>\n",
+            c->newest.runs_used, c->points);
         if (c->judged) {
                 size_t *order = malloc((c->gate.n ? c->gate.n : 1) * sizeof(*order));
 

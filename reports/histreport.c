@@ -945,6 +945,7 @@ static void json_check_metric(struct jsonw *w, const struct compare_metric *m,
                 jsonw_kuint(w, "runs", bs->runs);
                 jsonw_kuint(w, "change_points_before", bs->changes);
                 jsonw_kuint(w, "tail_left_out", bs->tail);
+                jsonw_kuint(w, "transient_left_out", bs->transient);
                 jsonw_kreal(w, "spread_ns", bs->spread);
                 jsonw_kbool(w, "within_spread", bs->within_spread);
                 jsonw_obj_end(w);

@@ -483,6 +483,41 @@ static void test_trend_check_does_not_call_a_change_within_the_sessions_spread_s
         db_close(&d);
 }
 
+/* One slow session (+25 ms in phase b) among 24 on one level: PELT,
+ * whose segments hold 2 points, marks it by two change points, up and
+ * down, and the last segment is short. The base reaches back over the
+ * transient into the level before, and a newest point 20 ms up is the
+ * regression it is (with the 3 points after the transient alone it is
+ * too few runs to tell). */
+static void test_trend_check_reaches_back_over_a_transient_session(void **state)
+{
+        struct trend_check_options o;
+        struct trend_check c;
+        const struct compare_metric *b;
+        struct db d;
+        char err[256] = "";
+        size_t ib;
+
+        (void)state;
+        db_open(&d, 23);
+        add_points(&d, 0, 20, base_level);
+        add_point(&d, 20, shifted_b(25));
+        add_points(&d, 21, 24, base_level);
+        add_point(&d, 24, shifted_b(20));
+        check_opts(&o);
+        assert_int_equal(trend_check(d.h, &o, &c, err, sizeof(err)), 0);
+        assert_true(c.judged);
+        b = gate_metric(&c, "phase:b");
+        ib = (size_t)(b - c.gate.m);
+        assert_true(c.base[ib].transient >= 1 && c.base[ib].transient <= 2);
+        assert_true(c.base[ib].points >= 15);
+        assert_int_equal(b->c.verdict, STATS_SLOWER);
+        assert_true(fabs(b->c.diff - 20 * MS) < 1 * MS);
+        assert_true(c.regressed);
+        trend_check_free(&c);
+        db_close(&d);
+}
+
 /* A step accepted 10 points ago: the base is the new level. */
 static void test_trend_check_bases_on_the_segment_after_an_accepted_step(void **state)
 {
@@ -783,6 +818,7 @@ int main(void)
             cmocka_unit_test(test_trend_build_orders_by_a_version_label),
             cmocka_unit_test(test_trend_check_of_a_series_without_a_step_passes),
             cmocka_unit_test(test_trend_check_names_the_one_phase_that_got_slower),
+            cmocka_unit_test(test_trend_check_reaches_back_over_a_transient_session),
             cmocka_unit_test(
                 test_trend_check_does_not_call_a_change_within_the_sessions_spread_slower),
             cmocka_unit_test(test_trend_check_bases_on_the_segment_after_an_accepted_step),
