@@ -59,7 +59,7 @@ void usage_collect(FILE *out)
                 "      --variant SPEC    'NAME: append+=ARGS; append-=WORDS; qemu+=ARGS;\n"
                 "                        kernel=PATH; initrd=PATH; timing=host' (docs/collect.md)\n"
                 "      --no-interleave   all runs of one variant before the next\n"
-                "      --label KEY=VALUE  record a label in the session\n"
+                "      --label KEY=VALUE  record a label in the session (KEY of [A-Za-z0-9_.-])\n"
                 "      --qemu PATH       QEMU binary (default $BOOTLENS_QEMU, then %s)\n"
                 "  -j, --jobs N          boot N at once, each QEMU pinned to a CPU of its own\n"
                 "                        (1 to %d, at most the CPUs bootlens may use; default 1)\n"
@@ -223,8 +223,25 @@ static int opt_variant(const char *arg, struct opts *o)
 /* --label KEY=VALUE (arg is kept). Returns 0 or an exit code. */
 static int opt_label(char *arg, struct opts *o)
 {
+        struct history_label l;
+        int rc;
+
         if (!strchr(arg, '=') || arg[0] == '=') {
                 bl_error("--label: '%s' is not KEY=VALUE", arg);
+                return BL_EXIT_USAGE;
+        }
+        /* the history's rule (history add, collect --history take it) */
+        rc = history_label_parse(arg, &l);
+        free(l.key);
+        free(l.value);
+        if (rc == -ENOMEM) {
+                bl_error("out of memory");
+                return BL_EXIT_FAIL;
+        }
+        if (rc < 0) {
+                textout_error("--label: '%s': KEY is 1-64 of [A-Za-z0-9_.-], VALUE at most 1024 "
+                              "bytes without control characters",
+                              arg);
                 return BL_EXIT_USAGE;
         }
         if (add_ptr(&o->labels, &o->nlabels, sizeof(char *), &arg) < 0) {

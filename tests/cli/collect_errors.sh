@@ -59,7 +59,7 @@ run env -u BOOTLENS_QEMU PATH="$tmp" "$BOOTLENS" collect --kernel "$tmp/k" -o "$
 [ ! -e "$tmp/s" ] || fail "a session was created without QEMU"
 
 # Usage errors.
-for args in "-n x" "-n 0" "--timeout 0" "--retries -1" "--accel xen" "--label novalue" \
+for args in "-n x" "-n 0" "--timeout 0" "--retries -1" "--accel xen" "--label novalue" "--label bad\\ key=1" \
 	"--variant bad\ name" "--warmup 1e3"; do
 	eval "set -- $args"
 	run "$BOOTLENS" collect --kernel "$tmp/k" --qemu "$fake" -o "$tmp/s" "$@"
