@@ -307,14 +307,12 @@ static void test_history_open_refuses_garbage_and_truncation_untouched(void **st
         struct history *h = NULL;
         char err[512], *before, *whole;
         size_t len, wlen;
+        static const char garbage[] = "this is no database at all, not even close to one, "
+                                      "but long enough for a header\n"
+                                      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 
         (void)state;
-        assert_int_equal(util_write_file_atomic(db,
-                                                "this is no database at all, not even close "
-                                                "to one, but long enough for a header\n"
-                                                "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-                                                140),
-                         0);
+        assert_int_equal(util_write_file_atomic(db, garbage, sizeof(garbage) - 1), 0);
         before = slurp(db, &len);
         assert_int_equal(history_open(db, true, &h, err, sizeof(err)), -EINVAL);
         assert_null(h);
