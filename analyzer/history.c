@@ -795,6 +795,41 @@ static int validate(struct history *h, char *err, size_t errsize)
                 rc = -EPROTO;
                 goto out;
         }
+        if (v == HISTORY_SCHEMA_VERSION) {
+                /* a history of this version holds every table of the schema */
+                static const struct {
+                        const char *name, *sql;
+                } tables[] = {
+                    {"entries", "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                "name = 'entries'"},
+                    {"labels", "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                               "name = 'labels'"},
+                    {"metrics", "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                "name = 'metrics'"},
+                    {"run_values", "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                   "name = 'run_values'"},
+                    {"summaries", "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                  "name = 'summaries'"},
+                };
+
+                for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+                        sqlite3_int64 has = 0;
+
+                        rc = query_int(h, tables[i].sql, &has);
+                        if (rc != SQLITE_OK) {
+                                rc = fail(h, rc, "cannot read the database", err, errsize);
+                                goto out;
+                        }
+                        if (!has) {
+                                say(err, errsize,
+                                    "%s: a damaged bootlens history (schema version %llu, no "
+                                    "table %s)",
+                                    h->path, (unsigned long long)v, tables[i].name);
+                                rc = -EINVAL;
+                                goto out;
+                        }
+                }
+        }
         h->version = (int)v;
         rc = 0;
 out:

@@ -48,6 +48,13 @@ refused "$tmp/garbage.db" 'not a (SQLite )?database|not a bootlens history'
 sqlite3 "$tmp/foreign.db" "CREATE TABLE songs(title TEXT); INSERT INTO songs VALUES ('x');"
 refused "$tmp/foreign.db" 'not a bootlens history'
 
+# damaged: a history's meta without the other tables (the schema's own
+# application_id and bootlens_meta, then nothing)
+sqlite3 "$tmp/damaged.db" "PRAGMA application_id = 1112297043;
+CREATE TABLE bootlens_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO bootlens_meta VALUES ('kind', 'bootlens-history'), ('schema_version', '1');"
+refused "$tmp/damaged.db" 'a damaged bootlens history \(schema version 1, no table entries\)'
+
 # corrupt: a history whose pages after the first are overwritten
 cp "$tmp/good.db" "$tmp/corrupt.db"
 size=$(stat -c %s "$tmp/corrupt.db")
