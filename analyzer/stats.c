@@ -578,12 +578,14 @@ static bool options_valid(const struct stats_options *o)
                 o->method == STATS_MWU_ASYMPTOTIC);
 }
 
-/* The robust sigma of x[0..n) (spread_sigma); -ENOMEM. */
-static int sigma_of(const double *x, size_t n, double *sigma)
+int stats_robust_sigma(const double *x, size_t n, double *sigma)
 {
         struct spread sp;
-        int rc = spread_of(x, n, &sp);
+        int rc;
 
+        if (n == 0)
+                return -EINVAL;
+        rc = spread_of(x, n, &sp);
         if (rc < 0)
                 return rc;
         *sigma = spread_sigma(&sp);
@@ -617,10 +619,10 @@ int stats_compare(const double *a, size_t na, const double *b, size_t nb,
         if (rc < 0)
                 goto out_free;
         /* the spreads, for the runs-needed estimate */
-        rc = sigma_of(a, na, &c->sigma_a);
+        rc = stats_robust_sigma(a, na, &c->sigma_a);
         if (rc < 0)
                 goto out_free;
-        rc = sigma_of(b, nb, &c->sigma_b);
+        rc = stats_robust_sigma(b, nb, &c->sigma_b);
 out_free:
         free(sa);
         free(sb);

@@ -64,6 +64,12 @@ int stats_summary(const double *x, size_t n, struct stats_summary *s);
  * count of outliers (0 for n < 3 is typical, n = 0 gives 0), -ENOMEM. */
 int stats_outliers(const double *x, size_t n, bool *flag, double *z);
 
+/* The robust sigma of x[0..n) (any order, left untouched): 1.4826 MAD,
+ * else (MAD 0) 1.2533 times the mean absolute deviation from the median,
+ * 0 when all values are equal; what stats_compare's sigma_a and sigma_b
+ * are. Allocates. Returns 0, -EINVAL when n = 0, -ENOMEM. */
+int stats_robust_sigma(const double *x, size_t n, double *sigma);
+
 /* ---- confidence intervals of the median ---- */
 
 struct stats_ci {

@@ -448,19 +448,12 @@ struct base_range {
                                       * confirmed (fewer than min_seg), left out */
 };
 
-/* The median of x[a..b) (b > a), sorting a copy; NAN on -ENOMEM. */
+/* The median of x[a..b) (b > a); NAN on -ENOMEM. */
 static double median_of(const double *x, size_t a, size_t b)
 {
-        size_t n = b - a;
-        double *d = malloc(n * sizeof(*d)), m;
+        struct stats_summary sum;
 
-        if (d == NULL)
-                return NAN;
-        memcpy(d, x + a, n * sizeof(*d));
-        stats_sort(d, n);
-        m = stats_quantile_sorted(d, n, 0.5);
-        free(d);
-        return m;
+        return stats_summary(x + a, b - a, &sum) == 0 ? sum.median : NAN;
 }
 
 /* A transient before the last segment [seg, end): the segment before it,
@@ -543,20 +536,13 @@ static int base_range(const struct mseries *s, size_t beta_n, const struct trend
         return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-        double x = *(const double *)a, y = *(const double *)b;
-
-        return (x > y) - (x < y);
-}
-
-/* The robust sigma of x[0..n) (trend_check_base.spread): 1.4826 MAD,
- * else 1.2533 mean absolute deviation; NAN when n is under
- * TREND_SPREAD_MIN_POINTS; -ENOMEM as NAN too (no spread known). */
+/* The robust sigma of the base points' medians, x[first..end) less the
+ * transient (trend_check_base.spread, stats_robust_sigma); NAN with
+ * fewer than TREND_SPREAD_MIN_POINTS, and on -ENOMEM (no spread known). */
 static double spread_of(const double *x, const struct base_range *br)
 {
         size_t n = 0;
-        double *d, med, mad, mean = 0;
+        double *d, sigma = NAN;
 
         if (br->end - br->first - (br->skip_end - br->skip_first) < TREND_SPREAD_MIN_POINTS)
                 return NAN;
@@ -566,16 +552,10 @@ static double spread_of(const double *x, const struct base_range *br)
         for (size_t i = br->first; i < br->end; i++)
                 if (i < br->skip_first || i >= br->skip_end)
                         d[n++] = x[i];
-        qsort(d, n, sizeof(*d), cmp_double);
-        med = stats_quantile_sorted(d, n, 0.5);
-        for (size_t i = 0; i < n; i++) {
-                d[i] = fabs(d[i] - med);
-                mean += d[i] / (double)n;
-        }
-        qsort(d, n, sizeof(*d), cmp_double);
-        mad = stats_quantile_sorted(d, n, 0.5);
+        if (stats_robust_sigma(d, n, &sigma) < 0)
+                sigma = NAN;
         free(d);
-        return mad > 0 ? 1.4826 * mad : 1.2533 * mean;
+        return sigma;
 }
 
 /* After the gate's verdicts: a metric called slower or faster whose

@@ -63,6 +63,25 @@ static void test_stats_summary_of_zero_one_and_equal_values(void **state)
         assert_true(s.median == 5 && s.q25 == 5 && s.p90 == 5);
 }
 
+/* 1.4826 MAD; with MAD 0, 1.2533 times the mean absolute deviation; 0
+ * when all are equal; n = 0 refused. */
+static void test_stats_robust_sigma_is_the_mad_else_the_mean_ad(void **state)
+{
+        const double x[] = {4, 1, 100, 3, 2}; /* median 3, deviations 1 2 97 0 1: MAD 1 */
+        const double y[] = {5, 5, 5, 5, 9};   /* MAD 0, mean AD 0.8 */
+        const double z[] = {7, 7, 7};
+        double sigma = -1;
+
+        (void)state;
+        assert_int_equal(stats_robust_sigma(x, 5, &sigma), 0);
+        assert_float_equal(sigma, 1.4826, 1e-12);
+        assert_int_equal(stats_robust_sigma(y, 5, &sigma), 0);
+        assert_float_equal(sigma, 1.2533141373155002512 * 0.8, 1e-12);
+        assert_int_equal(stats_robust_sigma(z, 3, &sigma), 0);
+        assert_float_equal(sigma, 0, 0);
+        assert_int_equal(stats_robust_sigma(x, 0, &sigma), -EINVAL);
+}
+
 static void test_stats_outliers_flags_with_the_mad(void **state)
 {
         /* median 12.5, |x - m| = 2.5 1.5 .5 .5 1.5 87.5, MAD 1.5 */
@@ -347,6 +366,7 @@ int main(void)
             cmocka_unit_test(test_stats_quantile_type7_edges),
             cmocka_unit_test(test_stats_summary_of_unsorted_input),
             cmocka_unit_test(test_stats_summary_of_zero_one_and_equal_values),
+            cmocka_unit_test(test_stats_robust_sigma_is_the_mad_else_the_mean_ad),
             cmocka_unit_test(test_stats_outliers_flags_with_the_mad),
             cmocka_unit_test(test_stats_outliers_when_the_mad_is_zero),
             cmocka_unit_test(test_stats_median_ci_order_exact_binomial),
