@@ -82,6 +82,8 @@ int report_write_dir(const struct htmlreport_options *ho, char **index);
 int cmd_plot(int argc, char **argv);
 void usage_plot(FILE *out);
 
+int cmd_elf(int argc, char **argv);
+void usage_elf(FILE *out);
 int cmd_history(int argc, char **argv);
 void usage_history(FILE *out);
 /* "history add --db db DIR" for collect --history and sweep's: every

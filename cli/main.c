@@ -25,6 +25,7 @@ const struct bl_command bl_commands[] = {
     {"demo", cmd_demo, "profile 5 real boots of Debian's cloud kernel, end to end", usage_demo},
     {"diagnose", cmd_diagnose, "recognise known boot sinks: evidence, cause, fix, expected saving",
      usage_diagnose},
+    {"elf", cmd_elf, "a kernel image: boot entry, size per section, symbols, addresses", usage_elf},
     {"guest", cmd_guest, "build guest images, fetch a test kernel, verify dumps", usage_guest},
     {"help", cmd_help, "show help for bootlens or one command", usage_help},
     {"history", cmd_history,

@@ -168,6 +168,26 @@ struct session_label {
         const char *key, *value;
 };
 
+/*
+ * The variant's kernel image as collect read it (guest/kimage.h) at the
+ * start of the session: session.json's variants[i].image (docs/session.md).
+ * Absent or null in older sessions and when the kernel could not be read
+ * as an image (a stand-in file of a test): known is false, why says why
+ * (NULL when absent).
+ */
+struct session_kimage {
+        bool known;
+        const char *format;   /* "elf", "bzimage" */
+        const char *entry;    /* "pvh", "bzimage", "none" (kimage_entry_name) */
+        uint64_t file_size;   /* the kernel file's bytes */
+        uint64_t loaded_size; /* the ELF's SHF_ALLOC sections (a bzImage's payload's) */
+        const char *build_id; /* lowercase hex; NULL: none */
+        bool pvh;             /* the ELF (a bzImage's payload) has the PVH note */
+        const char *comp;     /* a bzImage's payload compression (vmlinux_comp_name); NULL */
+        uint64_t comp_size;   /* its compressed bytes; 0 for an ELF */
+        const char *why;      /* known false: why it could not be read; NULL */
+};
+
 /* What one variant boots, as recorded. */
 struct session_variant_info {
         const char *name;
@@ -178,6 +198,7 @@ struct session_variant_info {
         char *const *argv; /* the whole QEMU argv (fds as 3 and 4); NULL: not recorded */
         size_t nargv;
         bool host_timed; /* timing=host (absent in session.json: false) */
+        struct session_kimage image;
 };
 
 struct session_plan_entry {
