@@ -27,6 +27,7 @@ struct elfp {
         size_t whylen;
         size_t nsh;
         size_t shstrndx; /* 0: no section names */
+        size_t nsym_cap; /* the symbols counted, that k->symbols has room for */
 };
 
 static void say(char *why, size_t whylen, const char *fmt, ...)
@@ -500,8 +501,23 @@ static int read_symbols(struct elfp *p, Elf_Data **datap, GElf_Shdr *shp, size_t
                 if (!k->symbols)
                         return -ENOMEM;
         }
+        p->nsym_cap = count;
         *datap = d;
         return 0;
+}
+
+/* Copy name to *at, within end; "" when it does not fit (it always does:
+ * the block was sized by the same names). */
+static char *put_name(char **at, const char *end, const char *name)
+{
+        size_t l = strlen(name) + 1;
+        char *s = *at;
+
+        if (l > (size_t)(end - s))
+                return (char *)"";
+        memcpy(s, name, l);
+        *at += l;
+        return s;
 }
 
 /* Copy the section and symbol names into one block. */
@@ -509,40 +525,35 @@ static int fill_names(struct elfp *p, struct kimage_priv *kp, size_t names_len, 
                       const GElf_Shdr *symsh)
 {
         struct kimage *k = p->k;
-        char *at;
+        char *at, *end;
         size_t n, i = 0;
 
         kp->names = malloc(names_len ? names_len : 1);
         if (!kp->names)
                 return -ENOMEM;
         at = kp->names;
+        end = at + names_len;
         for (Elf_Scn *scn = NULL; (scn = elf_nextscn(p->elf, scn)) != NULL && i < k->nsections;) {
                 GElf_Shdr sh;
                 const char *name = gelf_getshdr(scn, &sh) ? shname(p, &sh) : "";
-                size_t l = strlen(name) + 1;
 
-                memcpy(at, name, l);
-                k->sections[i++].name = at;
-                at += l;
+                k->sections[i++].name = put_name(&at, end, name);
         }
         if (!symd)
                 return 0;
         n = symd->d_size / symsh->sh_entsize;
-        for (size_t j = 0; j < n; j++) {
-                struct kimage_symbol *s = &k->symbols[k->nsymbols];
+        for (size_t j = 0; j < n && k->nsymbols < p->nsym_cap; j++) {
+                struct kimage_symbol *s;
                 const char *name;
                 GElf_Sym sym;
-                size_t l;
 
                 if (!gelf_getsym(symd, (int)j, &sym) || !wanted(&sym))
                         continue;
+                s = &k->symbols[k->nsymbols];
                 name = elf_strptr(p->elf, symsh->sh_link, sym.st_name);
                 if (!name)
                         name = "";
-                l = strlen(name) + 1;
-                memcpy(at, name, l);
-                s->name = at;
-                at += l;
+                s->name = put_name(&at, end, name);
                 s->addr = sym.st_value;
                 s->size = sym.st_size;
                 s->kind =
@@ -640,6 +651,8 @@ int kimage_parse(const void *buf, size_t len, struct kimage **out, char *why, si
         int ret;
 
         *out = NULL;
+        if (why && whylen)
+                why[0] = '\0';
         if (len == 0) {
                 say(why, whylen, "not a kernel image: the file is empty");
                 return -ENOEXEC;
@@ -651,14 +664,18 @@ int kimage_parse(const void *buf, size_t len, struct kimage **out, char *why, si
                 return -ENOEXEC;
         }
         kp = calloc(1, sizeof(*kp));
-        if (!kp)
+        if (!kp) {
+                say(why, whylen, "out of memory");
                 return -ENOMEM;
+        }
         kp->k.file_size = len;
         if (len >= SELFMAG && memcmp(p, ELFMAG, SELFMAG) == 0)
                 ret = parse_elf(p, len, kp, why, whylen);
         else
                 ret = parse_bzimage(p, len, kp, why, whylen);
         if (ret < 0) {
+                if (why && whylen && !why[0])
+                        say(why, whylen, "%s", strerror(-ret));
                 kimage_free(&kp->k);
                 return ret;
         }
