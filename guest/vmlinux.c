@@ -291,6 +291,11 @@ static int gunzip(const unsigned char *in, size_t len, struct sbuf *out, size_t 
         return ret;
 }
 
+/* What liblzma may allocate for one stream: the kernel's payloads use a
+ * dictionary of 32 MiB (xz) or 64 MiB at most (lzma -9); a header that
+ * claims gigabytes is hostile, not a kernel. */
+#define XZ_MEMLIMIT ((uint64_t)256 << 20)
+
 /* xz (one stream, the kernel's --check=crc32) or the legacy .lzma format. */
 static int unxz(bool alone, const unsigned char *in, size_t len, struct sbuf *out, size_t *used,
                 char *why, size_t whylen)
@@ -300,7 +305,7 @@ static int unxz(bool alone, const unsigned char *in, size_t len, struct sbuf *ou
         lzma_ret lr = LZMA_OK;
         int ret = 0;
 
-        lr = alone ? lzma_alone_decoder(&s, UINT64_MAX) : lzma_stream_decoder(&s, UINT64_MAX, 0);
+        lr = alone ? lzma_alone_decoder(&s, XZ_MEMLIMIT) : lzma_stream_decoder(&s, XZ_MEMLIMIT, 0);
         if (lr != LZMA_OK)
                 return -ENOMEM;
         s.next_in = in;
@@ -320,6 +325,14 @@ static int unxz(bool alone, const unsigned char *in, size_t len, struct sbuf *ou
                         continue;
                 if (lr == LZMA_BUF_ERROR) {
                         say(why, whylen, "the %s stream ends early: truncated", what);
+                        ret = -EBADMSG;
+                        break;
+                }
+                if (lr == LZMA_MEMLIMIT_ERROR) {
+                        say(why, whylen,
+                            "the %s stream asks for more than %u MiB of memory (its dictionary "
+                            "size): corrupt or not a kernel payload",
+                            what, (unsigned)(XZ_MEMLIMIT >> 20));
                         ret = -EBADMSG;
                         break;
                 }

@@ -458,6 +458,30 @@ static void test_kimage_broken_tables_are_malformed(void **state)
         free(f.buf);
 }
 
+static void test_kimage_symbol_table_without_functions_or_objects(void **state)
+{
+        struct file f = fixture("pvh.elf");
+        unsigned char *sh = shdr(&f, 7), *sym;
+        uint64_t off = 0, size = 0;
+        struct kimage *k;
+
+        for (int b = 0; b < 8; b++) {
+                off |= (uint64_t)sh[24 + b] << (8 * b);
+                size |= (uint64_t)sh[32 + b] << (8 * b);
+        }
+        for (sym = (unsigned char *)f.buf + off; sym < (unsigned char *)f.buf + off + size;
+             sym += 24)
+                sym[4] = (unsigned char)(sym[4] & 0xf0); /* STT_NOTYPE */
+        k = parse_ok(f.buf, f.len);
+        assert_true(k->has_symtab);
+        assert_string_equal(k->symtab, ".symtab");
+        assert_int_equal(k->nsymbols, 0);
+        assert_null(k->symbols);
+        assert_int_equal(k->os, KIMAGE_OS_UNKNOWN); /* linux_banner is no OBJECT now */
+        kimage_free(k);
+        free(f.buf);
+}
+
 static void test_kimage_refuses_what_is_not_a_kernel(void **state)
 {
         unsigned char junk[4096];
@@ -544,6 +568,13 @@ static void test_kimage_corrupt_bzimage_payloads_fail(void **state)
                 parse_fails(img, 1024 + 0x40 + payload.len - 1, -EBADMSG, "payload");
                 free(img);
         }
+        /* An lzma header that claims a 3.75 GiB dictionary (fuzz_kimage:
+         * liblzma allocated it) is refused before any allocation. */
+        compress_as(VMLINUX_COMP_LZMA, (unsigned char *)f.buf, f.len, &payload);
+        set_le((unsigned char *)payload.buf + 1, 0xf0000000u, 4);
+        img = make_bzimage(payload.buf, payload.len, &img_len);
+        parse_fails(img, img_len, -EBADMSG, "more than 256 MiB of memory");
+        free(img);
         /* A payload that is no ELF. */
         compress_as(VMLINUX_COMP_GZIP, (const unsigned char *)"not an elf at all", 17, &payload);
         img = make_bzimage(payload.buf, payload.len, &img_len);
@@ -597,6 +628,7 @@ int main(void)
             cmocka_unit_test(test_kimage_truncated_elf_fails_at_every_cut),
             cmocka_unit_test(test_kimage_section_past_the_end_is_named),
             cmocka_unit_test(test_kimage_broken_tables_are_malformed),
+            cmocka_unit_test(test_kimage_symbol_table_without_functions_or_objects),
             cmocka_unit_test(test_kimage_refuses_what_is_not_a_kernel),
             cmocka_unit_test(test_kimage_reads_a_bzimage),
             cmocka_unit_test(test_kimage_corrupt_bzimage_payloads_fail),
