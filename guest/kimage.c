@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,20 +28,6 @@ struct elfp {
         size_t shstrndx; /* 0: no section names */
         size_t nsym_cap; /* the symbols counted, that k->symbols has room for */
 };
-
-static void say(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t whylen, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!why || !whylen)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-}
 
 const char *kimage_format_name(enum kimage_format f)
 {
@@ -117,13 +102,14 @@ static int read_ehdr(struct elfp *p, GElf_Ehdr *eh)
 
         if ((cls != ELFCLASS32 && cls != ELFCLASS64) ||
             (data != ELFDATA2LSB && data != ELFDATA2MSB)) {
-                say(p->why, p->whylen, "malformed ELF: class %u, byte order %u (1 or 2 expected)",
-                    cls, data);
+                util_whyf(p->why, p->whylen,
+                          "malformed ELF: class %u, byte order %u (1 or 2 expected)", cls, data);
                 return -EBADMSG;
         }
         if (p->len < need) {
-                say(p->why, p->whylen,
-                    "truncated ELF: the ELF header ends at 0x%zx, the file at 0x%zx", need, p->len);
+                util_whyf(p->why, p->whylen,
+                          "truncated ELF: the ELF header ends at 0x%zx, the file at 0x%zx", need,
+                          p->len);
                 return -EBADMSG;
         }
         src.d_buf = (void *)p->buf;
@@ -135,7 +121,7 @@ static int read_ehdr(struct elfp *p, GElf_Ehdr *eh)
         dst.d_version = EV_CURRENT;
         if (!(cls == ELFCLASS64 ? elf64_xlatetom(&dst, &src, data)
                                 : elf32_xlatetom(&dst, &src, data))) {
-                say(p->why, p->whylen, "malformed ELF header: %s", elf_errmsg(-1));
+                util_whyf(p->why, p->whylen, "malformed ELF header: %s", elf_errmsg(-1));
                 return -EBADMSG;
         }
         memset(eh, 0, sizeof(*eh));
@@ -165,6 +151,22 @@ static int read_ehdr(struct elfp *p, GElf_Ehdr *eh)
         return 0;
 }
 
+/* One header table (what: "program" or "section") of size bytes at off. */
+static int check_table(struct elfp *p, const char *what, uint64_t off, uint64_t size)
+{
+        uint64_t end;
+
+        if (!fits(off, size, p->len, &end)) {
+                util_whyf(p->why, p->whylen,
+                          "truncated ELF: the %s header table ends at 0x%llx, the file at 0x%zx",
+                          what, (unsigned long long)end, p->len);
+                return -EBADMSG;
+        }
+        if (size)
+                grow_end(p->k, end);
+        return 0;
+}
+
 /* The program and section header tables lie in the file and have the
  * entry size of the class (the counts: e_phnum and e_shnum, or at least
  * the one entry that holds the extended count). */
@@ -172,39 +174,27 @@ static int check_tables(struct elfp *p, const GElf_Ehdr *eh)
 {
         size_t phent = p->k->elf_class == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
         size_t shent = p->k->elf_class == 64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-        uint64_t nph = eh->e_phnum, nsh = eh->e_shnum, end;
+        uint64_t nph = eh->e_phnum, nsh = eh->e_shnum;
+        int ret;
 
         if (nph && eh->e_phentsize != phent) {
-                say(p->why, p->whylen, "malformed ELF: e_phentsize %u (%zu expected)",
-                    eh->e_phentsize, phent);
+                util_whyf(p->why, p->whylen, "malformed ELF: e_phentsize %u (%zu expected)",
+                          eh->e_phentsize, phent);
                 return -EBADMSG;
         }
         if ((nsh || eh->e_shoff) && eh->e_shentsize != shent) {
-                say(p->why, p->whylen, "malformed ELF: e_shentsize %u (%zu expected)",
-                    eh->e_shentsize, shent);
+                util_whyf(p->why, p->whylen, "malformed ELF: e_shentsize %u (%zu expected)",
+                          eh->e_shentsize, shent);
                 return -EBADMSG;
         }
         if (nph == PN_XNUM)
                 nph = 1; /* the rest is checked by libelf with sh_info */
         if (nsh == 0 && eh->e_shoff)
                 nsh = 1;
-        if (!fits(eh->e_phoff, nph * phent, p->len, &end)) {
-                say(p->why, p->whylen,
-                    "truncated ELF: the program header table ends at 0x%llx, the file at 0x%zx",
-                    (unsigned long long)end, p->len);
-                return -EBADMSG;
-        }
-        if (nph)
-                grow_end(p->k, end);
-        if (!fits(eh->e_shoff, nsh * shent, p->len, &end)) {
-                say(p->why, p->whylen,
-                    "truncated ELF: the section header table ends at 0x%llx, the file at 0x%zx",
-                    (unsigned long long)end, p->len);
-                return -EBADMSG;
-        }
-        if (nsh)
-                grow_end(p->k, end);
-        return 0;
+        ret = check_table(p, "program", eh->e_phoff, nph * phent);
+        if (ret < 0)
+                return ret;
+        return check_table(p, "section", eh->e_shoff, nsh * shent);
 }
 
 /* A value of n bytes (4 or 8) in the file's byte order. */
@@ -290,9 +280,9 @@ static int check_section(struct elfp *p, size_t i, const GElf_Shdr *sh)
 
         if (sh->sh_type != SHT_NOBITS) {
                 if (!fits(sh->sh_offset, sh->sh_size, p->len, &end)) {
-                        say(p->why, p->whylen,
-                            "truncated ELF: section %s ends at 0x%llx, the file at 0x%zx",
-                            label(p, i, sh, lb, sizeof(lb)), (unsigned long long)end, p->len);
+                        util_whyf(p->why, p->whylen,
+                                  "truncated ELF: section %s ends at 0x%llx, the file at 0x%zx",
+                                  label(p, i, sh, lb, sizeof(lb)), (unsigned long long)end, p->len);
                         return -EBADMSG;
                 }
                 grow_end(p->k, end);
@@ -303,7 +293,8 @@ static int check_section(struct elfp *p, size_t i, const GElf_Shdr *sh)
                 Elf_Scn *ls;
 
                 if (sh->sh_entsize != ent || sh->sh_size % ent) {
-                        say(p->why, p->whylen,
+                        util_whyf(
+                            p->why, p->whylen,
                             "malformed ELF: symbol table %s has sh_entsize %llu and %llu bytes "
                             "(entries of %zu expected)",
                             label(p, i, sh, lb, sizeof(lb)), (unsigned long long)sh->sh_entsize,
@@ -312,7 +303,8 @@ static int check_section(struct elfp *p, size_t i, const GElf_Shdr *sh)
                 }
                 ls = sh->sh_link && sh->sh_link < p->nsh ? elf_getscn(p->elf, sh->sh_link) : NULL;
                 if (!ls || !gelf_getshdr(ls, &lsh) || lsh.sh_type != SHT_STRTAB) {
-                        say(p->why, p->whylen,
+                        util_whyf(
+                            p->why, p->whylen,
                             "malformed ELF: symbol table %s links to section %u, not a string "
                             "table",
                             label(p, i, sh, lb, sizeof(lb)), sh->sh_link);
@@ -330,13 +322,15 @@ static int read_sections(struct elfp *p, size_t *names_len)
         int ret;
 
         if (elf_getshdrnum(p->elf, &p->nsh) != 0) {
-                say(p->why, p->whylen, "malformed ELF: no section count (%s)", elf_errmsg(-1));
+                util_whyf(p->why, p->whylen, "malformed ELF: no section count (%s)",
+                          elf_errmsg(-1));
                 return -EBADMSG;
         }
         if (p->nsh > 1 && elf_getshdrstrndx(p->elf, &p->shstrndx) == 0) {
                 scn = p->shstrndx < p->nsh ? elf_getscn(p->elf, p->shstrndx) : NULL;
                 if (p->shstrndx && (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_STRTAB)) {
-                        say(p->why, p->whylen,
+                        util_whyf(
+                            p->why, p->whylen,
                             "malformed ELF: e_shstrndx %zu is not a string table (%zu sections)",
                             p->shstrndx, p->nsh);
                         return -EBADMSG;
@@ -359,8 +353,8 @@ static int read_sections(struct elfp *p, size_t *names_len)
 
                 scn = elf_getscn(p->elf, i);
                 if (!scn || !gelf_getshdr(scn, &sh)) {
-                        say(p->why, p->whylen, "malformed ELF: section header %zu: %s", i,
-                            elf_errmsg(-1));
+                        util_whyf(p->why, p->whylen, "malformed ELF: section header %zu: %s", i,
+                                  elf_errmsg(-1));
                         return -EBADMSG;
                 }
                 ret = check_section(p, i, &sh);
@@ -400,8 +394,8 @@ static int read_segments(struct elfp *p)
         size_t nph;
 
         if (elf_getphdrnum(p->elf, &nph) != 0) {
-                say(p->why, p->whylen, "malformed ELF: no program header count (%s)",
-                    elf_errmsg(-1));
+                util_whyf(p->why, p->whylen, "malformed ELF: no program header count (%s)",
+                          elf_errmsg(-1));
                 return -EBADMSG;
         }
         for (size_t i = 0; i < nph; i++) {
@@ -410,12 +404,13 @@ static int read_segments(struct elfp *p)
                 GElf_Phdr ph;
 
                 if (!gelf_getphdr(p->elf, (int)i, &ph)) {
-                        say(p->why, p->whylen, "malformed ELF: program header %zu: %s", i,
-                            elf_errmsg(-1));
+                        util_whyf(p->why, p->whylen, "malformed ELF: program header %zu: %s", i,
+                                  elf_errmsg(-1));
                         return -EBADMSG;
                 }
                 if (!fits(ph.p_offset, ph.p_filesz, p->len, &end)) {
-                        say(p->why, p->whylen,
+                        util_whyf(
+                            p->why, p->whylen,
                             "truncated ELF: segment %zu (%s) ends at 0x%llx, the file at 0x%zx", i,
                             ph.p_type < UTIL_ARRAY_SIZE(ptype_names) ? ptype_names[ph.p_type]
                                                                      : "PT_?",
@@ -581,7 +576,7 @@ static int parse_elf(const unsigned char *buf, size_t len, struct kimage_priv *k
         int ret;
 
         if (elf_version(EV_CURRENT) == EV_NONE) {
-                say(why, whylen, "libelf: %s", elf_errmsg(-1));
+                util_whyf(why, whylen, "libelf: %s", elf_errmsg(-1));
                 return -ENOTSUP;
         }
         ret = read_ehdr(&p, &eh);
@@ -592,7 +587,7 @@ static int parse_elf(const unsigned char *buf, size_t len, struct kimage_priv *k
                 return ret;
         p.elf = elf_memory((char *)buf, len);
         if (!p.elf || elf_kind(p.elf) != ELF_K_ELF) {
-                say(why, whylen, "malformed ELF: %s", elf_errmsg(-1));
+                util_whyf(why, whylen, "malformed ELF: %s", elf_errmsg(-1));
                 ret = -EBADMSG;
                 goto out_end;
         }
@@ -625,7 +620,7 @@ static int parse_bzimage(const void *buf, size_t len, struct kimage_priv *kp, ch
 
         ret = vmlinux_extract_mem(buf, len, &elf, &elf_len, &info);
         if (ret < 0) {
-                say(why, whylen, "%s", info.why);
+                util_whyf(why, whylen, "%s", info.why);
                 /* A payload past the end of the file is a cut bzImage; an
                  * unwrapped payload that is no ELF, a corrupt one. */
                 return ret == -ERANGE || ret == -ENOEXEC ? -EBADMSG : ret;
@@ -654,18 +649,19 @@ int kimage_parse(const void *buf, size_t len, struct kimage **out, char *why, si
         if (why && whylen)
                 why[0] = '\0';
         if (len == 0) {
-                say(why, whylen, "not a kernel image: the file is empty");
+                util_whyf(why, whylen, "not a kernel image: the file is empty");
                 return -ENOEXEC;
         }
         if (!kimage_sniff(buf, len)) {
-                say(why, whylen,
+                util_whyf(
+                    why, whylen,
                     "not a kernel image: neither an ELF (no \\177ELF magic) nor a bzImage (no "
                     "\"HdrS\" at 0x202)");
                 return -ENOEXEC;
         }
         kp = calloc(1, sizeof(*kp));
         if (!kp) {
-                say(why, whylen, "out of memory");
+                util_whyf(why, whylen, "out of memory");
                 return -ENOMEM;
         }
         kp->k.file_size = len;
@@ -675,7 +671,7 @@ int kimage_parse(const void *buf, size_t len, struct kimage **out, char *why, si
                 ret = parse_bzimage(p, len, kp, why, whylen);
         if (ret < 0) {
                 if (why && whylen && !why[0])
-                        say(why, whylen, "%s", strerror(-ret));
+                        util_whyf(why, whylen, "%s", strerror(-ret));
                 kimage_free(&kp->k);
                 return ret;
         }
@@ -692,12 +688,12 @@ int kimage_load(const char *path, struct kimage **out, char *why, size_t whylen)
         *out = NULL;
         ret = util_read_file_max(path, VMLINUX_MAX_SIZE, &buf, &len);
         if (ret == -EFBIG) {
-                say(why, whylen, "'%s' is larger than %zu MiB: not a kernel image", path,
-                    VMLINUX_MAX_SIZE >> 20);
+                util_whyf(why, whylen, "'%s' is larger than %zu MiB: not a kernel image", path,
+                          VMLINUX_MAX_SIZE >> 20);
                 return ret;
         }
         if (ret < 0) {
-                say(why, whylen, "cannot read '%s': %s", path, strerror(-ret));
+                util_whyf(why, whylen, "cannot read '%s': %s", path, strerror(-ret));
                 return ret;
         }
         ret = kimage_parse(buf, len, out, why, whylen);

@@ -37,16 +37,7 @@ static size_t real_len;
 
 static int fetch_kernel(void **state)
 {
-        struct kernel_fetch_opts o = {.version = "6.1.0-57"};
-        struct sbuf log = SBUF_INIT;
-        int ret = kernel_fetch(&o, &kernel, &log);
-
-        if (ret < 0) {
-                fprintf(stderr, "note: cannot fetch 6.1.0-57 (%s): %s\n", strerror(-ret), log.buf);
-                sbuf_release(&log);
-                test_skip_all("Debian's 6.1.0-57 kernel could not be fetched");
-        }
-        sbuf_release(&log);
+        fixture_fetch_kernel_version("6.1.0-57");
         if (util_read_file(kernel.kernel, &real_img, &real_len) < 0) {
                 fprintf(stderr, "note: cannot read '%s'\n", kernel.kernel);
                 test_skip_all("the cached kernel cannot be read");
