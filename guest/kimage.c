@@ -94,12 +94,21 @@ static void grow_end(struct kimage *k, uint64_t end)
  * before elf_memory() so that a truncated table can be named. */
 static int read_ehdr(struct elfp *p, GElf_Ehdr *eh)
 {
-        unsigned char cls = p->buf[EI_CLASS], data = p->buf[EI_DATA];
-        size_t need = cls == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+        unsigned char cls, data;
+        size_t need;
         Elf64_Ehdr e64;
         Elf32_Ehdr e32;
         Elf_Data src = {0}, dst = {0};
 
+        if (p->len < EI_NIDENT) {
+                util_whyf(p->why, p->whylen,
+                          "truncated ELF: the identification ends at 0x%x, the file at 0x%zx",
+                          EI_NIDENT, p->len);
+                return -EBADMSG;
+        }
+        cls = p->buf[EI_CLASS];
+        data = p->buf[EI_DATA];
+        need = cls == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
         if ((cls != ELFCLASS32 && cls != ELFCLASS64) ||
             (data != ELFDATA2LSB && data != ELFDATA2MSB)) {
                 util_whyf(p->why, p->whylen,

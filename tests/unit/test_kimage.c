@@ -362,6 +362,16 @@ static void test_kimage_truncated_elf_fails_at_every_cut(void **state)
 
         parse_fails(f.buf, 0, -ENOEXEC, "empty");
         parse_fails(f.buf, 3, -ENOEXEC, "not a kernel image");
+        /* The magic alone, in a buffer of its own size (fuzz_kimage: the
+         * class byte was read past it). */
+        for (size_t n = 4; n < 16; n++) {
+                char *cut = malloc(n);
+
+                assert_non_null(cut);
+                memcpy(cut, f.buf, n);
+                parse_fails(cut, n, -EBADMSG, "the identification ends at 0x10");
+                free(cut);
+        }
         for (size_t cut = 4; cut < f.len; cut += 64, cuts++)
                 parse_fails(f.buf, cut, -EBADMSG, "truncated ELF");
         assert_true(cuts >= 20);
