@@ -359,6 +359,7 @@ static int read_sections(struct elfp *p, size_t *names_len)
         for (size_t i = 1; i < p->nsh; i++) {
                 struct kimage_section *s = &k->sections[k->nsections];
                 const char *name;
+                char lb[32];
 
                 scn = elf_getscn(p->elf, i);
                 if (!scn || !gelf_getshdr(scn, &sh)) {
@@ -370,6 +371,12 @@ static int read_sections(struct elfp *p, size_t *names_len)
                 if (ret < 0)
                         return ret;
                 name = shname(p, &sh);
+                if (sh.sh_flags & SHF_ALLOC && sh.sh_size > UINT64_MAX - k->loaded_size) {
+                        util_whyf(p->why, p->whylen,
+                                  "malformed ELF: section %s makes the loaded size overflow",
+                                  label(p, i, &sh, lb, sizeof(lb)));
+                        return -EBADMSG;
+                }
                 *names_len += strlen(name) + 1;
                 s->addr = sh.sh_addr;
                 s->offset = sh.sh_offset;

@@ -415,6 +415,12 @@ static void test_kimage_section_past_the_end_is_named(void **state)
         kimage_free(k);
         free(f.buf);
 
+        /* NOBITS sizes that would wrap the loaded size around. */
+        f = fixture("pvh.elf");
+        set_le(shdr(&f, 6) + 32, UINT64_MAX - 100, 8);
+        parse_fails(f.buf, f.len, -EBADMSG, "section .bss makes the loaded size overflow");
+        free(f.buf);
+
         /* An offset near 2^64 does not wrap around. */
         f = fixture("pvh.elf");
         set_le(shdr(&f, 3) + 24, UINT64_MAX - 8, 8); /* .rodata's sh_offset */
