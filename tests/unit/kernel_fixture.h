@@ -35,6 +35,16 @@ static inline void fixture_fetch_kernel_version(const char *version)
         sbuf_release(&log);
 }
 
+/* Read the fetched kernel whole (*img owned by the caller), or exit as
+ * skipped saying why. */
+static inline void fixture_read_kernel(char **img, size_t *len)
+{
+        if (util_read_file(kernel.kernel, img, len) < 0) {
+                fprintf(stderr, "note: cannot read '%s'\n", kernel.kernel);
+                test_skip_all("the cached kernel cannot be read");
+        }
+}
+
 /* Fetch (or find cached) the kernel, or exit as skipped saying why. */
 static inline void fixture_fetch_kernel(void)
 {

@@ -38,10 +38,7 @@ static size_t real_len;
 static int fetch_kernel(void **state)
 {
         fixture_fetch_kernel_version("6.1.0-57");
-        if (util_read_file(kernel.kernel, &real_img, &real_len) < 0) {
-                fprintf(stderr, "note: cannot read '%s'\n", kernel.kernel);
-                test_skip_all("the cached kernel cannot be read");
-        }
+        fixture_read_kernel(&real_img, &real_len);
         return 0;
 }
 
