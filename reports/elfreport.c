@@ -618,9 +618,8 @@ static int table_compare(FILE *out, const struct kdiff *d, const char *pa, const
         /* The arithmetic, shown: the class changes add up to the loaded change. */
         fputs("\nloaded change:", out);
         for (int c = 0; c < KIMAGE_NCLASSES; c++)
-                fprintf(out, " %s%+" PRId64 " %s", c ? "+ " : "", d->class_delta[c],
-                        kimage_class_name(c));
-        fprintf(out, " = %+" PRId64 " bytes\n", d->loaded_delta);
+                fprintf(out, " %+" PRId64 " %s", d->class_delta[c], kimage_class_name(c));
+        fprintf(out, " = %+" PRId64 " loaded\n", d->loaded_delta);
 
         fprintf(out, "\nsections changed (%zu of %zu)\n", min_size(d->nsections, o->top),
                 d->nsections);
@@ -703,7 +702,7 @@ static int md_image(FILE *out, const struct kimage *k, const char *path, size_t 
         const struct kimage_symbol **syms = NULL;
         size_t nsec;
         struct md_table *t;
-        char b[64], h[24], p[16];
+        char b[64], h[24], p[16], e[256];
         int rc = 0;
 
         secs = largest_sections(k, &nsec);
@@ -735,8 +734,8 @@ static int md_image(FILE *out, const struct kimage *k, const char *path, size_t 
         md_row(t, &rc, "e_entry", hex(h, sizeof(h), k->e_entry), NULL, NULL, NULL, NULL);
         md_row(t, &rc, "pvh entry", k->pvh ? hex(h, sizeof(h), k->pvh_entry) : "none", NULL, NULL,
                NULL, NULL);
-        md_row(t, &rc, "entry", kimage_entry_name(k->entry), NULL, NULL, NULL, NULL);
-        md_row(t, &rc, "", entry_advice(k), NULL, NULL, NULL, NULL);
+        snprintf(e, sizeof(e), "%s: %s", kimage_entry_name(k->entry), entry_advice(k));
+        md_row(t, &rc, "entry", e, NULL, NULL, NULL, NULL);
         md_row(t, &rc, "loaded size", human(b, sizeof(b), (int64_t)k->loaded_size, false), NULL,
                NULL, NULL, NULL);
         md_row(t, &rc, "not loaded", human(b, sizeof(b), (int64_t)k->unloaded_size, false), NULL,
@@ -840,9 +839,8 @@ static int md_compare(FILE *out, const struct kdiff *d, const char *pa, const ch
         md_flush(out, t, &rc);
         fputs("\nLoaded change:", out);
         for (int c = 0; c < KIMAGE_NCLASSES; c++)
-                fprintf(out, " %s%+" PRId64 " %s", c ? "+ " : "", d->class_delta[c],
-                        kimage_class_name(c));
-        fprintf(out, " = %+" PRId64 " bytes.\n", d->loaded_delta);
+                fprintf(out, " %+" PRId64 " %s", d->class_delta[c], kimage_class_name(c));
+        fprintf(out, " = %+" PRId64 " loaded.\n", d->loaded_delta);
 
         fprintf(out, "\nSections changed (%zu of %zu):\n\n", min_size(d->nsections, top),
                 d->nsections);
