@@ -520,10 +520,10 @@ static int table_image(FILE *out, const struct kimage *k, const char *path,
                 put_text(out, o, k->kernel_version ? k->kernel_version : "unknown");
                 fputc('\n', out);
         }
-        fprintf(out, "  elf            %u-bit %s-endian, machine %u (%s), os %s, %s\n",
-                k->elf_class, k->big_endian ? "big" : "little", k->machine,
-                machine_name(k->machine), kimage_os_name(k->os),
-                human(b, sizeof(b), (int64_t)k->elf_size, false));
+        fprintf(out, "  elf            %u-bit %s-endian, machine %u (%s), os %s\n", k->elf_class,
+                k->big_endian ? "big" : "little", k->machine, machine_name(k->machine),
+                kimage_os_name(k->os));
+        fprintf(out, "  elf size       %s\n", human(b, sizeof(b), (int64_t)k->elf_size, false));
         fprintf(out, "  build id       %s\n", k->build_id[0] ? k->build_id : "none");
         fprintf(out, "  e_entry        %s\n", hex(h, sizeof(h), k->e_entry));
         if (k->pvh)
@@ -575,6 +575,8 @@ static void table_symlist(FILE *out, const char *title, const struct kdiff_list 
         char b[64];
 
         fprintf(out, "\nsymbols %s (%zu of %zu)\n", title, l->n, l->total);
+        if (l->n)
+                fprintf(out, "  %-6s %12s %12s %28s  %s\n", "kind", "a", "b", "change", "name");
         for (size_t i = 0; i < l->n; i++) {
                 const struct kdiff_sym *s = &l->v[i];
 
@@ -623,6 +625,8 @@ static int table_compare(FILE *out, const struct kdiff *d, const char *pa, const
 
         fprintf(out, "\nsections changed (%zu of %zu)\n", min_size(d->nsections, o->top),
                 d->nsections);
+        if (d->nsections)
+                fprintf(out, "  %-6s %12s %12s %28s  %s\n", "class", "a", "b", "change", "name");
         for (size_t i = 0; i < min_size(d->nsections, o->top); i++) {
                 const struct kdiff_section *s = &d->sections[i];
 
