@@ -268,6 +268,25 @@ static int save_captures(struct collect *c, unsigned run, const char *suffix,
         return 0;
 }
 
+/* The final attempt's kallsyms section, verbatim, as runs/NNNN.kallsyms;
+ * nothing when its dump is not whole or has none. Returns 0 or -errno (an
+ * ERROR event named the file). */
+static int save_kallsyms(struct collect *c, unsigned run, const struct runner_result *r)
+{
+        const struct framing_section_ref *sec;
+        int ret;
+
+        if (!r->dump_found || r->dump.status != FRAMING_OK)
+                return 0;
+        sec = framing_find_section(&r->dump, "kallsyms");
+        if (!sec)
+                return 0;
+        ret = session_write_capture(c->dir, run, ".kallsyms", r->console.buf + sec->off, sec->len);
+        if (ret < 0)
+                say_write_error(c, run, ".kallsyms", ret);
+        return ret;
+}
+
 static void config_for(const struct collect *c, const struct variant_cfg *v, struct qemu_config *q)
 {
         memset(q, 0, sizeof(*q));
@@ -320,6 +339,8 @@ static enum run_outcome boot_attempt(struct collect *c, struct session_run *rec,
                 snprintf(suffix, sizeof(suffix), ".a%u", k);
         snprintf(prefix, sizeof(prefix), "%04u%s", rec->run, suffix);
         if (save_captures(c, rec->run, suffix, &r) < 0)
+                goto out;
+        if (*last && save_kallsyms(c, rec->run, &r) < 0)
                 goto out;
         rec->nattempts++;
         if (attempt_from(&r, k, c->accel, prefix, &rec->attempts[k - 1]) < 0) {
@@ -606,13 +627,18 @@ static char *base_cmdline(const struct collect_opts *o, const char *kernel, uint
 static char *cmdline_for(const struct collect_opts *o, const struct session_variant *sv,
                          const char *kernel, uint64_t tsc_khz)
 {
-        char *base = base_cmdline(o, kernel, tsc_khz), *s;
+        char *base = base_cmdline(o, kernel, tsc_khz), *s, *k = NULL;
 
         if (!base)
                 return NULL;
         s = session_variant_line(base, sv);
         free(base);
-        return s;
+        if (!s || !o->kallsyms)
+                return s;
+        if (asprintf(&k, "%s%s" COLLECT_KALLSYMS_ARG, s, *s ? " " : "") < 0)
+                k = NULL;
+        free(s);
+        return k;
 }
 
 /* A word of sv's append-= that its command line lacks is an input error
