@@ -322,6 +322,30 @@ static void test_elfreport_addrs_golden(void **state)
         ksyms_free(s);
 }
 
+/* From an ELF's symbols (sizes known): an address past the end of the
+ * nearest symbol is said to be after it, not inside it. */
+static void test_elfreport_addrs_after_a_symbol(void **state)
+{
+        static const uint64_t a[] = {0xffffffff8020b010, 0xffffffff80200044};
+        struct kimage k = elf_image();
+        struct elfreport_options o = {.format = ELFREPORT_TABLE, .top = 10};
+        struct ksyms *s;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out;
+
+        (void)state;
+        assert_int_equal(ksyms_from_kimage(&k, &s, NULL, 0), 0);
+        out = open_memstream(&buf, &len);
+        assert_non_null(out);
+        assert_int_equal(elfreport_addrs(out, s, "k", a, NULL, 2, &o), 0);
+        fclose(out);
+        assert_non_null(strstr(buf, "0xffffffff8020b010  not in a symbol (after big_table)\n"));
+        assert_non_null(strstr(buf, "0xffffffff80200044  main_loop+0x4/0xfc0\n"));
+        free(buf);
+        ksyms_free(s);
+}
+
 /* The JSON fields the brief pins: sizes as numbers, addresses as strings,
  * pvh and its entry, and null symbols with a null symtab. */
 static void test_elfreport_json_fields(void **state)
@@ -427,6 +451,7 @@ int main(void)
             cmocka_unit_test(test_elfreport_compare_golden),
             cmocka_unit_test(test_elfreport_compare_without_symbols),
             cmocka_unit_test(test_elfreport_addrs_golden),
+            cmocka_unit_test(test_elfreport_addrs_after_a_symbol),
             cmocka_unit_test(test_elfreport_json_fields),
             cmocka_unit_test(test_elfreport_escapes_hostile_names),
             cmocka_unit_test(test_elfreport_refuses_bad_format),
