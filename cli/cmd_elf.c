@@ -61,10 +61,19 @@ struct elf_cli {
         size_t naddr_texts;
 };
 
-/* "bootlens: elf: FILE: REASON", the file's name made safe for a terminal. */
+/* "bootlens: elf: FILE: REASON", made safe for a terminal; a reason that
+ * names the file itself ("FILE:LINE: ...", as ksyms's do) is not prefixed
+ * a second time. */
 static void elf_error(const char *path, int err, const char *why)
 {
-        textout_error("elf: %s: %s", path, why && why[0] ? why : strerror(-err));
+        size_t n = strlen(path);
+
+        if (!why || !why[0])
+                textout_error("elf: %s: %s", path, strerror(-err));
+        else if (strncmp(why, path, n) == 0 && why[n] == ':')
+                textout_error("elf: %s", why);
+        else
+                textout_error("elf: %s: %s", path, why);
 }
 
 static int parse_args(int argc, char **argv, struct elf_cli *o)
