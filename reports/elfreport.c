@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bootlens_config.h"
 #include "base/sbuf.h"
 #include "reports/jsonw.h"
 #include "reports/md.h"
@@ -177,32 +176,6 @@ static double share(uint64_t part, uint64_t whole)
 
 /* ---- JSON ---- */
 
-static struct jsonw *json_begin(FILE *out, const char *kind)
-{
-        struct jsonw *w = malloc(sizeof(*w));
-
-        if (!w)
-                return NULL;
-        jsonw_init(w, out);
-        jsonw_obj_begin(w);
-        jsonw_kuint(w, "schema_version", ELFREPORT_SCHEMA_VERSION);
-        jsonw_kstr(w, "kind", kind);
-        jsonw_kstr(w, "tool", "bootlens " BOOTLENS_VERSION);
-        return w;
-}
-
-static int json_end(struct jsonw *w, FILE *out)
-{
-        int rc;
-
-        jsonw_obj_end(w);
-        rc = jsonw_finish(w);
-        if (rc == 0 && fputc('\n', out) == EOF)
-                rc = -EIO;
-        free(w);
-        return rc < 0 ? rc : finish(out);
-}
-
 static void json_hex(struct jsonw *w, const char *key, uint64_t v)
 {
         char b[24];
@@ -246,7 +219,7 @@ static void json_symbol(struct jsonw *w, const struct kimage_symbol *s)
 
 static int json_image(FILE *out, const struct kimage *k, const char *path, size_t top)
 {
-        struct jsonw *w = json_begin(out, ELFREPORT_KIND_IMAGE);
+        struct jsonw *w = jsonw_doc_begin(out, ELFREPORT_SCHEMA_VERSION, ELFREPORT_KIND_IMAGE);
         const struct kimage_section **secs;
         const struct kimage_symbol **syms = NULL;
         size_t nsec;
@@ -317,7 +290,7 @@ static int json_image(FILE *out, const struct kimage *k, const char *path, size_
         }
         free(secs);
         free(syms);
-        return json_end(w, out);
+        return jsonw_doc_end(w);
 }
 
 static void json_side(struct jsonw *w, const char *key, const struct kimage *k, const char *path)
@@ -363,7 +336,7 @@ static void json_symlist(struct jsonw *w, const char *key, const struct kdiff_li
 static int json_compare(FILE *out, const struct kdiff *d, const char *pa, const char *pb,
                         size_t top)
 {
-        struct jsonw *w = json_begin(out, ELFREPORT_KIND_COMPARE);
+        struct jsonw *w = jsonw_doc_begin(out, ELFREPORT_SCHEMA_VERSION, ELFREPORT_KIND_COMPARE);
 
         if (!w)
                 return -ENOMEM;
@@ -402,7 +375,7 @@ static int json_compare(FILE *out, const struct kdiff *d, const char *pa, const 
         } else {
                 jsonw_null(w);
         }
-        return json_end(w, out);
+        return jsonw_doc_end(w);
 }
 
 /* ---- addresses: one resolution, shared by the formats ---- */
@@ -439,7 +412,7 @@ static void resolve(const struct ksyms *s, uint64_t addr, struct resolved *r)
 static int json_addrs(FILE *out, const struct ksyms *s, const char *path, const uint64_t *addrs,
                       const char *const *texts, size_t n)
 {
-        struct jsonw *w = json_begin(out, ELFREPORT_KIND_ADDR);
+        struct jsonw *w = jsonw_doc_begin(out, ELFREPORT_SCHEMA_VERSION, ELFREPORT_KIND_ADDR);
         struct resolved r;
 
         if (!w)
@@ -473,7 +446,7 @@ static int json_addrs(FILE *out, const struct ksyms *s, const char *path, const 
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
-        return json_end(w, out);
+        return jsonw_doc_end(w);
 }
 
 /* ---- table ---- */

@@ -111,29 +111,11 @@ static void table_metric(FILE *out, const struct compare_metric *m,
 
 static struct jsonw *json_begin(FILE *out, const char *kind, const struct histreport_options *o)
 {
-        struct jsonw *w = malloc(sizeof(*w));
+        struct jsonw *w = jsonw_doc_begin(out, HISTREPORT_SCHEMA_VERSION, kind);
 
-        if (!w)
-                return NULL;
-        jsonw_init(w, out);
-        jsonw_obj_begin(w);
-        jsonw_kuint(w, "schema_version", HISTREPORT_SCHEMA_VERSION);
-        jsonw_kstr(w, "kind", kind);
-        jsonw_kstr(w, "tool", "bootlens " BOOTLENS_VERSION);
-        jsonw_kstr(w, "db", o ? o->db : NULL);
+        if (w)
+                jsonw_kstr(w, "db", o ? o->db : NULL);
         return w;
-}
-
-static int json_end(struct jsonw *w, FILE *out)
-{
-        int rc;
-
-        jsonw_obj_end(w);
-        rc = jsonw_finish(w);
-        if (rc == 0 && fputc('\n', out) == EOF)
-                rc = -EIO;
-        free(w);
-        return rc < 0 ? rc : finish(out);
 }
 
 static void json_labels(struct jsonw *w, const struct history_label *l, size_t n)
@@ -322,7 +304,7 @@ static int list_json(FILE *out, const struct history_entry *v, size_t n, const d
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
-        return json_end(w, out);
+        return jsonw_doc_end(w);
 }
 
 static int list_csv(FILE *out, const struct history_entry *v, size_t n, const double *totals)
@@ -457,7 +439,7 @@ static int show_json(FILE *out, const struct history_entry *e, const struct hist
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
-        return json_end(w, out);
+        return jsonw_doc_end(w);
 }
 
 int histreport_show(FILE *out, const struct history_entry *e, const struct history_metric *m,
@@ -652,7 +634,7 @@ static int trend_json(FILE *out, const struct trend *t, const struct trend_optio
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
-        return json_end(w, out);
+        return jsonw_doc_end(w);
 }
 
 static int trend_csv(FILE *out, const struct trend *t)
@@ -1020,7 +1002,7 @@ static int check_json(FILE *out, const struct trend_check *c, const struct histr
                 jsonw_str(w, c->notes[k]);
         jsonw_arr_end(w);
         free(order);
-        return json_end(w, out);
+        return jsonw_doc_end(w);
 }
 
 /* s as a Markdown code span: the text as it is (a code span shows
