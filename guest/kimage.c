@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,21 +26,8 @@ struct elfp {
         size_t whylen;
         size_t nsh;
         size_t shstrndx; /* 0: no section names */
+        size_t nsym_cap; /* the symbols counted, that k->symbols has room for */
 };
-
-static void say(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t whylen, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!why || !whylen)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-}
 
 const char *kimage_format_name(enum kimage_format f)
 {
@@ -108,21 +94,31 @@ static void grow_end(struct kimage *k, uint64_t end)
  * before elf_memory() so that a truncated table can be named. */
 static int read_ehdr(struct elfp *p, GElf_Ehdr *eh)
 {
-        unsigned char cls = p->buf[EI_CLASS], data = p->buf[EI_DATA];
-        size_t need = cls == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+        unsigned char cls, data;
+        size_t need;
         Elf64_Ehdr e64;
         Elf32_Ehdr e32;
         Elf_Data src = {0}, dst = {0};
 
+        if (p->len < EI_NIDENT) {
+                util_whyf(p->why, p->whylen,
+                          "truncated ELF: the identification ends at 0x%x, the file at 0x%zx",
+                          EI_NIDENT, p->len);
+                return -EBADMSG;
+        }
+        cls = p->buf[EI_CLASS];
+        data = p->buf[EI_DATA];
+        need = cls == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
         if ((cls != ELFCLASS32 && cls != ELFCLASS64) ||
             (data != ELFDATA2LSB && data != ELFDATA2MSB)) {
-                say(p->why, p->whylen, "malformed ELF: class %u, byte order %u (1 or 2 expected)",
-                    cls, data);
+                util_whyf(p->why, p->whylen,
+                          "malformed ELF: class %u, byte order %u (1 or 2 expected)", cls, data);
                 return -EBADMSG;
         }
         if (p->len < need) {
-                say(p->why, p->whylen,
-                    "truncated ELF: the ELF header ends at 0x%zx, the file at 0x%zx", need, p->len);
+                util_whyf(p->why, p->whylen,
+                          "truncated ELF: the ELF header ends at 0x%zx, the file at 0x%zx", need,
+                          p->len);
                 return -EBADMSG;
         }
         src.d_buf = (void *)p->buf;
@@ -134,7 +130,7 @@ static int read_ehdr(struct elfp *p, GElf_Ehdr *eh)
         dst.d_version = EV_CURRENT;
         if (!(cls == ELFCLASS64 ? elf64_xlatetom(&dst, &src, data)
                                 : elf32_xlatetom(&dst, &src, data))) {
-                say(p->why, p->whylen, "malformed ELF header: %s", elf_errmsg(-1));
+                util_whyf(p->why, p->whylen, "malformed ELF header: %s", elf_errmsg(-1));
                 return -EBADMSG;
         }
         memset(eh, 0, sizeof(*eh));
@@ -164,6 +160,22 @@ static int read_ehdr(struct elfp *p, GElf_Ehdr *eh)
         return 0;
 }
 
+/* One header table (what: "program" or "section") of size bytes at off. */
+static int check_table(struct elfp *p, const char *what, uint64_t off, uint64_t size)
+{
+        uint64_t end;
+
+        if (!fits(off, size, p->len, &end)) {
+                util_whyf(p->why, p->whylen,
+                          "truncated ELF: the %s header table ends at 0x%llx, the file at 0x%zx",
+                          what, (unsigned long long)end, p->len);
+                return -EBADMSG;
+        }
+        if (size)
+                grow_end(p->k, end);
+        return 0;
+}
+
 /* The program and section header tables lie in the file and have the
  * entry size of the class (the counts: e_phnum and e_shnum, or at least
  * the one entry that holds the extended count). */
@@ -171,39 +183,27 @@ static int check_tables(struct elfp *p, const GElf_Ehdr *eh)
 {
         size_t phent = p->k->elf_class == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
         size_t shent = p->k->elf_class == 64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-        uint64_t nph = eh->e_phnum, nsh = eh->e_shnum, end;
+        uint64_t nph = eh->e_phnum, nsh = eh->e_shnum;
+        int ret;
 
         if (nph && eh->e_phentsize != phent) {
-                say(p->why, p->whylen, "malformed ELF: e_phentsize %u (%zu expected)",
-                    eh->e_phentsize, phent);
+                util_whyf(p->why, p->whylen, "malformed ELF: e_phentsize %u (%zu expected)",
+                          eh->e_phentsize, phent);
                 return -EBADMSG;
         }
         if ((nsh || eh->e_shoff) && eh->e_shentsize != shent) {
-                say(p->why, p->whylen, "malformed ELF: e_shentsize %u (%zu expected)",
-                    eh->e_shentsize, shent);
+                util_whyf(p->why, p->whylen, "malformed ELF: e_shentsize %u (%zu expected)",
+                          eh->e_shentsize, shent);
                 return -EBADMSG;
         }
         if (nph == PN_XNUM)
                 nph = 1; /* the rest is checked by libelf with sh_info */
         if (nsh == 0 && eh->e_shoff)
                 nsh = 1;
-        if (!fits(eh->e_phoff, nph * phent, p->len, &end)) {
-                say(p->why, p->whylen,
-                    "truncated ELF: the program header table ends at 0x%llx, the file at 0x%zx",
-                    (unsigned long long)end, p->len);
-                return -EBADMSG;
-        }
-        if (nph)
-                grow_end(p->k, end);
-        if (!fits(eh->e_shoff, nsh * shent, p->len, &end)) {
-                say(p->why, p->whylen,
-                    "truncated ELF: the section header table ends at 0x%llx, the file at 0x%zx",
-                    (unsigned long long)end, p->len);
-                return -EBADMSG;
-        }
-        if (nsh)
-                grow_end(p->k, end);
-        return 0;
+        ret = check_table(p, "program", eh->e_phoff, nph * phent);
+        if (ret < 0)
+                return ret;
+        return check_table(p, "section", eh->e_shoff, nsh * shent);
 }
 
 /* A value of n bytes (4 or 8) in the file's byte order. */
@@ -289,9 +289,9 @@ static int check_section(struct elfp *p, size_t i, const GElf_Shdr *sh)
 
         if (sh->sh_type != SHT_NOBITS) {
                 if (!fits(sh->sh_offset, sh->sh_size, p->len, &end)) {
-                        say(p->why, p->whylen,
-                            "truncated ELF: section %s ends at 0x%llx, the file at 0x%zx",
-                            label(p, i, sh, lb, sizeof(lb)), (unsigned long long)end, p->len);
+                        util_whyf(p->why, p->whylen,
+                                  "truncated ELF: section %s ends at 0x%llx, the file at 0x%zx",
+                                  label(p, i, sh, lb, sizeof(lb)), (unsigned long long)end, p->len);
                         return -EBADMSG;
                 }
                 grow_end(p->k, end);
@@ -302,7 +302,8 @@ static int check_section(struct elfp *p, size_t i, const GElf_Shdr *sh)
                 Elf_Scn *ls;
 
                 if (sh->sh_entsize != ent || sh->sh_size % ent) {
-                        say(p->why, p->whylen,
+                        util_whyf(
+                            p->why, p->whylen,
                             "malformed ELF: symbol table %s has sh_entsize %llu and %llu bytes "
                             "(entries of %zu expected)",
                             label(p, i, sh, lb, sizeof(lb)), (unsigned long long)sh->sh_entsize,
@@ -311,7 +312,8 @@ static int check_section(struct elfp *p, size_t i, const GElf_Shdr *sh)
                 }
                 ls = sh->sh_link && sh->sh_link < p->nsh ? elf_getscn(p->elf, sh->sh_link) : NULL;
                 if (!ls || !gelf_getshdr(ls, &lsh) || lsh.sh_type != SHT_STRTAB) {
-                        say(p->why, p->whylen,
+                        util_whyf(
+                            p->why, p->whylen,
                             "malformed ELF: symbol table %s links to section %u, not a string "
                             "table",
                             label(p, i, sh, lb, sizeof(lb)), sh->sh_link);
@@ -329,13 +331,15 @@ static int read_sections(struct elfp *p, size_t *names_len)
         int ret;
 
         if (elf_getshdrnum(p->elf, &p->nsh) != 0) {
-                say(p->why, p->whylen, "malformed ELF: no section count (%s)", elf_errmsg(-1));
+                util_whyf(p->why, p->whylen, "malformed ELF: no section count (%s)",
+                          elf_errmsg(-1));
                 return -EBADMSG;
         }
         if (p->nsh > 1 && elf_getshdrstrndx(p->elf, &p->shstrndx) == 0) {
                 scn = p->shstrndx < p->nsh ? elf_getscn(p->elf, p->shstrndx) : NULL;
                 if (p->shstrndx && (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_STRTAB)) {
-                        say(p->why, p->whylen,
+                        util_whyf(
+                            p->why, p->whylen,
                             "malformed ELF: e_shstrndx %zu is not a string table (%zu sections)",
                             p->shstrndx, p->nsh);
                         return -EBADMSG;
@@ -355,17 +359,24 @@ static int read_sections(struct elfp *p, size_t *names_len)
         for (size_t i = 1; i < p->nsh; i++) {
                 struct kimage_section *s = &k->sections[k->nsections];
                 const char *name;
+                char lb[32];
 
                 scn = elf_getscn(p->elf, i);
                 if (!scn || !gelf_getshdr(scn, &sh)) {
-                        say(p->why, p->whylen, "malformed ELF: section header %zu: %s", i,
-                            elf_errmsg(-1));
+                        util_whyf(p->why, p->whylen, "malformed ELF: section header %zu: %s", i,
+                                  elf_errmsg(-1));
                         return -EBADMSG;
                 }
                 ret = check_section(p, i, &sh);
                 if (ret < 0)
                         return ret;
                 name = shname(p, &sh);
+                if (sh.sh_flags & SHF_ALLOC && sh.sh_size > UINT64_MAX - k->loaded_size) {
+                        util_whyf(p->why, p->whylen,
+                                  "malformed ELF: section %s makes the loaded size overflow",
+                                  label(p, i, &sh, lb, sizeof(lb)));
+                        return -EBADMSG;
+                }
                 *names_len += strlen(name) + 1;
                 s->addr = sh.sh_addr;
                 s->offset = sh.sh_offset;
@@ -399,8 +410,8 @@ static int read_segments(struct elfp *p)
         size_t nph;
 
         if (elf_getphdrnum(p->elf, &nph) != 0) {
-                say(p->why, p->whylen, "malformed ELF: no program header count (%s)",
-                    elf_errmsg(-1));
+                util_whyf(p->why, p->whylen, "malformed ELF: no program header count (%s)",
+                          elf_errmsg(-1));
                 return -EBADMSG;
         }
         for (size_t i = 0; i < nph; i++) {
@@ -409,12 +420,13 @@ static int read_segments(struct elfp *p)
                 GElf_Phdr ph;
 
                 if (!gelf_getphdr(p->elf, (int)i, &ph)) {
-                        say(p->why, p->whylen, "malformed ELF: program header %zu: %s", i,
-                            elf_errmsg(-1));
+                        util_whyf(p->why, p->whylen, "malformed ELF: program header %zu: %s", i,
+                                  elf_errmsg(-1));
                         return -EBADMSG;
                 }
                 if (!fits(ph.p_offset, ph.p_filesz, p->len, &end)) {
-                        say(p->why, p->whylen,
+                        util_whyf(
+                            p->why, p->whylen,
                             "truncated ELF: segment %zu (%s) ends at 0x%llx, the file at 0x%zx", i,
                             ph.p_type < UTIL_ARRAY_SIZE(ptype_names) ? ptype_names[ph.p_type]
                                                                      : "PT_?",
@@ -500,8 +512,23 @@ static int read_symbols(struct elfp *p, Elf_Data **datap, GElf_Shdr *shp, size_t
                 if (!k->symbols)
                         return -ENOMEM;
         }
+        p->nsym_cap = count;
         *datap = d;
         return 0;
+}
+
+/* Copy name to *at, within end; "" when it does not fit (it always does:
+ * the block was sized by the same names). */
+static char *put_name(char **at, const char *end, const char *name)
+{
+        size_t l = strlen(name) + 1;
+        char *s = *at;
+
+        if (l > (size_t)(end - s))
+                return (char *)"";
+        memcpy(s, name, l);
+        *at += l;
+        return s;
 }
 
 /* Copy the section and symbol names into one block. */
@@ -509,40 +536,35 @@ static int fill_names(struct elfp *p, struct kimage_priv *kp, size_t names_len, 
                       const GElf_Shdr *symsh)
 {
         struct kimage *k = p->k;
-        char *at;
+        char *at, *end;
         size_t n, i = 0;
 
         kp->names = malloc(names_len ? names_len : 1);
         if (!kp->names)
                 return -ENOMEM;
         at = kp->names;
+        end = at + names_len;
         for (Elf_Scn *scn = NULL; (scn = elf_nextscn(p->elf, scn)) != NULL && i < k->nsections;) {
                 GElf_Shdr sh;
                 const char *name = gelf_getshdr(scn, &sh) ? shname(p, &sh) : "";
-                size_t l = strlen(name) + 1;
 
-                memcpy(at, name, l);
-                k->sections[i++].name = at;
-                at += l;
+                k->sections[i++].name = put_name(&at, end, name);
         }
         if (!symd)
                 return 0;
         n = symd->d_size / symsh->sh_entsize;
-        for (size_t j = 0; j < n; j++) {
-                struct kimage_symbol *s = &k->symbols[k->nsymbols];
+        for (size_t j = 0; j < n && k->nsymbols < p->nsym_cap; j++) {
+                struct kimage_symbol *s;
                 const char *name;
                 GElf_Sym sym;
-                size_t l;
 
                 if (!gelf_getsym(symd, (int)j, &sym) || !wanted(&sym))
                         continue;
+                s = &k->symbols[k->nsymbols];
                 name = elf_strptr(p->elf, symsh->sh_link, sym.st_name);
                 if (!name)
                         name = "";
-                l = strlen(name) + 1;
-                memcpy(at, name, l);
-                s->name = at;
-                at += l;
+                s->name = put_name(&at, end, name);
                 s->addr = sym.st_value;
                 s->size = sym.st_size;
                 s->kind =
@@ -570,7 +592,7 @@ static int parse_elf(const unsigned char *buf, size_t len, struct kimage_priv *k
         int ret;
 
         if (elf_version(EV_CURRENT) == EV_NONE) {
-                say(why, whylen, "libelf: %s", elf_errmsg(-1));
+                util_whyf(why, whylen, "libelf: %s", elf_errmsg(-1));
                 return -ENOTSUP;
         }
         ret = read_ehdr(&p, &eh);
@@ -581,7 +603,7 @@ static int parse_elf(const unsigned char *buf, size_t len, struct kimage_priv *k
                 return ret;
         p.elf = elf_memory((char *)buf, len);
         if (!p.elf || elf_kind(p.elf) != ELF_K_ELF) {
-                say(why, whylen, "malformed ELF: %s", elf_errmsg(-1));
+                util_whyf(why, whylen, "malformed ELF: %s", elf_errmsg(-1));
                 ret = -EBADMSG;
                 goto out_end;
         }
@@ -614,7 +636,7 @@ static int parse_bzimage(const void *buf, size_t len, struct kimage_priv *kp, ch
 
         ret = vmlinux_extract_mem(buf, len, &elf, &elf_len, &info);
         if (ret < 0) {
-                say(why, whylen, "%s", info.why);
+                util_whyf(why, whylen, "%s", info.why);
                 /* A payload past the end of the file is a cut bzImage; an
                  * unwrapped payload that is no ELF, a corrupt one. */
                 return ret == -ERANGE || ret == -ENOEXEC ? -EBADMSG : ret;
@@ -640,25 +662,32 @@ int kimage_parse(const void *buf, size_t len, struct kimage **out, char *why, si
         int ret;
 
         *out = NULL;
+        if (why && whylen)
+                why[0] = '\0';
         if (len == 0) {
-                say(why, whylen, "not a kernel image: the file is empty");
+                util_whyf(why, whylen, "not a kernel image: the file is empty");
                 return -ENOEXEC;
         }
         if (!kimage_sniff(buf, len)) {
-                say(why, whylen,
+                util_whyf(
+                    why, whylen,
                     "not a kernel image: neither an ELF (no \\177ELF magic) nor a bzImage (no "
                     "\"HdrS\" at 0x202)");
                 return -ENOEXEC;
         }
         kp = calloc(1, sizeof(*kp));
-        if (!kp)
+        if (!kp) {
+                util_whyf(why, whylen, "out of memory");
                 return -ENOMEM;
+        }
         kp->k.file_size = len;
         if (len >= SELFMAG && memcmp(p, ELFMAG, SELFMAG) == 0)
                 ret = parse_elf(p, len, kp, why, whylen);
         else
                 ret = parse_bzimage(p, len, kp, why, whylen);
         if (ret < 0) {
+                if (why && whylen && !why[0])
+                        util_whyf(why, whylen, "%s", strerror(-ret));
                 kimage_free(&kp->k);
                 return ret;
         }
@@ -675,12 +704,12 @@ int kimage_load(const char *path, struct kimage **out, char *why, size_t whylen)
         *out = NULL;
         ret = util_read_file_max(path, VMLINUX_MAX_SIZE, &buf, &len);
         if (ret == -EFBIG) {
-                say(why, whylen, "'%s' is larger than %zu MiB: not a kernel image", path,
-                    VMLINUX_MAX_SIZE >> 20);
+                util_whyf(why, whylen, "'%s' is larger than %zu MiB: not a kernel image", path,
+                          VMLINUX_MAX_SIZE >> 20);
                 return ret;
         }
         if (ret < 0) {
-                say(why, whylen, "cannot read '%s': %s", path, strerror(-ret));
+                util_whyf(why, whylen, "cannot read '%s': %s", path, strerror(-ret));
                 return ret;
         }
         ret = kimage_parse(buf, len, out, why, whylen);
