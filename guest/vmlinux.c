@@ -478,9 +478,8 @@ out_release:
         return ret;
 }
 
-/* Look at the notes of one note chunk (a PT_NOTE segment or SHT_NOTE
- * section). */
-static void scan_notes(Elf_Data *data, struct vmlinux_elf *e, bool pvh_too)
+void vmlinux_note_walk(Elf_Data *data, void (*fn)(const struct vmlinux_note *n, void *arg),
+                       void *arg)
 {
         size_t off = 0, next, name_off, desc_off;
         GElf_Nhdr nh;
@@ -489,23 +488,56 @@ static void scan_notes(Elf_Data *data, struct vmlinux_elf *e, bool pvh_too)
                 return;
         while (off < data->d_size &&
                (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-                const char *name = (const char *)data->d_buf + name_off;
-                const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
+                struct vmlinux_note n = {
+                    .name = (const char *)data->d_buf + name_off,
+                    .namesz = nh.n_namesz,
+                    .type = nh.n_type,
+                    .desc = (const unsigned char *)data->d_buf + desc_off,
+                    .descsz = nh.n_descsz,
+                };
 
-                if (nh.n_namesz == 6 && memcmp(name, "Linux", 6) == 0)
-                        e->linux_kernel = true;
-                if (nh.n_namesz == 4 && memcmp(name, "Xen", 4) == 0) {
-                        /* XEN_ELFNOTE_GUEST_OS: "linux" */
-                        if (nh.n_type == 6 && nh.n_descsz >= 5 && memcmp(desc, "linux", 5) == 0)
-                                e->linux_kernel = true;
-                        if (pvh_too && nh.n_type == VMLINUX_XEN_ELFNOTE_PHYS32_ENTRY &&
-                            (nh.n_descsz == 4 || nh.n_descsz == 8)) {
-                                e->pvh = true;
-                                e->pvh_entry = nh.n_descsz == 4 ? le32(desc) : le64(desc);
-                        }
-                }
+                fn(&n, arg);
                 off = next;
         }
+}
+
+bool vmlinux_note_owner(const struct vmlinux_note *n, const char *owner)
+{
+        size_t len = strlen(owner) + 1;
+
+        return n->namesz == len && memcmp(n->name, owner, len) == 0;
+}
+
+struct scan {
+        struct vmlinux_elf *e;
+        bool pvh_too;
+};
+
+static void scan_note(const struct vmlinux_note *n, void *arg)
+{
+        struct scan *s = arg;
+
+        if (vmlinux_note_owner(n, "Linux"))
+                s->e->linux_kernel = true;
+        if (!vmlinux_note_owner(n, "Xen"))
+                return;
+        /* XEN_ELFNOTE_GUEST_OS: "linux" */
+        if (n->type == 6 && n->descsz >= 5 && memcmp(n->desc, "linux", 5) == 0)
+                s->e->linux_kernel = true;
+        if (s->pvh_too && n->type == VMLINUX_XEN_ELFNOTE_PHYS32_ENTRY &&
+            (n->descsz == 4 || n->descsz == 8)) {
+                s->e->pvh = true;
+                s->e->pvh_entry = n->descsz == 4 ? le32(n->desc) : le64(n->desc);
+        }
+}
+
+/* Look at the notes of one note chunk (a PT_NOTE segment or SHT_NOTE
+ * section). */
+static void scan_notes(Elf_Data *data, struct vmlinux_elf *e, bool pvh_too)
+{
+        struct scan s = {e, pvh_too};
+
+        vmlinux_note_walk(data, scan_note, &s);
 }
 
 static bool has_symbol(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *want)

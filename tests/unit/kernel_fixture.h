@@ -19,7 +19,7 @@
 static struct kernel_paths kernel;
 
 /* Fetch (or find cached) the kernel, or exit as skipped saying why. */
-static void fixture_fetch_kernel(void)
+static inline void fixture_fetch_kernel(void)
 {
         struct kernel_fetch_opts o = {0};
         struct sbuf log = SBUF_INIT;
