@@ -399,21 +399,6 @@ int compreport_csv(FILE *out, const struct compare *c, const struct compreport_o
 
 /* ---- md ---- */
 
-/* Guest text in Markdown: md_escape()'s rules (reports/md.h). Returns 0
- * or -ENOMEM. */
-static int md_text(FILE *out, const char *s)
-{
-        struct sbuf sb;
-        int rc;
-
-        sbuf_init(&sb);
-        rc = md_escape(&sb, s);
-        if (rc == 0 && sb.len)
-                fwrite(sb.buf, 1, sb.len, out);
-        sbuf_release(&sb);
-        return rc;
-}
-
 int compreport_md(FILE *out, const struct compare *c, const struct compreport_options *o)
 {
         size_t *order = ordered(c);
@@ -424,9 +409,9 @@ int compreport_md(FILE *out, const struct compare *c, const struct compreport_op
         if (!order)
                 return -ENOMEM;
         fputs("### bootlens compare: ", out);
-        rc = rc ?: md_text(out, c->base.ref);
+        rc = rc ?: md_puts(out, c->base.ref);
         fputs(" → ", out);
-        rc = rc ?: md_text(out, c->new.ref);
+        rc = rc ?: md_puts(out, c->new.ref);
         fprintf(out,
                 "\n\n%zu vs %zu runs; %zu metrics compared (the total, %zu phases, the top "
                 "%zu of %zu functions); alpha %g after Holm, minimum effect %.3f ms and "
@@ -435,9 +420,9 @@ int compreport_md(FILE *out, const struct compare *c, const struct compreport_op
                 c->stats.alpha, c->stats.min_abs / 1e6, c->stats.min_rel * 100);
         for (size_t i = 0; i < c->nenvdiff; i++) {
                 fprintf(out, "> **Environment differs (--force)**: %s: base `", c->envdiff[i].what);
-                rc = rc ?: md_text(out, c->envdiff[i].base);
+                rc = rc ?: md_puts(out, c->envdiff[i].base);
                 fputs("`, new `", out);
-                rc = rc ?: md_text(out, c->envdiff[i].new);
+                rc = rc ?: md_puts(out, c->envdiff[i].new);
                 fputs("`\n\n", out);
         }
         fputs("| metric | base ms (n) | new ms (n) | diff ms | 95% CI (ms) | rel | p (Holm) | "
@@ -454,7 +439,7 @@ int compreport_md(FILE *out, const struct compare *c, const struct compreport_op
                         fputs(m->phase ? "&nbsp;&nbsp;&nbsp;&nbsp;" : "&nbsp;&nbsp;", out);
                 else if (m->kind == COMPARE_PHASE)
                         fputs("&nbsp;&nbsp;phase ", out);
-                rc = rc ?: md_text(out, m->name);
+                rc = rc ?: md_puts(out, m->name);
                 fprintf(out, " | %s (%zu) | %s (%zu) | %s | ", ms(b[0], 64, m->c.median_a, false),
                         m->na, ms(b[1], 64, m->c.median_b, false), m->nb,
                         ms(b[2], 64, m->c.diff, true));
