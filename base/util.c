@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -131,6 +132,17 @@ int util_input_limit(uint64_t *max)
         if (ret == 0)
                 *max = v;
         return ret;
+}
+
+void util_why(char *why, size_t whylen, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (!why || !whylen)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(why, whylen, fmt, ap);
+        va_end(ap);
 }
 
 int util_write_file_atomic(const char *path, const void *data, size_t len)

@@ -61,6 +61,11 @@ int util_read_file(const char *path, char **data, size_t *len);
  * boot, docs/collect.md "The collector's floor"). Returns 0 or -errno. */
 int util_write_file_atomic(const char *path, const void *data, size_t len);
 
+/* A one-line reason into why[0..whylen) (vsnprintf: truncated,
+ * NUL-terminated); nothing when why is NULL or whylen 0. The "why" of the
+ * library functions that take char *why, size_t whylen. */
+void util_why(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Parse a whole NUL-terminated string (a command-line argument) as an
  * unsigned number with util_scan_u64(): base 10 decimal, base 16 hex of
  * either case, base 0 decimal or "0x" hex. Returns 0, -EINVAL for junk, a
