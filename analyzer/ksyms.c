@@ -26,20 +26,6 @@ struct ksyms {
         char *strings; /* owned: the kallsyms text cut into names, or the ELF's names */
 };
 
-static void say(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t whylen, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!why || !whylen)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-}
-
 /* By address; among equal addresses a FUNC first, then a global, then
  * the name (ksyms.h), then the module (NULL first). */
 static int ksym_cmp(const void *pa, const void *pb)
@@ -103,12 +89,12 @@ static int parse_line(char *line, size_t len, struct ksym *k, char *why, size_t 
         ret = util_scan_u64(&p, end, 16, UTIL_SCAN_ANYCASE, &k->addr);
         digits = (size_t)(p - line);
         if (ret < 0 || (digits != 8 && digits != 16)) {
-                say(why, whylen, "expected an address of 8 or 16 hex digits at the start");
+                util_whyf(why, whylen, "expected an address of 8 or 16 hex digits at the start");
                 return -EBADMSG;
         }
         if (end - p < 3 || p[0] != ' ' || p[2] != ' ' ||
             !((p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z'))) {
-                say(why, whylen, "expected ' TYPE ' (one letter) after the address");
+                util_whyf(why, whylen, "expected ' TYPE ' (one letter) after the address");
                 return -EBADMSG;
         }
         k->type = p[1];
@@ -119,7 +105,7 @@ static int parse_line(char *line, size_t len, struct ksym *k, char *why, size_t 
         while (p < end && is_name_byte((unsigned char)*p))
                 p++;
         if (p == name) {
-                say(why, whylen, "expected a symbol name after the type");
+                util_whyf(why, whylen, "expected a symbol name after the type");
                 return -EBADMSG;
         }
         k->name = name;
@@ -128,14 +114,15 @@ static int parse_line(char *line, size_t len, struct ksym *k, char *why, size_t 
                 return 0;
         }
         if (*p != '\t' || end - p < 4 || p[1] != '[' || end[-1] != ']') {
-                say(why, whylen, "expected '\\t[MODULE]' or the end of the line after the name");
+                util_whyf(why, whylen,
+                          "expected '\\t[MODULE]' or the end of the line after the name");
                 return -EBADMSG;
         }
         name[p - name] = '\0';
         mod = line + (p + 2 - line);
         for (const char *q = mod; q < end - 1; q++) {
                 if (!is_name_byte((unsigned char)*q) || *q == '[' || *q == ']') {
-                        say(why, whylen, "bad byte in the module name");
+                        util_whyf(why, whylen, "bad byte in the module name");
                         return -EBADMSG;
                 }
         }
@@ -186,22 +173,22 @@ int ksyms_parse_kallsyms(const char *text, size_t len, const char *path, struct 
                 }
                 ret = parse_line(line, llen, &s->v[s->n], reason, sizeof(reason));
                 if (ret < 0) {
-                        say(why, whylen, "%s:%zu: %s", path, lineno, reason);
+                        util_whyf(why, whylen, "%s:%zu: %s", path, lineno, reason);
                         goto out_free;
                 }
                 any_addr |= s->v[s->n].addr != 0;
                 s->n++;
         }
         if (!s->n) {
-                say(why, whylen, "%s: no symbol in the kallsyms text", path);
+                util_whyf(why, whylen, "%s: no symbol in the kallsyms text", path);
                 ret = -ENOENT;
                 goto out_free;
         }
         if (!any_addr) {
-                say(why, whylen,
-                    "%s: every address is zero: the kernel hid them (read /proc/kallsyms as "
-                    "root with /proc/sys/kernel/kptr_restrict set to 0)",
-                    path);
+                util_whyf(why, whylen,
+                          "%s: every address is zero: the kernel hid them (read /proc/kallsyms as "
+                          "root with /proc/sys/kernel/kptr_restrict set to 0)",
+                          path);
                 ret = -EPERM;
                 goto out_free;
         }
@@ -223,7 +210,7 @@ int ksyms_from_kimage(const struct kimage *k, struct ksyms **out, char *why, siz
 
         *out = NULL;
         if (!k->nsymbols) {
-                say(why, whylen, "no symbol table");
+                util_whyf(why, whylen, "no symbol table");
                 return -ENOENT;
         }
         for (size_t i = 0; i < k->nsymbols; i++)
@@ -269,7 +256,7 @@ int ksyms_load(const char *path, struct ksyms **out, char *why, size_t whylen)
         *out = NULL;
         ret = util_read_file(path, &data, &len);
         if (ret < 0) {
-                say(why, whylen, "cannot read '%s': %s", path, strerror(-ret));
+                util_whyf(why, whylen, "cannot read '%s': %s", path, strerror(-ret));
                 return ret;
         }
         if (!kimage_sniff(data, len)) {

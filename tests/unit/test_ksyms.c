@@ -355,8 +355,8 @@ static void test_ksyms_load_own_binary_resolves_a_function(void **state)
                 addr -= (uint64_t)(uintptr_t)dl.dli_fbase;
         assert_true(addr == value);
         ret = ksyms_load("/proc/self/exe", &s, why, sizeof(why));
-        if (ret == -ENOSYS)
-                test_skip("kimage_load() is not implemented yet (guest/kimage.c)");
+        if (ret)
+                fprintf(stderr, "ksyms_load: %s\n", why);
         assert_int_equal(ret, 0);
         assert_string_equal(ksyms_source(s), "elf");
         assert_true(ksyms_count(s) > 100);
