@@ -36,3 +36,36 @@ for f in table json md; do
 	hrun 1 compare --format $f "$ab:base" "$ab:new"
 	! grep -Eq '^kernel  |"kernel": |\*\*Kernel' "$tmp/out" || fail "ab ($f) shares one kernel, yet a kernel line"
 done
+
+# history: the sizes as metrics, in bytes; the table in MiB
+db=$tmp/h.db
+hrun 0 history add --db "$db" --label kernel=6.1.0-57 "$k:base"
+need_out '^stored kernels:base as entry 1 '
+hrun 0 history add --db "$db" --label kernel=6.12.57 "$k:new"
+hrun 0 history show --db "$db" --format json 1
+jq -e '[.metrics[] | select(.name == "kernel:loaded")][0] |
+	.kind == "size" and .median_bytes == 53267660 and .n == 8' "$tmp/out" >/dev/null ||
+	fail "show json: $(jq -c '.metrics[] | select(.name | startswith("kernel:"))' "$tmp/out")"
+jq -e '[.metrics[] | select(.name == "kernel:file")][0].median_bytes == 14050918' "$tmp/out" >/dev/null ||
+	fail "show json: kernel:file"
+hrun 0 history trend --db "$db" --metric kernel:loaded --by kernel --format json
+jq -e '[.points[].median_bytes] == [53267660, 57566822] and .metric_kind == "size"' "$tmp/out" >/dev/null ||
+	fail "trend json: $(jq -c '[.points[] | {label, median_bytes}]' "$tmp/out")"
+hrun 0 history trend --db "$db" --metric kernel:loaded --by kernel --format csv
+need_out '^index,label,entry_id,session_id,variant,created,n,median_bytes,'
+need_out '^1,6\.12\.57,2,kernels,new,2026-12-01T10:00:00Z,8,57566822,'
+hrun 0 history trend --db "$db" --metric kernel:loaded --by kernel
+need_out 'median MiB'
+need_out '^ +0  6\.1\.0-57 .* 50\.8  \[50\.8, 50\.8\] '
+need_out '^.+1  6\.12\.57 .* 54\.9  \[54\.9, 54\.9\] '
+hrun 0 history trend --db "$db" --metric kernel:loaded --by kernel --plot "$tmp/k.svg"
+grep -q 'kernel:loaded (MiB' "$tmp/k.gp" || fail "the figure's axis is not in MiB: $(grep ylabel "$tmp/k.gp")"
+# ab recorded no image: no kernel metric
+hrun 0 history add --db "$db" "$ab"
+hrun 0 history show --db "$db" --format json 3
+jq -e '[.metrics[] | select(.name | startswith("kernel:"))] == []' "$tmp/out" >/dev/null ||
+	fail "an entry without an image has kernel metrics"
+# the gate never judges a size
+hrun 0 history check --db "$db" --format json
+! jq -e '.. | strings | select(startswith("kernel:"))' "$tmp/out" >/dev/null ||
+	fail "history check judged a kernel size"
