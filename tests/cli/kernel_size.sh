@@ -69,3 +69,8 @@ jq -e '[.metrics[] | select(.name | startswith("kernel:"))] == []' "$tmp/out" >/
 hrun 0 history check --db "$db" --format json
 ! jq -e '.. | strings | select(startswith("kernel:"))' "$tmp/out" >/dev/null ||
 	fail "history check judged a kernel size"
+
+# the dashboard draws the kernel's loaded size beside the total
+hrun 0 history dashboard --db "$db" -o "$tmp/dash"
+grep -q 'alt="kernel:loaded trend"' "$tmp/dash/index.html" || fail "dashboard: no kernel:loaded figure"
+ls "$tmp/dash/figures/"*kernel*loaded*.svg >/dev/null 2>&1 || fail "dashboard: no kernel:loaded svg: $(ls "$tmp/dash/figures")"
