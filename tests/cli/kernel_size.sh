@@ -74,3 +74,23 @@ hrun 0 history check --db "$db" --format json
 hrun 0 history dashboard --db "$db" -o "$tmp/dash"
 grep -q 'alt="kernel:loaded trend"' "$tmp/dash/index.html" || fail "dashboard: no kernel:loaded figure"
 ls "$tmp/dash/figures/"*kernel*loaded*.svg >/dev/null 2>&1 || fail "dashboard: no kernel:loaded svg: $(ls "$tmp/dash/figures")"
+
+# sweep: a kernel column when a step boots another kernel (sweep/each's
+# step "fast" given the new kernel); the fixture as it is has none
+sw=$tmp/sweep
+cp -r "$BOOTLENS_TEST_DATA/sweep/each" "$sw"
+jq '.variants |= map(.image = {format: "bzimage", entry: "bzimage", file_size: 14050918,
+	loaded_size: 53267660, pvh: true, comp: "lz4", comp_size: 13900000}) |
+	.variants[1].kernel.sha256 = "2222222222222222222222222222222222222222222222222222222222222222" |
+	.variants[1].image.loaded_size = 57566822' "$BOOTLENS_TEST_DATA/sweep/each/session.json" >"$sw/session.json"
+set +e
+"$BOOTLENS" sweep --results "$sw" >"$tmp/out" 2>"$tmp/err"
+"$BOOTLENS" sweep --results "$sw" --format json >"$tmp/out.json" 2>>"$tmp/err"
+"$BOOTLENS" sweep --results "$BOOTLENS_TEST_DATA/sweep/each" >"$tmp/plain" 2>>"$tmp/err"
+set -e
+grep -Eq '^step +ok/n +median +saving +95% CI +rel +kernel +verdict' "$tmp/out" || fail "sweep: no kernel column: $(head -12 "$tmp/out")"
+grep -Eq '^base .* 50\.8 MiB ' "$tmp/out" || fail "sweep: base's size: $(cat "$tmp/out")"
+grep -Eq '^fast .* \+4\.1 MiB ' "$tmp/out" || fail "sweep: fast's delta: $(cat "$tmp/out")"
+grep -Eq '^noconsole .* \+0\.0 MiB ' "$tmp/out" || fail "sweep: noconsole's delta: $(cat "$tmp/out")"
+jq -e '.steps[1].kernel.loaded_size == 57566822' "$tmp/out.json" >/dev/null || fail "sweep json: no kernel"
+! grep -q 'kernel' "$tmp/plain" || fail "sweep: one kernel, yet a kernel column"
