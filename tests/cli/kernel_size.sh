@@ -94,3 +94,16 @@ grep -Eq '^fast .* \+4\.1 MiB ' "$tmp/out" || fail "sweep: fast's delta: $(cat "
 grep -Eq '^noconsole .* \+0\.0 MiB ' "$tmp/out" || fail "sweep: noconsole's delta: $(cat "$tmp/out")"
 jq -e '.steps[1].kernel.loaded_size == 57566822' "$tmp/out.json" >/dev/null || fail "sweep json: no kernel"
 ! grep -q 'kernel' "$tmp/plain" || fail "sweep: one kernel, yet a kernel column"
+
+# analyze: the variants' kernels after the aggregate (k: two kernels;
+# ab: one, nothing said)
+hrun 0 analyze "$k"
+need_out '^kernels \(the variants boot different kernel files\)$'
+need_out '^  base: loaded 50\.8 MiB, file 13\.4 MiB, entry bzimage/pvh$'
+need_out '^  new: loaded 50\.8 MiB -> 54\.9 MiB \(\+4\.1 MiB, \+8\.1%\), file 13\.4 -> 11\.0 MiB, entry bzimage/pvh against base$'
+hrun 0 analyze --format json "$k"
+jq -e '[.kernels[].image.loaded_size] == [53267660, 57566822]' "$tmp/out" >/dev/null || fail "analyze json: kernels"
+hrun 0 analyze "$ab"
+! grep -q '^kernels' "$tmp/out" || fail "analyze: one kernel, yet a kernels section"
+hrun 0 analyze --format json "$ab"
+jq -e 'has("kernels") | not' "$tmp/out" >/dev/null || fail "analyze json: one kernel, yet kernels"
