@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,17 @@ int util_parse_size(const char *s, uint64_t *out)
                 return -ERANGE;
         *out = v * mul;
         return 0;
+}
+
+void util_whyf(char *why, size_t whylen, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (!why || !whylen)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(why, whylen, fmt, ap);
+        va_end(ap);
 }
 
 const char *util_format_size(uint64_t bytes, char *buf, size_t size)

@@ -79,6 +79,11 @@ int util_parse_size(const char *s, uint64_t *out);
  * else "N bytes". Written into buf (truncated to size); returns buf. */
 const char *util_format_size(uint64_t bytes, char *buf, size_t size);
 
+/* Format a one-line reason into why (whylen bytes, truncated), the "why"
+ * buffer of the parsers' contracts; nothing when why is NULL or whylen 0. */
+void util_whyf(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /*
  * The one scanner of numbers that come from a guest. Reads an unsigned
  * number at *p, never at or past end (the text need not be NUL-terminated):

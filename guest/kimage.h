@@ -40,8 +40,9 @@
  * full stop, naming the section or field):
  *   -ENOEXEC  neither an ELF nor a bzImage ("not a kernel image: ...")
  *   -EBADMSG  a truncated or malformed ELF; a bzImage whose payload is
- *             truncated or corrupt or holds no ELF (vmlinux.h's reasons)
- *   -ENOTSUP, -EPROTONOSUPPORT, -ERANGE, -EFBIG  as vmlinux.h says
+ *             truncated or corrupt or holds no ELF (vmlinux.h's reasons;
+ *             a bzImage cut short, which vmlinux.h calls -ERANGE, too)
+ *   -ENOTSUP, -EPROTONOSUPPORT, -EFBIG  as vmlinux.h says
  *   -ENOMEM, or the errno of a failed open or read
  * Nothing prints. The parser works on a buffer so that it can be fuzzed
  * (tests/fuzz/fuzz_kimage.c).

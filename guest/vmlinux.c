@@ -9,7 +9,6 @@
 #include <limits.h>
 #include <lz4.h>
 #include <lzma.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,20 +32,6 @@
  * of output, each prefixed by its compressed size (32-bit LE). */
 #define LZ4_LEGACY_MAGIC 0x184c2102u
 #define LZ4_LEGACY_BLOCK (8u << 20)
-
-static void say(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t whylen, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!why || !whylen)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-}
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -105,19 +90,19 @@ int vmlinux_bzimage_parse(const void *img, size_t len, struct vmlinux_bzimage *b
 
         memset(bz, 0, sizeof(*bz));
         if (len < HDR_VERSION + 2 || memcmp(p + HDR_MAGIC, "HdrS", 4) != 0) {
-                say(why, whylen, "no \"HdrS\" setup header signature at 0x%x: not a bzImage",
-                    HDR_MAGIC);
+                util_whyf(why, whylen, "no \"HdrS\" setup header signature at 0x%x: not a bzImage",
+                          HDR_MAGIC);
                 return -ENOEXEC;
         }
         bz->protocol = (uint16_t)(p[HDR_VERSION] | p[HDR_VERSION + 1] << 8);
         if (bz->protocol < 0x208) {
-                say(why, whylen,
-                    "boot protocol %u.%02u has no payload fields (2.08 or later needed)",
-                    bz->protocol >> 8, bz->protocol & 0xff);
+                util_whyf(why, whylen,
+                          "boot protocol %u.%02u has no payload fields (2.08 or later needed)",
+                          bz->protocol >> 8, bz->protocol & 0xff);
                 return -EPROTONOSUPPORT;
         }
         if (len < HDR_END) {
-                say(why, whylen, "the file ends at %zu bytes, inside the setup header", len);
+                util_whyf(why, whylen, "the file ends at %zu bytes, inside the setup header", len);
                 return -ERANGE;
         }
         sects = p[HDR_SETUP_SECTS] ? p[HDR_SETUP_SECTS] : 4;
@@ -127,14 +112,15 @@ int vmlinux_bzimage_parse(const void *img, size_t len, struct vmlinux_bzimage *b
         bz->payload_off = bz->setup_size + off;
         bz->payload_len = plen;
         if (bz->payload_off > len || plen > len - bz->payload_off) {
-                say(why, whylen,
-                    "the payload (offset 0x%zx, %zu bytes) ends past the end of the file "
-                    "(%zu bytes): truncated or not a bzImage",
-                    bz->payload_off, plen, len);
+                util_whyf(why, whylen,
+                          "the payload (offset 0x%zx, %zu bytes) ends past the end of the file "
+                          "(%zu bytes): truncated or not a bzImage",
+                          bz->payload_off, plen, len);
                 return -ERANGE;
         }
         if (plen < 8) {
-                say(why, whylen, "the payload at 0x%zx is only %zu bytes", bz->payload_off, plen);
+                util_whyf(why, whylen, "the payload at 0x%zx is only %zu bytes", bz->payload_off,
+                          plen);
                 return -ERANGE;
         }
         bz->comp = vmlinux_comp_detect(p + bz->payload_off, plen);
@@ -157,14 +143,14 @@ static size_t output_hint(const unsigned char *in, size_t len)
 static int room(struct sbuf *out, size_t want, char *why, size_t whylen)
 {
         if (out->len >= VMLINUX_MAX_SIZE || want > VMLINUX_MAX_SIZE - out->len) {
-                say(why, whylen, "the kernel decompresses to more than %zu MiB",
-                    VMLINUX_MAX_SIZE >> 20);
+                util_whyf(why, whylen, "the kernel decompresses to more than %zu MiB",
+                          VMLINUX_MAX_SIZE >> 20);
                 return -EFBIG;
         }
         if (out->cap - out->len > want)
                 return 0;
         if (sbuf_grow(out, want) < 0) {
-                say(why, whylen, "out of memory after %zu bytes of output", out->len);
+                util_whyf(why, whylen, "out of memory after %zu bytes of output", out->len);
                 return -ENOMEM;
         }
         return 0;
@@ -189,7 +175,7 @@ static int unlz4(const unsigned char *in, size_t len, struct sbuf *out, size_t *
         int last_n = (int)LZ4_LEGACY_BLOCK, ret;
 
         if (len < 4 || le32(in) != LZ4_LEGACY_MAGIC) {
-                say(why, whylen, "no lz4 legacy frame magic");
+                util_whyf(why, whylen, "no lz4 legacy frame magic");
                 return -EBADMSG;
         }
         while (len - pos > 4) {
@@ -203,7 +189,8 @@ static int unlz4(const unsigned char *in, size_t len, struct sbuf *out, size_t *
                 }
                 /* Every block but the last holds a whole 8 MiB. */
                 if (last_n != (int)LZ4_LEGACY_BLOCK) {
-                        say(why, whylen,
+                        util_whyf(
+                            why, whylen,
                             "lz4 block %u at payload offset %zu decompressed to %d bytes, not "
                             "%u, and is not the last: corrupt",
                             block - 1, last_off, last_n, LZ4_LEGACY_BLOCK);
@@ -211,13 +198,14 @@ static int unlz4(const unsigned char *in, size_t len, struct sbuf *out, size_t *
                 }
                 pos += 4;
                 if (c == 0 || c > (uint32_t)bound) {
-                        say(why, whylen,
-                            "lz4 block %u at payload offset %zu claims %u bytes (at most %d)",
-                            block, pos - 4, c, bound);
+                        util_whyf(why, whylen,
+                                  "lz4 block %u at payload offset %zu claims %u bytes (at most %d)",
+                                  block, pos - 4, c, bound);
                         return -EBADMSG;
                 }
                 if (c > len - pos) {
-                        say(why, whylen,
+                        util_whyf(
+                            why, whylen,
                             "lz4 block %u at payload offset %zu claims %u bytes, %zu are left: "
                             "truncated",
                             block, pos - 4, c, len - pos);
@@ -229,8 +217,8 @@ static int unlz4(const unsigned char *in, size_t len, struct sbuf *out, size_t *
                 n = LZ4_decompress_safe((const char *)in + pos, out->buf + out->len, (int)c,
                                         (int)LZ4_LEGACY_BLOCK);
                 if (n < 0) {
-                        say(why, whylen, "lz4 block %u at payload offset %zu is corrupt", block,
-                            pos - 4);
+                        util_whyf(why, whylen, "lz4 block %u at payload offset %zu is corrupt",
+                                  block, pos - 4);
                         return -EBADMSG;
                 }
                 out->len += (size_t)n;
@@ -240,7 +228,7 @@ static int unlz4(const unsigned char *in, size_t len, struct sbuf *out, size_t *
                 block++;
         }
         if (block == 0) {
-                say(why, whylen, "the lz4 frame holds no block");
+                util_whyf(why, whylen, "the lz4 frame holds no block");
                 return -EBADMSG;
         }
         *used = pos;
@@ -255,7 +243,7 @@ static int gunzip(const unsigned char *in, size_t len, struct sbuf *out, size_t 
 
         memset(&z, 0, sizeof(z));
         if (len > UINT_MAX) {
-                say(why, whylen, "a gzip payload of %zu bytes is too large", len);
+                util_whyf(why, whylen, "a gzip payload of %zu bytes is too large", len);
                 return -EFBIG;
         }
         if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
@@ -276,12 +264,12 @@ static int gunzip(const unsigned char *in, size_t len, struct sbuf *out, size_t 
                 zr = inflate(&z, Z_NO_FLUSH);
                 out->len += before - z.avail_out;
                 if (zr == Z_BUF_ERROR || (zr == Z_OK && z.avail_in == 0 && z.avail_out)) {
-                        say(why, whylen, "the gzip stream ends early: truncated");
+                        util_whyf(why, whylen, "the gzip stream ends early: truncated");
                         ret = -EBADMSG;
                         break;
                 }
                 if (zr != Z_OK && zr != Z_STREAM_END) {
-                        say(why, whylen, "corrupt gzip data: %s", z.msg ? z.msg : "error");
+                        util_whyf(why, whylen, "corrupt gzip data: %s", z.msg ? z.msg : "error");
                         ret = zr == Z_MEM_ERROR ? -ENOMEM : -EBADMSG;
                         break;
                 }
@@ -290,6 +278,11 @@ static int gunzip(const unsigned char *in, size_t len, struct sbuf *out, size_t 
         inflateEnd(&z);
         return ret;
 }
+
+/* What liblzma may allocate for one stream: the kernel's payloads use a
+ * dictionary of 32 MiB (xz) or 64 MiB at most (lzma -9); a header that
+ * claims gigabytes is hostile, not a kernel. */
+#define XZ_MEMLIMIT ((uint64_t)256 << 20)
 
 /* xz (one stream, the kernel's --check=crc32) or the legacy .lzma format. */
 static int unxz(bool alone, const unsigned char *in, size_t len, struct sbuf *out, size_t *used,
@@ -300,7 +293,7 @@ static int unxz(bool alone, const unsigned char *in, size_t len, struct sbuf *ou
         lzma_ret lr = LZMA_OK;
         int ret = 0;
 
-        lr = alone ? lzma_alone_decoder(&s, UINT64_MAX) : lzma_stream_decoder(&s, UINT64_MAX, 0);
+        lr = alone ? lzma_alone_decoder(&s, XZ_MEMLIMIT) : lzma_stream_decoder(&s, XZ_MEMLIMIT, 0);
         if (lr != LZMA_OK)
                 return -ENOMEM;
         s.next_in = in;
@@ -319,12 +312,21 @@ static int unxz(bool alone, const unsigned char *in, size_t len, struct sbuf *ou
                 if (lr == LZMA_OK)
                         continue;
                 if (lr == LZMA_BUF_ERROR) {
-                        say(why, whylen, "the %s stream ends early: truncated", what);
+                        util_whyf(why, whylen, "the %s stream ends early: truncated", what);
+                        ret = -EBADMSG;
+                        break;
+                }
+                if (lr == LZMA_MEMLIMIT_ERROR) {
+                        util_whyf(
+                            why, whylen,
+                            "the %s stream asks for more than %u MiB of memory (its dictionary "
+                            "size): corrupt or not a kernel payload",
+                            what, (unsigned)(XZ_MEMLIMIT >> 20));
                         ret = -EBADMSG;
                         break;
                 }
                 if (lr != LZMA_STREAM_END) {
-                        say(why, whylen, "corrupt %s data (liblzma error %d)", what, (int)lr);
+                        util_whyf(why, whylen, "corrupt %s data (liblzma error %d)", what, (int)lr);
                         ret = lr == LZMA_MEM_ERROR ? -ENOMEM : -EBADMSG;
                         break;
                 }
@@ -357,12 +359,12 @@ static int unzstd(const unsigned char *in, size_t len, struct sbuf *out, size_t 
                 zr = ZSTD_decompressStream(d, &ob, &ib);
                 out->len += ob.pos;
                 if (ZSTD_isError(zr)) {
-                        say(why, whylen, "corrupt zstd data: %s", ZSTD_getErrorName(zr));
+                        util_whyf(why, whylen, "corrupt zstd data: %s", ZSTD_getErrorName(zr));
                         ret = -EBADMSG;
                         break;
                 }
                 if (zr != 0 && ib.pos == ib.size && ob.pos < ob.size) {
-                        say(why, whylen, "the zstd frame ends early: truncated");
+                        util_whyf(why, whylen, "the zstd frame ends early: truncated");
                         ret = -EBADMSG;
                         break;
                 }
@@ -380,7 +382,7 @@ static int unbzip2(const unsigned char *in, size_t len, struct sbuf *out, size_t
 
         memset(&s, 0, sizeof(s));
         if (len > UINT_MAX) {
-                say(why, whylen, "a bzip2 payload of %zu bytes is too large", len);
+                util_whyf(why, whylen, "a bzip2 payload of %zu bytes is too large", len);
                 return -EFBIG;
         }
         if (BZ2_bzDecompressInit(&s, 0, 0) != BZ_OK)
@@ -401,12 +403,12 @@ static int unbzip2(const unsigned char *in, size_t len, struct sbuf *out, size_t
                 br = BZ2_bzDecompress(&s);
                 out->len += avail - s.avail_out;
                 if (br == BZ_OK && s.avail_in == 0 && s.avail_out) {
-                        say(why, whylen, "the bzip2 stream ends early: truncated");
+                        util_whyf(why, whylen, "the bzip2 stream ends early: truncated");
                         ret = -EBADMSG;
                         break;
                 }
                 if (br != BZ_OK && br != BZ_STREAM_END) {
-                        say(why, whylen, "corrupt bzip2 data (libbz2 error %d)", br);
+                        util_whyf(why, whylen, "corrupt bzip2 data (libbz2 error %d)", br);
                         ret = br == BZ_MEM_ERROR ? -ENOMEM : -EBADMSG;
                         break;
                 }
@@ -447,8 +449,8 @@ int vmlinux_decompress(enum vmlinux_comp comp, const void *in, size_t len, void 
         case VMLINUX_COMP_LZO:
         case VMLINUX_COMP_UNKNOWN:
         default:
-                say(why, whylen, "cannot decompress %s data",
-                    comp == VMLINUX_COMP_LZO ? "lzo" : "unknown");
+                util_whyf(why, whylen, "cannot decompress %s data",
+                          comp == VMLINUX_COMP_LZO ? "lzo" : "unknown");
                 ret = -ENOTSUP;
                 break;
         }
@@ -459,14 +461,14 @@ int vmlinux_decompress(enum vmlinux_comp comp, const void *in, size_t len, void 
          * not a kernel payload. */
         rest = len - used;
         if (rest >= 4 && le32(p + len - 4) != (uint32_t)sb.len) {
-                say(why, whylen, "decompressed %zu bytes, the payload's size trailer says %u",
-                    sb.len, le32(p + len - 4));
+                util_whyf(why, whylen, "decompressed %zu bytes, the payload's size trailer says %u",
+                          sb.len, le32(p + len - 4));
                 ret = -EBADMSG;
                 goto out_release;
         }
         if (rest != 0 && rest != 4) {
-                say(why, whylen, "%zu stray bytes after the %s data", rest,
-                    vmlinux_comp_name(comp));
+                util_whyf(why, whylen, "%zu stray bytes after the %s data", rest,
+                          vmlinux_comp_name(comp));
                 ret = -EBADMSG;
                 goto out_release;
         }
@@ -478,9 +480,8 @@ out_release:
         return ret;
 }
 
-/* Look at the notes of one note chunk (a PT_NOTE segment or SHT_NOTE
- * section). */
-static void scan_notes(Elf_Data *data, struct vmlinux_elf *e, bool pvh_too)
+void vmlinux_note_walk(Elf_Data *data, void (*fn)(const struct vmlinux_note *n, void *arg),
+                       void *arg)
 {
         size_t off = 0, next, name_off, desc_off;
         GElf_Nhdr nh;
@@ -489,23 +490,56 @@ static void scan_notes(Elf_Data *data, struct vmlinux_elf *e, bool pvh_too)
                 return;
         while (off < data->d_size &&
                (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-                const char *name = (const char *)data->d_buf + name_off;
-                const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
+                struct vmlinux_note n = {
+                    .name = (const char *)data->d_buf + name_off,
+                    .namesz = nh.n_namesz,
+                    .type = nh.n_type,
+                    .desc = (const unsigned char *)data->d_buf + desc_off,
+                    .descsz = nh.n_descsz,
+                };
 
-                if (nh.n_namesz == 6 && memcmp(name, "Linux", 6) == 0)
-                        e->linux_kernel = true;
-                if (nh.n_namesz == 4 && memcmp(name, "Xen", 4) == 0) {
-                        /* XEN_ELFNOTE_GUEST_OS: "linux" */
-                        if (nh.n_type == 6 && nh.n_descsz >= 5 && memcmp(desc, "linux", 5) == 0)
-                                e->linux_kernel = true;
-                        if (pvh_too && nh.n_type == VMLINUX_XEN_ELFNOTE_PHYS32_ENTRY &&
-                            (nh.n_descsz == 4 || nh.n_descsz == 8)) {
-                                e->pvh = true;
-                                e->pvh_entry = nh.n_descsz == 4 ? le32(desc) : le64(desc);
-                        }
-                }
+                fn(&n, arg);
                 off = next;
         }
+}
+
+bool vmlinux_note_owner(const struct vmlinux_note *n, const char *owner)
+{
+        size_t len = strlen(owner) + 1;
+
+        return n->namesz == len && memcmp(n->name, owner, len) == 0;
+}
+
+struct scan {
+        struct vmlinux_elf *e;
+        bool pvh_too;
+};
+
+static void scan_note(const struct vmlinux_note *n, void *arg)
+{
+        struct scan *s = arg;
+
+        if (vmlinux_note_owner(n, "Linux"))
+                s->e->linux_kernel = true;
+        if (!vmlinux_note_owner(n, "Xen"))
+                return;
+        /* XEN_ELFNOTE_GUEST_OS: "linux" */
+        if (n->type == 6 && n->descsz >= 5 && memcmp(n->desc, "linux", 5) == 0)
+                s->e->linux_kernel = true;
+        if (s->pvh_too && n->type == VMLINUX_XEN_ELFNOTE_PHYS32_ENTRY &&
+            (n->descsz == 4 || n->descsz == 8)) {
+                s->e->pvh = true;
+                s->e->pvh_entry = n->descsz == 4 ? le32(n->desc) : le64(n->desc);
+        }
+}
+
+/* Look at the notes of one note chunk (a PT_NOTE segment or SHT_NOTE
+ * section). */
+static void scan_notes(Elf_Data *data, struct vmlinux_elf *e, bool pvh_too)
+{
+        struct scan s = {e, pvh_too};
+
+        vmlinux_note_walk(data, scan_note, &s);
 }
 
 static bool has_symbol(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *want)
@@ -713,15 +747,15 @@ int vmlinux_kernel_version(const void *img, size_t len, char **version, char *wh
 
         *version = NULL;
         if (len < HDR_KERNEL_VERSION + 2 || memcmp(p + HDR_MAGIC, "HdrS", 4) != 0) {
-                say(why, whylen, "no \"HdrS\" setup header signature at 0x%x: not a bzImage",
-                    HDR_MAGIC);
+                util_whyf(why, whylen, "no \"HdrS\" setup header signature at 0x%x: not a bzImage",
+                          HDR_MAGIC);
                 return -ENOEXEC;
         }
         protocol = (unsigned)(p[HDR_VERSION] | p[HDR_VERSION + 1] << 8);
         off = (size_t)(p[HDR_KERNEL_VERSION] | p[HDR_KERNEL_VERSION + 1] << 8);
         if (protocol < 0x200 || off == 0) {
-                say(why, whylen, "boot protocol %u.%02u names no kernel version", protocol >> 8,
-                    protocol & 0xff);
+                util_whyf(why, whylen, "boot protocol %u.%02u names no kernel version",
+                          protocol >> 8, protocol & 0xff);
                 return -EPROTONOSUPPORT;
         }
         sects = p[HDR_SETUP_SECTS] ? p[HDR_SETUP_SECTS] : 4;
@@ -729,25 +763,25 @@ int vmlinux_kernel_version(const void *img, size_t len, char **version, char *wh
         end = setup < len ? setup : len;
         off += 0x200;
         if (off >= end) {
-                say(why, whylen,
-                    "the kernel version at 0x%zx lies outside the setup code (%zu bytes)", off,
-                    end);
+                util_whyf(why, whylen,
+                          "the kernel version at 0x%zx lies outside the setup code (%zu bytes)",
+                          off, end);
                 return -ERANGE;
         }
         if (!memchr(p + off, '\0', end - off)) {
-                say(why, whylen, "the kernel version at 0x%zx has no end", off);
+                util_whyf(why, whylen, "the kernel version at 0x%zx has no end", off);
                 return -ERANGE;
         }
         while (p[off + word] && p[off + word] != ' ') {
                 if (p[off + word] < 0x21 || p[off + word] > 0x7e || word == KVER_WORD_MAX) {
-                        say(why, whylen, "the kernel version at 0x%zx is not a printable word",
-                            off);
+                        util_whyf(why, whylen,
+                                  "the kernel version at 0x%zx is not a printable word", off);
                         return -ERANGE;
                 }
                 word++;
         }
         if (word == 0) {
-                say(why, whylen, "the kernel version at 0x%zx is empty", off);
+                util_whyf(why, whylen, "the kernel version at 0x%zx is empty", off);
                 return -ERANGE;
         }
         *version = strndup((const char *)p + off, word);
@@ -764,7 +798,7 @@ int vmlinux_kernel_version_file(const char *path, char **version, char *why, siz
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
                 ret = -errno;
-                say(why, whylen, "cannot open '%s': %s", path, strerror(-ret));
+                util_whyf(why, whylen, "cannot open '%s': %s", path, strerror(-ret));
                 return ret;
         }
         buf = malloc(VMLINUX_SETUP_MAX);
@@ -775,7 +809,7 @@ int vmlinux_kernel_version_file(const char *path, char **version, char *why, siz
         n = util_read_full(fd, buf, VMLINUX_SETUP_MAX);
         if (n < 0) {
                 ret = (int)n;
-                say(why, whylen, "cannot read '%s': %s", path, strerror(-ret));
+                util_whyf(why, whylen, "cannot read '%s': %s", path, strerror(-ret));
         } else
                 ret = vmlinux_kernel_version(buf, (size_t)n, version, why, whylen);
         free(buf);

@@ -34,6 +34,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <libelf.h>
 #include <stdint.h>
 
 /* The largest vmlinux decompressed (Debian's 6.1 cloud kernel: 53 MB). */
@@ -94,6 +95,24 @@ struct vmlinux_elf {
 int vmlinux_elf_inspect(const void *img, size_t len, struct vmlinux_elf *e);
 /* The same for a file, read through libelf without loading it whole. */
 int vmlinux_elf_inspect_file(const char *path, struct vmlinux_elf *e);
+
+/* One ELF note, as vmlinux_note_walk() hands it over. */
+struct vmlinux_note {
+        const char *name; /* the owner: namesz bytes, its NUL included */
+        size_t namesz;
+        uint32_t type;
+        const unsigned char *desc; /* descsz bytes, in the file's byte order */
+        size_t descsz;
+};
+
+/* Call fn on every note of one note chunk (the Elf_Data of a PT_NOTE
+ * segment from elf_getdata_rawchunk(), or of an SHT_NOTE section), in
+ * order; gelf_getnote() bounds every note by the chunk, and the walk stops
+ * at the first note that does not fit. data may be NULL (no note). */
+void vmlinux_note_walk(Elf_Data *data, void (*fn)(const struct vmlinux_note *n, void *arg),
+                       void *arg);
+/* Whether the note is owned by owner ("Xen", "GNU", "Linux"...). */
+bool vmlinux_note_owner(const struct vmlinux_note *n, const char *owner);
 
 /* What vmlinux_extract found. */
 struct vmlinux_info {

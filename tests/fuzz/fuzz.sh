@@ -31,6 +31,7 @@ fgraph) seeds="$data/ftrace/*" ;;
 framing | runner) seeds="$data/guest/*.console $data/collect/*.console" ;;
 session) seeds="$data/linux-session/*.json $data/linux-session/runs/*.json" ;;
 phases) seeds="" ;;
+kimage) seeds="" ;; # the committed corpus: small fixtures, cut ones, bzImages
 *)
         echo "$0: unknown target '$target'" >&2
         exit 2

@@ -18,20 +18,27 @@
 
 static struct kernel_paths kernel;
 
-/* Fetch (or find cached) the kernel, or exit as skipped saying why. */
-static void fixture_fetch_kernel(void)
+/* Fetch (or find cached) the kernel of that version (NULL: the one the
+ * metapackage names), or exit as skipped saying why. */
+static inline void fixture_fetch_kernel_version(const char *version)
 {
-        struct kernel_fetch_opts o = {0};
+        struct kernel_fetch_opts o = {.version = version};
         struct sbuf log = SBUF_INIT;
         int ret = kernel_fetch(&o, &kernel, &log);
 
         if (ret < 0) {
-                fprintf(stderr, "note: cannot fetch Debian's kernel (%s): %s\n", strerror(-ret),
-                        log.buf);
+                fprintf(stderr, "note: cannot fetch Debian's kernel %s (%s): %s\n",
+                        version ? version : "", strerror(-ret), log.buf);
                 sbuf_release(&log);
                 test_skip_all("Debian's kernel could not be fetched");
         }
         sbuf_release(&log);
+}
+
+/* Fetch (or find cached) the kernel, or exit as skipped saying why. */
+static inline void fixture_fetch_kernel(void)
+{
+        fixture_fetch_kernel_version(NULL);
 }
 
 #endif
