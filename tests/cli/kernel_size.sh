@@ -107,3 +107,13 @@ hrun 0 analyze "$ab"
 ! grep -q '^kernels' "$tmp/out" || fail "analyze: one kernel, yet a kernels section"
 hrun 0 analyze --format json "$ab"
 jq -e 'has("kernels") | not' "$tmp/out" >/dev/null || fail "analyze json: one kernel, yet kernels"
+
+# report: the kernel line in the comparison, the kernel per step of a sweep
+hrun 0 report -o "$tmp/rep" "$k:base" "$k:new"
+grep -q '<p class="meta" id="compare-kernel"><strong>kernel</strong> loaded 50.8 MiB -&gt; 54.9 MiB (+4.1 MiB, +8.1%), file 13.4 -&gt; 11.0 MiB, entry bzimage/pvh</p>' \
+	"$tmp/rep/index.html" || fail "report: no kernel line: $(grep -o '<p[^>]*compare-kernel.*' "$tmp/rep/index.html")"
+hrun 0 report -o "$tmp/rep-ab" "$ab:base" "$ab:new"
+! grep -q 'compare-kernel' "$tmp/rep-ab/index.html" || fail "report: one kernel, yet a kernel line"
+hrun 0 report -o "$tmp/rep-sweep" "$sw"
+grep -q 'id="sweep-kernel"><strong>kernel</strong> (loaded size; each step against its reference): base 50.8 MiB; fast +4.1 MiB; ' \
+	"$tmp/rep-sweep/index.html" || fail "report: sweep kernel: $(grep -o '<p[^>]*sweep-kernel.*' "$tmp/rep-sweep/index.html")"

@@ -39,23 +39,31 @@ for v in "${versions[@]}"; do
 		fail "bootlens guest initrd --modules-from $modules failed"
 done
 old=${versions[0]}
-s=$tmp/s
-"$BOOTLENS" collect --kernel "${kpath[$old]}" --initrd "$tmp/initrd-$old.gz" --accel tcg -n 2 \
-	--variant "old: kernel=${kpath[$old]}; initrd=$tmp/initrd-$old.gz" \
-	--variant "new: kernel=${kpath[$new]}; initrd=$tmp/initrd-$new.gz" \
-	-o "$s" >"$tmp/collect.out" 2>"$tmp/collect.err" ||
-	fail "collect failed: $(tail -n 5 "$tmp/collect.err")"
+# BOOTLENS_KSIZE_SESSION=DIR keeps the session there, and a session
+# already there is used as it is (no boot: for working on the checks)
+s=${BOOTLENS_KSIZE_SESSION:-$tmp/s}
+: >"$tmp/collect.err"
+if [ ! -f "$s/session.json" ]; then
+	"$BOOTLENS" collect --kernel "${kpath[$old]}" --initrd "$tmp/initrd-$old.gz" --accel tcg -n 2 \
+		--variant "old: kernel=${kpath[$old]}; initrd=$tmp/initrd-$old.gz" \
+		--variant "new: kernel=${kpath[$new]}; initrd=$tmp/initrd-$new.gz" \
+		-o "$s" >"$tmp/collect.out" 2>"$tmp/collect.err" ||
+		fail "collect failed: $(tail -n 5 "$tmp/collect.err")"
+fi
 ! grep -qi 'image' "$tmp/collect.err" || fail "collect said something of the images: $(cat "$tmp/collect.err")"
 
 # the loaded size, counted apart: SHF_ALLOC sections (flag A) of the
 # unwrapped ELF, NOBITS included
 loaded() {
+	local h sum=0
 	"$BOOTLENS" guest vmlinux "$1" -o "$tmp/vmlinux" >/dev/null || fail "guest vmlinux $1 failed"
-	readelf -SW "$tmp/vmlinux" | awk '
-		/^ *\[ *[0-9]+\]/ { sub(/^ *\[ *[0-9]+\] */, ""); n = split($0, f, / +/)
-			# name type address off size es flg lk inf al
-			if (f[7] ~ /A/) sum += strtonum("0x" f[5]) }
-		END { printf "%d\n", sum }'
+	# "[Nr] Name Type Address Off Size ES Flg Lk Inf Al": Flg is empty
+	# (9 fields) for a section without flags
+	readelf -SW "$tmp/vmlinux" | awk '/^ *\[ *[0-9]+\]/ { sub(/^ *\[ *[0-9]+\] */, "")
+		if (split($0, f, / +/) >= 10 && f[7] ~ /A/) print f[5] }' >"$tmp/sizes"
+	[ -s "$tmp/sizes" ] || fail "readelf found no SHF_ALLOC section in the ELF of $1"
+	while read -r h; do sum=$((sum + 16#$h)); done <"$tmp/sizes"
+	echo "$sum"
 }
 for i in 0 1; do
 	v=${versions[$i]}
