@@ -11,6 +11,7 @@
 #include "reports/csv.h"
 #include "reports/hyperfine.h"
 #include "reports/jsonw.h"
+#include "reports/kline.h"
 #include "reports/md.h"
 
 #define COL_RED   "\033[31m"
@@ -121,6 +122,29 @@ static void presence(FILE *out, const struct compare_metric *m)
                         m->nb);
 }
 
+/* The kernel line into sb when the sides booted different kernels
+ * (reports/kline.h): 1 then, 0 when they did not, -ENOMEM. */
+static int kernel_text(const struct compare *c, struct sbuf *sb)
+{
+        if (!ksize_differ(&c->base.kernel, &c->new.kernel))
+                return 0;
+        return kline_text(sb, &c->base.kernel, &c->new.kernel) < 0 ? -ENOMEM : 1;
+}
+
+static int kernel_line(FILE *out, const struct compare *c, const struct compreport_options *o)
+{
+        struct sbuf sb = SBUF_INIT;
+        int rc = kernel_text(c, &sb);
+
+        if (rc > 0) {
+                fputs("kernel  ", out);
+                put_text(out, o, sb.buf);
+                fputc('\n', out);
+        }
+        sbuf_release(&sb);
+        return rc < 0 ? rc : 0;
+}
+
 int compreport_table(FILE *out, const struct compare *c, const struct compreport_options *o)
 {
         size_t *order = ordered(c);
@@ -132,6 +156,10 @@ int compreport_table(FILE *out, const struct compare *c, const struct compreport
         side_line(out, "base", &c->base, o);
         side_line(out, "new", &c->new, o);
         envdiff_lines(out, c, o);
+        if (kernel_line(out, c, o) < 0) {
+                free(order);
+                return -ENOMEM;
+        }
         compared_line(out, c);
         fputc('\n', out);
         fprintf(out, "%12s %4s %12s %4s %11s  %-25s %8s %9s  %-28s %s\n", "base ms", "n", "new ms",
@@ -276,6 +304,10 @@ int compreport_json(FILE *out, const struct compare *c, const struct compreport_
         json_side(w, "base", &c->base);
         json_side(w, "new", &c->new);
         json_envdiff(w, c, o && o->forced);
+        if (ksize_differ(&c->base.kernel, &c->new.kernel)) { /* absent: one kernel */
+                jsonw_key(w, "kernel");
+                kline_json(w, &c->base.kernel, &c->new.kernel);
+        }
         jsonw_key(w, "options");
         jsonw_obj_begin(w);
         jsonw_kreal(w, "alpha", s->alpha);
@@ -424,6 +456,17 @@ int compreport_md(FILE *out, const struct compare *c, const struct compreport_op
                 fputs("`, new `", out);
                 rc = rc ?: md_puts(out, c->envdiff[i].new);
                 fputs("`\n\n", out);
+        }
+        if (rc == 0) {
+                struct sbuf sb = SBUF_INIT;
+
+                rc = kernel_text(c, &sb);
+                if (rc > 0) {
+                        fputs("**Kernel**: ", out);
+                        rc = md_text(out, sb.buf);
+                        fputs("\n\n", out);
+                }
+                sbuf_release(&sb);
         }
         fputs("| metric | base ms (n) | new ms (n) | diff ms | 95% CI (ms) | rel | p (Holm) | "
               "verdict |\n",
