@@ -463,7 +463,7 @@ int compreport_md(FILE *out, const struct compare *c, const struct compreport_op
                 rc = kernel_text(c, &sb);
                 if (rc > 0) {
                         fputs("**Kernel**: ", out);
-                        rc = md_text(out, sb.buf);
+                        rc = md_puts(out, sb.buf);
                         fputs("\n\n", out);
                 }
                 sbuf_release(&sb);
