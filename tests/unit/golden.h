@@ -14,7 +14,7 @@
 #include "base/util.h"
 
 /* Remove the line "  \"tool\": ..." from s. */
-static inline void golden_cut_tool(char *s)
+static __attribute__((unused)) void golden_cut_tool(char *s)
 {
         char *p = strstr(s, "\n  \"tool\": ");
 
@@ -26,7 +26,7 @@ static inline void golden_cut_tool(char *s)
 }
 
 /* Compare got (malloc'd, freed here) with the file dir/name (dir ends in '/'). */
-static inline void golden_check(const char *dir, const char *name, char *got)
+static __attribute__((unused)) void golden_check(const char *dir, const char *name, char *got)
 {
         char path[512], *want = NULL;
         size_t len;
