@@ -311,6 +311,7 @@ static int read_session_side(struct compare_side *side, struct runset *rs, bool 
         side->cpu_model = dup_or_null(info->host.cpu_model);
         side->qemu_version = dup_or_null(info->host.qemu_version);
         side->accel = dup_or_null(info->host.accel);
+        ksize_from_session(&side->kernel, info, rs->variant);
         /* the runs recorded of this side's variant (all of them for a
          * whole session); an unreadable run belongs to no variant */
         side->recorded = 0;

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyzer/ksize.h"
 #include "analyzer/run.h"
 #include "analyzer/stats.h"
 
@@ -87,6 +88,9 @@ struct compare_side {
          * time (user, system; 0: unknown), for the hyperfine export */
         unsigned *runs;
         uint64_t *cpu_user_ns, *cpu_system_ns;
+        /* the kernel the side booted, as session.json recorded it: the
+         * reports' kernel line when the sides' kernels differ */
+        struct ksize kernel;
 };
 
 struct compare_options {

@@ -349,6 +349,11 @@ static char *dup_or_null(const char *s)
         return s ? strdup(s) : NULL;
 }
 
+bool history_metric_is_size(const char *name)
+{
+        return name && strncmp(name, HISTORY_SIZE_PREFIX, strlen(HISTORY_SIZE_PREFIX)) == 0;
+}
+
 static enum compare_kind kind_of_name(const char *name)
 {
         if (strncmp(name, "phase:", 6) == 0)
@@ -1264,7 +1269,7 @@ static int new_metrics(struct history_new *e, const struct metric_table *t, size
         size_t ncand = 0;
         int rc = 0;
 
-        e->m = calloc(t->n + 1, sizeof(*e->m));
+        e->m = calloc(t->n + 3, sizeof(*e->m)); /* + kernel:loaded and kernel:file */
         if (!cand || !scratch || !e->m) {
                 rc = -ENOMEM;
                 goto out;
@@ -1302,6 +1307,25 @@ out:
         free(cand);
         free(scratch);
         return rc;
+}
+
+/* A size (bytes) of the kernel: the same value in every run of e. */
+static int new_size_metric(struct history_new *e, const char *name, uint64_t bytes)
+{
+        struct history_new_metric *m = &e->m[e->nm];
+
+        m->kind = COMPARE_TOTAL;
+        m->name = strdup(name);
+        m->values = malloc(e->nruns * sizeof(*m->values));
+        if (!m->name || !m->values) {
+                free(m->name);
+                free(m->values);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < e->nruns; i++)
+                m->values[i] = (double)bytes;
+        e->nm++;
+        return 0;
 }
 
 /* e's labels: the session's, then o's replacing them, then kernel and
@@ -1422,6 +1446,10 @@ static int prepare_variant(struct session *s, const char *dir, const char *rpath
         rc = metrics_table_finish(&t);
         if (rc == 0)
                 rc = new_metrics(e, &t, top);
+        if (rc == 0 && var->image.known)
+                rc = new_size_metric(e, HISTORY_KERNEL_LOADED, var->image.loaded_size);
+        if (rc == 0 && var->image.known)
+                rc = new_size_metric(e, HISTORY_KERNEL_FILE, var->image.file_size);
         if (rc == 0)
                 rc = new_labels(e, info, o);
 out:

@@ -102,6 +102,24 @@ struct history_label {
  * VALUE: up to 1024 bytes, no control characters. Returns 0, -EINVAL, -ENOMEM. */
 int history_label_parse(const char *s, struct history_label *l);
 
+/*
+ * Kernel size (docs/history.md "Kernel size"): an entry whose session
+ * recorded its variant's kernel image (session.json variants[i].image)
+ * also holds "kernel:loaded" and "kernel:file", the image's loaded size
+ * and its file's size in bytes, the same value for every run used. They
+ * are of kind COMPARE_TOTAL (a whole-boot metric, never a phase or a
+ * function: "history check" judges no metric of that kind but the
+ * total's, so it never gates on a size). The unit is the name's: a
+ * metric whose name starts with HISTORY_SIZE_PREFIX is in bytes, every
+ * other in ns. No schema change: values are REAL either way.
+ */
+#define HISTORY_SIZE_PREFIX   "kernel:"
+#define HISTORY_KERNEL_LOADED HISTORY_SIZE_PREFIX "loaded"
+#define HISTORY_KERNEL_FILE   HISTORY_SIZE_PREFIX "file"
+
+/* Whether the metric called name is a size in bytes (else a time in ns). */
+bool history_metric_is_size(const char *name);
+
 /* ---- adding ---- */
 
 /* One metric of an entry being added. */

@@ -588,6 +588,7 @@ static int overall(struct savings *s, struct runs *r, const struct compare_optio
         ov->name = strdup("overall");
         ov->variant = strdup(last->variant);
         ov->median_ns = last->median_ns;
+        ov->kernel = last->kernel;
         ov->saving_ns = ov->saving_lo_ns = ov->saving_hi_ns = ov->rel = ov->p_holm = NAN;
         if (!ov->name || !ov->variant)
                 return -ENOMEM;
@@ -670,7 +671,11 @@ int savings_analyse_by(struct savings *s, const char *dir, const struct compare_
                 s->nsteps++;
                 if (rc == 0)
                         rc = count_runs(&s->steps[i], &runs, dir, o->exclude_starved);
+                if (rc == 0)
+                        ksize_from_session(&s->steps[i].kernel, session_info(sess),
+                                           s->steps[i].variant);
         }
+        s->kernels_differ = ksize_session_differs(session_info(sess));
         for (size_t i = 1; i < s->nsteps && rc == 0; i++) {
                 struct savings_step *st = &s->steps[i], *ref = &s->steps[st->against];
 

@@ -90,7 +90,8 @@ struct savings_step {
         struct savings_moved phase; /* the phase that moved most (name NULL: none) */
         struct savings_moved fns[SAVINGS_TOP_FNS];
         size_t nfns;
-        struct compare cmp; /* the whole comparison (zeroed when not compared) */
+        struct compare cmp;  /* the whole comparison (zeroed when not compared) */
+        struct ksize kernel; /* the step's kernel, as session.json recorded it */
 };
 
 enum savings_basis {
@@ -112,6 +113,9 @@ struct savings {
         double baseline_ns, final_ns;
         bool has_overall;
         struct savings_step overall; /* name "overall", against 0 */
+        /* some steps boot different kernel files (a kernel=@FILE knob):
+         * the reports then show each step's kernel size (reports/kline.h) */
+        bool kernels_differ;
 };
 
 /* Read the sweep session dir and compare every step. o as for compare

@@ -39,7 +39,7 @@ void usage_collect(FILE *out)
                 "                        [-n RUNS] [--warmup N] [--accel auto|kvm|hvf|nvmm|tcg]\n"
                 "                        [--timeout SEC] [--retries N] [--variant SPEC]...\n"
                 "                        [--no-interleave] [--label KEY=VALUE]... [--qemu PATH]\n"
-                "                        [-j N] [--no-probe-cache] [--history FILE]\n"
+                "                        [-j N] [--no-probe-cache] [--history FILE] [--kallsyms]\n"
                 "                        -o SESSION [-- EXTRA-QEMU-ARGS]\n"
                 "       bootlens collect --resume -o SESSION [--qemu PATH] [-j N]\n"
                 "                        [--history FILE]\n\n"
@@ -66,6 +66,8 @@ void usage_collect(FILE *out)
                 "      --no-probe-cache  probe --accel auto/kvm again, not using or updating\n"
                 "                        the cached outcome ($BOOTLENS_CACHE_DIR, else\n"
                 "                        $XDG_CACHE_HOME/bootlens, else ~/.cache/bootlens)\n"
+                "      --kallsyms        the Linux dumper sends /proc/kallsyms; each run keeps it\n"
+                "                        as SESSION/runs/NNNN.kallsyms (addresses move per boot)\n"
                 "      --history FILE    when every run is recorded, add the session to the\n"
                 "                        history database FILE (as 'bootlens history add')\n"
                 "  -o, --output SESSION  session directory to create (or resume)\n"
@@ -83,7 +85,7 @@ void usage_collect(FILE *out)
 struct opts {
         const char *kernel, *initrd, *append, *out, *qemu;
         const char *history; /* --history FILE */
-        bool bare_append, interleave, resume, no_probe_cache;
+        bool bare_append, interleave, resume, no_probe_cache, kallsyms;
         unsigned jobs;
         enum qemu_accel accel;
         uint64_t runs, warmup, timeout_s, retries;
@@ -154,6 +156,7 @@ enum {
         OPT_RESUME,
         OPT_QEMU,
         OPT_NOPROBECACHE,
+        OPT_KALLSYMS,
         OPT_HISTORY
 };
 
@@ -174,6 +177,7 @@ static const struct option longopts[] = {
     {"qemu", required_argument, NULL, OPT_QEMU},
     {"jobs", required_argument, NULL, 'j'},
     {"no-probe-cache", no_argument, NULL, OPT_NOPROBECACHE},
+    {"kallsyms", no_argument, NULL, OPT_KALLSYMS},
     {"history", required_argument, NULL, OPT_HISTORY},
     {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
@@ -318,6 +322,9 @@ static int apply_opt(int c, char *arg, struct opts *o)
                 break;
         case OPT_NOINTER:
                 o->interleave = false;
+                break;
+        case OPT_KALLSYMS:
+                o->kallsyms = true;
                 break;
         case OPT_LABEL:
                 code = opt_label(arg, o);
@@ -547,6 +554,7 @@ static void fill_collect_opts(const struct opts *o, struct collect_opts *co)
         co->initrd = o->initrd;
         co->append = o->append;
         co->bare_append = o->bare_append;
+        co->kallsyms = o->kallsyms;
         co->interleave = o->interleave;
         co->accel = o->accel;
         co->runs = o->runs;

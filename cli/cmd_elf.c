@@ -5,12 +5,21 @@
  *   elf KERNEL --compare OTHER  the change from KERNEL to OTHER
  *   elf --addr ADDR... FILE     addresses to symbol+offset/size
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "analyzer/kdiff.h"
+#include "analyzer/ksyms.h"
+#include "base/util.h"
 #include "cli/commands.h"
+#include "cli/io.h"
+#include "cli/textout.h"
+#include "guest/kimage.h"
 #include "reports/elfreport.h"
 
 void usage_elf(FILE *out)
@@ -43,14 +52,336 @@ void usage_elf(FILE *out)
             ELFREPORT_TOP);
 }
 
-int cmd_elf(int argc, char **argv)
+#define ELF_TOP_MAX 100000
+
+struct elf_cli {
+        struct elfreport_options ro;
+        const char *path, *other;
+        const char **addr_texts; /* as given; "-": standard input */
+        size_t naddr_texts;
+};
+
+/* "bootlens: elf: FILE: REASON", made safe for a terminal; a reason that
+ * names the file itself ("FILE:LINE: ...", as ksyms's do) is not prefixed
+ * a second time. */
+static void elf_error(const char *path, int err, const char *why)
 {
-        for (int i = 1; i < argc; i++) {
-                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        size_t n = strlen(path);
+
+        if (!why || !why[0])
+                textout_error("elf: %s: %s", path, strerror(-err));
+        else if (strncmp(why, path, n) == 0 && why[n] == ':')
+                textout_error("elf: %s", why);
+        else
+                textout_error("elf: %s: %s", path, why);
+}
+
+static int parse_args(int argc, char **argv, struct elf_cli *o)
+{
+        static const struct option longopts[] = {
+            {"format", required_argument, NULL, 'F'},  {"top", required_argument, NULL, 'n'},
+            {"compare", required_argument, NULL, 'c'}, {"addr", required_argument, NULL, 'a'},
+            {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+        uint64_t top;
+        int c;
+
+        o->ro.top = ELFREPORT_TOP;
+        o->ro.put_text = textout_puts;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'F':
+                        if (elfreport_format_parse(optarg, &o->ro.format) < 0) {
+                                textout_error("elf: unknown --format '%s' (table, json or md)",
+                                              optarg);
+                                return BL_EXIT_USAGE;
+                        }
+                        break;
+                case 'n':
+                        if (util_parse_u64(optarg, 10, &top) < 0 || top < 1 || top > ELF_TOP_MAX) {
+                                textout_error("elf: --top wants a number 1..%d, not '%s'",
+                                              ELF_TOP_MAX, optarg);
+                                return BL_EXIT_USAGE;
+                        }
+                        o->ro.top = (size_t)top;
+                        break;
+                case 'c':
+                        o->other = optarg;
+                        break;
+                case 'a':
+                        /* argc bounds the count: the array is sized once. */
+                        if (!o->addr_texts) {
+                                o->addr_texts = calloc((size_t)argc, sizeof(*o->addr_texts));
+                                if (!o->addr_texts) {
+                                        bl_error("elf: out of memory");
+                                        return BL_EXIT_USAGE;
+                                }
+                        }
+                        o->addr_texts[o->naddr_texts++] = optarg;
+                        break;
+                case 'h':
                         usage_elf(stdout);
-                        return BL_EXIT_OK;
+                        return -1;
+                case ':':
+                        textout_error("elf: option '%s' needs a value", argv[optind - 1]);
+                        return BL_EXIT_USAGE;
+                default:
+                        textout_error("elf: unknown option '%s' (bootlens elf --help)",
+                                      argv[optind - 1]);
+                        return BL_EXIT_USAGE;
                 }
         }
-        bl_error("elf: not implemented yet"); /* TODO(issue 15) */
-        return BL_EXIT_USAGE;
+        if (argc - optind == 0) {
+                bl_error("elf: no KERNEL given (--help)");
+                return BL_EXIT_USAGE;
+        }
+        if (argc - optind > 1) {
+                bl_error("elf: one KERNEL or KALLSYMS file, not %d (--help)", argc - optind);
+                return BL_EXIT_USAGE;
+        }
+        o->path = argv[optind];
+        if (o->other && o->naddr_texts) {
+                bl_error("elf: --addr and --compare do not go together (--help)");
+                return BL_EXIT_USAGE;
+        }
+        return 0;
+}
+
+/* A file that cannot be a kernel before it is read: missing, a directory,
+ * not a regular file. 0 or -errno (said). */
+static int check_file(const char *path)
+{
+        struct stat st;
+
+        if (stat(path, &st) < 0) {
+                int err = -errno;
+
+                elf_error(path, err, NULL);
+                return err;
+        }
+        if (S_ISDIR(st.st_mode)) {
+                elf_error(path, -EISDIR, NULL);
+                return -EISDIR;
+        }
+        return 0;
+}
+
+static int load_image(const char *path, struct kimage **k)
+{
+        char why[256] = "";
+        int rc;
+
+        rc = check_file(path);
+        if (rc < 0)
+                return rc;
+        rc = kimage_load(path, k, why, sizeof(why));
+        if (rc < 0)
+                elf_error(path, rc, why);
+        return rc;
+}
+
+/* Whether the word w[0..n) looks like a kernel address: 8 or 16 hex
+ * digits after an optional 0x, not all zero (a register that holds 0 is
+ * not an address). */
+static bool address_word(const char *w, size_t n, uint64_t *addr)
+{
+        char buf[24];
+
+        if (n > 2 && w[0] == '0' && (w[1] == 'x' || w[1] == 'X')) {
+                w += 2;
+                n -= 2;
+        }
+        if (n != 8 && n != 16)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isxdigit((unsigned char)w[i]))
+                        return false;
+        memcpy(buf, w, n);
+        buf[n] = '\0';
+        return ksyms_parse_addr(buf, addr) == 0 && *addr != 0;
+}
+
+struct addrs {
+        uint64_t *v;
+        char **texts;
+        size_t n, cap;
+};
+
+static int addrs_add(struct addrs *a, uint64_t v, const char *text, size_t len)
+{
+        if (a->n == a->cap) {
+                size_t cap = a->cap ? 2 * a->cap : 16;
+                uint64_t *nv = realloc(a->v, cap * sizeof(*nv));
+                char **nt;
+
+                if (!nv)
+                        return -ENOMEM;
+                a->v = nv;
+                nt = realloc(a->texts, cap * sizeof(*nt));
+                if (!nt)
+                        return -ENOMEM;
+                a->texts = nt;
+                a->cap = cap;
+        }
+        a->texts[a->n] = strndup(text, len);
+        if (!a->texts[a->n])
+                return -ENOMEM;
+        a->v[a->n++] = v;
+        return 0;
+}
+
+static void addrs_free(struct addrs *a)
+{
+        for (size_t i = 0; i < a->n; i++)
+                free(a->texts[i]);
+        free(a->texts);
+        free(a->v);
+}
+
+/* Every address word of standard input. Returns an exit code (errors said). */
+static int read_stdin_addrs(struct addrs *a)
+{
+        char *buf = NULL;
+        size_t len = 0, before = a->n;
+        uint64_t max, v;
+        int rc;
+
+        util_input_limit(&max);
+        rc = util_read_fd_max(STDIN_FILENO, (size_t)max, &buf, &len);
+        if (rc < 0) {
+                elf_error("standard input", rc, NULL);
+                return BL_EXIT_USAGE;
+        }
+        for (size_t i = 0; i < len;) {
+                size_t j = i;
+
+                while (j < len && isalnum((unsigned char)buf[j]))
+                        j++;
+                if (j > i && address_word(buf + i, j - i, &v) && addrs_add(a, v, buf + i, j - i)) {
+                        free(buf);
+                        bl_error("elf: out of memory");
+                        return BL_EXIT_USAGE;
+                }
+                i = j == i ? i + 1 : j;
+        }
+        free(buf);
+        if (a->n == before) {
+                bl_error("elf: standard input: no address found (8 or 16 hex digits, with or "
+                         "without 0x)");
+                return BL_EXIT_USAGE;
+        }
+        return 0;
+}
+
+static int collect_addrs(const struct elf_cli *o, struct addrs *a)
+{
+        uint64_t v;
+        int rc;
+
+        for (size_t i = 0; i < o->naddr_texts; i++) {
+                const char *t = o->addr_texts[i];
+
+                if (strcmp(t, "-") == 0) {
+                        rc = read_stdin_addrs(a);
+                        if (rc)
+                                return rc;
+                        continue;
+                }
+                if (ksyms_parse_addr(t, &v) < 0) {
+                        textout_error("elf: --addr wants a hex address (0xffffffff81000000 or "
+                                      "ffffffff81000000), not '%s'",
+                                      t);
+                        return BL_EXIT_USAGE;
+                }
+                if (addrs_add(a, v, t, strlen(t))) {
+                        bl_error("elf: out of memory");
+                        return BL_EXIT_USAGE;
+                }
+        }
+        return 0;
+}
+
+static int report_rc(int rc)
+{
+        if (rc == -ENOMEM)
+                bl_error("elf: out of memory");
+        else if (rc < 0)
+                cli_check_output(stdout, "standard output");
+        return rc < 0 ? BL_EXIT_USAGE : BL_EXIT_OK;
+}
+
+static int do_addrs(const struct elf_cli *o)
+{
+        struct addrs a = {0};
+        struct ksyms *s = NULL;
+        char why[256] = "";
+        int rc;
+
+        rc = collect_addrs(o, &a);
+        if (rc)
+                goto out_free;
+        rc = BL_EXIT_USAGE;
+        if (check_file(o->path) < 0)
+                goto out_free;
+        rc = ksyms_load(o->path, &s, why, sizeof(why));
+        if (rc == -ENOENT) {
+                elf_error(o->path, rc,
+                          "no symbol table (for a kernel without one, use a kallsyms text: "
+                          "bootlens collect --kallsyms keeps one beside each run's dump)");
+                rc = BL_EXIT_USAGE;
+                goto out_free;
+        }
+        if (rc < 0) {
+                elf_error(o->path, rc, why);
+                rc = BL_EXIT_USAGE;
+                goto out_free;
+        }
+        rc = report_rc(
+            elfreport_addrs(stdout, s, o->path, a.v, (const char *const *)a.texts, a.n, &o->ro));
+out_free:
+        ksyms_free(s);
+        addrs_free(&a);
+        return rc;
+}
+
+static int do_image(const struct elf_cli *o)
+{
+        struct kimage *k = NULL, *other = NULL;
+        struct kdiff *d = NULL;
+        int rc = BL_EXIT_USAGE, err;
+
+        if (load_image(o->path, &k) < 0)
+                goto out_free;
+        if (!o->other) {
+                rc = report_rc(elfreport_image(stdout, k, o->path, &o->ro));
+                goto out_free;
+        }
+        if (load_image(o->other, &other) < 0)
+                goto out_free;
+        err = kdiff_build(k, other, o->ro.top, &d);
+        if (err < 0) {
+                bl_error("elf: cannot compare: %s", strerror(-err));
+                goto out_free;
+        }
+        rc = report_rc(elfreport_compare(stdout, d, o->path, o->other, &o->ro));
+out_free:
+        kdiff_free(d);
+        kimage_free(other);
+        kimage_free(k);
+        return rc;
+}
+
+int cmd_elf(int argc, char **argv)
+{
+        struct elf_cli o = {0};
+        int rc;
+
+        rc = parse_args(argc, argv, &o);
+        if (rc == 0)
+                rc = o.naddr_texts ? do_addrs(&o) : do_image(&o);
+        else if (rc < 0)
+                rc = BL_EXIT_OK; /* --help */
+        free(o.addr_texts);
+        return rc;
 }

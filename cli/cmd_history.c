@@ -42,7 +42,8 @@ void usage_history(FILE *out)
               "                             [--format table|json|csv]\n"
               "       bootlens history show [--db FILE] [--format table|json]\n"
               "                             ID|SESSION_ID[:VARIANT]\n"
-              "       bootlens history trend [--db FILE] --metric total|phase:NAME|fn:NAME\n"
+              "       bootlens history trend [--db FILE] --metric "
+              "total|phase:NAME|fn:NAME|kernel:loaded\n"
               "                              [--by LABEL] [--where KEY=VALUE]...\n"
               "                              [--format table|json|csv] [--plot FILE]\n"
               "                              [--size W,H] [--font NAME[,SIZE]] [--mono]\n"
@@ -146,7 +147,8 @@ static void usage_history_show(FILE *out)
 
 static void usage_history_trend(FILE *out)
 {
-        fputs("usage: bootlens history trend [--db FILE] --metric total|phase:NAME|fn:NAME\n"
+        fputs("usage: bootlens history trend [--db FILE] --metric "
+              "total|phase:NAME|fn:NAME|kernel:loaded\n"
               "                              [--by LABEL] [--where KEY=VALUE]...\n"
               "                              [--format table|json|csv] [--plot FILE]\n"
               "                              [--size W,H] [--font NAME[,SIZE]] [--mono]\n"
@@ -159,7 +161,8 @@ static void usage_history_trend(FILE *out)
               "\n"
               "  --db FILE          the database (default $BOOTLENS_HISTORY)\n"
               "  --metric M         total, phase:NAME or fn:NAME (as 'history show' names\n"
-              "                     them)\n"
+              "                     them), or kernel:loaded, kernel:file: the kernel's sizes\n"
+              "                     (bytes; MiB in the table and the figure)\n"
               "  --by LABEL         order by this label (entries without it are left out)\n"
               "  --where KEY=VALUE  only entries whose label KEY is VALUE (repeatable)\n"
               "  --format F         table (default), json or csv\n"
@@ -479,7 +482,8 @@ static void say_notes(const char *sub, const char *notes)
 static bool metric_ok(const char *m)
 {
         return strcmp(m, "total") == 0 || (strncmp(m, "phase:", 6) == 0 && m[6]) ||
-               (strncmp(m, "fn:", 3) == 0 && m[3]);
+               (strncmp(m, "fn:", 3) == 0 && m[3]) || strcmp(m, HISTORY_KERNEL_LOADED) == 0 ||
+               strcmp(m, HISTORY_KERNEL_FILE) == 0;
 }
 
 static int parse_count(const char *sub, const char *opt, const char *s, uint64_t max, size_t *out)
@@ -1062,8 +1066,8 @@ static int history_trend_cmd(int argc, char **argv)
                 case 'M':
                         metric = optarg;
                         if (!metric_ok(optarg)) {
-                                textout_error("history trend: --metric wants total, phase:NAME or "
-                                              "fn:NAME, not '%s'",
+                                textout_error("history trend: --metric wants total, phase:NAME, "
+                                              "fn:NAME, kernel:loaded or kernel:file, not '%s'",
                                               optarg);
                                 rc = -1;
                         }

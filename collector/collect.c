@@ -21,6 +21,7 @@
 #include "collector/hosttsc.h"
 #include "collector/probecache.h"
 #include "collector/runner.h"
+#include "guest/kimage.h"
 #include "guest/vmlinux.h"
 
 #define PROBE_TIMEOUT_NS 8000000000ull
@@ -268,6 +269,25 @@ static int save_captures(struct collect *c, unsigned run, const char *suffix,
         return 0;
 }
 
+/* The final attempt's kallsyms section, verbatim, as runs/NNNN.kallsyms;
+ * nothing when its dump is not whole or has none. Returns 0 or -errno (an
+ * ERROR event named the file). */
+static int save_kallsyms(struct collect *c, unsigned run, const struct runner_result *r)
+{
+        const struct framing_section_ref *sec;
+        int ret;
+
+        if (!r->dump_found || r->dump.status != FRAMING_OK)
+                return 0;
+        sec = framing_find_section(&r->dump, "kallsyms");
+        if (!sec)
+                return 0;
+        ret = session_write_capture(c->dir, run, ".kallsyms", r->console.buf + sec->off, sec->len);
+        if (ret < 0)
+                say_write_error(c, run, ".kallsyms", ret);
+        return ret;
+}
+
 static void config_for(const struct collect *c, const struct variant_cfg *v, struct qemu_config *q)
 {
         memset(q, 0, sizeof(*q));
@@ -320,6 +340,8 @@ static enum run_outcome boot_attempt(struct collect *c, struct session_run *rec,
                 snprintf(suffix, sizeof(suffix), ".a%u", k);
         snprintf(prefix, sizeof(prefix), "%04u%s", rec->run, suffix);
         if (save_captures(c, rec->run, suffix, &r) < 0)
+                goto out;
+        if (*last && save_kallsyms(c, rec->run, &r) < 0)
                 goto out;
         rec->nattempts++;
         if (attempt_from(&r, k, c->accel, prefix, &rec->attempts[k - 1]) < 0) {
@@ -606,13 +628,18 @@ static char *base_cmdline(const struct collect_opts *o, const char *kernel, uint
 static char *cmdline_for(const struct collect_opts *o, const struct session_variant *sv,
                          const char *kernel, uint64_t tsc_khz)
 {
-        char *base = base_cmdline(o, kernel, tsc_khz), *s;
+        char *base = base_cmdline(o, kernel, tsc_khz), *s, *k = NULL;
 
         if (!base)
                 return NULL;
         s = session_variant_line(base, sv);
         free(base);
-        return s;
+        if (!s || !o->kallsyms)
+                return s;
+        if (asprintf(&k, "%s%s" COLLECT_KALLSYMS_ARG, s, *s ? " " : "") < 0)
+                k = NULL;
+        free(s);
+        return k;
 }
 
 /* A word of sv's append-= that its command line lacks is an input error
@@ -848,6 +875,7 @@ struct meta {
                 char *kernel_path, *initrd_path;
                 char kernel_sha[65], initrd_sha[65];
                 char **argv;
+                char build_id[129], image_why[256];
         } * store;
         struct session_plan_entry *plan;
 };
@@ -911,6 +939,50 @@ static int variant_info(struct collect *c, size_t i, struct variant_store *st,
                 while (st->argv[vi->nargv])
                         vi->nargv++;
         }
+        return 0;
+}
+
+/* Variant i's kernel as an image (guest/kimage.h), read once per distinct
+ * kernel (by sha256: variants often share one, and a variant that does
+ * takes the first one's record). A kernel that is no image kimage reads
+ * (a test's stand-in file; QEMU may boot it still) is no error: the
+ * session records why, and collect says nothing. -ENOMEM is an error. */
+static int variant_image(struct meta *m, size_t i)
+{
+        struct session_variant_info *vi = &m->variants[i];
+        struct variant_store *st = &m->store[i];
+        struct session_kimage *im = &vi->image;
+        struct kimage *k = NULL;
+        int ret;
+
+        for (size_t j = 0; j < i; j++) {
+                if (strcmp(m->variants[j].kernel.sha256, vi->kernel.sha256) == 0) {
+                        *im = m->variants[j].image;
+                        return 0;
+                }
+        }
+        ret = kimage_load(vi->kernel.path, &k, st->image_why, sizeof(st->image_why));
+        if (ret == -ENOMEM)
+                return ret;
+        if (ret < 0) {
+                if (!st->image_why[0])
+                        snprintf(st->image_why, sizeof(st->image_why), "%s", strerror(-ret));
+                im->why = st->image_why;
+                return 0;
+        }
+        im->known = true;
+        im->format = kimage_format_name(k->format);
+        im->entry = kimage_entry_name(k->entry);
+        im->file_size = k->file_size;
+        im->loaded_size = k->loaded_size;
+        snprintf(st->build_id, sizeof(st->build_id), "%s", k->build_id);
+        im->build_id = st->build_id[0] ? st->build_id : NULL;
+        im->pvh = k->pvh;
+        if (k->format == KIMAGE_BZIMAGE) {
+                im->comp = vmlinux_comp_name(k->comp);
+                im->comp_size = k->comp_size;
+        }
+        kimage_free(k);
         return 0;
 }
 
@@ -1019,6 +1091,9 @@ static int write_session(struct collect *c, const struct collect_opts *o, const 
                 ret = variant_info(c, i, &m.store[i], &m.variants[i]);
                 if (ret < 0)
                         goto out;
+                ret = variant_image(&m, i);
+                if (ret < 0)
+                        goto out_nomem;
         }
         ret = session_create(o->out, &m.info);
         if (ret < 0)

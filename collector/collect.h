@@ -23,6 +23,7 @@
 #define COLLECT_DEFAULT_TIMEOUT_S 30
 #define COLLECT_DEFAULT_RETRIES   2
 #define COLLECT_MAX_JOBS          64
+#define COLLECT_KALLSYMS_ARG      "bootlens.kallsyms=1"
 
 enum collect_event_kind {
         COLLECT_EV_RUN_START,   /* run, total, variant, failures */
@@ -59,6 +60,11 @@ struct collect_opts {
         const char *initrd; /* NULL: none */
         const char *append; /* NULL: nothing added to the Linux default */
         bool bare_append;   /* append is the whole command line */
+        bool kallsyms;      /* COLLECT_KALLSYMS_ARG added to every variant's command
+                             * line: the Linux dumper then sends /proc/kallsyms and
+                             * each run keeps it as runs/NNNN.kallsyms (the final
+                             * attempt's, when its dump is whole and has one; a
+                             * resume keeps it: the command lines are recorded) */
         bool interleave;    /* run 1 of each variant, then run 2 ... */
         enum qemu_accel accel;
         uint64_t runs, warmup, timeout_s, retries; /* within session_setting_ranges */

@@ -19,6 +19,8 @@
 
 #include "base/sbuf.h"
 #include "base/util.h"
+#include "guest/kimage.h"
+#include "guest/vmlinux.h"
 
 struct session {
         char *dir;
@@ -564,6 +566,81 @@ static int read_file_ref(struct rd *rd, json_t *o, const char *key, struct sessi
         return ret;
 }
 
+/* Whether s is one of the names name(0), name(1) ... name(n - 1). */
+static bool one_of(const char *s, const char *(*name)(int), int n)
+{
+        for (int i = 0; i < n; i++)
+                if (strcmp(s, name(i)) == 0)
+                        return true;
+        return false;
+}
+
+static const char *format_name(int i)
+{
+        return kimage_format_name((enum kimage_format)i);
+}
+
+static const char *entry_name(int i)
+{
+        return kimage_entry_name((enum kimage_entry)i);
+}
+
+static const char *comp_name(int i)
+{
+        return vmlinux_comp_name((enum vmlinux_comp)i);
+}
+
+static bool lower_hex(const char *s, size_t max)
+{
+        size_t n = strspn(s, "0123456789abcdef");
+
+        return n == strlen(s) && n <= max && n % 2 == 0;
+}
+
+/* variants[i].image: an object, or null (or absent) with image_error
+ * saying why collect could not read the kernel as an image. */
+static int read_image(struct rd *rd, json_t *o, struct session_kimage *im)
+{
+        json_t *io;
+        size_t end = strlen(rd->where);
+        int ret = rd_obj(rd, o, "image", &io);
+
+        memset(im, 0, sizeof(*im));
+        if (ret == 0 && !io)
+                return rd_str(rd, o, "image_error", false, &im->why);
+        if (ret < 0)
+                return ret;
+        snprintf(rd->where + end, sizeof(rd->where) - end, ".image");
+        ret = rd_str(rd, io, "format", true, &im->format);
+        if (ret == 0 && !one_of(im->format, format_name, KIMAGE_BZIMAGE + 1))
+                ret = rd_bad(rd, "format", json_object_get(io, "format"), "\"elf\" or \"bzimage\"");
+        if (ret == 0)
+                ret = rd_str(rd, io, "entry", true, &im->entry);
+        if (ret == 0 && !one_of(im->entry, entry_name, KIMAGE_ENTRY_NONE + 1))
+                ret = rd_bad(rd, "entry", json_object_get(io, "entry"),
+                             "\"pvh\", \"bzimage\" or \"none\"");
+        if (ret == 0)
+                ret = rd_u64(rd, io, "file_size", true, &im->file_size);
+        if (ret == 0)
+                ret = rd_u64(rd, io, "loaded_size", true, &im->loaded_size);
+        if (ret == 0)
+                ret = rd_str(rd, io, "build_id", false, &im->build_id);
+        if (ret == 0 && im->build_id && !lower_hex(im->build_id, 128))
+                ret = rd_bad(rd, "build_id", json_object_get(io, "build_id"),
+                             "lowercase hex of at most 64 bytes");
+        if (ret == 0)
+                ret = rd_bool(rd, io, "pvh", &im->pvh);
+        if (ret == 0)
+                ret = rd_str(rd, io, "comp", false, &im->comp);
+        if (ret == 0 && im->comp && !one_of(im->comp, comp_name, VMLINUX_COMP_ZSTD + 1))
+                ret = rd_bad(rd, "comp", json_object_get(io, "comp"), "a compression's name");
+        if (ret == 0)
+                ret = rd_u64(rd, io, "comp_size", false, &im->comp_size);
+        rd->where[end] = '\0';
+        im->known = ret == 0;
+        return ret;
+}
+
 static int read_host(struct rd *rd, json_t *meta, struct session_host *h)
 {
         json_t *o;
@@ -689,6 +766,8 @@ static int read_variants(struct session *s, struct rd *rd)
                 v->argv = argv;
                 if (ret == 0)
                         ret = rd_bool(rd, o, "host_timed", &v->host_timed);
+                if (ret == 0)
+                        ret = read_image(rd, o, &v->image);
                 if (ret < 0)
                         return ret;
         }
@@ -1603,6 +1682,21 @@ static json_t *file_json(bool *ok, const struct session_file *f)
         return o;
 }
 
+static json_t *image_json(bool *ok, const struct session_kimage *im)
+{
+        json_t *o = json_object();
+
+        put(ok, o, "format", jstr(im->format));
+        put(ok, o, "entry", jstr(im->entry));
+        put(ok, o, "file_size", jint(im->file_size));
+        put(ok, o, "loaded_size", jint(im->loaded_size));
+        put(ok, o, "build_id", jstr(im->build_id));
+        put(ok, o, "pvh", json_boolean(im->pvh));
+        put(ok, o, "comp", jstr(im->comp));
+        put(ok, o, "comp_size", jint(im->comp_size));
+        return o;
+}
+
 static json_t *variant_json(bool *ok, const struct session_variant_info *v)
 {
         json_t *o = json_object();
@@ -1616,6 +1710,12 @@ static json_t *variant_json(bool *ok, const struct session_variant_info *v)
                 put(ok, o, "argv", jstrv(ok, v->argv, v->nargv));
         if (v->host_timed) /* absent when false: older sessions stay as they were */
                 put(ok, o, "host_timed", json_true());
+        if (v->image.known) {
+                put(ok, o, "image", image_json(ok, &v->image));
+        } else if (v->image.why) { /* neither: a writer that knows nothing of images */
+                put(ok, o, "image", json_null());
+                put(ok, o, "image_error", json_string(v->image.why));
+        }
         return o;
 }
 

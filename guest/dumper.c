@@ -29,6 +29,32 @@ int dumper_add_section(struct dumper_report *r, const char *name, char *data, si
         return 0;
 }
 
+int dumper_add_late_section(struct dumper_report *r, const char *name, const char *path)
+{
+        if (r->nsections == DUMPER_MAX_SECTIONS)
+                return -ENOSPC;
+        r->sections[r->nsections] = (struct dumper_section){.name = name, .path = path};
+        r->nsections++;
+        return 0;
+}
+
+/* Section s's content: its data, or its file read now (NULL, 0 when it
+ * cannot be; *owned then says what to free). */
+static void section_data(const struct dumper_section *s, char **owned, const char **data,
+                         size_t *len)
+{
+        *owned = NULL;
+        *data = s->data;
+        *len = s->len;
+        if (!s->path)
+                return;
+        if (util_read_file(s->path, owned, len) < 0) {
+                *owned = NULL;
+                *len = 0;
+        }
+        *data = *owned;
+}
+
 int dumper_add_field(struct dumper_report *r, const char *key, const char *fmt, ...)
 {
         size_t start = r->fields.len;
@@ -90,9 +116,17 @@ int dumper_write(int fd, const struct dumper_report *r)
                 return ret;
         ret = framing_begin(&w, fd, begin.buf);
         for (unsigned i = 0; i < r->nsections && !ret; i++) {
+                const char *data;
+                char *owned;
+                size_t len;
+
                 ret = framing_section(&w, r->sections[i].name);
-                if (!ret)
-                        ret = framing_write(&w, r->sections[i].data, r->sections[i].len);
+                if (ret)
+                        break;
+                section_data(&r->sections[i], &owned, &data, &len);
+                if (len)
+                        ret = framing_write(&w, data, len);
+                free(owned);
         }
         if (!ret)
                 ret = framing_end(&w);

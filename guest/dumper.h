@@ -33,6 +33,7 @@ struct dumper_section {
         const char *name; /* static string */
         char *data;       /* owned */
         size_t len;
+        const char *path; /* a late section (dumper_add_late_section): read at write time */
 };
 
 struct dumper_report {
@@ -55,6 +56,12 @@ struct dumper_report {
 /* Add a section; takes ownership of data (malloc'd; freed even on error).
  * -ENOSPC when DUMPER_MAX_SECTIONS are already there. */
 int dumper_add_section(struct dumper_report *r, const char *name, char *data, size_t len);
+/* Add a section whose content is the file at path (a static string),
+ * read by dumper_write() after the begin line went out, so that reading
+ * it (e.g. /proc/kallsyms: a third of a second under TCG) does not count
+ * as boot time. A file that cannot be read then is an empty section.
+ * -ENOSPC as dumper_add_section(). */
+int dumper_add_late_section(struct dumper_report *r, const char *name, const char *path);
 /* Append " key=value" to the begin line; the value must hold no space or
  * control character (-EINVAL). */
 int dumper_add_field(struct dumper_report *r, const char *key, const char *fmt, ...)

@@ -11,6 +11,7 @@
 #include "reports/csv.h"
 #include "reports/hyperfine.h"
 #include "reports/jsonw.h"
+#include "reports/kline.h"
 #include "reports/md.h"
 
 #define COL_RED   "\033[31m"
@@ -121,6 +122,29 @@ static void presence(FILE *out, const struct compare_metric *m)
                         m->nb);
 }
 
+/* The kernel line into sb when the sides booted different kernels
+ * (reports/kline.h): 1 then, 0 when they did not, -ENOMEM. */
+static int kernel_text(const struct compare *c, struct sbuf *sb)
+{
+        if (!ksize_differ(&c->base.kernel, &c->new.kernel))
+                return 0;
+        return kline_text(sb, &c->base.kernel, &c->new.kernel) < 0 ? -ENOMEM : 1;
+}
+
+static int kernel_line(FILE *out, const struct compare *c, const struct compreport_options *o)
+{
+        struct sbuf sb = SBUF_INIT;
+        int rc = kernel_text(c, &sb);
+
+        if (rc > 0) {
+                fputs("kernel  ", out);
+                put_text(out, o, sb.buf);
+                fputc('\n', out);
+        }
+        sbuf_release(&sb);
+        return rc < 0 ? rc : 0;
+}
+
 int compreport_table(FILE *out, const struct compare *c, const struct compreport_options *o)
 {
         size_t *order = ordered(c);
@@ -132,6 +156,10 @@ int compreport_table(FILE *out, const struct compare *c, const struct compreport
         side_line(out, "base", &c->base, o);
         side_line(out, "new", &c->new, o);
         envdiff_lines(out, c, o);
+        if (kernel_line(out, c, o) < 0) {
+                free(order);
+                return -ENOMEM;
+        }
         compared_line(out, c);
         fputc('\n', out);
         fprintf(out, "%12s %4s %12s %4s %11s  %-25s %8s %9s  %-28s %s\n", "base ms", "n", "new ms",
@@ -276,6 +304,10 @@ int compreport_json(FILE *out, const struct compare *c, const struct compreport_
         json_side(w, "base", &c->base);
         json_side(w, "new", &c->new);
         json_envdiff(w, c, o && o->forced);
+        if (ksize_differ(&c->base.kernel, &c->new.kernel)) { /* absent: one kernel */
+                jsonw_key(w, "kernel");
+                kline_json(w, &c->base.kernel, &c->new.kernel);
+        }
         jsonw_key(w, "options");
         jsonw_obj_begin(w);
         jsonw_kreal(w, "alpha", s->alpha);
@@ -399,21 +431,6 @@ int compreport_csv(FILE *out, const struct compare *c, const struct compreport_o
 
 /* ---- md ---- */
 
-/* Guest text in Markdown: md_escape()'s rules (reports/md.h). Returns 0
- * or -ENOMEM. */
-static int md_text(FILE *out, const char *s)
-{
-        struct sbuf sb;
-        int rc;
-
-        sbuf_init(&sb);
-        rc = md_escape(&sb, s);
-        if (rc == 0 && sb.len)
-                fwrite(sb.buf, 1, sb.len, out);
-        sbuf_release(&sb);
-        return rc;
-}
-
 int compreport_md(FILE *out, const struct compare *c, const struct compreport_options *o)
 {
         size_t *order = ordered(c);
@@ -424,9 +441,9 @@ int compreport_md(FILE *out, const struct compare *c, const struct compreport_op
         if (!order)
                 return -ENOMEM;
         fputs("### bootlens compare: ", out);
-        rc = rc ?: md_text(out, c->base.ref);
+        rc = rc ?: md_puts(out, c->base.ref);
         fputs(" → ", out);
-        rc = rc ?: md_text(out, c->new.ref);
+        rc = rc ?: md_puts(out, c->new.ref);
         fprintf(out,
                 "\n\n%zu vs %zu runs; %zu metrics compared (the total, %zu phases, the top "
                 "%zu of %zu functions); alpha %g after Holm, minimum effect %.3f ms and "
@@ -435,10 +452,21 @@ int compreport_md(FILE *out, const struct compare *c, const struct compreport_op
                 c->stats.alpha, c->stats.min_abs / 1e6, c->stats.min_rel * 100);
         for (size_t i = 0; i < c->nenvdiff; i++) {
                 fprintf(out, "> **Environment differs (--force)**: %s: base `", c->envdiff[i].what);
-                rc = rc ?: md_text(out, c->envdiff[i].base);
+                rc = rc ?: md_puts(out, c->envdiff[i].base);
                 fputs("`, new `", out);
-                rc = rc ?: md_text(out, c->envdiff[i].new);
+                rc = rc ?: md_puts(out, c->envdiff[i].new);
                 fputs("`\n\n", out);
+        }
+        if (rc == 0) {
+                struct sbuf sb = SBUF_INIT;
+
+                rc = kernel_text(c, &sb);
+                if (rc > 0) {
+                        fputs("**Kernel**: ", out);
+                        rc = md_puts(out, sb.buf);
+                        fputs("\n\n", out);
+                }
+                sbuf_release(&sb);
         }
         fputs("| metric | base ms (n) | new ms (n) | diff ms | 95% CI (ms) | rel | p (Holm) | "
               "verdict |\n",
@@ -454,7 +482,7 @@ int compreport_md(FILE *out, const struct compare *c, const struct compreport_op
                         fputs(m->phase ? "&nbsp;&nbsp;&nbsp;&nbsp;" : "&nbsp;&nbsp;", out);
                 else if (m->kind == COMPARE_PHASE)
                         fputs("&nbsp;&nbsp;phase ", out);
-                rc = rc ?: md_text(out, m->name);
+                rc = rc ?: md_puts(out, m->name);
                 fprintf(out, " | %s (%zu) | %s (%zu) | %s | ", ms(b[0], 64, m->c.median_a, false),
                         m->na, ms(b[1], 64, m->c.median_b, false), m->nb,
                         ms(b[2], 64, m->c.diff, true));

@@ -282,7 +282,10 @@ static int figures(struct dash *d, char *err, size_t errsize)
         for (size_t i = 0; i < d->nnames && !rc; i++) {
                 struct dash_fig *f;
 
-                if (strcmp(d->names[i], "total") != 0 && strncmp(d->names[i], "phase:", 6) != 0)
+                /* the total, the phases and the kernel's loaded size (when
+                 * the sessions recorded it, docs/history.md "Kernel size") */
+                if (strcmp(d->names[i], "total") != 0 && strncmp(d->names[i], "phase:", 6) != 0 &&
+                    strcmp(d->names[i], HISTORY_KERNEL_LOADED) != 0)
                         continue;
                 f = &d->fig[d->nfig++];
                 f->metric = strdup(d->names[i]);
@@ -579,7 +582,8 @@ static void section_trends(struct page *p, const struct dash *d)
                 if (!p->rc)
                         p->rc = htmlreport_href(&p->sb, f->file);
                 put(p, "\">svg</a> (and its .gp, .dat beside it)</figcaption>\n</figure>\n");
-                change_table(p, &f->t);
+                if (!history_metric_is_size(f->metric)) /* its steps are in the figure, in MiB */
+                        change_table(p, &f->t);
         }
         put(p, "</section>\n");
 }

@@ -45,12 +45,13 @@ static void put_text(FILE *out, const struct histreport_options *o, const char *
                 fputs(s, out);
 }
 
-/* A time in ms: one decimal, three below 10 ms; "-" for NaN. */
-static const char *ms(char *buf, size_t size, double ns, bool sign)
+/* A time in ms, or with bytes a size (bytes, history_metric_is_size())
+ * in MiB: one decimal, three below 10; "-" for NaN. */
+static const char *qty(char *buf, size_t size, double x, bool sign, bool bytes)
 {
-        double v = ns / 1e6;
+        double v = bytes ? x / 1048576.0 : x / 1e6;
 
-        if (isnan(ns))
+        if (isnan(x))
                 snprintf(buf, size, "-");
         else if (fabs(v) < 10)
                 snprintf(buf, size, sign ? "%+.3f" : "%.3f", v);
@@ -59,17 +60,54 @@ static const char *ms(char *buf, size_t size, double ns, bool sign)
         return buf;
 }
 
-/* "[lo, hi]" in ms, signed or not; "-" when unknown. */
-static const char *ms_ci(char *buf, size_t size, double lo, double hi, bool sign)
+static const char *ms(char *buf, size_t size, double ns, bool sign)
+{
+        return qty(buf, size, ns, sign, false);
+}
+
+/* "[lo, hi]" as qty(), signed or not; "-" when unknown. */
+static const char *qty_ci(char *buf, size_t size, double lo, double hi, bool sign, bool bytes)
 {
         char a[32], b[32];
 
         if (isnan(lo) || isnan(hi))
                 snprintf(buf, size, "-");
         else
-                snprintf(buf, size, "[%s, %s]", ms(a, sizeof(a), lo, sign),
-                         ms(b, sizeof(b), hi, sign));
+                snprintf(buf, size, "[%s, %s]", qty(a, sizeof(a), lo, sign, bytes),
+                         qty(b, sizeof(b), hi, sign, bytes));
         return buf;
+}
+
+static const char *ms_ci(char *buf, size_t size, double lo, double hi, bool sign)
+{
+        return qty_ci(buf, size, lo, hi, sign, false);
+}
+
+/* The unit of a table's column ("ms", "MiB") and of a JSON or CSV key
+ * ("_ns", "_bytes"). */
+static const char *unit(bool bytes)
+{
+        return bytes ? "MiB" : "ms";
+}
+
+/* A metric's kind as the JSON says it: compare's, or "size". */
+static const char *kind_name(const char *name, enum compare_kind kind)
+{
+        return history_metric_is_size(name) ? "size" : compare_kind_name(kind);
+}
+
+static const char *key_unit(bool bytes)
+{
+        return bytes ? "_bytes" : "_ns";
+}
+
+/* Member NAME_ns (NAME_bytes) = v. */
+static void kqty(struct jsonw *w, const char *name, bool bytes, double v)
+{
+        char key[64];
+
+        snprintf(key, sizeof(key), "%s%s", name, key_unit(bytes));
+        jsonw_kreal(w, key, v);
 }
 
 static const char *p_text(char *buf, size_t size, double p)
@@ -111,29 +149,11 @@ static void table_metric(FILE *out, const struct compare_metric *m,
 
 static struct jsonw *json_begin(FILE *out, const char *kind, const struct histreport_options *o)
 {
-        struct jsonw *w = malloc(sizeof(*w));
+        struct jsonw *w = jsonw_doc_begin(out, HISTREPORT_SCHEMA_VERSION, kind);
 
-        if (!w)
-                return NULL;
-        jsonw_init(w, out);
-        jsonw_obj_begin(w);
-        jsonw_kuint(w, "schema_version", HISTREPORT_SCHEMA_VERSION);
-        jsonw_kstr(w, "kind", kind);
-        jsonw_kstr(w, "tool", "bootlens " BOOTLENS_VERSION);
-        jsonw_kstr(w, "db", o ? o->db : NULL);
+        if (w)
+                jsonw_kstr(w, "db", o ? o->db : NULL);
         return w;
-}
-
-static int json_end(struct jsonw *w, FILE *out)
-{
-        int rc;
-
-        jsonw_obj_end(w);
-        rc = jsonw_finish(w);
-        if (rc == 0 && fputc('\n', out) == EOF)
-                rc = -EIO;
-        free(w);
-        return rc < 0 ? rc : finish(out);
 }
 
 static void json_labels(struct jsonw *w, const struct history_label *l, size_t n)
@@ -174,17 +194,18 @@ static void json_entry_members(struct jsonw *w, const struct history_entry *e, b
         json_labels(w, e->labels, e->nlabels);
 }
 
-static void json_summary(struct jsonw *w, const struct history_summary *s)
+/* s's members; bytes: a size metric's (_bytes, else _ns). */
+static void json_summary(struct jsonw *w, const struct history_summary *s, bool bytes)
 {
         jsonw_kuint(w, "n", s->n);
-        jsonw_kreal(w, "median_ns", s->median);
-        jsonw_kreal(w, "ci_lo_ns", s->ci_lo);
-        jsonw_kreal(w, "ci_hi_ns", s->ci_hi);
+        kqty(w, "median", bytes, s->median);
+        kqty(w, "ci_lo", bytes, s->ci_lo);
+        kqty(w, "ci_hi", bytes, s->ci_hi);
         jsonw_kreal(w, "ci_coverage", s->ci_coverage);
-        jsonw_kreal(w, "q25_ns", s->q25);
-        jsonw_kreal(w, "q75_ns", s->q75);
-        jsonw_kreal(w, "min_ns", s->min);
-        jsonw_kreal(w, "max_ns", s->max);
+        kqty(w, "q25", bytes, s->q25);
+        kqty(w, "q75", bytes, s->q75);
+        kqty(w, "min", bytes, s->min);
+        kqty(w, "max", bytes, s->max);
 }
 
 /* ---- CSV pieces ---- */
@@ -322,7 +343,7 @@ static int list_json(FILE *out, const struct history_entry *v, size_t n, const d
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
-        return json_end(w, out);
+        return jsonw_doc_end(w);
 }
 
 static int list_csv(FILE *out, const struct history_entry *v, size_t n, const double *totals)
@@ -420,11 +441,15 @@ static int show_table(FILE *out, const struct history_entry *e, const struct his
                         "95% CI of median (ms)", "IQR (ms)", "metric");
         for (size_t i = 0; i < nm; i++) {
                 const struct history_summary *s = &m[i].s;
+                bool bytes = history_metric_is_size(m[i].name);
 
-                fprintf(out, "%4zu %12s  %-25s %-25s  ", s->n, ms(b[0], 64, s->median, false),
-                        ms_ci(b[1], 64, s->ci_lo, s->ci_hi, false),
-                        ms_ci(b[2], 64, s->q25, s->q75, false));
+                fprintf(out, "%4zu %12s  %-25s %-25s  ", s->n,
+                        qty(b[0], 64, s->median, false, bytes),
+                        qty_ci(b[1], 64, s->ci_lo, s->ci_hi, false, bytes),
+                        qty_ci(b[2], 64, s->q25, s->q75, false, bytes));
                 put_text(out, o, m[i].name);
+                if (bytes)
+                        fputs(" (MiB)", out);
                 if (m[i].kind == COMPARE_FN && m[i].phase) {
                         fputs(" (in ", out);
                         put_text(out, o, m[i].phase);
@@ -451,13 +476,13 @@ static int show_json(FILE *out, const struct history_entry *e, const struct hist
         for (size_t i = 0; i < nm; i++) {
                 jsonw_obj_begin(w);
                 jsonw_kstr(w, "name", m[i].name);
-                jsonw_kstr(w, "kind", compare_kind_name(m[i].kind));
+                jsonw_kstr(w, "kind", kind_name(m[i].name, m[i].kind));
                 jsonw_kstr(w, "phase", m[i].phase);
-                json_summary(w, &m[i].s);
+                json_summary(w, &m[i].s, history_metric_is_size(m[i].name));
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
-        return json_end(w, out);
+        return jsonw_doc_end(w);
 }
 
 int histreport_show(FILE *out, const struct history_entry *e, const struct history_metric *m,
@@ -506,7 +531,10 @@ static void trend_head(FILE *out, const struct trend *t, const struct trend_opti
         put_text(out, o, by ? by : "collection time");
         fprintf(out, ": %zu point%s, %zu change point%s", t->s.n, plural(t->s.n), t->nc,
                 plural(t->nc));
-        if (t->s.n)
+        if (t->s.n && history_metric_is_size(t->s.metric))
+                fprintf(out, " (PELT, sigma %.3f MiB, beta %.2f", t->cp.sigma / 1048576.0,
+                        t->cp.beta);
+        else if (t->s.n)
                 fprintf(out, " (PELT, sigma %.3f ms, beta %.2f", t->cp.sigma / 1e6, t->cp.beta);
         if (t->s.n && t->cp.ndropped)
                 fprintf(out, "; %zu below the minimum effect dropped", t->cp.ndropped);
@@ -522,8 +550,10 @@ static void trend_head(FILE *out, const struct trend *t, const struct trend_opti
                         t->s.nmissing_metric == 1 ? "y" : "ies");
 }
 
-static void change_line(FILE *out, const struct trend_change *c, const struct histreport_options *o)
+static void change_line(FILE *out, const struct trend_change *c, bool bytes,
+                        const struct histreport_options *o)
 {
+        const char *u = unit(bytes);
         char b[4][64];
 
         fprintf(out, "  at %zu: ", c->at);
@@ -531,20 +561,24 @@ static void change_line(FILE *out, const struct trend_change *c, const struct hi
         fputs(" -> ", out);
         put_text(out, o, c->label_at);
         fprintf(out,
-                ": %s -> %s ms, step %s ms %s (%zu point%s, %zu runs before; %zu point%s, %zu "
+                ": %s -> %s %s, step %s %s %s (%zu point%s, %zu runs before; %zu point%s, %zu "
                 "runs after)\n",
-                ms(b[0], 64, c->before, false), ms(b[1], 64, c->after, false),
-                ms(b[2], 64, c->step, true), ms_ci(b[3], 64, c->ci.lo, c->ci.hi, true),
-                c->points_before, plural(c->points_before), c->runs_before, c->points_after,
-                plural(c->points_after), c->runs_after);
+                qty(b[0], 64, c->before, false, bytes), qty(b[1], 64, c->after, false, bytes), u,
+                qty(b[2], 64, c->step, true, bytes), u,
+                qty_ci(b[3], 64, c->ci.lo, c->ci.hi, true, bytes), c->points_before,
+                plural(c->points_before), c->runs_before, c->points_after, plural(c->points_after),
+                c->runs_after);
 }
 
 static int trend_table(FILE *out, const struct trend *t, const struct trend_options *to,
                        const struct histreport_options *o)
 {
         size_t wide = strlen("label");
-        char b[2][64];
+        bool bytes = history_metric_is_size(t->s.metric);
+        char b[2][64], hm[32], hc[32];
 
+        snprintf(hm, sizeof(hm), "median %s", unit(bytes));
+        snprintf(hc, sizeof(hc), "95%% CI (%s)", unit(bytes));
         trend_head(out, t, to, o);
         if (!t->s.n)
                 return finish(out);
@@ -554,17 +588,18 @@ static int trend_table(FILE *out, const struct trend *t, const struct trend_opti
                 wide = w > wide ? w : wide;
         }
         fprintf(out, "\n%5s  %-*s  %-20s  %4s  %10s  %-21s  %3s  %s\n", "#", (int)wide, "label",
-                "created", "n", "median ms", "95% CI (ms)", "seg", "session:variant");
+                "created", "n", hm, hc, "seg", "session:variant");
         for (size_t i = 0; i < t->s.n; i++) {
                 const struct history_point *p = &t->s.v[i];
                 const char *label = point_label(t, i);
 
                 fprintf(out, "%s%4zu  ", change_at(t, i, NULL) ? "*" : " ", i);
                 put_text(out, o, label);
-                fprintf(
-                    out, "%*s  %-20s  %4zu  %10s  %-21s  %3zu  ", (int)(wide - strlen(label)), "",
-                    p->e.created ? p->e.created : "-", p->s.n, ms(b[0], 64, p->s.median, false),
-                    ms_ci(b[1], 64, p->s.ci_lo, p->s.ci_hi, false), t->segment ? t->segment[i] : 0);
+                fprintf(out, "%*s  %-20s  %4zu  %10s  %-21s  %3zu  ", (int)(wide - strlen(label)),
+                        "", p->e.created ? p->e.created : "-", p->s.n,
+                        qty(b[0], 64, p->s.median, false, bytes),
+                        qty_ci(b[1], 64, p->s.ci_lo, p->s.ci_hi, false, bytes),
+                        t->segment ? t->segment[i] : 0);
                 put_text(out, o, p->e.session_id);
                 fputc(':', out);
                 put_text(out, o, p->e.variant);
@@ -575,7 +610,7 @@ static int trend_table(FILE *out, const struct trend *t, const struct trend_opti
                         "bootstrap CI"
                       : "");
         for (size_t c = 0; c < t->nc; c++)
-                change_line(out, &t->c[c], o);
+                change_line(out, &t->c[c], bytes, o);
         return finish(out);
 }
 
@@ -583,11 +618,12 @@ static int trend_json(FILE *out, const struct trend *t, const struct trend_optio
                       const struct histreport_options *o)
 {
         struct jsonw *w = json_begin(out, HISTREPORT_KIND_TREND, o);
+        bool bytes = history_metric_is_size(t->s.metric);
 
         if (!w)
                 return -ENOMEM;
         jsonw_kstr(w, "metric", t->s.metric);
-        jsonw_kstr(w, "metric_kind", compare_kind_name(t->s.kind));
+        jsonw_kstr(w, "metric_kind", kind_name(t->s.metric, t->s.kind));
         jsonw_kstr(w, "by", to ? to->by : NULL);
         jsonw_key(w, "where");
         jsonw_obj_begin(w);
@@ -599,14 +635,14 @@ static int trend_json(FILE *out, const struct trend *t, const struct trend_optio
         jsonw_key(w, "change_point_method");
         jsonw_obj_begin(w);
         jsonw_kstr(w, "method", "PELT");
-        jsonw_kreal(w, "sigma_ns", t->cp.sigma);
+        kqty(w, "sigma", bytes, t->cp.sigma);
         jsonw_kreal(w, "beta", t->cp.beta);
         jsonw_kuint(w, "dropped_below_min_effect", t->cp.ndropped);
         if (to) {
                 jsonw_kreal(w, "penalty", to->cp.penalty);
                 /* NAN: stats' minimum effect (trend.h) */
-                jsonw_kreal(w, "min_effect_ns",
-                            isnan(to->cp.min_abs) ? to->stats.min_abs : to->cp.min_abs);
+                kqty(w, "min_effect", bytes,
+                     isnan(to->cp.min_abs) ? to->stats.min_abs : to->cp.min_abs);
                 jsonw_kreal(w, "min_effect_rel",
                             isnan(to->cp.min_rel) ? to->stats.min_rel : to->cp.min_rel);
                 jsonw_kuint(w, "window", to->window);
@@ -626,7 +662,7 @@ static int trend_json(FILE *out, const struct trend *t, const struct trend_optio
                 jsonw_kstr(w, "created", p->e.created);
                 jsonw_kuint(w, "segment", t->segment ? t->segment[i] : 0);
                 jsonw_kbool(w, "change_point", change_at(t, i, NULL));
-                json_summary(w, &p->s);
+                json_summary(w, &p->s, bytes);
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
@@ -639,11 +675,11 @@ static int trend_json(FILE *out, const struct trend *t, const struct trend_optio
                 jsonw_kuint(w, "at", c->at);
                 jsonw_kstr(w, "label_before", c->label_before);
                 jsonw_kstr(w, "label_at", c->label_at);
-                jsonw_kreal(w, "before_ns", c->before);
-                jsonw_kreal(w, "after_ns", c->after);
-                jsonw_kreal(w, "step_ns", c->step);
-                jsonw_kreal(w, "ci_lo_ns", c->ci.lo);
-                jsonw_kreal(w, "ci_hi_ns", c->ci.hi);
+                kqty(w, "before", bytes, c->before);
+                kqty(w, "after", bytes, c->after);
+                kqty(w, "step", bytes, c->step);
+                kqty(w, "ci_lo", bytes, c->ci.lo);
+                kqty(w, "ci_hi", bytes, c->ci.hi);
                 jsonw_kreal(w, "ci_level", c->ci.coverage);
                 jsonw_kuint(w, "points_before", c->points_before);
                 jsonw_kuint(w, "points_after", c->points_after);
@@ -652,7 +688,7 @@ static int trend_json(FILE *out, const struct trend *t, const struct trend_optio
                 jsonw_obj_end(w);
         }
         jsonw_arr_end(w);
-        return json_end(w, out);
+        return jsonw_doc_end(w);
 }
 
 static int trend_csv(FILE *out, const struct trend *t)
@@ -661,9 +697,16 @@ static int trend_csv(FILE *out, const struct trend *t)
             "index",   "label",        "entry_id", "session_id",    "variant",      "created",
             "n",       "median_ns",    "ci_lo_ns", "ci_hi_ns",      "q25_ns",       "q75_ns",
             "segment", "change_point", "step_ns",  "step_ci_lo_ns", "step_ci_hi_ns"};
+        static const char *const hb[] = {
+            "index",           "label",        "entry_id",   "session_id",
+            "variant",         "created",      "n",          "median_bytes",
+            "ci_lo_bytes",     "ci_hi_bytes",  "q25_bytes",  "q75_bytes",
+            "segment",         "change_point", "step_bytes", "step_ci_lo_bytes",
+            "step_ci_hi_bytes"};
         struct csv_row row;
 
-        csv_header(out, h, sizeof(h) / sizeof(h[0]), NULL, 0);
+        csv_header(out, history_metric_is_size(t->s.metric) ? hb : h, sizeof(h) / sizeof(h[0]),
+                   NULL, 0);
         for (size_t i = 0; i < t->s.n; i++) {
                 const struct history_point *p = &t->s.v[i];
                 size_t k = 0;
@@ -1020,7 +1063,7 @@ static int check_json(FILE *out, const struct trend_check *c, const struct histr
                 jsonw_str(w, c->notes[k]);
         jsonw_arr_end(w);
         free(order);
-        return json_end(w, out);
+        return jsonw_doc_end(w);
 }
 
 /* s as a Markdown code span: the text as it is (a code span shows

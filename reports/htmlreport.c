@@ -14,6 +14,7 @@
 #include "base/util.h"
 #include "bootlens_config.h"
 #include "reports/json.h"
+#include "reports/kline.h"
 #include "reports/sessreport.h"
 
 #define DEFAULT_TOP 20
@@ -1419,6 +1420,28 @@ static void section_sweep(struct page *p)
         if (s->has_overall)
                 sweep_row(p, s, s->nsteps, &s->overall, NULL);
         put(p, "</tbody></table></div>\n");
+        if (s->kernels_differ) { /* a knob changes the kernel: each step's size */
+                struct sbuf sb = SBUF_INIT;
+
+                put(p, "<p class=\"meta\" id=\"sweep-kernel\"><strong>kernel</strong> "
+                       "(loaded size; each step against its reference):");
+                for (size_t i = 0; i < s->nsteps && !p->rc; i++) {
+                        sbuf_reset(&sb);
+                        if (i == 0 && s->steps[0].kernel.known)
+                                p->rc =
+                                    sbuf_addf(&sb, "%.1f MiB",
+                                              (double)s->steps[0].kernel.loaded_size / 1048576.0);
+                        else
+                                p->rc = kline_delta(&sb, &s->steps[s->steps[i].against].kernel,
+                                                    &s->steps[i].kernel);
+                        put(p, "%s ", i ? ";" : "");
+                        text(p, s->steps[i].name);
+                        put(p, " ");
+                        text(p, sb.buf);
+                }
+                put(p, "</p>\n");
+                sbuf_release(&sb);
+        }
         if (r->sweep_fig < r->nfig)
                 figure_html(p, &r->fig[r->sweep_fig], figures_widest(r));
         put(p, "</section>\n");
@@ -1513,6 +1536,16 @@ static void section_compare(struct page *p)
                 put(p, ", new ");
                 text(p, c->envdiff[i].new);
                 put(p, " (bootlens compare refuses this without --force)</p>\n");
+        }
+        if (ksize_differ(&c->base.kernel, &c->new.kernel)) {
+                struct sbuf sb = SBUF_INIT;
+
+                if (!p->rc)
+                        p->rc = kline_text(&sb, &c->base.kernel, &c->new.kernel);
+                put(p, "<p class=\"meta\" id=\"compare-kernel\"><strong>kernel</strong> ");
+                text(p, sb.buf);
+                put(p, "</p>\n");
+                sbuf_release(&sb);
         }
         order = malloc((c->n ? c->n : 1) * sizeof(*order));
         if (!order || compare_order(c, order) < 0) {

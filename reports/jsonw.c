@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "bootlens_config.h"
 
 static void flush(struct jsonw *w)
 {
@@ -393,4 +396,33 @@ void jsonw_kbool(struct jsonw *w, const char *key, bool v)
 {
         jsonw_key(w, key);
         jsonw_bool(w, v);
+}
+
+struct jsonw *jsonw_doc_begin(FILE *out, unsigned schema_version, const char *kind)
+{
+        struct jsonw *w = malloc(sizeof(*w));
+
+        if (!w)
+                return NULL;
+        jsonw_init(w, out);
+        jsonw_obj_begin(w);
+        jsonw_kuint(w, "schema_version", schema_version);
+        jsonw_kstr(w, "kind", kind);
+        jsonw_kstr(w, "tool", "bootlens " BOOTLENS_VERSION);
+        return w;
+}
+
+int jsonw_doc_end(struct jsonw *w)
+{
+        FILE *out = w->out;
+        int rc;
+
+        jsonw_obj_end(w);
+        rc = jsonw_finish(w);
+        if (rc == 0 && fputc('\n', out) == EOF)
+                rc = -EIO;
+        free(w);
+        if (rc == 0 && (fflush(out) != 0 || ferror(out)))
+                rc = -EIO;
+        return rc;
 }

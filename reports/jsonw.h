@@ -46,6 +46,15 @@ int jsonw_finish(struct jsonw *w);
  * caller that failed to get what it was about to write (-ENOMEM). */
 void jsonw_fail(struct jsonw *w, int err);
 
+/* A report's document, for the renderers that write one (elfreport,
+ * histreport): a writer allocated on out with the top object opened and
+ * its first members "schema_version", "kind" and "tool" ("bootlens
+ * VERSION") written; NULL on -ENOMEM. jsonw_doc_end() closes the object,
+ * finishes, ends the line, flushes out and frees w: 0, the writer's
+ * sticky error or -EIO. */
+struct jsonw *jsonw_doc_begin(FILE *out, unsigned schema_version, const char *kind);
+int jsonw_doc_end(struct jsonw *w);
+
 void jsonw_obj_begin(struct jsonw *w);
 void jsonw_obj_end(struct jsonw *w);
 void jsonw_arr_begin(struct jsonw *w);

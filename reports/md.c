@@ -42,6 +42,19 @@ int md_escape(struct sbuf *sb, const char *s)
         return rc;
 }
 
+int md_puts(FILE *out, const char *s)
+{
+        struct sbuf sb;
+        int rc;
+
+        sbuf_init(&sb);
+        rc = md_escape(&sb, s);
+        if (rc == 0 && sb.len)
+                fwrite(sb.buf, 1, sb.len, out);
+        sbuf_release(&sb);
+        return rc;
+}
+
 /* UTF-8 characters in s: bytes that do not continue a sequence. */
 static size_t text_width(const char *s)
 {

@@ -31,6 +31,9 @@
 /* Append s escaped (see above) to sb. Returns 0 or -ENOMEM. */
 int md_escape(struct sbuf *sb, const char *s);
 
+/* Write s escaped (md_escape()) to out. Returns 0 or -ENOMEM. */
+int md_puts(FILE *out, const char *s);
+
 struct md_table; /* opaque */
 
 /* A table of ncols columns (1..64), headers[k] its column headers (plain

@@ -8,6 +8,7 @@
 #include "reports/aggreport.h"
 #include "reports/json.h"
 #include "reports/jsonw.h"
+#include "reports/kline.h"
 #include "reports/table.h"
 
 static void table_begin(FILE *out, const struct runset *rs)
@@ -53,6 +54,7 @@ static void json_run(struct jsonw *w, const struct runset_run *e, const struct r
 
 /* The runs not reported (not ok, unreadable, or holding nothing to
  * analyse: empty[i]) of the variant asked for, then the totals. */
+/* The members after the runs (the document is left open). */
 static void json_end(struct jsonw *w, const struct runset *rs, const bool *empty,
                      const struct aggreport *ar)
 {
@@ -79,7 +81,6 @@ static void json_end(struct jsonw *w, const struct runset *rs, const bool *empty
         jsonw_kuint(w, "ok_runs", rs->nanalysed);
         jsonw_kuint(w, "warning_count", rs->nwarnings);
         aggreport_json_members(w, ar);
-        jsonw_obj_end(w);
 }
 
 struct sess_state {
@@ -221,6 +222,62 @@ static int copy_out(FILE *out, const char *buf, size_t len)
         return fwrite(buf, 1, len, out) == len ? 0 : -EIO;
 }
 
+/* The kernels of the variants shown, when the session's variants boot
+ * different kernel files (reports/kline.h): the table's lines (w NULL)
+ * or the JSON's "kernels" member. Nothing otherwise; a session.json that
+ * cannot be read again here is said nothing of (runset_open read it). */
+static int kernels(FILE *out, struct jsonw *w, const struct runset *rs)
+{
+        struct session *s = NULL;
+        const struct session_info *in;
+        struct ksize first, k;
+        struct sbuf sb = SBUF_INIT;
+        int rc = 0;
+
+        if (session_open(rs->dir, &s, NULL, 0) < 0)
+                return 0;
+        in = session_info(s);
+        if (!ksize_session_differs(in))
+                goto out;
+        ksize_from_variant(&first, &in->variants[0]);
+        if (w) {
+                jsonw_key(w, "kernels");
+                jsonw_arr_begin(w);
+        } else {
+                fputs("\nkernels (the variants boot different kernel files)\n", out);
+        }
+        for (size_t i = 0; i < in->nvariants && rc == 0; i++) {
+                const char *name = in->variants[i].name;
+
+                if (rs->variant && strcmp(rs->variant, name) != 0)
+                        continue;
+                ksize_from_variant(&k, &in->variants[i]);
+                if (w) {
+                        jsonw_obj_begin(w);
+                        jsonw_kstr(w, "variant", name);
+                        jsonw_key(w, "image");
+                        kline_json_one(w, &k);
+                        jsonw_obj_end(w);
+                        continue;
+                }
+                sbuf_reset(&sb);
+                if (i == 0 || !ksize_differ(&first, &k))
+                        rc = kline_one(&sb, &k);
+                else
+                        rc = kline_text(&sb, &first, &k);
+                if (rc == 0)
+                        fprintf(out, "  %s: %s%s%s\n", name, sb.buf,
+                                i && ksize_differ(&first, &k) ? " against " : "",
+                                i && ksize_differ(&first, &k) ? in->variants[0].name : "");
+        }
+        if (w)
+                jsonw_arr_end(w);
+out:
+        sbuf_release(&sb);
+        session_free(s);
+        return rc;
+}
+
 int sessreport_write(FILE *out, struct runset *rs, const struct sessreport_options *so,
                      const struct run_options *ro, const struct report_options *o,
                      struct folded *fo, struct sessreport_result *res)
@@ -266,11 +323,15 @@ int sessreport_write(FILE *out, struct runset *rs, const struct sessreport_optio
                 goto out_free;
         if (st.w) {
                 json_end(st.w, rs, empty, &st.ar);
+                rc = kernels(out, st.w, rs);
+                jsonw_obj_end(st.w);
                 rc = jsonw_finish(st.w);
                 if (rc == 0 && fputc('\n', out) == EOF)
                         rc = -EIO;
         } else if (so->fmt == SESSREPORT_TABLE) {
                 rc = aggreport_table(out, &st.ar);
+                if (!rc)
+                        rc = kernels(out, NULL, rs);
                 if (!rc && so->per_run) {
                         fputc('\n', out);
                         rc = copy_out(out, tables, tables_len);

@@ -11,6 +11,7 @@
 
 #include "reports/csv.h"
 #include "reports/jsonw.h"
+#include "reports/kline.h"
 #include "reports/md.h"
 
 #define COL_RED   "\033[31m"
@@ -86,6 +87,8 @@ static const struct stats_options *stats_of(const struct savings *s)
 /* The name column is as wide as the longest step name (at least 4); the
  * rest is fixed: ok/n, median, saving, its CI, rel, verdict. */
 #define ROW_FMT " %5s %7s %7s %-14s %6s %-12s "
+/* The kernel column's width, when there is one ("+4.1 MiB", "50.8 MiB"). */
+#define KERNEL_WIDTH 9
 
 static int name_width(const struct savings *s)
 {
@@ -95,6 +98,28 @@ static int name_width(const struct savings *s)
                 if (strlen(s->steps[i].name) > w)
                         w = strlen(s->steps[i].name);
         return (int)w;
+}
+
+/* The kernel column (the steps boot different kernels): the baseline's
+ * loaded size, each step's change of it against its reference. */
+static void kernel_cell(FILE *out, const struct savings *s, const struct savings_step *st,
+                        bool base, const struct sweepreport_options *o)
+{
+        struct sbuf sb = SBUF_INIT;
+        int rc;
+
+        if (base && st->kernel.known)
+                rc = sbuf_addf(&sb, "%.1f MiB", (double)st->kernel.loaded_size / 1048576.0);
+        else if (base)
+                rc = sbuf_adds(&sb, "?");
+        else
+                rc = kline_delta(&sb, &s->steps[st->against].kernel, &st->kernel);
+        if (rc == 0)
+                put_text(out, o, sb.buf);
+        fprintf(out, "%*s", rc == 0 && sb.len < KERNEL_WIDTH ? (int)(KERNEL_WIDTH - sb.len) : 0,
+                "");
+        fputc(' ', out);
+        sbuf_release(&sb);
 }
 
 static void table_row(FILE *out, const struct savings *s, const struct savings_step *st, bool base,
@@ -118,6 +143,8 @@ static void table_row(FILE *out, const struct savings *s, const struct savings_s
         put_text(out, o, st->name);
         fprintf(out, "%*s", name_width(s) - (int)strlen(st->name), "");
         fprintf(out, " %5s %7s %7s %-14s %6s ", okn, med, sav, ci, rel);
+        if (s->kernels_differ)
+                kernel_cell(out, s, st, base, o);
         if (o && o->colour && st->compared && st->verdict == STATS_FASTER)
                 col = COL_GREEN;
         else if (o && o->colour && (st->broken || (st->compared && st->verdict == STATS_SLOWER)))
@@ -192,8 +219,13 @@ int sweepreport_table(FILE *out, const struct savings *s, const struct sweeprepo
         else
                 fputs("nothing was compared\n", out);
         fputc('\n', out);
-        fprintf(out, "%-*s" ROW_FMT "%s\n", name_width(s), "step", "ok/n", "median", "saving",
-                "95% CI", "rel", "verdict", "phase: function moved most");
+        if (s->kernels_differ)
+                fprintf(out, "%-*s %5s %7s %7s %-14s %6s %-*s %-12s %s\n", name_width(s), "step",
+                        "ok/n", "median", "saving", "95% CI", "rel", KERNEL_WIDTH, "kernel",
+                        "verdict", "phase: function moved most");
+        else
+                fprintf(out, "%-*s" ROW_FMT "%s\n", name_width(s), "step", "ok/n", "median",
+                        "saving", "95% CI", "rel", "verdict", "phase: function moved most");
         for (size_t i = 0; i < s->nsteps; i++) {
                 table_row(out, s, &s->steps[i], i == 0, o);
                 any_broken |= s->steps[i].broken;
@@ -258,6 +290,10 @@ static void json_step(struct jsonw *w, const struct savings *s, const struct sav
         jsonw_kstr(w, "against_name", s->steps[st->against].name);
         jsonw_kbool(w, "host_timed", st->host_timed);
         jsonw_kstr(w, "status", status(st, base));
+        if (s->kernels_differ) { /* absent when every step boots one kernel */
+                jsonw_key(w, "kernel");
+                kline_json_one(w, &st->kernel);
+        }
         jsonw_key(w, "runs");
         jsonw_obj_begin(w);
         jsonw_kuint(w, "recorded", st->recorded);

@@ -42,9 +42,16 @@ static void gps(struct tp *f, const char *s)
         tp_oom(f, gp_str(&f->gp, f->st->term, s));
 }
 
-static double ms(double ns)
+/* A value of t's metric in the figure's unit: ms, or MiB for a size
+ * (history_metric_is_size(): bytes). */
+static double val(const struct trend *t, double x)
 {
-        return ns / 1e6;
+        return history_metric_is_size(t->s.metric) ? x / 1048576.0 : x / 1e6;
+}
+
+static const char *unit_of(const struct trend *t)
+{
+        return history_metric_is_size(t->s.metric) ? "MiB" : "ms";
 }
 
 /* A minus sign: U+2212, an ASCII '-' for dumb and cairolatex. */
@@ -122,7 +129,7 @@ static void y_range(const struct trend *t, size_t rows, double *lo, double *hi)
                 *lo = 0, *hi = 1;
                 return;
         }
-        a = ms(a), b = ms(b);
+        a = val(t, a), b = val(t, b);
         pad = b - a > 0 ? (b - a) * 0.08 : fmax(fabs(a) * 0.02, 0.5);
         *lo = a - pad;
         /* each row of labels takes TP_ROW of the plot's height */
@@ -164,16 +171,21 @@ static void write_dat(struct tp *f)
 {
         const struct trend *t = f->t;
 
-        tp_oom(f, sbuf_adds(&f->dat, "# index 0: points: x median_ms ci_lo_ms ci_hi_ms\n"));
+        const char *u = unit_of(t);
+
+        tp_oom(f,
+               sbuf_addf(&f->dat, "# index 0: points: x median_%s ci_lo_%s ci_hi_%s\n", u, u, u));
         for (size_t i = 0; i < t->s.n; i++) {
                 const struct history_summary *s = &t->s.v[i].s;
 
-                tp_oom(f, sbuf_addf(&f->dat, "%zu %.6f %.6f %.6f\n", i, ms(s->median),
-                                    ms(isnan(s->ci_lo) ? s->median : s->ci_lo),
-                                    ms(isnan(s->ci_hi) ? s->median : s->ci_hi)));
+                tp_oom(f, sbuf_addf(&f->dat, "%zu %.6f %.6f %.6f\n", i, val(t, s->median),
+                                    val(t, isnan(s->ci_lo) ? s->median : s->ci_lo),
+                                    val(t, isnan(s->ci_hi) ? s->median : s->ci_hi)));
         }
-        tp_oom(f, sbuf_adds(&f->dat, "\n\n# index 1: segment levels (median of the point "
-                                     "medians): x level_ms, a blank line between segments\n"));
+        tp_oom(f, sbuf_addf(&f->dat,
+                            "\n\n# index 1: segment levels (median of the point "
+                            "medians): x level_%s, a blank line between segments\n",
+                            u));
         for (size_t first = 0; first < t->s.n;) {
                 size_t end = segment_end(t, first);
                 double level = NAN;
@@ -182,7 +194,7 @@ static void write_dat(struct tp *f)
                 if (!isnan(level))
                         tp_oom(f,
                                sbuf_addf(&f->dat, "%.1f %.6f\n%.1f %.6f\n\n", (double)first - 0.4,
-                                         ms(level), (double)(end - 1) + 0.4, ms(level)));
+                                         val(t, level), (double)(end - 1) + 0.4, val(t, level)));
                 first = end;
         }
 }
@@ -193,11 +205,11 @@ static void step_label(struct tp *f, struct sbuf *sb, const struct trend_change 
         int err = 0;
 
         sbuf_reset(sb);
-        signed_ms(sb, f->st, ms(c->step), &err);
-        tp_oom(f, sbuf_adds(sb, " ms ["));
-        signed_ms(sb, f->st, ms(c->ci.lo), &err);
+        signed_ms(sb, f->st, val(f->t, c->step), &err);
+        tp_oom(f, sbuf_addf(sb, " %s [", unit_of(f->t)));
+        signed_ms(sb, f->st, val(f->t, c->ci.lo), &err);
         tp_oom(f, sbuf_adds(sb, ", "));
-        signed_ms(sb, f->st, ms(c->ci.hi), &err);
+        signed_ms(sb, f->st, val(f->t, c->ci.hi), &err);
         tp_oom(f, sbuf_adds(sb, "]"));
         tp_oom(f, err);
 }
@@ -345,7 +357,8 @@ static void write_gp(struct tp *f, const char *by, const char *out_name, const c
         gpf(f, " offset 0,%.1f\n", -(double)(bm - 3));
         y_range(t, rows, &ylo, &yhi);
         sbuf_reset(&sb);
-        tp_oom(f, sbuf_addf(&sb, "%s (ms%s)", t->s.metric, ylo > 0 ? ", axis not from 0" : ""));
+        tp_oom(f, sbuf_addf(&sb, "%s (%s%s)", t->s.metric, unit_of(t),
+                            ylo > 0 ? ", axis not from 0" : ""));
         gpf(f, "set ylabel ");
         gps(f, sb.buf);
         gpf(f,

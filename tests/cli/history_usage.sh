@@ -81,7 +81,7 @@ need_err "no database '$tmp/other.db'"
 
 for m in foo phase: fn: total:x 'phase'; do
 	hrun 2 history trend --metric "$m"
-	need_err "^bootlens: history trend: --metric wants total, phase:NAME or fn:NAME, not '$m'$"
+	need_err "^bootlens: history trend: --metric wants total, phase:NAME, fn:NAME, kernel:loaded or kernel:file, not '$m'$"
 done
 hrun 2 history trend --metric phase:nosuch
 need_err "^bootlens: history trend: no entry of '$tmp/h.db' has the metric 'phase:nosuch'"

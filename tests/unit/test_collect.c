@@ -45,7 +45,7 @@ static int teardown(void **state)
 }
 
 struct seen {
-        unsigned starts, dones, errors;
+        unsigned starts, dones, errors, warnings;
         char first_error[256];
 };
 
@@ -60,6 +60,9 @@ static void count_event(const struct collect_event *ev, void *user)
         case COLLECT_EV_RUN_DONE:
                 s->dones++;
                 assert_non_null(ev->last);
+                break;
+        case COLLECT_EV_WARNING:
+                s->warnings++;
                 break;
         case COLLECT_EV_ERROR:
                 if (!s->errors++)
@@ -208,6 +211,49 @@ static void test_collect_missing_kernel_is_bad_input(void **state)
         session_variant_free(&v[1]);
 }
 
+/* Each variant's kernel as an image in session.json: a stand-in file is
+ * no image (known false, why recorded, nothing said); a kernel-like ELF
+ * with the PVH note is read; two variants on one file share one record. */
+static void test_collect_records_each_variant_image(void **state)
+{
+        struct session_variant v[3];
+        struct collect_opts o;
+        struct collect_result res;
+        struct seen seen = {0};
+        struct session *s = NULL;
+        const struct session_info *in;
+        char out[128], err[256];
+
+        two_variants(&o, v, out, sizeof(out), &seen);
+        assert_int_equal(
+            session_variant_parse("c: kernel=" KELF_DIR "/pvh.elf", &v[2], err, sizeof(err)), 0);
+        o.nvariants = 3;
+        o.runs = 1;
+        o.warmup = 0;
+        assert_int_equal(collect_run(&o, &res), 0);
+        assert_int_equal(seen.errors, 0);
+        assert_int_equal(seen.warnings, 0);
+        assert_int_equal(session_open(out, &s, err, sizeof(err)), 0);
+        in = session_info(s);
+        for (size_t i = 0; i < 2; i++) {
+                assert_false(in->variants[i].image.known);
+                assert_non_null(in->variants[i].image.why);
+                assert_non_null(strstr(in->variants[i].image.why, "not a kernel image"));
+        }
+        assert_true(in->variants[2].image.known);
+        assert_string_equal(in->variants[2].image.format, "elf");
+        assert_string_equal(in->variants[2].image.entry, "pvh");
+        assert_true(in->variants[2].image.pvh);
+        assert_string_equal(in->variants[2].image.build_id, KELF_BUILD_ID);
+        assert_int_equal(in->variants[2].image.file_size, in->variants[2].kernel.size);
+        assert_true(in->variants[2].image.loaded_size > 0);
+        assert_null(in->variants[2].image.comp);
+        session_free(s);
+        collect_result_free(&res);
+        for (size_t i = 0; i < 3; i++)
+                session_variant_free(&v[i]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -218,6 +264,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_collect_resume_boots_nothing_more, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_collect_missing_kernel_is_bad_input, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_collect_records_each_variant_image, setup,
                                             teardown),
         };
 

@@ -89,6 +89,49 @@ static void test_written_dump_parses_whole(void **state)
         dumper_report_free(&r);
 }
 
+/* A late section is read when the dump is written, after the begin line
+ * went out (the file changed after dumper_add_late_section: the dump has
+ * the new content); a file that cannot be read is an empty section. */
+static void test_late_section_is_read_at_write_time(void **state)
+{
+        struct dumper_report r = {.fields = SBUF_INIT, .os = "linux", .console = "stdout"};
+        char path[] = "/tmp/test_dumper.XXXXXX";
+        const struct framing_section_ref *s;
+        struct framing_dump d;
+        FILE *f = tmpfile();
+        int fd = mkstemp(path);
+        char buf[4096];
+        size_t len;
+
+        assert_true(fd >= 0);
+        assert_int_equal(util_write_full(fd, "before\n", 7), 0);
+        assert_int_equal(dumper_add_late_section(&r, "kallsyms", path), 0);
+        assert_int_equal(dumper_add_late_section(&r, "gone", "/nonexistent/kallsyms"), 0);
+        dumper_add_section(&r, "dumper", strdup("log\n"), 4);
+        assert_int_equal(ftruncate(fd, 0), 0);
+        assert_int_equal(pwrite(fd, "ffffffff81000000 T _text\n", 25, 0), 25);
+        close(fd);
+        assert_int_equal(dumper_write(fileno(f), &r), 0);
+        unlink(path);
+        rewind(f);
+        len = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[len] = '\0';
+        fclose(f);
+        assert_int_equal(framing_parse(buf, len, &d), 0);
+        assert_int_equal(d.status, FRAMING_OK);
+        assert_int_equal(d.nsections, 3);
+        s = framing_find_section(&d, "kallsyms");
+        assert_non_null(s);
+        assert_int_equal(s->len, 25);
+        assert_memory_equal(buf + s->off, "ffffffff81000000 T _text\n", 25);
+        s = framing_find_section(&d, "gone");
+        assert_non_null(s);
+        assert_int_equal(s->len, 0);
+        assert_true(strstr(buf, "@@bootlens section kallsyms\n") > strstr(buf, "begin "));
+        framing_dump_free(&d);
+        dumper_report_free(&r);
+}
+
 static void test_mark_rejects_names_with_spaces(void **state)
 {
         FILE *f = tmpfile();
@@ -173,6 +216,7 @@ int main(void)
             cmocka_unit_test(test_add_field_rejects_spaces_and_keeps_earlier_fields),
             cmocka_unit_test(test_too_many_sections_is_enospc_and_frees_data),
             cmocka_unit_test(test_written_dump_parses_whole),
+            cmocka_unit_test(test_late_section_is_read_at_write_time),
             cmocka_unit_test(test_mark_rejects_names_with_spaces),
             cmocka_unit_test(test_console_name_strips_dev),
             cmocka_unit_test(test_tsc_frequency_prefers_refined_calibration),

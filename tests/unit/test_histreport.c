@@ -21,6 +21,7 @@
 #include "analyzer/compare.h"
 #include "base/sbuf.h"
 #include "base/util.h"
+#include "golden.h"
 #include "reports/histreport.h"
 
 #define DATA BOOTLENS_TEST_DATA "/history/"
@@ -88,32 +89,9 @@ static char *render(render_fn fn, const void *ctx, enum histreport_format f)
         return buf;
 }
 
-/* JSON without its "tool" line. */
-static void cut_tool(char *s)
-{
-        char *p = strstr(s, "\n  \"tool\": ");
-
-        if (p) {
-                char *end = strchr(p + 1, '\n');
-
-                memmove(p, end, strlen(end) + 1);
-        }
-}
-
 static void check_golden(const char *name, char *got)
 {
-        char path[512], *want = NULL;
-        size_t len;
-
-        if (strstr(name, ".json"))
-                cut_tool(got);
-        snprintf(path, sizeof(path), DATA "%s", name);
-        if (getenv("BOOTLENS_REGEN"))
-                assert_int_equal(util_write_file_atomic(path, got, strlen(got)), 0);
-        assert_int_equal(util_read_file(path, &want, &len), 0);
-        assert_string_equal(got, want);
-        free(want);
-        free(got);
+        golden_check(DATA, name, got);
 }
 
 /* ---- list, show ---- */

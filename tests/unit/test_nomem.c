@@ -40,6 +40,7 @@
 #include "analyzer/analysis.h"
 #include "analyzer/diagnose.h"
 #include "analyzer/dmesg.h"
+#include "analyzer/ksyms.h"
 #include "analyzer/events.h"
 #include "analyzer/fgraph.h"
 #include "analyzer/run.h"
@@ -296,6 +297,33 @@ static int nomem_run_dmesg(const struct nomem_input *in, struct sbuf *out)
                 say_trace(out, &t);
         ev_trace_free(&t);
         return ret;
+}
+
+/* analyzer/ksyms.h: ksyms_parse_kallsyms, then every symbol's address + 1
+ * resolved and formatted */
+static int nomem_run_kallsyms(const struct nomem_input *in, struct sbuf *out)
+{
+        struct ksyms *s = NULL;
+        const char *p = in->buf, *end = in->buf + in->len;
+        int ret = ksyms_parse_kallsyms(in->buf, in->len, in->path, &s, NULL, 0);
+
+        if (ret < 0)
+                return ret;
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                struct ksyms_hit h;
+                uint64_t addr;
+                char buf[256];
+
+                if (util_scan_u64(&p, end, 16, 0, &addr) == 0 &&
+                    ksyms_resolve(s, addr + 1, &h) == 0) {
+                        ksyms_format_hit(&h, buf, sizeof(buf));
+                        say(out, "%s\n", buf);
+                }
+                p = nl ? nl + 1 : end;
+        }
+        ksyms_free(s);
+        return 0;
 }
 
 /* analyzer/fgraph.h: fgraph_parse */
@@ -596,6 +624,7 @@ static const struct nomem_case cases[] = {
      .input = DATA "samples/freebsd15-firecracker-tslog-tail.txt",
      .run = nomem_run_tslog},
     {.name = "dmesg", .input = DATA "dmesg/real-console.log", .run = nomem_run_dmesg},
+    {.name = "kallsyms", .input = DATA "kallsyms/excerpt.kallsyms", .run = nomem_run_kallsyms},
     {.name = "fgraph", .input = DATA "ftrace/graph-initcalls.txt", .run = nomem_run_fgraph},
     {.name = "framing", .input = DATA "guest/good.console", .run = nomem_run_framing},
     {.name = "phases",

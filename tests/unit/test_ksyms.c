@@ -1,0 +1,549 @@
+/* Unit tests of addresses to symbols (analyzer/ksyms.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyzer/ksyms.h"
+#include "base/util.h"
+#include "guest/kimage.h"
+#include "guest/vmlinux.h"
+#include "skip.h"
+
+#define DATA BOOTLENS_TEST_DATA "/kallsyms/"
+
+static char why[256];
+
+static struct ksyms *parse_ok(const char *text)
+{
+        struct ksyms *s = NULL;
+        int ret = ksyms_parse_kallsyms(text, strlen(text), "t.kallsyms", &s, why, sizeof(why));
+
+        if (ret)
+                fprintf(stderr, "ksyms_parse_kallsyms: %d %s\n", ret, why);
+        assert_int_equal(ret, 0);
+        assert_non_null(s);
+        return s;
+}
+
+/* The error of parsing text: its return value, with why checked. */
+static void parse_bad(const char *text, int want, const char *want_why)
+{
+        struct ksyms *s = (struct ksyms *)1;
+
+        why[0] = '\0';
+        assert_int_equal(
+            ksyms_parse_kallsyms(text, strlen(text), "t.kallsyms", &s, why, sizeof(why)), want);
+        assert_null(s);
+        if (!strstr(why, want_why))
+                fprintf(stderr, "why: '%s', want '%s'\n", why, want_why);
+        assert_non_null(strstr(why, want_why));
+}
+
+/* resolve addr and format it; returns ksyms_resolve's value. */
+static int fmt(const struct ksyms *s, uint64_t addr, char *buf, size_t len)
+{
+        struct ksyms_hit h;
+        int ret = ksyms_resolve(s, addr, &h);
+
+        buf[0] = '\0';
+        if (ret == 0 || h.name)
+                ksyms_format_hit(&h, buf, len);
+        return ret;
+}
+
+static const char sample[] = "ffffffff81000000 T _text\n"
+                             "ffffffff81000000 T startup_64\n"
+                             "ffffffff81000100 t secondary\n"
+                             "ffffffff81000180 D some_data\n"
+                             "ffffffff81000180 T alias_b\n"
+                             "ffffffff81000180 T alias_a\n"
+                             "ffffffff81000200 t last_kernel\n"
+                             "ffffffffc0001000 t vc_probe\t[virtio_console]\n"
+                             "ffffffffc0001040 T vc_init\t[virtio_console]\n";
+
+static void test_ksyms_parse_good_and_module_lines(void **state)
+{
+        struct ksyms *s = parse_ok(sample);
+        struct ksyms_hit h;
+        char buf[128];
+
+        (void)state;
+        assert_int_equal(ksyms_count(s), 9);
+        assert_string_equal(ksyms_source(s), "kallsyms");
+        assert_int_equal(ksyms_resolve(s, 0xffffffffc0001003, &h), 0);
+        assert_string_equal(h.name, "vc_probe");
+        assert_string_equal(h.module, "virtio_console");
+        assert_int_equal(h.type, 't');
+        assert_int_equal(h.size, 0x40);
+        ksyms_format_hit(&h, buf, sizeof(buf));
+        assert_string_equal(buf, "vc_probe+0x3/0x40 [virtio_console]");
+        assert_int_equal(ksyms_resolve(s, 0xffffffff81000104, &h), 0);
+        assert_null(h.module);
+        assert_int_equal(h.sym_addr, 0xffffffff81000100);
+        ksyms_free(s);
+}
+
+static void test_ksyms_parse_32bit_addresses(void **state)
+{
+        struct ksyms *s = parse_ok("c1000000 T _text\nc1000010 t f\nc1000030 T g\n");
+        char buf[128];
+
+        (void)state;
+        assert_int_equal(fmt(s, 0xc1000011, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "f+0x1/0x20");
+        ksyms_free(s);
+}
+
+static void test_ksyms_parse_rejects_malformed_lines_naming_path_line(void **state)
+{
+        (void)state;
+        parse_bad("ffffffff81000000 T a\nzzz T b\n", -EBADMSG, "t.kallsyms:2: expected an address");
+        parse_bad("ffffffff8100000 T a\n", -EBADMSG,
+                  "t.kallsyms:1: expected an address of 8 or 16");
+        parse_bad("ffffffff810000000 T a\n", -EBADMSG, "t.kallsyms:1: expected an address");
+        parse_bad("ffffffff81000000\n", -EBADMSG, "t.kallsyms:1: expected ' TYPE '");
+        parse_bad("ffffffff81000000 TT a\n", -EBADMSG, "t.kallsyms:1: expected ' TYPE '");
+        parse_bad("ffffffff81000000 1 a\n", -EBADMSG, "t.kallsyms:1: expected ' TYPE '");
+        parse_bad("ffffffff81000000  T a\n", -EBADMSG, "t.kallsyms:1: expected ' TYPE '");
+        parse_bad("ffffffff81000000 T \n", -EBADMSG, "t.kallsyms:1: expected a symbol name");
+        parse_bad("ffffffff81000000 T\n", -EBADMSG, "t.kallsyms:1: expected ' TYPE '");
+        parse_bad("a\n", -EBADMSG, "t.kallsyms:1: expected an address");
+        parse_bad("ffffffff81000000 T a b\n", -EBADMSG, "t.kallsyms:1: expected '\\t[MODULE]'");
+        parse_bad("ffffffff81000000 T a\t[m\n", -EBADMSG, "t.kallsyms:1: expected '\\t[MODULE]'");
+        parse_bad("ffffffff81000000 T a\t[]\n", -EBADMSG, "t.kallsyms:1: expected '\\t[MODULE]'");
+        parse_bad("ffffffff81000000 T a\t[m x]\n", -EBADMSG,
+                  "t.kallsyms:1: bad byte in the module");
+        parse_bad("ffffffff81000000 T a\r\n", -EBADMSG, "t.kallsyms:1: expected '\\t[MODULE]'");
+        parse_bad("ffffffff81000000 T a\n\nffffffff81000010 T b\n", -EBADMSG,
+                  "t.kallsyms:2: expected an address");
+        parse_bad("", -ENOENT, "t.kallsyms: no symbol");
+}
+
+static void test_ksyms_parse_nul_byte_is_malformed(void **state)
+{
+        static const char text[] = "ffffffff81000000 T a\0b\n";
+        struct ksyms *s = NULL;
+
+        (void)state;
+        assert_int_equal(
+            ksyms_parse_kallsyms(text, sizeof(text) - 1, "n.kallsyms", &s, why, sizeof(why)),
+            -EBADMSG);
+        assert_non_null(strstr(why, "n.kallsyms:1:"));
+}
+
+static void test_ksyms_parse_all_zero_is_eperm_with_hint(void **state)
+{
+        (void)state;
+        parse_bad("0000000000000000 T _text\n0000000000000000 t f\t[m]\n", -EPERM, "kptr_restrict");
+}
+
+static void test_ksyms_parse_without_final_newline(void **state)
+{
+        struct ksyms *s = parse_ok("ffffffff81000000 T a\nffffffff81000010 T b");
+        char buf[64];
+
+        (void)state;
+        assert_int_equal(fmt(s, 0xffffffff81000012, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "b+0x2");
+        ksyms_free(s);
+}
+
+static void test_ksyms_resolve_start_inside_last_byte(void **state)
+{
+        struct ksyms *s = parse_ok(sample);
+        char buf[128];
+
+        (void)state;
+        assert_int_equal(fmt(s, 0xffffffff81000100, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "secondary+0x0/0x80");
+        assert_int_equal(fmt(s, 0xffffffff81000142, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "secondary+0x42/0x80");
+        assert_int_equal(fmt(s, 0xffffffff8100017f, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "secondary+0x7f/0x80");
+        ksyms_free(s);
+}
+
+static void test_ksyms_resolve_past_last_and_below_first(void **state)
+{
+        struct ksyms *s = parse_ok(sample);
+        struct ksyms_hit h;
+        char buf[128];
+
+        (void)state;
+        /* The last symbol has no known end: a hit without a size. */
+        assert_int_equal(fmt(s, 0xffffffffc0001050, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "vc_init+0x10 [virtio_console]");
+        assert_int_equal(ksyms_resolve(s, 0xffffffffc0001050, &h), 0);
+        assert_false(h.size_known);
+        assert_int_equal(ksyms_resolve(s, 0xffffffff80ffffff, &h), -ENOENT);
+        assert_null(h.name);
+        assert_int_equal(ksyms_resolve(s, 0, &h), -ENOENT);
+        ksyms_free(s);
+}
+
+static void test_ksyms_resolve_equal_addresses_ordering(void **state)
+{
+        struct ksyms *s = parse_ok(sample);
+        char buf[128];
+
+        (void)state;
+        /* _text and startup_64: both T, the first by name. */
+        assert_int_equal(fmt(s, 0xffffffff81000001, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "_text+0x1/0x100");
+        /* some_data (D), alias_b, alias_a (T): a function first, by name. */
+        assert_int_equal(fmt(s, 0xffffffff81000181, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "alias_a+0x1/0x80");
+        ksyms_free(s);
+}
+
+static void test_ksyms_format_hit_forms(void **state)
+{
+        struct ksyms_hit h = {.name = "f", .offset = 0, .size = 0x22c, .size_known = true};
+        char buf[64], small[6];
+
+        (void)state;
+        assert_int_equal(ksyms_format_hit(&h, buf, sizeof(buf)), 11);
+        assert_string_equal(buf, "f+0x0/0x22c");
+        h.module = "m";
+        ksyms_format_hit(&h, buf, sizeof(buf));
+        assert_string_equal(buf, "f+0x0/0x22c [m]");
+        h.size_known = false;
+        h.module = NULL;
+        h.offset = 0xabc;
+        ksyms_format_hit(&h, buf, sizeof(buf));
+        assert_string_equal(buf, "f+0xabc");
+        /* snprintf's count, the text cut. */
+        assert_int_equal(ksyms_format_hit(&h, small, sizeof(small)), 7);
+        assert_string_equal(small, "f+0xa");
+}
+
+static void test_ksyms_parse_addr_forms(void **state)
+{
+        uint64_t a;
+
+        (void)state;
+        assert_int_equal(ksyms_parse_addr("0xffffffff81000000", &a), 0);
+        assert_true(a == 0xffffffff81000000ull);
+        assert_int_equal(ksyms_parse_addr("FFFFFFFF81000010", &a), 0);
+        assert_true(a == 0xffffffff81000010ull);
+        assert_int_equal(ksyms_parse_addr("0X10", &a), 0);
+        assert_true(a == 0x10);
+        assert_int_equal(ksyms_parse_addr("", &a), -EINVAL);
+        assert_int_equal(ksyms_parse_addr("0x", &a), -EINVAL);
+        assert_int_equal(ksyms_parse_addr("1ffffffff81000000", &a), -EINVAL);
+        assert_int_equal(ksyms_parse_addr("0x00000000000000001", &a), -EINVAL);
+        assert_int_equal(ksyms_parse_addr("ffffffff8100000g", &a), -EINVAL);
+        assert_int_equal(ksyms_parse_addr(" 10", &a), -EINVAL);
+        assert_int_equal(ksyms_parse_addr("-1", &a), -EINVAL);
+}
+
+/* ---- ELF symbols (a kimage made by hand, and the test binary) ---- */
+
+static void test_ksyms_from_kimage_sizes_and_order(void **state)
+{
+        struct kimage_symbol syms[] = {
+            {"obj", 0x1000, 0x10, KIMAGE_SYM_OBJECT, true},
+            {"func", 0x1000, 0x20, KIMAGE_SYM_FUNC, false},
+            {"label", 0x1040, 0, KIMAGE_SYM_FUNC, true},
+            {"tail", 0x1100, 0, KIMAGE_SYM_FUNC, true},
+        };
+        struct kimage k = {.symbols = syms, .nsymbols = 4, .has_symtab = true};
+        struct ksyms *s = NULL;
+        struct ksyms_hit h;
+        char buf[64];
+
+        (void)state;
+        assert_int_equal(ksyms_from_kimage(&k, &s, why, sizeof(why)), 0);
+        assert_string_equal(ksyms_source(s), "elf");
+        assert_int_equal(ksyms_count(s), 4);
+        /* A function before an object, even a local before a global. */
+        assert_int_equal(fmt(s, 0x1003, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "func+0x3/0x20");
+        assert_int_equal(ksyms_resolve(s, 0x1003, &h), 0);
+        assert_int_equal(h.type, 't');
+        /* Past func's st_size, before the next symbol: no hit. */
+        assert_int_equal(ksyms_resolve(s, 0x1020, &h), -ENOENT);
+        assert_string_equal(h.name, "func");
+        /* Size 0: up to the next symbol; the last one: unknown. */
+        assert_int_equal(fmt(s, 0x10ff, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "label+0xbf/0xc0");
+        assert_int_equal(fmt(s, 0x1105, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "tail+0x5");
+        ksyms_free(s);
+
+        k.nsymbols = 0;
+        assert_int_equal(ksyms_from_kimage(&k, &s, why, sizeof(why)), -ENOENT);
+        assert_null(s);
+        assert_string_equal(why, "no symbol table");
+}
+
+/* What the symbol table of the test binary itself says of name:
+ * st_value and st_size, read with gelf here (independently of kimage). */
+static int own_symbol(const char *name, uint64_t *value, uint64_t *size, bool *pie)
+{
+        int fd = open("/proc/self/exe", O_RDONLY), ret = -ENOENT;
+        Elf_Scn *scn = NULL;
+        GElf_Ehdr eh;
+        Elf *e;
+
+        if (fd < 0)
+                return -errno;
+        elf_version(EV_CURRENT);
+        e = elf_begin(fd, ELF_C_READ, NULL);
+        if (e && gelf_getehdr(e, &eh))
+                *pie = eh.e_type == ET_DYN;
+        while (e && (scn = elf_nextscn(e, scn))) {
+                GElf_Shdr sh;
+                Elf_Data *d;
+
+                if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+                        continue;
+                d = elf_getdata(scn, NULL);
+                for (size_t i = 0; d && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+                        GElf_Sym sym;
+                        const char *n;
+
+                        if (!gelf_getsym(d, (int)i, &sym))
+                                continue;
+                        n = elf_strptr(e, sh.sh_link, sym.st_name);
+                        if (n && strcmp(n, name) == 0 && GELF_ST_TYPE(sym.st_info) == STT_FUNC) {
+                                *value = sym.st_value;
+                                *size = sym.st_size;
+                                ret = 0;
+                        }
+                }
+        }
+        if (e)
+                elf_end(e);
+        close(fd);
+        return ret;
+}
+
+__attribute__((noinline)) int ksyms_test_target(int x);
+__attribute__((noinline)) int ksyms_test_target(int x)
+{
+        return x * 3 + 1;
+}
+
+static void test_ksyms_load_own_binary_resolves_a_function(void **state)
+{
+        uint64_t value = 0, size = 0, addr;
+        struct ksyms *s = NULL;
+        char buf[128], want[128];
+        bool pie = false;
+        Dl_info dl;
+        int ret;
+
+        (void)state;
+        assert_int_equal(own_symbol("ksyms_test_target", &value, &size, &pie), 0);
+        assert_true(size > 3);
+        assert_true(dladdr((void *)ksyms_test_target, &dl) != 0);
+        addr = (uint64_t)(uintptr_t)ksyms_test_target;
+        if (pie)
+                addr -= (uint64_t)(uintptr_t)dl.dli_fbase;
+        assert_true(addr == value);
+        ret = ksyms_load("/proc/self/exe", &s, why, sizeof(why));
+        if (ret)
+                fprintf(stderr, "ksyms_load: %s\n", why);
+        assert_int_equal(ret, 0);
+        assert_string_equal(ksyms_source(s), "elf");
+        assert_true(ksyms_count(s) > 100);
+        assert_int_equal(fmt(s, value + 3, buf, sizeof(buf)), 0);
+        snprintf(want, sizeof(want), "ksyms_test_target+0x3/0x%" PRIx64, size);
+        assert_string_equal(buf, want);
+        ksyms_free(s);
+        assert_int_equal(ksyms_test_target(1), 4);
+}
+
+static void test_ksyms_load_names_the_file(void **state)
+{
+        char path[] = "/tmp/test_ksyms.XXXXXX";
+        struct ksyms *s = NULL;
+        int fd = mkstemp(path);
+
+        (void)state;
+        assert_true(fd >= 0);
+        assert_int_equal(util_write_full(fd, "ffffffff81000000 T a\nbad\n", 25), 0);
+        close(fd);
+        assert_int_equal(ksyms_load(path, &s, why, sizeof(why)), -EBADMSG);
+        assert_non_null(strstr(why, path));
+        assert_non_null(strstr(why, ":2: "));
+        unlink(path);
+        assert_int_equal(ksyms_load("/nonexistent/k", &s, why, sizeof(why)), -ENOENT);
+        assert_non_null(strstr(why, "/nonexistent/k"));
+}
+
+/* ---- a real kallsyms (tests/data/kallsyms/PROVENANCE.md) ---- */
+
+static char *read_xz(const char *name, size_t *len)
+{
+        char *raw = NULL;
+        void *out = NULL;
+        size_t rlen;
+
+        assert_int_equal(util_read_file(name, &raw, &rlen), 0);
+        assert_int_equal(
+            vmlinux_decompress(VMLINUX_COMP_XZ, raw, rlen, &out, len, why, sizeof(why)), 0);
+        free(raw);
+        return out;
+}
+
+struct name_addr {
+        const char *name;
+        uint64_t addr;
+};
+
+static int name_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct name_addr *)a)->name, ((const struct name_addr *)b)->name);
+}
+
+/* Every kernel (not module) symbol of text by name, read with sscanf (a
+ * second reading, independent of ksyms.c); names point into text. */
+static struct name_addr *index_names(char *text, size_t *n)
+{
+        struct name_addr *v = NULL;
+        size_t cap = 0;
+        char *save = NULL;
+
+        *n = 0;
+        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *sp1 = strchr(l, ' '), *sp2;
+
+                if (!sp1 || strchr(l, '\t'))
+                        continue;
+                sp2 = strchr(sp1 + 1, ' ');
+                if (!sp2)
+                        continue;
+                if (*n == cap) {
+                        cap = cap ? 2 * cap : 4096;
+                        v = realloc(v, cap * sizeof(*v));
+                        assert_non_null(v);
+                }
+                v[*n].name = sp2 + 1;
+                v[*n].addr = strtoull(l, NULL, 16);
+                (*n)++;
+        }
+        qsort(v, *n, sizeof(*v), name_cmp);
+        return v;
+}
+
+static void test_ksyms_real_kallsyms_matches_the_kernels_initcalls(void **state)
+{
+        size_t klen, dlen, nnames, calls = 0, agree = 0, modules = 0, alias = 0, dup = 0;
+        char *ktext = read_xz(DATA "6.1.0-57-cloud-amd64.kallsyms.xz", &klen);
+        char *dmesg = read_xz(DATA "6.1.0-57-cloud-amd64.dmesg.xz", &dlen);
+        char *kcopy = malloc(klen + 1), *save = NULL;
+        struct ksyms *s = NULL;
+        struct name_addr *names;
+
+        (void)state;
+        assert_non_null(kcopy);
+        memcpy(kcopy, ktext, klen);
+        kcopy[klen] = '\0';
+        assert_int_equal(ksyms_parse_kallsyms(ktext, klen, "real", &s, why, sizeof(why)), 0);
+        assert_true(ksyms_count(s) == 87799);
+        names = index_names(kcopy, &nnames);
+        for (char *l = strtok_r(dmesg, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *c = strstr(l, "] calling  "), name[128], want[192], got[192];
+                unsigned long long off, size;
+                struct name_addr key = {name, 0}, *hit, *first;
+                char mod[64];
+
+                if (!c)
+                        continue;
+                calls++;
+                mod[0] = '\0';
+                if (sscanf(c, "] calling  %127[^+]+0x%llx/0x%llx [%63[^]]]", name, &off, &size,
+                           mod) < 3) {
+                        fail_msg("cannot read '%s'", l);
+                }
+                assert_true(off == 0);
+                hit = bsearch(&key, names, nnames, sizeof(*names), name_cmp);
+                if (!hit) {
+                        /* A module's init function: freed, and dropped from
+                         * kallsyms, once the module's init returned. */
+                        assert_true(mod[0] != '\0');
+                        modules++;
+                        continue;
+                }
+                snprintf(want, sizeof(want), "%s+0x1/0x%llx", name, size);
+                first = hit;
+                while (first > names && strcmp(first[-1].name, name) == 0)
+                        first--;
+                if (first + 1 < names + nnames && strcmp(first[1].name, name) == 0) {
+                        /* A static name twice in the kernel (two files'
+                         * init functions): one of them is the initcall. */
+                        bool one = false;
+
+                        for (hit = first; hit < names + nnames && !strcmp(hit->name, name); hit++) {
+                                fmt(s, hit->addr + 1, got, sizeof(got));
+                                one |= strcmp(got, want) == 0;
+                        }
+                        fprintf(stderr, "ambiguous: %s: %s\n", want, one ? "one agrees" : "none");
+                        assert_true(one);
+                        dup++;
+                        continue;
+                }
+                assert_int_equal(fmt(s, hit->addr + 1, got, sizeof(got)), 0);
+                if (strcmp(got, want) == 0) {
+                        agree++;
+                } else {
+                        /* Another name at the same address (ksyms.h's order
+                         * chose it): the size must still agree. */
+                        char *slash = strrchr(got, '/');
+
+                        fprintf(stderr, "alias: the kernel printed %s, ksyms says %s\n", want, got);
+                        assert_non_null(slash);
+                        assert_true(strtoull(slash + 1, NULL, 16) == size);
+                        alias++;
+                }
+        }
+        fprintf(stderr,
+                "initcalls: %zu; agree %zu; module init freed %zu; alias %zu; ambiguous name "
+                "%zu\n",
+                calls, agree, modules, alias, dup);
+        assert_true(calls > 500);
+        assert_true(agree + modules + alias + dup == calls);
+        assert_true(agree >= calls * 9 / 10);
+        free(names);
+        free(kcopy);
+        free(ktext);
+        free(dmesg);
+        ksyms_free(s);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_ksyms_parse_good_and_module_lines),
+            cmocka_unit_test(test_ksyms_parse_32bit_addresses),
+            cmocka_unit_test(test_ksyms_parse_rejects_malformed_lines_naming_path_line),
+            cmocka_unit_test(test_ksyms_parse_nul_byte_is_malformed),
+            cmocka_unit_test(test_ksyms_parse_all_zero_is_eperm_with_hint),
+            cmocka_unit_test(test_ksyms_parse_without_final_newline),
+            cmocka_unit_test(test_ksyms_resolve_start_inside_last_byte),
+            cmocka_unit_test(test_ksyms_resolve_past_last_and_below_first),
+            cmocka_unit_test(test_ksyms_resolve_equal_addresses_ordering),
+            cmocka_unit_test(test_ksyms_format_hit_forms),
+            cmocka_unit_test(test_ksyms_parse_addr_forms),
+            cmocka_unit_test(test_ksyms_from_kimage_sizes_and_order),
+            cmocka_unit_test(test_ksyms_load_own_binary_resolves_a_function),
+            cmocka_unit_test(test_ksyms_load_names_the_file),
+            cmocka_unit_test(test_ksyms_real_kallsyms_matches_the_kernels_initcalls),
+        };
+
+        return test_exit(cmocka_run_group_tests(tests, NULL, NULL));
+}
