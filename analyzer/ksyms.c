@@ -47,6 +47,13 @@ static int ksym_cmp(const void *pa, const void *pb)
         return strcmp(a->module, b->module);
 }
 
+static bool same_module(const struct ksym *a, const struct ksym *b)
+{
+        if (!a->module || !b->module)
+                return a->module == b->module;
+        return strcmp(a->module, b->module) == 0;
+}
+
 /* Sort and give every symbol without a size one that ends at the next
  * higher address (none for the last). */
 static void ksyms_finish(struct ksyms *s)
@@ -61,7 +68,9 @@ static void ksyms_finish(struct ksyms *s)
                         next = i + 1;
                 if (k->size_known)
                         continue;
-                if (next < s->n) {
+                /* A module's symbols end within the module: its last one,
+                 * like the kernel's, has no known end. */
+                if (next < s->n && same_module(k, &s->v[next])) {
                         k->size = s->v[next].addr - k->addr;
                         k->size_known = true;
                 }
@@ -176,6 +185,10 @@ int ksyms_parse_kallsyms(const char *text, size_t len, const char *path, struct 
                         util_whyf(why, whylen, "%s:%zu: %s", path, lineno, reason);
                         goto out_free;
                 }
+                /* Absolute symbols (per-CPU offsets, build constants) are
+                 * no addresses in the image. */
+                if (s->v[s->n].type == 'a' || s->v[s->n].type == 'A')
+                        continue;
                 any_addr |= s->v[s->n].addr != 0;
                 s->n++;
         }
@@ -334,7 +347,7 @@ int ksyms_resolve(const struct ksyms *s, uint64_t addr, struct ksyms_hit *hit)
         hit->offset = addr - k->addr;
         hit->size = k->size_known ? k->size : 0;
         hit->size_known = k->size_known;
-        if (k->size_known && hit->offset >= k->size)
+        if (!k->size_known || hit->offset >= k->size)
                 return -ENOENT;
         return 0;
 }

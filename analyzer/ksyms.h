@@ -8,9 +8,12 @@
  * t/T text, d/D data, r/R rodata, b/B bss, w/W weak, a/A absolute, ...).
  * Every line must parse: a bad one is an error naming path:line. A text
  * whose addresses are all zero (the kernel hid them: kptr_restrict) is
- * refused with -EPERM and a hint. kallsyms has no sizes: as the kernel's
- * own %pS does, a symbol ends where the next higher address begins; the
- * last one has no known end.
+ * refused with -EPERM and a hint. Absolute symbols (a/A: per-CPU
+ * offsets, build constants) are no addresses in the image and are left
+ * out. kallsyms has no sizes: as the kernel's own %pS does, a symbol ends
+ * where the next higher address of the same module (or of the kernel
+ * itself) begins; the last one of the kernel and of each module has no
+ * known end, and nothing resolves into it.
  *
  * From an ELF, every FUNC and OBJECT symbol with its st_size. A symbol of
  * size 0 ends, as in kallsyms, at the next symbol.
@@ -55,12 +58,13 @@ struct ksyms_hit {
         uint64_t sym_addr;
         uint64_t offset; /* addr - sym_addr */
         uint64_t size;   /* the symbol's size (see above); 0 when unknown */
-        bool size_known; /* false for the last kallsyms symbol */
+        bool size_known; /* false for the kernel's and each module's last kallsyms symbol */
 };
 
 /* 0 with *hit filled when addr lies inside a symbol; -ENOENT when it lies
- * below every symbol or past the end of the nearest one (hit->name is
- * then the nearest symbol below, or NULL). */
+ * below every symbol, past the end of the nearest one, or in one whose end
+ * is unknown (hit is then filled for the nearest symbol below; hit->name
+ * is NULL below every symbol). */
 int ksyms_resolve(const struct ksyms *s, uint64_t addr, struct ksyms_hit *hit);
 
 /* "name+0xOFF/0xSIZE" (the kernel's %pS form; "/0xSIZE" left out when the

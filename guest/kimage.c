@@ -69,6 +69,10 @@ static enum kimage_class classify(const char *name, const GElf_Shdr *sh)
                 return KIMAGE_BSS;
         if (sh->sh_flags & SHF_EXECINSTR)
                 return KIMAGE_TEXT;
+        /* x86 Linux links __ro_after_init data into .rodata, which makes
+         * it SHF_WRITE in the file: it is read-only data all the same. */
+        if (strncmp(name, ".rodata", 7) == 0 && sh->sh_type == SHT_PROGBITS)
+                return KIMAGE_RODATA;
         if (sh->sh_flags & SHF_WRITE)
                 return KIMAGE_DATA;
         if (sh->sh_type == SHT_PROGBITS)

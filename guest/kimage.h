@@ -29,6 +29,9 @@
  *           .init.data, .exit.text: freed or never used after boot)
  *   bss     SHT_NOBITS (.bss, .brk, .tbss)
  *   text    SHF_EXECINSTR
+ *   rodata  SHT_PROGBITS named ".rodata" or ".rodata.*" (x86 Linux's
+ *           .rodata is SHF_WRITE in the vmlinux: __ro_after_init lives in
+ *           it, read-only once booted)
  *   data    SHF_WRITE
  *   rodata  SHT_PROGBITS without SHF_WRITE or SHF_EXECINSTR
  *   other   the rest (allocated notes, relocation and symbol sections)

@@ -402,7 +402,14 @@ static void resolve(const struct ksyms *s, uint64_t addr, struct resolved *r)
                 ksyms_format_hit(&r->hit, r->text, sizeof(r->text));
         } else if (r->hit.name) {
                 r->where = WHERE_AFTER;
-                snprintf(r->text, sizeof(r->text), "not in a symbol (after %s)", r->hit.name);
+                if (r->hit.size_known)
+                        snprintf(r->text, sizeof(r->text), "not in a symbol (after %s)",
+                                 r->hit.name);
+                else
+                        snprintf(r->text, sizeof(r->text),
+                                 "not in a known symbol (after %s+0x%" PRIx64
+                                 ", whose end is unknown)",
+                                 r->hit.name, r->hit.offset);
         } else {
                 r->where = WHERE_BELOW;
                 snprintf(r->text, sizeof(r->text), "below the first symbol");

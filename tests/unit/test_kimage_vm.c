@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <elf.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdio.h>
@@ -125,6 +126,25 @@ static void test_real_6_1_bzimage(void **state)
         assert_true(k->class_size[KIMAGE_BSS] > 0);
         assert_classes_add_up(k);
         assert_int_equal(strlen(k->build_id), 40);
+        /* Its .rodata is SHF_WRITE (__ro_after_init) and counts as rodata
+         * all the same; .data is data. */
+        {
+                int seen = 0;
+
+                for (size_t i = 0; i < k->nsections; i++) {
+                        const struct kimage_section *s = &k->sections[i];
+
+                        if (strcmp(s->name, ".rodata") == 0) {
+                                assert_true(s->flags & SHF_WRITE);
+                                assert_int_equal(s->cls, KIMAGE_RODATA);
+                                seen++;
+                        } else if (strcmp(s->name, ".data") == 0) {
+                                assert_int_equal(s->cls, KIMAGE_DATA);
+                                seen++;
+                        }
+                }
+                assert_int_equal(seen, 2);
+        }
 
         /* The unwrapped vmlinux, read as an ELF, says the same. */
         fd = mkstemp(tmpl);
