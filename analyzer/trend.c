@@ -97,6 +97,27 @@ static int detect(const double *x, size_t n, size_t beta_n, const struct trend_o
         return cp_detect(x, n, &cp, r);
 }
 
+/* A kernel's size (kernel:*) is no sample with noise: it changes where it
+ * changes, by however many bytes. Every point whose median differs from
+ * the one before starts a segment. */
+static int exact_changes(const double *x, size_t n, struct cp_result *r)
+{
+        memset(r, 0, sizeof(*r));
+        for (size_t i = 1; i < n; i++)
+                r->n += x[i] != x[i - 1];
+        if (r->n == 0)
+                return 0;
+        r->at = calloc(r->n, sizeof(*r->at));
+        if (!r->at) {
+                r->n = 0;
+                return -ENOMEM;
+        }
+        for (size_t i = 1, k = 0; i < n; i++)
+                if (x[i] != x[i - 1])
+                        r->at[k++] = i;
+        return 0;
+}
+
 /* Run values pooled over points. */
 struct pool {
         double *v;
@@ -253,9 +274,11 @@ int trend_build(struct history *h, const char *metric, const struct trend_option
         if (t->s.n == 0)
                 return 0;
         rc = medians(&t->s, t->s.n, &x);
-        if (rc == 0)
+        if (rc == 0 && history_metric_is_size(metric))
+                rc = exact_changes(x, t->s.n, &t->cp);
+        else if (rc == 0)
                 rc = detect(x, t->s.n, 0, o, &t->cp);
-        if (rc == 0 && t->cp.n > 0) {
+        if (rc == 0 && t->cp.n > 0 && !history_metric_is_size(metric)) {
                 /* a new level on the last point(s): where it starts */
                 size_t *at = &t->cp.at[t->cp.n - 1];
 

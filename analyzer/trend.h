@@ -100,8 +100,10 @@ struct trend {
 };
 
 /* The trend of metric (as history_series names it) into t (overwritten;
- * trend_free it, also on error). Returns 0 (t->s.n may be 0), what
- * history_series or cp_detect returns, -ENOMEM. */
+ * trend_free it, also on error). A size (history_metric_is_size()) has no
+ * noise: its change points are every point whose median differs from the
+ * one before, without a minimum effect (cp.sigma and cp.beta 0). Returns
+ * 0 (t->s.n may be 0), what history_series or cp_detect returns, -ENOMEM. */
 int trend_build(struct history *h, const char *metric, const struct trend_options *o,
                 struct trend *t, char *err, size_t errsize);
 void trend_free(struct trend *t); /* accepts zeroed */

@@ -532,8 +532,7 @@ static void trend_head(FILE *out, const struct trend *t, const struct trend_opti
         fprintf(out, ": %zu point%s, %zu change point%s", t->s.n, plural(t->s.n), t->nc,
                 plural(t->nc));
         if (t->s.n && history_metric_is_size(t->s.metric))
-                fprintf(out, " (PELT, sigma %.3f MiB, beta %.2f", t->cp.sigma / 1048576.0,
-                        t->cp.beta);
+                fputs(" (exact: a size changes wherever it differs", out);
         else if (t->s.n)
                 fprintf(out, " (PELT, sigma %.3f ms, beta %.2f", t->cp.sigma / 1e6, t->cp.beta);
         if (t->s.n && t->cp.ndropped)
@@ -634,7 +633,7 @@ static int trend_json(FILE *out, const struct trend *t, const struct trend_optio
         jsonw_kuint(w, "left_out_without_metric", t->s.nmissing_metric);
         jsonw_key(w, "change_point_method");
         jsonw_obj_begin(w);
-        jsonw_kstr(w, "method", "PELT");
+        jsonw_kstr(w, "method", bytes ? "exact" : "PELT");
         kqty(w, "sigma", bytes, t->cp.sigma);
         jsonw_kreal(w, "beta", t->cp.beta);
         jsonw_kuint(w, "dropped_below_min_effect", t->cp.ndropped);

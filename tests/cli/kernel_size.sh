@@ -51,6 +51,11 @@ jq -e '[.metrics[] | select(.name == "kernel:file")][0].median_bytes == 14050918
 hrun 0 history trend --db "$db" --metric kernel:loaded --by kernel --format json
 jq -e '[.points[].median_bytes] == [53267660, 57566822] and .metric_kind == "size"' "$tmp/out" >/dev/null ||
 	fail "trend json: $(jq -c '[.points[] | {label, median_bytes}]' "$tmp/out")"
+# a size has no noise: the one change of two points is a change point,
+# its step exact (no minimum effect, no PELT)
+jq -e '(.change_points | length) == 1 and .change_points[0].step_bytes == 4299162 and
+	.change_points[0].ci_lo_bytes == 4299162 and .change_points[0].ci_hi_bytes == 4299162' "$tmp/out" >/dev/null ||
+	fail "trend json: the size's change point: $(jq -c '.change_points' "$tmp/out")"
 hrun 0 history trend --db "$db" --metric kernel:loaded --by kernel --format csv
 need_out '^index,label,entry_id,session_id,variant,created,n,median_bytes,'
 need_out '^1,6\.12\.57,2,kernels,new,2026-12-01T10:00:00Z,8,57566822,'

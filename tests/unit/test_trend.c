@@ -372,6 +372,69 @@ static void test_trend_build_orders_by_a_version_label(void **state)
 
 /* ---- trend_check ---- */
 
+/* A point whose only metrics are the total and the kernel's loaded size. */
+static void add_size_point(struct db *d, unsigned i, double bytes)
+{
+        double values[2][RUNS];
+        struct history_new_metric m[2] = {
+            {.name = "total", .kind = COMPARE_TOTAL, .values = values[0]},
+            {.name = HISTORY_KERNEL_LOADED, .kind = COMPARE_TOTAL, .values = values[1]},
+        };
+        struct history_new e = {0};
+        unsigned runs[RUNS];
+        char sid[32], created[32], err[256] = "";
+
+        for (unsigned r = 0; r < RUNS; r++) {
+                runs[r] = r + 1;
+                values[0][r] = (450 + 0.3 * gauss(&d->rng)) * MS;
+                values[1][r] = bytes;
+        }
+        snprintf(sid, sizeof(sid), "k%04u", i);
+        snprintf(created, sizeof(created), "2026-01-01T00:%02u:%02uZ", i / 60, i % 60);
+        e.session_id = sid;
+        e.variant = "default";
+        e.created = created;
+        e.cmdline = "console=hvc0";
+        e.runs_recorded = e.runs_ok = RUNS;
+        e.runs = runs;
+        e.nruns = RUNS;
+        e.m = m;
+        e.nm = 2;
+        assert_int_equal(history_insert(d->h, &e, 1, NULL, err, sizeof(err)), 0);
+}
+
+/* A size changes wherever it differs: a 1-byte growth is a change point
+ * (PELT's minimum effect would drop it), with an exact step. */
+static void test_trend_build_of_a_size_is_exact(void **state)
+{
+        static const double bytes[] = {42e6, 42e6, 42e6, 42e6, 42e6 + 1, 42e6 + 1, 41e6};
+        struct trend_options o;
+        struct trend t;
+        struct db d;
+        char err[256] = "";
+
+        (void)state;
+        db_open(&d, 7);
+        for (unsigned i = 0; i < sizeof(bytes) / sizeof(bytes[0]); i++)
+                add_size_point(&d, i, bytes[i]);
+        trend_opts(&o);
+        assert_int_equal(trend_build(d.h, HISTORY_KERNEL_LOADED, &o, &t, err, sizeof(err)), 0);
+        assert_int_equal(t.s.n, 7);
+        assert_int_equal(t.nc, 2);
+        assert_int_equal(t.c[0].at, 4);
+        assert_true(t.c[0].step == 1 && t.c[0].ci.lo == 1 && t.c[0].ci.hi == 1);
+        assert_int_equal(t.c[1].at, 6);
+        assert_true(t.c[1].step == -1000001);
+        assert_int_equal(t.segment[6], 2);
+        assert_true(t.cp.sigma == 0 && t.cp.ndropped == 0);
+        trend_free(&t);
+        /* the total, noise of its own, has none */
+        assert_int_equal(trend_build(d.h, "total", &o, &t, err, sizeof(err)), 0);
+        assert_int_equal(t.nc, 0);
+        trend_free(&t);
+        db_close(&d);
+}
+
 static void test_trend_check_of_a_series_without_a_step_passes(void **state)
 {
         struct trend_check_options o;
@@ -816,6 +879,7 @@ int main(void)
             cmocka_unit_test(test_trend_build_takes_the_minimum_effect_from_stats),
             cmocka_unit_test(test_trend_build_places_a_step_on_the_last_point_there),
             cmocka_unit_test(test_trend_build_orders_by_a_version_label),
+            cmocka_unit_test(test_trend_build_of_a_size_is_exact),
             cmocka_unit_test(test_trend_check_of_a_series_without_a_step_passes),
             cmocka_unit_test(test_trend_check_names_the_one_phase_that_got_slower),
             cmocka_unit_test(test_trend_check_reaches_back_over_a_transient_session),
