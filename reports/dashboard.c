@@ -268,6 +268,17 @@ static int draw_figure(struct dash *d, struct dash_fig *f, size_t k, char *err, 
         return rc;
 }
 
+/* Where a metric's figure goes: 0 the total, 1 the kernel's loaded size,
+ * 2 a phase; -1 none. */
+static int figure_rank(const char *name)
+{
+        if (strcmp(name, "total") == 0)
+                return 0;
+        if (strcmp(name, HISTORY_KERNEL_LOADED) == 0)
+                return 1;
+        return strncmp(name, "phase:", 6) == 0 ? 2 : -1;
+}
+
 static int figures(struct dash *d, char *err, size_t errsize)
 {
         int rc = history_metric_names(d->h, d->o->check.trend.where, &d->names, &d->nnames);
@@ -279,17 +290,18 @@ static int figures(struct dash *d, char *err, size_t errsize)
         d->fig = calloc(d->nnames ? d->nnames : 1, sizeof(*d->fig));
         if (!d->fig)
                 return -ENOMEM;
-        for (size_t i = 0; i < d->nnames && !rc; i++) {
-                struct dash_fig *f;
+        /* the total, the kernel's loaded size beside it (when the sessions
+         * recorded it, docs/history.md "Kernel size"), then the phases */
+        for (int pass = 0; pass < 3 && !rc; pass++) {
+                for (size_t i = 0; i < d->nnames && !rc; i++) {
+                        struct dash_fig *f;
 
-                /* the total, the phases and the kernel's loaded size (when
-                 * the sessions recorded it, docs/history.md "Kernel size") */
-                if (strcmp(d->names[i], "total") != 0 && strncmp(d->names[i], "phase:", 6) != 0 &&
-                    strcmp(d->names[i], HISTORY_KERNEL_LOADED) != 0)
-                        continue;
-                f = &d->fig[d->nfig++];
-                f->metric = strdup(d->names[i]);
-                rc = f->metric ? draw_figure(d, f, d->nfig, err, errsize) : -ENOMEM;
+                        if (figure_rank(d->names[i]) != pass)
+                                continue;
+                        f = &d->fig[d->nfig++];
+                        f->metric = strdup(d->names[i]);
+                        rc = f->metric ? draw_figure(d, f, d->nfig, err, errsize) : -ENOMEM;
+                }
         }
         return rc;
 }
