@@ -3,6 +3,7 @@
 
 #include <bzlib.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -21,6 +22,7 @@
 
 /* Setup header fields (Documentation/arch/x86/boot.rst). */
 #define HDR_SETUP_SECTS    0x1f1
+#define HDR_SYSSIZE        0x1f4 /* the protected-mode code, in 16-byte paragraphs */
 #define HDR_MAGIC          0x202 /* "HdrS" */
 #define HDR_VERSION        0x206
 #define HDR_KERNEL_VERSION 0x20e /* + 0x200: the version string */
@@ -87,6 +89,7 @@ int vmlinux_bzimage_parse(const void *img, size_t len, struct vmlinux_bzimage *b
 {
         const unsigned char *p = img;
         size_t sects, off, plen;
+        uint64_t want;
 
         memset(bz, 0, sizeof(*bz));
         if (len < HDR_VERSION + 2 || memcmp(p + HDR_MAGIC, "HdrS", 4) != 0) {
@@ -121,6 +124,17 @@ int vmlinux_bzimage_parse(const void *img, size_t len, struct vmlinux_bzimage *b
         if (plen < 8) {
                 util_whyf(why, whylen, "the payload at 0x%zx is only %zu bytes", bz->payload_off,
                           plen);
+                return -ERANGE;
+        }
+        /* The loader copies syssize paragraphs after the setup code: a file
+         * cut there (after the payload, in the decompressor's tail) boots
+         * into a crash although its payload is whole. */
+        want = (uint64_t)bz->setup_size + (uint64_t)le32(p + HDR_SYSSIZE) * 16;
+        if (want > len) {
+                util_whyf(why, whylen,
+                          "truncated bzImage: its setup header says %" PRIu64
+                          " bytes (setup and syssize), the file has %zu",
+                          want, len);
                 return -ERANGE;
         }
         bz->comp = vmlinux_comp_detect(p + bz->payload_off, plen);

@@ -180,6 +180,32 @@ static void test_real_bzimage_cut_at_its_payload_middle_is_ebadmsg(void **state)
             -EBADMSG);
         assert_null(k);
         assert_non_null(strstr(why, "truncated"));
+        /* Cut after the payload, in the decompressor's tail: the payload is
+         * whole, the image would boot into a crash. */
+        {
+                size_t end = bz.payload_off + bz.payload_len;
+
+                assert_true(end < real_len);
+                assert_int_equal(
+                    kimage_parse(real_img, end + (real_len - end) / 2, &k, why, sizeof(why)),
+                    -EBADMSG);
+                assert_null(k);
+                assert_non_null(strstr(why, "truncated bzImage"));
+        }
+        /* Debian's image has 1472 bytes after what syssize names (its
+         * signature): a cut right there loses nothing a loader reads. */
+        {
+                const unsigned char *p = (const unsigned char *)real_img;
+                size_t want =
+                    bz.setup_size + 16 * ((size_t)p[0x1f4] | (size_t)p[0x1f5] << 8 |
+                                          (size_t)p[0x1f6] << 16 | (size_t)p[0x1f7] << 24);
+
+                assert_true(want < real_len);
+                assert_int_equal(kimage_parse(real_img, want, &k, why, sizeof(why)), 0);
+                kimage_free(k);
+                k = NULL;
+                assert_int_equal(kimage_parse(real_img, want - 1, &k, why, sizeof(why)), -EBADMSG);
+        }
         /* Cut inside the setup header. */
         assert_int_equal(kimage_parse(real_img, 0x240, &k, why, sizeof(why)), -EBADMSG);
         assert_non_null(strstr(why, "inside the setup header"));
