@@ -17,6 +17,7 @@ struct ksym {
         const char *module; /* NULL: the kernel's */
         char type;
         bool func, global, size_known;
+        size_t seq; /* kallsyms: its line (from 1); 0 from an ELF */
 };
 
 struct ksyms {
@@ -26,8 +27,11 @@ struct ksyms {
         char *strings; /* owned: the kallsyms text cut into names, or the ELF's names */
 };
 
-/* By address; among equal addresses a FUNC first, then a global, then
- * the name (ksyms.h), then the module (NULL first). */
+/* By address; among equal addresses of a kallsyms text, the text's
+ * order, which is the kernel's (its lookup takes the first of them: the
+ * real name before a module's init_module alias); of an ELF, a FUNC
+ * first, then a global, then the name (ksyms.h), then the module (NULL
+ * first). */
 static int ksym_cmp(const void *pa, const void *pb)
 {
         const struct ksym *a = pa, *b = pb;
@@ -35,6 +39,8 @@ static int ksym_cmp(const void *pa, const void *pb)
 
         if (a->addr != b->addr)
                 return a->addr < b->addr ? -1 : 1;
+        if (a->seq != b->seq)
+                return a->seq < b->seq ? -1 : 1;
         if (a->func != b->func)
                 return a->func ? -1 : 1;
         if (a->global != b->global)
@@ -185,6 +191,7 @@ int ksyms_parse_kallsyms(const char *text, size_t len, const char *path, struct 
                         util_whyf(why, whylen, "%s:%zu: %s", path, lineno, reason);
                         goto out_free;
                 }
+                s->v[s->n].seq = lineno;
                 /* Absolute symbols (per-CPU offsets, build constants) are
                  * no addresses in the image. */
                 if (s->v[s->n].type == 'a' || s->v[s->n].type == 'A')
@@ -347,7 +354,8 @@ int ksyms_resolve(const struct ksyms *s, uint64_t addr, struct ksyms_hit *hit)
         hit->offset = addr - k->addr;
         hit->size = k->size_known ? k->size : 0;
         hit->size_known = k->size_known;
-        if (!k->size_known || hit->offset >= k->size)
+        /* A symbol whose end is unknown holds its own address only. */
+        if (k->size_known ? hit->offset >= k->size : hit->offset != 0)
                 return -ENOENT;
         return 0;
 }

@@ -19,8 +19,10 @@
  * size 0 ends, as in kallsyms, at the next symbol.
  *
  * Resolution finds the symbol with the highest address <= addr (among
- * equal addresses: a FUNC before an OBJECT, a global before a local, then
- * the first name in strcmp order) and says whether addr lies inside it.
+ * equal addresses of a kallsyms text the first in the text, as the
+ * kernel's lookup takes it: "virtio_init", not its alias "init_module";
+ * of an ELF a FUNC before an OBJECT, a global before a local, then the
+ * first name in strcmp order) and says whether addr lies inside it.
  * Functions return 0 or a negative errno; why, when given, receives a
  * one-line reason (lowercase, no full stop). Nothing prints.
  */
@@ -61,8 +63,9 @@ struct ksyms_hit {
         bool size_known; /* false for the kernel's and each module's last kallsyms symbol */
 };
 
-/* 0 with *hit filled when addr lies inside a symbol; -ENOENT when it lies
- * below every symbol, past the end of the nearest one, or in one whose end
+/* 0 with *hit filled when addr lies inside a symbol (or at the address of
+ * one whose end is unknown); -ENOENT when it lies below every symbol,
+ * past the end of the nearest one, or past the address of one whose end
  * is unknown (hit is then filled for the nearest symbol below; hit->name
  * is NULL below every symbol). */
 int ksyms_resolve(const struct ksyms *s, uint64_t addr, struct ksyms_hit *hit);

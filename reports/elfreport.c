@@ -402,14 +402,17 @@ static void resolve(const struct ksyms *s, uint64_t addr, struct resolved *r)
                 ksyms_format_hit(&r->hit, r->text, sizeof(r->text));
         } else if (r->hit.name) {
                 r->where = WHERE_AFTER;
+                const char *ob = r->hit.module ? " [" : "", *m = r->hit.module ? r->hit.module : "",
+                           *cb = r->hit.module ? "]" : "";
+
                 if (r->hit.size_known)
-                        snprintf(r->text, sizeof(r->text), "not in a symbol (after %s)",
-                                 r->hit.name);
+                        snprintf(r->text, sizeof(r->text), "not in a symbol (after %s%s%s%s)",
+                                 r->hit.name, ob, m, cb);
                 else
                         snprintf(r->text, sizeof(r->text),
                                  "not in a known symbol (after %s+0x%" PRIx64
-                                 ", whose end is unknown)",
-                                 r->hit.name, r->hit.offset);
+                                 "%s%s%s, whose end is unknown)",
+                                 r->hit.name, r->hit.offset, ob, m, cb);
         } else {
                 r->where = WHERE_BELOW;
                 snprintf(r->text, sizeof(r->text), "below the first symbol");

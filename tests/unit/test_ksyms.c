@@ -216,6 +216,9 @@ static void test_ksyms_kernel_end_and_absolute_symbols(void **state)
         assert_int_equal(ksyms_resolve(s, 0xffffffff81000300, &h), -ENOENT);
         assert_string_equal(h.name, "last_kernel");
         assert_false(h.size_known);
+        /* at its own address it is that symbol, size unknown */
+        assert_int_equal(fmt(s, 0xffffffff81000200, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "last_kernel+0x0");
         assert_int_equal(fmt(s, 0xffffffffc0001010, buf, sizeof(buf)), 0);
         assert_string_equal(buf, "vc_probe+0x10/0x40 [virtio_console]");
         ksyms_free(s);
@@ -227,12 +230,28 @@ static void test_ksyms_resolve_equal_addresses_ordering(void **state)
         char buf[128];
 
         (void)state;
-        /* _text and startup_64: both T, the first by name. */
+        /* _text and startup_64: the first in the text, as the kernel's
+         * lookup takes it. */
         assert_int_equal(fmt(s, 0xffffffff81000001, buf, sizeof(buf)), 0);
         assert_string_equal(buf, "_text+0x1/0x100");
-        /* some_data (D), alias_b, alias_a (T): a function first, by name. */
+        /* some_data (D), alias_b, alias_a (T): the text's order again, not
+         * the type or the name. */
         assert_int_equal(fmt(s, 0xffffffff81000181, buf, sizeof(buf)), 0);
-        assert_string_equal(buf, "alias_a+0x1/0x80");
+        assert_string_equal(buf, "some_data+0x1/0x80");
+        ksyms_free(s);
+        /* A module's init function and its init_module alias (every module
+         * has one): the real name, which the module lists first. */
+        s = parse_ok("ffffffff81000000 T _text\n"
+                     "ffffffffc02ef000 t virtio_dev_probe\t[virtio]\n"
+                     "ffffffffc02ef470 t virtio_init\t[virtio]\n"
+                     "ffffffffc02ef470 t init_module\t[virtio]\n"
+                     "ffffffffc02ef490 t virtio_exit\t[virtio]\n"
+                     "ffffffffc02ef490 t cleanup_module\t[virtio]\n"
+                     "ffffffffc02ef4b0 d virtio_bus\t[virtio]\n");
+        assert_int_equal(fmt(s, 0xffffffffc02ef470, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "virtio_init+0x0/0x20 [virtio]");
+        assert_int_equal(fmt(s, 0xffffffffc02ef4a2, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "virtio_exit+0x12/0x20 [virtio]");
         ksyms_free(s);
 }
 
