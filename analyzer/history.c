@@ -23,6 +23,7 @@
 #include "analyzer/runset.h"
 #include "analyzer/stats.h"
 #include "base/util.h"
+#include "collector/collect.h"
 #include "collector/session.h"
 #include "guest/vmlinux.h"
 
@@ -1356,6 +1357,18 @@ static int new_labels(struct history_new *e, const struct session_info *info,
 }
 
 /* The entry of variant vi of session s (dir, its realpath rpath). */
+/* Whether the command line holds word (whole, between spaces). */
+static bool has_word(const char *line, const char *word)
+{
+        size_t n = strlen(word);
+
+        for (const char *p = line; p && (p = strstr(p, word)) != NULL; p += n) {
+                if ((p == line || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+                        return true;
+        }
+        return false;
+}
+
 static int prepare_variant(struct session *s, const char *dir, const char *rpath, size_t vi,
                            const struct history_add_options *o, struct history_new *e, char *err,
                            size_t errsize)
@@ -1372,6 +1385,15 @@ static int prepare_variant(struct session *s, const char *dir, const char *rpath
         char why[256] = "", *ref = NULL;
         int rc;
 
+        if (has_word(var->cmdline, COLLECT_KALLSYMS_ARG)) {
+                say(err, errsize,
+                    "'%s:%s' was collected with --kallsyms (%s on its command line): the "
+                    "kallsyms transfer lengthens its power-off phase and its total (about 0.3 s a "
+                    "run under TCG), so it is no measurement to keep; collect the symbols in a "
+                    "session of their own",
+                    dir, var->name, COLLECT_KALLSYMS_ARG);
+                return -EMEDIUMTYPE;
+        }
         if (asprintf(&ref, "%s:%s", dir, var->name) < 0)
                 return -ENOMEM;
         rc = runset_open(ref, &rs, why, sizeof(why));

@@ -180,6 +180,8 @@ struct history_add_options {
  * *v and *n overwritten (history_news_free). Returns 0;
  * what runset_open() returns (-ENOENT, -EINVAL: no session; -ESRCH: no
  * such variant); -ENODATA: a variant with no ok run (err names it);
+ * -EMEDIUMTYPE: a variant collected with --kallsyms (COLLECT_KALLSYMS_ARG
+ * on its command line: the transfer lengthens its power-off and total);
  * what analysing a run returns; -ENOMEM.
  */
 int history_prepare(const char *ref, const struct history_add_options *o, struct history_new **v,

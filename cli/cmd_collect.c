@@ -352,6 +352,12 @@ static int check_opts(int argc, char **argv, struct opts *o)
                 bl_error("no session directory: give -o SESSION");
                 return BL_EXIT_USAGE;
         }
+        if (o->kallsyms && o->history) {
+                bl_error("--kallsyms with --history: the kallsyms transfer lengthens every run's "
+                         "power-off and total; collect the symbols in a session of their own "
+                         "(docs/collect.md)");
+                return BL_EXIT_USAGE;
+        }
         if (o->resume) {
                 if (o->kernel || o->set_kernel_opts || o->nextra) {
                         bl_error("--resume takes the settings from '%s/session.json'; give only "

@@ -646,6 +646,11 @@ static int prepare_ref(const char *ref, const struct history_add_options *ao, bo
                         rc = 0;
                         continue;
                 }
+                if (rc == -EMEDIUMTYPE) {
+                        textout_warning("history: %s", err);
+                        rc = 0;
+                        continue;
+                }
                 if (rc == 0)
                         rc = pending_take(p, v, n);
         }

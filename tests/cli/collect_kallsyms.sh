@@ -57,6 +57,35 @@ rm -rf "$tmp/state"/*
 	-o "$tmp/s2" >"$tmp/out2" 2>"$tmp/err2" || fail "collect (plain) exited $?: $(cat "$tmp/err2")"
 grep -q -- "bootlens.kallsyms" "$tmp/state/argv.1" && fail "bootlens.kallsyms=1 without --kallsyms"
 
+# A --kallsyms session is no measurement: collect refuses --history with
+# it before booting anything; history add leaves its variant out (a
+# warning) and refuses it when named.
+rm -rf "$tmp/state"/*
+set +e
+"$BOOTLENS" collect --kernel "$tmp/k" --qemu "$data/fake-qemu" --accel tcg -n 1 --timeout 5 \
+	--kallsyms --history "$tmp/h.db" -o "$tmp/s3" >"$tmp/out3" 2>"$tmp/err3"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "collect --kallsyms --history exited $rc, not 2"
+grep -q -- '--kallsyms with --history' "$tmp/err3" || fail "collect --kallsyms --history: $(cat "$tmp/err3")"
+[ -e "$tmp/state/argv.1" ] && fail "collect --kallsyms --history booted"
+[ -e "$tmp/h.db" ] && fail "collect --kallsyms --history created the database"
+set +e
+"$BOOTLENS" history add --db "$tmp/h.db" "$tmp/s" >"$tmp/out4" 2>"$tmp/err4"
+rc=$?
+set -e
+# both variants left out: nothing to store
+[ "$rc" -eq 2 ] || fail "history add of the --kallsyms session exited $rc, not 2: $(cat "$tmp/err4")"
+[ "$(grep -c "was collected with --kallsyms" "$tmp/err4")" -eq 2 ] ||
+	fail "history add: not one warning per variant: $(cat "$tmp/err4")"
+grep -q "^stored" "$tmp/out4" && fail "history add stored a --kallsyms variant: $(cat "$tmp/out4")"
+set +e
+"$BOOTLENS" history add --db "$tmp/h.db" "$tmp/s:a" >"$tmp/out5" 2>"$tmp/err5"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "history add SESSION:VARIANT of a --kallsyms session exited $rc, not 2"
+grep -q "power-off phase and its total" "$tmp/err5" || fail "history add SESSION:VARIANT: $(cat "$tmp/err5")"
+
 # The analyzers ignore the section.
 plain=$BOOTLENS_TEST_DATA/linux-session/runs/0001.console
 with=$BOOTLENS_TEST_DATA/kallsyms/with-kallsyms.console
