@@ -611,7 +611,7 @@ int stats_compare(const double *a, size_t na, const double *b, size_t nb,
         c->median_a = stats_quantile_sorted(sa, na, 0.5);
         c->median_b = stats_quantile_sorted(sb, nb, 0.5);
         c->diff = c->median_b - c->median_a;
-        c->rel = c->median_a != 0 ? c->diff / fabs(c->median_a) : 0;
+        c->rel = c->median_a != 0 ? c->diff / fabs(c->median_a) : NAN;
         rc = stats_median_diff_ci_bootstrap(sa, na, sb, nb, o->B, o->level, o->seed, &c->ci);
         if (rc < 0)
                 goto out_free;

@@ -176,7 +176,7 @@ struct stats_compare {
         size_t na, nb;
         double median_a, median_b;
         double diff;        /* median_b - median_a: > 0 means b (NEW) is slower */
-        double rel;         /* diff / |median_a| (0 when median_a = 0) */
+        double rel;         /* diff / |median_a| (NAN when median_a = 0: no ratio) */
         struct stats_ci ci; /* bootstrap CI of diff */
         struct stats_mwu mwu;
         double sigma_a, sigma_b; /* robust sigmas: 1.4826 MAD, else 1.2533 meanAD */

@@ -271,6 +271,17 @@ static void test_stats_compare_verdicts(void **state)
         assert_int_equal(c[0].runs_needed, 0);
         assert_string_equal(stats_verdict_name(c[4].verdict), "inconclusive");
         assert_string_equal(stats_verdict_name(STATS_SLOWER), "slower");
+        assert_float_equal(c[0].rel, c[0].diff / c[0].median_a, 1e-12);
+
+        /* a function absent from the base (0 there): no ratio, not +0.0% */
+        {
+                double zero[N] = {0};
+                struct stats_compare z;
+
+                assert_int_equal(stats_compare(zero, N, slower, N, &o, &z), 0);
+                assert_true(z.median_a == 0 && z.diff > 100 * MS);
+                assert_true(isnan(z.rel));
+        }
 
         /* same seed, same answer; bad options refused */
         assert_int_equal(stats_compare(base, N, slower, N, &o, &c[1]), 0);
