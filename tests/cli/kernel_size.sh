@@ -5,8 +5,8 @@
 # records them (50.8 MiB -> 54.9 MiB loaded). Checked: compare's table,
 # json and md carry the kernel line with the right delta; ab as it is
 # (one kernel) prints none; history add stores kernel:loaded and
-# kernel:file; trend --metric kernel:loaded gives the sizes (bytes in
-# json and csv, MiB in the table); a variant whose kernel was not read
+# kernel:file; show puts them in their own MiB table; trend --metric
+# kernel:loaded gives the sizes (bytes in json and csv, MiB in the table); a variant whose kernel was not read
 # as an image stores no kernel metric.
 set -euo pipefail
 . "$(dirname "$0")/lib/history.sh"
@@ -48,6 +48,15 @@ jq -e '[.metrics[] | select(.name == "kernel:loaded")][0] |
 	fail "show json: $(jq -c '.metrics[] | select(.name | startswith("kernel:"))' "$tmp/out")"
 jq -e '[.metrics[] | select(.name == "kernel:file")][0].median_bytes == 14050918' "$tmp/out" >/dev/null ||
 	fail "show json: kernel:file"
+# the show table: the sizes in their own table under a MiB header, not
+# under the times' "median ms"
+hrun 0 history show --db "$db" 1
+need_out '^kernel sizes \(2\)$'
+awk '/^kernel sizes/ {k = 1} /^ *n +median ms / && !k {t = 1} /kernel:/ && !k {bad = 1}
+	END {exit !(t && !bad)}' "$tmp/out" || fail "show: a size under the ms header: $(cat "$tmp/out")"
+awk '/^kernel sizes/ {getline; exit !($0 ~ /^ *n +median MiB +95% CI of median \(MiB\) +IQR \(MiB\) +metric$/)}' \
+	"$tmp/out" || fail "show: no MiB header: $(cat "$tmp/out")"
+need_out '^ +8 +50\.8  .*kernel:loaded$'
 hrun 0 history trend --db "$db" --metric kernel:loaded --by kernel --format json
 jq -e '[.points[].median_bytes] == [53267660, 57566822] and .metric_kind == "size"' "$tmp/out" >/dev/null ||
 	fail "trend json: $(jq -c '[.points[] | {label, median_bytes}]' "$tmp/out")"
