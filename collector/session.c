@@ -1682,6 +1682,17 @@ static json_t *file_json(bool *ok, const struct session_file *f)
         return o;
 }
 
+/* A reason as a JSON string: as it is when it is UTF-8, else as printable
+ * ASCII (a reason quotes the file's bytes, a path: it must never cost the
+ * session). */
+static json_t *jreason(const char *why)
+{
+        char buf[1024];
+        json_t *v = json_string(why);
+
+        return v ? v : json_string(util_printable(buf, sizeof(buf), why, sizeof(buf)));
+}
+
 static json_t *image_json(bool *ok, const struct session_kimage *im)
 {
         json_t *o = json_object();
@@ -1714,7 +1725,7 @@ static json_t *variant_json(bool *ok, const struct session_variant_info *v)
                 put(ok, o, "image", image_json(ok, &v->image));
         } else if (v->image.why) { /* neither: a writer that knows nothing of images */
                 put(ok, o, "image", json_null());
-                put(ok, o, "image_error", json_string(v->image.why));
+                put(ok, o, "image_error", jreason(v->image.why));
         }
         return o;
 }

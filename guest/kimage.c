@@ -273,13 +273,19 @@ static const char *shname(struct elfp *p, const GElf_Shdr *sh)
         return name ? name : "";
 }
 
-/* Name a section in a message: its name, else its index. */
+/* The bytes of a section's name that a message quotes, and the room
+ * they take once escaped (util_printable: 4 bytes each, "...", NUL). */
+#define LABEL_NAME_MAX 48
+#define LABEL_LEN      (4 * LABEL_NAME_MAX + 4)
+
+/* Name a section in a message: its name as printable ASCII (the name is
+ * the file's: any bytes), else its index. */
 static const char *label(struct elfp *p, size_t i, const GElf_Shdr *sh, char *buf, size_t n)
 {
         const char *name = shname(p, sh);
 
         if (*name)
-                return name;
+                return util_printable(buf, n, name, LABEL_NAME_MAX);
         snprintf(buf, n, "[%zu]", i);
         return buf;
 }
@@ -288,7 +294,7 @@ static const char *label(struct elfp *p, size_t i, const GElf_Shdr *sh, char *bu
  * its entry size and string table. */
 static int check_section(struct elfp *p, size_t i, const GElf_Shdr *sh)
 {
-        char lb[32];
+        char lb[LABEL_LEN];
         uint64_t end;
 
         if (sh->sh_type != SHT_NOBITS) {
@@ -363,7 +369,7 @@ static int read_sections(struct elfp *p, size_t *names_len)
         for (size_t i = 1; i < p->nsh; i++) {
                 struct kimage_section *s = &k->sections[k->nsections];
                 const char *name;
-                char lb[32];
+                char lb[LABEL_LEN];
 
                 scn = elf_getscn(p->elf, i);
                 if (!scn || !gelf_getshdr(scn, &sh)) {

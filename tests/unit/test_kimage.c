@@ -440,6 +440,51 @@ static void test_kimage_section_past_the_end_is_named(void **state)
         free(f.buf);
 }
 
+/* The name of section i in the fixture's .shstrtab (e_shstrndx). */
+static char *shname_at(struct file *f, size_t i)
+{
+        unsigned char *str = shdr(f, (unsigned char)f->buf[0x3e] | f->buf[0x3f] << 8);
+        uint64_t off = 0;
+        uint32_t name = 0;
+
+        for (int b = 0; b < 8; b++)
+                off |= (uint64_t)str[24 + b] << (8 * b);
+        for (int b = 0; b < 4; b++)
+                name |= (uint32_t)shdr(f, i)[b] << (8 * b);
+        assert_true(off + name < f->len);
+        return f->buf + off + name;
+}
+
+/* A section's name is the file's bytes: a reason that names it carries it
+ * as printable ASCII (fuzz_kimage's crash-df634b8c: a newline, invalid
+ * UTF-8, terminal escapes; collect then failed to write session.json). */
+static void test_kimage_reason_escapes_a_hostile_section_name(void **state)
+{
+        struct file f = fixture("pvh.elf");
+        char *name = shname_at(&f, 1), why[256] = "";
+        struct kimage *k = NULL;
+
+        assert_string_equal(name, ".text");
+        memcpy(name, "\n\x1b[\xff", 4); /* ".text" -> "\n\e[\xff" + "t" */
+        set_le(shdr(&f, 1) + 32, 0x100000, 8);
+        assert_int_equal(kimage_parse(f.buf, f.len, &k, why, sizeof(why)), -EBADMSG);
+        assert_string_equal(why, "truncated ELF: section \\x0a\\x1b[\\xfft ends at 0x1000e8, "
+                                 "the file at 0x608");
+        free(f.buf);
+
+        /* The fuzzer's input itself: printable ASCII, the name cut. */
+        assert_int_equal(util_read_file(BOOTLENS_TEST_DATA
+                                        "/../fuzz/corpus/kimage/regress-section-name-not-utf8",
+                                        &f.buf, &f.len),
+                         0);
+        assert_int_equal(kimage_parse(f.buf, f.len, &k, why, sizeof(why)), -EBADMSG);
+        for (const char *c = why; *c; c++)
+                if (*c < 0x20 || *c > 0x7e)
+                        fail_msg("byte 0x%02x in '%s'", (unsigned char)*c, why);
+        assert_non_null(strstr(why, "... ends at 0x1600000001000000"));
+        free(f.buf);
+}
+
 static void test_kimage_broken_tables_are_malformed(void **state)
 {
         struct file f = fixture("pvh.elf");
@@ -643,6 +688,7 @@ int main(void)
             cmocka_unit_test(test_kimage_reads_a_big_endian_elf),
             cmocka_unit_test(test_kimage_truncated_elf_fails_at_every_cut),
             cmocka_unit_test(test_kimage_section_past_the_end_is_named),
+            cmocka_unit_test(test_kimage_reason_escapes_a_hostile_section_name),
             cmocka_unit_test(test_kimage_broken_tables_are_malformed),
             cmocka_unit_test(test_kimage_symbol_table_without_functions_or_objects),
             cmocka_unit_test(test_kimage_refuses_what_is_not_a_kernel),

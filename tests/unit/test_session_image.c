@@ -95,6 +95,32 @@ static void test_session_image_round_trips_known_unknown_and_absent(void **state
         free(text);
 }
 
+/* A reason that is not UTF-8 (a kernel's section name, a path: the
+ * file's bytes) is stored as printable ASCII; the session is written. */
+static void test_session_image_error_that_is_not_utf8_is_stored(void **state)
+{
+        struct session_variant_info v[] = {
+            {.name = "a",
+             .kernel = {"/k", 9, "01"},
+             .qemu_args = no_args,
+             .image = {.why = "truncated ELF: section \x9b"
+                              "4\xe2\n. ends at 0x1"}},
+        };
+        struct session_info in = {
+            .id = "x", .variants = v, .nvariants = 1, .plan = plan, .nplan = 1};
+        struct session *s = NULL;
+        char sdir[128], err[256];
+
+        snprintf(sdir, sizeof(sdir), "%s/utf8", dir);
+        assert_int_equal(session_create(sdir, &in), 0);
+        if (session_open(sdir, &s, err, sizeof(err)) < 0)
+                fail_msg("session_open: %s", err);
+        assert_false(session_info(s)->variants[0].image.known);
+        assert_string_equal(session_info(s)->variants[0].image.why,
+                            "truncated ELF: section \\x9b4\\xe2\\x0a. ends at 0x1");
+        session_free(s);
+}
+
 /* Each image object below is refused by session_open(), naming the
  * file and the field; none of its text reaches the message. */
 static void test_session_image_refuses_hostile_or_wrong_typed_objects(void **state)
@@ -172,6 +198,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_session_image_round_trips_known_unknown_and_absent),
             cmocka_unit_test(test_session_image_refuses_hostile_or_wrong_typed_objects),
+            cmocka_unit_test(test_session_image_error_that_is_not_utf8_is_stored),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
