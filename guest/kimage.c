@@ -345,9 +345,11 @@ static int read_sections(struct elfp *p, size_t *names_len)
                           elf_errmsg(-1));
                 return -EBADMSG;
         }
-        if (p->nsh > 1 && elf_getshdrstrndx(p->elf, &p->shstrndx) == 0) {
+        /* e_shstrndx 0 (SHN_UNDEF): no section names, which is legal (the
+         * names are "" then). */
+        if (p->nsh > 1 && elf_getshdrstrndx(p->elf, &p->shstrndx) == 0 && p->shstrndx) {
                 scn = p->shstrndx < p->nsh ? elf_getscn(p->elf, p->shstrndx) : NULL;
-                if (p->shstrndx && (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_STRTAB)) {
+                if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_STRTAB) {
                         util_whyf(
                             p->why, p->whylen,
                             "malformed ELF: e_shstrndx %zu is not a string table (%zu sections)",
@@ -356,10 +358,12 @@ static int read_sections(struct elfp *p, size_t *names_len)
                 }
                 /* Its own bounds first: the other sections are named from it. */
                 p->shstrndx = 0;
-                ret = scn ? check_section(p, elf_ndxscn(scn), &sh) : 0;
+                ret = check_section(p, elf_ndxscn(scn), &sh);
                 if (ret < 0)
                         return ret;
-                p->shstrndx = scn ? elf_ndxscn(scn) : 0;
+                p->shstrndx = elf_ndxscn(scn);
+        } else {
+                p->shstrndx = 0;
         }
         if (p->nsh > 1) {
                 k->sections = calloc(p->nsh - 1, sizeof(*k->sections));

@@ -355,6 +355,18 @@ static void test_kimage_reads_a_big_endian_elf(void **state)
         free(p);
 }
 
+/* The first n bytes of f, copied to a buffer of n bytes, fail with
+ * -EBADMSG and in_why. */
+static void parse_cut_fails(const struct file *f, size_t n, const char *in_why)
+{
+        char *cut = malloc(n);
+
+        assert_non_null(cut);
+        memcpy(cut, f->buf, n);
+        parse_fails(cut, n, -EBADMSG, in_why);
+        free(cut);
+}
+
 static void test_kimage_truncated_elf_fails_at_every_cut(void **state)
 {
         struct file f = fixture("pvh.elf");
@@ -364,20 +376,16 @@ static void test_kimage_truncated_elf_fails_at_every_cut(void **state)
         parse_fails(f.buf, 3, -ENOEXEC, "not a kernel image");
         /* The magic alone, in a buffer of its own size (fuzz_kimage: the
          * class byte was read past it). */
-        for (size_t n = 4; n < 16; n++) {
-                char *cut = malloc(n);
-
-                assert_non_null(cut);
-                memcpy(cut, f.buf, n);
-                parse_fails(cut, n, -EBADMSG, "the identification ends at 0x10");
-                free(cut);
-        }
-        for (size_t cut = 4; cut < f.len; cut += 64, cuts++)
-                parse_fails(f.buf, cut, -EBADMSG, "truncated ELF");
+        for (size_t n = 4; n < 16; n++)
+                parse_cut_fails(&f, n, "the identification ends at 0x10");
+        /* Each cut in a buffer of its exact size, so that ASan sees a read
+         * past it (a prefix of the whole buffer would hide one). */
+        for (size_t n = 4; n < f.len; n += 64, cuts++)
+                parse_cut_fails(&f, n, "truncated ELF");
         assert_true(cuts >= 20);
         /* Inside the ELF header, inside the section header table. */
-        parse_fails(f.buf, 40, -EBADMSG, "the ELF header ends at 0x40");
-        parse_fails(f.buf, f.len - 10, -EBADMSG, "section header table ends at");
+        parse_cut_fails(&f, 40, "the ELF header ends at 0x40");
+        parse_cut_fails(&f, f.len - 10, "section header table ends at");
         free(f.buf);
 }
 
@@ -482,6 +490,30 @@ static void test_kimage_reason_escapes_a_hostile_section_name(void **state)
                 if (*c < 0x20 || *c > 0x7e)
                         fail_msg("byte 0x%02x in '%s'", (unsigned char)*c, why);
         assert_non_null(strstr(why, "... ends at 0x1600000001000000"));
+        free(f.buf);
+}
+
+/* e_shstrndx 0: an ELF without section names is legal; its names are ""
+ * and a reason names a section by its index (the string table's header
+ * was read uninitialized before). */
+static void test_kimage_without_section_names(void **state)
+{
+        struct file f = fixture("pvh.elf");
+        struct kimage *k;
+
+        set_le((unsigned char *)f.buf + 0x3e, 0, 2);
+        k = parse_ok(f.buf, f.len);
+        assert_int_equal(k->nsections, 9);
+        for (size_t i = 0; i < k->nsections; i++)
+                assert_string_equal(k->sections[i].name, "");
+        assert_int_equal(k->loaded_size, 4424);
+        assert_int_equal(k->class_size[KIMAGE_BSS], 4096);
+        assert_classes_add_up(k);
+        assert_true(k->pvh);
+        kimage_free(k);
+
+        set_le(shdr(&f, 1) + 32, 0x100000, 8); /* .text's sh_size */
+        parse_fails(f.buf, f.len, -EBADMSG, "truncated ELF: section [1] ends at 0x1000e8");
         free(f.buf);
 }
 
@@ -689,6 +721,7 @@ int main(void)
             cmocka_unit_test(test_kimage_truncated_elf_fails_at_every_cut),
             cmocka_unit_test(test_kimage_section_past_the_end_is_named),
             cmocka_unit_test(test_kimage_reason_escapes_a_hostile_section_name),
+            cmocka_unit_test(test_kimage_without_section_names),
             cmocka_unit_test(test_kimage_broken_tables_are_malformed),
             cmocka_unit_test(test_kimage_symbol_table_without_functions_or_objects),
             cmocka_unit_test(test_kimage_refuses_what_is_not_a_kernel),
