@@ -423,10 +423,49 @@ static void test_kimage_section_past_the_end_is_named(void **state)
         kimage_free(k);
         free(f.buf);
 
-        /* NOBITS sizes that would wrap the loaded size around. */
+        /* NOBITS sizes that would wrap the loaded size around, or pass
+         * 2^40 alone or with the rest (the loaded size wrapped and the
+         * reports printed negative sizes). */
         f = fixture("pvh.elf");
         set_le(shdr(&f, 6) + 32, UINT64_MAX - 100, 8);
-        parse_fails(f.buf, f.len, -EBADMSG, "section .bss makes the loaded size overflow");
+        parse_fails(f.buf, f.len, -EBADMSG,
+                    "malformed ELF: section .bss has 0xffffffffffffff9b bytes, more than 2^40");
+        set_le(shdr(&f, 6) + 32, KIMAGE_SIZE_MAX + 1, 8);
+        parse_fails(f.buf, f.len, -EBADMSG, "section .bss has 0x10000000001 bytes, more than 2^40");
+        set_le(shdr(&f, 6) + 32, KIMAGE_SIZE_MAX, 8); /* .bss comes after 328 loaded bytes */
+        parse_fails(f.buf, f.len, -EBADMSG, "section .bss makes the loaded size exceed 2^40 bytes");
+        set_le(shdr(&f, 6) + 32, KIMAGE_SIZE_MAX - 328, 8);
+        k = parse_ok(f.buf, f.len);
+        assert_int_equal(k->loaded_size, KIMAGE_SIZE_MAX);
+        assert_classes_add_up(k);
+        kimage_free(k);
+        /* past the 64-bit address space */
+        set_le(shdr(&f, 6) + 16, UINT64_MAX - 0xfff, 8);
+        set_le(shdr(&f, 6) + 32, 0x1000, 8);
+        k = parse_ok(f.buf, f.len); /* ends at 2^64 exactly */
+        kimage_free(k);
+        set_le(shdr(&f, 6) + 32, 0x1001, 8);
+        parse_fails(f.buf, f.len, -EBADMSG,
+                    "section .bss at 0xfffffffffffff000 with 0x1001 bytes ends past the 64-bit "
+                    "address space");
+        free(f.buf);
+
+        /* past ELF32's 2^32: .bss (section 5 of the i386 fixture, headers
+         * of 40 bytes at e_shoff, sh_addr at 12, sh_size at 20) */
+        f = fixture("netbsd.elf");
+        {
+                unsigned char *sh32 = (unsigned char *)f.buf + 0x1d0 + 5 * 40;
+
+                assert_int_equal(sh32[4], SHT_NOBITS);
+                set_le(sh32 + 12, 0xfffff000, 4);
+                set_le(sh32 + 20, 0x1000, 4);
+                k = parse_ok(f.buf, f.len);
+                kimage_free(k);
+                set_le(sh32 + 20, 0x1001, 4);
+                parse_fails(f.buf, f.len, -EBADMSG,
+                            "section .bss at 0xfffff000 with 0x1001 bytes ends past the 32-bit "
+                            "address space");
+        }
         free(f.buf);
 
         /* An offset near 2^64 does not wrap around. */
