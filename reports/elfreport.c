@@ -1,6 +1,7 @@
 /* elfreport: what "bootlens elf" prints (elfreport.h). */
 #include "reports/elfreport.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -461,6 +462,25 @@ static int json_addrs(FILE *out, const struct ksyms *s, const char *path, const 
 
 /* ---- table ---- */
 
+/* How many changed and how many of them are listed: "39, the 5 largest
+ * shown", or "3" when every one is. */
+static const char *count_shown(char *buf, size_t len, size_t shown, size_t total)
+{
+        if (shown < total)
+                snprintf(buf, len, "%zu, the %zu largest shown", total, shown);
+        else
+                snprintf(buf, len, "%zu", total);
+        return buf;
+}
+
+/* Why a compare has no symbol changes: which image lacks a table. */
+static const char *nosym_text(const struct kdiff *d)
+{
+        if (!d->a->has_symtab && !d->b->has_symtab)
+                return "no symbol table in either image";
+        return d->a->has_symtab ? "a symbol table only in a" : "a symbol table only in b";
+}
+
 static void table_classes(FILE *out, const struct kimage *k)
 {
         char b[64];
@@ -557,7 +577,11 @@ static void table_symlist(FILE *out, const char *title, const struct kdiff_list 
 {
         char b[64];
 
-        fprintf(out, "\nsymbols %s (%zu of %zu)\n", title, l->n, l->total);
+        if (!l->total) {
+                fprintf(out, "\nno symbol %s\n", title);
+                return;
+        }
+        fprintf(out, "\nsymbols %s: %s\n", title, count_shown(b, sizeof(b), l->n, l->total));
         if (l->n)
                 fprintf(out, "  %-6s %12s %12s %28s  %s\n", "kind", "a", "b", "change", "name");
         for (size_t i = 0; i < l->n; i++) {
@@ -606,8 +630,11 @@ static int table_compare(FILE *out, const struct kdiff *d, const char *pa, const
                 fprintf(out, " %+" PRId64 " %s", d->class_delta[c], kimage_class_name(c));
         fprintf(out, " = %+" PRId64 " loaded\n", d->loaded_delta);
 
-        fprintf(out, "\nsections changed (%zu of %zu)\n", min_size(d->nsections, o->top),
-                d->nsections);
+        if (d->nsections)
+                fprintf(out, "\nsections changed: %s\n",
+                        count_shown(x, sizeof(x), min_size(d->nsections, o->top), d->nsections));
+        else
+                fputs("\nno section changed\n", out);
         if (d->nsections)
                 fprintf(out, "  %-6s %12s %12s %28s  %s\n", "class", "a", "b", "change", "name");
         for (size_t i = 0; i < min_size(d->nsections, o->top); i++) {
@@ -623,10 +650,7 @@ static int table_compare(FILE *out, const struct kdiff *d, const char *pa, const
                 fputc('\n', out);
         }
         if (!d->symbols) {
-                fprintf(out, "\nno symbol table in %s\n",
-                        !a->has_symtab && !b->has_symtab ? "either image"
-                        : !a->has_symtab                 ? "a"
-                                                         : "b");
+                fprintf(out, "\n%s\n", nosym_text(d));
         } else {
                 fprintf(out, "\nsymbols: %+" PRId64 " bytes in all\n", d->sym_delta);
                 table_symlist(out, "grew", &d->grew, o);
@@ -715,8 +739,14 @@ static int md_image(FILE *out, const struct kimage *k, const char *path, size_t 
                 md_row(t, &rc, "kernel", k->kernel_version ? k->kernel_version : "unknown", NULL,
                        NULL, NULL, NULL);
         }
+        snprintf(e, sizeof(e), "%u-bit", k->elf_class);
+        md_row(t, &rc, "elf class", e, NULL, NULL, NULL, NULL);
+        md_row(t, &rc, "byte order", k->big_endian ? "big-endian" : "little-endian", NULL, NULL,
+               NULL, NULL);
         md_row(t, &rc, "os", kimage_os_name(k->os), NULL, NULL, NULL, NULL);
         md_row(t, &rc, "machine", machine_name(k->machine), NULL, NULL, NULL, NULL);
+        md_row(t, &rc, "elf size", human(b, sizeof(b), (int64_t)k->elf_size, false), NULL, NULL,
+               NULL, NULL);
         md_row(t, &rc, "build id", k->build_id[0] ? k->build_id : "none", NULL, NULL, NULL, NULL);
         md_row(t, &rc, "e_entry", hex(h, sizeof(h), k->e_entry), NULL, NULL, NULL, NULL);
         md_row(t, &rc, "pvh entry", k->pvh ? hex(h, sizeof(h), k->pvh_entry) : "none", NULL, NULL,
@@ -779,7 +809,12 @@ static void md_symlist(FILE *out, const char *title, const struct kdiff_list *l,
         struct md_table *t;
         char x[32], y[32], z[64];
 
-        fprintf(out, "\nSymbols that %s (%zu of %zu):\n\n", title, l->n, l->total);
+        if (!l->total) {
+                fprintf(out, "\nNo symbol %s.\n", title);
+                return;
+        }
+        fprintf(out, "\nSymbols that %s: %s.\n\n", title,
+                count_shown(z, sizeof(z), l->n, l->total));
         t = md_table_new(5, hd, r);
         for (size_t i = 0; i < l->n; i++) {
                 const struct kdiff_sym *s = &l->v[i];
@@ -792,12 +827,35 @@ static void md_symlist(FILE *out, const char *title, const struct kdiff_list *l,
         md_flush(out, t, rc);
 }
 
+/* The top of the changed sections, said how many of how many. */
+static void md_sections_changed(FILE *out, const struct kdiff *d, size_t top, int *rc)
+{
+        static const char *const sh[] = {"section", "class", "a", "b", "change", "note"};
+        static const bool sr[] = {false, false, true, true, true, false};
+        struct md_table *t;
+        char x[64], y[64], z[64];
+
+        fprintf(out, "\nSections changed: %s.\n\n",
+                count_shown(x, sizeof(x), min_size(d->nsections, top), d->nsections));
+        t = md_table_new(6, sh, sr);
+        for (size_t i = 0; i < min_size(d->nsections, top); i++) {
+                const struct kdiff_section *s = &d->sections[i];
+
+                snprintf(x, sizeof(x), "%" PRIu64, s->a);
+                snprintf(y, sizeof(y), "%" PRIu64, s->b);
+                md_row(t, rc, s->name, kimage_class_name(s->cls), x, y,
+                       human(z, sizeof(z), s->delta, true),
+                       !s->in_a   ? "new"
+                       : !s->in_b ? "gone"
+                                  : NULL);
+        }
+        md_flush(out, t, rc);
+}
+
 static int md_compare(FILE *out, const struct kdiff *d, const char *pa, const char *pb, size_t top)
 {
         static const char *const hd[] = {"", "a", "b", "b - a"};
         static const bool r[] = {false, true, true, true};
-        static const char *const sh[] = {"section", "class", "a", "b", "change", "note"};
-        static const bool sr[] = {false, false, true, true, true, false};
         const struct kimage *a = d->a, *b = d->b;
         struct md_table *t;
         char x[64], y[64], z[64];
@@ -829,23 +887,15 @@ static int md_compare(FILE *out, const struct kdiff *d, const char *pa, const ch
                 fprintf(out, " %+" PRId64 " %s", d->class_delta[c], kimage_class_name(c));
         fprintf(out, " = %+" PRId64 " loaded.\n", d->loaded_delta);
 
-        fprintf(out, "\nSections changed (%zu of %zu):\n\n", min_size(d->nsections, top),
-                d->nsections);
-        t = md_table_new(6, sh, sr);
-        for (size_t i = 0; i < min_size(d->nsections, top); i++) {
-                const struct kdiff_section *s = &d->sections[i];
-
-                snprintf(x, sizeof(x), "%" PRIu64, s->a);
-                snprintf(y, sizeof(y), "%" PRIu64, s->b);
-                md_row(t, &rc, s->name, kimage_class_name(s->cls), x, y,
-                       human(z, sizeof(z), s->delta, true),
-                       !s->in_a   ? "new"
-                       : !s->in_b ? "gone"
-                                  : NULL);
-        }
-        md_flush(out, t, &rc);
+        if (!d->nsections)
+                fputs("\nNo section changed.\n", out);
+        else
+                md_sections_changed(out, d, top, &rc);
         if (!d->symbols) {
-                fputs("\nNo symbol table in both images: no symbol changes.\n", out);
+                const char *why = nosym_text(d);
+
+                fprintf(out, "\n%c%s: no symbol changes.\n", toupper((unsigned char)why[0]),
+                        why + 1);
         } else {
                 fprintf(out, "\nSymbols: %+" PRId64 " bytes in all.\n", d->sym_delta);
                 md_symlist(out, "grew", &d->grew, &rc);
