@@ -13,7 +13,9 @@ set -euo pipefail
 ab=$BOOTLENS_TEST_DATA/compare/ab
 k=$tmp/k
 copy_session "$ab" "$k" kernels "2026-12-01T10:00:00Z"
-jq '.variants[0].image = {format: "bzimage", entry: "bzimage", file_size: 14050918,
+# (an image's file_size is its kernel file's size: session.json says both)
+jq '.variants[0].kernel.size = 14050918 | .variants[1].kernel.size = 11534336 |
+	.variants[0].image = {format: "bzimage", entry: "bzimage", file_size: 14050918,
 	loaded_size: 53267660, build_id: "aa01", pvh: true, comp: "lz4", comp_size: 13900000} |
 	.variants[1].kernel.sha256 = "1111111111111111111111111111111111111111111111111111111111111111" |
 	.variants[1].image = {format: "bzimage", entry: "bzimage", file_size: 11534336,
@@ -93,7 +95,7 @@ ls "$tmp/dash/figures/"*kernel*loaded*.svg >/dev/null 2>&1 || fail "dashboard: n
 # step "fast" given the new kernel); the fixture as it is has none
 sw=$tmp/sweep
 cp -r "$BOOTLENS_TEST_DATA/sweep/each" "$sw"
-jq '.variants |= map(.image = {format: "bzimage", entry: "bzimage", file_size: 14050918,
+jq '.variants |= map(.kernel.size = 14050918 | .image = {format: "bzimage", entry: "bzimage", file_size: 14050918,
 	loaded_size: 53267660, pvh: true, comp: "lz4", comp_size: 13900000}) |
 	.variants[1].kernel.sha256 = "2222222222222222222222222222222222222222222222222222222222222222" |
 	.variants[1].image.loaded_size = 57566822' "$BOOTLENS_TEST_DATA/sweep/each/session.json" >"$sw/session.json"

@@ -368,6 +368,25 @@ static void test_elfreport_md_image_elf_facts(void **state)
         free(s);
 }
 
+/* Sizes are unsigned: one above INT64_MAX (no kimage's, whose sizes are
+ * at most 2^40, but the report's own contract) never prints negative. */
+static void test_elfreport_sizes_above_int64_are_not_negative(void **state)
+{
+        struct kimage k = elf_image();
+        struct ctx c = {.k = &k, .path = "k"};
+        enum elfreport_format f[] = {ELFREPORT_TABLE, ELFREPORT_MD};
+        char *s;
+
+        (void)state;
+        k.file_size = UINT64_MAX;
+        for (size_t i = 0; i < 2; i++) {
+                s = render(do_image, &c, f[i], 3);
+                assert_non_null(strstr(s, "18446744073709551615 (16777216.0 TiB)"));
+                assert_null(strstr(s, "-1 ("));
+                free(s);
+        }
+}
+
 static void test_elfreport_addrs_golden(void **state)
 {
         struct ksyms *s;
@@ -512,6 +531,7 @@ int main(void)
             cmocka_unit_test(test_elfreport_compare_without_symbols),
             cmocka_unit_test(test_elfreport_compare_wording),
             cmocka_unit_test(test_elfreport_md_image_elf_facts),
+            cmocka_unit_test(test_elfreport_sizes_above_int64_are_not_negative),
             cmocka_unit_test(test_elfreport_addrs_golden),
             cmocka_unit_test(test_elfreport_addrs_after_a_symbol),
             cmocka_unit_test(test_elfreport_json_fields),
