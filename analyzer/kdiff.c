@@ -1,7 +1,6 @@
 /* kdiff: where the size went between two kernel images (kdiff.h). */
 #include "analyzer/kdiff.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,12 +75,37 @@ static int64_t sdelta(uint64_t a, uint64_t b)
         return (int64_t)(b - a); /* two's complement: exact for |b - a| < 2^63 */
 }
 
+/* *acc += v, false when the sum would pass INT64_MAX (so that a delta of
+ * two sums is exact). */
+static bool add_size(uint64_t *acc, uint64_t v)
+{
+        if (v > (uint64_t)INT64_MAX - *acc)
+                return false;
+        *acc += v;
+        return true;
+}
+
+/* Whether k's sizes fit deltas and its classes add up to its loaded size,
+ * as kimage's always do: a runtime check (an assert is gone with NDEBUG). */
+static int check_sizes(const struct kimage *k)
+{
+        uint64_t sum = 0;
+
+        if (k->file_size > INT64_MAX || k->loaded_size > INT64_MAX || k->unloaded_size > INT64_MAX)
+                return -EOVERFLOW;
+        for (int c = 0; c < KIMAGE_NCLASSES; c++)
+                if (!add_size(&sum, k->class_size[c]))
+                        return -EOVERFLOW;
+        return sum == k->loaded_size ? 0 : -EINVAL;
+}
+
 /* The loaded sections of a and b matched by name (an item's kind is its
  * class). */
 static int diff_sections(struct kdiff *d)
 {
         const struct kimage *k[2] = {d->a, d->b};
         size_t n = 0, m = 0;
+        bool ok = true;
         struct item *v;
 
         v = calloc(d->a->nsections + d->b->nsections + 1, sizeof(*v));
@@ -109,12 +133,12 @@ static int diff_sections(struct kdiff *d)
                         if (v[j].in_b) {
                                 if (!s.in_b)
                                         s.cls = v[j].kind; /* B's class when in B */
-                                s.b += v[j].size;
+                                ok &= add_size(&s.b, v[j].size);
                                 s.in_b = true;
                         } else {
                                 if (!s.in_a && !s.in_b)
                                         s.cls = v[j].kind;
-                                s.a += v[j].size;
+                                ok &= add_size(&s.a, v[j].size);
                                 s.in_a = true;
                         }
                 }
@@ -126,7 +150,7 @@ static int diff_sections(struct kdiff *d)
         free(v);
         qsort(d->sections, m, sizeof(*d->sections), section_cmp);
         d->nsections = m;
-        return 0;
+        return ok ? 0 : -EOVERFLOW;
 }
 
 static int list_add(struct kdiff_list *l, const struct kdiff_sym *s)
@@ -148,6 +172,7 @@ static int diff_symbols(struct kdiff *d, size_t top)
         const struct kimage *k[2] = {d->a, d->b};
         size_t n = 0, cap = d->a->nsymbols + d->b->nsymbols + 1;
         struct kdiff_list *lists[4] = {&d->grew, &d->shrank, &d->added, &d->removed};
+        bool ok = true;
         struct item *v;
         int rc = -ENOMEM;
 
@@ -172,16 +197,16 @@ static int diff_symbols(struct kdiff *d, size_t top)
 
                 for (; j < n && v[j].kind == v[i].kind && strcmp(v[j].name, v[i].name) == 0; j++) {
                         if (v[j].in_b) {
-                                s.b += v[j].size;
+                                ok &= add_size(&s.b, v[j].size);
                                 s.nb++;
                         } else {
-                                s.a += v[j].size;
+                                ok &= add_size(&s.a, v[j].size);
                                 s.na++;
                         }
                 }
                 i = j;
                 s.delta = sdelta(s.a, s.b);
-                d->sym_delta += s.delta;
+                ok &= !__builtin_add_overflow(d->sym_delta, s.delta, &d->sym_delta);
                 if (s.na == 0)
                         list_add(&d->added, &s);
                 else if (s.nb == 0)
@@ -193,7 +218,7 @@ static int diff_symbols(struct kdiff *d, size_t top)
         }
         for (int i = 0; i < 4; i++)
                 list_cut(lists[i], top);
-        rc = 0;
+        rc = ok ? 0 : -EOVERFLOW;
 out_free_v:
         free(v);
         return rc;
@@ -208,6 +233,11 @@ int kdiff_build(const struct kimage *a, const struct kimage *b, size_t top, stru
         *out = NULL;
         if (!a || !b)
                 return -EINVAL;
+        rc = check_sizes(a);
+        if (rc == 0)
+                rc = check_sizes(b);
+        if (rc < 0)
+                return rc;
         d = calloc(1, sizeof(*d));
         if (!d)
                 return -ENOMEM;
@@ -220,8 +250,11 @@ int kdiff_build(const struct kimage *a, const struct kimage *b, size_t top, stru
                 d->class_delta[c] = sdelta(a->class_size[c], b->class_size[c]);
                 sum += d->class_delta[c];
         }
-        /* kimage's classes partition the loaded size. */
-        assert(sum == d->loaded_delta);
+        /* Exact: every size is below 2^63 and the classes add up. */
+        if (sum != d->loaded_delta) {
+                rc = -EINVAL;
+                goto out_free;
+        }
         rc = diff_sections(d);
         if (rc)
                 goto out_free;

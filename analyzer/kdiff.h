@@ -17,7 +17,11 @@
  *    delta (before the cut) is sym_delta.
  *
  * Strings are borrowed from the two images, which must outlive the diff.
- * Returns 0, -EINVAL (a NULL image) or -ENOMEM.
+ * Returns 0, -EINVAL (a NULL image, or one whose class sizes do not add
+ * up to its loaded size), -EOVERFLOW (sizes or sums of sizes above
+ * INT64_MAX, whose deltas would not be exact: no kimage's, whose sizes
+ * are at most KIMAGE_SIZE_MAX, unless symbols' sizes add up past it) or
+ * -ENOMEM. Checked at run time (not an assert).
  */
 #ifndef BOOTLENS_KDIFF_H
 #define BOOTLENS_KDIFF_H

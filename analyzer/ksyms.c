@@ -175,6 +175,12 @@ int ksyms_parse_kallsyms(const char *text, size_t len, const char *path, struct 
 
                 lineno++;
                 off += llen + (nl ? 1 : 0);
+                /* A CRLF file's "\r", and empty lines, are no symbols
+                 * (the line numbers still count them). */
+                if (llen && line[llen - 1] == '\r')
+                        llen--;
+                if (!llen)
+                        continue;
                 if (s->n == cap) {
                         size_t ncap = cap ? cap * 2 : 1024;
                         struct ksym *nv = realloc(s->v, ncap * sizeof(*nv));
@@ -198,6 +204,11 @@ int ksyms_parse_kallsyms(const char *text, size_t len, const char *path, struct 
                         continue;
                 any_addr |= s->v[s->n].addr != 0;
                 s->n++;
+        }
+        if (!len) {
+                util_whyf(why, whylen, "%s: the file is empty", path);
+                ret = -ENOENT;
+                goto out_free;
         }
         if (!s->n) {
                 util_whyf(why, whylen, "%s: no symbol in the kallsyms text", path);
@@ -313,6 +324,25 @@ const char *ksyms_source(const struct ksyms *s)
 }
 
 /* ---- lookup ---- */
+
+void ksyms_range(const struct ksyms *s, uint64_t *lo, uint64_t *hi)
+{
+        uint64_t end = 0;
+
+        *lo = s->n ? s->v[0].addr : 0;
+        for (size_t i = 0; i < s->n; i++) {
+                const struct ksym *k = &s->v[i];
+                uint64_t e = k->size_known ? k->addr + k->size : k->addr;
+
+                if (e < k->addr) /* wrapped past 2^64 */
+                        e = UINT64_MAX;
+                else if (k->size_known && k->size)
+                        e--;
+                if (e > end)
+                        end = e;
+        }
+        *hi = end;
+}
 
 int ksyms_resolve(const struct ksyms *s, uint64_t addr, struct ksyms_hit *hit)
 {

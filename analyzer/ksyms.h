@@ -3,7 +3,8 @@
  * (guest/kimage.h) or a /proc/kallsyms text (docs/elf.md, "Symbols").
  *
  * A kallsyms text is one symbol a line: "ADDRESS TYPE NAME" with an
- * optional "\t[MODULE]" after the name; ADDRESS is hexadecimal without
+ * optional "\t[MODULE]" after the name (a trailing "\r" of a CRLF file is
+ * cut; empty lines are skipped but counted in line numbers); ADDRESS is hexadecimal without
  * 0x (16 digits on 64-bit kernels, 8 on 32-bit), TYPE one letter (nm's:
  * t/T text, d/D data, r/R rodata, b/B bss, w/W weak, a/A absolute, ...).
  * Every line must parse: a bad one is an error naming path:line. A text
@@ -40,8 +41,8 @@ struct ksyms;
 /* The image's symbols. -ENOENT when it has none ("no symbol table"). */
 int ksyms_from_kimage(const struct kimage *k, struct ksyms **out, char *why, size_t whylen);
 /* A kallsyms text (path names it in errors: "PATH:LINE: ..."). -EBADMSG
- * for a malformed line, -EPERM for hidden addresses, -ENOENT for a text
- * without a symbol. */
+ * for a malformed line, -EPERM for hidden addresses, -ENOENT for an empty
+ * text ("the file is empty") or one without a symbol. */
 int ksyms_parse_kallsyms(const char *text, size_t len, const char *path, struct ksyms **out,
                          char *why, size_t whylen);
 /* A file: an ELF or bzImage (kimage_sniff()) through kimage_load() and
@@ -69,6 +70,12 @@ struct ksyms_hit {
  * is unknown (hit is then filled for the nearest symbol below; hit->name
  * is NULL below every symbol). */
 int ksyms_resolve(const struct ksyms *s, uint64_t addr, struct ksyms_hit *hit);
+
+/* The addresses the symbols span, both inclusive: *lo the lowest
+ * symbol's address, *hi the last byte of the symbol that ends highest
+ * (the address itself of one whose end is unknown). What "elf --addr -"
+ * keeps of a pasted oops's words. */
+void ksyms_range(const struct ksyms *s, uint64_t *lo, uint64_t *hi);
 
 /* "name+0xOFF/0xSIZE" (the kernel's %pS form; "/0xSIZE" left out when the
  * size is unknown; " [MODULE]" after it for a module) into buf. Returns

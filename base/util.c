@@ -338,6 +338,36 @@ bool util_has_control(const char *s, size_t n)
         return false;
 }
 
+char *util_printable(char *dst, size_t dstlen, const char *s, size_t max)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t o = 0, i;
+
+        if (!dstlen)
+                return dst;
+        for (i = 0; s[i] && i < max; i++) {
+                unsigned char c = (unsigned char)s[i];
+                bool plain = c >= 0x20 && c <= 0x7e && c != '\\';
+
+                if (o + (plain ? 1 : 4) >= dstlen)
+                        break;
+                if (plain) {
+                        dst[o++] = (char)c;
+                        continue;
+                }
+                dst[o++] = '\\';
+                dst[o++] = 'x';
+                dst[o++] = hex[c >> 4];
+                dst[o++] = hex[c & 15];
+        }
+        if (s[i] && o + 3 < dstlen) {
+                memcpy(dst + o, "...", 3);
+                o += 3;
+        }
+        dst[o] = '\0';
+        return dst;
+}
+
 size_t util_utf8_len(const unsigned char *s, size_t n)
 {
         uint32_t c;

@@ -131,6 +131,13 @@ bool util_has_control(const char *s, size_t n);
  * overlong form, a surrogate, a value beyond U+10FFFF). */
 size_t util_utf8_len(const unsigned char *s, size_t n);
 
+/* Copy at most max bytes of s into dst (dstlen bytes, always terminated)
+ * as printable ASCII: a byte outside 0x20..0x7e (a control byte, a newline,
+ * anything non-ASCII) and a backslash become "\\xNN"; "..." ends a name
+ * longer than max. What an untrusted name (an ELF section's) is turned into
+ * before it enters a one-line reason. Returns dst. */
+char *util_printable(char *dst, size_t dstlen, const char *s, size_t max);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t util_now_ns(void);
 

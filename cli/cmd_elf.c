@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -167,6 +168,17 @@ static int check_file(const char *path)
         return 0;
 }
 
+/* Whether a file that is no image reads as a kallsyms text (or one whose
+ * addresses are hidden): then "not a kernel image" says to use --addr. */
+static bool file_is_kallsyms(const char *path)
+{
+        struct ksyms *s = NULL;
+        int rc = ksyms_load(path, &s, NULL, 0);
+
+        ksyms_free(s);
+        return rc == 0 || rc == -EPERM;
+}
+
 static int load_image(const char *path, struct kimage **k)
 {
         char why[256] = "";
@@ -176,6 +188,11 @@ static int load_image(const char *path, struct kimage **k)
         if (rc < 0)
                 return rc;
         rc = kimage_load(path, k, why, sizeof(why));
+        if (rc == -ENOEXEC && file_is_kallsyms(path)) {
+                size_t n = strlen(why);
+
+                snprintf(why + n, sizeof(why) - n, " (a kallsyms text? use --addr)");
+        }
         if (rc < 0)
                 elf_error(path, rc, why);
         return rc;
@@ -239,11 +256,14 @@ static void addrs_free(struct addrs *a)
         free(a->v);
 }
 
-/* Every address word of standard input. Returns an exit code (errors said). */
-static int read_stdin_addrs(struct addrs *a)
+/* Every address word of standard input within the symbols' range [lo,
+ * hi] (a pasted oops's flags, small values, user and direct-map pointers
+ * are no kernel symbols; how many were left out is noted). Returns an
+ * exit code (errors said). */
+static int read_stdin_addrs(struct addrs *a, uint64_t lo, uint64_t hi)
 {
         char *buf = NULL;
-        size_t len = 0, before = a->n;
+        size_t len = 0, before = a->n, words = 0;
         uint64_t max, v;
         int rc;
 
@@ -258,48 +278,87 @@ static int read_stdin_addrs(struct addrs *a)
 
                 while (j < len && isalnum((unsigned char)buf[j]))
                         j++;
-                if (j > i && address_word(buf + i, j - i, &v) && addrs_add(a, v, buf + i, j - i)) {
-                        free(buf);
-                        bl_error("elf: out of memory");
-                        return BL_EXIT_USAGE;
+                if (j > i && address_word(buf + i, j - i, &v)) {
+                        words++;
+                        if (v >= lo && v <= hi && addrs_add(a, v, buf + i, j - i)) {
+                                free(buf);
+                                bl_error("elf: out of memory");
+                                return BL_EXIT_USAGE;
+                        }
                 }
                 i = j == i ? i + 1 : j;
         }
         free(buf);
-        if (a->n == before) {
+        if (!words) {
                 bl_error("elf: standard input: no address found (8 or 16 hex digits, with or "
                          "without 0x)");
                 return BL_EXIT_USAGE;
         }
+        if (a->n - before == words)
+                return 0;
+        if (a->n == before) {
+                bl_error("elf: standard input: %zu address word%s, none within the symbols' range "
+                         "0x%" PRIx64 "..0x%" PRIx64,
+                         words, words == 1 ? "" : "s", lo, hi);
+                return BL_EXIT_USAGE;
+        }
+        bl_error("elf: note: standard input: %zu word%s outside the symbols' range 0x%" PRIx64
+                 "..0x%" PRIx64 " left out",
+                 words - (a->n - before), words - (a->n - before) == 1 ? "" : "s", lo, hi);
         return 0;
 }
 
-static int collect_addrs(const struct elf_cli *o, struct addrs *a)
+/* An explicit --addr ADDR: 0, or -EINVAL (said). */
+static int parse_addr_arg(const char *t, uint64_t *v)
 {
-        uint64_t v;
+        if (ksyms_parse_addr(t, v) == 0)
+                return 0;
+        textout_error("elf: --addr wants a hex address (0xffffffff81000000 or ffffffff81000000), "
+                      "not '%s'",
+                      t);
+        return -EINVAL;
+}
+
+/* The addresses of --addr: each explicit one as given, those of standard
+ * input within the symbols' range. */
+static int collect_addrs(const struct elf_cli *o, const struct ksyms *s, struct addrs *a)
+{
+        uint64_t v, lo, hi;
         int rc;
 
+        ksyms_range(s, &lo, &hi);
         for (size_t i = 0; i < o->naddr_texts; i++) {
                 const char *t = o->addr_texts[i];
 
                 if (strcmp(t, "-") == 0) {
-                        rc = read_stdin_addrs(a);
+                        rc = read_stdin_addrs(a, lo, hi);
                         if (rc)
                                 return rc;
                         continue;
                 }
-                if (ksyms_parse_addr(t, &v) < 0) {
-                        textout_error("elf: --addr wants a hex address (0xffffffff81000000 or "
-                                      "ffffffff81000000), not '%s'",
-                                      t);
+                if (parse_addr_arg(t, &v) < 0)
                         return BL_EXIT_USAGE;
-                }
                 if (addrs_add(a, v, t, strlen(t))) {
                         bl_error("elf: out of memory");
                         return BL_EXIT_USAGE;
                 }
         }
         return 0;
+}
+
+/* Whether the file starts as an image (kimage_sniff()): what tells "no
+ * symbol table" of an image from ksyms's reason for a text. */
+static bool file_is_image(const char *path)
+{
+        unsigned char head[0x210];
+        size_t n;
+        FILE *f = fopen(path, "rb");
+
+        if (!f)
+                return false;
+        n = fread(head, 1, sizeof(head), f);
+        fclose(f);
+        return kimage_sniff(head, n);
 }
 
 static int report_rc(int rc)
@@ -318,14 +377,18 @@ static int do_addrs(const struct elf_cli *o)
         char why[256] = "";
         int rc;
 
-        rc = collect_addrs(o, &a);
-        if (rc)
-                goto out_free;
+        /* A bad --addr before the file is read. */
+        for (size_t i = 0; i < o->naddr_texts; i++) {
+                uint64_t v;
+
+                if (strcmp(o->addr_texts[i], "-") && parse_addr_arg(o->addr_texts[i], &v) < 0)
+                        return BL_EXIT_USAGE;
+        }
         rc = BL_EXIT_USAGE;
         if (check_file(o->path) < 0)
                 goto out_free;
         rc = ksyms_load(o->path, &s, why, sizeof(why));
-        if (rc == -ENOENT) {
+        if (rc == -ENOENT && file_is_image(o->path)) {
                 elf_error(o->path, rc,
                           "no symbol table (for a kernel without one, use a kallsyms text: "
                           "bootlens collect --kallsyms keeps one beside each run's dump)");
@@ -337,6 +400,9 @@ static int do_addrs(const struct elf_cli *o)
                 rc = BL_EXIT_USAGE;
                 goto out_free;
         }
+        rc = collect_addrs(o, s, &a);
+        if (rc)
+                goto out_free;
         rc = report_rc(
             elfreport_addrs(stdout, s, o->path, a.v, (const char *const *)a.texts, a.n, &o->ro));
 out_free:

@@ -44,6 +44,7 @@ void usage_history(FILE *out)
               "                             ID|SESSION_ID[:VARIANT]\n"
               "       bootlens history trend [--db FILE] --metric "
               "total|phase:NAME|fn:NAME|kernel:loaded\n"
+              "                              |kernel:file\n"
               "                              [--by LABEL] [--where KEY=VALUE]...\n"
               "                              [--format table|json|csv] [--plot FILE]\n"
               "                              [--size W,H] [--font NAME[,SIZE]] [--mono]\n"
@@ -149,6 +150,7 @@ static void usage_history_trend(FILE *out)
 {
         fputs("usage: bootlens history trend [--db FILE] --metric "
               "total|phase:NAME|fn:NAME|kernel:loaded\n"
+              "                              |kernel:file\n"
               "                              [--by LABEL] [--where KEY=VALUE]...\n"
               "                              [--format table|json|csv] [--plot FILE]\n"
               "                              [--size W,H] [--font NAME[,SIZE]] [--mono]\n"
@@ -1110,7 +1112,8 @@ static int history_trend_cmd(int argc, char **argv)
         if (no_more(&c, argc, argv) < 0)
                 goto out;
         if (!metric) {
-                bl_error("history trend: want --metric total|phase:NAME|fn:NAME");
+                bl_error("history trend: want --metric "
+                         "total|phase:NAME|fn:NAME|kernel:loaded|kernel:file");
                 goto out;
         }
         if (!fig.path && (fig.po.style.has_size || fig.po.style.font || fig.po.style.mono)) {

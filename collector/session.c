@@ -597,9 +597,40 @@ static bool lower_hex(const char *s, size_t max)
         return n == strlen(s) && n <= max && n % 2 == 0;
 }
 
+/* The image's fields agree with each other and with the kernel file (of
+ * kernel_size bytes), as collect writes them: an ELF's entry is "pvh"
+ * exactly when pvh is true (else "none") and it has no compression; a
+ * bzImage's entry is "bzimage" and its compression is named. */
+static int check_image(struct rd *rd, json_t *io, const struct session_kimage *im,
+                       uint64_t kernel_size)
+{
+        if (strcmp(im->format, "elf") == 0) {
+                if (strcmp(im->entry, im->pvh ? "pvh" : "none") != 0)
+                        return rd_bad(rd, "entry", json_object_get(io, "entry"),
+                                      im->pvh ? "\"pvh\" (pvh is true)"
+                                              : "\"none\" (pvh is false)");
+                if (im->comp)
+                        return rd_bad(rd, "comp", json_object_get(io, "comp"), "null for an elf");
+                if (im->comp_size)
+                        return rd_bad(rd, "comp_size", json_object_get(io, "comp_size"),
+                                      "0 for an elf");
+        } else {
+                if (strcmp(im->entry, "bzimage") != 0)
+                        return rd_bad(rd, "entry", json_object_get(io, "entry"),
+                                      "\"bzimage\" for a bzimage");
+                if (!im->comp)
+                        return rd_bad(rd, "comp", NULL, NULL);
+        }
+        if (im->file_size != kernel_size)
+                return rd_bad(rd, "file_size", json_object_get(io, "file_size"),
+                              "the kernel's size (kernel.size)");
+        return 0;
+}
+
 /* variants[i].image: an object, or null (or absent) with image_error
- * saying why collect could not read the kernel as an image. */
-static int read_image(struct rd *rd, json_t *o, struct session_kimage *im)
+ * saying why collect could not read the kernel as an image; an object is
+ * checked against itself and against the kernel file (check_image). */
+static int read_image(struct rd *rd, json_t *o, struct session_kimage *im, uint64_t kernel_size)
 {
         json_t *io;
         size_t end = strlen(rd->where);
@@ -636,6 +667,8 @@ static int read_image(struct rd *rd, json_t *o, struct session_kimage *im)
                 ret = rd_bad(rd, "comp", json_object_get(io, "comp"), "a compression's name");
         if (ret == 0)
                 ret = rd_u64(rd, io, "comp_size", false, &im->comp_size);
+        if (ret == 0)
+                ret = check_image(rd, io, im, kernel_size);
         rd->where[end] = '\0';
         im->known = ret == 0;
         return ret;
@@ -767,7 +800,7 @@ static int read_variants(struct session *s, struct rd *rd)
                 if (ret == 0)
                         ret = rd_bool(rd, o, "host_timed", &v->host_timed);
                 if (ret == 0)
-                        ret = read_image(rd, o, &v->image);
+                        ret = read_image(rd, o, &v->image, v->kernel.size);
                 if (ret < 0)
                         return ret;
         }
@@ -1682,6 +1715,17 @@ static json_t *file_json(bool *ok, const struct session_file *f)
         return o;
 }
 
+/* A reason as a JSON string: as it is when it is UTF-8, else as printable
+ * ASCII (a reason quotes the file's bytes, a path: it must never cost the
+ * session). */
+static json_t *jreason(const char *why)
+{
+        char buf[1024];
+        json_t *v = json_string(why);
+
+        return v ? v : json_string(util_printable(buf, sizeof(buf), why, sizeof(buf)));
+}
+
 static json_t *image_json(bool *ok, const struct session_kimage *im)
 {
         json_t *o = json_object();
@@ -1714,7 +1758,7 @@ static json_t *variant_json(bool *ok, const struct session_variant_info *v)
                 put(ok, o, "image", image_json(ok, &v->image));
         } else if (v->image.why) { /* neither: a writer that knows nothing of images */
                 put(ok, o, "image", json_null());
-                put(ok, o, "image_error", json_string(v->image.why));
+                put(ok, o, "image_error", jreason(v->image.why));
         }
         return o;
 }

@@ -273,13 +273,19 @@ static const char *shname(struct elfp *p, const GElf_Shdr *sh)
         return name ? name : "";
 }
 
-/* Name a section in a message: its name, else its index. */
+/* The bytes of a section's name that a message quotes, and the room
+ * they take once escaped (util_printable: 4 bytes each, "...", NUL). */
+#define LABEL_NAME_MAX 48
+#define LABEL_LEN      (4 * LABEL_NAME_MAX + 4)
+
+/* Name a section in a message: its name as printable ASCII (the name is
+ * the file's: any bytes), else its index. */
 static const char *label(struct elfp *p, size_t i, const GElf_Shdr *sh, char *buf, size_t n)
 {
         const char *name = shname(p, sh);
 
         if (*name)
-                return name;
+                return util_printable(buf, n, name, LABEL_NAME_MAX);
         snprintf(buf, n, "[%zu]", i);
         return buf;
 }
@@ -288,7 +294,7 @@ static const char *label(struct elfp *p, size_t i, const GElf_Shdr *sh, char *bu
  * its entry size and string table. */
 static int check_section(struct elfp *p, size_t i, const GElf_Shdr *sh)
 {
-        char lb[32];
+        char lb[LABEL_LEN];
         uint64_t end;
 
         if (sh->sh_type != SHT_NOBITS) {
@@ -327,6 +333,38 @@ static int check_section(struct elfp *p, size_t i, const GElf_Shdr *sh)
         return 0;
 }
 
+/* A loaded section: within the class's address space (2^32 bytes for
+ * ELF32, 2^64 for ELF64), at most KIMAGE_SIZE_MAX bytes, and the loaded
+ * size with it at most KIMAGE_SIZE_MAX (NOBITS sizes are the file's word
+ * alone: nothing else bounds them). */
+static int check_alloc(struct elfp *p, size_t i, const GElf_Shdr *sh)
+{
+        uint64_t top = p->k->elf_class == 32 ? UINT32_MAX : UINT64_MAX;
+        char lb[LABEL_LEN];
+
+        if (sh->sh_size > KIMAGE_SIZE_MAX) {
+                util_whyf(p->why, p->whylen,
+                          "malformed ELF: section %s has 0x%llx bytes, more than 2^40",
+                          label(p, i, sh, lb, sizeof(lb)), (unsigned long long)sh->sh_size);
+                return -EBADMSG;
+        }
+        if (sh->sh_size && (sh->sh_addr > top || sh->sh_size - 1 > top - sh->sh_addr)) {
+                util_whyf(p->why, p->whylen,
+                          "malformed ELF: section %s at 0x%llx with 0x%llx bytes ends past the "
+                          "%u-bit address space",
+                          label(p, i, sh, lb, sizeof(lb)), (unsigned long long)sh->sh_addr,
+                          (unsigned long long)sh->sh_size, p->k->elf_class);
+                return -EBADMSG;
+        }
+        if (sh->sh_size > KIMAGE_SIZE_MAX - p->k->loaded_size) {
+                util_whyf(p->why, p->whylen,
+                          "malformed ELF: section %s makes the loaded size exceed 2^40 bytes",
+                          label(p, i, sh, lb, sizeof(lb)));
+                return -EBADMSG;
+        }
+        return 0;
+}
+
 static int read_sections(struct elfp *p, size_t *names_len)
 {
         struct kimage *k = p->k;
@@ -339,9 +377,11 @@ static int read_sections(struct elfp *p, size_t *names_len)
                           elf_errmsg(-1));
                 return -EBADMSG;
         }
-        if (p->nsh > 1 && elf_getshdrstrndx(p->elf, &p->shstrndx) == 0) {
+        /* e_shstrndx 0 (SHN_UNDEF): no section names, which is legal (the
+         * names are "" then). */
+        if (p->nsh > 1 && elf_getshdrstrndx(p->elf, &p->shstrndx) == 0 && p->shstrndx) {
                 scn = p->shstrndx < p->nsh ? elf_getscn(p->elf, p->shstrndx) : NULL;
-                if (p->shstrndx && (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_STRTAB)) {
+                if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_STRTAB) {
                         util_whyf(
                             p->why, p->whylen,
                             "malformed ELF: e_shstrndx %zu is not a string table (%zu sections)",
@@ -350,10 +390,12 @@ static int read_sections(struct elfp *p, size_t *names_len)
                 }
                 /* Its own bounds first: the other sections are named from it. */
                 p->shstrndx = 0;
-                ret = scn ? check_section(p, elf_ndxscn(scn), &sh) : 0;
+                ret = check_section(p, elf_ndxscn(scn), &sh);
                 if (ret < 0)
                         return ret;
-                p->shstrndx = scn ? elf_ndxscn(scn) : 0;
+                p->shstrndx = elf_ndxscn(scn);
+        } else {
+                p->shstrndx = 0;
         }
         if (p->nsh > 1) {
                 k->sections = calloc(p->nsh - 1, sizeof(*k->sections));
@@ -363,7 +405,6 @@ static int read_sections(struct elfp *p, size_t *names_len)
         for (size_t i = 1; i < p->nsh; i++) {
                 struct kimage_section *s = &k->sections[k->nsections];
                 const char *name;
-                char lb[32];
 
                 scn = elf_getscn(p->elf, i);
                 if (!scn || !gelf_getshdr(scn, &sh)) {
@@ -375,11 +416,10 @@ static int read_sections(struct elfp *p, size_t *names_len)
                 if (ret < 0)
                         return ret;
                 name = shname(p, &sh);
-                if (sh.sh_flags & SHF_ALLOC && sh.sh_size > UINT64_MAX - k->loaded_size) {
-                        util_whyf(p->why, p->whylen,
-                                  "malformed ELF: section %s makes the loaded size overflow",
-                                  label(p, i, &sh, lb, sizeof(lb)));
-                        return -EBADMSG;
+                if (sh.sh_flags & SHF_ALLOC) {
+                        ret = check_alloc(p, i, &sh);
+                        if (ret < 0)
+                                return ret;
                 }
                 *names_len += strlen(name) + 1;
                 s->addr = sh.sh_addr;
@@ -570,7 +610,7 @@ static int fill_names(struct elfp *p, struct kimage_priv *kp, size_t names_len, 
                         name = "";
                 s->name = put_name(&at, end, name);
                 s->addr = sym.st_value;
-                s->size = sym.st_size;
+                s->size = sym.st_size <= KIMAGE_SIZE_MAX ? sym.st_size : 0;
                 s->kind =
                     GELF_ST_TYPE(sym.st_info) == STT_FUNC ? KIMAGE_SYM_FUNC : KIMAGE_SYM_OBJECT;
                 s->global = GELF_ST_BIND(sym.st_info) == STB_GLOBAL ||

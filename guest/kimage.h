@@ -24,6 +24,13 @@
  *    section (st_shndx not UNDEF, ABS or COMMON) of .symtab, or .dynsym
  *    when there is no .symtab; none ("no symbol table") otherwise.
  *
+ * Sizes are bounded: a loaded (SHF_ALLOC) section whose sh_addr + sh_size
+ * runs past the class's address space (2^32 bytes for ELF32) or whose
+ * sh_size exceeds KIMAGE_SIZE_MAX, and a loaded size above it, are a
+ * malformed ELF (-EBADMSG naming the section): no kernel comes near, and
+ * every size then fits an int64_t with room for sums and deltas. A symbol
+ * whose st_size exceeds it has size 0 (unknown).
+ *
  * Section classes (the first rule that matches, for SHF_ALLOC sections):
  *   init    the name starts with ".init" or ".exit" (Linux's .init.text,
  *           .init.data, .exit.text: freed or never used after boot)
@@ -58,6 +65,9 @@
 #include <stdint.h>
 
 #include "guest/vmlinux.h"
+
+/* 2^40 bytes (1 TiB): the largest section, segment and loaded size. */
+#define KIMAGE_SIZE_MAX ((uint64_t)1 << 40)
 
 enum kimage_format {
         KIMAGE_ELF,

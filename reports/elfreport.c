@@ -1,6 +1,7 @@
 /* elfreport: what "bootlens elf" prints (elfreport.h). */
 #include "reports/elfreport.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -42,12 +43,10 @@ static void put_text(FILE *out, const struct elfreport_options *o, const char *s
                 fputs(s, out);
 }
 
-/* "53241916 (50.8 MiB)"; sign: "+1234 (+1.2 KiB)", "-5", "0". */
-static const char *human(char *buf, size_t size, int64_t v, bool sign)
+/* "-" or "+" (sign), then m bytes: "1234 (1.2 KiB)", "5". */
+static const char *bytes(char *buf, size_t size, const char *sign, uint64_t m)
 {
         static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
-        uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        const char *s = !sign ? "" : v < 0 ? "-" : v > 0 ? "+" : "";
         double f = (double)m;
         int u = -1;
 
@@ -56,10 +55,24 @@ static const char *human(char *buf, size_t size, int64_t v, bool sign)
                 u++;
         }
         if (u < 0)
-                snprintf(buf, size, "%s%" PRIu64, s, m);
+                snprintf(buf, size, "%s%" PRIu64, sign, m);
         else
-                snprintf(buf, size, "%s%" PRIu64 " (%s%.1f %s)", s, m, s, f, units[u]);
+                snprintf(buf, size, "%s%" PRIu64 " (%s%.1f %s)", sign, m, sign, f, units[u]);
         return buf;
+}
+
+/* A size: "53241916 (50.8 MiB)". */
+static const char *human(char *buf, size_t size, uint64_t v)
+{
+        return bytes(buf, size, "", v);
+}
+
+/* A delta: "+1234 (+1.2 KiB)", "-5", "0". */
+static const char *human_delta(char *buf, size_t size, int64_t v)
+{
+        uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+        return bytes(buf, size, v < 0 ? "-" : v > 0 ? "+" : "", m);
 }
 
 static const char *hex(char *buf, size_t size, uint64_t v)
@@ -461,6 +474,25 @@ static int json_addrs(FILE *out, const struct ksyms *s, const char *path, const 
 
 /* ---- table ---- */
 
+/* How many changed and how many of them are listed: "39, the 5 largest
+ * shown", or "3" when every one is. */
+static const char *count_shown(char *buf, size_t len, size_t shown, size_t total)
+{
+        if (shown < total)
+                snprintf(buf, len, "%zu, the %zu largest shown", total, shown);
+        else
+                snprintf(buf, len, "%zu", total);
+        return buf;
+}
+
+/* Why a compare has no symbol changes: which image lacks a table. */
+static const char *nosym_text(const struct kdiff *d)
+{
+        if (!d->a->has_symtab && !d->b->has_symtab)
+                return "no symbol table in either image";
+        return d->a->has_symtab ? "a symbol table only in a" : "a symbol table only in b";
+}
+
 static void table_classes(FILE *out, const struct kimage *k)
 {
         char b[64];
@@ -468,10 +500,10 @@ static void table_classes(FILE *out, const struct kimage *k)
         fprintf(out, "\n%-8s %28s %7s\n", "class", "size", "share");
         for (int c = 0; c < KIMAGE_NCLASSES; c++)
                 fprintf(out, "%-8s %28s %6.1f%%\n", kimage_class_name(c),
-                        human(b, sizeof(b), (int64_t)k->class_size[c], false),
+                        human(b, sizeof(b), k->class_size[c]),
                         share(k->class_size[c], k->loaded_size));
-        fprintf(out, "%-8s %28s %6.1f%%\n", "loaded",
-                human(b, sizeof(b), (int64_t)k->loaded_size, false), k->loaded_size ? 100.0 : 0.0);
+        fprintf(out, "%-8s %28s %6.1f%%\n", "loaded", human(b, sizeof(b), k->loaded_size),
+                k->loaded_size ? 100.0 : 0.0);
 }
 
 static int table_image(FILE *out, const struct kimage *k, const char *path,
@@ -494,11 +526,11 @@ static int table_image(FILE *out, const struct kimage *k, const char *path,
         put_text(out, o, path);
         fputc('\n', out);
         fprintf(out, "  format         %s\n", kimage_format_name(k->format));
-        fprintf(out, "  file size      %s\n", human(b, sizeof(b), (int64_t)k->file_size, false));
+        fprintf(out, "  file size      %s\n", human(b, sizeof(b), k->file_size));
         if (k->format == KIMAGE_BZIMAGE) {
                 fprintf(out, "  boot protocol  0x%04x\n", k->boot_protocol);
                 fprintf(out, "  payload        %s, %s compressed\n", vmlinux_comp_name(k->comp),
-                        human(b, sizeof(b), (int64_t)k->comp_size, false));
+                        human(b, sizeof(b), k->comp_size));
                 fputs("  kernel         ", out);
                 put_text(out, o, k->kernel_version ? k->kernel_version : "unknown");
                 fputc('\n', out);
@@ -506,7 +538,7 @@ static int table_image(FILE *out, const struct kimage *k, const char *path,
         fprintf(out, "  elf            %u-bit %s-endian, machine %u (%s), os %s\n", k->elf_class,
                 k->big_endian ? "big" : "little", k->machine, machine_name(k->machine),
                 kimage_os_name(k->os));
-        fprintf(out, "  elf size       %s\n", human(b, sizeof(b), (int64_t)k->elf_size, false));
+        fprintf(out, "  elf size       %s\n", human(b, sizeof(b), k->elf_size));
         fprintf(out, "  build id       %s\n", k->build_id[0] ? k->build_id : "none");
         fprintf(out, "  e_entry        %s\n", hex(h, sizeof(h), k->e_entry));
         if (k->pvh)
@@ -514,9 +546,8 @@ static int table_image(FILE *out, const struct kimage *k, const char *path,
         else
                 fputs("  pvh entry      none\n", out);
         fprintf(out, "  entry          %s: %s\n", kimage_entry_name(k->entry), entry_advice(k));
-        fprintf(out, "  loaded size    %s\n", human(b, sizeof(b), (int64_t)k->loaded_size, false));
-        fprintf(out, "  not loaded     %s\n",
-                human(b, sizeof(b), (int64_t)k->unloaded_size, false));
+        fprintf(out, "  loaded size    %s\n", human(b, sizeof(b), k->loaded_size));
+        fprintf(out, "  not loaded     %s\n", human(b, sizeof(b), k->unloaded_size));
         table_classes(out, k);
 
         fprintf(out, "\nlargest sections (%zu of %zu loaded)\n", min_size(nsec, top), nsec);
@@ -525,7 +556,7 @@ static int table_image(FILE *out, const struct kimage *k, const char *path,
                 const struct kimage_section *s = secs[i];
 
                 fprintf(out, "%-8s %18s %28s  ", kimage_class_name(s->cls),
-                        hex(h, sizeof(h), s->addr), human(b, sizeof(b), (int64_t)s->size, false));
+                        hex(h, sizeof(h), s->addr), human(b, sizeof(b), s->size));
                 put_text(out, o, s->name);
                 fputc('\n', out);
         }
@@ -539,8 +570,7 @@ static int table_image(FILE *out, const struct kimage *k, const char *path,
                         const struct kimage_symbol *s = syms[i];
 
                         fprintf(out, "%-8s %18s %28s  ", kind_name(s->kind),
-                                hex(h, sizeof(h), s->addr),
-                                human(b, sizeof(b), (int64_t)s->size, false));
+                                hex(h, sizeof(h), s->addr), human(b, sizeof(b), s->size));
                         put_text(out, o, s->name);
                         fputc('\n', out);
                 }
@@ -557,14 +587,18 @@ static void table_symlist(FILE *out, const char *title, const struct kdiff_list 
 {
         char b[64];
 
-        fprintf(out, "\nsymbols %s (%zu of %zu)\n", title, l->n, l->total);
+        if (!l->total) {
+                fprintf(out, "\nno symbol %s\n", title);
+                return;
+        }
+        fprintf(out, "\nsymbols %s: %s\n", title, count_shown(b, sizeof(b), l->n, l->total));
         if (l->n)
                 fprintf(out, "  %-6s %12s %12s %28s  %s\n", "kind", "a", "b", "change", "name");
         for (size_t i = 0; i < l->n; i++) {
                 const struct kdiff_sym *s = &l->v[i];
 
                 fprintf(out, "  %-6s %12" PRIu64 " %12" PRIu64 " %28s  ", kind_name(s->kind), s->a,
-                        s->b, human(b, sizeof(b), s->delta, true));
+                        s->b, human_delta(b, sizeof(b), s->delta));
                 put_text(out, o, s->name);
                 if (s->na > 1 || s->nb > 1)
                         fprintf(out, " (%u -> %u symbols)", s->na, s->nb);
@@ -583,38 +617,36 @@ static int table_compare(FILE *out, const struct kdiff *d, const char *pa, const
         fputs("\n  b  ", out);
         put_text(out, o, pb);
         fprintf(out, "\n\n%-12s %28s %28s %28s\n", "", "a", "b", "b - a");
-        fprintf(out, "%-12s %28s %28s %28s\n", "file",
-                human(x, sizeof(x), (int64_t)a->file_size, false),
-                human(y, sizeof(y), (int64_t)b->file_size, false),
-                human(z, sizeof(z), d->file_delta, true));
-        fprintf(out, "%-12s %28s %28s %28s\n", "loaded",
-                human(x, sizeof(x), (int64_t)a->loaded_size, false),
-                human(y, sizeof(y), (int64_t)b->loaded_size, false),
-                human(z, sizeof(z), d->loaded_delta, true));
-        fprintf(out, "%-12s %28s %28s %28s\n", "not loaded",
-                human(x, sizeof(x), (int64_t)a->unloaded_size, false),
-                human(y, sizeof(y), (int64_t)b->unloaded_size, false),
-                human(z, sizeof(z), d->unloaded_delta, true));
+        fprintf(out, "%-12s %28s %28s %28s\n", "file", human(x, sizeof(x), a->file_size),
+                human(y, sizeof(y), b->file_size), human_delta(z, sizeof(z), d->file_delta));
+        fprintf(out, "%-12s %28s %28s %28s\n", "loaded", human(x, sizeof(x), a->loaded_size),
+                human(y, sizeof(y), b->loaded_size), human_delta(z, sizeof(z), d->loaded_delta));
+        fprintf(out, "%-12s %28s %28s %28s\n", "not loaded", human(x, sizeof(x), a->unloaded_size),
+                human(y, sizeof(y), b->unloaded_size),
+                human_delta(z, sizeof(z), d->unloaded_delta));
         for (int c = 0; c < KIMAGE_NCLASSES; c++)
                 fprintf(out, "  %-10s %28s %28s %28s\n", kimage_class_name(c),
-                        human(x, sizeof(x), (int64_t)a->class_size[c], false),
-                        human(y, sizeof(y), (int64_t)b->class_size[c], false),
-                        human(z, sizeof(z), d->class_delta[c], true));
+                        human(x, sizeof(x), a->class_size[c]),
+                        human(y, sizeof(y), b->class_size[c]),
+                        human_delta(z, sizeof(z), d->class_delta[c]));
         /* The arithmetic, shown: the class changes add up to the loaded change. */
         fputs("\nloaded change:", out);
         for (int c = 0; c < KIMAGE_NCLASSES; c++)
                 fprintf(out, " %+" PRId64 " %s", d->class_delta[c], kimage_class_name(c));
         fprintf(out, " = %+" PRId64 " loaded\n", d->loaded_delta);
 
-        fprintf(out, "\nsections changed (%zu of %zu)\n", min_size(d->nsections, o->top),
-                d->nsections);
+        if (d->nsections)
+                fprintf(out, "\nsections changed: %s\n",
+                        count_shown(x, sizeof(x), min_size(d->nsections, o->top), d->nsections));
+        else
+                fputs("\nno section changed\n", out);
         if (d->nsections)
                 fprintf(out, "  %-6s %12s %12s %28s  %s\n", "class", "a", "b", "change", "name");
         for (size_t i = 0; i < min_size(d->nsections, o->top); i++) {
                 const struct kdiff_section *s = &d->sections[i];
 
                 fprintf(out, "  %-6s %12" PRIu64 " %12" PRIu64 " %28s  ", kimage_class_name(s->cls),
-                        s->a, s->b, human(x, sizeof(x), s->delta, true));
+                        s->a, s->b, human_delta(x, sizeof(x), s->delta));
                 put_text(out, o, s->name);
                 if (!s->in_a)
                         fputs(" (new)", out);
@@ -623,10 +655,7 @@ static int table_compare(FILE *out, const struct kdiff *d, const char *pa, const
                 fputc('\n', out);
         }
         if (!d->symbols) {
-                fprintf(out, "\nno symbol table in %s\n",
-                        !a->has_symtab && !b->has_symtab ? "either image"
-                        : !a->has_symtab                 ? "a"
-                                                         : "b");
+                fprintf(out, "\n%s\n", nosym_text(d));
         } else {
                 fprintf(out, "\nsymbols: %+" PRId64 " bytes in all\n", d->sym_delta);
                 table_symlist(out, "grew", &d->grew, o);
@@ -704,39 +733,41 @@ static int md_image(FILE *out, const struct kimage *k, const char *path, size_t 
         fputs("\n\n", out);
         t = md_table_new(2, kv, NULL);
         md_row(t, &rc, "format", kimage_format_name(k->format), NULL, NULL, NULL, NULL);
-        md_row(t, &rc, "file size", human(b, sizeof(b), (int64_t)k->file_size, false), NULL, NULL,
-               NULL, NULL);
+        md_row(t, &rc, "file size", human(b, sizeof(b), k->file_size), NULL, NULL, NULL, NULL);
         if (k->format == KIMAGE_BZIMAGE) {
                 snprintf(p, sizeof(p), "0x%04x", k->boot_protocol);
                 md_row(t, &rc, "boot protocol", p, NULL, NULL, NULL, NULL);
                 md_row(t, &rc, "payload", vmlinux_comp_name(k->comp), NULL, NULL, NULL, NULL);
-                md_row(t, &rc, "compressed size", human(b, sizeof(b), (int64_t)k->comp_size, false),
-                       NULL, NULL, NULL, NULL);
+                md_row(t, &rc, "compressed size", human(b, sizeof(b), k->comp_size), NULL, NULL,
+                       NULL, NULL);
                 md_row(t, &rc, "kernel", k->kernel_version ? k->kernel_version : "unknown", NULL,
                        NULL, NULL, NULL);
         }
+        snprintf(e, sizeof(e), "%u-bit", k->elf_class);
+        md_row(t, &rc, "elf class", e, NULL, NULL, NULL, NULL);
+        md_row(t, &rc, "byte order", k->big_endian ? "big-endian" : "little-endian", NULL, NULL,
+               NULL, NULL);
         md_row(t, &rc, "os", kimage_os_name(k->os), NULL, NULL, NULL, NULL);
         md_row(t, &rc, "machine", machine_name(k->machine), NULL, NULL, NULL, NULL);
+        md_row(t, &rc, "elf size", human(b, sizeof(b), k->elf_size), NULL, NULL, NULL, NULL);
         md_row(t, &rc, "build id", k->build_id[0] ? k->build_id : "none", NULL, NULL, NULL, NULL);
         md_row(t, &rc, "e_entry", hex(h, sizeof(h), k->e_entry), NULL, NULL, NULL, NULL);
         md_row(t, &rc, "pvh entry", k->pvh ? hex(h, sizeof(h), k->pvh_entry) : "none", NULL, NULL,
                NULL, NULL);
         snprintf(e, sizeof(e), "%s: %s", kimage_entry_name(k->entry), entry_advice(k));
         md_row(t, &rc, "entry", e, NULL, NULL, NULL, NULL);
-        md_row(t, &rc, "loaded size", human(b, sizeof(b), (int64_t)k->loaded_size, false), NULL,
-               NULL, NULL, NULL);
-        md_row(t, &rc, "not loaded", human(b, sizeof(b), (int64_t)k->unloaded_size, false), NULL,
-               NULL, NULL, NULL);
+        md_row(t, &rc, "loaded size", human(b, sizeof(b), k->loaded_size), NULL, NULL, NULL, NULL);
+        md_row(t, &rc, "not loaded", human(b, sizeof(b), k->unloaded_size), NULL, NULL, NULL, NULL);
         md_flush(out, t, &rc);
 
         fputs("\n", out);
         t = md_table_new(3, ch, chr);
         for (int c = 0; c < KIMAGE_NCLASSES; c++) {
                 snprintf(p, sizeof(p), "%.1f%%", share(k->class_size[c], k->loaded_size));
-                md_row(t, &rc, kimage_class_name(c),
-                       human(b, sizeof(b), (int64_t)k->class_size[c], false), p, NULL, NULL, NULL);
+                md_row(t, &rc, kimage_class_name(c), human(b, sizeof(b), k->class_size[c]), p, NULL,
+                       NULL, NULL);
         }
-        md_row(t, &rc, "loaded", human(b, sizeof(b), (int64_t)k->loaded_size, false),
+        md_row(t, &rc, "loaded", human(b, sizeof(b), k->loaded_size),
                k->loaded_size ? "100.0%" : "0.0%", NULL, NULL, NULL);
         md_flush(out, t, &rc);
 
@@ -746,7 +777,7 @@ static int md_image(FILE *out, const struct kimage *k, const char *path, size_t 
                 const struct kimage_section *s = secs[i];
 
                 md_row(t, &rc, s->name, kimage_class_name(s->cls), hex(h, sizeof(h), s->addr),
-                       human(b, sizeof(b), (int64_t)s->size, false), NULL, NULL);
+                       human(b, sizeof(b), s->size), NULL, NULL);
         }
         md_flush(out, t, &rc);
         if (!k->has_symtab) {
@@ -761,7 +792,7 @@ static int md_image(FILE *out, const struct kimage *k, const char *path, size_t 
                         const struct kimage_symbol *s = syms[i];
 
                         md_row(t, &rc, s->name, kind_name(s->kind), hex(h, sizeof(h), s->addr),
-                               human(b, sizeof(b), (int64_t)s->size, false), NULL, NULL);
+                               human(b, sizeof(b), s->size), NULL, NULL);
                 }
                 md_flush(out, t, &rc);
         }
@@ -779,7 +810,12 @@ static void md_symlist(FILE *out, const char *title, const struct kdiff_list *l,
         struct md_table *t;
         char x[32], y[32], z[64];
 
-        fprintf(out, "\nSymbols that %s (%zu of %zu):\n\n", title, l->n, l->total);
+        if (!l->total) {
+                fprintf(out, "\nNo symbol %s.\n", title);
+                return;
+        }
+        fprintf(out, "\nSymbols that %s: %s.\n\n", title,
+                count_shown(z, sizeof(z), l->n, l->total));
         t = md_table_new(5, hd, r);
         for (size_t i = 0; i < l->n; i++) {
                 const struct kdiff_sym *s = &l->v[i];
@@ -787,7 +823,32 @@ static void md_symlist(FILE *out, const char *title, const struct kdiff_list *l,
                 snprintf(x, sizeof(x), "%" PRIu64, s->a);
                 snprintf(y, sizeof(y), "%" PRIu64, s->b);
                 md_row(t, rc, s->name, kind_name(s->kind), x, y,
-                       human(z, sizeof(z), s->delta, true), NULL);
+                       human_delta(z, sizeof(z), s->delta), NULL);
+        }
+        md_flush(out, t, rc);
+}
+
+/* The top of the changed sections, said how many of how many. */
+static void md_sections_changed(FILE *out, const struct kdiff *d, size_t top, int *rc)
+{
+        static const char *const sh[] = {"section", "class", "a", "b", "change", "note"};
+        static const bool sr[] = {false, false, true, true, true, false};
+        struct md_table *t;
+        char x[64], y[64], z[64];
+
+        fprintf(out, "\nSections changed: %s.\n\n",
+                count_shown(x, sizeof(x), min_size(d->nsections, top), d->nsections));
+        t = md_table_new(6, sh, sr);
+        for (size_t i = 0; i < min_size(d->nsections, top); i++) {
+                const struct kdiff_section *s = &d->sections[i];
+
+                snprintf(x, sizeof(x), "%" PRIu64, s->a);
+                snprintf(y, sizeof(y), "%" PRIu64, s->b);
+                md_row(t, rc, s->name, kimage_class_name(s->cls), x, y,
+                       human_delta(z, sizeof(z), s->delta),
+                       !s->in_a   ? "new"
+                       : !s->in_b ? "gone"
+                                  : NULL);
         }
         md_flush(out, t, rc);
 }
@@ -796,8 +857,6 @@ static int md_compare(FILE *out, const struct kdiff *d, const char *pa, const ch
 {
         static const char *const hd[] = {"", "a", "b", "b - a"};
         static const bool r[] = {false, true, true, true};
-        static const char *const sh[] = {"section", "class", "a", "b", "change", "note"};
-        static const bool sr[] = {false, false, true, true, true, false};
         const struct kimage *a = d->a, *b = d->b;
         struct md_table *t;
         char x[64], y[64], z[64];
@@ -809,43 +868,33 @@ static int md_compare(FILE *out, const struct kdiff *d, const char *pa, const ch
         rc = rc ?: md_puts(out, pb);
         fputs("\n\n", out);
         t = md_table_new(4, hd, r);
-        md_row(t, &rc, "file", human(x, sizeof(x), (int64_t)a->file_size, false),
-               human(y, sizeof(y), (int64_t)b->file_size, false),
-               human(z, sizeof(z), d->file_delta, true), NULL, NULL);
-        md_row(t, &rc, "loaded", human(x, sizeof(x), (int64_t)a->loaded_size, false),
-               human(y, sizeof(y), (int64_t)b->loaded_size, false),
-               human(z, sizeof(z), d->loaded_delta, true), NULL, NULL);
-        md_row(t, &rc, "not loaded", human(x, sizeof(x), (int64_t)a->unloaded_size, false),
-               human(y, sizeof(y), (int64_t)b->unloaded_size, false),
-               human(z, sizeof(z), d->unloaded_delta, true), NULL, NULL);
+        md_row(t, &rc, "file", human(x, sizeof(x), a->file_size), human(y, sizeof(y), b->file_size),
+               human_delta(z, sizeof(z), d->file_delta), NULL, NULL);
+        md_row(t, &rc, "loaded", human(x, sizeof(x), a->loaded_size),
+               human(y, sizeof(y), b->loaded_size), human_delta(z, sizeof(z), d->loaded_delta),
+               NULL, NULL);
+        md_row(t, &rc, "not loaded", human(x, sizeof(x), a->unloaded_size),
+               human(y, sizeof(y), b->unloaded_size), human_delta(z, sizeof(z), d->unloaded_delta),
+               NULL, NULL);
         for (int c = 0; c < KIMAGE_NCLASSES; c++)
-                md_row(t, &rc, kimage_class_name(c),
-                       human(x, sizeof(x), (int64_t)a->class_size[c], false),
-                       human(y, sizeof(y), (int64_t)b->class_size[c], false),
-                       human(z, sizeof(z), d->class_delta[c], true), NULL, NULL);
+                md_row(t, &rc, kimage_class_name(c), human(x, sizeof(x), a->class_size[c]),
+                       human(y, sizeof(y), b->class_size[c]),
+                       human_delta(z, sizeof(z), d->class_delta[c]), NULL, NULL);
         md_flush(out, t, &rc);
         fputs("\nLoaded change:", out);
         for (int c = 0; c < KIMAGE_NCLASSES; c++)
                 fprintf(out, " %+" PRId64 " %s", d->class_delta[c], kimage_class_name(c));
         fprintf(out, " = %+" PRId64 " loaded.\n", d->loaded_delta);
 
-        fprintf(out, "\nSections changed (%zu of %zu):\n\n", min_size(d->nsections, top),
-                d->nsections);
-        t = md_table_new(6, sh, sr);
-        for (size_t i = 0; i < min_size(d->nsections, top); i++) {
-                const struct kdiff_section *s = &d->sections[i];
-
-                snprintf(x, sizeof(x), "%" PRIu64, s->a);
-                snprintf(y, sizeof(y), "%" PRIu64, s->b);
-                md_row(t, &rc, s->name, kimage_class_name(s->cls), x, y,
-                       human(z, sizeof(z), s->delta, true),
-                       !s->in_a   ? "new"
-                       : !s->in_b ? "gone"
-                                  : NULL);
-        }
-        md_flush(out, t, &rc);
+        if (!d->nsections)
+                fputs("\nNo section changed.\n", out);
+        else
+                md_sections_changed(out, d, top, &rc);
         if (!d->symbols) {
-                fputs("\nNo symbol table in both images: no symbol changes.\n", out);
+                const char *why = nosym_text(d);
+
+                fprintf(out, "\n%c%s: no symbol changes.\n", toupper((unsigned char)why[0]),
+                        why + 1);
         } else {
                 fprintf(out, "\nSymbols: %+" PRId64 " bytes in all.\n", d->sym_delta);
                 md_symlist(out, "grew", &d->grew, &rc);

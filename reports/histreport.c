@@ -404,10 +404,46 @@ static void field(FILE *out, const struct histreport_options *o, const char *wha
         fputc('\n', out);
 }
 
+/* The rows of m that are sizes (bytes, shown in MiB) or times (ms), under
+ * their header. */
+static void show_metrics(FILE *out, const struct history_metric *m, size_t nm, bool bytes,
+                         const struct histreport_options *o)
+{
+        const char *u = bytes ? "MiB" : "ms";
+        char b[4][64];
+        bool head = false;
+
+        for (size_t i = 0; i < nm; i++) {
+                const struct history_summary *s = &m[i].s;
+
+                if (history_metric_is_size(m[i].name) != bytes)
+                        continue;
+                if (!head) {
+                        snprintf(b[0], 64, "median %s", u);
+                        snprintf(b[1], 64, "95%% CI of median (%s)", u);
+                        snprintf(b[2], 64, "IQR (%s)", u);
+                        fprintf(out, "%4s %12s  %-25s %-25s  %s\n", "n", b[0], b[1], b[2],
+                                "metric");
+                        head = true;
+                }
+                fprintf(out, "%4zu %12s  %-25s %-25s  ", s->n,
+                        qty(b[0], 64, s->median, false, bytes),
+                        qty_ci(b[1], 64, s->ci_lo, s->ci_hi, false, bytes),
+                        qty_ci(b[2], 64, s->q25, s->q75, false, bytes));
+                put_text(out, o, m[i].name);
+                if (m[i].kind == COMPARE_FN && m[i].phase) {
+                        fputs(" (in ", out);
+                        put_text(out, o, m[i].phase);
+                        fputc(')', out);
+                }
+                fputc('\n', out);
+        }
+}
+
 static int show_table(FILE *out, const struct history_entry *e, const struct history_metric *m,
                       size_t nm, const struct histreport_options *o)
 {
-        char b[4][64];
+        size_t nsize = 0;
 
         fprintf(out, "bootlens history entry %lld: ", (long long)e->id);
         put_text(out, o, e->session_id);
@@ -435,27 +471,15 @@ static int show_table(FILE *out, const struct history_entry *e, const struct his
                 put_text(out, o, e->labels[i].value);
                 fputc('\n', out);
         }
-        fprintf(out, "metrics (%zu)\n", nm);
-        if (nm)
-                fprintf(out, "%4s %12s  %-25s %-25s  %s\n", "n", "median ms",
-                        "95% CI of median (ms)", "IQR (ms)", "metric");
-        for (size_t i = 0; i < nm; i++) {
-                const struct history_summary *s = &m[i].s;
-                bool bytes = history_metric_is_size(m[i].name);
-
-                fprintf(out, "%4zu %12s  %-25s %-25s  ", s->n,
-                        qty(b[0], 64, s->median, false, bytes),
-                        qty_ci(b[1], 64, s->ci_lo, s->ci_hi, false, bytes),
-                        qty_ci(b[2], 64, s->q25, s->q75, false, bytes));
-                put_text(out, o, m[i].name);
-                if (bytes)
-                        fputs(" (MiB)", out);
-                if (m[i].kind == COMPARE_FN && m[i].phase) {
-                        fputs(" (in ", out);
-                        put_text(out, o, m[i].phase);
-                        fputc(')', out);
-                }
-                fputc('\n', out);
+        /* Times first under their ms header; the kernel's sizes
+         * (kernel:*, bytes) in their own table under a MiB one. */
+        for (size_t i = 0; i < nm; i++)
+                nsize += history_metric_is_size(m[i].name);
+        fprintf(out, "metrics (%zu)\n", nm - nsize);
+        show_metrics(out, m, nm, false, o);
+        if (nsize) {
+                fprintf(out, "kernel sizes (%zu)\n", nsize);
+                show_metrics(out, m, nm, true, o);
         }
         return finish(out);
 }

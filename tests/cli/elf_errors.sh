@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # bootlens elf on bad input, each built here: a missing file, a directory,
-# an ELF truncated at several points, a file that is no kernel, a bzImage
-# cut to its first 64 KiB and one with a corrupted payload (from the
-# Debian kernel in the cache: skipped, and said, when there is none): one
-# line "bootlens: elf: FILE: REASON" and exit 2, never a crash. An ELF
+# an ELF truncated at several points, a file that is no kernel, an empty
+# or absolute-only kallsyms text under --addr (its own reason, not the
+# image's hint), a kallsyms text without --addr (hinted): one line
+# "bootlens: elf: FILE: REASON" and exit 2, never a crash (a broken real
+# bzImage: tests/integration/elf_debian.sh). --addr - keeps only a pasted
+# oops's words within the symbols' range and counts the rest. An ELF
 # without a symbol table (the project's binary stripped of .symtab and
 # .dynsym) gives a report without symbols and exit 0; --addr against it
 # exits 2 with the hint. --addr against the project's own unstripped
@@ -90,16 +92,43 @@ echo 'no address here: 0010 12345 deadbeefdeadbeef0' | "$BOOTLENS" elf --addr - 
 [ "$status" -eq 2 ] && grep -q 'standard input: no address found' "$tmp/err" ||
 	fail "--addr - without an address: $status $(cat "$tmp/err")"
 
-# A bzImage from the cache: its first 64 KiB, and its payload corrupted.
-bz=$(ls "$HOME"/.cache/bootlens/kernels/*/boot/vmlinuz-* 2>/dev/null | head -1 || true)
-if [ -z "$bz" ]; then
-	echo "skipped: the truncated and corrupted bzImage cases (no kernel in ~/.cache/bootlens/kernels)"
-else
-	head -c 65536 "$bz" >"$tmp/bz-64k"
-	expect_error "$tmp/bz-64k" 'payload.*truncated' "$BOOTLENS" elf "$tmp/bz-64k"
-	cp "$bz" "$tmp/bz-corrupt"
-	dd if=/dev/zero of="$tmp/bz-corrupt" bs=4096 seek=500 count=16 conv=notrunc status=none
-	expect_error "$tmp/bz-corrupt" 'corrupt' "$BOOTLENS" elf "$tmp/bz-corrupt"
-	expect_error "$tmp/bz-corrupt" 'corrupt' "$BOOTLENS" elf --addr 0xffffffff81000000 "$tmp/bz-corrupt"
-fi
+# --addr on a file that is no image gives ksyms's own reason, not the
+# image's "use a kallsyms text" hint; elf on a kallsyms text hints --addr.
+expect_error "$tmp/empty" 'the file is empty$' "$BOOTLENS" elf --addr 0x10 "$tmp/empty"
+printf 'ffffffff81000000 A x\n' >"$tmp/abs.kallsyms"
+expect_error "$tmp/abs.kallsyms" 'no symbol in the kallsyms text$' \
+	"$BOOTLENS" elf --addr 0x10 "$tmp/abs.kallsyms"
+grep -q 'kallsyms text:' "$tmp/err" && fail "--addr on a text hints a kallsyms text: $(cat "$tmp/err")"
+printf 'ffffffff81000000 T _text\r\nffffffff81000100 T foo\r\n\r\nffffffff81000200 T bar\r\n' \
+	>"$tmp/crlf.kallsyms"
+expect_error "$tmp/crlf.kallsyms" 'not a kernel image.*(a kallsyms text? use --addr)$' \
+	"$BOOTLENS" elf "$tmp/crlf.kallsyms"
+expect_error "$tmp/text" 'not a kernel image' "$BOOTLENS" elf "$tmp/text"
+grep -q 'use --addr' "$tmp/err" && fail "a text that is no kallsyms hints --addr: $(cat "$tmp/err")"
+
+# --addr - keeps only the words within the symbols' range (a CRLF text's):
+# flags, small values, user and direct-map pointers are left out and
+# counted; an explicit --addr is resolved wherever it lies.
+printf '%s\n' 'RIP: 0010:[<ffffffff81000104>] EFLAGS: 00010246' \
+	'RAX: 0000000000000008 RBX: ffff888003c4d000 RCX: 00007ffd12345678' \
+	'RDX: ffffffff81000200 R8: ffffffff81000201' >"$tmp/oops"
+status=0
+"$BOOTLENS" elf --addr - --addr 0x10 "$tmp/crlf.kallsyms" <"$tmp/oops" >"$tmp/out" 2>"$tmp/err" ||
+	status=$?
+[ "$status" -eq 0 ] || fail "--addr - on an oops: exit $status: $(cat "$tmp/err")"
+[ "$(grep -c '^0x\| 0x' "$tmp/out")" -eq 3 ] || fail "--addr - on an oops: $(cat "$tmp/out")"
+grep -q '^0xffffffff81000104  foo+0x4/0x100$' "$tmp/out" || fail "no foo: $(cat "$tmp/out")"
+grep -q '^0xffffffff81000200  bar+0x0$' "$tmp/out" || fail "no bar: $(cat "$tmp/out")"
+grep -q '^ *0x10  below the first symbol$' "$tmp/out" || fail "explicit 0x10: $(cat "$tmp/out")"
+# (ffffffff81000201 lies past bar, the last symbol, whose end is unknown.)
+grep -q '00010246\|0000000000000008\|ffff888003c4d000\|00007ffd12345678\|81000201' "$tmp/out" &&
+	fail "--addr - kept a word out of range: $(cat "$tmp/out")"
+grep -qx "bootlens: elf: note: standard input: 5 words outside the symbols' range 0xffffffff81000000..0xffffffff81000200 left out" \
+	"$tmp/err" || fail "--addr - note: $(cat "$tmp/err")"
+status=0
+echo 'EFLAGS: 00010246' | "$BOOTLENS" elf --addr - "$tmp/crlf.kallsyms" >"$tmp/out" 2>"$tmp/err" ||
+	status=$?
+[ "$status" -eq 2 ] && grep -q "standard input: 1 address word, none within the symbols' range" "$tmp/err" ||
+	fail "--addr - with no word in range: $status $(cat "$tmp/err")"
+
 echo "ok: elf errors"

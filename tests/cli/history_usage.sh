@@ -88,7 +88,11 @@ need_err "^bootlens: history trend: no entry of '$tmp/h.db' has the metric 'phas
 hrun 2 history trend --metric fn:nosuch_init
 need_err "has the metric 'fn:nosuch_init'"
 hrun 2 history trend
-need_err '^bootlens: history trend: want --metric total\|phase:NAME\|fn:NAME$'
+need_err '^bootlens: history trend: want --metric total|phase:NAME|fn:NAME|kernel:loaded|kernel:file$'
+# the synopsis names both kernel sizes
+hrun 0 history trend --help
+grep -q '^ *|kernel:file$' "$tmp/out" || fail "trend --help: no kernel:file: $(head -3 "$tmp/out")"
+grep -q 'fn:NAME|kernel:loaded$' "$tmp/out" || fail "trend --help: no kernel:loaded: $(head -3 "$tmp/out")"
 hrun 2 history trend --metric total --by kernel
 need_err "^bootlens: history trend: no entry of '$tmp/h.db' that has total has the label 'kernel' \(--by\)$"
 hrun 2 history trend --metric total --by 'a b'

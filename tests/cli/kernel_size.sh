@@ -5,15 +5,17 @@
 # records them (50.8 MiB -> 54.9 MiB loaded). Checked: compare's table,
 # json and md carry the kernel line with the right delta; ab as it is
 # (one kernel) prints none; history add stores kernel:loaded and
-# kernel:file; trend --metric kernel:loaded gives the sizes (bytes in
-# json and csv, MiB in the table); a variant whose kernel was not read
+# kernel:file; show puts them in their own MiB table; trend --metric
+# kernel:loaded gives the sizes (bytes in json and csv, MiB in the table); a variant whose kernel was not read
 # as an image stores no kernel metric.
 set -euo pipefail
 . "$(dirname "$0")/lib/history.sh"
 ab=$BOOTLENS_TEST_DATA/compare/ab
 k=$tmp/k
 copy_session "$ab" "$k" kernels "2026-12-01T10:00:00Z"
-jq '.variants[0].image = {format: "bzimage", entry: "bzimage", file_size: 14050918,
+# (an image's file_size is its kernel file's size: session.json says both)
+jq '.variants[0].kernel.size = 14050918 | .variants[1].kernel.size = 11534336 |
+	.variants[0].image = {format: "bzimage", entry: "bzimage", file_size: 14050918,
 	loaded_size: 53267660, build_id: "aa01", pvh: true, comp: "lz4", comp_size: 13900000} |
 	.variants[1].kernel.sha256 = "1111111111111111111111111111111111111111111111111111111111111111" |
 	.variants[1].image = {format: "bzimage", entry: "bzimage", file_size: 11534336,
@@ -48,6 +50,15 @@ jq -e '[.metrics[] | select(.name == "kernel:loaded")][0] |
 	fail "show json: $(jq -c '.metrics[] | select(.name | startswith("kernel:"))' "$tmp/out")"
 jq -e '[.metrics[] | select(.name == "kernel:file")][0].median_bytes == 14050918' "$tmp/out" >/dev/null ||
 	fail "show json: kernel:file"
+# the show table: the sizes in their own table under a MiB header, not
+# under the times' "median ms"
+hrun 0 history show --db "$db" 1
+need_out '^kernel sizes \(2\)$'
+awk '/^kernel sizes/ {k = 1} /^ *n +median ms / && !k {t = 1} /kernel:/ && !k {bad = 1}
+	END {exit !(t && !bad)}' "$tmp/out" || fail "show: a size under the ms header: $(cat "$tmp/out")"
+awk '/^kernel sizes/ {getline; exit !($0 ~ /^ *n +median MiB +95% CI of median \(MiB\) +IQR \(MiB\) +metric$/)}' \
+	"$tmp/out" || fail "show: no MiB header: $(cat "$tmp/out")"
+need_out '^ +8 +50\.8  .*kernel:loaded$'
 hrun 0 history trend --db "$db" --metric kernel:loaded --by kernel --format json
 jq -e '[.points[].median_bytes] == [53267660, 57566822] and .metric_kind == "size"' "$tmp/out" >/dev/null ||
 	fail "trend json: $(jq -c '[.points[] | {label, median_bytes}]' "$tmp/out")"
@@ -84,7 +95,7 @@ ls "$tmp/dash/figures/"*kernel*loaded*.svg >/dev/null 2>&1 || fail "dashboard: n
 # step "fast" given the new kernel); the fixture as it is has none
 sw=$tmp/sweep
 cp -r "$BOOTLENS_TEST_DATA/sweep/each" "$sw"
-jq '.variants |= map(.image = {format: "bzimage", entry: "bzimage", file_size: 14050918,
+jq '.variants |= map(.kernel.size = 14050918 | .image = {format: "bzimage", entry: "bzimage", file_size: 14050918,
 	loaded_size: 53267660, pvh: true, comp: "lz4", comp_size: 13900000}) |
 	.variants[1].kernel.sha256 = "2222222222222222222222222222222222222222222222222222222222222222" |
 	.variants[1].image.loaded_size = 57566822' "$BOOTLENS_TEST_DATA/sweep/each/session.json" >"$sw/session.json"

@@ -6,7 +6,8 @@
 # bzImage; two kernel packages of different versions (6.1 against 6.12,
 # a zstd payload, when the archive or the cache has it; else two 6.1
 # releases) compared, the class deltas adding up exactly to the loaded
-# delta in the JSON, the table and the Markdown. Versions:
+# delta in the JSON, the table and the Markdown; the bzImage cut to 64 KiB
+# and with its payload corrupted is refused in one line. Versions:
 # BOOTLENS_ELF_OLD (6.1.0-57), BOOTLENS_ELF_NEW (6.12.117+deb12, then
 # 6.1.0-47).
 # labels: vm
@@ -125,4 +126,23 @@ status=0
 "$BOOTLENS" elf --addr 0xffffffff81000000 "$old" 2>"$tmp/err" || status=$?
 [ "$status" -eq 2 ] && grep -q 'no symbol table (.*kallsyms' "$tmp/err" ||
 	fail "--addr against the bzImage: $status $(cat "$tmp/err")"
+
+# The real bzImage broken: its first 64 KiB, and its payload corrupted:
+# one line naming the file, exit 2 (moved from tests/cli/elf_errors.sh,
+# where a missing cache skipped them silently).
+expect_error() { # FILE PATTERN CMD...: exit 2, one line naming FILE, matching PATTERN
+	local file=$1 pat=$2 status=0
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+	[ "$status" -eq 2 ] || fail "'$*' exited $status, expected 2: $(cat "$tmp/err")"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "'$*': not one line: $(cat "$tmp/err")"
+	grep -qF -- "bootlens: elf: $file: " "$tmp/err" || fail "'$*': does not name $file: $(cat "$tmp/err")"
+	grep -q -- "$pat" "$tmp/err" || fail "'$*': '$(cat "$tmp/err")' does not say '$pat'"
+}
+head -c 65536 "$old" >"$tmp/bz-64k"
+expect_error "$tmp/bz-64k" 'payload.*truncated' "$BOOTLENS" elf "$tmp/bz-64k"
+cp "$old" "$tmp/bz-corrupt"
+dd if=/dev/zero of="$tmp/bz-corrupt" bs=4096 seek=500 count=16 conv=notrunc status=none
+expect_error "$tmp/bz-corrupt" 'corrupt' "$BOOTLENS" elf "$tmp/bz-corrupt"
+expect_error "$tmp/bz-corrupt" 'corrupt' "$BOOTLENS" elf --addr 0xffffffff81000000 "$tmp/bz-corrupt"
 echo "ok: elf on Debian's kernels"

@@ -280,10 +280,111 @@ static void test_elfreport_compare_without_symbols(void **state)
         s = render(do_compare, &c, ELFREPORT_TABLE, 10);
         assert_non_null(strstr(s, "\nno symbol table in either image\n"));
         free(s);
+        s = render(do_compare, &c, ELFREPORT_MD, 10);
+        assert_non_null(strstr(s, "\nNo symbol table in either image: no symbol changes.\n"));
+        free(s);
         s = render(do_compare, &c, ELFREPORT_JSON, 10);
         assert_non_null(strstr(s, "\n  \"symbols\": null\n"));
         free(s);
         kdiff_free(d);
+}
+
+/* How many changed and how many are shown, said unambiguously; two
+ * images alike say so, not "(0 of 0)"; the missing symbol table is named
+ * alike in the table and the Markdown. */
+static void test_elfreport_compare_wording(void **state)
+{
+        struct kimage a = elf_image(), b = elf2_image(), nosym = elf2_image();
+        struct kdiff *d;
+        struct ctx c;
+        char *s;
+
+        (void)state;
+        assert_int_equal(kdiff_build(&a, &b, 2, &d), 0);
+        c = (struct ctx){.d = d};
+        s = render(do_compare, &c, ELFREPORT_TABLE, 2);
+        assert_non_null(strstr(s, "\nsections changed: 4, the 2 largest shown\n"));
+        assert_non_null(strstr(s, "\nsymbols grew: 1\n"));
+        free(s);
+        s = render(do_compare, &c, ELFREPORT_MD, 2);
+        assert_non_null(strstr(s, "\nSections changed: 4, the 2 largest shown.\n"));
+        free(s);
+        kdiff_free(d);
+
+        assert_int_equal(kdiff_build(&a, &a, 10, &d), 0);
+        c = (struct ctx){.d = d};
+        s = render(do_compare, &c, ELFREPORT_TABLE, 10);
+        assert_non_null(strstr(s, "\nno section changed\n"));
+        assert_non_null(strstr(s, "\nno symbol grew\n"));
+        assert_null(strstr(s, "0 of 0"));
+        assert_null(strstr(s, "class             a"));
+        free(s);
+        s = render(do_compare, &c, ELFREPORT_MD, 10);
+        assert_non_null(strstr(s, "\nNo section changed.\n"));
+        assert_non_null(strstr(s, "\nNo symbol appeared.\n"));
+        assert_null(strstr(s, "0 of 0"));
+        assert_null(strstr(s, "| section "));
+        free(s);
+        kdiff_free(d);
+
+        nosym.has_symtab = false;
+        nosym.symtab = NULL;
+        nosym.symbols = NULL;
+        nosym.nsymbols = 0;
+        assert_int_equal(kdiff_build(&a, &nosym, 10, &d), 0);
+        c = (struct ctx){.d = d};
+        s = render(do_compare, &c, ELFREPORT_TABLE, 10);
+        assert_non_null(strstr(s, "\na symbol table only in a\n"));
+        free(s);
+        s = render(do_compare, &c, ELFREPORT_MD, 10);
+        assert_non_null(strstr(s, "\nA symbol table only in a: no symbol changes.\n"));
+        free(s);
+        kdiff_free(d);
+        assert_int_equal(kdiff_build(&nosym, &a, 10, &d), 0);
+        c = (struct ctx){.d = d};
+        s = render(do_compare, &c, ELFREPORT_MD, 10);
+        assert_non_null(strstr(s, "\nA symbol table only in b: no symbol changes.\n"));
+        free(s);
+        kdiff_free(d);
+}
+
+/* The Markdown shows the ELF facts the table does: size, class, byte order. */
+static void test_elfreport_md_image_elf_facts(void **state)
+{
+        struct kimage k = elf_image();
+        struct ctx c = {.k = &k, .path = "k"};
+        char *s;
+
+        (void)state;
+        k.elf_class = 32;
+        k.big_endian = true;
+        k.elf_size = 4242;
+        s = render(do_image, &c, ELFREPORT_MD, 3);
+        assert_non_null(strstr(s, "| elf class "));
+        assert_non_null(strstr(s, "| 32-bit "));
+        assert_non_null(strstr(s, "| big-endian "));
+        assert_non_null(strstr(s, "| elf size "));
+        assert_non_null(strstr(s, "| 4242 "));
+        free(s);
+}
+
+/* Sizes are unsigned: one above INT64_MAX (no kimage's, whose sizes are
+ * at most 2^40, but the report's own contract) never prints negative. */
+static void test_elfreport_sizes_above_int64_are_not_negative(void **state)
+{
+        struct kimage k = elf_image();
+        struct ctx c = {.k = &k, .path = "k"};
+        enum elfreport_format f[] = {ELFREPORT_TABLE, ELFREPORT_MD};
+        char *s;
+
+        (void)state;
+        k.file_size = UINT64_MAX;
+        for (size_t i = 0; i < 2; i++) {
+                s = render(do_image, &c, f[i], 3);
+                assert_non_null(strstr(s, "18446744073709551615 (16777216.0 TiB)"));
+                assert_null(strstr(s, "-1 ("));
+                free(s);
+        }
 }
 
 static void test_elfreport_addrs_golden(void **state)
@@ -428,6 +529,9 @@ int main(void)
             cmocka_unit_test(test_elfreport_image_bzimage_golden),
             cmocka_unit_test(test_elfreport_compare_golden),
             cmocka_unit_test(test_elfreport_compare_without_symbols),
+            cmocka_unit_test(test_elfreport_compare_wording),
+            cmocka_unit_test(test_elfreport_md_image_elf_facts),
+            cmocka_unit_test(test_elfreport_sizes_above_int64_are_not_negative),
             cmocka_unit_test(test_elfreport_addrs_golden),
             cmocka_unit_test(test_elfreport_addrs_after_a_symbol),
             cmocka_unit_test(test_elfreport_json_fields),

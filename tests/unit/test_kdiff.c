@@ -284,6 +284,43 @@ static void test_kdiff_refuses_null(void **state)
         kdiff_free(NULL);
 }
 
+/* Images that are not kimage's: classes that do not add up to the loaded
+ * size, sizes or symbol sums past INT64_MAX. Refused at run time (it was
+ * an assert, gone with NDEBUG, and int64 sums that overflowed). */
+static void test_kdiff_refuses_sizes_that_do_not_add_up_or_overflow(void **state)
+{
+        struct fixture a, b;
+        struct kdiff *d = (struct kdiff *)1;
+
+        (void)state;
+        init(&a, 100);
+        init(&b, 100);
+        add_sec(&a, ".text", KIMAGE_TEXT, 10, true);
+        add_sec(&b, ".text", KIMAGE_TEXT, 10, true);
+        b.k.class_size[KIMAGE_TEXT] = 11;
+        assert_int_equal(kdiff_build(&a.k, &b.k, 10, &d), -EINVAL);
+        assert_null(d);
+
+        init(&b, 100);
+        add_sec(&b, ".bss", KIMAGE_BSS, UINT64_MAX - 5, true);
+        assert_int_equal(kdiff_build(&a.k, &b.k, 10, &d), -EOVERFLOW);
+        assert_int_equal(kdiff_build(&b.k, &a.k, 10, &d), -EOVERFLOW);
+
+        init(&b, 100);
+        add_sec(&b, ".a", KIMAGE_BSS, (uint64_t)1 << 62, true);
+        add_sec(&b, ".b", KIMAGE_DATA, (uint64_t)1 << 62, true);
+        assert_int_equal(kdiff_build(&a.k, &b.k, 10, &d), -EOVERFLOW);
+
+        /* symbols of one name whose sizes add up past INT64_MAX */
+        init(&b, 100);
+        add_sec(&b, ".text", KIMAGE_TEXT, 10, true);
+        add_sym(&a, "f", KIMAGE_SYM_FUNC, 1);
+        add_sym(&b, "f", KIMAGE_SYM_FUNC, (uint64_t)1 << 62);
+        add_sym(&b, "f", KIMAGE_SYM_FUNC, (uint64_t)1 << 62);
+        assert_int_equal(kdiff_build(&a.k, &b.k, 10, &d), -EOVERFLOW);
+        assert_null(d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -294,6 +331,7 @@ int main(void)
             cmocka_unit_test(test_kdiff_cut_at_top_keeps_totals_and_sym_delta),
             cmocka_unit_test(test_kdiff_symbols_need_both_tables),
             cmocka_unit_test(test_kdiff_refuses_null),
+            cmocka_unit_test(test_kdiff_refuses_sizes_that_do_not_add_up_or_overflow),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -355,6 +355,18 @@ static void test_kimage_reads_a_big_endian_elf(void **state)
         free(p);
 }
 
+/* The first n bytes of f, copied to a buffer of n bytes, fail with
+ * -EBADMSG and in_why. */
+static void parse_cut_fails(const struct file *f, size_t n, const char *in_why)
+{
+        char *cut = malloc(n);
+
+        assert_non_null(cut);
+        memcpy(cut, f->buf, n);
+        parse_fails(cut, n, -EBADMSG, in_why);
+        free(cut);
+}
+
 static void test_kimage_truncated_elf_fails_at_every_cut(void **state)
 {
         struct file f = fixture("pvh.elf");
@@ -364,20 +376,16 @@ static void test_kimage_truncated_elf_fails_at_every_cut(void **state)
         parse_fails(f.buf, 3, -ENOEXEC, "not a kernel image");
         /* The magic alone, in a buffer of its own size (fuzz_kimage: the
          * class byte was read past it). */
-        for (size_t n = 4; n < 16; n++) {
-                char *cut = malloc(n);
-
-                assert_non_null(cut);
-                memcpy(cut, f.buf, n);
-                parse_fails(cut, n, -EBADMSG, "the identification ends at 0x10");
-                free(cut);
-        }
-        for (size_t cut = 4; cut < f.len; cut += 64, cuts++)
-                parse_fails(f.buf, cut, -EBADMSG, "truncated ELF");
+        for (size_t n = 4; n < 16; n++)
+                parse_cut_fails(&f, n, "the identification ends at 0x10");
+        /* Each cut in a buffer of its exact size, so that ASan sees a read
+         * past it (a prefix of the whole buffer would hide one). */
+        for (size_t n = 4; n < f.len; n += 64, cuts++)
+                parse_cut_fails(&f, n, "truncated ELF");
         assert_true(cuts >= 20);
         /* Inside the ELF header, inside the section header table. */
-        parse_fails(f.buf, 40, -EBADMSG, "the ELF header ends at 0x40");
-        parse_fails(f.buf, f.len - 10, -EBADMSG, "section header table ends at");
+        parse_cut_fails(&f, 40, "the ELF header ends at 0x40");
+        parse_cut_fails(&f, f.len - 10, "section header table ends at");
         free(f.buf);
 }
 
@@ -415,10 +423,49 @@ static void test_kimage_section_past_the_end_is_named(void **state)
         kimage_free(k);
         free(f.buf);
 
-        /* NOBITS sizes that would wrap the loaded size around. */
+        /* NOBITS sizes that would wrap the loaded size around, or pass
+         * 2^40 alone or with the rest (the loaded size wrapped and the
+         * reports printed negative sizes). */
         f = fixture("pvh.elf");
         set_le(shdr(&f, 6) + 32, UINT64_MAX - 100, 8);
-        parse_fails(f.buf, f.len, -EBADMSG, "section .bss makes the loaded size overflow");
+        parse_fails(f.buf, f.len, -EBADMSG,
+                    "malformed ELF: section .bss has 0xffffffffffffff9b bytes, more than 2^40");
+        set_le(shdr(&f, 6) + 32, KIMAGE_SIZE_MAX + 1, 8);
+        parse_fails(f.buf, f.len, -EBADMSG, "section .bss has 0x10000000001 bytes, more than 2^40");
+        set_le(shdr(&f, 6) + 32, KIMAGE_SIZE_MAX, 8); /* .bss comes after 328 loaded bytes */
+        parse_fails(f.buf, f.len, -EBADMSG, "section .bss makes the loaded size exceed 2^40 bytes");
+        set_le(shdr(&f, 6) + 32, KIMAGE_SIZE_MAX - 328, 8);
+        k = parse_ok(f.buf, f.len);
+        assert_int_equal(k->loaded_size, KIMAGE_SIZE_MAX);
+        assert_classes_add_up(k);
+        kimage_free(k);
+        /* past the 64-bit address space */
+        set_le(shdr(&f, 6) + 16, UINT64_MAX - 0xfff, 8);
+        set_le(shdr(&f, 6) + 32, 0x1000, 8);
+        k = parse_ok(f.buf, f.len); /* ends at 2^64 exactly */
+        kimage_free(k);
+        set_le(shdr(&f, 6) + 32, 0x1001, 8);
+        parse_fails(f.buf, f.len, -EBADMSG,
+                    "section .bss at 0xfffffffffffff000 with 0x1001 bytes ends past the 64-bit "
+                    "address space");
+        free(f.buf);
+
+        /* past ELF32's 2^32: .bss (section 5 of the i386 fixture, headers
+         * of 40 bytes at e_shoff, sh_addr at 12, sh_size at 20) */
+        f = fixture("netbsd.elf");
+        {
+                unsigned char *sh32 = (unsigned char *)f.buf + 0x1d0 + 5 * 40;
+
+                assert_int_equal(sh32[4], SHT_NOBITS);
+                set_le(sh32 + 12, 0xfffff000, 4);
+                set_le(sh32 + 20, 0x1000, 4);
+                k = parse_ok(f.buf, f.len);
+                kimage_free(k);
+                set_le(sh32 + 20, 0x1001, 4);
+                parse_fails(f.buf, f.len, -EBADMSG,
+                            "section .bss at 0xfffff000 with 0x1001 bytes ends past the 32-bit "
+                            "address space");
+        }
         free(f.buf);
 
         /* An offset near 2^64 does not wrap around. */
@@ -437,6 +484,75 @@ static void test_kimage_section_past_the_end_is_named(void **state)
         f = fixture("pvh.elf");
         set_le((unsigned char *)f.buf + 64 + 32, 0x10000, 8); /* phdr 0's p_filesz */
         parse_fails(f.buf, f.len, -EBADMSG, "segment 0 (PT_LOAD) ends at");
+        free(f.buf);
+}
+
+/* The name of section i in the fixture's .shstrtab (e_shstrndx). */
+static char *shname_at(struct file *f, size_t i)
+{
+        unsigned char *str = shdr(f, (unsigned char)f->buf[0x3e] | f->buf[0x3f] << 8);
+        uint64_t off = 0;
+        uint32_t name = 0;
+
+        for (int b = 0; b < 8; b++)
+                off |= (uint64_t)str[24 + b] << (8 * b);
+        for (int b = 0; b < 4; b++)
+                name |= (uint32_t)shdr(f, i)[b] << (8 * b);
+        assert_true(off + name < f->len);
+        return f->buf + off + name;
+}
+
+/* A section's name is the file's bytes: a reason that names it carries it
+ * as printable ASCII (fuzz_kimage's crash-df634b8c: a newline, invalid
+ * UTF-8, terminal escapes; collect then failed to write session.json). */
+static void test_kimage_reason_escapes_a_hostile_section_name(void **state)
+{
+        struct file f = fixture("pvh.elf");
+        char *name = shname_at(&f, 1), why[256] = "";
+        struct kimage *k = NULL;
+
+        assert_string_equal(name, ".text");
+        memcpy(name, "\n\x1b[\xff", 4); /* ".text" -> "\n\e[\xff" + "t" */
+        set_le(shdr(&f, 1) + 32, 0x100000, 8);
+        assert_int_equal(kimage_parse(f.buf, f.len, &k, why, sizeof(why)), -EBADMSG);
+        assert_string_equal(why, "truncated ELF: section \\x0a\\x1b[\\xfft ends at 0x1000e8, "
+                                 "the file at 0x608");
+        free(f.buf);
+
+        /* The fuzzer's input itself: printable ASCII, the name cut. */
+        assert_int_equal(util_read_file(BOOTLENS_TEST_DATA
+                                        "/../fuzz/corpus/kimage/regress-section-name-not-utf8",
+                                        &f.buf, &f.len),
+                         0);
+        assert_int_equal(kimage_parse(f.buf, f.len, &k, why, sizeof(why)), -EBADMSG);
+        for (const char *c = why; *c; c++)
+                if (*c < 0x20 || *c > 0x7e)
+                        fail_msg("byte 0x%02x in '%s'", (unsigned char)*c, why);
+        assert_non_null(strstr(why, "... ends at 0x1600000001000000"));
+        free(f.buf);
+}
+
+/* e_shstrndx 0: an ELF without section names is legal; its names are ""
+ * and a reason names a section by its index (the string table's header
+ * was read uninitialized before). */
+static void test_kimage_without_section_names(void **state)
+{
+        struct file f = fixture("pvh.elf");
+        struct kimage *k;
+
+        set_le((unsigned char *)f.buf + 0x3e, 0, 2);
+        k = parse_ok(f.buf, f.len);
+        assert_int_equal(k->nsections, 9);
+        for (size_t i = 0; i < k->nsections; i++)
+                assert_string_equal(k->sections[i].name, "");
+        assert_int_equal(k->loaded_size, 4424);
+        assert_int_equal(k->class_size[KIMAGE_BSS], 4096);
+        assert_classes_add_up(k);
+        assert_true(k->pvh);
+        kimage_free(k);
+
+        set_le(shdr(&f, 1) + 32, 0x100000, 8); /* .text's sh_size */
+        parse_fails(f.buf, f.len, -EBADMSG, "truncated ELF: section [1] ends at 0x1000e8");
         free(f.buf);
 }
 
@@ -643,6 +759,8 @@ int main(void)
             cmocka_unit_test(test_kimage_reads_a_big_endian_elf),
             cmocka_unit_test(test_kimage_truncated_elf_fails_at_every_cut),
             cmocka_unit_test(test_kimage_section_past_the_end_is_named),
+            cmocka_unit_test(test_kimage_reason_escapes_a_hostile_section_name),
+            cmocka_unit_test(test_kimage_without_section_names),
             cmocka_unit_test(test_kimage_broken_tables_are_malformed),
             cmocka_unit_test(test_kimage_symbol_table_without_functions_or_objects),
             cmocka_unit_test(test_kimage_refuses_what_is_not_a_kernel),

@@ -125,10 +125,7 @@ static void test_ksyms_parse_rejects_malformed_lines_naming_path_line(void **sta
         parse_bad("ffffffff81000000 T a\t[]\n", -EBADMSG, "t.kallsyms:1: expected '\\t[MODULE]'");
         parse_bad("ffffffff81000000 T a\t[m x]\n", -EBADMSG,
                   "t.kallsyms:1: bad byte in the module");
-        parse_bad("ffffffff81000000 T a\r\n", -EBADMSG, "t.kallsyms:1: expected '\\t[MODULE]'");
-        parse_bad("ffffffff81000000 T a\n\nffffffff81000010 T b\n", -EBADMSG,
-                  "t.kallsyms:2: expected an address");
-        parse_bad("", -ENOENT, "t.kallsyms: no symbol");
+        /* CRLF and empty lines: test_ksyms_parse_crlf_and_empty_lines. */
 }
 
 static void test_ksyms_parse_nul_byte_is_malformed(void **state)
@@ -157,6 +154,60 @@ static void test_ksyms_parse_without_final_newline(void **state)
         (void)state;
         assert_int_equal(fmt(s, 0xffffffff81000002, buf, sizeof(buf)), 0);
         assert_string_equal(buf, "a+0x2/0x10");
+        ksyms_free(s);
+}
+
+/* A CRLF file parses as its LF twin; empty lines are skipped, and a bad
+ * line after them still has its own number. */
+static void test_ksyms_parse_crlf_and_empty_lines(void **state)
+{
+        struct ksyms *s = parse_ok("ffffffff81000000 T _text\r\n"
+                                   "\r\n"
+                                   "\n"
+                                   "ffffffff81000100 t secondary\r\n"
+                                   "ffffffffc0001000 t vc_probe\t[virtio_console]\r\n"
+                                   "ffffffffc0001040 T vc_init\t[virtio_console]\r\n");
+        char buf[128];
+
+        (void)state;
+        assert_int_equal(ksyms_count(s), 4);
+        assert_int_equal(fmt(s, 0xffffffff81000004, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "_text+0x4/0x100");
+        assert_int_equal(fmt(s, 0xffffffffc0001001, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "vc_probe+0x1/0x40 [virtio_console]");
+        assert_int_equal(fmt(s, 0xffffffffc0001040, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "vc_init+0x0 [virtio_console]");
+        ksyms_free(s);
+        parse_bad("ffffffff81000000 T _text\r\n\r\n\nffffffff81000100 t\r\n", -EBADMSG,
+                  "t.kallsyms:4: ");
+        /* A lone "\r" in a name is no line end. */
+        parse_bad("ffffffff81000000 T a\rb\n", -EBADMSG, "t.kallsyms:1: ");
+}
+
+static void test_ksyms_parse_empty_and_absolute_only(void **state)
+{
+        (void)state;
+        parse_bad("", -ENOENT, "t.kallsyms: the file is empty");
+        parse_bad("\n\r\n", -ENOENT, "t.kallsyms: no symbol in the kallsyms text");
+        parse_bad("ffffffff81000000 A x\n", -ENOENT, "t.kallsyms: no symbol in the kallsyms text");
+}
+
+/* The span "elf --addr -" keeps: the lowest address to the last byte of
+ * the highest symbol (its address when its end is unknown). */
+static void test_ksyms_range(void **state)
+{
+        struct ksyms *s = parse_ok(sample);
+        uint64_t lo, hi;
+
+        (void)state;
+        ksyms_range(s, &lo, &hi);
+        assert_int_equal(lo, 0xffffffff81000000);
+        assert_int_equal(hi, 0xffffffffc0001040);
+        ksyms_free(s);
+        s = parse_ok("0000000000001000 T low\n0000000000001010 T high\n");
+        ksyms_range(s, &lo, &hi);
+        assert_int_equal(lo, 0x1000);
+        assert_int_equal(hi, 0x1010);
         ksyms_free(s);
 }
 
@@ -583,6 +634,9 @@ int main(void)
             cmocka_unit_test(test_ksyms_parse_nul_byte_is_malformed),
             cmocka_unit_test(test_ksyms_parse_all_zero_is_eperm_with_hint),
             cmocka_unit_test(test_ksyms_parse_without_final_newline),
+            cmocka_unit_test(test_ksyms_parse_crlf_and_empty_lines),
+            cmocka_unit_test(test_ksyms_parse_empty_and_absolute_only),
+            cmocka_unit_test(test_ksyms_range),
             cmocka_unit_test(test_ksyms_resolve_start_inside_last_byte),
             cmocka_unit_test(test_ksyms_resolve_past_last_and_below_first),
             cmocka_unit_test(test_ksyms_kernel_end_and_absolute_symbols),

@@ -1,7 +1,8 @@
 /*
  * Unit tests of session.json's variants[i].image (collector/session.c,
  * docs/session.md "The kernel image"): written and read back, null with
- * image_error, absent in older sessions, and refused when hostile.
+ * image_error, absent in older sessions, and refused when hostile or
+ * when its fields disagree with each other or with the kernel file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,7 +41,7 @@ static void test_session_image_round_trips_known_unknown_and_absent(void **state
 {
         struct session_variant_info v[] = {
             {.name = "bz",
-             .kernel = {"/k1", 9, "01"},
+             .kernel = {"/k1", 8000000, "01"},
              .qemu_args = no_args,
              .image = {.known = true,
                        .format = "bzimage",
@@ -95,6 +96,32 @@ static void test_session_image_round_trips_known_unknown_and_absent(void **state
         free(text);
 }
 
+/* A reason that is not UTF-8 (a kernel's section name, a path: the
+ * file's bytes) is stored as printable ASCII; the session is written. */
+static void test_session_image_error_that_is_not_utf8_is_stored(void **state)
+{
+        struct session_variant_info v[] = {
+            {.name = "a",
+             .kernel = {"/k", 9, "01"},
+             .qemu_args = no_args,
+             .image = {.why = "truncated ELF: section \x9b"
+                              "4\xe2\n. ends at 0x1"}},
+        };
+        struct session_info in = {
+            .id = "x", .variants = v, .nvariants = 1, .plan = plan, .nplan = 1};
+        struct session *s = NULL;
+        char sdir[128], err[256];
+
+        snprintf(sdir, sizeof(sdir), "%s/utf8", dir);
+        assert_int_equal(session_create(sdir, &in), 0);
+        if (session_open(sdir, &s, err, sizeof(err)) < 0)
+                fail_msg("session_open: %s", err);
+        assert_false(session_info(s)->variants[0].image.known);
+        assert_string_equal(session_info(s)->variants[0].image.why,
+                            "truncated ELF: section \\x9b4\\xe2\\x0a. ends at 0x1");
+        session_free(s);
+}
+
 /* Each image object below is refused by session_open(), naming the
  * file and the field; none of its text reaches the message. */
 static void test_session_image_refuses_hostile_or_wrong_typed_objects(void **state)
@@ -102,7 +129,8 @@ static void test_session_image_refuses_hostile_or_wrong_typed_objects(void **sta
         static const struct {
                 const char *image, *why; /* why: NULL for an image that reads */
         } cases[] = {
-            {"{\"format\": \"elf\", \"entry\": \"pvh\", \"file_size\": 1, \"loaded_size\": 2}",
+            {"{\"format\": \"elf\", \"entry\": \"pvh\", \"file_size\": 1, \"loaded_size\": 2, "
+             "\"pvh\": true}",
              NULL},
             {"null, \"image_error\": \"cannot open\"", NULL},
             {"\"big\"", "variants[0].image is not an object"},
@@ -133,19 +161,45 @@ static void test_session_image_refuses_hostile_or_wrong_typed_objects(void **sta
              "\"loaded_size\": 2, \"comp\": \"rm -rf\"}",
              "variants[0].image.comp is not a compression's name"},
             {"null, \"image_error\": 7", "variants[0].image_error is not a string"},
+            /* fields that disagree (check_image) */
+            {"{\"format\": \"elf\", \"entry\": \"pvh\", \"file_size\": 1, \"loaded_size\": 2}",
+             "variants[0].image.entry is not \"none\" (pvh is false)"},
+            {"{\"format\": \"elf\", \"entry\": \"none\", \"file_size\": 1, \"loaded_size\": 2, "
+             "\"pvh\": true}",
+             "variants[0].image.entry is not \"pvh\" (pvh is true)"},
+            {"{\"format\": \"elf\", \"entry\": \"bzimage\", \"file_size\": 1, \"loaded_size\": 2}",
+             "variants[0].image.entry is not \"none\" (pvh is false)"},
+            {"{\"format\": \"elf\", \"entry\": \"none\", \"file_size\": 1, \"loaded_size\": 2, "
+             "\"comp\": \"gzip\"}",
+             "variants[0].image.comp is not null for an elf"},
+            {"{\"format\": \"elf\", \"entry\": \"none\", \"file_size\": 1, \"loaded_size\": 2, "
+             "\"comp_size\": 5}",
+             "variants[0].image.comp_size is not 0 for an elf"},
+            {"{\"format\": \"bzimage\", \"entry\": \"pvh\", \"file_size\": 1, \"loaded_size\": 2, "
+             "\"pvh\": true, \"comp\": \"lz4\"}",
+             "variants[0].image.entry is not \"bzimage\" for a bzimage"},
+            {"{\"format\": \"bzimage\", \"entry\": \"bzimage\", \"file_size\": 1, "
+             "\"loaded_size\": 2}",
+             "variants[0].image.comp is missing"},
+            {"{\"format\": \"bzimage\", \"entry\": \"bzimage\", \"file_size\": 1, "
+             "\"loaded_size\": 2, \"comp\": \"zstd\", \"comp_size\": 1}",
+             NULL},
+            {"{\"format\": \"elf\", \"entry\": \"none\", \"file_size\": 2, \"loaded_size\": 2}",
+             "variants[0].image.file_size is not the kernel's size (kernel.size)"},
         };
         struct session *s = NULL;
         char sdir[128], path[160], err[256], *text;
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 snprintf(sdir, sizeof(sdir), "%s/bad%zu", dir, i);
-                assert_int_equal(asprintf(&text,
-                                          "{\"schema_version\": 1, \"kind\": \"bootlens-session\", "
-                                          "\"variants\": [{\"name\": \"a\", \"kernel\": {\"path\": "
-                                          "\"/k\"}, \"image\": %s}], \"plan\": [{\"run\": 1, "
-                                          "\"variant\": \"a\", \"warmup\": false}]}",
-                                          cases[i].image) > 0,
-                                 1);
+                assert_int_equal(
+                    asprintf(&text,
+                             "{\"schema_version\": 1, \"kind\": \"bootlens-session\", "
+                             "\"variants\": [{\"name\": \"a\", \"kernel\": {\"path\": "
+                             "\"/k\", \"size\": 1}, \"image\": %s}], \"plan\": [{\"run\": 1, "
+                             "\"variant\": \"a\", \"warmup\": false}]}",
+                             cases[i].image) > 0,
+                    1);
                 assert_int_equal(util_mkdir_p(sdir, 0755), 0);
                 snprintf(path, sizeof(path), "%s/session.json", sdir);
                 assert_int_equal(util_write_file_atomic(path, text, strlen(text)), 0);
@@ -154,7 +208,8 @@ static void test_session_image_refuses_hostile_or_wrong_typed_objects(void **sta
                 if (!cases[i].why) {
                         if (session_open(sdir, &s, err, sizeof(err)) < 0)
                                 fail_msg("case %zu: %s", i, err);
-                        assert_int_equal(session_info(s)->variants[0].image.known, i == 0);
+                        assert_int_equal(session_info(s)->variants[0].image.known,
+                                         strncmp(cases[i].image, "null", 4) != 0);
                         session_free(s);
                         continue;
                 }
@@ -172,6 +227,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_session_image_round_trips_known_unknown_and_absent),
             cmocka_unit_test(test_session_image_refuses_hostile_or_wrong_typed_objects),
+            cmocka_unit_test(test_session_image_error_that_is_not_utf8_is_stored),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -539,6 +539,29 @@ static void test_sbuf_grow_refuses_overflow_and_keeps_contents(void **state)
         sbuf_release(&sb);
 }
 
+/* util_printable: printable ASCII stays, anything else (and a
+ * backslash) is \xNN, a long name is cut with "...", dst never overflows. */
+static void test_util_printable_escapes_and_caps(void **state)
+{
+        char buf[64], small[8];
+
+        assert_string_equal(util_printable(buf, sizeof(buf), ".text", 48), ".text");
+        assert_string_equal(util_printable(buf, sizeof(buf), "a\nb\x1b[31m\xff\\", 48),
+                            "a\\x0ab\\x1b[31m\\xff\\x5c");
+        assert_string_equal(util_printable(buf, sizeof(buf), "\xe2\x86\x92", 48),
+                            "\\xe2\\x86\\x92");
+        assert_string_equal(util_printable(buf, sizeof(buf), "abcdefghij", 4), "abcd...");
+        assert_string_equal(util_printable(buf, sizeof(buf), "abcd", 4), "abcd");
+        /* the room runs out before max: cut at a whole escape */
+        assert_string_equal(util_printable(small, sizeof(small),
+                                           "ab\x01"
+                                           "cdef",
+                                           48),
+                            "ab\\x01c");
+        assert_string_equal(util_printable(small, sizeof(small), "abcdefghij", 48), "abcdefg");
+        assert_string_equal(util_printable(buf, 1, "abc", 48), "");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -570,6 +593,7 @@ int main(void)
             cmocka_unit_test(test_sbuf_keeps_nul_bytes),
             cmocka_unit_test(test_sbuf_addf_grows_past_its_first_allocation),
             cmocka_unit_test(test_sbuf_grow_refuses_overflow_and_keeps_contents),
+            cmocka_unit_test(test_util_printable_escapes_and_caps),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
