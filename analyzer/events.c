@@ -230,6 +230,9 @@ int64_t ev_add_process(struct ev_trace *t, const struct ev_process *p)
 }
 
 static int ev_vwarn(struct ev_trace *t, uint32_t line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static int ev_vwarn(struct ev_trace *t, uint32_t line, const char *fmt, va_list ap)
 {
         va_list again;
         char *msg;

@@ -561,7 +561,7 @@ static int write_archive(struct archive *a, const char *dumper_path, bool powero
                 free(data);
         }
         if (!ret && poweroff)
-                ret = put(a, &en, DUMPER_POWEROFF_FILE + 1, AE_IFREG, 0644, "", 0, NULL, 0, 0);
+                ret = put(a, &en, &DUMPER_POWEROFF_FILE[1], AE_IFREG, 0644, "", 0, NULL, 0, 0);
         else if (!ret)
                 ret = put(a, &en, "etc/bootlens/modules", AE_IFREG, 0644, list.buf ? list.buf : "",
                           list.len, NULL, 0, 0);

@@ -449,9 +449,53 @@ static const char *const ptype_names[] = {
     "PT_NULL", "PT_LOAD", "PT_DYNAMIC", "PT_INTERP", "PT_NOTE", "PT_SHLIB", "PT_PHDR", "PT_TLS",
 };
 
+/* Without section headers, the loaded size is the PT_LOAD segments'
+ * p_memsz (kimage.h), bounded as a section's is. */
+static int add_segment(struct elfp *p, size_t i, const GElf_Phdr *ph)
+{
+        uint64_t top = p->k->elf_class == 32 ? UINT32_MAX : UINT64_MAX;
+        struct kimage *k = p->k;
+
+        if (ph->p_filesz > ph->p_memsz) {
+                util_whyf(p->why, p->whylen,
+                          "malformed ELF: segment %zu (PT_LOAD) has p_filesz 0x%llx above p_memsz "
+                          "0x%llx",
+                          i, (unsigned long long)ph->p_filesz, (unsigned long long)ph->p_memsz);
+                return -EBADMSG;
+        }
+        if (ph->p_memsz > KIMAGE_SIZE_MAX - k->loaded_size) {
+                util_whyf(p->why, p->whylen,
+                          "malformed ELF: segment %zu (PT_LOAD) makes the loaded size exceed 2^40 "
+                          "bytes",
+                          i);
+                return -EBADMSG;
+        }
+        if (ph->p_memsz && (ph->p_vaddr > top || ph->p_memsz - 1 > top - ph->p_vaddr)) {
+                util_whyf(p->why, p->whylen,
+                          "malformed ELF: segment %zu (PT_LOAD) at 0x%llx with 0x%llx bytes ends "
+                          "past the %u-bit address space",
+                          i, (unsigned long long)ph->p_vaddr, (unsigned long long)ph->p_memsz,
+                          k->elf_class);
+                return -EBADMSG;
+        }
+        k->loaded_size += ph->p_memsz;
+        if (ph->p_flags & PF_X) {
+                k->class_size[KIMAGE_TEXT] += ph->p_memsz;
+        } else if (ph->p_flags & PF_W) {
+                k->class_size[KIMAGE_DATA] += ph->p_filesz;
+                k->class_size[KIMAGE_BSS] += ph->p_memsz - ph->p_filesz;
+        } else {
+                k->class_size[KIMAGE_RODATA] += ph->p_memsz;
+        }
+        return 0;
+}
+
 static int read_segments(struct elfp *p)
 {
         size_t nph;
+
+        /* No section (the header table absent, or index 0 alone). */
+        p->k->from_segments = p->k->nsections == 0;
 
         if (elf_getphdrnum(p->elf, &nph) != 0) {
                 util_whyf(p->why, p->whylen, "malformed ELF: no program header count (%s)",
@@ -478,6 +522,12 @@ static int read_segments(struct elfp *p)
                         return -EBADMSG;
                 }
                 grow_end(p->k, end);
+                if (ph.p_type == PT_LOAD && p->k->from_segments) {
+                        int ret = add_segment(p, i, &ph);
+
+                        if (ret < 0)
+                                return ret;
+                }
                 if (ph.p_type != PT_NOTE || ph.p_filesz == 0)
                         continue;
                 vmlinux_note_walk(elf_getdata_rawchunk(p->elf, (int64_t)ph.p_offset, ph.p_filesz,

@@ -10,7 +10,8 @@
  * The model:
  *  - sizes: the file's size; the loaded size, the sum of sh_size over
  *    every SHF_ALLOC section (NOBITS included: .bss is memory the kernel
- *    occupies), split into section classes that partition it exactly, so
+ *    occupies), or of the PT_LOAD segments' p_memsz when the ELF has no
+ *    section (from_segments), split into classes that partition it exactly, so
  *    that the class sizes always add up to loaded_size; the size of the
  *    sections that are not loaded (symbols, strings, debug info);
  *  - the sections (name, address, size, class), in section-header order;
@@ -152,6 +153,12 @@ struct kimage {
         enum kimage_entry entry;
         char build_id[129]; /* lowercase hex of the GNU build-id note; "": none */
 
+        /* An ELF without sections (e_shnum 0, or the null section alone):
+         * loaded_size and class_size are then the PT_LOAD segments', the
+         * sum of p_memsz, classed by p_flags: PF_X text; PF_W data for
+         * p_filesz and bss for p_memsz - p_filesz; else rodata. A PT_LOAD
+         * whose p_filesz exceeds p_memsz is then malformed. */
+        bool from_segments;
         uint64_t loaded_size;                 /* the SHF_ALLOC sections' sizes */
         uint64_t class_size[KIMAGE_NCLASSES]; /* sums to loaded_size exactly */
         uint64_t unloaded_size;               /* the other sections' sizes (not NOBITS) */

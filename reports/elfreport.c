@@ -75,6 +75,14 @@ static const char *human_delta(char *buf, size_t size, int64_t v)
         return bytes(buf, size, v < 0 ? "-" : v > 0 ? "+" : "", m);
 }
 
+/* Where the loaded size and the classes come from (kimage.h). */
+static const char *sizes_from(const struct kimage *k)
+{
+        return k->from_segments ? "segments" : "sections";
+}
+
+#define SEGMENTS_NOTE "the PT_LOAD segments (the ELF has no section headers)"
+
 static const char *hex(char *buf, size_t size, uint64_t v)
 {
         snprintf(buf, size, "0x%" PRIx64, v);
@@ -250,6 +258,7 @@ static int json_image(FILE *out, const struct kimage *k, const char *path, size_
         jsonw_kuint(w, "file_size", k->file_size);
         jsonw_kuint(w, "loaded_size", k->loaded_size);
         jsonw_kuint(w, "unloaded_size", k->unloaded_size);
+        jsonw_kstr(w, "sizes_from", sizes_from(k));
         jsonw_key(w, "bzimage");
         if (k->format == KIMAGE_BZIMAGE) {
                 jsonw_obj_begin(w);
@@ -318,6 +327,7 @@ static void json_side(struct jsonw *w, const char *key, const struct kimage *k, 
         jsonw_kuint(w, "file_size", k->file_size);
         jsonw_kuint(w, "loaded_size", k->loaded_size);
         jsonw_kuint(w, "unloaded_size", k->unloaded_size);
+        jsonw_kstr(w, "sizes_from", sizes_from(k));
         json_classes(w, "classes", k->class_size, NULL);
         jsonw_obj_end(w);
 }
@@ -547,6 +557,8 @@ static int table_image(FILE *out, const struct kimage *k, const char *path,
                 fputs("  pvh entry      none\n", out);
         fprintf(out, "  entry          %s: %s\n", kimage_entry_name(k->entry), entry_advice(k));
         fprintf(out, "  loaded size    %s\n", human(b, sizeof(b), k->loaded_size));
+        if (k->from_segments)
+                fprintf(out, "  sizes from     %s\n", SEGMENTS_NOTE);
         fprintf(out, "  not loaded     %s\n", human(b, sizeof(b), k->unloaded_size));
         table_classes(out, k);
 
@@ -757,6 +769,8 @@ static int md_image(FILE *out, const struct kimage *k, const char *path, size_t 
         snprintf(e, sizeof(e), "%s: %s", kimage_entry_name(k->entry), entry_advice(k));
         md_row(t, &rc, "entry", e, NULL, NULL, NULL, NULL);
         md_row(t, &rc, "loaded size", human(b, sizeof(b), k->loaded_size), NULL, NULL, NULL, NULL);
+        if (k->from_segments)
+                md_row(t, &rc, "sizes from", SEGMENTS_NOTE, NULL, NULL, NULL, NULL);
         md_row(t, &rc, "not loaded", human(b, sizeof(b), k->unloaded_size), NULL, NULL, NULL, NULL);
         md_flush(out, t, &rc);
 

@@ -3,7 +3,8 @@
 #
 #   tests/fuzz/fuzz.sh BUILD TARGET [SECONDS] [LIBFUZZER-OPTION...]
 #
-# TARGET is tslog, dmesg, fgraph, framing, runner, session or phases. New
+# TARGET is tslog, dmesg, fgraph, framing, runner, session, phases, kimage
+# or kallsyms. New
 # inputs go to BUILD/fuzz-work/TARGET/corpus, crashes to
 # BUILD/fuzz-work/TARGET/crash-*; the seeds are the committed corpus
 # (tests/fuzz/corpus/TARGET) and the golden files of tests/data and
@@ -32,6 +33,7 @@ framing | runner) seeds="$data/guest/*.console $data/collect/*.console" ;;
 session) seeds="$data/linux-session/*.json $data/linux-session/runs/*.json" ;;
 phases) seeds="" ;;
 kimage) seeds="" ;; # the committed corpus: small fixtures, cut ones, bzImages
+kallsyms) seeds="" ;; # the committed corpus: excerpts, modules, cut and bad lines
 *)
         echo "$0: unknown target '$target'" >&2
         exit 2

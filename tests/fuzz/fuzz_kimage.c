@@ -22,13 +22,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         (void)kimage_sniff(data, size);
         if (kimage_parse(data, size, &k, why, sizeof(why)) < 0) {
-                if (!why[0] || strchr(why, '\n'))
-                        abort(); /* every failure has a one-line reason */
+                if (!why[0])
+                        abort(); /* every failure has a reason */
+                for (const char *c = why; *c; c++)
+                        if (*c < 0x20 || *c > 0x7e)
+                                abort(); /* one line of printable ASCII */
                 return 0;
         }
         for (int c = 0; c < KIMAGE_NCLASSES; c++)
                 sum += k->class_size[c];
-        if (sum != k->loaded_size)
+        if (sum != k->loaded_size || k->loaded_size > KIMAGE_SIZE_MAX ||
+            (k->from_segments && k->nsections))
                 abort();
         for (size_t i = 0; i < k->nsections; i++)
                 n += strlen(k->sections[i].name);

@@ -387,6 +387,32 @@ static void test_elfreport_sizes_above_int64_are_not_negative(void **state)
         }
 }
 
+/* An ELF without section headers: every format says its sizes are the
+ * segments'; one with sections says nothing in table and md. */
+static void test_elfreport_says_sizes_from_segments(void **state)
+{
+        struct kimage k = elf_image();
+        struct ctx c = {.k = &k, .path = "k"};
+        char *s;
+
+        (void)state;
+        s = render(do_image, &c, ELFREPORT_TABLE, 3);
+        assert_null(strstr(s, "sizes from"));
+        free(s);
+        k.from_segments = true;
+        s = render(do_image, &c, ELFREPORT_TABLE, 3);
+        assert_non_null(strstr(s, "\n  sizes from     the PT_LOAD segments (the ELF has no section "
+                                  "headers)\n"));
+        free(s);
+        s = render(do_image, &c, ELFREPORT_MD, 3);
+        assert_non_null(strstr(s, "| sizes from "));
+        assert_non_null(strstr(s, "the PT\\_LOAD segments (the ELF has no section headers)"));
+        free(s);
+        s = render(do_image, &c, ELFREPORT_JSON, 3);
+        assert_non_null(strstr(s, "\"sizes_from\": \"segments\""));
+        free(s);
+}
+
 static void test_elfreport_addrs_golden(void **state)
 {
         struct ksyms *s;
@@ -532,6 +558,7 @@ int main(void)
             cmocka_unit_test(test_elfreport_compare_wording),
             cmocka_unit_test(test_elfreport_md_image_elf_facts),
             cmocka_unit_test(test_elfreport_sizes_above_int64_are_not_negative),
+            cmocka_unit_test(test_elfreport_says_sizes_from_segments),
             cmocka_unit_test(test_elfreport_addrs_golden),
             cmocka_unit_test(test_elfreport_addrs_after_a_symbol),
             cmocka_unit_test(test_elfreport_json_fields),

@@ -556,6 +556,56 @@ static void test_kimage_without_section_names(void **state)
         free(f.buf);
 }
 
+/* e_shnum 0: no section headers. The loaded size is the PT_LOAD
+ * segments' (it was 0 with exit 0, a silent wrong number): pvh.elf's
+ * R E segment (.text .init.text .rodata .notes: 0x128) is text, its RW
+ * one 0x20 of data and 0x1000 of bss; the same 4424 bytes as its
+ * sections'. */
+static void test_kimage_without_section_headers_uses_the_segments(void **state)
+{
+        struct file f = fixture("pvh.elf");
+        struct kimage *k;
+
+        set_le((unsigned char *)f.buf + 0x28, 0, 8); /* e_shoff */
+        set_le((unsigned char *)f.buf + 0x3c, 0, 2); /* e_shnum */
+        set_le((unsigned char *)f.buf + 0x3e, 0, 2); /* e_shstrndx */
+        k = parse_ok(f.buf, f.len);
+        assert_true(k->from_segments);
+        assert_int_equal(k->nsections, 0);
+        assert_int_equal(k->loaded_size, 4424);
+        assert_int_equal(k->class_size[KIMAGE_TEXT], 0x128);
+        assert_int_equal(k->class_size[KIMAGE_DATA], 0x20);
+        assert_int_equal(k->class_size[KIMAGE_BSS], 0x1000);
+        assert_int_equal(k->class_size[KIMAGE_RODATA] + k->class_size[KIMAGE_INIT] +
+                             k->class_size[KIMAGE_OTHER],
+                         0);
+        assert_int_equal(k->class_size[KIMAGE_TEXT] + k->class_size[KIMAGE_DATA] +
+                             k->class_size[KIMAGE_BSS],
+                         k->loaded_size);
+        assert_true(k->pvh); /* the PT_NOTE segment */
+        assert_string_equal(k->build_id, KELF_BUILD_ID);
+        kimage_free(k);
+
+        /* p_filesz above p_memsz; a p_memsz past 2^40 or the address space */
+        set_le((unsigned char *)f.buf + 64 + 56 + 40, 0x10, 8); /* phdr 1's p_memsz */
+        parse_fails(f.buf, f.len, -EBADMSG,
+                    "segment 1 (PT_LOAD) has p_filesz 0x20 above p_memsz 0x10");
+        set_le((unsigned char *)f.buf + 64 + 56 + 40, KIMAGE_SIZE_MAX, 8);
+        parse_fails(f.buf, f.len, -EBADMSG,
+                    "segment 1 (PT_LOAD) makes the loaded size exceed 2^40 bytes");
+        set_le((unsigned char *)f.buf + 64 + 56 + 40, 0x1000, 8);
+        set_le((unsigned char *)f.buf + 64 + 56 + 16, UINT64_MAX - 0x800, 8); /* its p_vaddr */
+        parse_fails(f.buf, f.len, -EBADMSG, "ends past the 64-bit address space");
+        free(f.buf);
+
+        /* with sections, the sections' */
+        f = fixture("pvh.elf");
+        k = parse_ok(f.buf, f.len);
+        assert_false(k->from_segments);
+        kimage_free(k);
+        free(f.buf);
+}
+
 static void test_kimage_broken_tables_are_malformed(void **state)
 {
         struct file f = fixture("pvh.elf");
@@ -761,6 +811,7 @@ int main(void)
             cmocka_unit_test(test_kimage_section_past_the_end_is_named),
             cmocka_unit_test(test_kimage_reason_escapes_a_hostile_section_name),
             cmocka_unit_test(test_kimage_without_section_names),
+            cmocka_unit_test(test_kimage_without_section_headers_uses_the_segments),
             cmocka_unit_test(test_kimage_broken_tables_are_malformed),
             cmocka_unit_test(test_kimage_symbol_table_without_functions_or_objects),
             cmocka_unit_test(test_kimage_refuses_what_is_not_a_kernel),
