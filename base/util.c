@@ -433,3 +433,10 @@ int util_mkdir_p(const char *path, unsigned mode)
         }
         return 0;
 }
+
+int util_flush(FILE *out)
+{
+        if (fflush(out) != 0 || ferror(out))
+                return -EIO;
+        return 0;
+}

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define UTIL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -60,6 +61,10 @@ int util_read_file(const char *path, char **data, size_t *len);
  * no data a crash could lose (a run's empty QEMU log: one fsync fewer per
  * boot, docs/collect.md "The collector's floor"). Returns 0 or -errno. */
 int util_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* Flush out and tell whether every write to it went through: 0, or -EIO
+ * (a renderer's last step). */
+int util_flush(FILE *out);
 
 /* Parse a whole NUL-terminated string (a command-line argument) as an
  * unsigned number with util_scan_u64(): base 10 decimal, base 16 hex of

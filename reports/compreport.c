@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "bootlens_config.h"
 #include "reports/csv.h"
 #include "reports/hyperfine.h"
@@ -18,13 +19,6 @@
 #define COL_GREEN "\033[32m"
 #define COL_BOLD  "\033[1m"
 #define COL_OFF   "\033[0m"
-
-static int finish(FILE *out)
-{
-        if (fflush(out) != 0 || ferror(out))
-                return -EIO;
-        return 0;
-}
 
 static size_t *ordered(const struct compare *c)
 {
@@ -207,7 +201,7 @@ int compreport_table(FILE *out, const struct compare *c, const struct compreport
         fputc('\n', out);
         summary_line(out, c);
         free(order);
-        return finish(out);
+        return util_flush(out);
 }
 
 /* ---- json ---- */
@@ -340,7 +334,7 @@ int compreport_json(FILE *out, const struct compare *c, const struct compreport_
                 rc = -EIO;
         free(w);
         free(order);
-        return rc < 0 ? rc : finish(out);
+        return rc < 0 ? rc : util_flush(out);
 }
 
 /* ---- csv ---- */
@@ -426,7 +420,7 @@ int compreport_csv(FILE *out, const struct compare *c, const struct compreport_o
         }
         free(env);
         free(order);
-        return finish(out);
+        return util_flush(out);
 }
 
 /* ---- md ---- */
@@ -500,7 +494,7 @@ int compreport_md(FILE *out, const struct compare *c, const struct compreport_op
         fputc('\n', out);
         summary_line(out, c);
         free(order);
-        return rc < 0 ? rc : finish(out);
+        return rc < 0 ? rc : util_flush(out);
 }
 
 /* ---- folded (difffolded.pl) ---- */
@@ -577,7 +571,7 @@ int compreport_folded(FILE *out, const struct compare *c, const struct comprepor
                         continue;
                 folded_values(out, o, "[no phase]", fn->name, fn->median_a, fn->median_b);
         }
-        return finish(out);
+        return util_flush(out);
 }
 
 /* ---- hyperfine ---- */
@@ -641,5 +635,5 @@ int compreport_hyperfine(FILE *out, const struct compare *c, const struct compar
         hf_result(w, c, &c->new, m, m->b, m->nb, forced);
         rc = hyperfine_end(w, out);
         free(w);
-        return rc < 0 ? rc : finish(out);
+        return rc < 0 ? rc : util_flush(out);
 }

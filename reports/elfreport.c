@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/sbuf.h"
+#include "base/util.h"
 #include "reports/jsonw.h"
 #include "reports/md.h"
 
@@ -25,13 +26,6 @@ int elfreport_format_parse(const char *s, enum elfreport_format *f)
 }
 
 /* ---- pieces every format shares ---- */
-
-static int finish(FILE *out)
-{
-        if (fflush(out) != 0 || ferror(out))
-                return -EIO;
-        return 0;
-}
 
 static void put_text(FILE *out, const struct elfreport_options *o, const char *s)
 {
@@ -587,7 +581,7 @@ static int table_image(FILE *out, const struct kimage *k, const char *path,
                         fputc('\n', out);
                 }
         }
-        rc = finish(out);
+        rc = util_flush(out);
 out_free:
         free(secs);
         free(syms);
@@ -675,7 +669,7 @@ static int table_compare(FILE *out, const struct kdiff *d, const char *pa, const
                 table_symlist(out, "added", &d->added, o);
                 table_symlist(out, "removed", &d->removed, o);
         }
-        return finish(out);
+        return util_flush(out);
 }
 
 static int table_addrs(FILE *out, const struct ksyms *s, const char *path, const uint64_t *addrs,
@@ -693,7 +687,7 @@ static int table_addrs(FILE *out, const struct ksyms *s, const char *path, const
                 put_text(out, o, r.text);
                 fputc('\n', out);
         }
-        return finish(out);
+        return util_flush(out);
 }
 
 /* ---- md ---- */
@@ -810,7 +804,7 @@ static int md_image(FILE *out, const struct kimage *k, const char *path, size_t 
                 }
                 md_flush(out, t, &rc);
         }
-        rc = rc ?: finish(out);
+        rc = rc ?: util_flush(out);
 out_free:
         free(secs);
         free(syms);
@@ -916,7 +910,7 @@ static int md_compare(FILE *out, const struct kdiff *d, const char *pa, const ch
                 md_symlist(out, "appeared", &d->added, &rc);
                 md_symlist(out, "vanished", &d->removed, &rc);
         }
-        return rc ?: finish(out);
+        return rc ?: util_flush(out);
 }
 
 static int md_addrs(FILE *out, const struct ksyms *s, const char *path, const uint64_t *addrs,
@@ -937,7 +931,7 @@ static int md_addrs(FILE *out, const struct ksyms *s, const char *path, const ui
                 md_row(t, &rc, hex(h, sizeof(h), addrs[i]), r.text, NULL, NULL, NULL, NULL);
         }
         md_flush(out, t, &rc);
-        return rc ?: finish(out);
+        return rc ?: util_flush(out);
 }
 
 /* ---- the entry points ---- */

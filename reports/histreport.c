@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "bootlens_config.h"
 #include "reports/csv.h"
 #include "reports/jsonw.h"
@@ -26,13 +27,6 @@ int histreport_format_parse(const char *s, enum histreport_format *f)
                         return 0;
                 }
         return -EINVAL;
-}
-
-static int finish(FILE *out)
-{
-        if (fflush(out) != 0 || ferror(out))
-                return -EIO;
-        return 0;
 }
 
 static void put_text(FILE *out, const struct histreport_options *o, const char *s)
@@ -301,7 +295,7 @@ static int list_table(FILE *out, const struct history_entry *v, size_t n, const 
         }
         fprintf(out, ", %zu entr%s\n", n, n == 1 ? "y" : "ies");
         if (!n)
-                return finish(out);
+                return util_flush(out);
         for (size_t i = 0; i < n; i++) {
                 size_t w = strlen(v[i].session_id) + 1 + strlen(v[i].variant);
 
@@ -323,7 +317,7 @@ static int list_table(FILE *out, const struct history_entry *v, size_t n, const 
                 table_labels(out, e, o);
                 fputc('\n', out);
         }
-        return finish(out);
+        return util_flush(out);
 }
 
 static int list_json(FILE *out, const struct history_entry *v, size_t n, const double *totals,
@@ -377,7 +371,7 @@ static int list_csv(FILE *out, const struct history_entry *v, size_t n, const do
                 csv_end(&row);
         }
         free(keys);
-        return finish(out);
+        return util_flush(out);
 }
 
 int histreport_list(FILE *out, const struct history_entry *v, size_t n, const double *totals,
@@ -481,7 +475,7 @@ static int show_table(FILE *out, const struct history_entry *e, const struct his
                 fprintf(out, "kernel sizes (%zu)\n", nsize);
                 show_metrics(out, m, nm, true, o);
         }
-        return finish(out);
+        return util_flush(out);
 }
 
 static int show_json(FILE *out, const struct history_entry *e, const struct history_metric *m,
@@ -604,7 +598,7 @@ static int trend_table(FILE *out, const struct trend *t, const struct trend_opti
         snprintf(hc, sizeof(hc), "95%% CI (%s)", unit(bytes));
         trend_head(out, t, to, o);
         if (!t->s.n)
-                return finish(out);
+                return util_flush(out);
         for (size_t i = 0; i < t->s.n; i++) {
                 size_t w = strlen(point_label(t, i));
 
@@ -634,7 +628,7 @@ static int trend_table(FILE *out, const struct trend *t, const struct trend_opti
                       : "");
         for (size_t c = 0; c < t->nc; c++)
                 change_line(out, &t->c[c], bytes, o);
-        return finish(out);
+        return util_flush(out);
 }
 
 static int trend_json(FILE *out, const struct trend *t, const struct trend_options *to,
@@ -755,7 +749,7 @@ static int trend_csv(FILE *out, const struct trend *t)
                 csv_num(&row, cp ? t->c[k].ci.hi : NAN);
                 csv_end(&row);
         }
-        return finish(out);
+        return util_flush(out);
 }
 
 int histreport_trend(FILE *out, const struct trend *t, const struct trend_options *to,
@@ -906,7 +900,7 @@ static int check_table(FILE *out, const struct trend_check *c, const struct hist
         fputc('\n', out);
         newest_line(out, c, o);
         if (!c->judged)
-                return finish(out);
+                return util_flush(out);
         fprintf(out,
                 "gate: the total and %zu phase%s against each one's last stable segment; slower: "
                 "Holm-adjusted Mann-Whitney p < %g and diff > max(%.3f ms, %g%%) of base\n\n",
@@ -978,7 +972,7 @@ static int check_table(FILE *out, const struct trend_check *c, const struct hist
                 }
                 fputc('\n', out);
         }
-        return finish(out);
+        return util_flush(out);
 }
 
 static void json_check_metric(struct jsonw *w, const struct compare_metric *m,
@@ -1325,7 +1319,7 @@ static int check_md(FILE *out, const struct trend_check *c)
         if (!rc && fwrite(sb.buf, 1, sb.len, out) != sb.len)
                 rc = -EIO;
         sbuf_release(&sb);
-        return rc < 0 ? rc : finish(out);
+        return rc < 0 ? rc : util_flush(out);
 }
 
 int histreport_check(FILE *out, const struct trend_check *c, const struct histreport_options *o)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "reports/csv.h"
 #include "reports/jsonw.h"
 #include "reports/kline.h"
@@ -17,13 +18,6 @@
 #define COL_RED   "\033[31m"
 #define COL_GREEN "\033[32m"
 #define COL_OFF   "\033[0m"
-
-static int finish(FILE *out)
-{
-        if (fflush(out) != 0 || ferror(out))
-                return -EIO;
-        return 0;
-}
 
 static void put_text(FILE *out, const struct sweepreport_options *o, const char *s)
 {
@@ -262,7 +256,7 @@ int sweepreport_table(FILE *out, const struct savings *s, const struct sweeprepo
                         ms(a, sizeof(a), s->baseline_ns, 1, false),
                         ms(b, sizeof(b), s->final_ns, 1, false));
         }
-        return finish(out);
+        return util_flush(out);
 }
 
 /* ---- json ---- */
@@ -479,7 +473,7 @@ int sweepreport_csv(FILE *out, const struct savings *s, const struct sweepreport
                 csv_step(out, s, &s->steps[i], i == 0);
         if (s->has_overall)
                 csv_step(out, s, &s->overall, false);
-        return finish(out);
+        return util_flush(out);
 }
 
 /* ---- md ---- */
@@ -579,5 +573,5 @@ int sweepreport_md(FILE *out, const struct savings *s, const struct sweepreport_
         md_table_free(t);
         if (rc < 0)
                 return rc;
-        return finish(out);
+        return util_flush(out);
 }
