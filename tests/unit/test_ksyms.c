@@ -466,6 +466,52 @@ static void test_ksyms_load_own_binary_resolves_a_function(void **state)
         assert_int_equal(ksyms_test_target(1), 4);
 }
 
+/* The kernel-like ELFs tests/CMakeLists.txt links (tests/data/kelf/):
+ * symbols of known sizes, with and without a PVH note, 64- and 32-bit
+ * (the NetBSD stand-in); the stripped one is refused with its reason. */
+static void test_ksyms_load_kernel_like_elves(void **state)
+{
+        static const struct {
+                const char *file, *sym;
+                uint64_t off, size;
+                const char *want;
+        } cases[] = {
+            {KELF_DIR "/pvh.elf", "do_one_initcall", 0x1b, 0x1c, "do_one_initcall+0x1b/0x1c"},
+            {KELF_DIR "/nopvh.elf", "start_kernel", 0x10, 0x64, "start_kernel+0x10/0x64"},
+            {KELF_DIR "/netbsd.elf", "main", 0x1f, 0x20, "main+0x1f/0x20"},
+        };
+        char buf[128];
+        struct ksyms *s = NULL;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct kimage *k = NULL;
+                uint64_t at = 0;
+
+                assert_int_equal(kimage_load(cases[i].file, &k, why, sizeof(why)), 0);
+                for (size_t j = 0; j < k->nsymbols; j++)
+                        if (strcmp(k->symbols[j].name, cases[i].sym) == 0)
+                                at = k->symbols[j].addr;
+                kimage_free(k);
+                assert_true(at != 0);
+                assert_int_equal(ksyms_load(cases[i].file, &s, why, sizeof(why)), 0);
+                assert_string_equal(ksyms_source(s), "elf");
+                assert_int_equal(fmt(s, at + cases[i].off, buf, sizeof(buf)), 0);
+                assert_string_equal(buf, cases[i].want);
+                /* one past its end: not in it (in the next symbol, or none) */
+                {
+                        struct ksyms_hit h;
+
+                        if (ksyms_resolve(s, at + cases[i].size, &h) == 0)
+                                assert_string_not_equal(h.name, cases[i].sym);
+                }
+                ksyms_free(s);
+        }
+        assert_int_equal(ksyms_load(KELF_DIR "/stripped.elf", &s, why, sizeof(why)), -ENOENT);
+        assert_null(s);
+        assert_non_null(strstr(why, "no symbol table"));
+}
+
 static void test_ksyms_load_names_the_file(void **state)
 {
         char path[] = "/tmp/test_ksyms.XXXXXX";
@@ -645,6 +691,7 @@ int main(void)
             cmocka_unit_test(test_ksyms_parse_addr_forms),
             cmocka_unit_test(test_ksyms_from_kimage_sizes_and_order),
             cmocka_unit_test(test_ksyms_load_own_binary_resolves_a_function),
+            cmocka_unit_test(test_ksyms_load_kernel_like_elves),
             cmocka_unit_test(test_ksyms_load_names_the_file),
             cmocka_unit_test(test_ksyms_real_kallsyms_matches_the_kernels_initcalls),
         };
