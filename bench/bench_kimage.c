@@ -68,8 +68,9 @@ static int bench(const char *path, unsigned runs)
         stats_sort(parse_ms, runs);
         printf("%s\n  %s %s, file %" PRIu64 " bytes, elf %" PRIu64 " bytes, loaded %" PRIu64
                ", %zu sections, %zu symbols\n",
-               path, kimage_format_name(k->format), vmlinux_comp_name(k->comp), k->file_size,
-               k->elf_size, k->loaded_size, k->nsections, k->nsymbols);
+               path, kimage_format_name(k->format),
+               k->format == KIMAGE_BZIMAGE ? vmlinux_comp_name(k->comp) : "uncompressed",
+               k->file_size, k->elf_size, k->loaded_size, k->nsections, k->nsymbols);
         printf("  kimage_load: median %.2f ms, min %.2f, max %.2f (%u runs)\n", median_load, ms[0],
                ms[runs - 1], runs);
         printf("  kimage_parse in memory: median %.2f ms, min %.2f, max %.2f\n",
