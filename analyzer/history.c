@@ -1,6 +1,8 @@
 /*
- * history: the SQLite store of stored sessions (analyzer/history.h); the
- * schema and why it is shaped so: docs/history-schema.md.
+ * history: the store of stored sessions (analyzer/history.h); the schema
+ * and why it is shaped so: docs/history-schema.md. Every query goes
+ * through the database seam (analyzer/histdb.h: SQLite today, PostgreSQL
+ * next; docs/history-backends.md), never to a database library itself.
  */
 #include "analyzer/history.h"
 
@@ -8,7 +10,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "analyzer/aggregate.h"
+#include "analyzer/histdb.h"
 #include "analyzer/metrics.h"
 #include "analyzer/runset.h"
 #include "analyzer/stats.h"
@@ -30,7 +32,6 @@
 #define HISTORY_KIND    "bootlens-history"
 #define LABEL_KEY_MAX   64
 #define LABEL_VALUE_MAX 1024
-#define SQLITE_HEADER   100
 
 /* ---- the schema ---- */
 
@@ -119,10 +120,6 @@ static const struct migration migrations[] = {
 #define SUMMARY_COLS "s.n, s.median, s.ci_lo, s.ci_hi, s.ci_coverage, s.q25, s.q75, s.min, s.max"
 
 enum stmt {
-        ST_BEGIN,
-        ST_BEGIN_READ,
-        ST_COMMIT,
-        ST_ROLLBACK,
         ST_ENTRY_FIND,
         ST_ENTRY_INSERT,
         ST_LABEL_INSERT,
@@ -132,7 +129,6 @@ enum stmt {
         ST_SUMMARY_INSERT,
         ST_ENTRIES_ALL,
         ST_SUMMARIES_OF,
-        ST_DATA_VERSION,
         ST_ENTRY_BY_ID,
         ST_ENTRIES_BY_SESSION,
         ST_LABELS_ALL,
@@ -146,10 +142,6 @@ enum stmt {
 };
 
 static const char *const stmt_sql[NSTMT] = {
-    [ST_BEGIN] = "BEGIN IMMEDIATE",
-    [ST_BEGIN_READ] = "BEGIN",
-    [ST_COMMIT] = "COMMIT",
-    [ST_ROLLBACK] = "ROLLBACK",
     [ST_ENTRY_FIND] = "SELECT id FROM entries WHERE session_id = ?1 AND variant = ?2",
     [ST_ENTRY_INSERT] =
         "INSERT INTO entries (session_id, variant, path, created, added, host_cpu, host_kernel, "
@@ -167,7 +159,6 @@ static const char *const stmt_sql[NSTMT] = {
     [ST_ENTRIES_ALL] = "SELECT " ENTRY_COLS " FROM entries e ORDER BY e.id",
     [ST_SUMMARIES_OF] = "SELECT s.entry, " SUMMARY_COLS " FROM summaries s WHERE s.metric = ?1"
                         " ORDER BY s.entry",
-    [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_ENTRY_BY_ID] = "SELECT " ENTRY_COLS " FROM entries e WHERE e.id = ?1",
     [ST_ENTRIES_BY_SESSION] = "SELECT " ENTRY_COLS " FROM entries e WHERE e.session_id = ?1"
                               " ORDER BY e.id",
@@ -186,12 +177,12 @@ static const char *const stmt_sql[NSTMT] = {
 /*
  * Every entry with its labels, read once and kept while the database is
  * unchanged: a series (and a list) is then one query over the summaries
- * of its metric, merged with these. Stale when PRAGMA data_version moved
+ * of its metric, merged with these. Stale when histdb_data_version() moved
  * (another connection committed) or this connection wrote (writes).
  */
 struct entry_cache {
         bool valid;
-        sqlite3_int64 data_version;
+        int64_t data_version;
         unsigned writes;
         struct history_entry *v; /* by id */
         size_t n;
@@ -204,10 +195,10 @@ struct entry_cache {
 };
 
 struct history {
-        sqlite3 *db;
+        struct histdb *db;
         char *path;
         int version;
-        sqlite3_stmt *st[NSTMT];
+        struct histdb_stmt *st[NSTMT];
         unsigned writes; /* transactions this connection committed */
         struct entry_cache cache;
 };
@@ -230,99 +221,59 @@ static void say(char *err, size_t errsize, const char *fmt, ...)
         va_end(ap);
 }
 
-static int sqlite_errno(int rc)
-{
-        switch (rc & 0xff) {
-        case SQLITE_OK:
-        case SQLITE_ROW:
-        case SQLITE_DONE:
-                return 0;
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-                return -EBUSY;
-        case SQLITE_NOMEM:
-                return -ENOMEM;
-        case SQLITE_NOTADB:
-                return -EINVAL;
-        case SQLITE_CONSTRAINT:
-                return (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-                           ? -EEXIST
-                           : -EIO;
-        default:
-                return -EIO;
-        }
-}
-
-/* An SQLite failure rc while doing what: err names the database. */
+/* A database failure rc (-errno, histdb.h) while doing what: err names
+ * the database and has the backend's message. */
 static int fail(const struct history *h, int rc, const char *what, char *err, size_t errsize)
 {
-        int e = sqlite_errno(rc);
+        int e = rc < 0 ? rc : 0;
 
         if (e == -EBUSY)
                 say(err, errsize, "%s: %s: the database stayed locked (%s)", h->path, what,
-                    sqlite3_errmsg(h->db));
+                    histdb_errmsg(h->db));
         else
-                say(err, errsize, "%s: %s: %s", h->path, what, sqlite3_errmsg(h->db));
+                say(err, errsize, "%s: %s: %s", h->path, what, histdb_errmsg(h->db));
         return e ? e : -EIO;
 }
 
 /* Statement s, reset with its bindings cleared. NULL: *rc says why. */
-static sqlite3_stmt *stmt(struct history *h, enum stmt s, int *rc)
+static struct histdb_stmt *stmt(struct history *h, enum stmt s, int *rc)
 {
         if (!h->st[s]) {
-                *rc = sqlite3_prepare_v3(h->db, stmt_sql[s], -1, SQLITE_PREPARE_PERSISTENT,
-                                         &h->st[s], NULL);
-                if (*rc != SQLITE_OK)
+                *rc = (s == ST_ENTRY_INSERT || s == ST_METRIC_INSERT)
+                          ? histdb_prepare_insert(h->db, stmt_sql[s], true, &h->st[s])
+                          : histdb_prepare(h->db, stmt_sql[s], true, &h->st[s]);
+                if (*rc != 0)
                         return NULL;
         } else {
-                sqlite3_reset(h->st[s]);
-                sqlite3_clear_bindings(h->st[s]);
+                histdb_reset(h->st[s]);
         }
-        *rc = SQLITE_OK;
+        *rc = 0;
         return h->st[s];
 }
 
-/* Run a statement that returns no row. */
-static int step_done(struct history *h, enum stmt s)
-{
-        int rc;
-        sqlite3_stmt *st = stmt(h, s, &rc);
-
-        if (!st)
-                return rc;
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static int bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-        return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
-
 /* A value as INTEGER ns when it is whole (smaller on disk), else REAL. */
-static int bind_value(sqlite3_stmt *st, int i, double v)
+static int bind_value(struct histdb_stmt *st, int i, double v)
 {
         if (v == floor(v) && fabs(v) < 9007199254740992.0)
-                return sqlite3_bind_int64(st, i, (sqlite3_int64)v);
-        return sqlite3_bind_double(st, i, v);
+                return histdb_bind_int64(st, i, (int64_t)v);
+        return histdb_bind_double(st, i, v);
 }
 
 /* Column i as a malloc'd string, NULL for SQL NULL. Returns 0, -ENOMEM. */
-static int col_str(sqlite3_stmt *st, int i, char **out)
+static int col_str(struct histdb_stmt *st, int i, char **out)
 {
-        const unsigned char *s = sqlite3_column_text(st, i);
+        const char *s = histdb_column_text(st, i);
 
         *out = NULL;
         if (!s)
-                return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : -ENOMEM;
-        *out = strdup((const char *)s);
+                return histdb_column_is_null(st, i) ? 0 : -ENOMEM;
+        *out = strdup(s);
         return *out ? 0 : -ENOMEM;
 }
 
-static size_t col_size(sqlite3_stmt *st, int i)
+static size_t col_size(struct histdb_stmt *st, int i)
 {
-        sqlite3_int64 v = sqlite3_column_int64(st, i);
+        int64_t v = histdb_column_int64(st, i);
 
         return v > 0 ? (size_t)v : 0;
 }
@@ -460,72 +411,6 @@ static int by_key(const void *a, const void *b)
 
 /* ---- opening ---- */
 
-static uint32_t be32(const unsigned char *p)
-{
-        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static bool file_nonempty(const char *path)
-{
-        struct stat st;
-
-        return stat(path, &st) == 0 && st.st_size > 0;
-}
-
-/* What the file holds, judged from its first 100 bytes before SQLite
- * opens it: garbage and a truncated database are refused here, without
- * SQLite ever touching the file. The truncation test (the header's page
- * count against the file's size) is skipped while a -wal file exists: a
- * checkpoint in progress may have written the header first. */
-static int check_header(const char *path, char *err, size_t errsize)
-{
-        unsigned char hdr[SQLITE_HEADER];
-        char *wal = NULL;
-        struct stat st;
-        uint32_t page, pages;
-        ssize_t got;
-        int fd, rc = 0;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-                rc = -errno;
-                say(err, errsize, "%s: %s", path, strerror(-rc));
-                return rc;
-        }
-        got = fstat(fd, &st) == 0 ? util_read_full(fd, hdr, sizeof(hdr)) : -errno;
-        close(fd);
-        if (got < 0) {
-                say(err, errsize, "%s: %s", path, strerror((int)-got));
-                return (int)got;
-        }
-        if ((size_t)got < sizeof(hdr) || memcmp(hdr, "SQLite format 3", 16) != 0) {
-                say(err, errsize, "%s: not a SQLite database", path);
-                return -EINVAL;
-        }
-        page = (uint32_t)hdr[16] << 8 | hdr[17];
-        page = page == 1 ? 65536 : page;
-        if (page < 512 || (page & (page - 1)) != 0 || (uint64_t)st.st_size % page != 0) {
-                say(err, errsize, "%s: not a SQLite database (corrupt: %lld bytes, pages of %u)",
-                    path, (long long)st.st_size, page);
-                return -EINVAL;
-        }
-        pages = be32(hdr + 28);
-        if (pages && be32(hdr + 24) == be32(hdr + 92) &&
-            (uint64_t)pages * page > (uint64_t)st.st_size) {
-                if (asprintf(&wal, "%s-wal", path) < 0)
-                        return -ENOMEM;
-                if (access(wal, F_OK) != 0) {
-                        say(err, errsize,
-                            "%s: not a SQLite database (truncated: %lld bytes, the header says "
-                            "%u pages of %u)",
-                            path, (long long)st.st_size, pages, page);
-                        rc = -EINVAL;
-                }
-                free(wal);
-        }
-        return rc;
-}
-
 static int busy_ms(void)
 {
         const char *s = getenv("BOOTLENS_HISTORY_BUSY_MS");
@@ -536,61 +421,38 @@ static int busy_ms(void)
         return HISTORY_BUSY_MS;
 }
 
-/* One value of a query with no parameter: an integer (*i) or a string
- * (*s, malloc'd; NULL when no row). */
-static int query_int(struct history *h, const char *sql, sqlite3_int64 *i)
-{
-        sqlite3_stmt *st;
-        int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
-
-        if (rc != SQLITE_OK)
-                return rc;
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                *i = sqlite3_column_int64(st, 0);
-                rc = SQLITE_OK;
-        } else if (rc == SQLITE_DONE) {
-                *i = 0;
-                rc = SQLITE_OK;
-        }
-        sqlite3_finalize(st);
-        return rc;
-}
-
 static int meta_get(struct history *h, const char *key, char **value)
 {
-        sqlite3_stmt *st;
-        int rc = sqlite3_prepare_v2(h->db, "SELECT value FROM bootlens_meta WHERE key = ?1", -1,
-                                    &st, NULL);
+        struct histdb_stmt *st;
+        int rc =
+            histdb_prepare(h->db, "SELECT value FROM bootlens_meta WHERE key = ?1", false, &st);
 
         *value = NULL;
-        if (rc != SQLITE_OK)
+        if (rc < 0)
                 return rc;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                rc = col_str(st, 0, value) == 0 ? SQLITE_OK : SQLITE_NOMEM;
-        else if (rc == SQLITE_DONE)
-                rc = SQLITE_OK;
-        sqlite3_finalize(st);
+        histdb_bind_text(st, 1, key);
+        rc = histdb_step(st);
+        if (rc == HISTDB_ROW)
+                rc = col_str(st, 0, value);
+        histdb_finalize(st);
         return rc;
 }
 
 static int meta_set(struct history *h, const char *key, const char *value)
 {
-        sqlite3_stmt *st;
-        int rc = sqlite3_prepare_v2(h->db,
-                                    "INSERT INTO bootlens_meta (key, value) VALUES (?1, ?2) "
-                                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                                    -1, &st, NULL);
+        struct histdb_stmt *st;
+        int rc = histdb_prepare(h->db,
+                                "INSERT INTO bootlens_meta (key, value) VALUES (?1, ?2) "
+                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                false, &st);
 
-        if (rc != SQLITE_OK)
+        if (rc < 0)
                 return rc;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        return rc == SQLITE_DONE ? SQLITE_OK : rc;
+        histdb_bind_text(st, 1, key);
+        histdb_bind_text(st, 2, value);
+        rc = histdb_step(st);
+        histdb_finalize(st);
+        return rc == HISTDB_ROW ? -EIO : rc;
 }
 
 static void utc_now(char out[32])
@@ -606,84 +468,49 @@ static void utc_now(char out[32])
         strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* PRAGMA journal_mode = WAL. SQLite answers SQLITE_BUSY at once, without
- * its busy handler, while another connection is making the same new
- * file: retry every 10 ms within the busy timeout. Returns an SQLite
- * code; SQLITE_ERROR when the mode stayed another. */
-static int set_wal(struct history *h)
-{
-        int rc, limit = busy_ms();
-
-        for (int waited = 0;; waited += 10) {
-                sqlite3_stmt *st;
-                bool wal = false;
-
-                rc = sqlite3_prepare_v2(h->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-                if (rc != SQLITE_OK)
-                        return rc;
-                rc = sqlite3_step(st);
-                if (rc == SQLITE_ROW) {
-                        const unsigned char *mode = sqlite3_column_text(st, 0);
-
-                        wal = mode && strcmp((const char *)mode, "wal") == 0;
-                        rc = SQLITE_OK;
-                }
-                sqlite3_finalize(st);
-                if (rc == SQLITE_OK)
-                        return wal ? SQLITE_OK : SQLITE_ERROR;
-                if ((rc & 0xff) != SQLITE_BUSY || waited >= limit)
-                        return rc;
-                sqlite3_sleep(10);
-        }
-}
-
-/* Make the schema in an empty database, inside BEGIN IMMEDIATE; when
- * another process made it first, leave it (*made false). */
+/* Make the schema in an empty database, inside an immediate transaction;
+ * when another process made it first, leave it (*made false). */
 static int create_schema(struct history *h, bool *made, char *err, size_t errsize)
 {
-        char ver[16], now[32], appid[64];
-        sqlite3_int64 ntables = 0;
-        char *msg = NULL;
+        char ver[16], now[32];
+        int64_t ntables = 0;
         int rc;
 
         *made = false;
-        rc = set_wal(h);
-        if (rc != SQLITE_OK)
+        rc = histdb_prepare_create(h->db);
+        if (rc != 0)
                 return fail(h, rc, "cannot set WAL mode", err, errsize);
-        rc = step_done(h, ST_BEGIN);
-        if (rc != SQLITE_OK)
+        rc = histdb_begin(h->db, true);
+        if (rc != 0)
                 return fail(h, rc, "cannot begin", err, errsize);
-        rc = query_int(h, "SELECT count(*) FROM sqlite_master", &ntables);
-        if (rc == SQLITE_OK && ntables == 0) {
+        rc = histdb_count_tables(h->db, &ntables);
+        if (rc == 0 && ntables == 0) {
                 snprintf(ver, sizeof(ver), "%d", HISTORY_SCHEMA_VERSION);
                 utc_now(now);
-                snprintf(appid, sizeof(appid), "PRAGMA application_id = %ld",
-                         (long)HISTORY_APPLICATION_ID);
-                rc = sqlite3_exec(h->db, schema_v1, NULL, NULL, &msg);
-                if (rc == SQLITE_OK)
-                        rc = sqlite3_exec(h->db, appid, NULL, NULL, NULL);
-                if (rc == SQLITE_OK)
+                rc = histdb_exec(h->db, schema_v1);
+                if (rc == 0)
+                        rc = histdb_set_application_id(h->db, HISTORY_APPLICATION_ID);
+                if (rc == 0)
                         rc = meta_set(h, "kind", HISTORY_KIND);
-                if (rc == SQLITE_OK)
+                if (rc == 0)
                         rc = meta_set(h, "schema_version", ver);
-                if (rc == SQLITE_OK)
+                if (rc == 0)
                         rc = meta_set(h, "created", now);
-                if (rc == SQLITE_OK)
+                if (rc == 0)
                         rc = meta_set(h, "tool", "bootlens");
-                *made = rc == SQLITE_OK;
+                *made = rc == 0;
         }
-        sqlite3_free(msg);
-        if (rc == SQLITE_OK)
-                rc = step_done(h, ST_COMMIT);
-        if (rc != SQLITE_OK) {
+        if (rc == 0)
+                rc = histdb_commit(h->db);
+        if (rc != 0) {
                 int e = fail(h, rc, "cannot create the history", err, errsize);
 
-                step_done(h, ST_ROLLBACK);
+                histdb_rollback(h->db);
                 *made = false;
                 return e;
         }
         if (*made) /* the header (application_id) into the file itself */
-                sqlite3_wal_checkpoint_v2(h->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+                histdb_created(h->db);
         return 0;
 }
 
@@ -693,44 +520,44 @@ static int migrate(struct history *h, char *err, size_t errsize)
         char *v = NULL, ver[16];
         int rc, cur;
 
-        rc = step_done(h, ST_BEGIN);
-        if (rc != SQLITE_OK)
+        rc = histdb_begin(h->db, true);
+        if (rc != 0)
                 return fail(h, rc, "cannot begin the migration", err, errsize);
         rc = meta_get(h, "schema_version", &v); /* another process may have migrated */
         cur = v ? atoi(v) : 0;
         free(v);
-        if (rc == SQLITE_OK && cur > HISTORY_SCHEMA_VERSION) {
-                step_done(h, ST_ROLLBACK);
+        if (rc == 0 && cur > HISTORY_SCHEMA_VERSION) {
+                histdb_rollback(h->db);
                 say(err, errsize,
                     "%s: history schema version %d, this bootlens knows %d "
                     "(upgrade bootlens)",
                     h->path, cur, HISTORY_SCHEMA_VERSION);
                 return -EPROTO;
         }
-        while (rc == SQLITE_OK && cur < HISTORY_SCHEMA_VERSION) {
+        while (rc == 0 && cur < HISTORY_SCHEMA_VERSION) {
                 const struct migration *m = NULL;
 
                 for (size_t i = 0; migrations[i].sql; i++)
                         if (migrations[i].from == cur)
                                 m = &migrations[i];
                 if (!m) {
-                        step_done(h, ST_ROLLBACK);
+                        histdb_rollback(h->db);
                         say(err, errsize, "%s: no migration from history schema version %d",
                             h->path, cur);
                         return -EPROTO;
                 }
-                rc = sqlite3_exec(h->db, m->sql, NULL, NULL, NULL);
+                rc = histdb_exec(h->db, m->sql);
                 cur++;
                 snprintf(ver, sizeof(ver), "%d", cur);
-                if (rc == SQLITE_OK)
+                if (rc == 0)
                         rc = meta_set(h, "schema_version", ver);
         }
-        if (rc == SQLITE_OK)
-                rc = step_done(h, ST_COMMIT);
-        if (rc != SQLITE_OK) {
+        if (rc == 0)
+                rc = histdb_commit(h->db);
+        if (rc != 0) {
                 int e = fail(h, rc, "cannot migrate the history", err, errsize);
 
-                step_done(h, ST_ROLLBACK);
+                histdb_rollback(h->db);
                 return e;
         }
         h->version = cur;
@@ -738,30 +565,30 @@ static int migrate(struct history *h, char *err, size_t errsize)
 }
 
 /* Whether the open database is a bootlens history this tool can read;
- * nothing is written. Sets h->version. -ENOENT (err untouched): a SQLite
+ * nothing is written. Sets h->version. -ENOENT (err untouched): a
  * database without a single table and of no other application, such as
  * the one another process is making right now (its WAL mode is set, its
  * schema not yet committed): it holds nothing to lose. */
 static int validate(struct history *h, char *err, size_t errsize)
 {
-        sqlite3_int64 appid = 0, has_meta = 0, ntables = 0;
+        static const char *const tables[] = {"entries", "labels", "metrics", "run_values",
+                                             "summaries"};
+        int64_t appid = 0, ntables = 0;
         char *kind = NULL, *ver = NULL;
+        bool has_meta = false;
         uint64_t v = 0;
         int rc;
 
-        rc = query_int(h, "PRAGMA application_id", &appid);
-        if (rc == SQLITE_OK)
-                rc = query_int(h,
-                               "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                               "name = 'bootlens_meta'",
-                               &has_meta);
-        if (rc == SQLITE_OK)
-                rc = query_int(h, "SELECT count(*) FROM sqlite_master", &ntables);
-        if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
+        rc = histdb_application_id(h->db, &appid);
+        if (rc == 0)
+                rc = histdb_has_table(h->db, "bootlens_meta", &has_meta);
+        if (rc == 0)
+                rc = histdb_count_tables(h->db, &ntables);
+        if (rc < 0 && histdb_corrupt(h->db)) {
                 say(err, errsize, "%s: not a SQLite database", h->path);
                 return -EINVAL;
         }
-        if (rc != SQLITE_OK)
+        if (rc != 0)
                 return fail(h, rc, "cannot read the database", err, errsize);
         if (ntables == 0 && (appid == 0 || (uint32_t)appid == HISTORY_APPLICATION_ID))
                 return -ENOENT;
@@ -774,9 +601,9 @@ static int validate(struct history *h, char *err, size_t errsize)
                 return -EINVAL;
         }
         rc = meta_get(h, "kind", &kind);
-        if (rc == SQLITE_OK)
+        if (rc == 0)
                 rc = meta_get(h, "schema_version", &ver);
-        if (rc != SQLITE_OK) {
+        if (rc != 0) {
                 rc = fail(h, rc, "cannot read bootlens_meta", err, errsize);
                 goto out;
         }
@@ -801,39 +628,22 @@ static int validate(struct history *h, char *err, size_t errsize)
                 rc = -EPROTO;
                 goto out;
         }
-        if (v == HISTORY_SCHEMA_VERSION) {
-                /* a history of this version holds every table of the schema */
-                static const struct {
-                        const char *name, *sql;
-                } tables[] = {
-                    {"entries", "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                "name = 'entries'"},
-                    {"labels", "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                               "name = 'labels'"},
-                    {"metrics", "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                "name = 'metrics'"},
-                    {"run_values", "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                   "name = 'run_values'"},
-                    {"summaries", "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                  "name = 'summaries'"},
-                };
+        /* a history of this version holds every table of the schema */
+        for (size_t i = 0; v == HISTORY_SCHEMA_VERSION && i < sizeof(tables) / sizeof(tables[0]);
+             i++) {
+                bool has = false;
 
-                for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-                        sqlite3_int64 has = 0;
-
-                        rc = query_int(h, tables[i].sql, &has);
-                        if (rc != SQLITE_OK) {
-                                rc = fail(h, rc, "cannot read the database", err, errsize);
-                                goto out;
-                        }
-                        if (!has) {
-                                say(err, errsize,
-                                    "%s: a damaged bootlens history (schema version %llu, no "
-                                    "table %s)",
-                                    h->path, (unsigned long long)v, tables[i].name);
-                                rc = -EINVAL;
-                                goto out;
-                        }
+                rc = histdb_has_table(h->db, tables[i], &has);
+                if (rc != 0) {
+                        rc = fail(h, rc, "cannot read the database", err, errsize);
+                        goto out;
+                }
+                if (!has) {
+                        say(err, errsize,
+                            "%s: a damaged bootlens history (schema version %llu, no table %s)",
+                            h->path, (unsigned long long)v, tables[i]);
+                        rc = -EINVAL;
+                        goto out;
                 }
         }
         h->version = (int)v;
@@ -847,54 +657,26 @@ out:
 int history_open(const char *path, bool create, struct history **hp, char *err, size_t errsize)
 {
         struct history *h;
-        bool exists, made = false;
-        char *wal = NULL;
-        int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+        bool made_new = false, made = false;
+        int rc;
 
         *hp = NULL;
         say(err, errsize, "%s", "");
-        if (asprintf(&wal, "%s-wal", path) < 0)
-                return -ENOMEM;
-        /* an empty main file whose WAL has content: a database some
-         * connection made and has not yet checkpointed */
-        exists = file_nonempty(path) || file_nonempty(wal);
-        free(wal);
-        if (file_nonempty(path)) {
-                rc = check_header(path, err, errsize);
-                if (rc < 0)
-                        return rc;
-        }
-        if (!exists && !create) {
-                say(err, errsize, "%s: no such history", path);
-                return -ENOENT;
-        }
-        if (!exists)
-                flags |= SQLITE_OPEN_CREATE;
         h = calloc(1, sizeof(*h));
         if (!h || !(h->path = strdup(path))) {
                 free(h);
                 return -ENOMEM;
         }
-        rc = sqlite3_open_v2(path, &h->db, flags, NULL);
-        if (rc != SQLITE_OK) {
-                int os = h->db ? sqlite3_system_errno(h->db) : ENOMEM;
-
-                if (os) {
-                        say(err, errsize, "%s: cannot open: %s", path, strerror(os));
-                        rc = -os;
-                } else
-                        rc = fail(h, rc, "cannot open", err, errsize);
+        rc = histdb_open(path, create, busy_ms(), &h->db, &made_new, err, errsize);
+        if (rc < 0)
                 goto fail;
-        }
-        sqlite3_extended_result_codes(h->db, 1);
-        sqlite3_busy_timeout(h->db, busy_ms());
-        if (!exists) {
+        if (made_new) {
                 rc = create_schema(h, &made, err, errsize);
                 if (rc < 0)
                         goto fail;
         }
         rc = validate(h, err, errsize);
-        if (rc == -ENOENT && exists && create) {
+        if (rc == -ENOENT && !made_new && create) {
                 rc = create_schema(h, &made, err, errsize);
                 if (rc == 0)
                         rc = validate(h, err, errsize);
@@ -904,8 +686,8 @@ int history_open(const char *path, bool create, struct history **hp, char *err, 
         if (rc == 0 && h->version < HISTORY_SCHEMA_VERSION)
                 rc = migrate(h, err, errsize);
         if (rc == 0) {
-                rc = sqlite3_exec(h->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-                rc = rc == SQLITE_OK ? 0 : fail(h, rc, "cannot enable foreign keys", err, errsize);
+                rc = histdb_exec(h->db, "PRAGMA foreign_keys = ON");
+                rc = rc == 0 ? 0 : fail(h, rc, "cannot enable foreign keys", err, errsize);
         }
         if (rc < 0)
                 goto fail;
@@ -922,8 +704,8 @@ void history_close(struct history *h)
                 return;
         cache_free(&h->cache);
         for (size_t i = 0; i < NSTMT; i++)
-                sqlite3_finalize(h->st[i]);
-        sqlite3_close(h->db);
+                histdb_finalize(h->st[i]);
+        histdb_close(h->db);
         free(h->path);
         free(h);
 }
@@ -1001,68 +783,65 @@ static const char *new_invalid(const struct history_new *e)
 }
 
 /* The id of metric name, made when new. */
-static int metric_id(struct history *h, const char *name, enum compare_kind kind, sqlite3_int64 *id)
+static int metric_id(struct history *h, const char *name, enum compare_kind kind, int64_t *id)
 {
         int rc;
-        sqlite3_stmt *st = stmt(h, ST_METRIC_FIND, &rc);
+        struct histdb_stmt *st = stmt(h, ST_METRIC_FIND, &rc);
 
         if (!st)
                 return rc;
-        bind_text(st, 1, name);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                *id = sqlite3_column_int64(st, 0);
-                sqlite3_reset(st);
-                return SQLITE_OK;
+        histdb_bind_text(st, 1, name);
+        rc = histdb_step(st);
+        if (rc == HISTDB_ROW) {
+                *id = histdb_column_int64(st, 0);
+                histdb_reset(st);
+                return 0;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
+        histdb_reset(st);
+        if (rc != 0)
                 return rc;
         st = stmt(h, ST_METRIC_INSERT, &rc);
         if (!st)
                 return rc;
-        bind_text(st, 1, name);
-        sqlite3_bind_int(st, 2, (int)kind);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        *id = sqlite3_last_insert_rowid(h->db);
-        return rc == SQLITE_DONE ? SQLITE_OK : rc;
+        histdb_bind_text(st, 1, name);
+        histdb_bind_int64(st, 2, (int)kind);
+        return histdb_step_insert(st, id);
 }
 
 /* Metric m of entry: its run values and its summary. *bad: it had no
  * value (an -EINVAL, not an SQLite error). */
-static int insert_metric(struct history *h, sqlite3_int64 entry, const struct history_new *e,
-                         size_t pos, double *scratch, bool *bad)
+static int insert_metric(struct history *h, int64_t entry, const struct history_new *e, size_t pos,
+                         double *scratch, bool *bad)
 {
         const struct history_new_metric *m = &e->m[pos];
         struct stats_summary sum;
         struct stats_ci ci;
-        sqlite3_int64 mid = 0;
-        sqlite3_stmt *st;
+        int64_t mid = 0;
+        struct histdb_stmt *st;
         size_t k = 0;
         int rc;
 
         rc = metric_id(h, m->name, m->kind, &mid);
-        for (size_t i = 0; i < e->nruns && rc == SQLITE_OK; i++) {
+        for (size_t i = 0; i < e->nruns && rc == 0; i++) {
                 if (isnan(m->values[i]))
                         continue;
                 scratch[k++] = m->values[i];
                 st = stmt(h, ST_VALUE_INSERT, &rc);
                 if (!st)
                         break;
-                sqlite3_bind_int64(st, 1, mid);
-                sqlite3_bind_int64(st, 2, entry);
-                sqlite3_bind_int64(st, 3, e->runs[i]);
+                histdb_bind_int64(st, 1, mid);
+                histdb_bind_int64(st, 2, entry);
+                histdb_bind_int64(st, 3, e->runs[i]);
                 bind_value(st, 4, m->values[i]);
-                rc = sqlite3_step(st);
-                sqlite3_reset(st);
-                rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+                rc = histdb_step(st);
+                histdb_reset(st);
+                rc = rc == HISTDB_ROW ? -EIO : rc;
         }
-        if (rc != SQLITE_OK)
+        if (rc != 0)
                 return rc;
         if (k == 0) {
                 *bad = true;
-                return SQLITE_OK;
+                return 0;
         }
         stats_sort(scratch, k);
         stats_summary_sorted(scratch, k, &sum);
@@ -1070,22 +849,22 @@ static int insert_metric(struct history *h, sqlite3_int64 entry, const struct hi
         st = stmt(h, ST_SUMMARY_INSERT, &rc);
         if (!st)
                 return rc;
-        sqlite3_bind_int64(st, 1, mid);
-        sqlite3_bind_int64(st, 2, entry);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)pos);
-        bind_text(st, 4, m->phase);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)k);
-        sqlite3_bind_double(st, 6, sum.median);
-        sqlite3_bind_double(st, 7, ci.lo);
-        sqlite3_bind_double(st, 8, ci.hi);
-        sqlite3_bind_double(st, 9, ci.coverage);
-        sqlite3_bind_double(st, 10, sum.q25);
-        sqlite3_bind_double(st, 11, sum.q75);
-        sqlite3_bind_double(st, 12, sum.min);
-        sqlite3_bind_double(st, 13, sum.max);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? SQLITE_OK : rc;
+        histdb_bind_int64(st, 1, mid);
+        histdb_bind_int64(st, 2, entry);
+        histdb_bind_int64(st, 3, (int64_t)pos);
+        histdb_bind_text(st, 4, m->phase);
+        histdb_bind_int64(st, 5, (int64_t)k);
+        histdb_bind_double(st, 6, sum.median);
+        histdb_bind_double(st, 7, ci.lo);
+        histdb_bind_double(st, 8, ci.hi);
+        histdb_bind_double(st, 9, ci.coverage);
+        histdb_bind_double(st, 10, sum.q25);
+        histdb_bind_double(st, 11, sum.q75);
+        histdb_bind_double(st, 12, sum.min);
+        histdb_bind_double(st, 13, sum.max);
+        rc = histdb_step(st);
+        histdb_reset(st);
+        return rc == HISTDB_ROW ? -EIO : rc;
 }
 
 /* One entry, inside the transaction. Returns 0 or -errno (err set). */
@@ -1093,8 +872,8 @@ static int insert_one(struct history *h, const struct history_new *e, const char
                       int64_t *id, char *err, size_t errsize)
 {
         const char *why = new_invalid(e);
-        sqlite3_int64 entry;
-        sqlite3_stmt *st;
+        int64_t entry;
+        struct histdb_stmt *st;
         double *scratch;
         bool bad = false;
         int rc;
@@ -1107,86 +886,82 @@ static int insert_one(struct history *h, const struct history_new *e, const char
         st = stmt(h, ST_ENTRY_FIND, &rc);
         if (!st)
                 return fail(h, rc, "cannot look for the entry", err, errsize);
-        bind_text(st, 1, e->session_id);
-        bind_text(st, 2, e->variant);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_ROW) {
+        histdb_bind_text(st, 1, e->session_id);
+        histdb_bind_text(st, 2, e->variant);
+        rc = histdb_step(st);
+        histdb_reset(st);
+        if (rc == HISTDB_ROW) {
                 say(err, errsize, "%s: session %s variant %s is stored already", h->path,
                     e->session_id, e->variant);
                 return -EEXIST;
         }
-        if (rc != SQLITE_DONE)
+        if (rc != 0)
                 return fail(h, rc, "cannot look for the entry", err, errsize);
         st = stmt(h, ST_ENTRY_INSERT, &rc);
         if (!st)
                 return fail(h, rc, "cannot add the entry", err, errsize);
-        bind_text(st, 1, e->session_id);
-        bind_text(st, 2, e->variant);
-        bind_text(st, 3, e->path);
-        bind_text(st, 4, e->created);
-        bind_text(st, 5, added);
-        bind_text(st, 6, e->host_cpu);
-        bind_text(st, 7, e->host_kernel);
-        bind_text(st, 8, e->qemu_version);
-        bind_text(st, 9, e->accel);
-        bind_text(st, 10, e->kernel_path);
-        bind_text(st, 11, e->kernel_sha256);
-        bind_text(st, 12, e->kernel_version);
-        bind_text(st, 13, e->cmdline);
-        sqlite3_bind_int64(st, 14, (sqlite3_int64)e->runs_recorded);
-        sqlite3_bind_int64(st, 15, (sqlite3_int64)e->runs_ok);
-        sqlite3_bind_int64(st, 16, (sqlite3_int64)e->runs_left_out);
-        sqlite3_bind_int64(st, 17, (sqlite3_int64)e->nruns);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
-                if (sqlite_errno(rc) == -EEXIST) {
+        histdb_bind_text(st, 1, e->session_id);
+        histdb_bind_text(st, 2, e->variant);
+        histdb_bind_text(st, 3, e->path);
+        histdb_bind_text(st, 4, e->created);
+        histdb_bind_text(st, 5, added);
+        histdb_bind_text(st, 6, e->host_cpu);
+        histdb_bind_text(st, 7, e->host_kernel);
+        histdb_bind_text(st, 8, e->qemu_version);
+        histdb_bind_text(st, 9, e->accel);
+        histdb_bind_text(st, 10, e->kernel_path);
+        histdb_bind_text(st, 11, e->kernel_sha256);
+        histdb_bind_text(st, 12, e->kernel_version);
+        histdb_bind_text(st, 13, e->cmdline);
+        histdb_bind_int64(st, 14, (int64_t)e->runs_recorded);
+        histdb_bind_int64(st, 15, (int64_t)e->runs_ok);
+        histdb_bind_int64(st, 16, (int64_t)e->runs_left_out);
+        histdb_bind_int64(st, 17, (int64_t)e->nruns);
+        rc = histdb_step_insert(st, &entry);
+        if (rc != 0) {
+                if (rc == -EEXIST) {
                         say(err, errsize, "%s: session %s variant %s is stored already", h->path,
                             e->session_id, e->variant);
                         return -EEXIST;
                 }
                 return fail(h, rc, "cannot add the entry", err, errsize);
         }
-        entry = sqlite3_last_insert_rowid(h->db);
         for (size_t i = 0; i < e->nlabels; i++) {
                 st = stmt(h, ST_LABEL_INSERT, &rc);
                 if (!st)
                         return fail(h, rc, "cannot add the labels", err, errsize);
-                sqlite3_bind_int64(st, 1, entry);
-                bind_text(st, 2, e->labels[i].key);
-                bind_text(st, 3, e->labels[i].value);
-                rc = sqlite3_step(st);
-                sqlite3_reset(st);
-                if (rc == SQLITE_DONE)
+                histdb_bind_int64(st, 1, entry);
+                histdb_bind_text(st, 2, e->labels[i].key);
+                histdb_bind_text(st, 3, e->labels[i].value);
+                rc = histdb_step(st);
+                histdb_reset(st);
+                if (rc == 0)
                         continue;
-                if (sqlite_errno(rc) == -EEXIST) {
+                if (rc == -EEXIST) {
                         say(err, errsize, "%s: cannot add %s:%s: label '%s' given twice", h->path,
                             e->session_id, e->variant, e->labels[i].key);
                         return -EINVAL;
                 }
                 return fail(h, rc, "cannot add the labels", err, errsize);
         }
-        rc = SQLITE_OK;
+        rc = 0;
         scratch = malloc(e->nruns * sizeof(*scratch));
         if (!scratch)
                 return -ENOMEM;
-        for (size_t i = 0; i < e->nm && rc == SQLITE_OK && !bad; i++) {
+        for (size_t i = 0; i < e->nm && rc == 0 && !bad; i++) {
                 rc = insert_metric(h, entry, e, i, scratch, &bad);
                 if (bad)
                         say(err, errsize, "%s: cannot add %s:%s: metric %s has no value", h->path,
                             e->session_id, e->variant, e->m[i].name);
-                else if (rc != SQLITE_OK && sqlite_errno(rc) == -EEXIST)
+                else if (rc == -EEXIST)
                         say(err, errsize, "%s: cannot add %s:%s: metric %s given twice", h->path,
                             e->session_id, e->variant, e->m[i].name);
         }
         free(scratch);
         if (bad)
                 return -EINVAL;
-        if (rc != SQLITE_OK)
-                return sqlite_errno(rc) == -EEXIST
-                           ? -EINVAL
-                           : fail(h, rc, "cannot add the values", err, errsize);
+        if (rc != 0)
+                return rc == -EEXIST ? -EINVAL : fail(h, rc, "cannot add the values", err, errsize);
         if (id)
                 *id = entry;
         return 0;
@@ -1200,22 +975,22 @@ int history_insert(struct history *h, const struct history_new *v, size_t n, int
 
         say(err, errsize, "%s", "");
         utc_now(added);
-        rc = step_done(h, ST_BEGIN);
-        if (rc != SQLITE_OK)
+        rc = histdb_begin(h->db, true);
+        if (rc != 0)
                 return fail(h, rc, "cannot begin", err, errsize);
         rc = 0;
         for (size_t i = 0; i < n && rc == 0; i++)
                 rc = insert_one(h, &v[i], added, ids ? &ids[i] : NULL, err, errsize);
         if (rc == 0) {
-                int sr = step_done(h, ST_COMMIT);
+                int sr = histdb_commit(h->db);
 
-                if (sr != SQLITE_OK)
+                if (sr != 0)
                         rc = fail(h, sr, "cannot commit", err, errsize);
                 else
                         h->writes++;
         }
         if (rc < 0)
-                step_done(h, ST_ROLLBACK);
+                histdb_rollback(h->db);
         return rc;
 }
 
@@ -1599,12 +1374,12 @@ void history_entries_free(struct history_entry *v, size_t n)
 }
 
 /* The ENTRY_COLS of the current row into e (zeroed first). */
-static int read_entry(sqlite3_stmt *st, struct history_entry *e)
+static int read_entry(struct histdb_stmt *st, struct history_entry *e)
 {
         int rc = 0;
 
         memset(e, 0, sizeof(*e));
-        e->id = sqlite3_column_int64(st, 0);
+        e->id = histdb_column_int64(st, 0);
         for (size_t i = 0; i < NENTRY_STRS && rc == 0; i++)
                 rc = col_str(st, (int)i + 1, entry_str(e, i));
         e->runs_recorded = col_size(st, 14);
@@ -1616,21 +1391,21 @@ static int read_entry(sqlite3_stmt *st, struct history_entry *e)
         return rc;
 }
 
-static void read_summary(sqlite3_stmt *st, int col, struct history_summary *s)
+static void read_summary(struct histdb_stmt *st, int col, struct history_summary *s)
 {
         s->n = col_size(st, col);
-        s->median = sqlite3_column_double(st, col + 1);
-        s->ci_lo = sqlite3_column_double(st, col + 2);
-        s->ci_hi = sqlite3_column_double(st, col + 3);
-        s->ci_coverage = sqlite3_column_double(st, col + 4);
-        s->q25 = sqlite3_column_double(st, col + 5);
-        s->q75 = sqlite3_column_double(st, col + 6);
-        s->min = sqlite3_column_double(st, col + 7);
-        s->max = sqlite3_column_double(st, col + 8);
+        s->median = histdb_column_double(st, col + 1);
+        s->ci_lo = histdb_column_double(st, col + 2);
+        s->ci_hi = histdb_column_double(st, col + 3);
+        s->ci_coverage = histdb_column_double(st, col + 4);
+        s->q25 = histdb_column_double(st, col + 5);
+        s->q75 = histdb_column_double(st, col + 6);
+        s->min = histdb_column_double(st, col + 7);
+        s->max = histdb_column_double(st, col + 8);
 }
 
 /* A label row (entry, key, value) appended to e. */
-static int add_label_row(sqlite3_stmt *st, struct history_entry *e)
+static int add_label_row(struct histdb_stmt *st, struct history_entry *e)
 {
         struct history_label *grown = realloc(e->labels, (e->nlabels + 1) * sizeof(*grown));
 
@@ -1653,7 +1428,7 @@ static int add_label_row(sqlite3_stmt *st, struct history_entry *e)
  * every label (a merge: both in id order). Returns 0 or -errno. */
 static int attach_labels(struct history *h, struct history_entry **ev, size_t n)
 {
-        sqlite3_stmt *st;
+        struct histdb_stmt *st;
         size_t j = 0;
         int rc;
 
@@ -1662,25 +1437,25 @@ static int attach_labels(struct history *h, struct history_entry **ev, size_t n)
         if (n == 1) {
                 st = stmt(h, ST_LABELS_OF, &rc);
                 if (st)
-                        sqlite3_bind_int64(st, 1, ev[0]->id);
+                        histdb_bind_int64(st, 1, ev[0]->id);
         } else
                 st = stmt(h, ST_LABELS_ALL, &rc);
         if (!st)
-                return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                int64_t id = sqlite3_column_int64(st, 0);
+                return rc ? rc : -EIO;
+        while ((rc = histdb_step(st)) == HISTDB_ROW) {
+                int64_t id = histdb_column_int64(st, 0);
 
                 while (j < n && ev[j]->id < id)
                         j++;
                 if (j == n)
                         break;
                 if (ev[j]->id == id && add_label_row(st, ev[j]) < 0) {
-                        sqlite3_reset(st);
+                        histdb_reset(st);
                         return -ENOMEM;
                 }
         }
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sqlite_errno(rc);
+        histdb_reset(st);
+        return rc == HISTDB_ROW || rc == 0 ? 0 : rc;
 }
 
 const char *history_entry_label(const struct history_entry *e, const char *key)
@@ -1721,23 +1496,23 @@ static ssize_t load(struct history *h, struct history_entry **out)
 {
         struct history_entry **ev = NULL, *v = NULL;
         size_t n = 0, cap = 0;
-        sqlite3_stmt *st;
+        struct histdb_stmt *st;
         int rc;
 
         *out = NULL;
         st = stmt(h, ST_ENTRIES_ALL, &rc);
         if (!st)
-                return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                return rc ? rc : -EIO;
+        while ((rc = histdb_step(st)) == HISTDB_ROW) {
                 if (grow(&v, n, &cap, sizeof(*v)) < 0 || read_entry(st, &v[n]) < 0) {
                         rc = -ENOMEM;
                         goto fail;
                 }
                 n++;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
-                rc = sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+        histdb_reset(st);
+        if (rc != 0) {
+                rc = rc ? rc : -EIO;
                 goto fail;
         }
         ev = malloc((n + 1) * sizeof(*ev));
@@ -1754,7 +1529,7 @@ static ssize_t load(struct history *h, struct history_entry **out)
         *out = v;
         return (ssize_t)n;
 fail:
-        sqlite3_reset(st);
+        histdb_reset(st);
         history_entries_free(v, n);
         return rc;
 }
@@ -1773,14 +1548,14 @@ static int by_created(const struct history_entry *x, const struct history_entry 
  * seen). end: commit it (a read transaction has nothing to lose). */
 static int read_begin(struct history *h)
 {
-        int rc = step_done(h, ST_BEGIN_READ);
+        int rc = histdb_begin(h->db, false);
 
-        return rc == SQLITE_OK ? 0 : sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+        return rc == 0 ? 0 : rc < 0 ? rc : -EIO;
 }
 
 static int read_end(struct history *h, int rc)
 {
-        step_done(h, ST_COMMIT);
+        histdb_commit(h->db);
         return rc;
 }
 
@@ -1825,25 +1600,26 @@ int history_list(struct history *h, const struct history_filter *f, struct histo
 
 /* The rows of st (bound) counted; when there is exactly one, it is read
  * into e with its labels (else e stays zeroed). */
-static int get_rows(struct history *h, sqlite3_stmt *st, struct history_entry *e, size_t *rows)
+static int get_rows(struct history *h, struct histdb_stmt *st, struct history_entry *e,
+                    size_t *rows)
 {
         struct history_entry *ev[1];
         int rc;
 
         *rows = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = histdb_step(st)) == HISTDB_ROW) {
                 if (*rows == 0 && read_entry(st, e) < 0) {
-                        sqlite3_reset(st);
+                        histdb_reset(st);
                         return -ENOMEM;
                 }
                 (*rows)++;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE || *rows > 1) {
+        histdb_reset(st);
+        if (rc != 0 || *rows > 1) {
                 if (*rows)
                         history_entry_free(e);
-                if (rc != SQLITE_DONE)
-                        return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+                if (rc != 0)
+                        return rc ? rc : -EIO;
         }
         if (*rows != 1)
                 return 0;
@@ -1867,7 +1643,7 @@ static bool all_digits(const char *s)
 int history_get(struct history *h, const char *spec, struct history_entry *e)
 {
         const char *colon = strrchr(spec, ':');
-        sqlite3_stmt *st;
+        struct histdb_stmt *st;
         size_t rows = 0;
         char *sid = NULL;
         int rc;
@@ -1880,16 +1656,16 @@ int history_get(struct history *h, const char *spec, struct history_entry *e)
                         return -ENOENT;
                 st = stmt(h, ST_ENTRY_BY_ID, &rc);
                 if (!st)
-                        return sqlite_errno(rc);
-                sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+                        return rc;
+                histdb_bind_int64(st, 1, (int64_t)id);
                 rc = get_rows(h, st, e, &rows);
                 return rc < 0 ? rc : rows ? 0 : -ENOENT;
         }
         /* the whole spec as a session id first, then SESSION:VARIANT */
         st = stmt(h, ST_ENTRIES_BY_SESSION, &rc);
         if (!st)
-                return sqlite_errno(rc);
-        bind_text(st, 1, spec);
+                return rc;
+        histdb_bind_text(st, 1, spec);
         rc = get_rows(h, st, e, &rows);
         if (rc < 0)
                 return rc;
@@ -1905,26 +1681,26 @@ int history_get(struct history *h, const char *spec, struct history_entry *e)
         st = stmt(h, ST_ENTRY_FIND, &rc);
         if (!st) {
                 free(sid);
-                return sqlite_errno(rc);
+                return rc;
         }
-        bind_text(st, 1, sid);
-        bind_text(st, 2, colon + 1);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                sqlite3_int64 id = sqlite3_column_int64(st, 0);
+        histdb_bind_text(st, 1, sid);
+        histdb_bind_text(st, 2, colon + 1);
+        rc = histdb_step(st);
+        if (rc == HISTDB_ROW) {
+                int64_t id = histdb_column_int64(st, 0);
 
-                sqlite3_reset(st);
+                histdb_reset(st);
                 free(sid);
                 st = stmt(h, ST_ENTRY_BY_ID, &rc);
                 if (!st)
-                        return sqlite_errno(rc);
-                sqlite3_bind_int64(st, 1, id);
+                        return rc;
+                histdb_bind_int64(st, 1, id);
                 rc = get_rows(h, st, e, &rows);
                 return rc < 0 ? rc : rows ? 0 : -ENOENT;
         }
-        sqlite3_reset(st);
+        histdb_reset(st);
         free(sid);
-        return rc == SQLITE_DONE ? -ENOENT : sqlite_errno(rc);
+        return rc == 0 ? -ENOENT : rc;
 }
 
 /* ---- metrics of an entry ---- */
@@ -1959,53 +1735,53 @@ int history_entry_metrics(struct history *h, int64_t id, struct history_metric *
         struct metric_row *rows = NULL;
         struct history_metric *out;
         size_t k = 0, cap = 0;
-        sqlite3_stmt *st;
+        struct histdb_stmt *st;
         int rc;
 
         *v = NULL;
         *n = 0;
         st = stmt(h, ST_ENTRY_BY_ID, &rc);
         if (!st)
-                return sqlite_errno(rc);
-        sqlite3_bind_int64(st, 1, id);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_DONE)
+                return rc;
+        histdb_bind_int64(st, 1, id);
+        rc = histdb_step(st);
+        histdb_reset(st);
+        if (rc == 0)
                 return -ENOENT;
-        if (rc != SQLITE_ROW)
-                return sqlite_errno(rc);
+        if (rc != HISTDB_ROW)
+                return rc;
         st = stmt(h, ST_ENTRY_METRICS, &rc);
         if (!st)
-                return sqlite_errno(rc);
-        sqlite3_bind_int64(st, 1, id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                return rc;
+        histdb_bind_int64(st, 1, id);
+        while ((rc = histdb_step(st)) == HISTDB_ROW) {
                 struct metric_row *r;
 
                 if (grow(&rows, k, &cap, sizeof(*rows)) < 0) {
-                        rc = SQLITE_NOMEM;
+                        rc = -ENOMEM;
                         break;
                 }
                 r = &rows[k];
                 memset(r, 0, sizeof(*r));
-                r->m.kind = (enum compare_kind)sqlite3_column_int(st, 1);
+                r->m.kind = (enum compare_kind)(int)histdb_column_int64(st, 1);
                 r->pos = col_size(st, 3);
                 read_summary(st, 4, &r->m.s);
                 if (col_str(st, 0, &r->m.name) < 0 || col_str(st, 2, &r->m.phase) < 0 ||
                     !r->m.name) {
                         free(r->m.name);
-                        rc = SQLITE_NOMEM;
+                        rc = -ENOMEM;
                         break;
                 }
                 k++;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
+        histdb_reset(st);
+        if (rc != 0) {
                 for (size_t i = 0; i < k; i++) {
                         free(rows[i].m.name);
                         free(rows[i].m.phase);
                 }
                 free(rows);
-                return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+                return rc ? rc : -EIO;
         }
         if (k)
                 qsort(rows, k, sizeof(*rows), by_metric_order);
@@ -2036,7 +1812,7 @@ void history_names_free(char **names, size_t n)
 }
 
 struct name_row {
-        sqlite3_int64 id;
+        int64_t id;
         int kind;
         char *name;
         bool used;
@@ -2069,24 +1845,24 @@ static int mark_used(struct history *h, const struct history_filter *f, struct n
         int rc = history_list(h, f, &ev, &ne);
 
         for (size_t i = 0; i < ne && rc == 0; i++) {
-                sqlite3_stmt *st = stmt(h, ST_METRICS_OF, &rc);
+                struct histdb_stmt *st = stmt(h, ST_METRICS_OF, &rc);
                 int sr;
 
                 if (!st) {
-                        rc = sqlite_errno(rc);
+                        rc = rc;
                         break;
                 }
-                sqlite3_bind_int64(st, 1, ev[i].id);
-                while ((sr = sqlite3_step(st)) == SQLITE_ROW) {
-                        struct name_row key = {.id = sqlite3_column_int64(st, 0)};
+                histdb_bind_int64(st, 1, ev[i].id);
+                while ((sr = histdb_step(st)) == HISTDB_ROW) {
+                        struct name_row key = {.id = histdb_column_int64(st, 0)};
                         struct name_row *r = bsearch(&key, rows, nrows, sizeof(*rows), by_row_id);
 
                         if (r)
                                 r->used = true;
                 }
-                sqlite3_reset(st);
-                if (sr != SQLITE_DONE)
-                        rc = sqlite_errno(sr) ? sqlite_errno(sr) : -EIO;
+                histdb_reset(st);
+                if (sr != 0)
+                        rc = sr ? sr : -EIO;
         }
         history_entries_free(ev, ne);
         return rc;
@@ -2097,7 +1873,7 @@ int history_metric_names(struct history *h, const struct history_filter *f, char
 {
         struct name_row *rows = NULL;
         size_t k = 0, cap = 0, m = 0;
-        sqlite3_stmt *st;
+        struct histdb_stmt *st;
         char **out = NULL;
         int rc;
 
@@ -2105,23 +1881,23 @@ int history_metric_names(struct history *h, const struct history_filter *f, char
         *n = 0;
         st = stmt(h, ST_METRIC_NAMES, &rc);
         if (!st)
-                return sqlite_errno(rc);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                return rc;
+        while ((rc = histdb_step(st)) == HISTDB_ROW) {
                 if (grow(&rows, k, &cap, sizeof(*rows)) < 0) {
-                        rc = SQLITE_NOMEM;
+                        rc = -ENOMEM;
                         break;
                 }
-                rows[k].id = sqlite3_column_int64(st, 0);
-                rows[k].kind = sqlite3_column_int(st, 2);
+                rows[k].id = histdb_column_int64(st, 0);
+                rows[k].kind = (int)histdb_column_int64(st, 2);
                 rows[k].used = !filtered(f); /* every stored metric has an entry */
                 if (col_str(st, 1, &rows[k].name) < 0 || !rows[k].name) {
-                        rc = SQLITE_NOMEM;
+                        rc = -ENOMEM;
                         break;
                 }
                 k++;
         }
-        sqlite3_reset(st);
-        rc = rc == SQLITE_DONE ? 0 : sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+        histdb_reset(st);
+        rc = rc < 0 ? rc : 0;
         if (rc == 0 && filtered(f))
                 rc = mark_used(h, f, rows, k);
         if (rc == 0 && k)
@@ -2220,21 +1996,14 @@ static int entry_copy(const struct history_entry *src, struct history_entry *dst
 static int history_cache(struct history *h)
 {
         struct entry_cache *c = &h->cache;
-        sqlite3_int64 dv = 0;
+        int64_t dv = 0;
         struct history_entry *v = NULL;
-        sqlite3_stmt *st;
         ssize_t n;
         int rc;
 
-        st = stmt(h, ST_DATA_VERSION, &rc);
-        if (!st)
-                return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                dv = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-                return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+        rc = histdb_data_version(h->db, &dv);
+        if (rc < 0)
+                return rc;
         if (c->valid && c->data_version == dv && c->writes == h->writes)
                 return 0;
         cache_free(c);
@@ -2311,19 +2080,18 @@ static int cache_order(struct history *h, const char *by)
 
 /* The summaries of metric mid merged into the cache's entries: has[i]
  * and sum[i] for entry c->v[i]. */
-static int summaries_of(struct history *h, sqlite3_int64 mid, bool *has,
-                        struct history_summary *sum)
+static int summaries_of(struct history *h, int64_t mid, bool *has, struct history_summary *sum)
 {
         const struct entry_cache *c = &h->cache;
-        sqlite3_stmt *st = stmt(h, ST_SUMMARIES_OF, &(int){0});
+        struct histdb_stmt *st = stmt(h, ST_SUMMARIES_OF, &(int){0});
         size_t j = 0;
         int rc;
 
         if (!st)
                 return -EIO;
-        sqlite3_bind_int64(st, 1, mid);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                int64_t id = sqlite3_column_int64(st, 0);
+        histdb_bind_int64(st, 1, mid);
+        while ((rc = histdb_step(st)) == HISTDB_ROW) {
+                int64_t id = histdb_column_int64(st, 0);
 
                 while (j < c->n && c->v[j].id < id)
                         j++;
@@ -2334,10 +2102,8 @@ static int summaries_of(struct history *h, sqlite3_int64 mid, bool *has,
                 has[j] = true;
                 read_summary(st, 1, &sum[j]);
         }
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-               : sqlite_errno(rc)                    ? sqlite_errno(rc)
-                                                     : -EIO;
+        histdb_reset(st);
+        return rc < 0 ? rc : 0;
 }
 
 static int series(struct history *h, const char *metric, const struct history_filter *f,
@@ -2345,8 +2111,8 @@ static int series(struct history *h, const char *metric, const struct history_fi
 {
         struct entry_cache *c = &h->cache;
         struct history_summary *sum = NULL;
-        sqlite3_int64 mid = 0;
-        sqlite3_stmt *st;
+        int64_t mid = 0;
+        struct histdb_stmt *st;
         bool *has = NULL;
         int rc;
 
@@ -2356,16 +2122,16 @@ static int series(struct history *h, const char *metric, const struct history_fi
         s->kind = kind_of_name(metric);
         st = stmt(h, ST_METRIC_FIND, &rc);
         if (!st)
-                return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
-        bind_text(st, 1, metric);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                mid = sqlite3_column_int64(st, 0);
-                s->kind = (enum compare_kind)sqlite3_column_int(st, 1);
+                return rc ? rc : -EIO;
+        histdb_bind_text(st, 1, metric);
+        rc = histdb_step(st);
+        if (rc == HISTDB_ROW) {
+                mid = histdb_column_int64(st, 0);
+                s->kind = (enum compare_kind)(int)histdb_column_int64(st, 1);
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-                return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+        histdb_reset(st);
+        if (rc != HISTDB_ROW && rc != 0)
+                return rc ? rc : -EIO;
         rc = history_cache(h);
         if (rc == 0)
                 rc = cache_order(h, by);
@@ -2421,27 +2187,27 @@ int history_values(struct history *h, int64_t id, const char *metric, double **v
 {
         double *out = NULL;
         size_t k = 0, cap = 0;
-        sqlite3_stmt *st;
+        struct histdb_stmt *st;
         int rc;
 
         *v = NULL;
         *n = 0;
         st = stmt(h, ST_VALUES, &rc);
         if (!st)
-                return sqlite_errno(rc);
-        bind_text(st, 1, metric);
-        sqlite3_bind_int64(st, 2, id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                return rc;
+        histdb_bind_text(st, 1, metric);
+        histdb_bind_int64(st, 2, id);
+        while ((rc = histdb_step(st)) == HISTDB_ROW) {
                 if (grow(&out, k, &cap, sizeof(*out)) < 0) {
-                        rc = SQLITE_NOMEM;
+                        rc = -ENOMEM;
                         break;
                 }
-                out[k++] = sqlite3_column_double(st, 0);
+                out[k++] = histdb_column_double(st, 0);
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
+        histdb_reset(st);
+        if (rc != 0) {
                 free(out);
-                return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+                return rc ? rc : -EIO;
         }
         *v = out;
         *n = k;
