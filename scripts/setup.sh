@@ -35,7 +35,13 @@ packages=(build-essential cmake pkg-config git ca-certificates
 	libarchive-dev libjansson-dev libssl-dev zlib1g-dev liblz4-dev liblzma-dev libzstd-dev libbz2-dev
 	cpio xz-utils zstd jq musl-tools busybox-static clang-format
 	python3-scipy python3-numpy
-	chromium fonts-dejavu-core fonts-liberation fonts-noto-color-emoji nodejs)
+	chromium fonts-dejavu-core fonts-liberation fonts-noto-color-emoji nodejs
+	postgresql libpq-dev)
+# The pg label (docs/history-backends.md): tests/pg/cluster.sh runs
+# Debian's initdb, pg_ctl and postgres (postgresql) as the postgres user
+# on a throw-away cluster of its own; libpq-dev for test_pq_link and the
+# history store's PostgreSQL backend (issue 16). The package's own
+# cluster (15/main, on port 5432) is not used by any test.
 # The browser label (CONTRIBUTING.md, "Browser tests"): Debian's chromium
 # headless; with --no-install-recommends it comes without fonts, and a page
 # then renders with whatever fontconfig finds: DejaVu for the figures and
