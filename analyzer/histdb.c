@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,11 +16,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analyzer/histdb_pg.h"
 #include "base/util.h"
 
 #define SQLITE_HEADER 100
 
+/* One of db and pg is set: the SQLite or the PostgreSQL backend. */
 struct histdb {
+        struct histdb_pg *pg;
         sqlite3 *db;
         int busy_ms;
         bool corrupt;     /* the last error was NOTADB or CORRUPT */
@@ -28,6 +32,7 @@ struct histdb {
 
 struct histdb_stmt {
         struct histdb *db;
+        struct histdb_pg_stmt *pg;
         sqlite3_stmt *st;
 };
 
@@ -139,6 +144,107 @@ static int check_header(const char *path, char *err, size_t errsize)
         return rc;
 }
 
+/* ---- choosing the backend ---- */
+
+/* A libpq keyword=value string: parses, and names where to connect. */
+static bool is_conninfo(const char *s)
+{
+        static const char *const keys[] = {"host", "hostaddr", "dbname", "service", "port"};
+        PQconninfoOption *opts;
+        bool named = false;
+
+        if (!strchr(s, '='))
+                return false;
+        opts = PQconninfoParse(s, NULL);
+        if (!opts)
+                return false;
+        for (PQconninfoOption *o = opts; o->keyword; o++)
+                for (size_t k = 0; o->val && o->val[0] && k < sizeof(keys) / sizeof(keys[0]); k++)
+                        named = named || strcmp(o->keyword, keys[k]) == 0;
+        PQconninfoFree(opts);
+        return named;
+}
+
+bool histdb_is_pg(const char *db)
+{
+        return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0 ||
+               is_conninfo(db);
+}
+
+int histdb_display(const char *db, char **out)
+{
+        PQconninfoOption *opts;
+        bool secret = false;
+        size_t len = 0;
+        int n = 0;
+        FILE *f;
+        char *buf = NULL;
+
+        *out = NULL;
+        opts = histdb_is_pg(db) ? PQconninfoParse(db, NULL) : NULL;
+        for (PQconninfoOption *o = opts; o && o->keyword; o++)
+                secret = secret || (strcmp(o->keyword, "password") == 0 && o->val);
+        if (!secret) {
+                PQconninfoFree(opts);
+                *out = strdup(db);
+                return *out ? 0 : -ENOMEM;
+        }
+        f = open_memstream(&buf, &len);
+        if (!f) {
+                PQconninfoFree(opts);
+                return -ENOMEM;
+        }
+        for (PQconninfoOption *o = opts; o->keyword; o++) {
+                if (!o->val || (o->val[0] == '\0' && strcmp(o->keyword, "password") != 0))
+                        continue;
+                fprintf(f, "%s%s=", n++ ? " " : "", o->keyword);
+                if (strcmp(o->keyword, "password") == 0) {
+                        fputs("***", f);
+                        continue;
+                }
+                fputc('\'', f);
+                for (const char *c = o->val; *c; c++) {
+                        if (*c == '\'' || *c == '\\')
+                                fputc('\\', f);
+                        fputc(*c, f);
+                }
+                fputc('\'', f);
+        }
+        PQconninfoFree(opts);
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *out = buf;
+        return 0;
+}
+
+const char *histdb_word(const struct histdb *db, enum histdb_word w)
+{
+        static const char *const lite[] = {
+            [HISTDB_ID] = "INTEGER PRIMARY KEY",
+            [HISTDB_REF] = "INTEGER",
+            [HISTDB_NO_ROWID] = " WITHOUT ROWID",
+        };
+        static const char *const pg[] = {
+            [HISTDB_ID] = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+            [HISTDB_REF] = "BIGINT",
+            [HISTDB_NO_ROWID] = "",
+        };
+
+        return db->pg ? pg[w] : lite[w];
+}
+
+const char *histdb_kind(const struct histdb *db)
+{
+        return db->pg ? "a PostgreSQL database" : "a SQLite database";
+}
+
+int histdb_enable_foreign_keys(struct histdb *db)
+{
+        return db->pg ? 0 : histdb_exec(db, "PRAGMA foreign_keys = ON");
+}
+
 int histdb_open(const char *path, bool create, int busy_ms, struct histdb **dbp, bool *made_new,
                 char *err, size_t errsize)
 {
@@ -149,6 +255,22 @@ int histdb_open(const char *path, bool create, int busy_ms, struct histdb **dbp,
 
         *dbp = NULL;
         *made_new = false;
+        if (histdb_is_pg(path)) {
+                char *display = NULL;
+
+                db = calloc(1, sizeof(*db));
+                rc = db ? histdb_display(path, &display) : -ENOMEM;
+                if (rc == 0)
+                        rc = histdb_pg_open(path, display, busy_ms, &db->pg, err, errsize);
+                free(display);
+                if (rc < 0) {
+                        free(db);
+                        return rc;
+                }
+                db->busy_ms = busy_ms;
+                *dbp = db; /* the database is there: an empty one is "absent" (validate) */
+                return 0;
+        }
         if (asprintf(&wal, "%s-wal", path) < 0)
                 return -ENOMEM;
         /* an empty main file whose WAL has content: a database some
@@ -196,6 +318,7 @@ void histdb_close(struct histdb *db)
 {
         if (!db)
                 return;
+        histdb_pg_close(db->pg);
         sqlite3_finalize(db->dv);
         sqlite3_close(db->db);
         free(db);
@@ -203,6 +326,8 @@ void histdb_close(struct histdb *db)
 
 const char *histdb_errmsg(const struct histdb *db)
 {
+        if (db->pg)
+                return histdb_pg_errmsg(db->pg);
         return db->db ? sqlite3_errmsg(db->db) : "out of memory";
 }
 
@@ -213,21 +338,29 @@ bool histdb_corrupt(const struct histdb *db)
 
 int histdb_exec(struct histdb *db, const char *sql)
 {
+        if (db->pg)
+                return histdb_pg_exec(db->pg, sql);
         return code(db, sqlite3_exec(db->db, sql, NULL, NULL, NULL));
 }
 
 int histdb_begin(struct histdb *db, bool immediate)
 {
+        if (db->pg)
+                return histdb_pg_begin(db->pg, immediate);
         return histdb_exec(db, immediate ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 int histdb_commit(struct histdb *db)
 {
+        if (db->pg)
+                return histdb_pg_commit(db->pg);
         return histdb_exec(db, "COMMIT");
 }
 
 int histdb_rollback(struct histdb *db)
 {
+        if (db->pg)
+                return histdb_pg_rollback(db->pg);
         return histdb_exec(db, "ROLLBACK");
 }
 
@@ -242,6 +375,14 @@ int histdb_prepare(struct histdb *db, const char *sql, bool persistent, struct h
         if (!st)
                 return -ENOMEM;
         st->db = db;
+        if (db->pg) {
+                rc = histdb_pg_prepare(db->pg, sql, false, &st->pg);
+                if (rc < 0)
+                        free(st);
+                else
+                        *stp = st;
+                return rc;
+        }
         rc = sqlite3_prepare_v3(db->db, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0,
                                 &st->st, NULL);
         if (rc != SQLITE_OK) {
@@ -257,11 +398,31 @@ int histdb_prepare(struct histdb *db, const char *sql, bool persistent, struct h
 int histdb_prepare_insert(struct histdb *db, const char *sql, bool persistent,
                           struct histdb_stmt **st)
 {
-        return histdb_prepare(db, sql, persistent, st); /* the rowid is the id */
+        struct histdb_stmt *pst;
+        int rc;
+
+        if (!db->pg)
+                return histdb_prepare(db, sql, persistent, st); /* the rowid is the id */
+        *st = NULL;
+        pst = calloc(1, sizeof(*pst));
+        if (!pst)
+                return -ENOMEM;
+        pst->db = db;
+        rc = histdb_pg_prepare(db->pg, sql, true, &pst->pg);
+        if (rc < 0) {
+                free(pst);
+                return rc;
+        }
+        *st = pst;
+        return 0;
 }
 
 void histdb_reset(struct histdb_stmt *st)
 {
+        if (st->pg) {
+                histdb_pg_reset(st->pg);
+                return;
+        }
         sqlite3_reset(st->st);
         sqlite3_clear_bindings(st->st);
 }
@@ -270,42 +431,54 @@ void histdb_finalize(struct histdb_stmt *st)
 {
         if (!st)
                 return;
+        histdb_pg_finalize(st->pg);
         sqlite3_finalize(st->st);
         free(st);
 }
 
 int histdb_bind_text(struct histdb_stmt *st, int i, const char *s)
 {
-        int rc =
-            s ? sqlite3_bind_text(st->st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st->st, i);
-
-        return code(st->db, rc);
+        if (st->pg)
+                return histdb_pg_bind_text(st->pg, i, s);
+        return code(st->db, s ? sqlite3_bind_text(st->st, i, s, -1, SQLITE_STATIC)
+                              : sqlite3_bind_null(st->st, i));
 }
 
 int histdb_bind_int64(struct histdb_stmt *st, int i, int64_t v)
 {
+        if (st->pg)
+                return histdb_pg_bind_int64(st->pg, i, v);
         return code(st->db, sqlite3_bind_int64(st->st, i, (sqlite3_int64)v));
 }
 
 int histdb_bind_double(struct histdb_stmt *st, int i, double v)
 {
+        if (st->pg)
+                return histdb_pg_bind_double(st->pg, i, v);
         return code(st->db, sqlite3_bind_double(st->st, i, v));
 }
 
 int histdb_bind_null(struct histdb_stmt *st, int i)
 {
+        if (st->pg)
+                return histdb_pg_bind_text(st->pg, i, NULL);
         return code(st->db, sqlite3_bind_null(st->st, i));
 }
 
 int histdb_step(struct histdb_stmt *st)
 {
+        if (st->pg)
+                return histdb_pg_step(st->pg);
         return code(st->db, sqlite3_step(st->st));
 }
 
 int histdb_step_insert(struct histdb_stmt *st, int64_t *id)
 {
-        int rc = histdb_step(st);
+        int rc;
 
+        if (st->pg)
+                return histdb_pg_step_insert(st->pg, id);
+        rc = histdb_step(st);
         sqlite3_reset(st->st);
         *id = (int64_t)sqlite3_last_insert_rowid(st->db->db);
         return rc == HISTDB_ROW ? -EIO : rc;
@@ -313,21 +486,35 @@ int histdb_step_insert(struct histdb_stmt *st, int64_t *id)
 
 const char *histdb_column_text(struct histdb_stmt *st, int i)
 {
+        if (st->pg)
+                return histdb_pg_column_text(st->pg, i);
         return (const char *)sqlite3_column_text(st->st, i);
 }
 
 int64_t histdb_column_int64(struct histdb_stmt *st, int i)
 {
-        return (int64_t)sqlite3_column_int64(st->st, i);
+        const char *s;
+
+        if (!st->pg)
+                return (int64_t)sqlite3_column_int64(st->st, i);
+        s = histdb_pg_column_text(st->pg, i);
+        return s ? strtoll(s, NULL, 10) : 0;
 }
 
 double histdb_column_double(struct histdb_stmt *st, int i)
 {
-        return sqlite3_column_double(st->st, i);
+        const char *s;
+
+        if (!st->pg)
+                return sqlite3_column_double(st->st, i);
+        s = histdb_pg_column_text(st->pg, i);
+        return s ? strtod(s, NULL) : 0;
 }
 
 bool histdb_column_is_null(struct histdb_stmt *st, int i)
 {
+        if (st->pg)
+                return histdb_pg_column_is_null(st->pg, i);
         return sqlite3_column_type(st->st, i) == SQLITE_NULL;
 }
 
@@ -354,6 +541,8 @@ int histdb_prepare_create(struct histdb *db)
 {
         int rc;
 
+        if (db->pg)
+                return 0;
         for (int waited = 0;; waited += 10) {
                 struct histdb_stmt *st;
                 bool wal = false;
@@ -379,11 +568,15 @@ int histdb_prepare_create(struct histdb *db)
 
 void histdb_created(struct histdb *db)
 {
+        if (db->pg)
+                return;
         sqlite3_wal_checkpoint_v2(db->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 int histdb_application_id(struct histdb *db, int64_t *id)
 {
+        if (db->pg)
+                return histdb_pg_application_id(db->pg, id);
         return query_int(db, "PRAGMA application_id", id);
 }
 
@@ -391,23 +584,29 @@ int histdb_set_application_id(struct histdb *db, uint32_t id)
 {
         char sql[64];
 
+        if (db->pg)
+                return histdb_pg_set_application_id(db->pg, id);
         snprintf(sql, sizeof(sql), "PRAGMA application_id = %ld", (long)id);
         return histdb_exec(db, sql);
 }
 
 int histdb_count_tables(struct histdb *db, int64_t *n)
 {
+        if (db->pg)
+                return histdb_pg_count_tables(db->pg, n);
         return query_int(db, "SELECT count(*) FROM sqlite_master", n);
 }
 
 int histdb_has_table(struct histdb *db, const char *name, bool *has)
 {
         struct histdb_stmt *st;
-        int rc = histdb_prepare(db,
-                                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                "name = ?1",
-                                false, &st);
+        int rc;
 
+        if (db->pg)
+                return histdb_pg_has_table(db->pg, name, has);
+        rc = histdb_prepare(db,
+                            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                            false, &st);
         *has = false;
         if (rc < 0)
                 return rc;
@@ -426,6 +625,8 @@ int histdb_data_version(struct histdb *db, int64_t *v)
 {
         int rc;
 
+        if (db->pg)
+                return histdb_pg_data_version(db->pg, v);
         *v = 0;
         if (!db->dv) {
                 rc = sqlite3_prepare_v3(db->db, "PRAGMA data_version", -1,

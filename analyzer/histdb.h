@@ -147,6 +147,32 @@ int histdb_has_table(struct histdb *db, const char *name, bool *has);
 /* A number that changes when another connection commits. 0 or -errno. */
 int histdb_data_version(struct histdb *db, int64_t *v);
 
+/* ---- choosing the backend ---- */
+
+/* Whether db (the --db text) names a PostgreSQL database: a
+ * "postgresql://" or "postgres://" URI, or a libpq keyword=value string
+ * that parses and names a host, hostaddr, port, dbname or service. Else
+ * it is a SQLite file's path (histdb_open() opens either). */
+bool histdb_is_pg(const char *db);
+/* db as messages show it, into *out (malloc'd): a PostgreSQL conninfo
+ * with a password is rendered keyword='value' with password=*** (the
+ * password belongs in PGPASSWORD or ~/.pgpass); anything else as it is.
+ * Returns 0 or -ENOMEM. */
+int histdb_display(const char *db, char **out);
+
+/* The words of the DDL that differ per backend (history.c writes the
+ * schema once with them). */
+enum histdb_word {
+        HISTDB_ID,       /* an integer key made on insert: "INTEGER PRIMARY KEY" */
+        HISTDB_REF,      /* a column referencing such a key: "INTEGER" */
+        HISTDB_NO_ROWID, /* after a table with its own key: " WITHOUT ROWID" */
+};
+const char *histdb_word(const struct histdb *db, enum histdb_word w);
+/* "a SQLite database" or "a PostgreSQL database", for messages. */
+const char *histdb_kind(const struct histdb *db);
+/* SQLite: PRAGMA foreign_keys = ON; PostgreSQL enforces them always. */
+int histdb_enable_foreign_keys(struct histdb *db);
+
 /* ---- helpers for backends ---- */
 
 /*

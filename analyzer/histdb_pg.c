@@ -1,16 +1,38 @@
 /*
- * histdb_pg: a sketch of the PostgreSQL backend (analyzer/histdb_pg.h);
- * not wired, not linked. Built only with libpq's headers.
+ * histdb_pg: the PostgreSQL backend (analyzer/histdb_pg.h), on libpq.
  */
 #include "analyzer/histdb_pg.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/histdb.h"
+#include "analyzer/history.h"
+
+struct histdb_pg {
+        PGconn *conn;
+        int busy_ms;
+        bool writing;        /* inside an immediate transaction */
+        unsigned long nstmt; /* names the server-side statements: s1, s2, ... */
+        char msg[512];       /* the last error, one line */
+};
+
+/* A bound value as text: values[i] points at a caller's string or at
+ * num[i] (an int64 or a double formatted here). */
+struct histdb_pg_stmt {
+        struct histdb_pg *db;
+        char name[24];
+        int nparams;
+        const char **values;
+        char (*num)[32];
+        PGresult *res; /* of the last run, NULL before the first step */
+        int row;
+};
 
 static void say(char *err, size_t errsize, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -26,60 +48,88 @@ static void say(char *err, size_t errsize, const char *fmt, ...)
         va_end(ap);
 }
 
-#ifdef BOOTLENS_HAVE_LIBPQ
+/* Keep libpq's message, first line only. */
+static void note(struct histdb_pg *db)
+{
+        const char *m = PQerrorMessage(db->conn);
 
-#include <libpq-fe.h>
+        snprintf(db->msg, sizeof(db->msg), "%.*s", (int)strcspn(m, "\n"), m);
+}
 
-struct histdb_pg {
-        PGconn *conn;
-        unsigned long nstmt; /* names the server-side statements: s1, s2, ... */
-};
-
-struct histdb_pg_stmt {
-        struct histdb_pg *db;
-        char name[24];
-        int nparams;
-        /* next: the bound values as text (libpq's text format), in
-         * values[0..nparams), and the PGresult of the last step with its
-         * row index */
-};
-
-/* A failed result as -errno, by its SQLSTATE. */
-static int pg_errno(const PGresult *res)
+/* A failed result as -errno, by its SQLSTATE; keeps the message. */
+static int pg_errno(struct histdb_pg *db, const PGresult *res)
 {
         const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
+        note(db);
         if (!res)
-                return -ENOMEM;
+                return PQstatus(db->conn) == CONNECTION_BAD ? -ECONNRESET : -ENOMEM;
         if (!state)
-                return -EIO;
+                return PQstatus(db->conn) == CONNECTION_BAD ? -ECONNRESET : -EIO;
         if (strcmp(state, "23505") == 0)
                 return -EEXIST; /* unique_violation */
         if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
             strcmp(state, "55P03") == 0)
                 return -EBUSY; /* serialization, deadlock, lock_not_available */
+        if (strncmp(state, "08", 2) == 0)
+                return -ECONNRESET; /* connection exception */
+        if (strcmp(state, "3D000") == 0)
+                return -ENOENT; /* invalid_catalog_name */
+        if (strncmp(state, "28", 2) == 0)
+                return -EACCES; /* invalid authorization */
+        if (strcmp(state, "53200") == 0)
+                return -ENOMEM;
         return -EIO;
 }
 
-int histdb_pg_open(const char *conninfo, struct histdb_pg **dbp, char *err, size_t errsize)
+/* A failed connection as -errno. libpq gives no SQLSTATE before the
+ * connection is made: the server's FATAL text (3D000, 28xxx) and libpq's
+ * own (socket, host name) say which. */
+static int connect_errno(const char *m)
+{
+        if (strstr(m, "does not exist") && strstr(m, "database"))
+                return -ENOENT;
+        if (strstr(m, "password authentication failed") || strstr(m, "no password supplied") ||
+            strstr(m, "authentication failed") || strstr(m, "role"))
+                return -EACCES;
+        if (strstr(m, "could not translate host name") || strstr(m, "No route to host"))
+                return -EHOSTUNREACH;
+        return -ECONNREFUSED;
+}
+
+int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struct histdb_pg **dbp,
+                   char *err, size_t errsize)
 {
         struct histdb_pg *db;
+        char sql[64];
+        int rc;
 
         *dbp = NULL;
         db = calloc(1, sizeof(*db));
         if (!db)
                 return -ENOMEM;
+        db->busy_ms = busy_ms;
         db->conn = PQconnectdb(conninfo);
         if (!db->conn) {
                 free(db);
                 return -ENOMEM;
         }
         if (PQstatus(db->conn) != CONNECTION_OK) {
-                /* the message ends in a newline: one line without it */
-                say(err, errsize, "cannot connect to the history: %.*s",
-                    (int)strcspn(PQerrorMessage(db->conn), "\n"), PQerrorMessage(db->conn));
+                note(db);
+                rc = connect_errno(db->msg);
+                say(err, errsize, "%s: cannot connect: %s%s", display, db->msg,
+                    rc == -EACCES ? " (give the password in PGPASSWORD or ~/.pgpass)" : "");
                 histdb_pg_close(db);
-                return -ECONNREFUSED;
+                return rc;
+        }
+        /* quiet NOTICEs; the lock wait of an immediate begin */
+        snprintf(sql, sizeof(sql), "SET client_min_messages = warning; SET lock_timeout = %d",
+                 busy_ms);
+        rc = histdb_pg_exec(db, sql);
+        if (rc < 0) {
+                say(err, errsize, "%s: cannot set up the session: %s", display, db->msg);
+                histdb_pg_close(db);
+                return rc;
         }
         *dbp = db;
         return 0;
@@ -93,20 +143,66 @@ void histdb_pg_close(struct histdb_pg *db)
         free(db);
 }
 
-int histdb_pg_exec(struct histdb_pg *db, const char *sql, char *err, size_t errsize)
+const char *histdb_pg_errmsg(const struct histdb_pg *db)
+{
+        return db->msg[0] ? db->msg : "unknown error";
+}
+
+int histdb_pg_exec(struct histdb_pg *db, const char *sql)
 {
         PGresult *res = PQexec(db->conn, sql);
         int rc = 0;
 
         if (!res ||
-            (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)) {
-                rc = pg_errno(res);
-                say(err, errsize, "%.*s", (int)strcspn(PQerrorMessage(db->conn), "\n"),
-                    PQerrorMessage(db->conn));
-        }
+            (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK))
+                rc = pg_errno(db, res);
         PQclear(res);
         return rc;
 }
+
+int histdb_pg_begin(struct histdb_pg *db, bool immediate)
+{
+        char sql[96];
+        int rc;
+
+        if (!immediate)
+                return histdb_pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+        snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock(%ld)",
+                 (long)HISTORY_APPLICATION_ID);
+        rc = histdb_pg_exec(db, sql);
+        if (rc < 0) {
+                PQclear(PQexec(db->conn, "ROLLBACK"));
+                return rc;
+        }
+        db->writing = true;
+        return 0;
+}
+
+/* A write transaction bumps bootlens_meta's data_version (when the table
+ * is there: an empty database's set-up makes it in the same transaction). */
+int histdb_pg_commit(struct histdb_pg *db)
+{
+        int rc = 0;
+
+        if (db->writing)
+                rc = histdb_pg_exec(
+                    db, "DO $$ BEGIN IF to_regclass('bootlens_meta') IS NOT NULL THEN "
+                        "INSERT INTO bootlens_meta (key, value) VALUES ('data_version', '1') "
+                        "ON CONFLICT (key) DO UPDATE SET value = "
+                        "(bootlens_meta.value::bigint + 1)::text; END IF; END $$");
+        db->writing = false;
+        if (rc < 0)
+                return rc;
+        return histdb_pg_exec(db, "COMMIT");
+}
+
+int histdb_pg_rollback(struct histdb_pg *db)
+{
+        db->writing = false;
+        return histdb_pg_exec(db, "ROLLBACK");
+}
+
+/* ---- statements ---- */
 
 /* The number of parameters of rewritten sql: the largest $N outside
  * quotes (histdb_rewrite_params() numbers them so). */
@@ -121,22 +217,27 @@ static int count_params(const char *pg)
                 if (end != p + 1 && n > max && n <= 32767)
                         max = (int)n;
         }
-        return max; /* a "$1" inside a quoted string overcounts: harmless, untyped */
+        return max; /* a "$1" inside a quoted string overcounts: untyped, refused */
 }
 
-int histdb_pg_prepare(struct histdb_pg *db, const char *sql, struct histdb_pg_stmt **stp, char *err,
-                      size_t errsize)
+int histdb_pg_prepare(struct histdb_pg *db, const char *sql, bool insert,
+                      struct histdb_pg_stmt **stp)
 {
         struct histdb_pg_stmt *st;
         PGresult *res;
-        char *pg = NULL;
+        char *pg = NULL, *full = NULL;
         int rc;
 
         *stp = NULL;
         rc = histdb_rewrite_params(sql, &pg);
         if (rc < 0) {
-                say(err, errsize, "cannot prepare '%.60s': %s", sql, strerror(-rc));
+                snprintf(db->msg, sizeof(db->msg), "cannot prepare '%.60s': %s", sql,
+                         strerror(-rc));
                 return rc;
+        }
+        if (insert && asprintf(&full, "%s RETURNING id", pg) < 0) {
+                rc = -ENOMEM;
+                goto out_free_pg;
         }
         st = calloc(1, sizeof(*st));
         if (!st) {
@@ -145,20 +246,38 @@ int histdb_pg_prepare(struct histdb_pg *db, const char *sql, struct histdb_pg_st
         }
         st->db = db;
         st->nparams = count_params(pg);
-        snprintf(st->name, sizeof(st->name), "s%lu", ++db->nstmt);
-        res = PQprepare(db->conn, st->name, pg, st->nparams, NULL);
-        if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-                rc = pg_errno(res);
-                say(err, errsize, "cannot prepare '%.60s': %.*s", sql,
-                    (int)strcspn(PQerrorMessage(db->conn), "\n"), PQerrorMessage(db->conn));
-                free(st);
-                st = NULL;
+        st->values = calloc((size_t)st->nparams + 1, sizeof(*st->values));
+        st->num = calloc((size_t)st->nparams + 1, sizeof(*st->num));
+        if (!st->values || !st->num) {
+                rc = -ENOMEM;
+                goto out_free_st;
         }
+        snprintf(st->name, sizeof(st->name), "s%lu", ++db->nstmt);
+        res = PQprepare(db->conn, st->name, full ? full : pg, st->nparams, NULL);
+        if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+                rc = pg_errno(db, res);
         PQclear(res);
+        if (rc < 0)
+                goto out_free_st;
         *stp = st;
+        goto out_free_pg;
+out_free_st:
+        free(st->values);
+        free(st->num);
+        free(st);
 out_free_pg:
+        free(full);
         free(pg);
         return rc;
+}
+
+void histdb_pg_reset(struct histdb_pg_stmt *st)
+{
+        PQclear(st->res);
+        st->res = NULL;
+        st->row = 0;
+        for (int i = 0; i < st->nparams; i++)
+                st->values[i] = NULL;
 }
 
 void histdb_pg_finalize(struct histdb_pg_stmt *st)
@@ -167,38 +286,157 @@ void histdb_pg_finalize(struct histdb_pg_stmt *st)
 
         if (!st)
                 return;
+        PQclear(st->res);
         snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
-        PQclear(PQexec(st->db->conn, sql));
+        /* in a failed transaction DEALLOCATE fails too; the server drops
+         * the statement with the connection */
+        if (PQtransactionStatus(st->db->conn) != PQTRANS_INERROR)
+                PQclear(PQexec(st->db->conn, sql));
+        free(st->values);
+        free(st->num);
         free(st);
 }
 
-#else /* no libpq: the sketch's calls say so */
-
-int histdb_pg_open(const char *conninfo, struct histdb_pg **db, char *err, size_t errsize)
+int histdb_pg_bind_text(struct histdb_pg_stmt *st, int i, const char *s)
 {
-        *db = NULL;
-        say(err, errsize, "%s: bootlens was built without libpq", conninfo);
-        return -ENOSYS;
+        if (i < 1 || i > st->nparams)
+                return -ERANGE;
+        st->values[i - 1] = s;
+        return 0;
 }
 
-void histdb_pg_close(struct histdb_pg *db)
+int histdb_pg_bind_int64(struct histdb_pg_stmt *st, int i, int64_t v)
 {
+        if (i < 1 || i > st->nparams)
+                return -ERANGE;
+        snprintf(st->num[i - 1], sizeof(st->num[i - 1]), "%" PRId64, v);
+        st->values[i - 1] = st->num[i - 1];
+        return 0;
 }
 
-int histdb_pg_exec(struct histdb_pg *db, const char *sql, char *err, size_t errsize)
+int histdb_pg_bind_double(struct histdb_pg_stmt *st, int i, double v)
 {
-        return -ENOSYS;
+        if (i < 1 || i > st->nparams)
+                return -ERANGE;
+        snprintf(st->num[i - 1], sizeof(st->num[i - 1]), "%.17g", v);
+        st->values[i - 1] = st->num[i - 1];
+        return 0;
 }
 
-int histdb_pg_prepare(struct histdb_pg *db, const char *sql, struct histdb_pg_stmt **st, char *err,
-                      size_t errsize)
+int histdb_pg_step(struct histdb_pg_stmt *st)
 {
-        *st = NULL;
-        return -ENOSYS;
+        ExecStatusType s;
+
+        if (st->res) {
+                st->row++;
+                return st->row < PQntuples(st->res) ? HISTDB_ROW : 0;
+        }
+        st->res = PQexecPrepared(st->db->conn, st->name, st->nparams, st->values, NULL, NULL, 0);
+        s = st->res ? PQresultStatus(st->res) : PGRES_FATAL_ERROR;
+        if (s == PGRES_COMMAND_OK)
+                return 0;
+        if (s == PGRES_TUPLES_OK)
+                return PQntuples(st->res) > 0 ? HISTDB_ROW : 0;
+        return pg_errno(st->db, st->res);
 }
 
-void histdb_pg_finalize(struct histdb_pg_stmt *st)
+int histdb_pg_step_insert(struct histdb_pg_stmt *st, int64_t *id)
 {
+        int rc = histdb_pg_step(st);
+
+        *id = 0;
+        if (rc == HISTDB_ROW) {
+                *id = strtoll(PQgetvalue(st->res, 0, 0), NULL, 10);
+                rc = 0;
+        } else if (rc == 0) {
+                rc = -EIO; /* no RETURNING row */
+        }
+        histdb_pg_reset(st);
+        return rc;
 }
 
-#endif
+const char *histdb_pg_column_text(struct histdb_pg_stmt *st, int i)
+{
+        if (!st->res || st->row >= PQntuples(st->res) || i >= PQnfields(st->res) ||
+            PQgetisnull(st->res, st->row, i))
+                return NULL;
+        return PQgetvalue(st->res, st->row, i);
+}
+
+bool histdb_pg_column_is_null(struct histdb_pg_stmt *st, int i)
+{
+        return !st->res || st->row >= PQntuples(st->res) || i >= PQnfields(st->res) ||
+               PQgetisnull(st->res, st->row, i);
+}
+
+/* ---- what differs per backend ---- */
+
+/* One integer of a query (0 when no row or NULL). */
+static int query_int(struct histdb_pg *db, const char *sql, const char *param, int64_t *v)
+{
+        PGresult *res = PQexecParams(db->conn, sql, param ? 1 : 0, NULL, &param, NULL, NULL, 0);
+        int rc = 0;
+
+        *v = 0;
+        if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+                rc = pg_errno(db, res);
+        else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+                *v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        PQclear(res);
+        return rc;
+}
+
+int histdb_pg_application_id(struct histdb_pg *db, int64_t *id)
+{
+        bool has = false;
+        int rc = histdb_pg_has_table(db, "bootlens_meta", &has);
+
+        *id = 0;
+        if (rc < 0 || !has)
+                return rc;
+        return query_int(db, "SELECT value::bigint FROM bootlens_meta WHERE key = 'application_id'",
+                         NULL, id);
+}
+
+int histdb_pg_set_application_id(struct histdb_pg *db, uint32_t id)
+{
+        char sql[160];
+
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO bootlens_meta (key, value) VALUES ('application_id', '%lu') "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                 (unsigned long)id);
+        return histdb_pg_exec(db, sql);
+}
+
+int histdb_pg_count_tables(struct histdb_pg *db, int64_t *n)
+{
+        return query_int(db,
+                         "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                         "current_schema()",
+                         NULL, n);
+}
+
+int histdb_pg_has_table(struct histdb_pg *db, const char *name, bool *has)
+{
+        int64_t n = 0;
+        int rc = query_int(db,
+                           "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                           "current_schema() AND table_name = $1",
+                           name, &n);
+
+        *has = n > 0;
+        return rc;
+}
+
+int histdb_pg_data_version(struct histdb_pg *db, int64_t *v)
+{
+        bool has = false;
+        int rc = histdb_pg_has_table(db, "bootlens_meta", &has);
+
+        *v = 0;
+        if (rc < 0 || !has)
+                return rc;
+        return query_int(db, "SELECT value::bigint FROM bootlens_meta WHERE key = 'data_version'",
+                         NULL, v);
+}

@@ -1,43 +1,58 @@
 /*
- * histdb_pg: a sketch of the PostgreSQL backend of the history store's
- * database seam (analyzer/histdb.h; issue 16). NOT WIRED: nothing calls
- * it, and it is compiled only where libpq's headers are found
- * (BOOTLENS_HAVE_LIBPQ) and never linked into bootlens. What it has:
- * open, exec of a statement list, prepare with the "?" -> "$N" rewrite
- * (histdb_rewrite_params()). What it lacks, and the next session adds
- * (docs/history-backends.md): binds, step, columns, transactions with the
- * advisory lock, RETURNING id, the error mapping, and a histdb.h that
- * chooses a backend by the path ("postgresql://..." vs a file).
+ * histdb_pg: the PostgreSQL backend of the history store's database seam
+ * (analyzer/histdb.h; issue 16), through libpq. histdb.c dispatches to it
+ * when the --db text names a PostgreSQL database (histdb_is_pg()); every
+ * call here has the contract of the histdb_* call of the same name.
  *
- * Functions return 0 or a negative errno, as histdb.h's do; err (errsize
- * bytes, may be NULL) names the database and has libpq's message.
+ * What differs from SQLite (docs/history-backends.md): "?N" rewritten to
+ * "$N" at prepare, values bound as text (int64 in %lld, doubles in %.17g
+ * so that they round-trip) and sent at the first step with
+ * PQexecPrepared, later steps walk the PGresult; an immediate transaction
+ * is BEGIN + pg_advisory_xact_lock(HISTORY_APPLICATION_ID) under
+ * lock_timeout = the busy timeout; the application id and a data_version
+ * counter are rows of bootlens_meta; errors mapped from SQLSTATE.
  */
 #ifndef BOOTLENS_HISTDB_PG_H
 #define BOOTLENS_HISTDB_PG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct histdb_pg;      /* opaque: one connection (a PGconn) */
 struct histdb_pg_stmt; /* opaque: one server-side prepared statement */
 
 /* Connect to conninfo (a libpq URI or key=value string), *db overwritten
- * (histdb_pg_close it). Returns 0, -ECONNREFUSED (no connection: err says
- * why), -ENOMEM, -ENOSYS (built without libpq). */
-int histdb_pg_open(const char *conninfo, struct histdb_pg **db, char *err, size_t errsize);
+ * (histdb_pg_close it); err names the database by display (the conninfo,
+ * password masked). Returns 0, -ECONNREFUSED or -EHOSTUNREACH (no server),
+ * -ENOENT (no such database), -EACCES (authentication), -ENOMEM, -EIO. */
+int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struct histdb_pg **db,
+                   char *err, size_t errsize);
 void histdb_pg_close(struct histdb_pg *db); /* accepts NULL */
+const char *histdb_pg_errmsg(const struct histdb_pg *db);
 
-/* Run sql, one or more statements, no parameter, no row wanted (the
- * simple query protocol runs a list in one implicit transaction).
- * Returns 0, -EIO (err has the server's message), -EBUSY (a lock or
- * serialization failure: SQLSTATE 40001, 40P01, 55P03), -EEXIST (23505). */
-int histdb_pg_exec(struct histdb_pg *db, const char *sql, char *err, size_t errsize);
+int histdb_pg_exec(struct histdb_pg *db, const char *sql);
+int histdb_pg_begin(struct histdb_pg *db, bool immediate);
+int histdb_pg_commit(struct histdb_pg *db);
+int histdb_pg_rollback(struct histdb_pg *db);
 
-/* Prepare sql (parameters "?N" or "?", rewritten to "$N") as nparams
- * untyped parameters, *st overwritten (histdb_pg_finalize it). Returns 0,
- * -EINVAL (the SQL's quotes or parameters: histdb_rewrite_params()),
- * -EIO, -ENOMEM. */
-int histdb_pg_prepare(struct histdb_pg *db, const char *sql, struct histdb_pg_stmt **st, char *err,
-                      size_t errsize);
+/* insert: append " RETURNING id" (histdb_prepare_insert()). */
+int histdb_pg_prepare(struct histdb_pg *db, const char *sql, bool insert,
+                      struct histdb_pg_stmt **st);
+void histdb_pg_reset(struct histdb_pg_stmt *st);
 void histdb_pg_finalize(struct histdb_pg_stmt *st); /* accepts NULL */
+int histdb_pg_bind_text(struct histdb_pg_stmt *st, int i, const char *s);
+int histdb_pg_bind_int64(struct histdb_pg_stmt *st, int i, int64_t v);
+int histdb_pg_bind_double(struct histdb_pg_stmt *st, int i, double v);
+int histdb_pg_step(struct histdb_pg_stmt *st);
+int histdb_pg_step_insert(struct histdb_pg_stmt *st, int64_t *id);
+const char *histdb_pg_column_text(struct histdb_pg_stmt *st, int i);
+bool histdb_pg_column_is_null(struct histdb_pg_stmt *st, int i);
+
+int histdb_pg_application_id(struct histdb_pg *db, int64_t *id);
+int histdb_pg_set_application_id(struct histdb_pg *db, uint32_t id);
+int histdb_pg_count_tables(struct histdb_pg *db, int64_t *n);
+int histdb_pg_has_table(struct histdb_pg *db, const char *name, bool *has);
+int histdb_pg_data_version(struct histdb_pg *db, int64_t *v);
 
 #endif

@@ -35,15 +35,16 @@
 
 /* ---- the schema ---- */
 
-/* Version 1. Plain SQL types (docs/history-schema.md says what is
- * SQLite's own: INTEGER PRIMARY KEY as the rowid, WITHOUT ROWID). */
+/* Version 1, for every backend: @ID@, @REF@ and @NOROWID@ are the words
+ * the backend supplies (histdb_word(): SQLite's INTEGER PRIMARY KEY rowid
+ * and WITHOUT ROWID, PostgreSQL's identity column; docs/history-schema.md). */
 static const char schema_v1[] =
     "CREATE TABLE bootlens_meta (\n"
     "  key TEXT PRIMARY KEY,\n"
     "  value TEXT NOT NULL\n"
     ");\n"
     "CREATE TABLE entries (\n"
-    "  id INTEGER PRIMARY KEY,\n"
+    "  id @ID@,\n"
     "  session_id TEXT NOT NULL,\n"
     "  variant TEXT NOT NULL,\n"
     "  path TEXT,\n"
@@ -64,27 +65,27 @@ static const char schema_v1[] =
     "  UNIQUE (session_id, variant)\n"
     ");\n"
     "CREATE TABLE labels (\n"
-    "  entry INTEGER NOT NULL REFERENCES entries (id) ON DELETE CASCADE,\n"
+    "  entry @REF@ NOT NULL REFERENCES entries (id) ON DELETE CASCADE,\n"
     "  key TEXT NOT NULL,\n"
     "  value TEXT NOT NULL,\n"
     "  PRIMARY KEY (entry, key)\n"
     ");\n"
     "CREATE INDEX labels_key_value ON labels (key, value);\n"
     "CREATE TABLE metrics (\n"
-    "  id INTEGER PRIMARY KEY,\n"
+    "  id @ID@,\n"
     "  name TEXT NOT NULL UNIQUE,\n"
     "  kind INTEGER NOT NULL\n"
     ");\n"
     "CREATE TABLE run_values (\n"
-    "  metric INTEGER NOT NULL REFERENCES metrics (id),\n"
-    "  entry INTEGER NOT NULL REFERENCES entries (id) ON DELETE CASCADE,\n"
+    "  metric @REF@ NOT NULL REFERENCES metrics (id),\n"
+    "  entry @REF@ NOT NULL REFERENCES entries (id) ON DELETE CASCADE,\n"
     "  run INTEGER NOT NULL,\n"
     "  value DOUBLE PRECISION NOT NULL,\n"
     "  PRIMARY KEY (metric, entry, run)\n"
-    ") WITHOUT ROWID;\n"
+    ")@NOROWID@;\n"
     "CREATE TABLE summaries (\n"
-    "  metric INTEGER NOT NULL REFERENCES metrics (id),\n"
-    "  entry INTEGER NOT NULL REFERENCES entries (id) ON DELETE CASCADE,\n"
+    "  metric @REF@ NOT NULL REFERENCES metrics (id),\n"
+    "  entry @REF@ NOT NULL REFERENCES entries (id) ON DELETE CASCADE,\n"
     "  pos INTEGER NOT NULL,\n"
     "  phase TEXT,\n"
     "  n INTEGER NOT NULL,\n"
@@ -97,8 +98,42 @@ static const char schema_v1[] =
     "  min DOUBLE PRECISION NOT NULL,\n"
     "  max DOUBLE PRECISION NOT NULL,\n"
     "  PRIMARY KEY (metric, entry)\n"
-    ") WITHOUT ROWID;\n"
+    ")@NOROWID@;\n"
     "CREATE INDEX summaries_entry ON summaries (entry);\n";
+
+/* sql with the backend's words for @ID@, @REF@ and @NOROWID@, into *out
+ * (malloc'd). Returns 0 or -ENOMEM. */
+static int backend_sql(struct histdb *db, const char *sql, char **out)
+{
+        static const struct {
+                const char *token;
+                enum histdb_word word;
+        } words[] = {{"@ID@", HISTDB_ID}, {"@REF@", HISTDB_REF}, {"@NOROWID@", HISTDB_NO_ROWID}};
+        size_t len = 0;
+        FILE *f = open_memstream(out, &len);
+
+        if (!f)
+                return -ENOMEM;
+        while (*sql) {
+                size_t k = 0;
+
+                while (k < sizeof(words) / sizeof(words[0]) &&
+                       strncmp(sql, words[k].token, strlen(words[k].token)) != 0)
+                        k++;
+                if (k < sizeof(words) / sizeof(words[0])) {
+                        fputs(histdb_word(db, words[k].word), f);
+                        sql += strlen(words[k].token);
+                } else {
+                        fputc(*sql++, f);
+                }
+        }
+        if (fclose(f) != 0) {
+                free(*out);
+                *out = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
 
 /* Migrations: step[i] takes a database of version from to from + 1, run
  * in order and in one transaction with the version's update. None exist
@@ -487,7 +522,12 @@ static int create_schema(struct history *h, bool *made, char *err, size_t errsiz
         if (rc == 0 && ntables == 0) {
                 snprintf(ver, sizeof(ver), "%d", HISTORY_SCHEMA_VERSION);
                 utc_now(now);
-                rc = histdb_exec(h->db, schema_v1);
+                char *sql = NULL;
+
+                rc = backend_sql(h->db, schema_v1, &sql);
+                if (rc == 0)
+                        rc = histdb_exec(h->db, sql);
+                free(sql);
                 if (rc == 0)
                         rc = histdb_set_application_id(h->db, HISTORY_APPLICATION_ID);
                 if (rc == 0)
@@ -546,7 +586,12 @@ static int migrate(struct history *h, char *err, size_t errsize)
                             h->path, cur);
                         return -EPROTO;
                 }
-                rc = histdb_exec(h->db, m->sql);
+                char *sql = NULL;
+
+                rc = backend_sql(h->db, m->sql, &sql);
+                if (rc == 0)
+                        rc = histdb_exec(h->db, sql);
+                free(sql);
                 cur++;
                 snprintf(ver, sizeof(ver), "%d", cur);
                 if (rc == 0)
@@ -585,7 +630,7 @@ static int validate(struct history *h, char *err, size_t errsize)
         if (rc == 0)
                 rc = histdb_count_tables(h->db, &ntables);
         if (rc < 0 && histdb_corrupt(h->db)) {
-                say(err, errsize, "%s: not a SQLite database", h->path);
+                say(err, errsize, "%s: not %s", h->path, histdb_kind(h->db));
                 return -EINVAL;
         }
         if (rc != 0)
@@ -594,9 +639,9 @@ static int validate(struct history *h, char *err, size_t errsize)
                 return -ENOENT;
         if ((uint32_t)appid != HISTORY_APPLICATION_ID || !has_meta) {
                 say(err, errsize,
-                    "%s: a SQLite database but not a bootlens history (application_id 0x%08x, "
+                    "%s: %s but not a bootlens history (application_id 0x%08x, "
                     "%s)",
-                    h->path, (unsigned)(uint32_t)appid,
+                    h->path, histdb_kind(h->db), (unsigned)(uint32_t)appid,
                     has_meta ? "a table bootlens_meta" : "no table bootlens_meta");
                 return -EINVAL;
         }
@@ -609,9 +654,9 @@ static int validate(struct history *h, char *err, size_t errsize)
         }
         if (!kind || strcmp(kind, HISTORY_KIND) != 0) {
                 say(err, errsize,
-                    "%s: a SQLite database but not a bootlens history (application_id 0x%08x, "
+                    "%s: %s but not a bootlens history (application_id 0x%08x, "
                     "kind '%s')",
-                    h->path, (unsigned)(uint32_t)appid, kind ? kind : "");
+                    h->path, histdb_kind(h->db), (unsigned)(uint32_t)appid, kind ? kind : "");
                 rc = -EINVAL;
                 goto out;
         }
@@ -663,7 +708,7 @@ int history_open(const char *path, bool create, struct history **hp, char *err, 
         *hp = NULL;
         say(err, errsize, "%s", "");
         h = calloc(1, sizeof(*h));
-        if (!h || !(h->path = strdup(path))) {
+        if (!h || histdb_display(path, &h->path) < 0) {
                 free(h);
                 return -ENOMEM;
         }
@@ -682,11 +727,12 @@ int history_open(const char *path, bool create, struct history **hp, char *err, 
                         rc = validate(h, err, errsize);
         }
         if (rc == -ENOENT)
-                say(err, errsize, "%s: no such history (a SQLite database without tables)", path);
+                say(err, errsize, "%s: no such history (%s without tables)", h->path,
+                    histdb_kind(h->db));
         if (rc == 0 && h->version < HISTORY_SCHEMA_VERSION)
                 rc = migrate(h, err, errsize);
         if (rc == 0) {
-                rc = histdb_exec(h->db, "PRAGMA foreign_keys = ON");
+                rc = histdb_enable_foreign_keys(h->db);
                 rc = rc == 0 ? 0 : fail(h, rc, "cannot enable foreign keys", err, errsize);
         }
         if (rc < 0)
