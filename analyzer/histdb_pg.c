@@ -74,7 +74,7 @@ static int pg_errno(struct histdb_pg *db, const PGresult *res)
         if (strncmp(state, "08", 2) == 0)
                 return -ECONNRESET; /* connection exception */
         if (strcmp(state, "3D000") == 0)
-                return -ENOENT; /* invalid_catalog_name */
+                return -ENXIO; /* invalid_catalog_name */
         if (strncmp(state, "28", 2) == 0)
                 return -EACCES; /* invalid authorization */
         if (strcmp(state, "53200") == 0)
@@ -88,7 +88,7 @@ static int pg_errno(struct histdb_pg *db, const PGresult *res)
 static int connect_errno(const char *m)
 {
         if (strstr(m, "does not exist") && strstr(m, "database"))
-                return -ENOENT;
+                return -ENXIO; /* not -ENOENT: history add does not make databases */
         if (strstr(m, "password authentication failed") || strstr(m, "no password supplied") ||
             strstr(m, "authentication failed") || strstr(m, "role"))
                 return -EACCES;
@@ -118,7 +118,9 @@ int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struc
                 note(db);
                 rc = connect_errno(db->msg);
                 say(err, errsize, "%s: cannot connect: %s%s", display, db->msg,
-                    rc == -EACCES ? " (give the password in PGPASSWORD or ~/.pgpass)" : "");
+                    rc == -EACCES  ? " (give the password in PGPASSWORD or ~/.pgpass)"
+                    : rc == -ENXIO ? " (CREATE DATABASE it first)"
+                                   : "");
                 histdb_pg_close(db);
                 return rc;
         }

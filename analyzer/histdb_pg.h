@@ -25,7 +25,8 @@ struct histdb_pg_stmt; /* opaque: one server-side prepared statement */
 /* Connect to conninfo (a libpq URI or key=value string), *db overwritten
  * (histdb_pg_close it); err names the database by display (the conninfo,
  * password masked). Returns 0, -ECONNREFUSED or -EHOSTUNREACH (no server),
- * -ENOENT (no such database), -EACCES (authentication), -ENOMEM, -EIO. */
+ * -ENXIO (no such database: not -ENOENT, which is an empty one), -EACCES (authentication), -ENOMEM,
+ * -EIO. */
 int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struct histdb_pg **db,
                    char *err, size_t errsize);
 void histdb_pg_close(struct histdb_pg *db); /* accepts NULL */

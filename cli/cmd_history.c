@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/histdb.h"
 #include "analyzer/history.h"
 #include "analyzer/trend.h"
 #include "base/util.h"
@@ -368,11 +369,13 @@ static const char *db_path(const struct common *c)
 /* Open the database (create: make it when absent). Returns 0 or -1 (said). */
 static int db_open(const char *path, bool create, struct history **h)
 {
-        char err[1024] = "";
+        char err[1024] = "", *shown = NULL;
         int rc = history_open(path, create, h, err, sizeof(err));
 
         if (rc == 0)
                 return 0;
+        if (histdb_display(path, &shown) == 0)
+                path = shown; /* a password in a PostgreSQL --db masked */
         if (rc == -ENOENT && !create)
                 textout_error("history: no database '%s' (history add creates one)", path);
         else if (rc == -ENOMEM)
@@ -381,6 +384,7 @@ static int db_open(const char *path, bool create, struct history **h)
                 textout_error("history: %s", err);
         else
                 textout_error("history: cannot open '%s': %s", path, strerror(-rc));
+        free(shown);
         *h = NULL;
         return -1;
 }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The history on PostgreSQL and on SQLite says the same (issue 16): the
+# fixture sessions added to a fresh database of the test cluster and to a
+# SQLite file, then history list/show/trend/check in every format against
+# both, the outputs diffed byte for byte once the --db text is
+# normalised. Also: a database with other tables but no bootlens_meta is
+# refused, a missing database names itself, a password in --db is masked
+# in every message, and two clients setting up one empty database at once
+# make one schema. BOOTLENS_PG_KEEP=DIR keeps the two logs compared.
+set -euo pipefail
+. "$(dirname "$0")/lib/pg.sh"
+: "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
+: "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
+unset BOOTLENS_HISTORY GITHUB_SHA CI_COMMIT_SHA GITHUB_REF_NAME CI_COMMIT_REF_NAME GITHUB_JOB CI_JOB_ID
+export NO_COLOR=1 SOURCE_DATE_EPOCH=1796000000
+export PGOPTIONS="-c client_min_messages=warning"
+psql=("$pgbin/psql" -X -q -v ON_ERROR_STOP=1)
+newdb() { # a fresh database, ordering bytes as SQLite does
+	"${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" \
+		-c "CREATE DATABASE $1 TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C' ENCODING 'UTF8'"
+}
+url() { echo "postgresql:///$1?host=$PGHOST&port=$PGPORT"; }
+s5=$BOOTLENS_TEST_DATA/linux-session-5
+ab=$BOOTLENS_TEST_DATA/compare/ab
+for i in 1 2 3 4 5 6; do
+	cp -r "$s5" "$tmp/s$i"
+	jq --arg id "s$i" --arg c "2026-12-01T10:00:0${i}Z" '.session_id = $id | .created = $c' \
+		"$s5/session.json" >"$tmp/s$i/session.json"
+done
+
+# run NAME DB ARGS...: bootlens ARGS with --db DB; stdout, stderr and the
+# exit code into $tmp/NAME/, DB written as <DB>
+run() {
+	local side=$1 db=$2 rc
+	shift 2
+	mkdir -p "$tmp/$side"
+	set +e
+	"$BOOTLENS" history "$1" --db "$db" "${@:2}" >"$tmp/o" 2>"$tmp/e"
+	rc=$?
+	set -e
+	{
+		echo "== $* (exit $rc)"
+		cat "$tmp/o"
+		echo "-- stderr"
+		cat "$tmp/e"
+	} | sed "s|$db|<DB>|g" >>"$tmp/$side/log"
+}
+script() {
+	local side=$1 db=$2
+	run "$side" "$db" add --label kernel=6.1.0-56 "$tmp/s1"
+	run "$side" "$db" add --label kernel=6.1.0-9 "$tmp/s2" "$tmp/s3"
+	run "$side" "$db" add --label kernel=6.1.0-10 "$tmp/s4" "$ab"
+	run "$side" "$db" add "$tmp/s1"
+	run "$side" "$db" add --label kernel=6.1.0-11 "$tmp/s5" "$tmp/s6"
+	for f in table json csv; do
+		run "$side" "$db" list --format $f
+		run "$side" "$db" trend --metric total --format $f
+		run "$side" "$db" trend --metric phase:firmware+entry --by kernel --format $f
+	done
+	run "$side" "$db" list --where kernel=6.1.0-9
+	for f in table json; do
+		run "$side" "$db" show --format $f 1
+		run "$side" "$db" show --format $f s3
+		run "$side" "$db" show --format $f 20261201T100000Z-c0ffee16:new
+	done
+	run "$side" "$db" show 99
+	for f in table json md; do
+		run "$side" "$db" check --format $f
+		run "$side" "$db" check --by kernel --format $f
+	done
+}
+newdb hist_same
+script pg "$(url hist_same)"
+script lite "$tmp/h.db"
+grep -q '^stored s6:default as entry 8 ' "$tmp/pg/log" || fail "pg: no entry 8: $(head -c 3000 "$tmp/pg/log")"
+grep -q 'is stored already' "$tmp/pg/log" || fail "pg: the same session twice not refused"
+diff -u "$tmp/lite/log" "$tmp/pg/log" >"$tmp/diff" || fail "PostgreSQL and SQLite differ: $(head -c 4000 "$tmp/diff")"
+# the schema and its marks
+[ "$("${psql[@]}" -d hist_same -Atc "SELECT value FROM bootlens_meta WHERE key = 'application_id'")" = 1112297043 ] ||
+	fail "application_id not in bootlens_meta"
+[ "$("${psql[@]}" -d hist_same -Atc "SELECT value FROM bootlens_meta WHERE key = 'schema_version'")" = 1 ] ||
+	fail "schema_version not in bootlens_meta"
+[ "$("${psql[@]}" -d hist_same -Atc "SELECT is_identity FROM information_schema.columns WHERE table_name = 'entries' AND column_name = 'id'")" = YES ] ||
+	fail "entries.id is not an identity column"
+
+# a database with other tables is not made a history
+newdb hist_foreign
+"${psql[@]}" -d hist_foreign -c "CREATE TABLE t (x int)"
+set +e
+"$BOOTLENS" history add --db "$(url hist_foreign)" "$tmp/s1" >"$tmp/o" 2>"$tmp/e"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "a foreign database taken"
+grep -q 'a PostgreSQL database but not a bootlens history (application_id 0x00000000, no table bootlens_meta)' "$tmp/e" ||
+	fail "foreign database: $(cat "$tmp/e")"
+[ "$("${psql[@]}" -d hist_foreign -Atc "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")" = 1 ] ||
+	fail "the foreign database was written to"
+
+# a missing database, and a password masked
+set +e
+"$BOOTLENS" history list --db "$(url hist_missing)" >"$tmp/o" 2>"$tmp/e"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "a missing database listed"
+grep -q 'database "hist_missing" does not exist' "$tmp/e" || fail "missing database: $(cat "$tmp/e")"
+set +e
+"$BOOTLENS" history list --db "host=$PGHOST port=$PGPORT dbname=hist_missing password=sekrit99" >"$tmp/o" 2>"$tmp/e"
+"$BOOTLENS" history list --db "postgresql://postgres:sekrit99@/hist_missing?host=$PGHOST&port=$PGPORT" >>"$tmp/o" 2>>"$tmp/e"
+set -e
+grep -q 'password=\*\*\*' "$tmp/e" || fail "no masked password: $(cat "$tmp/e")"
+! grep -q sekrit99 "$tmp/o" "$tmp/e" || fail "the password shown: $(cat "$tmp/e")"
+
+# two clients setting up one empty database at once: one schema, both stored
+newdb hist_race
+"$BOOTLENS" history add --db "$(url hist_race)" "$tmp/s1" >"$tmp/o1" 2>"$tmp/e1" &
+p1=$!
+"$BOOTLENS" history add --db "$(url hist_race)" "$tmp/s2" >"$tmp/o2" 2>"$tmp/e2" &
+p2=$!
+wait $p1 || fail "first client: $(cat "$tmp/e1")"
+wait $p2 || fail "second client: $(cat "$tmp/e2")"
+[ "$("${psql[@]}" -d hist_race -Atc "SELECT count(*) FROM entries")" = 2 ] || fail "race: not two entries"
+[ -z "${BOOTLENS_PG_KEEP:-}" ] || { cp "$tmp/pg/log" "$BOOTLENS_PG_KEEP/pg.log" && cp "$tmp/lite/log" "$BOOTLENS_PG_KEEP/lite.log"; }
+echo "ok: PostgreSQL and SQLite give the same $(grep -c '^==' "$tmp/pg/log") outputs"
