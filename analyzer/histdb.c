@@ -182,6 +182,12 @@ int histdb_display(const char *db, char **out)
 
         *out = NULL;
         opts = histdb_is_pg(db) ? PQconninfoParse(db, NULL) : NULL;
+        if (!opts && histdb_is_pg(db) && (strchr(db, '@') || strstr(db, "password"))) {
+                /* a URI libpq refuses may still hold a password */
+                int scheme = (int)(strstr(db, "://") - db);
+
+                return asprintf(out, "%.*s://*** (malformed)", scheme, db) < 0 ? -ENOMEM : 0;
+        }
         for (PQconninfoOption *o = opts; o && o->keyword; o++)
                 secret = secret || (strcmp(o->keyword, "password") == 0 && o->val);
         if (!secret) {

@@ -140,6 +140,57 @@ static void test_histdb_sqlite_insert_and_read(void **state)
         scratch_rm_rf(dir);
 }
 
+static void test_histdb_is_pg_by_the_db_text(void **state)
+{
+        (void)state;
+        assert_true(histdb_is_pg("postgresql://ci@db.example/hist"));
+        assert_true(histdb_is_pg("postgres:///hist?host=/run/pg"));
+        assert_true(histdb_is_pg("host=db.example dbname=hist"));
+        assert_true(histdb_is_pg("dbname=hist"));
+        assert_true(histdb_is_pg("service=bootlens"));
+        /* SQLite paths: plain, with '=' but not a conninfo, a malformed
+         * conninfo, a conninfo naming nothing to connect to */
+        assert_false(histdb_is_pg("/tmp/h.db"));
+        assert_false(histdb_is_pg("h.db"));
+        assert_false(histdb_is_pg("runs/a=b.db"));
+        assert_false(histdb_is_pg("dbname='unclosed"));
+        assert_false(histdb_is_pg("nosuchkey=1"));
+        assert_false(histdb_is_pg("user=ci"));
+        assert_false(histdb_is_pg("postgresql:/one-slash"));
+        assert_false(histdb_is_pg(""));
+}
+
+static void expect_display(const char *db, const char *want)
+{
+        char *out = (char *)"unset";
+
+        assert_int_equal(histdb_display(db, &out), 0);
+        assert_non_null(out);
+        assert_string_equal(out, want);
+        free(out);
+}
+
+static void test_histdb_display_masks_the_password(void **state)
+{
+        (void)state;
+        /* no password: as given */
+        expect_display("/tmp/h.db", "/tmp/h.db");
+        expect_display("a password=x.db", "a password=x.db");
+        expect_display("postgresql://ci@db.example/hist", "postgresql://ci@db.example/hist");
+        expect_display("host=db.example dbname=hist", "host=db.example dbname=hist");
+        /* a password in a URI (also %-escaped or as a parameter) or a
+         * keyword=value string: rendered keyword='value', password=*** */
+        expect_display("postgresql://ci:s3cr%40t@db.example:5433/hist",
+                       "user='ci' password=*** dbname='hist' host='db.example' port='5433'");
+        expect_display("postgres:///hist?host=/run/pg&password=s3cret",
+                       "password=*** dbname='hist' host='/run/pg'");
+        expect_display("host=db.example password='it\\'s' dbname=hist",
+                       "password=*** dbname='hist' host='db.example'");
+        /* a URI libpq cannot parse: all but its scheme masked */
+        expect_display("postgresql://ci:pw@[::1/hist", "postgresql://*** (malformed)");
+        expect_display("dbname='o\\'k' password=", "password=*** dbname='o\\'k'");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -147,6 +198,8 @@ int main(void)
             cmocka_unit_test(test_histdb_rewrite_skips_quoted_text),
             cmocka_unit_test(test_histdb_rewrite_refuses_bad_sql),
             cmocka_unit_test(test_histdb_sqlite_insert_and_read),
+            cmocka_unit_test(test_histdb_is_pg_by_the_db_text),
+            cmocka_unit_test(test_histdb_display_masks_the_password),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
