@@ -1,9 +1,9 @@
 /*
  * histdb: the database seam under the history store (analyzer/history.c).
  * history.c speaks SQL through these calls and never names a database
- * library; a backend implements them. Today there is one backend, SQLite
- * (Debian's libsqlite3, one file: histdb.c); issue 16 adds PostgreSQL
- * through libpq (docs/history-backends.md says what it must provide).
+ * library; a backend implements them: SQLite (Debian's libsqlite3, in
+ * histdb.c) and PostgreSQL (libpq, histdb_pg.c; issue 16), chosen by the
+ * --db text (histdb_is_pg()); docs/history-backends.md.
  *
  * The SQL both dialects share, and so what history.c may write:
  *   - SELECT / INSERT / UPDATE with joins, ORDER BY, count(*), and
@@ -21,8 +21,8 @@
  *     adds RETURNING id where it needs it.
  *   - the DDL: SQLite's WITHOUT ROWID tables, REAL vs double precision
  *     (SQLite takes DOUBLE PRECISION as REAL affinity), AUTOINCREMENT vs
- *     identity columns. Today history.c holds the one (SQLite) schema;
- *     the next step is one DDL text per backend (histdb_schema_sql()).
+ *     identity columns. history.c writes the DDL once with tokens that
+ *     histdb_word() fills per backend.
  *   - what marks the database as a bootlens history: SQLite's PRAGMA
  *     application_id (and its user_version, unused) in the file header;
  *     PostgreSQL has no header, so its backend keeps application_id in
@@ -66,7 +66,10 @@ struct histdb;      /* opaque: one connection */
 struct histdb_stmt; /* opaque: one prepared statement of a connection */
 
 /*
- * Open the database at path (for SQLite a file), *db overwritten
+ * Open the database at path (a SQLite file, or a PostgreSQL conninfo when
+ * histdb_is_pg(path): then the database must exist on the server, an
+ * empty one is made a history by the caller, and the errors are
+ * histdb_pg_open()'s), *db overwritten
  * (histdb_close it). A missing or empty file (or one whose only content
  * is in its -wal, a database another connection is making) is "absent":
  * with create it is made (*made_new true: the caller makes the schema),
