@@ -5,7 +5,7 @@
 # both, the outputs diffed byte for byte once the --db text is
 # normalised. Also: a database with other tables but no bootlens_meta is
 # refused, a missing database names itself, a password in --db is masked
-# in every message, and two clients setting up one empty database at once
+# in every message, and six clients setting up one empty database at once
 # make one schema. BOOTLENS_PG_KEEP=DIR keeps the two logs compared.
 set -euo pipefail
 . "$(dirname "$0")/lib/pg.sh"
@@ -110,14 +110,20 @@ set -e
 grep -q 'password=\*\*\*' "$tmp/e" || fail "no masked password: $(cat "$tmp/e")"
 ! grep -q sekrit99 "$tmp/o" "$tmp/e" || fail "the password shown: $(cat "$tmp/e")"
 
-# two clients setting up one empty database at once: one schema, both stored
+# six clients setting up one empty database at once: one schema (the
+# advisory lock), every entry stored, ids 1..6
 newdb hist_race
-"$BOOTLENS" history add --db "$(url hist_race)" "$tmp/s1" >"$tmp/o1" 2>"$tmp/e1" &
-p1=$!
-"$BOOTLENS" history add --db "$(url hist_race)" "$tmp/s2" >"$tmp/o2" 2>"$tmp/e2" &
-p2=$!
-wait $p1 || fail "first client: $(cat "$tmp/e1")"
-wait $p2 || fail "second client: $(cat "$tmp/e2")"
-[ "$("${psql[@]}" -d hist_race -Atc "SELECT count(*) FROM entries")" = 2 ] || fail "race: not two entries"
+pids=()
+for i in 1 2 3 4 5 6; do
+	"$BOOTLENS" history add --db "$(url hist_race)" "$tmp/s$i" >"$tmp/o$i" 2>"$tmp/e$i" &
+	pids+=($!)
+done
+for i in 1 2 3 4 5 6; do
+	wait "${pids[$((i - 1))]}" || fail "client $i: $(cat "$tmp/e$i")"
+done
+[ "$("${psql[@]}" -d hist_race -Atc "SELECT count(*) || ' ' || min(id) || ' ' || max(id) FROM entries")" = "6 1 6" ] ||
+	fail "race: not six entries 1..6"
+[ "$("${psql[@]}" -d hist_race -Atc "SELECT value FROM bootlens_meta WHERE key = 'data_version'")" -ge 6 ] ||
+	fail "race: data_version not bumped by each write"
 [ -z "${BOOTLENS_PG_KEEP:-}" ] || { cp "$tmp/pg/log" "$BOOTLENS_PG_KEEP/pg.log" && cp "$tmp/lite/log" "$BOOTLENS_PG_KEEP/lite.log"; }
 echo "ok: PostgreSQL and SQLite give the same $(grep -c '^==' "$tmp/pg/log") outputs"
