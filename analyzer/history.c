@@ -659,12 +659,19 @@ out:
 
 int history_open(const char *path, bool create, struct history **hp, char *err, size_t errsize)
 {
+        const char *unreachable;
         struct history *h;
         bool made_new = false, made = false;
         int rc;
 
         *hp = NULL;
         say(err, errsize, "%s", "");
+        unreachable = getenv(HISTORY_UNREACHABLE_ENV);
+        if (unreachable && *unreachable && strcmp(unreachable, path) == 0) {
+                say(err, errsize, "%s: cannot connect: %s (" HISTORY_UNREACHABLE_ENV ")", path,
+                    strerror(ECONNREFUSED));
+                return -ECONNREFUSED;
+        }
         h = calloc(1, sizeof(*h));
         if (!h || !(h->path = strdup(path))) {
                 free(h);
@@ -2435,4 +2442,30 @@ int history_push(struct history *dst, struct history *src, const struct history_
         }
         history_entries_free(v, n);
         return first;
+}
+
+/* ---- the spool ---- */
+
+bool history_unreachable(int rc)
+{
+        return rc == -ECONNREFUSED || rc == -EHOSTUNREACH || rc == -ETIMEDOUT || rc == -ENETUNREACH;
+}
+
+int history_spool_default(char **path)
+{
+        const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+        int n;
+
+        *path = NULL;
+        if (state && state[0] == '/')
+                n = asprintf(path, "%s/bootlens/" HISTORY_SPOOL_NAME, state);
+        else if (home && *home)
+                n = asprintf(path, "%s/.local/state/bootlens/" HISTORY_SPOOL_NAME, home);
+        else
+                return -ENOENT;
+        if (n < 0) {
+                *path = NULL;
+                return -ENOMEM;
+        }
+        return 0;
 }

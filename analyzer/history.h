@@ -344,4 +344,30 @@ struct history_push_result {
 int history_push(struct history *dst, struct history *src, const struct history_push_options *o,
                  struct history_push_result *r, char *err, size_t errsize);
 
+/* ---- the spool (collect --history when the database cannot be reached) ---- */
+
+/*
+ * Whether rc, what history_open() or a write returned, says the database
+ * cannot be reached now (a server down or away: -ECONNREFUSED,
+ * -EHOSTUNREACH, -ETIMEDOUT, -ENETUNREACH), so that collect --history
+ * spools the session rather than fail. A SQLite file never is.
+ */
+bool history_unreachable(int rc);
+
+/* The spool's file name, and where it is by default (docs/history.md,
+ * "The spool"): $XDG_STATE_HOME/bootlens/spool.sqlite when
+ * XDG_STATE_HOME is an absolute path, else
+ * $HOME/.local/state/bootlens/spool.sqlite. *path malloc'd (its
+ * directory may not exist yet). Returns 0, -ENOENT (neither is set),
+ * -ENOMEM. */
+#define HISTORY_SPOOL_NAME "spool.sqlite"
+int history_spool_default(char **path);
+
+/* A test hook, standing in for a server that is down until the PostgreSQL
+ * backend is tested with its server stopped: history_open() of exactly
+ * the path this environment variable holds returns -ECONNREFUSED (err:
+ * "PATH: cannot connect: Connection refused (BOOTLENS_HISTORY_UNREACHABLE)")
+ * and touches nothing. */
+#define HISTORY_UNREACHABLE_ENV "BOOTLENS_HISTORY_UNREACHABLE"
+
 #endif
