@@ -56,7 +56,7 @@ void usage_history(FILE *out)
               "       bootlens history dashboard [--db FILE] -o DIR [--by LABEL]\n"
               "                              [--where KEY=VALUE]... [--latest N]\n"
               "                              [--no-session-reports]\n"
-              "       bootlens history push --from FILE [--db DB]\n"
+              "       bootlens history push [--db FILE] --from SPOOL\n"
               "\n"
               "Keep every session's per-run metrics (the total, every phase, the top\n"
               "functions) with its labels and environment in one SQLite database, and find\n"
@@ -118,18 +118,18 @@ static void usage_history_add(FILE *out)
 
 static void usage_history_push(FILE *out)
 {
-        fputs("usage: bootlens history push --from FILE [--db DB]\n"
+        fputs("usage: bootlens history push --from SPOOL [--db FILE]\n"
               "\n"
-              "Send every entry of the history FILE (a runner's spool: what collect\n"
-              "--history stored there when DB could not be reached) to DB as stored: its\n"
-              "labels, run values and summaries, one transaction per entry. An entry DB\n"
-              "holds already (the same session id and variant) is skipped, so a second\n"
-              "push adds nothing. FILE is only read.\n"
+              "Send every entry of the history SPOOL (a runner's spool: what collect\n"
+              "--history stored there when FILE could not be reached) to FILE as stored:\n"
+              "its labels, run values and summaries, one transaction per entry. An entry\n"
+              "FILE holds already (the same session id and variant) is skipped, so a\n"
+              "second push adds nothing. SPOOL is only read.\n"
               "\n"
-              "  --from FILE  the history to send (refused as every subcommand refuses it)\n"
-              "  --db DB      where to (default $BOOTLENS_HISTORY); created when absent\n"
+              "  --from SPOOL  the history to send (refused as every subcommand refuses it)\n"
+              "  --db FILE     where to (default $BOOTLENS_HISTORY); created when absent\n"
               "\n"
-              "Prints 'pushed N, already there M'. Exit status: 0 every entry is in DB, 2\n"
+              "Prints 'pushed N, already there M'. Exit status: 0 every entry is in FILE, 2\n"
               "usage or input error, or an entry could not be sent (said; the others were).\n",
               out);
 }
@@ -1465,7 +1465,7 @@ static int history_push_cmd(int argc, char **argv)
         if (no_more(&c, argc, argv) < 0)
                 goto out;
         if (!from || !*from) {
-                bl_error("history push: want --from FILE (the history to send)");
+                bl_error("history push: want --from SPOOL (the history to send)");
                 usage_history_push(stderr);
                 goto out;
         }

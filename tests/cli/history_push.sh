@@ -63,9 +63,9 @@ hrun 2 history push --from "$tmp/nosuch.db" --db "$shared"
 need_err "no database '$tmp/nosuch.db'"
 [ ! -e "$tmp/nosuch.db" ] || fail "push made its --from"
 hrun 2 history push --db "$shared"
-need_err 'want --from FILE'
+need_err 'want --from SPOOL'
 hrun 0 history push --help
-need_out '^usage: bootlens history push --from FILE'
+need_out '^usage: bootlens history push --from SPOOL'
 
 # 3. the spool
 head -c 514 /dev/zero >"$tmp/k"
