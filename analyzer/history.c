@@ -173,6 +173,7 @@ enum stmt {
         ST_METRICS_OF,
         ST_VALUES,
         ST_COUNT_ENTRIES,
+        ST_RUNS_OF,
         NSTMT,
 };
 
@@ -207,6 +208,8 @@ static const char *const stmt_sql[NSTMT] = {
     [ST_VALUES] = "SELECT v.value FROM run_values v JOIN metrics m ON m.id = v.metric"
                   " WHERE m.name = ?1 AND v.entry = ?2 ORDER BY v.run",
     [ST_COUNT_ENTRIES] = "SELECT count(*) FROM entries",
+    [ST_RUNS_OF] = "SELECT v.run, v.value FROM run_values v JOIN metrics m ON m.id = v.metric"
+                   " WHERE m.name = ?1 AND v.entry = ?2 ORDER BY v.run",
 };
 
 /*
@@ -701,12 +704,19 @@ out:
 
 int history_open(const char *path, bool create, struct history **hp, char *err, size_t errsize)
 {
+        const char *unreachable;
         struct history *h;
         bool made_new = false, made = false;
         int rc;
 
         *hp = NULL;
         say(err, errsize, "%s", "");
+        unreachable = getenv(HISTORY_UNREACHABLE_ENV);
+        if (unreachable && *unreachable && strcmp(unreachable, path) == 0) {
+                say(err, errsize, "%s: cannot connect: %s (" HISTORY_UNREACHABLE_ENV ")", path,
+                    strerror(ECONNREFUSED));
+                return -ECONNREFUSED;
+        }
         h = calloc(1, sizeof(*h));
         if (!h || histdb_display(path, &h->path) < 0) {
                 free(h);
@@ -854,6 +864,52 @@ static int metric_id(struct history *h, const char *name, enum compare_kind kind
         return histdb_step_insert(st, id);
 }
 
+/* The summary s of metric mid in entry, at position pos. */
+static int insert_summary(struct history *h, int64_t mid, int64_t entry, size_t pos,
+                          const char *phase, const struct history_summary *s)
+{
+        struct histdb_stmt *st;
+        int rc;
+
+        st = stmt(h, ST_SUMMARY_INSERT, &rc);
+        if (!st)
+                return rc;
+        histdb_bind_int64(st, 1, mid);
+        histdb_bind_int64(st, 2, entry);
+        histdb_bind_int64(st, 3, (int64_t)pos);
+        histdb_bind_text(st, 4, phase);
+        histdb_bind_int64(st, 5, (int64_t)s->n);
+        histdb_bind_double(st, 6, s->median);
+        histdb_bind_double(st, 7, s->ci_lo);
+        histdb_bind_double(st, 8, s->ci_hi);
+        histdb_bind_double(st, 9, s->ci_coverage);
+        histdb_bind_double(st, 10, s->q25);
+        histdb_bind_double(st, 11, s->q75);
+        histdb_bind_double(st, 12, s->min);
+        histdb_bind_double(st, 13, s->max);
+        rc = histdb_step(st);
+        histdb_reset(st);
+        return rc == HISTDB_ROW ? -EIO : rc;
+}
+
+/* Value v of metric mid in run of entry. */
+static int insert_value(struct history *h, int64_t mid, int64_t entry, int64_t run, double v)
+{
+        struct histdb_stmt *st;
+        int rc;
+
+        st = stmt(h, ST_VALUE_INSERT, &rc);
+        if (!st)
+                return rc;
+        histdb_bind_int64(st, 1, mid);
+        histdb_bind_int64(st, 2, entry);
+        histdb_bind_int64(st, 3, run);
+        bind_value(st, 4, v);
+        rc = histdb_step(st);
+        histdb_reset(st);
+        return rc == HISTDB_ROW ? -EIO : rc;
+}
+
 /* Metric m of entry: its run values and its summary. *bad: it had no
  * value (an -EINVAL, not an SQLite error). */
 static int insert_metric(struct history *h, int64_t entry, const struct history_new *e, size_t pos,
@@ -861,9 +917,9 @@ static int insert_metric(struct history *h, int64_t entry, const struct history_
 {
         const struct history_new_metric *m = &e->m[pos];
         struct stats_summary sum;
+        struct history_summary hs;
         struct stats_ci ci;
         int64_t mid = 0;
-        struct histdb_stmt *st;
         size_t k = 0;
         int rc;
 
@@ -872,16 +928,7 @@ static int insert_metric(struct history *h, int64_t entry, const struct history_
                 if (isnan(m->values[i]))
                         continue;
                 scratch[k++] = m->values[i];
-                st = stmt(h, ST_VALUE_INSERT, &rc);
-                if (!st)
-                        break;
-                histdb_bind_int64(st, 1, mid);
-                histdb_bind_int64(st, 2, entry);
-                histdb_bind_int64(st, 3, e->runs[i]);
-                bind_value(st, 4, m->values[i]);
-                rc = histdb_step(st);
-                histdb_reset(st);
-                rc = rc == HISTDB_ROW ? -EIO : rc;
+                rc = insert_value(h, mid, entry, e->runs[i], m->values[i]);
         }
         if (rc != 0)
                 return rc;
@@ -892,43 +939,20 @@ static int insert_metric(struct history *h, int64_t entry, const struct history_
         stats_sort(scratch, k);
         stats_summary_sorted(scratch, k, &sum);
         stats_median_ci_order(scratch, k, AGGREGATE_CI_LEVEL, &ci);
-        st = stmt(h, ST_SUMMARY_INSERT, &rc);
-        if (!st)
-                return rc;
-        histdb_bind_int64(st, 1, mid);
-        histdb_bind_int64(st, 2, entry);
-        histdb_bind_int64(st, 3, (int64_t)pos);
-        histdb_bind_text(st, 4, m->phase);
-        histdb_bind_int64(st, 5, (int64_t)k);
-        histdb_bind_double(st, 6, sum.median);
-        histdb_bind_double(st, 7, ci.lo);
-        histdb_bind_double(st, 8, ci.hi);
-        histdb_bind_double(st, 9, ci.coverage);
-        histdb_bind_double(st, 10, sum.q25);
-        histdb_bind_double(st, 11, sum.q75);
-        histdb_bind_double(st, 12, sum.min);
-        histdb_bind_double(st, 13, sum.max);
-        rc = histdb_step(st);
-        histdb_reset(st);
-        return rc == HISTDB_ROW ? -EIO : rc;
+        hs = (struct history_summary){k,       sum.median, ci.lo,   ci.hi,  ci.coverage,
+                                      sum.q25, sum.q75,    sum.min, sum.max};
+        return insert_summary(h, mid, entry, pos, m->phase, &hs);
 }
 
-/* One entry, inside the transaction. Returns 0 or -errno (err set). */
-static int insert_one(struct history *h, const struct history_new *e, const char *added,
-                      int64_t *id, char *err, size_t errsize)
+/* The row of entry e (runs_used runs, stored at added) and its labels,
+ * inside the transaction: *entry its id. Returns 0, -EEXIST (stored
+ * already), -EINVAL (a label twice) or -errno (err set). */
+static int insert_head(struct history *h, const struct history_new *e, const char *added,
+                       size_t runs_used, int64_t *entry, char *err, size_t errsize)
 {
-        const char *why = new_invalid(e);
-        int64_t entry;
         struct histdb_stmt *st;
-        double *scratch;
-        bool bad = false;
         int rc;
 
-        if (why) {
-                say(err, errsize, "%s: cannot add %s:%s: %s", h->path,
-                    e->session_id ? e->session_id : "?", e->variant ? e->variant : "?", why);
-                return -EINVAL;
-        }
         st = stmt(h, ST_ENTRY_FIND, &rc);
         if (!st)
                 return fail(h, rc, "cannot look for the entry", err, errsize);
@@ -962,8 +986,8 @@ static int insert_one(struct history *h, const struct history_new *e, const char
         histdb_bind_int64(st, 14, (int64_t)e->runs_recorded);
         histdb_bind_int64(st, 15, (int64_t)e->runs_ok);
         histdb_bind_int64(st, 16, (int64_t)e->runs_left_out);
-        histdb_bind_int64(st, 17, (int64_t)e->nruns);
-        rc = histdb_step_insert(st, &entry);
+        histdb_bind_int64(st, 17, (int64_t)runs_used);
+        rc = histdb_step_insert(st, entry);
         if (rc != 0) {
                 if (rc == -EEXIST) {
                         say(err, errsize, "%s: session %s variant %s is stored already", h->path,
@@ -976,7 +1000,7 @@ static int insert_one(struct history *h, const struct history_new *e, const char
                 st = stmt(h, ST_LABEL_INSERT, &rc);
                 if (!st)
                         return fail(h, rc, "cannot add the labels", err, errsize);
-                histdb_bind_int64(st, 1, entry);
+                histdb_bind_int64(st, 1, *entry);
                 histdb_bind_text(st, 2, e->labels[i].key);
                 histdb_bind_text(st, 3, e->labels[i].value);
                 rc = histdb_step(st);
@@ -990,7 +1014,27 @@ static int insert_one(struct history *h, const struct history_new *e, const char
                 }
                 return fail(h, rc, "cannot add the labels", err, errsize);
         }
-        rc = 0;
+        return 0;
+}
+
+/* One entry, inside the transaction. Returns 0 or -errno (err set). */
+static int insert_one(struct history *h, const struct history_new *e, const char *added,
+                      int64_t *id, char *err, size_t errsize)
+{
+        const char *why = new_invalid(e);
+        int64_t entry;
+        double *scratch;
+        bool bad = false;
+        int rc;
+
+        if (why) {
+                say(err, errsize, "%s: cannot add %s:%s: %s", h->path,
+                    e->session_id ? e->session_id : "?", e->variant ? e->variant : "?", why);
+                return -EINVAL;
+        }
+        rc = insert_head(h, e, added, e->nruns, &entry, err, errsize);
+        if (rc != 0)
+                return rc;
         scratch = malloc(e->nruns * sizeof(*scratch));
         if (!scratch)
                 return -ENOMEM;
@@ -1776,16 +1820,27 @@ static int by_metric_order(const void *a, const void *b)
         return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-int history_entry_metrics(struct history *h, int64_t id, struct history_metric **v, size_t *n)
+static void metric_rows_free(struct metric_row *rows, size_t k)
+{
+        for (size_t i = 0; i < k; i++) {
+                free(rows[i].m.name);
+                free(rows[i].m.phase);
+        }
+        free(rows);
+}
+
+/* Every metric of entry id with its summary and position, in position
+ * order, into *rows, *nrows (metric_rows_free). Returns 0, -ENOENT,
+ * -errno. */
+static int metric_rows(struct history *h, int64_t id, struct metric_row **rowsp, size_t *nrows)
 {
         struct metric_row *rows = NULL;
-        struct history_metric *out;
         size_t k = 0, cap = 0;
         struct histdb_stmt *st;
         int rc;
 
-        *v = NULL;
-        *n = 0;
+        *rowsp = NULL;
+        *nrows = 0;
         st = stmt(h, ST_ENTRY_BY_ID, &rc);
         if (!st)
                 return rc;
@@ -1822,22 +1877,31 @@ int history_entry_metrics(struct history *h, int64_t id, struct history_metric *
         }
         histdb_reset(st);
         if (rc != 0) {
-                for (size_t i = 0; i < k; i++) {
-                        free(rows[i].m.name);
-                        free(rows[i].m.phase);
-                }
-                free(rows);
-                return rc ? rc : -EIO;
+                metric_rows_free(rows, k);
+                return rc;
         }
+        *rowsp = rows;
+        *nrows = k;
+        return 0;
+}
+
+int history_entry_metrics(struct history *h, int64_t id, struct history_metric **v, size_t *n)
+{
+        struct metric_row *rows;
+        struct history_metric *out;
+        size_t k;
+        int rc;
+
+        *v = NULL;
+        *n = 0;
+        rc = metric_rows(h, id, &rows, &k);
+        if (rc != 0)
+                return rc;
         if (k)
                 qsort(rows, k, sizeof(*rows), by_metric_order);
         out = calloc(k + 1, sizeof(*out));
         if (!out) {
-                for (size_t i = 0; i < k; i++) {
-                        free(rows[i].m.name);
-                        free(rows[i].m.phase);
-                }
-                free(rows);
+                metric_rows_free(rows, k);
                 return -ENOMEM;
         }
         for (size_t i = 0; i < k; i++)
@@ -2257,5 +2321,197 @@ int history_values(struct history *h, int64_t id, const char *metric, double **v
         }
         *v = out;
         *n = k;
+        return 0;
+}
+
+/* ---- pushing: one history's entries into another ---- */
+
+/* The run values of metric name in src's entry id copied into dst's
+ * entry as metric mid. *who: the history that failed. */
+static int copy_values(struct history *dst, struct history *src, int64_t id, const char *name,
+                       int64_t mid, int64_t entry, struct history **who)
+{
+        struct histdb_stmt *st;
+        int rc;
+
+        *who = src;
+        st = stmt(src, ST_RUNS_OF, &rc);
+        if (!st)
+                return rc;
+        histdb_bind_text(st, 1, name);
+        histdb_bind_int64(st, 2, id);
+        while ((rc = histdb_step(st)) == HISTDB_ROW) {
+                rc = insert_value(dst, mid, entry, histdb_column_int64(st, 0),
+                                  histdb_column_double(st, 1));
+                if (rc != 0) {
+                        *who = dst;
+                        break;
+                }
+        }
+        histdb_reset(st);
+        return rc;
+}
+
+/* Inside dst's transaction: entry e of src (id) with its metrics rows. */
+static int copy_body(struct history *dst, struct history *src, const struct history_entry *e,
+                     const struct metric_row *rows, size_t nrows, int64_t *entry, char *err,
+                     size_t errsize)
+{
+        const struct history_new head = {
+            .session_id = e->session_id,
+            .variant = e->variant,
+            .path = e->path,
+            .created = e->created,
+            .host_cpu = e->host_cpu,
+            .host_kernel = e->host_kernel,
+            .qemu_version = e->qemu_version,
+            .accel = e->accel,
+            .kernel_path = e->kernel_path,
+            .kernel_sha256 = e->kernel_sha256,
+            .kernel_version = e->kernel_version,
+            .cmdline = e->cmdline,
+            .labels = e->labels,
+            .nlabels = e->nlabels,
+            .runs_recorded = e->runs_recorded,
+            .runs_ok = e->runs_ok,
+            .runs_left_out = e->runs_left_out,
+        };
+        struct history *who = dst;
+        int rc;
+
+        rc = insert_head(dst, &head, e->added, e->runs_used, entry, err, errsize);
+        if (rc != 0)
+                return rc;
+        for (size_t i = 0; i < nrows && rc == 0; i++) {
+                const struct history_metric *m = &rows[i].m;
+                int64_t mid = 0;
+
+                who = dst;
+                rc = metric_id(dst, m->name, m->kind, &mid);
+                if (rc == 0)
+                        rc = copy_values(dst, src, e->id, m->name, mid, *entry, &who);
+                if (rc == 0) {
+                        who = dst;
+                        rc = insert_summary(dst, mid, *entry, rows[i].pos, m->phase, &m->s);
+                }
+        }
+        if (rc == -ENOMEM)
+                return rc;
+        if (rc != 0)
+                return fail(who, rc, "cannot copy the values", err, errsize);
+        return 0;
+}
+
+int history_copy_entry(struct history *dst, struct history *src, int64_t id, int64_t *dst_id,
+                       char *err, size_t errsize)
+{
+        struct history_entry e = {0};
+        struct metric_row *rows = NULL;
+        size_t nrows = 0;
+        int64_t entry = 0;
+        char spec[32];
+        int rc;
+
+        say(err, errsize, "%s", "");
+        snprintf(spec, sizeof(spec), "%lld", (long long)id);
+        rc = history_get(src, spec, &e);
+        if (rc == 0)
+                rc = metric_rows(src, id, &rows, &nrows);
+        if (rc == -ENOENT) {
+                say(err, errsize, "%s: no entry %lld", src->path, (long long)id);
+                goto out_free;
+        }
+        if (rc != 0) {
+                if (rc != -ENOMEM)
+                        rc = fail(src, rc, "cannot read the entry", err, errsize);
+                goto out_free;
+        }
+        rc = histdb_begin(dst->db, true);
+        if (rc != 0) {
+                rc = fail(dst, rc, "cannot begin", err, errsize);
+                goto out_free;
+        }
+        rc = copy_body(dst, src, &e, rows, nrows, &entry, err, errsize);
+        if (rc == 0) {
+                int sr = histdb_commit(dst->db);
+
+                if (sr != 0)
+                        rc = fail(dst, sr, "cannot commit", err, errsize);
+                else
+                        dst->writes++;
+        }
+        if (rc < 0)
+                histdb_rollback(dst->db);
+        else if (dst_id)
+                *dst_id = entry;
+out_free:
+        metric_rows_free(rows, nrows);
+        history_entry_free(&e);
+        return rc;
+}
+
+int history_push(struct history *dst, struct history *src, const struct history_push_options *o,
+                 struct history_push_result *r, char *err, size_t errsize)
+{
+        struct history_entry *v = NULL;
+        char one[1024];
+        size_t n = 0;
+        int rc, first = 0;
+
+        memset(r, 0, sizeof(*r));
+        say(err, errsize, "%s", "");
+        rc = history_list(src, NULL, &v, &n);
+        if (rc != 0) {
+                if (rc != -ENOMEM)
+                        rc = fail(src, rc, "cannot list the entries", err, errsize);
+                return rc;
+        }
+        for (size_t i = 0; i < n; i++) {
+                rc = history_copy_entry(dst, src, v[i].id, NULL, one, sizeof(one));
+                if (rc == 0) {
+                        r->pushed++;
+                        continue;
+                }
+                if (rc == -EEXIST) {
+                        r->present++;
+                        continue;
+                }
+                r->failed++;
+                if (o && o->failed)
+                        o->failed(o->arg, &v[i], rc, one);
+                if (!first) {
+                        first = rc;
+                        say(err, errsize, "%s", one);
+                }
+                if (rc == -ENOMEM)
+                        break;
+        }
+        history_entries_free(v, n);
+        return first;
+}
+
+/* ---- the spool ---- */
+
+bool history_unreachable(int rc)
+{
+        return rc == -ECONNREFUSED || rc == -EHOSTUNREACH || rc == -ETIMEDOUT || rc == -ENETUNREACH;
+}
+
+int history_spool_default(char **path)
+{
+        const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+        int n;
+
+        *path = NULL;
+        if (state && state[0] == '/')
+                n = asprintf(path, "%s/bootlens/" HISTORY_SPOOL_NAME, state);
+        else if (home && *home)
+                n = asprintf(path, "%s/.local/state/bootlens/" HISTORY_SPOOL_NAME, home);
+        else
+                return -ENOENT;
+        if (n < 0) {
+                *path = NULL;
+                return -ENOMEM;
+        }
         return 0;
 }

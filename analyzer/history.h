@@ -303,4 +303,71 @@ void history_series_free(struct history_series *s); /* accepts zeroed */
  * -EIO, -ENOMEM. */
 int history_values(struct history *h, int64_t id, const char *metric, double **v, size_t *n);
 
+/* ---- pushing (history push, the spool) ---- */
+
+/*
+ * Copy entry id of src into dst, as stored: its fields (created and
+ * added among them), labels, run values (with their run numbers) and
+ * summaries (not recomputed), in one write transaction of dst; its id in
+ * dst is dst's own (*dst_id, may be NULL). src and dst are any two open
+ * histories, of any backend. Returns 0; -EEXIST when dst holds the
+ * entry's (session_id, variant) already (err says so; dst unchanged);
+ * -ENOENT (src has no entry id); what reading src or writing dst
+ * returns (-EBUSY, -EIO, ...; err names the database), dst unchanged.
+ */
+int history_copy_entry(struct history *dst, struct history *src, int64_t id, int64_t *dst_id,
+                       char *err, size_t errsize);
+
+struct history_push_options {
+        /* called for each entry that could not be copied (e borrowed, rc
+         * what history_copy_entry returned, err its message); may be NULL */
+        void (*failed)(void *arg, const struct history_entry *e, int rc, const char *err);
+        void *arg;
+};
+
+struct history_push_result {
+        size_t pushed;  /* copied into dst */
+        size_t present; /* in dst already (the same session_id and variant): skipped */
+        size_t failed;  /* not copied: an error (o->failed told each) */
+};
+
+/*
+ * Every entry of src (by created, then id) into dst, one
+ * history_copy_entry() each: an entry dst holds already is skipped and
+ * counted, so a second push adds nothing; an entry that fails is left
+ * out (its transaction rolled back), counted and told to o->failed, and
+ * the others are still pushed. *r overwritten. Returns 0 when none
+ * failed; else the first failure's -errno (err has its message);
+ * -ENOMEM stops at once; listing src failing is that error, nothing
+ * pushed.
+ */
+int history_push(struct history *dst, struct history *src, const struct history_push_options *o,
+                 struct history_push_result *r, char *err, size_t errsize);
+
+/* ---- the spool (collect --history when the database cannot be reached) ---- */
+
+/*
+ * Whether rc, what history_open() or a write returned, says the database
+ * cannot be reached now (a server down or away: -ECONNREFUSED,
+ * -EHOSTUNREACH, -ETIMEDOUT, -ENETUNREACH), so that collect --history
+ * spools the session rather than fail. A SQLite file never is.
+ */
+bool history_unreachable(int rc);
+
+/* The spool's file name, and where it is by default (docs/history.md,
+ * "The spool"): $XDG_STATE_HOME/bootlens/spool.sqlite when
+ * XDG_STATE_HOME is an absolute path, else
+ * $HOME/.local/state/bootlens/spool.sqlite. *path malloc'd (its
+ * directory may not exist yet). Returns 0, -ENOENT (neither is set),
+ * -ENOMEM. */
+#define HISTORY_SPOOL_NAME "spool.sqlite"
+int history_spool_default(char **path);
+
+/* A test hook, standing in for a server that is down until the PostgreSQL
+ * backend is tested with its server stopped: history_open() of exactly
+ * the path this environment variable holds returns -ECONNREFUSED (err:
+ * "PATH: cannot connect: Connection refused (BOOTLENS_HISTORY_UNREACHABLE)")
+ * and touches nothing. */
+#define HISTORY_UNREACHABLE_ENV "BOOTLENS_HISTORY_UNREACHABLE"
+
 #endif

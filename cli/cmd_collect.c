@@ -33,58 +33,64 @@ static void on_interrupt(int sig)
 
 void usage_collect(FILE *out)
 {
-        fprintf(out,
-                "usage: bootlens collect --kernel K [--initrd I] [--append ARGS | --bare-append "
-                "ARGS]\n"
-                "                        [-n RUNS] [--warmup N] [--accel auto|kvm|hvf|nvmm|tcg]\n"
-                "                        [--timeout SEC] [--retries N] [--variant SPEC]...\n"
-                "                        [--no-interleave] [--label KEY=VALUE]... [--qemu PATH]\n"
-                "                        [-j N] [--no-probe-cache] [--history FILE] [--kallsyms]\n"
-                "                        -o SESSION [-- EXTRA-QEMU-ARGS]\n"
-                "       bootlens collect --resume -o SESSION [--qemu PATH] [-j N]\n"
-                "                        [--history FILE]\n\n"
-                "Boot a kernel under QEMU (-M microvm) RUNS times per variant, stamp host times\n"
-                "and keep every run whole in the directory SESSION.\n\n"
-                "  -k, --kernel K        kernel image: a bzImage, or an ELF with a PVH note\n"
-                "                        ('bootlens guest vmlinux' unwraps one from a bzImage)\n"
-                "  -i, --initrd I        initial ramdisk (e.g. from 'bootlens guest initrd')\n"
-                "  -a, --append ARGS     add to the default Linux command line\n"
-                "      --bare-append ARGS  use ARGS as the whole command line\n"
-                "  -n, --runs RUNS       measured runs per variant (default %d)\n"
-                "      --warmup N        warm-up runs per variant, never measured (default 0)\n"
-                "      --accel A         accelerator (default auto: KVM only when it runs a "
-                "guest)\n"
-                "      --timeout SEC     kill a boot after SEC seconds (default %d)\n"
-                "      --retries N       retry a timed-out run N times (default %d)\n"
-                "      --variant SPEC    'NAME: append+=ARGS; append-=WORDS; qemu+=ARGS;\n"
-                "                        kernel=PATH; initrd=PATH; timing=host' (docs/collect.md)\n"
-                "      --no-interleave   all runs of one variant before the next\n"
-                "      --label KEY=VALUE  record a label in the session (KEY of [A-Za-z0-9_.-])\n"
-                "      --qemu PATH       QEMU binary (default $BOOTLENS_QEMU, then %s)\n"
-                "  -j, --jobs N          boot N at once, each QEMU pinned to a CPU of its own\n"
-                "                        (1 to %d, at most the CPUs bootlens may use; default 1)\n"
-                "      --no-probe-cache  probe --accel auto/kvm again, not using or updating\n"
-                "                        the cached outcome ($BOOTLENS_CACHE_DIR, else\n"
-                "                        $XDG_CACHE_HOME/bootlens, else ~/.cache/bootlens)\n"
-                "      --kallsyms        the Linux dumper sends /proc/kallsyms; each run keeps it\n"
-                "                        as SESSION/runs/NNNN.kallsyms (addresses move per boot)\n"
-                "      --history FILE    when every run is recorded, add the session to the\n"
-                "                        history database FILE (as 'bootlens history add')\n"
-                "  -o, --output SESSION  session directory to create (or resume)\n"
-                "      --resume          complete an interrupted session\n"
-                "  -h, --help            show this help\n\n"
-                "Arguments after -- go to QEMU after bootlens's own, so they override them.\n"
-                "Ctrl-C stops after the current runs; a second Ctrl-C stops at once.\n"
-                "Exit status: 0 every variant has an ok run, 1 otherwise (or interrupted),\n"
-                "2 usage or input error (also: the session could not be added to --history's\n"
-                "database; it is kept whole).\n",
-                COLLECT_DEFAULT_RUNS, COLLECT_DEFAULT_TIMEOUT_S, COLLECT_DEFAULT_RETRIES,
-                QEMU_DEFAULT_BINARY, COLLECT_MAX_JOBS);
+        fprintf(
+            out,
+            "usage: bootlens collect --kernel K [--initrd I] [--append ARGS | --bare-append "
+            "ARGS]\n"
+            "                        [-n RUNS] [--warmup N] [--accel auto|kvm|hvf|nvmm|tcg]\n"
+            "                        [--timeout SEC] [--retries N] [--variant SPEC]...\n"
+            "                        [--no-interleave] [--label KEY=VALUE]... [--qemu PATH]\n"
+            "                        [-j N] [--no-probe-cache] [--history FILE [--spool FILE]]\n"
+            "                        [--kallsyms] -o SESSION [-- EXTRA-QEMU-ARGS]\n"
+            "       bootlens collect --resume -o SESSION [--qemu PATH] [-j N]\n"
+            "                        [--history FILE [--spool FILE]]\n\n"
+            "Boot a kernel under QEMU (-M microvm) RUNS times per variant, stamp host times\n"
+            "and keep every run whole in the directory SESSION.\n\n"
+            "  -k, --kernel K        kernel image: a bzImage, or an ELF with a PVH note\n"
+            "                        ('bootlens guest vmlinux' unwraps one from a bzImage)\n"
+            "  -i, --initrd I        initial ramdisk (e.g. from 'bootlens guest initrd')\n"
+            "  -a, --append ARGS     add to the default Linux command line\n"
+            "      --bare-append ARGS  use ARGS as the whole command line\n"
+            "  -n, --runs RUNS       measured runs per variant (default %d)\n"
+            "      --warmup N        warm-up runs per variant, never measured (default 0)\n"
+            "      --accel A         accelerator (default auto: KVM only when it runs a "
+            "guest)\n"
+            "      --timeout SEC     kill a boot after SEC seconds (default %d)\n"
+            "      --retries N       retry a timed-out run N times (default %d)\n"
+            "      --variant SPEC    'NAME: append+=ARGS; append-=WORDS; qemu+=ARGS;\n"
+            "                        kernel=PATH; initrd=PATH; timing=host' (docs/collect.md)\n"
+            "      --no-interleave   all runs of one variant before the next\n"
+            "      --label KEY=VALUE  record a label in the session (KEY of [A-Za-z0-9_.-])\n"
+            "      --qemu PATH       QEMU binary (default $BOOTLENS_QEMU, then %s)\n"
+            "  -j, --jobs N          boot N at once, each QEMU pinned to a CPU of its own\n"
+            "                        (1 to %d, at most the CPUs bootlens may use; default 1)\n"
+            "      --no-probe-cache  probe --accel auto/kvm again, not using or updating\n"
+            "                        the cached outcome ($BOOTLENS_CACHE_DIR, else\n"
+            "                        $XDG_CACHE_HOME/bootlens, else ~/.cache/bootlens)\n"
+            "      --kallsyms        the Linux dumper sends /proc/kallsyms; each run keeps it\n"
+            "                        as SESSION/runs/NNNN.kallsyms (addresses move per boot)\n"
+            "      --history FILE    when every run is recorded, add the session to the\n"
+            "                        history database FILE (as 'bootlens history add')\n"
+            "      --spool FILE      when --history's database cannot be reached, add the\n"
+            "                        session to FILE instead ('bootlens history push'\n"
+            "                        sends it later; default $XDG_STATE_HOME/bootlens/\n"
+            "                        spool.sqlite, else ~/.local/state/bootlens/...)\n"
+            "  -o, --output SESSION  session directory to create (or resume)\n"
+            "      --resume          complete an interrupted session\n"
+            "  -h, --help            show this help\n\n"
+            "Arguments after -- go to QEMU after bootlens's own, so they override them.\n"
+            "Ctrl-C stops after the current runs; a second Ctrl-C stops at once.\n"
+            "Exit status: 0 every variant has an ok run, 1 otherwise (or interrupted),\n"
+            "2 usage or input error (also: the session could not be added to --history's\n"
+            "database; it is kept whole).\n",
+            COLLECT_DEFAULT_RUNS, COLLECT_DEFAULT_TIMEOUT_S, COLLECT_DEFAULT_RETRIES,
+            QEMU_DEFAULT_BINARY, COLLECT_MAX_JOBS);
 }
 
 struct opts {
         const char *kernel, *initrd, *append, *out, *qemu;
         const char *history; /* --history FILE */
+        const char *spool;   /* --spool FILE, or NULL: the default */
         bool bare_append, interleave, resume, no_probe_cache, kallsyms;
         unsigned jobs;
         enum qemu_accel accel;
@@ -157,7 +163,8 @@ enum {
         OPT_QEMU,
         OPT_NOPROBECACHE,
         OPT_KALLSYMS,
-        OPT_HISTORY
+        OPT_HISTORY,
+        OPT_SPOOL
 };
 
 static const struct option longopts[] = {
@@ -179,6 +186,7 @@ static const struct option longopts[] = {
     {"no-probe-cache", no_argument, NULL, OPT_NOPROBECACHE},
     {"kallsyms", no_argument, NULL, OPT_KALLSYMS},
     {"history", required_argument, NULL, OPT_HISTORY},
+    {"spool", required_argument, NULL, OPT_SPOOL},
     {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -278,6 +286,13 @@ static int apply_opt(int c, char *arg, struct opts *o)
                 }
                 o->history = arg;
                 return 0;
+        case OPT_SPOOL:
+                if (!*arg) {
+                        bl_error("--spool: want a file");
+                        return BL_EXIT_USAGE;
+                }
+                o->spool = arg;
+                return 0;
         case 'j': {
                 uint64_t n;
 
@@ -352,6 +367,11 @@ static int check_opts(int argc, char **argv, struct opts *o)
                 bl_error("no session directory: give -o SESSION");
                 return BL_EXIT_USAGE;
         }
+        if (o->spool && !o->history) {
+                bl_error("--spool without --history: the spool holds what --history could not "
+                         "store");
+                return BL_EXIT_USAGE;
+        }
         if (o->kallsyms && o->history) {
                 bl_error("--kallsyms with --history: the kallsyms transfer lengthens every run's "
                          "power-off and total; collect the symbols in a session of their own "
@@ -361,7 +381,7 @@ static int check_opts(int argc, char **argv, struct opts *o)
         if (o->resume) {
                 if (o->kernel || o->set_kernel_opts || o->nextra) {
                         bl_error("--resume takes the settings from '%s/session.json'; give only "
-                                 "-o, --qemu, -j and --history",
+                                 "-o, --qemu, -j, --history and --spool",
                                  o->out);
                         return BL_EXIT_USAGE;
                 }
@@ -525,13 +545,14 @@ int collect_check_history(const char *db)
                 return 0; /* created when the session is added */
         rc = history_open(db, false, &h, err, sizeof(err));
         history_close(h);
-        if (rc == 0 || rc == -ENOENT)
+        /* a server down now: the session is spooled when it is still down */
+        if (rc == 0 || rc == -ENOENT || history_unreachable(rc))
                 return 0;
         textout_error("--history: %s (nothing collected)", err[0] ? err : strerror(-rc));
         return BL_EXIT_USAGE;
 }
 
-int collect_add_history(const char *db, const char *dir, int code, FILE *out)
+int collect_add_history(const char *db, const char *spool, const char *dir, int code, FILE *out)
 {
         if (code == BL_EXIT_USAGE)
                 return code;
@@ -541,7 +562,7 @@ int collect_add_history(const char *db, const char *dir, int code, FILE *out)
                               dir, db, dir, db);
                 return code;
         }
-        if (history_add_session(db, dir, out) != BL_EXIT_OK) {
+        if (history_add_session(db, spool, dir, out) != BL_EXIT_OK) {
                 textout_error("--history: the session '%s' is kept whole; add it with "
                               "'bootlens history add --db %s %s'",
                               dir, db, dir);
@@ -601,6 +622,13 @@ const char *collect_args_history(const void *owned)
         return o ? o->history : NULL;
 }
 
+const char *collect_args_spool(const void *owned)
+{
+        const struct opts *o = owned;
+
+        return o ? o->spool : NULL;
+}
+
 void collect_args_free(void *owned)
 {
         if (owned)
@@ -627,7 +655,7 @@ int cmd_collect(int argc, char **argv)
         }
         code = collect_and_report(&co);
         if (o.history)
-                code = collect_add_history(o.history, o.out, code, stdout);
+                code = collect_add_history(o.history, o.spool, o.out, code, stdout);
         opts_free(&o);
         return code;
 }

@@ -3,7 +3,7 @@
  * points, the CI gate and a dashboard (docs/history.md).
  *
  * One function per subcommand (add, list, show, trend, check,
- * dashboard), each with its own usage; the store is analyzer/history.h,
+ * dashboard, push), each with its own usage; the store is analyzer/history.h,
  * the series and the gate analyzer/trend.h, what is printed
  * reports/histreport.h, the figure reports/trendplot.h and the page
  * reports/dashboard.h. history_add_session() is collect's and sweep's
@@ -57,6 +57,7 @@ void usage_history(FILE *out)
               "       bootlens history dashboard [--db FILE] -o DIR [--by LABEL]\n"
               "                              [--where KEY=VALUE]... [--latest N]\n"
               "                              [--no-session-reports]\n"
+              "       bootlens history push [--db FILE] --from SPOOL\n"
               "\n"
               "Keep every session's per-run metrics (the total, every phase, the top\n"
               "functions) with its labels and environment in one SQLite database, and find\n"
@@ -74,6 +75,8 @@ void usage_history(FILE *out)
               "             significantly slower\n"
               "  dashboard  a static HTML page: one trend figure per phase and the total,\n"
               "             the latest entries linked to their sessions' reports\n"
+              "  push       send the entries of another history (a spool) to the database;\n"
+              "             those there already are skipped\n"
               "\n"
               "  --db FILE  the database (default: $BOOTLENS_HISTORY; add creates it)\n"
               "\n"
@@ -111,6 +114,24 @@ static void usage_history_add(FILE *out)
               "\n"
               "Prints one line per entry stored. Exit status: 0 stored, 2 usage or input\n"
               "error (nothing stored).\n",
+              out);
+}
+
+static void usage_history_push(FILE *out)
+{
+        fputs("usage: bootlens history push --from SPOOL [--db FILE]\n"
+              "\n"
+              "Send every entry of the history SPOOL (a runner's spool: what collect\n"
+              "--history stored there when FILE could not be reached) to FILE as stored:\n"
+              "its labels, run values and summaries, one transaction per entry. An entry\n"
+              "FILE holds already (the same session id and variant) is skipped, so a\n"
+              "second push adds nothing. SPOOL is only read.\n"
+              "\n"
+              "  --from SPOOL  the history to send (refused as every subcommand refuses it)\n"
+              "  --db FILE     where to (default $BOOTLENS_HISTORY); created when absent\n"
+              "\n"
+              "Prints 'pushed N, already there M'. Exit status: 0 every entry is in FILE, 2\n"
+              "usage or input error, or an entry could not be sent (said; the others were).\n",
               out);
 }
 
@@ -366,14 +387,11 @@ static const char *db_path(const struct common *c)
         return NULL;
 }
 
-/* Open the database (create: make it when absent). Returns 0 or -1 (said). */
-static int db_open(const char *path, bool create, struct history **h)
+/* Say why history_open(path, create) returned rc (err its message). */
+static void db_open_error(const char *path, bool create, int rc, const char *err)
 {
-        char err[1024] = "", *shown = NULL;
-        int rc = history_open(path, create, h, err, sizeof(err));
+        char *shown = NULL;
 
-        if (rc == 0)
-                return 0;
         if (histdb_display(path, &shown) == 0)
                 path = shown; /* a password in a PostgreSQL --db masked */
         if (rc == -ENOENT && !create)
@@ -385,6 +403,17 @@ static int db_open(const char *path, bool create, struct history **h)
         else
                 textout_error("history: cannot open '%s': %s", path, strerror(-rc));
         free(shown);
+}
+
+/* Open the database (create: make it when absent). Returns 0 or -1 (said). */
+static int db_open(const char *path, bool create, struct history **h)
+{
+        char err[1024] = "";
+        int rc = history_open(path, create, h, err, sizeof(err));
+
+        if (rc == 0)
+                return 0;
+        db_open_error(path, create, rc, err);
         *h = NULL;
         return -1;
 }
@@ -671,10 +700,70 @@ out:
         return rc < 0 ? -1 : 0;
 }
 
+/* db could not be reached (why: err): p's entries into the spool (NULL:
+ * the default), said in one line. Returns 0 or -1 (said). */
+static int spool_entries(const char *db, const char *spool, const struct pending *p,
+                         const char *why)
+{
+        struct history *h = NULL;
+        char err[1024] = "", *path = NULL, *slash;
+        size_t dblen = strlen(db);
+        int rc;
+
+        /* "DB: cannot connect: ..." names db once already */
+        if (strncmp(why, db, dblen) == 0 && strncmp(why + dblen, ": ", 2) == 0)
+                why += dblen + 2;
+        if (spool) {
+                path = strdup(spool);
+                rc = path ? 0 : -ENOMEM;
+        } else {
+                rc = history_spool_default(&path);
+        }
+        if (rc < 0) {
+                if (rc == -ENOMEM)
+                        bl_error("history: out of memory");
+                else
+                        textout_error(
+                            "--history: %s cannot be reached (%s), and there is no spool: "
+                            "--spool FILE, XDG_STATE_HOME or HOME",
+                            db, why);
+                return -1;
+        }
+        slash = strrchr(path, '/');
+        if (slash && slash != path) {
+                *slash = '\0';
+                rc = util_mkdir_p(path, 0755);
+                *slash = '/';
+                if (rc < 0) {
+                        textout_error("--history: %s cannot be reached (%s), and the spool's "
+                                      "directory cannot be made: %s: %s",
+                                      db, why, path, strerror(-rc));
+                        goto out_free;
+                }
+        }
+        rc = history_open(path, true, &h, err, sizeof(err));
+        if (rc == 0)
+                rc = history_insert(h, p->v, p->n, NULL, err, sizeof(err));
+        if (rc < 0) {
+                textout_error("--history: %s cannot be reached (%s), and spooling failed: %s", db,
+                              why, err[0] ? err : strerror(-rc));
+                goto out_free;
+        }
+        textout_error("--history: %s cannot be reached (%s): spooled to %s; send it later with "
+                      "'bootlens history push --from %s --db %s'",
+                      db, why, path, path, db);
+out_free:
+        history_close(h);
+        free(path);
+        return rc < 0 ? -1 : 0;
+}
+
 /* Store refs into db with ao's labels and the CI labels, in one
- * transaction; one line per entry on out. Returns the exit status. */
-static int add_refs(const char *db, char *const *refs, size_t nrefs,
-                    const struct history_add_options *ao, bool skip_empty, FILE *out)
+ * transaction; one line per entry on out. spooling: when db cannot be
+ * reached (history_unreachable()), the entries go to the spool, spool
+ * (NULL: the default). Returns the exit status. */
+static int add_refs(const char *db, bool spooling, const char *spool, char *const *refs,
+                    size_t nrefs, const struct history_add_options *ao, bool skip_empty, FILE *out)
 {
         struct labels ci = {0};
         struct pending p = {0};
@@ -714,9 +803,18 @@ static int add_refs(const char *db, char *const *refs, size_t nrefs,
                 bl_error("history: out of memory");
                 goto out;
         }
-        if (db_open(db, true, &h) < 0)
+        rc = history_open(db, true, &h, err, sizeof(err));
+        if (rc == 0)
+                rc = history_insert(h, p.v, p.n, ids, err, sizeof(err));
+        if (rc < 0 && spooling && history_unreachable(rc)) {
+                if (spool_entries(db, spool, &p, err[0] ? err : strerror(-rc)) == 0)
+                        code = BL_EXIT_OK;
                 goto out;
-        rc = history_insert(h, p.v, p.n, ids, err, sizeof(err));
+        }
+        if (rc < 0 && !h) {
+                db_open_error(db, true, rc, err);
+                goto out;
+        }
         if (rc < 0) {
                 if (rc == -ENOMEM)
                         bl_error("history: out of memory");
@@ -742,12 +840,12 @@ out:
         return code;
 }
 
-int history_add_session(const char *db, const char *dir, FILE *out)
+int history_add_session(const char *db, const char *spool, const char *dir, FILE *out)
 {
         struct history_add_options ao = {0};
         char *const refs[] = {(char *)dir};
 
-        return add_refs(db, refs, 1, &ao, true, out);
+        return add_refs(db, true, spool, refs, 1, &ao, true, out);
 }
 
 static int history_add(int argc, char **argv)
@@ -789,7 +887,8 @@ static int history_add(int argc, char **argv)
                 goto out;
         ao.labels = labels.v;
         ao.nlabels = labels.n;
-        code = add_refs(db, argv + optind, (size_t)(argc - optind), &ao, false, stdout);
+        code =
+            add_refs(db, false, NULL, argv + optind, (size_t)(argc - optind), &ao, false, stdout);
 out:
         labels_free(&labels);
         return code;
@@ -1328,6 +1427,78 @@ out:
         return code;
 }
 
+/* ---- push ---- */
+
+/* An entry history_push() could not send: one line. */
+static void push_failed(void *arg, const struct history_entry *e, int rc, const char *err)
+{
+        (void)arg;
+        if (rc == -ENOMEM)
+                bl_error("history push: out of memory");
+        else
+                textout_error("history push: not sent: %s:%s: %s", e->session_id, e->variant,
+                              err[0] ? err : strerror(-rc));
+}
+
+static int history_push_cmd(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+            {"db", required_argument, NULL, 'd'},
+            {"from", required_argument, NULL, 'f'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        struct common c = {.sub = "push", .usage = usage_history_push};
+        const struct history_push_options po = {push_failed, NULL};
+        struct history_push_result r;
+        struct history *src = NULL, *dst = NULL;
+        const char *from = NULL, *db;
+        char err[1024] = "";
+        int code = BL_EXIT_USAGE, ch, rc = 0;
+
+        optind = 1;
+        opterr = 0;
+        while (rc == 0 && (ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+                if (ch == 'f')
+                        from = optarg;
+                else
+                        rc = common_opt(&c, ch, argc, argv);
+        }
+        if (rc) {
+                code = rc > 0 ? BL_EXIT_OK : BL_EXIT_USAGE;
+                goto out;
+        }
+        if (no_more(&c, argc, argv) < 0)
+                goto out;
+        if (!from || !*from) {
+                bl_error("history push: want --from SPOOL (the history to send)");
+                usage_history_push(stderr);
+                goto out;
+        }
+        db = db_path(&c);
+        if (!db || db_open(from, false, &src) < 0 || db_open(db, true, &dst) < 0)
+                goto out;
+        rc = history_push(dst, src, &po, &r, err, sizeof(err));
+        if (rc == -ENOMEM && !r.failed) {
+                bl_error("history push: out of memory");
+                goto out;
+        }
+        if (rc < 0 && !r.failed) {
+                textout_error("history push: %s", err[0] ? err : strerror(-rc));
+                goto out;
+        }
+        printf("pushed %zu, already there %zu", r.pushed, r.present);
+        if (r.failed)
+                printf(", not sent %zu", r.failed);
+        putchar('\n');
+        code = r.failed ? BL_EXIT_USAGE : BL_EXIT_OK;
+out:
+        history_close(dst);
+        history_close(src);
+        labels_free(&c.where);
+        return code;
+}
+
 /* ---- the subcommands ---- */
 
 static const struct {
@@ -1341,12 +1512,14 @@ static const struct {
     {"trend", history_trend_cmd, usage_history_trend},
     {"check", history_check_cmd, usage_history_check},
     {"dashboard", history_dashboard_cmd, usage_history_dashboard},
+    {"push", history_push_cmd, usage_history_push},
 };
 
 int cmd_history(int argc, char **argv)
 {
         if (argc < 2) {
-                bl_error("history: want a subcommand: add, list, show, trend, check or dashboard");
+                bl_error("history: want a subcommand: add, list, show, trend, check, dashboard or "
+                         "push");
                 usage_history(stderr);
                 return BL_EXIT_USAGE;
         }
@@ -1358,8 +1531,8 @@ int cmd_history(int argc, char **argv)
         for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
                 if (strcmp(argv[1], subcommands[i].name) == 0)
                         return subcommands[i].fn(argc - 1, argv + 1);
-        textout_error("history: unknown subcommand '%s' (add, list, show, trend, check or "
-                      "dashboard)",
+        textout_error("history: unknown subcommand '%s' (add, list, show, trend, check, "
+                      "dashboard or push)",
                       argv[1]);
         return BL_EXIT_USAGE;
 }

@@ -647,7 +647,8 @@ int cmd_sweep(int argc, char **argv)
         }
         code = sweep_execute_by(&co, &plan, &o.cmp, o.basis, format_names[o.format], stdout, NULL);
         if (collect_args_history(owned))
-                code = collect_add_history(collect_args_history(owned), co.out, code, stderr);
+                code = collect_add_history(collect_args_history(owned), collect_args_spool(owned),
+                                           co.out, code, stderr);
 out:
         collect_args_free(owned);
         for (size_t i = 0; i < nknobs; i++)

@@ -47,15 +47,19 @@ void collect_args_free(void *owned);
 /* collect's --history FILE of what collect_args_parse() parsed (owned),
  * or NULL. */
 const char *collect_args_history(const void *owned);
+/* collect's --spool FILE (owned), or NULL (the default spool). */
+const char *collect_args_spool(const void *owned);
 /* Whether every planned run of the session dir is recorded. */
 bool collect_session_complete(const char *dir);
 /* collect --history: after a collection that ended with exit status code,
  * add the session dir to the database db (history_add_session(), "stored"
  * lines on out) when it is complete; an incomplete one (stopped) is not
  * added, said on stderr. Returns code, or BL_EXIT_USAGE when adding
- * failed (said; the session stays whole). A code of BL_EXIT_USAGE is
- * returned as is, nothing added. */
-int collect_add_history(const char *db, const char *dir, int code, FILE *out);
+ * failed (said; the session stays whole). When db cannot be reached
+ * (history_unreachable()), the session goes to the spool (spool, NULL:
+ * the default), said in one line, and code is returned. A code of
+ * BL_EXIT_USAGE is returned as is, nothing added. */
+int collect_add_history(const char *db, const char *spool, const char *dir, int code, FILE *out);
 /* Before collecting with --history db: a database there that would be
  * refused (a newer schema, not a history, not a database) is said now,
  * not after the boots. Returns 0 (fine, or absent: add creates it) or
@@ -90,8 +94,11 @@ void usage_history(FILE *out);
  * variant of the session DIR with an ok run (one without is left out,
  * said on stderr), with the CI labels (docs/history.md), in one
  * transaction; one "stored ..." line per entry on out, errors on stderr.
- * Returns 0 or BL_EXIT_USAGE (nothing stored; the session untouched). */
-int history_add_session(const char *db, const char *dir, FILE *out);
+ * When db cannot be reached, the entries go to the spool file spool
+ * (NULL: history_spool_default()), one line on stderr says so, and 0 is
+ * returned. Returns 0 or BL_EXIT_USAGE (nothing stored; the session
+ * untouched). */
+int history_add_session(const char *db, const char *spool, const char *dir, FILE *out);
 int cmd_sweep(int argc, char **argv);
 void usage_sweep(FILE *out);
 int cmd_diagnose(int argc, char **argv);

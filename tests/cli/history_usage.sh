@@ -15,9 +15,10 @@ s5=$BOOTLENS_TEST_DATA/linux-session-5
 hrun 0 history --help
 need_out '^usage: bootlens history add '
 need_out '^       bootlens history dashboard '
+need_out "^       bootlens history push "
 hrun 0 help history
 need_out '^usage: bootlens history add '
-for sub in add list show trend check dashboard; do
+for sub in add list show trend check dashboard push; do
 	hrun 0 history "$sub" --help
 	head -n 1 "$tmp/out" | grep -q "^usage: bootlens history $sub " ||
 		fail "history $sub --help: first line $(head -n 1 "$tmp/out")"
@@ -28,7 +29,7 @@ done
 hrun 2 history
 need_err '^bootlens: history: want a subcommand'
 hrun 2 history frob
-need_err "^bootlens: history: unknown subcommand 'frob' \(add, list, show, trend, check or dashboard\)$"
+need_err "^bootlens: history: unknown subcommand 'frob' \(add, list, show, trend, check, dashboard or push\)$"
 
 # no database
 nodb="bootlens: history: no database: --db FILE or BOOTLENS_HISTORY"

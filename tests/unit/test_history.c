@@ -1091,6 +1091,213 @@ static void test_vmlinux_kernel_version_refuses_what_is_out_of_bounds(void **sta
                          -ENOENT);
 }
 
+/* ---- pushing ---- */
+
+/* The text of the first column of sql's first row on path (malloc'd). */
+static char *query_text(const char *path, const char *sql)
+{
+        sqlite3 *s;
+        sqlite3_stmt *st;
+        char *out;
+
+        assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        out = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
+        sqlite3_finalize(st);
+        assert_int_equal(sqlite3_close(s), SQLITE_OK);
+        return out;
+}
+
+static struct history *open_path(const char *path)
+{
+        struct history *h = NULL;
+        char err[512];
+        int rc = history_open(path, true, &h, err, sizeof(err));
+
+        if (rc)
+                fprintf(stderr, "history_open: %d %s\n", rc, err);
+        assert_int_equal(rc, 0);
+        return h;
+}
+
+/* src: s1, s2, s3 (s2 with a run lacking phase:kernel and a label more). */
+static void make_source(const char *path)
+{
+        struct history *h = open_path(path);
+        struct history_new e;
+
+        add_one(h, "s1", "2026-01-01T00:00:00Z", 100 * MS);
+        make_new(&e, "s2", "default", "2026-01-02T00:00:00Z", 5, 120 * MS);
+        e.m[1].values[2] = NAN;
+        add_label(&e, "branch", "main");
+        insert_ok(h, &e, 1);
+        history_new_free(&e);
+        add_one(h, "s3", "2026-01-03T00:00:00Z", 90 * MS);
+        history_close(h);
+}
+
+/* Entry spec of a and b: the same fields, labels, summaries and values. */
+static void assert_same_entry(struct history *a, struct history *b, const char *spec)
+{
+        struct history_entry x, y;
+        struct history_metric *mx, *my;
+        size_t nx, ny;
+
+        assert_int_equal(history_get(a, spec, &x), 0);
+        assert_int_equal(history_get(b, spec, &y), 0);
+        assert_string_equal(x.created, y.created);
+        assert_string_equal(x.added, y.added);
+        assert_string_equal(x.path, y.path);
+        assert_string_equal(x.host_cpu, y.host_cpu);
+        assert_string_equal(x.kernel_version, y.kernel_version);
+        assert_null(y.kernel_sha256);
+        assert_int_equal(x.runs_recorded, y.runs_recorded);
+        assert_int_equal(x.runs_ok, y.runs_ok);
+        assert_int_equal(x.runs_used, y.runs_used);
+        assert_int_equal(x.nlabels, y.nlabels);
+        for (size_t i = 0; i < x.nlabels; i++) {
+                assert_string_equal(x.labels[i].key, y.labels[i].key);
+                assert_string_equal(x.labels[i].value, y.labels[i].value);
+        }
+        assert_int_equal(history_entry_metrics(a, x.id, &mx, &nx), 0);
+        assert_int_equal(history_entry_metrics(b, y.id, &my, &ny), 0);
+        assert_int_equal(nx, 5);
+        assert_int_equal(nx, ny);
+        for (size_t i = 0; i < nx; i++) {
+                double *vx, *vy;
+                size_t kx, ky;
+
+                assert_string_equal(mx[i].name, my[i].name);
+                assert_int_equal(mx[i].kind, my[i].kind);
+                assert_true((!mx[i].phase && !my[i].phase) ||
+                            strcmp(mx[i].phase, my[i].phase) == 0);
+                assert_memory_equal(&mx[i].s, &my[i].s, sizeof(mx[i].s));
+                assert_int_equal(history_values(a, x.id, mx[i].name, &vx, &kx), 0);
+                assert_int_equal(history_values(b, y.id, my[i].name, &vy, &ky), 0);
+                assert_int_equal(kx, ky);
+                assert_true(kx > 0);
+                assert_memory_equal(vx, vy, kx * sizeof(*vx));
+                free(vx);
+                free(vy);
+        }
+        history_metrics_free(mx, nx);
+        history_metrics_free(my, ny);
+        history_entry_free(&x);
+        history_entry_free(&y);
+}
+
+static void test_history_push_copies_as_stored_and_twice_adds_nothing(void **state)
+{
+        char *src_path = dupf("%s.src", db), *runs;
+        struct history_push_result r;
+        struct history *src, *dst;
+        struct history_entry e;
+        char err[512];
+
+        (void)state;
+        make_source(src_path);
+        /* dst: an s2 of its own already, and a metric ids will not match */
+        dst = open_ok(true);
+        add_one(dst, "s2", "2026-01-02T00:00:00Z", 500 * MS);
+        src = open_path(src_path);
+        assert_int_equal(history_push(dst, src, NULL, &r, err, sizeof(err)), 0);
+        assert_int_equal(r.pushed, 2);
+        assert_int_equal(r.present, 1);
+        assert_int_equal(r.failed, 0);
+        assert_int_equal(count_entries(dst), 3);
+        assert_same_entry(src, dst, "s1");
+        assert_same_entry(src, dst, "s3");
+        /* dst's own s2 is its own, untouched */
+        assert_int_equal(history_get(dst, "s2", &e), 0);
+        assert_int_equal(e.nlabels, 1);
+        history_entry_free(&e);
+        /* a second push adds nothing */
+        assert_int_equal(history_push(dst, src, NULL, &r, err, sizeof(err)), 0);
+        assert_int_equal(r.pushed, 0);
+        assert_int_equal(r.present, 3);
+        assert_int_equal(count_entries(dst), 3);
+        history_close(dst);
+        /* into an empty history: s2's gap (run 3 without phase:kernel) kept */
+        free(src_path);
+        src_path = dupf("%s.empty", db);
+        dst = open_path(src_path);
+        assert_int_equal(history_push(dst, src, NULL, &r, err, sizeof(err)), 0);
+        assert_int_equal(r.pushed, 3);
+        assert_same_entry(src, dst, "s2");
+        history_close(dst);
+        runs = query_text(src_path, "SELECT group_concat(v.run, ',') FROM run_values v"
+                                    " JOIN metrics m ON m.id = v.metric JOIN entries e"
+                                    " ON e.id = v.entry WHERE e.session_id = 's2'"
+                                    " AND m.name = 'phase:kernel'");
+        assert_string_equal(runs, "1,2,4,5");
+        free(runs);
+        history_close(src);
+        free(src_path);
+}
+
+struct failures {
+        size_t n;
+        char what[512];
+};
+
+static void on_failed(void *arg, const struct history_entry *e, int rc, const char *err)
+{
+        struct failures *f = arg;
+
+        f->n++;
+        snprintf(f->what, sizeof(f->what), "%s:%s %d %s", e->session_id, e->variant, rc, err);
+}
+
+static void test_history_push_leaves_out_an_entry_the_database_refuses(void **state)
+{
+        char *src_path = dupf("%s.src", db), *n;
+        struct failures f = {0};
+        struct history_push_options o = {on_failed, &f};
+        struct history_push_result r;
+        struct history *src, *dst;
+        struct history_entry e;
+        char err[512];
+
+        (void)state;
+        make_source(src_path);
+        dst = open_ok(true);
+        history_close(dst);
+        /* dst refuses s2's run values: after its row and labels went in */
+        exec_sql(db, "CREATE TRIGGER refuse BEFORE INSERT ON run_values"
+                     " WHEN (SELECT session_id FROM entries WHERE id = NEW.entry) = 's2'"
+                     " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+        dst = open_ok(false);
+        src = open_path(src_path);
+        assert_int_equal(history_push(dst, src, &o, &r, err, sizeof(err)), -EIO);
+        assert_int_equal(r.pushed, 2);
+        assert_int_equal(r.present, 0);
+        assert_int_equal(r.failed, 1);
+        assert_int_equal(f.n, 1);
+        assert_non_null(strstr(f.what, "s2:default -5 "));
+        assert_non_null(strstr(f.what, "refused by the test"));
+        assert_non_null(strstr(err, "refused by the test"));
+        assert_int_equal(count_entries(dst), 2);
+        assert_int_equal(history_get(dst, "s2", &e), -ENOENT);
+        assert_same_entry(src, dst, "s1");
+        assert_same_entry(src, dst, "s3");
+        history_close(dst);
+        /* nothing of s2 left behind: its labels rolled back with it */
+        n = query_text(db, "SELECT count(*) FROM labels");
+        assert_string_equal(n, "2"); /* s1 and s3 have one each */
+        free(n);
+        /* the refusal gone, the next push adds s2 alone */
+        exec_sql(db, "DROP TRIGGER refuse");
+        dst = open_ok(false);
+        assert_int_equal(history_push(dst, src, &o, &r, err, sizeof(err)), 0);
+        assert_int_equal(r.pushed, 1);
+        assert_int_equal(r.present, 2);
+        assert_same_entry(src, dst, "s2");
+        history_close(dst);
+        history_close(src);
+        free(src_path);
+}
+
 static int group_setup(void **state)
 {
         (void)state;
@@ -1127,6 +1334,10 @@ int main(void)
             cmocka_unit_test_setup(test_history_two_processes_insert_30_each, setup),
             cmocka_unit_test_setup(test_history_prepare_reads_the_linux_session, setup),
             cmocka_unit_test_setup(test_history_prepare_gives_one_entry_per_variant, setup),
+            cmocka_unit_test_setup(test_history_push_copies_as_stored_and_twice_adds_nothing,
+                                   setup),
+            cmocka_unit_test_setup(test_history_push_leaves_out_an_entry_the_database_refuses,
+                                   setup),
             cmocka_unit_test(test_vmlinux_kernel_version_reads_the_first_word),
             cmocka_unit_test(test_vmlinux_kernel_version_refuses_what_is_out_of_bounds),
         };
