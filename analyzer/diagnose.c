@@ -405,19 +405,6 @@ static uint32_t enter_line(const struct run *r, const char *name)
         return 0;
 }
 
-static bool has_word(const char *line, const char *prefix)
-{
-        size_t n = strlen(prefix);
-
-        for (const char *p = line; p && *p;) {
-                p += strspn(p, " ");
-                if (!strncmp(p, prefix, n))
-                        return true;
-                p += strcspn(p, " ");
-        }
-        return false;
-}
-
 static double phase_median(const struct aggregate *a, const char *phase)
 {
         char name[160];
@@ -600,7 +587,7 @@ static int check_functions(struct ctx *c, const struct diag_rule *rule)
                 return err;
         f->saving_ns = m.sum;
         if (!strcmp(rule->id, "self-tests") && c->in->cmdline &&
-            has_word(c->in->cmdline, "cryptomgr.notests"))
+            util_has_word(c->in->cmdline, "cryptomgr.notests", true))
                 return set_note(f, "cryptomgr.notests is already on the command line");
         return c->linux_run || !rule->knob || strncmp(rule->knob, "append", 6)
                    ? set_knob(f, c->linux_run ? rule->knob : NULL)
@@ -673,7 +660,7 @@ static int check_console(struct ctx *c, const struct diag_rule *rule)
                 err = log_scan(c->in->rep, rule->logs, NULL, false, &h);
                 if (err)
                         return err;
-                uart = (cl && has_word(cl, "console=ttyS")) || h.line;
+                uart = (cl && util_has_word(cl, "console=ttyS", true)) || h.line;
                 if (!uart || !enough(c, m.sum, 0.0)) {
                         free(h.text);
                         return 0;
@@ -689,7 +676,7 @@ static int check_console(struct ctx *c, const struct diag_rule *rule)
         f->saving_ns = m.sum;
         if (!c->linux_run)
                 return 0;
-        if (cl && !has_word(cl, "quiet")) {
+        if (cl && !util_has_word(cl, "quiet", true)) {
                 if (set_note(f, "no quiet on the command line: every printk goes to the UART"))
                         return -ENOMEM;
                 return set_knob(f, "append+=quiet");

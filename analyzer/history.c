@@ -1222,18 +1222,6 @@ static int new_labels(struct history_new *e, const struct session_info *info,
 }
 
 /* The entry of variant vi of session s (dir, its realpath rpath). */
-/* Whether the command line holds word (whole, between spaces). */
-static bool has_word(const char *line, const char *word)
-{
-        size_t n = strlen(word);
-
-        for (const char *p = line; p && (p = strstr(p, word)) != NULL; p += n) {
-                if ((p == line || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
-                        return true;
-        }
-        return false;
-}
-
 static int prepare_variant(struct session *s, const char *dir, const char *rpath, size_t vi,
                            const struct history_add_options *o, struct history_new *e, char *err,
                            size_t errsize)
@@ -1250,7 +1238,7 @@ static int prepare_variant(struct session *s, const char *dir, const char *rpath
         char why[256] = "", *ref = NULL;
         int rc;
 
-        if (has_word(var->cmdline, COLLECT_KALLSYMS_ARG)) {
+        if (util_has_word(var->cmdline, COLLECT_KALLSYMS_ARG, false)) {
                 say(err, errsize,
                     "'%s:%s' was collected with --kallsyms (%s on its command line): the "
                     "kallsyms transfer lengthens its power-off phase and its total (about 0.3 s a "

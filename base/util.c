@@ -440,3 +440,19 @@ int util_flush(FILE *out)
                 return -EIO;
         return 0;
 }
+
+bool util_has_word(const char *line, const char *word, bool prefix)
+{
+        size_t n = strlen(word);
+
+        for (const char *p = line; p && *p;) {
+                size_t len;
+
+                p += strspn(p, " ");
+                len = strcspn(p, " ");
+                if (len >= n && strncmp(p, word, n) == 0 && (prefix || len == n))
+                        return true;
+                p += len;
+        }
+        return false;
+}

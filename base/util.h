@@ -62,6 +62,10 @@ int util_read_file(const char *path, char **data, size_t *len);
  * boot, docs/collect.md "The collector's floor"). Returns 0 or -errno. */
 int util_write_file_atomic(const char *path, const void *data, size_t len);
 
+/* Whether a command line (words split at spaces) holds word: a whole
+ * word, or with prefix a word that starts with it ("console=ttyS"). */
+bool util_has_word(const char *line, const char *word, bool prefix);
+
 /* Flush out and tell whether every write to it went through: 0, or -EIO
  * (a renderer's last step). */
 int util_flush(FILE *out);

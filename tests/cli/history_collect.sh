@@ -113,7 +113,13 @@ FAKE_QEMU_STATE=$tmp/state4 FAKE_QEMU_SCRIPT=ok "$BOOTLENS" collect --resume --q
 rc=$?
 set -e
 [ $rc -eq 0 ] || fail "collect --resume --history exited $rc: $(cat "$tmp/err")"
-grep -q "^stored .*:default as entry 4 (3 runs, " "$tmp/out" || fail "the resumed session was not stored: $(cat "$tmp/out")"
+# Run 2 may be recorded as failed rather than left unrecorded: SIGINT
+# reaches the whole process group, and a slow (ASan) collect can see the
+# stand-in QEMU die of it before it handles its own stop. The resumed
+# session is stored with the ok runs it has, run 1's and run 3's at least.
+ok=$(jq -s '[.[] | select(.verdict == "ok")] | length' "$tmp/s4"/runs/[0-9][0-9][0-9][0-9].json)
+[ "$ok" -ge 2 ] || fail "the resumed session has $ok ok runs, want 2 or 3"
+grep -q "^stored .*:default as entry 4 ($ok runs, " "$tmp/out" || fail "the resumed session was not stored with its $ok ok runs: $(cat "$tmp/out")"
 
 # 5. sweep --history
 set +e

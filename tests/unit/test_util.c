@@ -541,6 +541,24 @@ static void test_sbuf_grow_refuses_overflow_and_keeps_contents(void **state)
 
 /* util_printable: printable ASCII stays, anything else (and a
  * backslash) is \xNN, a long name is cut with "...", dst never overflows. */
+static void test_util_has_word_whole_and_prefix(void **state)
+{
+        const char *line = "  console=ttyS0 quiet  bootlens.kallsyms=1 panic=-1";
+
+        (void)state;
+        assert_true(util_has_word(line, "quiet", false));
+        assert_true(util_has_word(line, "bootlens.kallsyms=1", false));
+        assert_false(util_has_word(line, "bootlens.kallsyms", false));
+        assert_true(util_has_word(line, "bootlens.kallsyms", true));
+        assert_true(util_has_word(line, "console=ttyS", true));
+        assert_false(util_has_word(line, "console=ttyS", false));
+        assert_false(util_has_word(line, "ttyS0", true)); /* not inside a word */
+        assert_false(util_has_word(line, "panic", false));
+        assert_true(util_has_word(line, "panic=-1", false));
+        assert_false(util_has_word("", "quiet", true));
+        assert_false(util_has_word(NULL, "quiet", true));
+}
+
 static void test_util_printable_escapes_and_caps(void **state)
 {
         char buf[64], small[8];
@@ -594,6 +612,7 @@ int main(void)
             cmocka_unit_test(test_sbuf_addf_grows_past_its_first_allocation),
             cmocka_unit_test(test_sbuf_grow_refuses_overflow_and_keeps_contents),
             cmocka_unit_test(test_util_printable_escapes_and_caps),
+            cmocka_unit_test(test_util_has_word_whole_and_prefix),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
