@@ -37,31 +37,32 @@
 
 void usage_history(FILE *out)
 {
-        fputs("usage: bootlens history add [--db FILE] [--label KEY=VALUE]... [--top N]\n"
+        fputs("usage: bootlens history add [--db DB] [--label KEY=VALUE]... [--top N]\n"
               "                            [--exclude-starved] SESSION[:VARIANT]...\n"
-              "       bootlens history list [--db FILE] [--where KEY=VALUE]...\n"
+              "       bootlens history list [--db DB] [--where KEY=VALUE]...\n"
               "                             [--format table|json|csv]\n"
-              "       bootlens history show [--db FILE] [--format table|json]\n"
+              "       bootlens history show [--db DB] [--format table|json]\n"
               "                             ID|SESSION_ID[:VARIANT]\n"
-              "       bootlens history trend [--db FILE] --metric "
+              "       bootlens history trend [--db DB] --metric "
               "total|phase:NAME|fn:NAME|kernel:loaded\n"
               "                              |kernel:file\n"
               "                              [--by LABEL] [--where KEY=VALUE]...\n"
               "                              [--format table|json|csv] [--plot FILE]\n"
               "                              [--size W,H] [--font NAME[,SIZE]] [--mono]\n"
               "                              [--penalty K] [--window N] [--min-effect E]\n"
-              "       bootlens history check [--db FILE] [--latest KEY=VALUE] [--by LABEL]\n"
+              "       bootlens history check [--db DB] [--latest KEY=VALUE] [--by LABEL]\n"
               "                              [--where KEY=VALUE]... [--format table|json|md]\n"
               "                              [--alpha A] [--min-effect E] [--window N]\n"
               "                              [--spread-k K]\n"
-              "       bootlens history dashboard [--db FILE] -o DIR [--by LABEL]\n"
+              "       bootlens history dashboard [--db DB] -o DIR [--by LABEL]\n"
               "                              [--where KEY=VALUE]... [--latest N]\n"
               "                              [--no-session-reports]\n"
-              "       bootlens history push [--db FILE] --from SPOOL\n"
+              "       bootlens history push [--db DB] --from SPOOL\n"
               "\n"
               "Keep every session's per-run metrics (the total, every phase, the top\n"
-              "functions) with its labels and environment in one SQLite database, and find\n"
-              "when boot time changed, in which phase and by how much.\n"
+              "functions) with its labels and environment in one database (a SQLite file,\n"
+              "or PostgreSQL shared by many runners), and find when boot time changed, in\n"
+              "which phase and by how much.\n"
               "\n"
               "  add        store sessions (each variant one entry; the same one twice is\n"
               "             refused); labels: the session's own, then --label's (commit,\n"
@@ -78,7 +79,10 @@ void usage_history(FILE *out)
               "  push       send the entries of another history (a spool) to the database;\n"
               "             those there already are skipped\n"
               "\n"
-              "  --db FILE  the database (default: $BOOTLENS_HISTORY; add creates it)\n"
+              "  --db DB    the database: a SQLite file, or a PostgreSQL URI\n"
+              "             (postgresql://...) or conninfo ('host=... dbname=...')\n"
+              "             (default: $BOOTLENS_HISTORY; add creates a file, and sets up an\n"
+              "             empty PostgreSQL database)\n"
               "\n"
               "'bootlens history SUBCOMMAND --help' describes each one's options.\n"
               "Exit status: 0 ok, 1 check found a regression, 2 usage or input error.\n"
@@ -88,7 +92,7 @@ void usage_history(FILE *out)
 
 static void usage_history_add(FILE *out)
 {
-        fputs("usage: bootlens history add [--db FILE] [--label KEY=VALUE]... [--top N]\n"
+        fputs("usage: bootlens history add [--db DB] [--label KEY=VALUE]... [--top N]\n"
               "                            [--exclude-starved] SESSION[:VARIANT]...\n"
               "\n"
               "Store every variant of each SESSION (or the variant named) as one entry: the\n"
@@ -97,7 +101,7 @@ static void usage_history_add(FILE *out)
               "entries are stored in one transaction, or none: an entry stored already\n"
               "(the same session id and variant) is refused and nothing is stored.\n"
               "\n"
-              "  --db FILE          the database (default $BOOTLENS_HISTORY); created when\n"
+              "  --db DB            the database (default $BOOTLENS_HISTORY); created when\n"
               "                     absent\n"
               "  --label KEY=VALUE  a label (repeatable), replacing the session's of that\n"
               "                     key: KEY 1 to 64 of A-Z a-z 0-9 _ . -, VALUE up to 1024\n"
@@ -119,31 +123,31 @@ static void usage_history_add(FILE *out)
 
 static void usage_history_push(FILE *out)
 {
-        fputs("usage: bootlens history push --from SPOOL [--db FILE]\n"
+        fputs("usage: bootlens history push --from SPOOL [--db DB]\n"
               "\n"
               "Send every entry of the history SPOOL (a runner's spool: what collect\n"
-              "--history stored there when FILE could not be reached) to FILE as stored:\n"
+              "--history stored there when DB could not be reached) to DB as stored:\n"
               "its labels, run values and summaries, one transaction per entry. An entry\n"
-              "FILE holds already (the same session id and variant) is skipped, so a\n"
+              "DB holds already (the same session id and variant) is skipped, so a\n"
               "second push adds nothing. SPOOL is only read.\n"
               "\n"
               "  --from SPOOL  the history to send (refused as every subcommand refuses it)\n"
-              "  --db FILE     where to (default $BOOTLENS_HISTORY); created when absent\n"
+              "  --db DB       where to (default $BOOTLENS_HISTORY); created when absent\n"
               "\n"
-              "Prints 'pushed N, already there M'. Exit status: 0 every entry is in FILE, 2\n"
+              "Prints 'pushed N, already there M'. Exit status: 0 every entry is in DB, 2\n"
               "usage or input error, or an entry could not be sent (said; the others were).\n",
               out);
 }
 
 static void usage_history_list(FILE *out)
 {
-        fputs("usage: bootlens history list [--db FILE] [--where KEY=VALUE]...\n"
+        fputs("usage: bootlens history list [--db DB] [--where KEY=VALUE]...\n"
               "                             [--format table|json|csv]\n"
               "\n"
               "The entries stored, oldest first (by collection time): id, session, variant,\n"
               "when collected, runs used, the median total and the labels.\n"
               "\n"
-              "  --db FILE          the database (default $BOOTLENS_HISTORY)\n"
+              "  --db DB            the database (default $BOOTLENS_HISTORY)\n"
               "  --where KEY=VALUE  only entries whose label KEY is VALUE (repeatable: all\n"
               "                     must hold); the keys session, variant, created and\n"
               "                     kernel_version name those fields\n"
@@ -155,13 +159,13 @@ static void usage_history_list(FILE *out)
 
 static void usage_history_show(FILE *out)
 {
-        fputs("usage: bootlens history show [--db FILE] [--format table|json]\n"
+        fputs("usage: bootlens history show [--db DB] [--format table|json]\n"
               "                             ID|SESSION_ID[:VARIANT]\n"
               "\n"
               "One entry (by its id, or its session id and variant; a session id alone when\n"
               "it has one variant): its environment, labels and every metric's summary.\n"
               "\n"
-              "  --db FILE   the database (default $BOOTLENS_HISTORY)\n"
+              "  --db DB     the database (default $BOOTLENS_HISTORY)\n"
               "  --format F  table (default) or json\n"
               "\n"
               "Exit status: 0 ok, 2 usage or input error (no such entry).\n",
@@ -170,7 +174,7 @@ static void usage_history_show(FILE *out)
 
 static void usage_history_trend(FILE *out)
 {
-        fputs("usage: bootlens history trend [--db FILE] --metric "
+        fputs("usage: bootlens history trend [--db DB] --metric "
               "total|phase:NAME|fn:NAME|kernel:loaded\n"
               "                              |kernel:file\n"
               "                              [--by LABEL] [--where KEY=VALUE]...\n"
@@ -183,7 +187,7 @@ static void usage_history_trend(FILE *out)
               "collection time), else by collection time; its change points (PELT) with the\n"
               "step's size and CI.\n"
               "\n"
-              "  --db FILE          the database (default $BOOTLENS_HISTORY)\n"
+              "  --db DB            the database (default $BOOTLENS_HISTORY)\n"
               "  --metric M         total, phase:NAME or fn:NAME (as 'history show' names\n"
               "                     them), or kernel:loaded, kernel:file: the kernel's sizes\n"
               "                     (bytes; MiB in the table and the figure)\n"
@@ -207,7 +211,7 @@ static void usage_history_trend(FILE *out)
 
 static void usage_history_check(FILE *out)
 {
-        fputs("usage: bootlens history check [--db FILE] [--latest KEY=VALUE] [--by LABEL]\n"
+        fputs("usage: bootlens history check [--db DB] [--latest KEY=VALUE] [--by LABEL]\n"
               "                              [--where KEY=VALUE]... [--format table|json|md]\n"
               "                              [--alpha A] [--min-effect E] [--window N]\n"
               "                              [--spread-k K]\n"
@@ -217,7 +221,7 @@ static void usage_history_check(FILE *out)
               "total and every phase compared as 'bootlens compare' does (Mann-Whitney U,\n"
               "Holm across them, the minimum effect); the functions that moved are named.\n"
               "\n"
-              "  --db FILE          the database (default $BOOTLENS_HISTORY)\n"
+              "  --db DB            the database (default $BOOTLENS_HISTORY)\n"
               "  --latest KEY=VALUE the entry judged (default the newest point)\n"
               "  --by LABEL         order the series by this label (default collection time)\n"
               "  --where KEY=VALUE  only entries whose label KEY is VALUE (repeatable)\n"
@@ -236,7 +240,7 @@ static void usage_history_check(FILE *out)
 
 static void usage_history_dashboard(FILE *out)
 {
-        fputs("usage: bootlens history dashboard [--db FILE] -o DIR [--by LABEL]\n"
+        fputs("usage: bootlens history dashboard [--db DB] -o DIR [--by LABEL]\n"
               "                              [--where KEY=VALUE]... [--latest N]\n"
               "                              [--no-session-reports]\n"
               "\n"
@@ -245,7 +249,7 @@ static void usage_history_dashboard(FILE *out)
               "points, and the latest entries, each linked to its session's report when\n"
               "the session directory is still on disk. Prints the page's path.\n"
               "\n"
-              "  --db FILE             the database (default $BOOTLENS_HISTORY)\n"
+              "  --db DB               the database (default $BOOTLENS_HISTORY)\n"
               "  -o, --output DIR      the directory written (created)\n"
               "  --by LABEL            order the series by this label\n"
               "  --where KEY=VALUE     only entries whose label KEY is VALUE (repeatable)\n"
@@ -383,7 +387,7 @@ static const char *db_path(const struct common *c)
                 return c->db;
         if (env && *env)
                 return env;
-        bl_error("history: no database: --db FILE or " HISTORY_ENV);
+        bl_error("history: no database: --db DB or " HISTORY_ENV);
         return NULL;
 }
 

@@ -22,7 +22,7 @@ for sub in add list show trend check dashboard push; do
 	hrun 0 history "$sub" --help
 	head -n 1 "$tmp/out" | grep -q "^usage: bootlens history $sub " ||
 		fail "history $sub --help: first line $(head -n 1 "$tmp/out")"
-	grep -q -- '--db FILE' "$tmp/out" || fail "history $sub --help does not describe --db"
+	grep -q -- '--db DB' "$tmp/out" || fail "history $sub --help does not describe --db"
 	[ ! -s "$tmp/err" ] || fail "history $sub --help wrote to stderr: $(cat "$tmp/err")"
 	hrun 0 history "$sub" -h
 done
@@ -32,7 +32,7 @@ hrun 2 history frob
 need_err "^bootlens: history: unknown subcommand 'frob' \(add, list, show, trend, check, dashboard or push\)$"
 
 # no database
-nodb="bootlens: history: no database: --db FILE or BOOTLENS_HISTORY"
+nodb="bootlens: history: no database: --db DB or BOOTLENS_HISTORY"
 for args in "add $s5" "list" "show 1" "trend --metric total" "check" "dashboard -o $tmp/d"; do
 	# shellcheck disable=SC2086
 	hrun 2 history $args
