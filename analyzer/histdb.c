@@ -146,29 +146,138 @@ static int check_header(const char *path, char *err, size_t errsize)
 
 /* ---- choosing the backend ---- */
 
-/* A libpq keyword=value string: parses, and names where to connect. */
-static bool is_conninfo(const char *s)
+/* Whether s starts "KEYWORD =" (spaces allowed) for a keyword libpq
+ * knows: a keyword=value conninfo, whether or not the rest parses. */
+static bool starts_with_keyword(const char *s)
 {
-        static const char *const keys[] = {"host", "hostaddr", "dbname", "service", "port"};
         PQconninfoOption *opts;
-        bool named = false;
+        size_t n;
+        bool known = false;
 
-        if (!strchr(s, '='))
+        s += strspn(s, " \t\n");
+        n = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
+        if (n == 0 || s[n + strspn(s + n, " \t\n")] != '=')
                 return false;
-        opts = PQconninfoParse(s, NULL);
-        if (!opts)
-                return false;
-        for (PQconninfoOption *o = opts; o->keyword; o++)
-                for (size_t k = 0; o->val && o->val[0] && k < sizeof(keys) / sizeof(keys[0]); k++)
-                        named = named || strcmp(o->keyword, keys[k]) == 0;
+        opts = PQconndefaults();
+        for (PQconninfoOption *o = opts; o && o->keyword && !known; o++)
+                known = strlen(o->keyword) == n && strncmp(o->keyword, s, n) == 0;
         PQconninfoFree(opts);
-        return named;
+        return known;
+}
+
+static bool is_uri(const char *s)
+{
+        return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
 }
 
 bool histdb_is_pg(const char *db)
 {
-        return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0 ||
-               is_conninfo(db);
+        return is_uri(db) || starts_with_keyword(db);
+}
+
+/* A stretch of the --db text that may be a password. */
+struct span {
+        size_t off, len;
+};
+
+#define MAX_SPANS 8
+
+/* Where db may hold a password, judged from its text alone (it may not
+ * parse), erring on the side of hiding more: in a URI, the user
+ * information (from "://" to the last '@') and the value of every query
+ * parameter whose name ends in "password"; in a keyword=value string,
+ * the value of every keyword ending in "password" (quoted: to the closing
+ * quote or the end). Returns the number of spans, in order. */
+static int secret_spans(const char *db, struct span *sp)
+{
+        const char *at, *p;
+        int n = 0;
+
+        if (is_uri(db)) {
+                const char *auth = strstr(db, "://") + 3;
+
+                at = strrchr(auth, '@');
+                if (at && at > auth)
+                        sp[n++] = (struct span){(size_t)(auth - db), (size_t)(at - auth)};
+                for (p = strstr(auth, "password="); p && n < MAX_SPANS;
+                     p = strstr(p + 1, "password=")) {
+                        const char *v = p + 9;
+
+                        if (at && v < at)
+                                continue; /* inside the user information */
+                        sp[n++] = (struct span){(size_t)(v - db), strcspn(v, "&")};
+                }
+                return n;
+        }
+        for (p = strstr(db, "password"); p && n < MAX_SPANS; p = strstr(p + 1, "password")) {
+                const char *v = p + 8;
+
+                v += strspn(v, " \t\n");
+                if (*v != '=')
+                        continue;
+                v++;
+                v += strspn(v, " \t\n");
+                if (*v == '\'') {
+                        const char *q = v + 1;
+
+                        while (*q && *q != '\'')
+                                q += q[0] == '\\' && q[1] ? 2 : 1;
+                        sp[n++] = (struct span){(size_t)(v - db), (size_t)(q - v) + (*q ? 1 : 0)};
+                } else {
+                        sp[n++] = (struct span){(size_t)(v - db), strcspn(v, " \t\n")};
+                }
+        }
+        return n;
+}
+
+bool histdb_has_password(const char *db)
+{
+        struct span sp[MAX_SPANS];
+        PQconninfoOption *opts;
+        bool has = false;
+
+        if (!histdb_is_pg(db))
+                return false;
+        opts = PQconninfoParse(db, NULL);
+        if (!opts) {
+                int n = secret_spans(db, sp);
+
+                for (int i = 0; i < n; i++)
+                        has = has || sp[i].len > 0;
+                return has;
+        }
+        for (PQconninfoOption *o = opts; o->keyword; o++)
+                has = has || (strstr(o->keyword, "password") && o->val && o->val[0]);
+        PQconninfoFree(opts);
+        return has;
+}
+
+/* db that libpq cannot parse, its password-like spans shown as ***. */
+static int display_malformed(const char *db, char **out)
+{
+        struct span sp[MAX_SPANS];
+        int n = secret_spans(db, sp);
+        size_t len = 0, from = 0;
+        FILE *f;
+        char *buf = NULL;
+
+        f = open_memstream(&buf, &len);
+        if (!f)
+                return -ENOMEM;
+        for (int i = 0; i < n; i++) {
+                fwrite(db + from, 1, sp[i].off - from, f);
+                fputs("***", f);
+                from = sp[i].off + sp[i].len;
+        }
+        fputs(db + from, f);
+        if (n > 0)
+                fputs(" (malformed)", f);
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *out = buf;
+        return 0;
 }
 
 int histdb_display(const char *db, char **out)
@@ -181,15 +290,15 @@ int histdb_display(const char *db, char **out)
         char *buf = NULL;
 
         *out = NULL;
-        opts = histdb_is_pg(db) ? PQconninfoParse(db, NULL) : NULL;
-        if (!opts && histdb_is_pg(db) && (strchr(db, '@') || strstr(db, "password"))) {
-                /* a URI libpq refuses may still hold a password */
-                int scheme = (int)(strstr(db, "://") - db);
-
-                return asprintf(out, "%.*s://*** (malformed)", scheme, db) < 0 ? -ENOMEM : 0;
+        if (!histdb_is_pg(db)) {
+                *out = strdup(db);
+                return *out ? 0 : -ENOMEM;
         }
-        for (PQconninfoOption *o = opts; o && o->keyword; o++)
-                secret = secret || (strcmp(o->keyword, "password") == 0 && o->val);
+        opts = PQconninfoParse(db, NULL);
+        if (!opts)
+                return display_malformed(db, out);
+        for (PQconninfoOption *o = opts; o->keyword; o++)
+                secret = secret || (strstr(o->keyword, "password") && o->val);
         if (!secret) {
                 PQconninfoFree(opts);
                 *out = strdup(db);
@@ -201,10 +310,12 @@ int histdb_display(const char *db, char **out)
                 return -ENOMEM;
         }
         for (PQconninfoOption *o = opts; o->keyword; o++) {
-                if (!o->val || (o->val[0] == '\0' && strcmp(o->keyword, "password") != 0))
+                bool pw = strstr(o->keyword, "password") != NULL;
+
+                if (!o->val || (o->val[0] == '\0' && !pw))
                         continue;
                 fprintf(f, "%s%s=", n++ ? " " : "", o->keyword);
-                if (strcmp(o->keyword, "password") == 0) {
+                if (pw) {
                         fputs("***", f);
                         continue;
                 }
@@ -222,6 +333,70 @@ int histdb_display(const char *db, char **out)
                 return -ENOMEM;
         }
         *out = buf;
+        return 0;
+}
+
+/* s with every occurrence of the len bytes at what replaced by with, into
+ * *out (malloc'd; s itself freed). Returns 0 or -ENOMEM. */
+static int replace_all(char **s, const char *what, size_t len, const char *with)
+{
+        size_t blen = 0;
+        FILE *f;
+        char *buf = NULL, *p, *from = *s;
+
+        if (len == 0)
+                return 0;
+        f = open_memstream(&buf, &blen);
+        if (!f)
+                return -ENOMEM;
+        for (p = memmem(from, strlen(from), what, len); p;
+             p = memmem(from, strlen(from), what, len)) {
+                fwrite(from, 1, (size_t)(p - from), f);
+                fputs(with, f);
+                from = p + len;
+        }
+        fputs(from, f);
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        free(*s);
+        *s = buf;
+        return 0;
+}
+
+int histdb_mask(const char *db, const char *msg, char **out)
+{
+        struct span sp[MAX_SPANS];
+        PQconninfoOption *opts;
+        char *shown = NULL, *m;
+        int n, rc;
+
+        *out = NULL;
+        m = strdup(msg);
+        if (!m)
+                return -ENOMEM;
+        if (!histdb_has_password(db)) {
+                *out = m;
+                return 0;
+        }
+        rc = histdb_display(db, &shown);
+        if (rc == 0)
+                rc = replace_all(&m, db, strlen(db), shown);
+        free(shown);
+        n = secret_spans(db, sp);
+        for (int i = 0; rc == 0 && i < n; i++)
+                rc = replace_all(&m, db + sp[i].off, sp[i].len, "***");
+        opts = rc == 0 ? PQconninfoParse(db, NULL) : NULL;
+        for (PQconninfoOption *o = opts; o && o->keyword && rc == 0; o++)
+                if (strstr(o->keyword, "password") && o->val)
+                        rc = replace_all(&m, o->val, strlen(o->val), "***");
+        PQconninfoFree(opts);
+        if (rc < 0) {
+                free(m);
+                return rc;
+        }
+        *out = m;
         return 0;
 }
 

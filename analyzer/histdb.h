@@ -153,15 +153,32 @@ int histdb_data_version(struct histdb *db, int64_t *v);
 /* ---- choosing the backend ---- */
 
 /* Whether db (the --db text) names a PostgreSQL database: a
- * "postgresql://" or "postgres://" URI, or a libpq keyword=value string
- * that parses and names a host, hostaddr, port, dbname or service. Else
- * it is a SQLite file's path (histdb_open() opens either). */
+ * "postgresql://" or "postgres://" URI, or a libpq keyword=value string:
+ * one that starts "KEYWORD=" (spaces allowed around '=') for a keyword
+ * libpq knows (host, dbname, user, service, ...), whether the rest parses
+ * or not: histdb_open() refuses one libpq cannot parse (-EINVAL), rather
+ * than take it for a file. Anything else is a SQLite file's path (write
+ * ./host=x to name such a file). */
 bool histdb_is_pg(const char *db);
+/* Whether db is a PostgreSQL conninfo that holds a password (a password
+ * or sslpassword keyword, a URI's user:password@ or ?password=; for one
+ * libpq cannot parse, judged from the text), so that the CLI can say to
+ * give it in PGPASSWORD, ~/.pgpass or a PGSERVICE file instead. */
+bool histdb_has_password(const char *db);
 /* db as messages show it, into *out (malloc'd): a PostgreSQL conninfo
  * with a password is rendered keyword='value' with password=*** (the
- * password belongs in PGPASSWORD or ~/.pgpass); anything else as it is.
- * Returns 0 or -ENOMEM. */
+ * password belongs in PGPASSWORD or ~/.pgpass); one libpq cannot parse
+ * is shown as written but for every stretch that may be a password (a
+ * URI's user information, the value of a ...password keyword or
+ * parameter) as ***, and " (malformed)" after it; anything else as it
+ * is. Returns 0 or -ENOMEM. */
 int histdb_display(const char *db, char **out);
+/* msg, a message about db (libpq's, which may quote the --db text), into
+ * *out (malloc'd) with db's password masked: db's text replaced by its
+ * histdb_display(), and then every stretch histdb_display() hides (and
+ * the parsed password) replaced by ***. A db without a password: msg as
+ * it is. Returns 0 or -ENOMEM. */
+int histdb_mask(const char *db, const char *msg, char **out);
 
 /* The words of the DDL that differ per backend (history.c writes the
  * schema once with them). */

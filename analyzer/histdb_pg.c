@@ -14,6 +14,8 @@
 #include "analyzer/histdb.h"
 #include "analyzer/history.h"
 
+#define PASSWORD_HINT " (give the password in PGPASSWORD, ~/.pgpass or a PGSERVICE file)"
+
 struct histdb_pg {
         PGconn *conn;
         int busy_ms;
@@ -56,6 +58,20 @@ static void note(struct histdb_pg *db)
         snprintf(db->msg, sizeof(db->msg), "%.*s", (int)strcspn(m, "\n"), m);
 }
 
+/* A failed result with no SQLSTATE (libpq's own) or none at all, as
+ * -errno: a connection lost is -ECONNRESET (-EPIPE when the send
+ * failed). */
+static int lost_errno(struct histdb_pg *db, int otherwise)
+{
+        if (strstr(db->msg, "could not send data to server"))
+                return -EPIPE;
+        if (PQstatus(db->conn) == CONNECTION_BAD ||
+            strstr(db->msg, "server closed the connection") ||
+            strstr(db->msg, "no connection to the server"))
+                return -ECONNRESET;
+        return otherwise;
+}
+
 /* A failed result as -errno, by its SQLSTATE; keeps the message. */
 static int pg_errno(struct histdb_pg *db, const PGresult *res)
 {
@@ -63,9 +79,9 @@ static int pg_errno(struct histdb_pg *db, const PGresult *res)
 
         note(db);
         if (!res)
-                return PQstatus(db->conn) == CONNECTION_BAD ? -ECONNRESET : -ENOMEM;
+                return lost_errno(db, -ENOMEM);
         if (!state)
-                return PQstatus(db->conn) == CONNECTION_BAD ? -ECONNRESET : -EIO;
+                return lost_errno(db, -EIO);
         if (strcmp(state, "23505") == 0)
                 return -EEXIST; /* unique_violation */
         if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
@@ -73,38 +89,98 @@ static int pg_errno(struct histdb_pg *db, const PGresult *res)
                 return -EBUSY; /* serialization, deadlock, lock_not_available */
         if (strncmp(state, "08", 2) == 0)
                 return -ECONNRESET; /* connection exception */
+        if (strncmp(state, "57P0", 4) == 0)
+                return -ECONNRESET; /* admin_shutdown, crash_shutdown, cannot_connect_now */
         if (strcmp(state, "3D000") == 0)
                 return -ENXIO; /* invalid_catalog_name */
         if (strncmp(state, "28", 2) == 0)
                 return -EACCES; /* invalid authorization */
         if (strcmp(state, "53200") == 0)
                 return -ENOMEM;
+        return lost_errno(db, -EIO);
+}
+
+/*
+ * A failed connection as -errno, and the hint for the message. libpq
+ * gives no SQLSTATE before the connection is made: its first line says
+ * (libpq 15's and the server's texts, as tests/pg/history_errors.sh sees
+ * them). A server that is not there now (refused, a Unix socket that does
+ * not exist: the server is down, a timeout, no route, a name server that
+ * does not answer, a server starting or stopping) is one of the errnos of
+ * history_unreachable(); a missing database, a role or a password
+ * refused, and anything else (a host name that does not exist, a bad
+ * option) is not: the runner's --db is wrong, spooling would hide it.
+ */
+static const struct {
+        const char *text, *also;
+        int rc;
+        const char *hint;
+} connect_errors[] = {
+    {"database \"", "does not exist", -ENXIO, " (CREATE DATABASE it first)"},
+    /* not -ENOENT: that is an empty history, "history add creates one" */
+    {"role \"", "does not exist", -EACCES,
+     " (the server has no such role: give another user in --db or PGUSER)"},
+    {"password authentication failed", NULL, -EACCES, PASSWORD_HINT},
+    {"no password supplied", NULL, -EACCES, PASSWORD_HINT},
+    {"authentication failed", NULL, -EACCES, ""},
+    {"Connection refused", NULL, -ECONNREFUSED, ""},
+    {"No such file or directory", NULL, -ECONNREFUSED, ""}, /* the socket: no server */
+    {"timeout expired", NULL, -ETIMEDOUT, ""},
+    {"Connection timed out", NULL, -ETIMEDOUT, ""},
+    {"No route to host", NULL, -EHOSTUNREACH, ""},
+    {"Network is unreachable", NULL, -ENETUNREACH, ""},
+    {"Temporary failure in name resolution", NULL, -EHOSTUNREACH, ""},
+    {"the database system is", NULL, -ECONNREFUSED, ""}, /* starting up, shutting down */
+    {"server closed the connection unexpectedly", NULL, -ECONNRESET, ""},
+};
+
+int histdb_pg_connect_errno(const char *m, const char **hint)
+{
+        for (size_t i = 0; i < sizeof(connect_errors) / sizeof(connect_errors[0]); i++) {
+                if (!strstr(m, connect_errors[i].text) ||
+                    (connect_errors[i].also && !strstr(m, connect_errors[i].also)))
+                        continue;
+                *hint = connect_errors[i].hint;
+                return connect_errors[i].rc;
+        }
+        *hint = "";
         return -EIO;
 }
 
-/* A failed connection as -errno. libpq gives no SQLSTATE before the
- * connection is made: the server's FATAL text (3D000, 28xxx) and libpq's
- * own (socket, host name) say which. */
-static int connect_errno(const char *m)
+/* err: "DISPLAY: WHAT: MSG HINT", msg masked (libpq may quote conninfo). */
+static int refuse(const char *conninfo, const char *display, const char *what, const char *msg,
+                  const char *hint, char *err, size_t errsize)
 {
-        if (strstr(m, "does not exist") && strstr(m, "database"))
-                return -ENXIO; /* not -ENOENT: history add does not make databases */
-        if (strstr(m, "password authentication failed") || strstr(m, "no password supplied") ||
-            strstr(m, "authentication failed") || strstr(m, "role"))
-                return -EACCES;
-        if (strstr(m, "could not translate host name") || strstr(m, "No route to host"))
-                return -EHOSTUNREACH;
-        return -ECONNREFUSED;
+        char *masked = NULL;
+
+        if (histdb_mask(conninfo, msg, &masked) < 0)
+                return -ENOMEM;
+        say(err, errsize, "%s: %s: %.*s%s", display, what, (int)strcspn(masked, "\n"), masked,
+            hint);
+        free(masked);
+        return 0;
 }
 
 int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struct histdb_pg **dbp,
                    char *err, size_t errsize)
 {
+        PQconninfoOption *opts;
         struct histdb_pg *db;
-        char sql[64];
+        const char *hint;
+        char sql[64], *perr = NULL;
         int rc;
 
         *dbp = NULL;
+        opts = PQconninfoParse(conninfo, &perr);
+        if (!opts) {
+                rc = perr ? -EINVAL : -ENOMEM;
+                if (perr && refuse(conninfo, display, "not a valid PostgreSQL connection string",
+                                   perr, "", err, errsize) < 0)
+                        rc = -ENOMEM;
+                PQfreemem(perr);
+                return rc;
+        }
+        PQconninfoFree(opts);
         db = calloc(1, sizeof(*db));
         if (!db)
                 return -ENOMEM;
@@ -116,11 +192,9 @@ int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struc
         }
         if (PQstatus(db->conn) != CONNECTION_OK) {
                 note(db);
-                rc = connect_errno(db->msg);
-                say(err, errsize, "%s: cannot connect: %s%s", display, db->msg,
-                    rc == -EACCES  ? " (give the password in PGPASSWORD or ~/.pgpass)"
-                    : rc == -ENXIO ? " (CREATE DATABASE it first)"
-                                   : "");
+                rc = histdb_pg_connect_errno(db->msg, &hint);
+                if (refuse(conninfo, display, "cannot connect", db->msg, hint, err, errsize) < 0)
+                        rc = -ENOMEM;
                 histdb_pg_close(db);
                 return rc;
         }

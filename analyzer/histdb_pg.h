@@ -24,11 +24,20 @@ struct histdb_pg_stmt; /* opaque: one server-side prepared statement */
 
 /* Connect to conninfo (a libpq URI or key=value string), *db overwritten
  * (histdb_pg_close it); err names the database by display (the conninfo,
- * password masked). Returns 0, -ECONNREFUSED or -EHOSTUNREACH (no server),
- * -ENXIO (no such database: not -ENOENT, which is an empty one), -EACCES (authentication), -ENOMEM,
- * -EIO. */
+ * password masked), and libpq's text with any password in it masked
+ * (histdb_mask()). Returns 0; a server not there now: -ECONNREFUSED
+ * (refused, no socket, starting or stopping), -ETIMEDOUT, -EHOSTUNREACH,
+ * -ENETUNREACH, -ECONNRESET (history_unreachable()); else -EINVAL
+ * (conninfo does not parse), -ENXIO (no such database: not -ENOENT,
+ * which is an empty one), -EACCES (a role or password refused), -ENOMEM,
+ * -EIO (the rest: a host name unknown, a bad option value). After the
+ * connection, a call that loses it returns -ECONNRESET (or -EPIPE). */
 int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struct histdb_pg **db,
                    char *err, size_t errsize);
+/* What a failed connection's message m (libpq's first line) says, as
+ * histdb_pg_open() returns it; *hint: what to add to the message ("" or
+ * " (...)", static). */
+int histdb_pg_connect_errno(const char *m, const char **hint);
 void histdb_pg_close(struct histdb_pg *db); /* accepts NULL */
 const char *histdb_pg_errmsg(const struct histdb_pg *db);
 

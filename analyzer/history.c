@@ -2482,7 +2482,8 @@ int history_push(struct history *dst, struct history *src, const struct history_
 
 bool history_unreachable(int rc)
 {
-        return rc == -ECONNREFUSED || rc == -EHOSTUNREACH || rc == -ETIMEDOUT || rc == -ENETUNREACH;
+        return rc == -ECONNREFUSED || rc == -EHOSTUNREACH || rc == -ETIMEDOUT ||
+               rc == -ENETUNREACH || rc == -ECONNRESET || rc == -EPIPE;
 }
 
 int history_spool_default(char **path)

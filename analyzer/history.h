@@ -349,8 +349,11 @@ int history_push(struct history *dst, struct history *src, const struct history_
 /*
  * Whether rc, what history_open() or a write returned, says the database
  * cannot be reached now (a server down or away: -ECONNREFUSED,
- * -EHOSTUNREACH, -ETIMEDOUT, -ENETUNREACH), so that collect --history
- * spools the session rather than fail. A SQLite file never is.
+ * -EHOSTUNREACH, -ETIMEDOUT, -ENETUNREACH), or the connection was lost
+ * during the write (-ECONNRESET, -EPIPE: the server stopped; whether
+ * the commit was done is unknown, and spooling is safe because push
+ * skips what the database holds), so that collect --history spools the
+ * session rather than fail. A SQLite file never is.
  */
 bool history_unreachable(int rc);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/histdb.h"
 #include "analyzer/history.h"
 #include "base/util.h"
 #include "cli/commands.h"
@@ -540,35 +541,47 @@ int collect_check_history(const char *db)
 {
         struct history *h = NULL;
         char err[1024] = "";
+        bool pg = histdb_is_pg(db);
         int rc;
 
-        if (access(db, F_OK) < 0)
+        history_password_warning(db);
+        if (!pg && access(db, F_OK) < 0)
                 return 0; /* created when the session is added */
         rc = history_open(db, false, &h, err, sizeof(err));
         history_close(h);
-        /* a server down now: the session is spooled when it is still down */
-        if (rc == 0 || rc == -ENOENT || history_unreachable(rc))
+        if (rc == 0 || rc == -ENOENT)
+                return 0; /* -ENOENT: an empty database or no file, made at the add */
+        if (history_unreachable(rc)) {
+                textout_error("--history: %s; collecting all the same: the session is spooled "
+                              "if the database is still away at the end",
+                              err[0] ? err : strerror(-rc));
                 return 0;
+        }
         textout_error("--history: %s (nothing collected)", err[0] ? err : strerror(-rc));
         return BL_EXIT_USAGE;
 }
 
 int collect_add_history(const char *db, const char *spool, const char *dir, int code, FILE *out)
 {
+        char *shown = NULL;
+
         if (code == BL_EXIT_USAGE)
                 return code;
+        if (histdb_display(db, &shown) < 0) {
+                bl_error("out of memory");
+                return BL_EXIT_USAGE;
+        }
         if (!collect_session_complete(dir)) {
                 textout_error("--history: '%s' is not complete: not added to '%s' (finish it "
                               "with 'bootlens collect --resume -o %s --history %s')",
-                              dir, db, dir, db);
-                return code;
-        }
-        if (history_add_session(db, spool, dir, out) != BL_EXIT_OK) {
+                              dir, shown, dir, shown);
+        } else if (history_add_session(db, spool, dir, out) != BL_EXIT_OK) {
                 textout_error("--history: the session '%s' is kept whole; add it with "
                               "'bootlens history add --db %s %s'",
-                              dir, db, dir);
-                return BL_EXIT_USAGE;
+                              dir, shown, dir);
+                code = BL_EXIT_USAGE;
         }
+        free(shown);
         return code;
 }
 

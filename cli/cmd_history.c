@@ -378,15 +378,30 @@ static int parse_by(const char *sub, const char *s, struct common *c)
         return 0;
 }
 
+void history_password_warning(const char *db)
+{
+        static bool said;
+
+        if (said || !histdb_has_password(db))
+                return;
+        said = true;
+        bl_warning("the password in the database's connection string is shown as ***: give it in "
+                   "PGPASSWORD, ~/.pgpass or a PGSERVICE file instead");
+}
+
 /* The database: --db, else $BOOTLENS_HISTORY. */
 static const char *db_path(const struct common *c)
 {
         const char *env = getenv(HISTORY_ENV);
 
-        if (c->db && *c->db)
+        if (c->db && *c->db) {
+                history_password_warning(c->db);
                 return c->db;
-        if (env && *env)
+        }
+        if (env && *env) {
+                history_password_warning(env);
                 return env;
+        }
         bl_error("history: no database: --db DB or " HISTORY_ENV);
         return NULL;
 }
@@ -710,10 +725,16 @@ static int spool_entries(const char *db, const char *spool, const struct pending
                          const char *why)
 {
         struct history *h = NULL;
-        char err[1024] = "", *path = NULL, *slash;
-        size_t dblen = strlen(db);
+        char err[1024] = "", *path = NULL, *slash, *shown = NULL;
+        size_t dblen;
         int rc;
 
+        if (histdb_display(db, &shown) < 0) {
+                bl_error("history: out of memory");
+                return -1;
+        }
+        db = shown; /* a password in --db masked */
+        dblen = strlen(db);
         /* "DB: cannot connect: ..." names db once already */
         if (strncmp(why, db, dblen) == 0 && strncmp(why + dblen, ": ", 2) == 0)
                 why += dblen + 2;
@@ -731,7 +752,7 @@ static int spool_entries(const char *db, const char *spool, const struct pending
                             "--history: %s cannot be reached (%s), and there is no spool: "
                             "--spool FILE, XDG_STATE_HOME or HOME",
                             db, why);
-                return -1;
+                goto out_free;
         }
         slash = strrchr(path, '/');
         if (slash && slash != path) {
@@ -759,6 +780,7 @@ static int spool_entries(const char *db, const char *spool, const struct pending
 out_free:
         history_close(h);
         free(path);
+        free(shown);
         return rc < 0 ? -1 : 0;
 }
 

@@ -61,9 +61,12 @@ bool collect_session_complete(const char *dir);
  * BL_EXIT_USAGE is returned as is, nothing added. */
 int collect_add_history(const char *db, const char *spool, const char *dir, int code, FILE *out);
 /* Before collecting with --history db: a database there that would be
- * refused (a newer schema, not a history, not a database) is said now,
- * not after the boots. Returns 0 (fine, or absent: add creates it) or
- * BL_EXIT_USAGE (said). */
+ * refused (a newer schema, not a history, not a database; for
+ * PostgreSQL every error of opening it: a bad connection string, a
+ * missing database or role, a password refused) is said now, not after
+ * the boots. A server that cannot be reached now passes, said in one line
+ * (the session is spooled if it is still away at the end). Returns 0
+ * (fine, or absent: add creates it) or BL_EXIT_USAGE (said). */
 int collect_check_history(const char *db);
 int cmd_show(int argc, char **argv);
 void usage_show(FILE *out);
@@ -99,6 +102,10 @@ void usage_history(FILE *out);
  * returned. Returns 0 or BL_EXIT_USAGE (nothing stored; the session
  * untouched). */
 int history_add_session(const char *db, const char *spool, const char *dir, FILE *out);
+/* When db (a --db, $BOOTLENS_HISTORY or --history text) holds a password
+ * (histdb_has_password()), a warning on stderr, once per process: it is
+ * masked, and belongs in PGPASSWORD, ~/.pgpass or a PGSERVICE file. */
+void history_password_warning(const char *db);
 int cmd_sweep(int argc, char **argv);
 void usage_sweep(FILE *out);
 int cmd_diagnose(int argc, char **argv);

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "analyzer/histdb.h"
+#include "analyzer/histdb_pg.h"
+#include "analyzer/history.h"
 #include "scratch.h"
 
 static void expect_rewrite(const char *sql, const char *want)
@@ -148,14 +150,20 @@ static void test_histdb_is_pg_by_the_db_text(void **state)
         assert_true(histdb_is_pg("host=db.example dbname=hist"));
         assert_true(histdb_is_pg("dbname=hist"));
         assert_true(histdb_is_pg("service=bootlens"));
-        /* SQLite paths: plain, with '=' but not a conninfo, a malformed
-         * conninfo, a conninfo naming nothing to connect to */
+        assert_true(histdb_is_pg("user=ci"));
+        assert_true(histdb_is_pg("  host = db.example"));
+        /* a malformed conninfo is still one (refused when opened), never
+         * a file to create */
+        assert_true(histdb_is_pg("dbname='unclosed"));
+        assert_true(histdb_is_pg("host=db password='open"));
+        assert_true(histdb_is_pg("postgresql://ci:pw@[::1/hist"));
+        /* SQLite paths: plain, with '=' after something not a keyword */
         assert_false(histdb_is_pg("/tmp/h.db"));
         assert_false(histdb_is_pg("h.db"));
         assert_false(histdb_is_pg("runs/a=b.db"));
-        assert_false(histdb_is_pg("dbname='unclosed"));
+        assert_false(histdb_is_pg("./host=x.db"));
         assert_false(histdb_is_pg("nosuchkey=1"));
-        assert_false(histdb_is_pg("user=ci"));
+        assert_false(histdb_is_pg("a password=x.db"));
         assert_false(histdb_is_pg("postgresql:/one-slash"));
         assert_false(histdb_is_pg(""));
 }
@@ -178,6 +186,7 @@ static void test_histdb_display_masks_the_password(void **state)
         expect_display("a password=x.db", "a password=x.db");
         expect_display("postgresql://ci@db.example/hist", "postgresql://ci@db.example/hist");
         expect_display("host=db.example dbname=hist", "host=db.example dbname=hist");
+        expect_display("dbname='unclosed", "dbname='unclosed");
         /* a password in a URI (also %-escaped or as a parameter) or a
          * keyword=value string: rendered keyword='value', password=*** */
         expect_display("postgresql://ci:s3cr%40t@db.example:5433/hist",
@@ -186,9 +195,146 @@ static void test_histdb_display_masks_the_password(void **state)
                        "password=*** dbname='hist' host='/run/pg'");
         expect_display("host=db.example password='it\\'s' dbname=hist",
                        "password=*** dbname='hist' host='db.example'");
-        /* a URI libpq cannot parse: all but its scheme masked */
-        expect_display("postgresql://ci:pw@[::1/hist", "postgresql://*** (malformed)");
         expect_display("dbname='o\\'k' password=", "password=*** dbname='o\\'k'");
+        expect_display("host=db sslpassword=k3y", "host='db' sslpassword=***");
+        /* text libpq cannot parse: every stretch that may be a password
+         * masked (a URI's user information, a password's value, quoted to
+         * its end), and said malformed */
+        expect_display("postgresql://ci:pw@[::1/hist", "postgresql://***@[::1/hist (malformed)");
+        expect_display("postgresql://h/db?password=pw&bogus",
+                       "postgresql://h/db?password=***&bogus (malformed)");
+        expect_display("host=db password='it\\'s open", "host=db password=*** (malformed)");
+        expect_display("host=db password = s3 bogus", "host=db password = *** bogus (malformed)");
+        expect_display("host=db bogus=1 password=s3", "host=db bogus=1 password=*** (malformed)");
+}
+
+static void expect_mask(const char *db, const char *msg, const char *want)
+{
+        char *out = (char *)"unset";
+
+        assert_int_equal(histdb_mask(db, msg, &out), 0);
+        assert_non_null(out);
+        assert_string_equal(out, want);
+        free(out);
+}
+
+/* libpq's messages quote what they could not parse: the password never
+ * comes through */
+static void test_histdb_mask_hides_the_password_in_messages(void **state)
+{
+        (void)state;
+        expect_mask("postgresql://ci:pw@[::1/hist",
+                    "end of string reached when looking for matching \"]\" in IPv6 host address "
+                    "in URI: \"postgresql://ci:pw@[::1/hist\"",
+                    "end of string reached when looking for matching \"]\" in IPv6 host address "
+                    "in URI: \"postgresql://***@[::1/hist (malformed)\"");
+        expect_mask("postgresql://h/db?password=s3cr%zz",
+                    "invalid percent-encoded token: \"s3cr%zz\"",
+                    "invalid percent-encoded token: \"***\"");
+        expect_mask("host=db password=s3cret bogus", "missing \"=\" after \"bogus\"",
+                    "missing \"=\" after \"bogus\"");
+        expect_mask("host=db password=s3cret", "FATAL: password s3cret refused",
+                    "FATAL: password *** refused");
+        /* no password: the message as it is */
+        expect_mask("host=db", "FATAL:  role \"x\" does not exist",
+                    "FATAL:  role \"x\" does not exist");
+        assert_true(histdb_has_password("host=db password=x"));
+        assert_true(histdb_has_password("postgresql://u:p@h/db"));
+        assert_true(histdb_has_password("postgresql://u:p@[h/db"));
+        assert_false(histdb_has_password("postgresql://u@h/db"));
+        assert_false(histdb_has_password("host=db password="));
+        assert_false(histdb_has_password("a password=x.db"));
+}
+
+static void expect_connect(const char *msg, int want, const char *hint)
+{
+        const char *h = "unset";
+
+        assert_int_equal(histdb_pg_connect_errno(msg, &h), want);
+        assert_non_null(strstr(h, hint));
+        assert_int_equal(history_unreachable(want),
+                         want == -ECONNREFUSED || want == -ETIMEDOUT || want == -EHOSTUNREACH ||
+                             want == -ENETUNREACH || want == -ECONNRESET);
+}
+
+/* libpq 15's and the server's first lines (as tests/pg/history_errors.sh
+ * provokes them): a server away is unreachable (spooled), a wrong --db,
+ * role or password is an error */
+static void test_histdb_pg_connect_errors_map_to_errnos(void **state)
+{
+        (void)state;
+        expect_connect("connection to server on socket \"/tmp/p/.s.PGSQL.5\" failed: No such file "
+                       "or directory",
+                       -ECONNREFUSED, "");
+        expect_connect("connection to server at \"127.0.0.1\", port 1 failed: Connection refused",
+                       -ECONNREFUSED, "");
+        expect_connect("connection to server at \"10.1.1.1\", port 5432 failed: timeout expired",
+                       -ETIMEDOUT, "");
+        expect_connect("connection to server at \"10.1.1.1\", port 5432 failed: No route to host",
+                       -EHOSTUNREACH, "");
+        expect_connect("connection to server at \"10.1.1.1\", port 5432 failed: Network is "
+                       "unreachable",
+                       -ENETUNREACH, "");
+        expect_connect("could not translate host name \"db\" to address: Temporary failure in name "
+                       "resolution",
+                       -EHOSTUNREACH, "");
+        expect_connect("connection to server on socket \"/tmp/p/.s.PGSQL.5\" failed: FATAL:  the "
+                       "database system is shutting down",
+                       -ECONNREFUSED, "");
+        expect_connect("connection to server on socket \"/tmp/p/.s.PGSQL.5\" failed: server closed "
+                       "the connection unexpectedly",
+                       -ECONNRESET, "");
+        /* errors: not spooled */
+        expect_connect("connection to server on socket \"/tmp/p/.s.PGSQL.5\" failed: FATAL:  "
+                       "database \"nodb\" does not exist",
+                       -ENXIO, "CREATE DATABASE");
+        expect_connect("connection to server on socket \"/tmp/p/.s.PGSQL.5\" failed: FATAL:  role "
+                       "\"nobody\" does not exist",
+                       -EACCES, "no such role");
+        expect_connect("connection to server on socket \"/tmp/p/.s.PGSQL.5\" failed: FATAL:  "
+                       "password authentication failed for user \"ci\"",
+                       -EACCES, "PGPASSWORD, ~/.pgpass or a PGSERVICE file");
+        expect_connect("connection to server on socket \"/tmp/p/.s.PGSQL.5\" failed: fe_sendauth: "
+                       "no password supplied",
+                       -EACCES, "PGPASSWORD");
+        expect_connect("could not translate host name \"nosuch\" to address: Name or service not "
+                       "known",
+                       -EIO, "");
+        expect_connect("invalid integer value \"x\" for connection option \"port\"", -EIO, "");
+        assert_true(history_unreachable(-EPIPE));
+        assert_false(history_unreachable(-ENOENT));
+        assert_false(history_unreachable(-EINVAL));
+}
+
+/* No server needed: a socket that is not there, and text that does not
+ * parse, through histdb_open() */
+static void test_histdb_open_pg_without_a_server(void **state)
+{
+        char dir[] = "/tmp/bootlens-histdb-XXXXXX", db[256], err[512] = "";
+        struct histdb *h = NULL;
+        bool made = false;
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(db, sizeof(db), "postgresql://ci:s3cret@/hist?host=%s&port=5", dir);
+        assert_int_equal(histdb_open(db, true, 1000, &h, &made, err, sizeof(err)), -ECONNREFUSED);
+        assert_null(h);
+        assert_non_null(strstr(err, "password=*** dbname='hist'"));
+        assert_non_null(strstr(err, ": cannot connect: connection to server on socket"));
+        assert_non_null(strstr(err, "No such file or directory"));
+        assert_null(strstr(err, "s3cret"));
+        assert_int_equal(
+            histdb_open("host=/x password='s3cret", true, 1000, &h, &made, err, sizeof(err)),
+            -EINVAL);
+        assert_string_equal(err, "host=/x password=*** (malformed): not a valid PostgreSQL "
+                                 "connection string: unterminated quoted string in connection "
+                                 "info string");
+        assert_int_equal(histdb_open("postgresql://ci:s3cret@[::1/hist", true, 1000, &h, &made, err,
+                                     sizeof(err)),
+                         -EINVAL);
+        assert_null(strstr(err, "s3cret"));
+        assert_int_equal(access("host=/x password='s3cret", F_OK), -1); /* no file made */
+        rmdir(dir);
 }
 
 int main(void)
@@ -200,6 +346,9 @@ int main(void)
             cmocka_unit_test(test_histdb_sqlite_insert_and_read),
             cmocka_unit_test(test_histdb_is_pg_by_the_db_text),
             cmocka_unit_test(test_histdb_display_masks_the_password),
+            cmocka_unit_test(test_histdb_mask_hides_the_password_in_messages),
+            cmocka_unit_test(test_histdb_pg_connect_errors_map_to_errnos),
+            cmocka_unit_test(test_histdb_open_pg_without_a_server),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
