@@ -8,6 +8,13 @@
 #                          "export" lines to eval
 #   cluster.sh stop DIR    stop the server (fast mode) and remove DIR, also
 #                          when the server is already gone
+#   cluster.sh halt DIR    stop the server (fast mode: open sessions are
+#                          ended) and keep DIR, its data and its port; a
+#                          server already stopped is fine
+#   cluster.sh restart DIR halt, then start the server again on the same
+#                          data and port, and wait until it accepts
+#                          connections (what a test that stops the server
+#                          runs at its exit, so the next pg tests have it)
 #   cluster.sh bindir      print the server's bindir (psql there too), or
 #                          exit 77 when PostgreSQL is not installed
 #
@@ -41,7 +48,7 @@ skip() {
 	exit "$skip_rc"
 }
 usage() {
-	echo "usage: cluster.sh start|stop|env DIR, cluster.sh bindir" >&2
+	echo "usage: cluster.sh start|stop|halt|restart|env DIR, cluster.sh bindir" >&2
 	exit 2
 }
 
@@ -141,6 +148,39 @@ cluster_stop() {
 	rm -rf "$dir"
 }
 
+# Start the server of DIR/data (initdb'd, configured) and wait until it
+# accepts connections; on failure its log on stderr, return 1.
+server_start() {
+	local port waited=0
+	port=$(cat "$dir/port")
+	if ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t "$timeout" start >"$dir/pg_ctl.log" 2>&1; then
+		echo "cluster.sh: pg_ctl start failed: $(cat "$dir/pg_ctl.log")" >&2
+		tail -n 20 "$dir/server.log" >&2 2>/dev/null || true
+		echo "cluster.sh: the server in '$dir' did not start within $timeout s (its log above)" >&2
+		return 1
+	fi
+	until "$bindir/pg_isready" -q -h "$dir" -p "$port" -d postgres -U "$owner"; do
+		if [ "$waited" -ge "$timeout" ]; then
+			tail -n 20 "$dir/server.log" >&2 || true
+			echo "cluster.sh: the server in '$dir' (port $port) accepted no connection within $timeout s (its log above)" >&2
+			return 1
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+}
+
+# Stop the server of DIR (fast mode), keeping DIR; fine when it is stopped.
+cluster_halt() {
+	[ -e "$dir/$marker" ] || die "no cluster made by cluster.sh in '$dir'"
+	[ -f "$dir/data/postmaster.pid" ] || return 0
+	as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t "$timeout" stop >/dev/null 2>"$dir/stop.err" && return 0
+	# a stale pid file is fine (pg_ctl status: 3, not running)
+	if as_owner "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+		die "cannot stop the server in '$dir': $(cat "$dir/stop.err")"
+	fi
+}
+
 cluster_env() {
 	local port
 	[ -f "$dir/port" ] || die "no cluster in '$dir' (cluster.sh start did not run or failed)"
@@ -152,7 +192,7 @@ cluster_env() {
 }
 
 cluster_start() {
-	local port parent waited
+	local port parent
 	parent=$(dirname "$dir")
 	[ -d "$parent" ] || die "'$parent' does not exist"
 	# the socket's path must fit sun_path (108 bytes with its NUL)
@@ -196,22 +236,10 @@ cluster_start() {
 	EOF
 	echo "$port" >"$dir/port"
 
-	if ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t "$timeout" start >"$dir/pg_ctl.log" 2>&1; then
-		echo "cluster.sh: pg_ctl start failed: $(cat "$dir/pg_ctl.log")" >&2
-		tail -n 20 "$dir/server.log" >&2 2>/dev/null || true
+	server_start || {
 		cluster_stop
-		die "the server in '$dir' did not start within $timeout s (its log above)"
-	fi
-	waited=0
-	until "$bindir/pg_isready" -q -h "$dir" -p "$port" -d postgres -U "$owner"; do
-		if [ "$waited" -ge "$timeout" ]; then
-			tail -n 20 "$dir/server.log" >&2 || true
-			cluster_stop
-			die "the server in '$dir' (port $port) accepted no connection within $timeout s (its log above)"
-		fi
-		sleep 1
-		waited=$((waited + 1))
-	done
+		exit 1
+	}
 	"$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U "$owner" -d postgres \
 		-c 'CREATE ROLE password_login NOLOGIN' >/dev/null ||
 		die "cannot create the role password_login in '$dir'"
@@ -232,6 +260,16 @@ env)
 	;;
 stop)
 	cluster_stop
+	;;
+halt)
+	need_postgres
+	cluster_halt
+	;;
+restart)
+	need_postgres
+	cluster_halt
+	server_start || exit 1
+	echo "cluster.sh: the server in $dir is back on port $(cat "$dir/port")"
 	;;
 *)
 	usage
