@@ -469,7 +469,8 @@ static int no_more(const struct common *c, int argc, char **argv)
         return -1;
 }
 
-/* The database of c opened for reading into *h, its path *db, the filter
+/* The database of c opened for reading into *h, its path *db (as shown:
+ * history_path(), valid while *h is open), the filter
  * of --where *f. Returns 0 or -1 (said). */
 static int open_common(const struct common *c, struct history **h, const char **db,
                        struct history_filter *f)
@@ -477,6 +478,7 @@ static int open_common(const struct common *c, struct history **h, const char **
         *db = db_path(c);
         if (!*db || db_open(*db, false, h) < 0)
                 return -1;
+        *db = history_path(*h); /* as messages and reports show it: a password masked */
         *f = (struct history_filter){c->where.v, c->where.n};
         return 0;
 }
