@@ -9,7 +9,9 @@
 # PGSERVICEFILE. A password written in --db works, is masked in every
 # output with the one warning, and reaches neither the database
 # (pg_dump of it) nor the session collect writes (grep -r). collect
-# --history refuses a wrong password before any boot.
+# --history spools for a server not there (no socket, a refused port, a
+# timeout: a listener that never answers) and refuses every other error
+# before any boot.
 set -euo pipefail
 . "$(dirname "$0")/lib/pg.sh"
 : "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
@@ -20,7 +22,9 @@ psql=("$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -tA)
 role=h2err_$$
 hist=h2errdb_$$
 pw="Pw-$$-s3cret"
+mute=
 cleanup() {
+	[ -z "$mute" ] || kill "$mute" 2>/dev/null || true
 	"${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $hist" -c "DROP DATABASE IF EXISTS ${hist}_f" \
 		-c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1 || true
 	rm -rf "$tmp"
@@ -84,6 +88,26 @@ refused "postgresql:///$hist?host=$PGHOST&port=$wrong" \
 	"postgresql:///$hist?host=$PGHOST&port=$wrong: cannot connect: connection to server on socket \"$PGHOST/.s.PGSQL.$wrong\" failed: No such file or directory"
 refused "host=127.0.0.1 port=1 dbname=$hist connect_timeout=10" \
 	"host=127.0.0.1 port=1 dbname=$hist connect_timeout=10: cannot connect: connection to server at \"127.0.0.1\", port 1 failed: Connection refused"
+
+# a timeout: a TCP port that accepts and never answers (connect_timeout)
+python3 -c '
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+__import__("time").sleep(120)' "$tmp/mute.port" &
+mute=$!
+waited=0
+until [ -s "$tmp/mute.port" ]; do
+	[ "$waited" -lt 300 ] || fail "the silent listener did not start"
+	sleep 0.1
+	waited=$((waited + 1))
+done
+mport=$(cat "$tmp/mute.port")
+timeout_db="host=127.0.0.1 port=$mport dbname=$hist connect_timeout=2"
+refused "$timeout_db" "$timeout_db: cannot connect: connection to server at \"127.0.0.1\", port $mport failed: timeout expired"
 
 # a missing database, a missing role
 url="postgresql:///nodb_$$?host=$PGHOST&port=$PGPORT"
@@ -157,6 +181,46 @@ FAKE_QEMU_STATE=$tmp/state2 brun 2 collect --kernel "$tmp/k" --qemu "$fake" --ac
 	fail "collect with a wrong password: $(cat "$tmp/err")"
 [ ! -e "$tmp/state2/count" ] || fail "QEMU was started for a refused database"
 [ ! -e "$tmp/c2" ] || fail "a session was made for a refused database"
+# what collect spools (a server not there now) and what it refuses
+# before any boot (every other error)
+spool_db=(
+	"postgresql:///$hist?host=$PGHOST&port=$wrong"
+	"host=127.0.0.1 port=1 dbname=$hist"
+	"$timeout_db"
+)
+error_db=(
+	"postgresql:///nodb_$$?host=$PGHOST&port=$PGPORT"
+	"postgresql://norole_$$@/$hist?host=$PGHOST&port=$PGPORT"
+	"postgresql://$role@/$hist?host=$PGHOST&port=$PGPORT"
+	"postgresql:///${hist}_f?host=$PGHOST&port=$PGPORT"
+	"postgresql:///$hist?host=$PGHOST&port=$PGPORT&bogus=1"
+	"host=nosuchhost.invalid dbname=$hist"
+	"host=$PGHOST port=x dbname=$hist"
+)
+n=0
+for d in "${spool_db[@]}"; do
+	n=$((n + 1))
+	mkdir "$tmp/sstate$n"
+	FAKE_QEMU_STATE=$tmp/sstate$n brun 0 collect --kernel "$tmp/k" --qemu "$fake" --accel tcg -n 1 \
+		--history "$d" --spool "$tmp/spool$n.sqlite" -o "$tmp/sp$n"
+	grep -Fq "bootlens: --history: $d: cannot connect: " "$tmp/err" && grep -Fq "collecting all the same" "$tmp/err" ||
+		fail "collect --history $d: the pre-boot line: $(cat "$tmp/err")"
+	grep -Fq "bootlens: --history: $d cannot be reached (cannot connect: " "$tmp/err" && grep -Fq "spooled to $tmp/spool$n.sqlite;" "$tmp/err" ||
+		fail "collect --history $d: not spooled: $(cat "$tmp/err")"
+	[ "$(wc -l <"$tmp/err")" -eq 2 ] || fail "collect --history $d: more than two lines: $(cat "$tmp/err")"
+done
+for d in "${error_db[@]}"; do
+	n=$((n + 1))
+	mkdir "$tmp/sstate$n"
+	FAKE_QEMU_STATE=$tmp/sstate$n brun 2 collect --kernel "$tmp/k" --qemu "$fake" --accel tcg -n 1 \
+		--history "$d" --spool "$tmp/spool$n.sqlite" -o "$tmp/sp$n"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -Eq "^bootlens: --history: .* \(nothing collected\)$" "$tmp/err" ||
+		fail "collect --history $d: not refused in one line: $(cat "$tmp/err")"
+	[ ! -e "$tmp/sstate$n/count" ] && [ ! -e "$tmp/sp$n" ] && [ ! -e "$tmp/spool$n.sqlite" ] ||
+		fail "collect --history $d: booted or spooled"
+done
+kill "$mute" 2>/dev/null || true
+
 # the password nowhere: not in any output above, the database, the
 # session directory
 ! grep -rqF -- "$pw" "$tmp/all" || fail "the password shown: $(grep -F -- "$pw" "$tmp/all" | head -3)"
