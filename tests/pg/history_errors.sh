@@ -13,11 +13,10 @@
 # timeout: a listener that never answers) and refuses every other error
 # before any boot.
 set -euo pipefail
+# the history tests' helpers (hrun, fail, $tmp), then the cluster's PG*
+. "$(dirname "$0")/../cli/lib/history.sh"
 . "$(dirname "$0")/lib/pg.sh"
-: "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
-: "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
-unset BOOTLENS_HISTORY GITHUB_SHA CI_COMMIT_SHA GITHUB_REF_NAME CI_COMMIT_REF_NAME GITHUB_JOB CI_JOB_ID
-export NO_COLOR=1 PGOPTIONS="-c client_min_messages=warning"
+export PGOPTIONS="-c client_min_messages=warning"
 psql=("$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -tA)
 role=h2err_$$
 hist=h2errdb_$$
@@ -41,16 +40,11 @@ EOF
 cp -r "$BOOTLENS_TEST_DATA/linux-session-5" "$tmp/s1"
 sock="connection to server on socket \"$PGHOST/.s.PGSQL.$PGPORT\" failed"
 
-# brun WANT-RC ARGS...: bootlens ARGS, stdout $tmp/out, stderr $tmp/err
+# brun WANT-RC ARGS...: hrun, and its outputs kept in $tmp/all (grepped
+# for the password at the end)
 brun() {
-	local want=$1 rc
-	shift
-	set +e
-	"$BOOTLENS" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	set -e
+	hrun "$@"
 	cat "$tmp/out" "$tmp/err" >>"$tmp/all"
-	[ "$rc" -eq "$want" ] || fail "bootlens $* exited $rc, want $want; stderr: $(cat "$tmp/err")"
 }
 # refused [-w] DB MESSAGE: history list --db DB exits 2 with the one line
 # "bootlens: history: MESSAGE" (-w: after the password warning)

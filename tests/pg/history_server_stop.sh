@@ -21,11 +21,10 @@
 # restarted at exit, also when a check fails, so that the pg tests after
 # this one still have it.
 set -euo pipefail
+# the history tests' helpers (hrun, fail, $tmp), then the cluster's PG*
+. "$(dirname "$0")/../cli/lib/history.sh"
 . "$(dirname "$0")/lib/pg.sh"
-: "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
-: "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
-unset BOOTLENS_HISTORY GITHUB_SHA CI_COMMIT_SHA GITHUB_REF_NAME CI_COMMIT_REF_NAME GITHUB_JOB CI_JOB_ID
-export NO_COLOR=1 PGOPTIONS="-c client_min_messages=warning"
+export PGOPTIONS="-c client_min_messages=warning"
 fake=$BOOTLENS_TEST_DATA/collect/fake-qemu
 psql=("$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -tA)
 pids=()
