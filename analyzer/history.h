@@ -366,8 +366,9 @@ bool history_unreachable(int rc);
 #define HISTORY_SPOOL_NAME "spool.sqlite"
 int history_spool_default(char **path);
 
-/* A test hook, standing in for a server that is down until the PostgreSQL
- * backend is tested with its server stopped: history_open() of exactly
+/* A test hook, standing in for a server that is down in the tests that
+ * run without one (tests/pg/history_server_stop.sh stops a real server):
+ * history_open() of exactly
  * the path this environment variable holds returns -ECONNREFUSED (err:
  * "PATH: cannot connect: Connection refused (BOOTLENS_HISTORY_UNREACHABLE)")
  * and touches nothing. */
