@@ -158,7 +158,9 @@ static bool starts_with_keyword(const char *s)
         n = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
         if (n == 0 || s[n + strspn(s + n, " \t\n")] != '=')
                 return false;
-        opts = PQconndefaults();
+        /* every keyword, no default looked up (PQconndefaults() would
+         * read the environment and PGSERVICE's file each time) */
+        opts = PQconninfoParse("", NULL);
         for (PQconninfoOption *o = opts; o && o->keyword && !known; o++)
                 known = strlen(o->keyword) == n && strncmp(o->keyword, s, n) == 0;
         PQconninfoFree(opts);

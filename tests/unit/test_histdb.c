@@ -166,6 +166,13 @@ static void test_histdb_is_pg_by_the_db_text(void **state)
         assert_false(histdb_is_pg("a password=x.db"));
         assert_false(histdb_is_pg("postgresql:/one-slash"));
         assert_false(histdb_is_pg(""));
+        /* the keywords do not depend on libpq's environment */
+        setenv("PGSERVICE", "no_such_service", 1);
+        setenv("PGSERVICEFILE", "/nonexistent/pg_service.conf", 1);
+        assert_true(histdb_is_pg("dbname=hist"));
+        assert_true(histdb_is_pg("service=bootlens"));
+        unsetenv("PGSERVICE");
+        unsetenv("PGSERVICEFILE");
 }
 
 static void expect_display(const char *db, const char *want)
