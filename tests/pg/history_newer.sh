@@ -9,25 +9,14 @@
 # same. On PostgreSQL and on a SQLite file. Also two such clients at once
 # (an add and a list) against each.
 set -euo pipefail
-. "$(dirname "$0")/lib/pg.sh"
-: "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
-: "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
-unset BOOTLENS_HISTORY BOOTLENS_HISTORY_BUSY_MS GITHUB_SHA CI_COMMIT_SHA GITHUB_REF_NAME \
-	CI_COMMIT_REF_NAME GITHUB_JOB CI_JOB_ID
-export NO_COLOR=1 SOURCE_DATE_EPOCH=1796000000
-export PGOPTIONS="-c client_min_messages=warning"
-psql=("$pgbin/psql" -X -q -v ON_ERROR_STOP=1)
-s5=$BOOTLENS_TEST_DATA/linux-session-5
-for i in 1 2; do
-	cp -r "$s5" "$tmp/n$i"
-	jq --arg id "n$i" '.session_id = $id' "$s5/session.json" >"$tmp/n$i/session.json"
-done
+. "$(dirname "$0")/lib/histpg.sh"
+copy5 "$tmp/n1" n1
+copy5 "$tmp/n2" n2
 # a spool this bootlens can push from
 "$BOOTLENS" history add --db "$tmp/spool.db" "$tmp/n2" >/dev/null
 
-"${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS hist_newer" \
-	-c "CREATE DATABASE hist_newer TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C' ENCODING 'UTF8'"
-pg="postgresql:///hist_newer?host=$PGHOST&port=$PGPORT"
+newdb hist_newer
+pg=$(url hist_newer)
 lite=$tmp/newer.db
 for db in "$pg" "$lite"; do
 	"$BOOTLENS" history add --db "$db" --label kernel=6.1.0-1 "$tmp/n1" >/dev/null

@@ -12,25 +12,14 @@
 # commits; a third with BOOTLENS_HISTORY_BUSY_MS=300 fails with the
 # one-line "stayed locked" error and stores nothing.
 set -euo pipefail
-. "$(dirname "$0")/lib/pg.sh"
-: "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
-: "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
-unset BOOTLENS_HISTORY BOOTLENS_HISTORY_BUSY_MS GITHUB_SHA CI_COMMIT_SHA GITHUB_REF_NAME \
-	CI_COMMIT_REF_NAME GITHUB_JOB CI_JOB_ID
-export NO_COLOR=1 SOURCE_DATE_EPOCH=1796000000
-export PGOPTIONS="-c client_min_messages=warning"
-psql=("$pgbin/psql" -X -q -v ON_ERROR_STOP=1)
+. "$(dirname "$0")/lib/histpg.sh"
 q() { "${psql[@]}" -d hist_readers -Atc "$1"; }
 lockid=1112297043 # HISTORY_APPLICATION_ID
-s5=$BOOTLENS_TEST_DATA/linux-session-5
 for i in 1 2 3 4 5 6; do
-	cp -r "$s5" "$tmp/r$i"
-	jq --arg id "r$i" --arg c "2026-12-01T10:00:0${i}Z" '.session_id = $id | .created = $c' \
-		"$s5/session.json" >"$tmp/r$i/session.json"
+	copy5 "$tmp/r$i" "r$i" "2026-12-01T10:00:0${i}Z"
 done
-"${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS hist_readers" \
-	-c "CREATE DATABASE hist_readers TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C' ENCODING 'UTF8'"
-db="postgresql:///hist_readers?host=$PGHOST&port=$PGPORT"
+newdb hist_readers
+db=$(url hist_readers)
 for i in 1 2 3; do
 	"$BOOTLENS" history add --db "$db" --label "kernel=6.1.0-$i" "$tmp/r$i" >/dev/null
 done
@@ -76,8 +65,7 @@ q "CREATE FUNCTION wait42() RETURNS trigger LANGUAGE plpgsql AS
 
 # waiting SQL: until it prints t, within 20 s
 await() {
-	local k
-	for k in $(seq 400); do
+	for _ in $(seq 400); do
 		[ "$(q "$1")" = t ] && return 0
 		sleep 0.05
 	done

@@ -12,29 +12,18 @@
 # `history list --format json` of both backends equal once the entry ids
 # and the order (which depend on who won) are normalised.
 set -euo pipefail
-. "$(dirname "$0")/lib/pg.sh"
-: "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
-: "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
-unset BOOTLENS_HISTORY BOOTLENS_HISTORY_BUSY_MS GITHUB_SHA CI_COMMIT_SHA GITHUB_REF_NAME \
-	CI_COMMIT_REF_NAME GITHUB_JOB CI_JOB_ID
-export NO_COLOR=1 SOURCE_DATE_EPOCH=1796000000
-export PGOPTIONS="-c client_min_messages=warning"
-psql=("$pgbin/psql" -X -q -v ON_ERROR_STOP=1)
+. "$(dirname "$0")/lib/histpg.sh"
 q() { "${psql[@]}" -d hist_writers -Atc "$1"; }
-s5=$BOOTLENS_TEST_DATA/linux-session-5
 ndistinct=16 ndup=4
 for i in $(seq "$ndistinct"); do
-	cp -r "$s5" "$tmp/w$i"
-	jq --arg id "w$i" --arg c "$(printf '2026-12-01T10:%02d:00Z' "$i")" \
-		'.session_id = $id | .created = $c' "$s5/session.json" >"$tmp/w$i/session.json"
+	copy5 "$tmp/w$i" "w$i" "$(printf '2026-12-01T10:%02d:00Z' "$i")"
 done
-cp -r "$s5" "$tmp/dup"
-jq '.session_id = "dup" | .created = "2026-12-01T11:00:00Z"' "$s5/session.json" >"$tmp/dup/session.json"
+copy5 "$tmp/dup" dup 2026-12-01T11:00:00Z
 
 # race SIDE DB: the 20 adds released at once; their exit codes, stdout
 # and stderr in $tmp/SIDE/
 race() {
-	local side=$1 db=$2 gate=$tmp/$1/gate ino n pids=() i k
+	local side=$1 db=$2 gate=$tmp/$1/gate ino n pids=() i
 	mkdir -p "$tmp/$side"
 	: >"$gate"
 	ino=$(stat -c %i "$gate")
@@ -51,7 +40,7 @@ race() {
 		pids+=($!)
 	done
 	# the barrier: every flock blocked on the gate before it opens
-	for k in $(seq 600); do
+	for _ in $(seq 600); do
 		n=$(grep -c -- "-> FLOCK .*:$ino " /proc/locks || true)
 		[ "$n" -eq $((ndistinct + ndup)) ] && break
 		sleep 0.05
@@ -94,9 +83,8 @@ normal() {
 	jq -S 'del(.db) | .entries |= (map(del(.id)) | sort_by(.session_id))' "$1"
 }
 
-"${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS hist_writers" \
-	-c "CREATE DATABASE hist_writers TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C' ENCODING 'UTF8'"
-pg="postgresql:///hist_writers?host=$PGHOST&port=$PGPORT"
+newdb hist_writers
+pg=$(url hist_writers)
 [ "$(q "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")" = 0 ] ||
 	fail "hist_writers is not empty before the race"
 race pg "$pg"
