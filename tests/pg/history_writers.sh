@@ -5,7 +5,8 @@
 # for a shared flock on a gate file the test holds exclusively; the test
 # releases it only once /proc/locks shows all 20 blocked on it), against
 # a fresh PostgreSQL database none has set up yet (so the set-up races
-# too) and against a SQLite file that does not exist yet. Each: every
+# too) and against a SQLite file that does not exist yet (rows counted
+# with psql and sqlite3). Each: every
 # process exits 0 but exactly 3 of the 4 duplicates, which exit 2 with the
 # one-line "stored already" refusal, and no other text on any stderr;
 # every session stored once, with all its labels and run values; then
@@ -111,6 +112,13 @@ check lite
 [ "$(q "SELECT count(*) FROM metrics")" = 29 ] || fail "pg: metrics made twice: $(q "SELECT count(*) FROM metrics")"
 # data_version: bumped by the set-up's transaction and by each of the 17 adds
 [ "$(q "SELECT value FROM bootlens_meta WHERE key = 'data_version'")" -ge 17 ] || fail "pg: data_version not bumped by each add"
+
+# and in sqlite3: the same rows in the file
+lq() { sqlite3 "$tmp/h.db" "$1"; }
+[ "$(lq "SELECT count(*) || ' ' || count(DISTINCT session_id) || ' ' || min(id) || ' ' || max(id) FROM entries")" = "17 17 1 17" ] ||
+	fail "lite: entries: $(lq "SELECT count(*), min(id), max(id) FROM entries")"
+[ "$(lq "SELECT count(*) FROM labels") $(lq "SELECT count(*) FROM run_values") $(lq "SELECT count(*) FROM summaries")" = "34 $((17 * 145)) $((17 * 29))" ] ||
+	fail "lite: labels, run values, summaries: $(lq "SELECT (SELECT count(*) FROM labels), (SELECT count(*) FROM run_values), (SELECT count(*) FROM summaries)")"
 
 # both backends hold the same
 "$BOOTLENS" history list --db "$pg" --format json >"$tmp/pg.json"
