@@ -34,6 +34,13 @@
 # cluster has it), shared_buffers as initdb sets it (128 MB). The load
 # average is printed before and after: the machine may be shared.
 #
+# Measured on the shared 2-core VM (24 GB), a RelWithDebInfo build, three
+# runs at load averages 1.7 to 4.7 (docs/history-backends.md, "Speed",
+# has each run): 16 writers 26 to 87 sessions/s on SQLite, 15 to 36 on
+# PostgreSQL; over 100,000 entries trend 1.1 to 2.4 s / 1.4 to 2.7 s,
+# check 0.7 to 1.4 s / 1.5 to 2.6 s (SQLite / PostgreSQL); 1096 MB /
+# 4822 MB; the bulk load 141 to 185 s, the SQLite build 605 s.
+#
 #   bash bench/bench_history_backends.sh [BUILD_DIR]      (default: build)
 #   env: ENTRIES WRITERS PER_WRITER REPS; BENCH_SQLITE=FILE reuses a
 #   database bench_history --build-only --entries ENTRIES made (kept).
