@@ -612,12 +612,24 @@ static int migrate(struct history *h, char *err, size_t errsize)
         return 0;
 }
 
-/* Whether the open database is a bootlens history this tool can read;
- * nothing is written. Sets h->version. -ENOENT (err untouched): a
- * database without a single table and of no other application, such as
- * the one another process is making right now (its WAL mode is set, its
- * schema not yet committed): it holds nothing to lose. */
-static int validate(struct history *h, char *err, size_t errsize)
+/* A read transaction around what takes several queries, so that they see
+ * one state of the database (a writer committing between them is not
+ * seen). end: commit it (a read transaction has nothing to lose). */
+static int read_begin(struct history *h)
+{
+        int rc = histdb_begin(h->db, false);
+
+        return rc == 0 ? 0 : rc < 0 ? rc : -EIO;
+}
+
+static int read_end(struct history *h, int rc)
+{
+        histdb_commit(h->db);
+        return rc;
+}
+
+/* validate(), inside its read transaction. */
+static int validate_snapshot(struct history *h, char *err, size_t errsize)
 {
         static const char *const tables[] = {"entries", "labels", "metrics", "run_values",
                                              "summaries"};
@@ -627,9 +639,8 @@ static int validate(struct history *h, char *err, size_t errsize)
         uint64_t v = 0;
         int rc;
 
-        /* the tables first, the application id after: each read sees what
-         * was committed when it ran, and another client's schema commits
-         * at once (tables and meta rows), so a schema seen is seen whole */
+        /* one snapshot (validate()'s read transaction): another client's
+         * set-up, committed at once, is seen whole or not at all */
         rc = histdb_count_tables(h->db, &ntables);
         if (rc == 0)
                 rc = histdb_has_table(h->db, "bootlens_meta", &has_meta);
@@ -703,6 +714,23 @@ out:
         free(kind);
         free(ver);
         return rc;
+}
+
+/* Whether the open database is a bootlens history this tool can read;
+ * nothing is written. Sets h->version. -ENOENT (err untouched): a
+ * database without a single table and of no other application, such as
+ * the one another process is making right now (its WAL mode is set, its
+ * schema not yet committed): it holds nothing to lose. Its queries see
+ * one snapshot: on PostgreSQL a set-up committed between two of them
+ * would otherwise show tables but no bootlens_meta ("not a bootlens
+ * history"). */
+static int validate(struct history *h, char *err, size_t errsize)
+{
+        int rc = read_begin(h);
+
+        if (rc < 0)
+                return fail(h, rc, "cannot read the database", err, errsize);
+        return read_end(h, validate_snapshot(h, err, errsize));
 }
 
 int history_open(const char *path, bool create, struct history **hp, char *err, size_t errsize)
@@ -1622,22 +1650,6 @@ static int by_created(const struct history_entry *x, const struct history_entry 
         if (c)
                 return c;
         return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* A read transaction around what takes several queries, so that they see
- * one state of the database (a writer committing between them is not
- * seen). end: commit it (a read transaction has nothing to lose). */
-static int read_begin(struct history *h)
-{
-        int rc = histdb_begin(h->db, false);
-
-        return rc == 0 ? 0 : rc < 0 ? rc : -EIO;
-}
-
-static int read_end(struct history *h, int rc)
-{
-        histdb_commit(h->db);
-        return rc;
 }
 
 static int history_cache(struct history *h);

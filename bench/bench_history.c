@@ -27,8 +27,14 @@
  * --read FILE times the reading alone on a database a --keep run left
  * (--entries as it was built).
  *
- *   bench_history [--entries N] [--runs N] [--metrics N] [--reps N] [--db FILE] [--keep]
- *                 [--read FILE]
+ * --db takes what "bootlens history --db" takes: a PostgreSQL URI or
+ * conninfo builds into that (empty) database instead, through the same
+ * history_insert(); there the size is left to the caller
+ * (pg_database_size(), bench/bench_history_backends.sh), the WAL
+ * checkpoint being SQLite's. --build-only stops after the build.
+ *
+ *   bench_history [--entries N] [--runs N] [--metrics N] [--reps N] [--db DB] [--keep]
+ *                 [--build-only] [--read DB]
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -38,6 +44,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analyzer/histdb.h"
 #include "analyzer/history.h"
 #include "analyzer/stats.h"
 #include "analyzer/trend.h"
@@ -213,7 +220,7 @@ static int arg_size(const char *s, size_t *v)
 static int usage(void)
 {
         fprintf(stderr, "usage: bench_history [--entries N] [--runs N] [--metrics N] [--reps N] "
-                        "[--db FILE] [--keep] [--read FILE]\n");
+                        "[--db DB] [--keep] [--build-only] [--read DB]\n");
         return 2;
 }
 
@@ -229,7 +236,7 @@ int main(int argc, char **argv)
         size_t entries = 10000, runs = 10, metrics = 40, reps = 20, extra = 0;
         char tmpdir[] = "/tmp/bench_history.XXXXXX", path[4096], err[512];
         const char *db = NULL;
-        bool keep = false, readonly = false;
+        bool keep = false, readonly = false, build_only = false, pg;
         struct history *h = NULL;
         struct gen g = {0};
         double *t = NULL, build_s;
@@ -245,6 +252,10 @@ int main(int argc, char **argv)
 
                 if (strcmp(argv[i], "--keep") == 0) {
                         keep = true;
+                        continue;
+                }
+                if (strcmp(argv[i], "--build-only") == 0) {
+                        build_only = keep = true;
                         continue;
                 }
                 if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
@@ -268,10 +279,11 @@ int main(int argc, char **argv)
                 }
                 snprintf(path, sizeof(path), "%s/history.db", tmpdir);
                 db = path;
-        } else if (!readonly && access(db, F_OK) == 0) {
+        } else if (!readonly && !histdb_is_pg(db) && access(db, F_OK) == 0) {
                 fprintf(stderr, "bench_history: %s exists; give a new file\n", db);
                 return 2;
         }
+        pg = histdb_is_pg(db);
         t = calloc(reps, sizeof(*t));
         if (!t || gen_init(&g, runs, metrics) < 0) {
                 fprintf(stderr, "bench_history: out of memory\n");
@@ -311,6 +323,8 @@ int main(int argc, char **argv)
                 goto fail;
         printf("build:          %.1f s (%.2f ms per entry, one transaction each)\n", build_s,
                build_s * 1e3 / (double)entries);
+        if (build_only)
+                goto out;
 
         /* add of one more entry: the insert alone, then open + insert + close */
         for (size_t r = 0; r < reps && rc == 0; r++) {
@@ -444,15 +458,16 @@ read:
         }
         history_close(h);
         h = NULL;
-        {
+        if (!pg) {
                 sqlite3 *s;
 
                 if (sqlite3_open(db, &s) == SQLITE_OK)
                         sqlite3_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
                 sqlite3_close(s);
+                printf("database:       %.1f MB (%lld bytes after a WAL checkpoint; target < 200 "
+                       "MB)\n",
+                       (double)file_size(db) / 1e6, file_size(db));
         }
-        printf("database:       %.1f MB (%lld bytes after a WAL checkpoint; target < 200 MB)\n",
-               (double)file_size(db) / 1e6, file_size(db));
         goto out;
 fail:
         fprintf(stderr, "bench_history: %s\n", err[0] ? err : strerror(-rc));
