@@ -17,7 +17,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/history.sh"
 ab=$BOOTLENS_TEST_DATA/compare/ab
-db=$tmp/h.db
+db=$(hist_db h.db)
 for i in 1 2 3; do
 	copy_session "$ab" "$tmp/b$i" "b$i" "2026-12-01T10:00:0${i}Z"
 done

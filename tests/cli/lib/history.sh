@@ -3,23 +3,144 @@
 # other session ids, so that one fixture makes many points. Needs
 # $BOOTLENS and $BOOTLENS_TEST_DATA; sets $tmp (removed at exit).
 #
+# The backend (docs/history-backends.md, "Both backends in the tests"):
+# BOOTLENS_HISTORY_BACKEND=sqlite (the default) or pg. With pg the
+# environment of the pg_cluster fixture's server comes from
+# tests/pg/lib/pg.sh (BOOTLENS_PG_DIR and BOOTLENS_SRC needed; exit 77
+# without PostgreSQL), and every history the script asks for is a new
+# database of that cluster, dropped at exit.
+#
+# hist_db NAME: the --db text of a fresh, empty history: $tmp/NAME (not
+#   made) on SQLite; on pg a new database (bytes ordered as SQLite does:
+#   LC_COLLATE 'C', UTF8) named for the script, the process and the call,
+#   as postgresql:///DBNAME?host=$PGHOST&port=$PGPORT.
+# hist_pg: true when the backend is pg.
+# hist_file_only WHAT: true on SQLite; on pg says on stderr that the pg
+#   run leaves WHAT out (a check that only makes sense for a file) and is
+#   false. Use as: if hist_file_only "..."; then ...; fi
+# hist_absent DB: DB holds no history and nothing else (SQLite: no file;
+#   pg: no table in the database).
+# hist_snap DB: a digest of DB's content (SQLite: the file's sha256; pg:
+#   the name and columns of every table and every row, in key order).
+# hist_psql DB ARGS...: psql -At on DB's database (pg only).
 # hrun WANT-RC ARGS...: bootlens ARGS, stdout in $tmp/out, stderr in
-#   $tmp/err; fails unless it exits WANT-RC.
+#   $tmp/err; fails unless it exits WANT-RC. With BOOTLENS_HISTORY_LOG=FILE
+#   the command, its exit code, stdout and stderr are appended to FILE,
+#   each hist_db text written <DB:NAME> and $tmp <TMP> (nothing else), so
+#   that tests/pg/history_both.sh can compare the backends' logs.
+# hrun_nolog WANT-RC ARGS...: hrun, not logged: for the few outputs that
+#   name the backend ("a SQLite database") or a file-only check.
 # copy_session SRC DEST ID [CREATED]: a copy of the session SRC whose
 #   session.json says session_id ID (and created CREATED).
 # sha FILE: its sha256.
+# re TEXT: TEXT as an extended regex that matches it literally (a --db
+#   URI has ? and . in it).
 # need_err REGEX / need_out REGEX: the last hrun's stderr / stdout has a
 #   line matching the extended REGEX.
+# hist_cleanup: the EXIT trap (drops the pg databases, removes $tmp): a
+#   script that sets its own trap calls it there.
 : "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
 : "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+hist_backend=${BOOTLENS_HISTORY_BACKEND:-sqlite}
+case "$hist_backend" in
+sqlite)
+	tmp=$(mktemp -d)
+	;;
+pg)
+	# sets PG*, $pgbin and $tmp, or exits (77 without PostgreSQL)
+	. "$(dirname "${BASH_SOURCE[0]}")/../../pg/lib/pg.sh"
+	;;
+*)
+	echo "FAIL: BOOTLENS_HISTORY_BACKEND='$hist_backend': want sqlite or pg" >&2
+	exit 1
+	;;
+esac
+mkdir "$tmp/.hist"
+: >"$tmp/.hist/dbs"
+: >"$tmp/.hist/names"
+hist_cleanup() {
+	local name
+	if [ "$hist_backend" = pg ]; then
+		while IFS=$'\t' read -r _ name; do
+			PGOPTIONS="-c client_min_messages=warning" "$pgbin/psql" -X -q -d postgres \
+				-c "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null ||
+				echo "history.sh: could not drop the database $name" >&2
+		done <"$tmp/.hist/names"
+	fi
+	rm -rf "$tmp"
+}
+trap hist_cleanup EXIT
 # what a CI system would set must not leak into the labels checked here
 unset BOOTLENS_HISTORY GITHUB_SHA CI_COMMIT_SHA GITHUB_REF_NAME CI_COMMIT_REF_NAME GITHUB_JOB CI_JOB_ID
 export NO_COLOR=1
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1
+}
+hist_pg() { [ "$hist_backend" = pg ]; }
+hist_db() {
+	local name=$1 n script dbname text
+	if ! hist_pg; then
+		text=$tmp/$name
+	else
+		n=$(($(wc -l <"$tmp/.hist/dbs") + 1))
+		script=$(basename "$0" .sh)
+		script=${script#history_}
+		dbname=$(printf 'bl_%s_%s_%s' "${script:0:24}" "$$" "$n" | tr -c 'a-zA-Z0-9_' _ | tr A-Z a-z)
+		PGOPTIONS="-c client_min_messages=warning" "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -d postgres \
+			-c "CREATE DATABASE $dbname TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C' ENCODING 'UTF8'" >&2 ||
+			fail "cannot create the database $dbname"
+		printf '%s\t%s\n' "$name" "$dbname" >>"$tmp/.hist/names"
+		text="postgresql:///$dbname?host=$PGHOST&port=$PGPORT"
+	fi
+	printf '%s\t%s\n' "$text" "$name" >>"$tmp/.hist/dbs"
+	echo "$text"
+}
+hist_file_only() {
+	hist_pg || return 0
+	echo "history.sh: the pg run leaves out (only for a SQLite file): $*" >&2
+	return 1
+}
+hist_psql() {
+	local db=$1
+	shift
+	hist_pg || fail "hist_psql $db: not on PostgreSQL"
+	PGOPTIONS="-c client_min_messages=warning" "$pgbin/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"
+}
+hist_absent() {
+	if hist_pg; then
+		[ "$(hist_psql "$1" -c "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")" = 0 ]
+	else
+		[ ! -e "$1" ]
+	fi
+}
+hist_snap() {
+	local t
+	if ! hist_pg; then
+		sha "$1"
+		return
+	fi
+	{
+		hist_psql "$1" -c "SELECT table_name || ': ' || string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position)
+			FROM information_schema.columns WHERE table_schema = 'public' GROUP BY table_name ORDER BY table_name"
+		for t in $(hist_psql "$1" -c "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"); do
+			echo "== $t"
+			# ordered by the whole row, column by column: key order
+			hist_psql "$1" -c "SELECT row_to_json(t)::text FROM \"$t\" t ORDER BY t"
+		done
+	} | sha256sum | cut -d' ' -f1
+}
+# hist_norm FILE...: FILE's text with every hist_db text as <DB:NAME> (the
+# longest first) and $tmp as <TMP>
+hist_norm() {
+	HIST_DBS=$tmp/.hist/dbs HIST_TMP=$tmp perl -pe '
+		BEGIN {
+			open(my $f, "<", $ENV{HIST_DBS}) or die "$ENV{HIST_DBS}: $!";
+			while (<$f>) { chomp; my ($t, $n) = split /\t/; push @m, [$t, $n]; }
+			@m = sort { length($b->[0]) <=> length($a->[0]) } @m;
+		}
+		for my $p (@m) { s/\Q$p->[0]\E/<DB:$p->[1]>/g; }
+		s/\Q$ENV{HIST_TMP}\E/<TMP>/g;' "$@"
 }
 hrun() {
 	local want=$1 rc
@@ -28,8 +149,18 @@ hrun() {
 	"$BOOTLENS" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	set -e
+	if [ -n "${BOOTLENS_HISTORY_LOG:-}" ] && [ -z "${hist_nolog:-}" ]; then
+		{
+			printf '== %s (exit %s)\n' "$*" "$rc"
+			cat "$tmp/out"
+			echo "-- stderr"
+			cat "$tmp/err"
+		} >"$tmp/.hist/run"
+		hist_norm "$tmp/.hist/run" >>"$BOOTLENS_HISTORY_LOG"
+	fi
 	[ "$rc" -eq "$want" ] || fail "bootlens $* exited $rc, want $want; stdout: $(head -c 2000 "$tmp/out"); stderr: $(cat "$tmp/err")"
 }
+hrun_nolog() { hist_nolog=1 hrun "$@"; }
 need_err() { grep -Eq -- "$1" "$tmp/err" || fail "stderr lacks /$1/: $(cat "$tmp/err")"; }
 need_out() { grep -Eq -- "$1" "$tmp/out" || fail "stdout lacks /$1/: $(head -c 3000 "$tmp/out")"; }
 copy_session() {
@@ -38,3 +169,4 @@ copy_session() {
 		"$1/session.json" >"$2/session.json"
 }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
+re() { printf '%s' "$1" | sed 's/[][\\.*^$?+(){}|]/\\&/g'; }
