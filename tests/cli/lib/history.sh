@@ -14,6 +14,8 @@
 #   made) on SQLite; on pg a new database (bytes ordered as SQLite does:
 #   LC_COLLATE 'C', UTF8) named for the script, the process and the call,
 #   as postgresql:///DBNAME?host=$PGHOST&port=$PGPORT.
+# hist_alias TEXT NAME: TEXT written <NAME> in the log too (a session id
+#   that collect made in this run).
 # hist_pg: true when the backend is pg.
 # hist_file_only WHAT: true on SQLite; on pg says on stderr that the pg
 #   run leaves WHAT out (a check that only makes sense for a file) and is
@@ -93,9 +95,10 @@ hist_db() {
 		printf '%s\t%s\n' "$name" "$dbname" >>"$tmp/.hist/names"
 		text="postgresql:///$dbname?host=$PGHOST&port=$PGPORT"
 	fi
-	printf '%s\t%s\n' "$text" "$name" >>"$tmp/.hist/dbs"
+	hist_alias "$text" "DB:$name"
 	echo "$text"
 }
+hist_alias() { printf '%s\t%s\n' "$1" "$2" >>"$tmp/.hist/dbs"; }
 hist_file_only() {
 	hist_pg || return 0
 	echo "history.sh: the pg run leaves out (only for a SQLite file): $*" >&2
@@ -139,7 +142,7 @@ hist_norm() {
 			while (<$f>) { chomp; my ($t, $n) = split /\t/; push @m, [$t, $n]; }
 			@m = sort { length($b->[0]) <=> length($a->[0]) } @m;
 		}
-		for my $p (@m) { s/\Q$p->[0]\E/<DB:$p->[1]>/g; }
+		for my $p (@m) { s/\Q$p->[0]\E/<$p->[1]>/g; }
 		s/\Q$ENV{HIST_TMP}\E/<TMP>/g;' "$@"
 }
 hrun() {
