@@ -110,6 +110,7 @@ hrun 0 history trend --db "$db" --metric total --by kernel --plot "$tmp/t.svg"
 head -c 400 "$tmp/t.svg" | grep -q '<svg' || fail "t.svg is not an SVG"
 [ -s "$tmp/t.gp" ] && [ -s "$tmp/t.dat" ] || fail "no t.gp or t.dat beside t.svg"
 grep -q '6\.1\.0-9' "$tmp/t.svg" || fail "the figure does not name the points by kernel"
+hlog "$tmp/t.svg" "$tmp/t.gp" "$tmp/t.dat"
 need_out 's2'
 hrun 0 history trend --db "$db" --metric 'phase:initcalls' --plot "$tmp/p.png" --size 800,500 --mono
 [ "$(head -c 8 "$tmp/p.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||

@@ -1,21 +1,26 @@
-# Sourced by tests/cli/history_*.sh (not a test of its own): a scratch
+# Sourced by tests/cli/history_*.sh and tests/integration/history_*.sh
+# (not a test of its own): a scratch
 # directory, fail(), hrun() and copies of the fixture sessions under
 # other session ids, so that one fixture makes many points. Needs
 # $BOOTLENS and $BOOTLENS_TEST_DATA; sets $tmp (removed at exit).
 #
 # The backend (docs/history-backends.md, "Both backends in the tests"):
 # BOOTLENS_HISTORY_BACKEND=sqlite (the default) or pg. With pg the
-# environment of the pg_cluster fixture's server comes from
-# tests/pg/lib/pg.sh (BOOTLENS_PG_DIR and BOOTLENS_SRC needed; exit 77
+# environment of the pg_cluster fixture's server comes from pg_env of
+# tests/pg/lib/pgenv.sh (BOOTLENS_PG_DIR and BOOTLENS_SRC needed; exit 77
 # without PostgreSQL), and every history the script asks for is a new
 # database of that cluster, dropped at exit.
 #
-# hist_db NAME: the --db text of a fresh, empty history: $tmp/NAME (not
-#   made) on SQLite; on pg a new database (bytes ordered as SQLite does:
-#   LC_COLLATE 'C', UTF8) named for the script, the process and the call,
-#   as postgresql:///DBNAME?host=$PGHOST&port=$PGPORT.
-# hist_alias TEXT NAME: TEXT written <NAME> in the log too (a session id
-#   that collect made in this run).
+# hist_db NAME [BACKEND]: the --db text of a fresh, empty history on
+#   BACKEND (the script's by default): $tmp/NAME (not made) on SQLite; on
+#   pg a new database (bytes ordered as SQLite does: LC_COLLATE 'C', UTF8)
+#   named for the script, the process and the call, as
+#   postgresql:///DBNAME?host=$PGHOST&port=$PGPORT.
+# hist_pg_up: true when BOOTLENS_PG_DIR names a running test cluster, so
+#   that a script on SQLite can also ask hist_db for a pg database (the
+#   integration tests that boot once and store on both).
+# hist_alias TEXT NAME: TEXT written <NAME> by hist_norm too (a session id
+#   that collect made in this run, an output directory per backend).
 # hist_pg: true when the backend is pg.
 # hist_file_only WHAT: true on SQLite; on pg says on stderr that the pg
 #   run leaves WHAT out (a check that only makes sense for a file) and is
@@ -27,9 +32,15 @@
 # hist_psql DB ARGS...: psql -At on DB's database (pg only).
 # hrun WANT-RC ARGS...: bootlens ARGS, stdout in $tmp/out, stderr in
 #   $tmp/err; fails unless it exits WANT-RC. With BOOTLENS_HISTORY_LOG=FILE
-#   the command, its exit code, stdout and stderr are appended to FILE,
-#   each hist_db text written <DB:NAME> and $tmp <TMP> (nothing else), so
-#   that tests/pg/history_both.sh can compare the backends' logs.
+#   the command, its exit code, stdout and stderr are appended to FILE
+#   through hist_norm, so that tests/pg/history_both.sh can compare the
+#   backends' logs.
+# hist_norm FILE...: FILE's text with each hist_db text (also with & as
+#   &amp;, as an HTML page has it) written <DB:NAME>,
+#   each hist_alias TEXT <NAME> (the longest first) and $tmp <TMP>; nothing
+#   else is changed.
+# hlog FILE...: each FILE (an output bootlens wrote) appended to the log
+#   as hrun's outputs are (nothing without BOOTLENS_HISTORY_LOG).
 # hrun_nolog WANT-RC ARGS...: hrun, not logged: for the few outputs that
 #   name the backend ("a SQLite database") or a file-only check.
 # copy_session SRC DEST ID [CREATED]: a copy of the session SRC whose
@@ -44,13 +55,26 @@
 : "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
 : "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
 hist_backend=${BOOTLENS_HISTORY_BACKEND:-sqlite}
+hist_pg_ready=
+hist_pg_env() {
+	[ -z "$hist_pg_ready" ] || return 0
+	. "$(dirname "${BASH_SOURCE[0]}")/../../pg/lib/pgenv.sh"
+	pg_env
+	hist_pg_ready=1
+}
+hist_pg_up() {
+	[ -n "${BOOTLENS_PG_DIR:-}" ] && [ -f "$BOOTLENS_PG_DIR/port" ] && [ -n "${BOOTLENS_SRC:-}" ] || return 1
+	hist_pg_env
+	"$pgbin/pg_isready" -q -d postgres
+}
 case "$hist_backend" in
 sqlite)
 	tmp=$(mktemp -d)
 	;;
 pg)
-	# sets PG*, $pgbin and $tmp, or exits (77 without PostgreSQL)
-	. "$(dirname "${BASH_SOURCE[0]}")/../../pg/lib/pg.sh"
+	# sets PG* and $pgbin, or exits (77 without PostgreSQL)
+	hist_pg_env
+	tmp=$(mktemp -d)
 	;;
 *)
 	echo "FAIL: BOOTLENS_HISTORY_BACKEND='$hist_backend': want sqlite or pg" >&2
@@ -62,7 +86,7 @@ mkdir "$tmp/.hist"
 : >"$tmp/.hist/names"
 hist_cleanup() {
 	local name
-	if [ "$hist_backend" = pg ]; then
+	if [ -s "$tmp/.hist/names" ]; then
 		while IFS=$'\t' read -r _ name; do
 			PGOPTIONS="-c client_min_messages=warning" "$pgbin/psql" -X -q -d postgres \
 				-c "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null ||
@@ -81,10 +105,11 @@ fail() {
 }
 hist_pg() { [ "$hist_backend" = pg ]; }
 hist_db() {
-	local name=$1 n script dbname text
-	if ! hist_pg; then
+	local name=$1 backend=${2:-$hist_backend} n script dbname text
+	if [ "$backend" = sqlite ]; then
 		text=$tmp/$name
 	else
+		[ -n "$hist_pg_ready" ] || fail "hist_db $name pg: no PostgreSQL environment (hist_pg_up first)"
 		n=$(($(wc -l <"$tmp/.hist/dbs") + 1))
 		script=$(basename "$0" .sh)
 		script=${script#history_}
@@ -96,6 +121,8 @@ hist_db() {
 		text="postgresql:///$dbname?host=$PGHOST&port=$PGPORT"
 	fi
 	hist_alias "$text" "DB:$name"
+	# as an HTML page writes it (the dashboard's title)
+	[ "${text//&/"&amp;"}" = "$text" ] || hist_alias "${text//&/"&amp;"}" "DB:$name"
 	echo "$text"
 }
 hist_alias() { printf '%s\t%s\n' "$1" "$2" >>"$tmp/.hist/dbs"; }
@@ -133,8 +160,6 @@ hist_snap() {
 		done
 	} | sha256sum | cut -d' ' -f1
 }
-# hist_norm FILE...: FILE's text with every hist_db text as <DB:NAME> (the
-# longest first) and $tmp as <TMP>
 hist_norm() {
 	HIST_DBS=$tmp/.hist/dbs HIST_TMP=$tmp perl -pe '
 		BEGIN {
@@ -164,6 +189,17 @@ hrun() {
 	[ "$rc" -eq "$want" ] || fail "bootlens $* exited $rc, want $want; stdout: $(head -c 2000 "$tmp/out"); stderr: $(cat "$tmp/err")"
 }
 hrun_nolog() { hist_nolog=1 hrun "$@"; }
+hlog() {
+	local f
+	[ -n "${BOOTLENS_HISTORY_LOG:-}" ] || return 0
+	for f in "$@"; do
+		{
+			echo "== file $f"
+			cat "$f"
+		} >"$tmp/.hist/run"
+		hist_norm "$tmp/.hist/run" >>"$BOOTLENS_HISTORY_LOG"
+	done
+}
 need_err() { grep -Eq -- "$1" "$tmp/err" || fail "stderr lacks /$1/: $(cat "$tmp/err")"; }
 need_out() { grep -Eq -- "$1" "$tmp/out" || fail "stdout lacks /$1/: $(head -c 3000 "$tmp/out")"; }
 copy_session() {
