@@ -37,6 +37,7 @@ set -e
 grep -q "^session $tmp/s1: 2 of 2 runs recorded" "$tmp/out" || fail "no summary: $(cat "$tmp/out")"
 id1=$(jq -r .session_id "$tmp/s1/session.json")
 hist_alias "$id1" ID:s1
+hist_log_run $rc collect -n 2 --label commit=abc123 --history "$db" -o "$tmp/s1"
 grep -q "^stored $id1:default as entry 1 (2 runs, [0-9]* metrics)$" "$tmp/out" ||
 	fail "no stored line: $(cat "$tmp/out")"
 # the stand-in QEMU's boots are timed by the host: not the same in two runs
@@ -54,6 +55,7 @@ set -e
 [ $rc -eq 1 ] || fail "a variant without an ok run: collect exited $rc, want 1: $(cat "$tmp/err")"
 id2=$(jq -r .session_id "$tmp/s2/session.json")
 hist_alias "$id2" ID:s2
+hist_log_run $rc collect -n 2 --variant a: --variant b: --history "$db" -o "$tmp/s2"
 grep -q "^stored $id2:a as entry 2 " "$tmp/out" || fail "variant a was not stored: $(cat "$tmp/out" "$tmp/err")"
 grep -q "variant 'b' of '$tmp/s2' has no ok run: not stored" "$tmp/err" || fail "b's absence is not said: $(cat "$tmp/err")"
 hrun 2 history show --db "$db" "$id2:b"
@@ -81,6 +83,7 @@ set +e
 rc=$?
 set -e
 [ $rc -eq 2 ] || fail "a failed add: collect exited $rc, want 2: $(cat "$tmp/err")"
+hist_log_run $rc collect --resume --history "$db" -o "$tmp/s1"
 grep -q "is stored already" "$tmp/err" || fail "the error does not say why: $(cat "$tmp/err")"
 grep -q "^bootlens: --history: the session '$tmp/s1' is kept whole; add it with 'bootlens history add --db $db $tmp/s1'$" "$tmp/err" ||
 	fail "the error does not say the session is kept: $(cat "$tmp/err")"

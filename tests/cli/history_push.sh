@@ -94,6 +94,7 @@ grep -Eq -- "$msg" "$tmp/err" || fail "no spool line: $(cat "$tmp/err")"
 hist_absent "$server" || fail "the unreachable database was made"
 id1=$(jq -r .session_id "$tmp/c1/session.json")
 hist_alias "$id1" ID:c1
+hist_log_run $rc collect --history "$server" -o "$tmp/c1"
 # the stand-in QEMU's boots are timed by the host: not the same in two runs
 hrun_nolog 0 history list --db "$spool" --format csv
 grep -q "$id1" "$tmp/out" || fail "the spool lacks $id1: $(cat "$tmp/out")"

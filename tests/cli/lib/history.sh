@@ -41,6 +41,8 @@
 #   else is changed.
 # hlog FILE...: each FILE (an output bootlens wrote) appended to the log
 #   as hrun's outputs are (nothing without BOOTLENS_HISTORY_LOG).
+# hist_log_run RC ARGS...: $tmp/out and $tmp/err logged as hrun logs them,
+#   for a command run otherwise (collect in the background, under setsid).
 # hrun_nolog WANT-RC ARGS...: hrun, not logged: for the few outputs that
 #   name the backend ("a SQLite database") or a file-only check.
 # copy_session SRC DEST ID [CREATED]: a copy of the session SRC whose
@@ -177,16 +179,20 @@ hrun() {
 	"$BOOTLENS" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	set -e
-	if [ -n "${BOOTLENS_HISTORY_LOG:-}" ] && [ -z "${hist_nolog:-}" ]; then
-		{
-			printf '== %s (exit %s)\n' "$*" "$rc"
-			cat "$tmp/out"
-			echo "-- stderr"
-			cat "$tmp/err"
-		} >"$tmp/.hist/run"
-		hist_norm "$tmp/.hist/run" >>"$BOOTLENS_HISTORY_LOG"
-	fi
+	[ -n "${hist_nolog:-}" ] || hist_log_run "$rc" "$@"
 	[ "$rc" -eq "$want" ] || fail "bootlens $* exited $rc, want $want; stdout: $(head -c 2000 "$tmp/out"); stderr: $(cat "$tmp/err")"
+}
+hist_log_run() {
+	local rc=$1
+	shift
+	[ -n "${BOOTLENS_HISTORY_LOG:-}" ] || return 0
+	{
+		printf '== %s (exit %s)\n' "$*" "$rc"
+		cat "$tmp/out"
+		echo "-- stderr"
+		cat "$tmp/err"
+	} >"$tmp/.hist/run"
+	hist_norm "$tmp/.hist/run" >>"$BOOTLENS_HISTORY_LOG"
 }
 hrun_nolog() { hist_nolog=1 hrun "$@"; }
 hlog() {
