@@ -627,11 +627,14 @@ static int validate(struct history *h, char *err, size_t errsize)
         uint64_t v = 0;
         int rc;
 
-        rc = histdb_application_id(h->db, &appid);
+        /* the tables first: a schema another client commits after this
+         * count is seen whole by the reads below (one transaction makes
+         * it), never its tables without its meta */
+        rc = histdb_count_tables(h->db, &ntables);
+        if (rc == 0)
+                rc = histdb_application_id(h->db, &appid);
         if (rc == 0)
                 rc = histdb_has_table(h->db, "bootlens_meta", &has_meta);
-        if (rc == 0)
-                rc = histdb_count_tables(h->db, &ntables);
         if (rc < 0 && histdb_corrupt(h->db)) {
                 say(err, errsize, "%s: not %s", h->path, histdb_kind(h->db));
                 return -EINVAL;
