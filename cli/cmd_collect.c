@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/histdb.h"
 #include "analyzer/history.h"
 #include "base/util.h"
 #include "cli/commands.h"
@@ -555,20 +556,26 @@ int collect_check_history(const char *db)
 
 int collect_add_history(const char *db, const char *spool, const char *dir, int code, FILE *out)
 {
+        char *shown = NULL;
+
         if (code == BL_EXIT_USAGE)
                 return code;
+        if (histdb_display(db, &shown) < 0) {
+                bl_error("collect: out of memory");
+                return BL_EXIT_USAGE;
+        }
+        /* shown: db with a password in a PostgreSQL --db masked */
         if (!collect_session_complete(dir)) {
                 textout_error("--history: '%s' is not complete: not added to '%s' (finish it "
                               "with 'bootlens collect --resume -o %s --history %s')",
-                              dir, db, dir, db);
-                return code;
-        }
-        if (history_add_session(db, spool, dir, out) != BL_EXIT_OK) {
+                              dir, shown, dir, shown);
+        } else if (history_add_session(db, spool, dir, out) != BL_EXIT_OK) {
                 textout_error("--history: the session '%s' is kept whole; add it with "
                               "'bootlens history add --db %s %s'",
-                              dir, db, dir);
-                return BL_EXIT_USAGE;
+                              dir, shown, dir);
+                code = BL_EXIT_USAGE;
         }
+        free(shown);
         return code;
 }
 

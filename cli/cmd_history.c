@@ -454,7 +454,8 @@ static int no_more(const struct common *c, int argc, char **argv)
         return -1;
 }
 
-/* The database of c opened for reading into *h, its path *db, the filter
+/* The database of c opened for reading into *h, its path *db as every
+ * message and output shows it (a password masked; owned by *h), the filter
  * of --where *f. Returns 0 or -1 (said). */
 static int open_common(const struct common *c, struct history **h, const char **db,
                        struct history_filter *f)
@@ -462,6 +463,7 @@ static int open_common(const struct common *c, struct history **h, const char **
         *db = db_path(c);
         if (!*db || db_open(*db, false, h) < 0)
                 return -1;
+        *db = history_path(*h);
         *f = (struct history_filter){c->where.v, c->where.n};
         return 0;
 }
@@ -710,10 +712,16 @@ static int spool_entries(const char *db, const char *spool, const struct pending
                          const char *why)
 {
         struct history *h = NULL;
-        char err[1024] = "", *path = NULL, *slash;
-        size_t dblen = strlen(db);
+        char err[1024] = "", *path = NULL, *slash, *shown = NULL;
+        size_t dblen;
         int rc;
 
+        if (histdb_display(db, &shown) < 0) {
+                bl_error("history: out of memory");
+                return -1;
+        }
+        db = shown; /* a password in a PostgreSQL --db masked */
+        dblen = strlen(db);
         /* "DB: cannot connect: ..." names db once already */
         if (strncmp(why, db, dblen) == 0 && strncmp(why + dblen, ": ", 2) == 0)
                 why += dblen + 2;
@@ -731,6 +739,7 @@ static int spool_entries(const char *db, const char *spool, const struct pending
                             "--history: %s cannot be reached (%s), and there is no spool: "
                             "--spool FILE, XDG_STATE_HOME or HOME",
                             db, why);
+                free(shown);
                 return -1;
         }
         slash = strrchr(path, '/');
@@ -759,6 +768,7 @@ static int spool_entries(const char *db, const char *spool, const struct pending
 out_free:
         history_close(h);
         free(path);
+        free(shown);
         return rc < 0 ? -1 : 0;
 }
 
