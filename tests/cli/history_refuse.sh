@@ -39,7 +39,7 @@ refused() {
 		# shellcheck disable=SC2086
 		$run 2 history $args --db "$f"
 		need_err "$re"
-		need_err "$(re "$f")"
+		need_err "$(re "$(hist_shown "$f")")"
 		[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "history $args on $f: more than one line: $(cat "$tmp/err")"
 		[ "$(hist_snap "$f")" = "$before" ] || fail "history $args changed $f"
 		if ! hist_pg; then

@@ -47,7 +47,7 @@ done
 for args in "list" "show 1" "trend --metric total" "check" "dashboard -o $tmp/d"; do
 	# shellcheck disable=SC2086
 	hrun 2 history $args --db "$absent"
-	need_err "^bootlens: history: no database '$(re "$absent")' \(history add creates one\)$"
+	need_err "^bootlens: history: no database '$(re "$(hist_shown "$absent")")' \(history add creates one\)$"
 	hist_absent "$absent" || fail "history $args created the database"
 done
 
@@ -81,14 +81,14 @@ hrun 0 history list
 need_out '20261125T015804Z-a5973311'
 # --db wins over BOOTLENS_HISTORY
 hrun 2 history list --db "$other"
-need_err "no database '$(re "$other")'"
+need_err "no database '$(re "$(hist_shown "$other")")'"
 
 for m in foo phase: fn: total:x 'phase'; do
 	hrun 2 history trend --metric "$m"
 	need_err "^bootlens: history trend: --metric wants total, phase:NAME, fn:NAME, kernel:loaded or kernel:file, not '$m'$"
 done
 hrun 2 history trend --metric phase:nosuch
-need_err "^bootlens: history trend: no entry of '$(re "$db")' has the metric 'phase:nosuch'"
+need_err "^bootlens: history trend: no entry of '$(re "$(hist_shown "$db")")' has the metric 'phase:nosuch'"
 hrun 2 history trend --metric fn:nosuch_init
 need_err "has the metric 'fn:nosuch_init'"
 hrun 2 history trend
@@ -98,11 +98,11 @@ hrun 0 history trend --help
 grep -q '^ *|kernel:file$' "$tmp/out" || fail "trend --help: no kernel:file: $(head -3 "$tmp/out")"
 grep -q 'fn:NAME|kernel:loaded$' "$tmp/out" || fail "trend --help: no kernel:loaded: $(head -3 "$tmp/out")"
 hrun 2 history trend --metric total --by kernel
-need_err "^bootlens: history trend: no entry of '$(re "$db")' that has total has the label 'kernel' \(--by\)$"
+need_err "^bootlens: history trend: no entry of '$(re "$(hist_shown "$db")")' that has total has the label 'kernel' \(--by\)$"
 hrun 2 history trend --metric total --by 'a b'
 need_err "^bootlens: history trend: --by wants a label key"
 hrun 2 history trend --metric total --where kernel=none
-need_err "^bootlens: history trend: no entry of '$(re "$db")' matches$"
+need_err "^bootlens: history trend: no entry of '$(re "$(hist_shown "$db")")' matches$"
 hrun 2 history trend --metric total --size 10,10
 need_err '^bootlens: history trend: --size, --font and --mono are for --plot FILE$'
 hrun 2 history trend --metric total --plot "$tmp/x.doc"
@@ -136,7 +136,7 @@ hrun 2 history list extra
 need_err "^bootlens: history list: unexpected argument 'extra'"
 
 hrun 2 history show 99
-need_err "^bootlens: history show: '$(re "$db")' holds no entry '99' \(history list shows them\)$"
+need_err "^bootlens: history show: '$(re "$(hist_shown "$db")")' holds no entry '99' \(history list shows them\)$"
 hrun 2 history show nosuch:default
 need_err "holds no entry 'nosuch:default'"
 hrun 2 history show

@@ -15,7 +15,12 @@
 #   BACKEND (the script's by default): $tmp/NAME (not made) on SQLite; on
 #   pg a new database (bytes ordered as SQLite does: LC_COLLATE 'C', UTF8)
 #   named for the script, the process and the call, as
-#   postgresql:///DBNAME?host=$PGHOST&port=$PGPORT.
+#   postgresql://$PGUSER:SECRET@/DBNAME?host=$PGHOST&port=$PGPORT: a
+#   password the trusting server ignores, which no hrun output may show.
+# hist_shown DB: DB as bootlens shows it (pg: the password masked,
+#   user='..' password=*** dbname='..' host='..' port='..').
+# hist_no_secret WHAT FILE...: fails (naming WHAT) if a FILE shows the
+#   password of a hist_db; hrun, hist_log_run and hlog call it.
 # hist_pg_up: true when BOOTLENS_PG_DIR names a running test cluster, so
 #   that a script on SQLite can also ask hist_db for a pg database (the
 #   integration tests that boot once and store on both).
@@ -35,14 +40,16 @@
 #   the command, its exit code, stdout and stderr are appended to FILE
 #   through hist_norm, so that tests/pg/history_both.sh can compare the
 #   backends' logs.
-# hist_norm FILE...: FILE's text with each hist_db text (also with & as
-#   &amp;, as an HTML page has it) written <DB:NAME>,
+# hist_norm FILE...: FILE's text with each hist_db text (as given, as
+#   bootlens shows it, and both as an HTML page has them) written <DB:NAME>,
 #   each hist_alias TEXT <NAME> (the longest first) and $tmp <TMP>; nothing
 #   else is changed.
 # hlog FILE...: each FILE (an output bootlens wrote) appended to the log
-#   as hrun's outputs are (nothing without BOOTLENS_HISTORY_LOG).
-# hist_log_run RC ARGS...: $tmp/out and $tmp/err logged as hrun logs them,
-#   for a command run otherwise (collect in the background, under setsid).
+#   as hrun's outputs are (nothing without BOOTLENS_HISTORY_LOG), after
+#   the same check for a password.
+#   Either fails if $tmp/out or $tmp/err shows the password of a hist_db.
+# hist_log_run RC ARGS...: $tmp/out and $tmp/err checked and logged as hrun
+#   does, for a command run otherwise (collect, under setsid or not).
 # hrun_nolog WANT-RC ARGS...: hrun, not logged: for the few outputs that
 #   name the backend ("a SQLite database") or a file-only check.
 # copy_session SRC DEST ID [CREATED]: a copy of the session SRC whose
@@ -86,6 +93,8 @@ esac
 mkdir "$tmp/.hist"
 : >"$tmp/.hist/dbs"
 : >"$tmp/.hist/names"
+: >"$tmp/.hist/shown"
+hist_secret=hist-secret-$$
 hist_cleanup() {
 	local name
 	if [ -s "$tmp/.hist/names" ]; then
@@ -107,7 +116,7 @@ fail() {
 }
 hist_pg() { [ "$hist_backend" = pg ]; }
 hist_db() {
-	local name=$1 backend=${2:-$hist_backend} n script dbname text
+	local name=$1 backend=${2:-$hist_backend} n script dbname text shown
 	if [ "$backend" = sqlite ]; then
 		text=$tmp/$name
 	else
@@ -120,13 +129,25 @@ hist_db() {
 			-c "CREATE DATABASE $dbname TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C' ENCODING 'UTF8'" >&2 ||
 			fail "cannot create the database $dbname"
 		printf '%s\t%s\n' "$name" "$dbname" >>"$tmp/.hist/names"
-		text="postgresql:///$dbname?host=$PGHOST&port=$PGPORT"
+		# a password the server does not ask for (trust): bootlens must
+		# never show it (hrun fails if it does), and shows this instead
+		text="postgresql://$PGUSER:$hist_secret@/$dbname?host=$PGHOST&port=$PGPORT"
+		shown="user='$PGUSER' password=*** dbname='$dbname' host='$PGHOST' port='$PGPORT'"
+		printf '%s\t%s\n' "$text" "$shown" >>"$tmp/.hist/shown"
+		hist_alias "$shown" "DB:$name"
+		hist_alias "$(hist_html "$shown")" "DB:$name"
 	fi
 	hist_alias "$text" "DB:$name"
-	# as an HTML page writes it (the dashboard's title)
-	[ "${text//&/"&amp;"}" = "$text" ] || hist_alias "${text//&/"&amp;"}" "DB:$name"
+	hist_alias "$(hist_html "$text")" "DB:$name"
 	echo "$text"
 }
+hist_shown() {
+	local shown
+	shown=$(awk -F'\t' -v t="$1" '$1 == t { print $2 }' "$tmp/.hist/shown")
+	echo "${shown:-$1}"
+}
+# hist_html TEXT: TEXT as an HTML page writes it (the dashboard's title)
+hist_html() { printf '%s' "$1" | sed "s/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/\"/\&quot;/g; s/'/\&#39;/g"; }
 hist_alias() { printf '%s\t%s\n' "$1" "$2" >>"$tmp/.hist/dbs"; }
 hist_file_only() {
 	hist_pg || return 0
@@ -179,12 +200,20 @@ hrun() {
 	"$BOOTLENS" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	set -e
+	hist_no_secret "bootlens $*" "$tmp/out" "$tmp/err"
 	[ -n "${hist_nolog:-}" ] || hist_log_run "$rc" "$@"
 	[ "$rc" -eq "$want" ] || fail "bootlens $* exited $rc, want $want; stdout: $(head -c 2000 "$tmp/out"); stderr: $(cat "$tmp/err")"
+}
+hist_no_secret() {
+	local what=$1
+	shift
+	! grep -qF -- "$hist_secret" "$@" ||
+		fail "$what shows the password of --db: $(grep -hF -- "$hist_secret" "$@" | head -n 3)"
 }
 hist_log_run() {
 	local rc=$1
 	shift
+	hist_no_secret "$*" "$tmp/out" "$tmp/err"
 	[ -n "${BOOTLENS_HISTORY_LOG:-}" ] || return 0
 	{
 		printf '== %s (exit %s)\n' "$*" "$rc"
@@ -197,6 +226,7 @@ hist_log_run() {
 hrun_nolog() { hist_nolog=1 hrun "$@"; }
 hlog() {
 	local f
+	hist_no_secret "the file" "$@"
 	[ -n "${BOOTLENS_HISTORY_LOG:-}" ] || return 0
 	for f in "$@"; do
 		{
