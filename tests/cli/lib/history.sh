@@ -77,19 +77,14 @@ hist_pg_up() {
 	"$pgbin/pg_isready" -q -d postgres
 }
 case "$hist_backend" in
-sqlite)
-	tmp=$(mktemp -d)
-	;;
-pg)
-	# sets PG* and $pgbin, or exits (77 without PostgreSQL)
-	hist_pg_env
-	tmp=$(mktemp -d)
-	;;
+sqlite) ;;
+pg) hist_pg_env ;; # sets PG* and $pgbin, or exits (77 without PostgreSQL)
 *)
 	echo "FAIL: BOOTLENS_HISTORY_BACKEND='$hist_backend': want sqlite or pg" >&2
 	exit 1
 	;;
 esac
+tmp=$(mktemp -d)
 mkdir "$tmp/.hist"
 : >"$tmp/.hist/dbs"
 : >"$tmp/.hist/names"
