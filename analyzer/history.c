@@ -742,16 +742,17 @@ int history_open(const char *path, bool create, struct history **hp, char *err, 
 
         *hp = NULL;
         say(err, errsize, "%s", "");
-        unreachable = getenv(HISTORY_UNREACHABLE_ENV);
-        if (unreachable && *unreachable && strcmp(unreachable, path) == 0) {
-                say(err, errsize, "%s: cannot connect: %s (" HISTORY_UNREACHABLE_ENV ")", path,
-                    strerror(ECONNREFUSED));
-                return -ECONNREFUSED;
-        }
         h = calloc(1, sizeof(*h));
         if (!h || histdb_display(path, &h->path) < 0) {
                 free(h);
                 return -ENOMEM;
+        }
+        unreachable = getenv(HISTORY_UNREACHABLE_ENV);
+        if (unreachable && *unreachable && strcmp(unreachable, path) == 0) {
+                say(err, errsize, "%s: cannot connect: %s (" HISTORY_UNREACHABLE_ENV ")", h->path,
+                    strerror(ECONNREFUSED));
+                rc = -ECONNREFUSED;
+                goto fail;
         }
         rc = histdb_open(path, create, busy_ms(), &h->db, &made_new, err, errsize);
         if (rc < 0)

@@ -567,9 +567,10 @@ int collect_add_history(const char *db, const char *spool, const char *dir, int 
         if (code == BL_EXIT_USAGE)
                 return code;
         if (histdb_display(db, &shown) < 0) {
-                bl_error("out of memory");
+                bl_error("collect: out of memory");
                 return BL_EXIT_USAGE;
         }
+        /* shown: db with a password in a PostgreSQL --db masked */
         if (!collect_session_complete(dir)) {
                 textout_error("--history: '%s' is not complete: not added to '%s' (finish it "
                               "with 'bootlens collect --resume -o %s --history %s')",

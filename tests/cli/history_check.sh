@@ -17,7 +17,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/history.sh"
 ab=$BOOTLENS_TEST_DATA/compare/ab
-db=$tmp/h.db
+db=$(hist_db h.db)
 for i in 1 2 3; do
 	copy_session "$ab" "$tmp/b$i" "b$i" "2026-12-01T10:00:0${i}Z"
 done
@@ -53,6 +53,8 @@ hrun 0 history dashboard --db "$db" -o "$tmp/dash"
 [ "$(cat "$tmp/out")" = "$tmp/dash/index.html" ] || fail "dashboard printed $(cat "$tmp/out")"
 [ -s "$tmp/dash/index.html" ] || fail "no index.html"
 ls "$tmp/dash/figures/"*.svg >/dev/null 2>&1 || fail "no figure in $tmp/dash/figures"
+# the page and its figures the same on either backend
+hlog "$tmp/dash/index.html" "$tmp/dash/figures/"*.svg
 nfig=$(find "$tmp/dash/figures" -name '*.svg' | wc -l)
 [ "$nfig" -ge 9 ] || fail "want a figure for the total and each of the 8 phases, got $nfig"
 if grep -Eo '(src|href)="[a-z]+://[^"]*' "$tmp/dash/index.html" | grep -v '^.*="file:'; then

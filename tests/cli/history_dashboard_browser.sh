@@ -23,7 +23,7 @@ set -euo pipefail
 browser_setup
 out=$(browser_outdir history_dashboard_browser)
 ab=$BOOTLENS_TEST_DATA/compare/ab
-db=$tmp/h.db
+db=$(hist_db h.db)
 for i in 1 2 3; do
 	copy_session "$ab" "$tmp/b$i" "b$i" "2026-12-01T10:00:0${i}Z"
 	hrun 0 history add --db "$db" --label "kernel=6.1.0-$i" "$tmp/b$i:base"

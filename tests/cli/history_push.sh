@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # history push and collect --history's spool (docs/history.md, "The
-# spool"; issue 16), SQLite to SQLite, with the stand-in QEMU:
+# spool"; issue 16), from a SQLite file to the backend under test, with
+# the stand-in QEMU:
 #  1. push sends every entry of --from as stored (show's JSON the same
 #     but for the ids), skips one the database holds already, and says
 #     "pushed N, already there M"; a second push adds nothing;
@@ -20,8 +21,10 @@ fake=$BOOTLENS_TEST_DATA/collect/fake-qemu
 for i in 1 2 3; do
 	copy_session "$s5" "$tmp/s$i" "s$i" "2026-12-01T10:00:0${i}Z"
 done
+# the runner's history is a local file, as a spool is; the shared one
+# is on the backend under test
 runner=$tmp/runner.db
-shared=$tmp/shared.db
+shared=$(hist_db shared.db)
 
 # 1. push: s1 and s3 sent, s2 there already
 hrun 0 history add --db "$runner" --label job=boot "$tmp/s1" "$tmp/s2" "$tmp/s3"
@@ -49,7 +52,7 @@ hrun 0 history push --from "$runner" --db "$shared"
 hrun 0 history list --db "$shared" --format csv
 [ "$(tail -n +2 "$tmp/out" | wc -l)" -eq 3 ] || fail "the second push added: $(cat "$tmp/out")"
 # into a database not there yet: made
-hrun 0 history push --from "$runner" --db "$tmp/new.db"
+hrun 0 history push --from "$runner" --db "$(hist_db new.db)"
 [ "$(cat "$tmp/out")" = "pushed 3, already there 0" ] || fail "push to a new db: $(cat "$tmp/out")"
 
 # 2. refusals
@@ -73,24 +76,28 @@ printf 'HdrS' >>"$tmp/k"
 head -c 64 /dev/zero >>"$tmp/k"
 export FAKE_QEMU_STATE=$tmp/state
 mkdir "$tmp/state"
-server=$tmp/server.db
+server=$(hist_db server.db)
 collect() {
 	set +e
 	"$BOOTLENS" collect --kernel "$tmp/k" --qemu "$fake" --accel tcg -n 2 "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	set -e
+	hist_no_secret "collect $*" "$tmp/out" "$tmp/err"
 }
 export BOOTLENS_HISTORY_UNREACHABLE=$server
 spool=$tmp/xdg/bootlens/spool.sqlite
 XDG_STATE_HOME=$tmp/xdg collect --history "$server" -o "$tmp/c1"
 [ $rc -eq 0 ] || fail "a spooled collect exited $rc: $(cat "$tmp/err")"
-msg="^bootlens: --history: $server cannot be reached \(cannot connect: Connection refused \(BOOTLENS_HISTORY_UNREACHABLE\)\): spooled to $spool; send it later with 'bootlens history push --from $spool --db $server'$"
+msg="^bootlens: --history: $(re "$(hist_shown "$server")") cannot be reached \(cannot connect: Connection refused \(BOOTLENS_HISTORY_UNREACHABLE\)\): spooled to $spool; send it later with 'bootlens history push --from $spool --db $(re "$(hist_shown "$server")")'$"
 grep -Eq -- "$msg" "$tmp/err" || fail "no spool line: $(cat "$tmp/err")"
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "more than the spool line: $(cat "$tmp/err")"
 ! grep -q '^stored ' "$tmp/out" || fail "a spooled session said stored: $(cat "$tmp/out")"
-[ ! -e "$server" ] || fail "the unreachable database was made"
+hist_absent "$server" || fail "the unreachable database was made"
 id1=$(jq -r .session_id "$tmp/c1/session.json")
-hrun 0 history list --db "$spool" --format csv
+hist_alias "$id1" ID:c1
+hist_log_run $rc collect --history "$server" -o "$tmp/c1"
+# the stand-in QEMU's boots are timed by the host: not the same in two runs
+hrun_nolog 0 history list --db "$spool" --format csv
 grep -q "$id1" "$tmp/out" || fail "the spool lacks $id1: $(cat "$tmp/out")"
 # no XDG_STATE_HOME: ~/.local/state; the collection's own status (1) kept
 mkdir "$tmp/state2" "$tmp/home"
@@ -102,7 +109,7 @@ grep -q "spooled to $tmp/home/.local/state/bootlens/spool.sqlite;" "$tmp/err" ||
 # --spool FILE (its directory made)
 XDG_STATE_HOME=$tmp/xdg collect --history "$server" --spool "$tmp/mine/s.sqlite" -o "$tmp/c3"
 [ $rc -eq 0 ] || fail "collect --spool exited $rc: $(cat "$tmp/err")"
-grep -q "spooled to $tmp/mine/s.sqlite; send it later with 'bootlens history push --from $tmp/mine/s.sqlite --db $server'" "$tmp/err" ||
+grep -qF "spooled to $tmp/mine/s.sqlite; send it later with 'bootlens history push --from $tmp/mine/s.sqlite --db $(hist_shown "$server")'" "$tmp/err" ||
 	fail "--spool not used: $(cat "$tmp/err")"
 collect --spool "$tmp/x.sqlite" -o "$tmp/c4"
 [ $rc -eq 2 ] || fail "--spool without --history exited $rc"
@@ -111,7 +118,7 @@ grep -q 'spool without --history' "$tmp/err" || fail "--spool alone: $(cat "$tmp
 unset BOOTLENS_HISTORY_UNREACHABLE
 hrun 0 history push --from "$spool" --db "$server"
 [ "$(cat "$tmp/out")" = "pushed 1, already there 0" ] || fail "pushing the spool: $(cat "$tmp/out")"
-hrun 0 history show --db "$server" "$id1"
+hrun_nolog 0 history show --db "$server" "$id1"
 hrun 0 history push --from "$spool" --db "$server"
 [ "$(cat "$tmp/out")" = "pushed 0, already there 1" ] || fail "pushing the spool twice: $(cat "$tmp/out")"
 echo "history_push: ok"

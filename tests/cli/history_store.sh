@@ -5,7 +5,7 @@
 # variants) at once. Checked: the "stored" lines, the labels (--label's,
 # the session's, the CI ones from GitHub's and GitLab's variables, the
 # date), the same session and variant twice refused with the database
-# byte for byte unchanged (also when it comes with a new one: one
+# unchanged (hist_snap: the file byte for byte; on PostgreSQL every row) (also when it comes with a new one: one
 # transaction), list/show/trend in json (jq) and csv, --where, --by in
 # version order, and trend --plot writing svg and png with their .gp and
 # .dat.
@@ -13,7 +13,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/history.sh"
 s5=$BOOTLENS_TEST_DATA/linux-session-5
 ab=$BOOTLENS_TEST_DATA/compare/ab
-db=$tmp/h.db
+db=$(hist_db h.db)
 for i in 1 2 3 4; do
 	copy_session "$s5" "$tmp/s$i" "s$i" "2026-12-01T10:00:0${i}Z"
 done
@@ -55,7 +55,7 @@ hrun 2 history show --db "$db" 20261201T100000Z-c0ffee16
 need_err "has several variants"
 
 # the same session twice: refused, nothing written (also beside a new one)
-before=$(sha "$db")
+before=$(hist_snap "$db")
 hrun 2 history add --db "$db" "$tmp/s1"
 need_err 'session s1 variant default is stored already'
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "one line for a duplicate: $(cat "$tmp/err")"
@@ -64,7 +64,7 @@ hrun 2 history add --db "$db" "$tmp/s4" "$tmp/s1"
 need_err 'session s1 variant default is stored already'
 hrun 2 history add --db "$db" "$ab:new"
 need_err 'session 20261201T100000Z-c0ffee16 variant new is stored already'
-[ "$(sha "$db")" = "$before" ] || fail "a refused add changed the database"
+[ "$(hist_snap "$db")" = "$before" ] || fail "a refused add changed the database"
 hrun 0 history list --db "$db" --format json
 jq -e '.kind == "bootlens-history-list"' "$tmp/out" >/dev/null || fail "list json kind"
 [ "$(jq '[.. | objects | select(has("session_id"))] | length' "$tmp/out")" -eq 5 ] ||
@@ -110,6 +110,7 @@ hrun 0 history trend --db "$db" --metric total --by kernel --plot "$tmp/t.svg"
 head -c 400 "$tmp/t.svg" | grep -q '<svg' || fail "t.svg is not an SVG"
 [ -s "$tmp/t.gp" ] && [ -s "$tmp/t.dat" ] || fail "no t.gp or t.dat beside t.svg"
 grep -q '6\.1\.0-9' "$tmp/t.svg" || fail "the figure does not name the points by kernel"
+hlog "$tmp/t.svg" "$tmp/t.gp" "$tmp/t.dat"
 need_out 's2'
 hrun 0 history trend --db "$db" --metric 'phase:initcalls' --plot "$tmp/p.png" --size 800,500 --mono
 [ "$(head -c 8 "$tmp/p.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||

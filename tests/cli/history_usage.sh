@@ -10,6 +10,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/history.sh"
 s5=$BOOTLENS_TEST_DATA/linux-session-5
+db=$(hist_db h.db)
+absent=$(hist_db absent.db)
+other=$(hist_db other.db)
 
 # --help
 hrun 0 history --help
@@ -43,49 +46,49 @@ done
 # a reading subcommand does not create the database
 for args in "list" "show 1" "trend --metric total" "check" "dashboard -o $tmp/d"; do
 	# shellcheck disable=SC2086
-	hrun 2 history $args --db "$tmp/absent.db"
-	need_err "^bootlens: history: no database '$tmp/absent.db' \(history add creates one\)$"
-	[ ! -e "$tmp/absent.db" ] || fail "history $args created the database"
+	hrun 2 history $args --db "$absent"
+	need_err "^bootlens: history: no database '$(re "$(hist_shown "$absent")")' \(history add creates one\)$"
+	hist_absent "$absent" || fail "history $args created the database"
 done
 
 # a session that is not there: nothing created
-hrun 2 history add --db "$tmp/h.db" "$tmp/nosuch"
+hrun 2 history add --db "$db" "$tmp/nosuch"
 need_err "^bootlens: history: .*$tmp/nosuch"
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "more than one line for a missing session: $(cat "$tmp/err")"
-[ ! -e "$tmp/h.db" ] || fail "add of a missing session created the database"
-hrun 2 history add --db "$tmp/h.db" "$s5:nosuch"
+hist_absent "$db" || fail "add of a missing session created the database"
+hrun 2 history add --db "$db" "$s5:nosuch"
 need_err "nosuch"
-[ ! -e "$tmp/h.db" ] || fail "add of a missing variant created the database"
-hrun 2 history add --db "$tmp/h.db"
+hist_absent "$db" || fail "add of a missing variant created the database"
+hrun 2 history add --db "$db"
 need_err '^bootlens: history add: want at least one SESSION\[:VARIANT\]$'
 
 # bad labels
 for l in 'novalue' '=x' 'bad key=1' "$(printf 'k=a\nb')" "$(head -c 65 /dev/zero | tr '\0' k)=v"; do
-	hrun 2 history add --db "$tmp/h.db" --label "$l" "$s5"
+	hrun 2 history add --db "$db" --label "$l" "$s5"
 	need_err "^bootlens: history: --label: '.*' is not KEY=VALUE"
-	[ ! -e "$tmp/h.db" ] || fail "a bad label '$l' created the database"
+	hist_absent "$db" || fail "a bad label '$l' created the database"
 done
-GITHUB_SHA=$(printf 'a\033[2Jb') hrun 2 history add --db "$tmp/h.db" "$s5"
+GITHUB_SHA=$(printf 'a\033[2Jb') hrun 2 history add --db "$db" "$s5"
 need_err "^bootlens: history: \\\$GITHUB_SHA: 'commit=a\\\\x1b\[2Jb' is not KEY=VALUE"
-[ ! -e "$tmp/h.db" ] || fail "a bad CI label created the database"
+hist_absent "$db" || fail "a bad CI label created the database"
 
 # BOOTLENS_HISTORY names the database; then the errors that need one
-BOOTLENS_HISTORY=$tmp/h.db hrun 0 history add "$s5"
+BOOTLENS_HISTORY=$db hrun 0 history add "$s5"
 need_out '^stored 20261125T015804Z-a5973311:default as entry 1 \(5 runs, [0-9]+ metrics\)$'
-[ -s "$tmp/h.db" ] || fail "BOOTLENS_HISTORY: no database written"
-export BOOTLENS_HISTORY=$tmp/h.db
+! hist_absent "$db" || fail "BOOTLENS_HISTORY: no database written"
+export BOOTLENS_HISTORY=$db
 hrun 0 history list
 need_out '20261125T015804Z-a5973311'
 # --db wins over BOOTLENS_HISTORY
-hrun 2 history list --db "$tmp/other.db"
-need_err "no database '$tmp/other.db'"
+hrun 2 history list --db "$other"
+need_err "no database '$(re "$(hist_shown "$other")")'"
 
 for m in foo phase: fn: total:x 'phase'; do
 	hrun 2 history trend --metric "$m"
 	need_err "^bootlens: history trend: --metric wants total, phase:NAME, fn:NAME, kernel:loaded or kernel:file, not '$m'$"
 done
 hrun 2 history trend --metric phase:nosuch
-need_err "^bootlens: history trend: no entry of '$tmp/h.db' has the metric 'phase:nosuch'"
+need_err "^bootlens: history trend: no entry of '$(re "$(hist_shown "$db")")' has the metric 'phase:nosuch'"
 hrun 2 history trend --metric fn:nosuch_init
 need_err "has the metric 'fn:nosuch_init'"
 hrun 2 history trend
@@ -95,11 +98,11 @@ hrun 0 history trend --help
 grep -q '^ *|kernel:file$' "$tmp/out" || fail "trend --help: no kernel:file: $(head -3 "$tmp/out")"
 grep -q 'fn:NAME|kernel:loaded$' "$tmp/out" || fail "trend --help: no kernel:loaded: $(head -3 "$tmp/out")"
 hrun 2 history trend --metric total --by kernel
-need_err "^bootlens: history trend: no entry of '$tmp/h.db' that has total has the label 'kernel' \(--by\)$"
+need_err "^bootlens: history trend: no entry of '$(re "$(hist_shown "$db")")' that has total has the label 'kernel' \(--by\)$"
 hrun 2 history trend --metric total --by 'a b'
 need_err "^bootlens: history trend: --by wants a label key"
 hrun 2 history trend --metric total --where kernel=none
-need_err "^bootlens: history trend: no entry of '$tmp/h.db' matches$"
+need_err "^bootlens: history trend: no entry of '$(re "$(hist_shown "$db")")' matches$"
 hrun 2 history trend --metric total --size 10,10
 need_err '^bootlens: history trend: --size, --font and --mono are for --plot FILE$'
 hrun 2 history trend --metric total --plot "$tmp/x.doc"
@@ -133,7 +136,7 @@ hrun 2 history list extra
 need_err "^bootlens: history list: unexpected argument 'extra'"
 
 hrun 2 history show 99
-need_err "^bootlens: history show: '$tmp/h.db' holds no entry '99' \(history list shows them\)$"
+need_err "^bootlens: history show: '$(re "$(hist_shown "$db")")' holds no entry '99' \(history list shows them\)$"
 hrun 2 history show nosuch:default
 need_err "holds no entry 'nosuch:default'"
 hrun 2 history show

@@ -41,20 +41,21 @@
 # BOOTLENS_GATE_RUNS=N sets the runs per variant; the session is kept in
 # the output directory (session/), and BOOTLENS_GATE_SESSION=DIR uses one
 # collected so before (no boot).
+# When BOOTLENS_PG_DIR names a running test cluster (ctest starts the
+# pg_cluster fixture for this test), the same adds, checks and trend go
+# to databases of that PostgreSQL server as well, from the same session
+# (no second boot), kept in pg/ of the output directory, and every output
+# must be the SQLite one byte for byte once the --db text is <DB:NAME>
+# (issue 16; docs/history-backends.md, "Both backends in the tests").
 # labels: vm history
 # timeout: 1500
 set -euo pipefail
 : "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
 n=${BOOTLENS_GATE_RUNS:-5}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+# $tmp, fail(), hist_db, hist_pg_up and hist_norm
+. "$(dirname "$0")/../cli/lib/history.sh"
 . "$(dirname "$0")/lib/guest.sh"
 bl_need_tool qemu-system-x86_64
-unset BOOTLENS_HISTORY GITHUB_SHA CI_COMMIT_SHA GITHUB_REF_NAME CI_COMMIT_REF_NAME GITHUB_JOB CI_JOB_ID
 out=${BOOTLENS_BUILD:-$tmp}/test-output/history_gate
 # a session to reuse may be the one a run before kept in $out: copy it first
 if [ -n "${BOOTLENS_GATE_SESSION:-}" ]; then
@@ -62,7 +63,6 @@ if [ -n "${BOOTLENS_GATE_SESSION:-}" ]; then
 fi
 rm -rf "$out"
 mkdir -p "$out"
-db=$tmp/h.db
 start=$(date +%s)
 
 if [ -n "${BOOTLENS_GATE_SESSION:-}" ]; then
@@ -95,46 +95,67 @@ if grep -q 'alg: self-tests disabled' "${reg_run%.json}.console"; then
 	fail "reg's log says the crypto self-tests are disabled"
 fi
 
-check() { # WANT-RC NAME: history check (table and md), kept as NAME.txt and NAME.md
-	local want=$1 name=$2 rc
-	set +e
-	"$BOOTLENS" history check --db "$db" --by step >"$out/$name.txt" 2>"$out/$name.err"
-	rc=$?
-	"$BOOTLENS" history check --db "$db" --by step --format md >"$out/$name.md" 2>/dev/null
-	set -e
-	cat "$out/$name.txt" "$out/$name.err"
-	[ "$rc" -eq "$want" ] || fail "history check after $name exited $rc, want $want"
-}
+# gate_history DB DB20 DIR: the entries stored one at a time into DB (then
+# all at once into DB20, with the default top 20), checked after each,
+# every output kept in DIR
+gate_history() {
+	local db=$1 db20=$2 dir=$3
+	mkdir -p "$dir"
+	hist_alias "$dir" OUT
+	check() { # WANT-RC NAME: history check (table and md), kept as NAME.txt and NAME.md
+		local want=$1 name=$2 rc
+		set +e
+		"$BOOTLENS" history check --db "$db" --by step >"$dir/$name.txt" 2>"$dir/$name.err"
+		rc=$?
+		"$BOOTLENS" history check --db "$db" --by step --format md >"$dir/$name.md" 2>/dev/null
+		set -e
+		cat "$dir/$name.txt" "$dir/$name.err"
+		[ "$rc" -eq "$want" ] || fail "history check after $name exited $rc, want $want"
+	}
 
-"$BOOTLENS" history add --db "$db" --top 1000 --label step=1 "$tmp/s:n1"
-check 0 after-n1
-grep -q 'not judged' "$out/after-n1.err" || fail "after n1 alone: the check does not say it did not judge"
-"$BOOTLENS" history add --db "$db" --top 1000 --label step=2 "$tmp/s:n2"
-"$BOOTLENS" history add --db "$db" --top 1000 --label step=3 "$tmp/s:n3"
-check 0 after-n3
-if grep -q 'not judged' "$out/after-n3.err"; then fail "after n1..n3 the check did not judge"; fi
-"$BOOTLENS" history add --db "$db" --top 1000 --label step=4 "$tmp/s:reg"
-check 1 after-reg
-grep -q 'initcalls' "$out/after-reg.md" || fail "the md comment does not name the initcalls phase"
-grep -Eq 'crypto|alg_test|cryptomgr' "$out/after-reg.md" ||
-	fail "the md comment names no crypto function among those that moved"
-echo "md comment: $out/after-reg.md"
-# the default top 20: crypto_algapi_init is new among the stored functions
-db20=$tmp/h20.db
-for v in n1 n2 n3 reg; do
-	"$BOOTLENS" history add --db "$db20" --label step=$v "$tmp/s:$v" >/dev/null
-done
-set +e
-"$BOOTLENS" history check --db "$db20" --by step --format md >"$out/after-reg-top20.md" 2>"$out/after-reg-top20.err"
-rc=$?
-set -e
-cat "$out/after-reg-top20.md"
-[ "$rc" -eq 1 ] || fail "history check with the default top 20 exited $rc, want 1"
-grep -q 'New among the stored functions' "$out/after-reg-top20.md" ||
-	fail "with the default top 20 the md lists no function new among the stored ones"
-grep -Eq '`crypto_algapi_init`: [0-9.]+ ms now, at most [0-9.]+ ms in each base point' "$out/after-reg-top20.md" ||
-	fail "with the default top 20 the md does not name crypto_algapi_init with its bound"
-"$BOOTLENS" history trend --db "$db" --metric phase:initcalls --by step --plot "$out/initcalls.png" |
-	tee "$out/trend-initcalls.txt"
-echo "figure: $out/initcalls.png"
+	"$BOOTLENS" history add --db "$db" --top 1000 --label step=1 "$tmp/s:n1" >"$dir/add.txt"
+	check 0 after-n1
+	grep -q 'not judged' "$dir/after-n1.err" || fail "after n1 alone: the check does not say it did not judge"
+	"$BOOTLENS" history add --db "$db" --top 1000 --label step=2 "$tmp/s:n2" >>"$dir/add.txt"
+	"$BOOTLENS" history add --db "$db" --top 1000 --label step=3 "$tmp/s:n3" >>"$dir/add.txt"
+	check 0 after-n3
+	if grep -q 'not judged' "$dir/after-n3.err"; then fail "after n1..n3 the check did not judge"; fi
+	"$BOOTLENS" history add --db "$db" --top 1000 --label step=4 "$tmp/s:reg" >>"$dir/add.txt"
+	check 1 after-reg
+	grep -q 'initcalls' "$dir/after-reg.md" || fail "the md comment does not name the initcalls phase"
+	grep -Eq 'crypto|alg_test|cryptomgr' "$dir/after-reg.md" ||
+		fail "the md comment names no crypto function among those that moved"
+	echo "md comment: $dir/after-reg.md"
+	# the default top 20: crypto_algapi_init is new among the stored functions
+	for v in n1 n2 n3 reg; do
+		"$BOOTLENS" history add --db "$db20" --label step=$v "$tmp/s:$v" >>"$dir/add20.txt"
+	done
+	set +e
+	"$BOOTLENS" history check --db "$db20" --by step --format md >"$dir/after-reg-top20.md" 2>"$dir/after-reg-top20.err"
+	rc=$?
+	set -e
+	cat "$dir/after-reg-top20.md"
+	[ "$rc" -eq 1 ] || fail "history check with the default top 20 exited $rc, want 1"
+	grep -q 'New among the stored functions' "$dir/after-reg-top20.md" ||
+		fail "with the default top 20 the md lists no function new among the stored ones"
+	grep -Eq '`crypto_algapi_init`: [0-9.]+ ms now, at most [0-9.]+ ms in each base point' "$dir/after-reg-top20.md" ||
+		fail "with the default top 20 the md does not name crypto_algapi_init with its bound"
+	"$BOOTLENS" history trend --db "$db" --metric phase:initcalls --by step --plot "$dir/initcalls.png" |
+		tee "$dir/trend-initcalls.txt"
+	echo "figure: $dir/initcalls.png"
+}
+gate_history "$(hist_db h.db sqlite)" "$(hist_db h20.db sqlite)" "$out"
+if hist_pg_up; then
+	echo "== the same on PostgreSQL ($BOOTLENS_PG_DIR)"
+	gate_history "$(hist_db h.db pg)" "$(hist_db h20.db pg)" "$out/pg"
+	for f in add.txt add20.txt after-n1.txt after-n1.err after-n1.md after-n3.txt after-n3.err after-n3.md \
+		after-reg.txt after-reg.err after-reg.md after-reg-top20.md after-reg-top20.err trend-initcalls.txt; do
+		hist_no_secret "$f on PostgreSQL" "$out/pg/$f"
+		diff -u --label "sqlite $f" --label "pg $f" <(hist_norm "$out/$f") <(hist_norm "$out/pg/$f") >&2 ||
+			fail "$f: SQLite and PostgreSQL differ (the diff above)"
+	done
+	echo "SQLite and PostgreSQL: the same 14 outputs"
+else
+	echo "history_gate: no running test cluster in BOOTLENS_PG_DIR: the history on SQLite alone" >&2
+fi
 echo "history_gate: ok in $(($(date +%s) - start)) s"

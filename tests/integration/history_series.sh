@@ -15,27 +15,31 @@
 # sessions are kept in the output directory (sessions/), and
 # BOOTLENS_SERIES_SESSIONS=DIR uses those collected so before (DIR/s-V: no
 # boot for V).
+# When BOOTLENS_PG_DIR names a running test cluster (ctest starts the
+# pg_cluster fixture for this test), the same sessions are also added to a
+# database of that PostgreSQL server (no second boot) and the list, the
+# trends and the show, kept in pg/ of the output directory, must be the
+# SQLite ones byte for byte once the --db text is <DB:NAME> (issue 16;
+# docs/history-backends.md, "Both backends in the tests"). Every entry's
+# "added" time is the test's start (SOURCE_DATE_EPOCH), the same on both.
 # labels: vm history
 # timeout: 900
 set -euo pipefail
 : "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+# $tmp, fail(), hist_db, hist_pg_up and hist_norm
+. "$(dirname "$0")/../cli/lib/history.sh"
 . "$(dirname "$0")/lib/guest.sh"
 bl_need_tool qemu-system-x86_64
 bl_need_tool jq
-unset BOOTLENS_HISTORY GITHUB_SHA CI_COMMIT_SHA GITHUB_REF_NAME CI_COMMIT_REF_NAME GITHUB_JOB CI_JOB_ID
 out=${BOOTLENS_BUILD:-$tmp}/test-output/history_series
 rm -rf "$out"
 mkdir -p "$out"
 db=$out/history.db
+hist_alias "$db" DB:history.db
 sessions=$out/sessions
 mkdir -p "$sessions"
 start=$(date +%s)
+export SOURCE_DATE_EPOCH=$start
 
 if [ -n "${BOOTLENS_SERIES_VERSIONS:-}" ]; then
 	read -r -a versions <<<"$BOOTLENS_SERIES_VERSIONS"
@@ -83,25 +87,50 @@ for v in "${order[@]}"; do
 done
 echo "collected and stored in $(($(date +%s) - start)) s"
 
-"$BOOTLENS" history list --db "$db" | tee "$out/list.txt"
-for m in total 'phase:initcalls'; do
-	name=${m#phase:}
-	"$BOOTLENS" history trend --db "$db" --by kernel --metric "$m" --plot "$out/trend-$name.png" |
-		tee "$out/trend-$name.txt"
-	"$BOOTLENS" history trend --db "$db" --by kernel --metric "$m" --format json >"$out/trend-$name.json"
-	got=$(jq -r '.points | map(.label) | join(" ")' "$out/trend-$name.json")
-	[ "$got" = "${versions[*]}" ] || fail "$m: the points are '$got', want '${versions[*]}' (version order)"
-	[ "$(jq '.points | length' "$out/trend-$name.json")" -eq 3 ] || fail "$m: not 3 points"
-	jq -e '[.points[] | .n == 3 and .median_ns > 0 and .ci_lo_ns <= .median_ns and .median_ns <= .ci_hi_ns] | all' \
-		"$out/trend-$name.json" >/dev/null || fail "$m: a point is not 3 runs with its median inside its CI"
-	[ "$(head -c 8 "$out/trend-$name.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
-		fail "$m: trend-$name.png is not a PNG"
-	[ "$(stat -c %s "$out/trend-$name.png")" -gt 5000 ] || fail "$m: trend-$name.png is nearly empty"
-	[ -s "$out/trend-$name.gp" ] && [ -s "$out/trend-$name.dat" ] || fail "$m: no .gp or .dat beside the figure"
-	echo "figure: $out/trend-$name.png"
-done
-# the kernel's own version, read from each bzImage, is stored too
-"$BOOTLENS" history show --db "$db" --format json 1 >"$tmp/show.json"
-jq -e '.. | objects | select(has("kernel_version")) | .kernel_version | strings' "$tmp/show.json" |
-	grep -q "${order[0]}" || fail "entry 1's kernel_version does not name ${order[0]}"
+# series_history DB DIR: list, trends and show of DB, kept in DIR
+series_history() {
+	local db=$1 dir=$2
+	mkdir -p "$dir"
+	hist_alias "$dir" OUT
+	"$BOOTLENS" history list --db "$db" | tee "$dir/list.txt"
+	for m in total 'phase:initcalls'; do
+		name=${m#phase:}
+		"$BOOTLENS" history trend --db "$db" --by kernel --metric "$m" --plot "$dir/trend-$name.png" |
+			tee "$dir/trend-$name.txt"
+		"$BOOTLENS" history trend --db "$db" --by kernel --metric "$m" --format json >"$dir/trend-$name.json"
+		got=$(jq -r '.points | map(.label) | join(" ")' "$dir/trend-$name.json")
+		[ "$got" = "${versions[*]}" ] || fail "$m: the points are '$got', want '${versions[*]}' (version order)"
+		[ "$(jq '.points | length' "$dir/trend-$name.json")" -eq 3 ] || fail "$m: not 3 points"
+		jq -e '[.points[] | .n == 3 and .median_ns > 0 and .ci_lo_ns <= .median_ns and .median_ns <= .ci_hi_ns] | all' \
+			"$dir/trend-$name.json" >/dev/null || fail "$m: a point is not 3 runs with its median inside its CI"
+		[ "$(head -c 8 "$dir/trend-$name.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
+			fail "$m: trend-$name.png is not a PNG"
+		[ "$(stat -c %s "$dir/trend-$name.png")" -gt 5000 ] || fail "$m: trend-$name.png is nearly empty"
+		[ -s "$dir/trend-$name.gp" ] && [ -s "$dir/trend-$name.dat" ] || fail "$m: no .gp or .dat beside the figure"
+		echo "figure: $dir/trend-$name.png"
+	done
+	# the kernel's own version, read from each bzImage, is stored too
+	"$BOOTLENS" history show --db "$db" --format json 1 >"$dir/show.json"
+	jq -e '.. | objects | select(has("kernel_version")) | .kernel_version | strings' "$dir/show.json" |
+		grep -q "${order[0]}" || fail "entry 1's kernel_version does not name ${order[0]}"
+}
+series_history "$db" "$out"
+if hist_pg_up; then
+	echo "== the same on PostgreSQL ($BOOTLENS_PG_DIR)"
+	pgdb=$(hist_db history.db pg)
+	for v in "${order[@]}"; do
+		"$BOOTLENS" history add --db "$pgdb" --label "kernel=$v" "$sessions/s-$v" >>"$out/pg-add.txt"
+	done
+	series_history "$pgdb" "$out/pg"
+	for f in list.txt trend-total.txt trend-total.json trend-initcalls.txt trend-initcalls.json show.json; do
+		hist_no_secret "$f on PostgreSQL" "$out/pg/$f"
+		diff -u --label "sqlite $f" --label "pg $f" <(hist_norm "$out/$f") <(hist_norm "$out/pg/$f") >&2 ||
+			fail "$f: SQLite and PostgreSQL differ (the diff above)"
+	done
+	diff -u --label "sqlite add" --label "pg add" "$out/add.txt" "$out/pg-add.txt" >&2 ||
+		fail "history add: SQLite and PostgreSQL differ (the diff above)"
+	echo "SQLite and PostgreSQL: the same 7 outputs"
+else
+	echo "history_series: no running test cluster in BOOTLENS_PG_DIR: the history on SQLite alone" >&2
+fi
 echo "history_series: ok in $(($(date +%s) - start)) s"
