@@ -540,16 +540,13 @@ int collect_check_history(const char *db)
 {
         struct history *h = NULL;
         char err[1024] = "";
-        bool pg = histdb_is_pg(db);
         int rc;
 
         history_password_warning(db);
-        if (!pg && access(db, F_OK) < 0)
-                return 0; /* created when the session is added */
         rc = history_open(db, false, &h, err, sizeof(err));
         history_close(h);
         if (rc == 0 || rc == -ENOENT)
-                return 0; /* -ENOENT: an empty database or no file, made at the add */
+                return 0; /* -ENOENT: no file or an empty database, made at the add */
         if (history_unreachable(rc)) {
                 textout_error("--history: %s; collecting all the same: the session is spooled "
                               "if the database is still away at the end",

@@ -71,7 +71,7 @@ refused -w "host=$PGHOST password='$pw" \
 	"host=$PGHOST password=*** (malformed): not a valid PostgreSQL connection string: unterminated quoted string in connection info string"
 refused -w "host=$PGHOST bogus=1 password=$pw" \
 	"host=$PGHOST bogus=1 password=*** (malformed): not a valid PostgreSQL connection string: invalid connection option \"bogus\""
-[ -z "$(ls -A "$tmp" | grep -v -e '^home$' -e '^s1$' -e '^out$' -e '^err$' -e '^all$')" ] ||
+[ -z "$(ls -A "$tmp" | grep -v -e '^\.hist$' -e '^home$' -e '^s1$' -e '^out$' -e '^err$' -e '^all$')" ] ||
 	fail "a malformed conninfo made a file: $(ls -A "$tmp")"
 cd - >/dev/null
 
