@@ -1565,7 +1565,14 @@ static int attach_labels(struct history *h, struct history_entry **ev, size_t n)
                 }
         }
         histdb_reset(st);
-        return rc == HISTDB_ROW || rc == 0 ? 0 : rc;
+        if (rc != HISTDB_ROW && rc != 0)
+                return rc;
+        /* in byte order whatever the database's collation (a PostgreSQL
+         * database's ORDER BY key follows its locale, SQLite's is bytes) */
+        for (size_t i = 0; i < n; i++)
+                if (ev[i]->nlabels > 1)
+                        qsort(ev[i]->labels, ev[i]->nlabels, sizeof(*ev[i]->labels), by_key);
+        return 0;
 }
 
 const char *history_entry_label(const struct history_entry *e, const char *key)

@@ -4,7 +4,8 @@
 # SQLite file, then history list/show/trend/check in every format against
 # both, the outputs diffed byte for byte once the --db text is
 # normalised. Also: a database with other tables but no bootlens_meta is
-# refused, a missing database names itself, a password in --db is masked
+# refused, a missing database names itself, a database in ICU en-US
+# collation prints what SQLite's byte order prints, a password in --db is masked
 # in every message, and six clients setting up one empty database at once
 # make one schema. BOOTLENS_PG_KEEP=DIR keeps the two logs compared.
 set -euo pipefail
@@ -75,6 +76,30 @@ script lite "$tmp/h.db"
 grep -q '^stored s6:default as entry 8 ' "$tmp/pg/log" || fail "pg: no entry 8: $(head -c 3000 "$tmp/pg/log")"
 grep -q 'is stored already' "$tmp/pg/log" || fail "pg: the same session twice not refused"
 diff -u "$tmp/lite/log" "$tmp/pg/log" >"$tmp/diff" || fail "PostgreSQL and SQLite differ: $(head -c 4000 "$tmp/diff")"
+# a database in a locale's collation (ICU en-US: 'Zed' after 'ab', where bytes
+# put it first) says the same as SQLite's byte order: bootlens sorts
+# what it prints itself
+"${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS hist_icu" \
+	-c "CREATE DATABASE hist_icu TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LC_COLLATE 'C.utf8' LC_CTYPE 'C.utf8' ENCODING 'UTF8'"
+[ "$("${psql[@]}" -d hist_icu -Atc "SELECT string_agg(k, ',' ORDER BY k) FROM (VALUES ('Zed'), ('ab'), ('a_c')) v(k)")" = a_c,ab,Zed ] ||
+	fail "hist_icu does not collate as ICU en-US"
+collate() {
+	local side=$1 db=$2
+	run "$side" "$db" add --label Zed=1 --label ab=2 --label a_c=3 --label a.d=4 --label kernel=6.1.0-9 "$tmp/s1"
+	run "$side" "$db" add --label Zed=5 --label kernel=6.1.0-10 "$tmp/s2"
+	for f in table json csv; do
+		run "$side" "$db" list --format $f
+	done
+	run "$side" "$db" show --format table s1
+	run "$side" "$db" show --format json s1
+	run "$side" "$db" trend --metric total --by Zed --format csv
+}
+collate icu "$(url hist_icu)"
+collate icu-lite "$tmp/icu.db"
+grep -q '"Zed"' "$tmp/icu/log" || fail "icu: no labels shown: $(head -c 2000 "$tmp/icu/log")"
+diff -u "$tmp/icu-lite/log" "$tmp/icu/log" >"$tmp/diff" ||
+	fail "PostgreSQL in ICU collation and SQLite differ: $(head -c 4000 "$tmp/diff")"
+
 # the schema and its marks
 [ "$("${psql[@]}" -d hist_same -Atc "SELECT value FROM bootlens_meta WHERE key = 'application_id'")" = 1112297043 ] ||
 	fail "application_id not in bootlens_meta"
