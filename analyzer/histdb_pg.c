@@ -167,7 +167,7 @@ int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struc
         PQconninfoOption *opts;
         struct histdb_pg *db;
         const char *hint;
-        char sql[64], *perr = NULL;
+        char sql[128], *perr = NULL;
         int rc;
 
         *dbp = NULL;
@@ -198,8 +198,12 @@ int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struc
                 histdb_pg_close(db);
                 return rc;
         }
-        /* quiet NOTICEs; the lock wait of an immediate begin */
-        snprintf(sql, sizeof(sql), "SET client_min_messages = warning; SET lock_timeout = %d",
+        /* quiet NOTICEs; the lock wait of an immediate begin; doubles read
+         * back exactly (any value above 0 is the shortest exact text), also
+         * where the role or the server sets extra_float_digits lower */
+        snprintf(sql, sizeof(sql),
+                 "SET client_min_messages = warning; SET lock_timeout = %d; "
+                 "SET extra_float_digits = 3",
                  busy_ms);
         rc = histdb_pg_exec(db, sql);
         if (rc < 0) {
