@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,20 +34,6 @@ struct histdb_stmt {
         struct histdb_pg_stmt *pg;
         sqlite3_stmt *st;
 };
-
-static void say(char *err, size_t errsize, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *err, size_t errsize, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!err || !errsize)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(err, errsize, fmt, ap);
-        va_end(ap);
-}
 
 /* An SQLite result code as 0, HISTDB_ROW or -errno; notes corruption. */
 static int code(struct histdb *db, int rc)
@@ -107,24 +92,25 @@ static int check_header(const char *path, char *err, size_t errsize)
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
                 rc = -errno;
-                say(err, errsize, "%s: %s", path, strerror(-rc));
+                util_whyf(err, errsize, "%s: %s", path, strerror(-rc));
                 return rc;
         }
         got = fstat(fd, &st) == 0 ? util_read_full(fd, hdr, sizeof(hdr)) : -errno;
         close(fd);
         if (got < 0) {
-                say(err, errsize, "%s: %s", path, strerror((int)-got));
+                util_whyf(err, errsize, "%s: %s", path, strerror((int)-got));
                 return (int)got;
         }
         if ((size_t)got < sizeof(hdr) || memcmp(hdr, "SQLite format 3", 16) != 0) {
-                say(err, errsize, "%s: not a SQLite database", path);
+                util_whyf(err, errsize, "%s: not a SQLite database", path);
                 return -EINVAL;
         }
         page = (uint32_t)hdr[16] << 8 | hdr[17];
         page = page == 1 ? 65536 : page;
         if (page < 512 || (page & (page - 1)) != 0 || (uint64_t)st.st_size % page != 0) {
-                say(err, errsize, "%s: not a SQLite database (corrupt: %lld bytes, pages of %u)",
-                    path, (long long)st.st_size, page);
+                util_whyf(err, errsize,
+                          "%s: not a SQLite database (corrupt: %lld bytes, pages of %u)", path,
+                          (long long)st.st_size, page);
                 return -EINVAL;
         }
         pages = be32(hdr + 28);
@@ -133,7 +119,8 @@ static int check_header(const char *path, char *err, size_t errsize)
                 if (asprintf(&wal, "%s-wal", path) < 0)
                         return -ENOMEM;
                 if (access(wal, F_OK) != 0) {
-                        say(err, errsize,
+                        util_whyf(
+                            err, errsize,
                             "%s: not a SQLite database (truncated: %lld bytes, the header says "
                             "%u pages of %u)",
                             path, (long long)st.st_size, pages, page);
@@ -466,7 +453,7 @@ int histdb_open(const char *path, bool create, int busy_ms, struct histdb **dbp,
                         return rc;
         }
         if (!exists && !create) {
-                say(err, errsize, "%s: no such history", path);
+                util_whyf(err, errsize, "%s: no such history", path);
                 return -ENOENT;
         }
         if (!exists)
@@ -480,11 +467,11 @@ int histdb_open(const char *path, bool create, int busy_ms, struct histdb **dbp,
                 int os = db->db ? sqlite3_system_errno(db->db) : ENOMEM;
 
                 if (os) {
-                        say(err, errsize, "%s: cannot open: %s", path, strerror(os));
+                        util_whyf(err, errsize, "%s: cannot open: %s", path, strerror(os));
                         rc = -os;
                 } else {
                         rc = code(db, rc);
-                        say(err, errsize, "%s: cannot open: %s", path, histdb_errmsg(db));
+                        util_whyf(err, errsize, "%s: cannot open: %s", path, histdb_errmsg(db));
                         rc = rc < 0 ? rc : -EIO;
                 }
                 histdb_close(db);

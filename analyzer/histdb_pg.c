@@ -6,13 +6,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/histdb.h"
 #include "analyzer/history.h"
+#include "base/util.h"
 
 #define PASSWORD_HINT " (give the password in PGPASSWORD, ~/.pgpass or a PGSERVICE file)"
 
@@ -35,20 +35,6 @@ struct histdb_pg_stmt {
         PGresult *res; /* of the last run, NULL before the first step */
         int row;
 };
-
-static void say(char *err, size_t errsize, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *err, size_t errsize, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!err || !errsize)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(err, errsize, fmt, ap);
-        va_end(ap);
-}
 
 /* Keep libpq's message, first line only. */
 static void note(struct histdb_pg *db)
@@ -155,8 +141,8 @@ static int refuse(const char *conninfo, const char *display, const char *what, c
 
         if (histdb_mask(conninfo, msg, &masked) < 0)
                 return -ENOMEM;
-        say(err, errsize, "%s: %s: %.*s%s", display, what, (int)strcspn(masked, "\n"), masked,
-            hint);
+        util_whyf(err, errsize, "%s: %s: %.*s%s", display, what, (int)strcspn(masked, "\n"), masked,
+                  hint);
         free(masked);
         return 0;
 }
@@ -207,7 +193,7 @@ int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struc
                  busy_ms);
         rc = histdb_pg_exec(db, sql);
         if (rc < 0) {
-                say(err, errsize, "%s: cannot set up the session: %s", display, db->msg);
+                util_whyf(err, errsize, "%s: cannot set up the session: %s", display, db->msg);
                 histdb_pg_close(db);
                 return rc;
         }
