@@ -9,24 +9,10 @@
 # in every message, and six clients setting up one empty database at once
 # make one schema. BOOTLENS_PG_KEEP=DIR keeps the two logs compared.
 set -euo pipefail
-. "$(dirname "$0")/lib/pg.sh"
-: "${BOOTLENS:?BOOTLENS must name the built bootlens binary}"
-: "${BOOTLENS_TEST_DATA:?BOOTLENS_TEST_DATA must name tests/data}"
-unset BOOTLENS_HISTORY GITHUB_SHA CI_COMMIT_SHA GITHUB_REF_NAME CI_COMMIT_REF_NAME GITHUB_JOB CI_JOB_ID
-export NO_COLOR=1 SOURCE_DATE_EPOCH=1796000000
-export PGOPTIONS="-c client_min_messages=warning"
-psql=("$pgbin/psql" -X -q -v ON_ERROR_STOP=1)
-newdb() { # a fresh database, ordering bytes as SQLite does
-	"${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" \
-		-c "CREATE DATABASE $1 TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C' ENCODING 'UTF8'"
-}
-url() { echo "postgresql:///$1?host=$PGHOST&port=$PGPORT"; }
-s5=$BOOTLENS_TEST_DATA/linux-session-5
+. "$(dirname "$0")/lib/histpg.sh"
 ab=$BOOTLENS_TEST_DATA/compare/ab
 for i in 1 2 3 4 5 6; do
-	cp -r "$s5" "$tmp/s$i"
-	jq --arg id "s$i" --arg c "2026-12-01T10:00:0${i}Z" '.session_id = $id | .created = $c' \
-		"$s5/session.json" >"$tmp/s$i/session.json"
+	copy5 "$tmp/s$i" "s$i" "2026-12-01T10:00:0${i}Z"
 done
 
 # run NAME DB ARGS...: bootlens ARGS with --db DB; stdout, stderr and the

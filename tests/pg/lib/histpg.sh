@@ -1,5 +1,5 @@
-# Sourced by the tests/pg/history_*.sh of issue 16's concurrency and
-# migration (not a test of its own), after nothing else: lib/pg.sh (the
+# Sourced by tests/pg/history_*.sh that drive both backends themselves
+# (not a test of its own), after nothing else: lib/pg.sh (the
 # cluster's environment, $tmp, fail(), $pgbin), then what a history test
 # against PostgreSQL needs. Needs $BOOTLENS and $BOOTLENS_TEST_DATA.
 #
