@@ -157,11 +157,8 @@ static const struct migration migrations[] = {
 enum stmt {
         ST_ENTRY_FIND,
         ST_ENTRY_INSERT,
-        ST_LABEL_INSERT,
         ST_METRIC_FIND,
         ST_METRIC_INSERT,
-        ST_VALUE_INSERT,
-        ST_SUMMARY_INSERT,
         ST_ENTRIES_ALL,
         ST_SUMMARIES_OF,
         ST_ENTRY_BY_ID,
@@ -184,14 +181,8 @@ static const char *const stmt_sql[NSTMT] = {
         "qemu_version, accel, kernel_path, kernel_sha256, kernel_version, cmdline, "
         "runs_recorded, runs_ok, runs_left_out, runs_used) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    [ST_LABEL_INSERT] = "INSERT INTO labels (entry, key, value) VALUES (?1, ?2, ?3)",
     [ST_METRIC_FIND] = "SELECT id, kind FROM metrics WHERE name = ?1",
     [ST_METRIC_INSERT] = "INSERT INTO metrics (name, kind) VALUES (?1, ?2)",
-    [ST_VALUE_INSERT] =
-        "INSERT INTO run_values (metric, entry, run, value) VALUES (?1, ?2, ?3, ?4)",
-    [ST_SUMMARY_INSERT] =
-        "INSERT INTO summaries (metric, entry, pos, phase, n, median, ci_lo, ci_hi, ci_coverage, "
-        "q25, q75, min, max) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [ST_ENTRIES_ALL] = "SELECT " ENTRY_COLS " FROM entries e ORDER BY e.id",
     [ST_SUMMARIES_OF] = "SELECT s.entry, " SUMMARY_COLS " FROM summaries s WHERE s.metric = ?1"
                         " ORDER BY s.entry",
@@ -210,6 +201,65 @@ static const char *const stmt_sql[NSTMT] = {
     [ST_COUNT_ENTRIES] = "SELECT count(*) FROM entries",
     [ST_RUNS_OF] = "SELECT v.run, v.value FROM run_values v JOIN metrics m ON m.id = v.metric"
                    " WHERE m.name = ?1 AND v.entry = ?2 ORDER BY v.run",
+};
+
+/* ---- rows inserted in batches ---- */
+
+/*
+ * The run values, summaries and labels of an entry are gathered and sent
+ * as multi-row INSERTs (one round trip per statement on PostgreSQL, where
+ * one per row cost 290 round trips for a 10-run entry of 29 metrics):
+ * BATCH_ROWS rows by a statement prepared once per connection, the rest
+ * by one of its exact size (kept while the next rest has that size too).
+ * The gathered rows are the caller's until batch_flush(): strings are
+ * borrowed, so they must live until then. Any order of the tables is
+ * right inside the transaction: the rows refer only to the entry and the
+ * metrics, made before.
+ */
+#define BATCH_ROWS HISTORY_BATCH_ROWS
+#define BATCH_COLS 13 /* the widest table's (summaries) */
+/* SQLite 3.40 takes 32766 host parameters, histdb_rewrite_params() 32767 */
+_Static_assert(BATCH_ROWS *BATCH_COLS <= 32766, "a batch has too many parameters");
+
+enum batch_table {
+        BATCH_VALUES,
+        BATCH_SUMMARIES,
+        BATCH_LABELS,
+        NBATCH,
+};
+
+static const struct {
+        const char *head; /* up to VALUES */
+        size_t cols;
+} batch_tables[NBATCH] = {
+    [BATCH_VALUES] = {"INSERT INTO run_values (metric, entry, run, value) VALUES ", 4},
+    [BATCH_SUMMARIES] = {"INSERT INTO summaries (metric, entry, pos, phase, n, median, ci_lo, "
+                         "ci_hi, ci_coverage, q25, q75, min, max) VALUES ",
+                         13},
+    [BATCH_LABELS] = {"INSERT INTO labels (entry, key, value) VALUES ", 3},
+};
+
+enum cell_type {
+        CELL_INT,
+        CELL_REAL,
+        CELL_VALUE, /* a run value: bind_value() */
+        CELL_TEXT,  /* NULL binds NULL */
+};
+
+struct cell {
+        enum cell_type type;
+        union {
+                int64_t i;
+                double d;
+                const char *s;
+        } u;
+};
+
+struct batch {
+        struct cell *cells; /* BATCH_ROWS rows of the table's columns */
+        size_t n;           /* rows gathered */
+        struct histdb_stmt *full, *tail;
+        size_t tail_rows; /* the rows tail inserts */
 };
 
 /*
@@ -237,11 +287,13 @@ struct history {
         char *path;
         int version;
         struct histdb_stmt *st[NSTMT];
-        unsigned writes; /* transactions this connection committed */
+        struct batch batch[NBATCH]; /* the rows of the entry being added */
+        unsigned writes;            /* transactions this connection committed */
         struct entry_cache cache;
 };
 
 static void cache_free(struct entry_cache *c);
+static void batch_free(struct batch *b);
 
 /* ---- small helpers ---- */
 
@@ -793,6 +845,8 @@ void history_close(struct history *h)
         cache_free(&h->cache);
         for (size_t i = 0; i < NSTMT; i++)
                 histdb_finalize(h->st[i]);
+        for (size_t t = 0; t < NBATCH; t++)
+                batch_free(&h->batch[t]);
         histdb_close(h->db);
         free(h->path);
         free(h);
@@ -870,6 +924,139 @@ static const char *new_invalid(const struct history_new *e)
         return NULL;
 }
 
+static void batch_free(struct batch *b)
+{
+        histdb_finalize(b->full);
+        histdb_finalize(b->tail);
+        free(b->cells);
+        memset(b, 0, sizeof(*b));
+}
+
+/* Forget the rows gathered (a failed transaction's). */
+static void batches_drop(struct history *h)
+{
+        for (size_t t = 0; t < NBATCH; t++)
+                h->batch[t].n = 0;
+}
+
+/* The statement inserting rows rows into table t, into *st. */
+static int batch_prepare(struct history *h, enum batch_table t, size_t rows,
+                         struct histdb_stmt **st)
+{
+        size_t cols = batch_tables[t].cols, head = strlen(batch_tables[t].head);
+        size_t size = head + rows * (2 * cols + 2) + 1;
+        char *sql = malloc(size), *p;
+        int rc;
+
+        if (!sql)
+                return -ENOMEM;
+        memcpy(sql, batch_tables[t].head, head);
+        p = sql + head;
+        for (size_t r = 0; r < rows; r++) {
+                *p++ = r ? ',' : '(';
+                if (r)
+                        *p++ = '(';
+                for (size_t c = 0; c < cols; c++) {
+                        if (c)
+                                *p++ = ',';
+                        *p++ = '?';
+                }
+                *p++ = ')';
+        }
+        *p = '\0';
+        rc = histdb_prepare(h->db, sql, true, st);
+        free(sql);
+        return rc;
+}
+
+/* Insert the rows gathered for table t. Returns 0 or -errno. */
+static int batch_flush(struct history *h, enum batch_table t)
+{
+        struct batch *b = &h->batch[t];
+        size_t cols = batch_tables[t].cols;
+        struct histdb_stmt *st;
+        int rc = 0;
+
+        if (b->n == 0)
+                return 0;
+        if (b->n == BATCH_ROWS) {
+                if (!b->full)
+                        rc = batch_prepare(h, t, BATCH_ROWS, &b->full);
+                st = b->full;
+        } else {
+                if (b->tail && b->tail_rows != b->n) {
+                        histdb_finalize(b->tail);
+                        b->tail = NULL;
+                }
+                if (!b->tail) {
+                        rc = batch_prepare(h, t, b->n, &b->tail);
+                        b->tail_rows = rc == 0 ? b->n : 0;
+                }
+                st = b->tail;
+        }
+        if (rc != 0)
+                goto out;
+        histdb_reset(st);
+        for (size_t i = 0; i < b->n * cols && rc == 0; i++) {
+                const struct cell *c = &b->cells[i];
+                int k = (int)i + 1;
+
+                if (c->type == CELL_INT)
+                        rc = histdb_bind_int64(st, k, c->u.i);
+                else if (c->type == CELL_REAL)
+                        rc = histdb_bind_double(st, k, c->u.d);
+                else if (c->type == CELL_VALUE)
+                        rc = bind_value(st, k, c->u.d);
+                else
+                        rc = histdb_bind_text(st, k, c->u.s);
+        }
+        if (rc == 0)
+                rc = histdb_step(st);
+        histdb_reset(st);
+        if (rc == HISTDB_ROW)
+                rc = -EIO;
+out:
+        b->n = 0;
+        return rc;
+}
+
+/* The cells of a new row of table t (the rows before it inserted when
+ * the batch is full), into *row. Returns 0 or -errno. */
+static int batch_row(struct history *h, enum batch_table t, struct cell **row)
+{
+        struct batch *b = &h->batch[t];
+        size_t cols = batch_tables[t].cols;
+        int rc;
+
+        if (!b->cells) {
+                b->cells = calloc((size_t)BATCH_ROWS * cols, sizeof(*b->cells));
+                if (!b->cells)
+                        return -ENOMEM;
+        }
+        if (b->n == BATCH_ROWS) {
+                rc = batch_flush(h, t);
+                if (rc != 0)
+                        return rc;
+        }
+        *row = &b->cells[b->n++ * cols];
+        return 0;
+}
+
+static void cell_int(struct cell *c, int64_t v)
+{
+        *c = (struct cell){.type = CELL_INT, .u.i = v};
+}
+
+static void cell_real(struct cell *c, double v)
+{
+        *c = (struct cell){.type = CELL_REAL, .u.d = v};
+}
+
+static void cell_text(struct cell *c, const char *s)
+{
+        *c = (struct cell){.type = CELL_TEXT, .u.s = s};
+}
+
 /* The id of metric name, made when new. */
 static int metric_id(struct history *h, const char *name, enum compare_kind kind, int64_t *id)
 {
@@ -896,56 +1083,85 @@ static int metric_id(struct history *h, const char *name, enum compare_kind kind
         return histdb_step_insert(st, id);
 }
 
-/* The summary s of metric mid in entry, at position pos. */
+/* The summary s of metric mid in entry, at position pos, gathered
+ * (batch_flush(h, BATCH_SUMMARIES) inserts it; phase borrowed). */
 static int insert_summary(struct history *h, int64_t mid, int64_t entry, size_t pos,
                           const char *phase, const struct history_summary *s)
 {
-        struct histdb_stmt *st;
+        struct cell *c;
         int rc;
 
-        st = stmt(h, ST_SUMMARY_INSERT, &rc);
-        if (!st)
+        rc = batch_row(h, BATCH_SUMMARIES, &c);
+        if (rc != 0)
                 return rc;
-        histdb_bind_int64(st, 1, mid);
-        histdb_bind_int64(st, 2, entry);
-        histdb_bind_int64(st, 3, (int64_t)pos);
-        histdb_bind_text(st, 4, phase);
-        histdb_bind_int64(st, 5, (int64_t)s->n);
-        histdb_bind_double(st, 6, s->median);
-        histdb_bind_double(st, 7, s->ci_lo);
-        histdb_bind_double(st, 8, s->ci_hi);
-        histdb_bind_double(st, 9, s->ci_coverage);
-        histdb_bind_double(st, 10, s->q25);
-        histdb_bind_double(st, 11, s->q75);
-        histdb_bind_double(st, 12, s->min);
-        histdb_bind_double(st, 13, s->max);
-        rc = histdb_step(st);
-        histdb_reset(st);
-        return rc == HISTDB_ROW ? -EIO : rc;
+        cell_int(&c[0], mid);
+        cell_int(&c[1], entry);
+        cell_int(&c[2], (int64_t)pos);
+        cell_text(&c[3], phase);
+        cell_int(&c[4], (int64_t)s->n);
+        cell_real(&c[5], s->median);
+        cell_real(&c[6], s->ci_lo);
+        cell_real(&c[7], s->ci_hi);
+        cell_real(&c[8], s->ci_coverage);
+        cell_real(&c[9], s->q25);
+        cell_real(&c[10], s->q75);
+        cell_real(&c[11], s->min);
+        cell_real(&c[12], s->max);
+        return 0;
 }
 
-/* Value v of metric mid in run of entry. */
+/* Value v of metric mid in run of entry, gathered (batch_flush(h,
+ * BATCH_VALUES) inserts it). */
 static int insert_value(struct history *h, int64_t mid, int64_t entry, int64_t run, double v)
 {
-        struct histdb_stmt *st;
+        struct cell *c;
         int rc;
 
-        st = stmt(h, ST_VALUE_INSERT, &rc);
-        if (!st)
+        rc = batch_row(h, BATCH_VALUES, &c);
+        if (rc != 0)
                 return rc;
-        histdb_bind_int64(st, 1, mid);
-        histdb_bind_int64(st, 2, entry);
-        histdb_bind_int64(st, 3, run);
-        bind_value(st, 4, v);
-        rc = histdb_step(st);
-        histdb_reset(st);
-        return rc == HISTDB_ROW ? -EIO : rc;
+        cell_int(&c[0], mid);
+        cell_int(&c[1], entry);
+        cell_int(&c[2], run);
+        c[3] = (struct cell){.type = CELL_VALUE, .u.d = v};
+        return 0;
 }
 
-/* Metric m of entry: its run values and its summary. *bad: it had no
- * value (an -EINVAL, not an SQLite error). */
+/* Both flushed: the run values and the summaries gathered. */
+static int flush_metrics(struct history *h)
+{
+        int rc = batch_flush(h, BATCH_VALUES);
+
+        return rc != 0 ? rc : batch_flush(h, BATCH_SUMMARIES);
+}
+
+/*
+ * Whether the database would refuse metric pos of e as given twice (its
+ * summary's or a run value's key taken): its name is an earlier metric's,
+ * or a run number is twice among the runs it has a value in (looked for
+ * only when !distinct: e->runs not strictly ascending). Checked before
+ * its rows are gathered, so that the error names it as when each row was
+ * inserted on its own.
+ */
+static bool metric_twice(const struct history_new *e, size_t pos, bool distinct)
+{
+        const struct history_new_metric *m = &e->m[pos];
+
+        for (size_t j = 0; j < pos; j++)
+                if (strcmp(e->m[j].name, m->name) == 0)
+                        return true;
+        for (size_t i = 0; !distinct && i < e->nruns; i++)
+                for (size_t j = 0; !isnan(m->values[i]) && j < i; j++)
+                        if (!isnan(m->values[j]) && e->runs[j] == e->runs[i])
+                                return true;
+        return false;
+}
+
+/* Metric m of entry: its run values and its summary, gathered. *bad: it
+ * had no value (an -EINVAL, not a database error); -EEXIST: given twice
+ * (metric_twice(); distinct: e->runs strictly ascending). */
 static int insert_metric(struct history *h, int64_t entry, const struct history_new *e, size_t pos,
-                         double *scratch, bool *bad)
+                         bool distinct, double *scratch, bool *bad)
 {
         const struct history_new_metric *m = &e->m[pos];
         struct stats_summary sum;
@@ -956,18 +1172,22 @@ static int insert_metric(struct history *h, int64_t entry, const struct history_
         int rc;
 
         rc = metric_id(h, m->name, m->kind, &mid);
-        for (size_t i = 0; i < e->nruns && rc == 0; i++) {
-                if (isnan(m->values[i]))
-                        continue;
-                scratch[k++] = m->values[i];
-                rc = insert_value(h, mid, entry, e->runs[i], m->values[i]);
-        }
         if (rc != 0)
                 return rc;
+        for (size_t i = 0; i < e->nruns; i++)
+                if (!isnan(m->values[i]))
+                        scratch[k++] = m->values[i];
         if (k == 0) {
                 *bad = true;
                 return 0;
         }
+        if (metric_twice(e, pos, distinct))
+                return -EEXIST;
+        for (size_t i = 0; i < e->nruns && rc == 0; i++)
+                if (!isnan(m->values[i]))
+                        rc = insert_value(h, mid, entry, e->runs[i], m->values[i]);
+        if (rc != 0)
+                return rc;
         stats_sort(scratch, k);
         stats_summary_sorted(scratch, k, &sum);
         stats_median_ci_order(scratch, k, AGGREGATE_CI_LEVEL, &ci);
@@ -1028,25 +1248,26 @@ static int insert_head(struct history *h, const struct history_new *e, const cha
                 }
                 return fail(h, rc, "cannot add the entry", err, errsize);
         }
+        /* the key the database would refuse first, as the rows go in a batch */
+        for (size_t i = 0; i < e->nlabels; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (strcmp(e->labels[j].key, e->labels[i].key) == 0) {
+                                say(err, errsize, "%s: cannot add %s:%s: label '%s' given twice",
+                                    h->path, e->session_id, e->variant, e->labels[i].key);
+                                return -EINVAL;
+                        }
         for (size_t i = 0; i < e->nlabels; i++) {
-                st = stmt(h, ST_LABEL_INSERT, &rc);
-                if (!st)
+                struct cell *c;
+
+                rc = batch_row(h, BATCH_LABELS, &c);
+                if (rc != 0)
                         return fail(h, rc, "cannot add the labels", err, errsize);
-                histdb_bind_int64(st, 1, *entry);
-                histdb_bind_text(st, 2, e->labels[i].key);
-                histdb_bind_text(st, 3, e->labels[i].value);
-                rc = histdb_step(st);
-                histdb_reset(st);
-                if (rc == 0)
-                        continue;
-                if (rc == -EEXIST) {
-                        say(err, errsize, "%s: cannot add %s:%s: label '%s' given twice", h->path,
-                            e->session_id, e->variant, e->labels[i].key);
-                        return -EINVAL;
-                }
-                return fail(h, rc, "cannot add the labels", err, errsize);
+                cell_int(&c[0], *entry);
+                cell_text(&c[1], e->labels[i].key);
+                cell_text(&c[2], e->labels[i].value);
         }
-        return 0;
+        rc = batch_flush(h, BATCH_LABELS);
+        return rc == 0 ? 0 : fail(h, rc, "cannot add the labels", err, errsize);
 }
 
 /* One entry, inside the transaction. Returns 0 or -errno (err set). */
@@ -1056,7 +1277,7 @@ static int insert_one(struct history *h, const struct history_new *e, const char
         const char *why = new_invalid(e);
         int64_t entry;
         double *scratch;
-        bool bad = false;
+        bool bad = false, distinct = true;
         int rc;
 
         if (why) {
@@ -1070,8 +1291,10 @@ static int insert_one(struct history *h, const struct history_new *e, const char
         scratch = malloc(e->nruns * sizeof(*scratch));
         if (!scratch)
                 return -ENOMEM;
+        for (size_t i = 1; i < e->nruns; i++)
+                distinct = distinct && e->runs[i - 1] < e->runs[i];
         for (size_t i = 0; i < e->nm && rc == 0 && !bad; i++) {
-                rc = insert_metric(h, entry, e, i, scratch, &bad);
+                rc = insert_metric(h, entry, e, i, distinct, scratch, &bad);
                 if (bad)
                         say(err, errsize, "%s: cannot add %s:%s: metric %s has no value", h->path,
                             e->session_id, e->variant, e->m[i].name);
@@ -1084,6 +1307,9 @@ static int insert_one(struct history *h, const struct history_new *e, const char
                 return -EINVAL;
         if (rc != 0)
                 return rc == -EEXIST ? -EINVAL : fail(h, rc, "cannot add the values", err, errsize);
+        rc = flush_metrics(h);
+        if (rc != 0)
+                return fail(h, rc, "cannot add the values", err, errsize);
         if (id)
                 *id = entry;
         return 0;
@@ -1111,8 +1337,10 @@ int history_insert(struct history *h, const struct history_new *v, size_t n, int
                 else
                         h->writes++;
         }
-        if (rc < 0)
+        if (rc < 0) {
                 histdb_rollback(h->db);
+                batches_drop(h);
+        }
         return rc;
 }
 
@@ -2406,6 +2634,10 @@ static int copy_body(struct history *dst, struct history *src, const struct hist
                         rc = insert_summary(dst, mid, *entry, rows[i].pos, m->phase, &m->s);
                 }
         }
+        if (rc == 0) {
+                who = dst;
+                rc = flush_metrics(dst);
+        }
         if (rc == -ENOMEM)
                 return rc;
         if (rc != 0)
@@ -2451,9 +2683,10 @@ int history_copy_entry(struct history *dst, struct history *src, int64_t id, int
                 else
                         dst->writes++;
         }
-        if (rc < 0)
+        if (rc < 0) {
                 histdb_rollback(dst->db);
-        else if (dst_id)
+                batches_drop(dst);
+        } else if (dst_id)
                 *dst_id = entry;
 out_free:
         metric_rows_free(rows, nrows);

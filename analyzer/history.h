@@ -79,6 +79,10 @@
 #define HISTORY_APPLICATION_ID 0x424c4e53 /* "BLNS" */
 #define HISTORY_TOP_FNS        COMPARE_TOP_DEFAULT
 #define HISTORY_BUSY_MS        60000
+/* The rows of one table an INSERT of history_insert() and history_push()
+ * sends at most (run values, summaries, labels; the rest of an entry's in
+ * one statement of its size): one round trip per batch, not per row. */
+#define HISTORY_BATCH_ROWS 512
 
 struct history; /* opaque: one open database */
 
@@ -196,7 +200,7 @@ void history_news_free(struct history_new *v, size_t n); /* accepts NULL */
  * that is not whole (no session_id, variant, created or run, a metric
  * with no name or values, a metric whose every value is NAN, the same
  * label key or metric name twice in one entry); err says which;
- * -EBUSY; -EIO; -ENOMEM.
+ * -EBUSY; -EIO; -ENOMEM. The rows go HISTORY_BATCH_ROWS a statement.
  */
 int history_insert(struct history *h, const struct history_new *v, size_t n, int64_t *ids,
                    char *err, size_t errsize);

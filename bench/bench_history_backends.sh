@@ -20,8 +20,10 @@
 #    psql \copy loads it (session_replication_role replica: the foreign
 #    keys' triggers off, the rows being SQLite's, which checked them),
 #    then VACUUM ANALYZE. Building through
-#    history_insert() on PostgreSQL measured 31.5 ms per entry here (one
-#    round trip per run value: 52 min for 100,000), hence the bulk load.
+#    history_insert() on PostgreSQL measured 31.5 ms per entry here at
+#    56cf352 (one round trip per run value: 52 min for 100,000), hence the
+#    bulk load; 15.5 ms (median of three, load 3 to 6) since the batched
+#    INSERTs of i16-h4.
 #    Before timing, `history trend` and `history check` must print the
 #    same on both. Then the median of REPS (5) timed runs of the real CLI
 #    (wall clock of the process, output to /dev/null) of `history trend
@@ -34,22 +36,37 @@
 # cluster has it), shared_buffers as initdb sets it (128 MB). The load
 # average is printed before and after: the machine may be shared.
 #
-# Measured on the shared 2-core VM (24 GB), a RelWithDebInfo build, three
-# runs at load averages 1.7 to 4.7 (docs/history-backends.md, "Speed",
-# has each run): 16 writers 26 to 87 sessions/s on SQLite, 15 to 36 on
-# PostgreSQL; over 100,000 entries trend 1.1 to 2.4 s / 1.4 to 2.7 s,
-# check 0.7 to 1.4 s / 1.5 to 2.6 s (SQLite / PostgreSQL); 1096 MB /
-# 4822 MB; the bulk load 141 to 185 s, the SQLite build 605 s.
+# Measured on the shared 2-core VM (24 GB), a RelWithDebInfo build of
+# 56cf352, three runs at load averages 1.7 to 4.7 (docs/history-backends.md,
+# "Speed", has each run): 16 writers 26 to 87 sessions/s on SQLite, 15 to
+# 36 on PostgreSQL (with i16-h4's batches, BENCH_PARTS=writers, three runs
+# at load 3.2 to 6.6: 45 to 83 / 22 to 35, against 31 to 52 / 17 to 21
+# for 08038a7 run in turns with it); over 100,000 entries trend 1.1 to
+# 2.4 s / 1.4 to 2.7 s, check 0.7 to 1.4 s / 1.5 to 2.6 s (SQLite /
+# PostgreSQL); 1096 MB / 4822 MB; the bulk load 141 to 185 s, the SQLite
+# build 605 s.
 #
 #   bash bench/bench_history_backends.sh [BUILD_DIR]      (default: build)
 #   env: ENTRIES WRITERS PER_WRITER REPS; BENCH_SQLITE=FILE reuses a
-#   database bench_history --build-only --entries ENTRIES made (kept).
+#   database bench_history --build-only --entries ENTRIES made (kept);
+#   BENCH_PARTS=writers runs the writers alone (a minute, not the 15 of
+#   building and loading ENTRIES entries), BENCH_PARTS=read the reading
+#   alone (default: both).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
 bootlens=$build/cli/bootlens
 bench=$build/bench/bench_history
 entries=${ENTRIES:-100000} writers=${WRITERS:-16} per=${PER_WRITER:-25} reps=${REPS:-5}
+parts=${BENCH_PARTS:-writers,read}
+case ",$parts," in
+*,writers,* | *,read,*) ;;
+*)
+	echo "bench_history_backends: BENCH_PARTS is writers, read or both (writers,read)" >&2
+	exit 2
+	;;
+esac
+part() { case ",$parts," in *,"$1",*) return 0 ;; esac; return 1; }
 [ -x "$bootlens" ] && [ -x "$bench" ] || {
 	echo "bench_history_backends: build $bootlens and $bench first" >&2
 	exit 2
@@ -82,19 +99,8 @@ newdb() {
 }
 
 # ---- 1. writers ----
-s5=$src/tests/data/linux-session-5
-mkdir -p "$work/s10/runs"
-for r in $(seq 10); do
-	from=$(printf %04d $(((r - 1) % 5 + 1)))
-	to=$(printf %04d "$r")
-	cp "$s5/runs/$from.console" "$work/s10/runs/$to.console"
-	cp "$s5/runs/$from.serial" "$work/s10/runs/$to.serial"
-	jq --argjson r "$r" --arg to "$to" \
-		'.run = $r | .attempts |= map(.files |= with_entries(.value |= sub("^[0-9]{4}"; $to)))' \
-		"$s5/runs/$from.json" >"$work/s10/runs/$to.json"
-done
-jq '.settings.runs = 10 | .plan = [range(1; 11) | {run: ., variant: "default", warmup: false}]' \
-	"$s5/session.json" >"$work/s10/session.json"
+. "$src/tests/pg/lib/runs.sh"
+cycle_runs "$src/tests/data/linux-session-5" "$work/s10" 10
 for w in $(seq "$writers"); do
 	for j in $(seq "$per"); do
 		d=$work/w/$w-$j
@@ -142,11 +148,17 @@ writers() {
 	}
 	awk -v n="$n" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f sessions/s (%d in %.2f s)", n / ((t1 - t0) / 1e9), n, (t1 - t0) / 1e9 }'
 }
-r=$(writers "$work/w.db")
-say "writers, SQLite:" "$r [$writers writers x $per adds]"
-pgw=$(newdb writers)
-r=$(writers "$pgw")
-say "writers, PostgreSQL:" "$r [$writers writers x $per adds]"
+if part writers; then
+	r=$(writers "$work/w.db")
+	say "writers, SQLite:" "$r [$writers writers x $per adds]"
+	pgw=$(newdb writers)
+	r=$(writers "$pgw")
+	say "writers, PostgreSQL:" "$r [$writers writers x $per adds]"
+fi
+if ! part read; then
+	say "load average at end:" "$(cut -d' ' -f1-3 /proc/loadavg)"
+	exit 0
+fi
 
 # ---- 2. reading ENTRIES entries ----
 lite=${BENCH_SQLITE:-$work/big.db}

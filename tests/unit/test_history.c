@@ -1298,6 +1298,243 @@ static void test_history_push_leaves_out_an_entry_the_database_refuses(void **st
         free(src_path);
 }
 
+/* ---- batches: more rows than one multi-row INSERT takes ---- */
+
+#define B HISTORY_BATCH_ROWS
+
+/* Run r's value of metric k in a wide entry: with gaps NAN where
+ * (k + r) % 7 == 3 (never two runs in a row), else whole for r % 3 (bound
+ * as INTEGER) and with a quarter ns otherwise (REAL). */
+static double wide_value(size_t k, size_t r, bool gaps)
+{
+        if (gaps && (k + r) % 7 == 3)
+                return NAN;
+        return 1e6 * (double)(k + 1) + 1000.0 * (double)r + (r % 3 ? 0.0 : 0.25);
+}
+
+/* e: nm functions fn:mKKKK of nruns runs (run numbers 2r + 1) and nlabels
+ * labels kKKKK=vKKKK besides make_new()'s commit. */
+static void make_wide(struct history_new *e, const char *sid, size_t nm, size_t nruns,
+                      size_t nlabels, bool gaps)
+{
+        make_new(e, sid, "default", "2026-02-01T00:00:00Z", nruns, 100 * MS);
+        for (size_t k = 0; k < e->nm; k++) {
+                free(e->m[k].name);
+                free(e->m[k].phase);
+                free(e->m[k].values);
+        }
+        free(e->m);
+        e->nm = nm;
+        e->m = calloc(nm, sizeof(*e->m));
+        for (size_t r = 0; r < nruns; r++)
+                e->runs[r] = (unsigned)(2 * r + 1);
+        for (size_t k = 0; k < nm; k++) {
+                e->m[k].name = dupf("fn:m%04zu", k);
+                e->m[k].kind = COMPARE_FN;
+                e->m[k].values = calloc(nruns, sizeof(double));
+                for (size_t r = 0; r < nruns; r++)
+                        e->m[k].values[r] = wide_value(k, r, gaps);
+        }
+        for (size_t i = 0; i < nlabels; i++) {
+                char key[32], value[32];
+
+                snprintf(key, sizeof(key), "k%04zu", i);
+                snprintf(value, sizeof(value), "v%04zu", i);
+                add_label(e, key, value);
+        }
+}
+
+/* Entry sid of h (path: its SQLite file) holds make_wide()'s rows, read
+ * back one by one: every value of every metric, its runs, its summary's
+ * count and every label; *values: the run values counted. */
+static void assert_wide(struct history *h, const char *path, const char *sid, size_t nm,
+                        size_t nruns, size_t nlabels, bool gaps, size_t *values)
+{
+        struct history_entry e;
+        struct history_metric *m;
+        size_t n, total = 0;
+        char *text;
+
+        assert_int_equal(history_get(h, sid, &e), 0);
+        assert_int_equal(e.nlabels, nlabels + 1);
+        assert_string_equal(e.labels[0].key, "commit");
+        for (size_t i = 0; i < nlabels; i++) {
+                char key[32], value[32];
+
+                snprintf(key, sizeof(key), "k%04zu", i);
+                snprintf(value, sizeof(value), "v%04zu", i);
+                assert_string_equal(e.labels[i + 1].key, key);
+                assert_string_equal(e.labels[i + 1].value, value);
+        }
+        assert_int_equal(history_entry_metrics(h, e.id, &m, &n), 0);
+        assert_int_equal(n, nm);
+        for (size_t k = 0; k < nm; k++) {
+                char name[32], *sql, *want = NULL;
+                double *v;
+                size_t nv, j = 0, kept = 0;
+
+                snprintf(name, sizeof(name), "fn:m%04zu", k);
+                assert_int_equal(history_values(h, e.id, name, &v, &nv), 0);
+                for (size_t r = 0; r < nruns; r++) {
+                        double w = wide_value(k, r, gaps);
+                        char *more;
+
+                        if (isnan(w))
+                                continue;
+                        assert_true(j < nv);
+                        assert_true(v[j] == w);
+                        j++;
+                        more = dupf("%s%s%zu", want ? want : "", want ? "," : "", 2 * r + 1);
+                        free(want);
+                        want = more;
+                }
+                assert_int_equal(nv, j);
+                sql = dupf("SELECT group_concat(v.run, ',') FROM (SELECT v.run FROM run_values v"
+                           " JOIN metrics m ON m.id = v.metric WHERE m.name = '%s' AND v.entry ="
+                           " %lld ORDER BY v.run) v",
+                           name, (long long)e.id);
+                text = query_text(path, sql);
+                assert_string_equal(text, want);
+                free(text);
+                free(sql);
+                free(want);
+                for (size_t i = 0; i < n; i++)
+                        if (strcmp(m[i].name, name) == 0) {
+                                assert_int_equal(m[i].s.n, nv);
+                                assert_true(m[i].s.min == v[0]);
+                                kept++;
+                        }
+                assert_int_equal(kept, 1);
+                total += nv;
+                free(v);
+        }
+        *values = total;
+        history_metrics_free(m, n);
+        history_entry_free(&e);
+}
+
+/* Exactly one batch of run values, a batch and one more, and two batches
+ * and a rest of values, summaries and labels at once, with gaps: inserted,
+ * read back value by value, pushed into another history and read back
+ * there. */
+static void test_history_insert_batches_read_back_value_by_value(void **state)
+{
+        static const struct {
+                const char *sid;
+                size_t nm, nruns, nlabels;
+                bool gaps;
+                size_t values; /* 0: more than 2 batches, not a whole number of them */
+        } shape[] = {
+            {"one-batch", 4, B / 4, 0, false, B},
+            {"batch-and-one", 1, B + 1, 0, false, B + 1},
+            {"wide", B + 3, 3, B + 1, true, 0},
+        };
+        char *dst_path = dupf("%s.dst", db);
+        struct history_push_result r;
+        struct history *h, *dst;
+        char err[512];
+
+        (void)state;
+        h = open_ok(true);
+        for (size_t i = 0; i < sizeof(shape) / sizeof(shape[0]); i++) {
+                struct history_new e;
+                size_t values;
+
+                make_wide(&e, shape[i].sid, shape[i].nm, shape[i].nruns, shape[i].nlabels,
+                          shape[i].gaps);
+                insert_ok(h, &e, 1);
+                history_new_free(&e);
+                assert_wide(h, db, shape[i].sid, shape[i].nm, shape[i].nruns, shape[i].nlabels,
+                            shape[i].gaps, &values);
+                if (shape[i].values)
+                        assert_int_equal(values, shape[i].values);
+                else
+                        assert_true(values > 2 * B && values % B != 0);
+        }
+        dst = open_path(dst_path);
+        assert_int_equal(history_push(dst, h, NULL, &r, err, sizeof(err)), 0);
+        assert_int_equal(r.pushed, 3);
+        for (size_t i = 0; i < sizeof(shape) / sizeof(shape[0]); i++) {
+                size_t values;
+
+                assert_wide(dst, dst_path, shape[i].sid, shape[i].nm, shape[i].nruns,
+                            shape[i].nlabels, shape[i].gaps, &values);
+        }
+        history_close(dst);
+        history_close(h);
+        free(dst_path);
+}
+
+/* e refused with -EINVAL and msg, nothing stored (h has one entry). */
+static void assert_refused(struct history *h, struct history_new *e, const char *msg)
+{
+        char err[512];
+
+        assert_int_equal(history_insert(h, e, 1, NULL, err, sizeof(err)), -EINVAL);
+        if (!strstr(err, msg))
+                fprintf(stderr, "want '%s' in '%s'\n", msg, err);
+        assert_non_null(strstr(err, msg));
+        assert_int_equal(count_entries(h), 1);
+}
+
+/* What the database refuses, named as when each row went on its own: the
+ * first label or metric in the entry's order that is given twice (a name
+ * again, whether its runs overlap the first's or not; a run number twice
+ * among a metric's values), or a metric with no value before it. */
+static void test_history_insert_names_what_is_given_twice(void **state)
+{
+        struct history_new e;
+        struct history *h;
+
+        (void)state;
+        h = open_ok(true);
+        add_one(h, "s0", "2026-01-01T00:00:00Z", 100 * MS);
+        make_new(&e, "s1", "default", "2026-01-02T00:00:00Z", 5, 100 * MS);
+        add_label(&e, "branch", "a");
+        add_label(&e, "job", "b");
+        add_label(&e, "branch", "c");
+        assert_refused(h, &e, "cannot add s1:default: label 'branch' given twice");
+        history_new_free(&e);
+
+        /* fn:b_init renamed phase:kernel: the values' keys taken */
+        make_new(&e, "s1", "default", "2026-01-02T00:00:00Z", 5, 100 * MS);
+        free(e.m[4].name);
+        e.m[4].name = strdup("phase:kernel");
+        assert_refused(h, &e, "cannot add s1:default: metric phase:kernel given twice");
+        /* with runs apart from the first's: the summary's key taken */
+        for (size_t r = 0; r < 5; r++) {
+                if (r < 3)
+                        e.m[4].values[r] = NAN;
+                else
+                        e.m[1].values[r] = NAN;
+        }
+        assert_refused(h, &e, "cannot add s1:default: metric phase:kernel given twice");
+        /* with no value: that first */
+        for (size_t r = 0; r < 5; r++)
+                e.m[4].values[r] = NAN;
+        assert_refused(h, &e, "cannot add s1:default: metric phase:kernel has no value");
+        /* a metric with no value before the one given twice */
+        e.m[4].values[0] = 1 * MS;
+        for (size_t r = 0; r < 5; r++)
+                e.m[2].values[r] = NAN;
+        assert_refused(h, &e, "cannot add s1:default: metric phase:initcalls has no value");
+        history_new_free(&e);
+
+        /* run 2 twice: the first metric with a value in both */
+        make_new(&e, "s1", "default", "2026-01-02T00:00:00Z", 5, 100 * MS);
+        e.runs[2] = 2;
+        assert_refused(h, &e, "cannot add s1:default: metric total given twice");
+        e.m[0].values[1] = NAN;
+        assert_refused(h, &e, "cannot add s1:default: metric phase:kernel given twice");
+        /* runs out of order but distinct: stored */
+        e.runs[2] = 3;
+        e.runs[0] = 9;
+        insert_ok(h, &e, 1);
+        assert_int_equal(count_entries(h), 2);
+        history_new_free(&e);
+        history_close(h);
+}
+
 static int group_setup(void **state)
 {
         (void)state;
@@ -1338,6 +1575,8 @@ int main(void)
                                    setup),
             cmocka_unit_test_setup(test_history_push_leaves_out_an_entry_the_database_refuses,
                                    setup),
+            cmocka_unit_test_setup(test_history_insert_batches_read_back_value_by_value, setup),
+            cmocka_unit_test_setup(test_history_insert_names_what_is_given_twice, setup),
             cmocka_unit_test(test_vmlinux_kernel_version_reads_the_first_word),
             cmocka_unit_test(test_vmlinux_kernel_version_refuses_what_is_out_of_bounds),
         };
