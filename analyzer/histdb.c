@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,9 +155,12 @@ static bool starts_with_keyword(const char *s)
         return known;
 }
 
+/* A PostgreSQL URI, or text meant as one: any case of "postgresql:" or
+ * "postgres:" (a mistyped "postgresql:host" or "POSTGRESQL://" is refused
+ * by libpq's parse, never created as a SQLite file of that name). */
 static bool is_uri(const char *s)
 {
-        return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
+        return strncasecmp(s, "postgresql:", 11) == 0 || strncasecmp(s, "postgres:", 9) == 0;
 }
 
 bool histdb_is_pg(const char *db)
@@ -173,7 +177,8 @@ struct span {
 
 /* Where db may hold a password, judged from its text alone (it may not
  * parse), erring on the side of hiding more: in a URI, the user
- * information (from "://" to the last '@') and the value of every query
+ * information (from "://", or the scheme's ':' when the "//" is missing,
+ * to the last '@') and the value of every query
  * parameter whose name ends in "password"; in a keyword=value string,
  * the value of every keyword ending in "password" (quoted: to the closing
  * quote or the end). Returns the number of spans, in order. */
@@ -183,7 +188,9 @@ static int secret_spans(const char *db, struct span *sp)
         int n = 0;
 
         if (is_uri(db)) {
-                const char *auth = strstr(db, "://") + 3;
+                const char *slashes = strstr(db, "://");
+                /* a scheme without "//" (mistyped): from its ':' */
+                const char *auth = slashes ? slashes + 3 : strchr(db, ':') + 1;
 
                 at = strrchr(auth, '@');
                 if (at && at > auth)

@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,20 +296,6 @@ static void batch_free(struct batch *b);
 
 /* ---- small helpers ---- */
 
-static void say(char *err, size_t errsize, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *err, size_t errsize, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!err || !errsize)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(err, errsize, fmt, ap);
-        va_end(ap);
-}
-
 /* A database failure rc (-errno, histdb.h) while doing what: err names
  * the database and has the backend's message. */
 static int fail(const struct history *h, int rc, const char *what, char *err, size_t errsize)
@@ -318,10 +303,10 @@ static int fail(const struct history *h, int rc, const char *what, char *err, si
         int e = rc < 0 ? rc : 0;
 
         if (e == -EBUSY)
-                say(err, errsize, "%s: %s: the database stayed locked (%s)", h->path, what,
-                    histdb_errmsg(h->db));
+                util_whyf(err, errsize, "%s: %s: the database stayed locked (%s)", h->path, what,
+                          histdb_errmsg(h->db));
         else
-                say(err, errsize, "%s: %s: %s", h->path, what, histdb_errmsg(h->db));
+                util_whyf(err, errsize, "%s: %s: %s", h->path, what, histdb_errmsg(h->db));
         return e ? e : -EIO;
 }
 
@@ -623,10 +608,10 @@ static int migrate(struct history *h, char *err, size_t errsize)
         free(v);
         if (rc == 0 && cur > HISTORY_SCHEMA_VERSION) {
                 histdb_rollback(h->db);
-                say(err, errsize,
-                    "%s: history schema version %d, this bootlens knows %d "
-                    "(upgrade bootlens)",
-                    h->path, cur, HISTORY_SCHEMA_VERSION);
+                util_whyf(err, errsize,
+                          "%s: history schema version %d, this bootlens knows %d "
+                          "(upgrade bootlens)",
+                          h->path, cur, HISTORY_SCHEMA_VERSION);
                 return -EPROTO;
         }
         while (rc == 0 && cur < HISTORY_SCHEMA_VERSION) {
@@ -637,8 +622,8 @@ static int migrate(struct history *h, char *err, size_t errsize)
                                 m = &migrations[i];
                 if (!m) {
                         histdb_rollback(h->db);
-                        say(err, errsize, "%s: no migration from history schema version %d",
-                            h->path, cur);
+                        util_whyf(err, errsize, "%s: no migration from history schema version %d",
+                                  h->path, cur);
                         return -EPROTO;
                 }
                 char *sql = NULL;
@@ -699,7 +684,7 @@ static int validate_snapshot(struct history *h, char *err, size_t errsize)
         if (rc == 0)
                 rc = histdb_application_id(h->db, &appid);
         if (rc < 0 && histdb_corrupt(h->db)) {
-                say(err, errsize, "%s: not %s", h->path, histdb_kind(h->db));
+                util_whyf(err, errsize, "%s: not %s", h->path, histdb_kind(h->db));
                 return -EINVAL;
         }
         if (rc != 0)
@@ -707,11 +692,11 @@ static int validate_snapshot(struct history *h, char *err, size_t errsize)
         if (ntables == 0 && (appid == 0 || (uint32_t)appid == HISTORY_APPLICATION_ID))
                 return -ENOENT;
         if ((uint32_t)appid != HISTORY_APPLICATION_ID || !has_meta) {
-                say(err, errsize,
-                    "%s: %s but not a bootlens history (application_id 0x%08x, "
-                    "%s)",
-                    h->path, histdb_kind(h->db), (unsigned)(uint32_t)appid,
-                    has_meta ? "a table bootlens_meta" : "no table bootlens_meta");
+                util_whyf(err, errsize,
+                          "%s: %s but not a bootlens history (application_id 0x%08x, "
+                          "%s)",
+                          h->path, histdb_kind(h->db), (unsigned)(uint32_t)appid,
+                          has_meta ? "a table bootlens_meta" : "no table bootlens_meta");
                 return -EINVAL;
         }
         rc = meta_get(h, "kind", &kind);
@@ -722,21 +707,22 @@ static int validate_snapshot(struct history *h, char *err, size_t errsize)
                 goto out;
         }
         if (!kind || strcmp(kind, HISTORY_KIND) != 0) {
-                say(err, errsize,
-                    "%s: %s but not a bootlens history (application_id 0x%08x, "
-                    "kind '%s')",
-                    h->path, histdb_kind(h->db), (unsigned)(uint32_t)appid, kind ? kind : "");
+                util_whyf(err, errsize,
+                          "%s: %s but not a bootlens history (application_id 0x%08x, "
+                          "kind '%s')",
+                          h->path, histdb_kind(h->db), (unsigned)(uint32_t)appid, kind ? kind : "");
                 rc = -EINVAL;
                 goto out;
         }
         if (!ver || util_parse_u64(ver, 10, &v) < 0 || v < 1 || v > INT_MAX) {
-                say(err, errsize, "%s: a bootlens history with a bad schema_version '%s'", h->path,
-                    ver ? ver : "");
+                util_whyf(err, errsize, "%s: a bootlens history with a bad schema_version '%s'",
+                          h->path, ver ? ver : "");
                 rc = -EINVAL;
                 goto out;
         }
         if (v > HISTORY_SCHEMA_VERSION) {
-                say(err, errsize,
+                util_whyf(
+                    err, errsize,
                     "%s: history schema version %llu, this bootlens knows %d (upgrade bootlens)",
                     h->path, (unsigned long long)v, HISTORY_SCHEMA_VERSION);
                 rc = -EPROTO;
@@ -753,7 +739,8 @@ static int validate_snapshot(struct history *h, char *err, size_t errsize)
                         goto out;
                 }
                 if (!has) {
-                        say(err, errsize,
+                        util_whyf(
+                            err, errsize,
                             "%s: a damaged bootlens history (schema version %llu, no table %s)",
                             h->path, (unsigned long long)v, tables[i]);
                         rc = -EINVAL;
@@ -793,7 +780,7 @@ int history_open(const char *path, bool create, struct history **hp, char *err, 
         int rc;
 
         *hp = NULL;
-        say(err, errsize, "%s", "");
+        util_whyf(err, errsize, "%s", "");
         h = calloc(1, sizeof(*h));
         if (!h || histdb_display(path, &h->path) < 0) {
                 free(h);
@@ -801,8 +788,8 @@ int history_open(const char *path, bool create, struct history **hp, char *err, 
         }
         unreachable = getenv(HISTORY_UNREACHABLE_ENV);
         if (unreachable && *unreachable && strcmp(unreachable, path) == 0) {
-                say(err, errsize, "%s: cannot connect: %s (" HISTORY_UNREACHABLE_ENV ")", h->path,
-                    strerror(ECONNREFUSED));
+                util_whyf(err, errsize, "%s: cannot connect: %s (" HISTORY_UNREACHABLE_ENV ")",
+                          h->path, strerror(ECONNREFUSED));
                 rc = -ECONNREFUSED;
                 goto fail;
         }
@@ -821,8 +808,8 @@ int history_open(const char *path, bool create, struct history **hp, char *err, 
                         rc = validate(h, err, errsize);
         }
         if (rc == -ENOENT)
-                say(err, errsize, "%s: no such history (%s without tables)", h->path,
-                    histdb_kind(h->db));
+                util_whyf(err, errsize, "%s: no such history (%s without tables)", h->path,
+                          histdb_kind(h->db));
         if (rc == 0 && h->version < HISTORY_SCHEMA_VERSION)
                 rc = migrate(h, err, errsize);
         if (rc == 0) {
@@ -1213,8 +1200,8 @@ static int insert_head(struct history *h, const struct history_new *e, const cha
         rc = histdb_step(st);
         histdb_reset(st);
         if (rc == HISTDB_ROW) {
-                say(err, errsize, "%s: session %s variant %s is stored already", h->path,
-                    e->session_id, e->variant);
+                util_whyf(err, errsize, "%s: session %s variant %s is stored already", h->path,
+                          e->session_id, e->variant);
                 return -EEXIST;
         }
         if (rc != 0)
@@ -1242,8 +1229,8 @@ static int insert_head(struct history *h, const struct history_new *e, const cha
         rc = histdb_step_insert(st, entry);
         if (rc != 0) {
                 if (rc == -EEXIST) {
-                        say(err, errsize, "%s: session %s variant %s is stored already", h->path,
-                            e->session_id, e->variant);
+                        util_whyf(err, errsize, "%s: session %s variant %s is stored already",
+                                  h->path, e->session_id, e->variant);
                         return -EEXIST;
                 }
                 return fail(h, rc, "cannot add the entry", err, errsize);
@@ -1252,8 +1239,9 @@ static int insert_head(struct history *h, const struct history_new *e, const cha
         for (size_t i = 0; i < e->nlabels; i++)
                 for (size_t j = 0; j < i; j++)
                         if (strcmp(e->labels[j].key, e->labels[i].key) == 0) {
-                                say(err, errsize, "%s: cannot add %s:%s: label '%s' given twice",
-                                    h->path, e->session_id, e->variant, e->labels[i].key);
+                                util_whyf(err, errsize,
+                                          "%s: cannot add %s:%s: label '%s' given twice", h->path,
+                                          e->session_id, e->variant, e->labels[i].key);
                                 return -EINVAL;
                         }
         for (size_t i = 0; i < e->nlabels; i++) {
@@ -1281,8 +1269,8 @@ static int insert_one(struct history *h, const struct history_new *e, const char
         int rc;
 
         if (why) {
-                say(err, errsize, "%s: cannot add %s:%s: %s", h->path,
-                    e->session_id ? e->session_id : "?", e->variant ? e->variant : "?", why);
+                util_whyf(err, errsize, "%s: cannot add %s:%s: %s", h->path,
+                          e->session_id ? e->session_id : "?", e->variant ? e->variant : "?", why);
                 return -EINVAL;
         }
         rc = insert_head(h, e, added, e->nruns, &entry, err, errsize);
@@ -1296,11 +1284,11 @@ static int insert_one(struct history *h, const struct history_new *e, const char
         for (size_t i = 0; i < e->nm && rc == 0 && !bad; i++) {
                 rc = insert_metric(h, entry, e, i, distinct, scratch, &bad);
                 if (bad)
-                        say(err, errsize, "%s: cannot add %s:%s: metric %s has no value", h->path,
-                            e->session_id, e->variant, e->m[i].name);
+                        util_whyf(err, errsize, "%s: cannot add %s:%s: metric %s has no value",
+                                  h->path, e->session_id, e->variant, e->m[i].name);
                 else if (rc == -EEXIST)
-                        say(err, errsize, "%s: cannot add %s:%s: metric %s given twice", h->path,
-                            e->session_id, e->variant, e->m[i].name);
+                        util_whyf(err, errsize, "%s: cannot add %s:%s: metric %s given twice",
+                                  h->path, e->session_id, e->variant, e->m[i].name);
         }
         free(scratch);
         if (bad)
@@ -1321,7 +1309,7 @@ int history_insert(struct history *h, const struct history_new *v, size_t n, int
         char added[32];
         int rc;
 
-        say(err, errsize, "%s", "");
+        util_whyf(err, errsize, "%s", "");
         utc_now(added);
         rc = histdb_begin(h->db, true);
         if (rc != 0)
@@ -1499,7 +1487,8 @@ static int prepare_variant(struct session *s, const char *dir, const char *rpath
         int rc;
 
         if (util_has_word(var->cmdline, COLLECT_KALLSYMS_ARG, false)) {
-                say(err, errsize,
+                util_whyf(
+                    err, errsize,
                     "'%s:%s' was collected with --kallsyms (%s on its command line): the "
                     "kallsyms transfer lengthens its power-off phase and its total (about 0.3 s a "
                     "run under TCG), so it is no measurement to keep; collect the symbols in a "
@@ -1511,8 +1500,8 @@ static int prepare_variant(struct session *s, const char *dir, const char *rpath
                 return -ENOMEM;
         rc = runset_open(ref, &rs, why, sizeof(why));
         if (rc < 0) {
-                say(err, errsize, "cannot read the session '%s': %s", ref,
-                    why[0] ? why : strerror(-rc));
+                util_whyf(err, errsize, "cannot read the session '%s': %s", ref,
+                          why[0] ? why : strerror(-rc));
                 goto out;
         }
         e->session_id = strdup(info->id ? info->id : "");
@@ -1560,21 +1549,23 @@ static int prepare_variant(struct session *s, const char *dir, const char *rpath
                         e->runs[e->nruns++] = rs.v[i].run;
                         rc = metrics_collect(&t, &r);
                 } else if (msg)
-                        say(err, errsize, "%s", msg);
+                        util_whyf(err, errsize, "%s", msg);
                 else if (rs.unreadable)
-                        say(err, errsize, "cannot read '%s': %s", rs.unreadable, strerror(-rc));
+                        util_whyf(err, errsize, "cannot read '%s': %s", rs.unreadable,
+                                  strerror(-rc));
                 else
-                        say(err, errsize, "cannot analyse run %u of '%s': %s", rs.v[i].run, dir,
-                            strerror(-rc));
+                        util_whyf(err, errsize, "cannot analyse run %u of '%s': %s", rs.v[i].run,
+                                  dir, strerror(-rc));
                 free(msg);
                 run_free(&r);
         }
         if (rc)
                 goto out;
         if (!e->nruns) {
-                say(err, errsize, "'%s' has no run to add (%zu recorded, %zu ok%s)", ref,
-                    e->runs_recorded, e->runs_ok,
-                    e->runs_left_out ? ", every ok run starved by the host and left out" : "");
+                util_whyf(err, errsize, "'%s' has no run to add (%zu recorded, %zu ok%s)", ref,
+                          e->runs_recorded, e->runs_ok,
+                          e->runs_left_out ? ", every ok run starved by the host and left out"
+                                           : "");
                 rc = -ENODATA;
                 goto out;
         }
@@ -1606,18 +1597,18 @@ int history_prepare(const char *ref, const struct history_add_options *o, struct
 
         *v = NULL;
         *n = 0;
-        say(err, errsize, "%s", "");
+        util_whyf(err, errsize, "%s", "");
         rc = session_split_ref(ref, &dir, &variant);
         if (rc < 0)
                 return rc;
         rc = session_open(dir, &s, why, sizeof(why));
         if (rc == -ENOENT || rc == -EINVAL) {
-                say(err, errsize, "'%s' is not a bootlens session%s%s", dir, why[0] ? ": " : "",
-                    why);
+                util_whyf(err, errsize, "'%s' is not a bootlens session%s%s", dir,
+                          why[0] ? ": " : "", why);
                 goto out;
         }
         if (rc < 0) {
-                say(err, errsize, "cannot read the session '%s': %s", dir, strerror(-rc));
+                util_whyf(err, errsize, "cannot read the session '%s': %s", dir, strerror(-rc));
                 goto out;
         }
         info = session_info(s);
@@ -1626,10 +1617,10 @@ int history_prepare(const char *ref, const struct history_add_options *o, struct
 
                 if (key && value && label_valid(key, strlen(key), value))
                         continue;
-                say(err, errsize,
-                    "'%s': its label '%.64s' (session.json) is no history label: KEY 1-%d of "
-                    "[A-Za-z0-9_.-], VALUE at most %d bytes, no control characters",
-                    dir, key ? key : "", LABEL_KEY_MAX, LABEL_VALUE_MAX);
+                util_whyf(err, errsize,
+                          "'%s': its label '%.64s' (session.json) is no history label: KEY 1-%d of "
+                          "[A-Za-z0-9_.-], VALUE at most %d bytes, no control characters",
+                          dir, key ? key : "", LABEL_KEY_MAX, LABEL_VALUE_MAX);
                 rc = -EINVAL;
                 goto out;
         }
@@ -1637,7 +1628,8 @@ int history_prepare(const char *ref, const struct history_add_options *o, struct
         if (variant) {
                 rc = session_variant_index(s, variant);
                 if (rc < 0) {
-                        say(err, errsize, "'%s': the session has no variant '%s'", dir, variant);
+                        util_whyf(err, errsize, "'%s': the session has no variant '%s'", dir,
+                                  variant);
                         rc = -ESRCH;
                         goto out;
                 }
@@ -2655,13 +2647,13 @@ int history_copy_entry(struct history *dst, struct history *src, int64_t id, int
         char spec[32];
         int rc;
 
-        say(err, errsize, "%s", "");
+        util_whyf(err, errsize, "%s", "");
         snprintf(spec, sizeof(spec), "%lld", (long long)id);
         rc = history_get(src, spec, &e);
         if (rc == 0)
                 rc = metric_rows(src, id, &rows, &nrows);
         if (rc == -ENOENT) {
-                say(err, errsize, "%s: no entry %lld", src->path, (long long)id);
+                util_whyf(err, errsize, "%s: no entry %lld", src->path, (long long)id);
                 goto out_free;
         }
         if (rc != 0) {
@@ -2703,7 +2695,7 @@ int history_push(struct history *dst, struct history *src, const struct history_
         int rc, first = 0;
 
         memset(r, 0, sizeof(*r));
-        say(err, errsize, "%s", "");
+        util_whyf(err, errsize, "%s", "");
         rc = history_list(src, NULL, &v, &n);
         if (rc != 0) {
                 if (rc != -ENOMEM)
@@ -2725,7 +2717,7 @@ int history_push(struct history *dst, struct history *src, const struct history_
                         o->failed(o->arg, &v[i], rc, one);
                 if (!first) {
                         first = rc;
-                        say(err, errsize, "%s", one);
+                        util_whyf(err, errsize, "%s", one);
                 }
                 if (rc == -ENOMEM)
                         break;

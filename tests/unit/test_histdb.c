@@ -157,6 +157,12 @@ static void test_histdb_is_pg_by_the_db_text(void **state)
         assert_true(histdb_is_pg("dbname='unclosed"));
         assert_true(histdb_is_pg("host=db password='open"));
         assert_true(histdb_is_pg("postgresql://ci:pw@[::1/hist"));
+        /* a scheme mistyped (no "//", upper case) is a URI libpq refuses,
+         * not a file named so */
+        assert_true(histdb_is_pg("postgresql:ci@127.0.0.1"));
+        assert_true(histdb_is_pg("postgresql:/one-slash"));
+        assert_true(histdb_is_pg("POSTGRESQL://ci@db/hist"));
+        assert_true(histdb_is_pg("Postgres:x"));
         /* SQLite paths: plain, with '=' after something not a keyword */
         assert_false(histdb_is_pg("/tmp/h.db"));
         assert_false(histdb_is_pg("h.db"));
@@ -164,7 +170,8 @@ static void test_histdb_is_pg_by_the_db_text(void **state)
         assert_false(histdb_is_pg("./host=x.db"));
         assert_false(histdb_is_pg("nosuchkey=1"));
         assert_false(histdb_is_pg("a password=x.db"));
-        assert_false(histdb_is_pg("postgresql:/one-slash"));
+        assert_false(histdb_is_pg("postgresql.db"));
+        assert_false(histdb_is_pg("./postgresql:x"));
         assert_false(histdb_is_pg(""));
         /* the keywords do not depend on libpq's environment */
         setenv("PGSERVICE", "no_such_service", 1);
@@ -208,6 +215,8 @@ static void test_histdb_display_masks_the_password(void **state)
          * masked (a URI's user information, a password's value, quoted to
          * its end), and said malformed */
         expect_display("postgresql://ci:pw@[::1/hist", "postgresql://***@[::1/hist (malformed)");
+        expect_display("postgres:/ci:pw@db:5432/hist", "postgres:***@db:5432/hist (malformed)");
+        expect_display("POSTGRESQL://ci:pw@db/hist", "POSTGRESQL://***@db/hist (malformed)");
         expect_display("postgresql://h/db?password=pw&bogus",
                        "postgresql://h/db?password=***&bogus (malformed)");
         expect_display("host=db password='it\\'s open", "host=db password=*** (malformed)");
