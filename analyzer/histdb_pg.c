@@ -80,7 +80,16 @@ static int pg_errno(struct histdb_pg *db, const PGresult *res)
         if (strcmp(state, "3D000") == 0)
                 return -ENXIO; /* invalid_catalog_name */
         if (strncmp(state, "28", 2) == 0)
-                return -EACCES; /* invalid authorization */
+                return -EACCES;            /* invalid authorization */
+        if (strcmp(state, "42501") == 0) { /* insufficient_privilege */
+                size_t len = strlen(db->msg);
+
+                snprintf(db->msg + len, sizeof(db->msg) - len, "%s",
+                         " (the role must be allowed to create tables in the database's "
+                         "schema to set it up, and to write them to add: CREATE DATABASE ... "
+                         "OWNER the role, or GRANT CREATE ON SCHEMA public TO it)");
+                return -EACCES;
+        }
         if (strcmp(state, "53200") == 0)
                 return -ENOMEM;
         return lost_errno(db, -EIO);

@@ -456,3 +456,33 @@ bool util_has_word(const char *line, const char *word, bool prefix)
         }
         return false;
 }
+
+int util_shell_word(const char *s, char **out)
+{
+        size_t n = 3;
+        bool plain = *s != '\0';
+        char *w;
+
+        for (const char *c = s; *c; c++) {
+                plain = plain && (isalnum((unsigned char)*c) || strchr("_./:@%+=,-", *c));
+                n += *c == '\'' ? 4 : 1;
+        }
+        *out = plain ? strdup(s) : malloc(n);
+        if (!*out)
+                return -ENOMEM;
+        if (plain)
+                return 0;
+        w = *out;
+        *w++ = '\'';
+        for (const char *c = s; *c; c++) {
+                if (*c == '\'') {
+                        memcpy(w, "'\\''", 4);
+                        w += 4;
+                } else {
+                        *w++ = *c;
+                }
+        }
+        *w++ = '\'';
+        *w = '\0';
+        return 0;
+}

@@ -147,6 +147,12 @@ size_t util_utf8_len(const unsigned char *s, size_t n);
  * before it enters a one-line reason. Returns dst. */
 char *util_printable(char *dst, size_t dstlen, const char *s, size_t max);
 
+/* s as one word of a POSIX shell, into *out (malloc'd): as it is when it
+ * holds only A-Z a-z 0-9 and _ . / : @ % + = , - (and is not empty), else
+ * in single quotes with each ' written '\''. For the commands a message
+ * suggests, so that they can be pasted. Returns 0 or -ENOMEM. */
+int util_shell_word(const char *s, char **out);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t util_now_ns(void);
 

@@ -559,7 +559,7 @@ int collect_check_history(const char *db)
 
 int collect_add_history(const char *db, const char *spool, const char *dir, int code, FILE *out)
 {
-        char *shown = NULL;
+        char *shown = NULL, *db_w = NULL, *dir_w = NULL;
 
         if (code == BL_EXIT_USAGE)
                 return code;
@@ -567,17 +567,23 @@ int collect_add_history(const char *db, const char *spool, const char *dir, int 
                 bl_error("collect: out of memory");
                 return BL_EXIT_USAGE;
         }
-        /* shown: db with a password in a PostgreSQL --db masked */
-        if (!collect_session_complete(dir)) {
+        /* shown: db with a password in a PostgreSQL --db masked; the
+         * command suggested with shell words, so that it can be pasted */
+        if (util_shell_word(shown, &db_w) < 0 || util_shell_word(dir, &dir_w) < 0) {
+                bl_error("collect: out of memory");
+                code = BL_EXIT_USAGE;
+        } else if (!collect_session_complete(dir)) {
                 textout_error("--history: '%s' is not complete: not added to '%s' (finish it "
-                              "with 'bootlens collect --resume -o %s --history %s')",
-                              dir, shown, dir, shown);
+                              "with: bootlens collect --resume -o %s --history %s)",
+                              dir, shown, dir_w, db_w);
         } else if (history_add_session(db, spool, dir, out) != BL_EXIT_OK) {
-                textout_error("--history: the session '%s' is kept whole; add it with "
-                              "'bootlens history add --db %s %s'",
-                              dir, shown, dir);
+                textout_error("--history: the session '%s' is kept whole; add it with: "
+                              "bootlens history add --db %s %s",
+                              dir, db_w, dir_w);
                 code = BL_EXIT_USAGE;
         }
+        free(db_w);
+        free(dir_w);
         free(shown);
         return code;
 }

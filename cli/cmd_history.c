@@ -727,7 +727,7 @@ static int spool_entries(const char *db, const char *spool, const struct pending
                          const char *why)
 {
         struct history *h = NULL;
-        char err[1024] = "", *path = NULL, *slash, *shown = NULL;
+        char err[1024] = "", *path = NULL, *slash, *shown = NULL, *path_w = NULL, *db_w = NULL;
         size_t dblen;
         int rc;
 
@@ -776,10 +776,17 @@ static int spool_entries(const char *db, const char *spool, const struct pending
                               why, err[0] ? err : strerror(-rc));
                 goto out_free;
         }
-        textout_error("--history: %s cannot be reached (%s): spooled to %s; send it later with "
-                      "'bootlens history push --from %s --db %s'",
-                      db, why, path, path, db);
+        if (util_shell_word(path, &path_w) < 0 || util_shell_word(db, &db_w) < 0) {
+                bl_error("history: out of memory");
+                rc = -ENOMEM;
+                goto out_free;
+        }
+        textout_error("--history: %s cannot be reached (%s): spooled to %s; send it later with: "
+                      "bootlens history push --from %s --db %s",
+                      db, why, path, path_w, db_w);
 out_free:
+        free(path_w);
+        free(db_w);
         history_close(h);
         free(path);
         free(shown);

@@ -85,7 +85,7 @@ set -e
 [ $rc -eq 2 ] || fail "a failed add: collect exited $rc, want 2: $(cat "$tmp/err")"
 hist_log_run $rc collect --resume --history "$db" -o "$tmp/s1"
 grep -q "is stored already" "$tmp/err" || fail "the error does not say why: $(cat "$tmp/err")"
-grep -qxF "bootlens: --history: the session '$tmp/s1' is kept whole; add it with 'bootlens history add --db $(hist_shown "$db") $tmp/s1'" "$tmp/err" ||
+grep -qxF "bootlens: --history: the session '$tmp/s1' is kept whole; add it with: bootlens history add --db $(shw "$(hist_shown "$db")") $tmp/s1" "$tmp/err" ||
 	fail "the error does not say the session is kept: $(cat "$tmp/err")"
 hrun_nolog 0 show "$tmp/s1"
 [ -f "$tmp/s1/runs/0001.json" ] && [ -f "$tmp/s1/runs/0002.json" ] || fail "s1 lost a run"
@@ -114,7 +114,7 @@ set -e
 pid=
 [ $rc -eq 1 ] || fail "an interrupted collect exited $rc, want 1: $(cat "$tmp/err")"
 hist_no_secret "the interrupted collect" "$tmp/out" "$tmp/err"
-grep -qxF "bootlens: --history: '$tmp/s4' is not complete: not added to '$(hist_shown "$db")' (finish it with 'bootlens collect --resume -o $tmp/s4 --history $(hist_shown "$db")')" "$tmp/err" ||
+grep -qxF "bootlens: --history: '$tmp/s4' is not complete: not added to '$(hist_shown "$db")' (finish it with: bootlens collect --resume -o $tmp/s4 --history $(shw "$(hist_shown "$db")"))" "$tmp/err" ||
 	fail "the stop does not say the session was not added: $(cat "$tmp/err")"
 if grep -q '^stored ' "$tmp/out"; then fail "a stopped session was stored"; fi
 set +e

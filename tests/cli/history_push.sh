@@ -89,7 +89,7 @@ export BOOTLENS_HISTORY_UNREACHABLE=$server
 spool=$tmp/xdg/bootlens/spool.sqlite
 XDG_STATE_HOME=$tmp/xdg collect --history "$server" -o "$tmp/c1"
 [ $rc -eq 0 ] || fail "a spooled collect exited $rc: $(cat "$tmp/err")"
-msg="^bootlens: --history: $(re "$(hist_shown "$server")") cannot be reached \(cannot connect: Connection refused \(BOOTLENS_HISTORY_UNREACHABLE\)\): spooled to $spool; send it later with 'bootlens history push --from $spool --db $(re "$(hist_shown "$server")")'$"
+msg="^bootlens: --history: $(re "$(hist_shown "$server")") cannot be reached \(cannot connect: Connection refused \(BOOTLENS_HISTORY_UNREACHABLE\)\): spooled to $spool; send it later with: bootlens history push --from $spool --db $(re "$(shw "$(hist_shown "$server")")")$"
 grep -Eq -- "$msg" "$tmp/err" || fail "no spool line: $(cat "$tmp/err")"
 pre="^bootlens: --history: $(re "$(hist_shown "$server")"): cannot connect: Connection refused \(BOOTLENS_HISTORY_UNREACHABLE\); collecting all the same: the session is spooled if the database is still away at the end$"
 [ "$(head -n 1 "$tmp/err" | grep -Ec -- "$pre")" -eq 1 ] || fail "no pre-boot line first: $(cat "$tmp/err")"
@@ -112,7 +112,7 @@ grep -q "spooled to $tmp/home/.local/state/bootlens/spool.sqlite;" "$tmp/err" ||
 # --spool FILE (its directory made)
 XDG_STATE_HOME=$tmp/xdg collect --history "$server" --spool "$tmp/mine/s.sqlite" -o "$tmp/c3"
 [ $rc -eq 0 ] || fail "collect --spool exited $rc: $(cat "$tmp/err")"
-grep -qF "spooled to $tmp/mine/s.sqlite; send it later with 'bootlens history push --from $tmp/mine/s.sqlite --db $(hist_shown "$server")'" "$tmp/err" ||
+grep -qF "spooled to $tmp/mine/s.sqlite; send it later with: bootlens history push --from $tmp/mine/s.sqlite --db $(shw "$(hist_shown "$server")")" "$tmp/err" ||
 	fail "--spool not used: $(cat "$tmp/err")"
 collect --spool "$tmp/x.sqlite" -o "$tmp/c4"
 [ $rc -eq 2 ] || fail "--spool without --history exited $rc"

@@ -25,7 +25,7 @@ mute=
 cleanup() {
 	[ -z "$mute" ] || kill "$mute" 2>/dev/null || true
 	"${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $hist" -c "DROP DATABASE IF EXISTS ${hist}_f" \
-		-c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1 || true
+		-c "DROP DATABASE IF EXISTS ${hist}_p" -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1 || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -214,6 +214,23 @@ for d in "${error_db[@]}"; do
 		fail "collect --history $d: booted or spooled"
 done
 kill "$mute" 2>/dev/null || true
+
+# a database the role may not create tables in (PostgreSQL 15: the public
+# schema of a database another role owns): refused with the hint, nothing
+# made
+"${psql[@]}" -d postgres -c "CREATE DATABASE ${hist}_p"
+PGPASSWORD=$pw brun 2 history add --db "postgresql://$role@/${hist}_p?host=$PGHOST&port=$PGPORT" "$tmp/s1"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -Fq "permission denied for schema public (the role must be allowed to create tables in the database's schema to set it up" "$tmp/err" ||
+	fail "no create privilege: $(cat "$tmp/err")"
+[ "$("${psql[@]}" -d "${hist}_p" -c "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")" = 0 ] ||
+	fail "no create privilege: tables were made"
+"${psql[@]}" -d postgres -c "DROP DATABASE ${hist}_p"
+
+# a mistyped URI is refused, not made a SQLite file of its name
+(cd "$tmp" && brun 2 history add --db "postgresql:$role@127.0.0.1" "$tmp/s1")
+grep -Fq "bootlens: history: postgresql:***@127.0.0.1 (malformed): not a valid PostgreSQL connection string: missing \"=\"" "$tmp/err" ||
+	fail "a mistyped URI: $(cat "$tmp/err")"
+[ ! -e "$tmp/postgresql:$role@127.0.0.1" ] || fail "a mistyped URI made a file"
 
 # the password nowhere: not in any output above, the database, the
 # session directory

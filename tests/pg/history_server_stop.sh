@@ -75,7 +75,7 @@ spooled() {
 	[ "$rc" -eq 0 ] || fail "$c: collect exited $rc, want the collection's 0: $(cat "$tmp/$c.err")"
 	grep -q "^session $tmp/$c: 2 of 2 runs recorded" "$tmp/$c.out" || fail "$c: no summary: $(cat "$tmp/$c.out")"
 	! grep -q '^stored ' "$tmp/$c.out" || fail "$c: said stored: $(cat "$tmp/$c.out")"
-	grep -Fxq "bootlens: --history: $db cannot be reached ($why): spooled to $tmp/$c.sqlite; send it later with 'bootlens history push --from $tmp/$c.sqlite --db $db'" "$tmp/$c.err" ||
+	grep -Fxq "bootlens: --history: $db cannot be reached ($why): spooled to $tmp/$c.sqlite; send it later with: bootlens history push --from $tmp/$c.sqlite --db $(shw "$db")" "$tmp/$c.err" ||
 		fail "$c: no spool line ($why): $(cat "$tmp/$c.err")"
 	[ "$(grep -c 'spooled to' "$tmp/$c.err")" -eq 1 ] || fail "$c: not one spool line: $(cat "$tmp/$c.err")"
 	# the session whole: every run stored from it, and the spool's entry

@@ -541,6 +541,28 @@ static void test_sbuf_grow_refuses_overflow_and_keeps_contents(void **state)
 
 /* util_printable: printable ASCII stays, anything else (and a
  * backslash) is \xNN, a long name is cut with "...", dst never overflows. */
+static void expect_shell_word(const char *s, const char *want)
+{
+        char *w = NULL;
+
+        assert_int_equal(util_shell_word(s, &w), 0);
+        assert_string_equal(w, want);
+        free(w);
+}
+
+/* the commands messages suggest can be pasted: one shell word each */
+static void test_util_shell_word_quotes_what_a_shell_splits(void **state)
+{
+        (void)state;
+        expect_shell_word("/tmp/h.db", "/tmp/h.db");
+        expect_shell_word("postgresql://ci@db:5432/boot", "postgresql://ci@db:5432/boot");
+        expect_shell_word("", "''");
+        expect_shell_word("a b", "'a b'");
+        expect_shell_word("postgresql:///b?host=/tmp&port=5", "'postgresql:///b?host=/tmp&port=5'");
+        expect_shell_word("user='ci' password=***", "'user='\\''ci'\\'' password=***'");
+        expect_shell_word("$(rm -rf ~)", "'$(rm -rf ~)'");
+}
+
 static void test_util_has_word_whole_and_prefix(void **state)
 {
         const char *line = "  console=ttyS0 quiet  bootlens.kallsyms=1 panic=-1";
@@ -613,6 +635,7 @@ int main(void)
             cmocka_unit_test(test_sbuf_grow_refuses_overflow_and_keeps_contents),
             cmocka_unit_test(test_util_printable_escapes_and_caps),
             cmocka_unit_test(test_util_has_word_whole_and_prefix),
+            cmocka_unit_test(test_util_shell_word_quotes_what_a_shell_splits),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,6 +52,8 @@
 #   does, for a command run otherwise (collect, under setsid or not).
 # hrun_nolog WANT-RC ARGS...: hrun, not logged: for the few outputs that
 #   name the backend ("a SQLite database") or a file-only check.
+# shw TEXT: TEXT as one shell word, as bootlens writes the commands its
+#   messages suggest (util_shell_word(): as it is, or in '...').
 # copy_session SRC DEST ID [CREATED]: a copy of the session SRC whose
 #   session.json says session_id ID (and created CREATED).
 # sha FILE: its sha256.
@@ -130,6 +132,7 @@ hist_db() {
 		shown="user='$PGUSER' password=*** dbname='$dbname' host='$PGHOST' port='$PGPORT'"
 		printf '%s\t%s\n' "$text" "$shown" >>"$tmp/.hist/shown"
 		hist_alias "$shown" "DB:$name"
+		hist_alias "$(shw "$shown")" "DB:$name"
 		hist_alias "$(hist_html "$shown")" "DB:$name"
 	fi
 	hist_alias "$text" "DB:$name"
@@ -202,6 +205,13 @@ hist_pw_warning() {
 	esac
 	grep -vF -- "$w" "$tmp/err" >"$tmp/err.w" || true
 	mv "$tmp/err.w" "$tmp/err"
+}
+shw() {
+	if [[ -n $1 && $1 =~ ^[A-Za-z0-9_./:@%+=,-]+$ ]]; then
+		printf '%s' "$1"
+	else
+		printf "'%s'" "${1//\'/\'\\\'\'}"
+	fi
 }
 hrun() {
 	local want=$1 rc
