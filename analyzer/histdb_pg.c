@@ -127,6 +127,10 @@ static const struct {
     {"Temporary failure in name resolution", NULL, -EHOSTUNREACH, ""},
     {"the database system is", NULL, -ECONNREFUSED, ""}, /* starting up, shutting down */
     {"server closed the connection unexpectedly", NULL, -ECONNRESET, ""},
+    {"too many clients already", NULL, -ECONNREFUSED, ""}, /* 53300: full for now */
+    /* errors of --db itself, known: not asked again by PQping */
+    {"could not translate host name", NULL, -EIO, ""},
+    {"invalid ", "value", -EIO, ""}, /* an option's value */
 };
 
 int histdb_pg_connect_errno(const char *m, const char **hint)
@@ -138,7 +142,7 @@ int histdb_pg_connect_errno(const char *m, const char **hint)
                 *hint = connect_errors[i].hint;
                 return connect_errors[i].rc;
         }
-        *hint = "";
+        *hint = NULL; /* a text not known: maybe another lc_messages */
         return -EIO;
 }
 
@@ -156,13 +160,62 @@ static int refuse(const char *conninfo, const char *display, const char *what, c
         return 0;
 }
 
+/* The keywords bootlens gives unless --db or the environment does: a
+ * bound on connecting (libpq's default waits forever: a host that accepts
+ * and never answers would hang collect), and TCP keepalives so that a
+ * server gone silent after connecting is noticed. Before "dbname" in
+ * PQconnectdbParams(), so that what the --db text says wins. */
+#define CONNECT_TIMEOUT_S "10"
+
+static PGconn *connect_params(const char *conninfo, bool ping, PGPing *pinged)
+{
+        const char *keys[8], *values[8];
+        int n = 0;
+
+        if (!getenv("PGCONNECT_TIMEOUT")) {
+                keys[n] = "connect_timeout";
+                values[n++] = CONNECT_TIMEOUT_S;
+        }
+        keys[n] = "keepalives_idle";
+        values[n++] = "30";
+        keys[n] = "keepalives_interval";
+        values[n++] = "10";
+        keys[n] = "keepalives_count";
+        values[n++] = "3";
+        keys[n] = "dbname";
+        values[n++] = conninfo;
+        keys[n] = NULL;
+        values[n] = NULL;
+        if (ping) {
+                *pinged = PQpingParams(keys, values, 1);
+                return NULL;
+        }
+        return PQconnectdbParams(keys, values, 1);
+}
+
+static PGconn *connect_with_defaults(const char *conninfo)
+{
+        return connect_params(conninfo, false, NULL);
+}
+
+/* Whether the server is not there now, asked in a way that does not
+ * depend on the language of its messages: PQping says no response (not
+ * reached) or reject (starting up, shutting down, too many clients). */
+static bool server_away(const char *conninfo)
+{
+        PGPing p = PQPING_OK;
+
+        connect_params(conninfo, true, &p);
+        return p == PQPING_NO_RESPONSE || p == PQPING_REJECT;
+}
+
 int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struct histdb_pg **dbp,
                    char *err, size_t errsize)
 {
         PQconninfoOption *opts;
         struct histdb_pg *db;
         const char *hint;
-        char sql[128], *perr = NULL;
+        char sql[192], *perr = NULL;
         int rc;
 
         *dbp = NULL;
@@ -180,7 +233,7 @@ int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struc
         if (!db)
                 return -ENOMEM;
         db->busy_ms = busy_ms;
-        db->conn = PQconnectdb(conninfo);
+        db->conn = connect_with_defaults(conninfo);
         if (!db->conn) {
                 free(db);
                 return -ENOMEM;
@@ -188,18 +241,24 @@ int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struc
         if (PQstatus(db->conn) != CONNECTION_OK) {
                 note(db);
                 rc = histdb_pg_connect_errno(db->msg, &hint);
+                if (!hint && server_away(conninfo))
+                        rc = -ECONNREFUSED; /* a text not known: another lc_messages */
+                hint = hint ? hint : "";
                 if (refuse(conninfo, display, "cannot connect", db->msg, hint, err, errsize) < 0)
                         rc = -ENOMEM;
                 histdb_pg_close(db);
                 return rc;
         }
-        /* quiet NOTICEs; the lock wait of an immediate begin; doubles read
-         * back exactly (any value above 0 is the shortest exact text), also
-         * where the role or the server sets extra_float_digits lower */
+        /* quiet NOTICEs; the lock wait of an immediate begin (0 is "no
+         * limit" to PostgreSQL, "no wait" to SQLite: 1 ms); no server- or
+         * role-wide statement_timeout cutting the wait for the lock short;
+         * doubles read back exactly (any value above 0 is the shortest exact
+         * text), also where the role or the server sets extra_float_digits
+         * lower */
         snprintf(sql, sizeof(sql),
                  "SET client_min_messages = warning; SET lock_timeout = %d; "
-                 "SET extra_float_digits = 3",
-                 busy_ms);
+                 "SET statement_timeout = 0; SET extra_float_digits = 3",
+                 busy_ms > 0 ? busy_ms : 1);
         rc = histdb_pg_exec(db, sql);
         if (rc < 0) {
                 util_whyf(err, errsize, "%s: cannot set up the session: %s", display, db->msg);
@@ -237,12 +296,13 @@ int histdb_pg_exec(struct histdb_pg *db, const char *sql)
 
 int histdb_pg_begin(struct histdb_pg *db, bool immediate)
 {
-        char sql[96];
+        char sql[128];
         int rc;
 
         if (!immediate)
                 return histdb_pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-        snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock(%ld)",
+        snprintf(sql, sizeof(sql),
+                 "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%ld)",
                  (long)HISTORY_APPLICATION_ID);
         rc = histdb_pg_exec(db, sql);
         if (rc < 0) {
@@ -486,19 +546,23 @@ int histdb_pg_set_application_id(struct histdb_pg *db, uint32_t id)
 
 int histdb_pg_count_tables(struct histdb_pg *db, int64_t *n)
 {
-        return query_int(db,
-                         "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                         "current_schema()",
-                         NULL, n);
+        return query_int(
+            db,
+            "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+            "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND "
+            "c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+            NULL, n);
 }
 
 int histdb_pg_has_table(struct histdb_pg *db, const char *name, bool *has)
 {
         int64_t n = 0;
-        int rc = query_int(db,
-                           "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                           "current_schema() AND table_name = $1",
-                           name, &n);
+        int rc =
+            query_int(db,
+                      "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                      "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND "
+                      "c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname = $1",
+                      name, &n);
 
         *has = n > 0;
         return rc;

@@ -36,7 +36,9 @@ int histdb_pg_open(const char *conninfo, const char *display, int busy_ms, struc
                    char *err, size_t errsize);
 /* What a failed connection's message m (libpq's first line) says, as
  * histdb_pg_open() returns it; *hint: what to add to the message ("" or
- * " (...)", static). */
+ * " (...)", static), NULL when m is not a text this knows (-EIO; the
+ * open then asks PQping whether the server is there, as the server's
+ * messages follow its lc_messages). */
 int histdb_pg_connect_errno(const char *m, const char **hint);
 void histdb_pg_close(struct histdb_pg *db); /* accepts NULL */
 const char *histdb_pg_errmsg(const struct histdb_pg *db);

@@ -175,11 +175,16 @@ enum stmt {
 
 static const char *const stmt_sql[NSTMT] = {
     [ST_ENTRY_FIND] = "SELECT id FROM entries WHERE session_id = ?1 AND variant = ?2",
+    /* the id one more than the largest, under the writer lock: SQLite's
+     * rowid rule, also on PostgreSQL, whose identity sequence would not
+     * give back the ids of an add rolled back (the same data, the same
+     * entry ids on both backends) */
     [ST_ENTRY_INSERT] =
-        "INSERT INTO entries (session_id, variant, path, created, added, host_cpu, host_kernel, "
-        "qemu_version, accel, kernel_path, kernel_sha256, kernel_version, cmdline, "
+        "INSERT INTO entries (id, session_id, variant, path, created, added, host_cpu, "
+        "host_kernel, qemu_version, accel, kernel_path, kernel_sha256, kernel_version, cmdline, "
         "runs_recorded, runs_ok, runs_left_out, runs_used) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        "VALUES ((SELECT coalesce(max(id), 0) + 1 FROM entries), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+        "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     [ST_METRIC_FIND] = "SELECT id, kind FROM metrics WHERE name = ?1",
     [ST_METRIC_INSERT] = "INSERT INTO metrics (name, kind) VALUES (?1, ?2)",
     [ST_ENTRIES_ALL] = "SELECT " ENTRY_COLS " FROM entries e ORDER BY e.id",

@@ -13,7 +13,8 @@
 # least 9), links to
 # the session reports that exist on disk (each opened too), the hostile
 # label as text, never as markup. A full-page screenshot is saved (its
-# path printed) in $BOOTLENS_BUILD/test-output/history_dashboard_browser/.
+# path printed) in $BOOTLENS_BUILD/test-output/history_dashboard_browser/RUN/
+# (sqlite, or sqlite-both and pg-both under tests/pg/history_both.sh).
 set -euo pipefail
 : "${BOOTLENS_SRC:?BOOTLENS_SRC must name the source tree}"
 : "${BOOTLENS_BUILD:?BOOTLENS_BUILD must name the build tree}"
@@ -21,7 +22,11 @@ set -euo pipefail
 # shellcheck source=tests/cli/lib/browser.sh
 . "$BOOTLENS_SRC/tests/cli/lib/browser.sh"
 browser_setup
-out=$(browser_outdir history_dashboard_browser)
+# its own directory per run: pg_history_dashboard_browser runs this script
+# on both backends while cli_history_dashboard_browser may run beside it
+run=${BOOTLENS_HISTORY_BACKEND:-sqlite}${BOOTLENS_HISTORY_LOG:+-both}
+out=$(browser_outdir "history_dashboard_browser/$run")
+hist_alias "$out" OUT
 ab=$BOOTLENS_TEST_DATA/compare/ab
 db=$(hist_db h.db)
 for i in 1 2 3; do

@@ -317,6 +317,22 @@ static void test_histdb_pg_connect_errors_map_to_errnos(void **state)
                        "known",
                        -EIO, "");
         expect_connect("invalid integer value \"x\" for connection option \"port\"", -EIO, "");
+        expect_connect(
+            "connection to server on socket \"/tmp/p/.s.PGSQL.5\" failed: FATAL:  sorry, "
+            "too many clients already",
+            -ECONNREFUSED, "");
+        /* a text not known (a server in another language): no hint, the
+         * open asks PQping */
+        {
+                const char *h = "unset";
+
+                assert_int_equal(histdb_pg_connect_errno("connection to server on socket \"/x\" "
+                                                         "failed: FATAL:  das Datenbanksystem "
+                                                         "f\xc3\xa4hrt herunter",
+                                                         &h),
+                                 -EIO);
+                assert_null(h);
+        }
         assert_true(history_unreachable(-EPIPE));
         assert_false(history_unreachable(-ENOENT));
         assert_false(history_unreachable(-EINVAL));
