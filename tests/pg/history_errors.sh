@@ -10,8 +10,8 @@
 # output with the one warning, and reaches neither the database
 # (pg_dump of it) nor the session collect writes (grep -r). collect
 # --history spools for a server not there (no socket, a refused port, a
-# timeout: a listener that never answers) and refuses every other error
-# before any boot.
+# connect timeout: a listener that never answers) and refuses every other
+# error before any boot; without connect_timeout, bootlens's own 10 s.
 set -euo pipefail
 # the history tests' helpers (hrun, fail, $tmp), then the cluster's PG*
 . "$(dirname "$0")/../cli/lib/history.sh"
@@ -102,6 +102,12 @@ done
 mport=$(cat "$tmp/mute.port")
 timeout_db="host=127.0.0.1 port=$mport dbname=$hist connect_timeout=2"
 refused "$timeout_db" "$timeout_db: cannot connect: connection to server at \"127.0.0.1\", port $mport failed: timeout expired"
+# without connect_timeout in --db or PGCONNECT_TIMEOUT, bootlens's own 10 s
+# (libpq alone would wait for ever)
+timeout_db="host=127.0.0.1 port=$mport dbname=$hist"
+t0=$(date +%s)
+refused "$timeout_db" "$timeout_db: cannot connect: connection to server at \"127.0.0.1\", port $mport failed: timeout expired"
+[ $(($(date +%s) - t0)) -le 20 ] || fail "the default connect timeout took $(($(date +%s) - t0)) s"
 
 # a missing database, a missing role
 url="postgresql:///nodb_$$?host=$PGHOST&port=$PGPORT"
