@@ -143,14 +143,14 @@ static bool starts_with_keyword(const char *s)
         bool known = false;
 
         s += strspn(s, " \t\n");
-        n = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
+        n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_");
         if (n == 0 || s[n + strspn(s + n, " \t\n")] != '=')
                 return false;
         /* every keyword, no default looked up (PQconndefaults() would
          * read the environment and PGSERVICE's file each time) */
         opts = PQconninfoParse("", NULL);
         for (PQconninfoOption *o = opts; o && o->keyword && !known; o++)
-                known = strlen(o->keyword) == n && strncmp(o->keyword, s, n) == 0;
+                known = strlen(o->keyword) == n && strncasecmp(o->keyword, s, n) == 0;
         PQconninfoFree(opts);
         return known;
 }
@@ -173,7 +173,7 @@ struct span {
         size_t off, len;
 };
 
-#define MAX_SPANS 8
+#define MAX_SPANS 64
 
 /* Where db may hold a password, judged from its text alone (it may not
  * parse), erring on the side of hiding more: in a URI, the user
@@ -181,7 +181,9 @@ struct span {
  * to the last '@') and the value of every query
  * parameter whose name ends in "password"; in a keyword=value string,
  * the value of every keyword ending in "password" (quoted: to the closing
- * quote or the end). Returns the number of spans, in order. */
+ * quote or the end). "password" in any case. Returns the number of
+ * spans, in order; -1 when there are more than MAX_SPANS (then all of db
+ * is to be hidden). */
 static int secret_spans(const char *db, struct span *sp)
 {
         const char *at, *p;
@@ -195,17 +197,18 @@ static int secret_spans(const char *db, struct span *sp)
                 at = strrchr(auth, '@');
                 if (at && at > auth)
                         sp[n++] = (struct span){(size_t)(auth - db), (size_t)(at - auth)};
-                for (p = strstr(auth, "password="); p && n < MAX_SPANS;
-                     p = strstr(p + 1, "password=")) {
+                for (p = strcasestr(auth, "password="); p; p = strcasestr(p + 1, "password=")) {
                         const char *v = p + 9;
 
                         if (at && v < at)
                                 continue; /* inside the user information */
+                        if (n == MAX_SPANS)
+                                return -1;
                         sp[n++] = (struct span){(size_t)(v - db), strcspn(v, "&")};
                 }
                 return n;
         }
-        for (p = strstr(db, "password"); p && n < MAX_SPANS; p = strstr(p + 1, "password")) {
+        for (p = strcasestr(db, "password"); p; p = strcasestr(p + 1, "password")) {
                 const char *v = p + 8;
 
                 v += strspn(v, " \t\n");
@@ -213,6 +216,8 @@ static int secret_spans(const char *db, struct span *sp)
                         continue;
                 v++;
                 v += strspn(v, " \t\n");
+                if (n == MAX_SPANS)
+                        return -1;
                 if (*v == '\'') {
                         const char *q = v + 1;
 
@@ -238,6 +243,8 @@ bool histdb_has_password(const char *db)
         if (!opts) {
                 int n = secret_spans(db, sp);
 
+                if (n < 0)
+                        return true;
                 for (int i = 0; i < n; i++)
                         has = has || sp[i].len > 0;
                 return has;
@@ -257,6 +264,10 @@ static int display_malformed(const char *db, char **out)
         FILE *f;
         char *buf = NULL;
 
+        if (n < 0) {
+                *out = strdup("*** (malformed)");
+                return *out ? 0 : -ENOMEM;
+        }
         f = open_memstream(&buf, &len);
         if (!f)
                 return -ENOMEM;
@@ -381,6 +392,11 @@ int histdb_mask(const char *db, const char *msg, char **out)
                 rc = replace_all(&m, db, strlen(db), shown);
         free(shown);
         n = secret_spans(db, sp);
+        if (n < 0 && rc == 0) { /* too odd to mask piecewise: the message goes */
+                free(m);
+                m = strdup("libpq's message left out: it quotes a --db with too many passwords");
+                rc = m ? 0 : -ENOMEM;
+        }
         for (int i = 0; rc == 0 && i < n; i++)
                 rc = replace_all(&m, db + sp[i].off, sp[i].len, "***");
         opts = rc == 0 ? PQconninfoParse(db, NULL) : NULL;

@@ -373,6 +373,11 @@ static int check_opts(int argc, char **argv, struct opts *o)
                          "store");
                 return BL_EXIT_USAGE;
         }
+        if (o->spool && histdb_is_pg(o->spool)) {
+                bl_error("--spool: a local SQLite file, not a PostgreSQL database (the spool is "
+                         "what a runner keeps when --history's server cannot be reached)");
+                return BL_EXIT_USAGE;
+        }
         if (o->kallsyms && o->history) {
                 bl_error("--kallsyms with --history: the kallsyms transfer lengthens every run's "
                          "power-off and total; collect the symbols in a session of their own "

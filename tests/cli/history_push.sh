@@ -124,4 +124,10 @@ hrun 0 history push --from "$spool" --db "$server"
 hrun_nolog 0 history show --db "$server" "$id1"
 hrun 0 history push --from "$spool" --db "$server"
 [ "$(cat "$tmp/out")" = "pushed 0, already there 1" ] || fail "pushing the spool twice: $(cat "$tmp/out")"
+# a spool is a local file: a URI is refused before anything, and made nowhere
+(cd "$tmp" && hrun 2 collect --kernel "$tmp/k" --history "$server" \
+	--spool "postgresql://u:Sp00lPw@/nodb?host=/tmp" -o "$tmp/c9")
+need_err '^bootlens: --spool: a local SQLite file, not a PostgreSQL database'
+! grep -q Sp00lPw "$tmp/err" || fail "the --spool password shown: $(cat "$tmp/err")"
+[ ! -e "$tmp/postgresql:" ] && [ ! -e "$tmp/c9" ] || fail "--spool URI: something made"
 echo "history_push: ok"

@@ -163,6 +163,8 @@ static void test_histdb_is_pg_by_the_db_text(void **state)
         assert_true(histdb_is_pg("postgresql:/one-slash"));
         assert_true(histdb_is_pg("POSTGRESQL://ci@db/hist"));
         assert_true(histdb_is_pg("Postgres:x"));
+        assert_true(histdb_is_pg("PASSWORD=x"));
+        assert_true(histdb_is_pg("Host=db"));
         /* SQLite paths: plain, with '=' after something not a keyword */
         assert_false(histdb_is_pg("/tmp/h.db"));
         assert_false(histdb_is_pg("h.db"));
@@ -222,6 +224,21 @@ static void test_histdb_display_masks_the_password(void **state)
         expect_display("host=db password='it\\'s open", "host=db password=*** (malformed)");
         expect_display("host=db password = s3 bogus", "host=db password = *** bogus (malformed)");
         expect_display("host=db bogus=1 password=s3", "host=db bogus=1 password=*** (malformed)");
+        /* "password" in any case (libpq's keywords are lower case: such
+         * text does not parse), and more passwords than can be told apart */
+        expect_display("host=/x Password=Zs3cr3t", "host=/x Password=*** (malformed)");
+        expect_display("PASSWORD=Zs3cr3t", "PASSWORD=*** (malformed)");
+        expect_display("postgresql://h/db?Password=Zs3&bogus",
+                       "postgresql://h/db?Password=***&bogus (malformed)");
+        {
+                char many[65 * 12 + 16] = "host=db";
+
+                for (int i = 0; i < 65; i++)
+                        strcat(many, " password=p");
+                strcat(many, " x");
+                expect_display(many, "*** (malformed)");
+                assert_true(histdb_has_password(many));
+        }
 }
 
 static void expect_mask(const char *db, const char *msg, const char *want)
