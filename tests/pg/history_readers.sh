@@ -71,12 +71,15 @@ await() {
 	done
 	fail "$2"
 }
-waiting_on() { echo "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted"; }
+# pg_locks is the cluster's: the other pg tests' adds hold this key too,
+# in their databases
+thisdb="database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+waiting_on() { echo "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted AND $thisdb"; }
 
 "$BOOTLENS" history add --db "$db" --label kernel=6.1.0-4 "$tmp/r4" >"$tmp/out.4" 2>"$tmp/err.4" &
 a4=$!
 await "$(waiting_on 42)" "add r4 did not reach the trigger"
-[ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $lockid AND granted")" = 1 ] ||
+[ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $lockid AND granted AND $thisdb")" = 1 ] ||
 	fail "add r4 does not hold the writer lock while paused"
 
 readers "$tmp/during"

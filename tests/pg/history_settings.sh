@@ -51,7 +51,7 @@ release_lock() {
 waiting() {
 	local i
 	for i in $(seq 200); do
-		[ "$("${psql[@]}" -d "$2" -Atc "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")" -lt "$1" ] || return 0
+		[ "$("${psql[@]}" -d "$2" -Atc "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")" -lt "$1" ] || return 0
 		sleep 0.1
 	done
 	fail "$1 adds did not wait for the writer lock of $2"
