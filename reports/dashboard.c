@@ -12,6 +12,7 @@
 #include "base/sbuf.h"
 #include "base/util.h"
 #include "bootlens_config.h"
+#include "collector/session.h"
 #include "reports/histreport.h"
 #include "reports/htmlreport.h"
 #include "reports/trendplot.h"
@@ -341,6 +342,29 @@ static int session_report(struct dash *d, const struct history_entry *e, char **
                      (long long)e->id, e->path);
                 free(sj);
                 return rc;
+        }
+        /* the directory may hold another session now (CI jobs that all
+         * write "-o session"): link only the one the entry was made from */
+        {
+                struct session *s = NULL;
+                char serr[256] = "";
+                const char *now = NULL;
+                bool same;
+
+                if (session_open(e->path, &s, serr, sizeof(serr)) == 0)
+                        now = session_info(s)->id;
+                same = now && strcmp(now, e->session_id) == 0;
+                if (!same && now)
+                        note(d->r, &rc, "entry %lld: '%s' holds session %s now, not %s: no report",
+                             (long long)e->id, e->path, now, e->session_id);
+                else if (!same)
+                        note(d->r, &rc, "entry %lld: '%s' is not a session now (%s): no report",
+                             (long long)e->id, e->path, serr);
+                session_free(s);
+                if (!same) {
+                        free(sj);
+                        return rc;
+                }
         }
         if (asprintf(&input, "%s:%s", e->path, e->variant) < 0 ||
             asprintf(&sub, "%s/sessions/%lld", d->o->dir, (long long)e->id) < 0 ||

@@ -117,7 +117,8 @@ static __attribute__((noinline)) char *slurp(const char *path)
 }
 
 /* A database of NENTRY entries; the newest's session a copy of the real
- * 5-run session, entry 3's a directory that is gone. */
+ * 5-run session (its id made sess-09), entry 4's a directory that is gone,
+ * entry 3's the newest's directory (a CI job's "-o session" reused). */
 static struct history *make_db(void)
 {
         char err[512], *db = dupf("%s/h.db", dir), *sess = dupf("%s/sess", dir);
@@ -134,11 +135,27 @@ static struct history *make_db(void)
         assert_true(pid > 0);
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_int_equal(status, 0);
+        /* the copy is the newest entry's session: its session_id */
+        {
+                char *sj = dupf("%s/session.json", sess), *json = NULL, *at;
+                size_t len = 0;
+                const char *id = "20261125T015804Z-a5973311";
+
+                assert_int_equal(util_read_file(sj, &json, &len), 0);
+                at = strstr(json, id);
+                assert_non_null(at);
+                memcpy(at, "sess-09", 7);
+                memmove(at + 7, at + strlen(id), strlen(at + strlen(id)) + 1);
+                assert_int_equal(util_write_file_atomic(sj, json, strlen(json)), 0);
+                free(json);
+                free(sj);
+        }
         assert_int_equal(history_open(db, true, &h, err, sizeof(err)), 0);
         for (size_t i = 0; i < NENTRY; i++) {
                 make_entry(&e[i], i,
                            i == NENTRY - 1 ? sess
                            : i == 3        ? "/nowhere/gone-session"
+                           : i == 2        ? sess /* replaced since by the newest */
                                            : NULL);
         }
         assert_int_equal(history_insert(h, e, NENTRY, NULL, err, sizeof(err)), 0);
@@ -198,6 +215,10 @@ static void test_dashboard_writes_the_page(void **state)
         assert_non_null(r.notes);
         assert_non_null(strstr(r.notes, "entry 4: its session '/nowhere/gone-session' is not on "
                                         "disk"));
+        /* a directory that holds another session now is not linked */
+        p = dupf("entry 3: '%s/sess' holds session sess-09 now, not sess-02: no report", dir);
+        assert_non_null(strstr(r.notes, p));
+        free(p);
         page = slurp(r.index);
         /* the figures inlined, none fetched */
         assert_int_equal((int)(strstr(page, "<img") != NULL), 1);
