@@ -23,7 +23,7 @@
 #    history_insert() on PostgreSQL measured 31.5 ms per entry here at
 #    56cf352 (one round trip per run value: 52 min for 100,000), hence the
 #    bulk load; 15.5 ms (median of three, load 3 to 6) since the batched
-#    INSERTs of i16-h4.
+#    INSERTs of 85a8d2b.
 #    Before timing, `history trend` and `history check` must print the
 #    same on both. Then the median of REPS (5) timed runs of the real CLI
 #    (wall clock of the process, output to /dev/null) of `history trend
@@ -39,7 +39,7 @@
 # Measured on the shared 2-core VM (24 GB), a RelWithDebInfo build of
 # 56cf352, three runs at load averages 1.7 to 4.7 (docs/history-backends.md,
 # "Speed", has each run): 16 writers 26 to 87 sessions/s on SQLite, 15 to
-# 36 on PostgreSQL (with i16-h4's batches, BENCH_PARTS=writers, three runs
+# 36 on PostgreSQL (with the batches of 85a8d2b, BENCH_PARTS=writers, three runs
 # at load 3.2 to 6.6: 45 to 83 / 22 to 35, against 31 to 52 / 17 to 21
 # for 08038a7 run in turns with it); over 100,000 entries trend 1.1 to
 # 2.4 s / 1.4 to 2.7 s, check 0.7 to 1.4 s / 1.5 to 2.6 s (SQLite /
