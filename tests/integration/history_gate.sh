@@ -151,6 +151,7 @@ if hist_pg_up; then
 	for f in add.txt add20.txt after-n1.txt after-n1.err after-n1.md after-n3.txt after-n3.err after-n3.md \
 		after-reg.txt after-reg.err after-reg.md after-reg-top20.md after-reg-top20.err trend-initcalls.txt; do
 		hist_no_secret "$f on PostgreSQL" "$out/pg/$f"
+		hist_pw_warning "$f on PostgreSQL" "$out/pg/$f"
 		diff -u --label "sqlite $f" --label "pg $f" <(hist_norm "$out/$f") <(hist_norm "$out/pg/$f") >&2 ||
 			fail "$f: SQLite and PostgreSQL differ (the diff above)"
 	done

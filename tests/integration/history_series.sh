@@ -124,6 +124,7 @@ if hist_pg_up; then
 	series_history "$pgdb" "$out/pg"
 	for f in list.txt trend-total.txt trend-total.json trend-initcalls.txt trend-initcalls.json show.json; do
 		hist_no_secret "$f on PostgreSQL" "$out/pg/$f"
+		hist_pw_warning "$f on PostgreSQL" "$out/pg/$f"
 		diff -u --label "sqlite $f" --label "pg $f" <(hist_norm "$out/$f") <(hist_norm "$out/pg/$f") >&2 ||
 			fail "$f: SQLite and PostgreSQL differ (the diff above)"
 	done

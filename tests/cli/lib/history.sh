@@ -195,16 +195,19 @@ hist_norm() {
 # (cmd_history.c), a line the SQLite run does not have. It is taken out of
 # $tmp/err after checking it came at most once, so that the
 # scripts' stderr checks are the same on both backends.
+# hist_pw_warning WHAT [FILE]: the same for FILE (default $tmp/err), also
+# when the script stores on both backends itself (its pg outputs).
 hist_pw_warning() {
 	local w="bootlens: warning: the password in the database's connection string is shown as ***"
-	hist_pg || return 0
-	case $(grep -cF -- "$w" "$tmp/err") in
+	local f=${2:-$tmp/err}
+	[ -n "${2:-}" ] || hist_pg || return 0
+	case $(grep -cF -- "$w" "$f") in
 	0) return 0 ;;
 	1) ;;
-	*) fail "$1: the password warning more than once: $(cat "$tmp/err")" ;;
+	*) fail "$1: the password warning more than once: $(cat "$f")" ;;
 	esac
-	grep -vF -- "$w" "$tmp/err" >"$tmp/err.w" || true
-	mv "$tmp/err.w" "$tmp/err"
+	grep -vF -- "$w" "$f" >"$f.w" || true
+	mv "$f.w" "$f"
 }
 shw() {
 	if [[ -n $1 && $1 =~ ^[A-Za-z0-9_./:@%+=,-]+$ ]]; then
