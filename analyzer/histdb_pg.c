@@ -521,16 +521,22 @@ static int query_int(struct histdb_pg *db, const char *sql, const char *param, i
         return rc;
 }
 
-int histdb_pg_application_id(struct histdb_pg *db, int64_t *id)
+/* The integer bootlens_meta holds under key (0 when the table or the
+ * row is not there). */
+static int meta_int(struct histdb_pg *db, const char *key, int64_t *v)
 {
         bool has = false;
         int rc = histdb_pg_has_table(db, "bootlens_meta", &has);
 
-        *id = 0;
+        *v = 0;
         if (rc < 0 || !has)
                 return rc;
-        return query_int(db, "SELECT value::bigint FROM bootlens_meta WHERE key = 'application_id'",
-                         NULL, id);
+        return query_int(db, "SELECT value::bigint FROM bootlens_meta WHERE key = $1", key, v);
+}
+
+int histdb_pg_application_id(struct histdb_pg *db, int64_t *id)
+{
+        return meta_int(db, "application_id", id);
 }
 
 int histdb_pg_set_application_id(struct histdb_pg *db, uint32_t id)
@@ -544,25 +550,22 @@ int histdb_pg_set_application_id(struct histdb_pg *db, uint32_t id)
         return histdb_pg_exec(db, sql);
 }
 
+/* The relations of the current schema, every owner's (information_schema
+ * would show only those the role may read). */
+#define SCHEMA_RELATIONS                                                                           \
+        "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "               \
+        "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND "                        \
+        "c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+
 int histdb_pg_count_tables(struct histdb_pg *db, int64_t *n)
 {
-        return query_int(
-            db,
-            "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-            "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND "
-            "c.relkind IN ('r', 'p', 'v', 'm', 'f')",
-            NULL, n);
+        return query_int(db, SCHEMA_RELATIONS, NULL, n);
 }
 
 int histdb_pg_has_table(struct histdb_pg *db, const char *name, bool *has)
 {
         int64_t n = 0;
-        int rc =
-            query_int(db,
-                      "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-                      "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND "
-                      "c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname = $1",
-                      name, &n);
+        int rc = query_int(db, SCHEMA_RELATIONS " AND c.relname = $1", name, &n);
 
         *has = n > 0;
         return rc;
@@ -570,12 +573,5 @@ int histdb_pg_has_table(struct histdb_pg *db, const char *name, bool *has)
 
 int histdb_pg_data_version(struct histdb_pg *db, int64_t *v)
 {
-        bool has = false;
-        int rc = histdb_pg_has_table(db, "bootlens_meta", &has);
-
-        *v = 0;
-        if (rc < 0 || !has)
-                return rc;
-        return query_int(db, "SELECT value::bigint FROM bootlens_meta WHERE key = 'data_version'",
-                         NULL, v);
+        return meta_int(db, "data_version", v);
 }
